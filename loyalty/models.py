@@ -1,0 +1,1 @@
+"""The territorial card ledger models (see loyalty/ledger.py)."""

@@ -1,0 +1,108 @@
+"""Halle, the territorial marketplace: the Flask application factory."""
+import logging
+import sqlite3
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+from marketplace import access, formatting
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_name: str = "development", **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(CONFIGS[config_name]())
+    app.config.update(overrides)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.before_request(access.enforce_access)
+    formatting.register(app)
+    _register_context(app)
+
+    from marketplace import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import marketplace.models  # noqa: F401  (registers the tables)
+    import loyalty.models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(BASE_DIR / "translations"))
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+
+    from marketplace.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+
+def _select_locale() -> str:
+    languages = ["fr", "en"]
+    requested = request.args.get("lang")
+    if requested in languages:
+        session["lang"] = requested
+        return requested
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "fr"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.account.routes import bp as account_bp
+    from marketplace.admin.routes import bp as admin_bp
+    from marketplace.auth.routes import bp as auth_bp
+    from marketplace.employer.routes import bp as employer_bp
+    from marketplace.public.routes import bp as public_bp
+    from marketplace.shop.routes import bp as shop_bp
+    from marketplace.till.routes import bp as till_bp
+
+    for blueprint in (public_bp, auth_bp, account_bp, shop_bp, till_bp, employer_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_context(app: Flask) -> None:
+    from marketplace.territory import current_commune
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "territory_name": app.config["TERRITORY_NAME"],
+            "current_commune": current_commune(),
+            "current_locale": _select_locale(),
+        }
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL and a busy timeout on SQLite, so readers never block the (single) writer."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

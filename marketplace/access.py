@@ -1,0 +1,94 @@
+"""The one access-control mechanism: every view declares a policy with @access(...).
+
+A before_request hook enforces the policy of the endpoint being called. A view that declares
+no policy is refused (deny by default), and tests/test_access.py enumerates every route and
+checks each role against the declared policy.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from marketplace.extensions import db, login_manager
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may call a view. `check(user, view_args)` is only called for logged-in users."""
+
+    name: str
+    login_required: bool
+    check: Callable = lambda user, view_args: True
+
+    def allows(self, user, view_args: dict) -> bool:
+        if not self.login_required:
+            return True
+        if user is None or not user.is_authenticated:
+            return False
+        return bool(self.check(user, view_args))
+
+
+PUBLIC = Policy("public", login_required=False)
+AUTHENTICATED = Policy("authenticated", login_required=True)
+ADMIN = Policy("admin", login_required=True, check=lambda user, args: user.is_admin)
+
+
+def shop_member(*roles: str) -> Policy:
+    """A member of the shop named by the `shop_id` URL argument, with one of `roles`."""
+    from marketplace.models import Shop
+
+    def check(user, view_args):
+        shop_id = view_args["shop_id"]
+        if db.session.get(Shop, shop_id) is None:
+            abort(404)
+        return user.shop_role(shop_id) in roles
+
+    return Policy(f"shop:{'|'.join(roles)}", login_required=True, check=check)
+
+
+def employer_member() -> Policy:
+    """An HR member of the employer named by the `employer_id` URL argument."""
+    from marketplace.models import Employer
+
+    def check(user, view_args):
+        employer_id = view_args["employer_id"]
+        if db.session.get(Employer, employer_id) is None:
+            abort(404)
+        return user.is_employer_member(employer_id)
+
+    return Policy("employer", login_required=True, check=check)
+
+
+def access(policy: Policy):
+    """Declare the access policy of a view function."""
+
+    def decorator(view):
+        view.access_policy = policy
+        return view
+
+    return decorator
+
+
+def policy_for(endpoint: str | None) -> Policy | None:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_policy", None)
+
+
+def enforce_access():
+    """before_request hook: apply the endpoint's declared policy."""
+    if request.endpoint is None:  # 404 / 405: let Flask answer
+        return None
+    policy = policy_for(request.endpoint)
+    if policy is None:
+        current_app.logger.error("endpoint %s declares no access policy", request.endpoint)
+        abort(403)
+    if policy.allows(current_user, request.view_args or {}):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    abort(403)

@@ -1,0 +1,99 @@
+from marketplace.extensions import db
+from marketplace.models.base import utcnow
+
+SHOP_STATUSES = ("pending", "approved", "rejected", "suspended")
+SHOP_ROLES = ("owner", "staff", "cashier")
+
+
+class Category(db.Model):
+    """A node of the territory's category taxonomy (a tree)."""
+
+    __tablename__ = "categories"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(80), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    parent_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+    parent = db.relationship("Category", remote_side=[id], back_populates="children")
+    children = db.relationship("Category", back_populates="parent", order_by="Category.position")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Shop(db.Model):
+    __tablename__ = "shops"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(140), nullable=False, unique=True)
+    name = db.Column(db.String(140), nullable=False)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False)
+    commune_insee = db.Column(db.String(5), db.ForeignKey("communes.insee"), nullable=False, index=True)
+    address = db.Column(db.String(200), nullable=False, default="")
+    description = db.Column(db.Text, nullable=False, default="")
+    phone = db.Column(db.String(30), nullable=False, default="")
+    email = db.Column(db.String(254), nullable=False, default="")
+    website = db.Column(db.String(300), nullable=False, default="")
+    accepts_card = db.Column(db.Boolean, nullable=False, default=True)
+    siret = db.Column(db.String(14), nullable=True)
+    iban = db.Column(db.String(34), nullable=True)
+    # {"mon": [["09:00", "12:00"], ["14:00", "19:00"]], ...}; a missing day means closed.
+    opening_hours = db.Column(db.JSON, nullable=False, default=dict)
+    status = db.Column(db.String(12), nullable=False, default="pending", index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    category = db.relationship("Category")
+    commune = db.relationship("Commune", back_populates="shops")
+    members = db.relationship("ShopMember", back_populates="shop", cascade="all, delete-orphan")
+    products = db.relationship("Product", back_populates="shop", lazy="dynamic")
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == "approved"
+
+    def __repr__(self) -> str:
+        return f"<Shop {self.slug}>"
+
+
+class ShopMember(db.Model):
+    __tablename__ = "shop_members"
+    __table_args__ = (db.UniqueConstraint("shop_id", "user_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    role = db.Column(db.String(10), nullable=False)  # owner | staff | cashier
+
+    shop = db.relationship("Shop", back_populates="members")
+    user = db.relationship("User", back_populates="shop_memberships")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (db.UniqueConstraint("shop_id", "sku"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=False, index=True)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    price_cents = db.Column(db.Integer, nullable=False)
+    unit = db.Column(db.String(30), nullable=False, default="")
+    stock = db.Column(db.Integer, nullable=True)  # None: made to order ("sur commande")
+    sku = db.Column(db.String(60), nullable=True)
+    ean = db.Column(db.String(14), nullable=True)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    shop = db.relationship("Shop", back_populates="products")
+    category = db.relationship("Category")
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.name}>"

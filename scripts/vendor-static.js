@@ -1,0 +1,20 @@
+// Copies the front-end packages installed by npm into static/vendor (committed, served as is).
+const fs = require("fs");
+const path = require("path");
+
+const root = path.resolve(__dirname, "..");
+const out = path.join(root, "static", "vendor");
+const copies = [
+  ["node_modules/@picocss/pico/css/pico.min.css", "pico/pico.min.css"],
+  ["node_modules/@picocss/pico/LICENSE.md", "pico/LICENSE.md"],
+  ["node_modules/leaflet/dist/leaflet.js", "leaflet/leaflet.js"],
+  ["node_modules/leaflet/dist/leaflet.css", "leaflet/leaflet.css"],
+  ["node_modules/leaflet/dist/images", "leaflet/images"],
+  ["node_modules/leaflet/LICENSE", "leaflet/LICENSE"],
+];
+for (const [from, to] of copies) {
+  const target = path.join(out, to);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.cpSync(path.join(root, from), target, { recursive: true });
+  console.log(`${from} -> static/vendor/${to}`);
+}

@@ -1,0 +1,95 @@
+"""Test fixtures: a real database (a SQLite file, or PostgreSQL when TEST_DATABASE_URL is set).
+
+Do database set-up inside `with app.app_context():` blocks and make requests outside them:
+a request made while an app context is pushed would reuse it (and its `g`, where Flask-Login
+keeps the logged-in user).
+"""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'halle-test.db'}"
+    )
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SEARCH_INDEX_DIR=str(tmp_path_factory.mktemp("search-index")),
+        RATELIMIT_STORAGE_URI=os.environ.get("TEST_REDIS_URL") or "memory://",
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def clear_database() -> None:
+    """Empty every table (faster than re-creating the schema for each test)."""
+    db.session.remove()
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app):
+    yield
+    with app.app_context():
+        clear_database()
+        app.extensions.get("mail_outbox", []).clear()
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context for domain-level tests that make no HTTP request."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def make_user(app):
+    from marketplace.models import User
+
+    def make(email="resident@example.fr", password="motdepasse-solide", **fields):
+        with app.app_context():
+            user = User(email=email, **fields)
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def login(client, email, password="motdepasse-solide", follow_redirects=False):
+    return client.post(
+        "/connexion",
+        data={"email": email, "password": password},
+        follow_redirects=follow_redirects,
+    )
