@@ -50,6 +50,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
+    PASSWORD_HASH_METHOD = "scrypt"
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp | memory
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -78,6 +79,8 @@ class TestingConfig(Config):
     MAIL_BACKEND = "memory"
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", False)
+    # Cheap hashes keep the suite fast; production uses scrypt (Config default).
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

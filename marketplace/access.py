@@ -92,3 +92,20 @@ def enforce_access():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     abort(403)
+
+
+def role_home_url(user) -> str:
+    """Where a user lands after logging in: the page of their main role."""
+    from flask import url_for
+
+    if user.is_admin:
+        return url_for("admin.dashboard")
+    for membership in user.shop_memberships:
+        if membership.role in ("owner", "staff"):
+            return url_for("shop.dashboard", shop_id=membership.shop_id)
+    for membership in user.shop_memberships:
+        if membership.role == "cashier":
+            return url_for("till.index", shop_id=membership.shop_id)
+    for membership in user.employer_memberships:
+        return url_for("employer.dashboard", employer_id=membership.employer_id)
+    return url_for("account.home")

@@ -1,0 +1,36 @@
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+
+from marketplace.access import AUTHENTICATED, access
+from marketplace.account.forms import ProfileForm
+from marketplace.extensions import db
+from marketplace.territory import SESSION_KEY, resolve_commune
+
+bp = Blueprint("account", __name__, url_prefix="/compte")
+
+
+@bp.route("/")
+@access(AUTHENTICATED)
+def home():
+    return render_template("account/home.html")
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def profile():
+    form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.home_commune.data = current_user.home_commune.label if current_user.home_commune else ""
+    if form.validate_on_submit():
+        current_user.first_name = (form.first_name.data or "").strip()
+        current_user.last_name = (form.last_name.data or "").strip()
+        commune = resolve_commune(form.home_commune.data)
+        current_user.home_commune_insee = commune.insee if commune else None
+        if commune:
+            session[SESSION_KEY] = commune.insee
+        current_user.locale = form.locale.data
+        session["lang"] = form.locale.data
+        db.session.commit()
+        flash("Profil enregistré.", "success")
+        return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=form)

@@ -1,0 +1,90 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from marketplace.access import AUTHENTICATED, PUBLIC, access, role_home_url
+from marketplace.auth import service
+from marketplace.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm
+from marketplace.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next", "")
+    # Only local paths: never redirect to another site after login.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@access(PUBLIC)
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register_user(
+                form.email.data, form.password.data, form.first_name.data or "", form.last_name.data or ""
+            )
+        except service.EmailAlreadyUsed:
+            form.email.errors.append("Un compte existe déjà avec cette adresse. Connectez-vous.")
+        else:
+            login_user(user)
+            flash("Bienvenue sur Halle ! Votre compte est créé.", "success")
+            return redirect(_safe_next(url_for("account.home")))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append("Adresse e-mail ou mot de passe incorrect.")
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(f"Bonjour {user.display_name} !", "success")
+            return redirect(_safe_next(role_home_url(user)))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@access(AUTHENTICATED)
+def logout():
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.send_password_reset(form.email.data)
+        flash("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reinitialiser/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def reset_password(token: str):
+    user = service.user_from_reset_token(token)
+    if user is None:
+        flash("Ce lien n'est plus valable. Demandez-en un nouveau.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        service.change_password(user, form.password.data)
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Mot de passe changé. Vous pouvez vous connecter.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)

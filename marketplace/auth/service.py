@@ -1,0 +1,78 @@
+"""Accounts: sign-up, credentials and signed password-reset links."""
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import User
+
+RESET_SALT = "password-reset"
+
+
+class EmailAlreadyUsed(Exception):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return User.query.filter_by(email=normalise_email(email)).one_or_none()
+
+
+def register_user(email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    if find_user(email) is not None:
+        raise EmailAlreadyUsed(email)
+    user = User(email=normalise_email(email), first_name=first_name.strip(), last_name=last_name.strip())
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def make_reset_token(user: User) -> str:
+    # The end of the password hash makes the link single-use: it dies once the password changes.
+    return _serializer().dumps({"user": user.id, "pw": user.password_hash[-16:]})
+
+
+def user_from_reset_token(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or user.password_hash[-16:] != data.get("pw"):
+        return None
+    return user
+
+
+def send_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way (no enumeration)."""
+    user = find_user(email)
+    if user is None:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_mail(
+        user.email,
+        "Réinitialisation de votre mot de passe Halle",
+        f"Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable {minutes} minutes) :\n"
+        f"{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nHalle",
+    )
+
+
+def change_password(user: User, password: str) -> None:
+    user.set_password(password)
+    db.session.commit()

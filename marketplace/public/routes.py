@@ -1,0 +1,130 @@
+from flask_wtf.csrf import CSRFError
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import text
+
+from marketplace.access import PUBLIC, access
+from marketplace.extensions import db
+from marketplace.models import Commune, Shop
+from marketplace.public.forms import CommuneChoiceForm
+from marketplace.territory import find_communes, remember_commune, resolve_commune, territory_summary
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+@access(PUBLIC)
+def home():
+    communes = Commune.query.order_by(Commune.name).all()
+    return render_template(
+        "public/home.html",
+        summary=territory_summary(),
+        communes=communes,
+        commune_form=CommuneChoiceForm(),
+    )
+
+
+@bp.route("/communes/<slug>")
+@access(PUBLIC)
+def commune(slug: str):
+    commune = Commune.query.filter_by(slug=slug).first_or_404()
+    shops = Shop.query.filter_by(commune_insee=commune.insee, status="approved").order_by(Shop.name).all()
+    return render_template("public/commune.html", commune=commune, shops=shops)
+
+
+@bp.route("/ma-commune", methods=["POST"])
+@access(PUBLIC)
+def choose_commune():
+    form = CommuneChoiceForm()
+    back = request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("public.home")
+    if not form.validate_on_submit():
+        for error in form.commune.errors:
+            flash(error, "error")
+        return redirect(back)
+    commune = resolve_commune(form.commune.data)
+    if commune is None:
+        matches = find_communes(form.commune.data, limit=5)
+        if matches:
+            names = ", ".join(c.label for c in matches)
+            flash(f"Plusieurs communes correspondent à « {form.commune.data} » : {names}. Précisez.", "error")
+        else:
+            flash(f"Aucune commune du territoire ne correspond à « {form.commune.data} ».", "error")
+        return redirect(back)
+    remember_commune(commune)
+    flash(f"Votre commune : {commune.name}.", "success")
+    return redirect(back)
+
+
+@bp.route("/communes/suggestions")
+@access(PUBLIC)
+def commune_suggestions():
+    query = request.args.get("q", "")[:80]
+    return jsonify(
+        [
+            {"insee": c.insee, "name": c.name, "postal_codes": c.postal_code_list, "label": c.label}
+            for c in find_communes(query, limit=10)
+        ]
+    )
+
+
+@bp.route("/communes.json")
+@access(PUBLIC)
+def communes_geojson():
+    """The territory's communes as GeoJSON points for the home page map."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c.longitude, c.latitude]},
+            "properties": {
+                "insee": c.insee,
+                "name": c.name,
+                "population": c.population,
+                "url": url_for("public.commune", slug=c.slug),
+            },
+        }
+        for c in Commune.query.order_by(Commune.insee).all()
+    ]
+    return jsonify({"type": "FeatureCollection", "features": features})
+
+
+@bp.route("/healthz")
+@access(PUBLIC)
+def healthz():
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - health reports any failure
+        checks["database"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return jsonify({"status": "ok" if healthy else "error", "checks": checks}), (200 if healthy else 503)
+
+
+@bp.app_errorhandler(403)
+def forbidden(error):
+    return render_template("errors/403.html"), 403
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(429)
+def too_many_requests(error):
+    return render_template("errors/429.html"), 429
+
+
+@bp.route("/recherche")
+@access(PUBLIC)
+def search():
+    from marketplace.catalogue import search_products
+
+    query = request.args.get("q", "").strip()[:200]
+    page = request.args.get("page", 1, type=int)
+    results = search_products(query, page=max(page, 1)) if query else None
+    return render_template("public/search.html", query=query, results=results)
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    return render_template("errors/400.html", reason="Le formulaire a expiré. Rechargez la page et réessayez."), 400

@@ -1,0 +1,130 @@
+"""Every route declares an access policy, and answers every role as that policy says.
+
+When a new route forgets @access(...), test_every_route_declares_a_policy fails; when a route
+under a protected prefix is given a weaker policy, test_protected_prefixes_keep_their_policy fails.
+"""
+import pytest
+
+from marketplace.access import policy_for
+from marketplace.extensions import db
+from tests import factories as f
+from tests.conftest import login
+
+# The policy each URL prefix must have. A route outside these prefixes may be public or
+# merely require a login; anything else must be listed here.
+PREFIX_POLICIES = {
+    "/admin": {"admin"},
+    "/boutique/<int:shop_id>": {"shop:owner|staff", "shop:owner"},
+    "/caisse/<int:shop_id>": {"shop:owner|staff|cashier"},
+    "/entreprise/<int:employer_id>": {"employer"},
+    "/compte": {"authenticated"},
+}
+
+ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr"]
+
+
+def endpoints(app):
+    """Every route but static files; logging out last, so that it does not end the session early."""
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+    return sorted(rules, key=lambda rule: rule.endpoint == "auth.logout")
+
+
+def test_every_route_declares_a_policy(app):
+    with app.test_request_context():
+        missing = [rule.rule for rule in endpoints(app) if policy_for(rule.endpoint) is None]
+    assert missing == []
+
+
+def test_protected_prefixes_keep_their_policy(app):
+    with app.test_request_context():
+        for rule in endpoints(app):
+            for prefix, allowed in PREFIX_POLICIES.items():
+                if rule.rule.startswith(prefix):
+                    assert policy_for(rule.endpoint).name in allowed, rule.rule
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        semur = f.commune()
+        shop = f.shop("Boulangerie Moreau", semur)
+        other_shop = f.shop("Fromagerie Perrin", semur)
+        employer = f.employer("Laiterie de l'Auxois", semur)
+        other_employer = f.employer("Forges de Montbard", semur)
+        users = {
+            "resident": f.user("resident@example.fr"),
+            "admin": f.user("admin@example.fr", is_admin=True),
+            "owner": f.user("owner@example.fr"),
+            "staff": f.user("staff@example.fr"),
+            "cashier": f.user("cashier@example.fr"),
+            "other_owner": f.user("other@example.fr"),
+            "hr": f.user("hr@example.fr"),
+            "other_hr": f.user("otherhr@example.fr"),
+        }
+        f.shop_member(shop, users["owner"], "owner")
+        f.shop_member(shop, users["staff"], "staff")
+        f.shop_member(shop, users["cashier"], "cashier")
+        f.shop_member(other_shop, users["other_owner"], "owner")
+        f.employer_member(employer, users["hr"])
+        f.employer_member(other_employer, users["other_hr"])
+        db.session.commit()
+        return {
+            "emails": {role: u.email for role, u in users.items()},
+            "ids": {role: u.id for role, u in users.items()},
+            "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x"},
+        }
+
+
+def sample_url(app, rule, args):
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: args.get(name, "x") for name in rule.arguments})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_policy_says(app, world, role):
+    from marketplace.models import User
+
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, world["emails"][role]).status_code == 302
+    for rule in endpoints(app):
+        url = sample_url(app, rule, world["args"])
+        method = "GET" if "GET" in rule.methods else "POST"
+        with app.test_request_context():
+            user = db.session.get(User, world["ids"][role]) if role != "anonymous" else None
+            allowed = policy_for(rule.endpoint).allows(user, {k: world["args"][k] for k in rule.arguments
+                                                               if k in world["args"]})
+        response = client.open(url, method=method)
+        if allowed:
+            assert response.status_code not in (401, 403), (role, url)
+            assert "/connexion" not in response.headers.get("Location", ""), (role, url)
+        elif role == "anonymous":
+            assert response.status_code == 302 and "/connexion" in response.headers["Location"], url
+        else:
+            assert response.status_code == 403, (role, url, response.status_code)
+
+
+def test_shop_member_cannot_reach_another_shop(app, world, client):
+    login(client, world["emails"]["other_owner"])
+    shop_id = world["args"]["shop_id"]
+    assert client.get(f"/boutique/{shop_id}/").status_code == 403
+    assert client.get(f"/caisse/{shop_id}/").status_code == 403
+
+
+def test_cashier_reaches_the_till_but_not_the_shop_back_office(app, world, client):
+    login(client, world["emails"]["cashier"])
+    shop_id = world["args"]["shop_id"]
+    assert client.get(f"/caisse/{shop_id}/").status_code == 200
+    assert client.get(f"/boutique/{shop_id}/").status_code == 403
+
+
+def test_hr_sees_only_their_company(app, world, client):
+    login(client, world["emails"]["other_hr"])
+    assert client.get(f"/entreprise/{world['args']['employer_id']}/").status_code == 403
+
+
+def test_unknown_shop_is_not_found(app, world, client):
+    login(client, world["emails"]["owner"])
+    assert client.get("/boutique/999999/").status_code == 404

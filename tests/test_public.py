@@ -1,0 +1,100 @@
+from marketplace.extensions import db
+from marketplace.models import Product, User
+from tests import factories as f
+from tests.conftest import login
+
+
+def territory(app):
+    with app.app_context():
+        semur = f.commune()
+        arnay = f.commune(**f.ARNAY)
+        f.commune(**f.EPOISSES)
+        bakery = f.shop("Boulangerie Moreau", semur, address="3 rue de la Liberté")
+        f.shop("Quincaillerie en attente", arnay, status="pending")
+        db.session.add(Product(shop=bakery, category=bakery.category, name="Pain de campagne", price_cents=320))
+        db.session.commit()
+
+
+def test_home_page_shows_the_territory(app, client):
+    territory(app)
+    page = client.get("/").get_data(as_text=True)
+    assert "Auxois Morvan" in page
+    assert 'id="map"' in page and "/communes.json" in page
+    assert 'data-testid="count-communes">3<' in page
+    assert 'data-testid="count-shops">1<' in page  # pending shops are not counted
+    assert 'data-testid="count-products">1<' in page
+    assert 'name="q"' in page and 'name="commune"' in page
+
+
+def test_communes_geojson_feeds_the_map(app, client):
+    territory(app)
+    data = client.get("/communes.json").get_json()
+    names = {feature["properties"]["name"] for feature in data["features"]}
+    assert names == {"Semur-en-Auxois", "Arnay-le-Duc", "Époisses"}
+    semur = next(x for x in data["features"] if x["properties"]["insee"] == "21603")
+    assert semur["geometry"]["coordinates"] == [4.3336, 47.4914]
+
+
+def test_commune_page(app, client):
+    territory(app)
+    page = client.get("/communes/semur-en-auxois").get_data(as_text=True)
+    assert "Semur-en-Auxois" in page and "21140" in page and "4 110" in page
+    assert "Boulangerie Moreau" in page
+    empty = client.get("/communes/arnay-le-duc").get_data(as_text=True)
+    assert "Quincaillerie en attente" not in empty and "Aucun commerce" in empty
+    assert client.get("/communes/atlantis").status_code == 404
+
+
+def test_choose_commune_by_postal_code_or_name(app, client):
+    territory(app)
+    client.post("/ma-commune", data={"commune": "21230"})
+    assert 'data-testid="current-commune">Arnay-le-Duc<' in client.get("/").get_data(as_text=True)
+    client.post("/ma-commune", data={"commune": "epoisses"})
+    assert 'data-testid="current-commune">Époisses<' in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_commune_gets_a_clear_message(app, client):
+    territory(app)
+    page = client.post("/ma-commune", data={"commune": "Dijon"}, follow_redirects=True).get_data(as_text=True)
+    assert "Aucune commune du territoire ne correspond à « Dijon »" in page
+    assert 'data-testid="current-commune"' not in page
+
+
+def test_logged_in_choice_is_kept_in_the_account(app, client, make_user):
+    territory(app)
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    client.post("/ma-commune", data={"commune": "Semur-en-Auxois (21140)"})
+    with app.app_context():
+        assert User.query.one().home_commune_insee == "21603"
+    fresh = app.test_client()  # a new session remembers it through the account
+    login(fresh, "resident@example.fr")
+    assert 'data-testid="current-commune">Semur-en-Auxois<' in fresh.get("/").get_data(as_text=True)
+
+
+def test_commune_suggestions(app, client):
+    territory(app)
+    assert [c["name"] for c in client.get("/communes/suggestions?q=arn").get_json()] == ["Arnay-le-Duc"]
+    assert [c["insee"] for c in client.get("/communes/suggestions?q=211").get_json()] == ["21603"]
+    assert [c["name"] for c in client.get("/communes/suggestions?q=EPOI").get_json()] == ["Époisses"]
+    assert client.get("/communes/suggestions?q=").get_json() == []
+
+
+def test_simple_search_finds_products_of_approved_shops(app, client):
+    territory(app)
+    page = client.get("/recherche?q=pain").get_data(as_text=True)
+    assert "Pain de campagne" in page and "3,20" in page
+    assert "Aucun produit" in client.get("/recherche?q=tondeuse").get_data(as_text=True)
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+def test_english_is_available(app, client):
+    territory(app)
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert "Log in" in page and 'lang="en"' in page
+    assert "Log in" in client.get("/").get_data(as_text=True)  # remembered in the session
