@@ -1,0 +1,41 @@
+"""The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+import os
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from marketplace import create_app
+from marketplace.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database of its own: the migrations must start from nothing."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = "halle_migrations_test"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_migrations_produce_the_models_schema(empty_database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    assert differences == []
