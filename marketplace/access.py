@@ -20,6 +20,7 @@ class Policy:
     name: str
     login_required: bool
     check: Callable = lambda user, view_args: True
+    api_key: bool = False  # authenticated by a shop API key (Authorization: Bearer …), not a session
 
     def allows(self, user, view_args: dict) -> bool:
         if not self.login_required:
@@ -32,6 +33,8 @@ class Policy:
 PUBLIC = Policy("public", login_required=False)
 AUTHENTICATED = Policy("authenticated", login_required=True)
 ADMIN = Policy("admin", login_required=True, check=lambda user, args: user.is_admin)
+# The till software of a shop: the key decides the shop (g.api_key.shop_id).
+SHOP_API_KEY = Policy("shop_api_key", login_required=False, api_key=True)
 
 
 def shop_member(*roles: str) -> Policy:
@@ -87,11 +90,30 @@ def enforce_access():
     if policy is None:
         current_app.logger.error("endpoint %s declares no access policy", request.endpoint)
         abort(403)
+    if policy.api_key:
+        return _authenticate_api_key()
     if policy.allows(current_user, request.view_args or {}):
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     abort(403)
+
+
+def _authenticate_api_key():
+    from flask import g, jsonify
+
+    from marketplace.api_keys import authenticate_api_key
+
+    header = request.headers.get("Authorization", "")
+    key = authenticate_api_key(header[7:].strip() if header.startswith("Bearer ") else None)
+    if key is None:
+        response = jsonify({"error": {"code": "unauthorized",
+                                      "message": "Clé d'API absente, invalide ou révoquée."}})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    g.api_key = key
+    return None
 
 
 def role_home_url(user) -> str:

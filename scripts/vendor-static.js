@@ -11,6 +11,9 @@ const copies = [
   ["node_modules/leaflet/dist/leaflet.css", "leaflet/leaflet.css"],
   ["node_modules/leaflet/dist/images", "leaflet/images"],
   ["node_modules/leaflet/LICENSE", "leaflet/LICENSE"],
+  ["node_modules/qr-scanner/qr-scanner.umd.min.js", "qr-scanner/qr-scanner.umd.min.js"],
+  ["node_modules/qr-scanner/qr-scanner-worker.min.js", "qr-scanner/qr-scanner-worker.min.js"],
+  ["node_modules/qr-scanner/LICENSE", "qr-scanner/LICENSE"],
 ];
 for (const [from, to] of copies) {
   const target = path.join(out, to);

@@ -3,6 +3,7 @@ from marketplace.models.users import User
 from marketplace.models.territory import Commune
 from marketplace.models.shops import Category, Shop, ShopMember, Product
 from marketplace.models.employers import Employer, EmployerMember, Employee
+from marketplace.models.api_keys import ApiKey
 
 __all__ = [
     "User",
@@ -14,4 +15,5 @@ __all__ = [
     "Employer",
     "EmployerMember",
     "Employee",
+    "ApiKey",
 ]
