@@ -15,7 +15,7 @@ from tests.conftest import login
 PREFIX_POLICIES = {
     "/admin": {"admin"},
     "/boutique/<int:shop_id>": {"shop:owner|staff", "shop:owner"},
-    "/caisse/<int:shop_id>": {"shop:owner|staff|cashier"},
+    "/caisse/<int:shop_id>": {"shop:owner|staff|cashier", "shop:owner"},
     "/entreprise/<int:employer_id>": {"employer"},
     "/compte": {"authenticated"},
 }
@@ -71,7 +71,8 @@ def world(app):
         return {
             "emails": {role: u.email for role, u in users.items()},
             "ids": {role: u.id for role, u in users.items()},
-            "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x"},
+            "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x",
+                     "key_id": 1},
         }
 
 
