@@ -1,0 +1,118 @@
+"""Finding, locking and moving money between ledger accounts."""
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty.errors import InsufficientBalance, InsufficientFunds
+from loyalty.models import Account, Entry, Posting
+
+TERRITORY_FUND = "territory:fund"
+TERRITORY_CLEARING = "territory:clearing"
+ADJUSTMENTS = "territory:adjustments"
+
+_SINGLETONS = {
+    TERRITORY_FUND: ("territory_fund", "Fonds territorial (abondements publics, crédits expirés)"),
+    TERRITORY_CLEARING: ("territory_clearing", "Reversements aux commerces"),
+    ADJUSTMENTS: ("adjustments", "Corrections manuelles"),
+}
+
+
+def territory_account(session: Session, code: str) -> Account:
+    kind, label = _SINGLETONS[code]
+    return _get_or_create(session, code, kind=kind, label=label)
+
+
+def external_account(session: Session, source: str) -> Account:
+    """Where outside money comes from: 'bank', 'stripe'…"""
+    return _get_or_create(session, f"external:{source}", kind="external", label=f"Extérieur ({source})")
+
+
+def employer_funding_account(session: Session, employer_id: int) -> Account:
+    return _get_or_create(session, f"employer:{employer_id}:funding", kind="employer_funding",
+                          label=f"Financement employeur {employer_id}", employer_id=employer_id)
+
+
+def shop_payable_account(session: Session, shop_id: int) -> Account:
+    return _get_or_create(session, f"shop:{shop_id}:payable", kind="shop_payable",
+                          label=f"À reverser au commerce {shop_id}", shop_id=shop_id)
+
+
+def card_holds_account(session: Session, card_id: int) -> Account:
+    return _get_or_create(session, f"card:{card_id}:holds", kind="card_holds",
+                          label=f"Réservations de la carte {card_id}")
+
+
+def new_purse(session: Session, label: str) -> Account:
+    purse = Account(kind="purse", label=label, balance_cents=0)
+    session.add(purse)
+    session.flush()
+    return purse
+
+
+def _get_or_create(session: Session, code: str, **fields) -> Account:
+    """Inside a ledger transaction: a concurrent creation makes the insert fail and the whole
+    transaction is re-run (see transactions.idempotent), which then finds the row."""
+    account = session.scalar(select(Account).where(Account.code == code))
+    if account is None:
+        account = Account(code=code, balance_cents=0, **fields)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def lock_accounts(session: Session, account_ids) -> dict[int, Account]:
+    """Lock (PostgreSQL: FOR UPDATE, by id ascending) and reload the accounts."""
+    ids = sorted(set(account_ids))
+    rows = session.scalars(
+        select(Account).where(Account.id.in_(ids)).order_by(Account.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()
+    return {account.id: account for account in rows}
+
+
+def post(
+    session: Session,
+    accounts: dict[int, Account],
+    movements: dict[int, int],
+    *,
+    key: str,
+    fingerprint: str,
+    kind: str,
+    actor: str,
+    amount_cents: int,
+    now: datetime,
+    card_balance: Callable[[], int] | None = None,
+    **entry_fields,
+) -> Entry:
+    """Apply `movements` (account id → cents in) to locked accounts and write their entry.
+
+    `card_balance` is called once the balances are updated, to store the card's balance after
+    the entry on the entry itself (entries are never updated afterwards).
+    """
+    movements = {account_id: cents for account_id, cents in movements.items() if cents}
+    if sum(movements.values()) != 0:
+        raise AssertionError(f"unbalanced entry {kind}: {movements}")
+    for account_id, cents in sorted(movements.items()):
+        account = accounts[account_id]
+        if account.balance_cents + cents < 0 and not account.may_go_negative:
+            if account.kind in ("employer_funding", "territory_fund"):
+                raise InsufficientFunds(account.balance_cents)
+            raise InsufficientBalance(account.balance_cents)
+        account.balance_cents += cents
+    entry = Entry(
+        idempotency_key=key,
+        request_hash=fingerprint,
+        kind=kind,
+        actor=actor,
+        amount_cents=amount_cents,
+        card_balance_after_cents=card_balance() if card_balance else None,
+        created_at=now,
+        postings=[Posting(account_id=account_id, amount_cents=cents)
+                  for account_id, cents in sorted(movements.items())],
+        **entry_fields,
+    )
+    session.add(entry)
+    session.flush()
+    return entry

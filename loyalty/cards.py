@@ -1,0 +1,209 @@
+"""The territorial card: its number, QR code, PIN and states.
+
+A number is 16 digits: the territory prefix (9…: the ISO 7812 "national use" industry, never a
+bank card), random digits from `secrets`, and a Luhn check digit that catches a mistyped digit
+at the till. The QR code does not carry the number but a signed random token stored on the
+card, so that a photo of the number alone cannot be turned into a QR code, and vice versa.
+
+States: pending → active ⇄ blocked → deactivated (final). Only an active card's balance
+moves, with three exceptions that never hurt the holder: grants may be loaded onto a pending
+card (the employer issues before handing it over), expiry sweeps grants whatever the state,
+and a lost (blocked) card's balance moves to its replacement.
+"""
+import secrets
+from datetime import datetime
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from loyalty.clock import as_naive_utc, utc_now
+from loyalty.errors import (
+    CardBlocked,
+    CardNotActive,
+    CardNotFound,
+    InvalidCardTransition,
+    InvalidPin,
+    PinRequired,
+    WrongPin,
+)
+from loyalty.models import Card
+from loyalty.transactions import in_ledger_transaction
+
+DEFAULT_PREFIX = "9250"
+NUMBER_LENGTH = 16
+MAX_PIN_ATTEMPTS = 5
+_QR_SALT = "halle-card-qr"
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The digit that makes `digits + it` pass the Luhn check."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled: these sit right before the check digit, every other one
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_number(number: str) -> bool:
+    return (len(number) == NUMBER_LENGTH and number.isdigit()
+            and luhn_check_digit(number[:-1]) == number[-1])
+
+
+def generate_number(prefix: str = DEFAULT_PREFIX) -> str:
+    if not prefix.isdigit() or len(prefix) >= NUMBER_LENGTH - 1:
+        raise ValueError(f"invalid card prefix {prefix!r}")
+    body_length = NUMBER_LENGTH - 1 - len(prefix)
+    body = prefix + "".join(str(secrets.randbelow(10)) for _ in range(body_length))
+    return body + luhn_check_digit(body)
+
+
+def grouped_number(number: str) -> str:
+    """'9250 1234 5678 9012', for the printed card and the holder's own page."""
+    return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
+def qr_payload(card: Card, secret: str) -> str:
+    """What the card's QR code encodes (pass the app's SECRET_KEY)."""
+    return URLSafeSerializer(secret, salt=_QR_SALT).dumps(card.qr_token)
+
+
+def find_card(session: Session, number_or_qr: str, *, secret: str) -> Card:
+    """The card a cashier typed (spaces allowed) or scanned. Raises CardNotFound."""
+    text = number_or_qr.strip()
+    compact = text.replace(" ", "").replace("-", "")
+    if compact.isdigit():
+        card = is_valid_number(compact) and session.scalar(select(Card).where(Card.number == compact))
+    else:
+        try:
+            token = URLSafeSerializer(secret, salt=_QR_SALT).loads(text)
+        except BadSignature:
+            raise CardNotFound() from None
+        card = session.scalar(select(Card).where(Card.qr_token == token))
+    if not card:
+        raise CardNotFound()
+    return card
+
+
+def create_card(session: Session, *, holder_user_id: int | None = None, employee_id: int | None = None,
+                prefix: str = DEFAULT_PREFIX, active: bool = False, now: datetime | None = None) -> Card:
+    """A new card (pending unless `active`), committed."""
+    def work() -> Card:
+        return new_card(session, holder_user_id=holder_user_id, employee_id=employee_id,
+                        prefix=prefix, status="active" if active else "pending", now=now or utc_now())
+
+    return in_ledger_transaction(session, work)
+
+
+def new_card(session: Session, *, holder_user_id: int | None, employee_id: int | None, prefix: str,
+             status: str, now: datetime) -> Card:
+    """Inside a ledger transaction. A number collision (one in 10^11) fails the unique insert
+    and the transaction is re-run with a new number."""
+    card = Card(number=generate_number(prefix), qr_token=secrets.token_urlsafe(18), status=status,
+                holder_user_id=holder_user_id, employee_id=employee_id,
+                created_at=as_naive_utc(now), status_changed_at=as_naive_utc(now))
+    session.add(card)
+    session.flush()
+    return card
+
+
+def lock_card(session: Session, card_id: int) -> Card:
+    """Lock the card row (PostgreSQL: FOR UPDATE) and reload it; every money movement on a card
+    takes this lock first, which serialises the card's operations."""
+    card = session.scalar(
+        select(Card).where(Card.id == card_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if card is None:
+        raise CardNotFound()
+    return card
+
+
+def require_active(card: Card) -> None:
+    if card.status == "blocked":
+        raise CardBlocked()
+    if card.status != "active":
+        raise CardNotActive()
+
+
+def set_pin(session: Session, card_id: int, pin: str | None, *, method: str = "scrypt") -> None:
+    """Set (or with None, remove) the card's 4-digit PIN; resets the failed attempts."""
+    if pin is not None and not (len(pin) == 4 and pin.isdigit()):
+        raise InvalidPin()
+
+    def work() -> None:
+        card = lock_card(session, card_id)
+        card.pin_hash = generate_password_hash(pin, method=method) if pin is not None else None
+        card.failed_pin_attempts = 0
+
+    in_ledger_transaction(session, work)
+
+
+def check_pin(session: Session, card_id: int, pin: str | None) -> None:
+    """Accept the PIN of a card that has one (a card without PIN needs none).
+
+    Committed on its own, so that a wrong attempt counts even though the payment is refused.
+    The 5th wrong PIN in a row blocks the card (CardBlocked); the caller tells the holder.
+    """
+    def work() -> Exception | None:
+        card = lock_card(session, card_id)
+        if card.pin_hash is None:
+            return None
+        if card.status == "blocked":
+            return CardBlocked()
+        if not pin:
+            return PinRequired()
+        if check_password_hash(card.pin_hash, pin):
+            card.failed_pin_attempts = 0
+            return None
+        card.failed_pin_attempts += 1
+        if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS and card.status == "active":
+            _set_status(card, "blocked", utc_now())
+            return CardBlocked("Carte bloquée après 5 codes PIN erronés.")
+        return WrongPin(max(MAX_PIN_ATTEMPTS - card.failed_pin_attempts, 0))
+
+    refusal = in_ledger_transaction(session, work)
+    if refusal is not None:
+        raise refusal
+
+
+def activate_card(session: Session, card_id: int) -> Card:
+    return _transition(session, card_id, allowed_from=("pending",), to="active")
+
+
+def block_card(session: Session, card_id: int) -> Card:
+    """Lost, stolen or suspicious: nothing moves until unblocked (or replaced)."""
+    return _transition(session, card_id, allowed_from=("active",), to="blocked")
+
+
+def unblock_card(session: Session, card_id: int) -> Card:
+    """Back to active, with a fresh count of PIN attempts."""
+    return _transition(session, card_id, allowed_from=("blocked",), to="active")
+
+
+def deactivate_card(session: Session, card_id: int) -> Card:
+    """Final. What remains on its grants stays there until they expire and are swept."""
+    return _transition(session, card_id, allowed_from=("pending", "active", "blocked"), to="deactivated")
+
+
+def _transition(session: Session, card_id: int, *, allowed_from: tuple[str, ...], to: str) -> Card:
+    def work() -> Card:
+        card = lock_card(session, card_id)
+        if card.status == to:
+            return card
+        if card.status not in allowed_from:
+            raise InvalidCardTransition(card.status)
+        _set_status(card, to, utc_now())
+        return card
+
+    return in_ledger_transaction(session, work)
+
+
+def _set_status(card: Card, status: str, now: datetime) -> None:
+    card.status = status
+    card.status_changed_at = as_naive_utc(now)
+    if status == "active":
+        card.failed_pin_attempts = 0

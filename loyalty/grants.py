@@ -1,0 +1,64 @@
+"""Which grants of a card pay at a shop, and in what order."""
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from loyalty.models import Grant
+from marketplace.models import Category, Shop
+
+
+def card_grants(session: Session, card_id: int) -> list[Grant]:
+    """All grants of a card, soonest expiry first (ties by id), with their purse accounts."""
+    return list(session.scalars(
+        select(Grant).options(joinedload(Grant.account)).where(Grant.card_id == card_id)
+        .order_by(Grant.expires_on, Grant.id)
+    ).unique())
+
+
+def shop_category_slugs(session: Session, shop: Shop) -> set[str]:
+    """The slugs of the shop's category and of all its ancestors."""
+    slugs: set[str] = set()
+    category_id = shop.category_id
+    while category_id is not None and len(slugs) < 50:
+        category = session.get(Category, category_id)
+        slugs.add(category.slug)
+        category_id = category.parent_id
+    return slugs
+
+
+def is_live(grant: Grant, today: date) -> bool:
+    """A grant can be spent up to and including its `expires_on` day."""
+    return grant.expires_on >= today
+
+
+def allowed_at(grant: Grant, category_slugs: set[str]) -> bool:
+    return grant.allowed_categories is None or bool(category_slugs & set(grant.allowed_categories))
+
+
+def spendable_grants(grants: Iterable[Grant], category_slugs: set[str], today: date) -> list[Grant]:
+    """Grants usable at a shop today, in the order they are consumed (soonest expiry, then id)."""
+    usable = [g for g in grants if is_live(g, today) and allowed_at(g, category_slugs)]
+    return sorted(usable, key=lambda g: (g.expires_on, g.id))
+
+
+def take_in_order(grants: list[Grant], available: dict[int, int], amount_cents: int) -> dict[int, int]:
+    """Split `amount_cents` over `grants` in the given order, each up to `available[grant.id]`."""
+    taken: dict[int, int] = {}
+    rest = amount_cents
+    for grant in grants:
+        if rest == 0:
+            break
+        part = min(rest, available.get(grant.id, 0))
+        if part > 0:
+            taken[grant.id] = part
+            rest -= part
+    if rest:
+        raise AssertionError("take_in_order called with more than available")
+    return taken
+
+
+def live_balance(grants: Iterable[Grant], today: date) -> int:
+    """What a card holds today: the balances of its grants that have not expired."""
+    return sum(g.account.balance_cents for g in grants if is_live(g, today))

@@ -1,0 +1,146 @@
+"""Two-phase card payments for online orders (as TigerBeetle's pending transfers).
+
+`hold` reserves an amount on the card (it leaves the grants for the card's holds account);
+then exactly one of `capture` (all or part of it goes to the shop, the rest back to the
+grants), `release` (all back) or the expiry of holds older than a set age. An order paid partly
+by card holds the card part until Stripe confirms the rest, and releases it if Stripe fails.
+Capture and release work whatever the card's state since: the order was accepted while the
+card was active.
+"""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty import accounts as acc
+from loyalty.cards import check_pin, lock_card
+from loyalty.clock import as_naive_utc, paris_day
+from loyalty.errors import HoldNotPending, InvalidAmount
+from loyalty.grants import card_grants, live_balance, take_in_order
+from loyalty.models import Hold
+from loyalty.money import euros
+from loyalty.results import LedgerResult, result_of
+from loyalty.steps import (
+    check_positive,
+    committed_replay,
+    purse_amounts,
+    replay_if_done,
+    run_once,
+    stamp,
+    take_from_card,
+)
+from loyalty.transactions import request_hash, require_clean_session
+
+DEFAULT_HOLD_MAX_AGE = timedelta(minutes=30)
+
+
+def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
+         allow_partial: bool = False, pin: str | None = None, now: datetime | None = None) -> LedgerResult:
+    """Reserve `amount_cents` (or, with `allow_partial`, up to it) for an order at `shop_id`,
+    taken from the grants as a redemption would. The result carries `hold_id`."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("hold", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
+                               allow_partial=allow_partial)
+    if replay := committed_replay(session, key, fingerprint):
+        return replay
+    check_pin(session, card_id, pin)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        card = lock_card(session, card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        holds_account = acc.card_holds_account(session, card.id)
+        taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
+                                payee_account_id=holds_account.id)
+        entry = acc.post(session, taking.accounts, taking.movements(), key=key, fingerprint=fingerprint,
+                         kind="hold", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
+                         shop_id=shop_id, card_balance=taking.balance_after)
+        session.add(Hold(card_id=card.id, shop_id=shop_id, amount_cents=taking.total, status="pending",
+                         hold_entry_id=entry.id, created_at=moment))
+        session.flush()
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def capture(session: Session, *, hold_id: int, amount_cents: int, key: str, actor: str,
+            now: datetime | None = None) -> LedgerResult:
+    """Pay the shop `amount_cents` (at most the held amount) and give the rest back. The grants
+    that expire soonest pay first, as in a redemption. Raises HoldNotPending once closed."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("capture", hold_id=hold_id, amount_cents=amount_cents)
+    return _close(session, hold_id, amount_cents, key=key, fingerprint=fingerprint, kind="capture",
+                  status="captured", actor=actor, now=now)
+
+
+def release(session: Session, *, hold_id: int, key: str, actor: str, now: datetime | None = None) -> LedgerResult:
+    """Give the whole held amount back to the grants it came from."""
+    fingerprint = request_hash("release", hold_id=hold_id)
+    return _close(session, hold_id, 0, key=key, fingerprint=fingerprint, kind="release",
+                  status="released", actor=actor, now=now)
+
+
+def expire_holds(session: Session, *, now: datetime | None = None, max_age: timedelta = DEFAULT_HOLD_MAX_AGE,
+                 actor: str = "system") -> list[LedgerResult]:
+    """Release the pending holds created more than `max_age` before `now`. Safe to run again."""
+    moment = stamp(now)
+    require_clean_session(session)
+    due = session.scalars(
+        select(Hold.id).where(Hold.status == "pending", Hold.created_at < moment - max_age).order_by(Hold.id)
+    ).all()
+    results = []
+    for hold_id in due:
+        fingerprint = request_hash("release", hold_id=hold_id)
+        try:
+            results.append(_close(session, hold_id, 0, key=f"hold:{hold_id}:expire", fingerprint=fingerprint,
+                                  kind="release", status="expired", actor=actor, now=moment))
+        except HoldNotPending:  # captured or released meanwhile
+            continue
+    return results
+
+
+def _close(session: Session, hold_id: int, captured_cents: int, *, key: str, fingerprint: str, kind: str,
+           status: str, actor: str, now: datetime | None) -> LedgerResult:
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        found = session.get(Hold, hold_id)
+        if found is None:
+            raise HoldNotPending("Réservation inconnue.")
+        card = lock_card(session, found.card_id)
+        the_hold = _lock_hold(session, hold_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if the_hold.status != "pending":
+            raise HoldNotPending()
+        if captured_cents > the_hold.amount_cents:
+            raise InvalidAmount(f"Au plus {euros(the_hold.amount_cents)} peuvent être encaissés sur cette réservation.")
+        held = {grant: -cents for grant, cents in purse_amounts(session, [the_hold.hold_entry_id]).items()}
+        soonest_first = sorted(held, key=lambda g: (g.expires_on, g.id))
+        paid = take_in_order(soonest_first, {g.id: held[g] for g in soonest_first}, captured_cents)
+        grants = card_grants(session, card.id)
+        holds_account = acc.card_holds_account(session, card.id)
+        payable = acc.shop_payable_account(session, the_hold.shop_id)
+        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [holds_account.id, payable.id])
+        movements = {grant.account_id: cents - paid.get(grant.id, 0) for grant, cents in held.items()}
+        movements[holds_account.id] = -the_hold.amount_cents
+        movements[payable.id] = captured_cents
+        entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
+                         amount_cents=captured_cents if kind == "capture" else the_hold.amount_cents,
+                         now=moment, card_id=card.id, shop_id=the_hold.shop_id,
+                         card_balance=lambda: live_balance(grants, paris_day(moment)))
+        the_hold.status = status
+        the_hold.captured_cents = captured_cents
+        the_hold.close_entry_id = entry.id
+        the_hold.closed_at = as_naive_utc(moment)
+        session.flush()
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def _lock_hold(session: Session, hold_id: int) -> Hold:
+    return session.scalar(
+        select(Hold).where(Hold.id == hold_id).with_for_update().execution_options(populate_existing=True)
+    )

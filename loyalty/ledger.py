@@ -1,0 +1,388 @@
+"""Money operations on the ledger: fund, issue, redeem, void, refund, expire, settle, adjust,
+replace. (Two-phase holds for online orders are in loyalty/holds.py.)
+
+Each function takes a SQLAlchemy session, runs in its own transaction and commits (see
+loyalty/transactions.py), is idempotent on `key` (the same key and request returns the first
+result with `replayed=True`; the same key with another request raises IdempotencyConflict),
+and returns a LedgerResult: entry id, amount, the card's balance after it, per-grant amounts.
+`actor` says who asked ("user:12", "apikey:3", "system"). `now` (default: the current time)
+dates the entry; days are Paris days.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty import accounts as acc
+from loyalty.cards import check_pin, lock_card, new_card, require_active
+from loyalty.clock import as_naive_utc, paris_day, utc_now
+from loyalty.errors import (
+    InvalidAmount,
+    InvalidCardTransition,
+    NothingToSettle,
+    PendingHolds,
+    ReasonRequired,
+    RefundNotAllowed,
+    VoidNotAllowed,
+)
+from loyalty.grants import card_grants, live_balance, take_in_order
+from loyalty.models import EXPIRY_POLICIES, Account, Card, Entry, Grant, Hold
+from loyalty.money import euros
+from loyalty.results import LedgerResult, result_of
+from loyalty.steps import (
+    check_positive,
+    committed_replay,
+    purse_amounts,
+    replay_if_done,
+    run_once,
+    stamp,
+    take_from_card,
+)
+from loyalty.transactions import request_hash, require_clean_session
+
+
+def fund(session: Session, *, amount_cents: int, key: str, actor: str, employer_id: int | None = None,
+         source: str = "bank", now: datetime | None = None) -> LedgerResult:
+    """Money received from outside (`source`: 'bank', 'stripe') onto an employer's funding
+    account, or onto the territory fund when `employer_id` is None."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("fund", amount_cents=amount_cents, employer_id=employer_id, source=source)
+
+    def work() -> LedgerResult:
+        target = (acc.employer_funding_account(session, employer_id) if employer_id is not None
+                  else acc.territory_account(session, acc.TERRITORY_FUND))
+        origin = acc.external_account(session, source)
+        accounts = acc.lock_accounts(session, [target.id, origin.id])
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        entry = acc.post(session, accounts, {origin.id: -amount_cents, target.id: amount_cents},
+                         key=key, fingerprint=fingerprint, kind="fund", actor=actor,
+                         amount_cents=amount_cents, now=stamp(now))
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str, expires_on: date,
+                key: str, actor: str, employer_id: int | None = None,
+                allowed_categories: list[str] | None = None, expiry_policy: str = "employer",
+                campaign_id: int | None = None, now: datetime | None = None) -> LedgerResult:
+    """A new grant on the card, paid from the employer's funding account (or the territory fund
+    when `employer_id` is None). `allowed_categories`: category slugs, None = everywhere.
+    `expiry_policy`: 'employer' (expired credit goes back to the funder) or 'territory' (to the
+    territory fund). Raises InsufficientFunds when the funder has not paid in enough."""
+    check_positive(amount_cents)
+    if expiry_policy not in EXPIRY_POLICIES:
+        raise ValueError(f"expiry_policy must be one of {EXPIRY_POLICIES}")
+    if allowed_categories is not None:
+        allowed_categories = sorted({str(slug) for slug in allowed_categories})
+    label = label.strip()
+    fingerprint = request_hash("issue", card_id=card_id, amount_cents=amount_cents, label=label,
+                               expires_on=expires_on.isoformat(), employer_id=employer_id,
+                               allowed_categories=allowed_categories, expiry_policy=expiry_policy,
+                               campaign_id=campaign_id)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        card = lock_card(session, card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if card.status not in ("pending", "active"):
+            require_active(card)
+        funder = (acc.employer_funding_account(session, employer_id) if employer_id is not None
+                  else acc.territory_account(session, acc.TERRITORY_FUND))
+        purse = acc.new_purse(session, f"{label} — carte {card.masked_number}")
+        grant = Grant(card_id=card.id, account_id=purse.id, funder_account_id=funder.id, label=label,
+                      expires_on=expires_on, allowed_categories=allowed_categories,
+                      expiry_policy=expiry_policy, campaign_id=campaign_id, created_at=moment)
+        session.add(grant)
+        session.flush()
+        grants = card_grants(session, card.id)
+        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [funder.id])
+        entry = acc.post(session, accounts, {funder.id: -amount_cents, purse.id: amount_cents},
+                         key=key, fingerprint=fingerprint, kind="issue", actor=actor,
+                         amount_cents=amount_cents, now=moment, card_id=card.id,
+                         card_balance=lambda: live_balance(grants, paris_day(moment)), memo=label)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
+           allow_partial: bool = False, pin: str | None = None, now: datetime | None = None) -> LedgerResult:
+    """Pay `amount_cents` at a shop with the card's grants allowed there, soonest expiry first.
+
+    Without `allow_partial`, an insufficient balance raises InsufficientBalance (carrying
+    `available_cents`). With it, the card pays what it can ("up to amount_cents") and the result's
+    `amount_cents` tells the till what was taken; it still raises when nothing can be taken.
+    A card with a PIN needs it (`pin`); see cards.check_pin.
+    """
+    check_positive(amount_cents)
+    fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
+                               allow_partial=allow_partial)
+    if replay := committed_replay(session, key, fingerprint):
+        return replay
+    check_pin(session, card_id, pin)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        card = lock_card(session, card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        payable = acc.shop_payable_account(session, shop_id)
+        taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
+                                payee_account_id=payable.id)
+        entry = acc.post(session, taking.accounts, taking.movements(), key=key, fingerprint=fingerprint,
+                         kind="redeem", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
+                         shop_id=shop_id, card_balance=taking.balance_after)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str,
+         now: datetime | None = None) -> LedgerResult:
+    """Cancel a till mistake: the whole redemption goes back to the grants it came from.
+    Only the same Paris day, at the same shop, once, and not after a refund (VoidNotAllowed)."""
+    fingerprint = request_hash("void", redemption_id=redemption_id, shop_id=shop_id)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        original = session.get(Entry, redemption_id)
+        if original is None or original.kind != "redeem":
+            raise VoidNotAllowed("Seul un paiement par carte peut être annulé.")
+        card = lock_card(session, original.card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if original.shop_id != shop_id:
+            raise VoidNotAllowed("Ce paiement a été fait dans un autre commerce.")
+        if paris_day(original.created_at) != paris_day(moment):
+            raise VoidNotAllowed("Un paiement ne s'annule que le jour même ; faites un remboursement.")
+        if _voided(session, original.id):
+            raise VoidNotAllowed("Ce paiement a déjà été annulé.")
+        if _refund_ids(session, original.id):
+            raise VoidNotAllowed("Ce paiement a déjà été remboursé en partie ; remboursez le reste.")
+        require_active(card)
+        back = purse_amounts(session, [original.id])  # grant → negative amounts taken
+        return _give_back(session, card, shop_id, {g: -cents for g, cents in back.items()},
+                          key=key, fingerprint=fingerprint, kind="void", actor=actor, now=moment,
+                          voided_entry_id=original.id)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def refund(session: Session, *, purchase_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
+           now: datetime | None = None) -> LedgerResult:
+    """Give back part (or all) of a card payment (a redemption or a captured hold) by the shop
+    that took it, any day. The money goes back to the grants the payment came from, the grant
+    that expires last first (it is the one the holder keeps longest). All refunds of a payment
+    together never exceed what it took (RefundNotAllowed); a voided payment cannot be refunded.
+    A refund onto a grant that has expired since is swept by the next expiry run."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("refund", purchase_id=purchase_id, shop_id=shop_id, amount_cents=amount_cents)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        original = session.get(Entry, purchase_id)
+        if original is None or original.kind not in ("redeem", "capture"):
+            raise RefundNotAllowed("Seul un paiement par carte peut être remboursé.")
+        card = lock_card(session, original.card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if original.shop_id != shop_id:
+            raise RefundNotAllowed("Ce paiement a été fait dans un autre commerce.")
+        if _voided(session, original.id):
+            raise RefundNotAllowed("Ce paiement a été annulé : il n'y a rien à rembourser.")
+        require_active(card)
+        paid = purse_amounts(session, _payment_entry_ids(session, original))
+        refunded = purse_amounts(session, _refund_ids(session, original.id))
+        refundable = {g: -cents - refunded.get(g, 0) for g, cents in paid.items()}
+        left = sum(refundable.values())
+        if amount_cents > left:
+            raise RefundNotAllowed(f"Au plus {euros(left)} peuvent encore être remboursés sur ce paiement.")
+        latest_first = sorted(refundable, key=lambda g: (g.expires_on, g.id), reverse=True)
+        parts = take_in_order(latest_first, {g.id: refundable[g] for g in latest_first}, amount_cents)
+        by_id = {g.id: g for g in latest_first}
+        return _give_back(session, card, shop_id, {by_id[i]: cents for i, cents in parts.items()},
+                          key=key, fingerprint=fingerprint, kind="refund", actor=actor, now=moment,
+                          refunded_entry_id=original.id)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def _give_back(session: Session, card: Card, shop_id: int, parts: dict[Grant, int], *, key: str,
+               fingerprint: str, kind: str, actor: str, now: datetime, **entry_fields) -> LedgerResult:
+    """Move `parts` (grant → cents) from the shop's payable account back to the grants."""
+    grants = card_grants(session, card.id)
+    payable = acc.shop_payable_account(session, shop_id)
+    accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [payable.id])
+    total = sum(parts.values())
+    movements = {grant.account_id: cents for grant, cents in parts.items()}
+    movements[payable.id] = -total
+    entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
+                     amount_cents=total, now=now, card_id=card.id, shop_id=shop_id,
+                     card_balance=lambda: live_balance(grants, paris_day(now)), **entry_fields)
+    return result_of(session, entry)
+
+
+def expire_grants(session: Session, *, today: date | None = None, actor: str = "system") -> list[LedgerResult]:
+    """Sweep what is left on grants whose last day is before `today` (default: today in Paris)
+    back to their funder ('employer' policy) or to the territory fund ('territory' policy).
+    Safe to run again: each grant is swept in its own transaction, once per day."""
+    today = today or paris_day(utc_now())
+    require_clean_session(session)
+    due = session.scalars(
+        select(Grant.id).join(Account, Account.id == Grant.account_id)
+        .where(Grant.expires_on < today, Account.balance_cents > 0).order_by(Grant.id)
+    ).all()
+    results = [_expire_grant(session, grant_id, today, actor) for grant_id in due]
+    return [result for result in results if result is not None]
+
+
+def _expire_grant(session: Session, grant_id: int, today: date, actor: str) -> LedgerResult | None:
+    key = f"expire:grant:{grant_id}:{today.isoformat()}"
+    fingerprint = request_hash("expire", grant_id=grant_id, today=today.isoformat())
+
+    def work() -> LedgerResult | None:
+        grant = session.get(Grant, grant_id)
+        card = lock_card(session, grant.card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        destination = (grant.funder_account_id if grant.expiry_policy == "employer"
+                       else acc.territory_account(session, acc.TERRITORY_FUND).id)
+        grants = card_grants(session, card.id)
+        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [destination])
+        left = accounts[grant.account_id].balance_cents
+        if left <= 0:
+            return None
+        entry = acc.post(session, accounts, {grant.account_id: -left, destination: left}, key=key,
+                         fingerprint=fingerprint, kind="expire", actor=actor, amount_cents=left,
+                         now=stamp(None), card_id=card.id,
+                         card_balance=lambda: live_balance(grants, today), memo=grant.label)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def settle_shop(session: Session, *, shop_id: int, key: str, actor: str, amount_cents: int | None = None,
+                now: datetime | None = None) -> LedgerResult:
+    """Pay a shop what the territory owes it (all of it, or `amount_cents` as on a statement):
+    from its payable account to the territory clearing account, which the SEPA transfer
+    mirrors. Use one key per statement (e.g. "settlement:2025-03:shop:12")."""
+    if amount_cents is not None:
+        check_positive(amount_cents)
+    fingerprint = request_hash("settle", shop_id=shop_id, amount_cents=amount_cents)
+
+    def work() -> LedgerResult:
+        payable = acc.shop_payable_account(session, shop_id)
+        clearing = acc.territory_account(session, acc.TERRITORY_CLEARING)
+        accounts = acc.lock_accounts(session, [payable.id, clearing.id])
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        owed = payable.balance_cents
+        if owed <= 0:
+            raise NothingToSettle()
+        amount = owed if amount_cents is None else amount_cents
+        if amount > owed:
+            raise InvalidAmount(f"Le montant dépasse ce qui est dû au commerce ({euros(owed)}).")
+        entry = acc.post(session, accounts, {payable.id: -amount, clearing.id: amount}, key=key,
+                         fingerprint=fingerprint, kind="settle", actor=actor, amount_cents=amount,
+                         now=stamp(now), shop_id=shop_id)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str, key: str, actor: str,
+           now: datetime | None = None) -> LedgerResult:
+    """An administrator's correction: `amount_cents` (signed) into the account, the counterpart
+    on the territory adjustments account. The reason is mandatory and kept on the entry."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    if amount_cents == 0:
+        raise InvalidAmount("Le montant de la correction ne peut pas être nul.")
+    fingerprint = request_hash("adjust", account_id=account_id, amount_cents=amount_cents, reason=reason)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        grant = session.scalar(select(Grant).where(Grant.account_id == account_id))
+        card = lock_card(session, grant.card_id) if grant else None
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        counterpart = acc.territory_account(session, acc.ADJUSTMENTS)
+        grants = card_grants(session, card.id) if card else []
+        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [account_id, counterpart.id])
+        if account_id not in accounts:
+            raise InvalidAmount("Compte inconnu.")
+        entry = acc.post(session, accounts, {account_id: amount_cents, counterpart.id: -amount_cents},
+                         key=key, fingerprint=fingerprint, kind="adjust", actor=actor,
+                         amount_cents=amount_cents, now=moment, card_id=card.id if card else None,
+                         card_balance=(lambda: live_balance(grants, paris_day(moment))) if card else None,
+                         memo=reason)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix: str = "9250",
+                 now: datetime | None = None) -> LedgerResult:
+    """A lost or damaged card: a new active card (same holder, same employee, no PIN) takes the
+    remaining balance of each live grant, in a new grant with the same funder, label, expiry and
+    restrictions; the old card is deactivated. The result's `card_id` is the new card."""
+    fingerprint = request_hash("replace", card_id=card_id, prefix=prefix)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        old = lock_card(session, card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if old.status not in ("active", "blocked"):
+            raise InvalidCardTransition(old.status)
+        if session.scalar(select(Hold.id).where(Hold.card_id == old.id, Hold.status == "pending")):
+            raise PendingHolds()
+        card = new_card(session, holder_user_id=old.holder_user_id, employee_id=old.employee_id,
+                        prefix=prefix, status="active", now=moment)
+        old_grants = card_grants(session, old.id)
+        accounts = acc.lock_accounts(session, [g.account_id for g in old_grants])
+        movements: dict[int, int] = {}
+        today = paris_day(moment)
+        for grant in old_grants:
+            left = grant.account.balance_cents
+            if left <= 0 or grant.expires_on < today:
+                continue
+            purse = acc.new_purse(session, f"{grant.label} — carte {card.masked_number}")
+            session.add(Grant(card_id=card.id, account_id=purse.id, funder_account_id=grant.funder_account_id,
+                              label=grant.label, expires_on=grant.expires_on,
+                              allowed_categories=grant.allowed_categories, expiry_policy=grant.expiry_policy,
+                              campaign_id=grant.campaign_id, created_at=as_naive_utc(moment)))
+            accounts[purse.id] = purse
+            movements[grant.account_id] = -left
+            movements[purse.id] = left
+        session.flush()
+        new_grants = card_grants(session, card.id)
+        old.status, old.replaced_by_id, old.status_changed_at = "deactivated", card.id, as_naive_utc(moment)
+        entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind="replace",
+                         actor=actor, amount_cents=sum(c for c in movements.values() if c > 0), now=moment,
+                         card_id=card.id, card_balance=lambda: live_balance(new_grants, today),
+                         memo=f"Remplace la carte {old.masked_number}")
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def _voided(session: Session, entry_id: int) -> bool:
+    return session.scalar(select(Entry.id).where(Entry.voided_entry_id == entry_id)) is not None
+
+
+def _refund_ids(session: Session, entry_id: int) -> list[int]:
+    return list(session.scalars(select(Entry.id).where(Entry.refunded_entry_id == entry_id)))
+
+
+def _payment_entry_ids(session: Session, payment: Entry) -> list[int]:
+    """A redemption is one entry; a captured hold is its hold entry plus its capture entry
+    (the hold took from the grants, the capture gave back what was not captured)."""
+    if payment.kind == "capture":
+        hold = session.scalar(select(Hold).where(Hold.close_entry_id == payment.id))
+        return [hold.hold_entry_id, payment.id]
+    return [payment.id]

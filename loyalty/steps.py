@@ -1,0 +1,112 @@
+"""Steps shared by the money operations (ledger.py, holds.py)."""
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty import accounts as acc
+from loyalty.cards import require_active
+from loyalty.clock import as_naive_utc, utc_now
+from loyalty.errors import InsufficientBalance, InvalidAmount, ShopRefusesCard
+from loyalty.grants import (
+    card_grants,
+    live_balance,
+    shop_category_slugs,
+    spendable_grants,
+    take_in_order,
+)
+from loyalty.models import Account, Card, Grant, Posting
+from loyalty.results import LedgerResult, result_of
+from loyalty.transactions import (
+    existing_entry,
+    idempotent,
+    replay_or_refuse,
+    require_clean_session,
+)
+from marketplace.models import Shop
+
+
+def run_once(session: Session, key: str, fingerprint: str, work: Callable) -> LedgerResult:
+    return idempotent(session, key, fingerprint, work, lambda entry: result_of(session, entry, replayed=True))
+
+
+def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult | None:
+    """Inside the transaction, once the locks are held: the first result of this key, if any."""
+    entry = existing_entry(session, key)
+    if entry is None:
+        return None
+    return replay_or_refuse(entry, fingerprint, lambda e: result_of(session, e, replayed=True))
+
+
+def committed_replay(session: Session, key: str, fingerprint: str) -> LedgerResult | None:
+    """Before any check (PIN…): a request already done is answered as the first time."""
+    require_clean_session(session)
+    try:
+        return replay_if_done(session, key, fingerprint)
+    finally:
+        session.rollback()
+
+
+def check_positive(amount_cents: int) -> None:
+    if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
+        raise InvalidAmount()
+
+
+def stamp(now: datetime | None) -> datetime:
+    return as_naive_utc(now or utc_now())
+
+
+def purse_amounts(session: Session, entry_ids: list[int]) -> dict[Grant, int]:
+    """Per grant, the sum of the postings of these entries on its purse."""
+    if not entry_ids:
+        return {}
+    rows = session.execute(
+        select(Posting.account_id, func.sum(Posting.amount_cents))
+        .where(Posting.entry_id.in_(entry_ids)).group_by(Posting.account_id)
+    ).all()
+    sums = dict(rows)
+    grants = session.scalars(select(Grant).where(Grant.account_id.in_(sums))).all()
+    return {grant: int(sums[grant.account_id]) for grant in grants if sums[grant.account_id]}
+
+
+class Taking:
+    """What a redemption or a hold takes from each grant of a card, for whom (computed with the
+    card and the accounts locked)."""
+
+    def __init__(self, grants: list[Grant], accounts: dict[int, Account], payee_account_id: int,
+                 taken: dict[int, int], today: date):
+        self.grants = grants
+        self.accounts = accounts
+        self.payee_account_id = payee_account_id
+        self.taken = taken
+        self.today = today
+        self.total = sum(taken.values())
+
+    def movements(self) -> dict[int, int]:
+        by_id = {g.id: g for g in self.grants}
+        movements = {by_id[grant_id].account_id: -cents for grant_id, cents in self.taken.items()}
+        movements[self.payee_account_id] = self.total
+        return movements
+
+    def balance_after(self) -> int:
+        return live_balance(self.grants, self.today)
+
+
+def take_from_card(session: Session, card: Card, shop_id: int, amount_cents: int, allow_partial: bool,
+                   today: date, *, payee_account_id: int) -> Taking:
+    """Inside a ledger transaction, the card locked: lock the card's purses and the payee's
+    account, then say which grants pay and how much each."""
+    require_active(card)
+    shop = session.get(Shop, shop_id)
+    if shop is None or shop.status != "approved" or not shop.accepts_card:
+        raise ShopRefusesCard()
+    grants = card_grants(session, card.id)
+    accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [payee_account_id])
+    usable = spendable_grants(grants, shop_category_slugs(session, shop), today)
+    balances = {g.id: g.account.balance_cents for g in usable}
+    available = sum(balances.values())
+    if available == 0 or (available < amount_cents and not allow_partial):
+        raise InsufficientBalance(available)
+    taken = take_in_order(usable, balances, min(amount_cents, available))
+    return Taking(grants, accounts, payee_account_id, taken, today)
