@@ -1,7 +1,7 @@
 """A small territory for ledger tests: two shops in different category branches, an employer
 that has paid in, and helpers to make cards with grants."""
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from marketplace.extensions import db
 from tests import factories
 
 # A fixed clock: Tuesday 10 June 2025, 10:00 in Paris.
-NOW = datetime(2025, 6, 10, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 10, 8, 0, tzinfo=UTC)
 TODAY = date(2025, 6, 10)
 
 

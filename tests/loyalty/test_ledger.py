@@ -16,7 +16,12 @@ from loyalty.errors import (
     VoidNotAllowed,
 )
 from loyalty.models import Account, Entry, Grant
-from loyalty.queries import card_balance, card_history, shop_redemptions, spendable_balance
+from loyalty.queries import (
+    card_balance,
+    card_history,
+    shop_redemptions,
+    spendable_balance,
+)
 from loyalty.verify import verify
 from marketplace.extensions import db
 from tests.loyalty.conftest import NOW, TODAY, make_card
