@@ -17,6 +17,7 @@ import csv
 import gzip
 import io
 import lzma
+import math
 import struct
 import subprocess
 import sys
@@ -38,6 +39,7 @@ COLUMNS = [
     "epci_name",
     "departement",
 ]
+OUTLINE_MARGIN = 0.02  # degrees, about 2 km
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "data" / "communes.csv.gz"
 
 csv.field_size_limit(sys.maxsize)  # commune outlines are long hex strings
@@ -104,11 +106,13 @@ def parse_wkb(hex_text: str):
 
 
 def point_of(hex_text: str | None) -> tuple[float, float] | None:
-    """(longitude, latitude) of a WKB point."""
+    """(longitude, latitude) of a WKB point; None for an empty point (NaN coordinates)."""
     if not hex_text:
         return None
     kind, value = parse_wkb(hex_text)
-    return value if kind == "point" else None
+    if kind != "point" or not all(math.isfinite(v) for v in value):
+        return None
+    return value
 
 
 def centroid_of(hex_text: str | None) -> tuple[float, float] | None:
@@ -137,6 +141,18 @@ def centroid_of(hex_text: str | None) -> tuple[float, float] | None:
     return sum_x / total_area, sum_y / total_area
 
 
+def near_outline(hex_text: str, point: tuple[float, float]) -> bool:
+    """Whether a point lies within the bounding box of a (multi)polygon, plus a margin (outlines
+    are simplified, so a town hall near the border may fall just outside)."""
+    kind, value = parse_wkb(hex_text)
+    polygons = value if kind == "multipolygon" else [value]
+    xs = [x for rings in polygons for ring in rings for x, _ in ring]
+    ys = [y for rings in polygons for ring in rings for _, y in ring]
+    x, y = point
+    return (min(xs) - OUTLINE_MARGIN <= x <= max(xs) + OUTLINE_MARGIN
+            and min(ys) - OUTLINE_MARGIN <= y <= max(ys) + OUTLINE_MARGIN)
+
+
 def mean_point(points):
     points = [p for p in points if p]
     if not points:
@@ -159,7 +175,13 @@ def build_rows(data_dir: Path) -> tuple[list[dict], list[str]]:
 
     communes, children = [], defaultdict(list)
     for row in read_table(data_dir, "communes"):
-        position = point_of(row["mairie_localisation"]) or centroid_of(row["geometry"])
+        town_hall, centroid = point_of(row["mairie_localisation"]), centroid_of(row["geometry"])
+        position = town_hall or centroid
+        if town_hall and centroid and not near_outline(row["geometry"], town_hall):
+            # some town halls are misplaced in the data (geocoded to a homonym, longitude sign lost…)
+            if row["type"] == "COM":
+                warnings.append(f"{row['code']} {row['nom']}: town hall far outside the commune, centroid used")
+            position = centroid
         record = {"row": row, "position": position}
         if row["type"] == "COM":
             communes.append(record)
