@@ -1,0 +1,410 @@
+"""Demo content: the Auxois Morvan territory with shops, products, employers and demo logins.
+
+`seed()` is deterministic (a fixed random seed, and a plan that depends only on the communes
+data file) and idempotent: every row has a natural key (slug, email, shop + sku, employer +
+staff number) and only the missing ones are inserted, so running it again changes nothing.
+"""
+import itertools
+import math
+import random
+import time
+
+from sqlalchemy import func, insert, select
+from stdnum import iban as iban_number
+from stdnum import luhn
+
+from marketplace import demo_data as data
+from marketplace.extensions import db
+from marketplace.models import (
+    Commune,
+    Employee,
+    Employer,
+    EmployerMember,
+    Product,
+    Shop,
+    ShopMember,
+    User,
+)
+from marketplace.taxonomy import ensure_default_taxonomy
+from marketplace.territory_import import (
+    AUXOIS_MORVAN_EPCIS,
+    import_territory,
+    load_communes_file,
+    slugify,
+)
+
+RANDOM_SEED = 21140  # Semur-en-Auxois' postal code
+DEMO_PASSWORD = "halle-demo"
+DEMO_DOMAIN = "demo.halle.fr"
+TOWN_SHOP_COUNT = 135
+COUNTRY_SHOP_COUNT = 15
+PRODUCT_TARGET = 10_000
+SEMUR_INSEE = "21603"
+# Chefs-lieux and market towns: more shops than their population alone would give them.
+MARKET_TOWNS = {"21584", "21023", "21501", "21710", "21505", "21349", "21087", "21247"}
+MIN_TOWN_POPULATION = 400
+
+DEMO_USERS = (
+    # email local part, first name, last name, role description
+    ("admin", "Claire", "Vautrin", "administratrice du territoire"),
+    ("resident", "Julien", "Bernard", "habitant de Semur-en-Auxois"),
+    ("commercant", "Sophie", "Moreau", "gérante de la Boulangerie Moreau (Semur-en-Auxois)"),
+    ("caissier", "Lucas", "Petit", "caissier de la Boulangerie Moreau"),
+    ("rh", "Nathalie", "Girard", "RH des Aciéries de l'Armançon"),
+)
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+
+def random_digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randrange(10)) for _ in range(count))
+
+
+def make_siret(rng: random.Random) -> str:
+    """A fictitious SIRET: a Luhn-valid SIREN followed by an establishment number (NIC)."""
+    while True:
+        siren = str(rng.randrange(1, 10)) + random_digits(rng, 7)
+        siren += luhn.calc_check_digit(siren)
+        if not siren.startswith("356000000"):  # La Poste's SIREN follows other rules
+            break
+    base = siren + "0" + random_digits(rng, 3)
+    return base + luhn.calc_check_digit(base)
+
+
+def make_iban(rng: random.Random) -> str:
+    """A fictitious French IBAN with a valid RIB key and valid IBAN check digits."""
+    bank, branch, account = rng.choice(data.BANK_CODES), random_digits(rng, 5), random_digits(rng, 11)
+    rib_key = 97 - (89 * int(bank) + 15 * int(branch) + 3 * int(account)) % 97
+    bban = f"{bank}{branch}{account}{rib_key:02d}"
+    return "FR" + iban_number.calc_check_digits(f"FR00{bban}") + bban
+
+
+def make_phone(rng: random.Random) -> str:
+    return "03 80 " + " ".join(f"{rng.randrange(100):02d}" for _ in range(3))
+
+
+def de(name: str) -> str:
+    """French 'of' before a place name: de Montbard, d'Arnay-le-Duc, du Morvan."""
+    if name.startswith("Le "):
+        return "du " + name[3:]
+    if name.startswith("Les "):
+        return "des " + name[4:]
+    return ("d'" if name[0] in "AEIOUYÉÈÎÔ" else "de ") + name
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def shop_counts(communes, rng: random.Random) -> list[tuple[object, int]]:
+    """How many shops each commune gets: towns by population (largest remainder), then a few
+    farms and workshops in villages."""
+    towns = [c for c in communes if c.population >= MIN_TOWN_POPULATION or c.insee in MARKET_TOWNS]
+    weights = {
+        c.insee: c.population ** 1.2 * (1.6 if c.insee in MARKET_TOWNS else 1.0) for c in towns
+    }
+    total = sum(weights.values())
+    quotas = {c.insee: TOWN_SHOP_COUNT * weights[c.insee] / total for c in towns}
+    counts = {insee: max(1, math.floor(q)) for insee, q in quotas.items()}
+    by_remainder = sorted(towns, key=lambda c: (-(quotas[c.insee] - math.floor(quotas[c.insee])), c.insee))
+    for commune in by_remainder[: max(0, TOWN_SHOP_COUNT - sum(counts.values()))]:
+        counts[commune.insee] += 1
+    plan = [(c, counts[c.insee]) for c in sorted(towns, key=lambda c: (-c.population, c.insee))]
+
+    villages = [c for c in communes if c.insee not in weights and c.population >= 60]
+    # weighted sample without replacement (Efraimidis–Spirakis): bigger villages more likely
+    villages.sort(key=lambda c: (-(rng.random() ** (1 / math.sqrt(c.population))), c.insee))
+    plan += [(c, 1) for c in villages[:COUNTRY_SHOP_COUNT]]
+    return plan
+
+
+def opening_hours(shop_type, rng: random.Random) -> dict:
+    hours = {day: [list(slot) for slot in slots] for day, slots in data.HOURS[shop_type.hours].items()}
+    if shop_type.hours in ("bakery", "food") and rng.random() < 0.3:
+        # some close on Wednesday rather than Monday
+        hours["mon"] = hours.pop("wed")
+    if shop_type.hours == "retail" and rng.random() < 0.3:
+        hours["mon"] = [["14:30", "19:00"]]
+    order = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return {day: hours[day] for day in order if day in hours}
+
+
+def plan_shops(communes, rng: random.Random) -> list[dict]:
+    shops, slugs = [], set()
+    country_types = list(data.COUNTRY_SHOP_TYPES)
+    for commune, count in shop_counts(communes, rng):
+        if count == 1 and commune.population < MIN_TOWN_POPULATION and commune.insee not in MARKET_TOWNS:
+            type_keys = [country_types[len(shops) % len(country_types)]]
+        else:
+            type_keys = list(itertools.islice(itertools.cycle(data.TOWN_SHOP_ORDER), count))
+        for key in type_keys:
+            shop_type = data.SHOP_TYPES[key]
+            surname, first_name = rng.choice(data.SURNAMES), rng.choice(data.FIRST_NAMES)
+            name = rng.choice(shop_type.names).format(
+                nom=surname, prenom=first_name, commune=commune.name,
+                de_commune=de(commune.name), pays=rng.choice(data.COUNTRY_NAMES[commune.epci_code]),
+            )
+            if commune.insee == SEMUR_INSEE and key == "boulangerie" and not any(
+                s["type"] == "boulangerie" and s["commune_insee"] == SEMUR_INSEE for s in shops
+            ):
+                name = "Boulangerie Moreau"  # the demo shopkeeper's shop
+            slug = base = slugify(f"{name} {commune.name}")
+            for n in itertools.count(2):
+                if slug not in slugs:
+                    break
+                slug = f"{base}-{n}"
+            slugs.add(slug)
+            shops.append({
+                "type": key,
+                "slug": slug,
+                "name": name,
+                "category": shop_type.category,
+                "commune_insee": commune.insee,
+                "address": f"{rng.randrange(1, 40)} {rng.choice(data.STREETS)}",
+                "description": rng.choice(shop_type.descriptions),
+                "phone": make_phone(rng),
+                "email": f"{slug}@{DEMO_DOMAIN}",
+                "accepts_card": rng.random() < 0.9,
+                "siret": make_siret(rng),
+                "iban": make_iban(rng) if rng.random() < 0.92 else None,
+                "opening_hours": opening_hours(shop_type, rng),
+                "status": "approved",
+            })
+    return shops
+
+
+def expand_catalogue(shop_type, rng: random.Random) -> list[dict]:
+    """Every product a shop of this type could sell, with a reference price."""
+    products = []
+    for family in shop_type.products:
+        axes = [[v if isinstance(v, tuple) else (v, 1.0) for v in axis] for axis in family.axes]
+        for combination in itertools.product(*axes):
+            factor = math.prod(f for _, f in combination)
+            products.append({
+                "name": family.template.format(*(label for label, _ in combination)),
+                "unit": family.unit,
+                "price": rng.randint(*family.price) * factor,
+                "category": family.category or shop_type.category,
+                "description": family.description,
+                "stock": family.stock,
+            })
+    return products
+
+
+def stock_level(mode: str, rng: random.Random) -> int | None:
+    if mode == "made_to_order":
+        return None
+    if mode == "scarce":
+        return rng.randrange(0, 6)
+    roll = rng.random()
+    if roll < 0.07:
+        return 0  # out of stock
+    if roll < 0.12:
+        return None  # made to order
+    return rng.randint(1, 80)
+
+
+def round_price(cents: float) -> int:
+    step = 5 if cents < 200 else 10
+    return max(step, int(round(cents / step)) * step)
+
+
+def plan_products(shops: list[dict], rng: random.Random) -> dict[str, list[dict]]:
+    """The products of each shop (by shop slug), about PRODUCT_TARGET in all."""
+    catalogues = {key: expand_catalogue(t, rng) for key, t in data.SHOP_TYPES.items()}
+    wishes = [data.SHOP_TYPES[s["type"]].size * rng.uniform(0.7, 1.3) for s in shops]
+    limits = [len(catalogues[s["type"]]) for s in shops]
+    scale = 1.0
+    for _ in range(6):  # shops whose catalogue is exhausted leave more to the others
+        counts = [min(limit, max(8, round(wish * scale))) for wish, limit in zip(wishes, limits)]
+        scale *= PRODUCT_TARGET / sum(counts)
+    products = {}
+    for shop, count in zip(shops, counts):
+        shop_type = data.SHOP_TYPES[shop["type"]]
+        catalogue = catalogues[shop["type"]]
+        chosen = sorted(rng.sample(range(len(catalogue)), count))
+        price_level = rng.uniform(0.92, 1.1)
+        prefix = shop["type"][:3].upper()
+        rows = []
+        for number, index in enumerate(chosen, start=1):
+            item = catalogue[index]
+            note = rng.choice(shop_type.product_notes)
+            rows.append({
+                "name": item["name"],
+                "description": f"{item['description']} {note}".strip(),
+                "price_cents": round_price(item["price"] * price_level),
+                "unit": item["unit"],
+                "stock": stock_level(item["stock"], rng),
+                "sku": f"{prefix}-{number:04d}",
+                "category": item["category"],
+                "active": True,
+            })
+        products[shop["slug"]] = rows
+    return products
+
+
+def plan_employers(rng: random.Random) -> list[dict]:
+    employers = []
+    for slug, name, insee, street, staff in data.EMPLOYERS:
+        employees, emails = [], set()
+        for number in range(1, staff + 1):
+            first, last = rng.choice(data.FIRST_NAMES), rng.choice(data.SURNAMES)
+            email = None
+            if rng.random() < 0.95:
+                local = base = f"{slugify(first)}.{slugify(last)}".replace("-", "")
+                for n in itertools.count(2):
+                    if local not in emails:
+                        break
+                    local = f"{base}{n}"
+                emails.add(local)
+                email = f"{local}@{slug}.{DEMO_DOMAIN}"
+            under_16 = rng.choices((0, 1, 2, 3), weights=(55, 20, 18, 7))[0]
+            employees.append({
+                "external_id": f"M{number:05d}",
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "children_under_16": under_16,
+                "children_under_26": under_16 + rng.choices((0, 1, 2), weights=(75, 18, 7))[0],
+            })
+        employers.append({
+            "slug": slug,
+            "name": name,
+            "commune_insee": insee,
+            "address": f"{rng.randrange(1, 30)} {street}",
+            "siret": make_siret(rng),
+            "billing_email": f"comptabilite@{slug}.{DEMO_DOMAIN}",
+            "status": "approved",
+            "employees": employees,
+        })
+    return employers
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _insert_shops(shops, categories) -> int:
+    existing = set(db.session.execute(select(Shop.slug)).scalars())
+    rows = [
+        {k: v for k, v in shop.items() if k not in ("type", "category")}
+        | {"category_id": categories[shop["category"]].id}
+        for shop in shops
+        if shop["slug"] not in existing
+    ]
+    if rows:
+        db.session.execute(insert(Shop), rows)
+    return len(rows)
+
+
+def _insert_products(products, shop_ids, categories) -> int:
+    existing = set(
+        db.session.execute(
+            select(Product.shop_id, Product.sku).where(Product.shop_id.in_(shop_ids.values()))
+        ).all()
+    )
+    rows = []
+    for slug, items in products.items():
+        shop_id = shop_ids[slug]
+        for item in items:
+            if (shop_id, item["sku"]) in existing:
+                continue
+            row = {k: v for k, v in item.items() if k != "category"}
+            rows.append(row | {"shop_id": shop_id, "category_id": categories[item["category"]].id})
+    for start in range(0, len(rows), 2000):
+        db.session.execute(insert(Product), rows[start:start + 2000])
+    return len(rows)
+
+
+def _insert_employers(employers) -> int:
+    existing = set(db.session.execute(select(Employer.slug)).scalars())
+    for employer in employers:
+        if employer["slug"] not in existing:
+            db.session.add(Employer(**{k: v for k, v in employer.items() if k != "employees"}))
+    db.session.flush()
+    employer_ids = dict(db.session.execute(select(Employer.slug, Employer.id)).all())
+    known = set(db.session.execute(select(Employee.employer_id, Employee.external_id)).all())
+    rows = [
+        person | {"employer_id": employer_ids[employer["slug"]]}
+        for employer in employers
+        for person in employer["employees"]
+        if (employer_ids[employer["slug"]], person["external_id"]) not in known
+    ]
+    if rows:
+        db.session.execute(insert(Employee), rows)
+    return len(rows)
+
+
+def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
+    """The demo logins and their roles; returns how many users were created."""
+    created = 0
+    users = {}
+    for local, first, last, _ in DEMO_USERS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        user = db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none()
+        if user is None:
+            user = User(email=email, first_name=first, last_name=last)
+            user.set_password(DEMO_PASSWORD)
+            user.is_admin = local == "admin"
+            if local == "resident":
+                user.home_commune_insee = SEMUR_INSEE
+            db.session.add(user)
+            created += 1
+        users[local] = user
+    db.session.flush()
+
+    shop = db.session.execute(select(Shop).filter_by(slug=bakery_slug)).scalar_one()
+    for local, role in (("commercant", "owner"), ("caissier", "cashier")):
+        if not db.session.execute(
+            select(ShopMember).filter_by(shop_id=shop.id, user_id=users[local].id)
+        ).first():
+            db.session.add(ShopMember(shop_id=shop.id, user_id=users[local].id, role=role))
+    employer = db.session.execute(select(Employer).filter_by(slug=employer_slug)).scalar_one()
+    if not db.session.execute(
+        select(EmployerMember).filter_by(employer_id=employer.id, user_id=users["rh"].id)
+    ).first():
+        db.session.add(EmployerMember(employer_id=employer.id, user_id=users["rh"].id, role="hr"))
+    return created
+
+
+def seed(echo=print) -> str:
+    """Load the demo territory and its content; returns a summary with the demo logins."""
+    started = time.perf_counter()
+    rng = random.Random(RANDOM_SEED)
+
+    communes = load_communes_file(epci_codes=AUXOIS_MORVAN_EPCIS)
+    imported = import_territory(epci_codes=AUXOIS_MORVAN_EPCIS)
+    echo(f"Communes : {imported.created} ajoutées, {imported.updated} mises à jour.")
+    categories = ensure_default_taxonomy(db.session)
+
+    shops = plan_shops(communes, rng)
+    products = plan_products(shops, rng)
+    employers = plan_employers(rng)
+
+    new_shops = _insert_shops(shops, categories)
+    slugs = [s["slug"] for s in shops]
+    shop_ids = dict(db.session.execute(select(Shop.slug, Shop.id).where(Shop.slug.in_(slugs))).all())
+    echo(f"Commerces : {new_shops} ajoutés.")
+    new_products = _insert_products(products, shop_ids, categories)
+    echo(f"Produits : {new_products} ajoutés.")
+    new_employees = _insert_employers(employers)
+    echo(f"Salariés : {new_employees} ajoutés.")
+    bakery = next(s for s in shops if s["name"] == "Boulangerie Moreau")
+    new_users = _ensure_users(bakery["slug"], employers[0]["slug"])
+    db.session.commit()
+
+    def count(model, *where):
+        return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+    population = sum(c.population for c in communes)
+    demo_shop_ids = list(shop_ids.values())
+    lines = [
+        f"Territoire de démonstration Auxois Morvan : {len(communes)} communes, {population} habitants.",
+        f"{count(Shop, Shop.id.in_(demo_shop_ids))} commerces, "
+        f"{count(Product, Product.shop_id.in_(demo_shop_ids))} produits, "
+        f"{len(employers)} employeurs, {count(Employee)} salariés "
+        f"({new_shops} commerces, {new_products} produits, {new_users} comptes ajoutés).",
+        f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
+    ]
+    lines += [f"  {local + '@' + DEMO_DOMAIN:<26} {role}" for local, _, _, role in DEMO_USERS]
+    lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
+    return "\n".join(lines)

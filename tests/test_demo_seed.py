@@ -1,0 +1,123 @@
+import re
+import time
+
+from sqlalchemy import func, select
+from stdnum import iban
+from stdnum.fr import siret
+
+from marketplace.demo import DEMO_PASSWORD, seed
+from marketplace.demo_data import SHOP_TYPES, TOWN_SHOP_ORDER
+from marketplace.extensions import db
+from marketplace.models import (
+    Category,
+    Commune,
+    Employee,
+    Employer,
+    EmployerMember,
+    Product,
+    Shop,
+    ShopMember,
+    User,
+)
+from marketplace.territory_import import AUXOIS_MORVAN_EPCIS
+
+MODELS = (Commune, Category, Shop, Product, Employer, Employee, User, ShopMember, EmployerMember)
+DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def counts():
+    return {
+        model.__name__: db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        for model in MODELS
+    }
+
+
+def test_seed_is_complete_valid_and_idempotent(app_ctx):
+    started = time.perf_counter()
+    summary = seed(echo=lambda message: None)
+    first = counts()
+    assert time.perf_counter() - started < 30
+
+    assert "resident@demo.halle.fr" in summary and DEMO_PASSWORD in summary
+    assert first["Commune"] == 226
+    assert 140 <= first["Shop"] <= 160
+    assert first["Product"] >= 9_000
+    assert 3 <= first["Employer"] <= 4
+    assert first["User"] == 5
+
+    shops = db.session.execute(select(Shop)).scalars().all()
+    communes = {c.insee: c for c in db.session.execute(select(Commune)).scalars()}
+    assert all(shop.commune_insee in communes for shop in shops)
+    assert all(communes[s.commune_insee].epci_code in AUXOIS_MORVAN_EPCIS for s in shops)
+    assert all(shop.status == "approved" for shop in shops)
+    assert all(siret.is_valid(shop.siret) for shop in shops)
+    with_iban = [shop for shop in shops if shop.iban]
+    assert len(shops) * 0.8 < len(with_iban) < len(shops)
+    assert all(iban.is_valid(shop.iban) and shop.iban.startswith("FR") for shop in with_iban)
+    assert sum(shop.accepts_card for shop in shops) > len(shops) * 0.75
+    for shop in shops:
+        assert shop.name and shop.address and shop.phone and shop.description
+        assert set(shop.opening_hours) <= DAYS
+        for slots in shop.opening_hours.values():
+            assert all(TIME.match(start) and TIME.match(end) and start < end for start, end in slots)
+
+    # bigger towns get more shops; small villages mostly none
+    per_commune = {}
+    for shop in shops:
+        per_commune[shop.commune_insee] = per_commune.get(shop.commune_insee, 0) + 1
+    assert per_commune["21425"] > per_commune["21710"] > 1  # Montbard > Vitteaux
+    assert per_commune["21603"] >= 10  # Semur-en-Auxois
+    for market_town in ("21584", "21023", "21501", "21505", "21349", "21087", "21663"):
+        assert per_commune.get(market_town, 0) >= 2
+    assert len(per_commune) < 60
+    bakeries = [s for s in shops if s.category.slug == "boulangerie-patisserie"]
+    assert all("sun" in s.opening_hours for s in bakeries)
+
+    products = db.session.execute(select(Product)).scalars().all()
+    assert all(p.price_cents > 0 and isinstance(p.price_cents, int) for p in products)
+    assert any(p.stock is None for p in products) and any(p.stock == 0 for p in products)
+    skus = {(p.shop_id, p.sku) for p in products}
+    assert len(skus) == len(products)
+    names = {p.name for p in products}
+    for name in ("Époisses AOP", "Pain de campagne 400 g", "Confiture d'abricot 370 g"):
+        assert name in names
+    assert any(p.category.slug == "produits-festifs" for p in products)
+
+    employers = db.session.execute(select(Employer)).scalars().all()
+    for employer in employers:
+        assert employer.status == "approved" and siret.is_valid(employer.siret)
+        assert employer.commune_insee in communes
+        assert 20 <= employer.employees.count() <= 300
+
+    def user(local):
+        return db.session.execute(select(User).filter_by(email=f"{local}@demo.halle.fr")).scalar_one()
+
+    assert user("admin").is_admin
+    assert user("resident").home_commune_insee == "21603" and not user("resident").is_admin
+    assert user("resident").check_password(DEMO_PASSWORD)
+    (owner,) = user("commercant").shop_memberships
+    assert owner.role == "owner" and owner.shop.commune_insee == "21603"
+    assert owner.shop.category.slug == "boulangerie-patisserie"
+    (cashier,) = user("caissier").shop_memberships
+    assert cashier.role == "cashier" and cashier.shop_id == owner.shop_id
+    (hr,) = user("rh").employer_memberships
+    assert hr.employer.slug == "acieries-armancon"
+
+    # the same seed again adds nothing and changes nothing
+    before = {(s.slug, s.name, s.siret, s.iban) for s in shops}
+    db.session.expire_all()
+    seed(echo=lambda message: None)
+    assert counts() == first
+    after = {(s.slug, s.name, s.siret, s.iban) for s in db.session.execute(select(Shop)).scalars()}
+    assert after == before
+
+
+def test_every_shop_type_has_a_catalogue_in_known_categories(app_ctx):
+    from marketplace.taxonomy import default_category_slugs
+
+    known = set(default_category_slugs())
+    for key, shop_type in SHOP_TYPES.items():
+        assert shop_type.category in known, key
+        assert all((p.category or shop_type.category) in known for p in shop_type.products), key
+    assert set(TOWN_SHOP_ORDER) <= set(SHOP_TYPES)
