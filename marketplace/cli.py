@@ -17,7 +17,10 @@ def territory_import_command(epci: str, departements: str):
     departement_codes = [code.strip() for code in departements.split(",") if code.strip()]
     if not epci_codes and not departement_codes:
         raise click.UsageError("Give --epci CODE[,CODE…] or --departement CODE[,CODE…].")
-    result = import_territory(epci_codes=epci_codes, departements=departement_codes)
+    try:
+        result = import_territory(epci_codes=epci_codes, departements=departement_codes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"{result.created} communes added, {result.updated} updated.")
 
 
