@@ -48,7 +48,7 @@ def test_the_till_finds_a_card_by_typed_number_or_scanned_qr(app_ctx):
 def test_five_wrong_pins_block_the_card(world):
     card_id = make_card(world, (5000, TODAY))
     cards.set_pin(db.session, card_id, "1234", method="pbkdf2:sha256:1000")
-    pay = dict(card_id=card_id, shop_id=world.bakery_id, amount_cents=100, actor="u", now=NOW)
+    pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
     with pytest.raises(PinRequired):
         ledger.redeem(db.session, key="r0", **pay)
     for attempt in range(1, 5):
@@ -71,7 +71,7 @@ def test_five_wrong_pins_block_the_card(world):
 
 def test_only_an_active_card_pays(world):
     card_id = make_card(world, (5000, TODAY))
-    pay = dict(card_id=card_id, shop_id=world.bakery_id, amount_cents=100, actor="u", now=NOW)
+    pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
     cards.block_card(db.session, card_id)
     with pytest.raises(CardBlocked):
         ledger.redeem(db.session, key="r1", **pay)
@@ -88,7 +88,7 @@ def test_a_pending_card_receives_grants_but_pays_only_once_activated(world):
     card = cards.create_card(db.session)
     ledger.issue_grant(db.session, card_id=card.id, amount_cents=3000, label="Noël", expires_on=TODAY,
                        key="i1", actor="hr", employer_id=world.employer_id, now=NOW)
-    pay = dict(card_id=card.id, shop_id=world.bakery_id, amount_cents=100, actor="u", now=NOW)
+    pay = {"card_id": card.id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
     with pytest.raises(CardNotActive):
         ledger.redeem(db.session, key="r1", **pay)
     cards.activate_card(db.session, card.id)
