@@ -19,6 +19,12 @@ def distance_km(km: float | None) -> str:
     return f"{format_decimal(round(km))} km"
 
 
+def number(value: int | None) -> str:
+    """9 998 (French thousands separator)."""
+    return "" if value is None else format_decimal(value)
+
+
 def register(app) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["km"] = distance_km

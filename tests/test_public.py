@@ -38,7 +38,7 @@ def test_communes_geojson_feeds_the_map(app, client):
 def test_commune_page(app, client):
     territory(app)
     page = client.get("/communes/semur-en-auxois").get_data(as_text=True)
-    assert "Semur-en-Auxois" in page and "21140" in page and "4 110" in page
+    assert "Semur-en-Auxois" in page and "21140" in page and "4\u202f110" in page
     assert "Boulangerie Moreau" in page
     empty = client.get("/communes/arnay-le-duc").get_data(as_text=True)
     assert "Quincaillerie en attente" not in empty and "Aucun commerce" in empty
@@ -48,9 +48,20 @@ def test_commune_page(app, client):
 def test_choose_commune_by_postal_code_or_name(app, client):
     territory(app)
     client.post("/ma-commune", data={"commune": "21230"})
-    assert 'data-testid="current-commune">Arnay-le-Duc<' in client.get("/").get_data(as_text=True)
+    assert 'data-testid="current-commune"><a href="/communes/arnay-le-duc">Arnay-le-Duc<' in client.get("/").get_data(as_text=True)
     client.post("/ma-commune", data={"commune": "epoisses"})
-    assert 'data-testid="current-commune">Époisses<' in client.get("/").get_data(as_text=True)
+    assert 'data-testid="current-commune"><a href="/communes/epoisses">Époisses<' in client.get("/").get_data(as_text=True)
+
+
+def test_a_shared_postal_code_offers_a_choice(app, client):
+    territory(app)
+    with app.app_context():
+        f.commune(insee="21337", name="Lacanche", slug="lacanche", postal_codes="21230")
+        db.session.commit()
+    page = client.post("/ma-commune", data={"commune": "21230"}).get_data(as_text=True)
+    assert "Arnay-le-Duc (21230)" in page and "Lacanche (21230)" in page
+    client.post("/ma-commune", data={"commune": "21337"})
+    assert 'data-testid="current-commune"><a href="/communes/lacanche">Lacanche<' in client.get("/").get_data(as_text=True)
 
 
 def test_unknown_commune_gets_a_clear_message(app, client):
@@ -69,7 +80,7 @@ def test_logged_in_choice_is_kept_in_the_account(app, client, make_user):
         assert User.query.one().home_commune_insee == "21603"
     fresh = app.test_client()  # a new session remembers it through the account
     login(fresh, "resident@example.fr")
-    assert 'data-testid="current-commune">Semur-en-Auxois<' in fresh.get("/").get_data(as_text=True)
+    assert 'data-testid="current-commune"><a href="/communes/semur-en-auxois">Semur-en-Auxois<' in fresh.get("/").get_data(as_text=True)
 
 
 def test_commune_suggestions(app, client):

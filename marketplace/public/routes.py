@@ -31,24 +31,36 @@ def commune(slug: str):
     return render_template("public/commune.html", commune=commune, shops=shops)
 
 
+def _back_url() -> str:
+    """Where to return after choosing a commune: `next` (a local path) or the page it came from."""
+    target = request.args.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url) and "/ma-commune" not in referrer:
+        return referrer
+    return url_for("public.home")
+
+
 @bp.route("/ma-commune", methods=["POST"])
 @access(PUBLIC)
 def choose_commune():
     form = CommuneChoiceForm()
-    back = request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("public.home")
+    back = _back_url()
     if not form.validate_on_submit():
         for error in form.commune.errors:
             flash(error, "error")
         return redirect(back)
     commune = resolve_commune(form.commune.data)
     if commune is None:
-        matches = find_communes(form.commune.data, limit=5)
-        if matches:
-            names = ", ".join(c.label for c in matches)
-            flash(f"Plusieurs communes correspondent à « {form.commune.data} » : {names}. Précisez.", "error")
-        else:
+        matches = find_communes(form.commune.data, limit=20)
+        if not matches:
             flash(f"Aucune commune du territoire ne correspond à « {form.commune.data} ».", "error")
-        return redirect(back)
+            return redirect(back)
+        # Several communes share a postal code or a name: let the visitor pick one.
+        back_path = back[len(request.host_url) - 1:] if back.startswith(request.host_url) else back
+        return render_template("public/choose_commune.html", query=form.commune.data, matches=matches,
+                               back=back_path)
     remember_commune(commune)
     flash(f"Votre commune : {commune.name}.", "success")
     return redirect(back)
