@@ -39,8 +39,10 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
 def _init_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (registers the tables)
     import loyalty.models  # noqa: F401
+    import search
 
     db.init_app(app)
+    search.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
@@ -81,7 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.shop.routes import bp as shop_bp
     from marketplace.till.routes import bp as till_bp
 
-    for blueprint in (public_bp, auth_bp, account_bp, shop_bp, till_bp, employer_bp, admin_bp):
+    from marketplace.api import bp as api_bp
+    from search.views import admin_bp as search_admin_bp
+
+    for blueprint in (public_bp, auth_bp, account_bp, shop_bp, till_bp, employer_bp, admin_bp, api_bp,
+                      search_admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -35,7 +35,9 @@ def demo_seed_command():
 
 def register(app) -> None:
     from loyalty.cli import ledger_cli
+    from search.cli import search_cli
 
     app.cli.add_command(territory_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(search_cli)

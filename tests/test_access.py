@@ -72,7 +72,7 @@ def world(app):
             "emails": {role: u.email for role, u in users.items()},
             "ids": {role: u.id for role, u in users.items()},
             "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x",
-                     "key_id": 1},
+                     "key_id": 1, "group_id": 1},
         }
 
 

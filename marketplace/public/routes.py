@@ -129,12 +129,9 @@ def too_many_requests(error):
 @bp.route("/recherche")
 @access(PUBLIC)
 def search():
-    from marketplace.catalogue import search_products
+    from search.views import render_search_page
 
-    query = request.args.get("q", "").strip()[:200]
-    page = request.args.get("page", 1, type=int)
-    results = search_products(query, page=max(page, 1)) if query else None
-    return render_template("public/search.html", query=query, results=results)
+    return render_search_page()
 
 
 @bp.app_errorhandler(CSRFError)

@@ -1,0 +1,20 @@
+"""The JSON API (/api/v1): search and completion; the till's endpoints join this blueprint.
+
+GET-only endpoints need no CSRF token; endpoints that write authenticate by API key.
+"""
+from flask import Blueprint, jsonify
+
+from marketplace.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def error_response(code: str, message: str, status: int, **details):
+    """The API's one error shape: {"error": {"code", "message", …}}."""
+    response = jsonify({"error": {"code": code, "message": message, **details}})
+    response.status_code = status
+    return response
+
+
+from marketplace.api import search  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,53 @@
+"""French text analysis, shared by indexing and querying.
+
+Order matters: stop words are removed while the words still carry their accents (the French
+list is accented: "à", "été"), then accents are folded, and only then stemmed ("pâtés" ->
+"pates" -> "pat"); stemming before folding broke words such as "pièce détachée".
+Apostrophes and hyphens split words: "l'Auxois" -> "auxois", "Arnay-le-Duc" -> "arnay", "duc".
+"""
+from functools import lru_cache
+
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+from whoosh.support.charset import accent_map
+
+# Letters and digits; anything else (apostrophes ' ’, hyphens, punctuation) separates words.
+WORD_PATTERN = r"\w+"
+STOP_WORDS = frozenset(stopwords_for_language("fr"))
+
+
+def french_analyzer():
+    """Words as the index keeps them: lower case, no stop words, no accents, stemmed."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | CharsetFilter(accent_map)
+        | StemFilter(stemfn=stemmer_for_language("fr"), cachesize=100_000)
+    )
+
+
+def folding_analyzer():
+    """Whole words, lower case and without accents: the spelling vocabulary and completion."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=2)
+        | CharsetFilter(accent_map)
+    )
+
+
+_FRENCH = french_analyzer()
+_FOLDING = folding_analyzer()
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of a text as the spelling vocabulary has them: ["confiture", "abricot"]."""
+    return [token.text for token in _FOLDING(text or "")]
+
+
+@lru_cache(maxsize=50_000)
+def stem(folded_word: str) -> str:
+    """The index term of one folded word ('' for a stop word)."""
+    tokens = [token.text for token in _FRENCH(folded_word)]
+    return tokens[0] if tokens else ""

@@ -1,0 +1,44 @@
+"""The interface every search backend implements, so that callers never depend on one.
+
+The default backend is Whoosh (search.whoosh_backend): an index in files, written by one
+indexer at a time. A backend that reads the database directly (PostgreSQL full-text search)
+would implement `apply` and `rebuild` as no-ops and `fingerprints` from its own table.
+"""
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+
+from search.documents import ProductDocument
+from search.query import SearchQuery, SearchResults
+from search.reference import Reference
+
+
+class SearchBackend(ABC):
+    #: False for a backend that reads the database itself and needs no indexer.
+    uses_outbox: bool = True
+
+    @abstractmethod
+    def needs_rebuild(self) -> bool:
+        """True when there is no index yet or it was built with another schema version."""
+
+    @abstractmethod
+    def apply(self, upserts: list[ProductDocument], removals: Iterable[int]) -> None:
+        """Index these documents and remove these product ids (one writer at a time)."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[ProductDocument], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index by these documents; returns how many were indexed."""
+
+    @abstractmethod
+    def search(self, query: SearchQuery, ref: Reference) -> SearchResults:
+        """Answer a search (text, geography, filters, facets, sort, page)."""
+
+    @abstractmethod
+    def complete(self, text: str, limit: int) -> list[str]:
+        """Product names completing what the resident is typing (last word as a prefix)."""
+
+    @abstractmethod
+    def fingerprints(self) -> dict[int, str]:
+        """{product id: fingerprint} of everything in the index (for `check`)."""
+
+    def close(self) -> None:
+        """Release files and caches (tests, worker shutdown)."""

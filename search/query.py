@@ -1,0 +1,162 @@
+"""A search as asked (SearchQuery, parsed and validated from URL arguments) and as answered
+(SearchResults): the vocabulary shared by the HTML page, the JSON API and every backend."""
+from dataclasses import dataclass, field, replace
+
+SORTS = ("relevance", "distance", "price_asc", "price_desc")
+RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
+DEFAULT_RADIUS_KM = 20
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+class InvalidParameter(ValueError):
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    commune: str | None = None  # INSEE code of the resident's commune (origin of distances)
+    radius_km: int | None = None  # None: the whole territory
+    category: str | None = None  # category slug (its sub-categories included)
+    commune_filter: str | None = None  # INSEE code: only products sold in this commune
+    shop: str | None = None  # shop slug
+    min_price_cents: int | None = None
+    max_price_cents: int | None = None
+    in_stock: bool = False
+    card: bool = False  # the shop accepts the territorial card
+    open_now: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def but(self, **changes) -> "SearchQuery":
+        """The same search with some parameters changed (back to page 1 unless given)."""
+        return replace(self, **({"page": 1} | changes))
+
+    def url_args(self) -> dict:
+        """URL arguments that reproduce this search (defaults left out, so URLs stay short)."""
+        args = {
+            "q": self.text or None,
+            "commune": self.commune,
+            "radius_km": (self.radius_km if self.radius_km is not None else 0) if self.commune else None,
+            "category": self.category,
+            "commune_filter": self.commune_filter,
+            "shop": self.shop,
+            "min_price_cents": self.min_price_cents,
+            "max_price_cents": self.max_price_cents,
+            "in_stock": 1 if self.in_stock else None,
+            "card": 1 if self.card else None,
+            "open_now": 1 if self.open_now else None,
+            "sort": self.sort if self.sort != "relevance" else None,
+            "page": self.page if self.page != 1 else None,
+            "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
+        }
+        return {key: value for key, value in args.items() if value is not None}
+
+
+@dataclass
+class Hit:
+    id: int
+    name: str
+    name_html: str  # the name with the matching words in <mark>
+    price_cents: int
+    unit: str
+    in_stock: bool
+    shop_slug: str
+    shop_name: str
+    commune_insee: str
+    commune_name: str
+    latitude: float | None
+    longitude: float | None
+    distance_km: float | None
+    score: float = 0.0
+    image_key: str | None = None
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    total: int
+    hits: list
+    facets: dict = field(default_factory=dict)  # "category" | "commune" | "shop" -> [FacetValue]
+    suggestion: str | None = None  # "Vouliez-vous dire …": the query with its typos corrected
+    corrected: bool = False  # the hits are those of the suggestion (the words as typed found nothing)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def _integer(args, name: str, minimum: int, maximum: int) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(name, f"« {name} » doit être un nombre entier.") from None
+    if not minimum <= value <= maximum:
+        raise InvalidParameter(name, f"« {name} » doit être compris entre {minimum} et {maximum}.")
+    return value
+
+
+def _flag(args, name: str) -> bool:
+    raw = (args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "non"):
+        return False
+    if raw in ("1", "true", "oui", "on"):
+        return True
+    raise InvalidParameter(name, f"« {name} » vaut 1 ou 0.")
+
+
+def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQuery:
+    """Validate URL arguments against the territory's reference data (search.reference)."""
+    text = (args.get("q") or "").strip()
+    if len(text) > 200:
+        raise InvalidParameter("q", "La recherche est limitée à 200 caractères.")
+    commune = (args.get("commune") or "").strip() or default_commune
+    if commune and commune not in ref.communes:
+        raise InvalidParameter("commune", f"Commune inconnue : « {commune} » (code INSEE attendu).")
+    radius = _integer(args, "radius_km", 0, 1000)
+    if radius is None and commune:
+        radius = DEFAULT_RADIUS_KM
+    if radius is not None and not commune:
+        if "radius_km" in args and radius:
+            raise InvalidParameter("radius_km", "« radius_km » demande une commune (« commune »).")
+    category = (args.get("category") or "").strip() or None
+    if category and category not in ref.categories:
+        raise InvalidParameter("category", f"Catégorie inconnue : « {category} ».")
+    commune_filter = (args.get("commune_filter") or "").strip() or None
+    if commune_filter and commune_filter not in ref.communes:
+        raise InvalidParameter("commune_filter", f"Commune inconnue : « {commune_filter} ».")
+    shop = (args.get("shop") or "").strip() or None
+    if shop and (shop not in ref.shops or not ref.shops[shop].public):
+        raise InvalidParameter("shop", f"Commerce inconnu : « {shop} ».")
+    min_price = _integer(args, "min_price_cents", 0, 100_000_000)
+    max_price = _integer(args, "max_price_cents", 0, 100_000_000)
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise InvalidParameter("max_price_cents", "Le prix maximum est inférieur au prix minimum.")
+    sort = (args.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise InvalidParameter("sort", f"« sort » vaut {', '.join(SORTS)}.")
+    if sort == "distance" and not commune:
+        raise InvalidParameter("sort", "Le tri par distance demande une commune (« commune »).")
+    page = _integer(args, "page", 1, 10_000) or 1
+    per_page = _integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
+    return SearchQuery(
+        text=text, commune=commune or None, radius_km=radius or None if commune else None,
+        category=category, commune_filter=commune_filter, shop=shop, min_price_cents=min_price,
+        max_price_cents=max_price, in_stock=_flag(args, "in_stock"), card=_flag(args, "card"),
+        open_now=_flag(args, "open_now"), sort=sort, page=page, per_page=per_page,
+    )

@@ -1,0 +1,134 @@
+"""The small tables a search needs on every request, kept in memory: communes (with their
+coordinates), shops, categories and synonyms.
+
+They hold hundreds to a few thousand rows and change rarely, so each process reloads them at
+most every SEARCH_CACHE_SECONDS (0 under test: always fresh) or when told to (`invalidate`).
+"""
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models import Category, Commune, Shop
+from marketplace.territory import haversine_km
+from search.analysis import folded_words
+from search.models import SynonymGroup
+
+PARIS = ZoneInfo("Europe/Paris")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class CommuneInfo:
+    insee: str
+    name: str
+    slug: str
+    latitude: float
+    longitude: float
+    population: int
+
+
+@dataclass(frozen=True)
+class ShopInfo:
+    id: int
+    slug: str
+    name: str
+    commune_insee: str
+    accepts_card: bool
+    opening_hours: dict
+    public: bool
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    slug: str
+    name: str
+    parent_id: int | None
+    path: tuple  # slugs from the root down to this category
+
+
+@dataclass
+class Reference:
+    communes: dict = field(default_factory=dict)  # insee -> CommuneInfo
+    shops: dict = field(default_factory=dict)  # slug -> ShopInfo
+    categories: dict = field(default_factory=dict)  # slug -> CategoryInfo
+    synonyms: list = field(default_factory=list)  # [[("pull",), ("chandail",)], …] folded words
+    loaded_at: float = 0.0
+    _reach: dict = field(default_factory=dict)
+
+    def communes_within(self, insee: str, radius_km: float | None) -> dict[str, float]:
+        """{INSEE code: distance in km} of the communes within the radius (all when None)."""
+        key = (insee, radius_km)
+        if key not in self._reach:
+            origin = self.communes[insee]
+            distances = {
+                code: haversine_km(origin.latitude, origin.longitude, c.latitude, c.longitude)
+                for code, c in self.communes.items()
+            }
+            self._reach[key] = {
+                code: d for code, d in distances.items() if radius_km is None or d <= radius_km
+            }
+        return self._reach[key]
+
+    def open_shop_slugs(self, at: datetime | None = None) -> set[str]:
+        """Shops open at a moment (now, in the territory's time zone)."""
+        at = at or datetime.now(PARIS)
+        day, hhmm = DAYS[at.weekday()], at.strftime("%H:%M")
+        return {
+            shop.slug
+            for shop in self.shops.values()
+            if any(start <= hhmm < end for start, end in (shop.opening_hours or {}).get(day, []))
+        }
+
+
+_lock = threading.Lock()
+_cache: dict[str, Reference] = {}
+
+
+def reference_data() -> Reference:
+    """The reference data of the current app, reloaded when older than the cache lifetime."""
+    app = current_app._get_current_object()
+    lifetime = app.config.get("SEARCH_CACHE_SECONDS", 0 if app.testing else 30)
+    key = app.import_name + str(id(app))
+    cached = _cache.get(key)
+    if cached is None or time.monotonic() - cached.loaded_at > lifetime:
+        with _lock:
+            cached = _load()
+            _cache[key] = cached
+    return cached
+
+
+def invalidate() -> None:
+    _cache.clear()
+
+
+def _load() -> Reference:
+    ref = Reference(loaded_at=time.monotonic())
+    for c in db.session.execute(select(Commune)).scalars():
+        ref.communes[c.insee] = CommuneInfo(c.insee, c.name, c.slug, c.latitude, c.longitude, c.population)
+    rows = db.session.execute(
+        select(Shop.id, Shop.slug, Shop.name, Shop.commune_insee, Shop.accepts_card,
+               Shop.opening_hours, Shop.status)
+    ).all()
+    for row in rows:
+        ref.shops[row.slug] = ShopInfo(row.id, row.slug, row.name, row.commune_insee, row.accepts_card,
+                                       row.opening_hours or {}, row.status == "approved")
+    categories = {c.id: c for c in db.session.execute(select(Category)).scalars()}
+    for c in categories.values():
+        path, node = [], c
+        while node is not None:
+            path.insert(0, node.slug)
+            node = categories.get(node.parent_id)
+        ref.categories[c.slug] = CategoryInfo(c.id, c.slug, c.name, c.parent_id, tuple(path))
+    for group in db.session.execute(select(SynonymGroup)).scalars():
+        expressions = [tuple(folded_words(e)) for e in group.expressions]
+        expressions = [e for e in expressions if e]
+        if len(expressions) > 1:
+            ref.synonyms.append(expressions)
+    return ref

@@ -1,0 +1,68 @@
+"""Typo correction over the words of the catalogue, with an edit budget scaled to word length.
+
+Whoosh's FuzzyTerm works on stemmed terms, does not count a transposition as one edit, and
+is slow on a large lexicon. Here: a symmetric-deletion index over the folded (unstemmed) words
+of the catalogue, verified by the optimal-string-alignment distance (a transposition is one
+edit), so a lookup costs microseconds, and the correction is a real word to show in
+"Vouliez-vous dire …".
+"""
+from itertools import combinations
+
+
+def max_edits(word: str) -> int:
+    """Edits tolerated: none up to 3 letters, one up to 7, two beyond."""
+    if len(word) <= 3:
+        return 0
+    return 1 if len(word) <= 7 else 2
+
+
+def _deletes(word: str, edits: int) -> set[str]:
+    found = {word}
+    for count in range(1, edits + 1):
+        for positions in combinations(range(len(word)), count):
+            found.add("".join(c for i, c in enumerate(word) if i not in positions))
+    return found
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (Damerau without repeated edits), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Speller:
+    """Corrections for one vocabulary: {folded word: number of documents holding it}."""
+
+    def __init__(self, vocabulary: dict[str, int]):
+        self.vocabulary = vocabulary
+        self._index: dict[str, list[str]] = {}
+        for word in vocabulary:
+            for variant in _deletes(word, max_edits(word)):
+                self._index.setdefault(variant, []).append(word)
+
+    def correct(self, word: str) -> str | None:
+        """The likeliest catalogue word within the edit budget of `word`, or None."""
+        edits = max_edits(word)
+        if edits == 0:
+            return None
+        best = None
+        for variant in _deletes(word, edits):
+            for candidate in self._index.get(variant, ()):
+                distance = osa_distance(word, candidate, edits)
+                if distance <= edits:
+                    key = (distance, -self.vocabulary[candidate], candidate)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best else None

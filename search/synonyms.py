@@ -1,0 +1,35 @@
+"""The territory's synonym list, edited by the admin (/admin/recherche/synonymes)."""
+from sqlalchemy import func, select
+
+from search.analysis import folded_words
+from search.models import SynonymGroup
+
+DEFAULT_SYNONYMS = (
+    "pull, chandail, tricot",
+    "basket, chaussure de sport",
+    "vélo, bicyclette",
+    "pomme de terre, patate",
+    "gâteau, pâtisserie",
+    "bande dessinée, bd",
+    "sweat, sweat-shirt",
+)
+
+
+def parse_group(text: str) -> str:
+    """Normalise a typed group ("Pull ,chandail") or raise ValueError with a French message."""
+    expressions = [e.strip() for e in (text or "").split(",") if e.strip()]
+    if len(expressions) < 2:
+        raise ValueError("Donnez au moins deux expressions séparées par des virgules.")
+    for expression in expressions:
+        if not folded_words(expression):
+            raise ValueError(f"« {expression} » ne contient que des mots vides (le, de, à…).")
+    return ", ".join(expressions)
+
+
+def install_defaults(session) -> int:
+    """Add the default groups if the list is empty; returns how many were added."""
+    if session.execute(select(func.count()).select_from(SynonymGroup)).scalar_one():
+        return 0
+    session.add_all(SynonymGroup(terms=terms) for terms in DEFAULT_SYNONYMS)
+    session.commit()
+    return len(DEFAULT_SYNONYMS)

@@ -1,0 +1,135 @@
+"""The search page (rendered for public.search) and the admin pages of search."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+import search
+from marketplace.access import ADMIN, access
+from marketplace.extensions import db
+from marketplace.territory import current_commune
+from search.models import SynonymGroup, UnmetSearch
+from search.query import RADII_KM, SORTS, InvalidParameter, parse_search_args
+
+SORT_LABELS = {"relevance": "Pertinence", "distance": "Distance", "price_asc": "Prix croissant",
+               "price_desc": "Prix décroissant"}
+FILTER_LABELS = {"category": "catégorie", "commune_filter": "commune", "shop": "commerce",
+                 "min_price_cents": "prix minimum", "max_price_cents": "prix maximum",
+                 "in_stock": "en stock", "card": "carte du territoire", "open_now": "ouvert maintenant"}
+
+
+def _parse(args, ref, default_commune):
+    """Parse the page's arguments; a bad one is dropped with a message instead of failing."""
+    args = args.to_dict()
+    for _ in range(len(args) + 1):
+        try:
+            return parse_search_args(args, ref, default_commune)
+        except InvalidParameter as error:
+            flash(error.message, "error")
+            args.pop(error.parameter, None)
+            if error.parameter == "commune":
+                default_commune = None
+    return parse_search_args({}, ref, None)
+
+
+def _alternatives(query):
+    """For an empty result: a wider radius and the filters to drop, with what they would find."""
+    options = []
+    if query.commune and query.radius_km is not None:
+        wider = [r for r in RADII_KM if r > query.radius_km] + [None]
+        for radius in wider:
+            candidate = query.but(radius_km=radius)
+            total = search.search(candidate, record_unmet=False).total
+            if total:
+                label = f"Élargir à {radius} km" if radius else "Chercher dans tout le territoire"
+                options.append((label, candidate, total))
+                break
+    for name, label in FILTER_LABELS.items():
+        if getattr(query, name) not in (None, False):
+            candidate = query.but(**{name: False if isinstance(getattr(query, name), bool) else None})
+            total = search.search(candidate, record_unmet=False).total
+            if total:
+                options.append((f"Sans le filtre « {label} »", candidate, total))
+    return options
+
+
+def render_search_page():
+    ref = search.reference_data()
+    commune = current_commune()
+    query = _parse(request.args, ref, commune.insee if commune else None)
+    asked = bool(query.text or query.category or query.shop or query.commune_filter)
+    results = search.search(query) if asked else None
+    alternatives = _alternatives(query) if results is not None and results.total == 0 else []
+    shops_on_map = {}
+    for hit in results.hits if results else []:
+        if hit.latitude is not None:
+            shops_on_map.setdefault(hit.shop_slug, {
+                "name": hit.shop_name, "commune": hit.commune_name, "lat": hit.latitude,
+                "lon": hit.longitude, "url": search.shop_url(hit.shop_slug), "products": 0})
+            shops_on_map[hit.shop_slug]["products"] += 1
+    return render_template(
+        "search/page.html", query=query, results=results, ref=ref,
+        origin=ref.communes.get(query.commune) if query.commune else None,
+        radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives,
+        shops_on_map=list(shops_on_map.values()), product_url=search.product_url,
+        shop_url=search.shop_url,
+    )
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+admin_bp = Blueprint("search_admin", __name__, url_prefix="/admin/recherche")
+
+
+class SynonymForm(FlaskForm):
+    terms = StringField("Synonymes", validators=[DataRequired("Tapez au moins deux expressions.")],
+                        render_kw={"placeholder": "pull, chandail, tricot"})
+
+
+@admin_bp.route("/", methods=["GET", "POST"])
+@access(ADMIN)
+def synonyms():
+    from search.synonyms import parse_group
+
+    form = SynonymForm()
+    if form.validate_on_submit():
+        try:
+            terms = parse_group(form.terms.data)
+        except ValueError as error:
+            form.terms.errors.append(str(error))
+        else:
+            db.session.add(SynonymGroup(terms=terms))
+            db.session.commit()
+            search.invalidate_reference()
+            flash(f"Synonymes ajoutés : {terms}.", "success")
+            return redirect(url_for("search_admin.synonyms"))
+    groups = db.session.execute(select(SynonymGroup).order_by(SynonymGroup.terms)).scalars().all()
+    unmet = db.session.execute(
+        select(UnmetSearch.query, func.count().label("count"), func.max(UnmetSearch.created_at).label("last"))
+        .group_by(UnmetSearch.query).order_by(func.count().desc(), UnmetSearch.query).limit(50)
+    ).all()
+    return render_template("search/admin.html", form=form, groups=groups, unmet=unmet)
+
+
+@admin_bp.route("/synonymes/<int:group_id>/supprimer", methods=["POST"])
+@access(ADMIN)
+def delete_synonyms(group_id: int):
+    group = db.get_or_404(SynonymGroup, group_id)
+    db.session.delete(group)
+    db.session.commit()
+    search.invalidate_reference()
+    flash(f"Synonymes supprimés : {group.terms}.", "success")
+    return redirect(url_for("search_admin.synonyms"))
+
+
+@admin_bp.route("/synonymes/par-defaut", methods=["POST"])
+@access(ADMIN)
+def default_synonyms():
+    from search.synonyms import install_defaults
+
+    added = install_defaults(db.session)
+    search.invalidate_reference()
+    flash(f"{added} groupes de synonymes ajoutés." if added else "La liste n'est pas vide : rien n'a été ajouté.",
+          "success" if added else "info")
+    return redirect(url_for("search_admin.synonyms"))

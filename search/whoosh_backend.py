@@ -1,0 +1,457 @@
+"""The Whoosh backend: an index in files under SEARCH_INDEX_DIR (see DESIGN.md, "Search").
+
+- One writer at a time: `apply` and `rebuild` hold an exclusive lock on a file next to the
+  index (flock: the kernel releases it when the process dies, even by SIGKILL), so two
+  indexers wait for each other instead of failing with Whoosh's LockError.
+- Searchers are opened once and lent to requests from a small pool, refreshed (0.8 ms) rather
+  than reopened (40 ms).
+- Per index generation, the sortable columns (commune, shop, category, price) are read once into
+  arrays, and document sets are cached per commune, shop and category: geography, filters and
+  facets are then set operations.
+- Price is an integer number of cents; geography is a commune-code field; coordinates are not
+  in the index (they come from the communes table, search.reference).
+"""
+import fcntl
+import math
+import os
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+from markupsafe import Markup, escape
+from whoosh import index
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import And, Or, Term
+from whoosh.writing import CLEAR
+
+from search.analysis import folded_words, folding_analyzer, french_analyzer, stem
+from search.backend import SearchBackend
+from search.query import FacetValue, Hit, SearchQuery, SearchResults
+from search.spelling import Speller
+
+SCHEMA_VERSION = 1
+INDEX_NAME = "products"
+TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
+TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
+DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
+FACET_SIZE = 12
+
+
+def make_schema() -> Schema:
+    french, folding = french_analyzer(), folding_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        name=TEXT(analyzer=french, stored=True, phrase=False, field_boost=4.0),
+        category=TEXT(analyzer=french, phrase=False, field_boost=2.0),
+        shop_name=TEXT(analyzer=french, phrase=False, field_boost=1.5),
+        place=TEXT(analyzer=french, phrase=False, field_boost=1.0),
+        description=TEXT(analyzer=french, phrase=False, field_boost=0.3),
+        spell=TEXT(analyzer=folding, phrase=False),  # whole words: typo correction, completion
+        category_slug=ID(stored=True, sortable=True),
+        category_path=KEYWORD(),
+        commune=ID(stored=True, sortable=True),
+        shop=ID(stored=True, sortable=True),
+        price=NUMERIC(int, bits=32, signed=False, stored=True, sortable=True),
+        in_stock=BOOLEAN(stored=True),
+        card=BOOLEAN(),
+        shop_label=STORED(),
+        unit=STORED(),
+        image_key=STORED(),
+        fingerprint=STORED(),
+    )
+
+
+def to_fields(doc) -> dict:
+    return {
+        "id": str(doc.id),
+        "name": doc.name,
+        "category": doc.category_text,
+        "shop_name": doc.shop_name,
+        "place": doc.commune_name,
+        "description": doc.description,
+        "spell": " ".join((doc.name, doc.category_text, doc.shop_name, doc.commune_name)),
+        "category_slug": doc.category_slug,
+        "category_path": " ".join(doc.category_path),
+        "commune": doc.commune_insee,
+        "shop": doc.shop_slug,
+        "price": doc.price_cents,
+        "in_stock": doc.in_stock,
+        "card": doc.accepts_card,
+        "shop_label": doc.shop_name,
+        "unit": doc.unit,
+        "image_key": doc.image_key,
+        "fingerprint": doc.fingerprint,
+    }
+
+
+def word_query(word: str):
+    term = stem(word)
+    return Or([Term(field, term) for field in TEXT_FIELDS])
+
+
+def highlight(text: str, stems: set[str]) -> Markup:
+    """The text with the words whose stem was searched in <mark>."""
+    import re
+
+    parts = []
+    for piece in re.split(r"(\w+)", text):
+        words = folded_words(piece) if piece and piece[0].isalnum() else []
+        if words and stem(words[0]) in stems:
+            parts.append(Markup("<mark>{}</mark>").format(piece))
+        else:
+            parts.append(escape(piece))
+    return Markup("").join(parts)
+
+
+class GenerationCache:
+    """What is derived once from one generation of the index and shared by all threads."""
+
+    def __init__(self, searcher, previous: "GenerationCache | None"):
+        reader = searcher.reader()
+        self.generation = reader.generation()
+        self.commune = list(reader.column_reader("commune")) if reader.doc_count_all() else []
+        self.shop = list(reader.column_reader("shop")) if reader.doc_count_all() else []
+        self.category = list(reader.column_reader("category_slug")) if reader.doc_count_all() else []
+        self.price = list(reader.column_reader("price")) if reader.doc_count_all() else []
+        self.live = frozenset(reader.all_doc_ids())
+        self._sets: dict = {}
+        self._lock = threading.Lock()
+        vocabulary = {term.decode() if isinstance(term, bytes) else term: info.doc_frequency()
+                      for term, info in reader.iter_field("spell")}
+        if previous is not None and previous.vocabulary.keys() == vocabulary.keys():
+            self.speller, self.stems = previous.speller, previous.stems  # the costly part
+        else:
+            self.speller, self.stems = None, {stem(word) for word in vocabulary}
+        self.vocabulary = vocabulary
+
+    def speller_for(self) -> Speller:
+        if self.speller is None:
+            with self._lock:
+                if self.speller is None:
+                    self.speller = Speller(self.vocabulary)
+        return self.speller
+
+    def docs_by(self, column: str, value: str) -> frozenset:
+        key = (column, value)
+        if key not in self._sets:
+            if not self._sets.get(("grouped", column)):
+                groups: dict = {}
+                for docnum, v in enumerate(getattr(self, column)):
+                    groups.setdefault(v, []).append(docnum)
+                for v, docs in groups.items():
+                    self._sets[(column, v)] = frozenset(docs) & self.live
+                self._sets[("grouped", column)] = True
+            return self._sets.get(key, frozenset())
+        return self._sets[key]
+
+    def docs_for_term(self, searcher, field: str, value) -> frozenset:
+        key = ("term", field, value)
+        if key not in self._sets:
+            self._sets[key] = frozenset(searcher.docs_for_query(Term(field, value)))
+        return self._sets[key]
+
+    def docs_in(self, column: str, values) -> frozenset:
+        """Documents whose column holds any of the values (the communes in reach, the shops
+        open now), cached: the same resident asks again and again from the same commune."""
+        key = ("union", column, frozenset(values))
+        if key not in self._sets:
+            if len(self._sets) > 5000:
+                self._sets = {k: v for k, v in self._sets.items() if k[0] != "union"}
+            union = set()
+            for value in values:
+                union |= self.docs_by(column, value)
+            self._sets[key] = frozenset(union)
+        return self._sets[key]
+
+
+class WhooshBackend(SearchBackend):
+    def __init__(self, directory: str):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._pool: list = []
+        self._pool_lock = threading.Lock()
+        self._cache: GenerationCache | None = None
+        self._ix = None
+
+    # --- files and locks ----------------------------------------------------------------
+
+    @property
+    def _version_file(self) -> Path:
+        return self.directory / "schema-version"
+
+    def needs_rebuild(self) -> bool:
+        if not index.exists_in(self.directory, indexname=INDEX_NAME):
+            return True
+        try:
+            return int(self._version_file.read_text()) != SCHEMA_VERSION
+        except (OSError, ValueError):
+            return True
+
+    @contextmanager
+    def _writer_lock(self):
+        """Only one process writes the index at a time; the others wait their turn."""
+        with open(self.directory / "indexer.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _index(self):
+        if self._ix is None:
+            if not index.exists_in(self.directory, indexname=INDEX_NAME):
+                return None
+            self._ix = index.open_dir(self.directory, indexname=INDEX_NAME)
+        return self._ix
+
+    # --- writing (the indexer only) -------------------------------------------------------
+
+    def apply(self, upserts, removals) -> None:
+        removals = list(removals)
+        if not upserts and not removals:
+            return
+        with self._writer_lock():
+            ix = self._index()
+            if ix is None:
+                ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+                self._ix = ix
+                self._version_file.write_text(str(SCHEMA_VERSION))
+            writer = ix.writer()
+            try:
+                for product_id in removals:
+                    writer.delete_by_term("id", str(product_id))
+                for doc in upserts:
+                    writer.update_document(**to_fields(doc))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+    def rebuild(self, documents, progress=None) -> int:
+        with self._writer_lock():
+            schema_changed = self.needs_rebuild()
+            if schema_changed:
+                self.close()
+                ix = index.create_in(self.directory, make_schema(), indexname=INDEX_NAME)
+            else:
+                ix = self._index()
+            writer = ix.writer(limitmb=256)
+            count = 0
+            try:
+                for doc in documents:
+                    writer.add_document(**to_fields(doc))
+                    count += 1
+                    if progress is not None:
+                        progress(1)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=CLEAR, optimize=True)
+            self._version_file.write_text(str(SCHEMA_VERSION))
+            self._ix = ix
+            return count
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _searcher(self):
+        """A searcher from the pool, brought up to date (opening a new one costs ~40 ms)."""
+        with self._pool_lock:
+            searcher = self._pool.pop() if self._pool else None
+        if searcher is None:
+            ix = self._index()
+            if ix is None:
+                yield None
+                return
+            searcher = ix.searcher()
+        else:
+            fresh = searcher.refresh()
+            if fresh is not searcher:
+                searcher.close()
+                searcher = fresh
+        try:
+            yield searcher
+        finally:
+            with self._pool_lock:
+                self._pool.append(searcher)
+
+    def _cache_for(self, searcher) -> GenerationCache:
+        cache = self._cache
+        if cache is None or cache.generation != searcher.reader().generation():
+            cache = GenerationCache(searcher, cache)
+            self._cache = cache
+        return cache
+
+    def close(self) -> None:
+        with self._pool_lock:
+            for searcher in self._pool:
+                searcher.close()
+            self._pool.clear()
+        self._cache = None
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+
+    def fingerprints(self) -> dict[int, str]:
+        with self._searcher() as searcher:
+            if searcher is None:
+                return {}
+            return {int(fields["id"]): fields["fingerprint"] for fields in searcher.reader().all_stored_fields()}
+
+    # --- search -------------------------------------------------------------------------------
+
+    def _text_query(self, text: str, ref, cache: GenerationCache):
+        """(whoosh query or None, stems to highlight, corrected text or None)."""
+        words = folded_words(text)
+        if not words:
+            return None, set(), None
+        synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
+        corrected, changed = [], False
+        for word in words:
+            known = word in cache.vocabulary or stem(word) in cache.stems or word in synonym_words
+            if not known and not word.isdigit():
+                fix = cache.speller_for().correct(word)
+                if fix is not None:
+                    word, changed = fix, True
+            corrected.append(word)
+        units, stems, i = [], set(), 0
+        while i < len(corrected):
+            match = None
+            for group in ref.synonyms:
+                for expression in group:
+                    if tuple(corrected[i:i + len(expression)]) == expression and (
+                            match is None or len(expression) > len(match[1])):
+                        match = (group, expression)
+            alternatives = match[0] if match else [(corrected[i],)]
+            units.append(Or([And([word_query(w) for w in alt]) for alt in alternatives]))
+            stems.update(stem(w) for alt in alternatives for w in alt)
+            i += len(match[1]) if match else 1
+        return And(units), stems, " ".join(corrected) if changed else None
+
+    def search(self, query: SearchQuery, ref) -> SearchResults:
+        with self._searcher() as searcher:
+            if searcher is None:
+                return SearchResults(query=query, total=0, hits=[])
+            cache = self._cache_for(searcher)
+            text_query, stems, suggestion = self._text_query(query.text, ref, cache)
+            distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
+
+            filters = []
+            if distances is not None and query.radius_km is not None:
+                filters.append(cache.docs_in("commune", distances))
+            if query.commune_filter:
+                filters.append(cache.docs_by("commune", query.commune_filter))
+            if query.shop:
+                filters.append(cache.docs_by("shop", query.shop))
+            if query.category:
+                filters.append(cache.docs_for_term(searcher, "category_path", query.category))
+            if query.in_stock:
+                filters.append(cache.docs_for_term(searcher, "in_stock", True))
+            if query.card:
+                filters.append(cache.docs_for_term(searcher, "card", True))
+            if query.open_now:
+                filters.append(cache.docs_in("shop", ref.open_shop_slugs()))
+            filters.sort(key=len)
+
+            if text_query is not None:
+                matched = set(searcher.docs_for_query(text_query))
+            else:
+                matched = set(filters.pop(0)) if filters else set(cache.live)
+            for docs in filters:
+                matched &= docs
+            if query.min_price_cents is not None or query.max_price_cents is not None:
+                low = query.min_price_cents or 0
+                high = query.max_price_cents if query.max_price_cents is not None else math.inf
+                price = cache.price
+                matched = {d for d in matched if low <= price[d] <= high}
+
+            page_docs, scores = self._rank(searcher, query, text_query, matched, cache, distances)
+            hits = [self._hit(searcher.stored_fields(d), d, cache, ref, distances, stems, scores.get(d, 0.0))
+                    for d in page_docs]
+            return SearchResults(query=query, total=len(matched), hits=hits,
+                                 facets=self._facets(matched, cache, ref, distances),
+                                 suggestion=suggestion, corrected=suggestion is not None)
+
+    def _rank(self, searcher, query, text_query, matched, cache, distances):
+        """The document numbers of the requested page, and their text scores."""
+        start = (query.page - 1) * query.per_page
+        end = start + query.per_page
+        commune = cache.commune
+
+        def distance(docnum):
+            return distances.get(commune[docnum], math.inf) if distances else 0.0
+
+        if query.sort == "price_asc":
+            order = sorted(matched, key=lambda d: (cache.price[d], distance(d)))
+            return order[start:end], {}
+        if query.sort == "price_desc":
+            order = sorted(matched, key=lambda d: (-cache.price[d], distance(d)))
+            return order[start:end], {}
+        if query.sort == "distance" or text_query is None:
+            order = sorted(matched, key=lambda d: (distance(d), cache.price[d]))
+            return order[start:end], {}
+        if not matched:
+            return [], {}
+        results = searcher.search(text_query, filter=matched, limit=max(TOP_SCORED, end))
+        scores = {docnum: score for score, docnum in results.top_n}
+        if distances:
+            decayed = {d: s / (1.0 + distance(d) / DISTANCE_DECAY_KM) for d, s in scores.items()}
+        else:
+            decayed = scores
+        order = sorted(decayed, key=lambda d: (-decayed[d], d))
+        return order[start:end], decayed
+
+    def _hit(self, fields, docnum, cache, ref, distances, stems, score) -> Hit:
+        commune = ref.communes.get(fields["commune"])
+        distance = distances.get(fields["commune"]) if distances else None
+        return Hit(
+            id=int(fields["id"]), name=fields["name"], name_html=highlight(fields["name"], stems),
+            price_cents=fields["price"], unit=fields.get("unit", ""), in_stock=fields["in_stock"],
+            shop_slug=fields["shop"], shop_name=fields["shop_label"], commune_insee=fields["commune"],
+            commune_name=commune.name if commune else "",
+            latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,
+            distance_km=round(distance, 1) if distance is not None else None, score=score,
+            image_key=fields.get("image_key"),
+        )
+
+    def _facets(self, matched, cache, ref, distances) -> dict:
+        facets = {}
+        for name, column, labels in (
+            ("category", cache.category, lambda v: ref.categories[v].name if v in ref.categories else v),
+            ("commune", cache.commune, lambda v: ref.communes[v].name if v in ref.communes else v),
+            ("shop", cache.shop, lambda v: ref.shops[v].name if v in ref.shops else v),
+        ):
+            counts = Counter(column[d] for d in matched)
+            top = sorted(counts.items(), key=lambda item: (-item[1], labels(item[0])))[:FACET_SIZE]
+            facets[name] = [FacetValue(value, labels(value), count) for value, count in top]
+        return facets
+
+    # --- completion ----------------------------------------------------------------------------
+
+    def complete(self, text: str, limit: int) -> list[str]:
+        words = folded_words(text)
+        if not words or len(words[-1]) < 2:
+            return []
+        with self._searcher() as searcher:
+            if searcher is None:
+                return []
+            reader = searcher.reader()
+            expansions = []
+            for term in reader.expand_prefix("spell", words[-1]):
+                term = term.decode() if isinstance(term, bytes) else term
+                expansions.append((reader.doc_frequency("spell", term), term))
+                if len(expansions) >= 300:
+                    break
+            expansions = [term for _, term in sorted(expansions, reverse=True)[:15]]
+            if not expansions:
+                return []
+            last = Or([word_query(term) for term in expansions])
+            query = And([word_query(w) for w in words[:-1]] + [last]) if words[:-1] else last
+            names = []
+            for hit in searcher.search(query, limit=limit * 4):
+                if hit["name"] not in names:
+                    names.append(hit["name"])
+                if len(names) == limit:
+                    break
+            return names
