@@ -148,6 +148,12 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
     Committed on its own, so that a wrong attempt counts even though the payment is refused.
     The 5th wrong PIN in a row blocks the card (CardBlocked); the caller tells the holder.
     """
+    card = session.get(Card, card_id)
+    has_pin = card is not None and card.pin_hash is not None
+    session.rollback()
+    if not has_pin:
+        return
+
     def work() -> Exception | None:
         card = lock_card(session, card_id)
         if card.pin_hash is None:

@@ -53,7 +53,7 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
         holds_account = acc.card_holds_account(session, card.id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
                                 payee_account_id=holds_account.id)
-        entry = acc.post(session, taking.accounts, taking.movements(), key=key, fingerprint=fingerprint,
+        entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="hold", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
                          shop_id=shop_id, card_balance=taking.balance_after)
         session.add(Hold(card_id=card.id, shop_id=shop_id, amount_cents=taking.total, status="pending",
@@ -122,11 +122,10 @@ def _close(session: Session, hold_id: int, captured_cents: int, *, key: str, fin
         grants = card_grants(session, card.id)
         holds_account = acc.card_holds_account(session, card.id)
         payable = acc.shop_payable_account(session, the_hold.shop_id)
-        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [holds_account.id, payable.id])
         movements = {grant.account_id: cents - paid.get(grant.id, 0) for grant, cents in held.items()}
         movements[holds_account.id] = -the_hold.amount_cents
         movements[payable.id] = captured_cents
-        entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
+        entry = acc.post(session, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
                          amount_cents=captured_cents if kind == "capture" else the_hold.amount_cents,
                          now=moment, card_id=card.id, shop_id=the_hold.shop_id,
                          card_balance=lambda: live_balance(grants, paris_day(moment)))

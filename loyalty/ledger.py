@@ -52,10 +52,9 @@ def fund(session: Session, *, amount_cents: int, key: str, actor: str, employer_
         target = (acc.employer_funding_account(session, employer_id) if employer_id is not None
                   else acc.territory_account(session, acc.TERRITORY_FUND))
         origin = acc.external_account(session, source)
-        accounts = acc.lock_accounts(session, [target.id, origin.id])
         if replay := replay_if_done(session, key, fingerprint):
             return replay
-        entry = acc.post(session, accounts, {origin.id: -amount_cents, target.id: amount_cents},
+        entry = acc.post(session, {origin.id: -amount_cents, target.id: amount_cents},
                          key=key, fingerprint=fingerprint, kind="fund", actor=actor,
                          amount_cents=amount_cents, now=stamp(now))
         return result_of(session, entry)
@@ -98,8 +97,7 @@ def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str
         session.add(grant)
         session.flush()
         grants = card_grants(session, card.id)
-        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [funder.id])
-        entry = acc.post(session, accounts, {funder.id: -amount_cents, purse.id: amount_cents},
+        entry = acc.post(session, {funder.id: -amount_cents, purse.id: amount_cents},
                          key=key, fingerprint=fingerprint, kind="issue", actor=actor,
                          amount_cents=amount_cents, now=moment, card_id=card.id,
                          card_balance=lambda: live_balance(grants, paris_day(moment)), memo=label)
@@ -132,7 +130,7 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         payable = acc.shop_payable_account(session, shop_id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
                                 payee_account_id=payable.id)
-        entry = acc.post(session, taking.accounts, taking.movements(), key=key, fingerprint=fingerprint,
+        entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="redeem", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
                          shop_id=shop_id, card_balance=taking.balance_after)
         return result_of(session, entry)
@@ -215,11 +213,10 @@ def _give_back(session: Session, card: Card, shop_id: int, parts: dict[Grant, in
     """Move `parts` (grant → cents) from the shop's payable account back to the grants."""
     grants = card_grants(session, card.id)
     payable = acc.shop_payable_account(session, shop_id)
-    accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [payable.id])
     total = sum(parts.values())
     movements = {grant.account_id: cents for grant, cents in parts.items()}
     movements[payable.id] = -total
-    entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
+    entry = acc.post(session, movements, key=key, fingerprint=fingerprint, kind=kind, actor=actor,
                      amount_cents=total, now=now, card_id=card.id, shop_id=shop_id,
                      card_balance=lambda: live_balance(grants, paris_day(now)), **entry_fields)
     return result_of(session, entry)
@@ -251,11 +248,10 @@ def _expire_grant(session: Session, grant_id: int, today: date, actor: str) -> L
         destination = (grant.funder_account_id if grant.expiry_policy == "employer"
                        else acc.territory_account(session, acc.TERRITORY_FUND).id)
         grants = card_grants(session, card.id)
-        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [destination])
-        left = accounts[grant.account_id].balance_cents
+        left = acc.lock_accounts(session, [grant.account_id])[grant.account_id].balance_cents
         if left <= 0:
             return None
-        entry = acc.post(session, accounts, {grant.account_id: -left, destination: left}, key=key,
+        entry = acc.post(session, {grant.account_id: -left, destination: left}, key=key,
                          fingerprint=fingerprint, kind="expire", actor=actor, amount_cents=left,
                          now=stamp(None), card_id=card.id,
                          card_balance=lambda: live_balance(grants, today), memo=grant.label)
@@ -276,7 +272,7 @@ def settle_shop(session: Session, *, shop_id: int, key: str, actor: str, amount_
     def work() -> LedgerResult:
         payable = acc.shop_payable_account(session, shop_id)
         clearing = acc.territory_account(session, acc.TERRITORY_CLEARING)
-        accounts = acc.lock_accounts(session, [payable.id, clearing.id])
+        acc.lock_accounts(session, [payable.id, clearing.id])  # the amount owed is read below
         if replay := replay_if_done(session, key, fingerprint):
             return replay
         owed = payable.balance_cents
@@ -285,7 +281,7 @@ def settle_shop(session: Session, *, shop_id: int, key: str, actor: str, amount_
         amount = owed if amount_cents is None else amount_cents
         if amount > owed:
             raise InvalidAmount(f"Le montant dépasse ce qui est dû au commerce ({euros(owed)}).")
-        entry = acc.post(session, accounts, {payable.id: -amount, clearing.id: amount}, key=key,
+        entry = acc.post(session, {payable.id: -amount, clearing.id: amount}, key=key,
                          fingerprint=fingerprint, kind="settle", actor=actor, amount_cents=amount,
                          now=stamp(now), shop_id=shop_id)
         return result_of(session, entry)
@@ -310,12 +306,11 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
         card = lock_card(session, grant.card_id) if grant else None
         if replay := replay_if_done(session, key, fingerprint):
             return replay
+        if session.get(Account, account_id) is None:
+            raise InvalidAmount("Compte inconnu.")
         counterpart = acc.territory_account(session, acc.ADJUSTMENTS)
         grants = card_grants(session, card.id) if card else []
-        accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [account_id, counterpart.id])
-        if account_id not in accounts:
-            raise InvalidAmount("Compte inconnu.")
-        entry = acc.post(session, accounts, {account_id: amount_cents, counterpart.id: -amount_cents},
+        entry = acc.post(session, {account_id: amount_cents, counterpart.id: -amount_cents},
                          key=key, fingerprint=fingerprint, kind="adjust", actor=actor,
                          amount_cents=amount_cents, now=moment, card_id=card.id if card else None,
                          card_balance=(lambda: live_balance(grants, paris_day(moment))) if card else None,
@@ -344,7 +339,7 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
         card = new_card(session, holder_user_id=old.holder_user_id, employee_id=old.employee_id,
                         prefix=prefix, status="active", now=moment)
         old_grants = card_grants(session, old.id)
-        accounts = acc.lock_accounts(session, [g.account_id for g in old_grants])
+        acc.lock_accounts(session, [g.account_id for g in old_grants])
         movements: dict[int, int] = {}
         today = paris_day(moment)
         for grant in old_grants:
@@ -356,13 +351,12 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
                               label=grant.label, expires_on=grant.expires_on,
                               allowed_categories=grant.allowed_categories, expiry_policy=grant.expiry_policy,
                               campaign_id=grant.campaign_id, created_at=as_naive_utc(moment)))
-            accounts[purse.id] = purse
             movements[grant.account_id] = -left
             movements[purse.id] = left
         session.flush()
         new_grants = card_grants(session, card.id)
         old.status, old.replaced_by_id, old.status_changed_at = "deactivated", card.id, as_naive_utc(moment)
-        entry = acc.post(session, accounts, movements, key=key, fingerprint=fingerprint, kind="replace",
+        entry = acc.post(session, movements, key=key, fingerprint=fingerprint, kind="replace",
                          actor=actor, amount_cents=sum(c for c in movements.values() if c > 0), now=moment,
                          card_id=card.id, card_balance=lambda: live_balance(new_grants, today),
                          memo=f"Remplace la carte {old.masked_number}")

@@ -33,7 +33,7 @@ def result_of(session: Session, entry: Entry, *, replayed: bool = False) -> Ledg
     ).all()
     hold_id = session.scalar(
         select(Hold.id).where(or_(Hold.hold_entry_id == entry.id, Hold.close_entry_id == entry.id))
-    )
+    ) if entry.kind in ("hold", "capture", "release") else None
     return LedgerResult(
         entry_id=entry.id,
         kind=entry.kind,

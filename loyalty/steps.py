@@ -16,7 +16,7 @@ from loyalty.grants import (
     spendable_grants,
     take_in_order,
 )
-from loyalty.models import Account, Card, Grant, Posting
+from loyalty.models import Card, Grant, Posting
 from loyalty.results import LedgerResult, result_of
 from loyalty.transactions import (
     existing_entry,
@@ -74,10 +74,8 @@ class Taking:
     """What a redemption or a hold takes from each grant of a card, for whom (computed with the
     card and the accounts locked)."""
 
-    def __init__(self, grants: list[Grant], accounts: dict[int, Account], payee_account_id: int,
-                 taken: dict[int, int], today: date):
+    def __init__(self, grants: list[Grant], payee_account_id: int, taken: dict[int, int], today: date):
         self.grants = grants
-        self.accounts = accounts
         self.payee_account_id = payee_account_id
         self.taken = taken
         self.today = today
@@ -95,18 +93,18 @@ class Taking:
 
 def take_from_card(session: Session, card: Card, shop_id: int, amount_cents: int, allow_partial: bool,
                    today: date, *, payee_account_id: int) -> Taking:
-    """Inside a ledger transaction, the card locked: lock the card's purses and the payee's
-    account, then say which grants pay and how much each."""
+    """Inside a ledger transaction, the card locked: lock the card's purses, then say which
+    grants pay and how much each."""
     require_active(card)
     shop = session.get(Shop, shop_id)
     if shop is None or shop.status != "approved" or not shop.accepts_card:
         raise ShopRefusesCard()
     grants = card_grants(session, card.id)
-    accounts = acc.lock_accounts(session, [g.account_id for g in grants] + [payee_account_id])
+    acc.lock_accounts(session, [g.account_id for g in grants])
     usable = spendable_grants(grants, shop_category_slugs(session, shop), today)
     balances = {g.id: g.account.balance_cents for g in usable}
     available = sum(balances.values())
     if available == 0 or (available < amount_cents and not allow_partial):
         raise InsufficientBalance(available)
     taken = take_in_order(usable, balances, min(amount_cents, available))
-    return Taking(grants, accounts, payee_account_id, taken, today)
+    return Taking(grants, payee_account_id, taken, today)

@@ -1,0 +1,208 @@
+"""Redemption throughput of the ledger (a benchmark, not a test).
+
+N worker processes redeem random amounts on M cards at S shops through loyalty.ledger.redeem for
+a few seconds, then the ledger is verified. Prints redemptions/s and p50/p99 latency. On
+PostgreSQL, when pgbench is installed, the same number of clients run pgbench's TPC-B-like
+script on the same server for the same time, as a yardstick for what the hardware can do.
+
+    .venv/bin/python bench/redeem.py [--workers 8] [--cards 50] [--shops 4] [--seconds 10]
+
+DATABASE_URL: default a temporary SQLite file. For PostgreSQL give the server
+(postgresql://postgres@127.0.0.1:5432/postgres): the bench works in scratch databases
+(halle_bench, halle_pgbench) that it creates and drops; it never touches the one named.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+BENCH_DB = "halle_bench"
+PGBENCH_DB = "halle_pgbench"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--cards", type=int, default=50)
+    parser.add_argument("--shops", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+
+    server = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/halle-bench.db"
+    postgres = server.startswith("postgresql")
+    url = _scratch_database(server, BENCH_DB) if postgres else server
+    try:
+        card_ids, shop_ids = _set_up(url, args.cards, args.shops)
+        print(f"{args.workers} workers, {args.cards} cards, {args.shops} shops, {args.seconds:g} s on "
+              f"{make_url(url).get_backend_name()}")
+        rate = _run_redemptions(url, card_ids, shop_ids, args.workers, args.seconds)
+        problems = _verify(url)
+        print(f"verify: {'OK' if not problems else problems}")
+        if postgres:
+            _compare_with_pgbench(server, args.workers, args.seconds, rate)
+    finally:
+        if postgres:
+            _drop_database(server, BENCH_DB)
+
+
+def _set_up(url: str, card_count: int, shop_count: int) -> tuple[list[int], list[int]]:
+    from loyalty import cards, ledger
+    from marketplace.extensions import db
+    from tests import factories
+
+    app = _app(url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        commune = factories.commune()
+        category = factories.category("epicerie", "Épicerie")
+        shops = [factories.shop(f"Shop {i}", commune, category=category) for i in range(shop_count)]
+        employer = factories.employer("Bench", commune)
+        db.session.commit()
+        shop_ids, employer_id = [s.id for s in shops], employer.id
+        per_card = 10_000_000
+        ledger.fund(db.session, amount_cents=per_card * card_count, key="bench:fund", actor="bench",
+                    employer_id=employer_id)
+        card_ids = []
+        for index in range(card_count):
+            card = cards.create_card(db.session, active=True)
+            card_ids.append(card.id)
+            ledger.issue_grant(db.session, card_id=card.id, amount_cents=per_card, label="Bench",
+                               expires_on=date.today() + timedelta(days=365), key=f"bench:issue:{index}",
+                               actor="bench", employer_id=employer_id)
+        db.session.remove()
+        db.engine.dispose()
+    return card_ids, shop_ids
+
+
+def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers: int, seconds: float) -> float:
+    """Workers start together once all have loaded the app and connected (a barrier), so that
+    start-up costs stay out of the figures."""
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Barrier(workers + 1), context.Queue()
+    processes = [context.Process(target=_worker, args=(url, card_ids, shop_ids, seconds, i, ready, results))
+                 for i in range(workers)]
+    for process in processes:
+        process.start()
+    ready.wait()
+    outcomes = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    latencies = sorted(latency for done, _, _ in outcomes for latency in done)
+    refused = sum(r for _, r, _ in outcomes)
+    failed = [error for _, _, errors in outcomes for error in errors]
+    rate = len(latencies) / seconds
+    print(f"redemptions: {len(latencies)} in {seconds:g} s = {rate:.0f}/s "
+          f"(refused {refused}, errors {len(failed)}{': ' + failed[0] if failed else ''})")
+    if latencies:
+        print(f"latency: p50 {_percentile(latencies, 50) * 1000:.1f} ms, "
+              f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
+    return rate
+
+
+def _worker(url: str, card_ids: list[int], shop_ids: list[int], seconds: float, index: int, ready, results) -> None:
+    from loyalty import ledger
+    from loyalty.errors import InsufficientBalance
+    from marketplace.extensions import db
+
+    app = _app(url)
+    random.seed(index)
+    latencies, refused, errors = [], 0, []
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        ready.wait()
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            began = time.perf_counter()
+            try:
+                ledger.redeem(db.session, card_id=random.choice(card_ids), shop_id=random.choice(shop_ids),
+                              amount_cents=random.randint(100, 5000), key=f"bench:{uuid.uuid4()}",
+                              actor=f"bench:{index}")
+                latencies.append(time.perf_counter() - began)
+            except InsufficientBalance:
+                refused += 1
+            except Exception as error:  # noqa: BLE001 - reported, the bench goes on
+                errors.append(f"{type(error).__name__}: {error}"[:300])
+                db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    results.put((latencies, refused, errors))
+
+
+def _verify(url: str) -> list[str]:
+    from loyalty.verify import verify
+    from marketplace.extensions import db
+
+    app = _app(url)
+    with app.app_context():
+        problems = verify(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    return problems
+
+
+def _compare_with_pgbench(server: str, clients: int, seconds: float, rate: float) -> None:
+    pgbench = shutil.which("pgbench") or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
+    if pgbench is None:
+        print("pgbench not found: no comparison")
+        return
+    url = make_url(_scratch_database(server, PGBENCH_DB))
+    connection = [pgbench, "-h", url.host or "localhost", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    env = {**os.environ, "PGPASSWORD": url.password or ""}
+    try:
+        subprocess.run([*connection[:1], "-i", "-q", "-s", "1", *connection[1:], url.database], env=env, check=True,
+                       capture_output=True)
+        run = subprocess.run([*connection, "-c", str(clients), "-j", str(clients), "-T", str(int(seconds)),
+                              url.database], env=env, check=True, capture_output=True, text=True)
+        tps = float(re.search(r"tps = ([\d.]+)", run.stdout).group(1))
+        print(f"pgbench tpcb-like, {clients} clients: {tps:.0f} tps; redemptions/s ÷ tps = {rate / tps:.2f}")
+    finally:
+        _drop_database(server, PGBENCH_DB)
+
+
+def _app(url: str):
+    from marketplace import create_app
+
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=url,
+                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 2})
+
+
+def _scratch_database(server: str, name: str) -> str:
+    _drop_database(server, name)
+    with _admin(server) as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(server: str, name: str) -> None:
+    with _admin(server) as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _admin(server: str):
+    url: URL = make_url(server)
+    return create_engine(url, isolation_level="AUTOCOMMIT").connect()
+
+
+def _percentile(ordered: list[float], percent: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
+
+
+if __name__ == "__main__":
+    main()
