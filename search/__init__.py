@@ -56,7 +56,7 @@ def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
     if record_unmet and query.text and results.total == 0 and query.page == 1:
         from search.models import UnmetSearch
 
-        db.session.add(UnmetSearch(query=query.text.lower()[:200], commune_insee=query.commune,
+        db.session.add(UnmetSearch(text=query.text.lower()[:200], commune_insee=query.commune,
                                    radius_km=query.radius_km))
         db.session.commit()
     return results

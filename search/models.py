@@ -30,7 +30,7 @@ class UnmetSearch(db.Model):
     __tablename__ = "search_unmet"
 
     id = db.Column(db.Integer, primary_key=True)
-    query = db.Column(db.String(200), nullable=False)
+    text = db.Column(db.String(200), nullable=False)
     commune_insee = db.Column(db.String(5), nullable=True, index=True)
     radius_km = db.Column(db.Integer, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

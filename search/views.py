@@ -106,8 +106,8 @@ def synonyms():
             return redirect(url_for("search_admin.synonyms"))
     groups = db.session.execute(select(SynonymGroup).order_by(SynonymGroup.terms)).scalars().all()
     unmet = db.session.execute(
-        select(UnmetSearch.query, func.count().label("count"), func.max(UnmetSearch.created_at).label("last"))
-        .group_by(UnmetSearch.query).order_by(func.count().desc(), UnmetSearch.query).limit(50)
+        select(UnmetSearch.text, func.count().label("count"), func.max(UnmetSearch.created_at).label("last"))
+        .group_by(UnmetSearch.text).order_by(func.count().desc(), UnmetSearch.text).limit(50)
     ).all()
     return render_template("search/admin.html", form=form, groups=groups, unmet=unmet)
 

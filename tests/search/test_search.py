@@ -1,0 +1,140 @@
+"""Local first, filters, facets, sorting, pagination, completion, unmet demand."""
+import pytest
+
+import search
+from marketplace.extensions import db
+from search.models import UnmetSearch
+from search.query import InvalidParameter
+
+SEMUR = "21603"
+
+
+def names(world, results):
+    return world.names(hit.id for hit in results.hits)
+
+
+def test_radius_restricts_and_distances_rank(app, world, ask):
+    # From Semur: Précy ~12 km, Arnay-le-Duc ~40 km; "pain d'épices" is sold in Semur and Précy.
+    nearby = ask(q="miel", commune=SEMUR, radius_km=20)
+    assert set(names(world, nearby)) == {"Miel de fleurs", "Miel d'acacia", "Pain d'épices au miel"}
+    honey = {hit.name: hit for hit in nearby.hits}
+    assert honey["Pain d'épices au miel"].distance_km == 0
+    assert 10 < honey["Miel de fleurs"].distance_km < 15
+    assert honey["Miel de fleurs"].commune_name == "Précy-sous-Thil"
+
+    confiture_near = ask(q="confiture", commune=SEMUR, radius_km=20)
+    assert confiture_near.total == 0  # Arnay-le-Duc is ~40 km away
+    everywhere = ask(q="confiture", commune=SEMUR, radius_km=0)
+    assert everywhere.total == 2 and everywhere.hits[0].distance_km > 35
+
+
+def test_relevance_decays_with_distance(app, world, ask):
+    results = ask(q="pain d'épices", commune=SEMUR, radius_km=0)
+    # Both match equally well; the one made in Semur comes before the one from Précy.
+    assert names(world, results)[:2] == ["Pain d'épices au miel", "Pain d'épices artisanal"]
+    from_precy = ask(q="pain d'épices", commune=world.communes["Précy-sous-Thil"], radius_km=0)
+    assert names(world, from_precy)[0] == "Pain d'épices artisanal"
+
+
+def test_sorts(app, world, ask):
+    by_distance = ask(q="laine", commune=SEMUR, radius_km=0, sort="distance")
+    distances = [hit.distance_km for hit in by_distance.hits]
+    assert distances == sorted(distances)
+    cheap_first = ask(category="epicerie", sort="price_asc")
+    prices = [hit.price_cents for hit in cheap_first.hits]
+    assert prices == sorted(prices) and len(prices) == 11
+    dear_first = ask(category="epicerie", sort="price_desc")
+    assert [hit.price_cents for hit in dear_first.hits] == sorted(prices, reverse=True)
+
+
+def test_filters_combine(app, world, ask):
+    assert ask(category="chaussures").total == 5
+    assert ask(category="chaussures", max_price_cents=8000).total == 4
+    assert ask(category="chaussures", min_price_cents=8000, max_price_cents=9000).total == 1
+    assert ask(q="chaussures", category="chaussures", min_price_cents=2000, in_stock=1).total == 4
+    # Chaussons en feutre are out of stock; "sur commande" (stock None) counts as available.
+    assert "Chaussons en feutre" not in names(world, ask(q="chaussons", in_stock=1))
+    assert "Pain de campagne" in names(world, ask(q="pain", in_stock=1))
+    # Épicerie du Duc does not take the territorial card.
+    assert ask(q="confiture", card=1).total == 0
+    # Only the bakery is open (always) in this catalogue.
+    assert set(names(world, ask(q="pain", open_now=1))) == {"Pain de campagne", "Pain d'épices au miel"}
+    assert ask(q="miel", shop="rucher-de-precy").total == 2
+    assert ask(q="miel", commune_filter=SEMUR).total == 1
+
+
+def test_category_filter_includes_subcategories(app, world, ask):
+    food = ask(category="alimentation", per_page=100)
+    assert food.total == 6 + 5 + 7 + 4
+    assert ask(q="pain", category="boulangerie-patisserie").total == 2
+
+
+def test_facets_count_the_results(app, world, ask):
+    results = ask(q="miel")
+    facets = {name: {f.label: f.count for f in values} for name, values in results.facets.items()}
+    assert facets["category"] == {"Épicerie": 2, "Boulangerie, pâtisserie": 1}
+    assert facets["commune"] == {"Précy-sous-Thil": 2, "Semur-en-Auxois": 1}
+    assert facets["shop"] == {"Rucher de Précy": 2, "Boulangerie Moreau": 1}
+
+
+def test_pagination(app, world, ask):
+    first = ask(category="alimentation", per_page=5, sort="price_asc")
+    second = ask(category="alimentation", per_page=5, sort="price_asc", page=2)
+    assert first.total == second.total == 22 and first.pages == 5
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert first.hits[-1].price_cents <= second.hits[0].price_cents
+
+
+def test_highlight_marks_the_matched_words(app, world, ask):
+    hit = ask(q="confitures abricot").hits[0]
+    assert str(hit.name_html) == "<mark>Confiture</mark> d&#39;<mark>abricot</mark>"
+
+
+def test_synonyms_are_edited_in_the_database(app, world, ask):
+    from search.models import SynonymGroup
+
+    assert ask(q="galoche").total == 0
+    with app.app_context():
+        db.session.add(SynonymGroup(terms="galoche, bottes"))
+        db.session.commit()
+    assert names(world, ask(q="galoche")) == ["Bottes en caoutchouc"]
+
+
+def test_unmet_searches_are_recorded_without_personal_data(app, world, ask):
+    ask(q="Tronçonneuse", commune=SEMUR, radius_km=10, record_unmet=True)
+    ask(q="miel", commune=SEMUR, radius_km=20, record_unmet=True)
+    with app.app_context():
+        rows = UnmetSearch.query.all()
+        assert [(r.text, r.commune_insee, r.radius_km) for r in rows] == [("tronçonneuse", SEMUR, 10)]
+        assert set(UnmetSearch.__table__.columns.keys()) == {"id", "text", "commune_insee", "radius_km",
+                                                             "created_at"}
+
+
+def test_completion_offers_products_categories_shops_and_communes(app, world):
+    with app.test_request_context():
+        found = {(s.kind, s.label) for s in search.suggest("fro")}
+        assert ("product", "Fromage blanc fermier") in found
+        assert ("category", "Fromagerie, crèmerie") in found
+        assert ("shop", "Fromagerie Perrin") in found
+        communes = [s.label for s in search.suggest("semu") if s.kind == "commune"]
+        assert communes[0] == "Semur-en-Auxois"  # the most populated first
+        assert [s.label for s in search.suggest("confiture d'ab")] == ["Confiture d'abricot"]
+
+
+@pytest.mark.parametrize("args, parameter", [
+    ({"commune": "99999"}, "commune"),
+    ({"radius_km": "dix", "commune": SEMUR}, "radius_km"),
+    ({"radius_km": "10"}, "radius_km"),
+    ({"category": "nope"}, "category"),
+    ({"min_price_cents": "-1"}, "min_price_cents"),
+    ({"min_price_cents": "900", "max_price_cents": "100"}, "max_price_cents"),
+    ({"in_stock": "maybe"}, "in_stock"),
+    ({"sort": "distance"}, "sort"),
+    ({"page": "0"}, "page"),
+    ({"per_page": "1000"}, "per_page"),
+])
+def test_invalid_parameters_name_the_parameter(app, world, args, parameter):
+    with app.test_request_context():
+        with pytest.raises(InvalidParameter) as error:
+            search.parse_search_args(args, search.reference_data())
+    assert error.value.parameter == parameter
