@@ -1,8 +1,10 @@
-"""Catalogue queries shared by the public pages."""
+"""The catalogue: prices and stocks as people type them, a shop's products, public listings."""
+import re
+
 from sqlalchemy import and_
 
 from marketplace.extensions import db
-from marketplace.models import Product, Shop
+from marketplace.models import Product, ProductImage, Shop
 
 PER_PAGE = 20
 
@@ -21,3 +23,189 @@ def search_products(query: str, page: int = 1, per_page: int = PER_PAGE):
         .order_by(Product.name)
     )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+# --- Money and quantities typed by people (forms and spreadsheet import share these) ---
+
+
+class InvalidValue(ValueError):
+    """A typed value that cannot be read; the message is French and names what is wrong."""
+
+
+_SPACES = str.maketrans("", "", " \u00a0\u202f\t'")
+_DECIMAL = re.compile(r"\d+(\.\d*)?|\.\d+")
+
+
+def parse_price(text) -> int:
+    """Cents from a price typed by a person or read from a spreadsheet.
+
+    Accepts "12,50", "12.50", "12,5 €", "1 234,50", "1.234,50", "1,234.50", "€12", "12 EUR".
+    When both separators appear, the last one is the decimal mark; a lone comma or dot is a
+    decimal mark. More than two decimals is refused rather than guessed ("1.234" may mean
+    either 1 234 € or 1,234 €). Negative and zero prices are refused.
+    """
+    raw = str(text if text is not None else "").strip()
+    if not raw:
+        raise InvalidValue("Le prix est obligatoire.")
+    cleaned = raw.replace("€", "").replace("EUR", "").replace("eur", "").translate(_SPACES)
+    if cleaned.startswith("-") or cleaned.endswith("-"):
+        raise InvalidValue(f"Le prix « {raw} » est négatif.")
+    if cleaned.startswith("+"):
+        cleaned = cleaned[1:]
+    if "," in cleaned and "." in cleaned:
+        thousands, decimal = (".", ",") if cleaned.rfind(",") > cleaned.rfind(".") else (",", ".")
+        cleaned = cleaned.replace(thousands, "").replace(decimal, ".")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    if not _DECIMAL.fullmatch(cleaned):
+        raise InvalidValue(f"Le prix « {raw} » n'est pas un nombre (exemple : 12,50).")
+    whole, _, fraction = cleaned.partition(".")
+    if len(fraction) > 2:
+        raise InvalidValue(f"Le prix « {raw} » a plus de deux décimales.")
+    cents = int(whole or "0") * 100 + int((fraction + "00")[:2])
+    if cents == 0:
+        raise InvalidValue("Le prix doit être supérieur à zéro.")
+    if cents > 10_000_000_00:
+        raise InvalidValue(f"Le prix « {raw} » est trop élevé.")
+    return cents
+
+
+def price_input(cents: int | None) -> str:
+    """The way a price is shown in a form field: 1250 -> "12,50"."""
+    if cents is None:
+        return ""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+MADE_TO_ORDER_WORDS = {"", "sur commande", "commande", "sc", "s/c"}
+
+
+def parse_stock(text) -> int | None:
+    """A stock quantity, or None for "sur commande" (made to order, no stock kept)."""
+    raw = str(text if text is not None else "").strip()
+    if raw.lower() in MADE_TO_ORDER_WORDS:
+        return None
+    cleaned = raw.translate(_SPACES).replace(",", ".")
+    if cleaned.endswith(".0"):
+        cleaned = cleaned[:-2]
+    if cleaned.startswith("-") and cleaned[1:].isdigit():
+        raise InvalidValue(f"Le stock « {raw} » est négatif.")
+    if not cleaned.isdigit():
+        raise InvalidValue(f"Le stock « {raw} » n'est pas un nombre entier (ou « sur commande »).")
+    return int(cleaned)
+
+
+def normalize_ean(text) -> str | None:
+    """A valid EAN-13/EAN-8/UPC code without spaces, None when empty; InvalidValue otherwise."""
+    from stdnum import ean
+    from stdnum.exceptions import ValidationError
+
+    raw = str(text if text is not None else "").strip()
+    if not raw:
+        return None
+    if "e+" in raw.lower():
+        raise InvalidValue(f"Le code-barres « {raw} » a été abîmé par Excel (notation scientifique) : "
+                           "mettez la colonne au format Texte.")
+    try:
+        return ean.validate(raw.removesuffix(".0"))
+    except ValidationError:
+        raise InvalidValue(f"Le code-barres EAN « {raw} » n'est pas valide.") from None
+
+
+# --- A shop's own catalogue (back office) ---
+
+SORTS = {
+    "nom": (Product.name.asc(),),
+    "prix": (Product.price_cents.asc(), Product.name.asc()),
+    "-prix": (Product.price_cents.desc(), Product.name.asc()),
+    "stock": (Product.stock.asc(), Product.name.asc()),
+    "recent": (Product.updated_at.desc(), Product.id.desc()),
+    "ref": (Product.sku.asc(), Product.name.asc()),
+}
+BULK_ACTIONS = ("activate", "deactivate", "category", "stock")
+
+
+def shop_products(shop_id: int, query: str = "", sort: str = "nom", category_id: int | None = None,
+                  active: bool | None = None):
+    """The statement listing a shop's products, filtered by words (name or reference) and sorted."""
+    statement = db.select(Product).where(Product.shop_id == shop_id)
+    for word in query.split():
+        statement = statement.where(Product.name.ilike(f"%{word}%") | Product.sku.ilike(f"%{word}%"))
+    if category_id:
+        statement = statement.where(Product.category_id == category_id)
+    if active is not None:
+        statement = statement.where(Product.active.is_(active))
+    return statement.order_by(*SORTS.get(sort, SORTS["nom"]))
+
+
+def duplicate_product(product: Product) -> Product:
+    """A copy named "… (copie)", inactive and without reference or EAN, so it never clashes."""
+    copy = Product(
+        shop_id=product.shop_id, category_id=product.category_id, name=f"{product.name} (copie)"[:200],
+        description=product.description, price_cents=product.price_cents, unit=product.unit,
+        stock=product.stock, sku=None, ean=None, active=False,
+    )
+    copy.images = [ProductImage(key=image.key, position=image.position) for image in product.images]
+    db.session.add(copy)
+    db.session.commit()
+    return copy
+
+
+def was_ever_ordered(product: Product) -> bool:
+    """Whether any order line refers to the product.
+
+    There is no order table yet, so this is always False for now; the orders feature extends it
+    (an ordered product must stay in the database for the order history: it can only be
+    deactivated).
+    """
+    return False
+
+
+def delete_product(product: Product) -> bool:
+    """Delete a product that was never ordered; return False (and change nothing) otherwise."""
+    if was_ever_ordered(product):
+        return False
+    db.session.delete(product)
+    db.session.commit()
+    return True
+
+
+def bulk_update(shop_id: int, product_ids: list[int], action: str, category_id: int | None = None,
+                stock: int | None = None) -> int:
+    """Apply one action to the selected products of this shop; ids of other shops are ignored."""
+    if action not in BULK_ACTIONS:
+        raise ValueError(action)
+    products = db.session.scalars(
+        db.select(Product).where(Product.shop_id == shop_id, Product.id.in_(product_ids))
+    ).all()
+    for product in products:
+        if action in ("activate", "deactivate"):
+            product.active = action == "activate"
+        elif action == "category":
+            product.category_id = category_id
+        else:
+            product.stock = stock
+    db.session.commit()
+    return len(products)
+
+
+# --- Public pages ---
+
+
+def public_products(shop_id: int | None = None, category_ids: list[int] | None = None):
+    """Active products of approved shops, optionally one shop's or some categories'."""
+    statement = db.select(Product).join(Shop).where(Shop.status == "approved", Product.active.is_(True))
+    if shop_id is not None:
+        statement = statement.where(Product.shop_id == shop_id)
+    if category_ids is not None:
+        statement = statement.where(Product.category_id.in_(category_ids))
+    return statement.order_by(Product.name, Product.id)
+
+
+def category_and_descendants(category) -> list[int]:
+    ids, todo = [], [category]
+    while todo:
+        node = todo.pop()
+        ids.append(node.id)
+        todo.extend(node.children)
+    return ids

@@ -1,6 +1,6 @@
 """Small builders for test data (real rows in the test database)."""
 from marketplace.extensions import db
-from marketplace.models import Category, Commune, Employer, EmployerMember, Shop, ShopMember, User
+from marketplace.models import Category, Commune, Employer, EmployerMember, Product, Shop, ShopMember, User
 
 PASSWORD = "motdepasse-solide"
 
@@ -43,6 +43,14 @@ def shop(name: str, commune_row: Commune, status="approved", **fields) -> Shop:
     slug = name.lower().replace(" ", "-")
     row = Shop(name=name, slug=slug, category=fields.pop("category", None) or category(),
                commune_insee=commune_row.insee, status=status, **fields)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def product(shop_row: Shop, name: str, price_cents: int = 350, **fields) -> Product:
+    row = Product(shop=shop_row, name=name, price_cents=price_cents,
+                  category=fields.pop("category", None) or shop_row.category, **fields)
     db.session.add(row)
     db.session.flush()
     return row

@@ -67,12 +67,14 @@ def world(app):
         f.shop_member(other_shop, users["other_owner"], "owner")
         f.employer_member(employer, users["hr"])
         f.employer_member(other_employer, users["other_hr"])
+        product = f.product(shop, "Pain de campagne")
         db.session.commit()
         return {
             "emails": {role: u.email for role, u in users.items()},
             "ids": {role: u.id for role, u in users.items()},
             "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x",
-                     "key_id": 1, "group_id": 1},
+                     "key_id": 1, "group_id": 1, "product_id": product.id, "image_id": 1, "member_id": 1,
+                     "closure_id": 1, "size": "thumb", "fmt": "csv"},
         }
 
 

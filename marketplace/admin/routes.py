@@ -1,6 +1,9 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 
+from marketplace import shops
 from marketplace.access import ADMIN, access
+from marketplace.admin.forms import ApproveShopForm, RejectShopForm
+from marketplace.extensions import db
 from marketplace.models import Employer, Shop
 from marketplace.territory import territory_summary
 
@@ -16,3 +19,27 @@ def dashboard():
         pending_shops=Shop.query.filter_by(status="pending").count(),
         pending_employers=Employer.query.filter_by(status="pending").count(),
     )
+
+
+@bp.route("/commerces")
+@access(ADMIN)
+def shops_queue():
+    return render_template("admin/shops.html", pending=shops.pending_shops())
+
+
+@bp.route("/commerces/<int:shop_id>", methods=["GET", "POST"])
+@access(ADMIN)
+def review_shop(shop_id: int):
+    shop = db.get_or_404(Shop, shop_id)
+    approve_form, reject_form = ApproveShopForm(prefix="approve"), RejectShopForm(prefix="reject")
+    if approve_form.submit.data and approve_form.validate_on_submit():
+        shops.approve_shop(shop)
+        flash(f"{shop.name} est validé ; le commerçant est prévenu par e-mail.", "success")
+        return redirect(url_for("admin.shops_queue"))
+    if reject_form.submit.data and reject_form.validate_on_submit():
+        shops.reject_shop(shop, reject_form.message.data)
+        flash(f"{shop.name} est refusé ; le commerçant a reçu votre message.", "success")
+        return redirect(url_for("admin.shops_queue"))
+    return render_template("admin/shop_review.html", shop=shop, approve_form=approve_form, reject_form=reject_form,
+                           masked_iban=shops.mask_iban(shop.iban), status=shops.opening_status(shop),
+                           format_day_hours=shops.format_day_hours, days=shops.DAYS)

@@ -1,9 +1,11 @@
 """All models, importable from one place (Alembic and the app factory import this module)."""
 from marketplace.models.users import User
 from marketplace.models.territory import Commune
-from marketplace.models.shops import Category, Shop, ShopMember, Product
+from marketplace.models.shops import (Category, Product, ProductImage, Shop, ShopClosure, ShopInvitation,
+                                      ShopMember)
 from marketplace.models.employers import Employer, EmployerMember, Employee
 from marketplace.models.api_keys import ApiKey
+from marketplace.models.campaigns import Campaign, CampaignEmployee, CampaignPayment, EmployerInvitation, StripeEvent  # noqa: F401,E501
 
 __all__ = [
     "User",
@@ -12,6 +14,9 @@ __all__ = [
     "Shop",
     "ShopMember",
     "Product",
+    "ProductImage",
+    "ShopClosure",
+    "ShopInvitation",
     "Employer",
     "EmployerMember",
     "Employee",

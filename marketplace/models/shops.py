@@ -43,11 +43,16 @@ class Shop(db.Model):
     opening_hours = db.Column(db.JSON, nullable=False, default=dict)
     status = db.Column(db.String(12), nullable=False, default="pending", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    photo_key = db.Column(db.String(64), nullable=True)  # marketplace.images content key
+    review_message = db.Column(db.Text, nullable=False, default="")  # the admin's reason for a refusal
+    reviewed_at = db.Column(db.DateTime, nullable=True)
 
     category = db.relationship("Category")
     commune = db.relationship("Commune", back_populates="shops")
     members = db.relationship("ShopMember", back_populates="shop", cascade="all, delete-orphan")
     products = db.relationship("Product", back_populates="shop", lazy="dynamic")
+    closures = db.relationship("ShopClosure", back_populates="shop", cascade="all, delete-orphan",
+                               order_by="ShopClosure.starts_on")
 
     @property
     def is_public(self) -> bool:
@@ -90,6 +95,8 @@ class Product(db.Model):
 
     shop = db.relationship("Shop", back_populates="products")
     category = db.relationship("Category")
+    images = db.relationship("ProductImage", back_populates="product", cascade="all, delete-orphan",
+                             order_by="ProductImage.position")
 
     @property
     def in_stock(self) -> bool:
@@ -97,3 +104,52 @@ class Product(db.Model):
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.name}>"
+
+
+class ProductImage(db.Model):
+    """A photo of a product; `key` names its files in the media store (marketplace/images.py)."""
+
+    __tablename__ = "product_images"
+
+    id = db.Column(db.Integer, primary_key=True)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id", ondelete="CASCADE"), nullable=False,
+                           index=True)
+    key = db.Column(db.String(64), nullable=False)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    product = db.relationship("Product", back_populates="images")
+
+
+class ShopClosure(db.Model):
+    """An exceptional closure (holidays, stocktaking…), both days included."""
+
+    __tablename__ = "shop_closures"
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False, index=True)
+    starts_on = db.Column(db.Date, nullable=False)
+    ends_on = db.Column(db.Date, nullable=False)
+    reason = db.Column(db.String(200), nullable=False, default="")
+
+    shop = db.relationship("Shop", back_populates="closures")
+
+
+class ShopInvitation(db.Model):
+    """An invitation sent by a shop owner to join the shop as staff or cashier.
+
+    Only the SHA-256 of the emailed token is stored; accepting it creates the ShopMember.
+    """
+
+    __tablename__ = "shop_invitations"
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False, index=True)
+    email = db.Column(db.String(254), nullable=False)
+    role = db.Column(db.String(10), nullable=False)  # staff | cashier
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    invited_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    accepted_at = db.Column(db.DateTime, nullable=True)
+
+    shop = db.relationship("Shop")

@@ -1,10 +1,12 @@
+import re
+
 from flask_wtf.csrf import CSRFError
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import text
 
 from marketplace.access import PUBLIC, access
 from marketplace.extensions import db
-from marketplace.models import Commune, Shop
+from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.territory import find_communes, remember_commune, resolve_commune, territory_summary
 
@@ -137,3 +139,91 @@ def search():
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
     return render_template("errors/400.html", reason="Le formulaire a expiré. Rechargez la page et réessayez."), 400
+
+
+# --- Shops, products and categories (public pages) ---
+
+
+def _visible_shop(slug: str) -> Shop:
+    """An approved shop; its members and the admins also see it before approval (as a preview)."""
+    from flask_login import current_user
+
+    shop = Shop.query.filter_by(slug=slug).first_or_404()
+    if not shop.is_public and not (current_user.is_authenticated and
+                                   (current_user.is_admin or current_user.shop_role(shop.id))):
+        abort(404)
+    return shop
+
+
+@bp.route("/commerces/<slug>")
+@access(PUBLIC)
+def shop(slug: str):
+    from marketplace import catalogue, shops
+
+    shop = _visible_shop(slug)
+    category_id = request.args.get("categorie", type=int)
+    statement = catalogue.public_products(shop_id=shop.id, category_ids=[category_id] if category_id else None)
+    if not shop.is_public:  # preview for the shopkeeper: the products as they will appear
+        statement = db.select(Product).where(Product.shop_id == shop.id, Product.active.is_(True)).order_by(Product.name)
+    products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
+                           error_out=False)
+    categories = db.session.scalars(
+        db.select(Category).where(Category.id.in_(
+            db.select(Product.category_id).where(Product.shop_id == shop.id, Product.active.is_(True))))
+        .order_by(Category.name)).all()
+    return render_template("public/shop.html", shop=shop, products=products, categories=categories,
+                           category_id=category_id, status=shops.opening_status(shop),
+                           closures=shops.upcoming_closures(shop), days=shops.DAYS,
+                           format_day_hours=shops.format_day_hours, distance=_distance_to(shop.commune))
+
+
+def _distance_to(commune) -> float | None:
+    from marketplace.territory import commune_distance_km, current_commune
+
+    here = current_commune()
+    return commune_distance_km(here, commune) if here is not None and commune is not None else None
+
+
+@bp.route("/produits/<int:product_id>")
+@access(PUBLIC)
+def product(product_id: int):
+    from marketplace import catalogue
+
+    product = db.get_or_404(Product, product_id)
+    if not product.active or not product.shop.is_public:
+        abort(404)
+    others = db.session.scalars(catalogue.public_products(shop_id=product.shop_id)
+                                .where(Product.id != product.id).limit(8)).all()
+    return render_template("public/product.html", product=product, shop=product.shop, others=others,
+                           distance=_distance_to(product.shop.commune))
+
+
+@bp.route("/categories/<slug>")
+@access(PUBLIC)
+def category(slug: str):
+    from marketplace import catalogue
+
+    category = Category.query.filter_by(slug=slug).first_or_404()
+    statement = catalogue.public_products(category_ids=catalogue.category_and_descendants(category))
+    products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
+                           error_out=False)
+    return render_template("public/category.html", category=category, products=products)
+
+
+@bp.route("/medias/<any(thumb, large):size>/<key>.webp")
+@access(PUBLIC)
+def media(size: str, key: str):
+    """A stored photo. Its name is the hash of its content, so it can be cached for a year."""
+    from flask import send_file
+
+    from marketplace.images import media_path
+
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        abort(404)
+    path = media_path(key, size)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/webp", max_age=31_536_000, etag=True, conditional=True)
+    response.cache_control.immutable = True
+    response.cache_control.public = True
+    return response

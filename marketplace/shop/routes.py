@@ -1,14 +1,372 @@
-from flask import Blueprint, render_template
+"""The shop back office: onboarding, settings, team, closures, catalogue, import and export."""
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
+from flask_login import current_user
 
-from marketplace.access import access, shop_member
+from marketplace import catalogue, product_import, shops
+from marketplace.access import AUTHENTICATED, access, shop_member
 from marketplace.extensions import db
-from marketplace.models import Shop
+from marketplace.images import InvalidImage, store_image
+from marketplace.models import Product, ProductImage, Shop, ShopClosure
+from marketplace.shop.forms import (BulkActionForm, ClosureForm, ConfirmForm, ImportUploadForm, InvitationForm,
+                                    ProductForm, ShopForm, UNIT_SUGGESTIONS)
 
 bp = Blueprint("shop", __name__, url_prefix="/boutique")
 
+CATALOGUE = shop_member("owner", "staff")
+OWNER = shop_member("owner")
+PRODUCTS_PER_PAGE = 50
+
+
+def _shop(shop_id: int) -> Shop:
+    return db.get_or_404(Shop, shop_id)
+
+
+def _product(shop_id: int, product_id: int) -> Product:
+    """A product of this shop; another shop's product is "not found", whatever its id."""
+    product = db.session.get(Product, product_id)
+    if product is None or product.shop_id != shop_id:
+        abort(404)
+    return product
+
+
+def _store_photos(files, form_field) -> list[str] | None:
+    """Keys of the uploaded photos, or None (with the errors on the field) if one is refused."""
+    keys = []
+    for upload in files or []:
+        if not upload or not upload.filename:
+            continue
+        try:
+            keys.append(store_image(upload.read(), upload.filename))
+        except InvalidImage as error:
+            form_field.errors = list(form_field.errors) + [str(error)]
+    return None if form_field.errors else keys
+
+
+def _shop_fields(form: ShopForm) -> dict:
+    return {
+        "name": form.name.data.strip(), "category_id": form.category.data, "commune_insee": form.commune.data,
+        "address": form.address.data.strip(), "description": (form.description.data or "").strip(),
+        "phone": (form.phone.data or "").strip(), "email": (form.email.data or "").strip(),
+        "website": form.website.data or "", "accepts_card": form.accepts_card.data,
+        "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
+    }
+
+
+# --- Onboarding ---
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def create():
+    form = ShopForm()
+    if form.validate_on_submit():
+        photos = _store_photos([form.photo.data], form.photo)
+        if photos is not None:
+            shop = shops.create_shop(current_user._get_current_object(), **_shop_fields(form),
+                                     iban=shops.normalize_iban(form.iban.data), photo_key=(photos or [None])[0])
+            flash("Votre commerce est enregistré. L'équipe du territoire le valide rapidement ; "
+                  "vous pouvez déjà ajouter vos produits.", "success")
+            return redirect(url_for("shop.dashboard", shop_id=shop.id))
+    return render_template("shop/shop_form.html", form=form, shop=None, days=shops.DAYS)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def accept_invitation(token: str):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            member = shops.accept_invitation(token, current_user)
+        except shops.InvalidInvitation as error:
+            flash(str(error), "error")
+            return redirect(url_for("account.home"))
+        flash(f"Vous avez rejoint l'équipe de {member.shop.name}.", "success")
+        if member.role == "cashier":
+            return redirect(url_for("till.index", shop_id=member.shop_id))
+        return redirect(url_for("shop.dashboard", shop_id=member.shop_id))
+    return render_template("shop/accept_invitation.html", form=form)
+
 
 @bp.route("/<int:shop_id>/")
-@access(shop_member("owner", "staff"))
+@access(CATALOGUE)
 def dashboard(shop_id: int):
-    shop = db.session.get(Shop, shop_id)
-    return render_template("shop/dashboard.html", shop=shop)
+    shop = _shop(shop_id)
+    counts = dict(db.session.execute(db.select(Product.active, db.func.count()).where(Product.shop_id == shop_id)
+                                     .group_by(Product.active)).all())
+    return render_template("shop/dashboard.html", shop=shop, active_count=counts.get(True, 0),
+                           inactive_count=counts.get(False, 0), status=shops.opening_status(shop),
+                           role=current_user.shop_role(shop_id))
+
+
+# --- Settings (owner only: they hold the IBAN) ---
+
+
+@bp.route("/<int:shop_id>/parametres", methods=["GET", "POST"])
+@access(OWNER)
+def settings(shop_id: int):
+    shop = _shop(shop_id)
+    form = ShopForm(obj=shop)
+    if not form.is_submitted():
+        form.commune.data = shop.commune_insee
+        form.category.data = shop.category_id
+        form.iban.data = ""
+        for day, _ in shops.DAYS:
+            getattr(form, f"hours_{day}").data = shops.format_day_hours(shop.opening_hours.get(day))
+    form.iban.description = (f"Actuel : {shops.mask_iban(shop.iban)}. Laissez vide pour le garder."
+                             if shop.iban else form.iban.description)
+    if form.validate_on_submit():
+        photos = _store_photos([form.photo.data], form.photo)
+        if photos is not None:
+            for column, value in _shop_fields(form).items():
+                setattr(shop, column, value)
+            if form.iban.data:
+                shop.iban = shops.normalize_iban(form.iban.data)
+            if photos:
+                shop.photo_key = photos[0]
+            resubmitted = shops.resubmit_if_rejected(shop)
+            db.session.commit()
+            flash("Informations enregistrées." + (" Votre demande repart en validation." if resubmitted else ""),
+                  "success")
+            return redirect(url_for("shop.settings", shop_id=shop_id))
+    return render_template("shop/shop_form.html", form=form, shop=shop, days=shops.DAYS,
+                           masked_iban=shops.mask_iban(shop.iban))
+
+
+@bp.route("/<int:shop_id>/equipe", methods=["GET", "POST"])
+@access(OWNER)
+def team(shop_id: int):
+    shop = _shop(shop_id)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        shops.invite_member(shop, form.email.data, form.role.data, current_user)
+        flash(f"Invitation envoyée à {form.email.data}.", "success")
+        return redirect(url_for("shop.team", shop_id=shop_id))
+    return render_template("shop/team.html", shop=shop, form=form, invitations=shops.pending_invitations(shop_id),
+                           roles=shops.INVITABLE_ROLES, remove_form=ConfirmForm())
+
+
+@bp.route("/<int:shop_id>/equipe/<int:member_id>/retirer", methods=["POST"])
+@access(OWNER)
+def remove_member(shop_id: int, member_id: int):
+    if ConfirmForm().validate_on_submit():
+        if not shops.remove_member(shop_id, member_id):
+            abort(404)
+        flash("La personne ne fait plus partie de l'équipe.", "success")
+    return redirect(url_for("shop.team", shop_id=shop_id))
+
+
+@bp.route("/<int:shop_id>/fermetures", methods=["GET", "POST"])
+@access(CATALOGUE)
+def closures(shop_id: int):
+    shop = _shop(shop_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        shops.add_closure(shop, form.starts_on.data, form.ends_on.data, form.reason.data or "")
+        flash("Fermeture ajoutée : elle s'affiche sur votre page.", "success")
+        return redirect(url_for("shop.closures", shop_id=shop_id))
+    return render_template("shop/closures.html", shop=shop, form=form, closures=shops.upcoming_closures(shop),
+                           delete_form=ConfirmForm())
+
+
+@bp.route("/<int:shop_id>/fermetures/<int:closure_id>/supprimer", methods=["POST"])
+@access(CATALOGUE)
+def delete_closure(shop_id: int, closure_id: int):
+    closure = db.session.get(ShopClosure, closure_id)
+    if closure is None or closure.shop_id != shop_id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(closure)
+        db.session.commit()
+        flash("Fermeture supprimée.", "success")
+    return redirect(url_for("shop.closures", shop_id=shop_id))
+
+
+# --- Catalogue ---
+
+
+@bp.route("/<int:shop_id>/produits")
+@access(CATALOGUE)
+def products(shop_id: int):
+    shop = _shop(shop_id)
+    query = request.args.get("q", "").strip()[:100]
+    sort = request.args.get("tri", "nom")
+    category_id = request.args.get("categorie", type=int)
+    statement = catalogue.shop_products(shop_id, query, sort, category_id)
+    page = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1),
+                       per_page=PRODUCTS_PER_PAGE, error_out=False)
+    bulk_form = BulkActionForm()
+    return render_template("shop/products.html", shop=shop, page=page, query=query, sort=sort,
+                           category_id=category_id, bulk_form=bulk_form, sorts=catalogue.SORTS)
+
+
+@bp.route("/<int:shop_id>/produits/actions", methods=["POST"])
+@access(CATALOGUE)
+def bulk_action(shop_id: int):
+    form = BulkActionForm()
+    ids = [int(value) for value in request.form.getlist("product_ids") if value.isdigit()]
+    back = url_for("shop.products", shop_id=shop_id, **{k: v for k, v in request.args.items()})
+    if not ids:
+        flash("Cochez au moins un produit.", "error")
+    elif not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    else:
+        count = catalogue.bulk_update(shop_id, ids, form.action.data, category_id=form.category.data,
+                                      stock=catalogue.parse_stock(form.stock.data))
+        flash(f"{count} produit(s) modifié(s).", "success")
+    return redirect(back)
+
+
+@bp.route("/<int:shop_id>/produits/nouveau", methods=["GET", "POST"])
+@access(CATALOGUE)
+def new_product(shop_id: int):
+    shop = _shop(shop_id)
+    form = ProductForm(shop_id=shop_id)
+    if not form.is_submitted():
+        form.category.data = shop.category_id
+    if form.validate_on_submit():
+        keys = _store_photos(form.photos.data, form.photos)
+        if keys is not None:
+            product = Product(shop_id=shop_id, **form.product_fields())
+            product.images = [ProductImage(key=key, position=i) for i, key in enumerate(keys)]
+            db.session.add(product)
+            db.session.commit()
+            flash(f"« {product.name} » est ajouté à votre catalogue.", "success")
+            if request.form.get("again"):
+                return redirect(url_for("shop.new_product", shop_id=shop_id))
+            return redirect(url_for("shop.products", shop_id=shop_id))
+    return render_template("shop/product_form.html", shop=shop, form=form, product=None, units=UNIT_SUGGESTIONS)
+
+
+@bp.route("/<int:shop_id>/produits/<int:product_id>", methods=["GET", "POST"])
+@access(CATALOGUE)
+def edit_product(shop_id: int, product_id: int):
+    shop = _shop(shop_id)
+    product = _product(shop_id, product_id)
+    form = ProductForm(obj=product, shop_id=shop_id, product_id=product_id)
+    if not form.is_submitted():
+        form.category.data = product.category_id
+        form.price.data = catalogue.price_input(product.price_cents)
+        form.stock.data = "" if product.stock is None else str(product.stock)
+    if form.validate_on_submit():
+        keys = _store_photos(form.photos.data, form.photos)
+        if keys is not None:
+            for column, value in form.product_fields().items():
+                setattr(product, column, value)
+            start = len(product.images)
+            product.images.extend(ProductImage(key=key, position=start + i) for i, key in enumerate(keys))
+            db.session.commit()
+            flash(f"« {product.name} » est enregistré.", "success")
+            return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
+    return render_template("shop/product_form.html", shop=shop, form=form, product=product, units=UNIT_SUGGESTIONS,
+                           confirm_form=ConfirmForm(), can_delete=not catalogue.was_ever_ordered(product))
+
+
+@bp.route("/<int:shop_id>/produits/<int:product_id>/dupliquer", methods=["POST"])
+@access(CATALOGUE)
+def duplicate_product(shop_id: int, product_id: int):
+    product = _product(shop_id, product_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    copy = catalogue.duplicate_product(product)
+    flash("Copie créée, hors ligne : modifiez-la puis mettez-la en ligne.", "success")
+    return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=copy.id))
+
+
+@bp.route("/<int:shop_id>/produits/<int:product_id>/supprimer", methods=["POST"])
+@access(CATALOGUE)
+def delete_product(shop_id: int, product_id: int):
+    product = _product(shop_id, product_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = product.name
+    if catalogue.delete_product(product):
+        flash(f"« {name} » est supprimé.", "success")
+        return redirect(url_for("shop.products", shop_id=shop_id))
+    flash(f"« {name} » a déjà été commandé : il ne peut pas être supprimé, retirez-le plutôt de la vente.", "error")
+    return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
+
+
+@bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/supprimer", methods=["POST"])
+@access(CATALOGUE)
+def delete_photo(shop_id: int, product_id: int, image_id: int):
+    product = _product(shop_id, product_id)
+    image = next((i for i in product.images if i.id == image_id), None)
+    if image is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        product.images.remove(image)
+        db.session.commit()
+        flash("Photo retirée.", "success")
+    return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
+
+
+# --- Spreadsheet import and export ---
+
+
+@bp.route("/<int:shop_id>/import", methods=["GET", "POST"])
+@access(CATALOGUE)
+def import_upload(shop_id: int):
+    shop = _shop(shop_id)
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            product_import.read_table(data, form.file.data.filename or "")
+        except product_import.ImportFileError as error:
+            form.file.errors = [str(error)]
+        else:
+            token = product_import.save_upload(shop_id, data, form.file.data.filename or "")
+            return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
+    return render_template("shop/import_upload.html", shop=shop, form=form)
+
+
+def _mapping_from(values, table) -> dict[str, int | None]:
+    """The column chosen for each field (`map_<field>` arguments), or the proposed one."""
+    proposed = product_import.propose_mapping(table.headers)
+    if not any(key.startswith("map_") for key in values):
+        return proposed
+    mapping = {}
+    for name in product_import.FIELDS:
+        value = values.get(f"map_{name}", "")
+        mapping[name] = int(value) if value.isdigit() and int(value) < len(table.headers) else None
+    return mapping
+
+
+@bp.route("/<int:shop_id>/import/<token>", methods=["GET", "POST"])
+@access(CATALOGUE)
+def import_review(shop_id: int, token: str):
+    shop = _shop(shop_id)
+    upload = product_import.load_upload(shop_id, token)
+    if upload is None:
+        flash("Ce fichier n'est plus disponible : envoyez-le à nouveau.", "error")
+        return redirect(url_for("shop.import_upload", shop_id=shop_id))
+    table = product_import.read_table(*upload)
+    mapping = _mapping_from(request.form if request.method == "POST" else request.args, table)
+    problems = product_import.mapping_errors(mapping)
+    plan = None if problems else product_import.check_import(table, mapping, shop)
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit() and plan is not None and plan.lines:
+        counts = product_import.apply_import(plan, shop)
+        product_import.discard_upload(shop_id, token)
+        flash(f"Import terminé : {counts['created']} produit(s) ajouté(s), {counts['updated']} mis à jour, "
+              f"{counts['unchanged']} inchangé(s).", "success")
+        return redirect(url_for("shop.products", shop_id=shop_id))
+    return render_template("shop/import_review.html", shop=shop, token=token, table=table, mapping=mapping,
+                           fields=product_import.FIELDS, problems=problems, plan=plan, form=form,
+                           preview=plan.lines[:product_import.PREVIEW_LINES] if plan else [],
+                           max_errors=product_import.MAX_ERRORS_SHOWN, price_input=catalogue.price_input)
+
+
+@bp.route("/<int:shop_id>/export.<any(csv, xlsx):fmt>")
+@access(CATALOGUE)
+def export(shop_id: int, fmt: str):
+    shop = _shop(shop_id)
+    if fmt == "csv":
+        body, mimetype = product_import.export_csv(shop), "text/csv; charset=utf-8"
+    else:
+        body = product_import.export_xlsx(shop)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="catalogue-{shop.slug}.{fmt}"'})

@@ -1,0 +1,90 @@
+"""Photos of shops and products: checked with Pillow, re-encoded, stored by content.
+
+An upload is decoded (which is the real check: a renamed text file or a truncated image fails),
+turned upright from its EXIF orientation, then re-encoded from its pixels only, which drops EXIF
+(GPS position, camera serial…) and any other metadata. Two WebP versions are kept (a thumbnail
+and a large one; WebP keeps PNG transparency). Files are named by the SHA-256 of the large
+version, so the same photo uploaded twice is stored once and a URL never changes content: it can
+be cached forever.
+"""
+import hashlib
+import io
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # 40 megapixels: above, decoding alone would need ~160 MB of memory
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+SIZES = {"thumb": 400, "large": 1600}
+
+
+class InvalidImage(ValueError):
+    """The upload is not an acceptable photo; the message is French."""
+
+
+def media_dir() -> Path:
+    folder = Path(current_app.config.get("MEDIA_DIR") or Path(current_app.instance_path) / "media")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def media_path(key: str, size: str) -> Path:
+    return media_dir() / key[:2] / f"{key}-{size}.webp"
+
+
+def store_image(data: bytes, filename: str = "") -> str:
+    """Check and store an uploaded photo; return its content key. Raises InvalidImage."""
+    name = f"« {filename} » " if filename else ""
+    if len(data) > MAX_BYTES:
+        raise InvalidImage(f"La photo {name}dépasse 5 Mo ({len(data) / 1024 / 1024:.1f} Mo).")
+    if not data:
+        raise InvalidImage(f"La photo {name}est vide.")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            width, height = probe.size
+        if image_format not in ACCEPTED_FORMATS:
+            raise InvalidImage(f"Le fichier {name}n'est pas une photo JPEG, PNG ou WebP.")
+        if width * height > MAX_PIXELS:
+            raise InvalidImage(
+                f"La photo {name}est trop grande ({width} × {height} pixels) : 40 mégapixels au plus."
+            )
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            versions = {size: _encode(image, side) for size, side in SIZES.items()}
+    except Image.DecompressionBombError:
+        raise InvalidImage(f"La photo {name}est trop grande : 40 mégapixels au plus.") from None
+    except InvalidImage:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise InvalidImage(f"Le fichier {name}n'est pas une image lisible (JPEG, PNG ou WebP).") from None
+    key = hashlib.sha256(versions["large"]).hexdigest()
+    for size, content in versions.items():
+        path = media_path(key, size)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_bytes(content)
+            temporary.replace(path)  # atomic: a reader never sees half a file
+    return key
+
+
+def _encode(image: Image.Image, side: int) -> bytes:
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    copy = image.convert("RGBA" if has_alpha else "RGB")
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    # A new image from the pixels alone: no EXIF, ICC, XMP or comments survive.
+    clean = Image.new(copy.mode, copy.size)
+    clean.paste(copy)
+    buffer = io.BytesIO()
+    clean.save(buffer, "WEBP", quality=82, method=4)
+    return buffer.getvalue()
+
+
+def image_url(key: str, size: str = "thumb") -> str:
+    from flask import url_for
+
+    return url_for("public.media", key=key, size=size)

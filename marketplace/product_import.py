@@ -1,0 +1,476 @@
+"""Spreadsheet import and export of a shop's catalogue.
+
+The import reads the file people already have (a French Excel CSV export: `;`, decimal comma,
+cp1252 or UTF-8 with BOM; or an .xlsx, merged header cells included), finds the header line,
+proposes which column holds what from the usual French headers, checks every line and reports
+each problem with its line number, then writes all the valid lines in one transaction (or none).
+A line whose reference (SKU) is known updates that product; a line without a reference updates
+the product without reference that has exactly that name. Only changed values are written, so
+importing a fresh export changes nothing.
+"""
+import codecs
+import csv
+import io
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+
+from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock, price_input
+from marketplace.extensions import db
+from marketplace.models import Category, Product, Shop
+from marketplace.territory import fold
+
+# The product fields a column can feed, in display order, with their French label.
+FIELDS = {
+    "sku": "Référence",
+    "name": "Désignation",
+    "category": "Catégorie",
+    "price": "Prix TTC",
+    "unit": "Unité",
+    "stock": "Stock",
+    "ean": "Code-barres EAN",
+    "description": "Description",
+    "active": "En ligne",
+}
+REQUIRED_FIELDS = ("name", "price")
+# Folded header texts, best first. Exact matches are tried for every field before partial ones.
+HEADER_SYNONYMS = {
+    "sku": ("reference", "ref", "ref.", "code article", "ref article", "reference article", "code", "sku",
+            "code produit", "ref produit"),
+    "ean": ("ean", "ean13", "ean 13", "code barre", "code barres", "code-barre", "code-barres", "gencod",
+            "gencode", "code ean"),
+    "price": ("prix ttc", "prix de vente ttc", "pu ttc", "prix", "pu", "prix unitaire", "prix vente", "tarif",
+              "prix de vente", "price"),
+    "stock": ("stock", "quantite", "qte", "qte.", "quantite en stock", "stock disponible", "qty"),
+    "category": ("categorie", "famille", "rayon", "sous-famille", "type"),
+    "unit": ("unite", "unite de vente", "conditionnement", "u.v."),
+    "description": ("description", "descriptif", "detail", "details", "commentaire"),
+    "active": ("en ligne", "actif", "active", "visible", "publie"),
+    "name": ("designation", "libelle", "article", "nom", "produit", "nom du produit", "intitule",
+             "libelle article", "designation article"),
+}
+NOT_A_SALE_PRICE = ("ht", "achat", "revient", "marge", "tva")
+TRUE_WORDS = {"oui", "o", "x", "1", "vrai", "true", "yes", "en ligne", "actif", "active"}
+FALSE_WORDS = {"non", "n", "0", "faux", "false", "no", "hors ligne", "inactif", "retire", "retiree"}
+PREVIEW_LINES = 10
+HEADER_SEARCH_LINES = 20
+MAX_ERRORS_SHOWN = 200
+
+
+class ImportFileError(ValueError):
+    """The file cannot be read at all; the message is French."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (line number as the spreadsheet shows it, cells)
+    header_line: int
+
+
+# --- Reading the file ---
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 with or without BOM, UTF-16 with BOM, otherwise Windows-1252 (French Excel)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The separator that splits most lines into the same number (> 1) of columns."""
+    best, best_score = ";", (0, 0)
+    sample = [line for line in lines if line.strip()][:HEADER_SEARCH_LINES + 10]
+    for delimiter in (";", "\t", ","):
+        counts = Counter(len(row) for row in csv.reader(sample, delimiter=delimiter) if len(row) > 1)
+        if not counts:
+            continue
+        columns, lines_with_it = counts.most_common(1)[0]
+        score = (lines_with_it, columns)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    if isinstance(value, (datetime, date)):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on bad files
+        raise ImportFileError("Ce fichier Excel est illisible ou protégé : enregistrez-le à nouveau au "
+                              "format .xlsx, ou exportez-le en CSV.") from None
+    sheet = workbook.active
+    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    # Merged cells hold their value in the top-left cell only: spread it over the whole range.
+    for merged in sheet.merged_cells.ranges:
+        value = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else ""
+        for row in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+            for column in range(merged.min_col - 1, merged.max_col):
+                if column < len(rows[row]):
+                    rows[row][column] = value
+    return rows
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise ImportFileError("Ce fichier n'est pas un fichier texte CSV : exportez votre tableur en CSV ou en .xlsx.")
+    lines = text.splitlines()
+    delimiter = detect_delimiter(lines)
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """The header and the data lines of a CSV or XLSX file. Raises ImportFileError."""
+    if not data:
+        raise ImportFileError("Le fichier est vide.")
+    is_xlsx = data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
+    if filename.lower().endswith(".xls") and not is_xlsx:
+        raise ImportFileError("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au format "
+                              ".xlsx ou CSV.")
+    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    header_index = _find_header(rows)
+    if header_index is None:
+        raise ImportFileError("Aucune ligne de données dans ce fichier.")
+    headers = rows[header_index]
+    width = max(len(headers), max((len(r) for r in rows[header_index + 1:]), default=0))
+    headers = headers + [""] * (width - len(headers))
+    data_rows = [(number + 1, row + [""] * (width - len(row)))
+                 for number, row in enumerate(rows) if number > header_index]
+    return Table(headers=headers, rows=data_rows, header_line=header_index + 1)
+
+
+def _find_header(rows: list[list[str]]) -> int | None:
+    """The line, among the first ones, whose cells name the most known fields."""
+    best, best_matches = None, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_LINES]):
+        matches = sum(1 for index in propose_mapping(row).values() if index is not None)
+        if matches > best_matches:
+            best, best_matches = index, matches
+    if best is not None and best_matches >= 2:
+        return best
+    return next((i for i, row in enumerate(rows) if any(row)), None)
+
+
+def propose_mapping(headers: list[str]) -> dict[str, int | None]:
+    """Which column (index) holds each field, guessed from the header texts."""
+    folded = [fold(h).strip(" :*") for h in headers]
+    mapping: dict[str, int | None] = {name: None for name in FIELDS}
+    used: set[int] = set()
+
+    def take(field_name: str, index: int) -> None:
+        mapping[field_name] = index
+        used.add(index)
+
+    for field_name, synonyms in HEADER_SYNONYMS.items():
+        for synonym in synonyms:
+            index = next((i for i, h in enumerate(folded) if h == synonym and i not in used), None)
+            if index is not None:
+                take(field_name, index)
+                break
+    for field_name, synonyms in HEADER_SYNONYMS.items():
+        if mapping[field_name] is not None:
+            continue
+        for i, header in enumerate(folded):
+            words = set(re.split(r"[^a-z0-9]+", header))
+            if i in used or not header:
+                continue
+            if field_name == "price" and words & set(NOT_A_SALE_PRICE):
+                continue
+            if any(header.startswith(s) or set(s.split()) <= words for s in synonyms if len(s) > 2):
+                take(field_name, i)
+                break
+    return mapping
+
+
+# --- Checking the lines ---
+
+
+@dataclass
+class LineError:
+    line: int
+    field: str  # French label of the field, or "" for the whole line
+    message: str
+
+
+@dataclass
+class PlannedLine:
+    line: int
+    values: dict  # Product column -> value, for the mapped fields only
+    product: Product | None = None  # the existing product it updates
+    changes: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    lines: list[PlannedLine]
+    errors: list[LineError]
+    warnings: list[LineError]
+    skipped: int  # blank and total lines
+
+    @property
+    def creations(self) -> int:
+        return sum(1 for line in self.lines if line.product is None)
+
+    @property
+    def updates(self) -> int:
+        return sum(1 for line in self.lines if line.product is not None and line.changes)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for line in self.lines if line.product is not None and not line.changes)
+
+    @property
+    def error_lines(self) -> int:
+        return len({error.line for error in self.errors})
+
+
+def mapping_errors(mapping: dict[str, int | None]) -> list[str]:
+    messages = [f"Indiquez la colonne « {FIELDS[name]} »." for name in REQUIRED_FIELDS if mapping.get(name) is None]
+    chosen = [index for index in mapping.values() if index is not None]
+    if len(chosen) != len(set(chosen)):
+        messages.append("Une même colonne est choisie pour deux champs.")
+    return messages
+
+
+def _is_total_line(cells: list[str], name: str) -> bool:
+    folded = [fold(c) for c in cells if c]
+    return bool(folded) and (fold(name).startswith(("total", "sous total")) or
+                             (not name and any(c.startswith(("total", "sous total", "montant")) for c in folded)))
+
+
+def _parse_bool(text: str) -> bool:
+    value = fold(text)
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise InvalidValue(f"« {text} » : écrivez oui ou non.")
+
+
+class _Categories:
+    """Finds a taxonomy category from what a spreadsheet says: its name, its slug, or a parent's."""
+
+    def __init__(self):
+        self.by_key = {}
+        for category in db.session.scalars(db.select(Category)):
+            self.by_key.setdefault(fold(category.name), category.id)
+            self.by_key.setdefault(category.slug, category.id)
+        self.names = {c.id: c.name for c in db.session.scalars(db.select(Category))}
+
+    def find(self, text: str) -> int | None:
+        key = fold(text)
+        return self.by_key.get(key) or self.by_key.get(key.replace(" ", "-")) or self.by_key.get(
+            fold(text.split(">")[-1].split("›")[-1]))
+
+
+def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> ImportPlan:
+    """Read and check every line; nothing is written."""
+    categories = _Categories()
+    existing = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)).all()
+    by_sku = {p.sku: p for p in existing if p.sku}
+    without_sku: dict[str, list[Product]] = {}
+    for product in sorted(existing, key=lambda p: p.id):
+        if not product.sku:
+            without_sku.setdefault(product.name, []).append(product)
+    seen_skus: dict[str, int] = {}
+    plan = ImportPlan(lines=[], errors=[], warnings=[], skipped=0)
+
+    def cell(cells, name):
+        index = mapping.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    for number, cells in table.rows:
+        if not any(c.strip() for c in cells):
+            plan.skipped += 1
+            continue
+        name = cell(cells, "name")
+        if _is_total_line(cells, name):
+            plan.skipped += 1
+            continue
+        errors_before = len(plan.errors)
+
+        def error(field_name, message):
+            plan.errors.append(LineError(number, FIELDS.get(field_name, ""), message))
+
+        values = {}
+        if not name:
+            error("name", "Le nom du produit est vide.")
+        elif len(name) > 200:
+            error("name", "Le nom dépasse 200 caractères.")
+        values["name"] = name
+        for field_name, column, parse in (("price", "price_cents", parse_price), ("stock", "stock", parse_stock),
+                                          ("ean", "ean", normalize_ean), ("active", "active", _parse_bool)):
+            if mapping.get(field_name) is None:
+                continue
+            text = cell(cells, field_name)
+            if field_name == "active" and not text:
+                continue
+            try:
+                values[column] = parse(text)
+            except InvalidValue as problem:
+                error(field_name, str(problem))
+        sku = cell(cells, "sku")
+        if mapping.get("sku") is not None and sku:
+            if len(sku) > 60:
+                error("sku", "La référence dépasse 60 caractères.")
+            elif sku in seen_skus:
+                error("sku", f"La référence « {sku} » est déjà à la ligne {seen_skus[sku]} : "
+                             "une seule ligne par référence.")
+            else:
+                seen_skus[sku] = number
+            values["sku"] = sku
+        for field_name, limit in (("unit", 30), ("description", 5000)):
+            if mapping.get(field_name) is not None:
+                text = cell(cells, field_name)
+                if len(text) > limit:
+                    error(field_name, f"Le texte dépasse {limit} caractères.")
+                values[field_name] = text
+        if len(plan.errors) > errors_before:
+            continue
+
+        product = by_sku.get(sku) if sku else None
+        if product is None and not sku and without_sku.get(name):
+            product = without_sku[name].pop(0)
+        category_text = cell(cells, "category")
+        if category_text:
+            category_id = categories.find(category_text)
+            if category_id is None:
+                plan.warnings.append(LineError(number, FIELDS["category"],
+                                               f"Catégorie « {category_text} » inconnue : "
+                                               f"{'catégorie actuelle gardée' if product else 'celle du commerce'}."))
+            else:
+                values["category_id"] = category_id
+        line = PlannedLine(number, values, product)
+        if product is not None:
+            line.changes = {k: v for k, v in values.items() if getattr(product, k) != v}
+        plan.lines.append(line)
+    return plan
+
+
+def apply_import(plan: ImportPlan, shop: Shop) -> dict[str, int]:
+    """Write every planned line in one transaction: all of them, or (on any failure) none."""
+    counts = {"created": plan.creations, "updated": plan.updates, "unchanged": plan.unchanged}
+    try:
+        for line in plan.lines:
+            if line.product is None:
+                defaults = {"category_id": shop.category_id, "description": "", "unit": "", "active": True}
+                db.session.add(Product(shop_id=shop.id, **(defaults | line.values)))
+            else:
+                for column, value in line.changes.items():
+                    setattr(line.product, column, value)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return counts
+
+
+# --- Pending uploads (between the upload and the confirmation) ---
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _uploads_dir(shop_id: int) -> Path:
+    return Path(current_app.instance_path) / "imports" / str(shop_id)
+
+
+def save_upload(shop_id: int, data: bytes, filename: str) -> str:
+    token = secrets.token_urlsafe(18)
+    folder = _uploads_dir(shop_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = ".xlsx" if data[:2] == b"PK" else ".csv"
+    (folder / f"{token}{suffix}").write_bytes(data)
+    return token
+
+
+def load_upload(shop_id: int, token: str) -> tuple[bytes, str] | None:
+    """The uploaded file's content and name, or None for an unknown (or forged) token."""
+    if not _TOKEN.match(token or ""):
+        return None
+    for suffix in (".xlsx", ".csv"):
+        path = _uploads_dir(shop_id) / f"{token}{suffix}"
+        if path.exists():
+            return path.read_bytes(), path.name
+    return None
+
+
+def discard_upload(shop_id: int, token: str) -> None:
+    if _TOKEN.match(token or ""):
+        for suffix in (".xlsx", ".csv"):
+            (_uploads_dir(shop_id) / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+# --- Export ---
+
+EXPORT_HEADERS = [FIELDS[name] for name in FIELDS]
+PRICE_COLUMN = list(FIELDS).index("price")
+
+
+def export_rows(shop: Shop) -> list[list]:
+    """One row per product, in EXPORT_HEADERS order; the price in cents."""
+    categories = {c.id: c.name for c in db.session.scalars(db.select(Category))}
+    products = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)
+                                  .order_by(Product.name, Product.id)).all()
+    return [[p.sku or "", p.name, categories.get(p.category_id, ""), p.price_cents, p.unit,
+             "sur commande" if p.stock is None else p.stock, p.ean or "", p.description,
+             "oui" if p.active else "non"] for p in products]
+
+
+def export_csv(shop: Shop) -> bytes:
+    """French Excel friendly: `;` separated, UTF-8 with BOM, decimal comma."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADERS)
+    for row in export_rows(shop):
+        row[PRICE_COLUMN] = price_input(row[PRICE_COLUMN])
+        writer.writerow(row)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def export_xlsx(shop: Shop) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Catalogue")
+    header = []
+    for title in EXPORT_HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in export_rows(shop):
+        price = WriteOnlyCell(sheet, value=Decimal(row[PRICE_COLUMN]) / 100)
+        price.number_format = '#,##0.00" €"'
+        row[PRICE_COLUMN] = price
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

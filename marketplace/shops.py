@@ -1,0 +1,297 @@
+"""Shops: onboarding and approval, opening hours and closures, team invitations.
+
+Opening hours are stored as {"mon": [["09:00", "12:00"], ["14:00", "19:00"]], …} (a missing
+day is closed) and read in the territory's time zone, Europe/Paris.
+"""
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from sqlalchemy import select
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import ValidationError
+from stdnum.fr import siret as stdnum_siret
+
+from marketplace.catalogue import InvalidValue
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, User
+from marketplace.models.base import utcnow
+from marketplace.territory import fold
+
+TIMEZONE = ZoneInfo("Europe/Paris")
+DAYS = (("mon", "Lundi"), ("tue", "Mardi"), ("wed", "Mercredi"), ("thu", "Jeudi"), ("fri", "Vendredi"),
+        ("sat", "Samedi"), ("sun", "Dimanche"))
+DAY_NAMES = dict(DAYS)
+INVITABLE_ROLES = {"staff": "équipe (catalogue et commandes)", "cashier": "caisse uniquement"}
+INVITATION_DAYS = 14
+
+
+# --- Identifiers ---
+
+
+def normalize_siret(text: str) -> str | None:
+    """The 14 digits of a valid SIRET, None when empty; InvalidValue otherwise."""
+    if not (text or "").strip():
+        return None
+    try:
+        return stdnum_siret.validate(text)
+    except ValidationError:
+        raise InvalidValue("Ce numéro SIRET n'est pas valide (14 chiffres, voir votre extrait Kbis ou avis "
+                           "de situation INSEE).") from None
+
+
+def normalize_iban(text: str) -> str | None:
+    """A valid IBAN without spaces, None when empty; InvalidValue otherwise."""
+    if not (text or "").strip():
+        return None
+    try:
+        return stdnum_iban.validate(text)
+    except ValidationError:
+        raise InvalidValue("Cet IBAN n'est pas valide : vérifiez-le sur votre RIB (FR76 …).") from None
+
+
+def mask_iban(iban: str | None) -> str:
+    """"FR76 •••• 0189": enough to recognise one's account, not enough to reuse it."""
+    if not iban:
+        return ""
+    return f"{iban[:4]} •••• {iban[-4:]}"
+
+
+def unique_slug(name: str, commune_slug: str = "") -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:100] or "commerce"
+    candidates = [base] + ([f"{base}-{commune_slug}"] if commune_slug else [])
+    taken = set(db.session.scalars(select(Shop.slug).where(Shop.slug.like(f"{base}%"))))
+    for candidate in candidates:
+        if candidate not in taken:
+            return candidate
+    number = 2
+    while f"{candidates[-1]}-{number}" in taken:
+        number += 1
+    return f"{candidates[-1]}-{number}"
+
+
+# --- Onboarding and approval ---
+
+
+def create_shop(owner: User, **fields) -> Shop:
+    """A new shop, pending approval, with `owner` as its owner; the admins are told."""
+    from marketplace.models import Commune
+
+    commune = db.session.get(Commune, fields["commune_insee"])
+    shop = Shop(slug=unique_slug(fields["name"], commune.slug if commune else ""), status="pending", **fields)
+    shop.members.append(ShopMember(user=owner, role="owner"))
+    db.session.add(shop)
+    db.session.commit()
+    admins = db.session.scalars(select(User.email).where(User.is_admin.is_(True))).all()
+    for email in admins:
+        send_mail(email, f"Nouveau commerce à valider : {shop.name}",
+                  f"{shop.name} ({commune.name if commune else ''}) demande à rejoindre Halle.\n\n"
+                  f"File de validation : {url_for('admin.shops_queue', _external=True)}\n")
+    return shop
+
+
+def _owner_emails(shop: Shop) -> list[str]:
+    return [m.user.email for m in shop.members if m.role == "owner"]
+
+
+def approve_shop(shop: Shop) -> None:
+    shop.status = "approved"
+    shop.review_message = ""
+    shop.reviewed_at = utcnow()
+    db.session.commit()
+    for email in _owner_emails(shop):
+        send_mail(email, f"{shop.name} est en ligne sur Halle",
+                  f"Bonne nouvelle : votre commerce {shop.name} est validé et visible des habitants.\n\n"
+                  f"Ajoutez vos produits : {url_for('shop.products', shop_id=shop.id, _external=True)}\n"
+                  f"Votre page publique : {url_for('public.shop', slug=shop.slug, _external=True)}\n")
+
+
+def reject_shop(shop: Shop, message: str) -> None:
+    shop.status = "rejected"
+    shop.review_message = message.strip()
+    shop.reviewed_at = utcnow()
+    db.session.commit()
+    for email in _owner_emails(shop):
+        send_mail(email, f"{shop.name} : votre inscription n'est pas validée",
+                  f"Votre commerce {shop.name} n'a pas été validé pour la raison suivante :\n\n"
+                  f"{shop.review_message}\n\n"
+                  f"Corrigez les informations puis enregistrez-les : la demande repartira en validation.\n"
+                  f"{url_for('shop.settings', shop_id=shop.id, _external=True)}\n")
+
+
+def resubmit_if_rejected(shop: Shop) -> bool:
+    """A rejected shop whose owner saves corrected settings goes back to the approval queue."""
+    if shop.status != "rejected":
+        return False
+    shop.status = "pending"
+    return True
+
+
+# --- Opening hours ---
+
+_TIME = re.compile(r"^(\d{1,2})(?:\s*[h:H.]\s*(\d{2})?)?$")
+_RANGE_SEPARATORS = re.compile(r"\s*(?:-|–|—|à|a)\s*")
+_SLOT_SEPARATORS = re.compile(r"\s*(?:,|;|/|\bet\b|\+)\s*")
+
+
+def _parse_time(text: str, day_name: str) -> str:
+    match = _TIME.match(text.strip())
+    if not match or int(match.group(1)) > 24 or int(match.group(2) or 0) > 59:
+        raise InvalidValue(f"{day_name} : heure « {text.strip()} » illisible (exemple : 9h, 12h30 ou 14:00).")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour == 24 and minute:
+        raise InvalidValue(f"{day_name} : heure « {text.strip()} » illisible.")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_day_hours(text: str, day_name: str = "") -> list[list[str]]:
+    """"9h-12h30, 14h-19h" -> [["09:00", "12:30"], ["14:00", "19:00"]]; "" or "fermé" -> []."""
+    text = (text or "").strip()
+    if fold(text) in ("", "ferme", "closed"):
+        return []
+    slots = []
+    for part in _SLOT_SEPARATORS.split(text):
+        bounds = _RANGE_SEPARATORS.split(part.strip())
+        if len(bounds) != 2:
+            raise InvalidValue(f"{day_name} : « {part} » n'est pas une plage horaire (exemple : 9h-12h30, 14h-19h).")
+        start, end = (_parse_time(bound, day_name) for bound in bounds)
+        if start >= end:
+            raise InvalidValue(f"{day_name} : la plage « {part} » finit avant de commencer.")
+        if slots and start < slots[-1][1]:
+            raise InvalidValue(f"{day_name} : les plages se chevauchent ou ne sont pas dans l'ordre.")
+        slots.append([start, end])
+    return slots
+
+
+def format_time(value: str) -> str:
+    """"19:00" -> "19h", "12:30" -> "12h30"."""
+    hour, minute = value.split(":")
+    return f"{int(hour)}h{minute if minute != '00' else ''}"
+
+
+def format_day_hours(slots) -> str:
+    return ", ".join(f"{format_time(start)}-{format_time(end)}" for start, end in slots or [])
+
+
+def closure_on(shop: Shop, day: date) -> ShopClosure | None:
+    return next((c for c in shop.closures if c.starts_on <= day <= c.ends_on), None)
+
+
+@dataclass(frozen=True)
+class OpeningStatus:
+    is_open: bool
+    label: str  # "Ouvert maintenant · ferme à 19h", "Fermé · ouvre demain à 9h", …
+
+
+def opening_status(shop: Shop, now: datetime | None = None) -> OpeningStatus:
+    """Open or closed right now, and until/from when, from the weekly hours and the closures."""
+    now = (now or datetime.now(TIMEZONE)).astimezone(TIMEZONE)
+    hours = shop.opening_hours or {}
+    today = now.date()
+    clock = now.strftime("%H:%M")
+    closure = closure_on(shop, today)
+    if closure is None:
+        for start, end in hours.get(DAYS[now.weekday()][0], []):
+            if start <= clock < end:
+                return OpeningStatus(True, f"Ouvert maintenant · ferme à {format_time(end)}")
+    for offset in range(0, 60):
+        day = today + timedelta(days=offset)
+        if closure_on(shop, day):
+            continue
+        for start, _ in hours.get(DAYS[day.weekday()][0], []):
+            if offset == 0 and start <= clock:
+                continue
+            when = {0: "aujourd'hui", 1: "demain"}.get(offset) or (
+                DAY_NAMES[DAYS[day.weekday()][0]].lower() if offset < 7 else day.strftime("le %d/%m"))
+            reason = f" ({closure.reason})" if closure and closure.reason else ""
+            prefix = "Fermé exceptionnellement" + reason if closure else "Fermé"
+            return OpeningStatus(False, f"{prefix} · ouvre {when} à {format_time(start)}")
+    return OpeningStatus(False, "Fermé")
+
+
+def add_closure(shop: Shop, starts_on: date, ends_on: date, reason: str) -> ShopClosure:
+    closure = ShopClosure(shop=shop, starts_on=starts_on, ends_on=ends_on, reason=reason.strip())
+    db.session.add(closure)
+    db.session.commit()
+    return closure
+
+
+def upcoming_closures(shop: Shop, today: date | None = None) -> list[ShopClosure]:
+    today = today or datetime.now(TIMEZONE).date()
+    return [c for c in shop.closures if c.ends_on >= today]
+
+
+# --- Team ---
+
+
+class InvalidInvitation(Exception):
+    """The invitation cannot be accepted; the message is French."""
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopInvitation:
+    """Email an invitation link; the invited person accepts it once logged in with that address."""
+    if role not in INVITABLE_ROLES:
+        raise ValueError(role)
+    token = secrets.token_urlsafe(32)
+    invitation = ShopInvitation(shop_id=shop.id, email=email.strip().lower(), role=role,
+                                token_hash=_token_hash(token), invited_by_id=invited_by.id)
+    db.session.add(invitation)
+    db.session.commit()
+    link = url_for("shop.accept_invitation", token=token, _external=True)
+    send_mail(invitation.email, f"{invited_by.display_name} vous invite à rejoindre {shop.name} sur Halle",
+              f"{invited_by.display_name} vous invite à rejoindre l'équipe de {shop.name} sur Halle "
+              f"(rôle : {INVITABLE_ROLES[role]}).\n\n"
+              f"Créez un compte ou connectez-vous avec l'adresse {invitation.email}, puis ouvrez ce lien "
+              f"(valable {INVITATION_DAYS} jours) :\n{link}\n")
+    return invitation
+
+
+def accept_invitation(token: str, user: User) -> ShopMember:
+    invitation = db.session.scalar(select(ShopInvitation).where(ShopInvitation.token_hash == _token_hash(token)))
+    if invitation is None or invitation.accepted_at is not None:
+        raise InvalidInvitation("Cette invitation n'existe pas ou a déjà été utilisée.")
+    if invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS):
+        raise InvalidInvitation("Cette invitation a expiré : demandez-en une nouvelle au commerce.")
+    if invitation.email != user.email.lower():
+        raise InvalidInvitation(f"Cette invitation a été envoyée à {invitation.email} : "
+                                "connectez-vous avec cette adresse pour l'accepter.")
+    member = db.session.scalar(select(ShopMember).filter_by(shop_id=invitation.shop_id, user_id=user.id))
+    if member is None:
+        member = ShopMember(shop_id=invitation.shop_id, user_id=user.id, role=invitation.role)
+        db.session.add(member)
+    invitation.accepted_at = utcnow()
+    db.session.commit()
+    return member
+
+
+def pending_invitations(shop_id: int) -> list[ShopInvitation]:
+    return db.session.scalars(
+        select(ShopInvitation)
+        .where(ShopInvitation.shop_id == shop_id, ShopInvitation.accepted_at.is_(None),
+               ShopInvitation.created_at >= utcnow() - timedelta(days=INVITATION_DAYS))
+        .order_by(ShopInvitation.created_at.desc())
+    ).all()
+
+
+def remove_member(shop_id: int, member_id: int) -> bool:
+    """Remove a staff member or cashier (never an owner); False when there is no such member."""
+    member = db.session.get(ShopMember, member_id)
+    if member is None or member.shop_id != shop_id or member.role == "owner":
+        return False
+    db.session.delete(member)
+    db.session.commit()
+    return True
+
+
+def pending_shops() -> list[Shop]:
+    return db.session.scalars(select(Shop).where(Shop.status == "pending").order_by(Shop.created_at)).all()
+

@@ -1,0 +1,13 @@
+// A shop's page: a small map centred on its commune, with one marker.
+(function () {
+  const element = document.getElementById("shop-map");
+  if (!element || typeof L === "undefined") return;
+  const position = [Number(element.dataset.lat), Number(element.dataset.lon)];
+  const map = L.map(element, { scrollWheelZoom: false }).setView(position, 13);
+  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    maxZoom: 18,
+    attribution: "&copy; OpenStreetMap contributors",
+  }).addTo(map);
+  L.circleMarker(position, { radius: 9, weight: 2, fillOpacity: 0.6 }).addTo(map).bindPopup(element.dataset.name);
+  element.dataset.ready = "1";
+})();

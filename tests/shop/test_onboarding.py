@@ -1,0 +1,208 @@
+"""Creating a shop, the approval queue, the owner's settings, the team and the closures."""
+from datetime import date, datetime
+
+import pytest
+
+from marketplace.catalogue import InvalidValue
+from marketplace.extensions import db
+from marketplace.models import Shop, ShopMember
+from marketplace import shops
+from tests import factories as f
+from tests.conftest import login
+from tests.shop.conftest import VALID_IBAN, VALID_SIRET, image_bytes
+
+
+def shop_form(world, **overrides):
+    data = {
+        "name": "Épicerie du Lac", "category": str(world["categories"]["epicerie"]), "commune": world["semur"],
+        "address": "1 place de l'Église", "description": "Produits locaux.", "phone": "03 80 97 00 00",
+        "email": "contact@epicerie-du-lac.fr", "website": "www.epicerie-du-lac.fr", "accepts_card": "y",
+        "siret": "732 829 320 00074", "iban": "FR76 3000 6000 0112 3456 7890 189",
+        "hours_tue": "9h-12h30, 14h-19h", "hours_sat": "8h30-12h",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_resident_creates_a_pending_shop_and_the_admins_are_told(app, client, shop_world):
+    login(client, shop_world["emails"]["resident"])
+    response = client.post("/boutique/nouvelle", data=shop_form(shop_world))
+    assert response.status_code == 302
+    with app.app_context():
+        shop = Shop.query.filter_by(name="Épicerie du Lac").one()
+        assert shop.status == "pending" and shop.slug == "epicerie-du-lac"
+        assert shop.siret == VALID_SIRET and shop.iban == VALID_IBAN
+        assert shop.website == "https://www.epicerie-du-lac.fr"
+        assert shop.opening_hours == {"tue": [["09:00", "12:30"], ["14:00", "19:00"]], "sat": [["08:30", "12:00"]]}
+        assert [m.role for m in shop.members] == ["owner"]
+        assert response.headers["Location"].endswith(f"/boutique/{shop.id}/")
+        assert [m["To"] for m in outbox(app) if "à valider" in m["Subject"]] == ["admin@example.fr"]
+
+
+def outbox(app):
+    with app.app_context():
+        from marketplace.mail import outbox as messages
+
+        return list(messages())
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("name", "", "Indiquez le nom du commerce."),
+    ("commune", "", "Choisissez la commune du commerce."),
+    ("address", "", "Indiquez l'adresse du commerce."),
+    ("siret", "732 829 320 00075", "Ce numéro SIRET n'est pas valide"),
+    ("siret", "", "Indiquez le SIRET"),
+    ("iban", "FR76 3000 6000 0112 3456 7890 188", "Cet IBAN n'est pas valide"),
+    ("phone", "12 34", "Numéro de téléphone invalide"),
+    ("email", "pas-une-adresse", "Adresse e-mail invalide."),
+    ("website", "pas un site", "Adresse web invalide"),
+    ("hours_mon", "9h-midi", "Lundi : heure « midi » illisible"),
+    ("hours_wed", "14h-12h", "Mercredi : la plage « 14h-12h » finit avant de commencer."),
+    ("hours_thu", "9h-13h, 12h-18h", "Jeudi : les plages se chevauchent"),
+])
+def test_shop_form_says_what_is_wrong_and_creates_nothing(app, client, shop_world, field, value, message):
+    login(client, shop_world["emails"]["resident"])
+    response = client.post("/boutique/nouvelle", data=shop_form(shop_world, **{field: value}))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message.replace("'", "&#39;") in page
+    assert 'aria-invalid="true"' in page
+    with app.app_context():
+        assert Shop.query.filter_by(name="Épicerie du Lac").count() == 0
+
+
+def test_shop_photo_is_checked(app, client, shop_world):
+    login(client, shop_world["emails"]["resident"])
+    data = shop_form(shop_world)
+    data["photo"] = (__import__("io").BytesIO(b"not an image"), "vitrine.jpg")
+    response = client.post("/boutique/nouvelle", data=data, content_type="multipart/form-data")
+    assert "n&#39;est pas une image lisible" in response.get_data(as_text=True)
+    data = shop_form(shop_world)
+    data["photo"] = (__import__("io").BytesIO(image_bytes()), "vitrine.jpg")
+    assert client.post("/boutique/nouvelle", data=data, content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        assert len(Shop.query.filter_by(name="Épicerie du Lac").one().photo_key) == 64
+
+
+def test_admin_approves_and_the_owner_is_emailed(app, client, shop_world):
+    with app.app_context():
+        db.session.get(Shop, shop_world["bakery"]).status = "pending"
+        db.session.commit()
+    login(client, shop_world["emails"]["admin"])
+    queue = client.get("/admin/commerces").get_data(as_text=True)
+    assert "Boulangerie Moreau" in queue
+    review = client.get(f"/admin/commerces/{shop_world['bakery']}").get_data(as_text=True)
+    assert "FR76 •••• 0189" in review and VALID_IBAN not in review
+    response = client.post(f"/admin/commerces/{shop_world['bakery']}", data={"approve-submit": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).status == "approved"
+    [mail] = [m for m in outbox(app) if m["To"] == "owner@example.fr"]
+    assert "en ligne" in mail["Subject"] and "/commerces/boulangerie-moreau" in mail.get_content()
+
+
+def test_admin_rejects_with_a_message_and_a_corrected_shop_goes_back_to_the_queue(app, client, shop_world):
+    login(client, shop_world["emails"]["admin"])
+    response = client.post(f"/admin/commerces/{shop_world['bakery']}", data={"reject-submit": "1", "reject-message": ""})
+    assert "Expliquez au commerçant" in response.get_data(as_text=True)
+    client.post(f"/admin/commerces/{shop_world['bakery']}",
+                data={"reject-submit": "1", "reject-message": "Le SIRET ne correspond pas à une boulangerie."})
+    [mail] = [m for m in outbox(app) if m["To"] == "owner@example.fr"]
+    assert "Le SIRET ne correspond pas" in mail.get_content()
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        assert shop.status == "rejected" and shop.review_message.startswith("Le SIRET")
+    owner = app.test_client()
+    login(owner, "owner@example.fr")
+    assert "Le SIRET ne correspond pas" in owner.get(f"/boutique/{shop_world['bakery']}/").get_data(as_text=True)
+    owner.post(f"/boutique/{shop_world['bakery']}/parametres", data=shop_form(shop_world, name="Boulangerie Moreau"))
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).status == "pending"
+
+
+def test_settings_show_the_iban_masked_and_keep_it_when_left_empty(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    url = f"/boutique/{shop_world['bakery']}/parametres"
+    page = client.get(url).get_data(as_text=True)
+    assert "FR76 •••• 0189" in page and VALID_IBAN not in page
+    assert 'value="7h-12h30, 15h-19h"' in page
+    client.post(url, data=shop_form(shop_world, name="Boulangerie Moreau", iban=""))
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).iban == VALID_IBAN
+    client.post(url, data=shop_form(shop_world, name="Boulangerie Moreau", iban="DE89 3704 0044 0532 0130 00"))
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).iban == "DE89370400440532013000"
+
+
+@pytest.mark.parametrize("role", ["staff", "cashier", "other"])
+def test_only_the_owner_reaches_settings_and_team(app, client, shop_world, role):
+    login(client, shop_world["emails"][role])
+    for path in ("parametres", "equipe"):
+        assert client.get(f"/boutique/{shop_world['bakery']}/{path}").status_code == 403
+        response = client.post(f"/boutique/{shop_world['bakery']}/{path}",
+                               data=shop_form(shop_world, iban="DE89 3704 0044 0532 0130 00"))
+        assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).iban == VALID_IBAN
+
+
+def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    response = client.post(f"/boutique/{shop_world['bakery']}/equipe", data={"email": "Lea@Example.fr", "role": "cashier"})
+    assert response.status_code == 302
+    [mail] = [m for m in outbox(app) if m["To"] == "lea@example.fr"]
+    link = next(word for word in mail.get_content().split() if "/boutique/invitation/" in word)
+    path = link[link.index("/boutique/"):]
+    stranger = app.test_client()
+    login(stranger, shop_world["emails"]["resident"])
+    stranger.post(path)
+    with app.app_context():
+        assert ShopMember.query.filter_by(shop_id=shop_world["bakery"], role="cashier").count() == 1
+        lea_id = f.user("lea@example.fr").id
+        db.session.commit()
+    invited = app.test_client()
+    login(invited, "lea@example.fr")
+    response = invited.post(path)
+    assert response.headers["Location"].endswith(f"/caisse/{shop_world['bakery']}/")
+    assert invited.post(path).headers["Location"].endswith("/compte/")  # used once
+    with app.app_context():
+        assert ShopMember.query.filter_by(user_id=lea_id).one().role == "cashier"
+
+
+def test_invitation_form_validation(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    page = client.post(f"/boutique/{shop_world['bakery']}/equipe", data={"email": "x", "role": "owner"}).get_data(as_text=True)
+    assert "Adresse e-mail invalide." in page
+
+
+def test_closure_form_and_opening_status(app, client, shop_world):
+    login(client, shop_world["emails"]["staff"])
+    url = f"/boutique/{shop_world['bakery']}/fermetures"
+    page = client.post(url, data={"starts_on": "2025-08-10", "ends_on": "2025-08-01"}).get_data(as_text=True)
+    assert "Le dernier jour doit être après le premier." in page
+    assert client.post(url, data={"starts_on": "2025-08-01", "ends_on": "2025-08-15",
+                                  "reason": "Congés d'été"}).status_code == 302
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        paris = shops.TIMEZONE
+        assert shops.opening_status(shop, datetime(2025, 7, 29, 10, 0, tzinfo=paris)).label == \
+            "Ouvert maintenant · ferme à 12h30"
+        assert shops.opening_status(shop, datetime(2025, 7, 29, 13, 0, tzinfo=paris)).label == \
+            "Fermé · ouvre aujourd'hui à 15h"
+        assert shops.opening_status(shop, datetime(2025, 7, 28, 20, 0, tzinfo=paris)).label == \
+            "Fermé · ouvre demain à 7h"
+        assert shops.opening_status(shop, datetime(2025, 7, 29, 19, 30, tzinfo=paris)).label == \
+            "Fermé · ouvre le 19/08 à 7h"
+        assert shops.opening_status(shop, datetime(2025, 8, 5, 10, 0, tzinfo=paris)).label == \
+            "Fermé exceptionnellement (Congés d'été) · ouvre le 19/08 à 7h"
+        assert shops.closure_on(shop, date(2025, 8, 15)).reason == "Congés d'été"
+
+
+def test_day_hours_are_read_the_way_people_type_them():
+    assert shops.parse_day_hours("9h-12h30 et 14h à 19h") == [["09:00", "12:30"], ["14:00", "19:00"]]
+    assert shops.parse_day_hours("08:00 – 12:00 / 13:30-18:00") == [["08:00", "12:00"], ["13:30", "18:00"]]
+    assert shops.parse_day_hours("fermé") == []
+    with pytest.raises(InvalidValue):
+        shops.parse_day_hours("25h-26h", "Lundi")
+    assert shops.format_day_hours([["09:00", "12:30"], ["14:00", "19:00"]]) == "9h-12h30, 14h-19h"
+    assert shops.mask_iban(VALID_IBAN) == "FR76 •••• 0189"
