@@ -154,6 +154,9 @@ def drain_outbox(batch: int = OUTBOX_BATCH) -> int:
             db.session.rollback()
             return drained
         index_products(product_ids)
+        # The delete runs in a transaction of its own: on SQLite, turning the read transaction
+        # into a write one fails if an editor committed meanwhile.
+        db.session.rollback()
         acknowledge(db.session, row_ids)
         drained += len(row_ids)
 

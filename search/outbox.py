@@ -22,8 +22,8 @@ def _changes(session) -> list[dict]:
     rows = set()
     for obj in list(session.new) + list(session.deleted):
         for model, kind in _KINDS:
-            if isinstance(obj, model):
-                rows.add((kind, obj.id))
+            if isinstance(obj, model) and not (kind == "category" and obj in session.new):
+                rows.add((kind, obj.id))  # (a new category has no products yet)
     for obj in session.dirty:
         for model, kind in _KINDS:
             if isinstance(obj, model) and session.is_modified(obj, include_collections=False):

@@ -1,0 +1,179 @@
+"""Search benchmark: synthetic catalogues over the real communes of Côte-d'Or.
+
+    .venv/bin/python bench/search.py [--sizes 10000,100000] [--queries 200]
+
+For each size: build the catalogue (bulk SQL), build the index (`search.rebuild`, as
+`flask search reindex` does), report build time and index size, then the p50/p95 latency of a
+realistic query mix through `search.search` (facets always computed), and the same queries
+answered by a plain SQL LIKE scan (count + first page), with the ratio.
+"""
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, insert, or_, select  # noqa: E402
+
+DEPARTEMENT = "21"
+PRODUCTS_PER_SHOP = 60
+
+
+def make_catalogue(session, size: int, rng: random.Random) -> list[str]:
+    """Shops spread over the communes by population, each with products of its type."""
+    from marketplace import demo, demo_data
+    from marketplace.models import Commune, Product, Shop
+    from marketplace.taxonomy import ensure_default_taxonomy
+
+    categories = ensure_default_taxonomy(session)
+    communes = session.execute(select(Commune)).scalars().all()
+    weights = [max(c.population, 50) ** 0.8 for c in communes]
+    catalogues = {key: demo.expand_catalogue(t, rng) for key, t in demo_data.SHOP_TYPES.items()}
+    types = list(demo_data.SHOP_TYPES)
+    shop_rows = []
+    for number in range(size // PRODUCTS_PER_SHOP + 1):
+        commune = rng.choices(communes, weights)[0]
+        key = rng.choice(types)
+        shop_type = demo_data.SHOP_TYPES[key]
+        name = rng.choice(shop_type.names).format(
+            nom=rng.choice(demo_data.SURNAMES), prenom=rng.choice(demo_data.FIRST_NAMES),
+            commune=commune.name, de_commune=demo.de(commune.name), pays="de l'Auxois")
+        shop_rows.append({"slug": f"bench-{number}", "name": name, "commune_insee": commune.insee,
+                          "category_id": categories[shop_type.category].id, "status": "approved",
+                          "accepts_card": rng.random() < 0.9, "opening_hours": demo.opening_hours(shop_type, rng),
+                          "type": key})
+    session.execute(insert(Shop), [{k: v for k, v in row.items() if k != "type"} for row in shop_rows])
+    shop_ids = dict(session.execute(select(Shop.slug, Shop.id)).all())
+    rows = []
+    while len(rows) < size:
+        for shop in shop_rows:
+            item = rng.choice(catalogues[shop["type"]])
+            rows.append({"shop_id": shop_ids[shop["slug"]], "category_id": categories[item["category"]].id,
+                         "name": item["name"], "description": item["description"],
+                         "price_cents": demo.round_price(item["price"]), "unit": item["unit"],
+                         "stock": demo.stock_level(item["stock"], rng), "active": True})
+            if len(rows) == size:
+                break
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Product), rows[start:start + 5000])
+    session.commit()
+    return [row["name"] for row in rows]
+
+
+def typo(word: str, rng: random.Random) -> str:
+    """One edit: a letter dropped, doubled or two swapped."""
+    i = rng.randrange(1, len(word) - 1)
+    return rng.choice([word[:i] + word[i + 1:], word[:i] + word[i] + word[i:],
+                       word[:i - 1] + word[i] + word[i - 1] + word[i + 1:]])
+
+
+def query_mix(names: list[str], communes: list[str], count: int, rng: random.Random) -> dict:
+    from search.analysis import STOP_WORDS
+    from search.query import SearchQuery
+
+    def words(name):
+        return [w for w in name.lower().replace("'", " ").split() if len(w) > 3 and w not in STOP_WORDS
+                and w.isalpha()]
+
+    samples = [w for w in (words(rng.choice(names)) for _ in range(count * 4)) if len(w) >= 2]
+    mix = {"plain (2 words)": [], "typo (1 word)": [], "radius 20 km + price + facets": [],
+           "radius 20 km, 1 word": []}
+    for i in range(count):
+        w = samples[i]
+        mix["plain (2 words)"].append(SearchQuery(text=" ".join(w[:2])))
+        long_words = [x for x in w if len(x) >= 6] or w
+        mix["typo (1 word)"].append(SearchQuery(text=typo(long_words[0], rng)))
+        low = rng.choice([0, 500, 1000, 2000])
+        mix["radius 20 km + price + facets"].append(SearchQuery(
+            text=w[0], commune=rng.choice(communes), radius_km=20, min_price_cents=low,
+            max_price_cents=low + rng.choice([1000, 3000, 10000])))
+        mix["radius 20 km, 1 word"].append(SearchQuery(text=w[-1], commune=rng.choice(communes), radius_km=20))
+    return mix
+
+
+def like_scan(session, query, ref):
+    """The naive alternative: every word as name ILIKE '%word%', count + first page."""
+    from marketplace.models import Product, Shop
+
+    statement = select(Product.id, Product.name).join(Shop).where(Shop.status == "approved", Product.active.is_(True))
+    for word in query.text.split():
+        statement = statement.where(Product.name.ilike(f"%{word}%"))
+    if query.commune:
+        statement = statement.where(Shop.commune_insee.in_(ref.communes_within(query.commune, query.radius_km)))
+    if query.min_price_cents is not None:
+        statement = statement.where(Product.price_cents >= query.min_price_cents)
+    if query.max_price_cents is not None:
+        statement = statement.where(Product.price_cents <= query.max_price_cents)
+    total = session.execute(select(func.count()).select_from(statement.subquery())).scalar_one()
+    page = session.execute(statement.order_by(Product.name).limit(20)).all()
+    return total, page
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def run(size: int, query_count: int) -> None:
+    import search
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.territory_import import import_territory
+    from search.reference import reference_data
+
+    folder = Path(tempfile.mkdtemp(prefix=f"halle-bench-{size}-"))
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'bench.db'}",
+                     SEARCH_INDEX_DIR=str(folder / "index"), SEARCH_CACHE_SECONDS=3600)
+    rng = random.Random(size)
+    with app.test_request_context():
+        db.create_all()
+        import_territory(departements=[DEPARTEMENT])
+        started = time.perf_counter()
+        names = make_catalogue(db.session, size, rng)
+        print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
+              f"(catalogue written in {time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
+        search.rebuild()
+        build = time.perf_counter() - started
+        index_bytes = sum(p.stat().st_size for p in (folder / "index").iterdir() if p.is_file())
+        print(f"index build: {build:.1f} s ({size / build:,.0f} products/s), index size {index_bytes / 1e6:.1f} MB")
+
+        ref = reference_data()
+        communes = sorted(ref.communes, key=lambda c: -ref.communes[c].population)[:60]
+        mix = query_mix(names, communes, query_count, rng)
+        started = time.perf_counter()
+        search.search(mix["plain (2 words)"][0], record_unmet=False)
+        print(f"first query (opens the searcher, reads columns): {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(f"{'query mix':32} {'whoosh p50':>10} {'p95':>7} {'LIKE p50':>9} {'p95':>7} {'LIKE/whoosh p95':>16}")
+        for label, queries in mix.items():
+            timings, like_timings, hits = [], [], 0
+            for query in queries:
+                started = time.perf_counter()
+                results = search.search(query, record_unmet=False)
+                timings.append((time.perf_counter() - started) * 1000)
+                hits += results.total > 0
+            for query in queries[: max(20, query_count // 4)]:
+                started = time.perf_counter()
+                like_scan(db.session, query, ref)
+                like_timings.append((time.perf_counter() - started) * 1000)
+            p50, p95 = percentiles(timings)
+            l50, l95 = percentiles(like_timings)
+            print(f"{label:32} {p50:8.1f}ms {p95:5.1f}ms {l50:7.1f}ms {l95:5.1f}ms {l95 / p95:15.1f}x"
+                  f"   ({hits}/{len(queries)} found something)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        run(size, args.queries)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The JSON API contract, the search page and the admin page of synonyms."""
+from marketplace.extensions import db
+from search.models import SynonymGroup
+from tests import factories as f
+from tests.conftest import login
+
+SEMUR = "21603"
+
+
+def test_search_api_answers_its_contract(client, world):
+    response = client.get(f"/api/v1/search?q=miel&commune={SEMUR}&radius_km=20&per_page=2&sort=distance")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"total", "page", "per_page", "results", "facets", "suggestion"}
+    assert (body["total"], body["page"], body["per_page"], body["suggestion"]) == (3, 1, 2, None)
+    first = body["results"][0]
+    assert set(first) == {"id", "name", "price_cents", "unit", "in_stock", "url", "image_url", "shop",
+                          "commune", "distance_km"}
+    assert first["name"] == "Pain d'épices au miel" and first["distance_km"] == 0
+    assert first["shop"] == {"slug": "boulangerie-moreau", "name": "Boulangerie Moreau"}
+    assert first["commune"] == {"insee": SEMUR, "name": "Semur-en-Auxois"}
+    assert first["url"].endswith(str(first["id"]))
+    assert isinstance(first["price_cents"], int)
+    assert {"value": "21505", "label": "Précy-sous-Thil", "count": 2} in body["facets"]["commune"]
+    assert set(body["facets"]) == {"category", "commune", "shop"}
+
+    typo = client.get("/api/v1/search?q=confiure").get_json()
+    assert typo["suggestion"] == "confiture" and typo["total"] == 2
+
+
+def test_search_api_refuses_invalid_parameters_with_422(client, world):
+    for query, parameter in (("radius_km=loin&commune=21603", "radius_km"), ("commune=00000", "commune"),
+                             ("sort=random", "sort"), ("max_price_cents=1.5", "max_price_cents"),
+                             ("per_page=101", "per_page")):
+        response = client.get(f"/api/v1/search?{query}")
+        assert response.status_code == 422, query
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_parameter" and error["parameter"] == parameter
+        assert parameter in error["message"] or "ommune" in error["message"]
+
+
+def test_suggest_api(client, world):
+    body = client.get("/api/v1/suggest?q=chau").get_json()
+    kinds = {s["type"] for s in body["suggestions"]}
+    assert {"product", "category", "shop"} <= kinds
+    assert all(set(s) == {"type", "label", "url"} for s in body["suggestions"])
+    assert client.get("/api/v1/suggest?q=").get_json()["suggestions"] == []
+
+
+def test_search_page_shows_distances_facets_and_the_empty_state(client, world):
+    client.post("/ma-commune", data={"commune": "Semur-en-Auxois"})
+    page = client.get("/recherche?q=miel").get_data(as_text=True)
+    assert "à 12 km · Précy-sous-Thil" in page
+    assert 'data-testid="facet-category"' in page and "(2)" in page
+    assert "<mark>Miel</mark> de fleurs" in page
+
+    empty = client.get("/recherche?q=confiture&radius_km=10").get_data(as_text=True)
+    assert 'data-testid="empty-state"' in empty
+    assert "Chercher dans tout le territoire" in empty  # Arnay-le-Duc is 40 km away
+
+    corrected = client.get("/recherche?q=confiure&radius_km=0").get_data(as_text=True)
+    assert "Vouliez-vous dire" in corrected and "« confiture »" in corrected
+
+    bad = client.get("/recherche?q=miel&radius_km=loin")
+    assert bad.status_code == 200 and "radius_km" in bad.get_data(as_text=True)
+
+
+def test_admin_edits_the_synonyms(app, client):
+    with app.app_context():
+        f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+    login(client, "admin@example.fr")
+    assert "La liste est vide" in client.get("/admin/recherche/").get_data(as_text=True)
+    response = client.post("/admin/recherche/", data={"terms": "Pull ,chandail"}, follow_redirects=True)
+    assert "Synonymes ajoutés : Pull, chandail." in response.get_data(as_text=True)
+    refused = client.post("/admin/recherche/", data={"terms": "pull"}).get_data(as_text=True)
+    assert "au moins deux expressions" in refused
+    with app.app_context():
+        group_id = db.session.execute(db.select(SynonymGroup.id)).scalar_one()
+    client.post(f"/admin/recherche/synonymes/{group_id}/supprimer")
+    client.post("/admin/recherche/synonymes/par-defaut")
+    with app.app_context():
+        assert db.session.query(SynonymGroup).count() > 3

@@ -1,0 +1,183 @@
+"""The index follows the database: outbox written in the same transaction, one indexer at a time,
+several processes editing at once, an indexer killed and restarted, reindex and check commands."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+import search
+from marketplace.extensions import db
+from marketplace.models import Product, Shop
+from search.models import IndexOutbox
+from tests import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ids_for(app, ask, text):
+    return {hit.id for hit in ask(q=text).hits}
+
+
+def outbox_kinds(app):
+    with app.app_context():
+        return sorted((row.kind, row.entity_id) for row in IndexOutbox.query.all())
+
+
+def test_orm_changes_write_outbox_rows_in_the_same_transaction(app, ask):
+    with app.app_context():
+        semur = f.commune()
+        shop = f.shop("Miellerie Dupont", semur)
+        db.session.add(Product(shop=shop, category=shop.category, name="Miel de lavande", price_cents=900))
+        db.session.rollback()  # a transaction that does not commit leaves no outbox row
+        shop = f.shop("Miellerie Dupont", f.commune(insee="21604", slug="x", name="X"))
+        product = Product(shop=shop, category=shop.category, name="Miel de lavande", price_cents=900)
+        db.session.add(product)
+        db.session.commit()
+        product_id, shop_id = product.id, shop.id
+    assert outbox_kinds(app) == [("product", product_id), ("shop", shop_id)]
+    with app.app_context():
+        assert search.drain_outbox() == 2
+    assert outbox_kinds(app) == []
+    assert ids_for(app, ask, "lavande") == {product_id}
+
+    with app.app_context():  # update
+        db.session.get(Product, product_id).name = "Miel de châtaignier"
+        db.session.commit()
+        search.drain_outbox()
+    assert ids_for(app, ask, "lavande") == set() and ids_for(app, ask, "chataignier") == {product_id}
+
+    with app.app_context():  # deactivate
+        db.session.get(Product, product_id).active = False
+        db.session.commit()
+        search.drain_outbox()
+    assert ids_for(app, ask, "chataignier") == set()
+
+    with app.app_context():  # reactivate, then suspend the shop
+        db.session.get(Product, product_id).active = True
+        db.session.commit()
+        search.drain_outbox()
+        assert search.check().in_step
+        db.session.get(Shop, shop_id).status = "suspended"
+        db.session.commit()
+        search.drain_outbox()
+    assert ids_for(app, ask, "chataignier") == set()
+
+    with app.app_context():  # approve again, then delete the product
+        db.session.get(Shop, shop_id).status = "approved"
+        db.session.commit()
+        search.drain_outbox()
+        assert ids_for(app, ask, "chataignier") == {product_id}
+        db.session.delete(db.session.get(Product, product_id))
+        db.session.commit()
+        search.drain_outbox()
+        assert search.check().in_step
+    assert ids_for(app, ask, "chataignier") == set()
+
+
+def test_bulk_inserts_are_enqueued_explicitly(app, ask):
+    from sqlalchemy import insert
+
+    with app.app_context():
+        shop = f.shop("Cave Bernard", f.commune())
+        db.session.commit()
+        search.rebuild()
+        db.session.execute(insert(Product), [
+            {"shop_id": shop.id, "category_id": shop.category_id, "name": f"Crémant de Bourgogne {n}",
+             "price_cents": 1200 + n} for n in range(3)])
+        new_ids = db.session.execute(select(Product.id)).scalars().all()
+        db.session.commit()
+        assert sorted(search.check().missing) == sorted(new_ids)
+        search.enqueue_products(db.session, new_ids)
+        db.session.commit()
+        search.drain_outbox()
+        assert search.check().in_step
+    assert len(ids_for(app, ask, "cremant")) == 3
+
+
+def test_check_and_reindex_commands(app, world):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output
+    assert "concordent" in result.output
+    with app.app_context():  # a change the indexer has not seen yet: the index is stale
+        product = db.session.get(Product, world.products["Miel de fleurs"])
+        product.price_cents += 10
+        db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert f"1 produits périmés dans l'index : {world.products['Miel de fleurs']}" in result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "46 produits indexés" in result.output, result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    with app.app_context():
+        assert search.check().pending == 0  # the rebuild covered the outbox rows
+
+
+def test_schema_version_change_triggers_a_rebuild(app, world, monkeypatch):
+    from search import whoosh_backend
+
+    with app.app_context():
+        engine = search.get_backend()
+        assert not engine.needs_rebuild()
+        monkeypatch.setattr(whoosh_backend, "SCHEMA_VERSION", whoosh_backend.SCHEMA_VERSION + 1)
+        assert engine.needs_rebuild()
+        result = app.test_cli_runner().invoke(args=["search", "worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert not engine.needs_rebuild()
+        assert search.check().in_step
+
+
+def _spawn(app, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.search.edit_worker", app.config["SQLALCHEMY_DATABASE_URI"],
+         app.config["SEARCH_INDEX_DIR"], *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_concurrent_editors_and_a_killed_indexer_lose_nothing(app, ask):
+    workers, per_worker, rounds = 4, 5, 6
+    with app.app_context():
+        shop = f.shop("Bazar Martin", f.commune())
+        for worker in range(workers):
+            for n in range(per_worker):
+                db.session.add(Product(shop=shop, category=shop.category, name="Produit neuf",
+                                       sku=f"W{worker}-{n}", price_cents=100))
+        db.session.commit()
+        search.rebuild()
+
+    indexer = _spawn(app, "index")
+    editors = [_spawn(app, "edit", str(worker), str(rounds)) for worker in range(workers)]
+    time.sleep(1.0)
+    indexer.send_signal(signal.SIGKILL)  # mid-way: some rows drained, some not
+    indexer.wait()
+    for editor in editors:
+        output, _ = editor.communicate(timeout=90)
+        assert editor.returncode == 0, output
+        assert "LockError" not in output
+
+    with app.app_context():
+        pending = db.session.execute(select(func.count()).select_from(IndexOutbox)).scalar_one()
+    restarted = _spawn(app, "index")  # drains what the killed one left
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with app.app_context():
+                left = db.session.execute(select(func.count()).select_from(IndexOutbox)).scalar_one()
+                db.session.rollback()
+            if left == 0:
+                break
+            time.sleep(0.2)
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        output, _ = restarted.communicate(timeout=30)
+    assert "LockError" not in output
+    with app.app_context():
+        report = search.check()
+        assert report.in_step, (report, pending)
+    last = f"tour{rounds - 1}"
+    assert ask(q=last, per_page=100).total == workers * per_worker
