@@ -9,6 +9,7 @@ be cached forever.
 """
 import hashlib
 import io
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -42,7 +43,11 @@ def store_image(data: bytes, filename: str = "") -> str:
     if not data:
         raise InvalidImage(f"La photo {name}est vide.")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with warnings.catch_warnings():
+            # Pillow only warns between 89 and 178 megapixels: refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+        with probe:
             image_format = probe.format
             width, height = probe.size
         if image_format not in ACCEPTED_FORMATS:
@@ -55,7 +60,7 @@ def store_image(data: bytes, filename: str = "") -> str:
             image.load()
             image = ImageOps.exif_transpose(image)
             versions = {size: _encode(image, side) for size, side in SIZES.items()}
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidImage(f"La photo {name}est trop grande : 40 mégapixels au plus.") from None
     except InvalidImage:
         raise

@@ -36,6 +36,10 @@ def commune_choices() -> list[tuple[str, str]]:
     return [(c.insee, c.label) for c in db.session.scalars(db.select(Commune).order_by(Commune.name))]
 
 
+def _max(length: int) -> Length:
+    return Length(max=length, message=f"{length} caractères au plus.")
+
+
 def _checked_by(parse):
     """A WTForms validator that runs a service parser and reports its French message."""
 
@@ -69,17 +73,17 @@ def _url(form, field):
 class ShopForm(FlaskForm):
     """Creating a shop and, for its owner, changing its settings."""
 
-    name = StringField("Nom du commerce", validators=[DataRequired("Indiquez le nom du commerce."), Length(max=140)])
+    name = StringField("Nom du commerce", validators=[DataRequired("Indiquez le nom du commerce."), _max(140)])
     category = SelectField("Activité", coerce=int, validate_choice=True)
     commune = SelectField("Commune")
-    address = StringField("Adresse", validators=[DataRequired("Indiquez l'adresse du commerce."), Length(max=200)],
+    address = StringField("Adresse", validators=[DataRequired("Indiquez l'adresse du commerce."), _max(200)],
                           render_kw={"autocomplete": "street-address", "placeholder": "12 rue de la Liberté"})
-    description = TextAreaField("Présentation", validators=[Length(max=5000)],
+    description = TextAreaField("Présentation", validators=[_max(5000)],
                                 description="Quelques lignes pour les habitants : ce que vous vendez, "
                                             "ce qui vous rend unique.")
     phone = StringField("Téléphone", validators=[Optional(), _phone], render_kw={"type": "tel", "autocomplete": "tel"})
-    email = EmailField("E-mail du commerce", validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)])
-    website = StringField("Site web ou page Facebook", filters=[_website], validators=[Optional(), _url, Length(max=300)])
+    email = EmailField("E-mail du commerce", validators=[Optional(), Email("Adresse e-mail invalide."), _max(254)])
+    website = StringField("Site web ou page Facebook", filters=[_website], validators=[Optional(), _url, _max(300)])
     photo = FileField("Logo ou photo de la vitrine",
                       description="JPEG, PNG ou WebP, 5 Mo au plus.",
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
@@ -122,25 +126,25 @@ def _day_validator(label):
 
 for _day, _label in DAYS:
     setattr(ShopForm, f"hours_{_day}", StringField(
-        _label, validators=[Length(max=100), _day_validator(_label)],
+        _label, validators=[_max(100), _day_validator(_label)],
         render_kw={"placeholder": "9h-12h30, 14h-19h"}))
 
 
 class ProductForm(FlaskForm):
-    name = StringField("Nom du produit", validators=[DataRequired("Indiquez le nom du produit."), Length(max=200)])
+    name = StringField("Nom du produit", validators=[DataRequired("Indiquez le nom du produit."), _max(200)])
     price = StringField("Prix TTC (€)", validators=[_checked_by(parse_price)],
                         render_kw={"inputmode": "decimal", "placeholder": "12,50"})
-    unit = StringField("Unité", validators=[Length(max=30)], render_kw={"list": "unit-options",
+    unit = StringField("Unité", validators=[_max(30)], render_kw={"list": "unit-options",
                                                                          "placeholder": "la pièce, le kg…"},
                        description="Facultatif : le prix s'entend par…")
     category = SelectField("Catégorie", coerce=int)
-    stock = StringField("Stock", validators=[Length(max=20), _checked_by(parse_stock)],
+    stock = StringField("Stock", validators=[_max(20), _checked_by(parse_stock)],
                         render_kw={"inputmode": "numeric"},
                         description="Quantité disponible ; laissez vide pour un produit « sur commande ».")
-    description = TextAreaField("Description", validators=[Length(max=5000)])
-    sku = StringField("Référence", validators=[Length(max=60)],
+    description = TextAreaField("Description", validators=[_max(5000)])
+    sku = StringField("Référence", validators=[_max(60)],
                       description="Votre code article : il permet de mettre à jour le produit par import.")
-    ean = StringField("Code-barres EAN", validators=[Length(max=20), _checked_by(normalize_ean)],
+    ean = StringField("Code-barres EAN", validators=[_max(20), _checked_by(normalize_ean)],
                       render_kw={"inputmode": "numeric"})
     photos = MultipleFileField("Photos", description="JPEG, PNG ou WebP, 5 Mo au plus chacune.",
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
@@ -204,7 +208,7 @@ class BulkActionForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez l'adresse e-mail de la personne."),
-                                                     Email("Adresse e-mail invalide."), Length(max=254)])
+                                                     Email("Adresse e-mail invalide."), _max(254)])
     role = SelectField("Rôle", choices=list(INVITABLE_ROLES.items()))
     submit = SubmitField("Envoyer l'invitation")
 
@@ -212,7 +216,7 @@ class InvitationForm(FlaskForm):
 class ClosureForm(FlaskForm):
     starts_on = DateField("Du", validators=[DataRequired("Indiquez le premier jour de fermeture.")])
     ends_on = DateField("Au (inclus)", validators=[DataRequired("Indiquez le dernier jour de fermeture.")])
-    reason = StringField("Motif (affiché aux habitants)", validators=[Length(max=200)],
+    reason = StringField("Motif (affiché aux habitants)", validators=[_max(200)],
                          render_kw={"placeholder": "Congés d'été"})
     submit = SubmitField("Ajouter la fermeture")
 

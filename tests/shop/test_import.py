@@ -1,0 +1,182 @@
+"""Spreadsheet import and export, against a folder of real-world messy files (tests/data/imports)."""
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from marketplace import product_import
+from marketplace.extensions import db
+from marketplace.models import Product, Shop
+from tests.conftest import login
+
+FILES = Path(__file__).resolve().parents[1] / "data" / "imports"
+
+
+def read(name):
+    return product_import.read_table((FILES / name).read_bytes(), name)
+
+
+def plan_for(name, shop_id, mapping=None):
+    table = read(name)
+    shop = db.session.get(Shop, shop_id)
+    return product_import.check_import(table, mapping or product_import.propose_mapping(table.headers), shop)
+
+
+def by_sku(shop_id):
+    return {p.sku: p for p in Product.query.filter_by(shop_id=shop_id)}
+
+
+def test_french_excel_csv_in_cp1252_with_total_lines(app_ctx, shop_world):
+    table = read("excel_fr_cp1252.csv")
+    assert table.headers[:4] == ["Réf", "Désignation", "Famille", "Prix TTC"]
+    mapping = product_import.propose_mapping(table.headers)
+    assert mapping == {"sku": 0, "name": 1, "category": 2, "price": 3, "unit": None, "stock": 4, "ean": 5,
+                       "description": None, "active": None}
+    plan = plan_for("excel_fr_cp1252.csv", shop_world["bakery"])
+    assert plan.errors == [] and plan.skipped == 3
+    assert (plan.creations, plan.updates) == (3, 1)  # B001 exists: it is updated, not duplicated
+    product_import.apply_import(plan, db.session.get(Shop, shop_world["bakery"]))
+    products = by_sku(shop_world["bakery"])
+    assert len(products) == 4
+    assert products["B003"].price_cents == 125000 and products["B003"].stock is None
+    assert products["B003"].name == "Pièce montée (30 parts)"
+    assert products["B001"].price_cents == 240 and products["B001"].stock == 12
+    assert products["B004"].category.slug == "produits-festifs" and products["B004"].ean == "3017620422003"
+
+
+def test_utf8_with_bom_comma_separated_decimal_point(app_ctx, shop_world):
+    table = read("utf8_bom_comma.csv")
+    assert table.headers[0] == "Référence"  # the BOM is not part of the first header
+    plan = plan_for("utf8_bom_comma.csv", shop_world["bakery"])
+    assert plan.errors == [] and plan.creations == 3
+    product_import.apply_import(plan, db.session.get(Shop, shop_world["bakery"]))
+    products = by_sku(shop_world["bakery"])
+    assert products["E-01"].name == "Confiture d'abricot, 370 g" and products["E-01"].price_cents == 490
+    assert products["E-01"].description == "Abricots du Morvan, sucre de canne"
+    assert products["E-02"].stock is None and products["E-03"].price_cents == 320
+    assert products["E-01"].category_id == db.session.get(Shop, shop_world["bakery"]).category_id
+
+
+def test_header_on_line_three_tab_separated(app_ctx, shop_world):
+    table = read("header_line3_tab.csv")
+    assert table.header_line == 3
+    plan = plan_for("header_line3_tab.csv", shop_world["bakery"])
+    assert [(line.line, line.values["name"], line.values["price_cents"]) for line in plan.lines] == [
+        (4, "Vis inox 4x40 (boîte de 100)", 690), (5, "Marteau de charpentier", 2400)]
+
+
+def test_xlsx_with_merged_header_cells_and_a_total_line(app_ctx, shop_world):
+    table = read("merged_header.xlsx")
+    assert table.header_line == 3
+    plan = plan_for("merged_header.xlsx", shop_world["cheese"])
+    assert plan.errors == [] and plan.skipped == 2
+    product_import.apply_import(plan, db.session.get(Shop, shop_world["cheese"]))
+    products = by_sku(shop_world["cheese"])
+    assert products["1001"].name == "Époisses AOP" and products["1001"].price_cents == 950
+    assert products["1002"].price_cents == 3290 and products["1002"].unit == "le kg" and products["1002"].stock is None
+    assert products["1003"].price_cents == 400
+
+
+def test_every_problem_is_reported_with_its_line_and_nothing_is_written(app_ctx, shop_world):
+    plan = plan_for("errors.csv", shop_world["bakery"])
+    report = {(e.line, e.field): e.message for e in plan.errors}
+    assert report == {
+        (3, "Prix TTC"): "Le prix « -3,00 » est négatif.",
+        (4, "Prix TTC"): "Le prix « gratuit » n'est pas un nombre (exemple : 12,50).",
+        (5, "Référence"): "La référence « R1 » est déjà à la ligne 2 : une seule ligne par référence.",
+        (6, "Désignation"): "Le nom du produit est vide.",
+        (7, "Stock"): "Le stock « -2 » est négatif.",
+        (8, "Code-barres EAN"): "Le code-barres EAN « 1234567890123 » n'est pas valide.",
+    }
+    assert [line.values["sku"] for line in plan.lines] == ["R1", "R7"]
+    assert Product.query.filter_by(shop_id=shop_world["bakery"]).count() == 1
+
+
+def test_import_is_atomic(app_ctx, shop_world, monkeypatch):
+    plan = plan_for("excel_fr_cp1252.csv", shop_world["bakery"])
+    plan.lines[2].values["name"] = None  # the database refuses the third line
+    with pytest.raises(Exception):
+        product_import.apply_import(plan, db.session.get(Shop, shop_world["bakery"]))
+    db.session.rollback()
+    assert set(by_sku(shop_world["bakery"])) == {"B001"}
+    assert db.session.get(Product, shop_world["bread"]).stock == 12
+
+
+@pytest.mark.parametrize("data, message", [(b"", "vide"), (b"\x00\x01\x02binary", "n'est pas un fichier texte"),
+                                          (b"PK\x03\x04garbage", "illisible")])
+def test_unreadable_files(data, message):
+    with pytest.raises(product_import.ImportFileError, match=message):
+        product_import.read_table(data, "catalogue.csv")
+
+
+def test_thousands_and_mapping_of_usual_headers():
+    mapping = product_import.propose_mapping(["Code article", "Libellé article", "PU HT", "PU TTC", "Qté", "Gencod"])
+    assert mapping["sku"] == 0 and mapping["name"] == 1 and mapping["price"] == 3 and mapping["stock"] == 4
+    assert mapping["ean"] == 5
+    assert product_import.propose_mapping(["Article", "Prix", "Quantité", "Catégorie", "Description"])["name"] == 0
+
+
+def test_export_then_reimport_changes_nothing(app_ctx, shop_world):
+    shop = db.session.get(Shop, shop_world["bakery"])
+    product_import.apply_import(plan_for("excel_fr_cp1252.csv", shop.id), shop)
+    product_import.apply_import(plan_for("utf8_bom_comma.csv", shop.id), shop)
+    db.session.add(Product(shop_id=shop.id, category_id=shop.category_id, name="Sans référence", price_cents=100,
+                           active=False, description="Ligne 1\nLigne 2"))
+    db.session.commit()
+    before = {p.id: (p.name, p.price_cents, p.stock, p.category_id, p.ean, p.unit, p.active, p.description)
+              for p in Product.query.filter_by(shop_id=shop.id)}
+    csv_bytes = product_import.export_csv(shop)
+    assert csv_bytes.startswith(b"\xef\xbb\xbf") and b";2,40;" in csv_bytes
+    for name, data in (("export.csv", csv_bytes), ("export.xlsx", product_import.export_xlsx(shop))):
+        table = product_import.read_table(data, name)
+        plan = product_import.check_import(table, product_import.propose_mapping(table.headers), shop)
+        assert plan.errors == [] and plan.warnings == []
+        assert (plan.creations, plan.updates, plan.unchanged) == (0, 0, len(before)), name
+    workbook = load_workbook(io.BytesIO(product_import.export_xlsx(shop)))
+    assert workbook.active["A1"].value == "Référence"
+
+
+def test_upload_review_and_import_through_the_pages(app, client, shop_world):
+    login(client, shop_world["emails"]["staff"])
+    base = f"/boutique/{shop_world['bakery']}"
+    response = client.post(f"{base}/import", data={"file": (io.BytesIO((FILES / "errors.csv").read_bytes()), "errors.csv")},
+                           content_type="multipart/form-data")
+    review_url = response.headers["Location"]
+    page = client.get(review_url).get_data(as_text=True)
+    assert "Le prix « -3,00 » est négatif." in page and "Importer les 2 ligne(s) valide(s)" in page
+    # The user changes the mapping: no EAN column; line 8 becomes valid.
+    mapping = {f"map_{name}": str(index) for name, index in
+               {"sku": 0, "name": 1, "price": 2, "stock": 3}.items()}
+    page = client.get(review_url, query_string=mapping).get_data(as_text=True)
+    assert "Importer les 3 ligne(s) valide(s)" in page
+    response = client.post(review_url, data=mapping)
+    assert response.status_code == 302
+    with app.app_context():
+        assert set(by_sku(shop_world["bakery"])) == {"B001", "R1", "R6", "R7"}
+    assert client.get(review_url, follow_redirects=True).request.path.endswith("/import")  # the upload is gone
+
+
+def test_a_missing_name_or_price_column_is_asked_for(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Produit;Montant\nPain;2,40\n".encode()
+    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "a.csv")},
+                             content_type="multipart/form-data").headers["Location"]
+    page = client.get(review_url).get_data(as_text=True)
+    assert "Indiquez la colonne « Prix TTC »." in page and "Importer les" not in page
+
+
+def test_export_downloads(app, client, shop_world):
+    login(client, shop_world["emails"]["staff"])
+    response = client.get(f"/boutique/{shop_world['bakery']}/export.csv")
+    assert response.mimetype == "text/csv" and "catalogue-boulangerie-moreau.csv" in response.headers["Content-Disposition"]
+    assert "Pain de campagne" in response.get_data().decode("utf-8-sig")
+    response = client.get(f"/boutique/{shop_world['bakery']}/export.xlsx")
+    assert response.data[:2] == b"PK"
+
+
+def test_forged_upload_tokens_are_refused(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    response = client.get(f"/boutique/{shop_world['bakery']}/import/..%2F..%2Fsecret_key")
+    assert response.status_code in (302, 404)
