@@ -51,6 +51,8 @@ class Config:
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
     PASSWORD_HASH_METHOD = "scrypt"
+    TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")
+    API_LOOKUP_RATE_LIMIT = os.environ.get("API_LOOKUP_RATE_LIMIT", "120 per minute")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp | memory
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -64,6 +66,9 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # Monthly social-security ceiling (PMSS) per year, in cents: gifts are exempt up to 5 % of it.
+    PMSS_CENTS_BY_YEAR = {2024: 386_400, 2025: 392_500, 2026: 400_500}
 
     @property
     def SECRET_KEY(self) -> str:  # noqa: N802 - Flask setting name

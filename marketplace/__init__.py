@@ -89,6 +89,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, auth_bp, account_bp, shop_bp, till_bp, employer_bp, admin_bp, api_bp,
                       search_admin_bp):
         app.register_blueprint(blueprint)
+    from marketplace.cardholder.routes import bp as card_bp
+    from marketplace.employer.admin_routes import bp as employer_admin_bp
+    from marketplace.stripe_webhook import bp as stripe_bp
+
+    for blueprint in (card_bp, employer_admin_bp, stripe_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_context(app: Flask) -> None:

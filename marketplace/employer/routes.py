@@ -1,10 +1,78 @@
-from flask import Blueprint, render_template
+"""The HR department's pages: company account, staff list, gift campaigns."""
+import csv
+import io
+import threading
 
-from marketplace.access import access, employer_member
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from marketplace import campaigns, payments
+from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
+from marketplace.card_holders import qr_data_uri
+from marketplace.employer import service
+from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
+                                        EmployerRegistrationForm, InviteForm, StaffConfirmForm, StaffImportForm)
 from marketplace.extensions import db
-from marketplace.models import Employer
+from marketplace.formatting import money
+from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer
+from marketplace.models.campaigns import CHILD_EVENTS
+from marketplace.staff_import import (ImportFileError, apply_staff_import, discard_upload, load_upload,
+                                      read_staff_file, save_upload)
+from loyalty.cards import grouped_number
+from loyalty.clock import paris_day, utc_now
+from loyalty.models import Card
 
 bp = Blueprint("employer", __name__, url_prefix="/entreprise")
+EMPLOYEES_PER_PAGE = 100
+
+
+def _campaign(employer_id: int, campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.employer_id != employer_id:
+        abort(404)
+    return campaign
+
+
+def _employee(employer_id: int, employee_id: int) -> Employee:
+    employee = db.session.get(Employee, employee_id)
+    if employee is None or employee.employer_id != employer_id:
+        abort(404)
+    return employee
+
+
+def _actor() -> str:
+    return f"user:{current_user.id}"
+
+
+# --- Company account ----------------------------------------------------------------------------
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def register():
+    form = EmployerRegistrationForm()
+    if form.validate_on_submit():
+        employer = service.register_employer(form, current_user)
+        flash("Demande envoyée : l'administration du territoire va vérifier votre entreprise. "
+              "Vous recevrez un e-mail dès qu'elle sera validée.", "success")
+        return redirect(url_for("employer.dashboard", employer_id=employer.id))
+    return render_template("employer/register.html", form=form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def accept_invitation(token: str):
+    invitation = service.invitation_from_token(token)
+    if invitation is None:
+        flash("Cette invitation n'est plus valable : demandez à votre collègue de vous en envoyer une autre.", "error")
+        return redirect(url_for("public.home"))
+    form = ButtonForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        service.accept_invitation(invitation, current_user)
+        flash(f"Vous avez rejoint l'espace RH de {invitation.employer.name}.", "success")
+        return redirect(url_for("employer.dashboard", employer_id=invitation.employer_id))
+    return render_template("employer/invitation.html", invitation=invitation, form=form)
 
 
 @bp.route("/<int:employer_id>/")
@@ -12,4 +80,386 @@ bp = Blueprint("employer", __name__, url_prefix="/entreprise")
 def dashboard(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     active_employees = employer.employees.filter_by(archived=False).count()
-    return render_template("employer/dashboard.html", employer=employer, active_employees=active_employees)
+    campaign_list = db.session.scalars(select(Campaign).filter_by(employer_id=employer_id)
+                                       .order_by(Campaign.created_at.desc())).all()
+    return render_template("employer/dashboard.html", employer=employer, active_employees=active_employees,
+                           campaigns=campaign_list)
+
+
+@bp.route("/<int:employer_id>/membres", methods=["GET", "POST"])
+@access(employer_member())
+def members(employer_id: int):
+    employer = db.session.get(Employer, employer_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        service.invite_member(employer, form.email.data, current_user)
+        flash(f"Invitation envoyée à {form.email.data}.", "success")
+        return redirect(url_for("employer.members", employer_id=employer_id))
+    return render_template("employer/members.html", employer=employer, form=form,
+                           invitations=service.pending_invitations(employer_id))
+
+
+# --- Staff list ---------------------------------------------------------------------------------
+
+
+@bp.route("/<int:employer_id>/salaries")
+@access(employer_member())
+def employees(employer_id: int):
+    employer = db.session.get(Employer, employer_id)
+    archived = request.args.get("archives") == "1"
+    query_text = (request.args.get("q") or "").strip()
+    query = select(Employee).filter_by(employer_id=employer_id, archived=archived)
+    if query_text:
+        like = f"%{query_text}%"
+        query = query.where(or_(Employee.last_name.ilike(like), Employee.first_name.ilike(like),
+                                Employee.external_id.ilike(like), Employee.email.ilike(like)))
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    people = db.session.scalars(query.order_by(Employee.last_name, Employee.first_name)
+                                .limit(EMPLOYEES_PER_PAGE).offset((page - 1) * EMPLOYEES_PER_PAGE)).all()
+    return render_template("employer/employees.html", employer=employer, employees=people, total=total,
+                           page=page, per_page=EMPLOYEES_PER_PAGE, archived=archived, q=query_text,
+                           button=ButtonForm())
+
+
+@bp.route("/<int:employer_id>/salaries/import", methods=["GET", "POST"])
+@access(employer_member())
+def import_staff(employer_id: int):
+    employer = db.session.get(Employer, employer_id)
+    form = StaffImportForm()
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        data = upload.read() if upload else b""
+        try:
+            plan = read_staff_file(data, upload.filename if upload else "", employer_id)
+        except ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            confirm = StaffConfirmForm(token=save_upload(employer_id, data, upload.filename) if plan.ok else "")
+            return render_template("employer/import_preview.html", employer=employer, plan=plan, confirm=confirm)
+    return render_template("employer/import.html", employer=employer, form=form)
+
+
+@bp.route("/<int:employer_id>/salaries/import/confirmer", methods=["POST"])
+@access(employer_member())
+def confirm_import(employer_id: int):
+    form = StaffConfirmForm()
+    upload = load_upload(employer_id, form.token.data) if form.validate_on_submit() else None
+    if upload is None:
+        flash("Le fichier vérifié n'est plus disponible : envoyez-le à nouveau.", "error")
+        return redirect(url_for("employer.import_staff", employer_id=employer_id))
+    plan = read_staff_file(upload[0], upload[1], employer_id)
+    if not plan.ok:
+        flash("Le fichier contient des erreurs : rien n'a été importé.", "error")
+        return redirect(url_for("employer.import_staff", employer_id=employer_id))
+    counts = apply_staff_import(plan, employer_id, archive_missing=form.archive_missing.data)
+    discard_upload(employer_id, form.token.data)
+    flash(f"Import terminé : {counts['created']} salarié(s) ajouté(s), {counts['updated']} mis à jour, "
+          f"{counts['archived']} archivé(s).", "success")
+    return redirect(url_for("employer.employees", employer_id=employer_id))
+
+
+@bp.route("/<int:employer_id>/salaries/nouveau", methods=["GET", "POST"])
+@access(employer_member())
+def new_employee(employer_id: int):
+    return _edit_employee(employer_id, None)
+
+
+@bp.route("/<int:employer_id>/salaries/<int:employee_id>", methods=["GET", "POST"])
+@access(employer_member())
+def edit_employee(employer_id: int, employee_id: int):
+    return _edit_employee(employer_id, _employee(employer_id, employee_id))
+
+
+def _edit_employee(employer_id: int, employee: Employee | None):
+    employer = db.session.get(Employer, employer_id)
+    form = EmployeeForm(obj=employee)
+    if form.validate_on_submit():
+        taken = db.session.scalar(select(Employee.id).filter_by(employer_id=employer_id,
+                                                                external_id=form.external_id.data.strip()))
+        if taken is not None and (employee is None or taken != employee.id):
+            form.external_id.errors.append("Ce matricule est déjà celui d'un autre salarié.")
+        else:
+            if employee is None:
+                employee = Employee(employer_id=employer_id, archived=False)
+                db.session.add(employee)
+            employee.external_id = form.external_id.data.strip()
+            employee.last_name = form.last_name.data.strip()
+            employee.first_name = form.first_name.data.strip()
+            employee.email = (form.email.data or "").strip().lower() or None
+            employee.children_under_16 = form.children_under_16.data or 0
+            employee.children_under_26 = form.children_under_26.data or 0
+            db.session.commit()
+            flash(f"{employee.first_name} {employee.last_name} enregistré(e).", "success")
+            return redirect(url_for("employer.employees", employer_id=employer_id))
+    return render_template("employer/employee_form.html", employer=employer, form=form, employee=employee)
+
+
+@bp.route("/<int:employer_id>/salaries/<int:employee_id>/archiver", methods=["POST"])
+@access(employer_member())
+def archive_employee(employer_id: int, employee_id: int):
+    employee = _employee(employer_id, employee_id)
+    if ButtonForm().validate_on_submit():
+        employee.archived = not employee.archived
+        db.session.commit()
+        flash(f"{employee.first_name} {employee.last_name} "
+              f"{'archivé(e)' if employee.archived else 'réactivé(e)'}.", "success")
+    return redirect(url_for("employer.employees", employer_id=employer_id))
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:employer_id>/campagnes/nouvelle", methods=["GET", "POST"])
+@access(employer_member())
+def new_campaign(employer_id: int):
+    employer = db.session.get(Employer, employer_id)
+    if employer.status != "approved":
+        flash("Votre entreprise doit être validée par l'administration du territoire avant de créer une "
+              "campagne.", "error")
+        return redirect(url_for("employer.dashboard", employer_id=employer_id))
+    form = CampaignForm()
+    form.categories.choices = campaigns.category_choices()
+    people = db.session.scalars(select(Employee).filter_by(employer_id=employer_id, archived=False)
+                                .order_by(Employee.last_name, Employee.first_name)).all()
+    form.employees.choices = [(e.id, f"{e.last_name} {e.first_name} ({e.external_id})") for e in people]
+    today = paris_day(utc_now())
+    if not form.is_submitted():
+        form.categories.data = campaigns.default_categories(form.event.data or "noel")
+    if form.validate_on_submit():
+        try:
+            campaign = campaigns.create_campaign(
+                employer, event=form.event.data, label=form.label.data, amount_cents=form.amount.cents,
+                child_amount_cents=form.child_amount.cents or 0, audience=form.audience.data,
+                selection=form.employees.data, allowed_categories=form.categories.data,
+                expires_on=form.expires_on.data or campaigns.default_expiry(form.event.data, today),
+                expiry_policy=form.expiry_policy.data, user_id=current_user.id, today=today)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign.id))
+    defaults = {event: {"categories": campaigns.default_categories(event),
+                        "expires_on": campaigns.default_expiry(event, today).isoformat()}
+                for event, _ in form.event.choices}
+    return render_template("employer/campaign_form.html", employer=employer, form=form, defaults=defaults,
+                           child_events=list(CHILD_EVENTS))
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/")
+@access(employer_member())
+def campaign(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    context = {"employer": campaign.employer, "campaign": campaign, "button": ButtonForm(),
+               "card_payments": payments.is_configured()}
+    if campaign.status == "draft":
+        context["exemption"] = campaigns.exemption_check(campaign)
+        context["confirm_form"] = ConfirmCampaignForm()
+    if campaign.status == "awaiting_payment":
+        context["transfer_reference"] = campaigns.transfer_reference(campaign)
+    if campaign.status in ("issuing", "issued"):
+        context["progress"] = campaigns.issue_progress(campaign)
+    if campaign.status == "issued":
+        context["report"] = campaigns.campaign_report(campaign)
+    return render_template("employer/campaign.html", **context)
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/confirmer", methods=["POST"])
+@access(employer_member())
+def confirm_campaign(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    form = ConfirmCampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaigns.confirm_campaign(campaign, acknowledged=form.acknowledge.data)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash("Campagne confirmée : il reste à la financer.", "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/annuler", methods=["POST"])
+@access(employer_member())
+def cancel_campaign(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            campaigns.cancel_campaign(campaign)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash("Campagne annulée.", "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/virement", methods=["POST"])
+@access(employer_member())
+def pay_by_transfer(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            campaigns.choose_bank_transfer(campaign)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash("Virement attendu : la campagne pourra être émise dès sa réception.", "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte")
+@access(employer_member())
+def pay_by_card(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    if campaign.status != "awaiting_payment":
+        return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+    try:
+        payment, intent = service.card_payment_for(campaign)
+    except payments.PaymentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+    return render_template("employer/pay_by_card.html", employer=campaign.employer, campaign=campaign,
+                           payment=payment, client_secret=intent["client_secret"])
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte/<int:payment_id>", methods=["POST"])
+@access(employer_member())
+def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
+    """The page sends the payment method Stripe.js created; the server confirms the intent."""
+    payment = _payment(employer_id, campaign_id, payment_id)
+    payment_method = (request.get_json(silent=True) or {}).get("payment_method")
+    if not isinstance(payment_method, str) or not payment_method or payment.method != "card":
+        return jsonify({"error": "Moyen de paiement manquant."}), 400
+    try:
+        intent = payments.confirm_with_payment_method(payment.stripe_payment_intent_id, payment_method)
+    except payments.PaymentError as error:
+        return jsonify({"error": str(error)}), 402
+    return jsonify({"status": intent["status"]})
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte/<int:payment_id>/retour")
+@access(employer_member())
+def card_payment_return(employer_id: int, campaign_id: int, payment_id: int):
+    """Back from the payment page: ask Stripe itself how the payment went."""
+    payment = _payment(employer_id, campaign_id, payment_id)
+    if payment.status != "succeeded":
+        try:
+            intent = payments.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        except payments.PaymentError as error:
+            flash(str(error), "error")
+        else:
+            if payments.handle_succeeded(intent):
+                flash("Paiement reçu : vous pouvez émettre les cartes.", "success")
+            elif intent["status"] == "processing":
+                flash("Paiement en cours de confirmation par la banque : revenez dans quelques minutes.", "info")
+            else:
+                flash("Le paiement n'a pas abouti : vous pouvez réessayer ou payer par virement.", "error")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+
+
+def _payment(employer_id: int, campaign_id: int, payment_id: int) -> CampaignPayment:
+    campaign = _campaign(employer_id, campaign_id)
+    payment = db.session.get(CampaignPayment, payment_id)
+    if payment is None or payment.campaign_id != campaign.id:
+        abort(404)
+    return payment
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/recu/<int:payment_id>")
+@access(employer_member())
+def receipt(employer_id: int, campaign_id: int, payment_id: int):
+    payment = _payment(employer_id, campaign_id, payment_id)
+    if payment.status != "succeeded":
+        abort(404)
+    return render_template("employer/receipt.html", employer=payment.campaign.employer, payment=payment,
+                           campaign=payment.campaign)
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/emettre", methods=["POST"])
+@access(employer_member())
+def issue(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    if ButtonForm().validate_on_submit() and campaigns.start_issue(campaign.id):
+        run = service.issue_job(campaign.id, _actor(), request.url_root)
+        if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND", not current_app.testing):
+            threading.Thread(target=run, name=f"issue-campaign-{campaign.id}", daemon=True).start()
+            flash("Émission lancée.", "success")
+        else:
+            run()
+            flash("Cartes émises et salariés prévenus.", "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/progression")
+@access(employer_member())
+def issue_progress(employer_id: int, campaign_id: int):
+    progress = campaigns.issue_progress(_campaign(employer_id, campaign_id))
+    return jsonify({"status": progress.status, "total": progress.total, "issued": progress.issued,
+                    "notified": progress.notified, "percent": progress.percent})
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/cartes")
+@access(employer_member())
+def print_cards(employer_id: int, campaign_id: int):
+    """An A4 sheet of cards with their QR codes, for handing out by hand."""
+    campaign = _campaign(employer_id, campaign_id)
+    only_without_email = request.args.get("sans_email") == "1"
+    query = (select(CampaignEmployee, Employee, Card)
+             .join(Employee, Employee.id == CampaignEmployee.employee_id)
+             .join(Card, Card.id == CampaignEmployee.card_id)
+             .where(CampaignEmployee.campaign_id == campaign.id, CampaignEmployee.grant_id.is_not(None)))
+    if only_without_email:
+        query = query.where(or_(Employee.email.is_(None), Employee.email == ""))
+    rows = db.session.execute(query.order_by(Employee.last_name, Employee.first_name)).all()
+    cards = [{"name": f"{e.first_name} {e.last_name}", "external_id": e.external_id,
+              "number": grouped_number(card.number), "qr": qr_data_uri(card), "amount_cents": r.amount_cents}
+             for r, e, card in rows]
+    return render_template("employer/print_cards.html", employer=campaign.employer, campaign=campaign,
+                           cards=cards, only_without_email=only_without_email)
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/export.csv")
+@access(employer_member())
+def export_campaign(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    report = campaigns.campaign_report(campaign)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Matricule", "Nom", "Montant attribué", "Carte rattachée à un compte", "Reste sur la carte",
+                     "Retiré"])
+    for line in report.recipients:
+        writer.writerow([line["external_id"], line["name"], _decimal(line["amount_cents"]),
+                         "oui" if line["attached"] else "non", _decimal(line["remaining_cents"]),
+                         "oui" if line["revoked"] else "non"])
+    writer.writerow([])
+    writer.writerow(["Commune", "Dépensé"])
+    writer.writerows([name, _decimal(cents)] for name, cents in report.by_commune)
+    writer.writerow([])
+    writer.writerow(["Catégorie", "Dépensé"])
+    writer.writerows([name, _decimal(cents)] for name, cents in report.by_category)
+    filename = f"campagne-{campaign.id}.csv"
+    return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                                      headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def _decimal(cents: int) -> str:
+    """1234,50: a number French spreadsheets read."""
+    return f"{cents // 100},{cents % 100:02d}"
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/beneficiaires/<int:recipient_id>/retirer",
+          methods=["POST"])
+@access(employer_member())
+def revoke(employer_id: int, campaign_id: int, recipient_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    recipient = db.session.get(CampaignEmployee, recipient_id)
+    if recipient is None or recipient.campaign_id != campaign.id:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        try:
+            cents = campaigns.revoke_recipient(recipient, actor=_actor())
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Crédit retiré : {money(cents)} reviennent à l'entreprise.", "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+

@@ -1,0 +1,565 @@
+"""Employer gift campaigns: creation, the URSSAF exemption check, funding, issue, revocation and
+the follow-up report.
+
+Every money step goes through the ledger (loyalty.ledger): `fund` when the payment arrives,
+`issue_grant` once per employee (key "campaign:{id}:employee:{employee id}"), `adjust` to take
+back a revoked grant. The ledger's keys make each step safe to repeat; the campaign's status
+changes are compare-and-set updates so that two clicks never start two issues.
+"""
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from loyalty import accounts as ledger_accounts
+from loyalty.cards import DEFAULT_PREFIX, grouped_number, new_card, set_pin
+from loyalty.clock import paris_day, utc_now
+from loyalty.ledger import adjust, fund, issue_grant
+from loyalty.models import Account, Card, Entry, Grant, Posting
+from loyalty.transactions import in_ledger_transaction
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Category, Commune, Employee,
+                                Employer, Shop)
+from marketplace.models.base import utcnow
+from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
+from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
+
+ISSUE_BATCH = 250
+STALE_ISSUE = timedelta(minutes=2)  # an issue with no progress for this long may be resumed
+# A 4-digit PIN has 10,000 values: its protection is the 5-attempt lock-out, not the hash's cost.
+PIN_HASH_METHOD = "pbkdf2:sha256:20000"
+
+
+class CampaignError(ValueError):
+    """A refusal to show the HR user (French)."""
+
+
+# --- Defaults -----------------------------------------------------------------------------------
+
+
+def default_expiry(event: str, today: date) -> date:
+    """End of February of the next year for Noël; otherwise 12 months (the day before)."""
+    if event == "noel":
+        next_year = today.year + 1
+        return date(next_year, 3, 1) - timedelta(days=1)
+    try:
+        return today.replace(year=today.year + 1) - timedelta(days=1)
+    except ValueError:  # 29 February
+        return date(today.year + 1, 2, 28)
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The categories a campaign can allow: the top-level ones, and festive food."""
+    tops = db.session.scalars(select(Category).where(Category.parent_id.is_(None)).order_by(Category.position))
+    choices = [(c.slug, c.name) for c in tops]
+    festive = db.session.scalar(select(Category).filter_by(slug=FESTIVE_SLUG))
+    if festive is not None:
+        choices.append((festive.slug, festive.name))
+    return choices
+
+
+def default_categories(event: str) -> list[str]:
+    slugs = [slug for slug, _ in category_choices()
+             if slug not in EXCLUDED_FROM_GIFTS_BY_DEFAULT and slug != FESTIVE_SLUG]
+    if event == "noel":
+        slugs.append(FESTIVE_SLUG)
+    return slugs
+
+
+# --- Creation -----------------------------------------------------------------------------------
+
+
+def children_counted(employee: Employee, event: str) -> int:
+    attribute = CHILD_EVENTS.get(event)
+    return getattr(employee, attribute) if attribute else 0
+
+
+def amount_for(employee: Employee, event: str, amount_cents: int, child_amount_cents: int) -> int:
+    return amount_cents + child_amount_cents * children_counted(employee, event)
+
+
+def employees_for(employer_id: int, audience: str, event: str, selection: list[int] | None = None) -> list[Employee]:
+    query = select(Employee).filter_by(employer_id=employer_id, archived=False)
+    if audience == "selection":
+        query = query.where(Employee.id.in_(selection or []))
+    elif audience == "parents":
+        attribute = getattr(Employee, CHILD_EVENTS.get(event, "children_under_16"))
+        query = query.where(attribute > 0)
+    return list(db.session.scalars(query.order_by(Employee.last_name, Employee.first_name, Employee.id)))
+
+
+def create_campaign(employer: Employer, *, event: str, label: str, amount_cents: int, child_amount_cents: int,
+                    audience: str, selection: list[int] | None, expires_on: date,
+                    allowed_categories: list[str] | None, expiry_policy: str, user_id: int | None,
+                    today: date | None = None) -> Campaign:
+    """A draft campaign with its recipients and their amounts (committed)."""
+    if event not in CAMPAIGN_EVENTS:
+        raise CampaignError("Événement inconnu.")
+    if event not in CHILD_EVENTS:
+        child_amount_cents = 0
+    today = today or paris_day(utc_now())
+    if expires_on <= today:
+        raise CampaignError("La date d'expiration doit être dans le futur.")
+    people = employees_for(employer.id, audience, event, selection)
+    amounts = {e.id: amount_for(e, event, amount_cents, child_amount_cents) for e in people}
+    amounts = {employee_id: cents for employee_id, cents in amounts.items() if cents > 0}
+    if not amounts:
+        raise CampaignError("Aucun salarié concerné : importez la liste du personnel ou changez la sélection.")
+    campaign = Campaign(employer_id=employer.id, event=event, label=label.strip(), year=today.year,
+                        amount_cents=amount_cents, child_amount_cents=child_amount_cents, audience=audience,
+                        expires_on=expires_on, allowed_categories=allowed_categories,
+                        expiry_policy=expiry_policy, status="draft", total_cents=sum(amounts.values()),
+                        created_by_id=user_id)
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.execute(CampaignEmployee.__table__.insert(), [
+        {"campaign_id": campaign.id, "employee_id": employee_id, "amount_cents": cents, "card_created": False}
+        for employee_id, cents in amounts.items()
+    ])
+    db.session.commit()
+    return campaign
+
+
+# --- The URSSAF exemption check -----------------------------------------------------------------
+
+
+def exemption_limit_cents(year: int) -> int:
+    """5 % of the monthly social-security ceiling of `year`, rounded down to the euro (URSSAF
+    publishes 196 € for 2025, 200 € for 2026). An unknown year uses the nearest known one."""
+    table = current_app.config["PMSS_CENTS_BY_YEAR"]
+    known = sorted(table)
+    pmss = table[max((y for y in known if y <= year), default=known[0])]
+    return pmss * 5 // 100 // 100 * 100
+
+
+@dataclass(frozen=True)
+class ExemptionLine:
+    employee: Employee
+    amount_cents: int  # this campaign
+    event_total_cents: int  # this event this year, this campaign included
+    year_total_cents: int  # all campaigns this year, this one included
+    limit_cents: int
+
+    @property
+    def event_excess_cents(self) -> int:
+        return max(self.event_total_cents - self.limit_cents, 0)
+
+    @property
+    def year_excess_cents(self) -> int:
+        return max(self.year_total_cents - self.limit_cents, 0)
+
+
+@dataclass
+class ExemptionReport:
+    limit_cents: int
+    year: int
+    lines: list[ExemptionLine] = field(default_factory=list)
+
+    @property
+    def over_event_limit(self) -> list[ExemptionLine]:
+        return [line for line in self.lines if line.event_excess_cents]
+
+    @property
+    def over_yearly_presumption(self) -> list[ExemptionLine]:
+        return [line for line in self.lines if line.year_excess_cents]
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return bool(self.over_event_limit or self.over_yearly_presumption)
+
+
+def exemption_check(campaign: Campaign) -> ExemptionReport:
+    """Per employee: this event's total this calendar year against 5 % of the PMSS, and the
+    year's total of all campaigns against the global presumption (same limit). Counted: the
+    employer's other campaigns of the year that are confirmed or further, not cancelled ones.
+    (The amount counted is the employee's whole amount, children's shares included: the
+    cautious reading.)"""
+    limit = exemption_limit_cents(campaign.year)
+    others = (select(CampaignEmployee.employee_id, Campaign.event, CampaignEmployee.amount_cents)
+              .join(Campaign, Campaign.id == CampaignEmployee.campaign_id)
+              .where(Campaign.employer_id == campaign.employer_id, Campaign.year == campaign.year,
+                     Campaign.id != campaign.id, Campaign.status.not_in(("draft", "cancelled"))))
+    event_totals: dict[int, int] = {}
+    year_totals: dict[int, int] = {}
+    for employee_id, event, cents in db.session.execute(others):
+        year_totals[employee_id] = year_totals.get(employee_id, 0) + cents
+        if event == campaign.event:
+            event_totals[employee_id] = event_totals.get(employee_id, 0) + cents
+    report = ExemptionReport(limit_cents=limit, year=campaign.year)
+    rows = db.session.execute(
+        select(CampaignEmployee, Employee).join(Employee, Employee.id == CampaignEmployee.employee_id)
+        .where(CampaignEmployee.campaign_id == campaign.id).order_by(Employee.last_name, Employee.first_name)
+    )
+    for recipient, employee in rows:
+        report.lines.append(ExemptionLine(
+            employee, recipient.amount_cents, recipient.amount_cents + event_totals.get(employee.id, 0),
+            recipient.amount_cents + year_totals.get(employee.id, 0), limit))
+    return report
+
+
+def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
+    if campaign.status != "draft":
+        raise CampaignError("Cette campagne est déjà confirmée.")
+    if exemption_check(campaign).needs_acknowledgement and not acknowledged:
+        raise CampaignError("Des montants dépassent le seuil d'exonération : cochez la case pour confirmer "
+                            "que vous en avez pris connaissance.")
+    campaign.exemption_acknowledged = acknowledged
+    campaign.status = "awaiting_payment"
+    campaign.confirmed_at = utcnow()
+    db.session.commit()
+
+
+def cancel_campaign(campaign: Campaign) -> None:
+    """Only before any money came in: afterwards the campaign is issued, or its grants revoked."""
+    if campaign.status not in ("draft", "awaiting_payment"):
+        raise CampaignError("Une campagne déjà financée ou émise ne peut plus être annulée.")
+    changed = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(("draft", "awaiting_payment")))
+        .values(status="cancelled", cancelled_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    if not changed:
+        raise CampaignError("Une campagne déjà financée ou émise ne peut plus être annulée.")
+
+
+# --- Funding ------------------------------------------------------------------------------------
+
+
+def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
+    """The HR user pays by transfer: a pending payment the territory admin marks as received."""
+    if campaign.status != "awaiting_payment":
+        raise CampaignError("Cette campagne n'attend pas de paiement.")
+    payment = next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)
+    if payment is None:
+        payment = CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=campaign.total_cents)
+        db.session.add(payment)
+    campaign.funding_method = "bank"
+    db.session.commit()
+    return payment
+
+
+def transfer_reference(campaign: Campaign) -> str:
+    """What the HR user writes on the transfer, so the admin can match it."""
+    return f"HALLE-CAMPAGNE-{campaign.id}"
+
+
+def record_payment_received(payment_id: int, *, source: str, key: str, actor: str,
+                            bank_reference: str | None = None, recorded_by_id: int | None = None) -> Campaign:
+    """The money of a campaign payment has arrived: fund the employer's account in the ledger
+    (once per `key`), then mark the payment succeeded and the campaign funded. Safe to repeat."""
+    payment = db.session.get(CampaignPayment, payment_id)
+    campaign = payment.campaign
+    employer_id, amount = campaign.employer_id, payment.amount_cents
+    db.session.commit()
+    result = fund(db.session, amount_cents=amount, key=key, actor=actor, employer_id=employer_id, source=source)
+    payment = db.session.get(CampaignPayment, payment_id)
+    first_time = payment.status != "succeeded"
+    payment.status = "succeeded"
+    payment.ledger_entry_id = result.entry_id
+    payment.paid_at = payment.paid_at or utcnow()
+    if bank_reference:
+        payment.bank_reference = bank_reference
+    if recorded_by_id:
+        payment.recorded_by_id = recorded_by_id
+    campaign = payment.campaign
+    campaign.funding_method = payment.method
+    if campaign.status == "awaiting_payment":
+        campaign.status = "funded"
+        campaign.funded_at = utcnow()
+    db.session.commit()
+    if first_time:
+        _tell_hr(campaign, f"Paiement reçu pour la campagne « {campaign.label} »",
+                 f"Nous avons bien reçu {_euros(amount)} pour la campagne « {campaign.label} ».\n"
+                 "Vous pouvez maintenant émettre les cartes depuis votre espace.")
+    return campaign
+
+
+def record_bank_transfer(campaign: Campaign, *, reference: str, admin_id: int) -> Campaign:
+    reference = (reference or "").strip()
+    if not reference:
+        raise CampaignError("Indiquez la référence du virement reçu.")
+    payment = next((p for p in campaign.payments if p.method == "bank"), None)
+    if payment is None or campaign.status not in ("awaiting_payment", "funded", "issuing", "issued"):
+        raise CampaignError("Cette campagne n'attend pas de virement.")
+    return record_payment_received(payment.id, source="bank", key=f"bank:campaign-payment:{payment.id}",
+                                   actor=f"user:{admin_id}", bank_reference=reference, recorded_by_id=admin_id)
+
+
+# --- Issue --------------------------------------------------------------------------------------
+
+
+def start_issue(campaign_id: int) -> bool:
+    """Claim the right to issue (funded → issuing, or resume an issue that stopped making
+    progress). False when another click or process already runs it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id,
+               (Campaign.status == "funded")
+               | ((Campaign.status == "issuing") & (Campaign.issue_heartbeat_at < now - STALE_ISSUE)))
+        .values(status="issuing", issue_heartbeat_at=now)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATCH) -> int:
+    """Give every recipient their grant (a new active card for those without one), then email
+    them. Idempotent: a grant's ledger key is per campaign and employee, and progress is kept on
+    the recipients' rows, so a re-run continues where the last one stopped. Returns the number
+    of grants issued by this run. Call start_issue first."""
+    campaign = db.session.get(Campaign, campaign_id)
+    grant_terms = dict(label=f"{campaign.employer.name} — {campaign.label}", expires_on=campaign.expires_on,
+                       employer_id=campaign.employer_id, allowed_categories=campaign.allowed_categories,
+                       expiry_policy=campaign.expiry_policy, campaign_id=campaign.id)
+    db.session.commit()
+    issued = 0
+    while True:
+        batch = db.session.execute(
+            select(CampaignEmployee.id, CampaignEmployee.employee_id, CampaignEmployee.card_id,
+                   CampaignEmployee.amount_cents)
+            .where(CampaignEmployee.campaign_id == campaign_id, CampaignEmployee.grant_id.is_(None),
+                   CampaignEmployee.revoked_at.is_(None))
+            .order_by(CampaignEmployee.id).limit(batch_size)
+        ).all()
+        db.session.commit()
+        if not batch:
+            break
+        cards = _cards_for(campaign_id, [row.id for row in batch if row.card_id is None])
+        granted = {}
+        for row in batch:
+            result = issue_grant(db.session, card_id=row.card_id or cards[row.id], amount_cents=row.amount_cents,
+                                 key=f"campaign:{campaign_id}:employee:{row.employee_id}", actor=actor,
+                                 **grant_terms)
+            granted[row.id] = result.grant_id
+        now = utcnow()
+        db.session.execute(update(CampaignEmployee), [
+            {"id": recipient_id, "grant_id": grant_id, "issued_at": now} for recipient_id, grant_id in granted.items()
+        ])
+        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+            issued_count=Campaign.issued_count + len(granted), issue_heartbeat_at=now))
+        db.session.commit()
+        issued += len(granted)
+    _notify_recipients(campaign_id, batch_size)
+    db.session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "issuing")
+                       .values(status="issued", issued_at=utcnow()))
+    db.session.commit()
+    return issued
+
+
+def _cards_for(campaign_id: int, recipient_ids: list[int]) -> dict[int, int]:
+    """Each recipient's card (recipient id → card id): their usable card, or a new active one,
+    recorded on the recipient row in the same transaction as the card is created."""
+    if not recipient_ids:
+        return {}
+
+    def work() -> dict[int, int]:
+        recipients = db.session.scalars(select(CampaignEmployee).where(CampaignEmployee.id.in_(recipient_ids))).all()
+        existing = dict(db.session.execute(
+            select(Card.employee_id, func.max(Card.id))
+            .where(Card.employee_id.in_([r.employee_id for r in recipients]), Card.status.in_(("pending", "active")))
+            .group_by(Card.employee_id)
+        ).all())
+        now = utc_now()
+        for recipient in recipients:
+            card_id = existing.get(recipient.employee_id)
+            if card_id is None:
+                card_id = new_card(db.session, holder_user_id=None, employee_id=recipient.employee_id,
+                                   prefix=DEFAULT_PREFIX, status="active", now=now).id
+                recipient.card_created = True
+            recipient.card_id = card_id
+        return {r.id: r.card_id for r in recipients}
+
+    return in_ledger_transaction(db.session, work)
+
+
+def _notify_recipients(campaign_id: int, batch_size: int) -> None:
+    """Email each recipient once: a new card's number, PIN (set here, told only in this email)
+    and claim link; for an existing card, the new credit."""
+    from marketplace.card_holders import claim_url
+
+    campaign = db.session.get(Campaign, campaign_id)
+    employer_name, label, expires_on = campaign.employer.name, campaign.label, campaign.expires_on
+    db.session.commit()
+    while True:
+        rows = db.session.execute(
+            select(CampaignEmployee.id, CampaignEmployee.amount_cents, CampaignEmployee.card_created,
+                   Employee.email, Employee.first_name, Card.id, Card.number, Card.holder_user_id)
+            .join(Employee, Employee.id == CampaignEmployee.employee_id)
+            .join(Card, Card.id == CampaignEmployee.card_id)
+            .where(CampaignEmployee.campaign_id == campaign_id, CampaignEmployee.grant_id.is_not(None),
+                   CampaignEmployee.notified_at.is_(None))
+            .order_by(CampaignEmployee.id).limit(batch_size)
+        ).all()
+        db.session.commit()
+        if not rows:
+            return
+        for recipient_id, amount, created, email, first_name, card_id, number, holder in rows:
+            if email:
+                lines = [f"Bonjour {first_name},", "",
+                         f"{employer_name} vous offre {_euros(amount)} ({label}) sur la carte du territoire "
+                         f"{current_app.config['TERRITORY_NAME']}, à dépenser dans ses commerces jusqu'au "
+                         f"{expires_on.strftime('%d/%m/%Y')}.", ""]
+                if created and holder is None:
+                    pin = f"{secrets.randbelow(10_000):04d}"
+                    set_pin(db.session, card_id, pin, method=PIN_HASH_METHOD)
+                    lines += [f"Numéro de votre carte : {grouped_number(number)}",
+                              f"Code PIN (à garder pour vous, il ne vous sera plus communiqué) : {pin}", "",
+                              "Pour voir votre solde et les commerces où l'utiliser, rattachez la carte à votre "
+                              "compte Halle :", claim_url(card_id)]
+                else:
+                    lines += [f"La somme a été ajoutée à votre carte {grouped_number(number)[-4:]}."]
+                lines += ["", "Halle"]
+                send_mail(email, f"{employer_name} vous offre {_euros(amount)} sur la carte du territoire",
+                          "\n".join(lines))
+            db.session.execute(update(CampaignEmployee).where(CampaignEmployee.id == recipient_id)
+                               .values(notified_at=utcnow()))
+            db.session.commit()
+
+
+@dataclass(frozen=True)
+class IssueProgress:
+    status: str
+    total: int
+    issued: int
+    notified: int
+
+    @property
+    def percent(self) -> int:
+        if self.total == 0:
+            return 100
+        return (self.issued + self.notified) * 100 // (2 * self.total)
+
+
+def issue_progress(campaign: Campaign) -> IssueProgress:
+    counts = db.session.execute(
+        select(func.count(), func.count(CampaignEmployee.grant_id), func.count(CampaignEmployee.notified_at))
+        .where(CampaignEmployee.campaign_id == campaign.id,
+               CampaignEmployee.revoked_at.is_(None) | CampaignEmployee.grant_id.is_not(None))
+    ).one()
+    return IssueProgress(campaign.status, counts[0], counts[1], counts[2])
+
+
+# --- Revocation ---------------------------------------------------------------------------------
+
+
+def revoke_recipient(recipient: CampaignEmployee, *, actor: str) -> int:
+    """Take back what is left of an employee's grant (they left the company): back to the
+    employer's funding account. Returns the cents taken back.
+
+    The ledger has no 'revoke' operation yet, so this is two `adjust` entries through the
+    adjustments account (purse → adjustments → employer funding), each with its own key and
+    the amount stored on the recipient row first, so a retry finishes the same movement."""
+    campaign = recipient.campaign
+    if recipient.grant_id is None:
+        if campaign.status in ("issued", "issuing"):
+            raise CampaignError("Cette carte n'a pas encore été émise.")
+        recipient.revoked_at, recipient.revoked_cents = utcnow(), 0  # simply left out of the issue
+        db.session.commit()
+        return 0
+    grant = db.session.get(Grant, recipient.grant_id)
+    if recipient.revoked_cents is None:
+        recipient.revoked_cents = grant.account.balance_cents
+        recipient.revoked_at = utcnow()
+    cents, purse_id = recipient.revoked_cents, grant.account_id
+    key = f"campaign:{campaign.id}:employee:{recipient.employee_id}:revoke"
+    employer_id, label = campaign.employer_id, campaign.label
+    db.session.commit()
+    if cents:
+        reason = f"Crédit retiré par l'employeur ({label})"
+        funding = ledger_accounts.employer_funding_account(db.session, employer_id)
+        funding_id = funding.id
+        db.session.commit()
+        adjust(db.session, account_id=purse_id, amount_cents=-cents, reason=reason, key=f"{key}:out", actor=actor)
+        adjust(db.session, account_id=funding_id, amount_cents=cents, reason=reason, key=f"{key}:back",
+               actor=actor)
+    return cents
+
+
+# --- Follow-up ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CampaignReport:
+    issued_cents: int
+    spent_cents: int
+    remaining_cents: int
+    expired_cents: int
+    revoked_cents: int
+    by_commune: list[tuple[str, int]]
+    by_category: list[tuple[str, int]]
+    recipients: list[dict]
+
+    def percent(self, cents: int) -> int:
+        return round(cents * 100 / self.issued_cents) if self.issued_cents else 0
+
+
+def campaign_report(campaign: Campaign) -> CampaignReport:
+    """Issued, spent, remaining, expired and revoked, and where it was spent. Per employee only
+    whether the card is attached to an account and what is left: never their purchases."""
+    grants = select(Grant.account_id).where(Grant.campaign_id == campaign.id).scalar_subquery()
+    movement = (select(Entry.kind, Entry.shop_id, Posting.amount_cents)
+                .join(Posting, Posting.entry_id == Entry.id).where(Posting.account_id.in_(grants)))
+    issued = expired = revoked = spent = 0
+    per_shop: dict[int, int] = {}
+    for kind, shop_id, cents in db.session.execute(movement):
+        if kind == "issue":
+            issued += cents
+        elif kind == "expire":
+            expired -= cents
+        elif kind == "adjust":
+            revoked -= cents
+        elif shop_id is not None:  # redeem, hold, capture, release, void, refund
+            spent -= cents
+            per_shop[shop_id] = per_shop.get(shop_id, 0) - cents
+    remaining = db.session.scalar(select(func.coalesce(func.sum(Account.balance_cents), 0))
+                                  .where(Account.id.in_(grants)))
+    by_commune: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    if per_shop:
+        categories = {c.id: c for c in db.session.scalars(select(Category))}
+        for shop, commune in db.session.execute(select(Shop, Commune.name).join(Commune)
+                                                .where(Shop.id.in_(per_shop))):
+            by_commune[commune] = by_commune.get(commune, 0) + per_shop[shop.id]
+            top = categories[shop.category_id]
+            while top.parent_id is not None:
+                top = categories[top.parent_id]
+            by_category[top.name] = by_category.get(top.name, 0) + per_shop[shop.id]
+    recipients = [
+        {"external_id": employee.external_id, "name": f"{employee.last_name} {employee.first_name}",
+         "amount_cents": recipient.amount_cents, "issued": recipient.grant_id is not None,
+         "attached": bool(card and card.holder_user_id), "card_status": card.status if card else None,
+         "remaining_cents": balance if balance is not None else 0, "revoked": recipient.revoked_at is not None,
+         "recipient_id": recipient.id}
+        for recipient, employee, card, balance in db.session.execute(
+            select(CampaignEmployee, Employee, Card, Account.balance_cents)
+            .join(Employee, Employee.id == CampaignEmployee.employee_id)
+            .outerjoin(Card, Card.id == CampaignEmployee.card_id)
+            .outerjoin(Grant, Grant.id == CampaignEmployee.grant_id)
+            .outerjoin(Account, Account.id == Grant.account_id)
+            .where(CampaignEmployee.campaign_id == campaign.id)
+            .order_by(Employee.last_name, Employee.first_name)
+        )
+    ]
+    return CampaignReport(issued, spent, remaining, expired, revoked,
+                          sorted(by_commune.items(), key=lambda item: -item[1]),
+                          sorted(by_category.items(), key=lambda item: -item[1]), recipients)
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _euros(cents: int) -> str:
+    from marketplace.formatting import money
+
+    return money(cents)
+
+
+def _tell_hr(campaign: Campaign, subject: str, body: str) -> None:
+    employer = campaign.employer
+    recipients = {m.user.email for m in employer.members} | ({employer.billing_email} - {""})
+    for email in sorted(recipients):
+        send_mail(email, subject, f"Bonjour,\n\n{body}\n\nHalle")

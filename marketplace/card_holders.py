@@ -1,0 +1,119 @@
+"""The employee's side of the territorial card: the claim link of the email, the QR code of the
+printed card, the grants and where each can be spent."""
+import base64
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from loyalty.cards import activate_card, qr_payload
+from loyalty.grants import is_live
+from loyalty.clock import paris_day, utc_now
+from loyalty.models import Card, Grant
+from loyalty.transactions import in_ledger_transaction
+from marketplace.extensions import db
+from marketplace.models import Campaign, Category, Commune, Shop
+
+_CLAIM_SALT = "halle-card-claim"
+
+
+class ClaimError(ValueError):
+    """Why a card cannot be attached to this account (French)."""
+
+
+def _claims() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_CLAIM_SALT)
+
+
+def claim_token(card_id: int) -> str:
+    return _claims().dumps(card_id)
+
+
+def claim_url(card_id: int) -> str:
+    return url_for("card.claim", token=claim_token(card_id), _external=True)
+
+
+def card_from_claim_token(token: str) -> Card | None:
+    try:
+        card_id = _claims().loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(Card, card_id) if isinstance(card_id, int) else None
+
+
+def claim_card(card_id: int, user_id: int) -> Card:
+    """Attach the card to the user's account (and activate it if it was pending). Idempotent for
+    its holder; refused when the card already belongs to someone else or is deactivated."""
+    def work() -> Card:
+        card = db.session.scalar(select(Card).where(Card.id == card_id).with_for_update()
+                                 .execution_options(populate_existing=True))
+        if card is None or card.status == "deactivated":
+            raise ClaimError("Cette carte n'est plus valable.")
+        if card.holder_user_id not in (None, user_id):
+            raise ClaimError("Cette carte est déjà rattachée à un autre compte.")
+        card.holder_user_id = user_id
+        return card
+
+    card = in_ledger_transaction(db.session, work)
+    if card.status == "pending":
+        card = activate_card(db.session, card_id)
+    return card
+
+
+def qr_data_uri(card: Card) -> str:
+    """The card's QR code (what the till scans) as an SVG data URI."""
+    image = qrcode.make(qr_payload(card, current_app.config["SECRET_KEY"]),
+                        image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode()
+
+
+@dataclass(frozen=True)
+class GrantView:
+    grant: Grant
+    funder: str
+    event: str
+    balance_cents: int
+    live: bool
+    category_names: list[str]
+
+
+def grants_of(card: Card) -> list[GrantView]:
+    today = paris_day(utc_now())
+    campaigns = {c.id: c for c in db.session.scalars(
+        select(Campaign).where(Campaign.id.in_([g.campaign_id for g in card.grants if g.campaign_id])))}
+    names = dict(db.session.execute(select(Category.slug, Category.name)).all())
+    views = []
+    for grant in card.grants:
+        campaign = campaigns.get(grant.campaign_id)
+        views.append(GrantView(
+            grant=grant,
+            funder=campaign.employer.name if campaign else "Territoire",
+            event=campaign.event_label if campaign else grant.label,
+            balance_cents=grant.account.balance_cents,
+            live=is_live(grant, today),
+            category_names=[names.get(slug, slug) for slug in grant.allowed_categories or []],
+        ))
+    return views
+
+
+def accepting_shops(allowed_categories: list[str] | None) -> list[Shop]:
+    """Approved shops taking the card whose category (or a parent of it) is allowed."""
+    shops = db.session.scalars(
+        select(Shop).join(Commune).where(Shop.status == "approved", Shop.accepts_card.is_(True))
+        .order_by(Commune.name, Shop.name)
+    ).all()
+    if allowed_categories is None:
+        return list(shops)
+    categories = {c.id: c for c in db.session.scalars(select(Category))}
+    allowed = set(allowed_categories)
+
+    def lineage(category_id):
+        while category_id is not None:
+            category = categories[category_id]
+            yield category.slug
+            category_id = category.parent_id
+
+    return [shop for shop in shops if allowed & set(lineage(shop.category_id))]

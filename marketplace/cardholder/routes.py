@@ -1,0 +1,124 @@
+"""The card holder's pages: claim the card from the email link, see the grants and where to spend
+them, the history, block a lost card, choose a PIN. Only one's own cards."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import DataRequired, Regexp
+
+from loyalty.cards import block_card, grouped_number, set_pin
+from loyalty.errors import LedgerError
+from loyalty.models import Card, Grant
+from loyalty.queries import card_balance, card_history
+from marketplace.access import AUTHENTICATED, PUBLIC, access
+from marketplace.card_holders import (ClaimError, accepting_shops, card_from_claim_token, claim_card,
+                                      grants_of, qr_data_uri)
+from marketplace.campaigns import PIN_HASH_METHOD
+from marketplace.extensions import db
+from marketplace.models import Shop
+
+bp = Blueprint("card", __name__)
+
+HISTORY_LABELS = {"issue": "Crédit reçu", "redeem": "Paiement", "void": "Paiement annulé", "refund": "Remboursement",
+                  "expire": "Crédit expiré", "adjust": "Correction", "replace": "Report sur la nouvelle carte",
+                  "hold": "Réservation (commande)", "capture": "Commande encaissée", "release": "Réservation libérée"}
+
+
+class ButtonForm(FlaskForm):
+    submit = SubmitField("Confirmer")
+
+
+class PinForm(FlaskForm):
+    pin = PasswordField("Nouveau code PIN (4 chiffres)", validators=[
+        DataRequired("Tapez 4 chiffres."), Regexp(r"^\d{4}$", message="Le code PIN doit comporter 4 chiffres.")],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
+    submit = SubmitField("Enregistrer le code PIN")
+
+
+def _own_card(card_id: int) -> Card:
+    card = db.session.get(Card, card_id)
+    if card is None or card.holder_user_id != current_user.id:
+        abort(404)
+    return card
+
+
+@bp.route("/carte/rattacher/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def claim(token: str):
+    card = card_from_claim_token(token)
+    if card is None:
+        flash("Ce lien de carte n'est pas valable : vérifiez qu'il est complet.", "error")
+        return redirect(url_for("public.home"))
+    form = ButtonForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            claim_card(card.id, current_user.id)
+        except (ClaimError, LedgerError) as error:
+            flash(str(error), "error")
+        else:
+            flash("Votre carte est rattachée à votre compte.", "success")
+            return redirect(url_for("card.index"))
+    return render_template("account/card_claim.html", card=card, form=form, number=grouped_number(card.number),
+                           next_url=request.path)
+
+
+@bp.route("/compte/carte/")
+@access(AUTHENTICATED)
+def index():
+    cards = db.session.scalars(select(Card).where(Card.holder_user_id == current_user.id,
+                                                  Card.status != "deactivated").order_by(Card.id)).all()
+    shop_names = {}
+    views = []
+    for card in cards:
+        history = card_history(db.session, card.id)
+        wanted = {line.shop_id for line in history if line.shop_id} - set(shop_names)
+        if wanted:
+            shop_names.update(db.session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted))).all())
+        views.append({"card": card, "number": grouped_number(card.number), "balance": card_balance(db.session, card.id),
+                      "grants": grants_of(card), "history": history, "qr": qr_data_uri(card)})
+    return render_template("account/cards.html", cards=views, shop_names=shop_names, labels=HISTORY_LABELS,
+                           button=ButtonForm(), pin_form=PinForm())
+
+
+@bp.route("/compte/carte/<int:card_id>/bloquer", methods=["POST"])
+@access(AUTHENTICATED)
+def block(card_id: int):
+    card = _own_card(card_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            block_card(db.session, card.id)
+        except LedgerError as error:
+            flash(str(error), "error")
+        else:
+            flash("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration du "
+                  "territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte.", "success")
+    return redirect(url_for("card.index"))
+
+
+@bp.route("/compte/carte/<int:card_id>/pin", methods=["POST"])
+@access(AUTHENTICATED)
+def change_pin(card_id: int):
+    card = _own_card(card_id)
+    form = PinForm()
+    if form.validate_on_submit():
+        db.session.commit()
+        set_pin(db.session, card.id, form.pin.data, method=PIN_HASH_METHOD)
+        flash("Code PIN enregistré.", "success")
+    else:
+        flash(" ".join(form.pin.errors) or "Formulaire expiré : réessayez.", "error")
+    return redirect(url_for("card.index"))
+
+
+@bp.route("/compte/carte/credits/<int:grant_id>/commerces")
+@access(AUTHENTICATED)
+def grant_shops(grant_id: int):
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        abort(404)
+    card = _own_card(grant.card_id)
+    view = next(v for v in grants_of(card) if v.grant.id == grant.id)
+    shops = accepting_shops(grant.allowed_categories)
+    markers = [{"name": s.name, "commune": s.commune.name, "lat": s.commune.latitude, "lon": s.commune.longitude,
+                "category": s.category.name} for s in shops]
+    return render_template("account/grant_shops.html", view=view, shops=shops, markers=markers)

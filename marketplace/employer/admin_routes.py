@@ -1,0 +1,55 @@
+"""The territory admin's side of employers: approving companies, recording bank transfers."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace import campaigns
+from marketplace.access import ADMIN, access
+from marketplace.employer import service
+from marketplace.employer.forms import BankTransferForm, ButtonForm
+from marketplace.extensions import db
+from marketplace.models import Campaign, CampaignPayment, Employer
+
+bp = Blueprint("employer_admin", __name__, url_prefix="/admin/entreprises")
+
+
+@bp.route("/")
+@access(ADMIN)
+def employers():
+    pending = db.session.scalars(select(Employer).filter_by(status="pending").order_by(Employer.created_at)).all()
+    transfers = db.session.execute(
+        select(CampaignPayment, Campaign).join(Campaign)
+        .where(CampaignPayment.method == "bank", CampaignPayment.status == "pending",
+               Campaign.status == "awaiting_payment")
+        .order_by(CampaignPayment.created_at)
+    ).all()
+    return render_template("employer/admin.html", pending=pending, transfers=transfers, button=ButtonForm(),
+                           transfer_form=BankTransferForm(), reference=campaigns.transfer_reference)
+
+
+@bp.route("/<int:employer_id>/decision", methods=["POST"])
+@access(ADMIN)
+def review(employer_id: int):
+    employer = db.session.get(Employer, employer_id) or abort(404)
+    decision = request.form.get("decision")
+    if ButtonForm().validate_on_submit() and decision in ("valider", "refuser"):
+        service.review_employer(employer, approve=decision == "valider")
+        flash(f"{employer.name} {'validée' if decision == 'valider' else 'refusée'}.", "success")
+    return redirect(url_for("employer_admin.employers"))
+
+
+@bp.route("/virements/<int:campaign_id>", methods=["POST"])
+@access(ADMIN)
+def record_transfer(campaign_id: int):
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = BankTransferForm()
+    if form.validate_on_submit():
+        try:
+            campaigns.record_bank_transfer(campaign, reference=form.reference.data, admin_id=current_user.id)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Virement enregistré : la campagne « {campaign.label} » est financée.", "success")
+    else:
+        flash(" ".join(form.reference.errors) or "Formulaire expiré : réessayez.", "error")
+    return redirect(url_for("employer_admin.employers"))

@@ -1,0 +1,149 @@
+"""Company accounts: registration, approval by the territory admin, HR invitations; and the
+glue between campaign pages and their background work (card payment, issue job)."""
+import hashlib
+import re
+import secrets
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from marketplace import campaigns, payments
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import (Campaign, CampaignPayment, Employer, EmployerInvitation, EmployerMember,
+                                User)
+from marketplace.models.base import utcnow
+from marketplace.territory import fold, resolve_commune
+
+CAMPAIGN_FUNDING = "campaign_funding"
+
+
+def _slug(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:120] or "entreprise"
+    slug, n = base, 2
+    while db.session.scalar(select(Employer.id).filter_by(slug=slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def register_employer(form, user: User) -> Employer:
+    """A pending company with the registering user as its first HR member; the admins are told."""
+    employer = Employer(name=form.name.data.strip(), slug=_slug(form.name.data), siret=form.siret.data,
+                        address=form.address.data.strip(), commune_insee=resolve_commune(form.commune.data).insee,
+                        billing_email=form.billing_email.data.strip().lower(), status="pending")
+    db.session.add(employer)
+    db.session.add(EmployerMember(employer=employer, user=user, role="hr"))
+    db.session.commit()
+    link = url_for("employer_admin.employers", _external=True)
+    for admin in db.session.scalars(select(User).filter_by(is_admin=True)):
+        send_mail(admin.email, f"Entreprise à valider : {employer.name}",
+                  f"{user.display_name} a inscrit l'entreprise {employer.name} (SIRET {employer.siret}).\n"
+                  f"Pour la valider ou la refuser : {link}\n\nHalle")
+    return employer
+
+
+def review_employer(employer: Employer, *, approve: bool) -> None:
+    employer.status = "approved" if approve else "rejected"
+    db.session.commit()
+    if approve:
+        subject = f"{employer.name} est validée sur Halle"
+        body = ("Votre entreprise est validée : vous pouvez importer la liste du personnel et créer vos "
+                f"campagnes cadeaux.\n{url_for('employer.dashboard', employer_id=employer.id, _external=True)}")
+    else:
+        subject = f"{employer.name} n'a pas été validée sur Halle"
+        body = ("L'administration du territoire n'a pas pu valider votre entreprise (elle doit être "
+                "installée sur le territoire). Répondez à ce message pour en savoir plus.")
+    for member in employer.members:
+        send_mail(member.user.email, subject, f"Bonjour,\n\n{body}\n\nHalle")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_member(employer: Employer, email: str, inviter: User) -> None:
+    token = secrets.token_urlsafe(24)
+    db.session.add(EmployerInvitation(employer_id=employer.id, email=email.strip().lower(),
+                                      token_hash=_token_hash(token), invited_by_id=inviter.id))
+    db.session.commit()
+    link = url_for("employer.accept_invitation", token=token, _external=True)
+    send_mail(email, f"{inviter.display_name} vous invite dans l'espace RH de {employer.name}",
+              f"Bonjour,\n\n{inviter.display_name} vous invite à gérer les cartes cadeaux de {employer.name} "
+              f"sur Halle.\nPour accepter, ouvrez ce lien (connectez-vous ou créez un compte) :\n{link}\n\nHalle")
+
+
+def invitation_from_token(token: str) -> EmployerInvitation | None:
+    invitation = db.session.scalar(select(EmployerInvitation).filter_by(token_hash=_token_hash(token)))
+    return invitation if invitation is not None and invitation.accepted_at is None else None
+
+
+def accept_invitation(invitation: EmployerInvitation, user: User) -> None:
+    if not user.is_employer_member(invitation.employer_id):
+        db.session.add(EmployerMember(employer_id=invitation.employer_id, user_id=user.id, role="hr"))
+    invitation.accepted_at = utcnow()
+    db.session.commit()
+
+
+def pending_invitations(employer_id: int) -> list[EmployerInvitation]:
+    return list(db.session.scalars(select(EmployerInvitation).filter_by(employer_id=employer_id, accepted_at=None)
+                                   .order_by(EmployerInvitation.created_at.desc())))
+
+
+# --- Card payment -------------------------------------------------------------------------------
+
+
+def card_payment_for(campaign: Campaign) -> tuple[CampaignPayment, dict]:
+    """The campaign's pending card payment and its PaymentIntent (created on first visit)."""
+    payment = next((p for p in campaign.payments if p.method == "card" and p.status == "pending"), None)
+    if payment is not None:
+        intent = payments.retrieve_payment_intent(payment.stripe_payment_intent_id)
+        if intent["status"] != "canceled" and intent["amount"] == payment.amount_cents:
+            return payment, intent
+        payment.status = "failed"
+        db.session.commit()
+    intent = payments.create_payment_intent(
+        amount_cents=campaign.total_cents, purpose=CAMPAIGN_FUNDING,
+        metadata={"campaign_id": campaign.id, "employer_id": campaign.employer_id},
+        description=f"Halle — campagne « {campaign.label} » ({campaign.employer.name})")
+    payment = CampaignPayment(campaign_id=campaign.id, method="card", amount_cents=campaign.total_cents,
+                              stripe_payment_intent_id=intent["id"])
+    db.session.add(payment)
+    db.session.commit()
+    return payment, intent
+
+
+def _on_campaign_payment(intent) -> None:
+    """A campaign's PaymentIntent succeeded (webhook or return page): fund the employer."""
+    payment = db.session.scalar(select(CampaignPayment).filter_by(stripe_payment_intent_id=intent["id"]))
+    if payment is None:
+        current_app.logger.warning("succeeded PaymentIntent %s matches no campaign payment", intent["id"])
+        return
+    if intent["amount"] != payment.amount_cents or intent["currency"] != "eur":
+        current_app.logger.error("PaymentIntent %s amount %s %s does not match payment %s", intent["id"],
+                                 intent["amount"], intent["currency"], payment.id)
+        return
+    campaigns.record_payment_received(payment.id, source="stripe", key=f"stripe:{intent['id']}", actor="stripe")
+
+
+payments.register_handler(CAMPAIGN_FUNDING, _on_campaign_payment)
+
+
+# --- Issue job ----------------------------------------------------------------------------------
+
+
+def issue_job(campaign_id: int, actor: str, base_url: str):
+    """A callable that issues the campaign with its own app and request context (for a
+    background thread: the emailed links need the site's address)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.test_request_context(base_url=base_url):
+            try:
+                campaigns.issue_campaign(campaign_id, actor=actor)
+            except Exception:  # noqa: BLE001 - logged; the page offers to resume
+                app.logger.exception("issue of campaign %s stopped", campaign_id)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    return run

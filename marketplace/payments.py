@@ -1,0 +1,116 @@
+"""Card payments through Stripe PaymentIntents, for whatever Halle sells (campaign funding,
+orders…).
+
+The browser never decides that a payment succeeded: the server learns it from a signed
+webhook event or by retrieving the PaymentIntent itself. Each purpose (metadata["purpose"])
+registers a handler, called with the succeeded PaymentIntent; handlers must be idempotent
+(the same event can arrive by webhook and by the return page, and webhooks are redelivered).
+Webhook events are recorded once by id (a primary key), so a redelivery does nothing.
+
+Configuration: STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, and
+STRIPE_API_BASE to talk to another server than Stripe's (localstripe in the tests).
+"""
+from collections.abc import Callable
+
+import stripe
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.extensions import db
+from marketplace.models import StripeEvent
+
+_HANDLERS: dict[str, Callable] = {}
+
+
+class PaymentError(RuntimeError):
+    """Stripe refused or could not be reached; the message is French."""
+
+
+def register_handler(purpose: str, handler: Callable) -> None:
+    """`handler(payment_intent)` is called when a PaymentIntent of this purpose succeeds."""
+    _HANDLERS[purpose] = handler
+
+
+def is_configured() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        raise PaymentError("Le paiement par carte n'est pas configuré sur ce site.")
+    base = config.get("STRIPE_API_BASE")
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else {},
+                               max_network_retries=2)
+
+
+def _call(action: Callable):
+    try:
+        return action()
+    except stripe.StripeError as error:
+        current_app.logger.warning("Stripe error: %s", error)
+        message = getattr(error, "user_message", None) or "Le paiement par carte est indisponible pour l'instant."
+        raise PaymentError(message) from error
+
+
+def create_payment_intent(*, amount_cents: int, purpose: str, metadata: dict, description: str) -> stripe.PaymentIntent:
+    params = {"amount": amount_cents, "currency": "eur", "description": description,
+              "metadata": {"purpose": purpose, **{k: str(v) for k, v in metadata.items()}}}
+    return _call(lambda: client().v1.payment_intents.create(params=params))
+
+
+def retrieve_payment_intent(payment_intent_id: str) -> stripe.PaymentIntent:
+    return _call(lambda: client().v1.payment_intents.retrieve(payment_intent_id))
+
+
+def confirm_with_payment_method(payment_intent_id: str, payment_method_id: str) -> stripe.PaymentIntent:
+    """Attach the payment method the browser created and confirm on the server ("finalize
+    payments on the server"); a `requires_action` answer is then completed by Stripe.js
+    (3-D Secure) in the page."""
+    stripe_client = client()
+    _call(lambda: stripe_client.v1.payment_intents.update(payment_intent_id,
+                                                          params={"payment_method": payment_method_id}))
+    return _call(lambda: stripe_client.v1.payment_intents.confirm(payment_intent_id))
+
+
+def handle_succeeded(payment_intent) -> bool:
+    """Dispatch a succeeded PaymentIntent to its purpose's handler. False when it is not
+    (yet) succeeded or has no known purpose."""
+    if payment_intent["status"] != "succeeded":
+        return False
+    purpose = (payment_intent.get("metadata") or {}).get("purpose")
+    handler = _HANDLERS.get(purpose)
+    if handler is None:
+        current_app.logger.warning("PaymentIntent %s has no handler (purpose %r)", payment_intent["id"], purpose)
+        return False
+    handler(payment_intent)
+    return True
+
+
+def verify_webhook(payload: bytes, signature: str | None) -> stripe.Event:
+    """The event, if the signature is Stripe's (raises ValueError or SignatureVerificationError)."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise ValueError("STRIPE_WEBHOOK_SECRET is not set")
+    return stripe.Webhook.construct_event(payload, signature, secret)
+
+
+def record_event(event) -> bool:
+    """Remember the event id; False when it was already handled (a redelivery)."""
+    db.session.add(StripeEvent(id=event["id"], type=event["type"],
+                               object_id=(event["data"]["object"] or {}).get("id")))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def forget_event(event_id: str) -> None:
+    """Let a redelivery of this event be handled again (its handling failed)."""
+    db.session.rollback()
+    row = db.session.get(StripeEvent, event_id)
+    if row is not None:
+        db.session.delete(row)
+        db.session.commit()

@@ -1,0 +1,16 @@
+// The shops where a grant can be spent, on a map (one marker per shop, at its commune).
+(function () {
+  const element = document.getElementById("shops-map");
+  if (!element || !window.L) return;
+  const markers = JSON.parse(element.dataset.markers);
+  const map = window.L.map(element);
+  window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    maxZoom: 18, attribution: "© contributeurs OpenStreetMap",
+  }).addTo(map);
+  const points = markers.map(function (m) {
+    window.L.marker([m.lat, m.lon]).addTo(map).bindPopup(m.name + " · " + m.category + " · " + m.commune);
+    return [m.lat, m.lon];
+  });
+  if (points.length) map.fitBounds(points, { padding: [20, 20], maxZoom: 13 });
+  else map.setView([47.3, 4.3], 9);
+})();

@@ -1,0 +1,156 @@
+"""Staff list import: French CSV variants and XLSX, per-line errors, upsert by matricule, archive."""
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from marketplace.extensions import db
+from marketplace.models import Employee
+from marketplace.staff_import import ImportFileError, apply_staff_import, read_staff_file
+
+HEADER = "Matricule;Nom;Prénom;E-mail;Enfants -16 ans;Enfants -26 ans"
+
+
+def employees(employer_id):
+    rows = db.session.query(Employee).filter_by(employer_id=employer_id).order_by(Employee.external_id).all()
+    return {e.external_id: e for e in rows}
+
+
+def csv_bytes(lines, encoding="utf-8", sep=";"):
+    return "\r\n".join(line.replace(";", sep) for line in lines).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding,sep", [("cp1252", ";"), ("utf-8-sig", ";"), ("utf-8", ","), ("utf-8-sig", ",")])
+def test_french_csv_variants_are_read(app_ctx, hr_world, encoding, sep):
+    data = csv_bytes([HEADER, "M010;Lefèvre;Hélène;helene@example.fr;1;2", "M011;Noël;Zoé;;0;0"], encoding, sep)
+    plan = read_staff_file(data, "personnel.csv", hr_world["employer_id"])
+    assert plan.ok, plan.errors
+    apply_staff_import(plan, hr_world["employer_id"])
+    people = employees(hr_world["employer_id"])
+    assert people["M010"].first_name == "Hélène" and people["M010"].last_name == "Lefèvre"
+    assert people["M010"].children_under_16 == 1 and people["M010"].children_under_26 == 2
+    assert people["M011"].last_name == "Noël" and people["M011"].email is None
+
+
+def test_xlsx_is_read(app_ctx, hr_world):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Matricule", "Nom", "Prénom", "Email", "Nb enfants < 16 ans"])
+    sheet.append(["M020", "Durand", "Paul", "paul@example.fr", 3])
+    sheet.append([21, "Roux", "Inès", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    plan = read_staff_file(buffer.getvalue(), "staff.xlsx", hr_world["employer_id"])
+    assert plan.ok, plan.errors
+    apply_staff_import(plan, hr_world["employer_id"])
+    people = employees(hr_world["employer_id"])
+    assert people["M020"].children_under_16 == 3
+    assert people["21"].first_name == "Inès"
+
+
+def test_errors_name_line_and_field_and_nothing_is_imported(app_ctx, hr_world):
+    data = csv_bytes([HEADER, "M030;Blanc;Marc;marc@example.fr;0;0", "M031;;Julie;julie@;x;0",
+                      "M030;Blanc;Marc;;0;0"])
+    plan = read_staff_file(data, "personnel.csv", hr_world["employer_id"])
+    messages = [str(e) for e in plan.errors]
+    assert "Ligne 3, Nom : ce champ est obligatoire." in messages
+    assert "Ligne 3, E-mail : adresse invalide « julie@ »." in messages
+    assert any(m.startswith("Ligne 3, Enfants de moins de 16 ans : un nombre entier") for m in messages)
+    assert "Ligne 4, Matricule : le matricule « M030 » figure déjà ligne 2." in messages
+    assert not plan.ok
+    with pytest.raises(ValueError):
+        apply_staff_import(plan, hr_world["employer_id"])
+    assert "M030" not in employees(hr_world["employer_id"])
+
+
+def test_missing_columns_and_unreadable_files(app_ctx, hr_world):
+    plan = read_staff_file(b"Nom;Prenom\nMartin;Claire\n", "x.csv", hr_world["employer_id"])
+    assert plan.missing_columns == ["Matricule"] and not plan.ok
+    with pytest.raises(ImportFileError):
+        read_staff_file(b"", "x.csv", hr_world["employer_id"])
+    with pytest.raises(ImportFileError):
+        read_staff_file(b"PK\x03\x04 not really a workbook", "x.xlsx", hr_world["employer_id"])
+
+
+def test_reimport_updates_by_matricule_and_archives_who_left(app_ctx, hr_world):
+    employer_id = hr_world["employer_id"]
+    data = csv_bytes([HEADER, "M001;Martin;Claire;claire.martin@example.fr;3;3", "M002;Bernard;Luc;luc@example.fr;0;1",
+                      "M040;Simon;Léa;lea@example.fr;0;0"])
+    plan = read_staff_file(data, "personnel.csv", employer_id)
+    assert plan.ok
+    assert [line.values["external_id"] for line in plan.creations] == ["M040"]
+    assert [line.values["external_id"] for line in plan.updates] == ["M001"]
+    assert plan.unchanged == 1
+    assert [e.external_id for e in plan.to_archive] == ["M003"]
+    counts = apply_staff_import(plan, employer_id, archive_missing=True)
+    assert counts == {"created": 1, "updated": 1, "archived": 1}
+    people = employees(employer_id)
+    assert len(people) == 4
+    assert people["M001"].email == "claire.martin@example.fr" and people["M001"].children_under_16 == 3
+    assert people["M003"].archived
+    # The same file again changes nothing and never duplicates.
+    again = read_staff_file(data, "personnel.csv", employer_id)
+    assert again.creations == [] and again.updates == [] and again.unchanged == 3
+    assert len(employees(employer_id)) == 4
+
+
+def test_import_pages_preview_then_confirm(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    data = csv_bytes([HEADER, "M050;Garnier;Tom;tom@example.fr;0;0"], "cp1252")
+    page = hr_client.post(f"/entreprise/{employer_id}/salaries/import",
+                          data={"file": (io.BytesIO(data), "personnel.csv")}, content_type="multipart/form-data")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Garnier" in html and 'data-testid="import-created">1<' in html
+    token = html.split('name="token" type="hidden" value="')[1].split('"')[0]
+    with app.app_context():
+        assert "M050" not in employees(employer_id)  # nothing written by the preview
+    done = hr_client.post(f"/entreprise/{employer_id}/salaries/import/confirmer", data={"token": token},
+                          follow_redirects=True)
+    assert "1 salarié(s) ajouté(s)" in done.get_data(as_text=True)
+    with app.app_context():
+        assert employees(employer_id)["M050"].first_name == "Tom"
+
+
+def test_import_page_shows_line_errors(hr_client, hr_world):
+    data = csv_bytes([HEADER, "M060;Faure;;x@example.fr;0;0"])
+    page = hr_client.post(f"/entreprise/{hr_world['employer_id']}/salaries/import",
+                          data={"file": (io.BytesIO(data), "personnel.csv")}, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "Ligne 2, Prénom : ce champ est obligatoire." in html
+    assert "rien n'a été importé" in html
+
+
+def test_add_edit_and_archive_one_employee(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    response = hr_client.post(f"/entreprise/{employer_id}/salaries/nouveau", data={
+        "external_id": "M070", "last_name": "Colin", "first_name": "Eva", "email": "eva@example.fr",
+        "children_under_16": "1", "children_under_26": "1"})
+    assert response.status_code == 302
+    duplicate = hr_client.post(f"/entreprise/{employer_id}/salaries/nouveau", data={
+        "external_id": "M070", "last_name": "X", "first_name": "Y"})
+    assert "déjà celui d&#39;un autre salarié" in duplicate.get_data(as_text=True)
+    with app.app_context():
+        eva = employees(employer_id)["M070"]
+        eva_id = eva.id
+    hr_client.post(f"/entreprise/{employer_id}/salaries/{eva_id}", data={
+        "external_id": "M070", "last_name": "Colin-Roy", "first_name": "Eva", "email": "",
+        "children_under_16": "0", "children_under_26": "0"})
+    hr_client.post(f"/entreprise/{employer_id}/salaries/{eva_id}/archiver")
+    with app.app_context():
+        eva = db.session.get(Employee, eva_id)
+        assert eva.last_name == "Colin-Roy" and eva.email is None and eva.archived
+    listing = hr_client.get(f"/entreprise/{employer_id}/salaries?q=colin").get_data(as_text=True)
+    assert "<td>Colin-Roy</td>" not in listing  # archived people are listed apart
+    assert "<td>Colin-Roy</td>" in hr_client.get(f"/entreprise/{employer_id}/salaries?archives=1").get_data(as_text=True)
+
+
+def test_other_company_cannot_reach_employees(app, hr_world):
+    from tests.conftest import login
+
+    client = app.test_client()
+    login(client, "otherhr@example.fr")
+    employer_id = hr_world["employer_id"]
+    assert client.get(f"/entreprise/{employer_id}/salaries").status_code == 403
+    other_client_employee = hr_world["employees"]["M001"]
+    assert client.get(f"/entreprise/{hr_world['other_employer_id']}/salaries/{other_client_employee}").status_code == 404
