@@ -74,7 +74,9 @@ def world(app):
             "ids": {role: u.id for role, u in users.items()},
             "args": {"shop_id": shop.id, "employer_id": employer.id, "slug": semur.slug, "token": "x",
                      "key_id": 1, "group_id": 1, "product_id": product.id, "image_id": 1, "member_id": 1,
-                     "closure_id": 1, "size": "thumb", "fmt": "csv"},
+                     "closure_id": 1, "size": "thumb", "fmt": "csv",
+                     "campaign_id": 1, "employee_id": 1, "payment_id": 1, "recipient_id": 1, "card_id": 1,
+                     "grant_id": 1, "entry_id": 1},
         }
 
 

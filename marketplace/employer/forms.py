@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, SubmitField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -98,23 +98,23 @@ class EmployeeForm(FlaskForm):
 
 
 class CampaignForm(FlaskForm):
-    event = SelectField("Événement", choices=list(CAMPAIGN_EVENTS.items()))
+    event = SelectField("Événement", choices=[SelectChoice(slug, label) for slug, label in CAMPAIGN_EVENTS.items()])
     label = StringField("Intitulé", validators=[DataRequired("Donnez un intitulé (par exemple « Noël 2026 »)."),
                                                 Length(max=120)])
     amount = EurosField("Montant par salarié (€)", validators=[DataRequired("Indiquez le montant par salarié.")])
     child_amount = EurosField("Montant par enfant (€, Noël et rentrée scolaire)",
                               description="Noël : enfants de moins de 16 ans ; rentrée : moins de 26 ans.")
     audience = RadioField("Salariés concernés", default="all", choices=[
-        ("all", "Tous les salariés"),
-        ("parents", "Seulement les parents (enfants de l'âge concerné)"),
-        ("selection", "Une sélection"),
+        SelectChoice("all", "Tous les salariés"),
+        SelectChoice("parents", "Seulement les parents (enfants de l'âge concerné)"),
+        SelectChoice("selection", "Une sélection"),
     ])
     employees = MultiCheckboxField("Sélection", coerce=int, choices=[], validate_choice=False)
     expires_on = DateField("Valable jusqu'au", validators=[Optional()],
                            description="Par défaut : fin février de l'année suivante pour Noël, 12 mois sinon.")
     categories = MultiCheckboxField("Commerces où le montant peut être dépensé", choices=[])
     expiry_policy = RadioField("À l'expiration, le crédit non dépensé revient", default="employer", choices=[
-        ("employer", "à l'entreprise"), ("territory", "au fonds du territoire")])
+        SelectChoice("employer", "à l'entreprise"), SelectChoice("territory", "au fonds du territoire")])
     submit = SubmitField("Vérifier la campagne")
 
     def validate_amount(self, field):

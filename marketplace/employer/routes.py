@@ -6,6 +6,7 @@ import threading
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from wtforms import SelectChoice
 
 from marketplace import campaigns, payments
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
@@ -16,7 +17,7 @@ from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaig
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer
-from marketplace.models.campaigns import CHILD_EVENTS
+from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.staff_import import (ImportFileError, apply_staff_import, discard_upload, load_upload,
                                       read_staff_file, save_upload)
 from loyalty.cards import grouped_number
@@ -219,10 +220,10 @@ def new_campaign(employer_id: int):
               "campagne.", "error")
         return redirect(url_for("employer.dashboard", employer_id=employer_id))
     form = CampaignForm()
-    form.categories.choices = campaigns.category_choices()
+    form.categories.choices = [SelectChoice(slug, name) for slug, name in campaigns.category_choices()]
     people = db.session.scalars(select(Employee).filter_by(employer_id=employer_id, archived=False)
                                 .order_by(Employee.last_name, Employee.first_name)).all()
-    form.employees.choices = [(e.id, f"{e.last_name} {e.first_name} ({e.external_id})") for e in people]
+    form.employees.choices = [SelectChoice(e.id, f"{e.last_name} {e.first_name} ({e.external_id})") for e in people]
     today = paris_day(utc_now())
     if not form.is_submitted():
         form.categories.data = campaigns.default_categories(form.event.data or "noel")
@@ -240,7 +241,7 @@ def new_campaign(employer_id: int):
             return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign.id))
     defaults = {event: {"categories": campaigns.default_categories(event),
                         "expires_on": campaigns.default_expiry(event, today).isoformat()}
-                for event, _ in form.event.choices}
+                for event in CAMPAIGN_EVENTS}
     return render_template("employer/campaign_form.html", employer=employer, form=form, defaults=defaults,
                            child_events=list(CHILD_EVENTS))
 

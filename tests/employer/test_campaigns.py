@@ -1,0 +1,278 @@
+"""Gift campaigns: creation, exemption check, bank-transfer funding, issue, follow-up, revocation."""
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from loyalty.cards import check_pin
+from loyalty.ledger import expire_grants, redeem
+from loyalty.models import Card, Entry, Grant
+from loyalty.queries import card_balance
+from marketplace import campaigns
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import Campaign, CampaignEmployee, Employee, Employer
+from tests.conftest import login
+
+NOEL = {"event": "noel", "label": "Noël 2026", "amount": "150", "child_amount": "30,50", "audience": "all",
+        "expiry_policy": "employer",
+        "categories": ["maison-jardin", "culture-loisirs", "mode", "artisanat", "beaute-sante", "services",
+                       "produits-festifs"]}
+
+
+def create(client, employer_id, **overrides):
+    data = {**NOEL, **overrides}
+    response = client.post(f"/entreprise/{employer_id}/campagnes/nouvelle", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/campagnes/(\d+)/", response.headers["Location"]).group(1))
+
+
+def funded_by_transfer(app, client, employer_id, campaign_id):
+    client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
+    admin = app.test_client()
+    login(admin, "admin@example.fr")
+    response = admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-2026-118"})
+    assert response.status_code == 302
+
+
+def test_defaults_expiry_and_categories():
+    assert campaigns.default_expiry("noel", date(2026, 11, 20)) == date(2027, 2, 28)
+    assert campaigns.default_expiry("noel", date(2027, 12, 1)) == date(2028, 2, 29)
+    assert campaigns.default_expiry("mariage", date(2026, 6, 13)) == date(2027, 6, 12)
+
+
+def test_default_categories_exclude_food_and_fuel(app_ctx, hr_world):
+    assert "alimentation" not in campaigns.default_categories("mariage")
+    assert "carburant" not in campaigns.default_categories("mariage")
+    assert "produits-festifs" not in campaigns.default_categories("mariage")
+    assert "produits-festifs" in campaigns.default_categories("noel")
+    assert "mode" in campaigns.default_categories("noel")
+
+
+def test_exemption_limit_follows_the_pmss_of_the_year(app_ctx):
+    assert campaigns.exemption_limit_cents(2026) == 20_000
+    assert campaigns.exemption_limit_cents(2025) == 19_600
+    assert campaigns.exemption_limit_cents(2031) == 20_000  # latest known
+
+
+def test_campaign_amounts_with_children_and_exemption_warning(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id)
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        amounts = {r.employee.external_id: r.amount_cents for r in campaign.recipients}
+        # 150 € each, plus 30,50 € per child under 16 (Claire has two).
+        assert amounts == {"M001": 21_100, "M002": 15_000, "M003": 15_000}
+        assert campaign.total_cents == 51_100 and campaign.status == "draft"
+        report = campaigns.exemption_check(campaign)
+        assert [(line.employee.external_id, line.event_excess_cents) for line in report.over_event_limit] == [
+            ("M001", 1_100)]
+    page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    assert 'data-testid="exemption-warning"' in page and "Martin Claire" in page and "11,00" in page
+    # Confirming without the acknowledgement is refused and changes nothing.
+    refused = hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", follow_redirects=True)
+    assert "cochez la case" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "draft"
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "awaiting_payment" and campaign.exemption_acknowledged
+
+
+def test_yearly_total_counts_other_campaigns(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    first = create(hr_client, employer_id, event="mariage", label="Mariages", amount="120", child_amount="",
+                   audience="selection", employees=[str(hr_world["employees"]["M002"])])
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{first}/confirmer")
+    second = create(hr_client, employer_id, amount="100", child_amount="")
+    with app.app_context():
+        report = campaigns.exemption_check(db.session.get(Campaign, second))
+        assert report.over_event_limit == []
+        assert [(line.employee.external_id, line.year_total_cents) for line in report.over_yearly_presumption] == [
+            ("M002", 22_000)]
+    page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{second}/").get_data(as_text=True)
+    assert "présomption globale" in page
+
+
+def test_form_errors_are_named(hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    page = hr_client.post(f"/entreprise/{employer_id}/campagnes/nouvelle",
+                          data={**NOEL, "amount": "douze", "event": "mariage", "categories": []})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Montant invalide" in html
+    assert "Le montant par enfant ne vaut que pour Noël" in html
+    assert "Choisissez au moins une catégorie" in html
+    selection = hr_client.post(f"/entreprise/{employer_id}/campagnes/nouvelle", data={**NOEL, "audience": "selection"})
+    assert "Cochez au moins un salarié" in selection.get_data(as_text=True)
+
+
+def test_pending_company_cannot_create_campaigns(app, hr_client, hr_world):
+    with app.app_context():
+        db.session.get(Employer, hr_world["employer_id"]).status = "pending"
+        db.session.commit()
+    response = hr_client.get(f"/entreprise/{hr_world['employer_id']}/campagnes/nouvelle")
+    assert response.status_code == 302
+
+
+def test_bank_transfer_then_issue_then_report(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
+    page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    assert f"HALLE-CAMPAGNE-{campaign_id}" in page
+    # Issuing before the money arrived does nothing.
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "awaiting_payment"
+    admin = app.test_client()
+    login(admin, "admin@example.fr")
+    assert f"HALLE-CAMPAGNE-{campaign_id}" in admin.get("/admin/entreprises/").get_data(as_text=True)
+    admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-118"})
+    admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-118"})  # twice: funds once
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "funded"
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "fund")) == 1
+        payment = campaign.payments[0]
+        assert payment.status == "succeeded" and payment.bank_reference == "VIR-118"
+        payment_id = payment.id
+        outbox().clear()
+    receipt = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/recu/{payment_id}")
+    assert "511,00" in receipt.get_data(as_text=True)
+
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")  # double click
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "issued" and campaign.issued_count == 3
+        assert db.session.scalar(select(func.count()).select_from(Grant)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Card)) == 3
+        claire_card = db.session.scalar(select(Card).where(Card.employee_id == hr_world["employees"]["M001"]))
+        assert card_balance(db.session, claire_card.id) == 21_100
+        assert claire_card.status == "active"
+        mails = {m["To"]: m.get_content() for m in outbox()}
+        assert set(mails) == {"claire@example.fr", "luc@example.fr"}  # Anne has no e-mail: printed card
+        body = mails["claire@example.fr"]
+        pin = re.search(r"Code PIN .*: (\d{4})", body).group(1)
+        assert " ".join(claire_card.number[i:i + 4] for i in range(0, 16, 4)) in body
+        assert "/carte/rattacher/" in body and "211,00" in body
+        check_pin(db.session, claire_card.id, pin)  # the emailed PIN is the card's
+        # The issue is safe to run again: nothing is issued twice.
+        assert campaigns.issue_campaign(campaign_id, actor="system") == 0
+        assert db.session.scalar(select(func.count()).select_from(Grant)) == 3
+        # Claire spends 60 € at the toy shop; the bakery (food) refuses the gift credit.
+        redeem(db.session, card_id=claire_card.id, shop_id=hr_world["shops"]["toys"], amount_cents=6_000,
+               key="test:redeem:1", actor="test", pin=pin)
+        from loyalty.errors import InsufficientBalance
+        with pytest.raises(InsufficientBalance):
+            redeem(db.session, card_id=claire_card.id, shop_id=hr_world["shops"]["bakery"], amount_cents=100,
+                   key="test:redeem:2", actor="test", pin=pin)
+        redeem(db.session, card_id=claire_card.id, shop_id=hr_world["shops"]["chocolates"], amount_cents=2_000,
+               key="test:redeem:3", actor="test", pin=pin)
+        report = campaigns.campaign_report(db.session.get(Campaign, campaign_id))
+        assert report.issued_cents == 51_100 and report.spent_cents == 8_000
+        assert report.remaining_cents == 43_100 and report.expired_cents == 0
+        assert report.by_commune == [("Arnay-le-Duc", 6_000), ("Semur-en-Auxois", 2_000)]
+        assert report.by_category == [("Culture et loisirs", 6_000), ("Alimentation", 2_000)]
+    page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    assert 'data-testid="campaign-report"' in page and "80,00" in page and "chart-communes" in page
+    assert "Jouets Arnay" not in page  # HR never sees where one employee shopped
+    export = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/export.csv")
+    text = export.get_data(as_text=True)
+    assert export.mimetype == "text/csv"
+    assert "M001;Martin Claire;211,00;non;131,00;non" in text and "Arnay-le-Duc;60,00" in text
+    sheet = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/cartes?sans_email=1")
+    html = sheet.get_data(as_text=True)
+    assert html.count('data-testid="printed-card"') == 1 and "Anne Petit" in html
+    assert "data:image/svg+xml;base64," in html
+
+
+def test_expiry_goes_back_to_the_employer_and_shows_in_the_report(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on="2027-01-31")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        expire_grants(db.session, today=date(2027, 2, 1))
+        report = campaigns.campaign_report(db.session.get(Campaign, campaign_id))
+        assert report.expired_cents == 15_000 and report.remaining_cents == 0
+        assert report.percent(report.expired_cents) == 100
+
+
+def test_revoke_an_employees_unspent_grant(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        recipient = db.session.scalar(select(CampaignEmployee).where(
+            CampaignEmployee.employee_id == hr_world["employees"]["M002"]))
+        recipient_id, card_id = recipient.id, recipient.card_id
+    response = hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/beneficiaires/{recipient_id}/retirer",
+                              follow_redirects=True)
+    assert "50,00" in response.get_data(as_text=True)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/beneficiaires/{recipient_id}/retirer")
+    with app.app_context():
+        assert card_balance(db.session, card_id) == 0
+        report = campaigns.campaign_report(db.session.get(Campaign, campaign_id))
+        assert report.revoked_cents == 5_000 and report.remaining_cents == 10_000
+        from loyalty.accounts import employer_funding_account
+        assert employer_funding_account(db.session, employer_id).balance_cents == 5_000
+
+
+def test_cancel_before_funding_only(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/annuler")
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "cancelled"
+    funded = create(hr_client, employer_id, amount="50", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, funded)
+    refused = hr_client.post(f"/entreprise/{employer_id}/campagnes/{funded}/annuler", follow_redirects=True)
+    assert "ne peut plus être annulée" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Campaign, funded).status == "funded"
+
+
+def test_an_existing_card_is_credited_again_without_a_new_pin(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    first = create(hr_client, employer_id, event="fete-des-meres", label="Fête des mères", amount="30",
+                   child_amount="", audience="selection", employees=[str(hr_world["employees"]["M001"])])
+    funded_by_transfer(app, hr_client, employer_id, first)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{first}/emettre")
+    second = create(hr_client, employer_id, amount="40", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, second)
+    with app.app_context():
+        outbox().clear()
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{second}/emettre")
+    with app.app_context():
+        claire = hr_world["employees"]["M001"]
+        cards = db.session.scalars(select(Card).where(Card.employee_id == claire)).all()
+        assert len(cards) == 1 and card_balance(db.session, cards[0].id) == 7_000
+        body = next(m.get_content() for m in outbox() if m["To"] == "claire@example.fr")
+        assert "Code PIN" not in body and "ajoutée à votre carte" in body
+
+
+def test_issue_progress_endpoint(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    progress = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/progression").get_json()
+    assert progress == {"status": "issued", "total": 3, "issued": 3, "notified": 3, "percent": 100}
+
+
+def test_other_company_sees_nothing(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
+    other = app.test_client()
+    login(other, "otherhr@example.fr")
+    assert other.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").status_code == 403
+    # Through their own company's URL, the campaign of another company does not exist.
+    assert other.get(f"/entreprise/{hr_world['other_employer_id']}/campagnes/{campaign_id}/").status_code == 404
+    assert other.post(f"/entreprise/{hr_world['other_employer_id']}/campagnes/{campaign_id}/annuler").status_code == 404
