@@ -1,0 +1,54 @@
+"""A resident of Semur-en-Auxois searches the territory's shops, with a typo, nearest first."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+
+def kilometres(text: str) -> float:
+    if "< 1 km" in text:
+        return 0.0
+    return float(re.search(r"à (\d+) km", text).group(1))
+
+
+def test_resident_finds_nearby_products_despite_a_typo(page):
+    page.goto("/")
+    page.get_by_placeholder("Nom ou code postal").first.fill("Semur-en-Auxois")
+    page.get_by_role("button", name="Choisir").first.click()
+    expect(page.get_by_test_id("current-commune")).to_have_text("Semur-en-Auxois")
+
+    page.goto("/recherche")
+    page.get_by_label("Que cherchez-vous ?").fill("confiure")
+    page.get_by_role("button", name="Rechercher").click()
+
+    expect(page.get_by_test_id("suggestion")).to_contain_text("Vouliez-vous dire « confiture »")
+    results = page.get_by_test_id("result")
+    expect(results.first).to_be_visible()
+    places = page.get_by_test_id("result-place").all_inner_texts()
+    distances = [kilometres(text) for text in places]
+    assert distances and max(distances) <= 20  # the default radius: 20 km around Semur
+    assert distances[0] <= min(distances[1:] or [distances[0]]) + 10  # the nearest come first
+    assert re.search(r"à (\d+ km|< 1 km) · \S", places[0])
+    category_facet = page.get_by_test_id("facet-category")
+    expect(category_facet.locator("li").first).to_contain_text(re.compile(r"\(\d+\)"))
+    total_before = page.get_by_test_id("results-count").inner_text()
+    screenshot(page, "search-typo-results")
+
+    category_facet.locator("li a").first.click()
+    expect(page).to_have_url(re.compile(r"category="))
+    expect(category_facet.locator("[aria-current=true]")).to_have_count(1)
+
+    page.get_by_label("Autour de Semur-en-Auxois").select_option("10")
+    expect(page).to_have_url(re.compile(r"radius_km=10"))
+    expect(page.get_by_test_id("results-count")).to_contain_text("à moins de 10 km de Semur-en-Auxois")
+    assert page.get_by_test_id("results-count").inner_text() != total_before
+    for text in page.get_by_test_id("result-place").all_inner_texts():
+        assert kilometres(text) <= 10
+    expect(page.locator("#search-map")).to_have_attribute("data-markers", re.compile(r"[1-9]"))
+    screenshot(page, "search-narrowed")
+
+    first = page.get_by_test_id("result").first
+    product_id = first.get_attribute("data-product-id")
+    first.locator("a.result-name").click()
+    expect(page).to_have_url(re.compile(rf"/produits/{product_id}$"))
