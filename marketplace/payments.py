@@ -54,8 +54,10 @@ def _call(action: Callable):
 
 
 def create_payment_intent(*, amount_cents: int, purpose: str, metadata: dict, description: str) -> stripe.PaymentIntent:
-    params = {"amount": amount_cents, "currency": "eur", "description": description,
-              "metadata": {"purpose": purpose, **{k: str(v) for k, v in metadata.items()}}}
+    # The description travels in the metadata: localstripe refuses the `description` parameter.
+    params = {"amount": amount_cents, "currency": "eur", "payment_method_types": ["card"],
+              "metadata": {"purpose": purpose, "description": description[:500],
+                           **{k: str(v) for k, v in metadata.items()}}}
     return _call(lambda: client().v1.payment_intents.create(params=params))
 
 
@@ -73,9 +75,15 @@ def confirm_with_payment_method(payment_intent_id: str, payment_method_id: str) 
     return _call(lambda: stripe_client.v1.payment_intents.confirm(payment_intent_id))
 
 
+def _plain(stripe_object) -> dict:
+    """Stripe's objects are not dicts (no .get): handlers get plain dicts."""
+    return stripe_object.to_dict() if hasattr(stripe_object, "to_dict") else stripe_object
+
+
 def handle_succeeded(payment_intent) -> bool:
-    """Dispatch a succeeded PaymentIntent to its purpose's handler. False when it is not
-    (yet) succeeded or has no known purpose."""
+    """Dispatch a succeeded PaymentIntent (a Stripe object or a plain dict) to its purpose's
+    handler. False when it is not (yet) succeeded or has no known purpose."""
+    payment_intent = _plain(payment_intent)
     if payment_intent["status"] != "succeeded":
         return False
     purpose = (payment_intent.get("metadata") or {}).get("purpose")
@@ -87,12 +95,13 @@ def handle_succeeded(payment_intent) -> bool:
     return True
 
 
-def verify_webhook(payload: bytes, signature: str | None) -> stripe.Event:
-    """The event, if the signature is Stripe's (raises ValueError or SignatureVerificationError)."""
+def verify_webhook(payload: bytes, signature: str | None) -> dict:
+    """The event as a plain dict, if the signature is Stripe's (raises ValueError or
+    stripe.SignatureVerificationError)."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ValueError("STRIPE_WEBHOOK_SECRET is not set")
-    return stripe.Webhook.construct_event(payload, signature, secret)
+    return _plain(stripe.Webhook.construct_event(payload, signature, secret))
 
 
 def record_event(event) -> bool:
