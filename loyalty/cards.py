@@ -25,6 +25,7 @@ from loyalty.errors import (
     CardNotFound,
     InvalidCardTransition,
     InvalidPin,
+    PinLockout,
     PinRequired,
     WrongPin,
 )
@@ -168,7 +169,7 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
         card.failed_pin_attempts += 1
         if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS and card.status == "active":
             _set_status(card, "blocked", utc_now())
-            return CardBlocked("Carte bloquée après 5 codes PIN erronés.")
+            return PinLockout()
         return WrongPin(max(MAX_PIN_ATTEMPTS - card.failed_pin_attempts, 0))
 
     refusal = in_ledger_transaction(session, work)

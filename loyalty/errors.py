@@ -63,6 +63,13 @@ class CardBlocked(CardNotActive):
     message = "Cette carte est bloquée."
 
 
+class PinLockout(CardBlocked):
+    """The wrong PIN that blocked the card: the holder must be told."""
+
+    code = "pin_lockout"
+    message = "Carte bloquée après 5 codes PIN erronés."
+
+
 class WrongPin(LedgerError):
     code = "wrong_pin"
 

@@ -138,10 +138,11 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
     return run_once(session, key, fingerprint, work)
 
 
-def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str,
+def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",
          now: datetime | None = None) -> LedgerResult:
     """Cancel a till mistake: the whole redemption goes back to the grants it came from.
-    Only the same Paris day, at the same shop, once, and not after a refund (VoidNotAllowed)."""
+    Only the same Paris day, at the same shop, once, and not after a refund (VoidNotAllowed).
+    `reason` (what the cashier typed) is kept as the entry's memo."""
     fingerprint = request_hash("void", redemption_id=redemption_id, shop_id=shop_id)
     moment = stamp(now)
 
@@ -164,7 +165,7 @@ def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor:
         back = purse_amounts(session, [original.id])  # grant → negative amounts taken
         return _give_back(session, card, shop_id, {g: -cents for g, cents in back.items()},
                           key=key, fingerprint=fingerprint, kind="void", actor=actor, now=moment,
-                          voided_entry_id=original.id)
+                          voided_entry_id=original.id, memo=reason.strip()[:500])
 
     return run_once(session, key, fingerprint, work)
 

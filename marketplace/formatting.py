@@ -1,7 +1,7 @@
 """Display helpers for money, distances and dates (French by default, through Babel)."""
 from decimal import Decimal
 
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, format_datetime, format_decimal
 
 
 def money(amount_cents: int | None) -> str:
@@ -24,7 +24,13 @@ def number(value: int | None) -> str:
     return "" if value is None else format_decimal(value)
 
 
+def paris_time(moment) -> str:
+    """14:05 in the territory's time zone, from a naive UTC datetime as stored."""
+    return "" if moment is None else format_datetime(moment, "HH:mm")
+
+
 def register(app) -> None:
+    app.jinja_env.filters["paris_time"] = paris_time
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["km"] = distance_km

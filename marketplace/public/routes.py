@@ -113,18 +113,41 @@ def healthz():
     return jsonify({"status": "ok" if healthy else "error", "checks": checks}), (200 if healthy else 503)
 
 
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _api_error(code: str, message: str, status: int):
+    from marketplace.api import error_response
+
+    return error_response(code, message, status)
+
+
 @bp.app_errorhandler(403)
 def forbidden(error):
+    if _is_api_request():
+        return _api_error("forbidden", "Accès refusé.", 403)
     return render_template("errors/403.html"), 403
 
 
 @bp.app_errorhandler(404)
 def not_found(error):
+    if _is_api_request():
+        return _api_error("not_found", "Ressource introuvable.", 404)
     return render_template("errors/404.html"), 404
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(error):
+    if _is_api_request():
+        return _api_error("method_not_allowed", "Méthode non autorisée sur cette adresse.", 405)
+    return error
 
 
 @bp.app_errorhandler(429)
 def too_many_requests(error):
+    if _is_api_request():
+        return _api_error("rate_limited", "Trop de requêtes : réessayez dans une minute.", 429)
     return render_template("errors/429.html"), 429
 
 

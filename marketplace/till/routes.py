@@ -1,26 +1,208 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import uuid
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from loyalty.clock import paris_day, utc_now
+from loyalty.errors import (CardNotActive, CardNotFound, InsufficientBalance, LedgerError, PinRequired,
+                            WrongPin)
 from marketplace.access import access, shop_member
 from marketplace.api_keys import create_api_key, revoke_api_key
-from marketplace.extensions import db
-from marketplace.models import ApiKey, Shop
-from marketplace.till.forms import ApiKeyForm, ConfirmForm
+from marketplace.extensions import db, limiter
+from marketplace.models import ApiKey, Shop, User
+from marketplace.till import service
+from marketplace.till.forms import ApiKeyForm, ConfirmForm, PaymentForm, RefundForm, VoidForm
 
 bp = Blueprint("till", __name__, url_prefix="/caisse")
 
+TILL_ROLES = ("owner", "staff", "cashier")
+HISTORY_MAX_DAYS = 92
 
-@bp.route("/<int:shop_id>/")
-@access(shop_member("owner", "staff", "cashier"))
+
+def _shop(shop_id: int) -> Shop:
+    return db.session.get(Shop, shop_id)
+
+
+def _actor() -> str:
+    return f"user:{current_user.id}"
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _till_user_key() -> str:
+    return f"till-user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+@bp.route("/<int:shop_id>/", methods=["GET", "POST"])
+@access(shop_member(*TILL_ROLES))
+@limiter.limit(lambda: current_app.config["TILL_LOOKUP_RATE_LIMIT"], key_func=_till_user_key, methods=["POST"])
+@limiter.limit(lambda: current_app.config["TILL_LOOKUP_RATE_LIMIT"], methods=["POST"])
 def index(shop_id: int):
-    shop = db.session.get(Shop, shop_id)
-    return render_template("till/index.html", shop=shop)
+    shop = _shop(shop_id)
+    form = PaymentForm()
+    show_pin = bool(form.pin.data)
+    if form.validate_on_submit():
+        try:
+            card = service.lookup_card(form.card.data)
+            quote = service.quote(shop, card, form.amount_cents)
+            show_pin = show_pin or quote.needs_pin
+            if quote.spendable_cents == 0:
+                form.card.errors.append(_nothing_spendable_message(shop, card))
+            elif quote.needs_pin and not form.pin.data:
+                form.pin.errors.append("Le titulaire a un code PIN : faites-le saisir, puis validez.")
+            elif quote.is_partial and form.accept_partial.data != "1":
+                return render_template("till/partial.html", shop=shop, form=form, quote=quote)
+            else:
+                result = service.take_payment(shop, card, form.amount_cents, pin=form.pin.data or None,
+                                              client_key=form.key.data or _new_key(), actor=_actor(),
+                                              allow_partial=form.accept_partial.data == "1")
+                return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=result.entry_id,
+                                        demande=form.amount_cents))
+        except (CardNotFound, CardNotActive) as error:
+            form.card.errors.append(error.message)
+        except (WrongPin, PinRequired) as error:
+            show_pin = True
+            form.pin.errors.append(error.message)
+        except InsufficientBalance as error:
+            form.amount.errors.append(error.message)
+        except LedgerError as error:
+            flash(error.message, "error")
+    if not form.key.data or not form.is_submitted():
+        form.key.data = _new_key()
+    form.accept_partial.data = ""
+    report = service.day_report(shop_id, paris_day(utc_now()))
+    who = service.actors(report)
+    mine = [line for line in report.lines if who[line.entry_id] == _actor()]
+    return render_template("till/index.html", shop=shop, form=form, show_pin=show_pin, report=report,
+                           mine=mine)
+
+
+def _nothing_spendable_message(shop: Shop, card) -> str:
+    if not shop.accepts_card:
+        return "Ce commerce n'accepte pas la carte du territoire."
+    if card.status != "active":
+        return "Cette carte n'est pas active."
+    return "Cette carte n'a pas de solde utilisable dans ce commerce."
+
+
+@bp.route("/<int:shop_id>/paiements/<int:entry_id>")
+@access(shop_member(*TILL_ROLES))
+def receipt(shop_id: int, entry_id: int):
+    entry = service.shop_payment(shop_id, entry_id) or abort(404)
+    requested = request.args.get("demande", type=int)
+    rest = requested - entry.amount_cents if requested and requested > entry.amount_cents else 0
+    status = service.payment_status(entry)
+    return render_template(
+        "till/receipt.html", shop=_shop(shop_id), entry=entry, rest_cents=rest, status=status,
+        void_form=VoidForm(key=_new_key()), refund_form=RefundForm(key=_new_key()),
+        can_void=status.voidable_today,
+    )
+
+
+@bp.route("/<int:shop_id>/paiements/<int:entry_id>/annuler", methods=["POST"])
+@access(shop_member(*TILL_ROLES))
+def void(shop_id: int, entry_id: int):
+    entry = service.shop_payment(shop_id, entry_id) or abort(404)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        for error in form.reason.errors:
+            flash(error, "error")
+        return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
+    try:
+        result = service.void_payment(_shop(shop_id), entry.id, reason=form.reason.data,
+                                      client_key=form.key.data or _new_key(), actor=_actor())
+    except LedgerError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Paiement annulé : la carte retrouve {_money(result.amount_cents)}.", "success")
+    return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
+
+
+@bp.route("/<int:shop_id>/paiements/<int:entry_id>/rembourser", methods=["POST"])
+@access(shop_member(*TILL_ROLES))
+def refund(shop_id: int, entry_id: int):
+    entry = service.shop_payment(shop_id, entry_id) or abort(404)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        for error in form.amount.errors:
+            flash(error, "error")
+        return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
+    try:
+        result = service.refund_payment(_shop(shop_id), entry.id, form.amount_cents,
+                                        client_key=form.key.data or _new_key(), actor=_actor())
+    except LedgerError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{_money(result.amount_cents)} remboursés sur la carte.", "success")
+    return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
+
+
+def _money(cents: int) -> str:
+    from marketplace.formatting import money
+
+    return money(cents)
+
+
+def _parse_day(text: str | None, default: date) -> date | None:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@bp.route("/<int:shop_id>/jour")
+@access(shop_member(*TILL_ROLES))
+def day(shop_id: int):
+    today = paris_day(utc_now())
+    chosen = _parse_day(request.args.get("date"), today)
+    if chosen is None:
+        flash("Date invalide : choisissez un jour dans le calendrier.", "error")
+        chosen = today
+    report = service.day_report(shop_id, chosen)
+    return render_template("till/day.html", shop=_shop(shop_id), report=report, day=chosen,
+                           by_cashier=service.totals_by_cashier(report), names=_cashier_names(report))
+
+
+@bp.route("/<int:shop_id>/historique")
+@access(shop_member("owner"))
+def history(shop_id: int):
+    today = paris_day(utc_now())
+    start = _parse_day(request.args.get("du"), today - timedelta(days=6))
+    end = _parse_day(request.args.get("au"), today)
+    cashier = request.args.get("caissier", type=int)
+    if start is None or end is None or start > end:
+        flash("Période invalide : la date de début doit précéder la date de fin.", "error")
+        start, end = today - timedelta(days=6), today
+    if (end - start).days >= HISTORY_MAX_DAYS:
+        flash(f"Période limitée à {HISTORY_MAX_DAYS} jours.", "error")
+        start = end - timedelta(days=HISTORY_MAX_DAYS - 1)
+    days = service.history(shop_id, start, end, cashier_user_id=cashier)
+    team = [m.user for m in _shop(shop_id).members]
+    return render_template("till/history.html", shop=_shop(shop_id), days=days, start=start, end=end,
+                           cashier=cashier, team=team)
+
+
+def _cashier_names(report) -> dict[str, str]:
+    names = {}
+    for actor in set(service.actors(report).values()):
+        if actor and actor.startswith("user:"):
+            user = db.session.get(User, int(actor.split(":")[1]))
+            names[actor] = user.display_name if user else actor
+        elif actor and actor.startswith("apikey:"):
+            key = db.session.get(ApiKey, int(actor.split(":")[1]))
+            names[actor] = f"Logiciel de caisse « {key.name} »" if key else actor
+    return names
 
 
 @bp.route("/<int:shop_id>/cles-api", methods=["GET", "POST"])
 @access(shop_member("owner"))
 def api_keys(shop_id: int):
-    shop = db.session.get(Shop, shop_id)
+    shop = _shop(shop_id)
     form = ApiKeyForm()
     new_key = None
     if form.validate_on_submit():

@@ -1,0 +1,111 @@
+"""GET /api/v1/openapi.json: the POS API's contract (tests/till/test_pos_schema.py checks the
+implementation against it with schemathesis)."""
+from marketplace.access import PUBLIC, access
+from marketplace.api import bp
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+_ERRORS = {
+    "401": _error("Clé d'API absente, invalide ou révoquée"),
+    "403": _error("Carte inconnue, code PIN erroné, ou carte inutilisable"),
+    "429": {"description": "Trop de requêtes"},
+}
+_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[A-Za-z0-9_.:-]+$"}}
+_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ENTRY_RESPONSES = {
+    "201": {"description": "Opération enregistrée (ou rejouée à l'identique)",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entry"}}}},
+    "402": _error("Solde insuffisant"),
+    "404": _error("Paiement introuvable"),
+    "409": _error("Clé d'idempotence déjà utilisée pour une autre requête"),
+    "422": _error("Requête invalide"),
+    **_ERRORS,
+}
+
+SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "Halle — API de caisse", "version": "1.0.0",
+             "description": "Encaisser la carte du territoire depuis un logiciel de caisse."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"apiKey": []}],
+    "components": {
+        "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+            "Entry": {"type": "object", "additionalProperties": False,
+                      "required": ["id", "kind", "amount_cents", "card_balance_cents", "created_at"],
+                      "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                                     "amount_cents": {"type": "integer"},
+                                     "card_balance_cents": {"type": "integer", "nullable": True},
+                                     "created_at": {"type": "string", "format": "date-time"}}},
+        },
+    },
+    "paths": {
+        "/cards/{card_ref}/balance": {"get": {
+            "summary": "Solde utilisable de la carte dans ce commerce",
+            "parameters": [
+                {"name": "card_ref", "in": "path", "required": True,
+                 "description": "Numéro (16 chiffres) ou contenu du QR code", "schema": {"type": "string"}},
+                {"name": "X-Card-Pin", "in": "header", "required": False, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "Solde", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["card", "spendable_cents", "currency"],
+                "properties": {"card": {"type": "object", "properties": {"last4": {"type": "string"},
+                                                                         "status": {"type": "string"}}},
+                               "spendable_cents": {"type": "integer", "minimum": 0},
+                               "currency": {"type": "string", "enum": ["EUR"]}}}}}},
+                          **_ERRORS},
+        }},
+        "/redemptions": {
+            "post": {
+                "summary": "Encaisser avec la carte",
+                "parameters": [_IDEMPOTENCY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False, "required": ["card", "amount_cents"],
+                    "properties": {"card": {"type": "string"}, "pin": {"type": "string"},
+                                   "amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000},
+                                   "allow_partial": {"type": "boolean"}}}}}},
+                "responses": _ENTRY_RESPONSES,
+            },
+            "get": {
+                "summary": "Paiements par carte d'un jour",
+                "parameters": [{"name": "date", "in": "query", "required": False,
+                                "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "Le jour", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["date", "total_cents", "redemptions"],
+                    "properties": {"date": {"type": "string"}, "total_cents": {"type": "integer"},
+                                   "redemptions": {"type": "array", "items": {"type": "object"}}}}}}},
+                              "422": _error("Date invalide"), **_ERRORS},
+            },
+        },
+        "/redemptions/{entry_id}/void": {"post": {
+            "summary": "Annuler un paiement du jour",
+            "parameters": [_ENTRY_ID, _IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "required": ["reason"],
+                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}}}}},
+            "responses": _ENTRY_RESPONSES,
+        }},
+        "/redemptions/{entry_id}/refunds": {"post": {
+            "summary": "Rembourser une partie d'un paiement",
+            "parameters": [_ENTRY_ID, _IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False, "required": ["amount_cents"],
+                "properties": {"amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000}}}}}},
+            "responses": _ENTRY_RESPONSES,
+        }},
+    },
+}
+
+
+@bp.route("/openapi.json")
+@access(PUBLIC)
+def openapi():
+    return SPEC

@@ -1,0 +1,196 @@
+"""The POS API: till software redeems the territorial card with a shop API key.
+
+Contract (also in /api/v1/openapi.json): errors are {"error": {"code", "message", …}}; unknown
+cards and wrong PINs get the same answer, so the API cannot be used to find card numbers.
+"""
+from datetime import date
+
+from flask import current_app, g, request
+
+from loyalty.clock import paris_day, utc_now
+from loyalty.errors import (CardNotActive, CardNotFound, IdempotencyConflict, InsufficientBalance,
+                            LedgerError, PinRequired, WrongPin)
+from marketplace.access import SHOP_API_KEY, access
+from marketplace.api import bp, error_response
+from marketplace.extensions import db, limiter
+from marketplace.till import service
+
+CARD_OR_PIN_INVALID = ("card_or_pin_invalid", "Carte inconnue ou code PIN erroné.")
+MAX_KEY_LENGTH = 100
+
+
+def _key_id() -> str:
+    """Rate-limit bucket per API key (by its public prefix: limits run before authentication)."""
+    parts = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().split("_", 2)
+    return f"apikey:{parts[1]}" if len(parts) == 3 else request.remote_addr
+
+
+def _lookup_limit():
+    return current_app.config["API_LOOKUP_RATE_LIMIT"]
+
+
+def _iso(moment) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _ledger_error(error: LedgerError):
+    """One mapping from ledger refusals to HTTP answers."""
+    if isinstance(error, (CardNotFound, WrongPin, PinRequired)):
+        return error_response(*CARD_OR_PIN_INVALID, 403)
+    if isinstance(error, CardNotActive):
+        return error_response("card_unusable", error.message, 403)
+    if isinstance(error, InsufficientBalance):
+        return error_response(error.code, error.message, 402, available_cents=error.available_cents)
+    if isinstance(error, IdempotencyConflict):
+        return error_response(error.code, error.message, 409)
+    return error_response(error.code, error.message, 422)
+
+
+def _json_body(schema: dict):
+    """The request's JSON object checked against {field: (type, required)}; or an error response."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, error_response("invalid_body", "Le corps de la requête doit être un objet JSON.", 422)
+    for name in body:
+        if name not in schema:
+            return None, error_response("invalid_field", f"Champ inconnu : « {name} ».", 422, field=name)
+    for name, (kind, required) in schema.items():
+        value = body.get(name)
+        if value is None:
+            if required:
+                return None, error_response("invalid_field", f"Le champ « {name} » est obligatoire.", 422,
+                                            field=name)
+            continue
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            return None, error_response("invalid_field", f"« {name} » doit être un nombre entier de centimes.",
+                                        422, field=name)
+        if kind is not int and not isinstance(value, kind):
+            return None, error_response("invalid_field", f"« {name} » n'a pas le bon type.", 422, field=name)
+        if kind is int and not 0 < value <= 100_000_000:
+            return None, error_response("invalid_field", f"« {name} » doit être strictement positif.", 422,
+                                        field=name)
+        if kind is str and len(value) > 500:
+            return None, error_response("invalid_field", f"« {name} » est trop long.", 422, field=name)
+    return body, None
+
+
+def _idempotency_key():
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return None, error_response("invalid_header", "L'en-tête « Idempotency-Key » est obligatoire "
+                                    f"({MAX_KEY_LENGTH} caractères au plus).", 422, field="Idempotency-Key")
+    return f"api:{g.api_key.id}:{key}", None
+
+
+def _payment_or_404(entry_id: int):
+    entry = service.shop_payment(g.api_key.shop_id, entry_id)
+    if entry is None:
+        return None, error_response("not_found", "Aucun paiement par carte de ce commerce avec cet identifiant.", 404)
+    return entry, None
+
+
+@bp.route("/cards/<path:card_ref>/balance")
+@access(SHOP_API_KEY)
+@limiter.limit(_lookup_limit, key_func=_key_id)
+@limiter.limit(_lookup_limit)
+def card_balance(card_ref: str):
+    shop = g.api_key.shop
+    try:
+        card = service.lookup_card(card_ref)
+        service.check_card_pin(card, request.headers.get("X-Card-Pin") or None)
+    except LedgerError as error:
+        return _ledger_error(error)
+    quote = service.quote(shop, card, 1)
+    return {"card": {"last4": card.number[-4:], "status": card.status},
+            "spendable_cents": quote.spendable_cents, "currency": "EUR"}
+
+
+@bp.route("/redemptions", methods=["POST"])
+@access(SHOP_API_KEY)
+@limiter.limit(_lookup_limit, key_func=_key_id)
+@limiter.limit(_lookup_limit)
+def create_redemption():
+    key, error = _idempotency_key()
+    if error:
+        return error
+    body, error = _json_body({"card": (str, True), "pin": (str, False), "amount_cents": (int, True),
+                              "allow_partial": (bool, False)})
+    if error:
+        return error
+    try:
+        card = service.lookup_card(body["card"])
+        result = service.take_payment(g.api_key.shop, card, body["amount_cents"], pin=body.get("pin"),
+                                      client_key=key, actor=f"apikey:{g.api_key.id}",
+                                      allow_partial=bool(body.get("allow_partial")))
+    except LedgerError as error:
+        return _ledger_error(error)
+    return _entry_json(result.entry_id), 201
+
+
+@bp.route("/redemptions/<int:entry_id>/void", methods=["POST"])
+@access(SHOP_API_KEY)
+def void_redemption(entry_id: int):
+    key, error = _idempotency_key()
+    if error:
+        return error
+    body, error = _json_body({"reason": (str, True)})
+    if error:
+        return error
+    entry, error = _payment_or_404(entry_id)
+    if error:
+        return error
+    try:
+        result = service.void_payment(g.api_key.shop, entry.id, reason=body["reason"], client_key=key,
+                                      actor=f"apikey:{g.api_key.id}")
+    except LedgerError as error:
+        return _ledger_error(error)
+    return _entry_json(result.entry_id), 201
+
+
+@bp.route("/redemptions/<int:entry_id>/refunds", methods=["POST"])
+@access(SHOP_API_KEY)
+def refund_redemption(entry_id: int):
+    key, error = _idempotency_key()
+    if error:
+        return error
+    body, error = _json_body({"amount_cents": (int, True)})
+    if error:
+        return error
+    entry, error = _payment_or_404(entry_id)
+    if error:
+        return error
+    try:
+        result = service.refund_payment(g.api_key.shop, entry.id, body["amount_cents"], client_key=key,
+                                        actor=f"apikey:{g.api_key.id}")
+    except LedgerError as error:
+        return _ledger_error(error)
+    return _entry_json(result.entry_id), 201
+
+
+@bp.route("/redemptions")
+@access(SHOP_API_KEY)
+def list_redemptions():
+    text = request.args.get("date")
+    try:
+        day = date.fromisoformat(text) if text else paris_day(utc_now())
+    except ValueError:
+        return error_response("invalid_parameter", "« date » doit être une date AAAA-MM-JJ.", 422,
+                              parameter="date")
+    report = service.day_report(g.api_key.shop_id, day)
+    return {
+        "date": day.isoformat(),
+        "total_cents": report.total_cents,
+        "redemptions": [
+            {"id": line.entry_id, "created_at": _iso(line.created_at), "card_last4": line.masked_number[-4:],
+             "amount_cents": line.amount_cents, "voided": line.voided, "refunded_cents": line.refunded_cents}
+            for line in report.lines
+        ],
+    }
+
+
+def _entry_json(entry_id: int) -> dict:
+    from loyalty.models import Entry
+
+    entry = db.session.get(Entry, entry_id)
+    return {"id": entry.id, "kind": entry.kind, "amount_cents": entry.amount_cents,
+            "card_balance_cents": entry.card_balance_after_cents, "created_at": _iso(entry.created_at)}

@@ -1,0 +1,178 @@
+"""Taking the territorial card at the till (the page and the POS API share these functions).
+
+Every money movement goes through loyalty's ledger functions; this module only turns what a
+cashier typed into their arguments, scopes idempotency keys to the shop, and tells the holder
+when their card gets blocked.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from loyalty import ledger
+from loyalty.cards import check_pin, find_card
+from loyalty.errors import PinLockout
+from loyalty.models import Card, Entry
+from loyalty.clock import paris_day, utc_now
+from loyalty.queries import ShopDay, shop_redemptions, spendable_balance
+from loyalty.results import LedgerResult
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import Shop, User
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the card can pay of an amount at this shop, before anything moves."""
+
+    card: Card
+    amount_cents: int
+    spendable_cents: int
+
+    @property
+    def takes_cents(self) -> int:
+        return min(self.amount_cents, self.spendable_cents)
+
+    @property
+    def rest_cents(self) -> int:
+        return self.amount_cents - self.takes_cents
+
+    @property
+    def needs_pin(self) -> bool:
+        return self.card.pin_hash is not None
+
+    @property
+    def is_partial(self) -> bool:
+        return 0 < self.spendable_cents < self.amount_cents
+
+
+def lookup_card(card_text: str) -> Card:
+    """The card typed (number) or scanned (signed QR token); raises CardNotFound."""
+    return find_card(db.session, card_text, secret=current_app.config["SECRET_KEY"])
+
+
+def quote(shop: Shop, card: Card, amount_cents: int) -> Quote:
+    return Quote(card, amount_cents, spendable_balance(db.session, card.id, shop.id))
+
+
+def idempotency_key(shop_id: int, client_key: str) -> str:
+    """Keys come from the till form or the POS client: scope them to the shop."""
+    return f"till:{shop_id}:{client_key}"
+
+
+def take_payment(shop: Shop, card: Card, amount_cents: int, *, pin: str | None, client_key: str,
+                 actor: str, allow_partial: bool) -> LedgerResult:
+    try:
+        return ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
+                             key=idempotency_key(shop.id, client_key), actor=actor,
+                             allow_partial=allow_partial, pin=pin)
+    except PinLockout:
+        notify_holder_of_block(card.id)
+        raise
+
+
+def check_card_pin(card: Card, pin: str | None) -> None:
+    """A balance look-up with the PIN: wrong attempts count, as at payment."""
+    try:
+        check_pin(db.session, card.id, pin)
+    except PinLockout:
+        notify_holder_of_block(card.id)
+        raise
+
+
+def void_payment(shop: Shop, entry_id: int, *, reason: str, client_key: str, actor: str) -> LedgerResult:
+    return ledger.void(db.session, redemption_id=entry_id, shop_id=shop.id,
+                       key=idempotency_key(shop.id, client_key), actor=actor, reason=reason)
+
+
+def refund_payment(shop: Shop, entry_id: int, amount_cents: int, *, client_key: str, actor: str) -> LedgerResult:
+    return ledger.refund(db.session, purchase_id=entry_id, shop_id=shop.id, amount_cents=amount_cents,
+                         key=idempotency_key(shop.id, client_key), actor=actor)
+
+
+def shop_payment(shop_id: int, entry_id: int) -> Entry | None:
+    """A card payment taken by this shop (None for another shop's or another kind of entry)."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.shop_id != shop_id or entry.kind not in ("redeem", "capture"):
+        return None
+    return entry
+
+
+def notify_holder_of_block(card_id: int) -> None:
+    """Five wrong PINs blocked the card: tell its holder how to unblock it."""
+    card = db.session.get(Card, card_id)
+    holder = db.session.get(User, card.holder_user_id) if card and card.holder_user_id else None
+    email = holder.email if holder else None
+    if email is None and card is not None and card.employee_id:
+        from marketplace.models import Employee
+
+        employee = db.session.get(Employee, card.employee_id)
+        email = employee.email if employee else None
+    if email:
+        send_mail(email, "Votre carte du territoire est bloquée",
+                  f"Bonjour,\n\nVotre carte {card.masked_number} vient d'être bloquée après 5 codes PIN "
+                  "erronés en caisse.\nSi c'était vous, débloquez-la depuis votre compte Halle ; sinon, "
+                  "contactez l'administration du territoire.\n\nHalle")
+
+
+def day_report(shop_id: int, day: date) -> ShopDay:
+    return shop_redemptions(db.session, shop_id, day)
+
+
+def actors(report: ShopDay) -> dict[int, str]:
+    """Who took each payment of a day report ("user:12", "apikey:3")."""
+    ids = [line.entry_id for line in report.lines]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Entry.id, Entry.actor).where(Entry.id.in_(ids))).all())
+
+
+def totals_by_cashier(report: ShopDay) -> dict[str, int]:
+    """Net card takings per cashier (or API key) for the day."""
+    who = actors(report)
+    totals: dict[str, int] = {}
+    for line in report.lines:
+        net = 0 if line.voided else line.amount_cents - line.refunded_cents
+        totals[who[line.entry_id]] = totals.get(who[line.entry_id], 0) + net
+    return totals
+
+
+def history(shop_id: int, start: date, end: date, *, cashier_user_id: int | None = None) -> list[ShopDay]:
+    """Day reports from `start` to `end` (newest first), optionally for one cashier only."""
+    days = []
+    day = end
+    while day >= start:
+        report = day_report(shop_id, day)
+        if cashier_user_id is not None:
+            who = actors(report)
+            report = ShopDay(day, [line for line in report.lines
+                                   if who[line.entry_id] == f"user:{cashier_user_id}"])
+        if report.lines:
+            days.append(report)
+        day -= timedelta(days=1)
+    return days
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    voided: bool
+    refunded_cents: int
+    voidable_today: bool
+    refundable_cents: int
+
+
+def payment_status(entry: Entry) -> PaymentStatus:
+    voided = db.session.scalar(select(Entry.id).where(Entry.voided_entry_id == entry.id)) is not None
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(Entry.amount_cents), 0)).where(Entry.refunded_entry_id == entry.id)
+    )
+    same_day = paris_day(entry.created_at) == paris_day(utc_now())
+    return PaymentStatus(
+        voided=voided,
+        refunded_cents=int(refunded),
+        voidable_today=entry.kind == "redeem" and same_day and not voided and not refunded,
+        refundable_cents=0 if voided else entry.amount_cents - int(refunded),
+    )
+
+

@@ -1,0 +1,54 @@
+// Till page: card number grouped 4-4-4-4 and Luhn-checked as typed, QR scan with the camera.
+(function () {
+  const input = document.getElementById("till-card");
+  if (!input) return;
+  const status = document.getElementById("till-card-status");
+
+  function luhnValid(digits) {
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = Number(digits[digits.length - 1 - i]);
+      if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    return digits.length === 16 && sum % 10 === 0;
+  }
+
+  function looksLikeToken(value) { return /[A-Za-z._-]/.test(value) && value.length > 20; }
+
+  input.addEventListener("input", function () {
+    if (looksLikeToken(input.value)) { status.textContent = "QR code lu"; input.setCustomValidity(""); return; }
+    const digits = input.value.replace(/\D/g, "").slice(0, 16);
+    input.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+    if (digits.length < 16) {
+      status.textContent = digits.length ? (16 - digits.length) + " chiffres restants" : "";
+      input.removeAttribute("aria-invalid");
+    } else if (luhnValid(digits)) {
+      status.textContent = "Numéro valide";
+      input.setAttribute("aria-invalid", "false");
+    } else {
+      status.textContent = "Numéro invalide : vérifiez la saisie";
+      input.setAttribute("aria-invalid", "true");
+    }
+  });
+
+  const scanButton = document.getElementById("till-scan");
+  const video = document.getElementById("till-video");
+  if (!scanButton || typeof QrScanner === "undefined") return;
+  QrScanner.hasCamera().then(function (hasCamera) {
+    if (!hasCamera) return;
+    scanButton.hidden = false;
+    let scanner = null;
+    scanButton.addEventListener("click", function () {
+      if (scanner) { scanner.stop(); scanner.destroy(); scanner = null; video.hidden = true; return; }
+      video.hidden = false;
+      scanner = new QrScanner(video, function (result) {
+        input.value = result.data || result;
+        input.dispatchEvent(new Event("input"));
+        scanner.stop(); scanner.destroy(); scanner = null; video.hidden = true;
+        document.getElementById("till-amount").focus();
+      }, { returnDetailedScanResult: true });
+      scanner.start();
+    });
+  });
+})();

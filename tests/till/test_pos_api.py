@@ -1,0 +1,156 @@
+from loyalty.verify import verify
+from marketplace.api_keys import create_api_key, revoke_api_key
+from marketplace.extensions import db
+from marketplace.models import ApiKey, User
+from tests.till.conftest import card_number, new_funded_card
+from tests.till.test_till_page import UNKNOWN_CARD, balance
+
+
+def api_key(app, shop_id: int) -> str:
+    with app.app_context():
+        owner = User.query.filter_by(email="owner@example.fr").one()
+        return create_api_key(shop_id, "Caisse", owner.id)[1]
+
+
+def headers(key: str, idempotency: str | None = None, **extra) -> dict:
+    result = {"Authorization": f"Bearer {key}", **extra}
+    if idempotency:
+        result["Idempotency-Key"] = idempotency
+    return result
+
+
+def redeem(client, key, body, idem="k1"):
+    return client.post("/api/v1/redemptions", json=body, headers=headers(key, idem))
+
+
+def test_balance_and_redemption(app, client, till):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    response = client.get(f"/api/v1/cards/{number}/balance", headers=headers(key))
+    assert response.status_code == 200
+    assert response.get_json() == {"card": {"last4": number[-4:], "status": "active"},
+                                   "spendable_cents": 10_000, "currency": "EUR"}
+    response = redeem(client, key, {"card": number, "amount_cents": 1250})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["amount_cents"] == 1250 and body["card_balance_cents"] == 8750 and body["kind"] == "redeem"
+    listing = client.get("/api/v1/redemptions", headers=headers(key)).get_json()
+    assert listing["total_cents"] == 1250 and [r["id"] for r in listing["redemptions"]] == [body["id"]]
+
+
+def test_replay_returns_the_same_response_and_a_changed_body_conflicts(app, client, till):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    first = redeem(client, key, {"card": number, "amount_cents": 1000}, idem="abc")
+    again = redeem(client, key, {"card": number, "amount_cents": 1000}, idem="abc")
+    assert (again.status_code, again.get_json()) == (first.status_code, first.get_json())
+    conflict = redeem(client, key, {"card": number, "amount_cents": 2000}, idem="abc")
+    assert conflict.status_code == 409 and conflict.get_json()["error"]["code"] == "idempotency_conflict"
+    assert balance(app, till["card"]) == 9000
+
+
+def test_insufficient_balance_says_what_is_available(app, client, till):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    response = redeem(client, key, {"card": number, "amount_cents": 15_000})
+    assert response.status_code == 402
+    assert response.get_json()["error"]["available_cents"] == 10_000
+    partial = redeem(client, key, {"card": number, "amount_cents": 15_000, "allow_partial": True}, idem="p")
+    assert partial.status_code == 201 and partial.get_json()["amount_cents"] == 10_000
+
+
+def test_unknown_card_and_wrong_pin_look_the_same(app, client, till):
+    with app.app_context():
+        pin_card = new_funded_card(5000, pin="1234", key_suffix="pin")
+    key = api_key(app, till["shop"])
+    unknown = redeem(client, key, {"card": UNKNOWN_CARD, "amount_cents": 100}, idem="u")
+    wrong_pin = redeem(client, key, {"card": card_number(app, pin_card), "amount_cents": 100, "pin": "0000"},
+                       idem="w")
+    no_pin = redeem(client, key, {"card": card_number(app, pin_card), "amount_cents": 100}, idem="n")
+    assert unknown.status_code == wrong_pin.status_code == no_pin.status_code == 403
+    assert unknown.get_json() == wrong_pin.get_json() == no_pin.get_json()
+    right = redeem(client, key, {"card": card_number(app, pin_card), "amount_cents": 100, "pin": "1234"},
+                   idem="r")
+    assert right.status_code == 201
+
+
+def test_five_wrong_pins_block_the_card(app, client, till):
+    with app.app_context():
+        pin_card = new_funded_card(5000, pin="1234", key_suffix="pin")
+    key = api_key(app, till["shop"])
+    number = card_number(app, pin_card)
+    for attempt in range(5):
+        client.get(f"/api/v1/cards/{number}/balance", headers=headers(key, **{"X-Card-Pin": "9999"}))
+    response = client.get(f"/api/v1/cards/{number}/balance", headers=headers(key, **{"X-Card-Pin": "1234"}))
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "card_unusable"
+
+
+def test_validation_errors_name_the_field(app, client, till):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    cases = [
+        ({"card": number, "amount_cents": "12,50"}, "amount_cents"),
+        ({"card": number, "amount_cents": -5}, "amount_cents"),
+        ({"card": number, "amount_cents": True}, "amount_cents"),
+        ({"amount_cents": 100}, "card"),
+        ({"card": number, "amount_cents": 100, "tip": 1}, "tip"),
+    ]
+    for body, field in cases:
+        response = redeem(client, key, body, idem=f"v-{field}-{len(body)}")
+        assert response.status_code == 422, body
+        assert field in response.get_json()["error"]["message"]
+    missing_key = client.post("/api/v1/redemptions", json={"card": number, "amount_cents": 1},
+                              headers=headers(key))
+    assert missing_key.status_code == 422 and "Idempotency-Key" in missing_key.get_json()["error"]["message"]
+    assert client.get("/api/v1/redemptions?date=hier", headers=headers(key)).status_code == 422
+    assert balance(app, till["card"]) == 10_000
+
+
+def test_void_and_refund_through_the_api(app, client, till):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    first = redeem(client, key, {"card": number, "amount_cents": 3000}, idem="a").get_json()
+    second = redeem(client, key, {"card": number, "amount_cents": 2000}, idem="b").get_json()
+    void = client.post(f"/api/v1/redemptions/{first['id']}/void", json={"reason": "erreur"},
+                       headers=headers(key, "void-a"))
+    assert void.status_code == 201 and void.get_json()["kind"] == "void"
+    refund = client.post(f"/api/v1/redemptions/{second['id']}/refunds", json={"amount_cents": 500},
+                         headers=headers(key, "refund-b"))
+    assert refund.status_code == 201 and refund.get_json()["card_balance_cents"] == 8500
+    too_much = client.post(f"/api/v1/redemptions/{second['id']}/refunds", json={"amount_cents": 5000},
+                           headers=headers(key, "refund-b2"))
+    assert too_much.status_code == 422
+    assert balance(app, till["card"]) == 8500
+    with app.app_context():
+        assert verify(db.session) == []
+
+
+def test_keys_act_only_for_their_shop(app, client, till):
+    key = api_key(app, till["shop"])
+    other_key = api_key(app, till["other_shop"])
+    number = card_number(app, till["card"])
+    payment = redeem(client, key, {"card": number, "amount_cents": 1000}).get_json()
+    response = client.post(f"/api/v1/redemptions/{payment['id']}/void", json={"reason": "x"},
+                           headers=headers(other_key, "steal"))
+    assert response.status_code == 404
+    assert client.get("/api/v1/redemptions", headers=headers(other_key)).get_json()["redemptions"] == []
+
+
+def test_missing_or_revoked_key_is_refused(app, client, till):
+    key = api_key(app, till["shop"])
+    assert client.get("/api/v1/redemptions").status_code == 401
+    with app.app_context():
+        revoke_api_key(ApiKey.query.one())
+    response = client.get("/api/v1/redemptions", headers=headers(key))
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_lookups_are_rate_limited_per_key(app, client, till):
+    app.config["API_LOOKUP_RATE_LIMIT"] = "5 per minute"
+    try:
+        key = api_key(app, till["shop"])
+        codes = [client.get(f"/api/v1/cards/{UNKNOWN_CARD}/balance", headers=headers(key)).status_code
+                 for _ in range(6)]
+    finally:
+        app.config["API_LOOKUP_RATE_LIMIT"] = "120 per minute"
+    assert codes == [403] * 5 + [429]

@@ -1,0 +1,177 @@
+import re
+
+from loyalty.cards import luhn_check_digit
+from loyalty.verify import verify
+from loyalty.models import Card, Entry
+from loyalty.queries import card_balance
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from tests.conftest import login
+from tests.till.conftest import card_number, new_funded_card
+
+
+UNKNOWN_CARD = "925000000000000" + luhn_check_digit("925000000000000")
+
+
+def grouped(number: str) -> str:
+    return " ".join(number[i:i + 4] for i in range(0, 16, 4))
+
+
+def pay(client, shop_id, card, amount, key="k1", **extra):
+    return client.post(f"/caisse/{shop_id}/", data={"card": card, "amount": amount, "key": key, **extra})
+
+
+def balance(app, card_id):
+    with app.app_context():
+        return card_balance(db.session, card_id)
+
+
+def assert_ledger_ok(app):
+    with app.app_context():
+        assert verify(db.session) == []
+
+
+def test_cashier_takes_a_payment_and_sees_the_balance(app, client, till):
+    login(client, "cashier@example.fr")
+    response = pay(client, till["shop"], grouped(card_number(app, till["card"])), "12,50")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="taken">12,50\xa0€<' in page
+    assert 'data-testid="balance-after">87,50\xa0€<' in page
+    assert re.search(r'data-testid="reference">R-\d+<', page)
+    assert balance(app, till["card"]) == 8750
+    assert_ledger_ok(app)
+
+
+def test_a_double_tap_charges_once(app, client, till):
+    login(client, "cashier@example.fr")
+    number = card_number(app, till["card"])
+    first = pay(client, till["shop"], number, "10", key="same-form")
+    second = pay(client, till["shop"], number, "10", key="same-form")
+    assert first.headers["Location"] == second.headers["Location"]
+    assert balance(app, till["card"]) == 9000
+
+
+def test_partial_payment_needs_confirmation(app, client, till):
+    login(client, "cashier@example.fr")
+    number = card_number(app, till["card"])
+    page = pay(client, till["shop"], number, "130,00").get_data(as_text=True)
+    assert 'data-testid="partial-takes">100,00\xa0€<' in page
+    assert 'data-testid="partial-rest">30,00\xa0€<' in page
+    assert balance(app, till["card"]) == 10_000  # nothing taken before confirmation
+    response = pay(client, till["shop"], number, "130,00", accept_partial="1")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="taken">100,00\xa0€<' in page and 'data-testid="rest">30,00\xa0€<' in page
+    assert balance(app, till["card"]) == 0
+
+
+def test_invalid_inputs_name_the_field_and_take_nothing(app, client, till):
+    login(client, "cashier@example.fr")
+    number = card_number(app, till["card"])
+    bad_luhn = number[:-1] + str((int(number[-1]) + 1) % 10)
+    page = pay(client, till["shop"], bad_luhn, "5").get_data(as_text=True)
+    assert "Numéro de carte invalide" in page
+    page = pay(client, till["shop"], number, "douze").get_data(as_text=True)
+    assert "Montant invalide" in page
+    page = pay(client, till["shop"], number, "-3").get_data(as_text=True)
+    assert "Montant invalide" in page
+    page = pay(client, till["shop"], UNKNOWN_CARD, "5").get_data(as_text=True)
+    assert "Carte inconnue" in page
+    assert balance(app, till["card"]) == 10_000
+
+
+def test_pin_is_asked_then_five_wrong_pins_block_the_card_and_tell_the_holder(app, client, till):
+    with app.app_context():
+        card_id = new_funded_card(5000, holder_user_id=till["holder"], pin="4321", key_suffix="pin")
+    login(client, "cashier@example.fr")
+    number = card_number(app, card_id)
+    page = pay(client, till["shop"], number, "5", key="a").get_data(as_text=True)
+    assert "code PIN" in page and 'name="pin"' in page
+    for attempt in range(4):
+        page = pay(client, till["shop"], number, "5", key=f"w{attempt}", pin="0000").get_data(as_text=True)
+        assert "Code PIN erroné" in page
+    page = pay(client, till["shop"], number, "5", key="w5", pin="0000").get_data(as_text=True)
+    assert "bloquée" in page
+    with app.app_context():
+        assert db.session.get(Card, card_id).status == "blocked"
+        assert outbox()[-1]["To"] == "holder@example.fr"
+    assert balance(app, card_id) == 5000
+
+
+def test_right_pin_pays(app, client, till):
+    with app.app_context():
+        card_id = new_funded_card(5000, pin="4321", key_suffix="pin")
+    login(client, "cashier@example.fr")
+    response = pay(client, till["shop"], card_number(app, card_id), "5", pin="4321")
+    assert response.status_code == 302
+    assert balance(app, card_id) == 4500
+
+
+def test_void_today_restores_the_card_once(app, client, till):
+    login(client, "cashier@example.fr")
+    receipt = pay(client, till["shop"], card_number(app, till["card"]), "20").headers["Location"]
+    entry_id = int(receipt.split("/")[-1].split("?")[0])
+    page = client.post(f"/caisse/{till['shop']}/paiements/{entry_id}/annuler", data={"reason": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Indiquez pourquoi" in page
+    client.post(f"/caisse/{till['shop']}/paiements/{entry_id}/annuler",
+                data={"reason": "Erreur de montant", "key": "v1"})
+    assert balance(app, till["card"]) == 10_000
+    page = client.post(f"/caisse/{till['shop']}/paiements/{entry_id}/annuler",
+                       data={"reason": "encore", "key": "v2"}, follow_redirects=True).get_data(as_text=True)
+    assert "déjà été annulé" in page
+    assert balance(app, till["card"]) == 10_000
+    with app.app_context():
+        assert db.session.scalar(db.select(Entry.memo).where(Entry.voided_entry_id == entry_id)) == "Erreur de montant"
+    assert_ledger_ok(app)
+
+
+def test_partial_refund(app, client, till):
+    login(client, "cashier@example.fr")
+    receipt = pay(client, till["shop"], card_number(app, till["card"]), "30").headers["Location"]
+    entry_id = int(receipt.split("/")[-1].split("?")[0])
+    client.post(f"/caisse/{till['shop']}/paiements/{entry_id}/rembourser", data={"amount": "4,90", "key": "r1"})
+    assert balance(app, till["card"]) == 7490
+    page = client.post(f"/caisse/{till['shop']}/paiements/{entry_id}/rembourser",
+                       data={"amount": "30", "key": "r2"}, follow_redirects=True).get_data(as_text=True)
+    assert "peuvent encore être remboursés" in page
+    assert balance(app, till["card"]) == 7490
+    assert_ledger_ok(app)
+
+
+def test_day_report_totals_per_cashier(app, client, till):
+    login(client, "cashier@example.fr")
+    number = card_number(app, till["card"])
+    pay(client, till["shop"], number, "10", key="c1")
+    owner = app.test_client()
+    login(owner, "owner@example.fr")
+    pay(owner, till["shop"], number, "2,50", key="o1")
+    page = owner.get(f"/caisse/{till['shop']}/jour").get_data(as_text=True)
+    assert 'data-testid="day-total">12,50\xa0€<' in page
+    assert "cashier@example.fr : <strong>10,00\xa0€</strong>" in page
+    till_page = client.get(f"/caisse/{till['shop']}/").get_data(as_text=True)
+    assert 'data-testid="my-total">10,00\xa0€<' in till_page
+    assert 'data-testid="shop-total">12,50\xa0€<' in till_page
+    history = owner.get(f"/caisse/{till['shop']}/historique").get_data(as_text=True)
+    assert "12,50" in history
+    assert client.get(f"/caisse/{till['shop']}/historique").status_code == 403  # owner only
+
+
+def test_another_shops_cashier_cannot_see_or_void_a_payment(app, client, till):
+    login(client, "cashier@example.fr")
+    receipt = pay(client, till["shop"], card_number(app, till["card"]), "20").headers["Location"]
+    entry_id = int(receipt.split("/")[-1].split("?")[0])
+    other = app.test_client()
+    login(other, "other@example.fr")
+    assert other.get(receipt).status_code == 403
+    # Through their own shop's URL, the payment does not exist.
+    assert other.get(f"/caisse/{till['other_shop']}/paiements/{entry_id}").status_code == 404
+    assert other.post(f"/caisse/{till['other_shop']}/paiements/{entry_id}/annuler",
+                      data={"reason": "x"}).status_code == 404
+    assert balance(app, till["card"]) == 8000
+
+
+def test_card_lookups_are_rate_limited(app, client, till):
+    login(client, "cashier@example.fr")
+    codes = [pay(client, till["shop"], UNKNOWN_CARD, "1", key=f"x{i}").status_code for i in range(32)]
+    assert codes[:30] == [200] * 30 and codes[-1] == 429
