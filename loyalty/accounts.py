@@ -74,7 +74,7 @@ def lock_accounts(session: Session, account_ids) -> dict[int, Account]:
     ids = sorted(set(account_ids))
     rows = session.scalars(
         select(Account).where(Account.id.in_(ids)).order_by(Account.id)
-        .with_for_update().execution_options(populate_existing=True)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
     ).all()
     return {account.id: account for account in rows}
 
