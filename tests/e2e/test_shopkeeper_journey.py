@@ -1,0 +1,106 @@
+"""The one-person shop's journey, timed: from nothing to 50 products on its public page."""
+import io
+import time
+
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in, screenshot
+
+
+def catalogue_csv(path, lines=50):
+    """A French Excel export: cp1252, `;`, decimal commas, a title line above the headers."""
+    rows = ["Tarifs 2025;;;;", "Réf;Désignation;Famille;Prix TTC;Stock"]
+    rows += [f"EP{n:03d};Confiture maison n°{n};Épicerie;{3 + n % 7},{n % 100:02d} €;{n % 9 or 'sur commande'}"
+             for n in range(1, lines + 1)]
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+    return path
+
+
+def product_photo(path):
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (190, 90, 30)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_server, tmp_path):
+    started = time.perf_counter()
+    steps = []
+
+    def step(name):
+        steps.append((name, time.perf_counter() - started))
+
+    page.goto("/inscription")
+    page.get_by_label("Prénom").fill("Nadia")
+    page.get_by_label("Nom", exact=True).fill("Roux")
+    page.get_by_label("Adresse e-mail").fill("nadia.roux@example.fr")
+    page.get_by_label("Mot de passe", exact=True).fill("une-phrase-solide")
+    page.get_by_label("Confirmez le mot de passe").fill("une-phrase-solide")
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_test_id("role-home")).to_have_text("Mon compte")
+    step("compte créé")
+
+    page.get_by_role("link", name="Inscrire mon commerce").click()
+    page.get_by_label("Nom du commerce").fill("Épicerie de Nadia")
+    page.get_by_label("Activité").select_option(label="Alimentation › Épicerie")
+    page.get_by_label("Commune", exact=True).select_option(label="Semur-en-Auxois (21140)")
+    page.get_by_label("Adresse", exact=True).fill("8 rue de l'Horloge")
+    page.get_by_label("Mardi").fill("9h-12h30, 14h30-19h")
+    page.get_by_label("Samedi").fill("8h-13h")
+    page.get_by_label("SIRET").fill("732 829 320 00074")
+    page.get_by_role("button", name="Inscrire mon commerce").click()
+    expect(page.get_by_test_id("shop-status")).to_contain_text("En attente de validation")
+    shop_url = page.url
+    step("commerce inscrit")
+
+    admin = browser.new_context(base_url=live_server, locale="fr-FR")
+    admin_page = admin.new_page()
+    log_in(admin_page, "admin@demo.halle.fr")
+    admin_page.goto("/admin/commerces")
+    admin_page.get_by_role("link", name="Épicerie de Nadia").click()
+    admin_page.get_by_role("button", name="Valider le commerce").click()
+    expect(admin_page.get_by_text("Épicerie de Nadia est validé")).to_be_visible()
+    admin.close()
+    step("validé par le territoire")
+
+    page.goto(shop_url)
+    expect(page.get_by_test_id("shop-status")).to_have_text("Votre commerce est en ligne.")
+    page.get_by_role("button", name="Ajouter un produit").click()
+    page.get_by_label("Nom du produit").fill("Miel de châtaignier 500 g")
+    page.get_by_label("Prix TTC (€)").fill("8,50")
+    page.get_by_label("Unité").fill("le pot")
+    page.get_by_label("Stock").fill("12")
+    page.get_by_label("Photos").set_input_files(str(product_photo(tmp_path / "miel.jpg")))
+    page.get_by_role("button", name="Enregistrer le produit").click()
+    expect(page.get_by_text("« Miel de châtaignier 500 g » est ajouté")).to_be_visible()
+    step("produit avec photo")
+
+    page.get_by_role("link", name="Importer", exact=True).first.click()
+    page.get_by_label("Fichier CSV ou Excel (.xlsx)").set_input_files(str(catalogue_csv(tmp_path / "tarifs.csv")))
+    page.get_by_role("button", name="Lire le fichier").click()
+    expect(page.get_by_test_id("import-summary")).to_contain_text("50 ligne(s) valide(s) : 50 nouveau(x) produit(s)")
+    screenshot(page, "shop-import-review")
+    page.get_by_role("button", name="Importer les 50 ligne(s) valide(s)").click()
+    expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()
+    expect(page.get_by_test_id("product-count")).to_have_text("51 produit(s)")
+    step("50 produits importés")
+
+    page.get_by_role("link", name="Ma page publique").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Épicerie de Nadia")
+    expect(page.get_by_test_id("shop-product-count")).to_have_text("(51)")
+    expect(page.get_by_role("link", name="Confiture maison n°1", exact=True)).to_be_visible()
+    screenshot(page, "shop-public-page")
+    page.get_by_role("link", name="Suivant").click()
+    page.get_by_role("link", name="Suivant").click()
+    expect(page.get_by_role("link", name="Miel de châtaignier 500 g")).to_be_visible()
+    expect(page.locator(".product-card img").first).to_be_visible()
+    page.get_by_role("link", name="Miel de châtaignier 500 g").click()
+    expect(page.get_by_test_id("product-price")).to_contain_text("8,50")
+    expect(page.get_by_test_id("stock-status")).to_contain_text("En stock (12)")
+    step("visible sur la page publique")
+
+    print("\nParcours commerçant (temps machine, hors saisie humaine) :")
+    for name, elapsed in steps:
+        print(f"  {elapsed:6.1f} s  {name}")
+    assert steps[-1][1] < 600
