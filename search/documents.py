@@ -3,8 +3,7 @@
 Only active products of approved shops are searchable; anything else is removed from the index.
 """
 import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 
@@ -33,8 +32,11 @@ class ProductDocument:
     @property
     def fingerprint(self) -> str:
         """Changes whenever anything the index holds for the product changes (see `check`)."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        payload = repr(tuple(getattr(self, name) for name in _FIELD_NAMES))
         return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(ProductDocument))
 
 
 def _category_paths(session) -> dict[int, tuple[tuple, str]]:

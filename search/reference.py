@@ -60,6 +60,7 @@ class Reference:
     categories: dict = field(default_factory=dict)  # slug -> CategoryInfo
     synonyms: list = field(default_factory=list)  # [[("pull",), ("chandail",)], …] folded words
     loaded_at: float = 0.0
+    words: frozenset = frozenset()  # folded words of the names of categories, shops, communes
     _reach: dict = field(default_factory=dict)
 
     def communes_within(self, insee: str, radius_km: float | None) -> dict[str, float]:
@@ -126,6 +127,9 @@ def _load() -> Reference:
             path.insert(0, node.slug)
             node = categories.get(node.parent_id)
         ref.categories[c.slug] = CategoryInfo(c.id, c.slug, c.name, c.parent_id, tuple(path))
+    names = [c.name for c in ref.communes.values()] + [c.name for c in ref.categories.values()]
+    names += [shop.name for shop in ref.shops.values() if shop.public]
+    ref.words = frozenset(word for name in names for word in folded_words(name))
     for group in db.session.execute(select(SynonymGroup)).scalars():
         expressions = [tuple(folded_words(e)) for e in group.expressions]
         expressions = [e for e in expressions if e]

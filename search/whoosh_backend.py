@@ -30,7 +30,7 @@ from search.backend import SearchBackend
 from search.query import FacetValue, Hit, SearchQuery, SearchResults
 from search.spelling import Speller
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = "products"
 TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
 TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
@@ -47,7 +47,7 @@ def make_schema() -> Schema:
         shop_name=TEXT(analyzer=french, phrase=False, field_boost=1.5),
         place=TEXT(analyzer=french, phrase=False, field_boost=1.0),
         description=TEXT(analyzer=french, phrase=False, field_boost=0.3),
-        spell=TEXT(analyzer=folding, phrase=False),  # whole words: typo correction, completion
+        spell=TEXT(analyzer=folding, phrase=False),  # the name's whole words: typos, completion
         category_slug=ID(stored=True, sortable=True),
         category_path=KEYWORD(),
         commune=ID(stored=True, sortable=True),
@@ -70,7 +70,7 @@ def to_fields(doc) -> dict:
         "shop_name": doc.shop_name,
         "place": doc.commune_name,
         "description": doc.description,
-        "spell": " ".join((doc.name, doc.category_text, doc.shop_name, doc.commune_name)),
+        "spell": doc.name,
         "category_slug": doc.category_slug,
         "category_path": " ".join(doc.category_path),
         "commune": doc.commune_insee,
@@ -107,7 +107,7 @@ def highlight(text: str, stems: set[str]) -> Markup:
 class GenerationCache:
     """What is derived once from one generation of the index and shared by all threads."""
 
-    def __init__(self, searcher, previous: "GenerationCache | None"):
+    def __init__(self, searcher, previous: "GenerationCache | None", extra_words: frozenset):
         reader = searcher.reader()
         self.generation = reader.generation()
         self.commune = list(reader.column_reader("commune")) if reader.doc_count_all() else []
@@ -117,8 +117,11 @@ class GenerationCache:
         self.live = frozenset(reader.all_doc_ids())
         self._sets: dict = {}
         self._lock = threading.Lock()
-        vocabulary = {term.decode() if isinstance(term, bytes) else term: info.doc_frequency()
-                      for term, info in reader.iter_field("spell")}
+        # The words of product names, plus those of categories, shops and communes (few, and
+        # the same for many products: kept out of the index to make indexing faster).
+        vocabulary = dict.fromkeys(extra_words, 1)
+        vocabulary.update((term.decode() if isinstance(term, bytes) else term, info.doc_frequency())
+                          for term, info in reader.iter_field("spell"))
         if previous is not None and previous.vocabulary.keys() == vocabulary.keys():
             self.speller, self.stems = previous.speller, previous.stems  # the costly part
         else:
@@ -280,10 +283,12 @@ class WhooshBackend(SearchBackend):
             with self._pool_lock:
                 self._pool.append(searcher)
 
-    def _cache_for(self, searcher) -> GenerationCache:
+    def _cache_for(self, searcher, ref) -> GenerationCache:
         cache = self._cache
-        if cache is None or cache.generation != searcher.reader().generation():
-            cache = GenerationCache(searcher, cache)
+        if cache is None or cache.generation != searcher.reader().generation() or \
+                cache.extra_words != ref.words:
+            cache = GenerationCache(searcher, cache, ref.words)
+            cache.extra_words = ref.words
             self._cache = cache
         return cache
 
@@ -337,7 +342,7 @@ class WhooshBackend(SearchBackend):
         with self._searcher() as searcher:
             if searcher is None:
                 return SearchResults(query=query, total=0, hits=[])
-            cache = self._cache_for(searcher)
+            cache = self._cache_for(searcher, ref)
             text_query, stems, suggestion = self._text_query(query.text, ref, cache)
             distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
 

@@ -87,8 +87,15 @@ def search_slug(name: str) -> str:
     return slugify(name)
 
 
+@pytest.fixture(autouse=True)
+def _empty_index(app):
+    """Each test starts from an index matching its (empty) database."""
+    with app.app_context():
+        search.rebuild()
+
+
 @pytest.fixture
-def world(app):
+def world(app, _empty_index):
     with app.app_context():
         built = build_catalogue()
         search.rebuild()
