@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from werkzeug.security import generate_password_hash
 
 from loyalty import accounts as ledger_accounts
 from loyalty.cards import DEFAULT_PREFIX, grouped_number, new_card, set_pin
@@ -30,7 +31,7 @@ from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
 ISSUE_BATCH = 250
 STALE_ISSUE = timedelta(minutes=2)  # an issue with no progress for this long may be resumed
 # A 4-digit PIN has 10,000 values: its protection is the 5-attempt lock-out, not the hash's cost.
-PIN_HASH_METHOD = "pbkdf2:sha256:20000"
+PIN_HASH_METHOD = "pbkdf2:sha256:2000"
 
 
 class CampaignError(ValueError):
@@ -307,14 +308,16 @@ def start_issue(campaign_id: int) -> bool:
 
 
 def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATCH) -> int:
-    """Give every recipient their grant (a new active card for those without one), then email
-    them. Idempotent: a grant's ledger key is per campaign and employee, and progress is kept on
-    the recipients' rows, so a re-run continues where the last one stopped. Returns the number
-    of grants issued by this run. Call start_issue first."""
+    """Give every recipient their grant (a new active card for those without one) and email
+    them, batch by batch. Idempotent: a grant's ledger key is per campaign and employee, and
+    progress is kept on the recipients' rows, so a re-run continues where the last one stopped
+    (nothing is issued twice; a message may be sent again if the run stopped mid-batch).
+    Returns the number of grants issued by this run. Call start_issue first."""
     campaign = db.session.get(Campaign, campaign_id)
     grant_terms = dict(label=f"{campaign.employer.name} — {campaign.label}", expires_on=campaign.expires_on,
                        employer_id=campaign.employer_id, allowed_categories=campaign.allowed_categories,
                        expiry_policy=campaign.expiry_policy, campaign_id=campaign.id)
+    message = _Message(campaign)
     db.session.commit()
     issued = 0
     while True:
@@ -328,10 +331,13 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
         db.session.commit()
         if not batch:
             break
-        cards = _cards_for(campaign_id, [row.id for row in batch if row.card_id is None])
+        pins = _cards_for([row.id for row in batch if row.card_id is None])
+        cards = dict(db.session.execute(select(CampaignEmployee.id, CampaignEmployee.card_id)
+                                        .where(CampaignEmployee.id.in_([row.id for row in batch]))).all())
+        db.session.commit()
         granted = {}
         for row in batch:
-            result = issue_grant(db.session, card_id=row.card_id or cards[row.id], amount_cents=row.amount_cents,
+            result = issue_grant(db.session, card_id=cards[row.id], amount_cents=row.amount_cents,
                                  key=f"campaign:{campaign_id}:employee:{row.employee_id}", actor=actor,
                                  **grant_terms)
             granted[row.id] = result.grant_id
@@ -342,82 +348,109 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
         db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
             issued_count=Campaign.issued_count + len(granted), issue_heartbeat_at=now))
         db.session.commit()
+        _notify(message, list(granted), pins)
         issued += len(granted)
-    _notify_recipients(campaign_id, batch_size)
+    # Catch up with recipients granted by a run that stopped before its e-mails.
+    while leftover := db.session.scalars(
+            select(CampaignEmployee.id).where(CampaignEmployee.campaign_id == campaign_id,
+                                              CampaignEmployee.grant_id.is_not(None),
+                                              CampaignEmployee.notified_at.is_(None)).limit(batch_size)).all():
+        db.session.commit()
+        _notify(message, list(leftover), {})
     db.session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "issuing")
                        .values(status="issued", issued_at=utcnow()))
     db.session.commit()
     return issued
 
 
-def _cards_for(campaign_id: int, recipient_ids: list[int]) -> dict[int, int]:
-    """Each recipient's card (recipient id → card id): their usable card, or a new active one,
-    recorded on the recipient row in the same transaction as the card is created."""
+def _cards_for(recipient_ids: list[int]) -> dict[int, str]:
+    """Give each recipient a card: their usable one, or a new active card, recorded on the
+    recipient row in the same transaction as the card is created. A new card of an employee
+    with an e-mail gets a random PIN; returns those PINs (recipient id → PIN), which exist
+    nowhere else: the caller emails them."""
     if not recipient_ids:
         return {}
 
-    def work() -> dict[int, int]:
+    def work() -> dict[int, str]:
         recipients = db.session.scalars(select(CampaignEmployee).where(CampaignEmployee.id.in_(recipient_ids))).all()
+        employee_ids = [r.employee_id for r in recipients]
         existing = dict(db.session.execute(
             select(Card.employee_id, func.max(Card.id))
-            .where(Card.employee_id.in_([r.employee_id for r in recipients]), Card.status.in_(("pending", "active")))
+            .where(Card.employee_id.in_(employee_ids), Card.status.in_(("pending", "active")))
             .group_by(Card.employee_id)
         ).all())
+        with_email = set(db.session.scalars(select(Employee.id).where(Employee.id.in_(employee_ids),
+                                                                      Employee.email.is_not(None),
+                                                                      Employee.email != "")))
         now = utc_now()
+        pins = {}
         for recipient in recipients:
             card_id = existing.get(recipient.employee_id)
             if card_id is None:
-                card_id = new_card(db.session, holder_user_id=None, employee_id=recipient.employee_id,
-                                   prefix=DEFAULT_PREFIX, status="active", now=now).id
+                card = new_card(db.session, holder_user_id=None, employee_id=recipient.employee_id,
+                                prefix=DEFAULT_PREFIX, status="active", now=now)
+                if recipient.employee_id in with_email:
+                    pins[recipient.id] = f"{secrets.randbelow(10_000):04d}"
+                    card.pin_hash = generate_password_hash(pins[recipient.id], method=PIN_HASH_METHOD)
+                card_id = card.id
                 recipient.card_created = True
             recipient.card_id = card_id
-        return {r.id: r.card_id for r in recipients}
+        return pins
 
     return in_ledger_transaction(db.session, work)
 
 
-def _notify_recipients(campaign_id: int, batch_size: int) -> None:
-    """Email each recipient once: a new card's number, PIN (set here, told only in this email)
-    and claim link; for an existing card, the new credit."""
-    from marketplace.card_holders import claim_url
+class _Message:
+    """The e-mail telling an employee about their gift."""
 
-    campaign = db.session.get(Campaign, campaign_id)
-    employer_name, label, expires_on = campaign.employer.name, campaign.label, campaign.expires_on
+    def __init__(self, campaign: Campaign):
+        self.employer = campaign.employer.name
+        self.label = campaign.label
+        self.expires_on = campaign.expires_on.strftime("%d/%m/%Y")
+        self.territory = current_app.config["TERRITORY_NAME"]
+
+    def send(self, *, email: str, first_name: str, amount_cents: int, card_id: int, number: str,
+             pin: str | None) -> None:
+        from marketplace.card_holders import claim_url
+
+        lines = [f"Bonjour {first_name},", "",
+                 f"{self.employer} vous offre {_euros(amount_cents)} ({self.label}) sur la carte du territoire "
+                 f"{self.territory}, à dépenser dans ses commerces jusqu'au {self.expires_on}.", ""]
+        if pin is not None:
+            lines += [f"Numéro de votre carte : {grouped_number(number)}",
+                      f"Code PIN (à garder pour vous, il ne vous sera plus communiqué) : {pin}", "",
+                      "Pour voir votre solde et les commerces où l'utiliser, rattachez la carte à votre compte "
+                      "Halle :", claim_url(card_id)]
+        else:
+            lines += [f"La somme a été ajoutée à votre carte se terminant par {number[-4:]}."]
+        lines += ["", "Halle"]
+        send_mail(email, f"{self.employer} vous offre {_euros(amount_cents)} sur la carte du territoire",
+                  "\n".join(lines))
+
+
+def _notify(message: _Message, recipient_ids: list[int], pins: dict[int, str]) -> None:
+    """Email these recipients, then mark them notified. A new card whose PIN is not in `pins`
+    (the run that created it stopped before its e-mail) gets a new PIN here."""
+    rows = db.session.execute(
+        select(CampaignEmployee.id, CampaignEmployee.amount_cents, CampaignEmployee.card_created,
+               Employee.email, Employee.first_name, Card.id, Card.number, Card.holder_user_id)
+        .join(Employee, Employee.id == CampaignEmployee.employee_id)
+        .join(Card, Card.id == CampaignEmployee.card_id)
+        .where(CampaignEmployee.id.in_(recipient_ids), CampaignEmployee.notified_at.is_(None))
+    ).all()
     db.session.commit()
-    while True:
-        rows = db.session.execute(
-            select(CampaignEmployee.id, CampaignEmployee.amount_cents, CampaignEmployee.card_created,
-                   Employee.email, Employee.first_name, Card.id, Card.number, Card.holder_user_id)
-            .join(Employee, Employee.id == CampaignEmployee.employee_id)
-            .join(Card, Card.id == CampaignEmployee.card_id)
-            .where(CampaignEmployee.campaign_id == campaign_id, CampaignEmployee.grant_id.is_not(None),
-                   CampaignEmployee.notified_at.is_(None))
-            .order_by(CampaignEmployee.id).limit(batch_size)
-        ).all()
-        db.session.commit()
-        if not rows:
-            return
-        for recipient_id, amount, created, email, first_name, card_id, number, holder in rows:
-            if email:
-                lines = [f"Bonjour {first_name},", "",
-                         f"{employer_name} vous offre {_euros(amount)} ({label}) sur la carte du territoire "
-                         f"{current_app.config['TERRITORY_NAME']}, à dépenser dans ses commerces jusqu'au "
-                         f"{expires_on.strftime('%d/%m/%Y')}.", ""]
-                if created and holder is None:
-                    pin = f"{secrets.randbelow(10_000):04d}"
-                    set_pin(db.session, card_id, pin, method=PIN_HASH_METHOD)
-                    lines += [f"Numéro de votre carte : {grouped_number(number)}",
-                              f"Code PIN (à garder pour vous, il ne vous sera plus communiqué) : {pin}", "",
-                              "Pour voir votre solde et les commerces où l'utiliser, rattachez la carte à votre "
-                              "compte Halle :", claim_url(card_id)]
-                else:
-                    lines += [f"La somme a été ajoutée à votre carte {grouped_number(number)[-4:]}."]
-                lines += ["", "Halle"]
-                send_mail(email, f"{employer_name} vous offre {_euros(amount)} sur la carte du territoire",
-                          "\n".join(lines))
-            db.session.execute(update(CampaignEmployee).where(CampaignEmployee.id == recipient_id)
-                               .values(notified_at=utcnow()))
-            db.session.commit()
+    for recipient_id, amount, created, email, first_name, card_id, number, holder in rows:
+        if not email:
+            continue
+        pin = pins.get(recipient_id)
+        if pin is None and created and holder is None:
+            pin = f"{secrets.randbelow(10_000):04d}"
+            set_pin(db.session, card_id, pin, method=PIN_HASH_METHOD)
+        message.send(email=email, first_name=first_name, amount_cents=amount, card_id=card_id, number=number,
+                     pin=pin)
+    db.session.execute(update(CampaignEmployee).where(CampaignEmployee.id.in_([row[0] for row in rows]))
+                       .values(notified_at=utcnow()))
+    db.session.commit()
 
 
 @dataclass(frozen=True)
