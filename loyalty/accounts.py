@@ -2,11 +2,13 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from loyalty.errors import InsufficientBalance, InsufficientFunds
-from loyalty.models import Account, Entry, Posting
+from loyalty.models import MAY_GO_NEGATIVE, Account, Entry, Posting
+
+_DEFERRED = "loyalty_deferred_increments"
 
 TERRITORY_FUND = "territory:fund"
 TERRITORY_CLEARING = "territory:clearing"
@@ -63,13 +65,14 @@ def _get_or_create(session: Session, code: str, **fields) -> Account:
 
 
 def lock_accounts(session: Session, account_ids) -> dict[int, Account]:
-    """Lock (PostgreSQL: FOR UPDATE, by id ascending) and reload the accounts.
+    """Lock (PostgreSQL: SELECT … FOR NO KEY UPDATE, by id ascending) and reload the accounts.
 
     Order of locks in a transaction: the card row, the hold row, the card's purses (to read
-    their balances), then in `post` all the accounts of the entry, by id ascending. Purses are
-    only ever locked under their card's lock, so shared accounts (a shop's payable, a funder)
-    are the only ones two transactions can contend for, and they are locked last and by id:
-    no cycle, no deadlock, and a hot shop account is held only while the entry is written.
+    their balances), then in `post` the other accounts that must not go negative (funders),
+    and last, just before commit, the accounts that may (a shop's payable, the outside world),
+    each group by id ascending. Purses are only ever locked under their card's lock, so the
+    shared accounts are the only ones two transactions contend for, always in the same order:
+    no cycle, no deadlock; and a busy shop's account is held for one UPDATE and the commit.
     """
     ids = sorted(set(account_ids))
     rows = session.scalars(
@@ -92,18 +95,26 @@ def post(
     card_balance: Callable[[], int] | None = None,
     **entry_fields,
 ) -> Entry:
-    """Lock the accounts, apply `movements` (account id → cents in) and write their entry.
+    """Apply `movements` (account id → cents in) and write their entry.
 
-    `card_balance` is called once the balances are updated, to store the card's balance after
-    the entry on the entry itself (entries are never updated afterwards).
+    Accounts that must not go negative are locked, checked and updated now; the others get an
+    increment applied just before commit (`apply_deferred_increments`). `card_balance` is called
+    once the balances are updated, to store the card's balance after the entry on the entry
+    itself (entries are never updated afterwards).
     """
     movements = {account_id: cents for account_id, cents in movements.items() if cents}
     if sum(movements.values()) != 0:
         raise AssertionError(f"unbalanced entry {kind}: {movements}")
-    accounts = lock_accounts(session, movements)
+    kinds = dict(session.execute(select(Account.id, Account.kind).where(Account.id.in_(movements))).all())
+    checked = [account_id for account_id in movements if kinds[account_id] not in MAY_GO_NEGATIVE]
+    accounts = lock_accounts(session, checked)
+    deferred = session.info.setdefault(_DEFERRED, {})
     for account_id, cents in sorted(movements.items()):
+        if account_id not in accounts:
+            deferred[account_id] = deferred.get(account_id, 0) + cents
+            continue
         account = accounts[account_id]
-        if account.balance_cents + cents < 0 and not account.may_go_negative:
+        if account.balance_cents + cents < 0:
             if account.kind in ("employer_funding", "territory_fund"):
                 raise InsufficientFunds(account.balance_cents)
             raise InsufficientBalance(account.balance_cents)
@@ -123,3 +134,18 @@ def post(
     session.add(entry)
     session.flush()
     return entry
+
+
+def apply_deferred_increments(session: Session) -> None:
+    """Right before commit: add the deferred increments, by account id ascending."""
+    deferred = session.info.pop(_DEFERRED, {})
+    for account_id in sorted(deferred):
+        session.execute(
+            update(Account).where(Account.id == account_id)
+            .values(balance_cents=Account.balance_cents + deferred[account_id])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def forget_deferred_increments(session: Session) -> None:
+    session.info.pop(_DEFERRED, None)

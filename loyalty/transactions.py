@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from loyalty.accounts import apply_deferred_increments, forget_deferred_increments
 from loyalty.errors import IdempotencyConflict
 from loyalty.models import Entry
 from loyalty.sqlite import IMMEDIATE_OPTION
@@ -43,9 +44,11 @@ def in_ledger_transaction(session: Session, work: Callable[[], T]) -> T:
     """Run `work` in its own exclusive transaction, commit, retry on lock conflicts."""
     require_clean_session(session)
     for attempt in range(1, MAX_ATTEMPTS + 1):
+        forget_deferred_increments(session)
         try:
             session.connection(execution_options={IMMEDIATE_OPTION: True})
             result = work()
+            apply_deferred_increments(session)
             session.commit()
             return result
         except DBAPIError as error:
