@@ -23,10 +23,10 @@ def card_balance(session: Session, card_id: int, *, today: date | None = None) -
 
 def spendable_balance(session: Session, card_id: int, shop_id: int, *, today: date | None = None) -> int:
     """What the card can pay at this shop today (grants allowed there, not expired); 0 when
-    the card is not active or the shop does not take the card."""
+    the card is not active or the shop does not take the card (see steps.take_from_card)."""
     card = session.get(Card, card_id)
     shop = session.get(Shop, shop_id)
-    if card is None or card.status != "active" or shop is None or not shop.accepts_card:
+    if card is None or card.status != "active" or shop is None or shop.status != "approved" or not shop.accepts_card:
         return 0
     usable = spendable_grants(card_grants(session, card_id), shop_category_slugs(session, shop),
                               today or paris_day(utc_now()))
