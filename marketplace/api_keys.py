@@ -7,6 +7,9 @@ import hashlib
 import hmac
 import secrets
 
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
 from marketplace.extensions import db
 from marketplace.models import ApiKey
 from marketplace.models.base import utcnow
@@ -45,6 +48,17 @@ def authenticate_api_key(key: str | None) -> ApiKey | None:
         return None
     now = utcnow()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now  # to the minute: no write on every till request
-        db.session.commit()
+        _mark_used(row.id, now)
     return row
+
+
+def _mark_used(key_id: int, now) -> None:
+    """Record the use (to the minute: no write on every till request). The read transaction is
+    ended first so that SQLite waits for the write lock instead of failing; a marker that cannot
+    be written is not worth failing a payment for."""
+    db.session.rollback()
+    try:
+        db.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()

@@ -15,8 +15,9 @@ _ERRORS = {
     "429": {"description": "Trop de requêtes"},
 }
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
-                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[A-Za-z0-9_.:-]+$"}}
-_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 _ENTRY_RESPONSES = {
     "201": {"description": "Opération enregistrée (ou rejouée à l'identique)",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entry"}}}},
@@ -61,7 +62,7 @@ SPEC = {
                                                                          "status": {"type": "string"}}},
                                "spendable_cents": {"type": "integer", "minimum": 0},
                                "currency": {"type": "string", "enum": ["EUR"]}}}}}},
-                          **_ERRORS},
+                          "404": _error("Référence de carte illisible"), **_ERRORS},
         }},
         "/redemptions": {
             "post": {

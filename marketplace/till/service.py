@@ -22,6 +22,9 @@ from marketplace.mail import send_mail
 from marketplace.models import Shop, User
 
 
+MAX_ID = 2**31 - 1  # the database's integer range: anything above cannot exist
+
+
 @dataclass(frozen=True)
 class Quote:
     """What the card can pay of an amount at this shop, before anything moves."""
@@ -93,6 +96,8 @@ def refund_payment(shop: Shop, entry_id: int, amount_cents: int, *, client_key: 
 
 def shop_payment(shop_id: int, entry_id: int) -> Entry | None:
     """A card payment taken by this shop (None for another shop's or another kind of entry)."""
+    if not 0 < entry_id <= MAX_ID:
+        return None
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.shop_id != shop_id or entry.kind not in ("redeem", "capture"):
         return None

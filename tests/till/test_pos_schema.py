@@ -1,0 +1,24 @@
+"""The POS API answers as its OpenAPI document says, whatever schemathesis throws at it."""
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from marketplace.extensions import limiter
+from tests.till.test_pos_api import api_key
+
+
+def test_pos_api_matches_its_openapi_document(app, till):
+    headers = {"Authorization": f"Bearer {api_key(app, till['shop'])}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 5
+    limiter.enabled = False
+    try:
+        for operation in operations:
+            @given(case=operation.as_strategy())
+            @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            def check(case):
+                case.call_and_validate(headers=headers)
+
+            check()
+    finally:
+        limiter.enabled = True
