@@ -32,6 +32,7 @@ from marketplace.territory_import import (
     load_communes_file,
     slugify,
 )
+from search import seed_demo as seed_search
 
 RANDOM_SEED = 21140  # Semur-en-Auxois' postal code
 DEMO_PASSWORD = "halle-demo"
@@ -391,6 +392,7 @@ def seed(echo=print) -> str:
     bakery = next(s for s in shops if s["name"] == "Boulangerie Moreau")
     new_users = _ensure_users(bakery["slug"], employers[0]["slug"])
     db.session.commit()
+    seed_search(echo=echo)  # bulk inserts bypass the index outbox: rebuild the search index
 
     def count(model, *where):
         return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
