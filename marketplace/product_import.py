@@ -61,6 +61,7 @@ FALSE_WORDS = {"non", "n", "0", "faux", "false", "no", "hors ligne", "inactif", 
 PREVIEW_LINES = 10
 HEADER_SEARCH_LINES = 20
 MAX_ERRORS_SHOWN = 200
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class ImportFileError(ValueError):
@@ -149,6 +150,8 @@ def read_table(data: bytes, filename: str) -> Table:
     """The header and the data lines of a CSV or XLSX file. Raises ImportFileError."""
     if not data:
         raise ImportFileError("Le fichier est vide.")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError("Le fichier dépasse 20 Mo : découpez-le en plusieurs fichiers.")
     is_xlsx = data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
     if filename.lower().endswith(".xls") and not is_xlsx:
         raise ImportFileError("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au format "

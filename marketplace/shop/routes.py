@@ -7,6 +7,7 @@ from marketplace.access import AUTHENTICATED, access, shop_member
 from marketplace.extensions import db
 from marketplace.images import InvalidImage, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure
+from marketplace.models.base import utcnow
 from marketplace.shop.forms import (BulkActionForm, ClosureForm, ConfirmForm, ImportUploadForm, InvitationForm,
                                     ProductForm, ShopForm, UNIT_SUGGESTIONS)
 
@@ -256,6 +257,8 @@ def edit_product(shop_id: int, product_id: int):
                 setattr(product, column, value)
             start = len(product.images)
             product.images.extend(ProductImage(key=key, position=start + i) for i, key in enumerate(keys))
+            if keys:
+                product.updated_at = utcnow()  # a photo change alone must reach the search index too
             db.session.commit()
             flash(f"« {product.name} » est enregistré.", "success")
             return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
@@ -297,6 +300,7 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
         abort(404)
     if ConfirmForm().validate_on_submit():
         product.images.remove(image)
+        product.updated_at = utcnow()
         db.session.commit()
         flash("Photo retirée.", "success")
     return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
