@@ -8,7 +8,7 @@ changes are compare-and-set updates so that two clicks never start two issues.
 """
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update

@@ -12,7 +12,7 @@ from loyalty.queries import card_balance
 from marketplace import campaigns
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Campaign, CampaignEmployee, Employee, Employer
+from marketplace.models import Campaign, CampaignEmployee, Employer
 from tests.conftest import login
 
 NOEL = {"event": "noel", "label": "Noël 2026", "amount": "150", "child_amount": "30,50", "audience": "all",
