@@ -165,7 +165,8 @@ def plan_shops(communes, rng: random.Random) -> list[dict]:
                 "description": rng.choice(shop_type.descriptions),
                 "phone": make_phone(rng),
                 "email": f"{slug}@{DEMO_DOMAIN}",
-                "accepts_card": rng.random() < 0.9,
+                # The demo cashier's bakery takes the card (the random draw is kept for determinism).
+                "accepts_card": rng.random() < 0.9 or name == "Boulangerie Moreau",
                 "siret": make_siret(rng),
                 "iban": make_iban(rng) if rng.random() < 0.92 else None,
                 "opening_hours": opening_hours(shop_type, rng),

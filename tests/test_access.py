@@ -99,10 +99,14 @@ def test_each_role_gets_what_the_policy_says(app, world, role):
         method = "GET" if "GET" in rule.methods else "POST"
         with app.test_request_context():
             user = db.session.get(User, world["ids"][role]) if role != "anonymous" else None
-            allowed = policy_for(rule.endpoint).allows(user, {k: world["args"][k] for k in rule.arguments
+            policy = policy_for(rule.endpoint)
+            allowed = policy.allows(user, {k: world["args"][k] for k in rule.arguments
                                                                if k in world["args"]})
         response = client.open(url, method=method)
-        if allowed:
+        if policy.api_key:
+            # Till software authenticates with a shop API key; a browser session is not enough.
+            assert response.status_code == 401, (role, url)
+        elif allowed:
             assert response.status_code not in (401, 403), (role, url)
             assert "/connexion" not in response.headers.get("Location", ""), (role, url)
         elif role == "anonymous":

@@ -1,0 +1,49 @@
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from loyalty import ledger
+from loyalty.cards import create_card, set_pin
+from marketplace.extensions import db
+from tests.e2e.conftest import log_in, screenshot
+
+
+@pytest.fixture
+def pin_card(live_app):
+    """A card with 40 € of territory credit and the PIN 2468."""
+    with live_app.app_context():
+        card = create_card(db.session, active=True)
+        ledger.fund(db.session, amount_cents=4000, key=f"e2e-fund-{card.id}", actor="system")
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=4000, label="Chèque cadeau",
+                           expires_on=date.today() + timedelta(days=60), key=f"e2e-grant-{card.id}",
+                           actor="system", expiry_policy="territory")
+        set_pin(db.session, card.id, "2468")
+        return card.number
+
+
+def test_cashier_takes_a_card_payment_on_a_phone_then_voids_it(phone_page, pin_card):
+    page = phone_page
+    log_in(page, "caissier@demo.halle.fr")
+    expect(page.get_by_test_id("role-home")).to_contain_text("Caisse")
+    card_field = page.get_by_label("Numéro de carte ou QR code")
+    card_field.press_sequentially(pin_card)
+    expect(card_field).to_have_value(" ".join(pin_card[i:i + 4] for i in range(0, 16, 4)))
+    expect(page.locator("#till-card-status")).to_have_text("Numéro valide")
+    page.get_by_label("Montant (€)").fill("12,50")
+    page.keyboard.press("Enter")  # keyboard only, as on a till PC
+    expect(page.get_by_text("Le titulaire a un code PIN")).to_be_visible()
+    page.get_by_label("Code PIN").fill("2468")
+    page.get_by_role("button", name="Encaisser").click()
+    expect(page.get_by_test_id("taken")).to_have_text(re.compile(r"12,50\s€"))
+    expect(page.get_by_test_id("balance-after")).to_have_text(re.compile(r"27,50\s€"))
+    screenshot(page, "till-success-phone")
+    page.get_by_text("Annuler ce paiement (erreur de caisse)").click()
+    page.get_by_label("Motif de l'annulation").fill("Mauvais montant")
+    page.get_by_role("button", name="Annuler ce paiement").click()
+    expect(page.get_by_role("heading", name="Paiement annulé")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"la carte retrouve 12,50\s€"))).to_be_visible()
+    page.get_by_role("button", name="Nouvel encaissement").click()
+    expect(page.get_by_text("annulé")).to_be_visible()
+    screenshot(page, "till-day-phone")
