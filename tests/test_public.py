@@ -91,13 +91,6 @@ def test_commune_suggestions(app, client):
     assert client.get("/communes/suggestions?q=").get_json() == []
 
 
-def test_simple_search_finds_products_of_approved_shops(app, client):
-    territory(app)
-    page = client.get("/recherche?q=pain").get_data(as_text=True)
-    assert "Pain de campagne" in page and "3,20" in page
-    assert "Aucun produit" in client.get("/recherche?q=tondeuse").get_data(as_text=True)
-
-
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
