@@ -26,6 +26,13 @@ def _bool(name: str, default: bool) -> bool:
 
 class Config:
     TERRITORY_NAME = os.environ.get("TERRITORY_NAME", "Auxois Morvan")
+    # The territory's bank account, debtor of the SEPA transfers that pay the shops.
+    TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "")
+    TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "")
+    # Commission kept on settlements, in basis points (150 = 1.5 %).
+    SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
+    # The territory's main town (INSEE code), for "share spent outside"; default: most populous commune.
+    TERRITORY_MAIN_TOWN_INSEE = os.environ.get("TERRITORY_MAIN_TOWN_INSEE")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'halle.db'}"
     )

@@ -95,6 +95,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (card_bp, employer_admin_bp, stripe_bp):
         app.register_blueprint(blueprint)
+    from marketplace.public.territory_stats import bp as territory_stats_bp
+    from marketplace.shop.statements import bp as shop_statements_bp
+
+    for blueprint in (shop_statements_bp, territory_stats_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_context(app: Flask) -> None:

@@ -1,10 +1,11 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
 
 from marketplace import shops
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ApproveShopForm, RejectShopForm
 from marketplace.extensions import db
-from marketplace.models import Employer, Shop
+from marketplace.models import Campaign, CampaignPayment, Employer, SettlementRun, Shop
 from marketplace.territory import territory_summary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -18,6 +19,12 @@ def dashboard():
         summary=territory_summary(),
         pending_shops=Shop.query.filter_by(status="pending").count(),
         pending_employers=Employer.query.filter_by(status="pending").count(),
+        pending_transfers=db.session.scalar(
+            select(func.count()).select_from(CampaignPayment).join(Campaign)
+            .where(CampaignPayment.method == "bank", CampaignPayment.status == "pending",
+                   Campaign.status == "awaiting_payment")),
+        draft_runs=db.session.scalars(select(SettlementRun).filter_by(status="draft").order_by(SettlementRun.id)).all(),
+        suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
     )
 
 
@@ -43,3 +50,6 @@ def review_shop(shop_id: int):
     return render_template("admin/shop_review.html", shop=shop, approve_form=approve_form, reject_form=reject_form,
                            masked_iban=shops.mask_iban(shop.iban), status=shops.opening_status(shop),
                            format_day_hours=shops.format_day_hours, days=shops.DAYS)
+
+
+from marketplace.admin import settlement_routes  # noqa: E402,F401  (its views are on this blueprint)

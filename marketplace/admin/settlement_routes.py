@@ -1,0 +1,201 @@
+"""Admin pages of the settlement runs, suspensions and the audit log (on the admin blueprint)."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace import audit, settlement, suspension
+from marketplace.access import ADMIN, access
+from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
+from marketplace.admin.routes import bp
+from marketplace.extensions import db
+from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop
+from marketplace.sepa import SepaConfigError, credit_transfer_xml, payable_statements
+
+
+@bp.route("/reglements", methods=["GET", "POST"])
+@access(ADMIN)
+def settlements():
+    form = SettlementRunForm()
+    if request.method == "GET" and form.day.data is None:
+        from loyalty.clock import paris_day, utc_now
+
+        form.day.data = settlement.last_complete_period("monthly", paris_day(utc_now()))[0]
+    if form.validate_on_submit():
+        starts_on, ends_on = settlement.period_bounds(form.period.data, form.day.data)
+        try:
+            run = settlement.create_run(form.period.data, starts_on, ends_on, actor=current_user,
+                                        execution_date=form.execution_date.data)
+        except settlement.SettlementError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Règlement préparé : {len(run.statements)} relevés.", "success")
+            return redirect(url_for("admin.settlement_run", run_id=run.id))
+    runs = db.session.scalars(select(SettlementRun).order_by(SettlementRun.id.desc())).all()
+    return render_template("admin/settlements.html", form=form, runs=runs, total=settlement.total_payout)
+
+
+@bp.route("/reglements/<int:run_id>")
+@access(ADMIN)
+def settlement_run(run_id: int):
+    run = db.get_or_404(SettlementRun, run_id)
+    return render_template("admin/settlement_run.html", run=run, button=ButtonForm(),
+                           payable=payable_statements(run), total=settlement.total_payout(run),
+                           without_iban=[s for s in run.statements if not s.iban_valid])
+
+
+@bp.route("/reglements/<int:run_id>/virements.xml")
+@access(ADMIN)
+def settlement_sepa(run_id: int):
+    run = db.get_or_404(SettlementRun, run_id)
+    if run.status == "cancelled":
+        abort(404)
+    try:
+        xml = credit_transfer_xml(run)
+    except SepaConfigError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.settlement_run", run_id=run.id))
+    return Response(xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="virements-reglement-{run.id}.xml"'})
+
+
+@bp.route("/reglements/<int:run_id>/payer", methods=["POST"])
+@access(ADMIN)
+def pay_settlement(run_id: int):
+    run = db.get_or_404(SettlementRun, run_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            settlement.mark_paid(run, actor=current_user)
+        except settlement.SettlementError as error:
+            flash(str(error), "error")
+        else:
+            flash("Règlement marqué payé : les reversements sont inscrits au grand livre.", "success")
+    return redirect(url_for("admin.settlement_run", run_id=run_id))
+
+
+@bp.route("/reglements/<int:run_id>/annuler", methods=["POST"])
+@access(ADMIN)
+def cancel_settlement(run_id: int):
+    run = db.get_or_404(SettlementRun, run_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            settlement.cancel_run(run, actor=current_user)
+        except settlement.SettlementError as error:
+            flash(str(error), "error")
+        else:
+            flash("Règlement annulé : ses opérations seront reprises au prochain règlement.", "success")
+    return redirect(url_for("admin.settlement_run", run_id=run_id))
+
+
+@bp.route("/reglements/releves/<int:statement_id>")
+@access(ADMIN)
+def statement(statement_id: int):
+    found = db.get_or_404(SettlementStatement, statement_id)
+    return render_template("shop/statement.html", statement=found,
+                           csv_url=url_for("admin.statement_csv", statement_id=found.id))
+
+
+@bp.route("/reglements/releves/<int:statement_id>.csv")
+@access(ADMIN)
+def statement_csv(statement_id: int):
+    return statement_csv_response(db.get_or_404(SettlementStatement, statement_id))
+
+
+def statement_csv_response(found: SettlementStatement) -> Response:
+    return Response(settlement.statement_csv(found), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="releve-{found.number}.csv"'})
+
+
+# --- suspensions -------------------------------------------------------------------------------
+
+@bp.route("/suspensions")
+@access(ADMIN)
+def suspensions():
+    shops = db.session.scalars(select(Shop).where(Shop.status.in_(("approved", "suspended")))
+                               .order_by(Shop.status.desc(), Shop.name)).all()
+    employers = db.session.scalars(select(Employer).where(Employer.status.in_(("approved", "suspended")))
+                                   .order_by(Employer.status.desc(), Employer.name)).all()
+    return render_template("admin/suspensions.html", shops=shops, employers=employers,
+                           form=SuspendForm(), button=ButtonForm())
+
+
+@bp.route("/suspensions/<kind>/<int:target_id>", methods=["POST"])
+@access(ADMIN)
+def suspend(kind: str, target_id: int):
+    target = _suspension_target(kind, target_id)
+    if request.form.get("action") == "reinstate":
+        form = ButtonForm()
+        if form.validate_on_submit():
+            _try(lambda: suspension.reinstate(target, actor=current_user), f"{target.name} est rétabli.")
+        return redirect(url_for("admin.suspensions"))
+    form = SuspendForm()
+    if form.validate_on_submit():
+        _try(lambda: suspension.suspend(target, form.reason.data, actor=current_user),
+             f"{target.name} est suspendu ; la personne concernée est prévenue par e-mail.")
+    else:
+        flash(" ".join(form.reason.errors) or "Formulaire expiré : réessayez.", "error")
+    return redirect(url_for("admin.suspensions"))
+
+
+def _suspension_target(kind: str, target_id: int):
+    model = {"commerce": Shop, "entreprise": Employer}.get(kind) or abort(404)
+    return db.get_or_404(model, target_id)
+
+
+def _try(action, success: str) -> None:
+    try:
+        action()
+    except suspension.SuspensionError as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+@bp.route("/journal")
+@access(ADMIN)
+def audit_log():
+    query = request.args.get("q", "")
+    return render_template("admin/audit.html", events=audit.search_events(query), query=query)
+
+
+@bp.route("/journal.csv")
+@access(ADMIN)
+def audit_log_csv():
+    events = audit.search_events(request.args.get("q", ""), limit=None)
+    return Response("\ufeff" + audit.events_csv(events), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="journal-administration.csv"'})
+
+
+# --- where the money stays ---------------------------------------------------------------------
+
+def _year() -> int:
+    from loyalty.clock import paris_day, utc_now
+
+    return request.args.get("annee", type=int) or paris_day(utc_now()).year
+
+
+@bp.route("/statistiques")
+@access(ADMIN)
+def statistics():
+    from marketplace import territory_stats
+
+    year = _year()
+    tables = {name: build(year) for name, build in territory_stats.TABLES.items()}
+    return render_template("admin/statistics.html", year=year, tables=tables,
+                           headline=territory_stats.headline(year), unmet=territory_stats.unmet_searches(50))
+
+
+@bp.route("/statistiques/<name>.csv")
+@access(ADMIN)
+def statistics_csv(name: str):
+    from marketplace import territory_stats
+
+    if name == "recherches":
+        table = territory_stats.unmet_searches(limit=10_000)
+    elif name in territory_stats.TABLES:
+        table = territory_stats.TABLES[name](_year())
+    else:
+        abort(404)
+    return Response(territory_stats.table_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{_year()}.csv"'})

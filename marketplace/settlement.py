@@ -1,0 +1,225 @@
+"""Settlement runs: paying the shops what the territorial card brought them.
+
+A run covers a period (a week or a month, Paris days). Each shop gets a statement listing every
+ledger entry on its payable account not yet in a run and dated before the end of the period —
+card payments and captured holds (positive), voids and refunds (negative) — less the commission
+(`SETTLEMENT_COMMISSION_BPS`, basis points, stored on the run). A shop whose lines sum to nothing
+or less gets no statement: its lines wait for the next run.
+
+Idempotence: a ledger entry is in at most one statement line (unique `entry_id`), so the same
+period run twice finds nothing left to pay; cancelling a draft run deletes its lines, which go to
+the next run. Marking a run paid writes one `settle` entry per statement with the key
+"settlement:{run}:shop:{shop}" (and, when a commission was kept, an `adjust` entry moving it off
+the shop's payable account), so a repeated click or a crash half-way replays, never pays twice.
+"""
+import calendar
+import csv
+import io
+from collections import defaultdict
+from datetime import UTC, date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from loyalty import ledger
+from loyalty.clock import PARIS, paris_day_bounds, utc_now
+from loyalty.errors import LedgerError
+from loyalty.money import euros as money
+from loyalty.models import Account, Card, Entry, Posting
+from marketplace import audit
+from marketplace.extensions import db
+from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
+from marketplace.sepa import valid_iban
+
+SETTLED_KINDS = ("redeem", "capture", "void", "refund")
+PERIOD_LABELS = {"weekly": "Semaine", "monthly": "Mois"}
+KIND_LABELS = {"redeem": "Paiement carte", "capture": "Commande en ligne", "void": "Annulation",
+               "refund": "Remboursement"}
+
+
+class SettlementError(Exception):
+    """A refused settlement action; the message is for the admin, in French."""
+
+
+def period_bounds(period: str, day: date) -> tuple[date, date]:
+    """First and last day of the week (Monday–Sunday) or month containing `day`."""
+    if period == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if period == "monthly":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    raise ValueError(f"unknown period {period!r}")
+
+
+def last_complete_period(period: str, today: date) -> tuple[date, date]:
+    start, _ = period_bounds(period, today)
+    return period_bounds(period, start - timedelta(days=1))
+
+
+def commission_of(gross_cents: int, bps: int) -> int:
+    """The commission on `gross_cents` at `bps` basis points, rounded half up to the cent."""
+    return (gross_cents * bps + 5_000) // 10_000 if gross_cents > 0 else 0
+
+
+def unsettled_lines(ends_on: date) -> dict[int, list[dict]]:
+    """Per shop id, the payable-account movements not yet in a run, dated up to `ends_on`."""
+    _, end = paris_day_bounds(ends_on)
+    rows = db.session.execute(
+        select(Account.shop_id, Entry.id, Entry.kind, Entry.created_at, Posting.amount_cents, Card.number)
+        .join(Posting, Posting.account_id == Account.id)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .outerjoin(Card, Card.id == Entry.card_id)
+        .outerjoin(SettlementLine, SettlementLine.entry_id == Entry.id)
+        .where(Account.kind == "shop_payable", Entry.kind.in_(SETTLED_KINDS), Entry.created_at < end,
+               SettlementLine.id.is_(None))
+        .order_by(Entry.created_at, Entry.id)
+    ).all()
+    by_shop: dict[int, list[dict]] = defaultdict(list)
+    for shop_id, entry_id, kind, created_at, cents, number in rows:
+        by_shop[shop_id].append({"entry_id": entry_id, "kind": kind, "created_at": created_at,
+                                 "amount_cents": int(cents),
+                                 "card_number": f"•••• {number[-4:]}" if number else ""})
+    return by_shop
+
+
+def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execution_date: date | None = None,
+               commission_bps: int | None = None) -> SettlementRun:
+    """Draft the run for the period: statements with their lines. Raises SettlementError when
+    there is nothing to pay (e.g. the period was already settled)."""
+    if ends_on < starts_on:
+        raise SettlementError("La fin de la période précède son début.")
+    bps = int(current_app.config.get("SETTLEMENT_COMMISSION_BPS", 0) if commission_bps is None else commission_bps)
+    if not 0 <= bps < 10_000:
+        raise SettlementError("Le taux de commission doit être compris entre 0 et 9 999 points de base.")
+    by_shop = {shop_id: lines for shop_id, lines in unsettled_lines(ends_on).items()
+               if sum(line["amount_cents"] for line in lines) > 0}
+    if not by_shop:
+        raise SettlementError("Rien à régler : aucun paiement par carte non encore réglé jusqu'au "
+                              f"{ends_on:%d/%m/%Y}.")
+    run = SettlementRun(period=period, starts_on=starts_on, ends_on=ends_on, commission_bps=bps,
+                        execution_date=execution_date or (utc_now().date() + timedelta(days=1)),
+                        created_by_id=getattr(actor, "id", None))
+    db.session.add(run)
+    for shop_id, lines in sorted(by_shop.items()):
+        shop = db.session.get(Shop, shop_id)
+        gross = sum(line["amount_cents"] for line in lines)
+        commission = commission_of(gross, bps)
+        iban = (shop.iban or "").replace(" ", "").upper() or None
+        statement = SettlementStatement(run=run, shop_id=shop_id, gross_cents=gross, commission_cents=commission,
+                                        payout_cents=gross - commission, iban=iban, iban_valid=valid_iban(iban))
+        statement.lines = [SettlementLine(**line) for line in lines]
+        db.session.add(statement)
+    db.session.flush()
+    audit.record("settlement.create", run, actor=actor,
+                 summary=f"Règlement du {starts_on:%d/%m/%Y} au {ends_on:%d/%m/%Y} : "
+                         f"{len(by_shop)} commerces, {money(total_payout(run))}",
+                 after=run_snapshot(run))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise SettlementError("Un autre règlement vient de prendre ces paiements : rechargez la page.") from None
+    return run
+
+
+def total_payout(run: SettlementRun) -> int:
+    return sum(s.payout_cents for s in run.statements if s.status != "cancelled")
+
+
+def run_snapshot(run: SettlementRun) -> dict:
+    return {"status": run.status, "period": run.period, "starts_on": run.starts_on.isoformat(),
+            "ends_on": run.ends_on.isoformat(), "commission_bps": run.commission_bps,
+            "statements": {str(s.shop_id): {"gross": s.gross_cents, "commission": s.commission_cents,
+                                            "payout": s.payout_cents, "status": s.status} for s in run.statements}}
+
+
+def cancel_run(run: SettlementRun, *, actor=None) -> None:
+    """Cancel a draft run: its lines are released for the next run."""
+    if run.status != "draft":
+        raise SettlementError("Seul un règlement pas encore payé peut être annulé.")
+    before = run_snapshot(run)
+    for statement in run.statements:
+        statement.lines = []
+        statement.status = "cancelled"
+    run.status, run.cancelled_at = "cancelled", utc_now().replace(tzinfo=None)
+    audit.record("settlement.cancel", run, actor=actor, summary=f"Règlement n° {run.id} annulé",
+                 before=before, after=run_snapshot(run))
+    db.session.commit()
+
+
+def mark_paid(run: SettlementRun, *, actor=None) -> None:
+    """The SEPA file was sent to the bank: record one settle entry per paid statement.
+
+    Statements of shops without a valid IBAN are not paid; their lines go to the next run."""
+    if run.status != "draft":
+        raise SettlementError("Ce règlement est déjà payé ou annulé.")
+    before = run_snapshot(run)
+    actor_label = f"user:{actor.id}" if getattr(actor, "id", None) else "system"
+    run_id = run.id
+    for statement_id in [s.id for s in run.statements]:
+        statement = db.session.get(SettlementStatement, statement_id)
+        if not (statement.iban_valid and statement.payout_cents > 0):
+            statement.lines = []
+            statement.status = "unpaid"
+            db.session.commit()
+            continue
+        shop_id, payout, commission = statement.shop_id, statement.payout_cents, statement.commission_cents
+        db.session.commit()  # the ledger runs its own transactions on a clean session
+        key = f"settlement:{run_id}:shop:{shop_id}"
+        try:
+            result = ledger.settle_shop(db.session, shop_id=shop_id, key=key, actor=actor_label, amount_cents=payout)
+            if commission:
+                payable = db.session.scalar(select(Account.id).where(Account.kind == "shop_payable",
+                                                                     Account.shop_id == shop_id))
+                ledger.adjust(db.session, account_id=payable, amount_cents=-commission, key=f"{key}:commission",
+                              actor=actor_label, reason=f"Commission du règlement n° {run_id}")
+        except LedgerError as error:
+            db.session.rollback()
+            shop = db.session.get(Shop, shop_id)
+            raise SettlementError(f"{shop.name} : {error.message}") from error
+        statement = db.session.get(SettlementStatement, statement_id)
+        statement.settle_entry_id, statement.status = result.entry_id, "paid"
+        db.session.commit()
+    run = db.session.get(SettlementRun, run_id)
+    run.status, run.paid_at = "paid", utc_now().replace(tzinfo=None)
+    audit.record("settlement.pay", run, actor=actor, summary=f"Règlement n° {run.id} marqué payé : "
+                 f"{money(sum(s.payout_cents for s in run.statements if s.status == 'paid'))}",
+                 before=before, after=run_snapshot(run))
+    db.session.commit()
+
+
+def statement_csv(statement: SettlementStatement) -> str:
+    """Every line of the statement, then the totals; French Excel flavour (`;`, decimal comma)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    run = statement.run
+    writer.writerow(["Relevé", statement.number, statement.shop.name,
+                     f"du {run.starts_on:%d/%m/%Y} au {run.ends_on:%d/%m/%Y}"])
+    writer.writerow(["date", "opération", "carte", "écriture", "montant (€)"])
+    for line in statement.lines:
+        writer.writerow([_paris(line.created_at), KIND_LABELS.get(line.kind, line.kind), line.card_number,
+                         line.entry_id, _euros(line.amount_cents)])
+    writer.writerow(["", "Total des opérations", "", "", _euros(statement.gross_cents)])
+    writer.writerow(["", f"Commission ({run.commission_bps / 100:.2f} %)".replace(".", ","), "", "",
+                     _euros(-statement.commission_cents)])
+    writer.writerow(["", "Virement", "", "", _euros(statement.payout_cents)])
+    return "\ufeff" + out.getvalue()
+
+
+def _paris(moment) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
+
+
+def _euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+def shop_statements(shop_id: int) -> list[SettlementStatement]:
+    """A shop's statements, newest first (cancelled runs left out)."""
+    return list(db.session.scalars(
+        select(SettlementStatement).join(SettlementRun)
+        .where(SettlementStatement.shop_id == shop_id, SettlementStatement.status != "cancelled")
+        .order_by(SettlementRun.ends_on.desc(), SettlementStatement.id.desc())
+    ))

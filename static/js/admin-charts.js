@@ -1,0 +1,15 @@
+// Bar charts of the admin statistics page: each <canvas data-chart='{"labels":[…],"cents":[…]}'>.
+document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+  const data = JSON.parse(canvas.dataset.chart);
+  const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+  new Chart(canvas, {
+    type: "bar",
+    data: { labels: data.labels, datasets: [{ label: canvas.dataset.label, data: data.cents.map((c) => c / 100),
+                                              backgroundColor: "#2f7d4f" }] },
+    options: {
+      indexAxis: data.labels.length > 8 ? "y" : "x",
+      plugins: { legend: { display: false },
+                 tooltip: { callbacks: { label: (item) => euros.format(item.parsed[data.labels.length > 8 ? "x" : "y"]) } } },
+    },
+  });
+});

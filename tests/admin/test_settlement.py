@@ -1,0 +1,146 @@
+"""The settlement run: statements, SEPA file (validated against pain.001.001.03), ledger."""
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+
+from loyalty.models import Account, Entry
+from loyalty.verify import verify
+from marketplace import settlement
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, SettlementLine, SettlementRun, SettlementStatement
+from marketplace.sepa import credit_transfer_xml
+from tests.admin.conftest import IBAN, TERRITORY_IBAN
+from tests.conftest import login
+
+XSD = Path(__file__).resolve().parents[1] / "data" / "pain.001.001.03.xsd"
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+OCTOBER = ("monthly", date(2026, 10, 1), date(2026, 10, 31))
+
+
+def payable(shop_id: int) -> int:
+    return db.session.scalar(select(Account.balance_cents).where(Account.kind == "shop_payable",
+                                                                Account.shop_id == shop_id))
+
+
+def validate(xml: bytes) -> etree._Element:
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    document = etree.fromstring(xml)
+    schema.assertValid(document)
+    return document
+
+
+def test_period_bounds():
+    assert settlement.period_bounds("monthly", date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert settlement.period_bounds("weekly", date(2026, 10, 8)) == (date(2026, 10, 5), date(2026, 10, 11))
+    assert settlement.last_complete_period("monthly", date(2026, 1, 10)) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert settlement.commission_of(4_500, 150) == 68  # 67.5 rounded half up
+    assert settlement.commission_of(-100, 150) == 0
+
+
+def test_monthly_run_statements_sepa_and_ledger_agree(app, territory):
+    with app.app_context():
+        run = settlement.create_run(*OCTOBER)
+        assert run.commission_bps == 150
+        fournil, epicerie = sorted(run.statements, key=lambda s: s.shop_id)
+        # 2 000 + 1 500 − 1 500 (void) + 3 000 − 500 (refund); November's 700 waits.
+        assert [line.amount_cents for line in fournil.lines] == [2_000, 1_500, -1_500, 3_000, -500]
+        assert (fournil.gross_cents, fournil.commission_cents, fournil.payout_cents) == (4_500, 68, 4_432)
+        assert fournil.iban == IBAN and fournil.iban_valid
+        assert (epicerie.payout_cents, epicerie.iban_valid) == (985, False)
+
+        document = validate(credit_transfer_xml(run))
+        assert document.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=NS) == TERRITORY_IBAN
+        transfers = document.findall(".//p:CdtTrfTxInf", NS)
+        assert len(transfers) == 1  # the shop without IBAN is not in the file…
+        assert transfers[0].findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=NS) == IBAN
+        assert Decimal(transfers[0].findtext(".//p:InstdAmt", namespaces=NS)) == Decimal("44.32")
+        assert Decimal(document.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS)) == Decimal("44.32")
+
+        settlement.mark_paid(run)
+        run = db.session.get(SettlementRun, run.id)
+        fournil, epicerie = sorted(run.statements, key=lambda s: s.shop_id)
+        settle = db.session.get(Entry, fournil.settle_entry_id)
+        assert (settle.kind, settle.amount_cents, settle.idempotency_key) == (
+            "settle", 4_432, f"settlement:{run.id}:shop:{territory.fournil_id}")
+        assert payable(territory.fournil_id) == 700  # only November is still owed
+        assert epicerie.status == "unpaid" and epicerie.lines == []  # …and it waits for the next run
+        assert payable(territory.epicerie_id) == 1_000
+        assert verify(db.session) == []
+        assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [
+            "settlement.create", "settlement.pay"]
+
+
+def test_same_period_twice_pays_nothing_twice(app, territory):
+    with app.app_context():
+        run = settlement.create_run(*OCTOBER)
+        with pytest.raises(settlement.SettlementError):
+            settlement.create_run(*OCTOBER)  # every October line is already in a run
+        settlement.mark_paid(run)
+        with pytest.raises(settlement.SettlementError):
+            settlement.mark_paid(db.session.get(SettlementRun, run.id))
+        again = settlement.create_run(*OCTOBER)  # only the shop that had no IBAN is left
+        assert [s.shop_id for s in again.statements] == [territory.epicerie_id]
+        settled = db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "settle"))
+        assert settled == 1
+
+
+def test_cancelled_run_releases_its_lines(app, territory):
+    with app.app_context():
+        run = settlement.create_run(*OCTOBER)
+        settlement.cancel_run(run)
+        assert db.session.scalar(select(func.count()).select_from(SettlementLine)) == 0
+        with pytest.raises(settlement.SettlementError):
+            settlement.cancel_run(db.session.get(SettlementRun, run.id))
+        again = settlement.create_run(*OCTOBER)
+        assert sum(s.gross_cents for s in again.statements) == 5_500
+        settlement.mark_paid(again)
+        with pytest.raises(settlement.SettlementError):
+            settlement.cancel_run(db.session.get(SettlementRun, again.id))
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "settle")) == 1
+
+
+def test_admin_runs_and_pays_the_settlement_and_the_owner_downloads_the_statement(app, territory, client):
+    login(client, territory.admin_email)
+    response = client.post("/admin/reglements", data={"period": "monthly", "day": "2026-10-15"})
+    assert response.status_code == 302
+    run_url = response.headers["Location"]
+    page = client.get(run_url).get_data(as_text=True)
+    assert "Epicerie" in page and "Commerces sans IBAN valide" in page and "44,32" in page
+    sepa = client.get(f"{run_url}/virements.xml")
+    assert sepa.status_code == 200 and "attachment" in sepa.headers["Content-Disposition"]
+    validate(sepa.data)
+    assert client.post(f"{run_url}/payer").status_code == 302
+    assert "payé le" in client.get(run_url).get_data(as_text=True)
+    assert "1 relevé" not in client.get("/admin/").get_data(as_text=True)
+
+    with app.app_context():
+        statement = db.session.scalar(select(SettlementStatement).where(
+            SettlementStatement.shop_id == territory.fournil_id))
+        statement_id = statement.id
+    client.post("/deconnexion")
+    login(client, territory.owner_email)
+    listing = client.get(f"/boutique/{territory.fournil_id}/releves/").get_data(as_text=True)
+    assert "44,32" in listing and "payé" in listing
+    shown = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}").get_data(as_text=True)
+    assert "Annulation" in shown and "Remboursement" in shown
+    csv = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}.csv")
+    text = csv.data.decode("utf-8-sig")
+    assert text.count("\n") == 2 + 5 + 3 and "Virement;;;44,32" in text
+    # The other shop's statement is not this owner's business.
+    with app.app_context():
+        other = db.session.scalar(select(SettlementStatement.id).where(
+            SettlementStatement.shop_id == territory.epicerie_id))
+    assert client.get(f"/boutique/{territory.fournil_id}/releves/{other}").status_code == 404
+
+
+def test_sepa_file_needs_the_territory_iban(app, territory, client, monkeypatch):
+    monkeypatch.setitem(app.config, "TERRITORY_IBAN", "")
+    with app.app_context():
+        run_id = settlement.create_run(*OCTOBER).id
+    login(client, territory.admin_email)
+    response = client.get(f"/admin/reglements/{run_id}/virements.xml", follow_redirects=True)
+    assert "TERRITORY_IBAN" in response.get_data(as_text=True)
