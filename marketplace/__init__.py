@@ -100,6 +100,11 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (shop_statements_bp, territory_stats_bp):
         app.register_blueprint(blueprint)
+    from marketplace.orders_bp.routes import bp as cart_bp
+    from marketplace.shop.orders_routes import bp as shop_orders_bp
+
+    for blueprint in (cart_bp, shop_orders_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_context(app: Flask) -> None:

@@ -21,6 +21,7 @@ class Policy:
     login_required: bool
     check: Callable = lambda user, view_args: True
     api_key: bool = False  # authenticated by a shop API key (Authorization: Bearer …), not a session
+    authenticate: Callable | None = None  # another API key check than the shop's (answers 401 or None)
 
     def allows(self, user, view_args: dict) -> bool:
         if not self.login_required:
@@ -91,7 +92,7 @@ def enforce_access():
         current_app.logger.error("endpoint %s declares no access policy", request.endpoint)
         abort(403)
     if policy.api_key:
-        return _authenticate_api_key()
+        return (policy.authenticate or _authenticate_api_key)()
     if policy.allows(current_user, request.view_args or {}):
         return None
     if not current_user.is_authenticated:

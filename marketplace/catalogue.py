@@ -1,7 +1,6 @@
 """The catalogue: prices and stocks as people type them, a shop's products, public listings."""
 import re
 
-
 from marketplace.extensions import db
 from marketplace.models import Product, ProductImage, Shop
 
@@ -135,13 +134,11 @@ def duplicate_product(product: Product) -> Product:
 
 
 def was_ever_ordered(product: Product) -> bool:
-    """Whether any order line refers to the product.
+    """Whether any order line refers to the product (an ordered product must stay in the
+    database for the order history: it can only be deactivated)."""
+    from marketplace.models import OrderLine
 
-    There is no order table yet, so this is always False for now; the orders feature extends it
-    (an ordered product must stay in the database for the order history: it can only be
-    deactivated).
-    """
-    return False
+    return db.session.scalar(db.select(OrderLine.id).where(OrderLine.product_id == product.id).limit(1)) is not None
 
 
 def delete_product(product: Product) -> bool:

@@ -15,6 +15,7 @@ from stdnum import luhn
 
 from marketplace import demo_data as data
 from marketplace.extensions import db
+from marketplace.lockers import seed_demo_banks
 from marketplace.models import (
     Commune,
     Employee,
@@ -393,6 +394,7 @@ def seed(echo=print) -> str:
     bakery = next(s for s in shops if s["name"] == "Boulangerie Moreau")
     new_users = _ensure_users(bakery["slug"], employers[0]["slug"])
     db.session.commit()
+    echo(f"Consignes : {seed_demo_banks()} ajoutées.")
     seed_search(echo=echo)  # bulk inserts bypass the index outbox: rebuild the search index
 
     def count(model, *where):

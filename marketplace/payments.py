@@ -75,6 +75,18 @@ def confirm_with_payment_method(payment_intent_id: str, payment_method_id: str) 
     return _call(lambda: stripe_client.v1.payment_intents.confirm(payment_intent_id))
 
 
+def refund_payment_intent(payment_intent_id: str, amount_cents: int, metadata: dict) -> stripe.Refund:
+    """Give back `amount_cents` of a succeeded PaymentIntent (several partial refunds may follow)."""
+    params = {"payment_intent": payment_intent_id, "amount": amount_cents,
+              "metadata": {k: str(v) for k, v in metadata.items()}}
+    return _call(lambda: client().v1.refunds.create(params=params))
+
+
+def cancel_payment_intent(payment_intent_id: str) -> stripe.PaymentIntent:
+    """Make sure a PaymentIntent can no longer succeed (an abandoned or failed payment)."""
+    return _call(lambda: client().v1.payment_intents.cancel(payment_intent_id))
+
+
 def _plain(stripe_object) -> dict:
     """Stripe's objects are not dicts (no .get): handlers get plain dicts."""
     return stripe_object.to_dict() if hasattr(stripe_object, "to_dict") else stripe_object

@@ -17,4 +17,4 @@ def error_response(code: str, message: str, status: int, **details):
     return response
 
 
-from marketplace.api import openapi, pos, search  # noqa: E402,F401  (registers the routes)
+from marketplace.api import lockers, openapi, pos, search  # noqa: E402,F401  (registers the routes)

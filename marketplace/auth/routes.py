@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from marketplace import cart
 from marketplace.access import AUTHENTICATED, PUBLIC, access, role_home_url
 from marketplace.auth import service
 from marketplace.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm
@@ -30,6 +31,7 @@ def signup():
             form.email.errors.append("Un compte existe déjà avec cette adresse. Connectez-vous.")
         else:
             login_user(user)
+            cart.merge_session_cart(user)
             flash("Bienvenue sur Halle ! Votre compte est créé.", "success")
             return redirect(_safe_next(url_for("account.home")))
     return render_template("auth/signup.html", form=form)
@@ -46,6 +48,7 @@ def login():
             form.password.errors.append("Adresse e-mail ou mot de passe incorrect.")
         else:
             login_user(user, remember=form.remember.data)
+            cart.merge_session_cart(user)
             flash(f"Bonjour {user.display_name} !", "success")
             return redirect(_safe_next(role_home_url(user)))
     return render_template("auth/login.html", form=form)

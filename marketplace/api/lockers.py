@@ -1,0 +1,56 @@
+"""The locker hardware's endpoints (Authorization: Bearer <the locker bank's API key>):
+POST /api/v1/lockers/<bank>/open {"code": "123456"} → which compartment to open;
+POST /api/v1/lockers/<bank>/events {"compartment": "M03", "kind": "deposit" | "collect"}."""
+from flask import g, jsonify, request
+
+from marketplace import lockers
+from marketplace.access import Policy, access
+from marketplace.api import bp, error_response
+from marketplace.extensions import limiter
+
+
+def _authenticate_locker():
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header.startswith("Bearer ") else None
+    bank = lockers.bank_for_key((request.view_args or {}).get("bank", ""), key)
+    if bank is None:
+        response = error_response("unauthorized", "Clé d'API de consigne absente ou invalide.", 401)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    g.locker_bank = bank
+    return None
+
+
+LOCKER_API_KEY = Policy("locker_api_key", login_required=False, api_key=True, authenticate=_authenticate_locker)
+
+
+def _json_field(name: str) -> str | None:
+    value = (request.get_json(silent=True) or {}).get(name)
+    return value if isinstance(value, str) else None
+
+
+@bp.route("/lockers/<bank>/open", methods=["POST"])
+@access(LOCKER_API_KEY)
+@limiter.limit("30 per minute")
+def locker_open(bank: str):
+    code = _json_field("code")
+    if not code:
+        return error_response("invalid_request", "Le champ « code » (texte) est obligatoire.", 400)
+    try:
+        opening = lockers.open_with_code(g.locker_bank, code)
+    except lockers.LockerRefused as refused:
+        return error_response(refused.code, refused.message, refused.status)
+    return jsonify({"compartment": opening.compartment, "order": opening.order_reference})
+
+
+@bp.route("/lockers/<bank>/events", methods=["POST"])
+@access(LOCKER_API_KEY)
+def locker_event(bank: str):
+    compartment, kind = _json_field("compartment"), _json_field("kind")
+    if not compartment or not kind:
+        return error_response("invalid_request", "Les champs « compartment » et « kind » sont obligatoires.", 400)
+    try:
+        event = lockers.record_event(g.locker_bank, compartment, kind)
+    except lockers.LockerRefused as refused:
+        return error_response(refused.code, refused.message, refused.status)
+    return jsonify({"event": event.id, "kind": event.kind}), 201

@@ -1,0 +1,178 @@
+"""Online orders (click & collect): carts, orders split per shop, and the territory's lockers.
+
+An Order is what the resident pays once (territorial card and/or bank card); it holds one
+OrderShop per shop, each with its own pickup place and status:
+paid → accepted → ready → collected, or refused / cancelled (with refunds).
+"""
+from marketplace.extensions import db
+from marketplace.models.base import utcnow
+
+ORDER_STATUSES = ("pending_payment", "paid", "failed")
+SUB_ORDER_STATUSES = ("pending_payment", "paid", "accepted", "ready", "collected", "refused", "cancelled",
+                      "failed")
+COMPARTMENT_SIZES = {"S": "petit", "M": "moyen", "L": "grand"}
+
+
+class CartItem(db.Model):
+    """A logged-in resident's cart line (an anonymous cart lives in the session)."""
+
+    __tablename__ = "cart_items"
+    __table_args__ = (db.UniqueConstraint("user_id", "product_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
+    quantity = db.Column(db.Integer, nullable=False)
+
+
+class LockerBank(db.Model):
+    """A bank of connected lockers (near a station…), managed by the territory's admins."""
+
+    __tablename__ = "locker_banks"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(80), nullable=False, unique=True)
+    name = db.Column(db.String(140), nullable=False)
+    commune_insee = db.Column(db.String(5), db.ForeignKey("communes.insee"), nullable=True)
+    address = db.Column(db.String(200), nullable=False, default="")
+    station = db.Column(db.String(140), nullable=False, default="")
+    latitude = db.Column(db.Float, nullable=True)
+    longitude = db.Column(db.Float, nullable=True)
+    api_key_hash = db.Column(db.String(64), nullable=True, unique=True)  # SHA-256 of the hardware's key
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    commune = db.relationship("Commune")
+    compartments = db.relationship("Compartment", back_populates="bank", order_by="Compartment.label",
+                                   cascade="all, delete-orphan")
+
+
+class Compartment(db.Model):
+    """One door of a locker bank; holds at most one sub-order (unique `order_shop_id`)."""
+
+    __tablename__ = "locker_compartments"
+    __table_args__ = (db.UniqueConstraint("bank_id", "label"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    bank_id = db.Column(db.Integer, db.ForeignKey("locker_banks.id", ondelete="CASCADE"), nullable=False)
+    label = db.Column(db.String(10), nullable=False)
+    size = db.Column(db.String(1), nullable=False, default="M")  # S | M | L
+    # The sub-order inside (no foreign key: order_shops already points here, and a cycle of
+    # foreign keys would make the tables impossible to order).
+    order_shop_id = db.Column(db.Integer, nullable=True, unique=True)
+
+    bank = db.relationship("LockerBank", back_populates="compartments")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False, index=True)
+    # The checkout form's one-time token: a double submit finds the first order (unique).
+    checkout_key = db.Column(db.String(64), nullable=False, unique=True)
+    status = db.Column(db.String(16), nullable=False, default="pending_payment", index=True)
+    total_cents = db.Column(db.Integer, nullable=False)
+    card_cents = db.Column(db.Integer, nullable=False, default=0)  # territorial card part
+    stripe_cents = db.Column(db.Integer, nullable=False, default=0)  # bank card part
+    card_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=True)
+    stripe_payment_intent_id = db.Column(db.String(255), nullable=True, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    paid_at = db.Column(db.DateTime, nullable=True)
+
+    user = db.relationship("User")
+    shops = db.relationship("OrderShop", back_populates="order", order_by="OrderShop.id")
+
+    @property
+    def reference(self) -> str:
+        return f"H{self.id:06d}"
+
+
+class OrderShop(db.Model):
+    """The part of an order one shop prepares ("sous-commande")."""
+
+    __tablename__ = "order_shops"
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders.id"), nullable=False, index=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=False, index=True)
+    status = db.Column(db.String(16), nullable=False, default="pending_payment", index=True)
+    subtotal_cents = db.Column(db.Integer, nullable=False)
+    card_cents = db.Column(db.Integer, nullable=False, default=0)
+    stripe_cents = db.Column(db.Integer, nullable=False, default=0)
+    refunded_card_cents = db.Column(db.Integer, nullable=False, default=0)
+    refunded_stripe_cents = db.Column(db.Integer, nullable=False, default=0)
+    hold_id = db.Column(db.Integer, db.ForeignKey("loyalty_holds.id"), nullable=True)
+    capture_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
+    pickup_kind = db.Column(db.String(8), nullable=False, default="shop")  # shop | locker
+    locker_bank_id = db.Column(db.Integer, db.ForeignKey("locker_banks.id"), nullable=True)
+    compartment_id = db.Column(db.Integer, db.ForeignKey("locker_compartments.id"), nullable=True)
+    pickup_code = db.Column(db.String(12), nullable=True)
+    code_expires_at = db.Column(db.DateTime, nullable=True)
+    refusal_reason = db.Column(db.Text, nullable=False, default="")
+    accepted_at = db.Column(db.DateTime, nullable=True)
+    ready_at = db.Column(db.DateTime, nullable=True)
+    collected_at = db.Column(db.DateTime, nullable=True)
+    closed_at = db.Column(db.DateTime, nullable=True)  # refused or cancelled
+
+    order = db.relationship("Order", back_populates="shops")
+    shop = db.relationship("Shop")
+    locker_bank = db.relationship("LockerBank")
+    compartment = db.relationship("Compartment", foreign_keys=[compartment_id])
+    lines = db.relationship("OrderLine", back_populates="order_shop", order_by="OrderLine.id")
+    refunds = db.relationship("OrderRefund", back_populates="order_shop", order_by="OrderRefund.id")
+
+    @property
+    def refunded_cents(self) -> int:
+        return self.refunded_card_cents + self.refunded_stripe_cents
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=False, index=True)
+    product_id = db.Column(db.Integer, db.ForeignKey("products.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    unit = db.Column(db.String(30), nullable=False, default="")
+    unit_price_cents = db.Column(db.Integer, nullable=False)
+    quantity = db.Column(db.Integer, nullable=False)
+    refunded = db.Column(db.Boolean, nullable=False, default=False)
+
+    order_shop = db.relationship("OrderShop", back_populates="lines")
+    product = db.relationship("Product")
+
+    @property
+    def total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+class OrderRefund(db.Model):
+    """Money given back on a sub-order, by means (Stripe refund id, ledger entry id)."""
+
+    __tablename__ = "order_refunds"
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=False, index=True)
+    key = db.Column(db.String(120), nullable=False, unique=True)
+    reason = db.Column(db.String(300), nullable=False, default="")
+    card_cents = db.Column(db.Integer, nullable=False, default=0)
+    stripe_cents = db.Column(db.Integer, nullable=False, default=0)
+    ledger_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
+    stripe_refund_id = db.Column(db.String(255), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order_shop = db.relationship("OrderShop", back_populates="refunds")
+
+
+class LockerEvent(db.Model):
+    """What the locker hardware reported or asked: open (ok or refused), deposit, collect."""
+
+    __tablename__ = "locker_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    bank_id = db.Column(db.Integer, db.ForeignKey("locker_banks.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    compartment_id = db.Column(db.Integer, db.ForeignKey("locker_compartments.id"), nullable=True)
+    order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=True)
+    kind = db.Column(db.String(16), nullable=False)  # open | refused | deposit | collect
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

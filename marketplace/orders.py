@@ -1,0 +1,503 @@
+"""Orders: checkout, payment (territorial card holds + a Stripe PaymentIntent), the per-shop
+status flow and refunds.
+
+Money rules:
+- the territorial card part is held per shop (`loyalty.holds.hold`) at checkout, captured when
+  Stripe confirms the rest (the capture credits the shop's payable in the ledger), released when
+  the payment fails or is abandoned;
+- the Stripe part is recorded on the order (PaymentIntent id) and on each refund (Refund id);
+- a refund gives back the bank card part first, then the territorial card part.
+Stock is reserved at checkout by a conditional UPDATE (stock >= quantity), so two residents
+buying the last item cannot both get it; it is given back when the order fails or is cancelled.
+Status changes are conditional UPDATEs too: a double click or a webhook redelivery changes
+nothing the second time.
+"""
+import secrets
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from loyalty import holds as loyalty_holds
+from loyalty import ledger
+from loyalty.errors import HoldNotPending, LedgerError
+from loyalty.models import Card
+from loyalty.money import euros
+from loyalty.queries import spendable_balance
+from marketplace import payments
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import (Compartment, LockerBank, Order, OrderLine, OrderRefund, OrderShop, Product,
+                                ShopMember)
+from marketplace.models.base import utcnow
+
+ORDER_PURPOSE = "order"
+STATUS_LABELS = {
+    "pending_payment": "en attente de paiement",
+    "paid": "payée",
+    "accepted": "acceptée",
+    "ready": "prête",
+    "collected": "retirée",
+    "refused": "refusée",
+    "cancelled": "annulée",
+    "failed": "paiement échoué",
+}
+DEFAULT_CODE_DAYS = 3
+READY_DELAY_HOURS = 2
+
+
+class OrderError(Exception):
+    """A checkout or a status change that is refused; the message is French."""
+
+
+# --- Territorial card ---------------------------------------------------------------------------
+
+
+def resident_card(user_id: int) -> Card | None:
+    return db.session.scalar(select(Card).filter_by(holder_user_id=user_id, status="active").order_by(Card.id))
+
+
+def card_allowance(card: Card | None, subtotals: dict[int, int]) -> dict[int, int]:
+    """Per shop id: what the card can pay there for this cart (at most the subtotal)."""
+    if card is None:
+        return {shop_id: 0 for shop_id in subtotals}
+    return {shop_id: min(subtotal, spendable_balance(db.session, card.id, shop_id))
+            for shop_id, subtotal in subtotals.items()}
+
+
+def split_card_amount(card_cents: int, allowance: dict[int, int]) -> dict[int, int]:
+    """Spread the amount the resident chose over the shops, in order, within each allowance."""
+    split, left = {}, card_cents
+    for shop_id, most in allowance.items():
+        split[shop_id] = min(left, most)
+        left -= split[shop_id]
+    if left > 0:
+        raise OrderError(f"Votre carte territoriale peut payer au plus {euros(sum(allowance.values()))} "
+                         f"de cette commande.")
+    return split
+
+
+# --- Checkout -----------------------------------------------------------------------------------
+
+
+def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout_key: str) -> Order:
+    """Create the order from the cart groups, reserve stock, hold the card part and open the
+    Stripe PaymentIntent for the rest. `pickups` maps shop id → "shop" or a locker bank id.
+    The same `checkout_key` (a double submit) returns the first order. OrderError otherwise."""
+    existing = db.session.scalar(select(Order).filter_by(checkout_key=checkout_key))
+    if existing is not None:
+        return existing
+    if not groups:
+        raise OrderError("Votre panier est vide.")
+    card = resident_card(user.id) if card_cents > 0 else None
+    if card_cents > 0 and card is None:
+        raise OrderError("Vous n'avez pas de carte territoriale active.")
+    if card_cents < 0:
+        raise OrderError("Montant payé par carte territoriale : il doit être positif.")
+    subtotals = {g.shop.id: g.subtotal_cents for g in groups}
+    card_split = split_card_amount(card_cents, card_allowance(card, subtotals)) if card_cents else {}
+
+    order = Order(user_id=user.id, checkout_key=checkout_key, total_cents=sum(subtotals.values()),
+                  card_cents=card_cents, card_id=card.id if card else None)
+    order.stripe_cents = order.total_cents - card_cents
+    db.session.add(order)
+    for group in groups:
+        sub = OrderShop(shop_id=group.shop.id, subtotal_cents=group.subtotal_cents,
+                        card_cents=card_split.get(group.shop.id, 0))
+        sub.stripe_cents = sub.subtotal_cents - sub.card_cents
+        _set_pickup(sub, pickups.get(group.shop.id, "shop"))
+        order.shops.append(sub)
+        for line in group.lines:
+            _reserve_stock(line.product, line.quantity)
+            sub.lines.append(OrderLine(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
+                                       unit_price_cents=line.product.price_cents, quantity=line.quantity))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same checkout submitted twice at once
+        db.session.rollback()
+        return db.session.scalar(select(Order).filter_by(checkout_key=checkout_key))
+
+    try:
+        _hold_card_parts(order)
+        if order.stripe_cents > 0:
+            intent = payments.create_payment_intent(
+                amount_cents=order.stripe_cents, purpose=ORDER_PURPOSE, metadata={"order_id": order.id},
+                description=f"Halle — commande {order.reference}")
+            order.stripe_payment_intent_id = intent["id"]
+            db.session.commit()
+    except (LedgerError, payments.PaymentError) as error:
+        db.session.rollback()
+        fail_order(order.id)
+        raise OrderError(f"Le paiement n'a pas pu être préparé : {error}") from error
+    if order.stripe_cents == 0:
+        confirm_paid(order.id)
+    return order
+
+
+def _set_pickup(sub: OrderShop, choice: str) -> None:
+    if choice in ("", "shop", None):
+        sub.pickup_kind = "shop"
+        return
+    bank = db.session.get(LockerBank, int(choice)) if str(choice).isdigit() else None
+    if bank is None or not bank.active:
+        raise OrderError("Ce casier n'existe pas ou n'est plus en service : choisissez un autre lieu de retrait.")
+    sub.pickup_kind = "locker"
+    sub.locker_bank_id = bank.id
+
+
+def _reserve_stock(product: Product, quantity: int) -> None:
+    if not product.active or not product.shop.is_public:
+        db.session.rollback()
+        raise OrderError(f"« {product.name} » n'est plus en vente : retirez-le du panier.")
+    if product.stock is None:
+        return
+    taken = db.session.execute(update(Product).where(Product.id == product.id, Product.stock >= quantity)
+                               .values(stock=Product.stock - quantity)
+                               .execution_options(synchronize_session=False)).rowcount
+    if taken != 1:
+        db.session.rollback()
+        left = db.session.scalar(select(Product.stock).where(Product.id == product.id)) or 0
+        raise OrderError(f"« {product.name} » vient d'être épuisé." if left <= 0 else
+                         f"Il ne reste que {left} « {product.name} » : modifiez la quantité dans le panier.")
+
+
+def _release_stock(sub: OrderShop, lines=None) -> None:
+    for line in lines if lines is not None else sub.lines:
+        db.session.execute(update(Product).where(Product.id == line.product_id, Product.stock.is_not(None))
+                           .values(stock=Product.stock + line.quantity)
+                           .execution_options(synchronize_session=False))
+
+
+def _hold_card_parts(order: Order) -> None:
+    for sub in order.shops:
+        if sub.card_cents <= 0:
+            continue
+        result = loyalty_holds.hold(db.session, card_id=order.card_id, shop_id=sub.shop_id,
+                                    amount_cents=sub.card_cents, key=f"order:{order.id}:shop:{sub.id}:hold",
+                                    actor=f"user:{order.user_id}")
+        sub.hold_id = result.hold_id
+        db.session.commit()
+
+
+def _claim(model, row_id: int, allowed_from, to: str, **values) -> bool:
+    """Move a row to status `to` if it is still in one of `allowed_from` (exactly once)."""
+    done = db.session.execute(update(model).where(model.id == row_id, model.status.in_(allowed_from))
+                              .values(status=to, **values).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    db.session.expire_all()
+    return done == 1
+
+
+def confirm_paid(order_id: int) -> bool:
+    """The bank card part is paid (or there is none): capture the card holds, tell everyone.
+    Safe to call again (webhook and return page): the second call does nothing."""
+    order = db.session.get(Order, order_id)
+    for sub in order.shops:
+        if sub.hold_id and sub.capture_entry_id is None:
+            try:
+                result = loyalty_holds.capture(db.session, hold_id=sub.hold_id, amount_cents=sub.card_cents,
+                                               key=f"order:{order.id}:shop:{sub.id}:capture", actor="stripe")
+            except HoldNotPending:
+                current_app.logger.error("order %s: the card hold %s was no longer pending", order.id, sub.hold_id)
+                continue
+            db.session.execute(update(OrderShop).where(OrderShop.id == sub.id)
+                               .values(capture_entry_id=result.entry_id))
+            db.session.commit()
+    if not _claim(Order, order.id, ["pending_payment"], "paid", paid_at=utcnow()):
+        return False
+    db.session.execute(update(OrderShop).where(OrderShop.order_id == order.id, OrderShop.status == "pending_payment")
+                       .values(status="paid"))
+    db.session.commit()
+    order = db.session.get(Order, order_id)
+    _mail_resident(order, f"Commande {order.reference} payée",
+                   f"Merci ! Votre commande {order.reference} ({euros(order.total_cents)}) est payée.\n"
+                   + "".join(f"- {s.shop.name} : {euros(s.subtotal_cents)}, retrait {pickup_label(s)}\n"
+                             for s in order.shops)
+                   + "Chaque commerce va la préparer ; vous recevrez un message à chaque étape.")
+    for sub in order.shops:
+        _mail_shop(sub, f"Nouvelle commande {order.reference}",
+                   f"Nouvelle commande à préparer ({euros(sub.subtotal_cents)}) :\n"
+                   + "".join(f"- {line.quantity} × {line.name}\n" for line in sub.lines)
+                   + f"Retrait : {pickup_label(sub)}.\n{_board_url(sub)}\n")
+    return True
+
+
+def fail_order(order_id: int) -> bool:
+    """The payment failed or was abandoned: release the card holds and the stock. Once."""
+    order = db.session.get(Order, order_id)
+    if not _claim(Order, order_id, ["pending_payment"], "failed"):
+        return False
+    order = db.session.get(Order, order_id)
+    if order.stripe_payment_intent_id:
+        try:
+            payments.cancel_payment_intent(order.stripe_payment_intent_id)
+        except payments.PaymentError:
+            current_app.logger.warning("order %s: PaymentIntent could not be cancelled", order.id)
+    for sub in order.shops:
+        if sub.hold_id:
+            _release_hold(sub, "failed")
+        _release_stock(sub)
+        sub.status = "failed"
+    db.session.commit()
+    return True
+
+
+def _release_hold(sub: OrderShop, why: str) -> None:
+    try:
+        loyalty_holds.release(db.session, hold_id=sub.hold_id, key=f"order:{sub.order_id}:shop:{sub.id}:release",
+                              actor=why)
+    except HoldNotPending:
+        pass
+
+
+def check_payment(order: Order) -> str:
+    """Ask Stripe how the order's payment went (the resident is back before the webhook)."""
+    if order.status != "pending_payment" or not order.stripe_payment_intent_id:
+        return order.status
+    intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
+    if payments.handle_succeeded(intent):
+        return "paid"
+    if intent["status"] == "canceled":
+        fail_order(order.id)
+        return "failed"
+    return intent["status"]
+
+
+def _on_order_payment(intent) -> None:
+    order = db.session.scalar(select(Order).filter_by(stripe_payment_intent_id=intent["id"]))
+    if order is None:
+        current_app.logger.warning("succeeded PaymentIntent %s matches no order", intent["id"])
+        return
+    if intent["amount"] != order.stripe_cents or intent["currency"] != "eur":
+        current_app.logger.error("PaymentIntent %s amount does not match order %s", intent["id"], order.id)
+        return
+    if order.status == "failed":  # paid after it was abandoned: give the money back
+        current_app.logger.error("order %s was paid after it failed: refunding", order.id)
+        payments.refund_payment_intent(intent["id"], order.stripe_cents, {"order_id": order.id, "reason": "failed"})
+        return
+    confirm_paid(order.id)
+
+
+payments.register_handler(ORDER_PURPOSE, _on_order_payment)
+
+
+def expire_unpaid_orders(max_age: timedelta = timedelta(minutes=30)) -> int:
+    """Fail the orders left unpaid for `max_age` (checked with Stripe first)."""
+    due = db.session.scalars(select(Order).where(Order.status == "pending_payment",
+                                                 Order.created_at < utcnow() - max_age)).all()
+    failed = 0
+    for order in due:
+        if check_payment(order) not in ("paid", "processing"):
+            failed += fail_order(order.id)
+    return failed
+
+
+# --- Status flow --------------------------------------------------------------------------------
+
+
+def accept(sub: OrderShop) -> None:
+    if not _claim(OrderShop, sub.id, ["paid"], "accepted", accepted_at=utcnow()):
+        raise OrderError("Cette commande ne peut plus être acceptée.")
+    sub = db.session.get(OrderShop, sub.id)
+    _mail_resident(sub.order, f"Commande {sub.order.reference} acceptée par {sub.shop.name}",
+                   f"{sub.shop.name} a accepté votre commande et la prépare. Retrait : {pickup_label(sub)}.")
+
+
+def refuse(sub: OrderShop, reason: str) -> None:
+    if not reason.strip():
+        raise OrderError("Indiquez la raison du refus : le client la recevra.")
+    _close(sub, "refused", reason.strip()[:1000], who="shop")
+
+
+def cancel(sub: OrderShop) -> None:
+    """The resident cancels a shop's part before the shop accepts it."""
+    _close(sub, "cancelled", "Annulée par le client", who="resident")
+
+
+def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
+    if not _claim(OrderShop, sub.id, ["paid"], status, refusal_reason=reason, closed_at=utcnow()):
+        raise OrderError("Cette commande a déjà été acceptée ou clôturée : elle ne peut plus être "
+                         + ("refusée." if status == "refused" else "annulée."))
+    sub = db.session.get(OrderShop, sub.id)
+    left = sub.subtotal_cents - sub.refunded_cents
+    if left > 0:
+        _refund(sub, left, key=f"order-shop:{sub.id}:{status}", reason=reason)
+    _release_stock(sub, [line for line in sub.lines if not line.refunded])
+    db.session.commit()
+    sub = db.session.get(OrderShop, sub.id)
+    verb = "refusée par " + sub.shop.name if status == "refused" else "annulée"
+    _mail_resident(sub.order, f"Commande {sub.order.reference} {verb}",
+                   f"Votre commande chez {sub.shop.name} est {verb}"
+                   + (f" : {reason}" if status == "refused" else "")
+                   + f".\nRemboursement : {euros(sub.refunded_cents)} ({_refund_means(sub)}).")
+    if who == "resident":
+        _mail_shop(sub, f"Commande {sub.order.reference} annulée", "Le client a annulé sa commande avant acceptation.")
+
+
+def refund_line(sub: OrderShop, line: OrderLine) -> None:
+    """A line the shop cannot supply (out of stock): refund it to the means used."""
+    if line.order_shop_id != sub.id or line.refunded:
+        raise OrderError("Cette ligne a déjà été remboursée.")
+    if sub.status not in ("paid", "accepted", "ready"):
+        raise OrderError("Cette commande est clôturée : plus de remboursement de ligne possible.")
+    _refund(sub, line.total_cents, key=f"order-line:{line.id}", reason=f"Indisponible : {line.name}")
+    db.session.execute(update(OrderLine).where(OrderLine.id == line.id).values(refunded=True))
+    db.session.commit()
+    sub = db.session.get(OrderShop, sub.id)
+    _mail_resident(sub.order, f"Commande {sub.order.reference} : un article remboursé",
+                   f"{sub.shop.name} n'a pas pu fournir « {line.name} » ({line.quantity}) : "
+                   f"{euros(line.total_cents)} vous sont remboursés ({_refund_means(sub)}).")
+
+
+def _refund(sub: OrderShop, amount_cents: int, key: str, reason: str) -> OrderRefund | None:
+    """Give back `amount_cents` of this sub-order: bank card part first, then territorial card.
+    The refund row (unique key) is written first, so a repeated request refunds nothing more."""
+    stripe_cents = min(amount_cents, sub.stripe_cents - sub.refunded_stripe_cents)
+    card_cents = min(amount_cents - stripe_cents, sub.card_cents - sub.refunded_card_cents)
+    refund = OrderRefund(order_shop_id=sub.id, key=key, reason=reason[:300], card_cents=card_cents,
+                         stripe_cents=stripe_cents)
+    db.session.add(refund)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    order = sub.order
+    if stripe_cents > 0:
+        stripe_refund = payments.refund_payment_intent(order.stripe_payment_intent_id, stripe_cents,
+                                                       {"order_id": order.id, "order_shop_id": sub.id})
+        refund.stripe_refund_id = stripe_refund["id"]
+    if card_cents > 0:
+        db.session.commit()
+        result = ledger.refund(db.session, purchase_id=sub.capture_entry_id, shop_id=sub.shop_id,
+                               amount_cents=card_cents, key=f"order-refund:{refund.id}", actor=f"order:{order.id}")
+        refund.ledger_entry_id = result.entry_id
+    db.session.execute(update(OrderShop).where(OrderShop.id == sub.id).values(
+        refunded_stripe_cents=OrderShop.refunded_stripe_cents + stripe_cents,
+        refunded_card_cents=OrderShop.refunded_card_cents + card_cents))
+    db.session.commit()
+    db.session.expire_all()
+    return refund
+
+
+def _refund_means(sub: OrderShop) -> str:
+    parts = []
+    if sub.refunded_stripe_cents:
+        parts.append(f"{euros(sub.refunded_stripe_cents)} sur votre carte bancaire")
+    if sub.refunded_card_cents:
+        parts.append(f"{euros(sub.refunded_card_cents)} sur votre carte territoriale")
+    return ", ".join(parts) or "rien à rembourser"
+
+
+def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
+    """Ready at the shop counter, or deposited in a locker compartment (one-time pickup code)."""
+    if sub.status != "accepted":
+        raise OrderError("Acceptez d'abord la commande.")
+    values = {"ready_at": utcnow()}
+    if sub.pickup_kind == "locker":
+        compartment = db.session.get(Compartment, compartment_id) if compartment_id else None
+        if compartment is None or compartment.bank_id != sub.locker_bank_id:
+            raise OrderError("Choisissez un casier libre de la consigne choisie par le client.")
+        taken = db.session.execute(update(Compartment).where(Compartment.id == compartment.id,
+                                                             Compartment.order_shop_id.is_(None))
+                                   .values(order_shop_id=sub.id)).rowcount
+        if taken != 1:
+            db.session.rollback()
+            raise OrderError(f"Le casier {compartment.label} est déjà occupé : choisissez-en un autre.")
+        days = current_app.config.get("LOCKER_CODE_DAYS", DEFAULT_CODE_DAYS)
+        values.update(compartment_id=compartment.id, pickup_code=_new_code(sub.locker_bank_id),
+                      code_expires_at=utcnow() + timedelta(days=days))
+    if not _claim(OrderShop, sub.id, ["accepted"], "ready", **values):
+        raise OrderError("Cette commande n'est plus à préparer.")
+    sub = db.session.get(OrderShop, sub.id)
+    if sub.pickup_kind == "locker":
+        body = (f"Votre commande {sub.shop.name} vous attend à la consigne {sub.locker_bank.name} "
+                f"({sub.locker_bank.address}).\nCode de retrait : {sub.pickup_code} (valable jusqu'au "
+                f"{sub.code_expires_at:%d/%m/%Y}, une seule fois).\n{_order_url(sub.order)}")
+    else:
+        body = f"Votre commande vous attend chez {sub.shop.name}, {sub.shop.address}.\n{_order_url(sub.order)}"
+    _mail_resident(sub.order, f"Commande {sub.order.reference} prête", body)
+
+
+def _new_code(bank_id: int) -> str:
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        clash = db.session.scalar(select(OrderShop.id).where(OrderShop.locker_bank_id == bank_id,
+                                                             OrderShop.pickup_code == code,
+                                                             OrderShop.status == "ready"))
+        if clash is None:
+            return code
+
+
+def mark_collected(sub: OrderShop) -> None:
+    if not _claim(OrderShop, sub.id, ["ready"], "collected", collected_at=utcnow()):
+        raise OrderError("Cette commande n'est pas prête ou a déjà été retirée.")
+    db.session.execute(update(Compartment).where(Compartment.order_shop_id == sub.id).values(order_shop_id=None))
+    db.session.commit()
+    sub = db.session.get(OrderShop, sub.id)
+    _mail_resident(sub.order, f"Commande {sub.order.reference} retirée",
+                   f"Votre commande {sub.shop.name} a été retirée. Merci d'acheter local !")
+
+
+def expire_pickup_codes() -> int:
+    """Codes past their expiry: the code stops working and the shop is told to take the goods back."""
+    due = db.session.scalars(select(OrderShop).where(OrderShop.status == "ready", OrderShop.pickup_code.is_not(None),
+                                                     OrderShop.code_expires_at < utcnow())).all()
+    for sub in due:
+        db.session.execute(update(OrderShop).where(OrderShop.id == sub.id).values(pickup_code=None))
+        db.session.commit()
+        _mail_shop(sub, f"Commande {sub.order.reference} non retirée",
+                   f"Le code de retrait a expiré : reprenez la commande dans le casier "
+                   f"{sub.compartment.label if sub.compartment else ''} de la consigne {sub.locker_bank.name}.")
+    return len(due)
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def pickup_label(sub: OrderShop) -> str:
+    if sub.pickup_kind == "locker" and sub.locker_bank:
+        return f"consigne {sub.locker_bank.name} ({sub.locker_bank.address})"
+    return f"au magasin, {sub.shop.address}".rstrip(", ")
+
+
+def was_ordered(product_id: int) -> bool:
+    return db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product_id).limit(1)) is not None
+
+
+def shop_orders(shop_id: int, statuses=None) -> list[OrderShop]:
+    query = select(OrderShop).where(OrderShop.shop_id == shop_id, OrderShop.status != "pending_payment",
+                                    OrderShop.status != "failed")
+    if statuses:
+        query = query.where(OrderShop.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(OrderShop.id.desc())))
+
+
+def free_compartments(bank_id: int) -> list[Compartment]:
+    return list(db.session.scalars(select(Compartment).where(Compartment.bank_id == bank_id,
+                                                             Compartment.order_shop_id.is_(None))
+                                   .order_by(Compartment.label)))
+
+
+# --- Mail -----------------------------------------------------------------------------------------
+
+
+def _order_url(order: Order) -> str:
+    return url_for("cart.order", order_id=order.id, _external=True)
+
+
+def _board_url(sub: OrderShop) -> str:
+    return url_for("shop_orders.board", shop_id=sub.shop_id, _external=True)
+
+
+def _mail_resident(order: Order, subject: str, body: str) -> None:
+    send_mail(order.user.email, subject, f"{body}\n\nSuivre la commande : {_order_url(order)}\n")
+
+
+def _mail_shop(sub: OrderShop, subject: str, body: str) -> None:
+    emails = set(db.session.scalars(select(ShopMember).where(ShopMember.shop_id == sub.shop_id,
+                                                             ShopMember.role.in_(("owner", "staff")))))
+    for email in {m.user.email for m in emails} | ({sub.shop.email} if sub.shop.email else set()):
+        send_mail(email, subject, body)
+
