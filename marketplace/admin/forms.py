@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -22,7 +22,7 @@ class ButtonForm(FlaskForm):
 
 
 class SettlementRunForm(FlaskForm):
-    period = SelectField("Période", choices=[("monthly", "Mois"), ("weekly", "Semaine")], default="monthly")
+    period = SelectField("Période", choices=[SelectChoice("monthly", "Mois"), SelectChoice("weekly", "Semaine")], default="monthly")
     day = DateField("Un jour de la période",
                     validators=[DataRequired("Indiquez une date (jj/mm/aaaa) dans la période à régler.")],
                     description="Par exemple le 1er du mois à régler ; la période est le mois (ou la semaine, "

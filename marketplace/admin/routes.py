@@ -1,7 +1,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
-from marketplace import shops
+from marketplace import audit, shops
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ApproveShopForm, RejectShopForm
 from marketplace.extensions import db
@@ -40,10 +40,14 @@ def review_shop(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     approve_form, reject_form = ApproveShopForm(prefix="approve"), RejectShopForm(prefix="reject")
     if approve_form.submit.data and approve_form.validate_on_submit():
+        audit.record("shop.approve", shop, summary=f"{shop.name} validé", before={"status": shop.status},
+                     after={"status": "approved"})
         shops.approve_shop(shop)
         flash(f"{shop.name} est validé ; le commerçant est prévenu par e-mail.", "success")
         return redirect(url_for("admin.shops_queue"))
     if reject_form.submit.data and reject_form.validate_on_submit():
+        audit.record("shop.reject", shop, summary=f"{shop.name} refusé : {reject_form.message.data.strip()}",
+                     before={"status": shop.status}, after={"status": "rejected"})
         shops.reject_shop(shop, reject_form.message.data)
         flash(f"{shop.name} est refusé ; le commerçant a reçu votre message.", "success")
         return redirect(url_for("admin.shops_queue"))

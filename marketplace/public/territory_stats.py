@@ -1,5 +1,5 @@
 """The public page of headline figures: what the card money did for the territory's shops."""
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from loyalty.clock import paris_day, utc_now
 from marketplace import territory_stats
@@ -11,6 +11,6 @@ bp = Blueprint("territory_stats", __name__)
 @bp.route("/chiffres")
 @access(PUBLIC)
 def headline():
-    year = paris_day(utc_now()).year
+    year = request.args.get("annee", type=int) or paris_day(utc_now()).year
     return render_template("public/figures.html", figures=territory_stats.headline(year),
                            by_month=territory_stats.by_month(year))

@@ -1,0 +1,92 @@
+"""The admin's dashboard, suspensions, audit log and the figures of where the money stays."""
+import pytest
+from sqlalchemy import select
+
+from loyalty import ledger
+from loyalty.errors import ShopRefusesCard
+from marketplace import territory_stats
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import AuditEvent, Employer, Shop
+from search.models import UnmetSearch
+from tests import factories as f
+from tests.admin.conftest import at
+from tests.conftest import login
+
+
+def test_dashboard_lists_what_waits_with_one_link_each(app, territory, client):
+    with app.app_context():
+        f.shop("Boucherie", f.commune(**f.EPOISSES), status="pending")
+        f.employer("Scierie", db.session.get(Shop, territory.fournil_id).commune, status="pending")
+        db.session.commit()
+    login(client, territory.admin_email)
+    client.post("/admin/reglements", data={"period": "monthly", "day": "2026-10-01"})
+    page = client.get("/admin/").get_data(as_text=True)
+    waiting = page[page.index('data-testid="waiting"'):]
+    assert "<strong>1</strong> <a href=\"/admin/commerces\">" in waiting
+    assert "<strong>1</strong> <a href=\"/admin/entreprises/\">" in waiting
+    assert "<strong>1</strong> <a href=\"/admin/reglements/1\">règlements à payer" in waiting
+
+
+def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, territory, client):
+    login(client, territory.admin_email)
+    response = client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": ""})
+    with app.app_context():
+        assert db.session.get(Shop, territory.fournil_id).status == "approved"  # a reason is required
+    client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": "Fermeture administrative"})
+    with app.app_context():
+        shop = db.session.get(Shop, territory.fournil_id)
+        assert (shop.status, shop.review_message) == ("suspended", "Fermeture administrative")
+        assert "Fermeture administrative" in outbox()[-1].get_content()
+        with pytest.raises(ShopRefusesCard):
+            ledger.redeem(db.session, card_id=territory.card_id, shop_id=territory.fournil_id, amount_cents=100,
+                          key="after-suspension", actor="system")
+        db.session.rollback()
+    client.post(f"/admin/suspensions/entreprise/{_employer_id(app)}", data={"reason": "Impayés"})
+    client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"action": "reinstate"})
+    with app.app_context():
+        assert db.session.get(Shop, territory.fournil_id).status == "approved"
+        assert db.session.get(Employer, _employer_id(app)).status == "suspended"
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor) for e in events] == [
+            ("shop.suspend", territory.admin_email), ("employer.suspend", territory.admin_email),
+            ("shop.reinstate", territory.admin_email)]
+        assert events[0].before == {"status": "approved"}
+        assert events[0].after == {"status": "suspended", "reason": "Fermeture administrative"}
+
+    page = client.get("/admin/journal?q=impay").get_data(as_text=True)
+    assert "Impayés" in page and "Fermeture administrative" not in page
+    csv = client.get("/admin/journal.csv").data.decode("utf-8-sig")
+    assert csv.count("\n") == 4 and "shop.suspend" in csv
+
+
+def _employer_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Employer.id).where(Employer.slug == "laiterie"))
+
+
+def test_where_the_money_stays(app, territory, client):
+    with app.app_context():
+        db.session.add_all([UnmetSearch(text="cordonnier"), UnmetSearch(text="cordonnier"),
+                            UnmetSearch(text="piscine")])
+        db.session.commit()
+        figures = territory_stats.headline(2026)
+        # Fournil (Semur): 2 000 + 3 000 − 500 + 700 in November; Épicerie (Arnay): 1 000.
+        assert figures["spent_cents"] == 6_200
+        assert figures["communes"] == 2 and figures["main_town"] == "Semur-en-Auxois"
+        assert figures["outside_cents"] == 1_000
+        assert territory_stats.by_month(2026).rows == [("octobre 2026", 5_500), ("novembre 2026", 700)]
+        assert territory_stats.by_commune(2026).rows == [("Semur-en-Auxois", 5_200), ("Arnay-le-Duc", 1_000)]
+        assert territory_stats.by_category(2026).rows == [("Boulangerie", 5_200), ("Épicerie", 1_000)]
+        assert territory_stats.by_campaign(2026).rows == [("Hors campagne (recharges du territoire)", 6_200)]
+        assert territory_stats.unmet_searches().rows[0][:2] == ("cordonnier", 2)
+    login(client, territory.admin_email)
+    page = client.get("/admin/statistiques?annee=2026").get_data(as_text=True)
+    assert "cordonnier" in page and "chart.umd.min.js" in page
+    csv = client.get("/admin/statistiques/communes.csv?annee=2026").data.decode("utf-8-sig")
+    assert csv.splitlines() == ["Commune;Montant (€)", "Semur-en-Auxois;52,00", "Arnay-le-Duc;10,00"]
+    unmet = client.get("/admin/statistiques/recherches.csv").data.decode("utf-8-sig").splitlines()
+    assert unmet[0] == "Recherche;Nombre;Dernière fois" and unmet[1].startswith("cordonnier;2;")
+    client.post("/deconnexion")
+    public = client.get("/chiffres?annee=2026").get_data(as_text=True)  # public
+    assert "62,00" in public and "dans <strong>2</strong> communes" in public
