@@ -79,6 +79,8 @@ def _parse_card_amount(text: str | None) -> int:
 @bp.route("/panier/commande", methods=["GET", "POST"])
 @access(AUTHENTICATED)
 def checkout():
+    if request.method == "POST" and (done := _submitted_order(request.form.get("checkout_key"))):
+        return redirect(url_for("cart.pay" if done.status == "pending_payment" else "cart.order", order_id=done.id))
     groups = cart.groups()
     if not groups:
         flash("Votre panier est vide.", "info")
@@ -107,6 +109,13 @@ def checkout():
                            availability={b.id: lockers.availability(b) for b in banks},
                            opening={g.shop.id: shops.opening_status(g.shop).label for g in groups},
                            ready_hours=orders.READY_DELAY_HOURS, card_payments=payments.is_configured())
+
+
+def _submitted_order(checkout_key: str | None) -> Order | None:
+    """The order a checkout form already created (a double submit lands on it)."""
+    if not checkout_key:
+        return None
+    return db.session.scalar(db.select(Order).filter_by(checkout_key=checkout_key, user_id=current_user.id))
 
 
 def _own_order(order_id: int) -> Order:

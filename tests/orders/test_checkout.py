@@ -1,0 +1,167 @@
+"""Checkout and payment: territorial card holds + a Stripe PaymentIntent on localstripe,
+confirmed only by Stripe (return page or signed webhook), once; failures release everything."""
+import threading
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from loyalty.models import Entry, Hold
+from loyalty.queries import card_balance
+from marketplace import payments
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import Order, Product, StripeEvent
+from tests.conftest import login
+from tests.employer.test_stripe_funding import signed
+
+from .conftest import add, checkout
+
+
+def _order(app):
+    with app.app_context():
+        return db.session.scalar(select(Order).options(selectinload(Order.shops)).order_by(Order.id.desc()))
+
+
+def _payable(app, shop_id):
+    from loyalty import accounts
+
+    with app.app_context():
+        return accounts.shop_payable_account(db.session, shop_id).balance_cents
+
+
+def test_card_only_order_is_paid_at_once_and_credits_the_shop_payable(stripe_app, resident, shop_world):
+    add(resident, shop_world["bread"], 2)
+    answer = checkout(resident, card_amount="9,00")
+    order = _order(stripe_app)
+    assert answer.headers["Location"].endswith(f"/compte/commandes/{order.id}")
+    assert order.status == "paid" and order.card_cents == 900 and order.stripe_cents == 0
+    assert _payable(stripe_app, shop_world["bakery"]) == 900
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 1_100
+        assert db.session.get(Product, shop_world["bread"]).stock == 18
+        subjects = [m["Subject"] for m in outbox()]
+    assert f"Commande {order.reference} payée" in subjects
+    assert f"Nouvelle commande {order.reference}" in subjects
+    assert "Votre panier est vide" in resident.get("/panier").get_data(as_text=True)
+
+
+def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_world):
+    add(resident, shop_world["bread"])
+    add(resident, shop_world["comte"], 2)
+    answer = checkout(resident, pickups={shop_world["cheese"]: shop_world["bank"]}, card_amount="5")
+    order = _order(stripe_app)
+    assert answer.headers["Location"].endswith(f"/commandes/{order.id}/paiement")
+    assert order.total_cents == 450 + 1780 and order.card_cents == 500 and order.stripe_cents == 1730
+    # A double submit of the same checkout finds the same order.
+    again = resident.post("/panier/commande", data={"checkout_key": "key-1", "card_amount": "5"})
+    assert again.headers["Location"].endswith(f"/commandes/{order.id}/paiement")
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert db.session.scalar(select(Hold.status)) == "pending"
+    page = resident.get(f"/commandes/{order.id}/paiement").get_data(as_text=True)
+    assert 'id="card-payment"' in page and "17,30" in page
+    early = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
+    assert "pas abouti" in early.get_data(as_text=True)
+    assert _order(stripe_app).status == "pending_payment"
+    answer = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_visa"})
+    assert answer.get_json() == {"status": "succeeded"}
+    back = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
+    assert "Paiement reçu" in back.get_data(as_text=True)
+    order = _order(stripe_app)
+    assert order.status == "paid" and [s.status for s in order.shops] == ["paid", "paid"]
+    assert [s.card_cents for s in order.shops] == [450, 50]  # bakery first (shops in name order)
+    assert _payable(stripe_app, shop_world["bakery"]) == 450
+    assert _payable(stripe_app, shop_world["cheese"]) == 50
+    # The webhook of the same payment, delivered twice, changes nothing more.
+    with stripe_app.test_request_context():
+        intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
+        assert intent["amount"] == 1730
+    event = {"id": "evt_order_1", "object": "event", "type": "payment_intent.succeeded",
+             "data": {"object": intent.to_dict()}}
+    for _ in range(2):
+        body, signature = signed(event)
+        assert resident.post("/stripe/webhook", data=body, headers={"Stripe-Signature": signature},
+                             content_type="application/json").status_code == 200
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "capture")) == 2
+        assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
+        subjects = [m["Subject"] for m in outbox()]
+    assert subjects.count(f"Commande {order.reference} payée") == 1
+
+
+def test_webhook_alone_confirms_the_order(stripe_app, resident, shop_world, client):
+    add(resident, shop_world["comte"])
+    checkout(resident)
+    order = _order(stripe_app)
+    resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_visa"})
+    with stripe_app.test_request_context():
+        intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
+    forged = {"id": "evt_forged", "object": "event", "type": "payment_intent.succeeded",
+              "data": {"object": intent.to_dict()}}
+    body, _ = signed(forged)
+    assert client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": "t=1,v1=bad"},
+                       content_type="application/json").status_code == 400
+    assert _order(stripe_app).status == "pending_payment"
+    body, signature = signed({**forged, "id": "evt_order_2"})
+    assert client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": signature},
+                       content_type="application/json").status_code == 200
+    assert _order(stripe_app).status == "paid"
+
+
+def test_abandoned_payment_releases_the_card_part_and_the_stock(stripe_app, resident, shop_world):
+    add(resident, shop_world["tart"])
+    checkout(resident, card_amount="2,00")
+    order = _order(stripe_app)
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 0
+        assert card_balance(db.session, shop_world["card"]) == 1_800
+    declined = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_chargeDeclined"})
+    assert declined.status_code in (200, 402)
+    resident.post(f"/commandes/{order.id}/abandon")
+    order = _order(stripe_app)
+    assert order.status == "failed"
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 1
+        assert card_balance(db.session, shop_world["card"]) == 2_000
+        assert db.session.scalar(select(Hold.status)) == "released"
+        intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
+    assert intent["status"] == "canceled"
+    assert _payable(stripe_app, shop_world["bakery"]) == 0
+
+
+def test_card_amount_above_what_the_card_can_pay_is_refused(stripe_app, resident, shop_world):
+    add(resident, shop_world["comte"], 3)
+    page = checkout(resident, card_amount="25,00")
+    assert page.status_code == 200
+    assert "peut payer au plus 20,00" in page.get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
+    assert _order(stripe_app) is None
+    assert "pas un montant" in checkout(resident, card_amount="abc", key="k2").get_data(as_text=True)
+
+
+def test_last_item_two_residents_at_once_one_wins_the_other_is_told_and_not_charged(stripe_app, shop_world):
+    clients = []
+    for email in ("resident@example.fr", "other@example.fr"):
+        client = stripe_app.test_client()
+        login(client, email)
+        add(client, shop_world["tart"])
+        clients.append(client)
+    answers = [None, None]
+    barrier = threading.Barrier(2)
+
+    def buy(index):
+        barrier.wait()
+        answers[index] = checkout(clients[index], key=f"race-{index}")
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    redirected = [a for a in answers if a.status_code == 302]
+    refused = [a for a in answers if a.status_code == 200]
+    assert len(redirected) == 1 and len(refused) == 1
+    assert "Tarte aux pommes" in refused[0].get_data(as_text=True)
+    assert "épuisé" in refused[0].get_data(as_text=True)
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert db.session.get(Product, shop_world["tart"]).stock == 0
