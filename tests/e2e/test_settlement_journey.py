@@ -1,0 +1,79 @@
+"""Paying the shops in a real browser: the admin prepares last month's settlement, downloads the
+SEPA file, marks it paid; the baker sees the statement."""
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from loyalty import ledger
+from loyalty.cards import create_card
+from marketplace.extensions import db
+from marketplace.models import Shop
+from tests.e2e.conftest import log_in, screenshot
+
+XSD = Path(__file__).resolve().parents[1] / "data" / "pain.001.001.03.xsd"
+IBAN = "FR7630006000011234567890189"
+
+
+@pytest.fixture
+def last_month_sale(live_app):
+    """A 25 € card payment at the Boulangerie Moreau on the 10th of last month."""
+    live_app.config.update(TERRITORY_IBAN="FR7630001007941234567890185", TERRITORY_BIC="BDFEFRPPCCT")
+    first_of_month = date.today().replace(day=1)
+    day = (first_of_month - timedelta(days=1)).replace(day=10)
+    with live_app.app_context():
+        shop = db.session.scalar(select(Shop).where(Shop.name == "Boulangerie Moreau"))
+        shop.iban = IBAN
+        db.session.commit()
+        shop_id = shop.id
+        card = create_card(db.session, active=True)
+        ledger.fund(db.session, amount_cents=2500, key=f"e2e-settle-fund-{card.id}", actor="system")
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=2500, label="Cadeau",
+                           expires_on=date.today() + timedelta(days=60), key=f"e2e-settle-grant-{card.id}",
+                           actor="system", expiry_policy="territory", now=datetime(day.year, day.month, 1, tzinfo=UTC))
+        ledger.redeem(db.session, card_id=card.id, shop_id=shop_id, amount_cents=2500,
+                      key=f"e2e-settle-redeem-{card.id}", actor="system",
+                      now=datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+    return shop_id, day
+
+
+def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_sale):
+    shop_id, day = last_month_sale
+    log_in(page, "admin@demo.halle.fr")
+    expect(page.get_by_test_id("role-home")).to_be_visible()
+    page.get_by_role("link", name="Règlements des commerces").click()
+    page.get_by_label("Période", exact=True).select_option("monthly")
+    page.get_by_label("Un jour de la période").fill(day.isoformat())
+    page.get_by_role("button", name="Préparer le règlement").click()
+    expect(page.get_by_role("heading", name=re.compile("Règlement n°"))).to_be_visible()
+    row = page.get_by_test_id("statements").get_by_role("row").filter(has_text="Boulangerie Moreau")
+    expect(row).to_contain_text(re.compile(r"25,00\s€"))
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Télécharger le fichier de virements SEPA").click()
+    xml = Path(download_info.value.path()).read_bytes()
+    document = etree.fromstring(xml)
+    etree.XMLSchema(etree.parse(str(XSD))).assertValid(document)
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    amounts = {tx.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns): tx.findtext(".//p:InstdAmt", namespaces=ns)
+               for tx in document.findall(".//p:CdtTrfTxInf", ns)}
+    assert amounts[IBAN] == "25.00"
+
+    page.get_by_role("button", name=re.compile("Marquer comme payé")).click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("payé le")
+    screenshot(page, "settlement-run-paid")
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    log_in(page, "commercant@demo.halle.fr")
+    page.goto(f"/boutique/{shop_id}/releves/")
+    statement_row = page.get_by_test_id("shop-statements").get_by_role("row").nth(1)
+    expect(statement_row).to_contain_text(re.compile(r"25,00\s€"))
+    expect(statement_row).to_contain_text("payé")
+    statement_row.get_by_role("link").first.click()
+    expect(page.get_by_test_id("statement-lines")).to_contain_text("Paiement carte")
+    expect(page.get_by_test_id("statement-payout")).to_have_text(re.compile(r"25,00\s€"))
+    screenshot(page, "shop-statement")
