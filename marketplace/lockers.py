@@ -16,11 +16,11 @@ MAX_FAILED_OPENS = 10  # per bank and window: the keypad is then locked for the 
 FAILED_OPEN_WINDOW = timedelta(minutes=15)
 
 DEMO_BANKS = (
-    dict(slug="montbard-gare", name="Montbard gare", commune_insee="21425", address="Place de la Gare, 21500 Montbard",
-         station="Gare de Montbard", latitude=47.6236, longitude=4.3390),
-    dict(slug="semur-en-auxois", name="Semur-en-Auxois centre", commune_insee="21603",
-         address="Place de l'Ancienne Comédie, 21140 Semur-en-Auxois", station="Arrêt de car Semur-en-Auxois",
-         latitude=47.4914, longitude=4.3336),
+    {"slug": "montbard-gare", "name": "Montbard gare", "commune_insee": "21425", "address": "Place de la Gare, 21500 Montbard",
+         "station": "Gare de Montbard", "latitude": 47.6236, "longitude": 4.3390},
+    {"slug": "semur-en-auxois", "name": "Semur-en-Auxois centre", "commune_insee": "21603",
+         "address": "Place de l'Ancienne Comédie, 21140 Semur-en-Auxois", "station": "Arrêt de car Semur-en-Auxois",
+         "latitude": 47.4914, "longitude": 4.3336},
 )
 DEMO_SIZES = ("S", "S", "M", "M", "M", "M", "L", "L")
 

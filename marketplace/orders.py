@@ -28,8 +28,16 @@ from loyalty.queries import spendable_balance
 from marketplace import payments
 from marketplace.extensions import db
 from marketplace.mail import send_mail
-from marketplace.models import (Compartment, LockerBank, Order, OrderLine, OrderRefund, OrderShop, Product,
-                                ShopMember)
+from marketplace.models import (
+    Compartment,
+    LockerBank,
+    Order,
+    OrderLine,
+    OrderRefund,
+    OrderShop,
+    Product,
+    ShopMember,
+)
 from marketplace.models.base import utcnow
 
 ORDER_PURPOSE = "order"

@@ -4,14 +4,28 @@ import secrets
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from marketplace import cart, catalogue, lockers, orders, payments, shops
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.extensions import db
 from marketplace.models import LockerBank, Order, OrderShop, Product
-from marketplace.orders_bp.forms import ButtonForm, CheckoutToken, LockerBankForm, QuantityForm
+from marketplace.orders_bp.forms import (
+    ButtonForm,
+    CheckoutToken,
+    LockerBankForm,
+    QuantityForm,
+)
 
 bp = Blueprint("cart", __name__)
 

@@ -1,0 +1,219 @@
+"""The per-shop status flow: accept, refuse (refund), ready (locker code), collected, cancel,
+refund of a line; refused transitions; the locker API."""
+import pytest
+from sqlalchemy import select
+
+from loyalty import accounts
+from loyalty.queries import card_balance
+from marketplace import lockers, orders
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import Compartment, LockerBank, OrderRefund, OrderShop, Product
+from tests.conftest import login
+
+from .conftest import add, checkout
+
+
+def paid_order(app, client, shop_world, card_amount="5", locker=True):
+    """Bread at the bakery (shop pickup) and 2 Époisses at the cheese shop (locker), paid."""
+    add(client, shop_world["bread"])
+    add(client, shop_world["comte"], 2)
+    pickups = {shop_world["cheese"]: shop_world["bank"]} if locker else {}
+    answer = checkout(client, pickups=pickups, card_amount=card_amount)
+    order_id = int(answer.headers["Location"].split("/commandes/")[1].split("/")[0])
+    client.post(f"/commandes/{order_id}/paiement", json={"payment_method": "pm_card_visa"})
+    client.get(f"/commandes/{order_id}/retour")
+    with app.app_context():
+        subs = {s.shop_id: s.id for s in db.session.scalars(select(OrderShop).filter_by(order_id=order_id))}
+    return order_id, subs
+
+
+def sub_of(app, sub_id):
+    with app.app_context():
+        sub = db.session.get(OrderShop, sub_id)
+        db.session.expunge(sub)
+        return sub
+
+
+def refunds(app, sub_id):
+    with app.app_context():
+        return [(r.stripe_cents, r.card_cents, bool(r.stripe_refund_id), bool(r.ledger_entry_id))
+                for r in db.session.scalars(select(OrderRefund).filter_by(order_shop_id=sub_id))]
+
+
+@pytest.fixture
+def owner(app):
+    client = app.test_client()
+    login(client, "fromager@example.fr")
+    return client
+
+
+def test_locker_journey_accept_deposit_code_collect(stripe_app, resident, owner, shop_world):
+    order_id, subs = paid_order(stripe_app, resident, shop_world)
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+    board = owner.get(f"/boutique/{cheese}/commandes").get_data(as_text=True)
+    assert "nouvelle commande à accepter" in board and "consigne Semur gare" in board
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter")
+    assert sub_of(stripe_app, sub_id).status == "accepted"
+    # Accepting twice is refused with a message, and nothing changes.
+    again = owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter", follow_redirects=True)
+    assert "ne peut plus être acceptée" in again.get_data(as_text=True)
+    compartment = shop_world["compartments"][1]
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/prete", data={f"r{sub_id}-compartment": compartment})
+    sub = sub_of(stripe_app, sub_id)
+    assert sub.status == "ready" and sub.compartment_id == compartment and len(sub.pickup_code) == 6
+    page = resident.get(f"/compte/commandes/{order_id}").get_data(as_text=True)
+    assert sub.pickup_code in page and "data:image/svg+xml;base64," in page
+    with stripe_app.app_context():
+        assert any(sub.pickup_code in m.get_content() for m in outbox() if "prête" in m["Subject"])
+        bank = db.session.get(LockerBank, shop_world["bank"])
+        key = lockers.new_api_key(bank)
+    api = stripe_app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert api.post("/api/v1/lockers/semur-gare/open", json={"code": sub.pickup_code}).status_code == 401
+    assert api.post("/api/v1/lockers/semur-gare/open", json={"code": "000000"}, headers=headers).status_code == 404
+    opened = api.post("/api/v1/lockers/semur-gare/open", json={"code": sub.pickup_code}, headers=headers)
+    assert opened.status_code == 200
+    with stripe_app.app_context():
+        assert opened.get_json()["compartment"] == db.session.get(Compartment, compartment).label
+    # Single use.
+    assert api.post("/api/v1/lockers/semur-gare/open", json={"code": sub.pickup_code},
+                    headers=headers).status_code == 404
+    assert sub_of(stripe_app, sub_id).status == "collected"
+    with stripe_app.app_context():
+        assert db.session.get(Compartment, compartment).order_shop_id is None
+    assert "retirée" in resident.get(f"/compte/commandes/{order_id}").get_data(as_text=True)
+
+
+def test_locker_codes_are_protected_against_brute_force(stripe_app, shop_world):
+    with stripe_app.app_context():
+        key = lockers.new_api_key(db.session.get(LockerBank, shop_world["bank"]))
+    api = stripe_app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    for _ in range(lockers.MAX_FAILED_OPENS):
+        assert api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"},
+                        headers=headers).status_code == 404
+    assert api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"},
+                    headers=headers).status_code == 429
+
+
+def test_locker_events_and_shop_pickup_collected(stripe_app, resident, shop_world):
+    _order_id, subs = paid_order(stripe_app, resident, shop_world)
+    bakery_owner = stripe_app.test_client()
+    login(bakery_owner, "owner@example.fr")
+    bakery, sub_id = shop_world["bakery"], subs[shop_world["bakery"]]
+    # Ready before accepting is refused.
+    early = bakery_owner.post(f"/boutique/{bakery}/commandes/{sub_id}/prete", follow_redirects=True)
+    assert "Acceptez d'abord" in early.get_data(as_text=True).replace("&#39;", "'")
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{sub_id}/accepter")
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{sub_id}/prete")
+    assert sub_of(stripe_app, sub_id).status == "ready"
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{sub_id}/retiree")
+    assert sub_of(stripe_app, sub_id).status == "collected"
+    # Another shop's sub-order is not found.
+    other = subs[shop_world["cheese"]]
+    assert bakery_owner.post(f"/boutique/{bakery}/commandes/{other}/accepter").status_code == 404
+    with stripe_app.app_context():
+        key = lockers.new_api_key(db.session.get(LockerBank, shop_world["bank"]))
+    api = stripe_app.test_client()
+    answer = api.post("/api/v1/lockers/semur-gare/events", json={"compartment": "S01", "kind": "deposit"},
+                      headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 201
+
+
+def test_refusal_refunds_both_means_and_restocks(stripe_app, resident, owner, shop_world):
+    order_id, subs = paid_order(stripe_app, resident, shop_world, card_amount="10")
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+    sub = sub_of(stripe_app, sub_id)
+    assert sub.card_cents == 550 and sub.stripe_cents == 1230
+    no_reason = owner.post(f"/boutique/{cheese}/commandes/{sub_id}/refuser", data={"reason": ""},
+                           follow_redirects=True)
+    assert "Indiquez la raison du refus" in no_reason.get_data(as_text=True)
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/refuser", data={"reason": "Fromage pas affiné"})
+    sub = sub_of(stripe_app, sub_id)
+    assert sub.status == "refused" and sub.refunded_stripe_cents == 1230 and sub.refunded_card_cents == 550
+    assert refunds(stripe_app, sub_id) == [(1230, 550, True, True)]
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 2_000 - 450
+        assert accounts.shop_payable_account(db.session, cheese).balance_cents == 0
+    # A refused order cannot be accepted afterwards.
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter")
+    assert sub_of(stripe_app, sub_id).status == "refused"
+    page = resident.get(f"/compte/commandes/{order_id}").get_data(as_text=True)
+    assert "refusée" in page and "Fromage pas affiné" in page.replace("&#39;", "'")
+
+
+def test_resident_cancels_before_acceptance_only(stripe_app, resident, owner, shop_world):
+    order_id, subs = paid_order(stripe_app, resident, shop_world, card_amount="10")
+    bakery_sub, cheese_sub = subs[shop_world["bakery"]], subs[shop_world["cheese"]]
+    resident.post(f"/compte/commandes/{order_id}/annuler/{bakery_sub}")
+    sub = sub_of(stripe_app, bakery_sub)
+    assert sub.status == "cancelled" and sub.refunded_card_cents == 450
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["bread"]).stock == 20
+    owner.post(f"/boutique/{shop_world['cheese']}/commandes/{cheese_sub}/accepter")
+    late = resident.post(f"/compte/commandes/{order_id}/annuler/{cheese_sub}", follow_redirects=True)
+    assert "ne peut plus être" in late.get_data(as_text=True)
+    assert sub_of(stripe_app, cheese_sub).status == "accepted"
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 2_000 - 550
+        assert any("annulée" in m["Subject"] for m in outbox())
+
+
+def test_refund_of_a_line_goes_to_the_bank_card_first_once(stripe_app, resident, shop_world):
+    _order_id, subs = paid_order(stripe_app, resident, shop_world, card_amount="10")
+    with stripe_app.app_context():
+        sub = db.session.get(OrderShop, subs[shop_world["cheese"]])
+        line_id, shop_id, sub_id = sub.lines[0].id, sub.shop_id, sub.id
+    owner = stripe_app.test_client()
+    login(owner, "fromager@example.fr")
+    for _ in range(2):
+        owner.post(f"/boutique/{shop_id}/commandes/{sub_id}/lignes/{line_id}/rembourser")
+    assert refunds(stripe_app, sub_id) == [(1230, 550, True, True)]
+    # the line was 2 × 8,90 = 17,80: 12,30 by bank card and 5,50 by territorial card
+    with stripe_app.app_context():
+        assert db.session.get(OrderShop, sub_id).lines[0].refunded
+
+
+def test_ordered_product_cannot_be_deleted(app, shop_world):
+    from marketplace import catalogue
+    from marketplace.models import Order, OrderLine
+
+    with app.app_context():
+        product = db.session.get(Product, shop_world["bread"])
+        assert not catalogue.was_ever_ordered(product)
+        order = Order(user_id=shop_world["resident"], checkout_key="k", total_cents=450, stripe_cents=450)
+        sub = OrderShop(shop_id=shop_world["bakery"], subtotal_cents=450, stripe_cents=450)
+        sub.lines.append(OrderLine(product_id=product.id, name=product.name, unit_price_cents=450, quantity=1))
+        order.shops.append(sub)
+        db.session.add(order)
+        db.session.commit()
+        assert catalogue.was_ever_ordered(product)
+
+
+def test_shop_pick_list_and_export(stripe_app, resident, owner, shop_world):
+    paid_order(stripe_app, resident, shop_world)
+    cheese = shop_world["cheese"]
+    pick = owner.get(f"/boutique/{cheese}/commandes/preparation").get_data(as_text=True)
+    assert "Époisses AOP" in pick and "Imprimer" in pick
+    export = owner.get(f"/boutique/{cheese}/commandes/export.csv")
+    text = export.get_data(as_text=True)
+    assert export.mimetype == "text/csv" and "Époisses AOP;2;8,90;17,80" in text
+
+
+def test_expired_codes_stop_working_and_the_shop_is_told(stripe_app, resident, owner, shop_world):
+    from datetime import timedelta
+
+    from marketplace.models.base import utcnow
+
+    _order_id, subs = paid_order(stripe_app, resident, shop_world)
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter")
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/prete", data={f"r{sub_id}-compartment": shop_world["compartments"][0]})
+    with stripe_app.test_request_context():
+        db.session.execute(db.update(OrderShop).where(OrderShop.id == sub_id)
+                           .values(code_expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        assert orders.expire_pickup_codes() == 1
+        assert db.session.get(OrderShop, sub_id).pickup_code is None
+        assert any("non retirée" in m["Subject"] for m in outbox())
