@@ -1,0 +1,114 @@
+"""Browser journey of an order: a resident searches, fills one cart from two shops, logs in,
+picks a locker for one shop and the counter for the other, pays with the territorial card and a
+bank card on localstripe; the baker accepts and deposits in the locker; the resident sees the
+pickup code; the locker opens with it and the order shows as collected."""
+import re
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from marketplace import lockers
+from marketplace.extensions import db
+from marketplace.models import LockerBank, Order, Product, Shop, User
+from tests.e2e.conftest import log_in, screenshot
+from tests.stripe_server import register_webhook, stripe_config, stripe_server  # noqa: F401
+from tests.till.conftest import new_funded_card
+
+
+@pytest.fixture
+def stripe_live(live_app, live_server, stripe_server):  # noqa: F811
+    keys = stripe_config(stripe_server)
+    saved = {key: live_app.config.get(key) for key in keys}
+    live_app.config.update(keys)
+    register_webhook(stripe_server, f"{live_server}/stripe/webhook")
+    yield live_app
+    live_app.config.update(saved)
+
+
+def _for_sale(shop_id: int) -> Product:
+    return db.session.scalar(select(Product).where(Product.shop_id == shop_id, Product.active.is_(True),
+                                                   (Product.stock.is_(None)) | (Product.stock >= 5))
+                             .order_by(Product.id))
+
+
+@pytest.fixture
+def journey_data(stripe_live):
+    with stripe_live.app_context():
+        bakery = db.session.scalar(select(Shop).filter_by(name="Boulangerie Moreau"))
+        other = db.session.scalar(select(Shop).where(Shop.commune_insee == bakery.commune_insee, Shop.id != bakery.id,
+                                                     Shop.status == "approved", Shop.accepts_card.is_(True))
+                                  .order_by(Shop.id))
+        resident = db.session.scalar(select(User).filter_by(email="resident@demo.halle.fr"))
+        card_id = new_funded_card(2_000, holder_user_id=resident.id, key_suffix=":order-journey")
+        bank = db.session.scalar(select(LockerBank).filter_by(slug="semur-en-auxois"))
+        key = lockers.new_api_key(bank)
+        products = [_for_sale(bakery.id), _for_sale(other.id)]
+        return {"bakery": bakery.id, "other": other.id, "shops": [bakery.slug, other.slug],
+                "products": [(p.id, p.name) for p in products], "bank": bank.id, "key": key, "card": card_id}
+
+
+def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live_server, stripe_live, journey_data):
+    # Search, then add a product of each shop to the cart (anonymous).
+    for (product_id, name), shop_slug in zip(journey_data["products"], journey_data["shops"]):
+        page.goto("/recherche?" + urlencode({"q": name, "shop": shop_slug}))
+        page.locator(f'[data-testid=result][data-product-id="{product_id}"] a.result-name').click()
+        page.get_by_test_id(f"add-to-cart-{product_id}").click()
+        expect(page.get_by_text("ajouté au panier")).to_be_visible()
+    page.get_by_test_id("cart-link").click()
+    expect(page.get_by_test_id(f"cart-shop-{journey_data['bakery']}")).to_be_visible()
+    expect(page.get_by_test_id(f"cart-shop-{journey_data['other']}")).to_be_visible()
+    screenshot(page, "order-cart")
+
+    # Checkout asks to log in; the cart follows the resident into the account.
+    page.get_by_test_id("checkout").click()
+    page.get_by_label("Adresse e-mail").fill("resident@demo.halle.fr")
+    page.get_by_label("Mot de passe").fill("halle-demo")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Retrait et paiement")).to_be_visible()
+    page.get_by_test_id(f"pickup-locker-{journey_data['bakery']}-semur-en-auxois").check()
+    page.get_by_test_id("card-amount").fill("3,00")
+    screenshot(page, "order-checkout")
+    page.get_by_test_id("place-order").click()
+
+    # The rest by bank card, through Stripe.js (localstripe's stand-in).
+    expect(page.get_by_role("heading", name=re.compile("Paiement de la commande"))).to_be_visible()
+    element = page.locator("#card-element")
+    element.get_by_placeholder("number").fill("4242424242424242")
+    element.get_by_placeholder("exp_month").fill("12")
+    element.get_by_placeholder("exp_year").fill("34")
+    element.get_by_placeholder("cvc").fill("123")
+    element.get_by_placeholder("postal_code").fill("21140")
+    page.get_by_role("button", name=re.compile("^Payer")).click()
+    expect(page.get_by_text("Paiement reçu")).to_be_visible()
+    expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("payée")
+    order_url = page.url
+    with stripe_live.app_context():
+        order = db.session.scalar(select(Order).order_by(Order.id.desc()))
+        assert order.card_cents == 300 and order.status == "paid"
+        sub_id = next(s.id for s in order.shops if s.shop_id == journey_data["bakery"])
+
+    # The baker accepts and deposits the order in a locker compartment.
+    shopkeeper = browser.new_context(base_url=live_server, locale="fr-FR").new_page()
+    log_in(shopkeeper, "commercant@demo.halle.fr")
+    shopkeeper.goto(f"/boutique/{journey_data['bakery']}/commandes")
+    expect(shopkeeper.get_by_test_id("new-orders")).to_be_visible()
+    shopkeeper.get_by_test_id(f"accept-{sub_id}").click()
+    expect(shopkeeper.get_by_text("acceptée.")).to_be_visible()
+    shopkeeper.get_by_test_id(f"ready-{sub_id}").click()
+    expect(shopkeeper.get_by_text("le client est prévenu")).to_be_visible()
+    screenshot(shopkeeper, "order-board")
+
+    # The resident sees the pickup code; the locker opens with it, once.
+    page.goto(order_url)
+    code = page.get_by_test_id(f"pickup-code-{journey_data['bakery']}").inner_text()
+    assert re.fullmatch(r"\d{6}", code)
+    screenshot(page, "order-pickup-code")
+    answer = requests.post(f"{live_server}/api/v1/lockers/semur-en-auxois/open", json={"code": code}, timeout=10,
+                           headers={"Authorization": f"Bearer {journey_data['key']}"})
+    assert answer.status_code == 200 and answer.json()["compartment"]
+    page.reload()
+    expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("retirée")
+    shopkeeper.context.close()
