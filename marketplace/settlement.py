@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import UTC, date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import ledger
@@ -29,6 +29,7 @@ from loyalty.money import euros as money
 from loyalty.models import Account, Card, Entry, Posting
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.mail import send_mail
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
 
@@ -136,13 +137,13 @@ def run_snapshot(run: SettlementRun) -> dict:
 
 def cancel_run(run: SettlementRun, *, actor=None) -> None:
     """Cancel a draft run: its lines are released for the next run."""
-    if run.status != "draft":
-        raise SettlementError("Seul un règlement pas encore payé peut être annulé.")
     before = run_snapshot(run)
+    if not _claim(run, "draft", "cancelled"):
+        raise SettlementError("Seul un règlement dont le paiement n'a pas commencé peut être annulé.")
     for statement in run.statements:
         statement.lines = []
         statement.status = "cancelled"
-    run.status, run.cancelled_at = "cancelled", utc_now().replace(tzinfo=None)
+    run.cancelled_at = utc_now().replace(tzinfo=None)
     audit.record("settlement.cancel", run, actor=actor, summary=f"Règlement n° {run.id} annulé",
                  before=before, after=run_snapshot(run))
     db.session.commit()
@@ -152,9 +153,10 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
     """The SEPA file was sent to the bank: record one settle entry per paid statement.
 
     Statements of shops without a valid IBAN are not paid; their lines go to the next run."""
-    if run.status != "draft":
-        raise SettlementError("Ce règlement est déjà payé ou annulé.")
     before = run_snapshot(run)
+    if run.status != "paying" and not _claim(run, "draft", "paying"):
+        raise SettlementError("Ce règlement est déjà payé ou annulé.")
+    db.session.commit()  # from now on it cannot be cancelled; a retry resumes where this stopped
     actor_label = f"user:{actor.id}" if getattr(actor, "id", None) else "system"
     run_id = run.id
     for statement_id in [s.id for s in run.statements]:
@@ -187,6 +189,29 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
                  f"{money(sum(s.payout_cents for s in run.statements if s.status == 'paid'))}",
                  before=before, after=run_snapshot(run))
     db.session.commit()
+    for statement in run.statements:
+        if statement.status == "paid":
+            _notify_owners(statement)
+
+
+def _claim(run: SettlementRun, current: str, new: str) -> bool:
+    """Move the run from `current` to `new` status unless someone else moved it first."""
+    moved = db.session.execute(update(SettlementRun).where(SettlementRun.id == run.id,
+                                                           SettlementRun.status == current)
+                               .values(status=new)).rowcount
+    db.session.refresh(run)
+    return moved == 1
+
+
+def _notify_owners(statement: SettlementStatement) -> None:
+    run = statement.run
+    for member in statement.shop.members:
+        if member.role == "owner":
+            send_mail(member.user.email, f"Relevé {statement.number} : {money(statement.payout_cents)} virés",
+                      f"Bonjour,\n\nLe territoire vient de virer {money(statement.payout_cents)} à {statement.shop.name} "
+                      f"pour les paiements par carte du {run.starts_on:%d/%m/%Y} au {run.ends_on:%d/%m/%Y} "
+                      f"(relevé {statement.number}).\nLe détail est dans votre espace commerce, rubrique "
+                      f"« Relevés ».\n\nHalle")
 
 
 def statement_csv(statement: SettlementStatement) -> str:

@@ -23,7 +23,7 @@ def dashboard():
             select(func.count()).select_from(CampaignPayment).join(Campaign)
             .where(CampaignPayment.method == "bank", CampaignPayment.status == "pending",
                    Campaign.status == "awaiting_payment")),
-        draft_runs=db.session.scalars(select(SettlementRun).filter_by(status="draft").order_by(SettlementRun.id)).all(),
+        draft_runs=db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying"))).order_by(SettlementRun.id)).all(),
         suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
     )
 

@@ -3,8 +3,9 @@ from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
 SETTLEMENT_PERIODS = ("weekly", "monthly")
-# draft (statements and SEPA file ready) → paid (settle entries written); or draft → cancelled.
-SETTLEMENT_STATUSES = ("draft", "paid", "cancelled")
+# draft (statements and SEPA file ready) → paying (settle entries being written) → paid;
+# or draft → cancelled.
+SETTLEMENT_STATUSES = ("draft", "paying", "paid", "cancelled")
 # A statement of a paid run is `paid`, or `unpaid` when the shop had no valid IBAN (its lines
 # go back to the next run).
 STATEMENT_STATUSES = ("draft", "paid", "unpaid", "cancelled")

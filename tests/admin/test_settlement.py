@@ -11,6 +11,7 @@ from loyalty.models import Account, Entry
 from loyalty.verify import verify
 from marketplace import settlement
 from marketplace.extensions import db
+from marketplace.mail import outbox
 from marketplace.models import AuditEvent, SettlementLine, SettlementRun, SettlementStatement
 from marketplace.sepa import credit_transfer_xml
 from tests.admin.conftest import IBAN, TERRITORY_IBAN
@@ -72,6 +73,35 @@ def test_monthly_run_statements_sepa_and_ledger_agree(app, territory):
         assert verify(db.session) == []
         assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))] == [
             "settlement.create", "settlement.pay"]
+        assert [m["To"] for m in outbox()] == ["owner@example.fr"]  # the shop without IBAN was not paid
+        assert "44,32" in outbox()[0]["Subject"]
+
+
+def test_a_payment_cut_short_resumes_without_paying_twice(app, territory, monkeypatch):
+    with app.app_context():
+        run = settlement.create_run(*OCTOBER)
+        calls = []
+        real_adjust = settlement.ledger.adjust
+
+        def crash_once(*args, **kwargs):
+            calls.append(kwargs["key"])
+            if len(calls) == 1:
+                raise RuntimeError("the server died here")
+            return real_adjust(*args, **kwargs)
+
+        monkeypatch.setattr(settlement.ledger, "adjust", crash_once)
+        with pytest.raises(RuntimeError):
+            settlement.mark_paid(run)
+        db.session.rollback()
+        run = db.session.get(SettlementRun, run.id)
+        assert run.status == "paying"
+        with pytest.raises(settlement.SettlementError):
+            settlement.cancel_run(run)  # the bank may already have the file: no cancelling now
+        settlement.mark_paid(db.session.get(SettlementRun, run.id))
+        assert db.session.get(SettlementRun, run.id).status == "paid"
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "settle")) == 1
+        assert payable(territory.fournil_id) == 700
+        assert verify(db.session) == []
 
 
 def test_same_period_twice_pays_nothing_twice(app, territory):
