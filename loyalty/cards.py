@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import (
     CardBlocked,
+    CardHeldByAnother,
     CardNotActive,
     CardNotFound,
     InvalidCardTransition,
@@ -35,6 +36,7 @@ from loyalty.transactions import in_ledger_transaction
 DEFAULT_PREFIX = "9250"
 NUMBER_LENGTH = 16
 MAX_PIN_ATTEMPTS = 5
+PIN_METHOD = "scrypt"
 _QR_SALT = "halle-card-qr"
 
 
@@ -90,24 +92,30 @@ def find_card(session: Session, number_or_qr: str, *, secret: str) -> Card:
 
 
 def create_card(session: Session, *, holder_user_id: int | None = None, employee_id: int | None = None,
-                prefix: str = DEFAULT_PREFIX, active: bool = False, now: datetime | None = None) -> Card:
-    """A new card (pending unless `active`), committed."""
+                prefix: str = DEFAULT_PREFIX, active: bool = False, pin: str | None = None,
+                pin_method: str = PIN_METHOD, now: datetime | None = None) -> Card:
+    """A new card (pending unless `active`, with `pin` if given), committed."""
+    hashed = hash_pin(pin, pin_method) if pin is not None else None
+
     def work() -> Card:
-        return new_card(session, holder_user_id=holder_user_id, employee_id=employee_id,
-                        prefix=prefix, status="active" if active else "pending", now=now or utc_now())
+        return new_card(session, holder_user_id=holder_user_id, employee_id=employee_id, prefix=prefix,
+                        status="active" if active else "pending", pin_hash=hashed, now=now or utc_now())
 
     return in_ledger_transaction(session, work)
 
 
 def new_card(session: Session, *, holder_user_id: int | None, employee_id: int | None, prefix: str,
-             status: str, now: datetime) -> Card:
+             status: str, now: datetime, pin_hash: str | None = None, flush: bool = True) -> Card:
     """Inside a ledger transaction. A number collision (one in 10^11) fails the unique insert
-    and the transaction is re-run with a new number."""
+    and the transaction is re-run with a new number. `pin_hash`: see hash_pin. `flush=False`
+    leaves the insert to the caller's next flush (to insert many cards at once)."""
     card = Card(number=generate_number(prefix), qr_token=secrets.token_urlsafe(18), status=status,
                 holder_user_id=holder_user_id, employee_id=employee_id,
+                pin_hash=pin_hash,
                 created_at=as_naive_utc(now), status_changed_at=as_naive_utc(now))
     session.add(card)
-    session.flush()
+    if flush:
+        session.flush()
     return card
 
 
@@ -123,6 +131,15 @@ def lock_card(session: Session, card_id: int) -> Card:
     return card
 
 
+def lock_cards(session: Session, card_ids) -> dict[int, Card]:
+    """Lock several cards, by id ascending (the fixed order), and reload them."""
+    rows = session.scalars(
+        select(Card).where(Card.id.in_(sorted(set(card_ids)))).order_by(Card.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {card.id: card for card in rows}
+
+
 def require_active(card: Card) -> None:
     if card.status == "blocked":
         raise CardBlocked()
@@ -130,14 +147,20 @@ def require_active(card: Card) -> None:
         raise CardNotActive()
 
 
-def set_pin(session: Session, card_id: int, pin: str | None, *, method: str = "scrypt") -> None:
-    """Set (or with None, remove) the card's 4-digit PIN; resets the failed attempts."""
-    if pin is not None and not (len(pin) == 4 and pin.isdigit()):
+def hash_pin(pin: str, method: str = PIN_METHOD) -> str:
+    """The stored hash of a 4-digit PIN (InvalidPin otherwise)."""
+    if not (isinstance(pin, str) and len(pin) == 4 and pin.isdigit()):
         raise InvalidPin()
+    return generate_password_hash(pin, method=method)
+
+
+def set_pin(session: Session, card_id: int, pin: str | None, *, method: str = PIN_METHOD) -> None:
+    """Set (or with None, remove) the card's 4-digit PIN; resets the failed attempts."""
+    hashed = hash_pin(pin, method) if pin is not None else None
 
     def work() -> None:
         card = lock_card(session, card_id)
-        card.pin_hash = generate_password_hash(pin, method=method) if pin is not None else None
+        card.pin_hash = hashed
         card.failed_pin_attempts = 0
 
     in_ledger_transaction(session, work)
@@ -175,6 +198,21 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
     refusal = in_ledger_transaction(session, work)
     if refusal is not None:
         raise refusal
+
+
+def attach_holder(session: Session, card_id: int, user_id: int) -> Card:
+    """Attach the card to a user's account, committed. Idempotent for its holder; raises
+    CardHeldByAnother when it belongs to someone else, CardNotActive when deactivated."""
+    def work() -> Card:
+        card = lock_card(session, card_id)
+        if card.status == "deactivated":
+            raise CardNotActive()
+        if card.holder_user_id not in (None, user_id):
+            raise CardHeldByAnother()
+        card.holder_user_id = user_id
+        return card
+
+    return in_ledger_transaction(session, work)
 
 
 def activate_card(session: Session, card_id: int) -> Card:

@@ -63,6 +63,11 @@ class CardBlocked(CardNotActive):
     message = "Cette carte est bloquée."
 
 
+class CardHeldByAnother(LedgerError):
+    code = "card_held_by_another"
+    message = "Cette carte est déjà rattachée à un autre compte."
+
+
 class PinLockout(CardBlocked):
     """The wrong PIN that blocked the card: the holder must be told."""
 

@@ -8,15 +8,28 @@ and returns a LedgerResult: entry id, amount, the card's balance after it, per-g
 `actor` says who asked ("user:12", "apikey:3", "system"). `now` (default: the current time)
 dates the entry; days are Paris days.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
-from loyalty.cards import check_pin, lock_card, new_card, require_active
+from loyalty.cards import (
+    DEFAULT_PREFIX,
+    PIN_METHOD,
+    check_pin,
+    hash_pin,
+    lock_card,
+    lock_cards,
+    new_card,
+    require_active,
+)
 from loyalty.clock import as_naive_utc, paris_day, utc_now
 from loyalty.errors import (
+    CardNotFound,
+    InsufficientFunds,
     InvalidAmount,
     InvalidCardTransition,
     NothingToSettle,
@@ -26,7 +39,7 @@ from loyalty.errors import (
     VoidNotAllowed,
 )
 from loyalty.grants import card_grants, live_balance, take_in_order
-from loyalty.models import EXPIRY_POLICIES, Account, Card, Entry, Grant, Hold
+from loyalty.models import EXPIRY_POLICIES, Account, Card, Entry, Grant, Hold, Posting
 from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
@@ -38,7 +51,12 @@ from loyalty.steps import (
     stamp,
     take_from_card,
 )
-from loyalty.transactions import request_hash, require_clean_session
+from loyalty.transactions import (
+    replay_or_refuse,
+    request_hash,
+    require_clean_session,
+    rerun_on_integrity_error,
+)
 
 
 def fund(session: Session, *, amount_cents: int, key: str, actor: str, employer_id: int | None = None,
@@ -62,6 +80,18 @@ def fund(session: Session, *, amount_cents: int, key: str, actor: str, employer_
     return run_once(session, key, fingerprint, work)
 
 
+@dataclass(frozen=True)
+class GrantOrder:
+    """One grant of a batch (see issue_grants): onto the card `card_id`, or when it is None onto a
+    new active card for `employee_id` / `holder_user_id`, with `pin` (4 digits) if given."""
+    key: str
+    amount_cents: int
+    card_id: int | None = None
+    employee_id: int | None = None
+    holder_user_id: int | None = None
+    pin: str | None = None
+
+
 def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str, expires_on: date,
                 key: str, actor: str, employer_id: int | None = None,
                 allowed_categories: list[str] | None = None, expiry_policy: str = "employer",
@@ -70,40 +100,112 @@ def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str
     when `employer_id` is None). `allowed_categories`: category slugs, None = everywhere.
     `expiry_policy`: 'employer' (expired credit goes back to the funder) or 'territory' (to the
     territory fund). Raises InsufficientFunds when the funder has not paid in enough."""
-    check_positive(amount_cents)
+    [result] = issue_grants(session, items=[GrantOrder(key=key, amount_cents=amount_cents, card_id=card_id)],
+                            label=label, expires_on=expires_on, actor=actor, employer_id=employer_id,
+                            allowed_categories=allowed_categories, expiry_policy=expiry_policy,
+                            campaign_id=campaign_id, now=now)
+    return result
+
+
+def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expires_on: date, actor: str,
+                 employer_id: int | None = None, allowed_categories: list[str] | None = None,
+                 expiry_policy: str = "employer", campaign_id: int | None = None, now: datetime | None = None,
+                 pin_method: str = PIN_METHOD, then: Callable[[list[LedgerResult]], None] | None = None,
+                 ) -> list[LedgerResult]:
+    """Many grants with the same terms (see issue_grant) in ONE transaction: all are issued, or
+    none. Each item has its own key and entry; an item whose key is already used is replayed
+    (IdempotencyConflict if it asked for something else), cards are created where needed.
+    `then(results)` runs inside the transaction before the commit, for the caller to record
+    the results atomically. New cards' PINs are hashed with `pin_method`. Returns the results
+    in the order of `items`."""
+    if len({item.key for item in items}) != len(items):
+        raise ValueError("issue_grants: two items with the same key")
+    for item in items:
+        check_positive(item.amount_cents)
     if expiry_policy not in EXPIRY_POLICIES:
         raise ValueError(f"expiry_policy must be one of {EXPIRY_POLICIES}")
     if allowed_categories is not None:
         allowed_categories = sorted({str(slug) for slug in allowed_categories})
     label = label.strip()
-    fingerprint = request_hash("issue", card_id=card_id, amount_cents=amount_cents, label=label,
-                               expires_on=expires_on.isoformat(), employer_id=employer_id,
-                               allowed_categories=allowed_categories, expiry_policy=expiry_policy,
-                               campaign_id=campaign_id)
+    terms = {"label": label, "expires_on": expires_on.isoformat(), "employer_id": employer_id,
+             "allowed_categories": allowed_categories, "expiry_policy": expiry_policy, "campaign_id": campaign_id}
+    fingerprints = {item.key: _issue_fingerprint(item, terms) for item in items}
+    pin_hashes = {item.key: hash_pin(item.pin, pin_method) for item in items if item.pin is not None}
     moment = stamp(now)
+    today = paris_day(moment)
 
-    def work() -> LedgerResult:
-        card = lock_card(session, card_id)
-        if replay := replay_if_done(session, key, fingerprint):
-            return replay
-        if card.status not in ("pending", "active"):
-            require_active(card)
+    def work() -> list[LedgerResult]:
+        cards = lock_cards(session, [item.card_id for item in items if item.card_id is not None])
+        done = {entry.idempotency_key: entry for entry in session.scalars(
+            select(Entry).where(Entry.idempotency_key.in_(fingerprints)))}
+        results = {key: replay_or_refuse(entry, fingerprints[key], lambda e: result_of(session, e, replayed=True))
+                   for key, entry in done.items()}
+        todo = [item for item in items if item.key not in done]
+        for item in todo:
+            if item.card_id is not None:
+                card = cards.get(item.card_id)
+                if card is None:
+                    raise CardNotFound()
+                if card.status not in ("pending", "active"):
+                    require_active(card)
         funder = (acc.employer_funding_account(session, employer_id) if employer_id is not None
                   else acc.territory_account(session, acc.TERRITORY_FUND))
-        purse = acc.new_purse(session, f"{label} — carte {card.masked_number}")
-        grant = Grant(card_id=card.id, account_id=purse.id, funder_account_id=funder.id, label=label,
-                      expires_on=expires_on, allowed_categories=allowed_categories,
-                      expiry_policy=expiry_policy, campaign_id=campaign_id, created_at=moment)
-        session.add(grant)
+        total = sum(item.amount_cents for item in todo)
+        if todo and acc.lock_accounts(session, [funder.id])[funder.id].balance_cents < total:
+            raise InsufficientFunds(funder.balance_cents)
+        new_cards = {item.key: new_card(session, holder_user_id=item.holder_user_id, employee_id=item.employee_id,
+                                        prefix=DEFAULT_PREFIX, status="active", now=moment,
+                                        pin_hash=pin_hashes.get(item.key), flush=False)
+                     for item in todo if item.card_id is None}
         session.flush()
-        grants = card_grants(session, card.id)
-        entry = acc.post(session, {funder.id: -amount_cents, purse.id: amount_cents},
-                         key=key, fingerprint=fingerprint, kind="issue", actor=actor,
-                         amount_cents=amount_cents, now=moment, card_id=card.id,
-                         card_balance=lambda: live_balance(grants, paris_day(moment)), memo=label)
-        return result_of(session, entry)
+        every_card = cards | {card.id: card for card in new_cards.values()}
+        card_of = {item.key: item.card_id if item.card_id is not None else new_cards[item.key].id for item in todo}
+        before = dict(session.execute(
+            select(Grant.card_id, func.sum(Account.balance_cents)).join(Account, Account.id == Grant.account_id)
+            .where(Grant.card_id.in_(cards), Grant.expires_on >= today).group_by(Grant.card_id)
+        ).all()) if cards else {}
+        purses = {item.key: Account(kind="purse", label=f"{label} — carte {every_card[card_of[item.key]].masked_number}",
+                                    balance_cents=item.amount_cents) for item in todo}
+        session.add_all(purses.values())
+        session.flush()
+        grants = {item.key: Grant(card_id=card_of[item.key], account_id=purses[item.key].id,
+                                  funder_account_id=funder.id, label=label, expires_on=expires_on,
+                                  allowed_categories=allowed_categories, expiry_policy=expiry_policy,
+                                  campaign_id=campaign_id, created_at=moment) for item in todo}
+        session.add_all(grants.values())
+        funder.balance_cents -= total
+        live = expires_on >= today
+        balances: dict[int, int] = {}
+        entries = {}
+        for item in todo:
+            card_id = card_of[item.key]
+            balances[card_id] = balances.get(card_id, before.get(card_id, 0)) + (item.amount_cents if live else 0)
+            entries[item.key] = Entry(
+                idempotency_key=item.key, request_hash=fingerprints[item.key], kind="issue", actor=actor,
+                amount_cents=item.amount_cents, card_balance_after_cents=balances[card_id], created_at=moment,
+                card_id=card_id, memo=label,
+                postings=[Posting(account_id=account_id, amount_cents=cents) for account_id, cents in
+                          sorted([(funder.id, -item.amount_cents), (purses[item.key].id, item.amount_cents)])])
+        session.add_all(entries.values())
+        session.flush()
+        for item in todo:
+            entry = entries[item.key]
+            results[item.key] = LedgerResult(entry_id=entry.id, kind="issue", amount_cents=item.amount_cents,
+                                             card_id=entry.card_id, card_balance_cents=entry.card_balance_after_cents,
+                                             grant_amounts={grants[item.key].id: item.amount_cents})
+        ordered = [results[item.key] for item in items]
+        if then is not None:
+            then(ordered)
+        return ordered
 
-    return run_once(session, key, fingerprint, work)
+    return rerun_on_integrity_error(session, work)
+
+
+def _issue_fingerprint(item: GrantOrder, terms: dict) -> str:
+    """The same as issue_grant's for an existing card; a new card is known by its future owner."""
+    card = ({"card_id": item.card_id} if item.card_id is not None
+            else {"card_id": "new", "employee_id": item.employee_id, "holder_user_id": item.holder_user_id})
+    return request_hash("issue", amount_cents=item.amount_cents, **terms, **card)
 
 
 def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
@@ -316,6 +418,36 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
                          amount_cents=amount_cents, now=moment, card_id=card.id if card else None,
                          card_balance=(lambda: live_balance(grants, paris_day(moment))) if card else None,
                          memo=reason)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def revoke_grant(session: Session, *, grant_id: int, key: str, actor: str, reason: str,
+                 now: datetime | None = None) -> LedgerResult:
+    """Take back what is left on a grant (the funder withdraws it, e.g. the employee left): one
+    'adjust' entry from its purse to its funder's account, with `reason` as memo, whatever the
+    card's state. Money held for pending orders stays held. The result's amount is what was
+    taken back (0 when nothing was left: the entry still records the request)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReasonRequired()
+    fingerprint = request_hash("revoke", grant_id=grant_id)
+    moment = stamp(now)
+
+    def work() -> LedgerResult:
+        grant = session.get(Grant, grant_id)
+        if grant is None:
+            raise InvalidAmount("Crédit inconnu.")
+        card = lock_card(session, grant.card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        left = acc.lock_accounts(session, [grant.account_id])[grant.account_id].balance_cents
+        grants = card_grants(session, card.id)
+        entry = acc.post(session, {grant.account_id: -left, grant.funder_account_id: left}, key=key,
+                         fingerprint=fingerprint, kind="adjust", actor=actor, amount_cents=left, now=moment,
+                         card_id=card.id, card_balance=lambda: live_balance(grants, paris_day(moment)),
+                         memo=reason[:500])
         return result_of(session, entry)
 
     return run_once(session, key, fingerprint, work)

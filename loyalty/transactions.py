@@ -90,6 +90,19 @@ def idempotent(session: Session, key: str, fingerprint: str, work: Callable[[], 
     raise AssertionError("unreachable")
 
 
+def rerun_on_integrity_error(session: Session, work: Callable[[], T]) -> T:
+    """in_ledger_transaction, re-run from scratch when an insert collides with a concurrent
+    one (a key, a card number): the re-run sees the committed rows (and replays them)."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return in_ledger_transaction(session, work)
+        except IntegrityError:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            _pause(attempt)
+    raise AssertionError("unreachable")
+
+
 def existing_entry(session: Session, key: str) -> Entry | None:
     return session.scalar(select(Entry).where(Entry.idempotency_key == key))
 
