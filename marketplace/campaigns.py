@@ -2,9 +2,10 @@
 the follow-up report.
 
 Every money step goes through the ledger (loyalty.ledger): `fund` when the payment arrives,
-`issue_grant` once per employee (key "campaign:{id}:employee:{employee id}"), `adjust` to take
-back a revoked grant. The ledger's keys make each step safe to repeat; the campaign's status
-changes are compare-and-set updates so that two clicks never start two issues.
+`issue_grants` per batch of employees (key "campaign:{id}:employee:{employee id}" per grant),
+`revoke_grant` to take back a revoked grant. The ledger's keys make each step safe to repeat;
+the campaign's status changes are compare-and-set updates so that two clicks never start two
+issues.
 """
 import secrets
 from dataclasses import dataclass, field
@@ -12,14 +13,11 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from werkzeug.security import generate_password_hash
 
-from loyalty import accounts as ledger_accounts
-from loyalty.cards import DEFAULT_PREFIX, grouped_number, new_card, set_pin
+from loyalty.cards import grouped_number, set_pin
 from loyalty.clock import paris_day, utc_now
-from loyalty.ledger import adjust, fund, issue_grant
+from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
 from loyalty.models import Account, Card, Entry, Grant, Posting
-from loyalty.transactions import in_ledger_transaction
 from marketplace.extensions import db
 from marketplace.mail import send_mail
 from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Category, Commune, Employee,
@@ -323,33 +321,30 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
     while True:
         batch = db.session.execute(
             select(CampaignEmployee.id, CampaignEmployee.employee_id, CampaignEmployee.card_id,
-                   CampaignEmployee.amount_cents)
+                   CampaignEmployee.card_created, CampaignEmployee.amount_cents)
             .where(CampaignEmployee.campaign_id == campaign_id, CampaignEmployee.grant_id.is_(None),
                    CampaignEmployee.revoked_at.is_(None))
             .order_by(CampaignEmployee.id).limit(batch_size)
         ).all()
-        db.session.commit()
         if not batch:
+            db.session.commit()
             break
-        pins = _cards_for([row.id for row in batch if row.card_id is None])
-        cards = dict(db.session.execute(select(CampaignEmployee.id, CampaignEmployee.card_id)
-                                        .where(CampaignEmployee.id.in_([row.id for row in batch]))).all())
+        orders, pins = _grant_orders(campaign_id, batch)
         db.session.commit()
-        granted = {}
-        for row in batch:
-            result = issue_grant(db.session, card_id=cards[row.id], amount_cents=row.amount_cents,
-                                 key=f"campaign:{campaign_id}:employee:{row.employee_id}", actor=actor,
-                                 **grant_terms)
-            granted[row.id] = result.grant_id
-        now = utcnow()
-        db.session.execute(update(CampaignEmployee), [
-            {"id": recipient_id, "grant_id": grant_id, "issued_at": now} for recipient_id, grant_id in granted.items()
-        ])
-        db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
-            issued_count=Campaign.issued_count + len(granted), issue_heartbeat_at=now))
-        db.session.commit()
-        _notify(message, list(granted), pins)
-        issued += len(granted)
+
+        def record(results, batch=batch, orders=orders) -> None:
+            now = utcnow()
+            db.session.execute(update(CampaignEmployee), [
+                {"id": row.id, "card_id": result.card_id, "grant_id": result.grant_id, "issued_at": now,
+                 "card_created": row.card_created or order.card_id is None}
+                for row, order, result in zip(batch, orders, results, strict=True)])
+            db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+                issued_count=Campaign.issued_count + len(results), issue_heartbeat_at=now))
+
+        issue_grants(db.session, items=orders, actor=actor, pin_method=PIN_HASH_METHOD, then=record,
+                     **grant_terms)
+        _notify(message, [row.id for row in batch], pins)
+        issued += len(batch)
     # Catch up with recipients granted by a run that stopped before its e-mails.
     while leftover := db.session.scalars(
             select(CampaignEmployee.id).where(CampaignEmployee.campaign_id == campaign_id,
@@ -363,41 +358,27 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
     return issued
 
 
-def _cards_for(recipient_ids: list[int]) -> dict[int, str]:
-    """Give each recipient a card: their usable one, or a new active card, recorded on the
-    recipient row in the same transaction as the card is created. A new card of an employee
-    with an e-mail gets a random PIN; returns those PINs (recipient id → PIN), which exist
-    nowhere else: the caller emails them."""
-    if not recipient_ids:
-        return {}
-
-    def work() -> dict[int, str]:
-        recipients = db.session.scalars(select(CampaignEmployee).where(CampaignEmployee.id.in_(recipient_ids))).all()
-        employee_ids = [r.employee_id for r in recipients]
-        existing = dict(db.session.execute(
-            select(Card.employee_id, func.max(Card.id))
-            .where(Card.employee_id.in_(employee_ids), Card.status.in_(("pending", "active")))
-            .group_by(Card.employee_id)
-        ).all())
-        with_email = set(db.session.scalars(select(Employee.id).where(Employee.id.in_(employee_ids),
-                                                                      Employee.email.is_not(None),
-                                                                      Employee.email != "")))
-        now = utc_now()
-        pins = {}
-        for recipient in recipients:
-            card_id = existing.get(recipient.employee_id)
-            if card_id is None:
-                card = new_card(db.session, holder_user_id=None, employee_id=recipient.employee_id,
-                                prefix=DEFAULT_PREFIX, status="active", now=now)
-                if recipient.employee_id in with_email:
-                    pins[recipient.id] = f"{secrets.randbelow(10_000):04d}"
-                    card.pin_hash = generate_password_hash(pins[recipient.id], method=PIN_HASH_METHOD)
-                card_id = card.id
-                recipient.card_created = True
-            recipient.card_id = card_id
-        return pins
-
-    return in_ledger_transaction(db.session, work)
+def _grant_orders(campaign_id: int, batch) -> tuple[list[GrantOrder], dict[int, str]]:
+    """The batch's grants: onto the recipient's card, else the employee's usable card, else a new
+    card, which gets a random PIN when the employee has an e-mail. Returns the orders and those
+    PINs (recipient id → PIN), which exist nowhere else: the caller emails them."""
+    employee_ids = [row.employee_id for row in batch if row.card_id is None]
+    existing = dict(db.session.execute(
+        select(Card.employee_id, func.max(Card.id))
+        .where(Card.employee_id.in_(employee_ids), Card.status.in_(("pending", "active")))
+        .group_by(Card.employee_id)
+    ).all())
+    with_email = set(db.session.scalars(select(Employee.id).where(Employee.id.in_(employee_ids),
+                                                                  Employee.email.is_not(None), Employee.email != "")))
+    orders, pins = [], {}
+    for row in batch:
+        card_id = row.card_id or existing.get(row.employee_id)
+        if card_id is None and row.employee_id in with_email:
+            pins[row.id] = f"{secrets.randbelow(10_000):04d}"
+        orders.append(GrantOrder(key=f"campaign:{campaign_id}:employee:{row.employee_id}",
+                                 amount_cents=row.amount_cents, card_id=card_id, employee_id=row.employee_id,
+                                 pin=pins.get(row.id)))
+    return orders, pins
 
 
 class _Message:
@@ -481,11 +462,8 @@ def issue_progress(campaign: Campaign) -> IssueProgress:
 
 def revoke_recipient(recipient: CampaignEmployee, *, actor: str) -> int:
     """Take back what is left of an employee's grant (they left the company): back to the
-    employer's funding account. Returns the cents taken back.
-
-    The ledger has no 'revoke' operation yet, so this is two `adjust` entries through the
-    adjustments account (purse → adjustments → employer funding), each with its own key and
-    the amount stored on the recipient row first, so a retry finishes the same movement."""
+    employer's funding account, once (the ledger key is per campaign and employee). Returns
+    the cents taken back."""
     campaign = recipient.campaign
     if recipient.grant_id is None:
         if campaign.status in ("issued", "issuing"):
@@ -493,23 +471,16 @@ def revoke_recipient(recipient: CampaignEmployee, *, actor: str) -> int:
         recipient.revoked_at, recipient.revoked_cents = utcnow(), 0  # simply left out of the issue
         db.session.commit()
         return 0
-    grant = db.session.get(Grant, recipient.grant_id)
-    if recipient.revoked_cents is None:
-        recipient.revoked_cents = grant.account.balance_cents
-        recipient.revoked_at = utcnow()
-    cents, purse_id = recipient.revoked_cents, grant.account_id
+    recipient_id, grant_id = recipient.id, recipient.grant_id
     key = f"campaign:{campaign.id}:employee:{recipient.employee_id}:revoke"
-    employer_id, label = campaign.employer_id, campaign.label
+    reason = f"Crédit retiré par l'employeur ({campaign.label})"
     db.session.commit()
-    if cents:
-        reason = f"Crédit retiré par l'employeur ({label})"
-        funding = ledger_accounts.employer_funding_account(db.session, employer_id)
-        funding_id = funding.id
-        db.session.commit()
-        adjust(db.session, account_id=purse_id, amount_cents=-cents, reason=reason, key=f"{key}:out", actor=actor)
-        adjust(db.session, account_id=funding_id, amount_cents=cents, reason=reason, key=f"{key}:back",
-               actor=actor)
-    return cents
+    result = revoke_grant(db.session, grant_id=grant_id, key=key, actor=actor, reason=reason)
+    recipient = db.session.get(CampaignEmployee, recipient_id)
+    recipient.revoked_cents = result.amount_cents
+    recipient.revoked_at = recipient.revoked_at or utcnow()
+    db.session.commit()
+    return result.amount_cents
 
 
 # --- Follow-up ----------------------------------------------------------------------------------

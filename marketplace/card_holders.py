@@ -9,11 +9,11 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from loyalty.cards import activate_card, qr_payload
+from loyalty.cards import activate_card, attach_holder, qr_payload
+from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
 from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
-from loyalty.transactions import in_ledger_transaction
 from marketplace.extensions import db
 from marketplace.models import Campaign, Category, Commune, Shop
 
@@ -47,17 +47,12 @@ def card_from_claim_token(token: str) -> Card | None:
 def claim_card(card_id: int, user_id: int) -> Card:
     """Attach the card to the user's account (and activate it if it was pending). Idempotent for
     its holder; refused when the card already belongs to someone else or is deactivated."""
-    def work() -> Card:
-        card = db.session.scalar(select(Card).where(Card.id == card_id).with_for_update()
-                                 .execution_options(populate_existing=True))
-        if card is None or card.status == "deactivated":
-            raise ClaimError("Cette carte n'est plus valable.")
-        if card.holder_user_id not in (None, user_id):
-            raise ClaimError("Cette carte est déjà rattachée à un autre compte.")
-        card.holder_user_id = user_id
-        return card
-
-    card = in_ledger_transaction(db.session, work)
+    try:
+        card = attach_holder(db.session, card_id, user_id)
+    except CardHeldByAnother as error:
+        raise ClaimError(error.message) from None
+    except (CardNotFound, CardNotActive):
+        raise ClaimError("Cette carte n'est plus valable.") from None
     if card.status == "pending":
         card = activate_card(db.session, card_id)
     return card
