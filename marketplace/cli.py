@@ -41,3 +41,6 @@ def register(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(search_cli)
+    from marketplace.admin.cli import settlement_cli
+
+    app.cli.add_command(settlement_cli)

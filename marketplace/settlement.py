@@ -224,11 +224,11 @@ def statement_csv(statement: SettlementStatement) -> str:
     writer.writerow(["date", "opération", "carte", "écriture", "montant (€)"])
     for line in statement.lines:
         writer.writerow([_paris(line.created_at), KIND_LABELS.get(line.kind, line.kind), line.card_number,
-                         line.entry_id, _euros(line.amount_cents)])
-    writer.writerow(["", "Total des opérations", "", "", _euros(statement.gross_cents)])
+                         line.entry_id, decimal_euros(line.amount_cents)])
+    writer.writerow(["", "Total des opérations", "", "", decimal_euros(statement.gross_cents)])
     writer.writerow(["", f"Commission ({run.commission_bps / 100:.2f} %)".replace(".", ","), "", "",
-                     _euros(-statement.commission_cents)])
-    writer.writerow(["", "Virement", "", "", _euros(statement.payout_cents)])
+                     decimal_euros(-statement.commission_cents)])
+    writer.writerow(["", "Virement", "", "", decimal_euros(statement.payout_cents)])
     return "\ufeff" + out.getvalue()
 
 
@@ -236,7 +236,8 @@ def _paris(moment) -> str:
     return moment.replace(tzinfo=UTC).astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
-def _euros(cents: int) -> str:
+def decimal_euros(cents: int) -> str:
+    """'-12,50' from -1250: euros with a decimal comma, no symbol (CSV, terminal)."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 

@@ -140,13 +140,14 @@ TABLES = {"mois": by_month, "communes": by_commune, "activites": by_category, "c
 
 def table_csv(table: Table) -> str:
     """French Excel flavour: `;`, money with a decimal comma, UTF-8 with BOM."""
+    from marketplace.settlement import decimal_euros
+
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     money_table = table.columns[-1] == "Montant"
     writer.writerow([*table.columns[:-1], "Montant (€)"] if money_table else table.columns)
     for row in table.rows:
         if money_table:
-            cents = row[-1]
-            row = (*row[:-1], f"{'-' if cents < 0 else ''}{abs(cents) // 100},{abs(cents) % 100:02d}")
+            row = (*row[:-1], decimal_euros(row[-1]))
         writer.writerow(row)
     return "\ufeff" + out.getvalue()

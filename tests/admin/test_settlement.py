@@ -174,3 +174,18 @@ def test_sepa_file_needs_the_territory_iban(app, territory, client, monkeypatch)
     login(client, territory.admin_email)
     response = client.get(f"/admin/reglements/{run_id}/virements.xml", follow_redirects=True)
     assert "TERRITORY_IBAN" in response.get_data(as_text=True)
+
+
+def test_settlement_from_the_command_line(app, territory, tmp_path):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["settlement", "run", "--period", "monthly", "--day", "2026-10-20"])
+    assert result.exit_code == 0, result.output
+    assert "Run 1: 2026-10-01 to 2026-10-31, 2 statements, 54,17 EUR." in result.output
+    assert "Epicerie: 9,85  NO VALID IBAN" in result.output
+    again = runner.invoke(args=["settlement", "run", "--day", "2026-10-20"])
+    assert again.exit_code == 1 and "Rien à régler" in again.output
+    output = tmp_path / "virements.xml"
+    assert runner.invoke(args=["settlement", "sepa", "1", "-o", str(output)]).exit_code == 0
+    validate(output.read_bytes())
+    assert runner.invoke(args=["settlement", "pay", "1"]).output == "Run 1 paid.\n"
+    assert "paiement n'a pas commencé" in runner.invoke(args=["settlement", "cancel", "1"]).output
