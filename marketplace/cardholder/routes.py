@@ -7,7 +7,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
-from loyalty.cards import block_card, grouped_number, set_pin
+from loyalty.cards import block_card, grouped_number, set_pin, unblock_card
 from loyalty.errors import LedgerError
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance, card_history
@@ -93,6 +93,22 @@ def block(card_id: int):
         else:
             flash("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration du "
                   "territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte.", "success")
+    return redirect(url_for("card.index"))
+
+
+@bp.route("/compte/carte/<int:card_id>/debloquer", methods=["POST"])
+@access(AUTHENTICATED)
+def unblock(card_id: int):
+    """The holder, logged into their own account, lifts a block (e.g. after 5 wrong PINs)."""
+    card = _own_card(card_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            unblock_card(db.session, card.id)
+        except LedgerError as error:
+            flash(str(error), "error")
+        else:
+            flash("Carte débloquée : elle peut de nouveau payer. Pensez à choisir un nouveau code PIN "
+                  "si vous l'avez oublié.", "success")
     return redirect(url_for("card.index"))
 
 

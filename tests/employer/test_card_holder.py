@@ -94,6 +94,25 @@ def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
     assert "Carte bloquée" in blocked.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Card, card_id).status == "blocked"
+    assert second_account_cannot_unblock(app, card_id)
+    unblocked = holder.post(f"/compte/carte/{card_id}/debloquer", follow_redirects=True)
+    assert "Carte débloquée" in unblocked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Card, card_id).status == "active"
+
+
+def second_account_cannot_unblock(app, card_id) -> bool:
+    from marketplace.models import User
+
+    with app.app_context():
+        if User.query.filter_by(email="intruder@example.fr").one_or_none() is None:
+            user = User(email="intruder@example.fr")
+            user.set_password("motdepasse-solide")
+            db.session.add(user)
+            db.session.commit()
+    intruder = app.test_client()
+    login(intruder, "intruder@example.fr")
+    return intruder.post(f"/compte/carte/{card_id}/debloquer").status_code == 404
 
 
 def test_claim_token_is_signed(app_ctx, hr_world):
