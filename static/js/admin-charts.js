@@ -5,8 +5,9 @@ document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
   new Chart(canvas, {
     type: "bar",
     data: { labels: data.labels, datasets: [{ label: canvas.dataset.label, data: data.cents.map((c) => c / 100),
-                                              backgroundColor: "#2f7d4f" }] },
+                                              backgroundColor: "#2f7d4f", maxBarThickness: 48 }] },
     options: {
+      maintainAspectRatio: false,
       indexAxis: data.labels.length > 8 ? "y" : "x",
       plugins: { legend: { display: false },
                  tooltip: { callbacks: { label: (item) => euros.format(item.parsed[data.labels.length > 8 ? "x" : "y"]) } } },

@@ -66,10 +66,18 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     page.get_by_role("button", name=re.compile("Marquer comme payé")).click()
     expect(page.get_by_test_id("run-status")).to_contain_text("payé le")
     screenshot(page, "settlement-run-paid")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.goto(f"/admin/statistiques?annee={day.year}")
+    expect(page.get_by_test_id("table-communes")).to_contain_text("Semur-en-Auxois")
+    page.wait_for_function("() => window.Chart && document.querySelectorAll('canvas[data-chart]').length > 0"
+                           " && [...document.querySelectorAll('canvas[data-chart]')].every((c) => Chart.getChart(c))")
+    assert errors == []
+    screenshot(page, "territory-statistics")
     page.get_by_role("button", name="Se déconnecter").click()
 
     log_in(page, "commercant@demo.halle.fr")
-    page.goto(f"/boutique/{shop_id}/releves/")
+    page.get_by_role("button", name="Relevés de règlement").click()
     statement_row = page.get_by_test_id("shop-statements").get_by_role("row").nth(1)
     expect(statement_row).to_contain_text(re.compile(r"25,00\s€"))
     expect(statement_row).to_contain_text("payé")
