@@ -44,3 +44,6 @@ def register(app) -> None:
     from marketplace.admin.cli import settlement_cli
 
     app.cli.add_command(settlement_cli)
+    from marketplace.orders_bp.cli import orders_cli
+
+    app.cli.add_command(orders_cli)

@@ -491,12 +491,21 @@ def free_compartments(bank_id: int) -> list[Compartment]:
 # --- Mail -----------------------------------------------------------------------------------------
 
 
+def _url(endpoint: str, **values) -> str:
+    """An absolute link in a request; outside one (a CLI job), SERVER_NAME's or a bare path."""
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:
+        with current_app.test_request_context(base_url=f"https://{current_app.config.get('SERVER_NAME') or 'halle'}"):
+            return url_for(endpoint, _external=True, **values)
+
+
 def _order_url(order: Order) -> str:
-    return url_for("cart.order", order_id=order.id, _external=True)
+    return _url("cart.order", order_id=order.id)
 
 
 def _board_url(sub: OrderShop) -> str:
-    return url_for("shop_orders.board", shop_id=sub.shop_id, _external=True)
+    return _url("shop_orders.board", shop_id=sub.shop_id)
 
 
 def _mail_resident(order: Order, subject: str, body: str) -> None:

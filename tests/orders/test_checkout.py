@@ -165,3 +165,21 @@ def test_last_item_two_residents_at_once_one_wins_the_other_is_told_and_not_char
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1
         assert db.session.get(Product, shop_world["tart"]).stock == 0
+
+
+def test_unpaid_orders_fail_after_a_while_with_the_cli(stripe_app, resident, shop_world):
+    from datetime import timedelta
+
+    from marketplace.models.base import utcnow
+
+    add(resident, shop_world["tart"])
+    checkout(resident, card_amount="3")
+    with stripe_app.app_context():
+        db.session.execute(db.update(Order).values(created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+    result = stripe_app.test_cli_runner().invoke(args=["orders", "expire"])
+    assert "1 unpaid orders failed" in result.output, result.output
+    assert _order(stripe_app).status == "failed"
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 1
+        assert card_balance(db.session, shop_world["card"]) == 2_000

@@ -1,0 +1,18 @@
+"""`flask --app run orders expire`: the periodic job of online orders (run it every few minutes)."""
+import click
+from flask.cli import AppGroup
+
+orders_cli = AppGroup("orders", help="Online orders.")
+
+
+@orders_cli.command("expire")
+@click.option("--minutes", default=30, show_default=True, help="Age of an unpaid order before it fails.")
+def expire_command(minutes: int):
+    """Fail orders left unpaid (card holds and stock released) and expire old locker codes."""
+    from datetime import timedelta
+
+    from marketplace import orders
+
+    failed = orders.expire_unpaid_orders(timedelta(minutes=minutes))
+    codes = orders.expire_pickup_codes()
+    click.echo(f"{failed} unpaid orders failed, {codes} locker codes expired (shops told).")
