@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace import campaigns
+from marketplace import audit, campaigns
 from marketplace.access import ADMIN, access
 from marketplace.employer import service
 from marketplace.employer.forms import BankTransferForm, ButtonForm
@@ -33,6 +33,10 @@ def review(employer_id: int):
     employer = db.session.get(Employer, employer_id) or abort(404)
     decision = request.form.get("decision")
     if ButtonForm().validate_on_submit() and decision in ("valider", "refuser"):
+        audit.record(f"employer.{'approve' if decision == 'valider' else 'reject'}", employer,
+                     summary=f"{employer.name} {'validée' if decision == 'valider' else 'refusée'}",
+                     before={"status": employer.status},
+                     after={"status": "approved" if decision == "valider" else "rejected"})
         service.review_employer(employer, approve=decision == "valider")
         flash(f"{employer.name} {'validée' if decision == 'valider' else 'refusée'}.", "success")
     return redirect(url_for("employer_admin.employers"))
@@ -46,6 +50,11 @@ def record_transfer(campaign_id: int):
     if form.validate_on_submit():
         try:
             campaigns.record_bank_transfer(campaign, reference=form.reference.data, admin_id=current_user.id)
+            audit.record("campaign.bank_transfer", campaign, before={"status": "awaiting_payment"},
+                         after={"status": campaign.status, "reference": form.reference.data},
+                         summary=f"Virement {form.reference.data} enregistré pour « {campaign.label} » "
+                                 f"({campaign.employer.name})")
+            db.session.commit()
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:

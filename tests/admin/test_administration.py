@@ -90,3 +90,19 @@ def test_where_the_money_stays(app, territory, client):
     client.post("/deconnexion")
     public = client.get("/chiffres?annee=2026").get_data(as_text=True)  # public
     assert "62,00" in public and "dans <strong>2</strong> communes" in public
+
+
+def test_approvals_are_in_the_audit_log(app, territory, client):
+    with app.app_context():
+        commune = db.session.get(Shop, territory.fournil_id).commune
+        shop_id = f.shop("Boucherie", commune, status="pending").id
+        employer_id = f.employer("Scierie", commune, status="pending").id
+        db.session.commit()
+    login(client, territory.admin_email)
+    client.post(f"/admin/commerces/{shop_id}", data={"approve-submit": "1"})
+    client.post(f"/admin/entreprises/{employer_id}/decision", data={"decision": "valider"})
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.target_id, e.before, e.after) for e in events] == [
+            ("shop.approve", shop_id, {"status": "pending"}, {"status": "approved"}),
+            ("employer.approve", employer_id, {"status": "pending"}, {"status": "approved"})]
