@@ -85,3 +85,21 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     expect(page.get_by_test_id("statement-lines")).to_contain_text("Paiement carte")
     expect(page.get_by_test_id("statement-payout")).to_have_text(re.compile(r"25,00\s€"))
     screenshot(page, "shop-statement")
+
+
+def test_dashboard_counts_what_waits_in_the_demo_territory(page, live_app):
+    from sqlalchemy import func
+
+    from marketplace.models import Employer, SettlementRun
+
+    with live_app.app_context():
+        expected = [db.session.scalar(select(func.count()).select_from(Shop).where(Shop.status == "pending")),
+                    db.session.scalar(select(func.count()).select_from(Employer).where(Employer.status == "pending")),
+                    None,  # bank transfers: checked by the employer tests
+                    db.session.scalar(select(func.count()).select_from(SettlementRun)
+                                      .where(SettlementRun.status.in_(("draft", "paying"))))]
+    log_in(page, "admin@demo.halle.fr")
+    counts = page.get_by_test_id("waiting").locator("article strong").all_inner_texts()
+    assert [int(c) for c, e in zip(counts, expected) if e is not None] == [e for e in expected if e is not None]
+    page.get_by_role("link", name="commerces à valider").click()
+    expect(page.get_by_role("heading", name="Commerces à valider")).to_be_visible()
