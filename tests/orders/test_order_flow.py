@@ -217,3 +217,38 @@ def test_expired_codes_stop_working_and_the_shop_is_told(stripe_app, resident, o
         assert orders.expire_pickup_codes() == 1
         assert db.session.get(OrderShop, sub_id).pickup_code is None
         assert any("non retirée" in m["Subject"] for m in outbox())
+
+
+def test_a_card_refund_the_ledger_refuses_is_not_counted_as_refunded(stripe_app, resident, owner, shop_world):
+    from loyalty.cards import block_card
+
+    _order_id, subs = paid_order(stripe_app, resident, shop_world, card_amount="10")
+    with stripe_app.app_context():
+        block_card(db.session, shop_world["card"])
+        db.session.commit()
+    sub_id = subs[shop_world["cheese"]]
+    owner.post(f"/boutique/{shop_world['cheese']}/commandes/{sub_id}/refuser", data={"reason": "Fermé"})
+    sub = sub_of(stripe_app, sub_id)
+    assert sub.status == "refused" and sub.refunded_stripe_cents == 1230 and sub.refunded_card_cents == 0
+    assert refunds(stripe_app, sub_id) == [(1230, 0, True, False)]
+
+
+def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
+    with app.app_context():
+        from tests import factories as f
+
+        f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+    admin = app.test_client()
+    login(admin, "admin@example.fr")
+    assert "Consignes à casiers" in admin.get("/admin/").get_data(as_text=True)
+    bad = admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare",
+                                               "sizes": "S X"})
+    assert "Tailles des casiers" in bad.get_data(as_text=True)
+    admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare", "sizes": "S M L"})
+    with app.app_context():
+        bank = db.session.scalar(select(LockerBank).filter_by(slug="arnay"))
+        assert [c.size for c in bank.compartments] == ["L", "M", "S"]
+        bank_id = bank.id
+    answer = admin.post(f"/admin/consignes/{bank_id}/cle", follow_redirects=True)
+    assert "Clé d&#39;API de Arnay" in answer.get_data(as_text=True)
