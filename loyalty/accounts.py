@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from loyalty.errors import InsufficientBalance, InsufficientFunds
@@ -93,21 +93,30 @@ def post(
     amount_cents: int,
     now: datetime,
     card_balance: Callable[[], int] | None = None,
+    known: dict[int, Account] | None = None,
     **entry_fields,
 ) -> Entry:
     """Apply `movements` (account id → cents in) and write their entry.
 
     Accounts that must not go negative are locked, checked and updated now; the others get an
-    increment applied just before commit (`apply_deferred_increments`). `card_balance` is called
-    once the balances are updated, to store the card's balance after the entry on the entry
-    itself (entries are never updated afterwards).
+    increment applied just before commit (`apply_deferred_increments`). `known`: accounts of
+    `movements` the caller has loaded already (saves reading them again); those that must not
+    go negative must be locked and fresh (lock_accounts). `card_balance` is called once the
+    balances are updated, to store the card's balance after the entry on the entry itself
+    (entries are never updated afterwards).
     """
     movements = {account_id: cents for account_id, cents in movements.items() if cents}
     if sum(movements.values()) != 0:
         raise AssertionError(f"unbalanced entry {kind}: {movements}")
-    kinds = dict(session.execute(select(Account.id, Account.kind).where(Account.id.in_(movements))).all())
-    checked = [account_id for account_id in movements if kinds[account_id] not in MAY_GO_NEGATIVE]
-    accounts = lock_accounts(session, checked)
+    known = known or {}
+    unknown = [account_id for account_id in movements if account_id not in known]
+    kinds = {account_id: known[account_id].kind for account_id in movements if account_id in known}
+    if unknown:
+        kinds.update(session.execute(select(Account.id, Account.kind).where(Account.id.in_(unknown))).all())
+    checked = [account_id for account_id in unknown if kinds[account_id] not in MAY_GO_NEGATIVE]
+    accounts = {account_id: account for account_id, account in known.items()
+                if account_id in movements and account.kind not in MAY_GO_NEGATIVE}
+    accounts.update(lock_accounts(session, checked) if checked else {})
     deferred = session.info.setdefault(_DEFERRED, {})
     for account_id, cents in sorted(movements.items()):
         if account_id not in accounts:
@@ -127,12 +136,13 @@ def post(
         amount_cents=amount_cents,
         card_balance_after_cents=card_balance() if card_balance else None,
         created_at=now,
-        postings=[Posting(account_id=account_id, amount_cents=cents)
-                  for account_id, cents in sorted(movements.items())],
         **entry_fields,
     )
     session.add(entry)
     session.flush()
+    if movements:  # one executemany, without reading the new ids back
+        session.execute(insert(Posting), [{"entry_id": entry.id, "account_id": account_id, "amount_cents": cents}
+                                          for account_id, cents in sorted(movements.items())])
     return entry
 
 

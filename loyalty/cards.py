@@ -175,9 +175,12 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
     card = session.get(Card, card_id)
     has_pin = card is not None and card.pin_hash is not None
     session.rollback()
-    if not has_pin:
-        return
+    if has_pin:
+        verify_pin(session, card_id, pin)
 
+
+def verify_pin(session: Session, card_id: int, pin: str | None) -> None:
+    """check_pin for a card read as having a PIN: the attempt, counted in its own transaction."""
     def work() -> Exception | None:
         card = lock_card(session, card_id)
         if card.pin_hash is None:

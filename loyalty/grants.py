@@ -3,18 +3,21 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
-from loyalty.models import Grant
+from loyalty.models import Account, Grant
 from marketplace.models import Category, Shop
 
 
-def card_grants(session: Session, card_id: int) -> list[Grant]:
-    """All grants of a card, soonest expiry first (ties by id), with their purse accounts."""
-    return list(session.scalars(
-        select(Grant).options(joinedload(Grant.account)).where(Grant.card_id == card_id)
-        .order_by(Grant.expires_on, Grant.id)
-    ).unique())
+def card_grants(session: Session, card_id: int, *, lock: bool = False) -> list[Grant]:
+    """All grants of a card, soonest expiry first (ties by id), with their purse accounts;
+    with `lock`, the purses are locked and reloaded in the same query (under the card's lock,
+    see accounts.lock_accounts)."""
+    query = (select(Grant).join(Grant.account).options(contains_eager(Grant.account))
+             .where(Grant.card_id == card_id).order_by(Grant.expires_on, Grant.id))
+    if lock:
+        query = query.with_for_update(of=Account, key_share=True).execution_options(populate_existing=True)
+    return list(session.scalars(query).unique())
 
 
 def shop_category_slugs(session: Session, shop: Shop) -> set[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
-from loyalty.cards import check_pin, lock_card
+from loyalty.cards import lock_card
 from loyalty.clock import as_naive_utc, paris_day
 from loyalty.errors import HoldNotPending, InvalidAmount
 from loyalty.grants import card_grants, live_balance, take_in_order
@@ -22,9 +22,9 @@ from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
     check_positive,
-    committed_replay,
     purse_amounts,
     replay_if_done,
+    replay_or_check_pin,
     run_once,
     stamp,
     take_from_card,
@@ -41,9 +41,8 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
     check_positive(amount_cents)
     fingerprint = request_hash("hold", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
-    if replay := committed_replay(session, key, fingerprint):
+    if replay := replay_or_check_pin(session, key, fingerprint, card_id, pin):
         return replay
-    check_pin(session, card_id, pin)
     moment = stamp(now)
 
     def work() -> LedgerResult:
@@ -52,14 +51,15 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
             return replay
         holds_account = acc.card_holds_account(session, card.id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
-                                payee_account_id=holds_account.id)
+                                payee=holds_account)
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="hold", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
-                         shop_id=shop_id, card_balance=taking.balance_after)
-        session.add(Hold(card_id=card.id, shop_id=shop_id, amount_cents=taking.total, status="pending",
-                         hold_entry_id=entry.id, created_at=moment))
+                         shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
+        the_hold = Hold(card_id=card.id, shop_id=shop_id, amount_cents=taking.total, status="pending",
+                        hold_entry_id=entry.id, created_at=moment)
+        session.add(the_hold)
         session.flush()
-        return result_of(session, entry)
+        return taking.result(entry, hold_id=the_hold.id)
 
     return run_once(session, key, fingerprint, work)
 

@@ -19,7 +19,6 @@ from loyalty import accounts as acc
 from loyalty.cards import (
     DEFAULT_PREFIX,
     PIN_METHOD,
-    check_pin,
     hash_pin,
     lock_card,
     lock_cards,
@@ -44,9 +43,9 @@ from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
     check_positive,
-    committed_replay,
     purse_amounts,
     replay_if_done,
+    replay_or_check_pin,
     run_once,
     stamp,
     take_from_card,
@@ -220,9 +219,8 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
     check_positive(amount_cents)
     fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
-    if replay := committed_replay(session, key, fingerprint):
+    if replay := replay_or_check_pin(session, key, fingerprint, card_id, pin):
         return replay
-    check_pin(session, card_id, pin)
     moment = stamp(now)
 
     def work() -> LedgerResult:
@@ -231,11 +229,11 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
             return replay
         payable = acc.shop_payable_account(session, shop_id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
-                                payee_account_id=payable.id)
+                                payee=payable)
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="redeem", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
-                         shop_id=shop_id, card_balance=taking.balance_after)
-        return result_of(session, entry)
+                         shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
+        return taking.result(entry)
 
     return run_once(session, key, fingerprint, work)
 

@@ -5,8 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty import accounts as acc
-from loyalty.cards import require_active
+from loyalty.cards import require_active, verify_pin
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import InsufficientBalance, InvalidAmount, ShopRefusesCard
 from loyalty.grants import (
@@ -16,7 +15,7 @@ from loyalty.grants import (
     spendable_grants,
     take_in_order,
 )
-from loyalty.models import Card, Grant, Posting
+from loyalty.models import Account, Card, Entry, Grant, Posting
 from loyalty.results import LedgerResult, result_of
 from loyalty.transactions import (
     existing_entry,
@@ -39,13 +38,22 @@ def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult
     return replay_or_refuse(entry, fingerprint, lambda e: result_of(session, e, replayed=True))
 
 
-def committed_replay(session: Session, key: str, fingerprint: str) -> LedgerResult | None:
-    """Before any check (PIN…): a request already done is answered as the first time."""
+def replay_or_check_pin(session: Session, key: str, fingerprint: str, card_id: int,
+                        pin: str | None) -> LedgerResult | None:
+    """Before a payment's transaction, in one read: a request already done is answered as the
+    first time (before any PIN check); otherwise a card with a PIN needs it (cards.check_pin)."""
     require_clean_session(session)
     try:
-        return replay_if_done(session, key, fingerprint)
+        row = session.execute(
+            select(Card.pin_hash, Entry).outerjoin(Entry, Entry.idempotency_key == key).where(Card.id == card_id)
+        ).first()
+        if row is not None and row.Entry is not None:
+            return replay_or_refuse(row.Entry, fingerprint, lambda e: result_of(session, e, replayed=True))
     finally:
         session.rollback()
+    if row is not None and row.pin_hash is not None:
+        verify_pin(session, card_id, pin)
+    return None
 
 
 def check_positive(amount_cents: int) -> None:
@@ -74,9 +82,9 @@ class Taking:
     """What a redemption or a hold takes from each grant of a card, for whom (computed with the
     card and the accounts locked)."""
 
-    def __init__(self, grants: list[Grant], payee_account_id: int, taken: dict[int, int], today: date):
+    def __init__(self, grants: list[Grant], payee: Account, taken: dict[int, int], today: date):
         self.grants = grants
-        self.payee_account_id = payee_account_id
+        self.payee = payee
         self.taken = taken
         self.today = today
         self.total = sum(taken.values())
@@ -84,27 +92,40 @@ class Taking:
     def movements(self) -> dict[int, int]:
         by_id = {g.id: g for g in self.grants}
         movements = {by_id[grant_id].account_id: -cents for grant_id, cents in self.taken.items()}
-        movements[self.payee_account_id] = self.total
+        movements[self.payee.id] = self.total
         return movements
+
+    def accounts(self) -> dict[int, Account]:
+        """For accounts.post's `known`: the purses (locked), and the payee if it may go negative
+        (it is then not locked, only incremented before commit)."""
+        purses = {g.account_id: g.account for g in self.grants}
+        return purses | {self.payee.id: self.payee} if self.payee.may_go_negative else purses
 
     def balance_after(self) -> int:
         return live_balance(self.grants, self.today)
 
+    def result(self, entry: Entry, hold_id: int | None = None) -> LedgerResult:
+        """The result of the entry that took it (what result_of would read back)."""
+        return LedgerResult(entry_id=entry.id, kind=entry.kind, amount_cents=entry.amount_cents,
+                            card_id=entry.card_id, card_balance_cents=entry.card_balance_after_cents,
+                            grant_amounts={grant_id: -cents for grant_id, cents in self.taken.items()},
+                            hold_id=hold_id)
+
 
 def take_from_card(session: Session, card: Card, shop_id: int, amount_cents: int, allow_partial: bool,
-                   today: date, *, payee_account_id: int) -> Taking:
+                   today: date, *, payee: Account) -> Taking:
     """Inside a ledger transaction, the card locked: lock the card's purses, then say which
     grants pay and how much each."""
     require_active(card)
     shop = session.get(Shop, shop_id)
     if shop is None or shop.status != "approved" or not shop.accepts_card:
         raise ShopRefusesCard()
-    grants = card_grants(session, card.id)
-    acc.lock_accounts(session, [g.account_id for g in grants])
-    usable = spendable_grants(grants, shop_category_slugs(session, shop), today)
+    grants = card_grants(session, card.id, lock=True)
+    restricted = any(g.allowed_categories is not None for g in grants)
+    usable = spendable_grants(grants, shop_category_slugs(session, shop) if restricted else set(), today)
     balances = {g.id: g.account.balance_cents for g in usable}
     available = sum(balances.values())
     if available == 0 or (available < amount_cents and not allow_partial):
         raise InsufficientBalance(available)
     taken = take_in_order(usable, balances, min(amount_cents, available))
-    return Taking(grants, payee_account_id, taken, today)
+    return Taking(grants, payee, taken, today)
