@@ -5,7 +5,7 @@ DATABASE_URL), funds a campaign through the ledger, then times marketplace.campa
 one new card, one grant and (with e-mail) one PIN and one message per employee. Runs it a second
 time to show that a re-run issues nothing, then verifies the ledger.
 
-    .venv/bin/python bench/issue_campaign.py [--employees 5000] [--batch 250]
+    .venv/bin/python bench/issue_campaign.py [--employees 5000] [--batch 200]
 """
 import argparse
 import os
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--employees", type=int, default=5000)
-    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--batch", type=int, default=200)
     args = parser.parse_args()
 
     from sqlalchemy import func, select

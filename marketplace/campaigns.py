@@ -26,7 +26,7 @@ from marketplace.models.base import utcnow
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
 
-ISSUE_BATCH = 250
+ISSUE_BATCH = 200
 STALE_ISSUE = timedelta(minutes=2)  # an issue with no progress for this long may be resumed
 # A 4-digit PIN has 10,000 values: its protection is the 5-attempt lock-out, not the hash's cost.
 PIN_HASH_METHOD = "pbkdf2:sha256:2000"
