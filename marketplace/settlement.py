@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from loyalty import ledger
 from loyalty.clock import PARIS, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
-from loyalty.money import euros as money
 from loyalty.models import Account, Card, Entry, Posting
+from loyalty.money import euros as money
 from marketplace import audit
 from marketplace.extensions import db
 from marketplace.mail import send_mail
@@ -111,14 +111,14 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
                                         payout_cents=gross - commission, iban=iban, iban_valid=valid_iban(iban))
         statement.lines = [SettlementLine(**line) for line in lines]
         db.session.add(statement)
-    db.session.flush()
-    audit.record("settlement.create", run, actor=actor,
-                 summary=f"Règlement du {starts_on:%d/%m/%Y} au {ends_on:%d/%m/%Y} : "
-                         f"{len(by_shop)} commerces, {money(total_payout(run))}",
-                 after=run_snapshot(run))
     try:
+        db.session.flush()
+        audit.record("settlement.create", run, actor=actor,
+                     summary=f"Règlement du {starts_on:%d/%m/%Y} au {ends_on:%d/%m/%Y} : "
+                             f"{len(by_shop)} commerces, {money(total_payout(run))}",
+                     after=run_snapshot(run))
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # a concurrent run took some of these entries first (unique entry_id)
         db.session.rollback()
         raise SettlementError("Un autre règlement vient de prendre ces paiements : rechargez la page.") from None
     return run

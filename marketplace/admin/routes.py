@@ -56,4 +56,4 @@ def review_shop(shop_id: int):
                            format_day_hours=shops.format_day_hours, days=shops.DAYS)
 
 
-from marketplace.admin import settlement_routes  # noqa: E402,F401  (its views are on this blueprint)
+from marketplace.admin import settlement_routes  # noqa: F401  (its views are on this blueprint)

@@ -36,7 +36,8 @@ def territory(app, monkeypatch) -> Territory:
         fournil = f.shop("Fournil", semur, iban=IBAN)
         epicerie = f.shop("Epicerie", arnay, category=f.category("epicerie", "Épicerie"))
         employer = f.employer("Laiterie", semur)
-        admin, owner = f.user("admin@example.fr", is_admin=True), f.user("owner@example.fr")
+        f.user("admin@example.fr", is_admin=True)
+        owner = f.user("owner@example.fr")
         f.shop_member(fournil, owner, "owner")
         db.session.commit()
         ids = fournil.id, epicerie.id, employer.id
@@ -44,7 +45,7 @@ def territory(app, monkeypatch) -> Territory:
         card = cards.create_card(db.session, active=True, now=at(1))
         ledger.issue_grant(db.session, card_id=card.id, amount_cents=50_000, label="Noël", expires_on=date(2027, 12, 31),
                            key="issue", actor="system", employer_id=ids[2], now=at(1))
-        pay = dict(session=db.session, card_id=card.id, actor="system")
+        pay = {"session": db.session, "card_id": card.id, "actor": "system"}
         ledger.redeem(**pay, shop_id=ids[0], amount_cents=2_000, key="r1", now=at(5))
         mistake = ledger.redeem(**pay, shop_id=ids[0], amount_cents=1_500, key="r2", now=at(5, hour=10))
         ledger.void(db.session, redemption_id=mistake.entry_id, shop_id=ids[0], key="v2", actor="system",

@@ -10,7 +10,6 @@ from marketplace.mail import outbox
 from marketplace.models import AuditEvent, Employer, Shop
 from search.models import UnmetSearch
 from tests import factories as f
-from tests.admin.conftest import at
 from tests.conftest import login
 
 
@@ -30,7 +29,7 @@ def test_dashboard_lists_what_waits_with_one_link_each(app, territory, client):
 
 def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, territory, client):
     login(client, territory.admin_email)
-    response = client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": ""})
+    client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": ""})
     with app.app_context():
         assert db.session.get(Shop, territory.fournil_id).status == "approved"  # a reason is required
     client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": "Fermeture administrative"})

@@ -12,7 +12,12 @@ from loyalty.verify import verify
 from marketplace import settlement
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import AuditEvent, SettlementLine, SettlementRun, SettlementStatement
+from marketplace.models import (
+    AuditEvent,
+    SettlementLine,
+    SettlementRun,
+    SettlementStatement,
+)
 from marketplace.sepa import credit_transfer_xml
 from tests.admin.conftest import IBAN, TERRITORY_IBAN
 from tests.conftest import login

@@ -29,20 +29,19 @@ def last_month_sale(live_app):
         shop = db.session.scalar(select(Shop).where(Shop.name == "Boulangerie Moreau"))
         shop.iban = IBAN
         db.session.commit()
-        shop_id = shop.id
         card = create_card(db.session, active=True)
         ledger.fund(db.session, amount_cents=2500, key=f"e2e-settle-fund-{card.id}", actor="system")
         ledger.issue_grant(db.session, card_id=card.id, amount_cents=2500, label="Cadeau",
                            expires_on=date.today() + timedelta(days=60), key=f"e2e-settle-grant-{card.id}",
                            actor="system", expiry_policy="territory", now=datetime(day.year, day.month, 1, tzinfo=UTC))
-        ledger.redeem(db.session, card_id=card.id, shop_id=shop_id, amount_cents=2500,
+        ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=2500,
                       key=f"e2e-settle-redeem-{card.id}", actor="system",
                       now=datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
-    return shop_id, day
+    return day
 
 
 def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_sale):
-    shop_id, day = last_month_sale
+    day = last_month_sale
     log_in(page, "admin@demo.halle.fr")
     expect(page.get_by_test_id("role-home")).to_be_visible()
     page.get_by_role("link", name="Règlements des commerces").click()
