@@ -26,6 +26,7 @@ from loyalty.errors import (
     CardNotFound,
     InvalidCardTransition,
     InvalidPin,
+    LedgerError,
     PinLockout,
     PinRequired,
     WrongPin,
@@ -175,32 +176,31 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
     card = session.get(Card, card_id)
     has_pin = card is not None and card.pin_hash is not None
     session.rollback()
-    if has_pin:
-        verify_pin(session, card_id, pin)
-
-
-def verify_pin(session: Session, card_id: int, pin: str | None) -> None:
-    """check_pin for a card read as having a PIN: the attempt, counted in its own transaction."""
-    def work() -> Exception | None:
-        card = lock_card(session, card_id)
-        if card.pin_hash is None:
-            return None
-        if card.status == "blocked":
-            return CardBlocked()
-        if not pin:
-            return PinRequired()
-        if check_password_hash(card.pin_hash, pin):
-            card.failed_pin_attempts = 0
-            return None
-        card.failed_pin_attempts += 1
-        if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS and card.status == "active":
-            _set_status(card, "blocked", utc_now())
-            return PinLockout()
-        return WrongPin(max(MAX_PIN_ATTEMPTS - card.failed_pin_attempts, 0))
-
-    refusal = in_ledger_transaction(session, work)
+    if not has_pin:
+        return
+    refusal = in_ledger_transaction(session, lambda: pin_attempt(lock_card(session, card_id), pin))
     if refusal is not None:
         raise refusal
+
+
+def pin_attempt(card: Card, pin: str | None) -> LedgerError | None:
+    """On the locked card: None when the PIN is right (or the card has none), else the refusal
+    to raise once the transaction, which counts the wrong attempt, is committed."""
+    if card.pin_hash is None:
+        return None
+    if card.status == "blocked":
+        return CardBlocked()
+    if not pin:
+        return PinRequired()
+    if check_password_hash(card.pin_hash, pin):
+        if card.failed_pin_attempts:
+            card.failed_pin_attempts = 0
+        return None
+    card.failed_pin_attempts += 1
+    if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS and card.status == "active":
+        _set_status(card, "blocked", utc_now())
+        return PinLockout()
+    return WrongPin(max(MAX_PIN_ATTEMPTS - card.failed_pin_attempts, 0))
 
 
 def attach_holder(session: Session, card_id: int, user_id: int) -> Card:

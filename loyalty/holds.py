@@ -17,15 +17,15 @@ from loyalty.cards import lock_card
 from loyalty.clock import as_naive_utc, paris_day
 from loyalty.errors import HoldNotPending, InvalidAmount
 from loyalty.grants import card_grants, live_balance, take_in_order
-from loyalty.models import Hold
+from loyalty.models import Card, Hold
 from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
     check_positive,
     purse_amounts,
     replay_if_done,
-    replay_or_check_pin,
     run_once,
+    run_payment,
     stamp,
     take_from_card,
 )
@@ -41,14 +41,9 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
     check_positive(amount_cents)
     fingerprint = request_hash("hold", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
-    if replay := replay_or_check_pin(session, key, fingerprint, card_id, pin):
-        return replay
     moment = stamp(now)
 
-    def work() -> LedgerResult:
-        card = lock_card(session, card_id)
-        if replay := replay_if_done(session, key, fingerprint):
-            return replay
+    def pay(card: Card) -> LedgerResult:
         holds_account = acc.card_holds_account(session, card.id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
                                 payee=holds_account)
@@ -61,7 +56,7 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
         session.flush()
         return taking.result(entry, hold_id=the_hold.id)
 
-    return run_once(session, key, fingerprint, work)
+    return run_payment(session, key, fingerprint, card_id, pin, pay)
 
 
 def capture(session: Session, *, hold_id: int, amount_cents: int, key: str, actor: str,

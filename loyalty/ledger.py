@@ -45,8 +45,8 @@ from loyalty.steps import (
     check_positive,
     purse_amounts,
     replay_if_done,
-    replay_or_check_pin,
     run_once,
+    run_payment,
     stamp,
     take_from_card,
 )
@@ -219,14 +219,9 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
     check_positive(amount_cents)
     fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
-    if replay := replay_or_check_pin(session, key, fingerprint, card_id, pin):
-        return replay
     moment = stamp(now)
 
-    def work() -> LedgerResult:
-        card = lock_card(session, card_id)
-        if replay := replay_if_done(session, key, fingerprint):
-            return replay
+    def pay(card: Card) -> LedgerResult:
         payable = acc.shop_payable_account(session, shop_id)
         taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
                                 payee=payable)
@@ -235,7 +230,7 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
         return taking.result(entry)
 
-    return run_once(session, key, fingerprint, work)
+    return run_payment(session, key, fingerprint, card_id, pin, pay)
 
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",

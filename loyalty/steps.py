@@ -5,9 +5,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty.cards import require_active, verify_pin
+from loyalty.cards import lock_card, pin_attempt, require_active
 from loyalty.clock import as_naive_utc, utc_now
-from loyalty.errors import InsufficientBalance, InvalidAmount, ShopRefusesCard
+from loyalty.errors import (
+    InsufficientBalance,
+    InvalidAmount,
+    LedgerError,
+    ShopRefusesCard,
+)
 from loyalty.grants import (
     card_grants,
     live_balance,
@@ -21,7 +26,6 @@ from loyalty.transactions import (
     existing_entry,
     idempotent,
     replay_or_refuse,
-    require_clean_session,
 )
 from marketplace.models import Shop
 
@@ -38,22 +42,21 @@ def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult
     return replay_or_refuse(entry, fingerprint, lambda e: result_of(session, e, replayed=True))
 
 
-def replay_or_check_pin(session: Session, key: str, fingerprint: str, card_id: int,
-                        pin: str | None) -> LedgerResult | None:
-    """Before a payment's transaction, in one read: a request already done is answered as the
-    first time (before any PIN check); otherwise a card with a PIN needs it (cards.check_pin)."""
-    require_clean_session(session)
-    try:
-        row = session.execute(
-            select(Card.pin_hash, Entry).outerjoin(Entry, Entry.idempotency_key == key).where(Card.id == card_id)
-        ).first()
-        if row is not None and row.Entry is not None:
-            return replay_or_refuse(row.Entry, fingerprint, lambda e: result_of(session, e, replayed=True))
-    finally:
-        session.rollback()
-    if row is not None and row.pin_hash is not None:
-        verify_pin(session, card_id, pin)
-    return None
+def run_payment(session: Session, key: str, fingerprint: str, card_id: int, pin: str | None,
+                pay: Callable[[Card], LedgerResult]) -> LedgerResult:
+    """A payment (redeem, hold) in one transaction: lock the card, answer a request already
+    done as the first time, check the PIN of a card that has one (a wrong PIN is counted: the
+    attempt is committed, then refused), then `pay(card)`."""
+    def work() -> LedgerResult | LedgerError:
+        card = lock_card(session, card_id)
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        return pin_attempt(card, pin) or pay(card)
+
+    outcome = run_once(session, key, fingerprint, work)
+    if isinstance(outcome, LedgerError):
+        raise outcome
+    return outcome
 
 
 def check_positive(amount_cents: int) -> None:
