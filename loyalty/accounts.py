@@ -67,7 +67,8 @@ def _get_or_create(session: Session, code: str, **fields) -> Account:
 def lock_accounts(session: Session, account_ids) -> dict[int, Account]:
     """Lock (PostgreSQL: SELECT … FOR NO KEY UPDATE, by id ascending) and reload the accounts.
 
-    Order of locks in a transaction: the card row, the hold row, the card's purses (to read
+    Order of locks in a transaction: the card row (several cards by id ascending, in
+    ledger.issue_grants), the hold row, the card's purses (to read
     their balances), then in `post` the other accounts that must not go negative (funders),
     and last, just before commit, the accounts that may (a shop's payable, the outside world),
     each group by id ascending. Purses are only ever locked under their card's lock, so the

@@ -1,5 +1,5 @@
-"""Money operations on the ledger: fund, issue, redeem, void, refund, expire, settle, adjust,
-replace. (Two-phase holds for online orders are in loyalty/holds.py.)
+"""Money operations on the ledger: fund, issue (one or a batch), redeem, void, refund, expire,
+settle, adjust, revoke, replace. (Two-phase holds for online orders are in loyalty/holds.py.)
 
 Each function takes a SQLAlchemy session, runs in its own transaction and commits (see
 loyalty/transactions.py), is idempotent on `key` (the same key and request returns the first
