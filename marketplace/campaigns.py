@@ -199,7 +199,17 @@ def exemption_check(campaign: Campaign) -> ExemptionReport:
     return report
 
 
+def ensure_employer_active(employer: Employer) -> None:
+    """Raise CampaignError (with the reason) when the employer may not move a campaign forward."""
+    from marketplace.suspension import employer_block
+
+    reason = employer_block(employer)
+    if reason:
+        raise CampaignError(reason)
+
+
 def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
+    ensure_employer_active(campaign.employer)
     if campaign.status != "draft":
         raise CampaignError("Cette campagne est déjà confirmée.")
     if exemption_check(campaign).needs_acknowledgement and not acknowledged:
@@ -229,6 +239,7 @@ def cancel_campaign(campaign: Campaign) -> None:
 
 def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
     """The HR user pays by transfer: a pending payment the territory admin marks as received."""
+    ensure_employer_active(campaign.employer)
     if campaign.status != "awaiting_payment":
         raise CampaignError("Cette campagne n'attend pas de paiement.")
     payment = next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)

@@ -2,12 +2,16 @@
 
 A suspended shop leaves the search index (the search outbox follows Shop changes) and its card
 acceptance stops (the ledger only lets approved shops take the card). A suspended employer can
-no longer create or fund campaigns (the employer pages require an approved employer).
+no longer create, confirm, fund or issue campaigns (`employer_block`, checked by the campaign
+steps) and its HR members see the reason; the grants it already issued stay spendable, since the
+employees are not at fault (the ledger never looks at the employer's status).
 """
+from sqlalchemy import select
+
 from marketplace import audit
 from marketplace.extensions import db
 from marketplace.mail import send_mail
-from marketplace.models import Employer, Shop
+from marketplace.models import AuditEvent, Employer, Shop
 
 
 class SuspensionError(Exception):
@@ -45,6 +49,31 @@ def reinstate(target: Shop | Employer, *, actor=None) -> None:
     for email in _emails(target):
         send_mail(email, f"{target.name} est rétabli sur Halle",
                   f"Bonjour,\n\n{target.name} est de nouveau actif sur Halle.\n\nHalle")
+
+
+def suspension_reason(target: Shop | Employer) -> str:
+    """The reason given when the target was last suspended ("" if unknown)."""
+    if isinstance(target, Shop) and target.review_message:
+        return target.review_message
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == f"{_kind(target)}.suspend",
+                                 AuditEvent.target_type == type(target).__name__, AuditEvent.target_id == target.id)
+        .order_by(AuditEvent.id.desc()).limit(1))
+    return (event.after or {}).get("reason", "") if event is not None else ""
+
+
+def employer_block(employer: Employer) -> str | None:
+    """Why the employer may not create, confirm, fund or issue a campaign now (None: it may)."""
+    if employer.status == "suspended":
+        reason = suspension_reason(employer)
+        return ("Votre entreprise est suspendue par l'administration du territoire"
+                + (f" ({reason})" if reason else "")
+                + " : vous ne pouvez ni créer, ni financer, ni émettre de campagne. Les cartes déjà émises "
+                  "restent utilisables par vos salariés.")
+    if employer.status != "approved":
+        return ("Votre entreprise doit être validée par l'administration du territoire avant de créer une "
+                "campagne.")
+    return None
 
 
 def _kind(target) -> str:

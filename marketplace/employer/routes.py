@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, payments
+from marketplace import campaigns, payments, suspension
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -84,7 +84,7 @@ def dashboard(employer_id: int):
     campaign_list = db.session.scalars(select(Campaign).filter_by(employer_id=employer_id)
                                        .order_by(Campaign.created_at.desc())).all()
     return render_template("employer/dashboard.html", employer=employer, active_employees=active_employees,
-                           campaigns=campaign_list)
+                           campaigns=campaign_list, block_reason=suspension.employer_block(employer))
 
 
 @bp.route("/<int:employer_id>/membres", methods=["GET", "POST"])
@@ -215,9 +215,10 @@ def archive_employee(employer_id: int, employee_id: int):
 @access(employer_member())
 def new_campaign(employer_id: int):
     employer = db.session.get(Employer, employer_id)
-    if employer.status != "approved":
-        flash("Votre entreprise doit être validée par l'administration du territoire avant de créer une "
-              "campagne.", "error")
+    try:
+        campaigns.ensure_employer_active(employer)
+    except campaigns.CampaignError as error:
+        flash(str(error), "error")
         return redirect(url_for("employer.dashboard", employer_id=employer_id))
     form = CampaignForm()
     form.categories.choices = [SelectChoice(slug, name) for slug, name in campaigns.category_choices()]
@@ -314,8 +315,9 @@ def pay_by_card(employer_id: int, campaign_id: int):
     if campaign.status != "awaiting_payment":
         return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     try:
+        campaigns.ensure_employer_active(campaign.employer)
         payment, intent = service.card_payment_for(campaign)
-    except payments.PaymentError as error:
+    except (payments.PaymentError, campaigns.CampaignError) as error:
         flash(str(error), "error")
         return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     return render_template("employer/pay_by_card.html", employer=campaign.employer, campaign=campaign,
@@ -379,6 +381,11 @@ def receipt(employer_id: int, campaign_id: int, payment_id: int):
 @access(employer_member())
 def issue(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
+    try:
+        campaigns.ensure_employer_active(campaign.employer)
+    except campaigns.CampaignError as error:
+        flash(str(error), "error")
+        return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     if ButtonForm().validate_on_submit() and campaigns.start_issue(campaign.id):
         run = service.issue_job(campaign.id, _actor(), request.url_root)
         if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND", not current_app.testing):
