@@ -13,11 +13,15 @@ _DEFERRED = "loyalty_deferred_increments"
 TERRITORY_FUND = "territory:fund"
 TERRITORY_CLEARING = "territory:clearing"
 ADJUSTMENTS = "territory:adjustments"
+STRIPE_CLEARING = "territory:stripe"
+COMMISSION = "territory:commission"
 
 _SINGLETONS = {
     TERRITORY_FUND: ("territory_fund", "Fonds territorial (abondements publics, crédits expirés)"),
     TERRITORY_CLEARING: ("territory_clearing", "Reversements aux commerces"),
     ADJUSTMENTS: ("adjustments", "Corrections manuelles"),
+    STRIPE_CLEARING: ("stripe_clearing", "Encaissements Stripe des ventes en ligne"),
+    COMMISSION: ("commission", "Commissions du territoire sur les règlements"),
 }
 
 

@@ -25,12 +25,15 @@ ACCOUNT_KINDS = (
     "shop_payable",  # what the territory owes a shop for redemptions, until settled
     "territory_clearing",  # what has been paid out to shops (settlements)
     "adjustments",  # counterpart of admin corrections
+    "stripe_clearing",  # bank-card money of online sales, collected by Stripe (goes negative)
+    "commission",  # what the territory kept on settlements
 )
-MAY_GO_NEGATIVE = frozenset({"external", "adjustments", "shop_payable"})
+MAY_GO_NEGATIVE = frozenset({"external", "adjustments", "shop_payable", "stripe_clearing"})
 
 ENTRY_KINDS = (
     "fund", "issue", "redeem", "void", "refund", "expire", "settle", "adjust", "replace",
     "hold", "capture", "release",
+    "sale", "salerefund", "commission",  # online sales by bank card, their refunds (loyalty.sales)
 )
 CARD_STATUSES = ("pending", "active", "blocked", "deactivated")
 EXPIRY_POLICIES = ("employer", "territory")

@@ -20,9 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import holds as loyalty_holds
-from loyalty import ledger
+from loyalty import ledger, sales
 from loyalty.errors import HoldNotPending, LedgerError
-from loyalty.models import Card
+from loyalty.models import Card, Entry
 from loyalty.money import euros
 from loyalty.queries import spendable_balance
 from marketplace import payments
@@ -212,6 +212,7 @@ def confirm_paid(order_id: int) -> bool:
             db.session.execute(update(OrderShop).where(OrderShop.id == sub.id)
                                .values(capture_entry_id=result.entry_id))
             db.session.commit()
+    _record_online_sales(order)
     if not _claim(Order, order.id, ["pending_payment"], "paid", paid_at=utcnow()):
         return False
     db.session.execute(update(OrderShop).where(OrderShop.order_id == order.id, OrderShop.status == "pending_payment")
@@ -229,6 +230,23 @@ def confirm_paid(order_id: int) -> bool:
                    + "".join(f"- {line.quantity} × {line.name}\n" for line in sub.lines)
                    + f"Retrait : {pickup_label(sub)}.\n{_board_url(sub)}\n")
     return True
+
+
+def sale_key(sub: OrderShop) -> str:
+    """The ledger key of a sub-order's bank-card sale (one per order and shop)."""
+    return f"order:{sub.order_id}:shop:{sub.id}:sale"
+
+
+def _record_online_sales(order: Order) -> None:
+    """Owe each shop its bank-card share in the ledger (idempotent: webhook and return page)."""
+    if order.status == "failed" or not order.stripe_payment_intent_id:
+        return
+    for sub in order.shops:
+        if sub.stripe_cents > 0:
+            db.session.commit()
+            sales.record_online_sale(db.session, shop_id=sub.shop_id, amount_cents=sub.stripe_cents,
+                                     payment_ref=order.stripe_payment_intent_id, key=sale_key(sub),
+                                     actor="stripe")
 
 
 def fail_order(order_id: int) -> bool:
@@ -376,6 +394,8 @@ def _refund(sub: OrderShop, amount_cents: int, key: str, reason: str) -> OrderRe
         stripe_refund = payments.refund_payment_intent(order.stripe_payment_intent_id, stripe_cents,
                                                        {"order_id": order.id, "order_shop_id": sub.id})
         refund.stripe_refund_id = stripe_refund["id"]
+        db.session.commit()
+        _refund_online_sale(sub, refund)
     if card_cents > 0:
         db.session.commit()
         try:
@@ -394,6 +414,21 @@ def _refund(sub: OrderShop, amount_cents: int, key: str, reason: str) -> OrderRe
     db.session.commit()
     db.session.expire_all()
     return refund
+
+
+def _refund_online_sale(sub: OrderShop, refund: OrderRefund) -> None:
+    """The shop is owed the refunded bank-card part no more (orders paid before online sales
+    were in the ledger have no sale entry: nothing to take back)."""
+    sale = ledger_entry_by_key(sale_key(sub))
+    if sale is None:
+        current_app.logger.warning("order shop %s: no online sale in the ledger to refund", sub.id)
+        return
+    sales.refund_online_sale(db.session, sale_entry_id=sale.id, amount_cents=refund.stripe_cents,
+                             key=f"order-refund:{refund.id}:sale", actor=f"order:{sub.order_id}")
+
+
+def ledger_entry_by_key(key: str) -> Entry | None:
+    return db.session.scalar(select(Entry).where(Entry.idempotency_key == key))
 
 
 def _refund_means(sub: OrderShop) -> str:

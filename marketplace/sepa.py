@@ -44,4 +44,7 @@ def credit_transfer_xml(run) -> bytes:
 
 
 def payable_statements(run) -> list:
-    return [s for s in run.statements if s.iban_valid and s.payout_cents > 0 and s.status in ("draft", "paid")]
+    """What the file pays: once the run is paid, what it paid; before, what is left to pay (a
+    run recomputed after part of it was paid does not pay that part again)."""
+    wanted = ("paid",) if run.status == "paid" else ("draft",)
+    return [s for s in run.statements if s.iban_valid and s.payout_cents > 0 and s.status in wanted]

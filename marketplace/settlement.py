@@ -2,15 +2,21 @@
 
 A run covers a period (a week or a month, Paris days). Each shop gets a statement listing every
 ledger entry on its payable account not yet in a run and dated before the end of the period —
-card payments and captured holds (positive), voids and refunds (negative) — less the commission
+card payments, captured holds and online sales paid by bank card (positive), voids and refunds
+(negative) — less the commission
 (`SETTLEMENT_COMMISSION_BPS`, basis points, stored on the run). A shop whose lines sum to nothing
 or less gets no statement: its lines wait for the next run.
 
 Idempotence: a ledger entry is in at most one statement line (unique `entry_id`), so the same
 period run twice finds nothing left to pay; cancelling a draft run deletes its lines, which go to
 the next run. Marking a run paid writes one `settle` entry per statement with the key
-"settlement:{run}:shop:{shop}" (and, when a commission was kept, an `adjust` entry moving it off
-the shop's payable account), so a repeated click or a crash half-way replays, never pays twice.
+"settlement:{run}:shop:{shop}" (and, when a commission was kept, a `commission` entry moving it
+to the territory's commission account; runs paid before that account existed used an `adjust`
+with the key "…:commission"), so a repeated click or a crash half-way replays, never pays twice.
+
+A refund made after a run computed its lines can leave a shop owing less than its statement:
+marking paid then stops ("paying"). `stuck_statements` says why; `recompute_run` rebuilds the
+unpaid statements with those refunds, `cancel_unpaid` gives up the unpaid rest.
 """
 import calendar
 import csv
@@ -19,10 +25,10 @@ from collections import defaultdict
 from datetime import UTC, date, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from loyalty import ledger
+from loyalty import ledger, sales
 from loyalty.clock import PARIS, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
@@ -33,10 +39,12 @@ from marketplace.mail import send_mail
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
 
-SETTLED_KINDS = ("redeem", "capture", "void", "refund")
+SETTLED_KINDS = ("redeem", "capture", "void", "refund", "sale", "salerefund")
+LATER_DEDUCTIONS = ("void", "refund", "salerefund")  # taken into a recomputed run even after its end
 PERIOD_LABELS = {"weekly": "Semaine", "monthly": "Mois"}
-KIND_LABELS = {"redeem": "Paiement carte", "capture": "Commande en ligne", "void": "Annulation",
-               "refund": "Remboursement"}
+KIND_LABELS = {"redeem": "Paiement carte", "capture": "Commande en ligne (carte territoriale)",
+               "void": "Annulation", "refund": "Remboursement", "sale": "Vente en ligne (carte bancaire)",
+               "salerefund": "Remboursement vente en ligne"}
 
 
 class SettlementError(Exception):
@@ -63,22 +71,30 @@ def commission_of(gross_cents: int, bps: int) -> int:
     return (gross_cents * bps + 5_000) // 10_000 if gross_cents > 0 else 0
 
 
-def unsettled_lines(ends_on: date) -> dict[int, list[dict]]:
-    """Per shop id, the payable-account movements not yet in a run, dated up to `ends_on`."""
+def unsettled_lines(ends_on: date, *, shop_id: int | None = None,
+                    later_deductions: bool = False) -> dict[int, list[dict]]:
+    """Per shop id, the payable-account movements not yet in a run, dated up to `ends_on`
+    (with `later_deductions`, also the voids and refunds dated after it)."""
     _, end = paris_day_bounds(ends_on)
-    rows = db.session.execute(
+    dated = Entry.created_at < end
+    if later_deductions:
+        dated = or_(dated, Entry.kind.in_(LATER_DEDUCTIONS))
+    query = (
         select(Account.shop_id, Entry.id, Entry.kind, Entry.created_at, Posting.amount_cents, Card.number)
         .join(Posting, Posting.account_id == Account.id)
         .join(Entry, Entry.id == Posting.entry_id)
         .outerjoin(Card, Card.id == Entry.card_id)
         .outerjoin(SettlementLine, SettlementLine.entry_id == Entry.id)
-        .where(Account.kind == "shop_payable", Entry.kind.in_(SETTLED_KINDS), Entry.created_at < end,
+        .where(Account.kind == "shop_payable", Entry.kind.in_(SETTLED_KINDS), dated,
                SettlementLine.id.is_(None))
         .order_by(Entry.created_at, Entry.id)
-    ).all()
+    )
+    if shop_id is not None:
+        query = query.where(Account.shop_id == shop_id)
+    rows = db.session.execute(query).all()
     by_shop: dict[int, list[dict]] = defaultdict(list)
-    for shop_id, entry_id, kind, created_at, cents, number in rows:
-        by_shop[shop_id].append({"entry_id": entry_id, "kind": kind, "created_at": created_at,
+    for owner, entry_id, kind, created_at, cents, number in rows:
+        by_shop[owner].append({"entry_id": entry_id, "kind": kind, "created_at": created_at,
                                  "amount_cents": int(cents),
                                  "card_number": f"•••• {number[-4:]}" if number else ""})
     return by_shop
@@ -104,12 +120,9 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
     db.session.add(run)
     for shop_id, lines in sorted(by_shop.items()):
         shop = db.session.get(Shop, shop_id)
-        gross = sum(line["amount_cents"] for line in lines)
-        commission = commission_of(gross, bps)
         iban = (shop.iban or "").replace(" ", "").upper() or None
-        statement = SettlementStatement(run=run, shop_id=shop_id, gross_cents=gross, commission_cents=commission,
-                                        payout_cents=gross - commission, iban=iban, iban_valid=valid_iban(iban))
-        statement.lines = [SettlementLine(**line) for line in lines]
+        statement = SettlementStatement(run=run, shop_id=shop_id, iban=iban, iban_valid=valid_iban(iban))
+        _fill(statement, lines, bps)
         db.session.add(statement)
     try:
         db.session.flush()
@@ -122,6 +135,14 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
         db.session.rollback()
         raise SettlementError("Un autre règlement vient de prendre ces paiements : rechargez la page.") from None
     return run
+
+
+def _fill(statement: SettlementStatement, lines: list[dict], bps: int) -> None:
+    """Give the statement these lines and the amounts that follow from them."""
+    gross = sum(line["amount_cents"] for line in lines)
+    statement.gross_cents, statement.commission_cents = gross, commission_of(gross, bps)
+    statement.payout_cents = gross - statement.commission_cents
+    statement.lines = [SettlementLine(**line) for line in lines]
 
 
 def total_payout(run: SettlementRun) -> int:
@@ -161,6 +182,8 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
     run_id = run.id
     for statement_id in [s.id for s in run.statements]:
         statement = db.session.get(SettlementStatement, statement_id)
+        if statement.status == "cancelled":  # nothing left to pay after a recomputation
+            continue
         if not (statement.iban_valid and statement.payout_cents > 0):
             statement.lines = []
             statement.status = "unpaid"
@@ -171,11 +194,10 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
         key = f"settlement:{run_id}:shop:{shop_id}"
         try:
             result = ledger.settle_shop(db.session, shop_id=shop_id, key=key, actor=actor_label, amount_cents=payout)
-            if commission:
-                payable = db.session.scalar(select(Account.id).where(Account.kind == "shop_payable",
-                                                                     Account.shop_id == shop_id))
-                ledger.adjust(db.session, account_id=payable, amount_cents=-commission, key=f"{key}:commission",
-                              actor=actor_label, reason=f"Commission du règlement n° {run_id}")
+            if commission and not _entry_exists(f"{key}:commission"):  # (an older run's adjust)
+                sales.take_commission(db.session, shop_id=shop_id, amount_cents=commission,
+                                      key=f"{key}:commission-account", actor=actor_label,
+                                      memo=f"Commission du règlement n° {run_id}")
         except LedgerError as error:
             db.session.rollback()
             shop = db.session.get(Shop, shop_id)
@@ -192,6 +214,77 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
     for statement in run.statements:
         if statement.status == "paid":
             _notify_owners(statement)
+
+
+def _entry_exists(key: str) -> bool:
+    found = db.session.scalar(select(Entry.id).where(Entry.idempotency_key == key)) is not None
+    db.session.commit()  # the ledger wants a clean session
+    return found
+
+
+def payable_balance(shop_id: int) -> int:
+    return db.session.scalar(select(Account.balance_cents).where(Account.kind == "shop_payable",
+                                                                Account.shop_id == shop_id)) or 0
+
+
+def stuck_statements(run: SettlementRun) -> list[dict]:
+    """For a run whose payment stopped: each unpaid statement that pays more than the shop is now
+    owed, with what is owed and the later voids/refunds that explain it."""
+    if run.status != "paying":
+        return []
+    stuck = []
+    for statement in run.statements:
+        owed = payable_balance(statement.shop_id)
+        if statement.status == "draft" and statement.payout_cents > 0 and statement.payout_cents > owed:
+            later = [line for line in unsettled_lines(run.ends_on, shop_id=statement.shop_id,
+                                                      later_deductions=True).get(statement.shop_id, [])
+                     if line["amount_cents"] < 0]
+            stuck.append({"statement": statement, "owed_cents": owed, "later": later})
+    return stuck
+
+
+def recompute_run(run: SettlementRun, *, actor=None) -> None:
+    """Rebuild the unpaid statements of a stopped run with the voids and refunds made since it
+    was computed; a statement left with nothing to pay is cancelled. With nothing paid yet the
+    run goes back to draft: a new SEPA file must replace the one given to the bank."""
+    if run.status != "paying":
+        raise SettlementError("Seul un règlement dont le paiement s'est arrêté peut être recalculé.")
+    before = run_snapshot(run)
+    for statement in run.statements:
+        if statement.status != "draft":
+            continue
+        statement.lines = []
+        db.session.flush()
+        lines = unsettled_lines(run.ends_on, shop_id=statement.shop_id,
+                                later_deductions=True).get(statement.shop_id, [])
+        _fill(statement, lines, run.commission_bps)
+        if statement.gross_cents <= 0:
+            statement.lines, statement.status = [], "cancelled"
+            statement.gross_cents = statement.commission_cents = statement.payout_cents = 0
+    if not any(s.status == "paid" for s in run.statements):
+        run.status = "draft"
+    audit.record("settlement.recompute", run, actor=actor, summary=f"Règlement n° {run.id} recalculé",
+                 before=before, after=run_snapshot(run))
+    db.session.commit()
+
+
+def cancel_unpaid(run: SettlementRun, *, actor=None) -> None:
+    """Give up what a stopped run has not paid: its unpaid statements are cancelled and their
+    lines go to the next run; the run ends paid (for what it paid) or cancelled."""
+    if run.status != "paying":
+        raise SettlementError("Seul un règlement dont le paiement s'est arrêté peut être abandonné ainsi.")
+    before = run_snapshot(run)
+    for statement in run.statements:
+        if statement.status == "draft":
+            statement.lines, statement.status = [], "cancelled"
+    now = utc_now().replace(tzinfo=None)
+    if any(s.status == "paid" for s in run.statements):
+        run.status, run.paid_at = "paid", now
+    else:
+        run.status, run.cancelled_at = "cancelled", now
+    audit.record("settlement.cancel", run, actor=actor, summary=f"Règlement n° {run.id} : reste non payé annulé",
+                 before=before, after=run_snapshot(run))
+    db.session.commit()
 
 
 def _claim(run: SettlementRun, current: str, new: str) -> bool:

@@ -40,7 +40,8 @@ def settlement_run(run_id: int):
     run = db.get_or_404(SettlementRun, run_id)
     return render_template("admin/settlement_run.html", run=run, button=ButtonForm(),
                            payable=payable_statements(run), total=settlement.total_payout(run),
-                           without_iban=[s for s in run.statements if not s.iban_valid])
+                           without_iban=[s for s in run.statements if not s.iban_valid],
+                           stuck=settlement.stuck_statements(run), kind_labels=settlement.KIND_LABELS)
 
 
 @bp.route("/reglements/<int:run_id>/virements.xml")
@@ -61,28 +62,41 @@ def settlement_sepa(run_id: int):
 @bp.route("/reglements/<int:run_id>/payer", methods=["POST"])
 @access(ADMIN)
 def pay_settlement(run_id: int):
-    run = db.get_or_404(SettlementRun, run_id)
-    if ButtonForm().validate_on_submit():
-        try:
-            settlement.mark_paid(run, actor=current_user)
-        except settlement.SettlementError as error:
-            flash(str(error), "error")
-        else:
-            flash("Règlement marqué payé : les reversements sont inscrits au grand livre.", "success")
-    return redirect(url_for("admin.settlement_run", run_id=run_id))
+    return _run_action(run_id, settlement.mark_paid,
+                       "Règlement marqué payé : les reversements sont inscrits au grand livre.")
 
 
 @bp.route("/reglements/<int:run_id>/annuler", methods=["POST"])
 @access(ADMIN)
 def cancel_settlement(run_id: int):
+    return _run_action(run_id, settlement.cancel_run,
+                       "Règlement annulé : ses opérations seront reprises au prochain règlement.")
+
+
+@bp.route("/reglements/<int:run_id>/recalculer", methods=["POST"])
+@access(ADMIN)
+def recompute_settlement(run_id: int):
+    return _run_action(run_id, settlement.recompute_run,
+                       "Relevés non payés recalculés : téléchargez le nouveau fichier de virements.")
+
+
+@bp.route("/reglements/<int:run_id>/abandonner", methods=["POST"])
+@access(ADMIN)
+def cancel_unpaid_settlement(run_id: int):
+    return _run_action(run_id, settlement.cancel_unpaid,
+                       "Reste du règlement annulé : ces opérations seront reprises au prochain règlement.")
+
+
+def _run_action(run_id: int, action, success: str):
+    """Apply a settlement action to the run from a button, and say how it went."""
     run = db.get_or_404(SettlementRun, run_id)
     if ButtonForm().validate_on_submit():
         try:
-            settlement.cancel_run(run, actor=current_user)
+            action(run, actor=current_user)
         except settlement.SettlementError as error:
             flash(str(error), "error")
         else:
-            flash("Règlement annulé : ses opérations seront reprises au prochain règlement.", "success")
+            flash(success, "success")
     return redirect(url_for("admin.settlement_run", run_id=run_id))
 
 
@@ -90,7 +104,7 @@ def cancel_settlement(run_id: int):
 @access(ADMIN)
 def statement(statement_id: int):
     found = db.get_or_404(SettlementStatement, statement_id)
-    return render_template("shop/statement.html", statement=found,
+    return render_template("shop/statement.html", statement=found, kind_labels=settlement.KIND_LABELS,
                            csv_url=url_for("admin.statement_csv", statement_id=found.id))
 
 

@@ -21,7 +21,7 @@ def index(shop_id: int):
 @access(shop_member("owner"))
 def show(shop_id: int, statement_id: int):
     found = _statement(shop_id, statement_id)
-    return render_template("shop/statement.html", statement=found,
+    return render_template("shop/statement.html", statement=found, kind_labels=settlement.KIND_LABELS,
                            csv_url=url_for("shop_statements.csv", shop_id=shop_id, statement_id=found.id))
 
 

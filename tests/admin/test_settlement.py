@@ -86,15 +86,15 @@ def test_a_payment_cut_short_resumes_without_paying_twice(app, territory, monkey
     with app.app_context():
         run = settlement.create_run(*OCTOBER)
         calls = []
-        real_adjust = settlement.ledger.adjust
+        real_commission = settlement.sales.take_commission
 
         def crash_once(*args, **kwargs):
             calls.append(kwargs["key"])
             if len(calls) == 1:
                 raise RuntimeError("the server died here")
-            return real_adjust(*args, **kwargs)
+            return real_commission(*args, **kwargs)
 
-        monkeypatch.setattr(settlement.ledger, "adjust", crash_once)
+        monkeypatch.setattr(settlement.sales, "take_commission", crash_once)
         with pytest.raises(RuntimeError):
             settlement.mark_paid(run)
         db.session.rollback()
@@ -194,3 +194,94 @@ def test_settlement_from_the_command_line(app, territory, tmp_path):
     validate(output.read_bytes())
     assert runner.invoke(args=["settlement", "pay", "1"]).output == "Run 1 paid.\n"
     assert "paiement n'a pas commencé" in runner.invoke(args=["settlement", "cancel", "1"]).output
+
+
+def test_the_commission_goes_to_the_territory_commission_account(app, territory):
+    with app.app_context():
+        settlement.mark_paid(settlement.create_run(*OCTOBER))
+        commission = db.session.scalar(select(Account).where(Account.kind == "commission"))
+        assert commission.balance_cents == 68
+        entry = db.session.scalar(select(Entry).where(Entry.kind == "commission"))
+        assert (entry.shop_id, entry.amount_cents) == (territory.fournil_id, 68)
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "adjust")) == 0
+        assert verify(db.session) == []
+
+
+def test_a_run_whose_commission_was_adjusted_before_is_not_charged_twice(app, territory):
+    """Runs paid before the commission account existed moved it with an `adjust` keyed
+    "…:commission": resuming such a run does not take the commission again."""
+    from loyalty import ledger
+
+    with app.app_context():
+        run = settlement.create_run(*OCTOBER)
+        key = f"settlement:{run.id}:shop:{territory.fournil_id}"
+        payable_id = db.session.scalar(select(Account.id).where(Account.shop_id == territory.fournil_id))
+        db.session.commit()
+        ledger.settle_shop(db.session, shop_id=territory.fournil_id, key=key, actor="system", amount_cents=4_432)
+        ledger.adjust(db.session, account_id=payable_id, amount_cents=-68, key=f"{key}:commission",
+                      actor="system", reason=f"Commission du règlement n° {run.id}")
+        settlement.mark_paid(db.session.get(SettlementRun, run.id))
+        assert payable(territory.fournil_id) == 700
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "commission")) == 0
+        assert verify(db.session) == []
+
+
+def _refund_after_the_run(territory, cents=2_500):
+    """The baker refunds the rest of the 30 € payment once the run is computed."""
+    from loyalty import ledger
+
+    bought = db.session.scalar(select(Entry.id).where(Entry.idempotency_key == "r3"))
+    db.session.commit()
+    ledger.refund(db.session, purchase_id=bought, shop_id=territory.fournil_id, amount_cents=cents,
+                  key="late-refund", actor="system")
+
+
+def test_a_run_stopped_by_a_later_refund_is_recomputed_from_the_admin_page(app, territory, client):
+    with app.app_context():
+        run_id = settlement.create_run(*OCTOBER).id
+        _refund_after_the_run(territory)
+        with pytest.raises(settlement.SettlementError, match="Fournil"):
+            settlement.mark_paid(db.session.get(SettlementRun, run_id))
+        assert db.session.get(SettlementRun, run_id).status == "paying"
+    login(client, territory.admin_email)
+    page = client.get(f"/admin/reglements/{run_id}").get_data(as_text=True)
+    assert "Le paiement de ce règlement s&#39;est arrêté" in page or "Le paiement de ce règlement s'est arrêté" in page
+    assert "44,32" in page and "27,00" in page and "-25,00" in page.replace("−", "-")
+    assert client.post(f"/admin/reglements/{run_id}/recalculer").status_code == 302
+    with app.app_context():
+        run = db.session.get(SettlementRun, run_id)
+        fournil = next(s for s in run.statements if s.shop_id == territory.fournil_id)
+        assert run.status == "draft"  # nothing was paid: a new SEPA file replaces the old one
+        assert [line.amount_cents for line in fournil.lines] == [2_000, 1_500, -1_500, 3_000, -500, -2_500]
+        assert (fournil.gross_cents, fournil.commission_cents, fournil.payout_cents) == (2_000, 30, 1_970)
+        document = validate(credit_transfer_xml(run))
+        assert Decimal(document.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS)) == Decimal("19.70")
+    assert client.post(f"/admin/reglements/{run_id}/payer").status_code == 302
+    with app.app_context():
+        assert db.session.get(SettlementRun, run_id).status == "paid"
+        assert payable(territory.fournil_id) == 700
+        assert verify(db.session) == []
+
+
+def test_the_unpaid_rest_of_a_stopped_run_can_be_cancelled(app, territory, client):
+    with app.app_context():
+        run_id = settlement.create_run(*OCTOBER).id
+        _refund_after_the_run(territory)
+        with pytest.raises(settlement.SettlementError):
+            settlement.mark_paid(db.session.get(SettlementRun, run_id))
+        assert settlement.stuck_statements(db.session.get(SettlementRun, run_id))[0]["owed_cents"] == 2_700
+    login(client, territory.admin_email)
+    assert client.post(f"/admin/reglements/{run_id}/abandonner").status_code == 302
+    with app.app_context():
+        run = db.session.get(SettlementRun, run_id)
+        assert run.status == "cancelled" and {s.status for s in run.statements} == {"cancelled"}
+        assert db.session.scalar(select(func.count()).select_from(SettlementLine)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "settle")) == 0
+        again = settlement.create_run(*OCTOBER)  # the lines go to the next run, the refund with them
+        fournil = next(s for s in again.statements if s.shop_id == territory.fournil_id)
+        assert fournil.gross_cents == 4_500
+    # Recompute and cancel-the-rest are only for a stopped run.
+    assert "s&#39;est arrêté" not in client.get(f"/admin/reglements/{run_id}").get_data(as_text=True)
+    client.post(f"/admin/reglements/{again.id}/recalculer")
+    with app.app_context():
+        assert db.session.get(SettlementRun, again.id).status == "draft"

@@ -71,7 +71,7 @@ def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_wo
     assert order.status == "paid" and [s.status for s in order.shops] == ["paid", "paid"]
     assert [s.card_cents for s in order.shops] == [450, 50]  # bakery first (shops in name order)
     assert _payable(stripe_app, shop_world["bakery"]) == 450
-    assert _payable(stripe_app, shop_world["cheese"]) == 50
+    assert _payable(stripe_app, shop_world["cheese"]) == 50 + 1730  # card part + bank-card sale
     # The webhook of the same payment, delivered twice, changes nothing more.
     with stripe_app.test_request_context():
         intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
@@ -84,6 +84,7 @@ def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_wo
                              content_type="application/json").status_code == 200
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "capture")) == 2
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "sale")) == 1
         assert db.session.scalar(select(func.count()).select_from(StripeEvent)) == 1
         subjects = [m["Subject"] for m in outbox()]
     assert subjects.count(f"Commande {order.reference} payée") == 1

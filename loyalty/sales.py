@@ -1,0 +1,90 @@
+"""Online sales paid by bank card (Stripe), and the territory's commission on settlements.
+
+The bank-card part of an order never touches a territorial card, but the shop is owed it all
+the same and is paid by the settlement run: `record_online_sale` moves it from the Stripe
+clearing account (what Stripe collected for the shops; it goes negative by that much, like an
+`external` account) to the shop's payable account; `refund_online_sale` moves a refunded part
+back. `take_commission` moves what the territory keeps on a settlement from the shop's payable
+account to the territory's commission account, so the commission earned is one balance.
+Same contract as loyalty.ledger: own transaction, commits, idempotent on `key`.
+"""
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty import accounts as acc
+from loyalty.errors import RefundNotAllowed
+from loyalty.models import Entry
+from loyalty.money import euros
+from loyalty.results import LedgerResult, result_of
+from loyalty.steps import check_positive, replay_if_done, run_once, stamp
+from loyalty.transactions import request_hash
+
+
+def record_online_sale(session: Session, *, shop_id: int, amount_cents: int, payment_ref: str, key: str,
+                       actor: str, now: datetime | None = None) -> LedgerResult:
+    """The shop sold `amount_cents` online, paid by bank card through Stripe (`payment_ref`: the
+    PaymentIntent id, kept as the entry's memo). Use one key per order and shop."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("sale", shop_id=shop_id, amount_cents=amount_cents, payment_ref=payment_ref)
+
+    def work() -> LedgerResult:
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
+        payable = acc.shop_payable_account(session, shop_id)
+        entry = acc.post(session, {stripe.id: -amount_cents, payable.id: amount_cents}, key=key,
+                         fingerprint=fingerprint, kind="sale", actor=actor, amount_cents=amount_cents,
+                         now=stamp(now), shop_id=shop_id, memo=payment_ref[:500])
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def refund_online_sale(session: Session, *, sale_entry_id: int, amount_cents: int, key: str, actor: str,
+                       now: datetime | None = None) -> LedgerResult:
+    """Part (or all) of an online sale was refunded to the bank card: the shop is owed that much
+    less. All refunds of a sale together never exceed it (RefundNotAllowed)."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("salerefund", sale_entry_id=sale_entry_id, amount_cents=amount_cents)
+
+    def work() -> LedgerResult:
+        sale = session.get(Entry, sale_entry_id)
+        if sale is None or sale.kind != "sale":
+            raise RefundNotAllowed("Seule une vente en ligne peut être remboursée ainsi.")
+        stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
+        payable = acc.shop_payable_account(session, sale.shop_id)
+        acc.lock_accounts(session, [payable.id, stripe.id])  # two refunds of one sale: one at a time
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        refunded = session.scalar(select(func.coalesce(func.sum(Entry.amount_cents), 0))
+                                  .where(Entry.refunded_entry_id == sale.id, Entry.kind == "salerefund"))
+        if amount_cents > sale.amount_cents - refunded:
+            raise RefundNotAllowed(f"Au plus {euros(sale.amount_cents - refunded)} peuvent encore être "
+                                   "remboursés sur cette vente.")
+        entry = acc.post(session, {payable.id: -amount_cents, stripe.id: amount_cents}, key=key,
+                         fingerprint=fingerprint, kind="salerefund", actor=actor, amount_cents=amount_cents,
+                         now=stamp(now), shop_id=sale.shop_id, refunded_entry_id=sale.id, memo=sale.memo)
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def take_commission(session: Session, *, shop_id: int, amount_cents: int, memo: str, key: str, actor: str,
+                    now: datetime | None = None) -> LedgerResult:
+    """The territory keeps `amount_cents` of what it owed the shop (a settlement's commission)."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("commission", shop_id=shop_id, amount_cents=amount_cents)
+
+    def work() -> LedgerResult:
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        payable = acc.shop_payable_account(session, shop_id)
+        commission = acc.territory_account(session, acc.COMMISSION)
+        entry = acc.post(session, {payable.id: -amount_cents, commission.id: amount_cents}, key=key,
+                         fingerprint=fingerprint, kind="commission", actor=actor, amount_cents=amount_cents,
+                         now=stamp(now), shop_id=shop_id, memo=memo[:500])
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
