@@ -127,44 +127,37 @@ def create_redemption():
     return _entry_json(result.entry_id), 201
 
 
-@bp.route("/redemptions/<int:entry_id>/void", methods=["POST"])
-@access(SHOP_API_KEY)
-def void_redemption(entry_id: int):
+def _correct_payment(entry_id: int, schema: dict, correct):
+    """The steps a void and a refund share: idempotency key, body, the shop's payment, then the ledger call
+    `correct(entry, body, key)`; answers 201 with the new entry or the error response."""
     key, error = _idempotency_key()
     if error:
         return error
-    body, error = _json_body({"reason": (str, True)})
+    body, error = _json_body(schema)
     if error:
         return error
     entry, error = _payment_or_404(entry_id)
     if error:
         return error
     try:
-        result = service.void_payment(g.api_key.shop, entry.id, reason=body["reason"], client_key=key,
-                                      actor=f"apikey:{g.api_key.id}")
+        result = correct(entry, body, key)
     except LedgerError as error:
         return _ledger_error(error)
     return _entry_json(result.entry_id), 201
+
+
+@bp.route("/redemptions/<int:entry_id>/void", methods=["POST"])
+@access(SHOP_API_KEY)
+def void_redemption(entry_id: int):
+    return _correct_payment(entry_id, {"reason": (str, True)}, lambda entry, body, key: service.void_payment(
+        g.api_key.shop, entry.id, reason=body["reason"], client_key=key, actor=f"apikey:{g.api_key.id}"))
 
 
 @bp.route("/redemptions/<int:entry_id>/refunds", methods=["POST"])
 @access(SHOP_API_KEY)
 def refund_redemption(entry_id: int):
-    key, error = _idempotency_key()
-    if error:
-        return error
-    body, error = _json_body({"amount_cents": (int, True)})
-    if error:
-        return error
-    entry, error = _payment_or_404(entry_id)
-    if error:
-        return error
-    try:
-        result = service.refund_payment(g.api_key.shop, entry.id, body["amount_cents"], client_key=key,
-                                        actor=f"apikey:{g.api_key.id}")
-    except LedgerError as error:
-        return _ledger_error(error)
-    return _entry_json(result.entry_id), 201
+    return _correct_payment(entry_id, {"amount_cents": (int, True)}, lambda entry, body, key: service.refund_payment(
+        g.api_key.shop, entry.id, body["amount_cents"], client_key=key, actor=f"apikey:{g.api_key.id}"))
 
 
 @bp.route("/redemptions")
