@@ -14,12 +14,13 @@ from marketplace.models import AuditEvent
 
 def record(action: str, target, *, summary: str = "", before: dict | None = None, after: dict | None = None,
            actor=None) -> AuditEvent:
-    """Log `action` ("shop.suspend") on `target` (a model instance) by `actor` (default: the
-    logged-in user, else "system")."""
+    """Log `action` ("shop.suspend") on `target` (a model instance, or None for the territory as
+    a whole) by `actor` (default: the logged-in user, else "system")."""
     actor = actor if actor is not None else (current_user if current_user and current_user.is_authenticated
                                              else None)
     event = AuditEvent(actor_id=getattr(actor, "id", None), actor=getattr(actor, "email", "system"),
-                       action=action, target_type=type(target).__name__, target_id=getattr(target, "id", None),
+                       action=action, target_type=type(target).__name__ if target is not None else "Territory",
+                       target_id=getattr(target, "id", None),
                        summary=summary[:500], before=before, after=after)
     db.session.add(event)
     return event

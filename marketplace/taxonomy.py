@@ -4,7 +4,7 @@ Slugs are stable identifiers used elsewhere: gift campaigns default to "everythi
 `alimentation` and `carburant`, plus `produits-festifs` at Noël" (see EXCLUDED_FROM_GIFTS_BY_DEFAULT
 and FESTIVE_SLUG).
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.models import Category
 
@@ -83,3 +83,141 @@ def ensure_default_taxonomy(session) -> dict[str, Category]:
         categories[slug] = category
     session.flush()
     return categories
+
+
+# --- The admin's edits ----------------------------------------------------------------------------
+# A category's slug never changes once created: campaigns and grants store allowed categories by
+# slug, and links use it. Renaming and moving keep the slug; merging rewrites the merged slug to
+# the target's in campaigns and grants, so a restricted card keeps paying where it paid.
+# The search outbox follows: ORM changes to a category enqueue its products (search.outbox),
+# and a merge enqueues the products it moves in the same transaction.
+
+PROTECTED_SLUGS = (FOOD_SLUG, FUEL_SLUG, FESTIVE_SLUG)  # named in the code (gift defaults)
+
+
+class TaxonomyError(Exception):
+    pass
+
+
+def category_tree(session) -> list[tuple[Category, int]]:
+    """Every category with its depth, in display order (roots first, then their children)."""
+    categories = list(session.scalars(select(Category).order_by(Category.position, Category.name)))
+    children: dict[int | None, list[Category]] = {}
+    for category in categories:
+        children.setdefault(category.parent_id, []).append(category)
+    out: list[tuple[Category, int]] = []
+
+    def walk(parent_id, depth):
+        for category in children.get(parent_id, []):
+            out.append((category, depth))
+            walk(category.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def branch_ids(session, category: Category) -> set[int]:
+    ids, frontier = {category.id}, [category.id]
+    while frontier:
+        frontier = list(session.scalars(select(Category.id).where(Category.parent_id.in_(frontier))))
+        ids.update(frontier)
+    return ids
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise TaxonomyError("Nom : indiquez le nom de la catégorie.")
+    if len(name) > 120:
+        raise TaxonomyError("Nom : 120 caractères au plus.")
+    return name
+
+
+def create_category(session, name: str, parent: Category | None) -> Category:
+    from marketplace import audit
+    from marketplace.territory_import import slugify
+
+    name = _clean_name(name)
+    base = slugify(name, 70) or "categorie"
+    slug, n = base, 2
+    while session.scalar(select(Category.id).filter_by(slug=slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    position = len(parent.children) if parent else session.scalar(
+        select(func.count()).select_from(Category).where(Category.parent_id.is_(None)))
+    category = Category(slug=slug, name=name, parent=parent, position=position)
+    session.add(category)
+    session.flush()
+    audit.record("category.create", category, summary=f"Catégorie « {name} » créée",
+                 after={"slug": slug, "name": name, "parent": parent.slug if parent else None})
+    session.commit()
+    return category
+
+
+def rename_category(session, category: Category, name: str) -> None:
+    from marketplace import audit
+
+    name, before = _clean_name(name), category.name
+    if name == before:
+        return
+    category.name = name
+    audit.record("category.rename", category, summary=f"Catégorie « {before} » renommée « {name} »",
+                 before={"name": before}, after={"name": name})
+    session.commit()
+
+
+def move_category(session, category: Category, parent: Category | None) -> None:
+    """Put the category (and its sub-categories) under `parent` (None: at the root)."""
+    from marketplace import audit
+
+    if parent is not None and parent.id in branch_ids(session, category):
+        raise TaxonomyError("Parent : une catégorie ne peut pas être rangée sous elle-même ou sous une de ses "
+                            "sous-catégories.")
+    before = category.parent.slug if category.parent else None
+    if (parent.id if parent else None) == category.parent_id:
+        return
+    category.parent = parent
+    category.position = len(parent.children) if parent else category.position
+    audit.record("category.move", category, summary=f"Catégorie « {category.name} » déplacée sous "
+                 f"« {parent.name if parent else 'la racine'} »", before={"parent": before},
+                 after={"parent": parent.slug if parent else None})
+    session.commit()
+
+
+def merge_category(session, source: Category, target: Category) -> int:
+    """Move the source's products, shops and sub-categories to `target`, rewrite the source's
+    slug to the target's in campaigns and grants, then delete the source. Returns the number of
+    products moved (they are re-indexed)."""
+    from sqlalchemy import String, cast, update
+
+    from loyalty.models import Grant
+    from marketplace import audit
+    from marketplace.models import Campaign, Product, Shop
+    from search.outbox import enqueue_products
+
+    if source.id == target.id:
+        raise TaxonomyError("Fusionner dans : choisissez une autre catégorie que celle à fusionner.")
+    if target.id in branch_ids(session, source):
+        raise TaxonomyError("Fusionner dans : la catégorie cible est une sous-catégorie de celle à fusionner ; "
+                            "déplacez-la d'abord.")
+    if source.slug in PROTECTED_SLUGS:
+        raise TaxonomyError(f"La catégorie « {source.name} » est utilisée par les réglages des campagnes "
+                            "cadeaux : renommez-la plutôt que de la fusionner.")
+    product_ids = list(session.scalars(select(Product.id).where(Product.category_id == source.id)))
+    session.execute(update(Product).where(Product.category_id == source.id).values(category_id=target.id))
+    session.execute(update(Shop).where(Shop.category_id == source.id).values(category_id=target.id))
+    enqueue_products(session, product_ids)
+    for child in list(source.children):
+        child.parent = target
+    old, new = source.slug, target.slug
+    pattern = f'%"{old}"%'
+    for model in (Campaign, Grant):
+        for row in session.scalars(select(model).where(cast(model.allowed_categories, String).like(pattern))):
+            slugs = [new if slug == old else slug for slug in row.allowed_categories or []]
+            row.allowed_categories = sorted(set(slugs)) if model is Grant else list(dict.fromkeys(slugs))
+    audit.record("category.merge", source, summary=f"Catégorie « {source.name} » fusionnée dans « {target.name} » "
+                 f"({len(product_ids)} produits déplacés)", before={"slug": old, "name": source.name},
+                 after={"merged_into": new, "products": len(product_ids)})
+    session.flush()
+    session.delete(source)
+    session.commit()
+    return len(product_ids)

@@ -174,3 +174,36 @@ def import_territory(
     session.commit()
     result.created, result.updated = len(new_rows), len(changed_rows)
     return result
+
+
+class CommuneInUse(Exception):
+    pass
+
+
+def remove_commune(insee: str, *, session=None) -> Commune:
+    """Take a commune out of the territory, refused while a shop, an employer or a locker bank is
+    located there (their address would dangle); residents who chose it as home commune lose that
+    choice. Logged in the audit log, then committed."""
+    from sqlalchemy import func
+
+    from marketplace import audit
+    from marketplace.models import Employer, LockerBank, Shop, User
+
+    session = session or db.session
+    commune = session.get(Commune, insee)
+    if commune is None:
+        raise CommuneInUse("Commune inconnue.")
+    users = []
+    for model, label in ((Shop, "commerce(s)"), (Employer, "entreprise(s)"), (LockerBank, "consigne(s)")):
+        count = session.scalar(select(func.count()).select_from(model).where(model.commune_insee == insee))
+        if count:
+            users.append(f"{count} {label}")
+    if users:
+        raise CommuneInUse(f"{commune.name} ne peut pas être retirée du territoire : "
+                           f"{', '.join(users)} y sont installés. Déplacez-les ou fermez-les d'abord.")
+    session.execute(update(User).where(User.home_commune_insee == insee).values(home_commune_insee=None))
+    audit.record("commune.remove", commune, summary=f"{commune.name} ({insee}) retirée du territoire",
+                 before={"insee": insee, "name": commune.name, "epci": commune.epci_code}, after=None)
+    session.delete(commune)
+    session.commit()
+    return commune

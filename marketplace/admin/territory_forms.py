@@ -1,0 +1,58 @@
+"""Forms of the territory's management pages: communes, categories, admins."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+
+class CommuneImportForm(FlaskForm):
+    epci = StringField("Codes EPCI (SIREN à 9 chiffres, séparés par des virgules)", validators=[Optional()],
+                       description="Par exemple 200071017 pour la CC des Terres d'Auxois.")
+    departements = StringField("Départements (séparés par des virgules)", validators=[Optional()],
+                               description="Par exemple 21 ou 2A.")
+    submit = SubmitField("Importer les communes")
+
+    def validate_departements(self, field):
+        if not (self.epci.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError("Indiquez au moins un code EPCI ou un département.")
+
+    @staticmethod
+    def codes(text: str | None) -> list[str]:
+        return [code.strip() for code in (text or "").replace(";", ",").replace(" ", ",").split(",") if code.strip()]
+
+
+class ConfirmForm(FlaskForm):
+    """A destructive action: the admin ticks the box to confirm."""
+
+    confirm = BooleanField("Je confirme", validators=[DataRequired("Cochez la case pour confirmer.")])
+    submit = SubmitField("Confirmer")
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Nom", validators=[DataRequired("Nom : indiquez le nom de la catégorie."), Length(max=120)])
+    parent = SelectField("Catégorie parente", coerce=int, default=0)
+    submit = SubmitField("Créer la catégorie")
+
+
+class RenameCategoryForm(FlaskForm):
+    name = StringField("Nouveau nom", validators=[DataRequired("Nom : indiquez le nom de la catégorie."),
+                                                  Length(max=120)])
+    submit = SubmitField("Renommer")
+
+
+class MoveCategoryForm(FlaskForm):
+    parent = SelectField("Ranger sous", coerce=int)
+    submit = SubmitField("Déplacer")
+
+
+class MergeCategoryForm(FlaskForm):
+    target = SelectField("Fusionner dans", coerce=int)
+    confirm = BooleanField("Je confirme : cette catégorie sera supprimée, ses produits, commerces et "
+                           "sous-catégories passent dans la catégorie choisie",
+                           validators=[DataRequired("Cochez la case pour confirmer la fusion.")])
+    submit = SubmitField("Fusionner")
+
+
+class AddAdminForm(FlaskForm):
+    email = EmailField("Adresse e-mail", validators=[DataRequired("Adresse e-mail : indiquez une adresse."),
+                                                     Length(max=254)])
+    submit = SubmitField("Ajouter l'administrateur")

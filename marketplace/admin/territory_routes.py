@@ -1,0 +1,173 @@
+"""The territory's management pages: communes, the category tree, administrators."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from wtforms import SelectChoice
+
+from marketplace import admins as admin_service
+from marketplace import audit, taxonomy, territory_import
+from marketplace.access import ADMIN, access
+from marketplace.admin.routes import bp
+from marketplace.admin.territory_forms import (AddAdminForm, CategoryForm, CommuneImportForm, ConfirmForm,
+                                               MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
+from marketplace.extensions import db
+from marketplace.models import Category, Commune, Product, Shop, User
+
+COMMUNES_PER_PAGE = 50
+
+
+@bp.route("/communes", methods=["GET", "POST"])
+@access(ADMIN)
+def communes():
+    form = CommuneImportForm()
+    if form.validate_on_submit():
+        epcis, departements = form.codes(form.epci.data), form.codes(form.departements.data)
+        try:
+            result = territory_import.import_territory(epcis, departements)
+        except ValueError as error:
+            db.session.rollback()
+            form.epci.errors.append(str(error))
+        else:
+            audit.record("territory.import", None, summary=f"Import des communes ({', '.join(epcis + departements)}) : "
+                         f"{result.created} ajoutées, {result.updated} mises à jour, {result.unchanged} inchangées",
+                         after={"epci": epcis, "departements": departements, "created": result.created,
+                                "updated": result.updated, "unchanged": result.unchanged})
+            db.session.commit()
+            flash(f"{result.created} commune(s) ajoutée(s), {result.updated} mise(s) à jour, "
+                  f"{result.unchanged} déjà à jour.", "success")
+            return redirect(url_for("admin.communes"))
+    query_text = (request.args.get("q") or "").strip()
+    query = select(Commune).order_by(Commune.name, Commune.insee)
+    if query_text:
+        pattern = f"%{query_text}%"
+        query = query.where(or_(Commune.name.ilike(pattern), Commune.insee.like(pattern),
+                                Commune.postal_codes.like(pattern), Commune.epci_name.ilike(pattern)))
+    page = db.paginate(query, per_page=COMMUNES_PER_PAGE, error_out=False)
+    shop_counts = dict(db.session.execute(
+        select(Shop.commune_insee, func.count()).where(Shop.commune_insee.in_([c.insee for c in page.items]))
+        .group_by(Shop.commune_insee)).all())
+    total = db.session.scalar(select(func.count()).select_from(Commune))
+    return render_template("admin/communes.html", form=form, page=page, query=query_text, total=total,
+                           shop_counts=shop_counts)
+
+
+@bp.route("/communes/<insee>/retirer", methods=["GET", "POST"])
+@access(ADMIN)
+def remove_commune(insee: str):
+    commune = db.session.get(Commune, insee) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = commune.name
+        try:
+            territory_import.remove_commune(insee)
+        except territory_import.CommuneInUse as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(f"{name} est retirée du territoire.", "success")
+        return redirect(url_for("admin.communes"))
+    return render_template("admin/commune_remove.html", commune=commune, form=form)
+
+
+def _parent_choices(exclude_ids: set[int] = frozenset(), root_label: str | None = "— (à la racine)"):
+    choices = [SelectChoice(0, root_label)] if root_label else []
+    for category, depth in taxonomy.category_tree(db.session):
+        if category.id not in exclude_ids:
+            choices.append(SelectChoice(category.id, "\u00a0\u00a0" * depth + category.name))
+    return choices
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@access(ADMIN)
+def categories():
+    form = CategoryForm()
+    form.parent.choices = _parent_choices()
+    if form.validate_on_submit():
+        parent = db.session.get(Category, form.parent.data) if form.parent.data else None
+        try:
+            category = taxonomy.create_category(db.session, form.name.data, parent)
+        except taxonomy.TaxonomyError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(f"Catégorie « {category.name} » créée.", "success")
+            return redirect(url_for("admin.categories"))
+    product_counts = dict(db.session.execute(
+        select(Product.category_id, func.count()).group_by(Product.category_id)).all())
+    return render_template("admin/categories.html", form=form, tree=taxonomy.category_tree(db.session),
+                           product_counts=product_counts)
+
+
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@access(ADMIN)
+def category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    own_branch = taxonomy.branch_ids(db.session, category)
+    rename = RenameCategoryForm(prefix="rename")
+    move = MoveCategoryForm(prefix="move")
+    merge = MergeCategoryForm(prefix="merge")
+    move.parent.choices = _parent_choices(own_branch)
+    merge.target.choices = _parent_choices(own_branch, root_label=None)
+    if not rename.submit.data:
+        rename.name.data = category.name
+    if not move.submit.data:
+        move.parent.data = category.parent_id or 0
+    try:
+        if rename.submit.data and rename.validate_on_submit():
+            taxonomy.rename_category(db.session, category, rename.name.data)
+            flash(f"Catégorie renommée « {category.name} ».", "success")
+            return redirect(url_for("admin.categories"))
+        if move.submit.data and move.validate_on_submit():
+            taxonomy.move_category(db.session, category, db.session.get(Category, move.parent.data)
+                                   if move.parent.data else None)
+            flash(f"Catégorie « {category.name} » déplacée.", "success")
+            return redirect(url_for("admin.categories"))
+        if merge.submit.data and merge.validate_on_submit():
+            target = db.get_or_404(Category, merge.target.data)
+            name = category.name
+            moved = taxonomy.merge_category(db.session, category, target)
+            flash(f"« {name} » est fusionnée dans « {target.name} » : {moved} produit(s) déplacé(s).", "success")
+            return redirect(url_for("admin.categories"))
+    except taxonomy.TaxonomyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    counts = {"products": db.session.scalar(select(func.count()).select_from(Product)
+                                            .where(Product.category_id == category.id)),
+              "shops": db.session.scalar(select(func.count()).select_from(Shop).where(Shop.category_id == category.id))}
+    return render_template("admin/category.html", category=category, rename=rename, move=move, merge=merge,
+                           counts=counts)
+
+
+@bp.route("/administrateurs", methods=["GET", "POST"])
+@access(ADMIN)
+def admins():
+    form = AddAdminForm()
+    if form.validate_on_submit():
+        try:
+            user, created = admin_service.add_admin(form.email.data, actor=current_user)
+        except admin_service.AdminError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            flash(f"{user.email} est administrateur ; "
+                  + ("un lien pour choisir son mot de passe lui est envoyé." if created else "il est prévenu par e-mail."),
+                  "success")
+            return redirect(url_for("admin.admins"))
+    return render_template("admin/admins.html", form=form, admins=admin_service.admins(), confirm=ConfirmForm())
+
+
+@bp.route("/administrateurs/<int:user_id>/retirer", methods=["POST"])
+@access(ADMIN)
+def remove_admin(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("Cochez la case pour confirmer le retrait des droits.", "error")
+        return redirect(url_for("admin.admins"))
+    try:
+        admin_service.remove_admin(user, actor=current_user)
+    except admin_service.AdminError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(f"{user.email} n'est plus administrateur.", "success")
+    return redirect(url_for("admin.admins"))

@@ -1,0 +1,71 @@
+"""The territory's administrators: listing, adding by email (an existing account or a new one
+that receives a link to choose its password), and removing the right — never one's own, never
+the last administrator's. Every change is in the audit log."""
+import secrets
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from marketplace import audit
+from marketplace.auth.service import find_user, make_reset_token, normalise_email
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import User
+
+
+class AdminError(Exception):
+    pass
+
+
+def admins() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.is_admin.is_(True)).order_by(User.email)))
+
+
+def add_admin(email: str, *, actor: User) -> tuple[User, bool]:
+    """Give the admin right to `email`; returns (user, created). A new account gets a random
+    password and an email with a link to choose its own."""
+    email = normalise_email(email or "")
+    if "@" not in email or len(email) > 254:
+        raise AdminError("Adresse e-mail : indiquez une adresse valide.")
+    user, created = find_user(email), False
+    if user is not None and user.is_admin:
+        raise AdminError(f"{email} est déjà administrateur.")
+    if user is None:
+        user, created = User(email=email), True
+        user.set_password(secrets.token_urlsafe(32))
+        db.session.add(user)
+        db.session.flush()
+    user.is_admin = True
+    audit.record("admin.add", user, actor=actor, summary=f"{email} devient administrateur"
+                 + (" (nouveau compte)" if created else ""), before={"is_admin": False}, after={"is_admin": True})
+    db.session.commit()
+    login_url = url_for("auth.login", _external=True)
+    if created:
+        link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+        minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+        body = (f"Bonjour,\n\n{actor.email} vous a nommé administrateur du territoire sur Halle.\n"
+                f"Choisissez votre mot de passe avec ce lien (valable {minutes} minutes ; ensuite, utilisez "
+                f"« mot de passe oublié » sur {login_url}) :\n{link}\n\nHalle")
+    else:
+        body = (f"Bonjour,\n\n{actor.email} vous a nommé administrateur du territoire sur Halle.\n"
+                f"Connectez-vous avec votre compte habituel : {login_url}\n\nHalle")
+    send_mail(email, "Vous administrez le territoire sur Halle", body)
+    return user, created
+
+
+def remove_admin(user: User, *, actor: User) -> None:
+    if user.id == actor.id:
+        raise AdminError("Vous ne pouvez pas retirer vos propres droits : demandez-le à un autre administrateur.")
+    if not user.is_admin:
+        raise AdminError(f"{user.email} n'est pas administrateur.")
+    others = db.session.scalar(select(func.count()).select_from(User)
+                               .where(User.is_admin.is_(True), User.id != user.id))
+    if not others:
+        raise AdminError("Il faut toujours au moins un administrateur.")
+    user.is_admin = False
+    audit.record("admin.remove", user, actor=actor, summary=f"{user.email} n'est plus administrateur",
+                 before={"is_admin": True}, after={"is_admin": False})
+    db.session.commit()
+    send_mail(user.email, "Vos droits d'administration sur Halle",
+              f"Bonjour,\n\n{actor.email} vous a retiré les droits d'administration du territoire sur Halle. "
+              "Votre compte reste actif.\n\nHalle")

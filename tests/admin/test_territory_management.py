@@ -1,0 +1,216 @@
+"""The admin's territory pages: communes, the category tree, administrators."""
+from datetime import date
+
+from sqlalchemy import select
+
+from loyalty import ledger
+from loyalty.models import Grant
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import AuditEvent, Campaign, Category, Commune, Employer, Product, Shop, User
+from search.models import IndexOutbox
+from tests import factories as f
+from tests.conftest import login
+
+
+def _actions(app) -> list[str]:
+    with app.app_context():
+        return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+# --- Communes ---------------------------------------------------------------------------------------
+
+def test_import_communes_by_epci_then_again_counts_added_and_unchanged(app, territory, client):
+    login(client, territory.admin_email)
+    page = client.post("/admin/communes", data={"epci": "", "departements": ""}).get_data(as_text=True)
+    assert "Indiquez au moins un code EPCI ou un département." in page
+    page = client.post("/admin/communes", data={"epci": "999999999"}).get_data(as_text=True)
+    assert "Code(s) EPCI inconnu(s) : 999999999" in page
+
+    page = client.post("/admin/communes", data={"epci": "200071017"}, follow_redirects=True).get_data(as_text=True)
+    with app.app_context():
+        in_epci = db.session.scalars(select(Commune).filter_by(epci_code="200071017")).all()
+        assert len(in_epci) > 20
+    # Semur-en-Auxois was already there (from the fixture, slightly different from the data file).
+    assert f"{len(in_epci) - 1} commune(s) ajoutée(s)" in page
+    again = client.post("/admin/communes", data={"epci": "200071017"}, follow_redirects=True).get_data(as_text=True)
+    assert f"0 commune(s) ajoutée(s), 0 mise(s) à jour, {len(in_epci)} déjà à jour" in again
+    assert _actions(app) == ["territory.import", "territory.import"]
+
+    listing = client.get("/admin/communes?q=poisses").get_data(as_text=True)
+    assert "Époisses" in listing and "Semur-en-Auxois" not in listing
+    assert "Page 1 sur" in client.get("/admin/communes").get_data(as_text=True)
+    assert "Aucune commune ne correspond" in client.get("/admin/communes?q=zzzz").get_data(as_text=True)
+
+
+def test_a_commune_with_a_shop_cannot_be_removed_an_empty_one_can(app, territory, client):
+    with app.app_context():
+        f.commune(**f.EPOISSES)
+        resident = f.user("habitant@example.fr", home_commune_insee="21247")
+        db.session.commit()
+        resident_id = resident.id
+    login(client, territory.admin_email)
+    assert "Je confirme" in client.get("/admin/communes/21603/retirer").get_data(as_text=True)
+    client.post("/admin/communes/21603/retirer", data={})  # not confirmed: nothing happens
+    refused = client.post("/admin/communes/21603/retirer", data={"confirm": "y"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Semur-en-Auxois ne peut pas être retirée du territoire : 1 commerce(s), 1 entreprise(s)" in refused
+    client.post("/admin/communes/21247/retirer", data={"confirm": "y"})
+    with app.app_context():
+        assert db.session.get(Commune, "21603") is not None
+        assert db.session.get(Commune, "21247") is None
+        assert db.session.get(User, resident_id).home_commune_insee is None
+    assert _actions(app) == ["commune.remove"]
+
+
+# --- Categories -------------------------------------------------------------------------------------
+
+def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
+    with app.app_context():
+        food = f.category("alimentation", "Alimentation")
+        f.product(db.session.get(Shop, territory.fournil_id), "Baguette")
+        db.session.commit()
+        bakery_id, food_id = f.category().id, food.id
+        db.session.execute(IndexOutbox.__table__.delete())
+        db.session.commit()
+    login(client, territory.admin_email)
+    page = client.post(f"/admin/categories/{bakery_id}", data={"rename-name": " ", "rename-submit": "1"})
+    assert "indiquez le nom" in page.get_data(as_text=True)
+    client.post(f"/admin/categories/{bakery_id}", data={"rename-name": "Boulangerie, pâtisserie",
+                                                         "rename-submit": "1"})
+    client.post(f"/admin/categories/{bakery_id}", data={"move-parent": str(food_id), "move-submit": "1"})
+    cycle = client.post(f"/admin/categories/{food_id}", data={"move-parent": str(bakery_id), "move-submit": "1"})
+    assert "pas un choix valide" in cycle.get_data(as_text=True)  # its own branch is not offered
+    with app.app_context():
+        bakery = db.session.get(Category, bakery_id)
+        assert (bakery.slug, bakery.name, bakery.parent_id) == ("boulangerie", "Boulangerie, pâtisserie", food_id)
+        assert db.session.get(Category, food_id).parent_id is None
+        assert ("category", bakery_id) in {(r.kind, r.entity_id) for r in db.session.scalars(select(IndexOutbox))}
+    assert _actions(app) == ["category.rename", "category.move"]
+    tree = client.get("/admin/categories").get_data(as_text=True)
+    assert tree.index("Alimentation") < tree.index("Boulangerie, pâtisserie")
+
+
+def test_merge_moves_products_shops_children_and_campaign_restrictions(app, territory, client):
+    with app.app_context():
+        bakery, grocery = f.category(), f.category("epicerie")
+        pastry = Category(slug="patisserie", name="Pâtisserie", parent=bakery)
+        db.session.add(pastry)
+        baguette = f.product(db.session.get(Shop, territory.fournil_id), "Baguette")
+        employer = db.session.scalar(select(Employer))
+        campaign = Campaign(employer_id=employer.id, event="noel", label="Noël", year=2026, amount_cents=1_000,
+                            expires_on=date(2027, 12, 31), allowed_categories=["boulangerie", "fromagerie"])
+        db.session.add(campaign)
+        db.session.commit()
+        ledger.issue_grant(db.session, card_id=territory.card_id, amount_cents=1_000, label="Boulangerie seulement",
+                           expires_on=date(2027, 12, 31), key="restricted", actor="system",
+                           employer_id=employer.id, allowed_categories=["boulangerie"])
+        ids = bakery.id, grocery.id, pastry.id, baguette.id, campaign.id
+        db.session.execute(IndexOutbox.__table__.delete())
+        db.session.commit()
+    bakery_id, grocery_id, pastry_id, baguette_id, campaign_id = ids
+    login(client, territory.admin_email)
+    unconfirmed = client.post(f"/admin/categories/{bakery_id}", data={"merge-target": str(grocery_id),
+                                                                       "merge-submit": "1"})
+    assert "Cochez la case pour confirmer la fusion." in unconfirmed.get_data(as_text=True)
+    into_own_child = client.post(f"/admin/categories/{bakery_id}", data={
+        "merge-target": str(pastry_id), "merge-confirm": "y", "merge-submit": "1"})
+    assert "pas un choix valide" in into_own_child.get_data(as_text=True)
+    done = client.post(f"/admin/categories/{bakery_id}", data={
+        "merge-target": str(grocery_id), "merge-confirm": "y", "merge-submit": "1"}, follow_redirects=True)
+    assert "« Boulangerie » est fusionnée dans « Épicerie » : 1 produit(s) déplacé(s)." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Category, bakery_id) is None
+        assert db.session.get(Product, baguette_id).category_id == grocery_id
+        assert db.session.get(Shop, territory.fournil_id).category_id == grocery_id
+        assert db.session.get(Category, pastry_id).parent_id == grocery_id
+        assert db.session.get(Campaign, campaign_id).allowed_categories == ["epicerie", "fromagerie"]
+        restricted = db.session.scalar(select(Grant).filter_by(label="Boulangerie seulement"))
+        assert restricted.allowed_categories == ["epicerie"]
+        queued = {(r.kind, r.entity_id) for r in db.session.scalars(select(IndexOutbox))}
+        assert ("product", baguette_id) in queued
+        # The restricted grant still pays at the (merged) bakery.
+        paid = ledger.redeem(db.session, card_id=territory.card_id, shop_id=territory.fournil_id,
+                             amount_cents=44_800, key="after-merge", actor="system")
+        assert paid.amount_cents == 44_800  # all of it, the 10 € restricted grant too
+    assert _actions(app) == ["category.merge"]
+
+
+def test_protected_category_is_not_merged(app, territory, client):
+    with app.app_context():
+        food, bakery = f.category("alimentation", "Alimentation"), f.category()
+        db.session.commit()
+        food_id, bakery_id = food.id, bakery.id
+    login(client, territory.admin_email)
+    page = client.post(f"/admin/categories/{food_id}", data={
+        "merge-target": str(bakery_id), "merge-confirm": "y", "merge-submit": "1"}, follow_redirects=True)
+    assert "renommez-la plutôt que de la fusionner" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Category, food_id) is not None
+    assert _actions(app) == []
+
+
+def test_create_category_under_a_parent(app, territory, client):
+    with app.app_context():
+        parent_id = f.category("artisanat", "Artisanat").id
+        db.session.commit()
+    login(client, territory.admin_email)
+    client.post("/admin/categories", data={"name": "Verrerie d'art", "parent": str(parent_id)})
+    client.post("/admin/categories", data={"name": "Verrerie d'art", "parent": "0"})
+    with app.app_context():
+        made = db.session.scalars(select(Category).where(Category.name == "Verrerie d'art")
+                                  .order_by(Category.id)).all()
+        assert [(c.slug, c.parent_id) for c in made] == [("verrerie-d-art", parent_id), ("verrerie-d-art-2", None)]
+
+
+# --- Administrators ---------------------------------------------------------------------------------
+
+def test_add_admins_and_remove_rights_but_never_ones_own_nor_the_last(app, territory, client):
+    login(client, territory.admin_email)
+    assert "Adresse e-mail : indiquez une adresse." in client.post("/admin/administrateurs",
+                                                                   data={"email": ""}).get_data(as_text=True)
+    client.post("/admin/administrateurs", data={"email": territory.owner_email})
+    client.post("/admin/administrateurs", data={"email": "Nouvelle.Elue@Example.fr"})
+    with app.app_context():
+        existing, invited = outbox()[-2:]
+        assert "Connectez-vous avec votre compte habituel" in existing.get_content()
+        assert invited["To"] == "nouvelle.elue@example.fr"
+        link = next(word for word in invited.get_content().split() if "/reinitialiser/" in word)
+    assert app.test_client().get(link.replace("http://localhost", "")).status_code == 200  # a valid link
+    with app.app_context():
+        me = db.session.scalar(select(User).filter_by(email=territory.admin_email))
+        owner = db.session.scalar(select(User).filter_by(email=territory.owner_email))
+        new = db.session.scalar(select(User).filter_by(email="nouvelle.elue@example.fr"))
+        assert owner.is_admin and new.is_admin
+        me_id, owner_id, new_id = me.id, owner.id, new.id
+    page = client.get("/admin/administrateurs").get_data(as_text=True)
+    assert "nouvelle.elue@example.fr" in page and "vous" in page
+
+    own = client.post(f"/admin/administrateurs/{me_id}/retirer", data={"confirm": "y"}, follow_redirects=True)
+    assert "Vous ne pouvez pas retirer vos propres droits" in own.get_data(as_text=True)
+    client.post(f"/admin/administrateurs/{owner_id}/retirer", data={})  # not confirmed
+    client.post(f"/admin/administrateurs/{owner_id}/retirer", data={"confirm": "y"})
+    client.post(f"/admin/administrateurs/{new_id}/retirer", data={"confirm": "y"})
+    with app.app_context():
+        assert [u.email for u in db.session.scalars(select(User).where(User.is_admin.is_(True)))] == [
+            territory.admin_email]
+    assert _actions(app) == ["admin.add", "admin.add", "admin.remove", "admin.remove"]
+
+
+def test_the_last_admin_keeps_the_right(app, territory):
+    from marketplace import admins
+
+    with app.test_request_context():
+        me = db.session.scalar(select(User).filter_by(email=territory.admin_email))
+        other = f.user("autre@example.fr", is_admin=True)
+        db.session.commit()
+        admins.remove_admin(other, actor=me)
+        other.is_admin = True  # pretend `me` lost it meanwhile: `other` is now alone
+        me.is_admin = False
+        db.session.commit()
+        try:
+            admins.remove_admin(other, actor=me)
+        except admins.AdminError as error:
+            assert str(error) == "Il faut toujours au moins un administrateur."
+        else:
+            raise AssertionError("the last admin lost the right")
