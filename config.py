@@ -40,6 +40,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # Background jobs (marketplace/jobs.py): rq | thread | inline; default rq when REDIS_URL is set.
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text | json
+    METRICS_ENABLED = _bool("METRICS_ENABLED", True)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer …"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -93,9 +98,11 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", False)
     # Cheap hashes keep the suite fast; production uses scrypt (Config default).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND", "inline")
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 

@@ -1,5 +1,4 @@
 """Halle, the territorial marketplace: the Flask application factory."""
-import logging
 import sqlite3
 
 from flask import Flask, request, session
@@ -8,7 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
-from marketplace import access, formatting
+from marketplace import access, formatting, observability
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -22,7 +21,7 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     app.config.from_object(CONFIGS[config_name]())
     app.config.update(overrides)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
+    observability.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)

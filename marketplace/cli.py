@@ -33,12 +33,58 @@ def demo_seed_command():
     click.echo(summary)
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs (RQ, when REDIS_URL is set).")
+
+
+@jobs_cli.command("worker")
+@click.option("--queue", "queues", multiple=True, help="Queues to serve (default: all).")
+@click.option("--burst", is_flag=True, help="Run the waiting jobs, then stop.")
+def jobs_worker_command(queues: tuple[str, ...], burst: bool):
+    """Run the jobs queued in Redis (with RQ's scheduler for delayed jobs and retries)."""
+    from flask import current_app
+    from rq import Worker
+
+    from marketplace import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in the web process.")
+    jobs.set_worker_app(current_app._get_current_object())
+    worker = Worker([jobs.get_queue(name) for name in queues or jobs.QUEUES],
+                    connection=jobs.redis_connection())
+    worker.work(with_scheduler=True, burst=burst)
+
+
+@jobs_cli.command("scheduler")
+def jobs_scheduler_command():
+    """Queue the periodic jobs on time (search outbox, grant expiries, index optimise): run ONE."""
+    from rq.cron import CronScheduler
+
+    from marketplace import jobs
+
+    scheduler = CronScheduler(connection=jobs.redis_connection())
+    for func, queue, interval, cron in jobs.PERIODIC:
+        scheduler.register(jobs.run_job, queue, args=(jobs.job_path(func), (), {}), interval=interval,
+                           cron=cron, name=func.__name__, job_timeout=3600)
+    scheduler.start()
+
+
+@jobs_cli.command("run")
+@click.argument("name", type=click.Choice(["drain_search_outbox", "expire_grants", "release_stale_holds",
+                                               "optimize_search_index"]))
+def jobs_run_command(name: str):
+    """Run one periodic job now, in this process (for cron without Redis)."""
+    from marketplace import jobs
+
+    click.echo(f"{name}: {getattr(jobs, name)()}")
+
+
 def register(app) -> None:
     from loyalty.cli import ledger_cli
     from search.cli import search_cli
 
     app.cli.add_command(territory_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(search_cli)
     from marketplace.admin.cli import settlement_cli

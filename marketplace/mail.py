@@ -1,4 +1,7 @@
-"""Outgoing email. Backends: console (development), memory (tests), smtp (production)."""
+"""Outgoing email. Backends: console (development), memory (tests), smtp (production).
+
+`send_mail` queues the message as a background job (marketplace/jobs.py); `deliver` sends it.
+"""
 import smtplib
 from email.message import EmailMessage
 
@@ -10,7 +13,15 @@ def outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str) -> EmailMessage:
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send in the background (a worker, a thread, or right away in tests and inside a job)."""
+    from marketplace import jobs
+
+    jobs.enqueue(deliver, to, subject, body)
+
+
+def deliver(to: str, subject: str, body: str) -> EmailMessage:
+    """The job: build and send one message (a retried job may send it twice, never loses it)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]

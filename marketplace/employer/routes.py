@@ -1,14 +1,13 @@
 """The HR department's pages: company account, staff list, gift campaigns."""
 import csv
 import io
-import threading
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for)
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, payments, suspension
+from marketplace import campaigns, jobs, payments, suspension
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -387,13 +386,13 @@ def issue(employer_id: int, campaign_id: int):
         flash(str(error), "error")
         return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     if ButtonForm().validate_on_submit() and campaigns.start_issue(campaign.id):
-        run = service.issue_job(campaign.id, _actor(), request.url_root)
-        if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND", not current_app.testing):
-            threading.Thread(target=run, name=f"issue-campaign-{campaign.id}", daemon=True).start()
-            flash("Émission lancée.", "success")
-        else:
-            run()
+        # CAMPAIGN_ISSUE_IN_BACKGROUND: a test's way to see the progress page with inline jobs.
+        via = "thread" if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND") else None
+        jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), request.url_root, via=via)
+        if (via or jobs.backend()) == "inline":
             flash("Cartes émises et salariés prévenus.", "success")
+        else:
+            flash("Émission lancée.", "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 

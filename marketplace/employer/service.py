@@ -131,19 +131,12 @@ payments.register_handler(CAMPAIGN_FUNDING, _on_campaign_payment)
 # --- Issue job ----------------------------------------------------------------------------------
 
 
-def issue_job(campaign_id: int, actor: str, base_url: str):
-    """A callable that issues the campaign with its own app and request context (for a
-    background thread: the emailed links need the site's address)."""
-    app = current_app._get_current_object()
-
-    def run() -> None:
-        with app.test_request_context(base_url=base_url):
-            try:
-                campaigns.issue_campaign(campaign_id, actor=actor)
-            except Exception:  # noqa: BLE001 - logged; the page offers to resume
-                app.logger.exception("issue of campaign %s stopped", campaign_id)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    return run
+def issue_campaign_job(campaign_id: int, actor: str, base_url: str) -> None:
+    """The background job issuing a campaign (marketplace/jobs.py), in a request context of the
+    site's address for the emailed links. Idempotent: issue_campaign skips what is issued."""
+    with current_app.test_request_context(base_url=base_url):
+        try:
+            campaigns.issue_campaign(campaign_id, actor=actor)
+        except Exception:  # noqa: BLE001 - logged; the page offers to resume
+            current_app.logger.exception("issue of campaign %s stopped", campaign_id)
+            db.session.rollback()

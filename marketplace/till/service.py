@@ -19,6 +19,7 @@ from loyalty.queries import ShopDay, shop_redemptions, spendable_balance
 from loyalty.results import LedgerResult
 from marketplace.extensions import db
 from marketplace.mail import send_mail
+from marketplace.observability import count_redemption
 from marketplace.models import Shop, User
 
 
@@ -67,12 +68,15 @@ def idempotency_key(shop_id: int, client_key: str) -> str:
 def take_payment(shop: Shop, card: Card, amount_cents: int, *, pin: str | None, client_key: str,
                  actor: str, allow_partial: bool) -> LedgerResult:
     try:
-        return ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
-                             key=idempotency_key(shop.id, client_key), actor=actor,
-                             allow_partial=allow_partial, pin=pin)
+        result = ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
+                               key=idempotency_key(shop.id, client_key), actor=actor,
+                               allow_partial=allow_partial, pin=pin)
     except PinLockout:
         notify_holder_of_block(card.id)
         raise
+    if not result.replayed:
+        count_redemption(result.amount_cents)
+    return result
 
 
 def check_card_pin(card: Card, pin: str | None) -> None:

@@ -1,0 +1,70 @@
+"""Sample gunicorn configuration for Halle: `gunicorn -c gunicorn.conf.py run:app`.
+
+Every value comes from the environment, so one file serves every host:
+PORT / HOST (bind), WEB_CONCURRENCY (worker processes), GUNICORN_THREADS, GUNICORN_TIMEOUT,
+LOG_FORMAT=json (access and error logs as JSON lines, like the application's),
+PROMETHEUS_MULTIPROC_DIR (metrics shared by the workers; a fresh temporary directory if unset).
+"""
+import os
+import tempfile
+
+HALLE_CONFIG = os.environ.setdefault("HALLE_CONFIG", "production")
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 20))
+keepalive = 5
+# gunicorn's control socket (gunicornc): off unless a path is given, so that several
+# gunicorns on one host (tests, benches) do not fight over the default one.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
+# No preload: each worker creates the app (and its database pool) after the fork.
+preload_app = False
+# Recycle workers now and then (memory held by a long Python process only grows).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = max_requests // 10
+# Behind a load balancer: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to its address).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+
+if os.environ.get("LOG_FORMAT", "json" if HALLE_CONFIG == "production" else "text") == "json":
+    # The application's JSON formatter for gunicorn's own loggers too: one line format to ship.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "marketplace.observability.JsonFormatter"}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stdout"}},
+        "root": {"handlers": ["stdout"], "level": loglevel.upper()},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
+            "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        },
+    }
+
+# Prometheus multiprocess mode: every worker writes its samples under this directory and
+# /metrics adds them up. It must exist, empty, before the workers start.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="halle-metrics-")
+
+
+def on_starting(server):
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):  # samples of a previous run
+        if name.endswith(".db"):
+            os.remove(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges must not be summed any more."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,204 @@
+"""Background work, in one place: `enqueue(func, *args, **kwargs)`.
+
+JOBS_BACKEND chooses how a job runs (default: "rq" when REDIS_URL is set, "thread" otherwise;
+"inline" in tests):
+- rq: pushed on a Redis queue and run by `flask --app run jobs worker` (see README, Production);
+- thread: in this process, in a daemon thread, after the caller returns (development server);
+- inline: right away, in the caller's thread (tests, and jobs enqueued by a running job).
+
+Jobs are plain module-level functions, called inside an app context of their own (a fresh
+database session), with the request id of the request that enqueued them in their log records.
+Every job must be idempotent: RQ may run one twice (a worker killed mid-job, a retry).
+Periodic jobs (outbox drain, grant expiries, nightly index optimise) are listed in PERIODIC and
+enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one).
+"""
+import contextvars
+import importlib
+import logging
+import os
+import threading
+
+from flask import Flask, current_app, has_app_context
+
+from marketplace.observability import current_request_id, reset_request_id, set_request_id
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE = "default"
+SEARCH_QUEUE = "search"
+QUEUES = (DEFAULT_QUEUE, SEARCH_QUEUE)
+_in_job: contextvars.ContextVar[bool] = contextvars.ContextVar("in_job", default=False)
+
+
+def backend(app: Flask | None = None) -> str:
+    config = (app or current_app).config
+    return config.get("JOBS_BACKEND") or ("rq" if config.get("REDIS_URL") else "thread")
+
+
+def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, via: str | None = None,
+            **kwargs):
+    """Run `func(*args, **kwargs)` in the background; returns the RQ job (rq) or None.
+
+    `job_id`: with rq, a job of the same id still waiting is not queued again.
+    `via`: force a backend for this job (else JOBS_BACKEND).
+    """
+    app = current_app._get_current_object()
+    path = job_path(func)
+    request_id = current_request_id()
+    chosen = "inline" if _in_job.get() else (via or backend(app))
+    if chosen == "rq":
+        from rq import Retry
+
+        rq_queue = get_queue(queue)
+        if job_id is not None:
+            existing = rq_queue.fetch_job(job_id)
+            if existing is not None and existing.get_status(refresh=False) in ("queued", "scheduled", "deferred"):
+                return existing
+        return rq_queue.enqueue(run_job, path, args, kwargs, request_id, job_id=job_id,
+                                retry=Retry(max=3, interval=[10, 60, 300]),
+                                job_timeout=app.config.get("JOBS_TIMEOUT", 1800),
+                                description=path)
+    if chosen == "thread":
+        thread = threading.Thread(target=_run_with_app, args=(app, path, args, kwargs, request_id),
+                                  name=f"job-{func.__name__}", daemon=True)
+        thread.start()
+        return None
+    _run_with_app(app, path, args, kwargs, request_id)
+    return None
+
+
+def job_path(func) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def run_job(path: str, args, kwargs, request_id: str | None = None):
+    """The function RQ runs: the job's function inside an app context (created once per worker)."""
+    app = current_app._get_current_object() if has_app_context() else worker_app()
+    return _run_with_app(app, path, args, kwargs, request_id)
+
+
+def _run_with_app(app: Flask, path: str, args, kwargs, request_id: str | None):
+    from marketplace.extensions import db
+
+    module_name, _, name = path.partition(":")
+    func = importlib.import_module(module_name)
+    for part in name.split("."):
+        func = getattr(func, part)
+    token = set_request_id(request_id)
+    in_job = _in_job.set(True)
+    try:
+        with app.app_context():
+            try:
+                return func(*args, **(kwargs or {}))
+            except Exception:
+                db.session.rollback()
+                log.exception("job %s failed", path)
+                raise
+            finally:
+                db.session.remove()
+    finally:
+        _in_job.reset(in_job)
+        reset_request_id(token)
+
+
+_worker_app: Flask | None = None
+
+
+def worker_app() -> Flask:
+    """The app of a worker process that was started without one (created once)."""
+    global _worker_app
+    if _worker_app is None:
+        from marketplace import create_app
+
+        _worker_app = create_app(os.environ.get("HALLE_CONFIG", "production"))
+    return _worker_app
+
+
+def set_worker_app(app: Flask) -> None:
+    global _worker_app
+    _worker_app = app
+
+
+# --- RQ ------------------------------------------------------------------------------------------
+
+
+def redis_connection(app: Flask | None = None):
+    from redis import Redis
+
+    app = app or current_app._get_current_object()
+    connection = app.extensions.get("jobs_redis")
+    if connection is None:
+        connection = app.extensions["jobs_redis"] = Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+    return connection
+
+
+def get_queue(name: str = DEFAULT_QUEUE):
+    from rq import Queue
+
+    return Queue(name, connection=redis_connection())
+
+
+def queue_depths() -> dict[str, int]:
+    """Jobs waiting per RQ queue (nothing when jobs do not go through Redis)."""
+    if backend() != "rq":
+        return {}
+    return {name: get_queue(name).count for name in QUEUES}
+
+
+# --- the periodic jobs -----------------------------------------------------------------------------
+
+
+def drain_search_outbox() -> int:
+    """Index what the outbox holds (rebuilding first if the index is missing). Idempotent."""
+    import search
+
+    if search.get_backend().needs_rebuild():
+        return search.rebuild()
+    drained = search.drain_outbox()
+    if drained:
+        log.info("search index: %d outbox rows indexed", drained)
+    return drained
+
+
+def expire_grants() -> int:
+    """Sweep the grants past their last day (daily; the ledger sweeps each grant once)."""
+    from loyalty.ledger import expire_grants as sweep
+    from marketplace.extensions import db
+
+    grants = sweep(db.session)
+    log.info("%d grant(s) expired", len(grants))
+    return len(grants)
+
+
+def release_stale_holds() -> int:
+    """Release the holds nobody captured in time (every few minutes; safe to run again)."""
+    from datetime import timedelta
+
+    from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
+    from marketplace.extensions import db
+
+    minutes = current_app.config.get("LOYALTY_HOLD_MAX_AGE_MINUTES")
+    max_age = DEFAULT_HOLD_MAX_AGE if minutes is None else timedelta(minutes=minutes)
+    holds = expire_holds(db.session, max_age=max_age)
+    if holds:
+        log.info("%d hold(s) released", len(holds))
+    return len(holds)
+
+
+def optimize_search_index() -> None:
+    """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
+    import search
+
+    optimize = getattr(search.get_backend(), "optimize", None)
+    if optimize is not None:
+        optimize()
+
+
+# (function, queue, seconds between runs or None, cron line or None)
+PERIODIC = (
+    (drain_search_outbox, SEARCH_QUEUE, 5, None),
+    (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
+    (release_stale_holds, DEFAULT_QUEUE, 300, None),
+    (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
+)
