@@ -18,13 +18,13 @@ _SPACES = str.maketrans("", "", " \u00a0\u202f\t'")
 _DECIMAL = re.compile(r"\d+(\.\d*)?|\.\d+")
 
 
-def parse_price(text) -> int:
+def parse_price(text, allow_zero: bool = False) -> int:
     """Cents from a price typed by a person or read from a spreadsheet.
 
     Accepts "12,50", "12.50", "12,5 €", "1 234,50", "1.234,50", "1,234.50", "€12", "12 EUR".
     When both separators appear, the last one is the decimal mark; a lone comma or dot is a
     decimal mark. More than two decimals is refused rather than guessed ("1.234" may mean
-    either 1 234 € or 1,234 €). Negative and zero prices are refused.
+    either 1 234 € or 1,234 €). Negative prices are refused, zero too unless `allow_zero`.
     """
     raw = str(text if text is not None else "").strip()
     if not raw:
@@ -45,7 +45,7 @@ def parse_price(text) -> int:
     if len(fraction) > 2:
         raise InvalidValue(f"Le prix « {raw} » a plus de deux décimales.")
     cents = int(whole or "0") * 100 + int((fraction + "00")[:2])
-    if cents == 0:
+    if cents == 0 and not allow_zero:
         raise InvalidValue("Le prix doit être supérieur à zéro.")
     if cents > 10_000_000_00:
         raise InvalidValue(f"Le prix « {raw} » est trop élevé.")

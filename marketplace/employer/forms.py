@@ -1,5 +1,3 @@
-import re
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from stdnum.exceptions import ValidationError as StdnumError
@@ -9,17 +7,9 @@ from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerFi
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.territory import resolve_commune
-
-
-def parse_euros(text: str | None) -> int | None:
-    """'50', '50,5', '1 200,00 €' → cents; None when it is not an amount."""
-    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text or "").replace(",", ".")
-    if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", cleaned):
-        return None
-    euros, _, cents = cleaned.partition(".")
-    return int(euros) * 100 + int((cents + "00")[:2])
 
 
 class EurosField(StringField):
@@ -30,9 +20,10 @@ class EurosField(StringField):
     def pre_validate(self, form):
         self.cents = None
         if self.data and self.data.strip():
-            self.cents = parse_euros(self.data)
-            if self.cents is None:
-                raise ValidationError("Montant invalide : écrivez par exemple 150 ou 150,50.")
+            try:
+                self.cents = parse_price(self.data, allow_zero=True)
+            except InvalidValue:
+                raise ValidationError("Montant invalide : écrivez par exemple 150 ou 150,50.") from None
 
 
 class MultiCheckboxField(SelectMultipleField):
