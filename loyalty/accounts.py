@@ -145,21 +145,23 @@ def post(
     )
     session.add(entry)
     session.flush()
-    if movements:  # one executemany, without reading the new ids back
-        session.execute(insert(Posting), [{"entry_id": entry.id, "account_id": account_id, "amount_cents": cents}
-                                          for account_id, cents in sorted(movements.items())])
+    if movements:  # one multi-row INSERT (Core: no ORM bulk machinery), without reading the new ids back
+        session.connection().execute(insert(Posting.__table__),
+                                     [{"entry_id": entry.id, "account_id": account_id, "amount_cents": cents}
+                                      for account_id, cents in sorted(movements.items())])
     return entry
 
 
 def apply_deferred_increments(session: Session) -> None:
     """Right before commit: add the deferred increments, by account id ascending."""
     deferred = session.info.pop(_DEFERRED, {})
+    if not deferred:
+        return
+    session.flush()  # the ORM's pending writes first: these stay the last locks taken
+    connection, accounts = session.connection(), Account.__table__  # Core UPDATEs: cheaper than ORM ones
     for account_id in sorted(deferred):
-        session.execute(
-            update(Account).where(Account.id == account_id)
-            .values(balance_cents=Account.balance_cents + deferred[account_id])
-            .execution_options(synchronize_session=False)
-        )
+        connection.execute(update(accounts).where(accounts.c.id == account_id)
+                           .values(balance_cents=accounts.c.balance_cents + deferred[account_id]))
 
 
 def forget_deferred_increments(session: Session) -> None:

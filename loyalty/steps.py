@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyalty.accounts import shop_payable_account
 from loyalty.cards import lock_card, pin_attempt, require_active
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import (
@@ -113,6 +114,17 @@ class Taking:
                             card_id=entry.card_id, card_balance_cents=entry.card_balance_after_cents,
                             grant_amounts={grant_id: -cents for grant_id, cents in self.taken.items()},
                             hold_id=hold_id)
+
+
+def shop_payable(session: Session, shop_id: int) -> Account:
+    """The shop's payable account, read with the shop row in one query (take_from_card then
+    finds the shop in the session); created when missing (see accounts.shop_payable_account)."""
+    code = f"shop:{shop_id}:payable"
+    row = session.execute(select(Shop, Account).outerjoin(Account, Account.code == code)
+                          .where(Shop.id == shop_id)).first()
+    if row is None or row[1] is None:
+        return shop_payable_account(session, shop_id)
+    return row[1]
 
 
 def take_from_card(session: Session, card: Card, shop_id: int, amount_cents: int, allow_partial: bool,
