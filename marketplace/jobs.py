@@ -37,7 +37,7 @@ def backend(app: Flask | None = None) -> str:
 
 def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, via: str | None = None,
             **kwargs):
-    """Run `func(*args, **kwargs)` in the background; returns the RQ job (rq) or None.
+    """Run `func(*args, **kwargs)` in the background; returns the RQ job, the thread, or None.
 
     `job_id`: with rq, a job of the same id still waiting is not queued again.
     `via`: force a backend for this job (else JOBS_BACKEND).
@@ -62,7 +62,7 @@ def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, 
         thread = threading.Thread(target=_run_with_app, args=(app, path, args, kwargs, request_id),
                                   name=f"job-{func.__name__}", daemon=True)
         thread.start()
-        return None
+        return thread
     _run_with_app(app, path, args, kwargs, request_id)
     return None
 

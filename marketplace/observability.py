@@ -180,6 +180,8 @@ bp = Blueprint("ops", __name__)
 def readyz():
     """Readiness: 200 when this server can serve (database, Redis, search); 503 naming what failed."""
     checks, failed = readiness()
+    if failed:
+        logging.getLogger(__name__).warning("not ready: %s", ", ".join(failed))
     body = {"status": "ok" if not failed else "error", "checks": checks, "failed": failed}
     return jsonify(body), (200 if not failed else 503)
 

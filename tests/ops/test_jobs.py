@@ -1,0 +1,98 @@
+"""Background jobs: with REDIS_URL, a real RQ worker runs them (idempotent when run twice);
+without it, they run in the process (inline in tests, in a thread for the development server)."""
+import logging
+import re
+
+from sqlalchemy import func, select
+
+import search
+from loyalty.models import Card, Grant
+from loyalty.queries import card_balance
+from loyalty.verify import verify
+from marketplace import jobs
+from marketplace.employer import service
+from marketplace.extensions import db
+from marketplace.mail import deliver, outbox, send_mail
+from marketplace.models import Campaign, Employee
+from marketplace.observability import reset_request_id, set_request_id
+from search.outbox import pending_count
+from tests import factories as f
+from tests.employer.conftest import hr_client, hr_world  # noqa: F401  (fixtures)
+from tests.employer.test_campaigns import create, funded_by_transfer
+
+
+def test_without_redis_a_mail_is_sent_right_away_in_tests(app_ctx):
+    assert jobs.backend() == "inline"
+    send_mail("claire@example.fr", "Bonjour", "Votre carte est prête.")
+    assert [m["To"] for m in outbox()] == ["claire@example.fr"]
+
+
+def test_the_thread_backend_runs_the_job_in_an_app_context_of_its_own(app_ctx):
+    thread = jobs.enqueue(deliver, "luc@example.fr", "Bonjour", "Texte", via="thread")
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert [m["To"] for m in outbox()] == ["luc@example.fr"]
+
+
+def test_a_mail_is_sent_by_the_worker(app, rq_jobs):
+    with app.app_context():
+        send_mail("claire@example.fr", "Bonjour", "Votre carte est prête.")
+        assert outbox() == []  # queued, not sent
+    assert rq_jobs() == 1
+    with app.app_context():
+        assert [(m["To"], m["Subject"]) for m in outbox()] == [("claire@example.fr", "Bonjour")]
+
+
+def test_the_search_outbox_is_drained_by_the_job_with_the_request_id_in_its_logs(app, rq_jobs, caplog):
+    with app.app_context():
+        search.rebuild()
+        shop = f.shop("Confiturerie du Morvan", f.commune())
+        f.product(shop, "Confiture de cassis")
+        db.session.commit()
+        assert pending_count(db.session) > 0
+        token = set_request_id("req-drain-42")
+        try:
+            jobs.enqueue(jobs.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
+        finally:
+            reset_request_id(token)
+    with caplog.at_level(logging.INFO, logger="marketplace.jobs"):
+        assert rq_jobs() == 1
+    with app.app_context():
+        assert pending_count(db.session) == 0
+        assert search.check().in_step
+    drained = [r for r in caplog.records if r.name == "marketplace.jobs" and "outbox rows indexed" in r.getMessage()]
+    assert drained and drained[0].request_id == "req-drain-42"
+
+
+def test_a_campaign_issued_through_the_queue_credits_every_card_once_even_run_twice(app, rq_jobs, hr_client,
+                                                                                       hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id)
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    rq_jobs()  # the mails of the steps so far
+    with app.app_context():
+        outbox().clear()
+    response = hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre",
+                              headers={"X-Request-ID": "rh-emission-1"}, follow_redirects=True)
+    assert "Émission lancée." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "issuing"
+        assert db.session.scalar(select(func.count()).select_from(Grant)) == 0  # waits for the worker
+        [job] = [job for job in jobs.get_queue().jobs if "issue_campaign_job" in job.description]
+        assert job.args[3] == "rh-emission-1"  # the job's logs carry the request's id
+        # The same job queued again (a worker that died after the work, before reporting it).
+        jobs.enqueue(service.issue_campaign_job, campaign_id, "rh", "http://localhost/")
+    assert rq_jobs() == 2
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "issued" and campaign.issued_count == 3
+        grants = db.session.execute(select(Grant.card_id, func.count()).group_by(Grant.card_id)).all()
+        assert len(grants) == 3 and all(count == 1 for _, count in grants)
+        claire = db.session.scalar(select(Card).join(Employee, Employee.id == Card.employee_id)
+                                   .where(Employee.external_id == "M001"))
+        assert card_balance(db.session, claire.id) == 21_100
+        mails = sorted(m["To"] for m in outbox())
+        assert mails == ["claire@example.fr", "luc@example.fr"]  # sent by the worker, once each
+        assert re.search(r"Code PIN .*: \d{4}", next(m for m in outbox() if m["To"] == "luc@example.fr")
+                         .get_content())
+        assert verify(db.session) == []
