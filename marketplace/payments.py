@@ -82,6 +82,19 @@ def refund_payment_intent(payment_intent_id: str, amount_cents: int, metadata: d
     return _call(lambda: client().v1.refunds.create(params=params))
 
 
+def captured_and_refunded(payment_intent_id: str) -> tuple[int, int]:
+    """What Stripe says of a PaymentIntent: cents captured, cents refunded (for reconciliation)."""
+    stripe_client = client()
+    intent = _plain(_call(lambda: stripe_client.v1.payment_intents.retrieve(payment_intent_id)))
+    captured = intent.get("amount_received")
+    if captured is None:  # localstripe leaves it out: a succeeded intent captured its amount
+        captured = intent["amount"] if intent["status"] == "succeeded" else 0
+    refunds = _call(lambda: stripe_client.v1.refunds.list(params={"payment_intent": payment_intent_id,
+                                                                  "limit": 100}))
+    refunded = sum(r.amount for r in refunds.data if r.status not in ("failed", "canceled"))  # ≤ 100 per order
+    return captured, refunded
+
+
 def cancel_payment_intent(payment_intent_id: str) -> stripe.PaymentIntent:
     """Make sure a PaymentIntent can no longer succeed (an abandoned or failed payment)."""
     return _call(lambda: client().v1.payment_intents.cancel(payment_intent_id))

@@ -57,4 +57,5 @@ def review_shop(shop_id: int):
 
 
 from marketplace.admin import settlement_routes  # noqa: F401  (its views are on this blueprint)
+from marketplace.admin import reconciliation_routes  # noqa: E402,F401  (its views are on this blueprint)
 from marketplace.admin import territory_routes  # noqa: E402,F401  (its views are on this blueprint)

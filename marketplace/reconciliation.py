@@ -1,0 +1,134 @@
+"""Stripe reconciliation: for each order paid (or meant to be paid) by bank card, what Halle
+expects, what Stripe says it captured and refunded, and what the ledger owes the shops.
+
+Expected (from the order): the bank-card part, captured once the order is paid, less the
+bank-card refunds recorded on its sub-orders. Stripe: the PaymentIntent's captured amount and
+the sum of its refunds, asked through the Stripe API. Ledger: the `sale` entries of the order
+less their `salerefund` entries (loyalty.sales). The territorial-card part is checked too:
+each paid sub-order should have captured its card hold; a hold that expired before Stripe
+confirmed the payment (see orders.confirm_paid) shows up here as a card part not captured.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from loyalty.clock import paris_day_bounds
+from loyalty.models import Entry
+from marketplace import payments
+from marketplace.extensions import db
+from marketplace.models import Order
+from marketplace.settlement import decimal_euros
+
+UNPAID = ("pending_payment", "failed")
+
+
+@dataclass
+class Row:
+    order: Order
+    payment_intent_id: str
+    expected_cents: int  # what Halle should have kept: captured − refunded
+    stripe_captured_cents: int | None  # None: Stripe could not be asked
+    stripe_refunded_cents: int | None
+    ledger_cents: int  # online sales owed to the shops, net of their refunds
+    card_expected_cents: int  # territorial-card part of the paid sub-orders
+    card_captured_cents: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def stripe_net_cents(self) -> int | None:
+        if self.stripe_captured_cents is None:
+            return None
+        return self.stripe_captured_cents - self.stripe_refunded_cents
+
+    @property
+    def stripe_difference_cents(self) -> int | None:
+        return None if self.stripe_net_cents is None else self.stripe_net_cents - self.expected_cents
+
+    @property
+    def ledger_difference_cents(self) -> int:
+        return self.ledger_cents - self.expected_cents
+
+    @property
+    def card_difference_cents(self) -> int:
+        return self.card_captured_cents - self.card_expected_cents
+
+
+def report(starts_on: date, ends_on: date) -> list[Row]:
+    """One row per order created in the period (Paris days) that has a PaymentIntent."""
+    start, _ = paris_day_bounds(starts_on)
+    _, end = paris_day_bounds(ends_on)
+    found = db.session.scalars(
+        select(Order).options(selectinload(Order.shops))
+        .where(Order.stripe_payment_intent_id.is_not(None), Order.created_at >= start, Order.created_at < end)
+        .order_by(Order.id)
+    ).all()
+    ledger = _ledger_by_payment_intent([o.stripe_payment_intent_id for o in found])
+    captures = _card_captures([s.capture_entry_id for o in found for s in o.shops if s.capture_entry_id])
+    return [_row(order, ledger.get(order.stripe_payment_intent_id, 0), captures) for order in found]
+
+
+def _row(order: Order, ledger_cents: int, captures: dict[int, int]) -> Row:
+    paid = order.status not in UNPAID
+    expected = order.stripe_cents - sum(s.refunded_stripe_cents for s in order.shops) if paid else 0
+    paid_subs = [s for s in order.shops if s.status not in UNPAID and s.card_cents > 0]
+    row = Row(order=order, payment_intent_id=order.stripe_payment_intent_id, expected_cents=expected,
+              stripe_captured_cents=None, stripe_refunded_cents=None, ledger_cents=ledger_cents,
+              card_expected_cents=sum(s.card_cents for s in paid_subs),
+              card_captured_cents=sum(captures.get(s.capture_entry_id, 0) for s in paid_subs))
+    try:
+        row.stripe_captured_cents, row.stripe_refunded_cents = payments.captured_and_refunded(
+            order.stripe_payment_intent_id)
+    except payments.PaymentError:
+        row.problems.append("Stripe n'a pas pu être interrogé")
+    if row.stripe_difference_cents:
+        row.problems.append("Stripe ne correspond pas à la commande")
+    if row.ledger_difference_cents:
+        row.problems.append("le grand livre ne correspond pas à la commande")
+    if row.card_difference_cents:
+        row.problems.append("part carte territoriale non encaissée (réservation expirée avant la "
+                            "confirmation de Stripe ?)")
+    return row
+
+
+def _ledger_by_payment_intent(payment_intent_ids: list[str]) -> dict[str, int]:
+    """Per PaymentIntent id (the memo of sale and salerefund entries): sales less refunds."""
+    if not payment_intent_ids:
+        return {}
+    signed = case((Entry.kind == "sale", Entry.amount_cents), else_=-Entry.amount_cents)
+    rows = db.session.execute(
+        select(Entry.memo, func.sum(signed))
+        .where(Entry.kind.in_(("sale", "salerefund")), Entry.memo.in_(payment_intent_ids))
+        .group_by(Entry.memo)
+    ).all()
+    return {memo: int(total) for memo, total in rows}
+
+
+def _card_captures(entry_ids: list[int]) -> dict[int, int]:
+    if not entry_ids:
+        return {}
+    return dict(db.session.execute(select(Entry.id, Entry.amount_cents).where(Entry.id.in_(entry_ids))).all())
+
+
+def report_csv(rows: list[Row]) -> str:
+    """French Excel flavour (`;`, decimal comma), one line per order."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["commande", "état", "PaymentIntent", "attendu (€)", "Stripe encaissé (€)",
+                     "Stripe remboursé (€)", "écart Stripe (€)", "grand livre (€)", "écart grand livre (€)",
+                     "carte territoriale attendue (€)", "carte territoriale encaissée (€)", "anomalies"])
+    for row in rows:
+        writer.writerow([row.order.reference, row.order.status, row.payment_intent_id,
+                         decimal_euros(row.expected_cents), _maybe(row.stripe_captured_cents),
+                         _maybe(row.stripe_refunded_cents), _maybe(row.stripe_difference_cents),
+                         decimal_euros(row.ledger_cents), decimal_euros(row.ledger_difference_cents),
+                         decimal_euros(row.card_expected_cents), decimal_euros(row.card_captured_cents),
+                         " ; ".join(row.problems)])
+    return "\ufeff" + out.getvalue()
+
+
+def _maybe(cents: int | None) -> str:
+    return "" if cents is None else decimal_euros(cents)

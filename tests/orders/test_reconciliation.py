@@ -1,0 +1,76 @@
+"""The admin's Stripe reconciliation: orders' bank-card amounts against localstripe and the ledger."""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from loyalty import holds
+from marketplace import payments
+from marketplace.extensions import db
+from marketplace.models import Order
+from tests import factories as f
+from tests.conftest import login
+
+from .conftest import add, checkout
+from .test_order_flow import paid_order
+
+TODAY = date.today()
+PERIOD = {"du": (TODAY - timedelta(days=1)).isoformat(), "au": (TODAY + timedelta(days=1)).isoformat()}
+
+
+@pytest.fixture
+def admin(stripe_app):
+    with stripe_app.app_context():
+        f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+    client = stripe_app.test_client()
+    login(client, "admin@example.fr")
+    return client
+
+
+def test_empty_period_says_so(admin):
+    page = admin.get("/admin/rapprochement-stripe").get_data(as_text=True)
+    assert "Aucune commande payée par carte bancaire sur cette période." in page
+    assert 'data-testid="reconciliation"' not in page
+
+
+def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_app, resident, shop_world, admin):
+    order_id, _ = paid_order(stripe_app, resident, shop_world)
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    with stripe_app.app_context():
+        intent_id = db.session.get(Order, order_id).stripe_payment_intent_id
+    assert intent_id in page and "aucun écart" in page and 'data-testid="mismatch"' not in page
+    assert "17,30" in page  # expected, captured by Stripe and owed in the ledger
+
+    with stripe_app.test_request_context():  # someone refunds 3 € in Stripe's dashboard
+        payments.refund_payment_intent(intent_id, 300, {"order_id": order_id})
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert 'data-testid="mismatch"' in page and "Stripe ne correspond pas à la commande" in page
+    assert "1 avec un écart" in page
+    csv = admin.get("/admin/rapprochement-stripe.csv", query_string=PERIOD)
+    assert csv.status_code == 200 and "attachment" in csv.headers["Content-Disposition"]
+    text = csv.data.decode("utf-8-sig")
+    line = next(row for row in text.splitlines() if intent_id in row)
+    assert line.split(";")[3:9] == ["17,30", "17,30", "3,00", "-3,00", "17,30", "0,00"]
+
+
+def test_a_card_hold_that_expired_before_stripe_confirmed_shows_in_the_report(stripe_app, resident, shop_world,
+                                                                             admin):
+    add(resident, shop_world["comte"])
+    checkout(resident, card_amount="2")
+    with stripe_app.app_context():
+        order_id = db.session.scalar(select(Order.id))
+        expired = holds.expire_holds(db.session, now=datetime.utcnow() + timedelta(hours=1))
+        assert len(expired) == 1
+    resident.post(f"/commandes/{order_id}/paiement", json={"payment_method": "pm_card_visa"})
+    resident.get(f"/commandes/{order_id}/retour")
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "part carte territoriale non encaissée" in page and "2,00 € / 0,00 €" in page.replace("\xa0", " ")
+
+
+def test_bad_dates_are_named_and_the_report_is_for_admins_only(admin, resident):
+    page = admin.get("/admin/rapprochement-stripe", query_string={"du": "hier", "au": "2026-11-01"})
+    assert "Indiquez le premier jour de la période" in page.get_data(as_text=True)
+    reversed_period = admin.get("/admin/rapprochement-stripe.csv", query_string={"du": "2026-11-10", "au": "2026-11-01"})
+    assert reversed_period.status_code == 400 and "précède son début" in reversed_period.get_data(as_text=True)
+    assert resident.get("/admin/rapprochement-stripe").status_code == 403
