@@ -29,7 +29,9 @@ class Config:
     # The territory's bank account, debtor of the SEPA transfers that pay the shops.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "")
     TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "")
-    # Commission kept on settlements, in basis points (150 = 1.5 %).
+    # First 4 digits of new card numbers (9…: ISO 7812 national use). Default; the admin can change it.
+    CARD_PREFIX = os.environ.get("CARD_PREFIX", "9250")
+    # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
     # The territory's main town (INSEE code), for "share spent outside"; default: most populous commune.
     TERRITORY_MAIN_TOWN_INSEE = os.environ.get("TERRITORY_MAIN_TOWN_INSEE")

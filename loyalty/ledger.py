@@ -111,13 +111,13 @@ def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expir
                  employer_id: int | None = None, allowed_categories: list[str] | None = None,
                  expiry_policy: str = "employer", campaign_id: int | None = None, now: datetime | None = None,
                  pin_method: str = PIN_METHOD, then: Callable[[list[LedgerResult]], None] | None = None,
-                 ) -> list[LedgerResult]:
+                 prefix: str = DEFAULT_PREFIX) -> list[LedgerResult]:
     """Many grants with the same terms (see issue_grant) in ONE transaction: all are issued, or
     none. Each item has its own key and entry; an item whose key is already used is replayed
     (IdempotencyConflict if it asked for something else), cards are created where needed.
     `then(results)` runs inside the transaction before the commit, for the caller to record
-    the results atomically. New cards' PINs are hashed with `pin_method`. Returns the results
-    in the order of `items`."""
+    the results atomically. New cards' PINs are hashed with `pin_method` and their numbers start
+    with `prefix` (the territory's). Returns the results in the order of `items`."""
     if len({item.key for item in items}) != len(items):
         raise ValueError("issue_grants: two items with the same key")
     for item in items:
@@ -154,7 +154,7 @@ def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expir
         if todo and acc.lock_accounts(session, [funder.id])[funder.id].balance_cents < total:
             raise InsufficientFunds(funder.balance_cents)
         new_cards = {item.key: new_card(session, holder_user_id=item.holder_user_id, employee_id=item.employee_id,
-                                        prefix=DEFAULT_PREFIX, status="active", now=moment,
+                                        prefix=prefix, status="active", now=moment,
                                         pin_hash=pin_hashes.get(item.key), flush=False)
                      for item in todo if item.card_id is None}
         session.flush()

@@ -24,6 +24,7 @@ from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Cat
                                 Employer, Shop)
 from marketplace.models.base import utcnow
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
+from marketplace.settings import card_settings
 from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
 
 ISSUE_BATCH = 200
@@ -325,7 +326,8 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
     campaign = db.session.get(Campaign, campaign_id)
     grant_terms = dict(label=f"{campaign.employer.name} — {campaign.label}", expires_on=campaign.expires_on,
                        employer_id=campaign.employer_id, allowed_categories=campaign.allowed_categories,
-                       expiry_policy=campaign.expiry_policy, campaign_id=campaign.id)
+                       expiry_policy=campaign.expiry_policy, campaign_id=campaign.id,
+                       prefix=card_settings().card_prefix)
     message = _Message(campaign)
     db.session.commit()
     issued = 0

@@ -24,7 +24,6 @@ import io
 from collections import defaultdict
 from datetime import UTC, date, timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +37,7 @@ from marketplace.extensions import db
 from marketplace.mail import send_mail
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
+from marketplace.settings import card_settings
 
 SETTLED_KINDS = ("redeem", "capture", "void", "refund", "sale", "salerefund")
 LATER_DEDUCTIONS = ("void", "refund", "salerefund")  # taken into a recomputed run even after its end
@@ -106,7 +106,7 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
     there is nothing to pay (e.g. the period was already settled)."""
     if ends_on < starts_on:
         raise SettlementError("La fin de la période précède son début.")
-    bps = int(current_app.config.get("SETTLEMENT_COMMISSION_BPS", 0) if commission_bps is None else commission_bps)
+    bps = int(card_settings().commission_bps if commission_bps is None else commission_bps)
     if not 0 <= bps < 10_000:
         raise SettlementError("Le taux de commission doit être compris entre 0 et 9 999 points de base.")
     by_shop = {shop_id: lines for shop_id, lines in unsettled_lines(ends_on).items()

@@ -56,3 +56,12 @@ class AddAdminForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Adresse e-mail : indiquez une adresse."),
                                                      Length(max=254)])
     submit = SubmitField("Ajouter l'administrateur")
+
+
+class CardSettingsForm(FlaskForm):
+    card_prefix = StringField("Préfixe des nouvelles cartes (4 chiffres)", validators=[Optional()],
+                              description="Commence par 9 (usage national) : jamais le début d'une carte bancaire. "
+                                          "Les cartes déjà émises gardent leur numéro.")
+    commission_bps = StringField("Commission sur les règlements (points de base)", validators=[Optional()],
+                                 description="150 = 1,5 %. S'applique aux prochains règlements, de 0 à 2000.")
+    submit = SubmitField("Enregistrer les réglages")

@@ -5,11 +5,11 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from marketplace import admins as admin_service
-from marketplace import audit, taxonomy, territory_import
+from marketplace import audit, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
 from marketplace.admin.routes import bp
-from marketplace.admin.territory_forms import (AddAdminForm, CategoryForm, CommuneImportForm, ConfirmForm,
-                                               MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
+from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
+                                               ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
 from marketplace.extensions import db
 from marketplace.models import Category, Commune, Product, Shop, User
 
@@ -171,3 +171,24 @@ def remove_admin(user_id: int):
     else:
         flash(f"{user.email} n'est plus administrateur.", "success")
     return redirect(url_for("admin.admins"))
+
+
+@bp.route("/reglages-carte", methods=["GET", "POST"])
+@access(ADMIN)
+def card_settings():
+    form = CardSettingsForm()
+    current = settings.card_settings()
+    if not form.is_submitted():
+        form.card_prefix.data, form.commission_bps.data = current.card_prefix, str(current.commission_bps)
+    if form.validate_on_submit():
+        try:
+            settings.update_card_settings(card_prefix=form.card_prefix.data, commission_bps=form.commission_bps.data,
+                                          actor=current_user)
+        except settings.SettingsError as error:
+            db.session.rollback()
+            field = form.card_prefix if str(error).startswith("Préfixe") else form.commission_bps
+            field.errors.append(str(error))
+        else:
+            flash("Réglages de la carte enregistrés.", "success")
+            return redirect(url_for("admin.card_settings"))
+    return render_template("admin/card_settings.html", form=form, current=current)

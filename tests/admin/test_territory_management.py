@@ -214,3 +214,32 @@ def test_the_last_admin_keeps_the_right(app, territory):
             assert str(error) == "Il faut toujours au moins un administrateur."
         else:
             raise AssertionError("the last admin lost the right")
+
+
+# --- Card settings ----------------------------------------------------------------------------------
+
+def test_card_settings_are_validated_stored_and_used_by_settlement_and_new_cards(app, territory, client):
+    from loyalty.ledger import GrantOrder, issue_grants
+    from marketplace import settlement
+    from marketplace.settings import card_settings
+
+    login(client, territory.admin_email)
+    page = client.get("/admin/reglages-carte").get_data(as_text=True)
+    assert 'value="9250"' in page and 'value="150"' in page  # the config.py defaults
+    refused = client.post("/admin/reglages-carte", data={"card_prefix": "4970", "commission_bps": "300"})
+    assert "il doit commencer par 9" in refused.get_data(as_text=True)
+    refused = client.post("/admin/reglages-carte", data={"card_prefix": "9123", "commission_bps": "2500"})
+    assert "entre 0 et 2000 points de base" in refused.get_data(as_text=True)
+    assert _actions(app) == []
+    client.post("/admin/reglages-carte", data={"card_prefix": "9123", "commission_bps": "300"})
+    assert _actions(app) == ["settings.card"]
+    with app.test_request_context():
+        assert (card_settings().card_prefix, card_settings().commission_bps) == ("9123", 300)
+        run = settlement.create_run("monthly", date(2026, 10, 1), date(2026, 10, 31))
+        assert run.commission_bps == 300
+        employer_id = db.session.scalar(select(Employer.id))
+        [result] = issue_grants(db.session, items=[GrantOrder(key="new-card", amount_cents=100)], label="Test",
+                                expires_on=date(2027, 12, 31), actor="system", employer_id=employer_id,
+                                prefix=card_settings().card_prefix)
+        from loyalty.models import Card
+        assert db.session.get(Card, result.card_id).number.startswith("9123")

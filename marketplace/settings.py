@@ -1,0 +1,78 @@
+"""The card settings of the territory: stored in the database by the admin, config.py values as
+defaults. Every reader goes through `card_settings()`; loyalty/ receives the values as arguments.
+"""
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from loyalty.cards import DEFAULT_PREFIX
+from marketplace.extensions import db
+from marketplace.models import TerritorySettings
+
+MAX_COMMISSION_BPS = 2000  # 20 %
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    card_prefix: str  # the first 4 digits of new cards
+    commission_bps: int  # kept on the next settlement runs, in basis points (150 = 1.5 %)
+
+
+class SettingsError(Exception):
+    pass
+
+
+def _row() -> TerritorySettings | None:
+    return db.session.scalar(select(TerritorySettings).order_by(TerritorySettings.id).limit(1))
+
+
+def card_settings() -> CardSettings:
+    row = _row()
+    config = current_app.config
+    return CardSettings(
+        card_prefix=(row.card_prefix if row and row.card_prefix else config.get("CARD_PREFIX", DEFAULT_PREFIX)),
+        commission_bps=(row.commission_bps if row and row.commission_bps is not None
+                        else int(config.get("SETTLEMENT_COMMISSION_BPS", 0))),
+    )
+
+
+def validate_prefix(prefix: str) -> str:
+    prefix = (prefix or "").strip()
+    if len(prefix) != 4 or not prefix.isdigit():
+        raise SettingsError("Préfixe des cartes : 4 chiffres.")
+    if prefix[0] != "9":
+        # ISO 7812: 9 is the "national use" industry; 1-8 are airlines, banks and card networks.
+        raise SettingsError("Préfixe des cartes : il doit commencer par 9 (usage national, ISO 7812), "
+                            "sinon il pourrait être celui d'une carte bancaire.")
+    return prefix
+
+
+def validate_commission(bps) -> int:
+    try:
+        bps = int(bps)
+    except (TypeError, ValueError):
+        raise SettingsError("Commission : un nombre entier de points de base (150 = 1,5 %).") from None
+    if not 0 <= bps <= MAX_COMMISSION_BPS:
+        raise SettingsError(f"Commission : entre 0 et {MAX_COMMISSION_BPS} points de base (0 à 20 %).")
+    return bps
+
+
+def update_card_settings(*, card_prefix: str, commission_bps, actor) -> CardSettings:
+    """Validate, store and log; nothing changes when a value is refused."""
+    from marketplace import audit
+
+    prefix, bps = validate_prefix(card_prefix), validate_commission(commission_bps)
+    before = card_settings()
+    row = _row()
+    if row is None:
+        row = TerritorySettings()
+        db.session.add(row)
+    row.card_prefix, row.commission_bps, row.updated_by_id = prefix, bps, getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("settings.card", row, actor=actor, summary=f"Réglages de la carte : préfixe {prefix}, "
+                 f"commission {bps} pb", before={"card_prefix": before.card_prefix,
+                                                  "commission_bps": before.commission_bps},
+                 after={"card_prefix": prefix, "commission_bps": bps})
+    db.session.commit()
+    return card_settings()
