@@ -53,11 +53,11 @@ if os.environ.get("LOG_FORMAT", "json" if HALLE_CONFIG == "production" else "tex
 # /metrics adds them up. It must exist, empty, before the workers start.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="halle-metrics-")
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def on_starting(server):
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-    os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):  # samples of a previous run
         if name.endswith(".db"):
             os.remove(os.path.join(path, name))

@@ -1,0 +1,73 @@
+"""The sample gunicorn.conf.py serves Halle: real gunicorn, two workers, on a free loopback port."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import search
+from config import BASE_DIR
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, **headers):
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, database_url, tmp_path):
+    with app.app_context():
+        search.rebuild()
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2",
+           "HALLE_CONFIG": "production", "SECRET_KEY": "gunicorn-test-secret", "DATABASE_URL": database_url,
+           "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "HALLE_INSTANCE_DIR": str(tmp_path),
+           "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    env.pop("REDIS_URL", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "run:app"], cwd=BASE_DIR, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60  # a wait for start-up, not a speed assertion
+        while True:
+            try:
+                status, _, _ = get(f"{base}/healthz")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    raise AssertionError(f"gunicorn did not start:\n{process.communicate()[0]}") from None
+                time.sleep(0.2)
+        assert status == 200
+        status, headers, body = get(f"{base}/readyz", **{"X-Request-ID": "gunicorn-probe-1"})
+        assert status == 200, body
+        assert headers["X-Request-ID"] == "gunicorn-probe-1"
+        assert json.loads(body)["checks"]["database"] == "ok"
+        for _ in range(4):  # whichever worker answers, the metrics add up every worker's samples
+            get(f"{base}/healthz")
+        status, _, metrics = get(f"{base}/metrics")
+        assert status == 200
+        assert 'halle_http_request_duration_seconds_count{endpoint="public.healthz",method="GET",status="200"} 5.0' \
+            in metrics
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    access = [json.loads(line) for line in output.splitlines()
+              if line.startswith("{") and '"gunicorn.access"' in line]
+    probe = [line for line in access if line.get("request_id") == "gunicorn-probe-1"]
+    assert probe and probe[0]["path"] == "/readyz" and probe[0]["status"] == "200"
