@@ -1,11 +1,16 @@
 """Background jobs: with REDIS_URL, a real RQ worker runs them (idempotent when run twice);
 without it, they run in the process (inline in tests, in a thread for the development server)."""
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 import search
+from config import BASE_DIR
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
@@ -96,3 +101,22 @@ def test_a_campaign_issued_through_the_queue_credits_every_card_once_even_run_tw
         assert re.search(r"Code PIN .*: \d{4}", next(m for m in outbox() if m["To"] == "luc@example.fr")
                          .get_content())
         assert verify(db.session) == []
+
+
+def test_the_worker_command_runs_the_queued_jobs_in_its_own_process(app, rq_jobs, database_url):
+    """`flask --app run jobs worker --burst`: the Procfile's worker, as a real process."""
+    with app.app_context():
+        search.rebuild()
+        f.product(f.shop("Miellerie d'Époisses", f.commune()), "Miel de sarrasin")
+        db.session.commit()
+        jobs.enqueue(jobs.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
+    env = {**os.environ, "HALLE_CONFIG": "testing", "DATABASE_URL": database_url,
+           "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "REDIS_URL": app.config["REDIS_URL"]}
+    flask = Path(sys.executable).parent / "flask"
+    done = subprocess.run([str(flask), "--app", "run", "jobs", "worker", "--burst"], cwd=BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with app.app_context():
+        assert pending_count(db.session) == 0
+        assert jobs.get_queue(jobs.SEARCH_QUEUE).count == 0
+        assert search.check().in_step
