@@ -1,4 +1,4 @@
-"""Settlement runs: paying the shops what the territorial card brought them.
+"""Settlement runs: paying the shops what the territorial card and online sales brought them.
 
 A run covers a period (a week or a month, Paris days). Each shop gets a statement listing every
 ledger entry on its payable account not yet in a run and dated before the end of the period —
@@ -302,7 +302,8 @@ def _notify_owners(statement: SettlementStatement) -> None:
         if member.role == "owner":
             send_mail(member.user.email, f"Relevé {statement.number} : {money(statement.payout_cents)} virés",
                       f"Bonjour,\n\nLe territoire vient de virer {money(statement.payout_cents)} à {statement.shop.name} "
-                      f"pour les paiements par carte du {run.starts_on:%d/%m/%Y} au {run.ends_on:%d/%m/%Y} "
+                      f"pour les paiements par carte et les ventes en ligne du {run.starts_on:%d/%m/%Y} "
+                      f"au {run.ends_on:%d/%m/%Y} "
                       f"(relevé {statement.number}).\nLe détail est dans votre espace commerce, rubrique "
                       f"« Relevés ».\n\nHalle")
 

@@ -1,5 +1,6 @@
 """The bank-card share of online sales in the ledger (loyalty.sales): owed to the shop once per
 order, taken back by refunds, paid by the settlement run with the card payments."""
+import threading
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from marketplace.sepa import credit_transfer_xml
 from tests.admin.conftest import IBAN, TERRITORY_IBAN
 from tests.conftest import login
 
+from .conftest import add, checkout
 from .test_order_flow import paid_order
 
 
@@ -115,4 +117,32 @@ def test_settlement_pays_online_sales_with_the_card_payments(stripe_app, residen
         assert _balances(cheese)[0] == 0
         commission = accounts.territory_account(db.session, accounts.COMMISSION).balance_cents
         assert commission == 18  # the bakery (no IBAN) is not paid: no commission taken from it
+        assert verify(db.session) == []
+
+
+def test_return_page_and_webhook_at_the_same_time_owe_the_sale_once(stripe_app, resident, shop_world):
+    """The webhook and the resident's return page both confirm the payment, at once."""
+    add(resident, shop_world["comte"], 2)
+    checkout(resident)
+    with stripe_app.app_context():
+        order_id = db.session.scalar(select(func.max(OrderShop.order_id)))
+    resident.post(f"/commandes/{order_id}/paiement", json={"payment_method": "pm_card_visa"})
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm():
+        with stripe_app.test_request_context():
+            barrier.wait()
+            outcomes.append(orders.confirm_paid(order_id))
+            db.session.remove()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, True]  # one confirmation tells everyone, the other nothing
+    with stripe_app.app_context():
+        assert _count("sale") == 1
+        assert _balances(shop_world["cheese"]) == (1_780, -1_780)
         assert verify(db.session) == []
