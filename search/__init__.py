@@ -7,7 +7,9 @@ The one interface the rest of Halle uses:
     enqueue_products(session, ids) / enqueue_shop(session, id)   (after bulk SQL writes)
     drain_outbox() -> count                 (the indexer's loop body)
 
-The backend (SEARCH_BACKEND, default "whoosh") hides behind search.backend.SearchBackend.
+The backend (SEARCH_BACKEND: "whoosh", the default, or "postgres") hides behind
+search.backend.SearchBackend. The PostgreSQL backend keeps itself in step with triggers: no
+outbox rows are written and there is nothing to drain.
 """
 import logging
 from dataclasses import dataclass, field
@@ -29,11 +31,33 @@ def init_app(app) -> None:
     from search.outbox import register_session_events
 
     register_session_events()
-    app.config.setdefault("SEARCH_INDEXER_THREAD", app.debug and not app.testing)
+    app.config.setdefault("SEARCH_INDEXER_THREAD", app.debug and not app.testing and uses_outbox(app))
     if app.config["SEARCH_INDEXER_THREAD"]:
         from search.indexer import start_thread_on_first_request
 
         start_thread_on_first_request(app)
+
+
+BACKENDS = ("whoosh", "postgres")
+
+
+def backend_class(app):
+    """The class of the app's SEARCH_BACKEND (without creating it)."""
+    name = app.config.get("SEARCH_BACKEND", "whoosh")
+    if name == "whoosh":
+        from search.whoosh_backend import WhooshBackend
+
+        return WhooshBackend
+    if name == "postgres":
+        from search.postgres_backend import PostgresBackend
+
+        return PostgresBackend
+    raise RuntimeError(f"Unknown SEARCH_BACKEND {name!r} (available: {', '.join(BACKENDS)})")
+
+
+def uses_outbox(app) -> bool:
+    """False for a backend that reads the database itself: then no outbox row is written."""
+    return backend_class(app).uses_outbox
 
 
 def get_backend():
@@ -41,12 +65,12 @@ def get_backend():
     app = current_app._get_current_object()
     engine = app.extensions.get("search_backend")
     if engine is None:
-        name = app.config.get("SEARCH_BACKEND", "whoosh")
-        if name != "whoosh":
-            raise RuntimeError(f"Unknown SEARCH_BACKEND {name!r} (available: whoosh)")
-        from search.whoosh_backend import WhooshBackend
-
-        engine = app.extensions["search_backend"] = WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+        cls = backend_class(app)
+        if cls.uses_outbox:
+            engine = cls(app.config["SEARCH_INDEX_DIR"])
+        else:
+            engine = cls(db.engine)
+        app.extensions["search_backend"] = engine
     return engine
 
 

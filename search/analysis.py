@@ -5,7 +5,10 @@ list is accented: "à", "été"), then accents are folded, and only then stemmed
 "pates" -> "pat"); stemming before folding broke words such as "pièce détachée".
 Apostrophes and hyphens split words: "l'Auxois" -> "auxois", "Arnay-le-Duc" -> "arnay", "duc".
 """
+import re
 from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import stemmer_for_language, stopwords_for_language
@@ -51,3 +54,15 @@ def stem(folded_word: str) -> str:
     """The index term of one folded word ('' for a stop word)."""
     tokens = [token.text for token in _FRENCH(folded_word)]
     return tokens[0] if tokens else ""
+
+
+def highlight(text: str, stems: set[str]) -> Markup:
+    """The text with the words whose stem was searched in <mark> (every backend)."""
+    parts = []
+    for piece in re.split(r"(\w+)", text):
+        words = folded_words(piece) if piece and piece[0].isalnum() else []
+        if words and stem(words[0]) in stems:
+            parts.append(Markup("<mark>{}</mark>").format(piece))
+        else:
+            parts.append(escape(piece))
+    return Markup("").join(parts)

@@ -31,7 +31,17 @@ def _changes(session) -> list[dict]:
     return [{"kind": kind, "entity_id": entity_id} for kind, entity_id in rows if entity_id is not None]
 
 
+def _outbox_in_use() -> bool:
+    from flask import current_app, has_app_context
+
+    import search
+
+    return not has_app_context() or search.uses_outbox(current_app)
+
+
 def _after_flush(session, flush_context):
+    if not _outbox_in_use():
+        return
     rows = _changes(session)
     if rows:
         session.connection().execute(insert(IndexOutbox), rows)
@@ -44,6 +54,8 @@ def register_session_events() -> None:
 
 def enqueue_products(session, product_ids) -> None:
     """For bulk writes that bypass the ORM: mark these products for (re)indexing."""
+    if not _outbox_in_use():
+        return
     rows = [{"kind": "product", "entity_id": pid} for pid in set(product_ids)]
     for start in range(0, len(rows), 1000):
         session.execute(insert(IndexOutbox), rows[start:start + 1000])
@@ -51,6 +63,8 @@ def enqueue_products(session, product_ids) -> None:
 
 def enqueue_shop(session, shop_id: int) -> None:
     """For bulk writes that bypass the ORM: reindex every product of this shop."""
+    if not _outbox_in_use():
+        return
     session.execute(insert(IndexOutbox), [{"kind": "shop", "entity_id": shop_id}])
 
 

@@ -33,3 +33,20 @@ def install_defaults(session) -> int:
     session.add_all(SynonymGroup(terms=terms) for terms in DEFAULT_SYNONYMS)
     session.commit()
     return len(DEFAULT_SYNONYMS)
+
+
+def expand(words: list[str], synonyms: list) -> list[list[tuple]]:
+    """The searched words as units that must all match, each a list of alternatives (tuples of
+    words): [["confiture"], [("pull",), ("chandail",), ("tricot",)]]. The longest synonym
+    expression starting at a word wins ("chaussure de sport" before "chaussure")."""
+    units, i = [], 0
+    while i < len(words):
+        match = None
+        for group in synonyms:
+            for expression in group:
+                if tuple(words[i:i + len(expression)]) == expression and (
+                        match is None or len(expression) > len(match[1])):
+                    match = (group, expression)
+        units.append(list(match[0]) if match else [(words[i],)])
+        i += len(match[1]) if match else 1
+    return units

@@ -19,16 +19,16 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from markupsafe import Markup, escape
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Or, Term
 from whoosh.writing import CLEAR
 
-from search.analysis import folded_words, folding_analyzer, french_analyzer, stem
+from search.analysis import folded_words, folding_analyzer, french_analyzer, highlight, stem
 from search.backend import SearchBackend
 from search.query import FacetValue, Hit, SearchQuery, SearchResults
 from search.spelling import Speller
+from search.synonyms import expand
 
 SCHEMA_VERSION = 2
 INDEX_NAME = "products"
@@ -88,20 +88,6 @@ def to_fields(doc) -> dict:
 def word_query(word: str):
     term = stem(word)
     return Or([Term(field, term) for field in TEXT_FIELDS])
-
-
-def highlight(text: str, stems: set[str]) -> Markup:
-    """The text with the words whose stem was searched in <mark>."""
-    import re
-
-    parts = []
-    for piece in re.split(r"(\w+)", text):
-        words = folded_words(piece) if piece and piece[0].isalnum() else []
-        if words and stem(words[0]) in stems:
-            parts.append(Markup("<mark>{}</mark>").format(piece))
-        else:
-            parts.append(escape(piece))
-    return Markup("").join(parts)
 
 
 class GenerationCache:
@@ -324,18 +310,10 @@ class WhooshBackend(SearchBackend):
                 if fix is not None:
                     word, changed = fix, True
             corrected.append(word)
-        units, stems, i = [], set(), 0
-        while i < len(corrected):
-            match = None
-            for group in ref.synonyms:
-                for expression in group:
-                    if tuple(corrected[i:i + len(expression)]) == expression and (
-                            match is None or len(expression) > len(match[1])):
-                        match = (group, expression)
-            alternatives = match[0] if match else [(corrected[i],)]
+        units, stems = [], set()
+        for alternatives in expand(corrected, ref.synonyms):
             units.append(Or([And([word_query(w) for w in alt]) for alt in alternatives]))
             stems.update(stem(w) for alt in alternatives for w in alt)
-            i += len(match[1]) if match else 1
         return And(units), stems, " ".join(corrected) if changed else None
 
     def search(self, query: SearchQuery, ref) -> SearchResults:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db
+from search.postgres_backend import include_object
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ def test_migrations_produce_the_models_schema(empty_database_url):
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                  "include_object": include_object})
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []

@@ -87,8 +87,30 @@ def search_slug(name: str) -> str:
     return slugify(name)
 
 
+@pytest.fixture(autouse=True, params=search.BACKENDS)
+def search_backend(request, app, database_url):
+    """Every search test runs on each backend (one suite, not copies). Tests of one backend's
+    own mechanics say so with @pytest.mark.whoosh_only or @pytest.mark.postgres_only."""
+    name = request.param
+    if name == "postgres" and not database_url.startswith("postgresql"):
+        pytest.skip("the PostgreSQL search backend needs a PostgreSQL test database (TEST_DATABASE_URL)")
+    for marker, only in (("whoosh_only", "whoosh"), ("postgres_only", "postgres")):
+        if request.node.get_closest_marker(marker) and name != only:
+            pytest.skip(f"tests the {only} backend's own mechanics")
+    _use_backend(app, name)
+    yield name
+    _use_backend(app, "whoosh")
+
+
+def _use_backend(app, name: str) -> None:
+    engine = app.extensions.pop("search_backend", None)
+    if engine is not None:
+        engine.close()
+    app.config["SEARCH_BACKEND"] = name
+
+
 @pytest.fixture(autouse=True)
-def _empty_index(app):
+def _empty_index(app, search_backend):
     """Each test starts from an index matching its (empty) database."""
     with app.app_context():
         search.rebuild()
@@ -113,3 +135,8 @@ def ask(app):
             return search.search(query, record_unmet=record_unmet)
 
     return run
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "whoosh_only: tests the Whoosh backend's own mechanics (index files, outbox)")
+    config.addinivalue_line("markers", "postgres_only: tests the PostgreSQL backend's own mechanics (triggers)")

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 import search
@@ -27,6 +28,7 @@ def outbox_kinds(app):
         return sorted((row.kind, row.entity_id) for row in IndexOutbox.query.all())
 
 
+@pytest.mark.whoosh_only
 def test_orm_changes_write_outbox_rows_in_the_same_transaction(app, ask):
     with app.app_context():
         semur = f.commune()
@@ -78,6 +80,7 @@ def test_orm_changes_write_outbox_rows_in_the_same_transaction(app, ask):
     assert ids_for(app, ask, "chataignier") == set()
 
 
+@pytest.mark.whoosh_only
 def test_bulk_inserts_are_enqueued_explicitly(app, ask):
     from sqlalchemy import insert
 
@@ -98,6 +101,7 @@ def test_bulk_inserts_are_enqueued_explicitly(app, ask):
     assert len(ids_for(app, ask, "cremant")) == 3
 
 
+@pytest.mark.whoosh_only
 def test_check_and_reindex_commands(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["search", "check"])
@@ -117,6 +121,7 @@ def test_check_and_reindex_commands(app, world):
         assert search.check().pending == 0  # the rebuild covered the outbox rows
 
 
+@pytest.mark.whoosh_only
 def test_schema_version_change_triggers_a_rebuild(app, world, monkeypatch):
     from search import whoosh_backend
 
@@ -139,6 +144,7 @@ def _spawn(app, *args):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.whoosh_only
 def test_concurrent_editors_and_a_killed_indexer_lose_nothing(app, ask):
     workers, per_worker, rounds = 4, 5, 6
     with app.app_context():
@@ -181,3 +187,87 @@ def test_concurrent_editors_and_a_killed_indexer_lose_nothing(app, ask):
         assert report.in_step, (report, pending)
     last = f"tour{rounds - 1}"
     assert ask(q=last, per_page=100).total == workers * per_worker
+
+
+@pytest.mark.postgres_only
+def test_postgres_sees_every_change_at_once_without_an_outbox(app, ask):
+    """Triggers keep search_products in step in the writing transaction, ORM or bulk SQL."""
+    from sqlalchemy import insert
+
+    from marketplace.models import Category
+
+    with app.app_context():
+        shop = f.shop("Miellerie Dupont", f.commune())
+        product = Product(shop=shop, category=shop.category, name="Miel de lavande", price_cents=900)
+        db.session.add(product)
+        db.session.commit()
+        product_id, shop_id = product.id, shop.id
+        assert db.session.execute(select(func.count()).select_from(IndexOutbox)).scalar_one() == 0
+    assert ids_for(app, ask, "lavande") == {product_id}
+
+    with app.app_context():  # rename, out of stock, then deactivate
+        db.session.get(Product, product_id).name = "Miel de châtaignier"
+        db.session.commit()
+    assert ids_for(app, ask, "lavande") == set() and ids_for(app, ask, "chataignier") == {product_id}
+    with app.app_context():
+        db.session.get(Product, product_id).stock = 0
+        db.session.commit()
+    assert ask(q="chataignier", in_stock=1).total == 0
+    with app.app_context():
+        db.session.get(Product, product_id).active = False
+        db.session.commit()
+    assert ids_for(app, ask, "chataignier") == set()
+
+    with app.app_context():  # a suspended shop hides its products; approved again, they are back
+        db.session.get(Product, product_id).active = True
+        db.session.get(Shop, shop_id).status = "suspended"
+        db.session.commit()
+    assert ids_for(app, ask, "chataignier") == set()
+    with app.app_context():
+        db.session.get(Shop, shop_id).status = "approved"
+        db.session.get(Shop, shop_id).name = "Ruchers Dupont"
+        db.session.commit()
+    assert ids_for(app, ask, "chataignier") == {product_id} and ids_for(app, ask, "ruchers") == {product_id}
+
+    with app.app_context():  # a category renamed: its products are found by the new name
+        category = db.session.get(Category, db.session.get(Product, product_id).category_id)
+        category.name = "Apiculture"
+        db.session.commit()
+    assert ids_for(app, ask, "apiculture") == {product_id}
+
+    with app.app_context():  # bulk SQL, bypassing the ORM
+        shop = db.session.get(Shop, shop_id)
+        db.session.execute(insert(Product), [
+            {"shop_id": shop.id, "category_id": shop.category_id, "name": f"Crémant de Bourgogne {n}",
+             "price_cents": 1200 + n} for n in range(3)])
+        db.session.commit()
+        assert search.check().in_step
+    assert len(ids_for(app, ask, "cremant")) == 3
+
+    with app.app_context():
+        db.session.delete(db.session.get(Product, product_id))
+        db.session.commit()
+        assert search.check().in_step and search.check().pending == 0
+    assert ids_for(app, ask, "chataignier") == set()
+
+
+@pytest.mark.postgres_only
+def test_postgres_check_finds_a_stale_row_and_reindex_repairs_it(app, world):
+    from sqlalchemy import text
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    with app.app_context():  # a row damaged behind the triggers' back
+        db.session.execute(text("UPDATE search_products SET source_hash = 'x' WHERE product_id = :id"),
+                           {"id": world.products["Miel de fleurs"]})
+        db.session.execute(text("DELETE FROM search_products WHERE product_id = :id"),
+                           {"id": world.products["Miel d'acacia"]})
+        db.session.commit()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert f"1 produits périmés dans l'index : {world.products['Miel de fleurs']}" in result.output
+    acacia = world.products["Miel d'acacia"]
+    assert f"1 produits absents de l'index : {acacia}" in result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "46 produits indexés" in result.output, result.output
+    assert runner.invoke(args=["search", "check"]).exit_code == 0

@@ -1,0 +1,546 @@
+"""The PostgreSQL backend (SEARCH_BACKEND=postgres): full-text search inside the database, so
+every web server sees the same results and there is no index to copy or indexer to run.
+
+- `search_products`: one row per searchable product (active, approved shop) with a weighted
+  tsvector (name A, category and shop B, description C, commune D) in the `halle_fr`
+  configuration (unaccent + french_stem), under a GIN index. Triggers on products, shops,
+  categories and communes keep it in step in the writing transaction itself, for ORM and bulk
+  SQL writes alike: no outbox (`uses_outbox = False`).
+- `search_words`: the folded words of names (products, categories, shops, communes), under a
+  trigram index: typo correction (pg_trgm, verified by the same edit budget as Whoosh) and
+  completion. Insert-only (no hot counters); `rebuild` prunes the words nothing uses any more.
+- Filters, facets (GROUPING SETS), distance (the communes in reach from search.reference,
+  passed as arrays) and ordering are SQL; one round trip answers the page and the facets.
+
+All PostgreSQL-only DDL is in `ensure_schema` (used by the Alembic revision and on first use).
+"""
+import hashlib
+import json
+
+from sqlalchemy import select, text
+
+from marketplace.extensions import db
+from search.analysis import folded_words, highlight, stem
+from search.backend import SearchBackend
+from search.query import FacetValue, Hit, SearchQuery, SearchResults
+from search.spelling import max_edits, osa_distance
+from search.synonyms import expand
+
+SCHEMA_VERSION = "halle-search-2"
+TABLES = ("search_products", "search_words")  # outside the models: see migrations/env.py
+CONFIG = "halle_fr"
+# ts_rank weights {D, C, B, A}: commune, description, category/shop, name (Whoosh's field boosts / 4).
+WEIGHTS = "{0.25,0.075,0.5,1.0}"
+DISTANCE_DECAY_KM = 15.0
+FACET_SIZE = 12
+_LOCK_KEY = 4_242_001  # advisory lock: one process runs the DDL at a time
+
+_DDL = r"""
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'halle_fr') THEN
+    CREATE TEXT SEARCH CONFIGURATION halle_fr (COPY = french);
+    ALTER TEXT SEARCH CONFIGURATION halle_fr
+      ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'halle_simple_fr') THEN
+    CREATE TEXT SEARCH DICTIONARY halle_simple_fr (TEMPLATE = simple, STOPWORDS = french);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'halle_words') THEN
+    CREATE TEXT SEARCH CONFIGURATION halle_words (COPY = simple);
+    ALTER TEXT SEARCH CONFIGURATION halle_words
+      ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, hword, hword_part, word
+      WITH unaccent, halle_simple_fr;
+  END IF;
+END $$;
+
+CREATE TABLE IF NOT EXISTS search_products (
+  product_id integer PRIMARY KEY,
+  shop_id integer NOT NULL,
+  category_id integer NOT NULL,
+  commune_insee varchar(5) NOT NULL,
+  price_cents integer NOT NULL,
+  in_stock boolean NOT NULL,
+  accepts_card boolean NOT NULL,
+  document tsvector NOT NULL,
+  source_hash text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS search_products_document ON search_products USING gin (document);
+CREATE INDEX IF NOT EXISTS search_products_commune ON search_products (commune_insee);
+CREATE INDEX IF NOT EXISTS search_products_shop ON search_products (shop_id);
+CREATE TABLE IF NOT EXISTS search_words (word text PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS search_words_trgm ON search_words USING gin (word gin_trgm_ops);
+
+-- The searchable rows of these products, recomputed from the catalogue tables.
+CREATE OR REPLACE FUNCTION halle_search_refresh(ids integer[]) RETURNS void
+LANGUAGE plpgsql AS $f$
+BEGIN
+  DELETE FROM search_products WHERE product_id = ANY(ids);
+  WITH RECURSIVE paths(id, slug, names) AS (
+    SELECT id, slug, name::text FROM categories WHERE parent_id IS NULL
+    UNION ALL
+    SELECT c.id, c.slug, paths.names || ' ' || c.name FROM categories c JOIN paths ON c.parent_id = paths.id
+  ), fresh AS (
+    SELECT p.id, p.shop_id, p.category_id, p.name, coalesce(p.description, '') AS description,
+           p.price_cents, coalesce(p.unit, '') AS unit, (p.stock IS NULL OR p.stock > 0) AS in_stock,
+           s.accepts_card, s.slug AS shop_slug, s.name AS shop_name, s.commune_insee,
+           c.name AS commune_name, paths.slug AS category_slug, paths.names AS category_text
+    FROM products p
+    JOIN shops s ON s.id = p.shop_id
+    JOIN communes c ON c.insee = s.commune_insee
+    JOIN paths ON paths.id = p.category_id
+    WHERE p.id = ANY(ids) AND p.active AND s.status = 'approved'
+  ), inserted AS (
+    INSERT INTO search_products
+    SELECT id, shop_id, category_id, commune_insee, price_cents, in_stock, accepts_card,
+           setweight(to_tsvector('halle_fr', name), 'A')
+           || setweight(to_tsvector('halle_fr', category_text || ' ' || shop_name), 'B')
+           || setweight(to_tsvector('halle_fr', description), 'C')
+           || setweight(to_tsvector('halle_fr', commune_name), 'D'),
+           md5(concat_ws(E'\x1f', name, description, category_slug, category_text, shop_slug, shop_name,
+                         commune_insee, commune_name, price_cents, unit, in_stock::text, accepts_card::text))
+    FROM fresh
+    RETURNING product_id
+  )
+  INSERT INTO search_words (word)
+  SELECT DISTINCT w FROM fresh,
+    unnest(tsvector_to_array(to_tsvector('halle_words',
+      name || ' ' || category_text || ' ' || shop_name || ' ' || commune_name))) AS w
+  WHERE length(w) >= 2
+  ORDER BY w
+  ON CONFLICT (word) DO NOTHING;
+END $f$;
+
+CREATE OR REPLACE FUNCTION halle_search_products_changed() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE search_products;
+  ELSIF TG_OP = 'DELETE' THEN
+    DELETE FROM search_products WHERE product_id IN (SELECT id FROM old_rows);
+  ELSIF TG_OP = 'INSERT' THEN
+    PERFORM halle_search_refresh(ARRAY(SELECT id FROM new_rows));
+  ELSE  -- UPDATE: only what the search sees (not updated_at, nor a stock that stays above zero)
+    PERFORM halle_search_refresh(ARRAY(
+      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE (n.name, n.description, n.price_cents, n.unit, n.active, n.shop_id, n.category_id,
+             n.stock IS NULL OR n.stock > 0)
+            IS DISTINCT FROM
+            (o.name, o.description, o.price_cents, o.unit, o.active, o.shop_id, o.category_id,
+             o.stock IS NULL OR o.stock > 0)));
+  END IF;
+  RETURN NULL;
+END $f$;
+
+CREATE OR REPLACE FUNCTION halle_search_shops_changed() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM halle_search_refresh(ARRAY(
+    SELECT p.id FROM products p JOIN new_rows n ON n.id = p.shop_id JOIN old_rows o ON o.id = n.id
+    WHERE (n.name, n.slug, n.status, n.accepts_card, n.commune_insee)
+          IS DISTINCT FROM (o.name, o.slug, o.status, o.accepts_card, o.commune_insee)));
+  RETURN NULL;
+END $f$;
+
+CREATE OR REPLACE FUNCTION halle_search_categories_changed() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM halle_search_refresh(ARRAY(
+    WITH RECURSIVE below(id) AS (
+      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE (n.name, n.slug, n.parent_id) IS DISTINCT FROM (o.name, o.slug, o.parent_id)
+      UNION SELECT c.id FROM categories c JOIN below ON c.parent_id = below.id
+    )
+    SELECT p.id FROM products p JOIN below ON below.id = p.category_id));
+  RETURN NULL;
+END $f$;
+
+CREATE OR REPLACE FUNCTION halle_search_communes_changed() RETURNS trigger
+LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM halle_search_refresh(ARRAY(
+    SELECT p.id FROM products p JOIN shops s ON s.id = p.shop_id
+    JOIN new_rows n ON n.insee = s.commune_insee JOIN old_rows o ON o.insee = n.insee
+    WHERE n.name IS DISTINCT FROM o.name));
+  RETURN NULL;
+END $f$;
+
+DROP TRIGGER IF EXISTS halle_search_ins ON products;
+DROP TRIGGER IF EXISTS halle_search_upd ON products;
+DROP TRIGGER IF EXISTS halle_search_del ON products;
+DROP TRIGGER IF EXISTS halle_search_trunc ON products;
+CREATE TRIGGER halle_search_ins AFTER INSERT ON products REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_products_changed();
+CREATE TRIGGER halle_search_upd AFTER UPDATE ON products REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_products_changed();
+CREATE TRIGGER halle_search_del AFTER DELETE ON products REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_products_changed();
+CREATE TRIGGER halle_search_trunc AFTER TRUNCATE ON products
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_products_changed();
+DROP TRIGGER IF EXISTS halle_search_upd ON shops;
+CREATE TRIGGER halle_search_upd AFTER UPDATE ON shops REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_shops_changed();
+DROP TRIGGER IF EXISTS halle_search_upd ON categories;
+CREATE TRIGGER halle_search_upd AFTER UPDATE ON categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_categories_changed();
+DROP TRIGGER IF EXISTS halle_search_upd ON communes;
+CREATE TRIGGER halle_search_upd AFTER UPDATE ON communes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_communes_changed();
+
+COMMENT ON TABLE search_products IS '{version}';
+"""
+
+_DROP = """
+DROP TRIGGER IF EXISTS halle_search_ins ON products;
+DROP TRIGGER IF EXISTS halle_search_upd ON products;
+DROP TRIGGER IF EXISTS halle_search_del ON products;
+DROP TRIGGER IF EXISTS halle_search_trunc ON products;
+DROP TRIGGER IF EXISTS halle_search_upd ON shops;
+DROP TRIGGER IF EXISTS halle_search_upd ON categories;
+DROP TRIGGER IF EXISTS halle_search_upd ON communes;
+DROP FUNCTION IF EXISTS halle_search_products_changed();
+DROP FUNCTION IF EXISTS halle_search_shops_changed();
+DROP FUNCTION IF EXISTS halle_search_categories_changed();
+DROP FUNCTION IF EXISTS halle_search_communes_changed();
+DROP FUNCTION IF EXISTS halle_search_refresh(integer[]);
+DROP TABLE IF EXISTS search_products;
+DROP TABLE IF EXISTS search_words;
+DROP TEXT SEARCH CONFIGURATION IF EXISTS halle_words;
+DROP TEXT SEARCH DICTIONARY IF EXISTS halle_simple_fr;
+DROP TEXT SEARCH CONFIGURATION IF EXISTS halle_fr;
+"""
+
+_IN_STEP = text("""
+SELECT obj_description(to_regclass('search_products'), 'pg_class') = :version
+   AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'halle_search_ins' AND tgrelid = 'products'::regclass)
+""")
+
+
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """For Alembic's autogenerate: the search tables are not models (they hold a tsvector and
+    are filled by triggers), so they are no difference between the models and the database."""
+    if type_ == "table":
+        return name not in TABLES
+    table = getattr(object, "table", None)
+    return table is None or table.name not in TABLES
+
+
+def _run(connection, ddl: str) -> None:
+    # exec_driver_sql: the DDL holds colons and percent signs that are not parameters
+    connection.exec_driver_sql(ddl.replace("%", "%%"))
+
+
+def ensure_schema(bind) -> bool:
+    """Create or update every PostgreSQL-only search object (idempotent); returns True when it
+    had to, after which `search_products` is refilled from the catalogue.
+
+    `bind` is an Engine (the backend, tests) or a Connection (the Alembic revision). When the
+    products table was re-created (its triggers gone) the derived rows cannot be trusted, so
+    they are recomputed too.
+    """
+    if hasattr(bind, "begin") and not hasattr(bind, "in_transaction"):  # an Engine
+        with bind.begin() as connection:
+            return ensure_schema(connection)
+    if bind.dialect.name != "postgresql":
+        return False
+    if bind.execute(_IN_STEP, {"version": SCHEMA_VERSION}).scalar():
+        return False
+    bind.execute(text("SET LOCAL lock_timeout = '10s'"))
+    bind.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    if bind.execute(_IN_STEP, {"version": SCHEMA_VERSION}).scalar():
+        return False
+    _run(bind, _DDL.replace("{version}", SCHEMA_VERSION))
+    _refill(bind)
+    return True
+
+
+def drop_schema(bind) -> None:
+    """Remove the objects ensure_schema creates (the extensions stay: others may use them)."""
+    if bind.dialect.name == "postgresql":
+        _run(bind, _DROP)
+
+
+def _refill(connection) -> int:
+    """Recompute every row of search_products and the vocabulary (readers keep the old rows
+    until the transaction commits: no TRUNCATE, no empty results meanwhile)."""
+    connection.execute(text("DELETE FROM search_products"))
+    connection.execute(text("DELETE FROM search_words"))
+    connection.execute(text("SELECT halle_search_refresh(ARRAY(SELECT id FROM products))"))
+    return connection.execute(text("SELECT count(*) FROM search_products")).scalar_one()
+
+
+def source_hash(doc) -> str:
+    """What search_products.source_hash holds for an up-to-date row of this document."""
+    parts = (doc.name, doc.description, doc.category_slug, doc.category_text, doc.shop_slug, doc.shop_name,
+             doc.commune_insee, doc.commune_name, str(doc.price_cents), doc.unit,
+             "true" if doc.in_stock else "false", "true" if doc.accepts_card else "false")
+    return hashlib.md5("\x1f".join(parts).encode()).hexdigest()
+
+
+# --- the query ---------------------------------------------------------------------------------
+
+_TSQUERY = f"websearch_to_tsquery('{CONFIG}', :{{name}})"
+
+
+def _tsquery_sql(units, params: dict) -> str:
+    """AND over the units; each unit an OR over its alternatives (synonyms), each alternative
+    the websearch query of its words."""
+    ands = []
+    for unit in units:
+        ors = []
+        for alternative in unit:
+            name = f"w{len(params)}"
+            params[name] = " ".join(alternative)
+            ors.append(_TSQUERY.format(name=name))
+        ands.append("(" + " || ".join(ors) + ")")
+    return " && ".join(ands)
+
+
+class _Maps:
+    """Ids <-> slugs of one Reference (shops and categories), derived once per Reference."""
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.shop_slug = {s.id: s.slug for s in ref.shops.values()}
+        self.category_slug = {c.id: c.slug for c in ref.categories.values()}
+
+
+class PostgresBackend(SearchBackend):
+    uses_outbox = False
+
+    def __init__(self, engine):
+        self.engine = engine
+        ensure_schema(engine)
+        self._maps = None
+
+    def maps(self, ref) -> _Maps:
+        if self._maps is None or self._maps.ref is not ref:
+            self._maps = _Maps(ref)
+        return self._maps
+
+    # --- keeping in step: the triggers do it ----------------------------------------------
+
+    def needs_rebuild(self) -> bool:
+        return ensure_schema(self.engine)
+
+    def apply(self, upserts, removals) -> None:
+        """Nothing to do: the triggers updated search_products in the writing transaction."""
+
+    def rebuild(self, documents, progress=None) -> int:
+        ensure_schema(self.engine)
+        count = _refill(db.session.connection())
+        db.session.commit()
+        if progress is not None:
+            progress(count)
+        return count
+
+    def fingerprints(self) -> dict[int, str]:
+        """A product's fingerprint when its row matches the catalogue, else a marker of staleness."""
+        from search.documents import all_documents
+
+        rows = dict(db.session.execute(text("SELECT product_id, source_hash FROM search_products")).all())
+        found = {}
+        for doc in all_documents(db.session):
+            if doc.id in rows:
+                found[doc.id] = doc.fingerprint if rows.pop(doc.id) == source_hash(doc) else "stale"
+        found.update((product_id, "extra") for product_id in rows)
+        return found
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery, ref) -> SearchResults:
+        words = folded_words(query.text)
+        results = self._search(query, ref, words)
+        if results.total == 0 and words:
+            corrected = self._correct(words, ref)
+            if corrected != words:
+                results = self._search(query, ref, corrected)
+                results.suggestion, results.corrected = " ".join(corrected), True
+        return results
+
+    def _search(self, query: SearchQuery, ref, words: list[str]) -> SearchResults:
+        units = expand(words, ref.synonyms)
+        params: dict = {}
+        joins, where = [], []
+        has_text = bool(units)
+        if has_text:
+            joins.append(f"CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q")
+            where.append("d.document @@ q.tsq")
+        distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
+        if distances is not None:
+            params["codes"], params["kms"] = list(distances), list(distances.values())
+            joins.append("JOIN unnest(CAST(:codes AS varchar[]), CAST(:kms AS float8[])) AS g(insee, km) "
+                         "ON g.insee = d.commune_insee")
+            km = "g.km"
+        else:
+            km = "0.0"
+        if query.commune_filter:
+            where.append("d.commune_insee = :commune_filter")
+            params["commune_filter"] = query.commune_filter
+        if query.shop:
+            where.append("d.shop_id = :shop_id")
+            params["shop_id"] = ref.shops[query.shop].id
+        if query.category:
+            where.append("d.category_id = ANY(CAST(:categories AS integer[]))")
+            params["categories"] = [c.id for c in ref.categories.values() if query.category in c.path]
+        if query.in_stock:
+            where.append("d.in_stock")
+        if query.card:
+            where.append("d.accepts_card")
+        if query.open_now:
+            where.append("d.shop_id = ANY(CAST(:open_shops AS integer[]))")
+            params["open_shops"] = [ref.shops[slug].id for slug in ref.open_shop_slugs()]
+        if query.min_price_cents is not None:
+            where.append("d.price_cents >= :min_price")
+            params["min_price"] = query.min_price_cents
+        if query.max_price_cents is not None:
+            where.append("d.price_cents <= :max_price")
+            params["max_price"] = query.max_price_cents
+
+        relevance = has_text and query.sort == "relevance"
+        score = f"ts_rank('{WEIGHTS}', d.document, q.tsq)" if relevance else "0.0"
+        if relevance and distances is not None:
+            score = f"{score} / (1.0 + g.km / {DISTANCE_DECAY_KM})"
+        order = {
+            "price_asc": "price_cents, km, product_id",
+            "price_desc": "price_cents DESC, km, product_id",
+        }.get(query.sort, "score DESC, product_id" if relevance else "km, price_cents, product_id")
+        params["limit"], params["offset"] = query.per_page, (query.page - 1) * query.per_page
+        sql = f"""
+            WITH m AS MATERIALIZED (
+              SELECT d.product_id, d.shop_id, d.category_id, d.commune_insee, d.price_cents,
+                     {km} AS km, {score} AS score
+              FROM search_products d {' '.join(joins)}
+              {'WHERE ' + ' AND '.join(where) if where else ''}
+            )
+            SELECT
+              (SELECT coalesce(json_agg(json_build_array(product_id, km, score)), '[]')
+               FROM (SELECT product_id, km, score FROM m ORDER BY {order} LIMIT :limit OFFSET :offset) page),
+              (SELECT coalesce(json_agg(json_build_array(bits, category_id, commune_insee, shop_id, n)), '[]')
+               FROM (SELECT grouping(category_id, commune_insee, shop_id) AS bits,
+                            category_id, commune_insee, shop_id, count(*) AS n FROM m
+                     GROUP BY GROUPING SETS ((category_id), (commune_insee), (shop_id), ())) f)
+        """
+        page, groups = db.session.execute(text(sql), params).one()
+        if isinstance(page, str):
+            page, groups = json.loads(page), json.loads(groups)
+        total, facets = self._facets(groups, ref)
+        stems = {stem(w) for unit in units for alternative in unit for w in alternative}
+        hits = self._hits(page, ref, distances, stems)
+        return SearchResults(query=query, total=total, hits=hits, facets=facets)
+
+    def _facets(self, groups, ref) -> tuple[int, dict]:
+        """(total, facets) from the GROUPING SETS rows (grouping bits: category 4, commune 2, shop 1)."""
+        maps = self.maps(ref)
+        counts = {"category": {}, "commune": {}, "shop": {}}
+        total = 0
+        for bits, category_id, commune, shop_id, n in groups:
+            if bits == 7:
+                total = n
+            elif bits == 3:
+                counts["category"][maps.category_slug.get(category_id, str(category_id))] = n
+            elif bits == 5:
+                counts["commune"][commune] = n
+            elif bits == 6:
+                counts["shop"][maps.shop_slug.get(shop_id, str(shop_id))] = n
+        labels = {
+            "category": lambda v: ref.categories[v].name if v in ref.categories else v,
+            "commune": lambda v: ref.communes[v].name if v in ref.communes else v,
+            "shop": lambda v: ref.shops[v].name if v in ref.shops else v,
+        }
+        facets = {}
+        for name, values in counts.items():
+            label = labels[name]
+            top = sorted(values.items(), key=lambda item: (-item[1], label(item[0])))[:FACET_SIZE]
+            facets[name] = [FacetValue(value, label(value), count) for value, count in top]
+        return total, facets
+
+    def _hits(self, page, ref, distances, stems) -> list[Hit]:
+        from marketplace.models import Product, Shop
+        from search.documents import _first_image
+
+        if not page:
+            return []
+        image = _first_image()
+        columns = [Product.id, Product.name, Product.price_cents, Product.unit, Product.stock,
+                   Shop.slug, Shop.name.label("shop_name"), Shop.commune_insee]
+        if image is not None:
+            columns.append(image.label("image_key"))
+        ids = [row[0] for row in page]
+        rows = {row.id: row for row in db.session.execute(
+            select(*columns).join(Shop, Product.shop_id == Shop.id).where(Product.id.in_(ids)))}
+        hits = []
+        for product_id, km, score in page:
+            row = rows.get(product_id)
+            if row is None:
+                continue
+            commune = ref.communes.get(row.commune_insee)
+            hits.append(Hit(
+                id=row.id, name=row.name, name_html=highlight(row.name, stems), price_cents=row.price_cents,
+                unit=row.unit or "", in_stock=row.stock is None or row.stock > 0, shop_slug=row.slug,
+                shop_name=row.shop_name, commune_insee=row.commune_insee,
+                commune_name=commune.name if commune else "",
+                latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,
+                distance_km=round(km, 1) if distances is not None else None, score=score or 0.0,
+                image_key=getattr(row, "image_key", None),
+            ))
+        return hits
+
+    # --- typos ------------------------------------------------------------------------------
+
+    def _correct(self, words: list[str], ref) -> list[str]:
+        """The words with those that find nothing replaced by the likeliest catalogue word
+        within the edit budget (pg_trgm finds candidates, the edit distance decides)."""
+        synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
+        unknown = [w for w in dict.fromkeys(words)
+                   if max_edits(w) and not w.isdigit() and w not in synonym_words]
+        if not unknown:
+            return words
+        finds = dict(db.session.execute(text(
+            f"SELECT w, EXISTS (SELECT 1 FROM search_products "
+            f"WHERE document @@ websearch_to_tsquery('{CONFIG}', w)) "
+            "FROM unnest(CAST(:words AS text[])) AS w"), {"words": unknown}).all())
+        fixes = {}
+        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', '0.1', true)"))
+        for word in (w for w in unknown if not finds.get(w)):
+            budget = max_edits(word)
+            candidates = db.session.execute(text(
+                "SELECT word FROM search_words WHERE word % :w AND length(word) BETWEEN :lo AND :hi "
+                "ORDER BY similarity(word, :w) DESC LIMIT 2000"),
+                {"w": word, "lo": len(word) - budget, "hi": len(word) + budget}).scalars().all()
+            close = {c: osa_distance(word, c, budget) for c in candidates}
+            close = {c: d for c, d in close.items() if d <= budget}
+            if not close:
+                continue
+            frequency = dict(db.session.execute(text(
+                f"SELECT c, (SELECT count(*) FROM search_products "
+                f"WHERE document @@ websearch_to_tsquery('{CONFIG}', c)) "
+                "FROM unnest(CAST(:c AS text[])) AS c"), {"c": list(close)}).all())
+            ranked = sorted((d, -frequency[c], c) for c, d in close.items() if frequency[c])
+            if ranked:
+                fixes[word] = ranked[0][2]
+        return [fixes.get(w, w) for w in words]
+
+    # --- completion ---------------------------------------------------------------------------
+
+    def complete(self, text_: str, limit: int) -> list[str]:
+        words = folded_words(text_)
+        if not words or len(words[-1]) < 2:
+            return []
+        prefix = words[-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        expansions = db.session.execute(text(
+            "SELECT word FROM search_words WHERE word LIKE :p ORDER BY length(word), word LIMIT 15"),
+            {"p": prefix + "%"}).scalars().all()
+        if not expansions:
+            return []
+        units = [[(w,)] for w in words[:-1]] + [[(e,) for e in expansions]]
+        params = {"limit": limit}
+        rows = db.session.execute(text(f"""
+            SELECT p.name FROM search_products d JOIN products p ON p.id = d.product_id
+            CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q
+            WHERE d.document @@ q.tsq
+            GROUP BY p.name ORDER BY max(ts_rank('{WEIGHTS}', d.document, q.tsq)) DESC, p.name
+            LIMIT :limit"""), params).scalars().all()
+        return list(rows)
+
