@@ -131,3 +131,50 @@ def record_event(bank: LockerBank, compartment_label: str, kind: str) -> LockerE
         if sub.status == "ready":
             orders.mark_collected(sub)
     return event
+
+
+@dataclass(frozen=True)
+class LockerProblem:
+    bank: LockerBank
+    message: str
+    sub: OrderShop | None = None  # a parcel the shop must take back (the admin can tell it)
+
+
+def locker_problems() -> list[LockerProblem]:
+    """What the admin should look at: keypads locked by wrong codes, and compartments still
+    holding a parcel whose pickup code expired (nobody can open them but the shop)."""
+    problems = []
+    since = utcnow() - FAILED_OPEN_WINDOW
+    locked = db.session.execute(
+        select(LockerEvent.bank_id, func.count()).where(LockerEvent.kind == "refused", LockerEvent.created_at >= since)
+        .group_by(LockerEvent.bank_id).having(func.count() >= MAX_FAILED_OPENS)).all()
+    for bank_id, count in locked:
+        problems.append(LockerProblem(db.session.get(LockerBank, bank_id),
+                                      f"clavier bloqué : {count} codes erronés en moins de 15 minutes"))
+    stuck = db.session.scalars(
+        select(OrderShop).join(Compartment, Compartment.order_shop_id == OrderShop.id)
+        .where((OrderShop.status != "ready") | (OrderShop.code_expires_at < utcnow()))
+        .order_by(OrderShop.code_expires_at)).all()
+    for sub in stuck:
+        problems.append(LockerProblem(sub.locker_bank, f"casier {sub.compartment.label} : colis de {sub.shop.name} "
+                                      f"(commande {sub.order.reference}) non retiré, code expiré", sub))
+    return problems
+
+
+def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
+    """Email the shop's owners to take back the parcel left in a locker; logged."""
+    from marketplace import audit
+    from marketplace.mail import send_mail
+
+    audit.record("locker.parcel_reminder", sub, actor=actor,
+                 summary=f"{sub.shop.name} prévenu : colis {sub.order.reference} à reprendre "
+                         f"({sub.locker_bank.name}, casier {sub.compartment.label})")
+    db.session.commit()
+    emails = [m.user.email for m in sub.shop.members if m.role == "owner"] or (
+        [sub.shop.email] if sub.shop.email else [])
+    for email in emails:
+        send_mail(email, f"Colis à reprendre à la consigne {sub.locker_bank.name}",
+                  f"Bonjour,\n\nLe colis de la commande {sub.order.reference} est toujours dans le casier "
+                  f"{sub.compartment.label} de la consigne {sub.locker_bank.name} ({sub.locker_bank.address}) et son "
+                  "code de retrait a expiré. Merci de venir le reprendre pour libérer le casier.\n\nHalle")
+    return emails

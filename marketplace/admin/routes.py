@@ -1,9 +1,10 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
-from marketplace import audit, shops
+from marketplace import audit, lockers, product_reports, shops
 from marketplace.access import ADMIN, access
-from marketplace.admin.forms import ApproveShopForm, RejectShopForm
+from marketplace.admin.forms import ApproveShopForm, ButtonForm, RejectShopForm
+from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.models import Campaign, CampaignPayment, Employer, SettlementRun, Shop
 from marketplace.territory import territory_summary
@@ -25,6 +26,8 @@ def dashboard():
                    Campaign.status == "awaiting_payment")),
         draft_runs=db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying"))).order_by(SettlementRun.id)).all(),
         suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
+        reports=product_reports.open_reports(), locker_problems=lockers.locker_problems(), button=ButtonForm(),
+        confirm=ConfirmForm(),
     )
 
 

@@ -1,6 +1,7 @@
 """Forms of the territory's management pages: communes, categories, admins."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
+from wtforms import (BooleanField, EmailField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 
@@ -65,3 +66,15 @@ class CardSettingsForm(FlaskForm):
     commission_bps = StringField("Commission sur les règlements (points de base)", validators=[Optional()],
                                  description="150 = 1,5 %. S'applique aux prochains règlements, de 0 à 2000.")
     submit = SubmitField("Enregistrer les réglages")
+
+
+class ReportProductForm(FlaskForm):
+    reason = RadioField("Motif", choices=[], validators=[DataRequired("Motif : choisissez une raison dans la liste.")])
+    comment = TextAreaField("Commentaire (facultatif)", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("Envoyer le signalement")
+
+    def __init__(self, *args, **kwargs):
+        from marketplace.models.territory_admin import REPORT_REASONS
+
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [SelectChoice(key, label) for key, label in REPORT_REASONS.items()]

@@ -5,13 +5,14 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from marketplace import admins as admin_service
-from marketplace import audit, settings, taxonomy, territory_import
+from marketplace import audit, lockers, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
+from marketplace.admin.forms import ButtonForm
 from marketplace.admin.routes import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
                                                ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
 from marketplace.extensions import db
-from marketplace.models import Category, Commune, Product, Shop, User
+from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 
 COMMUNES_PER_PAGE = 50
 
@@ -192,3 +193,38 @@ def card_settings():
             flash("Réglages de la carte enregistrés.", "success")
             return redirect(url_for("admin.card_settings"))
     return render_template("admin/card_settings.html", form=form, current=current)
+
+
+@bp.route("/signalements/<int:report_id>/<any(ignorer, masquer):action>", methods=["POST"])
+@access(ADMIN)
+def handle_report(report_id: int, action: str):
+    report = db.get_or_404(ProductReport, report_id)
+    form = ButtonForm() if action == "ignorer" else ConfirmForm()  # hiding asks for a confirmation
+    if not form.validate_on_submit():
+        flash("Cochez la case pour confirmer, puis réessayez." if action == "masquer"
+              else "Formulaire expiré : réessayez.", "error")
+        return redirect(url_for("admin.dashboard"))
+    name = report.product.name
+    try:
+        if action == "ignorer":
+            product_reports.dismiss(report, actor=current_user)
+            flash(f"Signalement de « {name} » classé sans suite.", "success")
+        else:
+            product_reports.hide_product(report, actor=current_user)
+            flash(f"« {name} » est masqué ; le commerçant est prévenu par e-mail.", "success")
+    except product_reports.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.route("/consignes/colis/<int:sub_id>/prevenir", methods=["POST"])
+@access(ADMIN)
+def remind_parcel(sub_id: int):
+    sub = db.get_or_404(OrderShop, sub_id)
+    if not ButtonForm().validate_on_submit():
+        flash("Formulaire expiré : réessayez.", "error")
+    else:
+        emails = lockers.ask_shop_to_collect(sub, actor=current_user)
+        flash(f"{sub.shop.name} est prévenu ({', '.join(emails) or 'aucune adresse'}).", "success")
+    return redirect(url_for("admin.dashboard"))

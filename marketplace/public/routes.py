@@ -250,3 +250,5 @@ def media(size: str, key: str):
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response
+
+from marketplace.public import report_routes  # noqa: E402,F401  (its view is on this blueprint)

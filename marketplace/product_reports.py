@@ -1,0 +1,78 @@
+"""Products residents report ("Signaler ce produit"), and what the admin does with a report:
+dismiss it (the reporter, if known, is told) or hide the product (it leaves the shop's pages and
+the search index through the outbox; the shop's owners are told why)."""
+from sqlalchemy import func, select
+
+from marketplace import audit
+from marketplace.extensions import db
+from marketplace.mail import send_mail
+from marketplace.models import Product, ProductReport
+from marketplace.models.base import utcnow
+from marketplace.models.territory_admin import REPORT_REASONS
+
+
+class ReportError(Exception):
+    pass
+
+
+def report_product(product: Product, *, reason: str, comment: str = "", reporter=None) -> ProductReport:
+    if reason not in REPORT_REASONS:
+        raise ReportError("Motif : choisissez une raison dans la liste.")
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        raise ReportError("Commentaire : 500 caractères au plus.")
+    report = ProductReport(product_id=product.id, reason=reason, comment=comment,
+                           reporter_id=getattr(reporter, "id", None) if getattr(reporter, "is_authenticated", False)
+                           else None)
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def open_reports(limit: int = 50) -> list[ProductReport]:
+    return list(db.session.scalars(select(ProductReport).where(ProductReport.status == "open")
+                                   .order_by(ProductReport.created_at, ProductReport.id).limit(limit)))
+
+
+def open_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ProductReport).where(ProductReport.status == "open"))
+
+
+def _close(report: ProductReport, status: str, actor) -> None:
+    if report.status != "open":
+        raise ReportError("Ce signalement est déjà traité.")
+    report.status, report.handled_at, report.handled_by_id = status, utcnow(), getattr(actor, "id", None)
+
+
+def dismiss(report: ProductReport, *, actor) -> None:
+    _close(report, "dismissed", actor)
+    audit.record("report.dismiss", report, actor=actor, before={"status": "open"}, after={"status": "dismissed"},
+                 summary=f"Signalement de « {report.product.name} » ({report.reason_label}) classé sans suite")
+    db.session.commit()
+    if report.reporter is not None:
+        send_mail(report.reporter.email, "Votre signalement sur Halle",
+                  f"Bonjour,\n\nMerci pour votre signalement de « {report.product.name} ». L'administration du "
+                  "territoire l'a examiné et n'a pas retiré le produit.\n\nHalle")
+
+
+def hide_product(report: ProductReport, *, actor) -> int:
+    """Hide the reported product and close every open report about it; returns how many."""
+    product = report.product
+    others = db.session.scalars(select(ProductReport).where(ProductReport.product_id == product.id,
+                                                            ProductReport.status == "open")).all()
+    for each in others:
+        _close(each, "hidden", actor)
+    product.active = False  # the ORM change writes the search outbox row in this transaction
+    audit.record("product.hide", product, actor=actor, before={"active": True}, after={"active": False},
+                 summary=f"« {product.name} » ({product.shop.name}) masqué après signalement : {report.reason_label}")
+    db.session.commit()
+    owners = [m.user.email for m in product.shop.members if m.role == "owner"] or (
+        [product.shop.email] if product.shop.email else [])
+    for email in owners:
+        send_mail(email, f"« {product.name} » est masqué sur Halle",
+                  f"Bonjour,\n\nL'administration du territoire a masqué votre produit « {product.name} » après un "
+                  f"signalement (motif : {report.reason_label}"
+                  + (f" — « {report.comment} »" if report.comment else "")
+                  + ").\nIl n'apparaît plus sur Halle ni dans la recherche. Répondez à ce message pour en parler."
+                  "\n\nHalle")
+    return len(others)
