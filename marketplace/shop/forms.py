@@ -4,7 +4,7 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, EmailField, SelectField, StringField, SubmitField,
+from wtforms import (BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
@@ -17,14 +17,14 @@ UNIT_SUGGESTIONS = ("la pièce", "le kg", "les 100 g", "le litre", "la bouteille
                     "le lot", "la douzaine", "le mètre")
 
 
-def category_choices() -> list[tuple[int, str]]:
+def category_choices() -> list[SelectChoice]:
     """Every taxonomy node, children labelled under their parent ("Alimentation › Épicerie")."""
     choices = []
 
     def walk(nodes, prefix=""):
         for node in nodes:
             label = f"{prefix}{node.name}"
-            choices.append((node.id, label))
+            choices.append(SelectChoice(node.id, label))
             walk(node.children, f"{label} › ")
 
     walk(db.session.scalars(db.select(Category).where(Category.parent_id.is_(None))
@@ -32,8 +32,8 @@ def category_choices() -> list[tuple[int, str]]:
     return choices
 
 
-def commune_choices() -> list[tuple[str, str]]:
-    return [(c.insee, c.label) for c in db.session.scalars(db.select(Commune).order_by(Commune.name))]
+def commune_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.insee, c.label) for c in db.session.scalars(db.select(Commune).order_by(Commune.name))]
 
 
 def _max(length: int) -> Length:
@@ -99,7 +99,7 @@ class ShopForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices()
-        self.commune.choices = [("", "— Choisissez la commune —")] + commune_choices()
+        self.commune.choices = [SelectChoice("", "— Choisissez la commune —")] + commune_choices()
 
     def validate_commune(self, field):
         if not field.data:
@@ -182,8 +182,9 @@ class ProductForm(FlaskForm):
         }
 
 
-BULK_CHOICES = [("", "— Action sur la sélection —"), ("activate", "Mettre en ligne"), ("deactivate", "Retirer de la vente"),
-                ("category", "Changer de catégorie"), ("stock", "Changer le stock")]
+BULK_CHOICES = [SelectChoice("", "— Action sur la sélection —"), SelectChoice("activate", "Mettre en ligne"),
+                SelectChoice("deactivate", "Retirer de la vente"), SelectChoice("category", "Changer de catégorie"),
+                SelectChoice("stock", "Changer le stock")]
 
 
 class BulkActionForm(FlaskForm):
@@ -202,14 +203,14 @@ class BulkActionForm(FlaskForm):
             raise ValidationError("Choisissez une action.")
 
     def validate_category(self, field):
-        if self.action.data == "category" and field.data not in dict(self.category.choices):
+        if self.action.data == "category" and field.data not in {c.value for c in self.category.choices}:
             raise ValidationError("Choisissez la nouvelle catégorie.")
 
 
 class InvitationForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez l'adresse e-mail de la personne."),
                                                      Email("Adresse e-mail invalide."), _max(254)])
-    role = SelectField("Rôle", choices=list(INVITABLE_ROLES.items()))
+    role = SelectField("Rôle", choices=[SelectChoice(key, label) for key, label in INVITABLE_ROLES.items()])
     submit = SubmitField("Envoyer l'invitation")
 
 

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from wtforms import SelectChoice
 
 from marketplace import orders, payments
 from marketplace.access import access, shop_member
@@ -45,7 +46,7 @@ def board(shop_id: int):
         if sub.status == "accepted":
             form = ReadyForm(prefix=f"r{sub.id}")
             if sub.pickup_kind == "locker":
-                form.compartment.choices = [(c.id, f"{c.label} ({c.size})") for c in
+                form.compartment.choices = [SelectChoice(c.id, f"{c.label} ({c.size})") for c in
                                             orders.free_compartments(sub.locker_bank_id)]
             ready_forms[sub.id] = form
     return render_template("shop/orders.html", shop=shop, subs=subs, labels=orders.STATUS_LABELS,
