@@ -68,12 +68,25 @@ def by_month(year: int) -> Table:
                  [(f"{MONTHS[m - 1]} {year}", totals[m]) for m in sorted(totals)])
 
 
-def by_commune(year: int) -> Table:
+def _per_commune(year: int) -> list[tuple[Commune, int]]:
+    """(commune, cents spent there), most first."""
     shops, totals = _shops(), defaultdict(int)
     for _, shop_id, cents in _spent_rows(year):
-        totals[shops[shop_id].commune.name] += cents
+        totals[shops[shop_id].commune] += cents
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0].name))
+
+
+def by_commune(year: int) -> Table:
     return Table(f"Dépensé par commune ({year})", ("Commune", "Montant"),
-                 sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+                 [(commune.name, cents) for commune, cents in _per_commune(year)])
+
+
+def commune_map(year: int) -> dict:
+    """The same figures as `by_commune`, as GeoJSON points for the statistics map."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [commune.longitude, commune.latitude]},
+         "properties": {"name": commune.name, "cents": cents}}
+        for commune, cents in _per_commune(year) if cents > 0]}
 
 
 def by_category(year: int) -> Table:

@@ -1,5 +1,5 @@
 """The territory's management pages: communes, the category tree, administrators."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -228,3 +228,13 @@ def remind_parcel(sub_id: int):
         emails = lockers.ask_shop_to_collect(sub, actor=current_user)
         flash(f"{sub.shop.name} est prévenu ({', '.join(emails) or 'aucune adresse'}).", "success")
     return redirect(url_for("admin.dashboard"))
+
+
+@bp.route("/statistiques/carte.geojson")
+@access(ADMIN)
+def spending_map():
+    """Card money spent per commune, for the map of the statistics page (the table stays there)."""
+    from loyalty.clock import paris_day, utc_now
+    from marketplace import territory_stats
+
+    return jsonify(territory_stats.commune_map(request.args.get("annee", type=int) or paris_day(utc_now()).year))

@@ -105,3 +105,15 @@ def test_approvals_are_in_the_audit_log(app, territory, client):
         assert [(e.action, e.target_id, e.before, e.after) for e in events] == [
             ("shop.approve", shop_id, {"status": "pending"}, {"status": "approved"}),
             ("employer.approve", employer_id, {"status": "pending"}, {"status": "approved"})]
+
+
+def test_statistics_map_gives_the_commune_figures_of_the_table(app, territory, client):
+    login(client, territory.admin_email)
+    page = client.get("/admin/statistiques?annee=2026").get_data(as_text=True)
+    assert 'id="spending-map"' in page and "/admin/statistiques/carte.geojson?annee=2026" in page
+    assert 'data-testid="table-communes"' in page  # the table stays for keyboard and screen readers
+    features = client.get("/admin/statistiques/carte.geojson?annee=2026").get_json()["features"]
+    assert {(f["properties"]["name"], f["properties"]["cents"]) for f in features} == {
+        ("Semur-en-Auxois", 2_000 + 3_000 - 500 + 700), ("Arnay-le-Duc", 1_000)}
+    assert features[0]["geometry"]["coordinates"] == [4.3336, 47.4914]
+    assert client.get("/admin/statistiques/carte.geojson?annee=2025").get_json()["features"] == []
