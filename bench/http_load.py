@@ -1,0 +1,102 @@
+"""HTTP load test (a benchmark, not a test): gunicorn on loopback, on PostgreSQL and a private Redis.
+
+In one run, against the demo territory: a bare endpoint (/healthz) and the search page as fast
+as `--clients` concurrent clients can go, then the POS redemption API (POST /api/v1/redemptions
+with the shop's API key, a fresh Idempotency-Key each, cards with enough credit) at a constant
+`--rate` (open loop: latency counts from when each request was due). Each phase is bounded in
+time and in requests. Prints requests/s, p50/p99 and the ratios against the targets (search ≥
+0.3 × bare; redemption p99 ≤ 100 ms at 200/s), then checks the ledger.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/http_load.py \
+        [--seconds 10] [--clients 8] [--rate 200] [--workers 4] [--seed demo|small]
+
+The scratch database (halle_http) is created and dropped on that server; the client runs in
+this process, on the same machine, so it takes its share of the CPU. (Not named bench/http.py:
+run as a script, that file would shadow the standard library's `http` for every bench script.)
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.fault import _missing, _verify
+from bench.loadkit import Gunicorn, RedemptionCall, RedisServer, closed_loop, constant_rate, seed_pos
+
+HTTP_DB = "halle_http"
+SEARCH_PATH = "/recherche?q=pain"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the closed-loop phases")
+    parser.add_argument("--rate", type=float, default=200.0, help="redemptions per second offered")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per closed-loop phase")
+    parser.add_argument("--seed", choices=("demo", "small"), default="demo",
+                        help="demo: the demo territory (search has a catalogue); small: one shop")
+    args = parser.parse_args()
+
+    from bench.redeem import _drop_database, _scratch_database
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith("postgresql"):
+        sys.exit("DATABASE_URL must name a PostgreSQL server (the scratch database is made there)")
+    url = _scratch_database(server_url, HTTP_DB)
+    index_dir = tempfile.mkdtemp(prefix="halle-index-")
+    redis, web = RedisServer(), None
+    try:
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_DIR=index_dir)
+        started = time.perf_counter()
+        with app.app_context():
+            db.create_all()
+            if args.seed == "demo":
+                from marketplace.demo import seed
+
+                seed(echo=lambda *a: None)
+            db.session.remove()
+        seed = seed_pos(app, cards=50)
+        print(f"seed ({args.seed}) in {time.perf_counter() - started:.1f} s; gunicorn {args.workers} sync workers, "
+              f"{os.cpu_count()} CPUs (shared), client threads in this process")
+        redis.start()
+        web = Gunicorn(url, redis.url, workers=args.workers, extra_env={"SEARCH_INDEX_DIR": index_dir})
+        web.start()
+        for path in ("/healthz", SEARCH_PATH):  # warm every worker (imports, pools, index readers)
+            closed_loop(web.port, path, clients=args.workers, seconds=1, max_requests=4 * args.workers)
+
+        bare = closed_loop(web.port, "/healthz", clients=args.clients, seconds=args.seconds,
+                           max_requests=args.max_requests)
+        print(bare.summary("bare"))
+        search = closed_loop(web.port, SEARCH_PATH, clients=args.clients, seconds=args.seconds,
+                             max_requests=args.max_requests)
+        print(search.summary("search"))
+        pay = constant_rate(web.port, RedemptionCall(seed), rate=args.rate, seconds=args.seconds,
+                            clients=max(32, args.clients))
+        print(pay.summary("redemption"))
+
+        ratio = search.rate() / bare.rate() if bare.rate() else 0.0
+        p99 = pay.percentile(99) * 1000
+        print(f"search ÷ bare = {ratio:.2f} (target ≥ 0.30: {'met' if ratio >= 0.3 else 'NOT met'})")
+        print(f"redemption at {args.rate:g}/s offered: {pay.rate():.0f}/s answered 2xx, p99 {p99:.0f} ms "
+              f"(target ≤ 100 ms: {'met' if p99 <= 100 and pay.ok >= 0.99 * args.rate * args.seconds else 'NOT met'})")
+        web.stop()
+        missing = _missing(app, seed, pay.acknowledged)
+        problems = _verify(app)
+        print(f"ledger verify: {'OK' if not problems else problems}; acknowledged redemptions missing: {len(missing)}")
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if web:
+            web.stop()
+        redis.stop()
+        _drop_database(server_url, HTTP_DB)
+
+
+if __name__ == "__main__":
+    main()
