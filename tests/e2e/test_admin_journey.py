@@ -1,0 +1,92 @@
+"""Territory administration in a real browser: a resident reports a product from a phone, by
+keyboard; the admin renames a category, merges another into it, then hides the reported product
+from the dashboard; the statistics map draws the communes."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.models import Category, Product, Shop
+from tests.e2e.conftest import log_in, screenshot
+
+
+@pytest.fixture
+def reported(live_app):
+    """An active product of an approved shop, with a name that is unique in the demo."""
+    with live_app.app_context():
+        unique_names = select(Product.name).group_by(Product.name).having(func.count() == 1)
+        product = db.session.scalar(select(Product).join(Shop).where(
+            Shop.status == "approved", Product.active.is_(True), Product.name.in_(unique_names))
+            .order_by(Product.id).limit(1))
+        counts = {slug: db.session.scalar(select(func.count()).select_from(Product).join(Category)
+                                          .where(Category.slug == slug)) for slug in ("vetements", "maroquinerie")}
+        return product.id, product.name, counts
+
+
+def test_admin_renames_merges_a_category_and_hides_a_reported_product(browser, live_server, page, phone_page,
+                                                                     reported, live_app):
+    product_id, name, counts = reported
+
+    # A resident, on a phone and by keyboard only, reports the product.
+    phone = phone_page
+    phone.goto(f"/produits/{product_id}")
+    phone.get_by_test_id("report-product").focus()
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name=re.compile("Signaler"))).to_be_visible()
+    phone.get_by_label("Produit interdit ou dangereux").focus()
+    phone.keyboard.press("Space")
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_label("Commentaire (facultatif)")).to_be_focused()
+    phone.keyboard.type("Vendu sans permis")
+    phone.keyboard.press("Tab")
+    expect(phone.get_by_role("button", name="Envoyer le signalement")).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("status")).to_contain_text("va examiner ce produit")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot(phone, "admin-journey-report-phone")
+
+    # The admin renames "Vêtements", then merges "Maroquinerie" into it.
+    log_in(page, "admin@demo.halle.fr")
+    expect(page.get_by_test_id("role-home")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Catégories")).click()
+    page.get_by_test_id("categories").get_by_role("row").filter(has_text=re.compile(r"^\s*Vêtements")).get_by_role(
+        "link", name=re.compile("Modifier")).click()
+    page.get_by_label("Nouveau nom").fill("Vêtements et maroquinerie")
+    page.get_by_role("button", name="Renommer").click()
+    expect(page.get_by_role("status")).to_contain_text("Catégorie renommée « Vêtements et maroquinerie »")
+    page.get_by_test_id("categories").get_by_role("row").filter(has_text="Maroquinerie").filter(
+        has_not_text="Vêtements").get_by_role("link", name=re.compile("Modifier")).click()
+    merge_select = page.get_by_label("Fusionner dans")
+    option = merge_select.locator("option", has_text="Vêtements et maroquinerie")
+    merge_select.select_option(option.get_attribute("value"))
+    page.get_by_role("button", name="Fusionner").click()  # not confirmed yet
+    expect(page.get_by_text("Cochez la case pour confirmer la fusion.")).to_be_visible()
+    merge_select.select_option(option.get_attribute("value"))
+    page.get_by_label(re.compile("Je confirme : cette catégorie sera supprimée")).check()
+    page.get_by_role("button", name="Fusionner").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"« Maroquinerie » est fusionnée dans « Vêtements et maroquinerie » : {counts['maroquinerie']} produit(s)")
+    row = page.get_by_test_id("categories").get_by_role("row").filter(has_text="Vêtements et maroquinerie")
+    expect(row).to_contain_text(str(counts["vetements"] + counts["maroquinerie"]))
+    with live_app.app_context():
+        assert db.session.scalar(select(Category).filter_by(slug="maroquinerie")) is None
+
+    # The dashboard shows the report; the admin hides the product.
+    page.goto("/admin/")
+    reports = page.get_by_test_id("reports")
+    expect(reports).to_contain_text(name)
+    expect(reports).to_contain_text("Vendu sans permis")
+    report_row = reports.get_by_role("row").filter(has_text=name)
+    report_row.get_by_text("Masquer le produit").click()
+    report_row.get_by_label(re.compile("Je confirme : le produit disparaît")).check()
+    report_row.get_by_role("button", name="Masquer", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("le commerçant est prévenu par e-mail")
+    screenshot(page, "admin-journey-dashboard")
+    assert page.request.get(f"/produits/{product_id}").status == 404
+
+    # The statistics map draws its communes (the tiles are offline here, the markers are not).
+    page.goto("/admin/statistiques")
+    page.wait_for_function("() => document.getElementById('spending-map').dataset.markers !== undefined")
+    expect(page.get_by_test_id("table-communes").or_(page.get_by_text("Pas encore de dépenses")).first).to_be_visible()
