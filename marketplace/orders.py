@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from loyalty import holds as loyalty_holds
 from loyalty import ledger, sales
 from loyalty.errors import HoldNotPending, LedgerError
-from loyalty.models import Card, Entry
+from loyalty.models import Card, Entry, Hold
 from loyalty.money import euros
 from loyalty.queries import spendable_balance
 from marketplace import payments
@@ -207,8 +207,9 @@ def confirm_paid(order_id: int) -> bool:
                 result = loyalty_holds.capture(db.session, hold_id=sub.hold_id, amount_cents=sub.card_cents,
                                                key=f"order:{order.id}:shop:{sub.id}:capture", actor="stripe")
             except HoldNotPending:
-                current_app.logger.error("order %s: the card hold %s was no longer pending", order.id, sub.hold_id)
-                continue
+                result = _capture_again(order, sub)
+                if result is None:
+                    continue
             db.session.execute(update(OrderShop).where(OrderShop.id == sub.id)
                                .values(capture_entry_id=result.entry_id))
             db.session.commit()
@@ -230,6 +231,30 @@ def confirm_paid(order_id: int) -> bool:
                    + "".join(f"- {line.quantity} × {line.name}\n" for line in sub.lines)
                    + f"Retrait : {pickup_label(sub)}.\n{_board_url(sub)}\n")
     return True
+
+
+def _capture_again(order: Order, sub: OrderShop):
+    """The card hold expired before Stripe confirmed (a slow payment page): hold and capture the
+    card part again if the card can still pay it (same keys: a second confirmation replays). If
+    it cannot, the order stays paid and the Stripe reconciliation report shows the card part
+    not captured, for the territory to settle with the resident."""
+    expired = db.session.scalar(select(Hold.status).where(Hold.id == sub.hold_id)) == "expired"
+    db.session.commit()
+    if not expired:
+        current_app.logger.error("order %s: the card hold %s was no longer pending", order.id, sub.hold_id)
+        return None
+    try:
+        held = loyalty_holds.hold(db.session, card_id=order.card_id, shop_id=sub.shop_id, amount_cents=sub.card_cents,
+                                  key=f"order:{order.id}:shop:{sub.id}:hold-again", actor=f"user:{order.user_id}")
+        db.session.execute(update(OrderShop).where(OrderShop.id == sub.id).values(hold_id=held.hold_id))
+        db.session.commit()
+        return loyalty_holds.capture(db.session, hold_id=held.hold_id, amount_cents=sub.card_cents,
+                                     key=f"order:{order.id}:shop:{sub.id}:capture-again", actor="stripe")
+    except LedgerError as error:
+        db.session.rollback()
+        current_app.logger.error("order %s: the card hold %s expired and the card part could not be taken "
+                                 "again: %s", order.id, sub.hold_id, error)
+        return None
 
 
 def sale_key(sub: OrderShop) -> str:

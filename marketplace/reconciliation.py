@@ -6,7 +6,8 @@ bank-card refunds recorded on its sub-orders. Stripe: the PaymentIntent's captur
 the sum of its refunds, asked through the Stripe API. Ledger: the `sale` entries of the order
 less their `salerefund` entries (loyalty.sales). The territorial-card part is checked too:
 each paid sub-order should have captured its card hold; a hold that expired before Stripe
-confirmed the payment (see orders.confirm_paid) shows up here as a card part not captured.
+confirmed the payment is taken again (orders._capture_again), and when the card could no longer
+pay it, it shows up here as a card part not captured.
 """
 import csv
 import io

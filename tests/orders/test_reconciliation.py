@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from loyalty import holds
+from loyalty import accounts, holds, ledger
+from loyalty.queries import card_balance
 from marketplace import payments
 from marketplace.extensions import db
 from marketplace.models import Order
@@ -54,16 +55,38 @@ def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_a
     assert line.split(";")[3:9] == ["17,30", "17,30", "3,00", "-3,00", "17,30", "0,00"]
 
 
-def test_a_card_hold_that_expired_before_stripe_confirmed_shows_in_the_report(stripe_app, resident, shop_world,
-                                                                             admin):
+def _slow_payment(app, resident, shop_world, then=None):
+    """The resident takes more than the hold's 30 minutes to pay the bank-card part."""
     add(resident, shop_world["comte"])
     checkout(resident, card_amount="2")
-    with stripe_app.app_context():
+    with app.app_context():
         order_id = db.session.scalar(select(Order.id))
-        expired = holds.expire_holds(db.session, now=datetime.utcnow() + timedelta(hours=1))
-        assert len(expired) == 1
+        assert len(holds.expire_holds(db.session, now=datetime.utcnow() + timedelta(hours=1))) == 1
+        if then:
+            then()
     resident.post(f"/commandes/{order_id}/paiement", json={"payment_method": "pm_card_visa"})
     resident.get(f"/commandes/{order_id}/retour")
+    resident.get(f"/commandes/{order_id}/retour")  # confirmed twice: taken again once
+    return order_id
+
+
+def test_a_card_hold_that_expired_before_stripe_confirmed_is_taken_again(stripe_app, resident, shop_world, admin):
+    _slow_payment(stripe_app, resident, shop_world)
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 2_000 - 200
+        assert accounts.shop_payable_account(db.session, shop_world["cheese"]).balance_cents == 890
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "aucun écart" in page
+
+
+def test_a_card_part_that_cannot_be_taken_again_shows_in_the_report(stripe_app, resident, shop_world, admin):
+    def spend_everything():  # meanwhile the card paid 20 € at the bakery
+        ledger.redeem(db.session, card_id=shop_world["card"], shop_id=shop_world["bakery"], amount_cents=2_000,
+                      key="elsewhere", actor="system")
+
+    order_id = _slow_payment(stripe_app, resident, shop_world, then=spend_everything)
+    with stripe_app.app_context():
+        assert db.session.get(Order, order_id).status == "paid"
     page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
     assert "part carte territoriale non encaissée" in page and "2,00 € / 0,00 €" in page.replace("\xa0", " ")
 
