@@ -1,8 +1,9 @@
 """The interface every search backend implements, so that callers never depend on one.
 
 The default backend is Whoosh (search.whoosh_backend): an index in files, written by one
-indexer at a time. A backend that reads the database directly (PostgreSQL full-text search)
-would implement `apply` and `rebuild` as no-ops and `fingerprints` from its own table.
+indexer at a time. The PostgreSQL backend (search.postgres_backend) reads the database
+directly: triggers keep its table in step, `apply` is a no-op, `rebuild` recomputes the table
+and `fingerprints` compares it with the catalogue.
 """
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable

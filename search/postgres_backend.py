@@ -17,7 +17,7 @@ All PostgreSQL-only DDL is in `ensure_schema` (used by the Alembic revision and 
 import hashlib
 import json
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from marketplace.extensions import db
 from search.analysis import folded_words, highlight, stem
@@ -322,7 +322,9 @@ class PostgresBackend(SearchBackend):
     # --- keeping in step: the triggers do it ----------------------------------------------
 
     def needs_rebuild(self) -> bool:
-        return ensure_schema(self.engine)
+        """True when the search objects are missing or of another version (read-only: /readyz)."""
+        with self.engine.connect() as connection:
+            return not connection.execute(_IN_STEP, {"version": SCHEMA_VERSION}).scalar()
 
     def apply(self, upserts, removals) -> None:
         """Nothing to do: the triggers updated search_products in the writing transaction."""
@@ -403,9 +405,9 @@ class PostgresBackend(SearchBackend):
         if relevance and distances is not None:
             score = f"{score} / (1.0 + g.km / {DISTANCE_DECAY_KM})"
         order = {
-            "price_asc": "price_cents, km, product_id",
-            "price_desc": "price_cents DESC, km, product_id",
-        }.get(query.sort, "score DESC, product_id" if relevance else "km, price_cents, product_id")
+            "price_asc": "{t}price_cents, {t}km, {t}product_id",
+            "price_desc": "{t}price_cents DESC, {t}km, {t}product_id",
+        }.get(query.sort, "{t}score DESC, {t}product_id" if relevance else "{t}km, {t}price_cents, {t}product_id")
         params["limit"], params["offset"] = query.per_page, (query.page - 1) * query.per_page
         sql = f"""
             WITH m AS MATERIALIZED (
@@ -415,8 +417,14 @@ class PostgresBackend(SearchBackend):
               {'WHERE ' + ' AND '.join(where) if where else ''}
             )
             SELECT
-              (SELECT coalesce(json_agg(json_build_array(product_id, km, score)), '[]')
-               FROM (SELECT product_id, km, score FROM m ORDER BY {order} LIMIT :limit OFFSET :offset) page),
+              (SELECT coalesce(json_agg(json_build_array(
+                         page.product_id, page.km, page.score, p.name, p.price_cents, p.unit, p.stock, s.slug,
+                         s.name, s.commune_insee,
+                         (SELECT i.key FROM product_images i WHERE i.product_id = p.id
+                          ORDER BY i.position, i.id LIMIT 1))
+                       ORDER BY {order.format(t="page.")}), '[]')
+               FROM (SELECT * FROM m ORDER BY {order.format(t="")} LIMIT :limit OFFSET :offset) page
+               JOIN products p ON p.id = page.product_id JOIN shops s ON s.id = p.shop_id),
               (SELECT coalesce(json_agg(json_build_array(bits, category_id, commune_insee, shop_id, n)), '[]')
                FROM (SELECT grouping(category_id, commune_insee, shop_id) AS bits,
                             category_id, commune_insee, shop_id, count(*) AS n FROM m
@@ -457,33 +465,16 @@ class PostgresBackend(SearchBackend):
         return total, facets
 
     def _hits(self, page, ref, distances, stems) -> list[Hit]:
-        from marketplace.models import Product, Shop
-        from search.documents import _first_image
-
-        if not page:
-            return []
-        image = _first_image()
-        columns = [Product.id, Product.name, Product.price_cents, Product.unit, Product.stock,
-                   Shop.slug, Shop.name.label("shop_name"), Shop.commune_insee]
-        if image is not None:
-            columns.append(image.label("image_key"))
-        ids = [row[0] for row in page]
-        rows = {row.id: row for row in db.session.execute(
-            select(*columns).join(Shop, Product.shop_id == Shop.id).where(Product.id.in_(ids)))}
         hits = []
-        for product_id, km, score in page:
-            row = rows.get(product_id)
-            if row is None:
-                continue
-            commune = ref.communes.get(row.commune_insee)
+        for product_id, km, score, name, price, unit, stock, shop_slug, shop_name, insee, image_key in page:
+            commune = ref.communes.get(insee)
             hits.append(Hit(
-                id=row.id, name=row.name, name_html=highlight(row.name, stems), price_cents=row.price_cents,
-                unit=row.unit or "", in_stock=row.stock is None or row.stock > 0, shop_slug=row.slug,
-                shop_name=row.shop_name, commune_insee=row.commune_insee,
-                commune_name=commune.name if commune else "",
+                id=product_id, name=name, name_html=highlight(name, stems), price_cents=price, unit=unit or "",
+                in_stock=stock is None or stock > 0, shop_slug=shop_slug, shop_name=shop_name,
+                commune_insee=insee, commune_name=commune.name if commune else "",
                 latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,
                 distance_km=round(km, 1) if distances is not None else None, score=score or 0.0,
-                image_key=getattr(row, "image_key", None),
+                image_key=image_key,
             ))
         return hits
 
