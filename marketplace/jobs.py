@@ -3,7 +3,8 @@
 JOBS_BACKEND chooses how a job runs (default: "rq" when REDIS_URL is set, "thread" otherwise;
 "inline" in tests):
 - rq: pushed on a Redis queue and run by `flask --app run jobs worker` (see README, Production);
-- thread: in this process, in a daemon thread, after the caller returns (development server);
+- thread: in this process, in a daemon thread, while the request goes on (development server;
+  outside a request, e.g. in `flask …` commands, the job runs inline);
 - inline: right away, in the caller's thread (tests, and jobs enqueued by a running job).
 
 Jobs are plain module-level functions, called inside an app context of their own (a fresh
@@ -18,7 +19,7 @@ import logging
 import os
 import threading
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 
 from marketplace.observability import current_request_id, reset_request_id, set_request_id
 
@@ -46,6 +47,8 @@ def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, 
     path = job_path(func)
     request_id = current_request_id()
     chosen = "inline" if _in_job.get() else (via or backend(app))
+    if chosen == "thread" and not has_request_context():
+        chosen = "inline"  # a `flask …` command could exit before the thread is done
     if chosen == "rq":
         from rq import Retry
 

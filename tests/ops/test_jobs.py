@@ -32,11 +32,18 @@ def test_without_redis_a_mail_is_sent_right_away_in_tests(app_ctx):
     assert [m["To"] for m in outbox()] == ["claire@example.fr"]
 
 
-def test_the_thread_backend_runs_the_job_in_an_app_context_of_its_own(app_ctx):
-    thread = jobs.enqueue(deliver, "luc@example.fr", "Bonjour", "Texte", via="thread")
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert [m["To"] for m in outbox()] == ["luc@example.fr"]
+def test_the_thread_backend_runs_the_job_in_an_app_context_of_its_own(app):
+    with app.test_request_context("/"):
+        thread = jobs.enqueue(deliver, "luc@example.fr", "Bonjour", "Texte", via="thread")
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+        assert [m["To"] for m in outbox()] == ["luc@example.fr"]
+
+
+def test_outside_a_request_the_thread_backend_runs_the_job_before_returning(app_ctx):
+    """A `flask …` command (settlement, orders expire) must not exit with its mails unsent."""
+    assert jobs.enqueue(deliver, "anne@example.fr", "Bonjour", "Texte", via="thread") is None
+    assert [m["To"] for m in outbox()] == ["anne@example.fr"]
 
 
 def test_a_mail_is_sent_by_the_worker(app, rq_jobs):
