@@ -21,7 +21,8 @@ import threading
 
 from flask import Flask, current_app, has_app_context, has_request_context
 
-from marketplace.observability import current_request_id, reset_request_id, set_request_id
+from marketplace.observability import (current_request_id, reset_job_id, reset_request_id, set_job_id,
+                                       set_request_id)
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,15 @@ def job_path(func) -> str:
 
 def run_job(path: str, args, kwargs, request_id: str | None = None):
     """The function RQ runs: the job's function inside an app context (created once per worker)."""
+    from rq import get_current_job
+
     app = current_app._get_current_object() if has_app_context() else worker_app()
-    return _run_with_app(app, path, args, kwargs, request_id)
+    job = get_current_job()
+    token = set_job_id(job.id if job else None)
+    try:
+        return _run_with_app(app, path, args, kwargs, request_id)
+    finally:
+        reset_job_id(token)
 
 
 def _run_with_app(app: Flask, path: str, args, kwargs, request_id: str | None):

@@ -27,6 +27,7 @@ from marketplace.access import PUBLIC, access
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_job_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("job_id", default=None)
 
 # --- request ids in log records -------------------------------------------------------------------
 
@@ -44,6 +45,15 @@ def reset_request_id(token) -> None:
     _request_id.reset(token)
 
 
+def set_job_id(value: str | None):
+    """The RQ job being run (in the worker's log records); returns the token to reset it."""
+    return _job_id.set(value)
+
+
+def reset_job_id(token) -> None:
+    _job_id.reset(token)
+
+
 def _install_record_factory() -> None:
     """Every log record carries `request_id`, whatever the logger (ours, Flask's, SQLAlchemy's)."""
     previous = logging.getLogRecordFactory()
@@ -53,6 +63,7 @@ def _install_record_factory() -> None:
     def factory(*args, **kwargs):
         record = previous(*args, **kwargs)
         record.request_id = _request_id.get()
+        record.job_id = _job_id.get()
         return record
 
     factory._halle_request_id = True
@@ -159,7 +170,7 @@ def queue_depths() -> dict[str, int | None]:
     return depths
 
 
-def _metrics_registry(app: Flask) -> CollectorRegistry:
+def _metrics_registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
@@ -235,7 +246,7 @@ def metrics():
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             abort(401)
     app = current_app._get_current_object()
-    registry = _metrics_registry(app)
+    registry = _metrics_registry()
     data = generate_latest(registry)
     queue_registry = CollectorRegistry(auto_describe=False)
     queue_registry.register(_QueueDepthCollector(app))

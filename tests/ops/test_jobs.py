@@ -1,5 +1,6 @@
 """Background jobs: with REDIS_URL, a real RQ worker runs them (idempotent when run twice);
 without it, they run in the process (inline in tests, in a thread for the development server)."""
+import json
 import logging
 import os
 import re
@@ -19,7 +20,7 @@ from marketplace.employer import service
 from marketplace.extensions import db
 from marketplace.mail import deliver, outbox, send_mail
 from marketplace.models import Campaign, Employee
-from marketplace.observability import reset_request_id, set_request_id
+from marketplace.observability import JsonFormatter, reset_request_id, set_request_id
 from search.outbox import pending_count
 from tests import factories as f
 from tests.employer.conftest import hr_client, hr_world  # noqa: F401  (fixtures)
@@ -74,6 +75,8 @@ def test_the_search_outbox_is_drained_by_the_job_with_the_request_id_in_its_logs
         assert search.check().in_step
     drained = [r for r in caplog.records if r.name == "marketplace.jobs" and "outbox rows indexed" in r.getMessage()]
     assert drained and drained[0].request_id == "req-drain-42"
+    line = json.loads(JsonFormatter().format(drained[0]))
+    assert line["request_id"] == "req-drain-42" and line["job_id"]
 
 
 def test_a_campaign_issued_through_the_queue_credits_every_card_once_even_run_twice(app, rq_jobs, hr_client,
