@@ -85,6 +85,9 @@ def test_public_pages_in_english(client, world):
     assert "What are you looking for?" in search and "Sort by" in search
     login_page = english_page(client, "/connexion")
     assert "Forgot your password?" in login_page and "Sign up" in login_page
+    assert "Email address" in login_page and "Stay logged in" in login_page  # form labels too
+    refused = client.post("/connexion?lang=en", data={"email": "nobody@example.fr", "password": "x"})
+    assert "Incorrect e-mail address or password." in refused.get_data(as_text=True)
 
 
 def test_french_stays_the_default(client, world):

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -5,51 +6,55 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 PASSWORD_MIN_LENGTH = 10
 
 
-def new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
+def new_password_fields(label) -> tuple[PasswordField, PasswordField]:
     """The password chosen twice, with the same rules at sign-up and at reset.
 
     Called inside the form's class body rather than inherited from a mixin class: WTForms orders
     fields by creation, so a mixin's fields would be shown before the form's own (name, e-mail).
     """
     password = PasswordField(label, validators=[
-        DataRequired("Choisissez un mot de passe."),
-        Length(min=PASSWORD_MIN_LENGTH, message=f"Au moins {PASSWORD_MIN_LENGTH} caractères."),
+        DataRequired(lazy_gettext("Choisissez un mot de passe.")),
+        Length(min=PASSWORD_MIN_LENGTH, message=lazy_gettext("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH)),
     ])
-    confirm = PasswordField("Confirmez le mot de passe",
-                            validators=[EqualTo("password", "Les deux mots de passe ne correspondent pas.")])
+    confirm = PasswordField(lazy_gettext("Confirmez le mot de passe"), validators=[
+        EqualTo("password", lazy_gettext("Les deux mots de passe ne correspondent pas."))])
     return password, confirm
 
 
 class SignupForm(FlaskForm):
-    first_name = StringField("Prénom", validators=[Length(max=80)])
-    last_name = StringField("Nom", validators=[Length(max=80)])
+    first_name = StringField(lazy_gettext("Prénom"), validators=[Length(max=80)])
+    last_name = StringField(lazy_gettext("Nom"), validators=[Length(max=80)])
     email = EmailField(
-        "Adresse e-mail",
-        validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse e-mail invalide."), Length(max=254)],
+        lazy_gettext("Adresse e-mail"),
+        validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail.")),
+                    Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)],
     )
-    password, password_confirm = new_password_fields("Mot de passe")
-    submit = SubmitField("Créer mon compte")
+    password, password_confirm = new_password_fields(lazy_gettext("Mot de passe"))
+    submit = SubmitField(lazy_gettext("Créer mon compte"))
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez votre adresse e-mail.")])
-    password = PasswordField("Mot de passe", validators=[DataRequired("Indiquez votre mot de passe.")])
-    remember = BooleanField("Rester connecté")
-    submit = SubmitField("Se connecter")
+    email = EmailField(lazy_gettext("Adresse e-mail"),
+                       validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail."))])
+    password = PasswordField(lazy_gettext("Mot de passe"),
+                             validators=[DataRequired(lazy_gettext("Indiquez votre mot de passe."))])
+    remember = BooleanField(lazy_gettext("Rester connecté"))
+    submit = SubmitField(lazy_gettext("Se connecter"))
 
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        "Adresse e-mail",
-        validators=[DataRequired("Indiquez votre adresse e-mail."), Email("Adresse e-mail invalide.")],
+        lazy_gettext("Adresse e-mail"),
+        validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail.")),
+                    Email(lazy_gettext("Adresse e-mail invalide."))],
     )
-    submit = SubmitField("Recevoir un lien")
+    submit = SubmitField(lazy_gettext("Recevoir un lien"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password, password_confirm = new_password_fields("Nouveau mot de passe")
-    submit = SubmitField("Changer le mot de passe")
+    password, password_confirm = new_password_fields(lazy_gettext("Nouveau mot de passe"))
+    submit = SubmitField(lazy_gettext("Changer le mot de passe"))
 
 
 class LogoutForm(FlaskForm):
-    submit = SubmitField("Se déconnecter")
+    submit = SubmitField(lazy_gettext("Se déconnecter"))

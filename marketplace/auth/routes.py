@@ -1,4 +1,5 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from marketplace import cart
@@ -28,11 +29,11 @@ def signup():
                 form.email.data, form.password.data, form.first_name.data or "", form.last_name.data or ""
             )
         except service.EmailAlreadyUsed:
-            form.email.errors.append("Un compte existe déjà avec cette adresse. Connectez-vous.")
+            form.email.errors.append(gettext("Un compte existe déjà avec cette adresse. Connectez-vous."))
         else:
             login_user(user)
             cart.merge_session_cart(user)
-            flash("Bienvenue sur Halle ! Votre compte est créé.", "success")
+            flash(gettext("Bienvenue sur Halle ! Votre compte est créé."), "success")
             return redirect(_safe_next(url_for("account.home")))
     return render_template("auth/signup.html", form=form)
 
@@ -45,11 +46,11 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("Adresse e-mail ou mot de passe incorrect.")
+            form.password.errors.append(gettext("Adresse e-mail ou mot de passe incorrect."))
         else:
             login_user(user, remember=form.remember.data)
             cart.merge_session_cart(user)
-            flash(f"Bonjour {user.display_name} !", "success")
+            flash(gettext("Bonjour %(name)s !", name=user.display_name), "success")
             return redirect(_safe_next(role_home_url(user)))
     return render_template("auth/login.html", form=form)
 
@@ -59,7 +60,7 @@ def login():
 def logout():
     if LogoutForm().validate_on_submit():
         logout_user()
-        flash("Vous êtes déconnecté.", "info")
+        flash(gettext("Vous êtes déconnecté."), "info")
     return redirect(url_for("public.home"))
 
 
@@ -70,7 +71,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         service.send_password_reset(form.email.data)
-        flash("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé.", "info")
+        flash(gettext("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -81,13 +82,13 @@ def forgot_password():
 def reset_password(token: str):
     user = service.user_from_reset_token(token)
     if user is None:
-        flash("Ce lien n'est plus valable. Demandez-en un nouveau.", "error")
+        flash(gettext("Ce lien n'est plus valable. Demandez-en un nouveau."), "error")
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         service.change_password(user, form.password.data)
         if current_user.is_authenticated:
             logout_user()
-        flash("Mot de passe changé. Vous pouvez vous connecter.", "success")
+        flash(gettext("Mot de passe changé. Vous pouvez vous connecter."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)

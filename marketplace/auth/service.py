@@ -1,5 +1,6 @@
 """Accounts: sign-up, credentials and signed password-reset links."""
 from flask import current_app, url_for
+from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace.extensions import db
@@ -67,9 +68,9 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_mail(
         user.email,
-        "Réinitialisation de votre mot de passe Halle",
-        f"Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable {minutes} minutes) :\n"
-        f"{link}\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nHalle",
+        gettext("Réinitialisation de votre mot de passe Halle"),
+        gettext("Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable %(minutes)s minutes) :\n"
+                "%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nHalle", minutes=minutes, link=link),
     )
 
 
