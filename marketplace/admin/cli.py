@@ -60,6 +60,21 @@ def cancel_command(run_id: int):
     _act(run_id, "cancel_run", "cancelled")
 
 
+@settlement_cli.command("recompute")
+@click.argument("run_id", type=int)
+def recompute_command(run_id: int):
+    """A run whose payment stopped (a refund made after it was computed): rebuild its unpaid
+    statements; then write the new SEPA file and pay again."""
+    _act(run_id, "recompute_run", "recomputed")
+
+
+@settlement_cli.command("cancel-unpaid")
+@click.argument("run_id", type=int)
+def cancel_unpaid_command(run_id: int):
+    """A run whose payment stopped: cancel its unpaid statements (their lines go to the next run)."""
+    _act(run_id, "cancel_unpaid", "closed: its unpaid statements are cancelled")
+
+
 def _run(run_id: int):
     from marketplace.extensions import db
     from marketplace.models import SettlementRun

@@ -285,3 +285,17 @@ def test_the_unpaid_rest_of_a_stopped_run_can_be_cancelled(app, territory, clien
     client.post(f"/admin/reglements/{again.id}/recalculer")
     with app.app_context():
         assert db.session.get(SettlementRun, again.id).status == "draft"
+
+
+def test_a_stopped_run_from_the_command_line(app, territory):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["settlement", "run", "--day", "2026-10-20"]).exit_code == 0
+    with app.app_context():
+        _refund_after_the_run(territory)
+    stopped = runner.invoke(args=["settlement", "pay", "1"])
+    assert stopped.exit_code == 1 and "Fournil" in stopped.output
+    assert runner.invoke(args=["settlement", "recompute", "1"]).output == "Run 1 recomputed.\n"
+    assert "arrêté" in runner.invoke(args=["settlement", "cancel-unpaid", "1"]).output  # back to draft: refused
+    assert runner.invoke(args=["settlement", "pay", "1"]).output == "Run 1 paid.\n"
+    with app.app_context():
+        assert payable(territory.fournil_id) == 700 and verify(db.session) == []
