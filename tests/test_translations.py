@@ -116,3 +116,11 @@ def test_admin_dashboard_in_english(client, world):
     login(client, "admin@example.fr")
     dashboard = english_page(client, "/admin/")
     assert "Territory administration" in dashboard and "Reported products" in dashboard
+
+
+def test_resident_profile_in_english(client, world):
+    login(client, "owner@example.fr")
+    page = english_page(client, "/compte/profil")
+    assert "Language" in page and "Name or postal code of a commune of the territory." in page
+    refused = client.post("/compte/profil?lang=en", data={"home_commune": "Atlantide", "locale": "en"})
+    assert "Unknown commune in the territory: give the name or the postal code." in refused.get_data(as_text=True)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, ValidationError
@@ -6,16 +7,16 @@ from marketplace.territory import resolve_commune
 
 
 class ProfileForm(FlaskForm):
-    first_name = StringField("Prénom", validators=[Length(max=80)])
-    last_name = StringField("Nom", validators=[Length(max=80)])
+    first_name = StringField(lazy_gettext("Prénom"), validators=[Length(max=80)])
+    last_name = StringField(lazy_gettext("Nom"), validators=[Length(max=80)])
     home_commune = StringField(
-        "Ma commune",
-        description="Nom ou code postal d'une commune du territoire.",
+        lazy_gettext("Ma commune"),
+        description=lazy_gettext("Nom ou code postal d'une commune du territoire."),
         render_kw={"autocomplete": "off", "list": "commune-options"},
     )
-    locale = SelectField("Langue", choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
-    submit = SubmitField("Enregistrer")
+    locale = SelectField(lazy_gettext("Langue"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
+    submit = SubmitField(lazy_gettext("Enregistrer"))
 
     def validate_home_commune(self, field):
         if field.data and field.data.strip() and resolve_commune(field.data) is None:
-            raise ValidationError("Commune inconnue sur le territoire : précisez le nom ou le code postal.")
+            raise ValidationError(lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))

@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace.access import AUTHENTICATED, access
@@ -31,6 +32,6 @@ def profile():
         current_user.locale = form.locale.data
         session["lang"] = form.locale.data
         db.session.commit()
-        flash("Profil enregistré.", "success")
+        flash(gettext("Profil enregistré."), "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)

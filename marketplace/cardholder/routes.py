@@ -1,6 +1,7 @@
 """The card holder's pages: claim the card from the email link, see the grants and where to spend
 them, the history, block a lost card, choose a PIN. Only one's own cards."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -20,20 +21,23 @@ from marketplace.models import Shop
 
 bp = Blueprint("card", __name__)
 
-HISTORY_LABELS = {"issue": "Crédit reçu", "redeem": "Paiement", "void": "Paiement annulé", "refund": "Remboursement",
-                  "expire": "Crédit expiré", "adjust": "Correction", "replace": "Report sur la nouvelle carte",
-                  "hold": "Réservation (commande)", "capture": "Commande encaissée", "release": "Réservation libérée"}
+HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext("Paiement"),
+                  "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
+                  "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
+                  "replace": lazy_gettext("Report sur la nouvelle carte"), "hold": lazy_gettext("Réservation (commande)"),
+                  "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée")}
 
 
 class ButtonForm(FlaskForm):
-    submit = SubmitField("Confirmer")
+    submit = SubmitField(lazy_gettext("Confirmer"))
 
 
 class PinForm(FlaskForm):
-    pin = PasswordField("Nouveau code PIN (4 chiffres)", validators=[
-        DataRequired("Tapez 4 chiffres."), Regexp(r"^\d{4}$", message="Le code PIN doit comporter 4 chiffres.")],
+    pin = PasswordField(lazy_gettext("Nouveau code PIN (4 chiffres)"), validators=[
+        DataRequired(lazy_gettext("Tapez 4 chiffres.")),
+        Regexp(r"^\d{4}$", message=lazy_gettext("Le code PIN doit comporter 4 chiffres."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
-    submit = SubmitField("Enregistrer le code PIN")
+    submit = SubmitField(lazy_gettext("Enregistrer le code PIN"))
 
 
 def _own_card(card_id: int) -> Card:
@@ -48,7 +52,7 @@ def _own_card(card_id: int) -> Card:
 def claim(token: str):
     card = card_from_claim_token(token)
     if card is None:
-        flash("Ce lien de carte n'est pas valable : vérifiez qu'il est complet.", "error")
+        flash(gettext("Ce lien de carte n'est pas valable : vérifiez qu'il est complet."), "error")
         return redirect(url_for("public.home"))
     form = ButtonForm()
     if current_user.is_authenticated and form.validate_on_submit():
@@ -57,7 +61,7 @@ def claim(token: str):
         except (ClaimError, LedgerError) as error:
             flash(str(error), "error")
         else:
-            flash("Votre carte est rattachée à votre compte.", "success")
+            flash(gettext("Votre carte est rattachée à votre compte."), "success")
             return redirect(url_for("card.index"))
     return render_template("account/card_claim.html", card=card, form=form, number=grouped_number(card.number),
                            next_url=request.path)
@@ -91,8 +95,8 @@ def block(card_id: int):
         except LedgerError as error:
             flash(str(error), "error")
         else:
-            flash("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration du "
-                  "territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte.", "success")
+            flash(gettext("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration "
+                          "du territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte."), "success")
     return redirect(url_for("card.index"))
 
 
@@ -107,8 +111,8 @@ def unblock(card_id: int):
         except LedgerError as error:
             flash(str(error), "error")
         else:
-            flash("Carte débloquée : elle peut de nouveau payer. Pensez à choisir un nouveau code PIN "
-                  "si vous l'avez oublié.", "success")
+            flash(gettext("Carte débloquée : elle peut de nouveau payer. Pensez à choisir un nouveau code PIN "
+                          "si vous l'avez oublié."), "success")
     return redirect(url_for("card.index"))
 
 
@@ -120,9 +124,9 @@ def change_pin(card_id: int):
     if form.validate_on_submit():
         db.session.commit()
         set_pin(db.session, card.id, form.pin.data, method=PIN_HASH_METHOD)
-        flash("Code PIN enregistré.", "success")
+        flash(gettext("Code PIN enregistré."), "success")
     else:
-        flash(" ".join(form.pin.errors) or "Formulaire expiré : réessayez.", "error")
+        flash(" ".join(map(str, form.pin.errors)) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("card.index"))
 
 

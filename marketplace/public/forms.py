@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired
@@ -5,8 +6,8 @@ from wtforms.validators import DataRequired
 
 class CommuneChoiceForm(FlaskForm):
     commune = StringField(
-        "Ma commune",
-        validators=[DataRequired("Tapez le nom de votre commune ou son code postal.")],
-        render_kw={"placeholder": "Nom ou code postal", "autocomplete": "off", "list": "commune-options"},
+        lazy_gettext("Ma commune"),
+        validators=[DataRequired(lazy_gettext("Tapez le nom de votre commune ou son code postal."))],
+        render_kw={"placeholder": lazy_gettext("Nom ou code postal"), "autocomplete": "off", "list": "commune-options"},
     )
-    submit = SubmitField("Choisir")
+    submit = SubmitField(lazy_gettext("Choisir"))

@@ -1,5 +1,6 @@
 """'Signaler ce produit' on the public product page (logged in or not, rate limited)."""
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace import product_reports
@@ -25,6 +26,6 @@ def report_product(product_id: int):
         except product_reports.ReportError as error:
             form.reason.errors.append(str(error))
         else:
-            flash("Merci : l'administration du territoire va examiner ce produit.", "success")
+            flash(gettext("Merci : l'administration du territoire va examiner ce produit."), "success")
             return redirect(url_for("public.product", product_id=product.id))
     return render_template("public/report_product.html", product=product, form=form)

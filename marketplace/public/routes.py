@@ -2,6 +2,7 @@ import re
 
 from flask_wtf.csrf import CSRFError
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import text
 
 from marketplace.access import PUBLIC, access
@@ -51,20 +52,20 @@ def choose_commune():
     back = _back_url()
     if not form.validate_on_submit():
         for error in form.commune.errors:
-            flash(error, "error")
+            flash(str(error), "error")
         return redirect(back)
     commune = resolve_commune(form.commune.data)
     if commune is None:
         matches = find_communes(form.commune.data, limit=20)
         if not matches:
-            flash(f"Aucune commune du territoire ne correspond à « {form.commune.data} ».", "error")
+            flash(gettext("Aucune commune du territoire ne correspond à « %(q)s ».", q=form.commune.data), "error")
             return redirect(back)
         # Several communes share a postal code or a name: let the visitor pick one.
         back_path = back[len(request.host_url) - 1:] if back.startswith(request.host_url) else back
         return render_template("public/choose_commune.html", query=form.commune.data, matches=matches,
                                back=back_path)
     remember_commune(commune)
-    flash(f"Votre commune : {commune.name}.", "success")
+    flash(gettext("Votre commune : %(name)s.", name=commune.name), "success")
     return redirect(back)
 
 
