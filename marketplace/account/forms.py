@@ -14,9 +14,11 @@ class ProfileForm(FlaskForm):
         description=lazy_gettext("Nom ou code postal d'une commune du territoire."),
         render_kw={"autocomplete": "off", "list": "commune-options"},
     )
-    locale = SelectField(lazy_gettext("Langue"), choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
+    locale = SelectField(lazy_gettext("Langue"),
+                         choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")])
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
     def validate_home_commune(self, field):
         if field.data and field.data.strip() and resolve_commune(field.data) is None:
-            raise ValidationError(lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
+            raise ValidationError(
+                lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))

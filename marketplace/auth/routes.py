@@ -71,7 +71,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         service.send_password_reset(form.email.data)
-        flash(gettext("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé."), "info")
+        flash(gettext("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé."),
+              "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 

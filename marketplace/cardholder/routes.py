@@ -24,7 +24,8 @@ bp = Blueprint("card", __name__)
 HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext("Paiement"),
                   "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
                   "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
-                  "replace": lazy_gettext("Report sur la nouvelle carte"), "hold": lazy_gettext("Réservation (commande)"),
+                  "replace": lazy_gettext("Report sur la nouvelle carte"),
+                  "hold": lazy_gettext("Réservation (commande)"),
                   "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée")}
 
 
@@ -96,7 +97,8 @@ def block(card_id: int):
             flash(str(error), "error")
         else:
             flash(gettext("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration "
-                          "du territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte."), "success")
+                          "du territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte."),
+                  "success")
     return redirect(url_for("card.index"))
 
 
