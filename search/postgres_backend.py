@@ -26,7 +26,7 @@ from search.query import FacetValue, Hit, SearchQuery, SearchResults
 from search.spelling import max_edits, osa_distance
 from search.synonyms import expand
 
-SCHEMA_VERSION = "halle-search-2"
+SCHEMA_VERSION = "halle-search-4"
 TABLES = ("search_products", "search_words")  # outside the models: see migrations/env.py
 CONFIG = "halle_fr"
 # ts_rank weights {D, C, B, A}: commune, description, category/shop, name (Whoosh's field boosts / 4).
@@ -86,11 +86,14 @@ BEGIN
            p.price_cents, coalesce(p.unit, '') AS unit, (p.stock IS NULL OR p.stock > 0) AS in_stock,
            s.accepts_card, s.slug AS shop_slug, s.name AS shop_name, s.commune_insee,
            c.name AS commune_name, paths.slug AS category_slug, paths.names AS category_text
-    FROM products p
-    JOIN shops s ON s.id = p.shop_id
-    JOIN communes c ON c.insee = s.commune_insee
+    -- Driven by the ids, primary-key look-ups all the way (OFFSET 0 keeps the planner from
+    -- reordering: during a bulk load the statistics are stale and it would loop over shops).
+    FROM unnest(ids) AS x(id)
+    CROSS JOIN LATERAL (SELECT * FROM products WHERE products.id = x.id OFFSET 0) p
+    CROSS JOIN LATERAL (SELECT * FROM shops WHERE shops.id = p.shop_id OFFSET 0) s
+    CROSS JOIN LATERAL (SELECT name FROM communes WHERE communes.insee = s.commune_insee OFFSET 0) c
     JOIN paths ON paths.id = p.category_id
-    WHERE p.id = ANY(ids) AND p.active AND s.status = 'approved'
+    WHERE p.active AND s.status = 'approved'
   ), inserted AS (
     INSERT INTO search_products
     SELECT id, shop_id, category_id, commune_insee, price_cents, in_stock, accepts_card,
