@@ -1,5 +1,6 @@
 """What every money operation returns (and returns again, identical, when replayed)."""
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ class LedgerResult:
     grant_amounts: dict[int, int] = field(default_factory=dict)
     hold_id: int | None = None
     replayed: bool = False
+    created_at: datetime | None = None  # the entry's (naive UTC)
 
     @property
     def grant_id(self) -> int | None:
@@ -43,4 +45,5 @@ def result_of(session: Session, entry: Entry, *, replayed: bool = False) -> Ledg
         grant_amounts={grant_id: cents for grant_id, cents in per_grant},
         hold_id=hold_id,
         replayed=replayed,
+        created_at=entry.created_at,
     )

@@ -113,7 +113,7 @@ class Taking:
         return LedgerResult(entry_id=entry.id, kind=entry.kind, amount_cents=entry.amount_cents,
                             card_id=entry.card_id, card_balance_cents=entry.card_balance_after_cents,
                             grant_amounts={grant_id: -cents for grant_id, cents in self.taken.items()},
-                            hold_id=hold_id)
+                            hold_id=hold_id, created_at=entry.created_at)
 
 
 def shop_payable(session: Session, shop_id: int) -> Account:

@@ -10,9 +10,10 @@ from flask import current_app, g, request
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import (CardNotActive, CardNotFound, IdempotencyConflict, InsufficientBalance,
                             LedgerError, PinRequired, WrongPin)
+from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
 from marketplace.api import bp, error_response
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from marketplace.till import service
 
 CARD_OR_PIN_INVALID = ("card_or_pin_invalid", "Carte inconnue ou code PIN erroné.")
@@ -124,7 +125,7 @@ def create_redemption():
                                       allow_partial=bool(body.get("allow_partial")))
     except LedgerError as error:
         return _ledger_error(error)
-    return _entry_json(result.entry_id), 201
+    return _entry_json(result), 201
 
 
 def _correct_payment(entry_id: int, schema: dict, correct):
@@ -143,7 +144,7 @@ def _correct_payment(entry_id: int, schema: dict, correct):
         result = correct(entry, body, key)
     except LedgerError as error:
         return _ledger_error(error)
-    return _entry_json(result.entry_id), 201
+    return _entry_json(result), 201
 
 
 @bp.route("/redemptions/<int:entry_id>/void", methods=["POST"])
@@ -181,9 +182,7 @@ def list_redemptions():
     }
 
 
-def _entry_json(entry_id: int) -> dict:
-    from loyalty.models import Entry
-
-    entry = db.session.get(Entry, entry_id)
-    return {"id": entry.id, "kind": entry.kind, "amount_cents": entry.amount_cents,
-            "card_balance_cents": entry.card_balance_after_cents, "created_at": _iso(entry.created_at)}
+def _entry_json(result: LedgerResult) -> dict:
+    """The new entry as the ledger returned it (no read-back)."""
+    return {"id": result.entry_id, "kind": result.kind, "amount_cents": result.amount_cents,
+            "card_balance_cents": result.card_balance_cents, "created_at": _iso(result.created_at)}
