@@ -104,6 +104,9 @@ def test_till_in_english(client, world):
     login(client, "cashier@example.fr")
     till = english_page(client, f"/caisse/{world['shop_id']}/")
     assert "Take payment" in till and "No payment taken today." in till and "End-of-day report" in till
+    assert "Card number or QR code" in till
+    refused = client.post(f"/caisse/{world['shop_id']}/?lang=en", data={"card": "1234", "amount": "douze"})
+    assert "Invalid amount: type for example 12.50." in refused.get_data(as_text=True)
 
 
 def test_employer_dashboard_in_english(client, world):

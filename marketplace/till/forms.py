@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -8,72 +9,74 @@ from marketplace.catalogue import InvalidValue, parse_price
 
 class ApiKeyForm(FlaskForm):
     name = StringField(
-        "Nom de la clé",
-        validators=[DataRequired("Donnez un nom à la clé (par exemple « Caisse comptoir »)."), Length(max=80)],
-        description="Pour la reconnaître plus tard : le logiciel ou le poste de caisse qui l'utilise.",
+        lazy_gettext("Nom de la clé"),
+        validators=[DataRequired(lazy_gettext("Donnez un nom à la clé (par exemple « Caisse comptoir »).")),
+                    Length(max=80)],
+        description=lazy_gettext(
+            "Pour la reconnaître plus tard : le logiciel ou le poste de caisse qui l'utilise."),
     )
-    submit = SubmitField("Créer la clé")
+    submit = SubmitField(lazy_gettext("Créer la clé"))
 
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 
-    submit = SubmitField("Confirmer")
+    submit = SubmitField(lazy_gettext("Confirmer"))
 
 
 class PaymentForm(FlaskForm):
     """The till: card, amount, PIN when the card has one; `key` makes a double tap harmless."""
 
     card = StringField(
-        "Numéro de carte ou QR code",
-        validators=[DataRequired("Tapez le numéro de la carte ou scannez son QR code.")],
+        lazy_gettext("Numéro de carte ou QR code"),
+        validators=[DataRequired(lazy_gettext("Tapez le numéro de la carte ou scannez son QR code."))],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "autofocus": True},
     )
     amount = StringField(
-        "Montant",
-        validators=[DataRequired("Tapez le montant à encaisser (par exemple 12,50).")],
+        lazy_gettext("Montant"),
+        validators=[DataRequired(lazy_gettext("Tapez le montant à encaisser (par exemple 12,50)."))],
         render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "12,50"},
     )
-    pin = PasswordField("Code PIN", render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
+    pin = PasswordField(lazy_gettext("Code PIN"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
     key = HiddenField()
     accept_partial = HiddenField(default="")
-    submit = SubmitField("Encaisser")
+    submit = SubmitField(lazy_gettext("Encaisser"))
 
     amount_cents: int | None = None
 
     def validate_card(self, field):
         compact = field.data.replace(" ", "").replace("-", "")
         if compact.isdigit() and not is_valid_number(compact):
-            raise ValidationError("Numéro de carte invalide : vérifiez les 16 chiffres.")
+            raise ValidationError(lazy_gettext("Numéro de carte invalide : vérifiez les 16 chiffres."))
 
     def validate_amount(self, field):
         try:
             self.amount_cents = parse_price(field.data)
         except InvalidValue:
-            raise ValidationError("Montant invalide : tapez par exemple 12,50.") from None
+            raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 12,50.")) from None
 
     def validate_pin(self, field):
         if field.data and not (len(field.data) == 4 and field.data.isdigit()):
-            raise ValidationError("Le code PIN a 4 chiffres.")
+            raise ValidationError(lazy_gettext("Le code PIN a 4 chiffres."))
 
 
 class VoidForm(FlaskForm):
     reason = StringField(
-        "Motif de l'annulation",
-        validators=[DataRequired("Indiquez pourquoi vous annulez ce paiement."), Length(max=200)],
+        lazy_gettext("Motif de l'annulation"),
+        validators=[DataRequired(lazy_gettext("Indiquez pourquoi vous annulez ce paiement.")), Length(max=200)],
     )
     key = HiddenField()
-    submit = SubmitField("Annuler ce paiement")
+    submit = SubmitField(lazy_gettext("Annuler ce paiement"))
 
 
 class RefundForm(FlaskForm):
     amount = StringField(
-        "Montant à rembourser",
-        validators=[DataRequired("Tapez le montant à rembourser.")],
+        lazy_gettext("Montant à rembourser"),
+        validators=[DataRequired(lazy_gettext("Tapez le montant à rembourser."))],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     key = HiddenField()
-    submit = SubmitField("Rembourser")
+    submit = SubmitField(lazy_gettext("Rembourser"))
 
     amount_cents: int | None = None
 
@@ -81,4 +84,4 @@ class RefundForm(FlaskForm):
         try:
             self.amount_cents = parse_price(field.data)
         except InvalidValue:
-            raise ValidationError("Montant invalide : tapez par exemple 4,90.") from None
+            raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 4,90.")) from None

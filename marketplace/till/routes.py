@@ -2,6 +2,7 @@ import uuid
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from loyalty.clock import paris_day, utc_now
@@ -52,7 +53,7 @@ def index(shop_id: int):
             if quote.spendable_cents == 0:
                 form.card.errors.append(_nothing_spendable_message(shop, card))
             elif quote.needs_pin and not form.pin.data:
-                form.pin.errors.append("Le titulaire a un code PIN : faites-le saisir, puis validez.")
+                form.pin.errors.append(gettext("Le titulaire a un code PIN : faites-le saisir, puis validez."))
             elif quote.is_partial and form.accept_partial.data != "1":
                 return render_template("till/partial.html", shop=shop, form=form, quote=quote)
             else:
@@ -82,10 +83,10 @@ def index(shop_id: int):
 
 def _nothing_spendable_message(shop: Shop, card) -> str:
     if not shop.accepts_card:
-        return "Ce commerce n'accepte pas la carte du territoire."
+        return gettext("Ce commerce n'accepte pas la carte du territoire.")
     if card.status != "active":
-        return "Cette carte n'est pas active."
-    return "Cette carte n'a pas de solde utilisable dans ce commerce."
+        return gettext("Cette carte n'est pas active.")
+    return gettext("Cette carte n'a pas de solde utilisable dans ce commerce.")
 
 
 @bp.route("/<int:shop_id>/paiements/<int:entry_id>")
@@ -109,7 +110,7 @@ def void(shop_id: int, entry_id: int):
     form = VoidForm()
     if not form.validate_on_submit():
         for error in form.reason.errors:
-            flash(error, "error")
+            flash(str(error), "error")
         return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
     try:
         result = service.void_payment(_shop(shop_id), entry.id, reason=form.reason.data,
@@ -117,7 +118,8 @@ def void(shop_id: int, entry_id: int):
     except LedgerError as error:
         flash(error.message, "error")
     else:
-        flash(f"Paiement annulé : la carte retrouve {_money(result.amount_cents)}.", "success")
+        flash(gettext("Paiement annulé : la carte retrouve %(amount)s.", amount=_money(result.amount_cents)),
+              "success")
     return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
 
 
@@ -128,7 +130,7 @@ def refund(shop_id: int, entry_id: int):
     form = RefundForm()
     if not form.validate_on_submit():
         for error in form.amount.errors:
-            flash(error, "error")
+            flash(str(error), "error")
         return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
     try:
         result = service.refund_payment(_shop(shop_id), entry.id, form.amount_cents,
@@ -136,7 +138,7 @@ def refund(shop_id: int, entry_id: int):
     except LedgerError as error:
         flash(error.message, "error")
     else:
-        flash(f"{_money(result.amount_cents)} remboursés sur la carte.", "success")
+        flash(gettext("%(amount)s remboursés sur la carte.", amount=_money(result.amount_cents)), "success")
     return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))
 
 
@@ -161,7 +163,7 @@ def day(shop_id: int):
     today = paris_day(utc_now())
     chosen = _parse_day(request.args.get("date"), today)
     if chosen is None:
-        flash("Date invalide : choisissez un jour dans le calendrier.", "error")
+        flash(gettext("Date invalide : choisissez un jour dans le calendrier."), "error")
         chosen = today
     report = service.day_report(shop_id, chosen)
     return render_template("till/day.html", shop=_shop(shop_id), report=report, day=chosen,
@@ -176,10 +178,10 @@ def history(shop_id: int):
     end = _parse_day(request.args.get("au"), today)
     cashier = request.args.get("caissier", type=int)
     if start is None or end is None or start > end:
-        flash("Période invalide : la date de début doit précéder la date de fin.", "error")
+        flash(gettext("Période invalide : la date de début doit précéder la date de fin."), "error")
         start, end = today - timedelta(days=6), today
     if (end - start).days >= HISTORY_MAX_DAYS:
-        flash(f"Période limitée à {HISTORY_MAX_DAYS} jours.", "error")
+        flash(gettext("Période limitée à %(n)s jours.", n=HISTORY_MAX_DAYS), "error")
         start = end - timedelta(days=HISTORY_MAX_DAYS - 1)
     days = service.history(shop_id, start, end, cashier_user_id=cashier)
     team = [m.user for m in _shop(shop_id).members]
@@ -221,5 +223,5 @@ def revoke_key(shop_id: int, key_id: int):
         abort(404)
     if ConfirmForm().validate_on_submit():
         revoke_api_key(key)
-        flash(f"Clé « {key.name} » révoquée : elle ne permet plus aucune opération.", "success")
+        flash(gettext("Clé « %(name)s » révoquée : elle ne permet plus aucune opération.", name=key.name), "success")
     return redirect(url_for("till.api_keys", shop_id=shop_id))
