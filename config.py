@@ -31,6 +31,9 @@ class Config:
     TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "")
     # First 4 digits of new card numbers (9…: ISO 7812 national use). Default; the admin can change it.
     CARD_PREFIX = os.environ.get("CARD_PREFIX", "9250")
+    # A card with a PIN pays without it up to this amount (cents); unset: the PIN is always asked.
+    CARD_PIN_REQUIRED_ABOVE_CENTS = (int(os.environ["CARD_PIN_REQUIRED_ABOVE_CENTS"])
+                                     if os.environ.get("CARD_PIN_REQUIRED_ABOVE_CENTS") else None)
     # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
     # The territory's main town (INSEE code), for "share spent outside"; default: most populous commune.

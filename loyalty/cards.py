@@ -183,13 +183,19 @@ def check_pin(session: Session, card_id: int, pin: str | None) -> None:
         raise refusal
 
 
-def pin_attempt(card: Card, pin: str | None) -> LedgerError | None:
-    """On the locked card: None when the PIN is right (or the card has none), else the refusal
-    to raise once the transaction, which counts the wrong attempt, is committed."""
+def pin_attempt(card: Card, pin: str | None, *, amount_cents: int | None = None,
+                pin_required_above_cents: int | None = None) -> LedgerError | None:
+    """On the locked card: None when the PIN is right (or the card has none, or no PIN is given
+    for an amount up to `pin_required_above_cents`, the territory's setting; None: always
+    required), else the refusal to raise once the transaction, which counts the wrong attempt,
+    is committed."""
     if card.pin_hash is None:
         return None
     if card.status == "blocked":
         return CardBlocked()
+    if not pin and pin_required_above_cents is not None and amount_cents is not None \
+            and amount_cents <= pin_required_above_cents:
+        return None
     if not pin:
         return PinRequired()
     if check_password_hash(card.pin_hash, pin):

@@ -209,13 +209,15 @@ def _issue_fingerprint(item: GrantOrder, terms: dict) -> str:
 
 
 def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
-           allow_partial: bool = False, pin: str | None = None, now: datetime | None = None) -> LedgerResult:
+           allow_partial: bool = False, pin: str | None = None, now: datetime | None = None,
+           pin_required_above_cents: int | None = None) -> LedgerResult:
     """Pay `amount_cents` at a shop with the card's grants allowed there, soonest expiry first.
 
     Without `allow_partial`, an insufficient balance raises InsufficientBalance (carrying
     `available_cents`). With it, the card pays what it can ("up to amount_cents") and the result's
     `amount_cents` tells the till what was taken; it still raises when nothing can be taken.
-    A card with a PIN needs it (`pin`); see cards.check_pin.
+    A card with a PIN needs it (`pin`) above `pin_required_above_cents` (None: always); see
+    cards.pin_attempt.
     """
     check_positive(amount_cents)
     fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
@@ -231,7 +233,8 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
         return taking.result(entry)
 
-    return run_payment(session, key, fingerprint, card_id, pin, pay)
+    return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
+                       pin_required_above_cents=pin_required_above_cents)
 
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",

@@ -11,12 +11,14 @@ from marketplace.extensions import db
 from marketplace.models import TerritorySettings
 
 MAX_COMMISSION_BPS = 2000  # 20 %
+MAX_PIN_FREE_CENTS = 10_000  # 100 €: above, a lost card could be emptied too fast
 
 
 @dataclass(frozen=True)
 class CardSettings:
     card_prefix: str  # the first 4 digits of new cards
     commission_bps: int  # kept on the next settlement runs, in basis points (150 = 1.5 %)
+    pin_required_above_cents: int | None  # a card with a PIN pays without it up to this; None: always asked
 
 
 class SettingsError(Exception):
@@ -34,6 +36,8 @@ def card_settings() -> CardSettings:
         card_prefix=(row.card_prefix if row and row.card_prefix else config.get("CARD_PREFIX", DEFAULT_PREFIX)),
         commission_bps=(row.commission_bps if row and row.commission_bps is not None
                         else int(config.get("SETTLEMENT_COMMISSION_BPS", 0))),
+        pin_required_above_cents=(row.pin_required_above_cents if row and row.pin_required_above_cents is not None
+                                  else config.get("CARD_PIN_REQUIRED_ABOVE_CENTS")),
     )
 
 
@@ -58,21 +62,38 @@ def validate_commission(bps) -> int:
     return bps
 
 
-def update_card_settings(*, card_prefix: str, commission_bps, actor) -> CardSettings:
+def validate_pin_threshold(text) -> int | None:
+    """'20' or '20,50' (euros) -> cents; empty -> None (the PIN is always asked)."""
+    text = (str(text) if text is not None else "").strip().replace(",", ".").replace("€", "").strip()
+    if not text:
+        return None
+    try:
+        cents = round(float(text) * 100)
+    except ValueError:
+        raise SettingsError("PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.") from None
+    if not 0 <= cents <= MAX_PIN_FREE_CENTS:
+        raise SettingsError(f"PIN demandé au-delà de : entre 0 et {MAX_PIN_FREE_CENTS // 100} €.")
+    return cents
+
+
+def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_required_above="") -> CardSettings:
     """Validate, store and log; nothing changes when a value is refused."""
     from marketplace import audit
 
     prefix, bps = validate_prefix(card_prefix), validate_commission(commission_bps)
+    pin_above = validate_pin_threshold(pin_required_above)
     before = card_settings()
     row = _row()
     if row is None:
         row = TerritorySettings()
         db.session.add(row)
     row.card_prefix, row.commission_bps, row.updated_by_id = prefix, bps, getattr(actor, "id", None)
+    row.pin_required_above_cents = pin_above
     db.session.flush()
     audit.record("settings.card", row, actor=actor, summary=f"Réglages de la carte : préfixe {prefix}, "
-                 f"commission {bps} pb", before={"card_prefix": before.card_prefix,
-                                                  "commission_bps": before.commission_bps},
-                 after={"card_prefix": prefix, "commission_bps": bps})
+                 f"commission {bps} pb, PIN au-delà de {pin_above if pin_above is not None else '—'} c",
+                 before={"card_prefix": before.card_prefix, "commission_bps": before.commission_bps,
+                         "pin_required_above_cents": before.pin_required_above_cents},
+                 after={"card_prefix": prefix, "commission_bps": bps, "pin_required_above_cents": pin_above})
     db.session.commit()
     return card_settings()

@@ -65,6 +65,9 @@ class CardSettingsForm(FlaskForm):
                                           "Les cartes déjà émises gardent leur numéro.")
     commission_bps = StringField("Commission sur les règlements (points de base)", validators=[Optional()],
                                  description="150 = 1,5 %. S'applique aux prochains règlements, de 0 à 2000.")
+    pin_required_above = StringField("Code PIN demandé au-delà de (€)", validators=[Optional()],
+                                     description="Pour une carte qui a un code PIN. Vide : toujours demandé. "
+                                                 "Au plus 100 €.")
     submit = SubmitField("Enregistrer les réglages")
 
 

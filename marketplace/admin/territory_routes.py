@@ -181,13 +181,16 @@ def card_settings():
     current = settings.card_settings()
     if not form.is_submitted():
         form.card_prefix.data, form.commission_bps.data = current.card_prefix, str(current.commission_bps)
+        if current.pin_required_above_cents is not None:
+            form.pin_required_above.data = f"{current.pin_required_above_cents / 100:.2f}".replace(".", ",")
     if form.validate_on_submit():
         try:
             settings.update_card_settings(card_prefix=form.card_prefix.data, commission_bps=form.commission_bps.data,
-                                          actor=current_user)
+                                          pin_required_above=form.pin_required_above.data, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
-            field = form.card_prefix if str(error).startswith("Préfixe") else form.commission_bps
+            field = {"Préfixe": form.card_prefix, "PIN dem": form.pin_required_above}.get(
+                str(error)[:7], form.commission_bps)
             field.errors.append(str(error))
         else:
             flash("Réglages de la carte enregistrés.", "success")

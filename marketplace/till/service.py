@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.mail import send_mail
 from marketplace.observability import count_redemption
 from marketplace.models import Shop, User
+from marketplace.settings import card_settings
 
 
 MAX_ID = 2**31 - 1  # the database's integer range: anything above cannot exist
@@ -70,7 +71,8 @@ def take_payment(shop: Shop, card: Card, amount_cents: int, *, pin: str | None, 
     try:
         result = ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
                                key=idempotency_key(shop.id, client_key), actor=actor,
-                               allow_partial=allow_partial, pin=pin)
+                               allow_partial=allow_partial, pin=pin,
+                               pin_required_above_cents=card_settings().pin_required_above_cents)
     except PinLockout:
         notify_holder_of_block(card.id)
         raise

@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('card_prefix', sa.String(length=4), nullable=True),
     sa.Column('commission_bps', sa.Integer(), nullable=True),
+    sa.Column('pin_required_above_cents', sa.Integer(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_territory_settings_updated_by_id_users')),

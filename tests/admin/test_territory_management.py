@@ -243,3 +243,37 @@ def test_card_settings_are_validated_stored_and_used_by_settlement_and_new_cards
                                 prefix=card_settings().card_prefix)
         from loyalty.models import Card
         assert db.session.get(Card, result.card_id).number.startswith("9123")
+
+
+def test_pin_threshold_lets_small_payments_through_without_the_pin(app, territory, client):
+    import pytest
+
+    from loyalty.cards import set_pin
+    from loyalty.errors import PinRequired
+    from loyalty.models import Card
+    from marketplace.till import service
+
+    with app.app_context():
+        set_pin(db.session, territory.card_id, "4321")
+        db.session.commit()
+    login(client, territory.admin_email)
+    refused = client.post("/admin/reglages-carte", data={"card_prefix": "9250", "commission_bps": "150",
+                                                         "pin_required_above": "250"})
+    assert "entre 0 et 100 €" in refused.get_data(as_text=True)
+    with app.test_request_context():
+        card, shop = db.session.get(Card, territory.card_id), db.session.get(Shop, territory.fournil_id)
+        with pytest.raises(PinRequired):  # default: the PIN is always asked
+            service.take_payment(shop, card, 500, pin=None, client_key="a", actor="system", allow_partial=False)
+        db.session.rollback()
+    client.post("/admin/reglages-carte", data={"card_prefix": "9250", "commission_bps": "150",
+                                               "pin_required_above": "20,00"})
+    assert 'value="20,00"' in client.get("/admin/reglages-carte").get_data(as_text=True)
+    with app.test_request_context():
+        card, shop = db.session.get(Card, territory.card_id), db.session.get(Shop, territory.fournil_id)
+        assert service.take_payment(shop, card, 2_000, pin=None, client_key="b", actor="system",
+                                    allow_partial=False).amount_cents == 2_000
+        with pytest.raises(PinRequired):
+            service.take_payment(shop, card, 2_001, pin=None, client_key="c", actor="system", allow_partial=False)
+        db.session.rollback()
+        assert service.take_payment(shop, card, 2_001, pin="4321", client_key="d", actor="system",
+                                    allow_partial=False).amount_cents == 2_001
