@@ -6,8 +6,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from tests import factories as f
 from tests.conftest import login
 
@@ -127,3 +129,10 @@ def test_resident_profile_in_english(client, world):
     assert "Language" in page and "Name or postal code of a commune of the territory." in page
     refused = client.post("/compte/profil?lang=en", data={"home_commune": "Atlantide", "locale": "en"})
     assert "Unknown commune in the territory: give the name or the postal code." in refused.get_data(as_text=True)
+
+
+def test_lazy_texts_are_escaped_like_plain_strings(app):
+    """Form labels and messages keep their escaping (and a value typed by someone cannot inject markup)."""
+    with app.test_request_context("/"):
+        typed = "<b>l'étal</b>"
+        assert escape(lazy_gettext("Référence « %(sku)s »", sku=typed)) == escape(f"Référence « {typed} »")

@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, ValidationError
 
+from marketplace.i18n import lazy_gettext
 from marketplace.territory import resolve_commune
 
 

@@ -1,7 +1,8 @@
-from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from marketplace.i18n import lazy_gettext
 
 PASSWORD_MIN_LENGTH = 10
 

@@ -1,7 +1,7 @@
 """The card holder's pages: claim the card from the email link, see the grants and where to spend
 them, the history, block a lost card, choose a PIN. Only one's own cards."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from marketplace.card_holders import (ClaimError, accepting_shops, card_from_cla
                                       grants_of, qr_data_uri)
 from marketplace.campaigns import PIN_HASH_METHOD
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Shop
 
 bp = Blueprint("card", __name__)

@@ -1,7 +1,8 @@
-from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired
+
+from marketplace.i18n import lazy_gettext
 
 
 class CommuneChoiceForm(FlaskForm):

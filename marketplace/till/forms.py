@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from loyalty.cards import is_valid_number
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.i18n import lazy_gettext
 
 
 class ApiKeyForm(FlaskForm):

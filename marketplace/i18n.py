@@ -1,0 +1,19 @@
+"""`lazy_gettext` for texts defined at import time (form labels, validation messages, choice labels).
+
+Flask-Babel's LazyString declares `__html__` returning its raw text, so Jinja and WTForms would treat
+every lazy label or message as safe markup: apostrophes would no longer be escaped, and a value
+interpolated into a message (a product reference typed by a shopkeeper) would reach the page
+unescaped. This one is escaped like the plain string it replaces.
+"""
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
+
+
+class _EscapedLazyString(LazyString):
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    return _EscapedLazyString(gettext, string, **variables)
