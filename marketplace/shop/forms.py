@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
 from marketplace.shops import DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours
 
@@ -37,7 +38,7 @@ def commune_choices() -> list[SelectChoice]:
 
 
 def _max(length: int) -> Length:
-    return Length(max=length, message=f"{length} caractères au plus.")
+    return Length(max=length, message=lazy_gettext("%(n)s caractères au plus.", n=length))
 
 
 def _checked_by(parse):
@@ -55,7 +56,7 @@ def _checked_by(parse):
 def _phone(form, field):
     digits = re.sub(r"[\s.\-()]", "", field.data or "")
     if digits and not re.fullmatch(r"(0\d{9}|\+33\d{9})", digits):
-        raise ValidationError("Numéro de téléphone invalide (10 chiffres, par exemple 03 80 12 34 56).")
+        raise ValidationError(lazy_gettext("Numéro de téléphone invalide (10 chiffres, par exemple 03 80 12 34 56)."))
 
 
 def _website(value: str | None) -> str:
@@ -67,43 +68,51 @@ def _website(value: str | None) -> str:
 
 def _url(form, field):
     if field.data and not re.fullmatch(r"https?://[^\s/$.?#][^\s]*\.[^\s]{2,}", field.data):
-        raise ValidationError("Adresse web invalide (exemple : www.ma-boutique.fr ou la page Facebook).")
+        raise ValidationError(lazy_gettext("Adresse web invalide (exemple : www.ma-boutique.fr ou la page Facebook)."))
 
 
 class ShopForm(FlaskForm):
     """Creating a shop and, for its owner, changing its settings."""
 
-    name = StringField("Nom du commerce", validators=[DataRequired("Indiquez le nom du commerce."), _max(140)])
-    category = SelectField("Activité", coerce=int, validate_choice=True)
-    commune = SelectField("Commune")
-    address = StringField("Adresse", validators=[DataRequired("Indiquez l'adresse du commerce."), _max(200)],
+    name = StringField(lazy_gettext("Nom du commerce"),
+                       validators=[DataRequired(lazy_gettext("Indiquez le nom du commerce.")), _max(140)])
+    category = SelectField(lazy_gettext("Activité"), coerce=int, validate_choice=True)
+    commune = SelectField(lazy_gettext("Commune"))
+    address = StringField(lazy_gettext("Adresse"),
+                          validators=[DataRequired(lazy_gettext("Indiquez l'adresse du commerce.")), _max(200)],
                           render_kw={"autocomplete": "street-address", "placeholder": "12 rue de la Liberté"})
-    description = TextAreaField("Présentation", validators=[_max(5000)],
-                                description="Quelques lignes pour les habitants : ce que vous vendez, "
-                                            "ce qui vous rend unique.")
-    phone = StringField("Téléphone", validators=[Optional(), _phone], render_kw={"type": "tel", "autocomplete": "tel"})
-    email = EmailField("E-mail du commerce", validators=[Optional(), Email("Adresse e-mail invalide."), _max(254)])
-    website = StringField("Site web ou page Facebook", filters=[_website], validators=[Optional(), _url, _max(300)])
-    photo = FileField("Logo ou photo de la vitrine",
-                      description="JPEG, PNG ou WebP, 5 Mo au plus.",
+    description = TextAreaField(lazy_gettext("Présentation"), validators=[_max(5000)],
+                                description=lazy_gettext("Quelques lignes pour les habitants : ce que vous vendez, "
+                                                         "ce qui vous rend unique."))
+    phone = StringField(lazy_gettext("Téléphone"), validators=[Optional(), _phone],
+                        render_kw={"type": "tel", "autocomplete": "tel"})
+    email = EmailField(lazy_gettext("E-mail du commerce"),
+                       validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")), _max(254)])
+    website = StringField(lazy_gettext("Site web ou page Facebook"), filters=[_website],
+                          validators=[Optional(), _url, _max(300)])
+    photo = FileField(lazy_gettext("Logo ou photo de la vitrine"),
+                      description=lazy_gettext("JPEG, PNG ou WebP, 5 Mo au plus."),
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    accepts_card = BooleanField("J'accepte la carte du territoire", default=True)
-    siret = StringField("SIRET", validators=[DataRequired("Indiquez le SIRET du commerce (14 chiffres)."),
-                                             _checked_by(normalize_siret)],
+    accepts_card = BooleanField(lazy_gettext("J'accepte la carte du territoire"), default=True)
+    siret = StringField(lazy_gettext("SIRET"),
+                        validators=[DataRequired(lazy_gettext("Indiquez le SIRET du commerce (14 chiffres).")),
+                                    _checked_by(normalize_siret)],
                         render_kw={"inputmode": "numeric", "placeholder": "732 829 320 00074"})
-    iban = StringField("IBAN (pour recevoir les paiements de la carte)", validators=[Optional(), _checked_by(normalize_iban)],
-                       description="Facultatif pour commencer ; nécessaire pour être payé des achats par carte.",
+    iban = StringField(lazy_gettext("IBAN (pour recevoir les paiements de la carte)"),
+                       validators=[Optional(), _checked_by(normalize_iban)],
+                       description=lazy_gettext(
+                           "Facultatif pour commencer ; nécessaire pour être payé des achats par carte."),
                        render_kw={"autocomplete": "off", "placeholder": "FR76 3000 6000 0112 3456 7890 189"})
-    submit = SubmitField("Enregistrer")
+    submit = SubmitField(lazy_gettext("Enregistrer"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices()
-        self.commune.choices = [SelectChoice("", "— Choisissez la commune —")] + commune_choices()
+        self.commune.choices = [SelectChoice("", lazy_gettext("— Choisissez la commune —"))] + commune_choices()
 
     def validate_commune(self, field):
         if not field.data:
-            raise ValidationError("Choisissez la commune du commerce.")
+            raise ValidationError(lazy_gettext("Choisissez la commune du commerce."))
 
     def opening_hours(self) -> dict:
         hours = {}
@@ -131,25 +140,29 @@ for _day, _label in DAYS:
 
 
 class ProductForm(FlaskForm):
-    name = StringField("Nom du produit", validators=[DataRequired("Indiquez le nom du produit."), _max(200)])
-    price = StringField("Prix TTC (€)", validators=[_checked_by(parse_price)],
+    name = StringField(lazy_gettext("Nom du produit"),
+                       validators=[DataRequired(lazy_gettext("Indiquez le nom du produit.")), _max(200)])
+    price = StringField(lazy_gettext("Prix TTC (€)"), validators=[_checked_by(parse_price)],
                         render_kw={"inputmode": "decimal", "placeholder": "12,50"})
-    unit = StringField("Unité", validators=[_max(30)], render_kw={"list": "unit-options",
-                                                                         "placeholder": "la pièce, le kg…"},
-                       description="Facultatif : le prix s'entend par…")
-    category = SelectField("Catégorie", coerce=int)
-    stock = StringField("Stock", validators=[_max(20), _checked_by(parse_stock)],
+    unit = StringField(lazy_gettext("Unité"), validators=[_max(30)],
+                       render_kw={"list": "unit-options", "placeholder": "la pièce, le kg…"},
+                       description=lazy_gettext("Facultatif : le prix s'entend par…"))
+    category = SelectField(lazy_gettext("Catégorie"), coerce=int)
+    stock = StringField(lazy_gettext("Stock"), validators=[_max(20), _checked_by(parse_stock)],
                         render_kw={"inputmode": "numeric"},
-                        description="Quantité disponible ; laissez vide pour un produit « sur commande ».")
-    description = TextAreaField("Description", validators=[_max(5000)])
-    sku = StringField("Référence", validators=[_max(60)],
-                      description="Votre code article : il permet de mettre à jour le produit par import.")
-    ean = StringField("Code-barres EAN", validators=[_max(20), _checked_by(normalize_ean)],
+                        description=lazy_gettext(
+                            "Quantité disponible ; laissez vide pour un produit « sur commande »."))
+    description = TextAreaField(lazy_gettext("Description"), validators=[_max(5000)])
+    sku = StringField(lazy_gettext("Référence"), validators=[_max(60)],
+                      description=lazy_gettext(
+                          "Votre code article : il permet de mettre à jour le produit par import."))
+    ean = StringField(lazy_gettext("Code-barres EAN"), validators=[_max(20), _checked_by(normalize_ean)],
                       render_kw={"inputmode": "numeric"})
-    photos = MultipleFileField("Photos", description="JPEG, PNG ou WebP, 5 Mo au plus chacune.",
+    photos = MultipleFileField(lazy_gettext("Photos"),
+                               description=lazy_gettext("JPEG, PNG ou WebP, 5 Mo au plus chacune."),
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    active = BooleanField("En ligne (visible des habitants)", default=True)
-    submit = SubmitField("Enregistrer le produit")
+    active = BooleanField(lazy_gettext("En ligne (visible des habitants)"), default=True)
+    submit = SubmitField(lazy_gettext("Enregistrer le produit"))
 
     def __init__(self, *args, shop_id: int, product_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,7 +178,8 @@ class ProductForm(FlaskForm):
         clash = db.session.scalar(db.select(Product.id).where(Product.shop_id == self.shop_id, Product.sku == sku,
                                                               Product.id != (self.product_id or 0)))
         if clash:
-            raise ValidationError(f"La référence « {sku} » est déjà celle d'un autre de vos produits.")
+            raise ValidationError(
+                lazy_gettext("La référence « %(sku)s » est déjà celle d'un autre de vos produits.", sku=sku))
 
     def product_fields(self) -> dict:
         """The validated values, ready for the Product columns."""
@@ -182,17 +196,19 @@ class ProductForm(FlaskForm):
         }
 
 
-BULK_CHOICES = [SelectChoice("", "— Action sur la sélection —"), SelectChoice("activate", "Mettre en ligne"),
-                SelectChoice("deactivate", "Retirer de la vente"), SelectChoice("category", "Changer de catégorie"),
-                SelectChoice("stock", "Changer le stock")]
+BULK_CHOICES = [SelectChoice("", lazy_gettext("— Action sur la sélection —")),
+                SelectChoice("activate", lazy_gettext("Mettre en ligne")),
+                SelectChoice("deactivate", lazy_gettext("Retirer de la vente")),
+                SelectChoice("category", lazy_gettext("Changer de catégorie")),
+                SelectChoice("stock", lazy_gettext("Changer le stock"))]
 
 
 class BulkActionForm(FlaskForm):
-    action = SelectField("Action", choices=BULK_CHOICES)
-    category = SelectField("Nouvelle catégorie", coerce=int, validate_choice=False)
-    stock = StringField("Nouveau stock", validators=[_checked_by(parse_stock)],
+    action = SelectField(lazy_gettext("Action"), choices=BULK_CHOICES)
+    category = SelectField(lazy_gettext("Nouvelle catégorie"), coerce=int, validate_choice=False)
+    stock = StringField(lazy_gettext("Nouveau stock"), validators=[_checked_by(parse_stock)],
                         render_kw={"placeholder": "vide = sur commande", "inputmode": "numeric"})
-    submit = SubmitField("Appliquer")
+    submit = SubmitField(lazy_gettext("Appliquer"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,43 +216,47 @@ class BulkActionForm(FlaskForm):
 
     def validate_action(self, field):
         if not field.data:
-            raise ValidationError("Choisissez une action.")
+            raise ValidationError(lazy_gettext("Choisissez une action."))
 
     def validate_category(self, field):
         if self.action.data == "category" and field.data not in {c.value for c in self.category.choices}:
-            raise ValidationError("Choisissez la nouvelle catégorie.")
+            raise ValidationError(lazy_gettext("Choisissez la nouvelle catégorie."))
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField("Adresse e-mail", validators=[DataRequired("Indiquez l'adresse e-mail de la personne."),
-                                                     Email("Adresse e-mail invalide."), _max(254)])
-    role = SelectField("Rôle", choices=[SelectChoice(key, label) for key, label in INVITABLE_ROLES.items()])
-    submit = SubmitField("Envoyer l'invitation")
+    email = EmailField(lazy_gettext("Adresse e-mail"),
+                       validators=[DataRequired(lazy_gettext("Indiquez l'adresse e-mail de la personne.")),
+                                   Email(lazy_gettext("Adresse e-mail invalide.")), _max(254)])
+    role = SelectField(lazy_gettext("Rôle"),
+                       choices=[SelectChoice(key, label) for key, label in INVITABLE_ROLES.items()])
+    submit = SubmitField(lazy_gettext("Envoyer l'invitation"))
 
 
 class ClosureForm(FlaskForm):
-    starts_on = DateField("Du", validators=[DataRequired("Indiquez le premier jour de fermeture.")])
-    ends_on = DateField("Au (inclus)", validators=[DataRequired("Indiquez le dernier jour de fermeture.")])
-    reason = StringField("Motif (affiché aux habitants)", validators=[_max(200)],
+    starts_on = DateField(lazy_gettext("Du"),
+                          validators=[DataRequired(lazy_gettext("Indiquez le premier jour de fermeture."))])
+    ends_on = DateField(lazy_gettext("Au (inclus)"),
+                        validators=[DataRequired(lazy_gettext("Indiquez le dernier jour de fermeture."))])
+    reason = StringField(lazy_gettext("Motif (affiché aux habitants)"), validators=[_max(200)],
                          render_kw={"placeholder": "Congés d'été"})
-    submit = SubmitField("Ajouter la fermeture")
+    submit = SubmitField(lazy_gettext("Ajouter la fermeture"))
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
-            raise ValidationError("Le dernier jour doit être après le premier.")
+            raise ValidationError(lazy_gettext("Le dernier jour doit être après le premier."))
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField("Fichier CSV ou Excel (.xlsx)",
-                     validators=[FileRequired("Choisissez le fichier de votre catalogue.")],
+    file = FileField(lazy_gettext("Fichier CSV ou Excel (.xlsx)"),
+                     validators=[FileRequired(lazy_gettext("Choisissez le fichier de votre catalogue."))],
                      render_kw={"accept": ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-"
                                           "officedocument.spreadsheetml.sheet"},
-                     description="L'export de votre tableur ou de votre logiciel de caisse suffit : "
-                                 "une ligne par produit, avec au moins le nom et le prix.")
-    submit = SubmitField("Lire le fichier")
+                     description=lazy_gettext("L'export de votre tableur ou de votre logiciel de caisse suffit : "
+                                 "une ligne par produit, avec au moins le nom et le prix."))
+    submit = SubmitField(lazy_gettext("Lire le fichier"))
 
 
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 
-    submit = SubmitField("Confirmer")
+    submit = SubmitField(lazy_gettext("Confirmer"))

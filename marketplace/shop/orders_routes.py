@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from wtforms import SelectChoice
 
 from marketplace import orders, payments
@@ -67,21 +68,21 @@ def _act(shop_id: int, sub_id: int, action, success: str, form=None):
             flash(success.format(ref=sub.order.reference), "success")
     else:
         for errors in form.errors.values():
-            flash(errors[0], "error")
+            flash(str(errors[0]), "error")
     return redirect(url_for("shop_orders.board", shop_id=shop_id))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/accepter", methods=["POST"])
 @access(STAFF)
 def accept(shop_id: int, sub_id: int):
-    return _act(shop_id, sub_id, lambda sub, form: orders.accept(sub), "Commande {ref} acceptée.")
+    return _act(shop_id, sub_id, lambda sub, form: orders.accept(sub), gettext("Commande {ref} acceptée."))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/refuser", methods=["POST"])
 @access(STAFF)
 def refuse(shop_id: int, sub_id: int):
     return _act(shop_id, sub_id, lambda sub, form: orders.refuse(sub, form.reason.data),
-                "Commande {ref} refusée : le client est remboursé.", RefuseForm())
+                gettext("Commande {ref} refusée : le client est remboursé."), RefuseForm())
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/prete", methods=["POST"])
@@ -89,13 +90,13 @@ def refuse(shop_id: int, sub_id: int):
 def ready(shop_id: int, sub_id: int):
     form = ReadyForm(prefix=f"r{sub_id}")
     return _act(shop_id, sub_id, lambda sub, f: orders.mark_ready(sub, f.compartment.data),
-                "Commande {ref} prête : le client est prévenu.", form)
+                gettext("Commande {ref} prête : le client est prévenu."), form)
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/retiree", methods=["POST"])
 @access(STAFF)
 def collected(shop_id: int, sub_id: int):
-    return _act(shop_id, sub_id, lambda sub, form: orders.mark_collected(sub), "Commande {ref} retirée.")
+    return _act(shop_id, sub_id, lambda sub, form: orders.mark_collected(sub), gettext("Commande {ref} retirée."))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/lignes/<int:line_id>/rembourser", methods=["POST"])
@@ -105,7 +106,7 @@ def refund_line(shop_id: int, sub_id: int, line_id: int):
     if line is None or line.order_shop_id != sub_id:
         abort(404)
     return _act(shop_id, sub_id, lambda sub, form: orders.refund_line(sub, line),
-                "Article remboursé sur la commande {ref}.")
+                gettext("Article remboursé sur la commande {ref}."))
 
 
 @bp.route("/<int:shop_id>/commandes/preparation")

@@ -1,5 +1,6 @@
 """The shop back office: onboarding, settings, team, closures, catalogue, import and export."""
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace import catalogue, product_import, shops
@@ -65,8 +66,8 @@ def create():
         if photos is not None:
             shop = shops.create_shop(current_user._get_current_object(), **_shop_fields(form),
                                      iban=shops.normalize_iban(form.iban.data), photo_key=(photos or [None])[0])
-            flash("Votre commerce est enregistré. L'équipe du territoire le valide rapidement ; "
-                  "vous pouvez déjà ajouter vos produits.", "success")
+            flash(gettext("Votre commerce est enregistré. L'équipe du territoire le valide rapidement ; "
+                          "vous pouvez déjà ajouter vos produits."), "success")
             return redirect(url_for("shop.dashboard", shop_id=shop.id))
     return render_template("shop/shop_form.html", form=form, shop=None, days=shops.DAYS)
 
@@ -81,7 +82,7 @@ def accept_invitation(token: str):
         except shops.InvalidInvitation as error:
             flash(str(error), "error")
             return redirect(url_for("account.home"))
-        flash(f"Vous avez rejoint l'équipe de {member.shop.name}.", "success")
+        flash(gettext("Vous avez rejoint l'équipe de %(shop)s.", shop=member.shop.name), "success")
         if member.role == "cashier":
             return redirect(url_for("till.index", shop_id=member.shop_id))
         return redirect(url_for("shop.dashboard", shop_id=member.shop_id))
@@ -126,8 +127,8 @@ def settings(shop_id: int):
                 shop.photo_key = photos[0]
             resubmitted = shops.resubmit_if_rejected(shop)
             db.session.commit()
-            flash("Informations enregistrées." + (" Votre demande repart en validation." if resubmitted else ""),
-                  "success")
+            flash(gettext("Informations enregistrées. Votre demande repart en validation.") if resubmitted
+                  else gettext("Informations enregistrées."), "success")
             return redirect(url_for("shop.settings", shop_id=shop_id))
     return render_template("shop/shop_form.html", form=form, shop=shop, days=shops.DAYS,
                            masked_iban=shops.mask_iban(shop.iban))
@@ -140,7 +141,7 @@ def team(shop_id: int):
     form = InvitationForm()
     if form.validate_on_submit():
         shops.invite_member(shop, form.email.data, form.role.data, current_user)
-        flash(f"Invitation envoyée à {form.email.data}.", "success")
+        flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("shop.team", shop_id=shop_id))
     return render_template("shop/team.html", shop=shop, form=form, invitations=shops.pending_invitations(shop_id),
                            roles=shops.INVITABLE_ROLES, remove_form=ConfirmForm())
@@ -152,7 +153,7 @@ def remove_member(shop_id: int, member_id: int):
     if ConfirmForm().validate_on_submit():
         if not shops.remove_member(shop_id, member_id):
             abort(404)
-        flash("La personne ne fait plus partie de l'équipe.", "success")
+        flash(gettext("La personne ne fait plus partie de l'équipe."), "success")
     return redirect(url_for("shop.team", shop_id=shop_id))
 
 
@@ -163,7 +164,7 @@ def closures(shop_id: int):
     form = ClosureForm()
     if form.validate_on_submit():
         shops.add_closure(shop, form.starts_on.data, form.ends_on.data, form.reason.data or "")
-        flash("Fermeture ajoutée : elle s'affiche sur votre page.", "success")
+        flash(gettext("Fermeture ajoutée : elle s'affiche sur votre page."), "success")
         return redirect(url_for("shop.closures", shop_id=shop_id))
     return render_template("shop/closures.html", shop=shop, form=form, closures=shops.upcoming_closures(shop),
                            delete_form=ConfirmForm())
@@ -178,7 +179,7 @@ def delete_closure(shop_id: int, closure_id: int):
     if ConfirmForm().validate_on_submit():
         db.session.delete(closure)
         db.session.commit()
-        flash("Fermeture supprimée.", "success")
+        flash(gettext("Fermeture supprimée."), "success")
     return redirect(url_for("shop.closures", shop_id=shop_id))
 
 
@@ -207,15 +208,15 @@ def bulk_action(shop_id: int):
     ids = [int(value) for value in request.form.getlist("product_ids") if value.isdigit()]
     back = url_for("shop.products", shop_id=shop_id, **{k: v for k, v in request.args.items()})
     if not ids:
-        flash("Cochez au moins un produit.", "error")
+        flash(gettext("Cochez au moins un produit."), "error")
     elif not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
-                flash(error, "error")
+                flash(str(error), "error")
     else:
         count = catalogue.bulk_update(shop_id, ids, form.action.data, category_id=form.category.data,
                                       stock=catalogue.parse_stock(form.stock.data))
-        flash(f"{count} produit(s) modifié(s).", "success")
+        flash(gettext("%(n)s produit(s) modifié(s).", n=count), "success")
     return redirect(back)
 
 
@@ -233,7 +234,7 @@ def new_product(shop_id: int):
             product.images = [ProductImage(key=key, position=i) for i, key in enumerate(keys)]
             db.session.add(product)
             db.session.commit()
-            flash(f"« {product.name} » est ajouté à votre catalogue.", "success")
+            flash(gettext("« %(name)s » est ajouté à votre catalogue.", name=product.name), "success")
             if request.form.get("again"):
                 return redirect(url_for("shop.new_product", shop_id=shop_id))
             return redirect(url_for("shop.products", shop_id=shop_id))
@@ -260,7 +261,7 @@ def edit_product(shop_id: int, product_id: int):
             if keys:
                 product.updated_at = utcnow()  # a photo change alone must reach the search index too
             db.session.commit()
-            flash(f"« {product.name} » est enregistré.", "success")
+            flash(gettext("« %(name)s » est enregistré.", name=product.name), "success")
             return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
     return render_template("shop/product_form.html", shop=shop, form=form, product=product, units=UNIT_SUGGESTIONS,
                            confirm_form=ConfirmForm(), can_delete=not catalogue.was_ever_ordered(product))
@@ -273,7 +274,7 @@ def duplicate_product(shop_id: int, product_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     copy = catalogue.duplicate_product(product)
-    flash("Copie créée, hors ligne : modifiez-la puis mettez-la en ligne.", "success")
+    flash(gettext("Copie créée, hors ligne : modifiez-la puis mettez-la en ligne."), "success")
     return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=copy.id))
 
 
@@ -285,9 +286,10 @@ def delete_product(shop_id: int, product_id: int):
         abort(400)
     name = product.name
     if catalogue.delete_product(product):
-        flash(f"« {name} » est supprimé.", "success")
+        flash(gettext("« %(name)s » est supprimé.", name=name), "success")
         return redirect(url_for("shop.products", shop_id=shop_id))
-    flash(f"« {name} » a déjà été commandé : il ne peut pas être supprimé, retirez-le plutôt de la vente.", "error")
+    flash(gettext("« %(name)s » a déjà été commandé : il ne peut pas être supprimé, retirez-le plutôt de la vente.",
+                  name=name), "error")
     return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
 
 
@@ -302,7 +304,7 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
         product.images.remove(image)
         product.updated_at = utcnow()
         db.session.commit()
-        flash("Photo retirée.", "success")
+        flash(gettext("Photo retirée."), "success")
     return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
 
 
@@ -344,7 +346,7 @@ def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
     upload = product_import.load_upload(shop_id, token)
     if upload is None:
-        flash("Ce fichier n'est plus disponible : envoyez-le à nouveau.", "error")
+        flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
         return redirect(url_for("shop.import_upload", shop_id=shop_id))
     table = product_import.read_table(*upload)
     mapping = _mapping_from(request.form if request.method == "POST" else request.args, table)
@@ -354,8 +356,9 @@ def import_review(shop_id: int, token: str):
     if request.method == "POST" and form.validate_on_submit() and plan is not None and plan.lines:
         counts = product_import.apply_import(plan, shop)
         product_import.discard_upload(shop_id, token)
-        flash(f"Import terminé : {counts['created']} produit(s) ajouté(s), {counts['updated']} mis à jour, "
-              f"{counts['unchanged']} inchangé(s).", "success")
+        flash(gettext("Import terminé : %(created)s produit(s) ajouté(s), %(updated)s mis à jour, "
+                      "%(unchanged)s inchangé(s).", created=counts["created"], updated=counts["updated"],
+                      unchanged=counts["unchanged"]), "success")
         return redirect(url_for("shop.products", shop_id=shop_id))
     return render_template("shop/import_review.html", shop=shop, token=token, table=table, mapping=mapping,
                            fields=product_import.FIELDS, problems=problems, plan=plan, form=form,
