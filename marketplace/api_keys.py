@@ -9,6 +9,7 @@ import secrets
 
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.models import ApiKey
@@ -43,7 +44,8 @@ def authenticate_api_key(key: str | None) -> ApiKey | None:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_SCHEME:
         return None
-    row = ApiKey.query.filter_by(prefix=parts[1]).one_or_none()
+    # With its shop, in the same query: every API call uses it.
+    row = ApiKey.query.options(joinedload(ApiKey.shop)).filter_by(prefix=parts[1]).one_or_none()
     if row is None or not row.is_active or not hmac.compare_digest(row.secret_hash, _digest(key)):
         return None
     now = utcnow()
