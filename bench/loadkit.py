@@ -1,7 +1,7 @@
 """What the load and fault benches share: a private Redis, gunicorn on loopback, a POS seed and
 HTTP clients (open loop at a constant rate, or closed loop as fast as possible).
 
-Used by bench/http.py, bench/fault.py and tests/test_fault_tolerance.py. Only processes started
+Used by bench/http_load.py, bench/fault.py and tests/test_fault_tolerance.py. Only processes started
 here are ever stopped (by their own pid).
 """
 import http.client
