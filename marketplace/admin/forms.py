@@ -2,39 +2,43 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from marketplace.i18n import lazy_gettext
+
 
 class ApproveShopForm(FlaskForm):
-    submit = SubmitField("Valider le commerce")
+    submit = SubmitField(lazy_gettext("Valider le commerce"))
 
 
 class RejectShopForm(FlaskForm):
     message = TextAreaField(
-        "Motif du refus (envoyé au commerçant)",
-        validators=[DataRequired("Expliquez au commerçant ce qu'il doit corriger."), Length(max=2000)],
+        lazy_gettext("Motif du refus (envoyé au commerçant)"),
+        validators=[DataRequired(lazy_gettext("Expliquez au commerçant ce qu'il doit corriger.")), Length(max=2000)],
     )
-    submit = SubmitField("Refuser")
+    submit = SubmitField(lazy_gettext("Refuser"))
 
 
 class ButtonForm(FlaskForm):
     """A POST button protected by CSRF."""
 
-    submit = SubmitField("Confirmer")
+    submit = SubmitField(lazy_gettext("Confirmer"))
 
 
 class SettlementRunForm(FlaskForm):
-    period = SelectField("Période", choices=[SelectChoice("monthly", "Mois"), SelectChoice("weekly", "Semaine")], default="monthly")
-    day = DateField("Un jour de la période",
-                    validators=[DataRequired("Indiquez une date (jj/mm/aaaa) dans la période à régler.")],
-                    description="Par exemple le 1er du mois à régler ; la période est le mois (ou la semaine, "
-                                "du lundi au dimanche) qui contient ce jour.")
-    execution_date = DateField("Date d'exécution des virements", validators=[Optional()],
-                               description="Vide : demain.")
-    submit = SubmitField("Préparer le règlement")
+    period = SelectField(lazy_gettext("Période"),
+                         choices=[SelectChoice("monthly", lazy_gettext("Mois")),
+                                  SelectChoice("weekly", lazy_gettext("Semaine"))], default="monthly")
+    day = DateField(lazy_gettext("Un jour de la période"),
+                    validators=[DataRequired(lazy_gettext("Indiquez une date (jj/mm/aaaa) dans la période à régler."))],
+                    description=lazy_gettext("Par exemple le 1er du mois à régler ; la période est le mois "
+                                             "(ou la semaine, du lundi au dimanche) qui contient ce jour."))
+    execution_date = DateField(lazy_gettext("Date d'exécution des virements"), validators=[Optional()],
+                               description=lazy_gettext("Vide : demain."))
+    submit = SubmitField(lazy_gettext("Préparer le règlement"))
 
 
 class SuspendForm(FlaskForm):
     reason = TextAreaField(
-        "Motif de la suspension",
-        validators=[DataRequired("Indiquez le motif de la suspension."), Length(max=500)],
+        lazy_gettext("Motif de la suspension"),
+        validators=[DataRequired(lazy_gettext("Indiquez le motif de la suspension.")), Length(max=500)],
     )
-    submit = SubmitField("Suspendre")
+    submit = SubmitField(lazy_gettext("Suspendre"))

@@ -146,7 +146,7 @@ def suspend(kind: str, target_id: int):
         _try(lambda: suspension.suspend(target, form.reason.data, actor=current_user),
              f"{target.name} est suspendu ; la personne concernée est prévenue par e-mail.")
     else:
-        flash(" ".join(form.reason.errors) or "Formulaire expiré : réessayez.", "error")
+        flash(" ".join(map(str, form.reason.errors)) or "Formulaire expiré : réessayez.", "error")
     return redirect(url_for("admin.suspensions"))
 
 

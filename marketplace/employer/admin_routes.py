@@ -60,5 +60,5 @@ def record_transfer(campaign_id: int):
         else:
             flash(f"Virement enregistré : la campagne « {campaign.label} » est financée.", "success")
     else:
-        flash(" ".join(form.reference.errors) or "Formulaire expiré : réessayez.", "error")
+        flash(" ".join(map(str, form.reference.errors)) or "Formulaire expiré : réessayez.", "error")
     return redirect(url_for("employer_admin.employers"))

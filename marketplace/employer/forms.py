@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.i18n import lazy_gettext
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.territory import resolve_commune
 
@@ -23,7 +24,7 @@ class EurosField(StringField):
             try:
                 self.cents = parse_price(self.data, allow_zero=True)
             except InvalidValue:
-                raise ValidationError("Montant invalide : écrivez par exemple 150 ou 150,50.") from None
+                raise ValidationError(lazy_gettext("Montant invalide : écrivez par exemple 150 ou 150,50.")) from None
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -32,112 +33,126 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class EmployerRegistrationForm(FlaskForm):
-    name = StringField("Raison sociale", validators=[DataRequired("Indiquez le nom de l'entreprise."),
-                                                     Length(max=140)])
-    siret = StringField("SIRET", validators=[DataRequired("Indiquez le numéro SIRET (14 chiffres).")],
-                        description="14 chiffres, sur un extrait Kbis ou un bulletin de paie.")
-    address = StringField("Adresse", validators=[DataRequired("Indiquez l'adresse."), Length(max=200)])
-    commune = StringField("Commune", validators=[DataRequired("Indiquez la commune.")],
+    name = StringField(lazy_gettext("Raison sociale"),
+                       validators=[DataRequired(lazy_gettext("Indiquez le nom de l'entreprise.")), Length(max=140)])
+    siret = StringField(lazy_gettext("SIRET"),
+                        validators=[DataRequired(lazy_gettext("Indiquez le numéro SIRET (14 chiffres)."))],
+                        description=lazy_gettext("14 chiffres, sur un extrait Kbis ou un bulletin de paie."))
+    address = StringField(lazy_gettext("Adresse"),
+                          validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
+    commune = StringField(lazy_gettext("Commune"), validators=[DataRequired(lazy_gettext("Indiquez la commune."))],
                           render_kw={"autocomplete": "off", "list": "commune-options"},
-                          description="Une commune du territoire (nom ou code postal).")
-    billing_email = EmailField("E-mail de facturation",
-                               validators=[DataRequired("Indiquez l'adresse de facturation."),
-                                           Email("Adresse e-mail invalide."), Length(max=254)])
-    submit = SubmitField("Demander l'ouverture du compte")
+                          description=lazy_gettext("Une commune du territoire (nom ou code postal)."))
+    billing_email = EmailField(lazy_gettext("E-mail de facturation"),
+                               validators=[DataRequired(lazy_gettext("Indiquez l'adresse de facturation.")),
+                                           Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+    submit = SubmitField(lazy_gettext("Demander l'ouverture du compte"))
 
     def validate_siret(self, field):
         try:
             field.data = siret.validate(field.data or "")
         except StdnumError:
-            raise ValidationError("Numéro SIRET invalide : vérifiez les 14 chiffres.") from None
+            raise ValidationError(lazy_gettext("Numéro SIRET invalide : vérifiez les 14 chiffres.")) from None
 
     def validate_commune(self, field):
         if resolve_commune(field.data or "") is None:
-            raise ValidationError("Commune inconnue sur le territoire : précisez le nom ou le code postal.")
+            raise ValidationError(
+                lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail du collègue", validators=[DataRequired("Indiquez une adresse e-mail."),
-                                                         Email("Adresse e-mail invalide."), Length(max=254)])
-    submit = SubmitField("Envoyer l'invitation")
+    email = EmailField(lazy_gettext("E-mail du collègue"),
+                       validators=[DataRequired(lazy_gettext("Indiquez une adresse e-mail.")),
+                                   Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+    submit = SubmitField(lazy_gettext("Envoyer l'invitation"))
 
 
 class StaffImportForm(FlaskForm):
-    file = FileField("Fichier du personnel (CSV ou Excel .xlsx)",
-                     description="Colonnes : matricule, nom, prénom, e-mail ; facultatif : enfants de moins "
-                                 "de 16 ans, enfants de moins de 26 ans.")
-    submit = SubmitField("Vérifier le fichier")
+    file = FileField(lazy_gettext("Fichier du personnel (CSV ou Excel .xlsx)"),
+                     description=lazy_gettext("Colonnes : matricule, nom, prénom, e-mail ; facultatif : enfants "
+                                              "de moins de 16 ans, enfants de moins de 26 ans."))
+    submit = SubmitField(lazy_gettext("Vérifier le fichier"))
 
 
 class StaffConfirmForm(FlaskForm):
     token = HiddenField()
-    archive_missing = BooleanField("Archiver les salariés absents du fichier (départs)")
-    submit = SubmitField("Importer")
+    archive_missing = BooleanField(lazy_gettext("Archiver les salariés absents du fichier (départs)"))
+    submit = SubmitField(lazy_gettext("Importer"))
 
 
 class EmployeeForm(FlaskForm):
-    external_id = StringField("Matricule", validators=[DataRequired("Le matricule est obligatoire."),
-                                                       Length(max=40)])
-    last_name = StringField("Nom", validators=[DataRequired("Le nom est obligatoire."), Length(max=80)])
-    first_name = StringField("Prénom", validators=[DataRequired("Le prénom est obligatoire."), Length(max=80)])
-    email = EmailField("E-mail", validators=[Optional(), Email("Adresse e-mail invalide."), Length(max=254)])
-    children_under_16 = IntegerField("Enfants de moins de 16 ans", default=0,
-                                     validators=[Optional(), NumberRange(0, 20, "Entre 0 et 20.")])
-    children_under_26 = IntegerField("Enfants de moins de 26 ans", default=0,
-                                     validators=[Optional(), NumberRange(0, 20, "Entre 0 et 20.")])
-    submit = SubmitField("Enregistrer")
+    external_id = StringField(lazy_gettext("Matricule"),
+                              validators=[DataRequired(lazy_gettext("Le matricule est obligatoire.")), Length(max=40)])
+    last_name = StringField(lazy_gettext("Nom"),
+                            validators=[DataRequired(lazy_gettext("Le nom est obligatoire.")), Length(max=80)])
+    first_name = StringField(lazy_gettext("Prénom"),
+                             validators=[DataRequired(lazy_gettext("Le prénom est obligatoire.")), Length(max=80)])
+    email = EmailField(lazy_gettext("E-mail"),
+                       validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+    children_under_16 = IntegerField(lazy_gettext("Enfants de moins de 16 ans"), default=0,
+                                     validators=[Optional(), NumberRange(0, 20, lazy_gettext("Entre 0 et 20."))])
+    children_under_26 = IntegerField(lazy_gettext("Enfants de moins de 26 ans"), default=0,
+                                     validators=[Optional(), NumberRange(0, 20, lazy_gettext("Entre 0 et 20."))])
+    submit = SubmitField(lazy_gettext("Enregistrer"))
 
 
 class CampaignForm(FlaskForm):
-    event = SelectField("Événement", choices=[SelectChoice(slug, label) for slug, label in CAMPAIGN_EVENTS.items()])
-    label = StringField("Intitulé", validators=[DataRequired("Donnez un intitulé (par exemple « Noël 2026 »)."),
-                                                Length(max=120)])
-    amount = EurosField("Montant par salarié (€)", validators=[DataRequired("Indiquez le montant par salarié.")])
-    child_amount = EurosField("Montant par enfant (€, Noël et rentrée scolaire)",
-                              description="Noël : enfants de moins de 16 ans ; rentrée : moins de 26 ans.")
-    audience = RadioField("Salariés concernés", default="all", choices=[
-        SelectChoice("all", "Tous les salariés"),
-        SelectChoice("parents", "Seulement les parents (enfants de l'âge concerné)"),
-        SelectChoice("selection", "Une sélection"),
+    event = SelectField(lazy_gettext("Événement"),
+                        choices=[SelectChoice(slug, label) for slug, label in CAMPAIGN_EVENTS.items()])
+    label = StringField(lazy_gettext("Intitulé"),
+                        validators=[DataRequired(lazy_gettext("Donnez un intitulé (par exemple « Noël 2026 »).")),
+                                    Length(max=120)])
+    amount = EurosField(lazy_gettext("Montant par salarié (€)"),
+                        validators=[DataRequired(lazy_gettext("Indiquez le montant par salarié."))])
+    child_amount = EurosField(lazy_gettext("Montant par enfant (€, Noël et rentrée scolaire)"),
+                              description=lazy_gettext(
+                                  "Noël : enfants de moins de 16 ans ; rentrée : moins de 26 ans."))
+    audience = RadioField(lazy_gettext("Salariés concernés"), default="all", choices=[
+        SelectChoice("all", lazy_gettext("Tous les salariés")),
+        SelectChoice("parents", lazy_gettext("Seulement les parents (enfants de l'âge concerné)")),
+        SelectChoice("selection", lazy_gettext("Une sélection")),
     ])
-    employees = MultiCheckboxField("Sélection", coerce=int, choices=[], validate_choice=False)
-    expires_on = DateField("Valable jusqu'au", validators=[Optional()],
-                           description="Par défaut : fin février de l'année suivante pour Noël, 12 mois sinon.")
-    categories = MultiCheckboxField("Commerces où le montant peut être dépensé", choices=[])
-    expiry_policy = RadioField("À l'expiration, le crédit non dépensé revient", default="employer", choices=[
-        SelectChoice("employer", "à l'entreprise"), SelectChoice("territory", "au fonds du territoire")])
-    submit = SubmitField("Vérifier la campagne")
+    employees = MultiCheckboxField(lazy_gettext("Sélection"), coerce=int, choices=[], validate_choice=False)
+    expires_on = DateField(lazy_gettext("Valable jusqu'au"), validators=[Optional()],
+                           description=lazy_gettext(
+                               "Par défaut : fin février de l'année suivante pour Noël, 12 mois sinon."))
+    categories = MultiCheckboxField(lazy_gettext("Commerces où le montant peut être dépensé"), choices=[])
+    expiry_policy = RadioField(lazy_gettext("À l'expiration, le crédit non dépensé revient"), default="employer",
+                               choices=[SelectChoice("employer", lazy_gettext("à l'entreprise")),
+                                        SelectChoice("territory", lazy_gettext("au fonds du territoire"))])
+    submit = SubmitField(lazy_gettext("Vérifier la campagne"))
 
     def validate_amount(self, field):
         if field.cents is not None and field.cents <= 0:
-            raise ValidationError("Le montant doit être positif.")
+            raise ValidationError(lazy_gettext("Le montant doit être positif."))
 
     def validate_child_amount(self, field):
         if field.cents and self.event.data not in CHILD_EVENTS:
-            raise ValidationError("Le montant par enfant ne vaut que pour Noël et la rentrée scolaire.")
+            raise ValidationError(lazy_gettext("Le montant par enfant ne vaut que pour Noël et la rentrée scolaire."))
 
     def validate_employees(self, field):
         if self.audience.data == "selection" and not field.data:
-            raise ValidationError("Cochez au moins un salarié.")
+            raise ValidationError(lazy_gettext("Cochez au moins un salarié."))
 
     def validate_categories(self, field):
         if not field.data:
-            raise ValidationError("Choisissez au moins une catégorie de commerces.")
+            raise ValidationError(lazy_gettext("Choisissez au moins une catégorie de commerces."))
 
 
 class ConfirmCampaignForm(FlaskForm):
-    acknowledge = BooleanField("J'ai pris connaissance des dépassements du seuil d'exonération et je confirme "
-                               "la campagne (les montants au-delà seront soumis à cotisations).")
-    submit = SubmitField("Confirmer la campagne")
+    acknowledge = BooleanField(lazy_gettext("J'ai pris connaissance des dépassements du seuil d'exonération et "
+                                            "je confirme la campagne (les montants au-delà seront soumis à "
+                                            "cotisations)."))
+    submit = SubmitField(lazy_gettext("Confirmer la campagne"))
 
 
 class ButtonForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 
-    submit = SubmitField("Confirmer")
+    submit = SubmitField(lazy_gettext("Confirmer"))
 
 
 class BankTransferForm(FlaskForm):
-    reference = StringField("Référence du virement reçu", validators=[
-        DataRequired("Indiquez la référence du virement reçu."), Length(max=140)])
-    submit = SubmitField("Virement reçu")
+    reference = StringField(lazy_gettext("Référence du virement reçu"), validators=[
+        DataRequired(lazy_gettext("Indiquez la référence du virement reçu.")), Length(max=140)])
+    submit = SubmitField(lazy_gettext("Virement reçu"))

@@ -44,7 +44,7 @@ def add(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = QuantityForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()), ["Quantité invalide."])[0], "error")
+        flash(str(next(iter(form.errors.values()), ["Quantité invalide."])[0]), "error")
     else:
         try:
             cart.add(product, form.quantity.data or 1)
@@ -72,7 +72,7 @@ def update(product_id: int):
         except cart.CartError as error:
             flash(str(error), "error")
     else:
-        flash(next(iter(form.errors.values()), ["Quantité invalide."])[0], "error")
+        flash(str(next(iter(form.errors.values()), ["Quantité invalide."])[0]), "error")
     return redirect(url_for("cart.view"))
 
 
