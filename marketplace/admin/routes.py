@@ -1,4 +1,5 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace import audit, lockers, product_reports, shops
@@ -46,13 +47,13 @@ def review_shop(shop_id: int):
         audit.record("shop.approve", shop, summary=f"{shop.name} validé", before={"status": shop.status},
                      after={"status": "approved"})
         shops.approve_shop(shop)
-        flash(f"{shop.name} est validé ; le commerçant est prévenu par e-mail.", "success")
+        flash(gettext("%(name)s est validé ; le commerçant est prévenu par e-mail.", name=shop.name), "success")
         return redirect(url_for("admin.shops_queue"))
     if reject_form.submit.data and reject_form.validate_on_submit():
         audit.record("shop.reject", shop, summary=f"{shop.name} refusé : {reject_form.message.data.strip()}",
                      before={"status": shop.status}, after={"status": "rejected"})
         shops.reject_shop(shop, reject_form.message.data)
-        flash(f"{shop.name} est refusé ; le commerçant a reçu votre message.", "success")
+        flash(gettext("%(name)s est refusé ; le commerçant a reçu votre message.", name=shop.name), "success")
         return redirect(url_for("admin.shops_queue"))
     return render_template("admin/shop_review.html", shop=shop, approve_form=approve_form, reject_form=reject_form,
                            masked_iban=shops.mask_iban(shop.iban), status=shops.opening_status(shop),

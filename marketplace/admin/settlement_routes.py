@@ -1,5 +1,6 @@
 """Admin pages of the settlement runs, suspensions and the audit log (on the admin blueprint)."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ def settlements():
         except settlement.SettlementError as error:
             flash(str(error), "error")
         else:
-            flash(f"Règlement préparé : {len(run.statements)} relevés.", "success")
+            flash(gettext("Règlement préparé : %(n)s relevés.", n=len(run.statements)), "success")
             return redirect(url_for("admin.settlement_run", run_id=run.id))
     runs = db.session.scalars(select(SettlementRun).order_by(SettlementRun.id.desc())).all()
     return render_template("admin/settlements.html", form=form, runs=runs, total=settlement.total_payout)
@@ -63,28 +64,28 @@ def settlement_sepa(run_id: int):
 @access(ADMIN)
 def pay_settlement(run_id: int):
     return _run_action(run_id, settlement.mark_paid,
-                       "Règlement marqué payé : les reversements sont inscrits au grand livre.")
+                       gettext("Règlement marqué payé : les reversements sont inscrits au grand livre."))
 
 
 @bp.route("/reglements/<int:run_id>/annuler", methods=["POST"])
 @access(ADMIN)
 def cancel_settlement(run_id: int):
     return _run_action(run_id, settlement.cancel_run,
-                       "Règlement annulé : ses opérations seront reprises au prochain règlement.")
+                       gettext("Règlement annulé : ses opérations seront reprises au prochain règlement."))
 
 
 @bp.route("/reglements/<int:run_id>/recalculer", methods=["POST"])
 @access(ADMIN)
 def recompute_settlement(run_id: int):
     return _run_action(run_id, settlement.recompute_run,
-                       "Relevés non payés recalculés : téléchargez le nouveau fichier de virements.")
+                       gettext("Relevés non payés recalculés : téléchargez le nouveau fichier de virements."))
 
 
 @bp.route("/reglements/<int:run_id>/abandonner", methods=["POST"])
 @access(ADMIN)
 def cancel_unpaid_settlement(run_id: int):
     return _run_action(run_id, settlement.cancel_unpaid,
-                       "Reste du règlement annulé : ces opérations seront reprises au prochain règlement.")
+                       gettext("Reste du règlement annulé : ces opérations seront reprises au prochain règlement."))
 
 
 def _run_action(run_id: int, action, success: str):
@@ -139,14 +140,15 @@ def suspend(kind: str, target_id: int):
     if request.form.get("action") == "reinstate":
         form = ButtonForm()
         if form.validate_on_submit():
-            _try(lambda: suspension.reinstate(target, actor=current_user), f"{target.name} est rétabli.")
+            _try(lambda: suspension.reinstate(target, actor=current_user),
+                 gettext("%(name)s est rétabli.", name=target.name))
         return redirect(url_for("admin.suspensions"))
     form = SuspendForm()
     if form.validate_on_submit():
         _try(lambda: suspension.suspend(target, form.reason.data, actor=current_user),
-             f"{target.name} est suspendu ; la personne concernée est prévenue par e-mail.")
+             gettext("%(name)s est suspendu ; la personne concernée est prévenue par e-mail.", name=target.name))
     else:
-        flash(" ".join(map(str, form.reason.errors)) or "Formulaire expiré : réessayez.", "error")
+        flash(" ".join(map(str, form.reason.errors)) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("admin.suspensions"))
 
 

@@ -1,5 +1,6 @@
 """The territory admin's side of employers: approving companies, recording bank transfers."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -38,7 +39,8 @@ def review(employer_id: int):
                      before={"status": employer.status},
                      after={"status": "approved" if decision == "valider" else "rejected"})
         service.review_employer(employer, approve=decision == "valider")
-        flash(f"{employer.name} {'validée' if decision == 'valider' else 'refusée'}.", "success")
+        flash(gettext("%(name)s validée.", name=employer.name) if decision == "valider"
+              else gettext("%(name)s refusée.", name=employer.name), "success")
     return redirect(url_for("employer_admin.employers"))
 
 
@@ -58,7 +60,8 @@ def record_transfer(campaign_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash(f"Virement enregistré : la campagne « {campaign.label} » est financée.", "success")
+            flash(gettext("Virement enregistré : la campagne « %(label)s » est financée.", label=campaign.label),
+                  "success")
     else:
-        flash(" ".join(map(str, form.reference.errors)) or "Formulaire expiré : réessayez.", "error")
+        flash(" ".join(map(str, form.reference.errors)) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("employer_admin.employers"))

@@ -3,6 +3,7 @@ import csv
 import io
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for)
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -54,8 +55,8 @@ def register():
     form = EmployerRegistrationForm()
     if form.validate_on_submit():
         employer = service.register_employer(form, current_user)
-        flash("Demande envoyée : l'administration du territoire va vérifier votre entreprise. "
-              "Vous recevrez un e-mail dès qu'elle sera validée.", "success")
+        flash(gettext("Demande envoyée : l'administration du territoire va vérifier votre entreprise. "
+                      "Vous recevrez un e-mail dès qu'elle sera validée."), "success")
         return redirect(url_for("employer.dashboard", employer_id=employer.id))
     return render_template("employer/register.html", form=form)
 
@@ -65,12 +66,13 @@ def register():
 def accept_invitation(token: str):
     invitation = service.invitation_from_token(token)
     if invitation is None:
-        flash("Cette invitation n'est plus valable : demandez à votre collègue de vous en envoyer une autre.", "error")
+        flash(gettext("Cette invitation n'est plus valable : demandez à votre collègue de vous en envoyer une autre."),
+              "error")
         return redirect(url_for("public.home"))
     form = ButtonForm()
     if current_user.is_authenticated and form.validate_on_submit():
         service.accept_invitation(invitation, current_user)
-        flash(f"Vous avez rejoint l'espace RH de {invitation.employer.name}.", "success")
+        flash(gettext("Vous avez rejoint l'espace RH de %(name)s.", name=invitation.employer.name), "success")
         return redirect(url_for("employer.dashboard", employer_id=invitation.employer_id))
     return render_template("employer/invitation.html", invitation=invitation, form=form)
 
@@ -93,7 +95,7 @@ def members(employer_id: int):
     form = InviteForm()
     if form.validate_on_submit():
         service.invite_member(employer, form.email.data, current_user)
-        flash(f"Invitation envoyée à {form.email.data}.", "success")
+        flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("employer.members", employer_id=employer_id))
     return render_template("employer/members.html", employer=employer, form=form,
                            invitations=service.pending_invitations(employer_id))
@@ -146,16 +148,16 @@ def confirm_import(employer_id: int):
     form = StaffConfirmForm()
     upload = load_upload(employer_id, form.token.data) if form.validate_on_submit() else None
     if upload is None:
-        flash("Le fichier vérifié n'est plus disponible : envoyez-le à nouveau.", "error")
+        flash(gettext("Le fichier vérifié n'est plus disponible : envoyez-le à nouveau."), "error")
         return redirect(url_for("employer.import_staff", employer_id=employer_id))
     plan = read_staff_file(upload[0], upload[1], employer_id)
     if not plan.ok:
-        flash("Le fichier contient des erreurs : rien n'a été importé.", "error")
+        flash(gettext("Le fichier contient des erreurs : rien n'a été importé."), "error")
         return redirect(url_for("employer.import_staff", employer_id=employer_id))
     counts = apply_staff_import(plan, employer_id, archive_missing=form.archive_missing.data)
     discard_upload(employer_id, form.token.data)
-    flash(f"Import terminé : {counts['created']} salarié(s) ajouté(s), {counts['updated']} mis à jour, "
-          f"{counts['archived']} archivé(s).", "success")
+    flash(gettext("Import terminé : %(created)s salarié(s) ajouté(s), %(updated)s mis à jour, %(archived)s archivé(s).",
+                  created=counts["created"], updated=counts["updated"], archived=counts["archived"]), "success")
     return redirect(url_for("employer.employees", employer_id=employer_id))
 
 
@@ -178,7 +180,7 @@ def _edit_employee(employer_id: int, employee: Employee | None):
         taken = db.session.scalar(select(Employee.id).filter_by(employer_id=employer_id,
                                                                 external_id=form.external_id.data.strip()))
         if taken is not None and (employee is None or taken != employee.id):
-            form.external_id.errors.append("Ce matricule est déjà celui d'un autre salarié.")
+            form.external_id.errors.append(gettext("Ce matricule est déjà celui d'un autre salarié."))
         else:
             if employee is None:
                 employee = Employee(employer_id=employer_id, archived=False)
@@ -190,7 +192,7 @@ def _edit_employee(employer_id: int, employee: Employee | None):
             employee.children_under_16 = form.children_under_16.data or 0
             employee.children_under_26 = form.children_under_26.data or 0
             db.session.commit()
-            flash(f"{employee.first_name} {employee.last_name} enregistré(e).", "success")
+            flash(gettext("%(name)s enregistré(e).", name=f"{employee.first_name} {employee.last_name}"), "success")
             return redirect(url_for("employer.employees", employer_id=employer_id))
     return render_template("employer/employee_form.html", employer=employer, form=form, employee=employee)
 
@@ -202,8 +204,9 @@ def archive_employee(employer_id: int, employee_id: int):
     if ButtonForm().validate_on_submit():
         employee.archived = not employee.archived
         db.session.commit()
-        flash(f"{employee.first_name} {employee.last_name} "
-              f"{'archivé(e)' if employee.archived else 'réactivé(e)'}.", "success")
+        name = f"{employee.first_name} {employee.last_name}"
+        flash(gettext("%(name)s archivé(e).", name=name) if employee.archived
+              else gettext("%(name)s réactivé(e).", name=name), "success")
     return redirect(url_for("employer.employees", employer_id=employer_id))
 
 
@@ -275,7 +278,7 @@ def confirm_campaign(employer_id: int, campaign_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash("Campagne confirmée : il reste à la financer.", "success")
+            flash(gettext("Campagne confirmée : il reste à la financer."), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -289,7 +292,7 @@ def cancel_campaign(employer_id: int, campaign_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash("Campagne annulée.", "success")
+            flash(gettext("Campagne annulée."), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -303,7 +306,7 @@ def pay_by_transfer(employer_id: int, campaign_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash("Virement attendu : la campagne pourra être émise dès sa réception.", "success")
+            flash(gettext("Virement attendu : la campagne pourra être émise dès sa réception."), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -350,11 +353,12 @@ def card_payment_return(employer_id: int, campaign_id: int, payment_id: int):
             flash(str(error), "error")
         else:
             if payments.handle_succeeded(intent):
-                flash("Paiement reçu : vous pouvez émettre les cartes.", "success")
+                flash(gettext("Paiement reçu : vous pouvez émettre les cartes."), "success")
             elif intent["status"] == "processing":
-                flash("Paiement en cours de confirmation par la banque : revenez dans quelques minutes.", "info")
+                flash(gettext("Paiement en cours de confirmation par la banque : revenez dans quelques minutes."),
+                      "info")
             else:
-                flash("Le paiement n'a pas abouti : vous pouvez réessayer ou payer par virement.", "error")
+                flash(gettext("Le paiement n'a pas abouti : vous pouvez réessayer ou payer par virement."), "error")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -390,9 +394,9 @@ def issue(employer_id: int, campaign_id: int):
         via = "thread" if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND") else None
         jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), request.url_root, via=via)
         if (via or jobs.backend()) == "inline":
-            flash("Cartes émises et salariés prévenus.", "success")
+            flash(gettext("Cartes émises et salariés prévenus."), "success")
         else:
-            flash("Émission lancée.", "success")
+            flash(gettext("Émission lancée."), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -467,6 +471,6 @@ def revoke(employer_id: int, campaign_id: int, recipient_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash(f"Crédit retiré : {money(cents)} reviennent à l'entreprise.", "success")
+            flash(gettext("Crédit retiré : %(amount)s reviennent à l'entreprise.", amount=money(cents)), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 

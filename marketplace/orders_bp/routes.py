@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace import cart, catalogue, lockers, orders, payments, shops
@@ -51,7 +52,7 @@ def add(product_id: int):
         except cart.CartError as error:
             flash(str(error), "error")
         else:
-            flash(f"« {product.name} » ajouté au panier.", "success")
+            flash(gettext("« %(name)s » ajouté au panier.", name=product.name), "success")
     return redirect(_back(url_for("public.product", product_id=product.id)))
 
 
@@ -97,7 +98,7 @@ def checkout():
         return redirect(url_for("cart.pay" if done.status == "pending_payment" else "cart.order", order_id=done.id))
     groups = cart.groups()
     if not groups:
-        flash("Votre panier est vide.", "info")
+        flash(gettext("Votre panier est vide."), "info")
         return redirect(url_for("cart.view"))
     card = orders.resident_card(current_user.id)
     allowance = orders.card_allowance(card, {g.shop.id: g.subtotal_cents for g in groups})
@@ -114,7 +115,7 @@ def checkout():
             cart.clear({line.product.id for g in groups for line in g.lines})
             if order.status == "pending_payment":
                 return redirect(url_for("cart.pay", order_id=order.id))
-            flash("Commande payée avec votre carte territoriale.", "success")
+            flash(gettext("Commande payée avec votre carte territoriale."), "success")
             return redirect(url_for("cart.order", order_id=order.id))
     form.checkout_key.data = secrets.token_urlsafe(24)
     banks = lockers.active_banks()
@@ -180,11 +181,11 @@ def payment_return(order_id: int):
         flash(str(error), "error")
         return redirect(url_for("cart.order", order_id=order.id))
     if status == "paid":
-        flash("Paiement reçu : votre commande est transmise aux commerces.", "success")
+        flash(gettext("Paiement reçu : votre commande est transmise aux commerces."), "success")
     elif status == "processing":
-        flash("Paiement en cours de confirmation par la banque : revenez dans quelques minutes.", "info")
+        flash(gettext("Paiement en cours de confirmation par la banque : revenez dans quelques minutes."), "info")
     elif status == "pending_payment" or status.startswith("requires"):
-        flash("Le paiement n'a pas abouti : réessayez ou abandonnez la commande.", "error")
+        flash(gettext("Le paiement n'a pas abouti : réessayez ou abandonnez la commande."), "error")
         return redirect(url_for("cart.pay", order_id=order.id))
     return redirect(url_for("cart.order", order_id=order.id))
 
@@ -194,7 +195,7 @@ def payment_return(order_id: int):
 def abandon(order_id: int):
     order = _own_order(order_id)
     if ButtonForm().validate_on_submit() and orders.check_payment(order) != "paid" and orders.fail_order(order.id):
-        flash("Commande abandonnée : rien n'a été débité, la réservation sur votre carte est annulée.", "info")
+        flash(gettext("Commande abandonnée : rien n'a été débité, la réservation sur votre carte est annulée."), "info")
     return redirect(url_for("cart.order", order_id=order.id))
 
 
@@ -235,7 +236,7 @@ def cancel(order_id: int, sub_id: int):
         except (orders.OrderError, payments.PaymentError) as error:
             flash(str(error), "error")
         else:
-            flash("Commande annulée et remboursée.", "success")
+            flash(gettext("Commande annulée et remboursée."), "success")
     return redirect(url_for("cart.order", order_id=order.id))
 
 
@@ -249,14 +250,14 @@ def locker_banks():
     if form.validate_on_submit():
         sizes = form.sizes.data.upper().split()
         if not sizes or any(size not in ("S", "M", "L") for size in sizes):
-            form.sizes.errors.append("Tailles des casiers : S, M ou L, séparées par des espaces.")
+            form.sizes.errors.append(gettext("Tailles des casiers : S, M ou L, séparées par des espaces."))
         elif db.session.scalar(db.select(LockerBank.id).filter_by(slug=form.slug.data.strip())):
-            form.slug.errors.append("Cet identifiant est déjà pris.")
+            form.slug.errors.append(gettext("Cet identifiant est déjà pris."))
         else:
             lockers.create_bank(sizes=sizes, name=form.name.data.strip(), slug=form.slug.data.strip(),
                                 address=form.address.data.strip(), station=(form.station.data or "").strip(),
                                 commune_insee=form.commune_insee.data or None)
-            flash("Consigne créée : générez sa clé d'API pour le boîtier.", "success")
+            flash(gettext("Consigne créée : générez sa clé d'API pour le boîtier."), "success")
             return redirect(url_for("cart.locker_banks"))
     banks = db.session.scalars(db.select(LockerBank).order_by(LockerBank.name)).all()
     return render_template("orders/locker_banks.html", banks=banks, form=form, button=ButtonForm(),
@@ -269,5 +270,5 @@ def locker_key(bank_id: int):
     bank = db.get_or_404(LockerBank, bank_id)
     if ButtonForm().validate_on_submit():
         key = lockers.new_api_key(bank)
-        flash(f"Clé d'API de {bank.name} (affichée une seule fois) : {key}", "success")
+        flash(gettext("Clé d'API de %(name)s (affichée une seule fois) : %(key)s", name=bank.name, key=key), "success")
     return redirect(url_for("cart.locker_banks"))
