@@ -37,7 +37,8 @@ class PaymentForm(FlaskForm):
         validators=[DataRequired(lazy_gettext("Tapez le montant à encaisser (par exemple 12,50)."))],
         render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "12,50"},
     )
-    pin = PasswordField(lazy_gettext("Code PIN"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
+    pin = PasswordField(lazy_gettext("Code PIN"),
+                        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
     key = HiddenField()
     accept_partial = HiddenField(default="")
     submit = SubmitField(lazy_gettext("Encaisser"))
