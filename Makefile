@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test install translations browser
+.PHONY: demo test install translations messages browser
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ install: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations 2>/dev/null
+
+# After adding or changing a _() / gettext() / lazy_gettext() text: refresh the catalogue, then write
+# the English of every empty msgstr in translations/en (tests/test_translations.py checks none is left).
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -l en
 
 browser:
 	@scripts/ensure-chromium

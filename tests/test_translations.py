@@ -52,7 +52,7 @@ def test_every_message_in_the_code_is_in_the_english_catalogue():
         entry = catalogue.get(msgid)
         if entry is None or _untranslated(entry):
             missing.add(f"{filename}: {msgid}")
-    assert not missing, "not translated in translations/en (run pybabel extract + update):\n" + "\n".join(
+    assert not missing, "not translated in translations/en (run `make messages`, then translate):\n" + "\n".join(
         sorted(missing)[:20])
 
 
