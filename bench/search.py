@@ -5,9 +5,14 @@
 For each size: build the catalogue (bulk SQL), build the index (`search.rebuild`, as
 `flask search reindex` does), report build time and index size, then the p50/p95 latency of a
 realistic query mix through `search.search` (facets always computed), and the same queries
-answered by a plain SQL LIKE scan (count + first page), with the ratio.
+answered by a plain SQL LIKE scan (count + first page).
+
+With DATABASE_URL=postgresql://… the catalogue is written in a schema of its own in that
+database (halle_bench, dropped and re-created) and both backends (whoosh, postgres) answer the
+same queries on it, side by side; otherwise a SQLite file and Whoosh only.
 """
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -118,52 +123,133 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-def run(size: int, query_count: int) -> None:
-    import search
+BENCH_SCHEMA = "halle_bench"  # PostgreSQL: the bench's own schema, dropped and re-created
+
+
+def make_app(size: int, folder: Path, database_url: str | None):
+    """A SQLite file in a temporary folder, or a schema of its own in DATABASE_URL's database."""
     from marketplace import create_app
+
+    options = {"SEARCH_INDEX_DIR": str(folder / "index"), "SEARCH_CACHE_SECONDS": 3600}
+    if not database_url:
+        return create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'bench.db'}", **options)
+    from sqlalchemy import create_engine, text
+
+    from marketplace.extensions import db
+
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
+    admin.dispose()
+    # The tables are created with the bench schema alone in the path (public may hold the same
+    # tables); the app also sees public, where the extensions' functions live.
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **options, SQLALCHEMY_ENGINE_OPTIONS={
+        "connect_args": {"options": f"-csearch_path={BENCH_SCHEMA},public"}})
+    only_bench = create_engine(database_url, connect_args={"options": f"-csearch_path={BENCH_SCHEMA}"})
+    db.metadata.create_all(only_bench)
+    only_bench.dispose()
+    return app
+
+
+def use_backend(app, name: str):
+    import search
+
+    engine = app.extensions.pop("search_backend", None)
+    if engine is not None:
+        engine.close()
+    app.config["SEARCH_BACKEND"] = name
+    return search.get_backend()
+
+
+def timed(queries) -> tuple[list[float], int]:
+    import search
+
+    timings, found = [], 0
+    for query in queries:
+        started = time.perf_counter()
+        results = search.search(query, record_unmet=False)
+        timings.append((time.perf_counter() - started) * 1000)
+        found += results.total > 0
+    return timings, found
+
+
+def run(size: int, query_count: int, database_url: str | None) -> None:
+    import search
     from marketplace.extensions import db
     from marketplace.territory_import import import_territory
     from search.reference import reference_data
 
     folder = Path(tempfile.mkdtemp(prefix=f"halle-bench-{size}-"))
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'bench.db'}",
-                     SEARCH_INDEX_DIR=str(folder / "index"), SEARCH_CACHE_SECONDS=3600)
+    app = make_app(size, folder, database_url)
+    backends = ["whoosh", "postgres"] if database_url else ["whoosh"]
     rng = random.Random(size)
     with app.test_request_context():
         db.create_all()
+        if database_url:
+            use_backend(app, "postgres")  # its triggers fill search_products as the catalogue is written
         import_territory(departements=[DEPARTEMENT])
         started = time.perf_counter()
         names = make_catalogue(db.session, size, rng)
         print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
-              f"(catalogue written in {time.perf_counter() - started:.1f} s)")
+              f"(catalogue written in {time.perf_counter() - started:.1f} s"
+              f"{', PostgreSQL search triggers included' if database_url else ''}), database "
+              f"{db.engine.url.get_backend_name()}")
+        use_backend(app, "whoosh")
         started = time.perf_counter()
         search.rebuild()
         build = time.perf_counter() - started
         index_bytes = sum(p.stat().st_size for p in (folder / "index").iterdir() if p.is_file())
-        print(f"index build: {build:.1f} s ({size / build:,.0f} products/s), index size {index_bytes / 1e6:.1f} MB")
+        print(f"whoosh index build: {build:.1f} s ({size / build:,.0f} products/s), index size {index_bytes / 1e6:.1f} MB")
+        if database_url:
+            from sqlalchemy import text
+
+            use_backend(app, "postgres")
+            started = time.perf_counter()
+            search.rebuild()  # what `flask search reindex` does: recompute every row
+            build = time.perf_counter() - started
+            table_bytes = db.session.execute(text(
+                "SELECT pg_total_relation_size('search_products') + pg_total_relation_size('search_words')")).scalar()
+            db.session.execute(text("ANALYZE search_products; ANALYZE search_words"))
+            db.session.commit()
+            print(f"postgres search_products refill: {build:.1f} s ({size / build:,.0f} products/s), "
+                  f"tables + indexes {table_bytes / 1e6:.1f} MB")
+        else:
+            print("DATABASE_URL is not PostgreSQL: the PostgreSQL backend is not measured (set "
+                  "DATABASE_URL=postgresql://… to compare both backends on the same catalogue).")
 
         ref = reference_data()
         communes = sorted(ref.communes, key=lambda c: -ref.communes[c].population)[:60]
         mix = query_mix(names, communes, query_count, rng)
-        started = time.perf_counter()
-        search.search(mix["plain (2 words)"][0], record_unmet=False)
-        print(f"first query (opens the searcher, reads columns): {(time.perf_counter() - started) * 1000:.0f} ms")
-        print(f"{'query mix':32} {'whoosh p50':>10} {'p95':>7} {'LIKE p50':>9} {'p95':>7} {'LIKE/whoosh p95':>16}")
+        for name in backends:
+            use_backend(app, name)
+            started = time.perf_counter()
+            search.search(mix["plain (2 words)"][0], record_unmet=False)
+            print(f"{name}: first query (opens searchers, reads columns): "
+                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
+        header = "".join(f" {name + ' p50':>14} {'p95':>7}" for name in backends)
+        print(f"{'query mix':32}{header} {'LIKE p50':>9} {'p95':>7}   found something")
         for label, queries in mix.items():
-            timings, like_timings, hits = [], [], 0
-            for query in queries:
-                started = time.perf_counter()
-                results = search.search(query, record_unmet=False)
-                timings.append((time.perf_counter() - started) * 1000)
-                hits += results.total > 0
+            line, found = f"{label:32}", []
+            for name in backends:
+                use_backend(app, name)
+                timed(queries[:10])  # warm-up
+                timings, hits = timed(queries)
+                p50, p95 = percentiles(timings)
+                line += f" {p50:12.1f}ms {p95:5.1f}ms"
+                found.append(f"{name} {hits}/{len(queries)}")
+            like_timings = []
             for query in queries[: max(20, query_count // 4)]:
                 started = time.perf_counter()
                 like_scan(db.session, query, ref)
                 like_timings.append((time.perf_counter() - started) * 1000)
-            p50, p95 = percentiles(timings)
             l50, l95 = percentiles(like_timings)
-            print(f"{label:32} {p50:8.1f}ms {p95:5.1f}ms {l50:7.1f}ms {l95:5.1f}ms {l95 / p95:15.1f}x"
-                  f"   ({hits}/{len(queries)} found something)")
+            print(f"{line} {l50:7.1f}ms {l95:5.1f}ms   {', '.join(found)}")
+        db.session.rollback()
+    if database_url:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def main() -> None:
@@ -171,8 +257,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    database_url = database_url if database_url.startswith("postgresql") else None
     for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.queries)
+        run(size, args.queries, database_url)
 
 
 if __name__ == "__main__":

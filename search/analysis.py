@@ -60,9 +60,16 @@ def highlight(text: str, stems: set[str]) -> Markup:
     """The text with the words whose stem was searched in <mark> (every backend)."""
     parts = []
     for piece in re.split(r"(\w+)", text):
-        words = folded_words(piece) if piece and piece[0].isalnum() else []
-        if words and stem(words[0]) in stems:
+        if piece and piece[0].isalnum() and _stem_of_piece(piece) in stems:
             parts.append(Markup("<mark>{}</mark>").format(piece))
         else:
             parts.append(escape(piece))
     return Markup("").join(parts)
+
+
+@lru_cache(maxsize=100_000)
+def _stem_of_piece(piece: str) -> str | None:
+    """The index term of one word of a name (None for a stop word): names repeat their words,
+    and running the analyzer on each was half the time of a search."""
+    words = folded_words(piece)
+    return stem(words[0]) if words else None

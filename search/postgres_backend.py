@@ -491,14 +491,13 @@ class PostgresBackend(SearchBackend):
                    if max_edits(w) and not w.isdigit() and w not in synonym_words]
         if not unknown:
             return words
-        finds = dict(db.session.execute(text(
-            f"SELECT w, EXISTS (SELECT 1 FROM search_products "
-            f"WHERE document @@ websearch_to_tsquery('{CONFIG}', w)) "
-            "FROM unnest(CAST(:words AS text[])) AS w"), {"words": unknown}).all())
+        finds = {w: self._found(w) for w in unknown}
         fixes = {}
-        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', '0.1', true)"))
         for word in (w for w in unknown if not finds.get(w)):
             budget = max_edits(word)
+            # Short words share few trigrams with their corrections ("mile"/"miel": 0.25).
+            threshold = "0.1" if len(word) <= 5 else "0.25"
+            db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"), {"t": threshold})
             candidates = db.session.execute(text(
                 "SELECT word FROM search_words WHERE word % :w AND length(word) BETWEEN :lo AND :hi "
                 "ORDER BY similarity(word, :w) DESC LIMIT 2000"),
@@ -507,14 +506,19 @@ class PostgresBackend(SearchBackend):
             close = {c: d for c, d in close.items() if d <= budget}
             if not close:
                 continue
-            frequency = dict(db.session.execute(text(
-                f"SELECT c, (SELECT count(*) FROM search_products "
-                f"WHERE document @@ websearch_to_tsquery('{CONFIG}', c)) "
-                "FROM unnest(CAST(:c AS text[])) AS c"), {"c": list(close)}).all())
+            frequency = {c: self._found(c) for c in close}
             ranked = sorted((d, -frequency[c], c) for c, d in close.items() if frequency[c])
             if ranked:
                 fixes[word] = ranked[0][2]
         return [fixes.get(w, w) for w in words]
+
+    @staticmethod
+    def _found(word: str) -> int:
+        """How many products one word finds. One statement per word and no LIMIT: a tsquery
+        computed per row, or a LIMIT, makes the planner scan the table instead of the GIN index."""
+        return db.session.execute(text(
+            f"SELECT count(*) FROM search_products WHERE document @@ websearch_to_tsquery('{CONFIG}', :w)"),
+            {"w": word}).scalar_one()
 
     # --- completion ---------------------------------------------------------------------------
 
