@@ -27,6 +27,7 @@ from loyalty.money import euros
 from loyalty.queries import spendable_balance
 from marketplace import payments
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import (
     Compartment,
@@ -42,14 +43,14 @@ from marketplace.models.base import utcnow
 
 ORDER_PURPOSE = "order"
 STATUS_LABELS = {
-    "pending_payment": "en attente de paiement",
-    "paid": "payée",
-    "accepted": "acceptée",
-    "ready": "prête",
-    "collected": "retirée",
-    "refused": "refusée",
-    "cancelled": "annulée",
-    "failed": "paiement échoué",
+    "pending_payment": lazy_gettext("en attente de paiement"),
+    "paid": lazy_gettext("payée"),
+    "accepted": lazy_gettext("acceptée"),
+    "ready": lazy_gettext("prête"),
+    "collected": lazy_gettext("retirée"),
+    "refused": lazy_gettext("refusée"),
+    "cancelled": lazy_gettext("annulée"),
+    "failed": lazy_gettext("paiement échoué"),
 }
 DEFAULT_CODE_DAYS = 3
 READY_DELAY_HOURS = 2

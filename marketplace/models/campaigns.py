@@ -4,19 +4,20 @@ The money itself lives in the ledger (loyalty/): a campaign is funded by `fund` 
 employer's funding account and issued as one grant per employee (`Grant.campaign_id`).
 """
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
 
 # Events that justify a gift under the URSSAF tolerance (slug → French label).
 CAMPAIGN_EVENTS = {
-    "noel": "Noël",
-    "naissance": "Naissance, adoption",
-    "mariage": "Mariage, PACS",
-    "retraite": "Départ à la retraite",
-    "fete-des-meres": "Fête des mères",
-    "fete-des-peres": "Fête des pères",
-    "sainte-catherine": "Sainte-Catherine",
-    "saint-nicolas": "Saint-Nicolas",
-    "rentree": "Rentrée scolaire",
+    "noel": lazy_gettext("Noël"),
+    "naissance": lazy_gettext("Naissance, adoption"),
+    "mariage": lazy_gettext("Mariage, PACS"),
+    "retraite": lazy_gettext("Départ à la retraite"),
+    "fete-des-meres": lazy_gettext("Fête des mères"),
+    "fete-des-peres": lazy_gettext("Fête des pères"),
+    "sainte-catherine": lazy_gettext("Sainte-Catherine"),
+    "saint-nicolas": lazy_gettext("Saint-Nicolas"),
+    "rentree": lazy_gettext("Rentrée scolaire"),
 }
 # Events with a per-child amount, and which children count.
 CHILD_EVENTS = {"noel": "children_under_16", "rentree": "children_under_26"}
