@@ -1,7 +1,7 @@
 """Halle, the territorial marketplace: the Flask application factory."""
 import sqlite3
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -61,6 +61,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    """?lang=, then the session, then the account; French outside a request (CLI, jobs, mails)."""
+    if not has_request_context():
+        return "fr"
     languages = ["fr", "en"]
     requested = request.args.get("lang")
     if requested in languages:

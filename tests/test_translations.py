@@ -136,3 +136,11 @@ def test_lazy_texts_are_escaped_like_plain_strings(app):
     with app.test_request_context("/"):
         typed = "<b>l'étal</b>"
         assert escape(lazy_gettext("Référence « %(sku)s »", sku=typed)) == escape(f"Référence « {typed} »")
+
+
+def test_texts_outside_a_request_are_french(app):
+    """CLI commands and background jobs have no visitor: labels render in French instead of failing."""
+    from marketplace.models.campaigns import CAMPAIGN_EVENTS
+
+    with app.app_context():
+        assert str(CAMPAIGN_EVENTS["noel"]) == "Noël"
