@@ -18,16 +18,18 @@ from stdnum.fr import siret as stdnum_siret
 
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, User
 from marketplace.models.base import utcnow
 from marketplace.territory import fold
 
 TIMEZONE = ZoneInfo("Europe/Paris")
-DAYS = (("mon", "Lundi"), ("tue", "Mardi"), ("wed", "Mercredi"), ("thu", "Jeudi"), ("fri", "Vendredi"),
-        ("sat", "Samedi"), ("sun", "Dimanche"))
+DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", lazy_gettext("Mercredi")),
+        ("thu", lazy_gettext("Jeudi")), ("fri", lazy_gettext("Vendredi")), ("sat", lazy_gettext("Samedi")),
+        ("sun", lazy_gettext("Dimanche")))
 DAY_NAMES = dict(DAYS)
-INVITABLE_ROLES = {"staff": "équipe (catalogue et commandes)", "cashier": "caisse uniquement"}
+INVITABLE_ROLES = {"staff": lazy_gettext("équipe (catalogue et commandes)"), "cashier": lazy_gettext("caisse uniquement")}
 INVITATION_DAYS = 14
 
 
