@@ -16,6 +16,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -82,8 +83,8 @@ def split_card_amount(card_cents: int, allowance: dict[int, int]) -> dict[int, i
         split[shop_id] = min(left, most)
         left -= split[shop_id]
     if left > 0:
-        raise OrderError(f"Votre carte territoriale peut payer au plus {euros(sum(allowance.values()))} "
-                         f"de cette commande.")
+        raise OrderError(gettext("Votre carte territoriale peut payer au plus %(amount)s de cette commande.",
+                                 amount=euros(sum(allowance.values()))))
     return split
 
 
@@ -98,12 +99,12 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
     if existing is not None:
         return existing
     if not groups:
-        raise OrderError("Votre panier est vide.")
+        raise OrderError(gettext("Votre panier est vide."))
     card = resident_card(user.id) if card_cents > 0 else None
     if card_cents > 0 and card is None:
-        raise OrderError("Vous n'avez pas de carte territoriale active.")
+        raise OrderError(gettext("Vous n'avez pas de carte territoriale active."))
     if card_cents < 0:
-        raise OrderError("Montant payé par carte territoriale : il doit être positif.")
+        raise OrderError(gettext("Montant payé par carte territoriale : il doit être positif."))
     subtotals = {g.shop.id: g.subtotal_cents for g in groups}
     card_split = split_card_amount(card_cents, card_allowance(card, subtotals)) if card_cents else {}
 
@@ -138,7 +139,7 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
     except (LedgerError, payments.PaymentError) as error:
         db.session.rollback()
         fail_order(order.id)
-        raise OrderError(f"Le paiement n'a pas pu être préparé : {error}") from error
+        raise OrderError(gettext("Le paiement n'a pas pu être préparé : %(error)s", error=error)) from error
     if order.stripe_cents == 0:
         confirm_paid(order.id)
     return order
@@ -150,7 +151,8 @@ def _set_pickup(sub: OrderShop, choice: str) -> None:
         return
     bank = db.session.get(LockerBank, int(choice)) if str(choice).isdigit() else None
     if bank is None or not bank.active:
-        raise OrderError("Ce casier n'existe pas ou n'est plus en service : choisissez un autre lieu de retrait.")
+        raise OrderError(gettext("Ce casier n'existe pas ou n'est plus en service : choisissez un autre lieu de "
+                                 "retrait."))
     sub.pickup_kind = "locker"
     sub.locker_bank_id = bank.id
 
@@ -158,7 +160,7 @@ def _set_pickup(sub: OrderShop, choice: str) -> None:
 def _reserve_stock(product: Product, quantity: int) -> None:
     if not product.active or not product.shop.is_public:
         db.session.rollback()
-        raise OrderError(f"« {product.name} » n'est plus en vente : retirez-le du panier.")
+        raise OrderError(gettext("« %(name)s » n'est plus en vente : retirez-le du panier.", name=product.name))
     if product.stock is None:
         return
     taken = db.session.execute(update(Product).where(Product.id == product.id, Product.stock >= quantity)
@@ -167,8 +169,9 @@ def _reserve_stock(product: Product, quantity: int) -> None:
     if taken != 1:
         db.session.rollback()
         left = db.session.scalar(select(Product.stock).where(Product.id == product.id)) or 0
-        raise OrderError(f"« {product.name} » vient d'être épuisé." if left <= 0 else
-                         f"Il ne reste que {left} « {product.name} » : modifiez la quantité dans le panier.")
+        raise OrderError(gettext("« %(name)s » vient d'être épuisé.", name=product.name) if left <= 0 else
+                         gettext("Il ne reste que %(left)s « %(name)s » : modifiez la quantité dans le panier.",
+                                 left=left, name=product.name))
 
 
 def _release_stock(sub: OrderShop, lines=None) -> None:
@@ -350,7 +353,7 @@ def expire_unpaid_orders(max_age: timedelta = timedelta(minutes=30)) -> int:
 
 def accept(sub: OrderShop) -> None:
     if not _claim(OrderShop, sub.id, ["paid"], "accepted", accepted_at=utcnow()):
-        raise OrderError("Cette commande ne peut plus être acceptée.")
+        raise OrderError(gettext("Cette commande ne peut plus être acceptée."))
     sub = db.session.get(OrderShop, sub.id)
     _mail_resident(sub.order, f"Commande {sub.order.reference} acceptée par {sub.shop.name}",
                    f"{sub.shop.name} a accepté votre commande et la prépare. Retrait : {pickup_label(sub)}.")
@@ -358,7 +361,7 @@ def accept(sub: OrderShop) -> None:
 
 def refuse(sub: OrderShop, reason: str) -> None:
     if not reason.strip():
-        raise OrderError("Indiquez la raison du refus : le client la recevra.")
+        raise OrderError(gettext("Indiquez la raison du refus : le client la recevra."))
     _close(sub, "refused", reason.strip()[:1000], who="shop")
 
 
@@ -369,8 +372,9 @@ def cancel(sub: OrderShop) -> None:
 
 def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
     if not _claim(OrderShop, sub.id, ["paid"], status, refusal_reason=reason, closed_at=utcnow()):
-        raise OrderError("Cette commande a déjà été acceptée ou clôturée : elle ne peut plus être "
-                         + ("refusée." if status == "refused" else "annulée."))
+        raise OrderError(gettext("Cette commande a déjà été acceptée ou clôturée : elle ne peut plus être refusée.")
+                         if status == "refused" else
+                         gettext("Cette commande a déjà été acceptée ou clôturée : elle ne peut plus être annulée."))
     sub = db.session.get(OrderShop, sub.id)
     left = sub.subtotal_cents - sub.refunded_cents
     if left > 0:
@@ -390,9 +394,9 @@ def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
 def refund_line(sub: OrderShop, line: OrderLine) -> None:
     """A line the shop cannot supply (out of stock): refund it to the means used."""
     if line.order_shop_id != sub.id or line.refunded:
-        raise OrderError("Cette ligne a déjà été remboursée.")
+        raise OrderError(gettext("Cette ligne a déjà été remboursée."))
     if sub.status not in ("paid", "accepted", "ready"):
-        raise OrderError("Cette commande est clôturée : plus de remboursement de ligne possible.")
+        raise OrderError(gettext("Cette commande est clôturée : plus de remboursement de ligne possible."))
     _refund(sub, line.total_cents, key=f"order-line:{line.id}", reason=f"Indisponible : {line.name}")
     db.session.execute(update(OrderLine).where(OrderLine.id == line.id).values(refunded=True))
     db.session.commit()
@@ -469,23 +473,24 @@ def _refund_means(sub: OrderShop) -> str:
 def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
     """Ready at the shop counter, or deposited in a locker compartment (one-time pickup code)."""
     if sub.status != "accepted":
-        raise OrderError("Acceptez d'abord la commande.")
+        raise OrderError(gettext("Acceptez d'abord la commande."))
     values = {"ready_at": utcnow()}
     if sub.pickup_kind == "locker":
         compartment = db.session.get(Compartment, compartment_id) if compartment_id else None
         if compartment is None or compartment.bank_id != sub.locker_bank_id:
-            raise OrderError("Choisissez un casier libre de la consigne choisie par le client.")
+            raise OrderError(gettext("Choisissez un casier libre de la consigne choisie par le client."))
         taken = db.session.execute(update(Compartment).where(Compartment.id == compartment.id,
                                                              Compartment.order_shop_id.is_(None))
                                    .values(order_shop_id=sub.id)).rowcount
         if taken != 1:
             db.session.rollback()
-            raise OrderError(f"Le casier {compartment.label} est déjà occupé : choisissez-en un autre.")
+            raise OrderError(gettext("Le casier %(label)s est déjà occupé : choisissez-en un autre.",
+                                     label=compartment.label))
         days = current_app.config.get("LOCKER_CODE_DAYS", DEFAULT_CODE_DAYS)
         values.update(compartment_id=compartment.id, pickup_code=_new_code(sub.locker_bank_id),
                       code_expires_at=utcnow() + timedelta(days=days))
     if not _claim(OrderShop, sub.id, ["accepted"], "ready", **values):
-        raise OrderError("Cette commande n'est plus à préparer.")
+        raise OrderError(gettext("Cette commande n'est plus à préparer."))
     sub = db.session.get(OrderShop, sub.id)
     if sub.pickup_kind == "locker":
         body = (f"Votre commande {sub.shop.name} vous attend à la consigne {sub.locker_bank.name} "
@@ -508,7 +513,7 @@ def _new_code(bank_id: int) -> str:
 
 def mark_collected(sub: OrderShop) -> None:
     if not _claim(OrderShop, sub.id, ["ready"], "collected", collected_at=utcnow()):
-        raise OrderError("Cette commande n'est pas prête ou a déjà été retirée.")
+        raise OrderError(gettext("Cette commande n'est pas prête ou a déjà été retirée."))
     db.session.execute(update(Compartment).where(Compartment.order_shop_id == sub.id).values(order_shop_id=None))
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
