@@ -64,6 +64,10 @@ class Config:
     LANGUAGES = ["fr", "en"]
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # If Redis (the shared limit store) is down, count in each process's memory meanwhile:
+    # a till must not get a 500 because the rate-limit store restarts.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
