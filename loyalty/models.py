@@ -48,7 +48,7 @@ class Account(db.Model):
     code = db.Column(db.String(80), nullable=True, unique=True)
     kind = db.Column(db.String(20), nullable=False)
     label = db.Column(db.String(200), nullable=False, default="")
-    balance_cents = db.Column(db.Integer, nullable=False, default=0)
+    balance_cents = db.Column(db.BigInteger, nullable=False, default=0)
     employer_id = db.Column(db.Integer, db.ForeignKey("employers.id"), nullable=True, index=True)
     shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=True, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -76,7 +76,7 @@ class Entry(db.Model):
     card_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=True, index=True)
     # The amount the operation moved and the card's balance right after it: a replay of the
     # same request returns exactly what the first call returned.
-    amount_cents = db.Column(db.Integer, nullable=False)
+    amount_cents = db.Column(db.BigInteger, nullable=False)
     card_balance_after_cents = db.Column(db.Integer, nullable=True)
     # A redemption can be voided once (unique) and refunded several times.
     voided_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True, unique=True)
@@ -96,7 +96,7 @@ class Posting(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=False, index=True)
     account_id = db.Column(db.Integer, db.ForeignKey("ledger_accounts.id"), nullable=False, index=True)
-    amount_cents = db.Column(db.Integer, nullable=False)
+    amount_cents = db.Column(db.BigInteger, nullable=False)
 
     entry = db.relationship("Entry", back_populates="postings")
     account = db.relationship("Account")
