@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.image.svg
 from flask import current_app, url_for
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def claim_card(card_id: int, user_id: int) -> Card:
     except CardHeldByAnother as error:
         raise ClaimError(error.message) from None
     except (CardNotFound, CardNotActive):
-        raise ClaimError("Cette carte n'est plus valable.") from None
+        raise ClaimError(gettext("Cette carte n'est plus valable.")) from None
     if card.status == "pending":
         card = activate_card(db.session, card_id)
     return card

@@ -3,6 +3,7 @@ session cart is merged into the account at login). Lines are grouped by shop."""
 from dataclasses import dataclass, field
 
 from flask import session
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -44,11 +45,11 @@ class CartGroup:
 
 def availability_problem(product: Product, quantity: int) -> str | None:
     if not product.active or not product.shop.is_public:
-        return f"« {product.name} » n'est plus en vente."
+        return gettext("« %(name)s » n'est plus en vente.", name=product.name)
     if product.stock is not None and product.stock < quantity:
         if product.stock <= 0:
-            return f"« {product.name} » est épuisé."
-        return f"Il ne reste que {product.stock} « {product.name} » en stock."
+            return gettext("« %(name)s » est épuisé.", name=product.name)
+        return gettext("Il ne reste que %(n)s « %(name)s » en stock.", n=product.stock, name=product.name)
     return None
 
 
