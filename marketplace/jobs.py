@@ -201,9 +201,7 @@ def optimize_search_index() -> None:
     """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
     import search
 
-    optimize = getattr(search.get_backend(), "optimize", None)
-    if optimize is not None:
-        optimize()
+    search.get_backend().optimize()
 
 
 # (function, queue, seconds between runs or None, cron line or None)

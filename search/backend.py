@@ -41,5 +41,8 @@ class SearchBackend(ABC):
     def fingerprints(self) -> dict[int, str]:
         """{product id: fingerprint} of everything in the index (for `check`)."""
 
+    def optimize(self) -> None:
+        """Merge the index into as few parts as possible (nightly); nothing to do by default."""
+
     def close(self) -> None:
         """Release files and caches (tests, worker shutdown)."""

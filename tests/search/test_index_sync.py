@@ -102,6 +102,23 @@ def test_bulk_inserts_are_enqueued_explicitly(app, ask):
 
 
 @pytest.mark.whoosh_only
+def test_the_nightly_optimise_merges_the_segments_of_incremental_commits(app, ask):
+    from marketplace import jobs
+
+    with app.app_context():
+        shop = f.shop("Miellerie Dupont", f.commune())
+        for name in ("Miel de lavande", "Miel de sapin", "Miel de tilleul"):
+            db.session.add(Product(shop=shop, category=shop.category, name=name, price_cents=900))
+            db.session.commit()
+            search.drain_outbox()  # one commit per change, as the indexer does
+        backend = search.get_backend()
+        assert backend.segment_count() > 1
+        jobs.optimize_search_index()
+        assert backend.segment_count() == 1
+    assert len(ids_for(app, ask, "miel")) == 3
+
+
+@pytest.mark.whoosh_only
 def test_check_and_reindex_commands(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["search", "check"])
