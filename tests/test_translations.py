@@ -92,6 +92,17 @@ def test_public_pages_in_english(client, world):
     assert "Incorrect e-mail address or password." in refused.get_data(as_text=True)
 
 
+def test_cart_refusal_in_english(app, client, world):
+    with app.app_context():
+        from marketplace.models import Product
+
+        bread = Product.query.filter_by(name="Pain de campagne").one()
+        bread.stock, product_id = 0, bread.id
+        db.session.commit()
+    assert "Your cart is empty." in english_page(client, "/panier")
+    added = client.post(f"/panier/ajouter/{product_id}?lang=en", data={"quantity": 1}, follow_redirects=True)
+    assert "“Pain de campagne” is sold out." in added.get_data(as_text=True)
+
 def test_french_stays_the_default(client, world):
     assert "Mot de passe oublié ?" in client.get("/connexion").get_data(as_text=True)
 
