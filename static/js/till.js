@@ -16,7 +16,7 @@
 
   function looksLikeToken(value) { return /[A-Za-z._-]/.test(value) && value.length > 20; }
 
-  input.addEventListener("input", function () {
+  function update() {
     if (looksLikeToken(input.value)) { status.textContent = "QR code lu"; input.setCustomValidity(""); return; }
     const digits = input.value.replace(/\D/g, "").slice(0, 16);
     input.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
@@ -30,7 +30,10 @@
       status.textContent = "Numéro invalide : vérifiez la saisie";
       input.setAttribute("aria-invalid", "true");
     }
-  });
+  }
+  input.addEventListener("input", update);
+  // What a fast cashier (or a scanner in keyboard mode) typed before this script ran.
+  if (input.value) update();
 
   const scanButton = document.getElementById("till-scan");
   const video = document.getElementById("till-video");
