@@ -1,6 +1,7 @@
 """Products residents report ("Signaler ce produit"), and what the admin does with a report:
 dismiss it (the reporter, if known, is told) or hide the product (it leaves the shop's pages and
 the search index through the outbox; the shop's owners are told why)."""
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace import audit
@@ -17,10 +18,10 @@ class ReportError(Exception):
 
 def report_product(product: Product, *, reason: str, comment: str = "", reporter=None) -> ProductReport:
     if reason not in REPORT_REASONS:
-        raise ReportError("Motif : choisissez une raison dans la liste.")
+        raise ReportError(gettext("Motif : choisissez une raison dans la liste."))
     comment = (comment or "").strip()
     if len(comment) > 500:
-        raise ReportError("Commentaire : 500 caractères au plus.")
+        raise ReportError(gettext("Commentaire : 500 caractères au plus."))
     report = ProductReport(product_id=product.id, reason=reason, comment=comment,
                            reporter_id=getattr(reporter, "id", None) if getattr(reporter, "is_authenticated", False)
                            else None)
@@ -40,7 +41,7 @@ def open_count() -> int:
 
 def _close(report: ProductReport, status: str, actor) -> None:
     if report.status != "open":
-        raise ReportError("Ce signalement est déjà traité.")
+        raise ReportError(gettext("Ce signalement est déjà traité."))
     report.status, report.handled_at, report.handled_by_id = status, utcnow(), getattr(actor, "id", None)
 
 
