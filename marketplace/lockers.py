@@ -165,13 +165,13 @@ def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
     """Email the shop's owners to take back the parcel left in a locker; logged."""
     from marketplace import audit
     from marketplace.mail import send_mail
+    from marketplace.shops import owner_emails
 
     audit.record("locker.parcel_reminder", sub, actor=actor,
                  summary=f"{sub.shop.name} prévenu : colis {sub.order.reference} à reprendre "
                          f"({sub.locker_bank.name}, casier {sub.compartment.label})")
     db.session.commit()
-    emails = [m.user.email for m in sub.shop.members if m.role == "owner"] or (
-        [sub.shop.email] if sub.shop.email else [])
+    emails = owner_emails(sub.shop)
     for email in emails:
         send_mail(email, f"Colis à reprendre à la consigne {sub.locker_bank.name}",
                   f"Bonjour,\n\nLe colis de la commande {sub.order.reference} est toujours dans le casier "

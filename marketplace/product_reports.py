@@ -10,6 +10,7 @@ from marketplace.mail import send_mail
 from marketplace.models import Product, ProductReport
 from marketplace.models.base import utcnow
 from marketplace.models.territory_admin import REPORT_REASONS
+from marketplace.shops import owner_emails
 
 
 class ReportError(Exception):
@@ -67,8 +68,7 @@ def hide_product(report: ProductReport, *, actor) -> int:
     audit.record("product.hide", product, actor=actor, before={"active": True}, after={"active": False},
                  summary=f"« {product.name} » ({product.shop.name}) masqué après signalement : {report.reason_label}")
     db.session.commit()
-    owners = [m.user.email for m in product.shop.members if m.role == "owner"] or (
-        [product.shop.email] if product.shop.email else [])
+    owners = owner_emails(product.shop)
     for email in owners:
         send_mail(email, f"« {product.name} » est masqué sur Halle",
                   f"Bonjour,\n\nL'administration du territoire a masqué votre produit « {product.name} » après un "

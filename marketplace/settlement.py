@@ -37,6 +37,7 @@ from marketplace.extensions import db
 from marketplace.mail import send_mail
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
+from marketplace.shops import owner_emails
 from marketplace.settings import card_settings
 
 SETTLED_KINDS = ("redeem", "capture", "void", "refund", "sale", "salerefund")
@@ -298,14 +299,13 @@ def _claim(run: SettlementRun, current: str, new: str) -> bool:
 
 def _notify_owners(statement: SettlementStatement) -> None:
     run = statement.run
-    for member in statement.shop.members:
-        if member.role == "owner":
-            send_mail(member.user.email, f"Relevé {statement.number} : {money(statement.payout_cents)} virés",
-                      f"Bonjour,\n\nLe territoire vient de virer {money(statement.payout_cents)} à {statement.shop.name} "
-                      f"pour les paiements par carte et les ventes en ligne du {run.starts_on:%d/%m/%Y} "
-                      f"au {run.ends_on:%d/%m/%Y} "
-                      f"(relevé {statement.number}).\nLe détail est dans votre espace commerce, rubrique "
-                      f"« Relevés ».\n\nHalle")
+    for email in owner_emails(statement.shop):
+        send_mail(email, f"Relevé {statement.number} : {money(statement.payout_cents)} virés",
+                  f"Bonjour,\n\nLe territoire vient de virer {money(statement.payout_cents)} à {statement.shop.name} "
+                  f"pour les paiements par carte et les ventes en ligne du {run.starts_on:%d/%m/%Y} "
+                  f"au {run.ends_on:%d/%m/%Y} "
+                  f"(relevé {statement.number}).\nLe détail est dans votre espace commerce, rubrique "
+                  f"« Relevés ».\n\nHalle")
 
 
 def statement_csv(statement: SettlementStatement) -> str:

@@ -97,8 +97,9 @@ def create_shop(owner: User, **fields) -> Shop:
     return shop
 
 
-def _owner_emails(shop: Shop) -> list[str]:
-    return [m.user.email for m in shop.members if m.role == "owner"]
+def owner_emails(shop: Shop) -> list[str]:
+    """Who hears about the shop: its owners, else the shop's own contact address."""
+    return [m.user.email for m in shop.members if m.role == "owner"] or ([shop.email] if shop.email else [])
 
 
 def approve_shop(shop: Shop) -> None:
@@ -106,7 +107,7 @@ def approve_shop(shop: Shop) -> None:
     shop.review_message = ""
     shop.reviewed_at = utcnow()
     db.session.commit()
-    for email in _owner_emails(shop):
+    for email in owner_emails(shop):
         send_mail(email, f"{shop.name} est en ligne sur Halle",
                   f"Bonne nouvelle : votre commerce {shop.name} est validé et visible des habitants.\n\n"
                   f"Ajoutez vos produits : {url_for('shop.products', shop_id=shop.id, _external=True)}\n"
@@ -118,7 +119,7 @@ def reject_shop(shop: Shop, message: str) -> None:
     shop.review_message = message.strip()
     shop.reviewed_at = utcnow()
     db.session.commit()
-    for email in _owner_emails(shop):
+    for email in owner_emails(shop):
         send_mail(email, f"{shop.name} : votre inscription n'est pas validée",
                   f"Votre commerce {shop.name} n'a pas été validé pour la raison suivante :\n\n"
                   f"{shop.review_message}\n\n"

@@ -82,6 +82,7 @@ def _kind(target) -> str:
 
 def _emails(target) -> list[str]:
     if isinstance(target, Shop):
-        emails = [m.user.email for m in target.members if m.role == "owner"]
-        return emails or ([target.email] if target.email else [])
+        from marketplace.shops import owner_emails
+
+        return owner_emails(target)
     return [m.user.email for m in target.members] or ([target.billing_email] if target.billing_email else [])
