@@ -34,6 +34,7 @@ from loyalty.models import Account, Card, Entry, Posting
 from loyalty.money import euros as money
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
@@ -43,9 +44,11 @@ from marketplace.settings import card_settings
 SETTLED_KINDS = ("redeem", "capture", "void", "refund", "sale", "salerefund")
 LATER_DEDUCTIONS = ("void", "refund", "salerefund")  # taken into a recomputed run even after its end
 PERIOD_LABELS = {"weekly": "Semaine", "monthly": "Mois"}
-KIND_LABELS = {"redeem": "Paiement carte", "capture": "Commande en ligne (carte territoriale)",
-               "void": "Annulation", "refund": "Remboursement", "sale": "Vente en ligne (carte bancaire)",
-               "salerefund": "Remboursement vente en ligne"}
+KIND_LABELS = {"redeem": lazy_gettext("Paiement carte"),
+               "capture": lazy_gettext("Commande en ligne (carte territoriale)"),
+               "void": lazy_gettext("Annulation"), "refund": lazy_gettext("Remboursement"),
+               "sale": lazy_gettext("Vente en ligne (carte bancaire)"),
+               "salerefund": lazy_gettext("Remboursement vente en ligne")}
 
 
 class SettlementError(Exception):

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
@@ -145,10 +146,11 @@ _SLOT_SEPARATORS = re.compile(r"\s*(?:,|;|/|\bet\b|\+)\s*")
 def _parse_time(text: str, day_name: str) -> str:
     match = _TIME.match(text.strip())
     if not match or int(match.group(1)) > 24 or int(match.group(2) or 0) > 59:
-        raise InvalidValue(f"{day_name} : heure « {text.strip()} » illisible (exemple : 9h, 12h30 ou 14:00).")
+        raise InvalidValue(gettext("%(day)s : heure « %(time)s » illisible (exemple : 9h, 12h30 ou 14:00).",
+                                   day=day_name, time=text.strip()))
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if hour == 24 and minute:
-        raise InvalidValue(f"{day_name} : heure « {text.strip()} » illisible.")
+        raise InvalidValue(gettext("%(day)s : heure « %(time)s » illisible.", day=day_name, time=text.strip()))
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -161,12 +163,14 @@ def parse_day_hours(text: str, day_name: str = "") -> list[list[str]]:
     for part in _SLOT_SEPARATORS.split(text):
         bounds = _RANGE_SEPARATORS.split(part.strip())
         if len(bounds) != 2:
-            raise InvalidValue(f"{day_name} : « {part} » n'est pas une plage horaire (exemple : 9h-12h30, 14h-19h).")
+            raise InvalidValue(gettext("%(day)s : « %(part)s » n'est pas une plage horaire (exemple : 9h-12h30, "
+                                       "14h-19h).", day=day_name, part=part))
         start, end = (_parse_time(bound, day_name) for bound in bounds)
         if start >= end:
-            raise InvalidValue(f"{day_name} : la plage « {part} » finit avant de commencer.")
+            raise InvalidValue(gettext("%(day)s : la plage « %(part)s » finit avant de commencer.", day=day_name,
+                                       part=part))
         if slots and start < slots[-1][1]:
-            raise InvalidValue(f"{day_name} : les plages se chevauchent ou ne sont pas dans l'ordre.")
+            raise InvalidValue(gettext("%(day)s : les plages se chevauchent ou ne sont pas dans l'ordre.", day=day_name))
         slots.append([start, end])
     return slots
 
@@ -201,7 +205,7 @@ def opening_status(shop: Shop, now: datetime | None = None) -> OpeningStatus:
     if closure is None:
         for start, end in hours.get(DAYS[now.weekday()][0], []):
             if start <= clock < end:
-                return OpeningStatus(True, f"Ouvert maintenant · ferme à {format_time(end)}")
+                return OpeningStatus(True, gettext("Ouvert maintenant · ferme à %(time)s", time=format_time(end)))
     for offset in range(0, 60):
         day = today + timedelta(days=offset)
         if closure_on(shop, day):
@@ -209,12 +213,14 @@ def opening_status(shop: Shop, now: datetime | None = None) -> OpeningStatus:
         for start, _ in hours.get(DAYS[day.weekday()][0], []):
             if offset == 0 and start <= clock:
                 continue
-            when = {0: "aujourd'hui", 1: "demain"}.get(offset) or (
-                DAY_NAMES[DAYS[day.weekday()][0]].lower() if offset < 7 else day.strftime("le %d/%m"))
+            when = {0: gettext("aujourd'hui"), 1: gettext("demain")}.get(offset) or (
+                DAY_NAMES[DAYS[day.weekday()][0]].lower() if offset < 7
+                else gettext("le %(date)s", date=day.strftime("%d/%m")))
             reason = f" ({closure.reason})" if closure and closure.reason else ""
-            prefix = "Fermé exceptionnellement" + reason if closure else "Fermé"
-            return OpeningStatus(False, f"{prefix} · ouvre {when} à {format_time(start)}")
-    return OpeningStatus(False, "Fermé")
+            prefix = gettext("Fermé exceptionnellement") + reason if closure else gettext("Fermé")
+            return OpeningStatus(False, gettext("%(closed)s · ouvre %(when)s à %(time)s", closed=prefix, when=when,
+                                                time=format_time(start)))
+    return OpeningStatus(False, gettext("Fermé"))
 
 
 def add_closure(shop: Shop, starts_on: date, ends_on: date, reason: str) -> ShopClosure:

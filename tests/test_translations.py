@@ -155,3 +155,50 @@ def test_texts_outside_a_request_are_french(app):
 
     with app.app_context():
         assert str(CAMPAIGN_EVENTS["noel"]) == "Noël"
+
+
+def test_admin_territory_pages_in_english(client, world):
+    login(client, "admin@example.fr")
+    categories = english_page(client, "/admin/categories")
+    assert "Parent category" in categories and "Create the category" in categories
+    assert "— (at the top level)" in categories  # the choice list's own label
+    created = client.post("/admin/categories?lang=en", data={"name": "Épicerie fine", "parent": 0},
+                          follow_redirects=True)
+    assert "Category “Épicerie fine” created." in created.get_data(as_text=True)
+    refused = client.post("/admin/categories?lang=en", data={"name": "", "parent": 0})
+    assert "Name: give the name of the category." in refused.get_data(as_text=True)
+    communes = english_page(client, "/admin/communes")
+    assert "EPCI codes (9-digit SIREN, separated by commas)" in communes and "Import the communes" in communes
+    empty = client.post("/admin/communes?lang=en", data={"epci": "", "departements": ""})
+    assert "Give at least one EPCI code or one département." in empty.get_data(as_text=True)
+
+
+def test_stripe_reconciliation_in_english(client, world):
+    login(client, "admin@example.fr")
+    page = english_page(client, "/admin/rapprochement-stripe?du=2026-11-20&au=2026-11-01")
+    assert "The end of the period is before its start." in page
+    csv = client.get("/admin/rapprochement-stripe.csv?du=&au=2026-11-01&lang=en")
+    assert csv.status_code == 400
+    assert csv.get_data(as_text=True) == "Give the first day of the period (dd/mm/yyyy)."
+
+
+def test_opening_hours_and_statement_labels_in_english(app, world):
+    from datetime import datetime
+
+    from marketplace import settlement, shops
+    from marketplace.models import Shop
+
+    with app.app_context():
+        db.session.get(Shop, world["shop_id"]).opening_hours = {"mon": [["09:00", "19:00"]]}
+        db.session.commit()
+    monday_noon = datetime(2026, 11, 23, 12, tzinfo=shops.TIMEZONE)
+    with app.test_request_context("/?lang=en"):
+        bakery = db.session.get(Shop, world["shop_id"])
+        assert shops.opening_status(bakery, monday_noon).label == "Open now · closes at 19h"
+        assert shops.opening_status(bakery, monday_noon.replace(hour=20)).label == "Closed · opens on 30/11 at 9h"
+        with pytest.raises(shops.InvalidValue, match="unreadable time “25h”"):
+            shops.parse_day_hours("9h-25h", "Monday")
+        assert str(settlement.KIND_LABELS["redeem"]) == "Card payment"
+    with app.test_request_context("/"):
+        bakery = db.session.get(Shop, world["shop_id"])
+        assert shops.opening_status(bakery, monday_noon).label == "Ouvert maintenant · ferme à 19h"

@@ -1,5 +1,6 @@
 """The territory's management pages: communes, the category tree, administrators."""
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -12,6 +13,7 @@ from marketplace.admin.routes import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
                                                ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 
 COMMUNES_PER_PAGE = 50
@@ -34,8 +36,8 @@ def communes():
                          after={"epci": epcis, "departements": departements, "created": result.created,
                                 "updated": result.updated, "unchanged": result.unchanged})
             db.session.commit()
-            flash(f"{result.created} commune(s) ajoutée(s), {result.updated} mise(s) à jour, "
-                  f"{result.unchanged} déjà à jour.", "success")
+            flash(gettext("%(created)s commune(s) ajoutée(s), %(updated)s mise(s) à jour, %(unchanged)s déjà à jour.",
+                          created=result.created, updated=result.updated, unchanged=result.unchanged), "success")
             return redirect(url_for("admin.communes"))
     query_text = (request.args.get("q") or "").strip()
     query = select(Commune).order_by(Commune.name, Commune.insee)
@@ -65,12 +67,12 @@ def remove_commune(insee: str):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            flash(f"{name} est retirée du territoire.", "success")
+            flash(gettext("%(name)s est retirée du territoire.", name=name), "success")
         return redirect(url_for("admin.communes"))
     return render_template("admin/commune_remove.html", commune=commune, form=form)
 
 
-def _parent_choices(exclude_ids: set[int] = frozenset(), root_label: str | None = "— (à la racine)"):
+def _parent_choices(exclude_ids: set[int] = frozenset(), root_label=lazy_gettext("— (à la racine)")):
     choices = [SelectChoice(0, root_label)] if root_label else []
     for category, depth in taxonomy.category_tree(db.session):
         if category.id not in exclude_ids:
@@ -90,7 +92,7 @@ def categories():
         except taxonomy.TaxonomyError as error:
             form.name.errors.append(str(error))
         else:
-            flash(f"Catégorie « {category.name} » créée.", "success")
+            flash(gettext("Catégorie « %(name)s » créée.", name=category.name), "success")
             return redirect(url_for("admin.categories"))
     product_counts = dict(db.session.execute(
         select(Product.category_id, func.count()).group_by(Product.category_id)).all())
@@ -115,18 +117,19 @@ def category(category_id: int):
     try:
         if rename.submit.data and rename.validate_on_submit():
             taxonomy.rename_category(db.session, category, rename.name.data)
-            flash(f"Catégorie renommée « {category.name} ».", "success")
+            flash(gettext("Catégorie renommée « %(name)s ».", name=category.name), "success")
             return redirect(url_for("admin.categories"))
         if move.submit.data and move.validate_on_submit():
             taxonomy.move_category(db.session, category, db.session.get(Category, move.parent.data)
                                    if move.parent.data else None)
-            flash(f"Catégorie « {category.name} » déplacée.", "success")
+            flash(gettext("Catégorie « %(name)s » déplacée.", name=category.name), "success")
             return redirect(url_for("admin.categories"))
         if merge.submit.data and merge.validate_on_submit():
             target = db.get_or_404(Category, merge.target.data)
             name = category.name
             moved = taxonomy.merge_category(db.session, category, target)
-            flash(f"« {name} » est fusionnée dans « {target.name} » : {moved} produit(s) déplacé(s).", "success")
+            flash(gettext("« %(name)s » est fusionnée dans « %(target)s » : %(moved)s produit(s) déplacé(s).",
+                          name=name, target=target.name, moved=moved), "success")
             return redirect(url_for("admin.categories"))
     except taxonomy.TaxonomyError as error:
         db.session.rollback()
@@ -149,8 +152,9 @@ def admins():
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
-            flash(f"{user.email} est administrateur ; "
-                  + ("un lien pour choisir son mot de passe lui est envoyé." if created else "il est prévenu par e-mail."),
+            flash(gettext("%(email)s est administrateur ; un lien pour choisir son mot de passe lui est envoyé.",
+                          email=user.email) if created
+                  else gettext("%(email)s est administrateur ; il est prévenu par e-mail.", email=user.email),
                   "success")
             return redirect(url_for("admin.admins"))
     return render_template("admin/admins.html", form=form, admins=admin_service.admins(), confirm=ConfirmForm())
@@ -162,7 +166,7 @@ def remove_admin(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("Cochez la case pour confirmer le retrait des droits.", "error")
+        flash(gettext("Cochez la case pour confirmer le retrait des droits."), "error")
         return redirect(url_for("admin.admins"))
     try:
         admin_service.remove_admin(user, actor=current_user)
@@ -170,7 +174,7 @@ def remove_admin(user_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
-        flash(f"{user.email} n'est plus administrateur.", "success")
+        flash(gettext("%(email)s n'est plus administrateur.", email=user.email), "success")
     return redirect(url_for("admin.admins"))
 
 
@@ -193,7 +197,7 @@ def card_settings():
                 str(error)[:7], form.commission_bps)
             field.errors.append(str(error))
         else:
-            flash("Réglages de la carte enregistrés.", "success")
+            flash(gettext("Réglages de la carte enregistrés."), "success")
             return redirect(url_for("admin.card_settings"))
     return render_template("admin/card_settings.html", form=form, current=current)
 
@@ -204,17 +208,17 @@ def handle_report(report_id: int, action: str):
     report = db.get_or_404(ProductReport, report_id)
     form = ButtonForm() if action == "ignorer" else ConfirmForm()  # hiding asks for a confirmation
     if not form.validate_on_submit():
-        flash("Cochez la case pour confirmer, puis réessayez." if action == "masquer"
-              else "Formulaire expiré : réessayez.", "error")
+        flash(gettext("Cochez la case pour confirmer, puis réessayez.") if action == "masquer"
+              else gettext("Formulaire expiré : réessayez."), "error")
         return redirect(url_for("admin.dashboard"))
     name = report.product.name
     try:
         if action == "ignorer":
             product_reports.dismiss(report, actor=current_user)
-            flash(f"Signalement de « {name} » classé sans suite.", "success")
+            flash(gettext("Signalement de « %(name)s » classé sans suite.", name=name), "success")
         else:
             product_reports.hide_product(report, actor=current_user)
-            flash(f"« {name} » est masqué ; le commerçant est prévenu par e-mail.", "success")
+            flash(gettext("« %(name)s » est masqué ; le commerçant est prévenu par e-mail.", name=name), "success")
     except product_reports.ReportError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -226,10 +230,11 @@ def handle_report(report_id: int, action: str):
 def remind_parcel(sub_id: int):
     sub = db.get_or_404(OrderShop, sub_id)
     if not ButtonForm().validate_on_submit():
-        flash("Formulaire expiré : réessayez.", "error")
+        flash(gettext("Formulaire expiré : réessayez."), "error")
     else:
         emails = lockers.ask_shop_to_collect(sub, actor=current_user)
-        flash(f"{sub.shop.name} est prévenu ({', '.join(emails) or 'aucune adresse'}).", "success")
+        flash(gettext("%(shop)s est prévenu (%(emails)s).", shop=sub.shop.name,
+                      emails=", ".join(emails) or gettext("aucune adresse")), "success")
     return redirect(url_for("admin.dashboard"))
 
 
