@@ -158,6 +158,8 @@ def bulk_update(shop_id: int, product_ids: list[int], action: str, category_id: 
     products = db.session.scalars(
         db.select(Product).where(Product.shop_id == shop_id, Product.id.in_(product_ids))
     ).all()
+    if action == "activate":  # a product hidden by the territory stays off line
+        products = [product for product in products if not product.hidden_by_admin]
     for product in products:
         if action in ("activate", "deactivate"):
             product.active = action == "activate"

@@ -375,7 +375,8 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
                 values["category_id"] = category_id
         line = PlannedLine(number, values, product)
         if product is not None:
-            line.changes = {k: v for k, v in values.items() if getattr(product, k) != v}
+            line.changes = {k: v for k, v in values.items() if getattr(product, k) != v
+                            and not (k == "active" and v and product.hidden_by_admin)}  # territory's hiding holds
         plan.lines.append(line)
     return plan
 

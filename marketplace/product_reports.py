@@ -65,6 +65,7 @@ def hide_product(report: ProductReport, *, actor) -> int:
     for each in others:
         _close(each, "hidden", actor)
     product.active = False  # the ORM change writes the search outbox row in this transaction
+    product.hidden_by_admin_at, product.hidden_reason = utcnow(), report.reason_label[:200]
     audit.record("product.hide", product, actor=actor, before={"active": True}, after={"active": False},
                  summary=f"« {product.name} » ({product.shop.name}) masqué après signalement : {report.reason_label}")
     db.session.commit()
@@ -77,3 +78,25 @@ def hide_product(report: ProductReport, *, actor) -> int:
                   + ").\nIl n'apparaît plus sur Halle ni dans la recherche. Répondez à ce message pour en parler."
                   "\n\nHalle")
     return len(others)
+
+
+def hidden_products() -> list[Product]:
+    """Products the territory hid, most recent first (the admin can restore them)."""
+    return list(db.session.scalars(select(Product).where(Product.hidden_by_admin_at.is_not(None))
+                                   .order_by(Product.hidden_by_admin_at.desc(), Product.id.desc())))
+
+
+def unhide_product(product: Product, *, actor) -> None:
+    """Lift the territory's hiding: the product is back on sale and in the search (outbox/trigger)."""
+    if not product.hidden_by_admin:
+        raise ReportError(gettext("Ce produit n'est pas masqué par le territoire."))
+    reason = product.hidden_reason
+    product.hidden_by_admin_at, product.hidden_reason, product.active = None, None, True
+    audit.record("product.unhide", product, actor=actor, before={"active": False, "hidden_reason": reason},
+                 after={"active": True, "hidden_reason": None},
+                 summary=f"« {product.name} » ({product.shop.name}) rétabli par le territoire")
+    db.session.commit()
+    for email in owner_emails(product.shop):
+        send_mail(email, f"« {product.name} » est de nouveau visible sur Halle",
+                  f"Bonjour,\n\nL'administration du territoire a rétabli votre produit « {product.name} » : il est de "
+                  "nouveau en ligne et dans la recherche.\n\nHalle")

@@ -1,5 +1,6 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from marketplace import audit, lockers, product_reports, shops
@@ -7,7 +8,7 @@ from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ApproveShopForm, ButtonForm, RejectShopForm
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
-from marketplace.models import Campaign, CampaignPayment, Employer, SettlementRun, Shop
+from marketplace.models import Campaign, CampaignPayment, Employer, Product, SettlementRun, Shop
 from marketplace.territory import territory_summary
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,9 +28,26 @@ def dashboard():
                    Campaign.status == "awaiting_payment")),
         draft_runs=db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying"))).order_by(SettlementRun.id)).all(),
         suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
-        reports=product_reports.open_reports(), locker_problems=lockers.locker_problems(), button=ButtonForm(),
+        reports=product_reports.open_reports(), hidden_products=product_reports.hidden_products(),
+        locker_problems=lockers.locker_problems(), button=ButtonForm(),
         confirm=ConfirmForm(),
     )
+
+
+@bp.route("/produits/<int:product_id>/retablir", methods=["POST"])
+@access(ADMIN)
+def unhide_product(product_id: int):
+    product = db.get_or_404(Product, product_id)
+    if not ConfirmForm().validate_on_submit():
+        flash(gettext("Cochez la case pour confirmer, puis réessayez."), "error")
+        return redirect(url_for("admin.dashboard") + "#masques")
+    try:
+        product_reports.unhide_product(product, actor=current_user)
+        flash(gettext("« %(name)s » est rétabli ; le commerçant est prévenu par e-mail.", name=product.name), "success")
+    except product_reports.ReportError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("admin.dashboard") + "#masques")
 
 
 @bp.route("/commerces")

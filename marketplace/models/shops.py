@@ -90,6 +90,10 @@ class Product(db.Model):
     sku = db.Column(db.String(60), nullable=True)
     ean = db.Column(db.String(14), nullable=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # Set when the territory admin hides the product after a report: while set, `active` stays False
+    # and the shop cannot switch it back on (only the admin's "Rétablir" clears it).
+    hidden_by_admin_at = db.Column(db.DateTime, nullable=True)
+    hidden_reason = db.Column(db.String(200), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -101,6 +105,10 @@ class Product(db.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock is None or self.stock > 0
+
+    @property
+    def hidden_by_admin(self) -> bool:
+        return self.hidden_by_admin_at is not None
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.name}>"
