@@ -44,7 +44,7 @@ class CartGroup:
 
 
 def availability_problem(product: Product, quantity: int) -> str | None:
-    if not product.active or not product.shop.is_public:
+    if not product.is_public:
         return gettext("« %(name)s » n'est plus en vente.", name=product.name)
     if product.stock is not None and product.stock < quantity:
         if product.stock <= 0:

@@ -176,7 +176,7 @@ def bulk_update(shop_id: int, product_ids: list[int], action: str, category_id: 
 
 def public_products(shop_id: int | None = None, category_ids: list[int] | None = None):
     """Active products of approved shops, optionally one shop's or some categories'."""
-    statement = db.select(Product).join(Shop).where(Shop.status == "approved", Product.active.is_(True))
+    statement = db.select(Product).join(Shop).where(Shop.status == "approved", Product.on_sale)
     if shop_id is not None:
         statement = statement.where(Product.shop_id == shop_id)
     if category_ids is not None:

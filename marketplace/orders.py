@@ -158,7 +158,7 @@ def _set_pickup(sub: OrderShop, choice: str) -> None:
 
 
 def _reserve_stock(product: Product, quantity: int) -> None:
-    if not product.active or not product.shop.is_public:
+    if not product.is_public:
         db.session.rollback()
         raise OrderError(gettext("« %(name)s » n'est plus en vente : retirez-le du panier.", name=product.name))
     if product.stock is None:

@@ -74,7 +74,7 @@ def _statement():
         )
         .join(Shop, Product.shop_id == Shop.id)
         .join(Commune, Shop.commune_insee == Commune.insee)
-        .where(Product.active.is_(True), Shop.status == "approved")
+        .where(Product.on_sale, Shop.status == "approved")
     )
 
 

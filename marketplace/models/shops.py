@@ -1,3 +1,5 @@
+from sqlalchemy.ext.hybrid import hybrid_property
+
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
@@ -109,6 +111,22 @@ class Product(db.Model):
     @property
     def hidden_by_admin(self) -> bool:
         return self.hidden_by_admin_at is not None
+
+    @hybrid_property
+    def on_sale(self) -> bool:
+        """The one product-level visibility predicate (public pages, cart, orders, search): the
+        shop's "En ligne" switch, unless the territory hid the product."""
+        return self.active and self.hidden_by_admin_at is None
+
+    @on_sale.inplace.expression
+    @classmethod
+    def _on_sale_expression(cls):
+        return db.and_(cls.active.is_(True), cls.hidden_by_admin_at.is_(None))
+
+    @property
+    def is_public(self) -> bool:
+        """Whether residents may see and buy it: on sale in a public shop."""
+        return self.on_sale and self.shop.is_public
 
     def __repr__(self) -> str:
         return f"<Product {self.id} {self.name}>"

@@ -16,7 +16,7 @@ from marketplace.public.routes import bp
 @limiter.limit(lambda: current_app.config.get("PRODUCT_REPORT_RATE_LIMIT", "5 per hour"), methods=["POST"])
 def report_product(product_id: int):
     product = db.get_or_404(Product, product_id)
-    if not product.active or not product.shop.is_public:
+    if not product.is_public:
         abort(404)
     form = ReportProductForm()
     if form.validate_on_submit():

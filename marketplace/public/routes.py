@@ -188,12 +188,12 @@ def shop(slug: str):
     category_id = request.args.get("categorie", type=int)
     statement = catalogue.public_products(shop_id=shop.id, category_ids=[category_id] if category_id else None)
     if not shop.is_public:  # preview for the shopkeeper: the products as they will appear
-        statement = db.select(Product).where(Product.shop_id == shop.id, Product.active.is_(True)).order_by(Product.name)
+        statement = db.select(Product).where(Product.shop_id == shop.id, Product.on_sale).order_by(Product.name)
     products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
                            error_out=False)
     categories = db.session.scalars(
         db.select(Category).where(Category.id.in_(
-            db.select(Product.category_id).where(Product.shop_id == shop.id, Product.active.is_(True))))
+            db.select(Product.category_id).where(Product.shop_id == shop.id, Product.on_sale)))
         .order_by(Category.name)).all()
     return render_template("public/shop.html", shop=shop, products=products, categories=categories,
                            category_id=category_id, status=shops.opening_status(shop),
@@ -214,7 +214,7 @@ def product(product_id: int):
     from marketplace import catalogue
 
     product = db.get_or_404(Product, product_id)
-    if not product.active or not product.shop.is_public:
+    if not product.is_public:
         abort(404)
     others = db.session.scalars(catalogue.public_products(shop_id=product.shop_id)
                                 .where(Product.id != product.id).limit(8)).all()

@@ -93,3 +93,22 @@ def test_only_the_admin_restores(app, territory, client):
     assert client.post(f"/admin/produits/{product_id}/retablir", data={"confirm": "y"}).status_code == 403
     with app.app_context():
         assert db.session.get(Product, product_id).hidden_by_admin
+
+
+def test_the_territory_s_mark_alone_keeps_a_product_off_every_public_page(app, territory, client):
+    """One visibility predicate (Product.on_sale): even with the shop's switch on, hidden means hidden."""
+    from marketplace import catalogue
+    from marketplace.cart import availability_problem
+    from marketplace.models.base import utcnow
+
+    with app.app_context():
+        product = f.product(db.session.get(Shop, territory.fournil_id), "Couteau de chasse")
+        product.hidden_by_admin_at, product.hidden_reason = utcnow(), "Produit interdit ou dangereux"
+        db.session.commit()
+        product_id = product.id
+        assert product.active and not product.on_sale and not product.is_public
+        assert product_id not in db.session.scalars(catalogue.public_products().with_only_columns(Product.id)).all()
+        with app.test_request_context():
+            assert "n'est plus en vente" in availability_problem(product, 1)
+    assert client.get(f"/produits/{product_id}").status_code == 404
+    assert client.get(f"/produits/{product_id}/signaler").status_code == 404
