@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from loyalty.cards import DEFAULT_PREFIX
+from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.extensions import db
 from marketplace.models import TerritorySettings
 
@@ -64,12 +65,11 @@ def validate_commission(bps) -> int:
 
 def validate_pin_threshold(text) -> int | None:
     """'20' or '20,50' (euros) -> cents; empty -> None (the PIN is always asked)."""
-    text = (str(text) if text is not None else "").strip().replace(",", ".").replace("€", "").strip()
-    if not text:
+    if not (str(text) if text is not None else "").strip():
         return None
     try:
-        cents = round(float(text) * 100)
-    except ValueError:
+        cents = parse_price(text, allow_zero=True)
+    except InvalidValue:
         raise SettingsError("PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.") from None
     if not 0 <= cents <= MAX_PIN_FREE_CENTS:
         raise SettingsError(f"PIN demandé au-delà de : entre 0 et {MAX_PIN_FREE_CENTS // 100} €.")
