@@ -37,17 +37,15 @@ def backend(app: Flask | None = None) -> str:
     return config.get("JOBS_BACKEND") or ("rq" if config.get("REDIS_URL") else "thread")
 
 
-def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, via: str | None = None,
-            **kwargs):
+def enqueue(func, *args, queue: str = DEFAULT_QUEUE, job_id: str | None = None, **kwargs):
     """Run `func(*args, **kwargs)` in the background; returns the RQ job, the thread, or None.
 
     `job_id`: with rq, a job of the same id still waiting is not queued again.
-    `via`: force a backend for this job (else JOBS_BACKEND).
     """
     app = current_app._get_current_object()
     path = job_path(func)
     request_id = current_request_id()
-    chosen = "inline" if _in_job.get() else (via or backend(app))
+    chosen = "inline" if _in_job.get() else backend(app)
     if chosen == "thread" and not has_request_context():
         chosen = "inline"  # a `flask …` command could exit before the thread is done
     if chosen == "rq":

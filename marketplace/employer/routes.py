@@ -390,10 +390,8 @@ def issue(employer_id: int, campaign_id: int):
         flash(str(error), "error")
         return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     if ButtonForm().validate_on_submit() and campaigns.start_issue(campaign.id):
-        # CAMPAIGN_ISSUE_IN_BACKGROUND: a test's way to see the progress page with inline jobs.
-        via = "thread" if current_app.config.get("CAMPAIGN_ISSUE_IN_BACKGROUND") else None
-        jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), request.url_root, via=via)
-        if (via or jobs.backend()) == "inline":
+        jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), request.url_root)
+        if jobs.backend() == "inline":
             flash(gettext("Cartes émises et salariés prévenus."), "success")
         else:
             flash(gettext("Émission lancée."), "success")

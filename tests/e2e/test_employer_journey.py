@@ -17,7 +17,8 @@ STAFF_CSV = ("Matricule;Nom;Prénom;E-mail;Enfants -16 ans;Enfants -26 ans\r\n"
 
 @pytest.fixture
 def stripe_live(live_app, live_server, stripe_server):  # noqa: F811
-    keys = {**stripe_config(stripe_server), "CAMPAIGN_ISSUE_IN_BACKGROUND": True}
+    # Jobs in a thread, as on the development server: the HR page follows the issuing progress.
+    keys = {**stripe_config(stripe_server), "JOBS_BACKEND": "thread"}
     saved = {key: live_app.config.get(key) for key in keys}
     live_app.config.update(keys)
     register_webhook(stripe_server, f"{live_server}/stripe/webhook")

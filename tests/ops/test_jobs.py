@@ -33,17 +33,19 @@ def test_without_redis_a_mail_is_sent_right_away_in_tests(app_ctx):
     assert [m["To"] for m in outbox()] == ["claire@example.fr"]
 
 
-def test_the_thread_backend_runs_the_job_in_an_app_context_of_its_own(app):
+def test_the_thread_backend_runs_the_job_in_an_app_context_of_its_own(app, monkeypatch):
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
     with app.test_request_context("/"):
-        thread = jobs.enqueue(deliver, "luc@example.fr", "Bonjour", "Texte", via="thread")
+        thread = jobs.enqueue(deliver, "luc@example.fr", "Bonjour", "Texte")
         thread.join(timeout=30)
         assert not thread.is_alive()
         assert [m["To"] for m in outbox()] == ["luc@example.fr"]
 
 
-def test_outside_a_request_the_thread_backend_runs_the_job_before_returning(app_ctx):
+def test_outside_a_request_the_thread_backend_runs_the_job_before_returning(app_ctx, monkeypatch):
     """A `flask …` command (settlement, orders expire) must not exit with its mails unsent."""
-    assert jobs.enqueue(deliver, "anne@example.fr", "Bonjour", "Texte", via="thread") is None
+    monkeypatch.setitem(app_ctx.config, "JOBS_BACKEND", "thread")
+    assert jobs.enqueue(deliver, "anne@example.fr", "Bonjour", "Texte") is None
     assert [m["To"] for m in outbox()] == ["anne@example.fr"]
 
 
