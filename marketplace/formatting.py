@@ -1,14 +1,85 @@
-"""Display helpers for money, distances and dates (French by default, through Babel)."""
-from decimal import Decimal
+"""Display helpers for money, distances and dates (French by default, through Babel).
 
-from flask_babel import format_currency, format_datetime, format_decimal
+Money and whole numbers are formatted with the locale's Babel pattern and symbols read once per
+locale (`_Digits`): Babel's own format_currency parses its pattern and quantizes a Decimal on each
+call (~35 µs), and a search page shows twenty prices.
+"""
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale, numbers
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+
+CURRENCY = "EUR"
+
+
+@dataclass(frozen=True)
+class _Digits:
+    """What Babel needs to write an integer number of cents (or a whole number) in one locale."""
+    group: str
+    grouping: tuple[int, int]
+    decimal: str
+    integer_grouping: tuple[int, int]
+    money_prefix: tuple[str, str]  # (positive, negative), currency symbol already in place
+    money_suffix: tuple[str, str]
+
+    def integer(self, value: int, grouping: tuple[int, int] | None = None) -> str:
+        """A non-negative integer grouped as Babel does (NumberPattern._format_int): 1 234 567,
+        or 12,34,567 in en_IN."""
+        first, then = grouping or self.integer_grouping
+        digits, groups = str(value), []
+        size = first
+        while len(digits) > size:
+            groups.append(digits[-size:])
+            digits = digits[:-size]
+            size = then
+        return self.group.join([digits, *reversed(groups)])
+
+    def money(self, amount_cents: int) -> str:
+        negative = amount_cents < 0
+        units, cents = divmod(abs(amount_cents), 100)
+        number = f"{self.integer(units, self.grouping)}{self.decimal}{cents:02d}"
+        return f"{self.money_prefix[negative]}{number}{self.money_suffix[negative]}"
+
+
+def _literal(affix: str, symbol: str) -> str:
+    """A pattern's prefix or suffix as Babel writes it: ¤ is the symbol, 'quoted' text unquoted."""
+    return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", affix.replace("¤", symbol))
+
+
+@cache
+def _digits(locale: Locale) -> _Digits:
+    money = numbers.parse_pattern(locale.currency_formats["standard"])
+    decimal = numbers.parse_pattern(locale.decimal_formats[None])
+    if numbers.get_currency_precision(CURRENCY) != 2 or money.int_prec[0] != 1 or "¤¤" in money.pattern:
+        raise ValueError(f"unexpected currency pattern for {locale}: {money.pattern!r}")
+    symbol = numbers.get_currency_symbol(CURRENCY, locale)
+    return _Digits(
+        group=numbers.get_group_symbol(locale), grouping=money.grouping,
+        decimal=numbers.get_decimal_symbol(locale), integer_grouping=decimal.grouping,
+        money_prefix=tuple(_literal(a, symbol) for a in money.prefix),
+        money_suffix=tuple(_literal(a, symbol) for a in money.suffix),
+    )
 
 
 def money(amount_cents: int | None) -> str:
     """12,50 € from 1250 (integer cents; never a float on the way)."""
     if amount_cents is None:
         return ""
-    return format_currency(Decimal(amount_cents) / 100, "EUR")
+    locale = get_locale()
+    if locale is None:  # outside any app context: Babel's process default locale
+        return format_currency(Decimal(amount_cents) / 100, CURRENCY)
+    return _digits(locale).money(amount_cents)
+
+
+def _whole(value) -> str:
+    """A count or a rounded distance; anything but a non-negative int goes to Babel as it is."""
+    locale = get_locale()
+    if locale is None or type(value) is not int or value < 0:
+        return format_decimal(value)
+    return _digits(locale).integer(value)
 
 
 def distance_km(km: float | None) -> str:
@@ -16,12 +87,12 @@ def distance_km(km: float | None) -> str:
         return ""
     if km < 1:
         return "< 1 km"
-    return f"{format_decimal(round(km))} km"
+    return f"{_whole(round(km))} km"
 
 
 def number(value: int | None) -> str:
     """9 998 (French thousands separator)."""
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else _whole(value)
 
 
 def paris_time(moment) -> str:

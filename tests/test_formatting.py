@@ -1,4 +1,11 @@
-from marketplace.formatting import distance_km, money
+from decimal import Decimal
+
+from babel import numbers
+from flask_babel import force_locale
+
+from marketplace.formatting import distance_km, money, number
+
+AMOUNTS_CENTS = [0, 1, 5, 99, 100, 1250, 99_999, 100_000, 123_456, 1_234_567_89, -1, -1250, -123_456_789]
 
 
 def test_money_is_shown_the_french_way(app):
@@ -6,10 +13,25 @@ def test_money_is_shown_the_french_way(app):
         assert money(1250) == "12,50\xa0€"
         assert money(123456) == "1\u202f234,56\xa0€"
         assert money(0) == "0,00\xa0€"
+        assert money(-1250) == "-12,50\xa0€"
         assert money(None) == ""
+
+
+def test_money_and_counts_read_as_babel_writes_them_in_every_language(app):
+    with app.test_request_context():
+        for language in ("fr", "en", "de", "en_IN"):
+            with force_locale(language):
+                for cents in AMOUNTS_CENTS:
+                    assert money(cents) == numbers.format_currency(Decimal(cents) / 100, "EUR", locale=language)
+                for count in (0, 7, 1000, 9998, 1_234_567):
+                    assert number(count) == numbers.format_decimal(count, locale=language)
+        with force_locale("en"):
+            assert money(123456) == "€1,234.56"
+            assert number(9998) == "9,998"
 
 
 def test_distances_are_rounded_to_the_kilometre(app):
     with app.test_request_context():
         assert distance_km(8.6) == "9 km"
+        assert distance_km(1234.4) == "1\u202f234 km"
         assert distance_km(0.3) == "< 1 km"
