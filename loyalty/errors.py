@@ -1,24 +1,44 @@
 """Errors of the ledger and the card.
 
-Each carries a stable `code` (the till and the API map it to an HTTP status and show
-`message`, written in French for the person at the counter).
+Each carries a stable `code` (the till and the API map it to an HTTP status) and a message for the
+person at the counter: a French text marked with N_ (the English catalogue extracts it) with
+%(name)s placeholders, its values, and its amounts in cents. `message` is the French text; the
+marketplace shows `render(gettext, money)`, in the reader's language, without this package
+knowing Flask.
 """
 from loyalty.money import euros
 
 
+def N_(text: str) -> str:
+    """Marks a text for translation where it is shown (babel extracts N_); returns it unchanged."""
+    return text
+
+
 class LedgerError(Exception):
     code = "ledger_error"
-    message = "Opération refusée."
+    template = N_("Opération refusée.")
 
-    def __init__(self, message: str | None = None):
-        if message is not None:
-            self.message = message
+    def __init__(self, template: str | None = None, *, amounts: dict[str, int] | None = None, **values):
+        if template is not None:
+            self.template = template
+        self.values, self.amounts = values, amounts or {}
         super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """In French (logs, command line, tests of this package)."""
+        return self.render()
+
+    def render(self, translate=lambda text: text, money=euros) -> str:
+        """The message through `translate` (a gettext), with its amounts written by `money` (cents -> text)."""
+        text = translate(self.template)
+        values = {**self.values, **{name: money(cents) for name, cents in self.amounts.items()}}
+        return text % values if values else text
 
 
 class InvalidAmount(LedgerError):
     code = "invalid_amount"
-    message = "Le montant doit être un nombre entier de centimes strictement positif."
+    template = N_("Le montant doit être un nombre entier de centimes strictement positif.")
 
 
 class InsufficientBalance(LedgerError):
@@ -28,7 +48,7 @@ class InsufficientBalance(LedgerError):
 
     def __init__(self, available_cents: int):
         self.available_cents = available_cents
-        super().__init__(f"Solde insuffisant : {euros(available_cents)} disponibles.")
+        super().__init__(N_("Solde insuffisant : %(available)s disponibles."), amounts={"available": available_cents})
 
 
 class InsufficientFunds(LedgerError):
@@ -38,41 +58,40 @@ class InsufficientFunds(LedgerError):
 
     def __init__(self, available_cents: int):
         self.available_cents = available_cents
-        super().__init__(
-            f"Fonds insuffisants : {euros(available_cents)} disponibles sur le compte de financement."
-        )
+        super().__init__(N_("Fonds insuffisants : %(available)s disponibles sur le compte de financement."),
+                         amounts={"available": available_cents})
 
 
 class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
-    message = "Cette clé d'opération a déjà servi pour une autre demande."
+    template = N_("Cette clé d'opération a déjà servi pour une autre demande.")
 
 
 class CardNotFound(LedgerError):
     code = "card_not_found"
-    message = "Carte inconnue : vérifiez le numéro ou scannez à nouveau le QR code."
+    template = N_("Carte inconnue : vérifiez le numéro ou scannez à nouveau le QR code.")
 
 
 class CardNotActive(LedgerError):
     code = "card_not_active"
-    message = "Cette carte n'est pas active."
+    template = N_("Cette carte n'est pas active.")
 
 
 class CardBlocked(CardNotActive):
     code = "card_blocked"
-    message = "Cette carte est bloquée."
+    template = N_("Cette carte est bloquée.")
 
 
 class CardHeldByAnother(LedgerError):
     code = "card_held_by_another"
-    message = "Cette carte est déjà rattachée à un autre compte."
+    template = N_("Cette carte est déjà rattachée à un autre compte.")
 
 
 class PinLockout(CardBlocked):
     """The wrong PIN that blocked the card: the holder must be told."""
 
     code = "pin_lockout"
-    message = "Carte bloquée après 5 codes PIN erronés."
+    template = N_("Carte bloquée après 5 codes PIN erronés.")
 
 
 class WrongPin(LedgerError):
@@ -80,18 +99,18 @@ class WrongPin(LedgerError):
 
     def __init__(self, attempts_left: int):
         self.attempts_left = attempts_left
-        plural = "s" if attempts_left > 1 else ""
-        super().__init__(f"Code PIN erroné : encore {attempts_left} essai{plural} avant blocage.")
+        super().__init__(N_("Code PIN erroné : encore %(attempts)s essais avant blocage.") if attempts_left > 1
+                         else N_("Code PIN erroné : encore %(attempts)s essai avant blocage."), attempts=attempts_left)
 
 
 class PinRequired(LedgerError):
     code = "pin_required"
-    message = "Le titulaire a choisi un code PIN : saisissez-le pour payer avec cette carte."
+    template = N_("Le titulaire a choisi un code PIN : saisissez-le pour payer avec cette carte.")
 
 
 class InvalidPin(LedgerError):
     code = "invalid_pin"
-    message = "Le code PIN doit comporter exactement 4 chiffres."
+    template = N_("Le code PIN doit comporter exactement 4 chiffres.")
 
 
 class InvalidCardTransition(LedgerError):
@@ -99,20 +118,21 @@ class InvalidCardTransition(LedgerError):
 
     def __init__(self, status: str):
         self.status = status
-        super().__init__(f"Opération impossible : la carte est {STATUS_LABELS.get(status, status)}.")
+        super().__init__(TRANSITION_REFUSALS.get(status, N_("Opération impossible : la carte est %(status)s.")),
+                         status=status)
 
 
-STATUS_LABELS = {
-    "pending": "en attente d'activation",
-    "active": "active",
-    "blocked": "bloquée",
-    "deactivated": "désactivée",
+TRANSITION_REFUSALS = {
+    "pending": N_("Opération impossible : la carte est en attente d'activation."),
+    "active": N_("Opération impossible : la carte est active."),
+    "blocked": N_("Opération impossible : la carte est bloquée."),
+    "deactivated": N_("Opération impossible : la carte est désactivée."),
 }
 
 
 class ShopRefusesCard(LedgerError):
     code = "shop_refuses_card"
-    message = "Ce commerce n'accepte pas la carte territoriale."
+    template = N_("Ce commerce n'accepte pas la carte territoriale.")
 
 
 class VoidNotAllowed(LedgerError):
@@ -125,22 +145,23 @@ class RefundNotAllowed(LedgerError):
 
 class HoldNotPending(LedgerError):
     code = "hold_not_pending"
-    message = "Cette réservation a déjà été encaissée, libérée ou a expiré."
+    template = N_("Cette réservation a déjà été encaissée, libérée ou a expiré.")
 
 
 class PendingHolds(LedgerError):
     code = "card_has_pending_holds"
-    message = "Des réservations de commandes en ligne sont en cours sur cette carte ; réessayez après leur règlement."
+    template = N_("Des réservations de commandes en ligne sont en cours sur cette carte ; réessayez après leur "
+                  "règlement.")
 
 
 class NothingToSettle(LedgerError):
     code = "nothing_to_settle"
-    message = "Rien à reverser à ce commerce."
+    template = N_("Rien à reverser à ce commerce.")
 
 
 class ReasonRequired(LedgerError):
     code = "reason_required"
-    message = "Indiquez le motif de la correction."
+    template = N_("Indiquez le motif de la correction.")
 
 
 class LedgerImmutable(RuntimeError):

@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from loyalty import accounts as acc
 from loyalty.cards import lock_card
 from loyalty.clock import as_naive_utc, paris_day
-from loyalty.errors import HoldNotPending, InvalidAmount
+from loyalty.errors import N_, HoldNotPending, InvalidAmount
 from loyalty.grants import card_grants, live_balance, take_in_order
 from loyalty.models import Card, Hold
-from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
     check_positive,
@@ -102,7 +101,7 @@ def _close(session: Session, hold_id: int, captured_cents: int, *, key: str, fin
     def work() -> LedgerResult:
         found = session.get(Hold, hold_id)
         if found is None:
-            raise HoldNotPending("Réservation inconnue.")
+            raise HoldNotPending(N_("Réservation inconnue."))
         card = lock_card(session, found.card_id)
         the_hold = _lock_hold(session, hold_id)
         if replay := replay_if_done(session, key, fingerprint):
@@ -110,7 +109,8 @@ def _close(session: Session, hold_id: int, captured_cents: int, *, key: str, fin
         if the_hold.status != "pending":
             raise HoldNotPending()
         if captured_cents > the_hold.amount_cents:
-            raise InvalidAmount(f"Au plus {euros(the_hold.amount_cents)} peuvent être encaissés sur cette réservation.")
+            raise InvalidAmount(N_("Au plus %(most)s peuvent être encaissés sur cette réservation."),
+                                amounts={"most": the_hold.amount_cents})
         held = {grant: -cents for grant, cents in purse_amounts(session, [the_hold.hold_entry_id]).items()}
         soonest_first = sorted(held, key=lambda g: (g.expires_on, g.id))
         paid = take_in_order(soonest_first, {g.id: held[g] for g in soonest_first}, captured_cents)

@@ -31,6 +31,7 @@ from loyalty.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidCardTransition,
+    N_,
     NothingToSettle,
     PendingHolds,
     ReasonRequired,
@@ -39,7 +40,6 @@ from loyalty.errors import (
 )
 from loyalty.grants import card_grants, live_balance, take_in_order
 from loyalty.models import EXPIRY_POLICIES, Account, Card, Entry, Grant, Hold, Posting
-from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import (
     check_positive,
@@ -248,18 +248,18 @@ def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor:
     def work() -> LedgerResult:
         original = session.get(Entry, redemption_id)
         if original is None or original.kind != "redeem":
-            raise VoidNotAllowed("Seul un paiement par carte peut être annulé.")
+            raise VoidNotAllowed(N_("Seul un paiement par carte peut être annulé."))
         card = lock_card(session, original.card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay
         if original.shop_id != shop_id:
-            raise VoidNotAllowed("Ce paiement a été fait dans un autre commerce.")
+            raise VoidNotAllowed(N_("Ce paiement a été fait dans un autre commerce."))
         if paris_day(original.created_at) != paris_day(moment):
-            raise VoidNotAllowed("Un paiement ne s'annule que le jour même ; faites un remboursement.")
+            raise VoidNotAllowed(N_("Un paiement ne s'annule que le jour même ; faites un remboursement."))
         if _voided(session, original.id):
-            raise VoidNotAllowed("Ce paiement a déjà été annulé.")
+            raise VoidNotAllowed(N_("Ce paiement a déjà été annulé."))
         if _refund_ids(session, original.id):
-            raise VoidNotAllowed("Ce paiement a déjà été remboursé en partie ; remboursez le reste.")
+            raise VoidNotAllowed(N_("Ce paiement a déjà été remboursé en partie ; remboursez le reste."))
         require_active(card)
         back = purse_amounts(session, [original.id])  # grant → negative amounts taken
         return _give_back(session, card, shop_id, {g: -cents for g, cents in back.items()},
@@ -283,21 +283,22 @@ def refund(session: Session, *, purchase_id: int, shop_id: int, amount_cents: in
     def work() -> LedgerResult:
         original = session.get(Entry, purchase_id)
         if original is None or original.kind not in ("redeem", "capture"):
-            raise RefundNotAllowed("Seul un paiement par carte peut être remboursé.")
+            raise RefundNotAllowed(N_("Seul un paiement par carte peut être remboursé."))
         card = lock_card(session, original.card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay
         if original.shop_id != shop_id:
-            raise RefundNotAllowed("Ce paiement a été fait dans un autre commerce.")
+            raise RefundNotAllowed(N_("Ce paiement a été fait dans un autre commerce."))
         if _voided(session, original.id):
-            raise RefundNotAllowed("Ce paiement a été annulé : il n'y a rien à rembourser.")
+            raise RefundNotAllowed(N_("Ce paiement a été annulé : il n'y a rien à rembourser."))
         require_active(card)
         paid = purse_amounts(session, _payment_entry_ids(session, original))
         refunded = purse_amounts(session, _refund_ids(session, original.id))
         refundable = {g: -cents - refunded.get(g, 0) for g, cents in paid.items()}
         left = sum(refundable.values())
         if amount_cents > left:
-            raise RefundNotAllowed(f"Au plus {euros(left)} peuvent encore être remboursés sur ce paiement.")
+            raise RefundNotAllowed(N_("Au plus %(left)s peuvent encore être remboursés sur ce paiement."),
+                                   amounts={"left": left})
         latest_first = sorted(refundable, key=lambda g: (g.expires_on, g.id), reverse=True)
         parts = take_in_order(latest_first, {g.id: refundable[g] for g in latest_first}, amount_cents)
         by_id = {g.id: g for g in latest_first}
@@ -380,7 +381,7 @@ def settle_shop(session: Session, *, shop_id: int, key: str, actor: str, amount_
             raise NothingToSettle()
         amount = owed if amount_cents is None else amount_cents
         if amount > owed:
-            raise InvalidAmount(f"Le montant dépasse ce qui est dû au commerce ({euros(owed)}).")
+            raise InvalidAmount(N_("Le montant dépasse ce qui est dû au commerce (%(owed)s)."), amounts={"owed": owed})
         entry = acc.post(session, {payable.id: -amount, clearing.id: amount}, key=key,
                          fingerprint=fingerprint, kind="settle", actor=actor, amount_cents=amount,
                          now=stamp(now), shop_id=shop_id)
@@ -397,7 +398,7 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
     if not reason:
         raise ReasonRequired()
     if amount_cents == 0:
-        raise InvalidAmount("Le montant de la correction ne peut pas être nul.")
+        raise InvalidAmount(N_("Le montant de la correction ne peut pas être nul."))
     fingerprint = request_hash("adjust", account_id=account_id, amount_cents=amount_cents, reason=reason)
     moment = stamp(now)
 
@@ -407,7 +408,7 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
         if replay := replay_if_done(session, key, fingerprint):
             return replay
         if session.get(Account, account_id) is None:
-            raise InvalidAmount("Compte inconnu.")
+            raise InvalidAmount(N_("Compte inconnu."))
         counterpart = acc.territory_account(session, acc.ADJUSTMENTS)
         grants = card_grants(session, card.id) if card else []
         entry = acc.post(session, {account_id: amount_cents, counterpart.id: -amount_cents},
@@ -435,7 +436,7 @@ def revoke_grant(session: Session, *, grant_id: int, key: str, actor: str, reaso
     def work() -> LedgerResult:
         grant = session.get(Grant, grant_id)
         if grant is None:
-            raise InvalidAmount("Crédit inconnu.")
+            raise InvalidAmount(N_("Crédit inconnu."))
         card = lock_card(session, grant.card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay

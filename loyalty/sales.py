@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
-from loyalty.errors import RefundNotAllowed
+from loyalty.errors import N_, RefundNotAllowed
 from loyalty.models import Entry
-from loyalty.money import euros
 from loyalty.results import LedgerResult, result_of
 from loyalty.steps import check_positive, replay_if_done, run_once, stamp
 from loyalty.transactions import request_hash
@@ -52,7 +51,7 @@ def refund_online_sale(session: Session, *, sale_entry_id: int, amount_cents: in
     def work() -> LedgerResult:
         sale = session.get(Entry, sale_entry_id)
         if sale is None or sale.kind != "sale":
-            raise RefundNotAllowed("Seule une vente en ligne peut être remboursée ainsi.")
+            raise RefundNotAllowed(N_("Seule une vente en ligne peut être remboursée ainsi."))
         stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
         payable = acc.shop_payable_account(session, sale.shop_id)
         acc.lock_accounts(session, [payable.id, stripe.id])  # two refunds of one sale: one at a time
@@ -61,8 +60,8 @@ def refund_online_sale(session: Session, *, sale_entry_id: int, amount_cents: in
         refunded = session.scalar(select(func.coalesce(func.sum(Entry.amount_cents), 0))
                                   .where(Entry.refunded_entry_id == sale.id, Entry.kind == "salerefund"))
         if amount_cents > sale.amount_cents - refunded:
-            raise RefundNotAllowed(f"Au plus {euros(sale.amount_cents - refunded)} peuvent encore être "
-                                   "remboursés sur cette vente.")
+            raise RefundNotAllowed(N_("Au plus %(left)s peuvent encore être remboursés sur cette vente."),
+                                   amounts={"left": sale.amount_cents - refunded})
         entry = acc.post(session, {payable.id: -amount_cents, stripe.id: amount_cents}, key=key,
                          fingerprint=fingerprint, kind="salerefund", actor=actor, amount_cents=amount_cents,
                          now=stamp(now), shop_id=sale.shop_id, refunded_entry_id=sale.id, memo=sale.memo)

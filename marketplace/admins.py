@@ -4,11 +4,13 @@ the last administrator's. Every change is in the audit log."""
 import secrets
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace import audit
 from marketplace.auth.service import find_user, make_reset_token, normalise_email
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import User
 
@@ -26,10 +28,10 @@ def add_admin(email: str, *, actor: User) -> tuple[User, bool]:
     password and an email with a link to choose its own."""
     email = normalise_email(email or "")
     if "@" not in email or len(email) > 254:
-        raise AdminError("Adresse e-mail : indiquez une adresse valide.")
+        raise AdminError(gettext("Adresse e-mail : indiquez une adresse valide."))
     user, created = find_user(email), False
     if user is not None and user.is_admin:
-        raise AdminError(f"{email} est déjà administrateur.")
+        raise AdminError(gettext("%(email)s est déjà administrateur.", email=email))
     if user is None:
         user, created = User(email=email), True
         user.set_password(secrets.token_urlsafe(32))
@@ -41,31 +43,34 @@ def add_admin(email: str, *, actor: User) -> tuple[User, bool]:
     db.session.commit()
     login_url = url_for("auth.login", _external=True)
     if created:
-        link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
-        minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-        body = (f"Bonjour,\n\n{actor.email} vous a nommé administrateur du territoire sur Halle.\n"
-                f"Choisissez votre mot de passe avec ce lien (valable {minutes} minutes ; ensuite, utilisez "
-                f"« mot de passe oublié » sur {login_url}) :\n{link}\n\nHalle")
+        body = lazy_gettext("Bonjour,\n\n%(actor)s vous a nommé administrateur du territoire sur Halle.\n"
+                            "Choisissez votre mot de passe avec ce lien (valable %(minutes)s minutes ; ensuite, "
+                            "utilisez « mot de passe oublié » sur %(login)s) :\n%(link)s\n\nHalle",
+                            actor=actor.email, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+                            login=login_url,
+                            link=url_for("auth.reset_password", token=make_reset_token(user), _external=True))
     else:
-        body = (f"Bonjour,\n\n{actor.email} vous a nommé administrateur du territoire sur Halle.\n"
-                f"Connectez-vous avec votre compte habituel : {login_url}\n\nHalle")
-    send_mail(email, "Vous administrez le territoire sur Halle", body)
+        body = lazy_gettext("Bonjour,\n\n%(actor)s vous a nommé administrateur du territoire sur Halle.\n"
+                            "Connectez-vous avec votre compte habituel : %(login)s\n\nHalle",
+                            actor=actor.email, login=login_url)
+    send_mail(email, lazy_gettext("Vous administrez le territoire sur Halle"), body)
     return user, created
 
 
 def remove_admin(user: User, *, actor: User) -> None:
     if user.id == actor.id:
-        raise AdminError("Vous ne pouvez pas retirer vos propres droits : demandez-le à un autre administrateur.")
+        raise AdminError(gettext("Vous ne pouvez pas retirer vos propres droits : demandez-le à un autre "
+                                 "administrateur."))
     if not user.is_admin:
-        raise AdminError(f"{user.email} n'est pas administrateur.")
+        raise AdminError(gettext("%(email)s n'est pas administrateur.", email=user.email))
     others = db.session.scalar(select(func.count()).select_from(User)
                                .where(User.is_admin.is_(True), User.id != user.id))
     if not others:
-        raise AdminError("Il faut toujours au moins un administrateur.")
+        raise AdminError(gettext("Il faut toujours au moins un administrateur."))
     user.is_admin = False
     audit.record("admin.remove", user, actor=actor, summary=f"{user.email} n'est plus administrateur",
                  before={"is_admin": True}, after={"is_admin": False})
     db.session.commit()
-    send_mail(user.email, "Vos droits d'administration sur Halle",
-              f"Bonjour,\n\n{actor.email} vous a retiré les droits d'administration du territoire sur Halle. "
-              "Votre compte reste actif.\n\nHalle")
+    send_mail(user.email, lazy_gettext("Vos droits d'administration sur Halle"),
+              lazy_gettext("Bonjour,\n\n%(actor)s vous a retiré les droits d'administration du territoire sur Halle. "
+                           "Votre compte reste actif.\n\nHalle", actor=actor.email))

@@ -18,8 +18,9 @@ from loyalty.cards import grouped_number, set_pin
 from loyalty.clock import paris_day, utc_now
 from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
 from loyalty.models import Account, Card, Entry, Grant, Posting
+from marketplace import mail
 from marketplace.extensions import db
-from marketplace.mail import send_mail
+from marketplace.i18n import lazy_gettext
 from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Category, Commune, Employee,
                                 Employer, Shop)
 from marketplace.models.base import utcnow
@@ -282,9 +283,10 @@ def record_payment_received(payment_id: int, *, source: str, key: str, actor: st
         campaign.funded_at = utcnow()
     db.session.commit()
     if first_time:
-        _tell_hr(campaign, f"Paiement reçu pour la campagne « {campaign.label} »",
-                 f"Nous avons bien reçu {_euros(amount)} pour la campagne « {campaign.label} ».\n"
-                 "Vous pouvez maintenant émettre les cartes depuis votre espace.")
+        _tell_hr(campaign, lazy_gettext("Paiement reçu pour la campagne « %(campaign)s »", campaign=campaign.label),
+                 lazy_gettext("Bonjour,\n\nNous avons bien reçu %(amount)s pour la campagne « %(campaign)s ».\n"
+                              "Vous pouvez maintenant émettre les cartes depuis votre espace.\n\nHalle",
+                              amount=mail.amount(amount), campaign=campaign.label))
     return campaign
 
 
@@ -407,19 +409,25 @@ class _Message:
              pin: str | None) -> None:
         from marketplace.card_holders import claim_url
 
-        lines = [f"Bonjour {first_name},", "",
-                 f"{self.employer} vous offre {_euros(amount_cents)} ({self.label}) sur la carte du territoire "
-                 f"{self.territory}, à dépenser dans ses commerces jusqu'au {self.expires_on}.", ""]
+        gift = dict(name=first_name, employer=self.employer, amount=mail.amount(amount_cents), label=self.label,
+                    territory=self.territory, until=self.expires_on)
         if pin is not None:
-            lines += [f"Numéro de votre carte : {grouped_number(number)}",
-                      f"Code PIN (à garder pour vous, il ne vous sera plus communiqué) : {pin}", "",
-                      "Pour voir votre solde et les commerces où l'utiliser, rattachez la carte à votre compte "
-                      "Halle :", claim_url(card_id)]
+            body = lazy_gettext(
+                "Bonjour %(name)s,\n\n%(employer)s vous offre %(amount)s (%(label)s) sur la carte du territoire "
+                "%(territory)s, à dépenser dans ses commerces jusqu'au %(until)s.\n\n"
+                "Numéro de votre carte : %(number)s\n"
+                "Code PIN (à garder pour vous, il ne vous sera plus communiqué) : %(pin)s\n\n"
+                "Pour voir votre solde et les commerces où l'utiliser, rattachez la carte à votre compte Halle :\n"
+                "%(link)s\n\nHalle", number=grouped_number(number), pin=pin, link=claim_url(card_id), **gift)
         else:
-            lines += [f"La somme a été ajoutée à votre carte se terminant par {number[-4:]}."]
-        lines += ["", "Halle"]
-        send_mail(email, f"{self.employer} vous offre {_euros(amount_cents)} sur la carte du territoire",
-                  "\n".join(lines))
+            body = lazy_gettext(
+                "Bonjour %(name)s,\n\n%(employer)s vous offre %(amount)s (%(label)s) sur la carte du territoire "
+                "%(territory)s, à dépenser dans ses commerces jusqu'au %(until)s.\n\n"
+                "La somme a été ajoutée à votre carte se terminant par %(last4)s.\n\nHalle",
+                last4=number[-4:], **gift)
+        subject = lazy_gettext("%(employer)s vous offre %(amount)s sur la carte du territoire",
+                               employer=self.employer, amount=mail.amount(amount_cents))
+        mail.send_mail(email, subject, body)
 
 
 def _notify(message: _Message, recipient_ids: list[int], pins: dict[int, str]) -> None:
@@ -569,14 +577,8 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _euros(cents: int) -> str:
-    from marketplace.formatting import money
-
-    return money(cents)
-
-
-def _tell_hr(campaign: Campaign, subject: str, body: str) -> None:
+def _tell_hr(campaign: Campaign, subject, body) -> None:
     employer = campaign.employer
     recipients = {m.user.email for m in employer.members} | ({employer.billing_email} - {""})
     for email in sorted(recipients):
-        send_mail(email, subject, f"Bonjour,\n\n{body}\n\nHalle")
+        mail.send_mail(email, subject, body)

@@ -16,6 +16,7 @@ from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
 from marketplace.extensions import db
+from marketplace.i18n import error_message
 from marketplace.models import Campaign, Category, Commune, Shop
 
 _CLAIM_SALT = "halle-card-claim"
@@ -51,7 +52,7 @@ def claim_card(card_id: int, user_id: int) -> Card:
     try:
         card = attach_holder(db.session, card_id, user_id)
     except CardHeldByAnother as error:
-        raise ClaimError(error.message) from None
+        raise ClaimError(error_message(error)) from None
     except (CardNotFound, CardNotActive):
         raise ClaimError(gettext("Cette carte n'est plus valable.")) from None
     if card.status == "pending":

@@ -164,6 +164,7 @@ def locker_problems() -> list[LockerProblem]:
 def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
     """Email the shop's owners to take back the parcel left in a locker; logged."""
     from marketplace import audit
+    from marketplace.i18n import lazy_gettext
     from marketplace.mail import send_mail
     from marketplace.shops import owner_emails
 
@@ -173,8 +174,10 @@ def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
     db.session.commit()
     emails = owner_emails(sub.shop)
     for email in emails:
-        send_mail(email, f"Colis à reprendre à la consigne {sub.locker_bank.name}",
-                  f"Bonjour,\n\nLe colis de la commande {sub.order.reference} est toujours dans le casier "
-                  f"{sub.compartment.label} de la consigne {sub.locker_bank.name} ({sub.locker_bank.address}) et son "
-                  "code de retrait a expiré. Merci de venir le reprendre pour libérer le casier.\n\nHalle")
+        send_mail(email, lazy_gettext("Colis à reprendre à la consigne %(locker)s", locker=sub.locker_bank.name),
+                  lazy_gettext("Bonjour,\n\nLe colis de la commande %(order)s est toujours dans le casier "
+                               "%(compartment)s de la consigne %(locker)s (%(address)s) et son code de retrait a "
+                               "expiré. Merci de venir le reprendre pour libérer le casier.\n\nHalle",
+                               order=sub.order.reference, compartment=sub.compartment.label,
+                               locker=sub.locker_bank.name, address=sub.locker_bank.address))
     return emails

@@ -1,11 +1,18 @@
 """Outgoing email. Backends: console (development), memory (tests), smtp (production).
 
-`send_mail` queues the message as a background job (marketplace/jobs.py); `deliver` sends it.
+`send_mail` writes the message in the recipient's language, then queues it as a background job
+(marketplace/jobs.py); `deliver` sends it.
 """
 import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
+from sqlalchemy import select
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"  # the territory's: someone without an account (a new address, a shop's contact)
 
 
 def outbox() -> list[EmailMessage]:
@@ -13,10 +20,38 @@ def outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send in the background (a worker, a thread, or right away in tests and inside a job)."""
+def recipient_locale(email: str) -> str:
+    """The language of the account with this address (User.locale), else French."""
+    from marketplace.extensions import db
+    from marketplace.models import User
+
+    locale = db.session.scalar(select(User.locale).where(User.email == (email or "").strip().lower()))
+    return locale if locale in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def amount(cents: int) -> LazyString:
+    """Money for a lazy subject or body: formatted when the message is written, so in the
+    recipient's language ("12,50 €", "€12.50")."""
+    from marketplace.formatting import money
+
+    return LazyString(money, cents)
+
+
+def joined(parts, separator: str = "") -> LazyString:
+    """Several lazy texts as one (a line per shop of an order…), rendered with the message."""
+    parts = list(parts)
+    return LazyString(lambda: separator.join(str(part) for part in parts))
+
+
+def send_mail(to: str, subject, body) -> None:
+    """Send in the background (a worker, a thread, or right away in tests and inside a job).
+
+    `subject` and `body` are lazy texts (marketplace.i18n.lazy_gettext, with `amount` for money):
+    they are rendered here in the recipient's language, and the job gets plain strings."""
     from marketplace import jobs
 
+    with force_locale(recipient_locale(to)):
+        subject, body = str(subject), str(body)
     jobs.enqueue(deliver, to, subject, body)
 
 

@@ -26,10 +26,9 @@ from loyalty.errors import HoldNotPending, LedgerError
 from loyalty.models import Card, Entry, Hold
 from loyalty.money import euros
 from loyalty.queries import spendable_balance
-from marketplace import payments
+from marketplace import mail, payments
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
-from marketplace.mail import send_mail
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import (
     Compartment,
     LockerBank,
@@ -139,7 +138,8 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
     except (LedgerError, payments.PaymentError) as error:
         db.session.rollback()
         fail_order(order.id)
-        raise OrderError(gettext("Le paiement n'a pas pu être préparé : %(error)s", error=error)) from error
+        raise OrderError(gettext("Le paiement n'a pas pu être préparé : %(error)s",
+                                 error=error_message(error))) from error
     if order.stripe_cents == 0:
         confirm_paid(order.id)
     return order
@@ -224,16 +224,19 @@ def confirm_paid(order_id: int) -> bool:
                        .values(status="paid"))
     db.session.commit()
     order = db.session.get(Order, order_id)
-    _mail_resident(order, f"Commande {order.reference} payée",
-                   f"Merci ! Votre commande {order.reference} ({euros(order.total_cents)}) est payée.\n"
-                   + "".join(f"- {s.shop.name} : {euros(s.subtotal_cents)}, retrait {pickup_label(s)}\n"
-                             for s in order.shops)
-                   + "Chaque commerce va la préparer ; vous recevrez un message à chaque étape.")
+    shops = mail.joined(lazy_gettext("- %(shop)s : %(amount)s, retrait %(pickup)s\n", shop=s.shop.name,
+                                     amount=mail.amount(s.subtotal_cents), pickup=pickup_label(s))
+                        for s in order.shops)
+    _mail_resident(order, lazy_gettext("Commande %(order)s payée", order=order.reference),
+                   lazy_gettext("Merci ! Votre commande %(order)s (%(amount)s) est payée.\n%(shops)sChaque commerce "
+                                "va la préparer ; vous recevrez un message à chaque étape.", order=order.reference,
+                                amount=mail.amount(order.total_cents), shops=shops))
     for sub in order.shops:
-        _mail_shop(sub, f"Nouvelle commande {order.reference}",
-                   f"Nouvelle commande à préparer ({euros(sub.subtotal_cents)}) :\n"
-                   + "".join(f"- {line.quantity} × {line.name}\n" for line in sub.lines)
-                   + f"Retrait : {pickup_label(sub)}.\n{_board_url(sub)}\n")
+        _mail_shop(sub, lazy_gettext("Nouvelle commande %(order)s", order=order.reference),
+                   lazy_gettext("Nouvelle commande à préparer (%(amount)s) :\n%(lines)sRetrait : %(pickup)s.\n"
+                                "%(link)s\n", amount=mail.amount(sub.subtotal_cents), pickup=pickup_label(sub),
+                                lines="".join(f"- {line.quantity} × {line.name}\n" for line in sub.lines),
+                                link=_board_url(sub)))
     return True
 
 
@@ -355,8 +358,10 @@ def accept(sub: OrderShop) -> None:
     if not _claim(OrderShop, sub.id, ["paid"], "accepted", accepted_at=utcnow()):
         raise OrderError(gettext("Cette commande ne peut plus être acceptée."))
     sub = db.session.get(OrderShop, sub.id)
-    _mail_resident(sub.order, f"Commande {sub.order.reference} acceptée par {sub.shop.name}",
-                   f"{sub.shop.name} a accepté votre commande et la prépare. Retrait : {pickup_label(sub)}.")
+    _mail_resident(sub.order, lazy_gettext("Commande %(order)s acceptée par %(shop)s", order=sub.order.reference,
+                                           shop=sub.shop.name),
+                   lazy_gettext("%(shop)s a accepté votre commande et la prépare. Retrait : %(pickup)s.",
+                                shop=sub.shop.name, pickup=pickup_label(sub)))
 
 
 def refuse(sub: OrderShop, reason: str) -> None:
@@ -382,13 +387,20 @@ def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
     _release_stock(sub, [line for line in sub.lines if not line.refunded])
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
-    verb = "refusée par " + sub.shop.name if status == "refused" else "annulée"
-    _mail_resident(sub.order, f"Commande {sub.order.reference} {verb}",
-                   f"Votre commande chez {sub.shop.name} est {verb}"
-                   + (f" : {reason}" if status == "refused" else "")
-                   + f".\nRemboursement : {euros(sub.refunded_cents)} ({_refund_means(sub)}).")
+    refund = dict(shop=sub.shop.name, amount=mail.amount(sub.refunded_cents), means=_refund_means(sub))
+    if status == "refused":
+        subject = lazy_gettext("Commande %(order)s refusée par %(shop)s", order=sub.order.reference,
+                               shop=sub.shop.name)
+        body = lazy_gettext("Votre commande chez %(shop)s est refusée : %(reason)s.\nRemboursement : %(amount)s "
+                            "(%(means)s).", reason=reason, **refund)
+    else:
+        subject = lazy_gettext("Commande %(order)s annulée", order=sub.order.reference)
+        body = lazy_gettext("Votre commande chez %(shop)s est annulée.\nRemboursement : %(amount)s (%(means)s).",
+                            **refund)
+    _mail_resident(sub.order, subject, body)
     if who == "resident":
-        _mail_shop(sub, f"Commande {sub.order.reference} annulée", "Le client a annulé sa commande avant acceptation.")
+        _mail_shop(sub, lazy_gettext("Commande %(order)s annulée", order=sub.order.reference),
+                   lazy_gettext("Le client a annulé sa commande avant acceptation."))
 
 
 def refund_line(sub: OrderShop, line: OrderLine) -> None:
@@ -401,9 +413,11 @@ def refund_line(sub: OrderShop, line: OrderLine) -> None:
     db.session.execute(update(OrderLine).where(OrderLine.id == line.id).values(refunded=True))
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
-    _mail_resident(sub.order, f"Commande {sub.order.reference} : un article remboursé",
-                   f"{sub.shop.name} n'a pas pu fournir « {line.name} » ({line.quantity}) : "
-                   f"{euros(line.total_cents)} vous sont remboursés ({_refund_means(sub)}).")
+    _mail_resident(sub.order, lazy_gettext("Commande %(order)s : un article remboursé", order=sub.order.reference),
+                   lazy_gettext("%(shop)s n'a pas pu fournir « %(product)s » (%(quantity)s) : %(amount)s vous sont "
+                                "remboursés (%(means)s).", shop=sub.shop.name, product=line.name,
+                                quantity=line.quantity, amount=mail.amount(line.total_cents),
+                                means=_refund_means(sub)))
 
 
 def _refund(sub: OrderShop, amount_cents: int, key: str, reason: str) -> OrderRefund | None:
@@ -461,13 +475,14 @@ def ledger_entry_by_key(key: str) -> Entry | None:
     return db.session.scalar(select(Entry).where(Entry.idempotency_key == key))
 
 
-def _refund_means(sub: OrderShop) -> str:
+def _refund_means(sub: OrderShop):
     parts = []
     if sub.refunded_stripe_cents:
-        parts.append(f"{euros(sub.refunded_stripe_cents)} sur votre carte bancaire")
+        parts.append(lazy_gettext("%(amount)s sur votre carte bancaire", amount=mail.amount(sub.refunded_stripe_cents)))
     if sub.refunded_card_cents:
-        parts.append(f"{euros(sub.refunded_card_cents)} sur votre carte territoriale")
-    return ", ".join(parts) or "rien à rembourser"
+        parts.append(lazy_gettext("%(amount)s sur votre carte territoriale",
+                                  amount=mail.amount(sub.refunded_card_cents)))
+    return mail.joined(parts, ", ") if parts else lazy_gettext("rien à rembourser")
 
 
 def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
@@ -493,12 +508,14 @@ def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
         raise OrderError(gettext("Cette commande n'est plus à préparer."))
     sub = db.session.get(OrderShop, sub.id)
     if sub.pickup_kind == "locker":
-        body = (f"Votre commande {sub.shop.name} vous attend à la consigne {sub.locker_bank.name} "
-                f"({sub.locker_bank.address}).\nCode de retrait : {sub.pickup_code} (valable jusqu'au "
-                f"{sub.code_expires_at:%d/%m/%Y}, une seule fois).\n{_order_url(sub.order)}")
+        body = lazy_gettext("Votre commande %(shop)s vous attend à la consigne %(locker)s (%(address)s).\n"
+                            "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).\n%(link)s",
+                            shop=sub.shop.name, locker=sub.locker_bank.name, address=sub.locker_bank.address,
+                            code=sub.pickup_code, until=f"{sub.code_expires_at:%d/%m/%Y}", link=_order_url(sub.order))
     else:
-        body = f"Votre commande vous attend chez {sub.shop.name}, {sub.shop.address}.\n{_order_url(sub.order)}"
-    _mail_resident(sub.order, f"Commande {sub.order.reference} prête", body)
+        body = lazy_gettext("Votre commande vous attend chez %(shop)s, %(address)s.\n%(link)s", shop=sub.shop.name,
+                            address=sub.shop.address, link=_order_url(sub.order))
+    _mail_resident(sub.order, lazy_gettext("Commande %(order)s prête", order=sub.order.reference), body)
 
 
 def _new_code(bank_id: int) -> str:
@@ -517,8 +534,8 @@ def mark_collected(sub: OrderShop) -> None:
     db.session.execute(update(Compartment).where(Compartment.order_shop_id == sub.id).values(order_shop_id=None))
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
-    _mail_resident(sub.order, f"Commande {sub.order.reference} retirée",
-                   f"Votre commande {sub.shop.name} a été retirée. Merci d'acheter local !")
+    _mail_resident(sub.order, lazy_gettext("Commande %(order)s retirée", order=sub.order.reference),
+                   lazy_gettext("Votre commande %(shop)s a été retirée. Merci d'acheter local !", shop=sub.shop.name))
 
 
 def expire_pickup_codes() -> int:
@@ -528,19 +545,23 @@ def expire_pickup_codes() -> int:
     for sub in due:
         db.session.execute(update(OrderShop).where(OrderShop.id == sub.id).values(pickup_code=None))
         db.session.commit()
-        _mail_shop(sub, f"Commande {sub.order.reference} non retirée",
-                   f"Le code de retrait a expiré : reprenez la commande dans le casier "
-                   f"{sub.compartment.label if sub.compartment else ''} de la consigne {sub.locker_bank.name}.")
+        _mail_shop(sub, lazy_gettext("Commande %(order)s non retirée", order=sub.order.reference),
+                   lazy_gettext("Le code de retrait a expiré : reprenez la commande dans le casier %(compartment)s de "
+                                "la consigne %(locker)s.", compartment=sub.compartment.label if sub.compartment else "",
+                                locker=sub.locker_bank.name))
     return len(due)
 
 
 # --- Reading --------------------------------------------------------------------------------------
 
 
-def pickup_label(sub: OrderShop) -> str:
+def pickup_label(sub: OrderShop):
     if sub.pickup_kind == "locker" and sub.locker_bank:
-        return f"consigne {sub.locker_bank.name} ({sub.locker_bank.address})"
-    return f"au magasin, {sub.shop.address}".rstrip(", ")
+        return lazy_gettext("consigne %(locker)s (%(address)s)", locker=sub.locker_bank.name,
+                            address=sub.locker_bank.address)
+    if sub.shop.address:
+        return lazy_gettext("au magasin, %(address)s", address=sub.shop.address)
+    return lazy_gettext("au magasin")
 
 
 def was_ordered(product_id: int) -> bool:
@@ -581,13 +602,14 @@ def _board_url(sub: OrderShop) -> str:
     return _url("shop_orders.board", shop_id=sub.shop_id)
 
 
-def _mail_resident(order: Order, subject: str, body: str) -> None:
-    send_mail(order.user.email, subject, f"{body}\n\nSuivre la commande : {_order_url(order)}\n")
+def _mail_resident(order: Order, subject, body) -> None:
+    mail.send_mail(order.user.email, subject,
+                   lazy_gettext("%(message)s\n\nSuivre la commande : %(link)s\n", message=body, link=_order_url(order)))
 
 
-def _mail_shop(sub: OrderShop, subject: str, body: str) -> None:
+def _mail_shop(sub: OrderShop, subject, body) -> None:
     emails = set(db.session.scalars(select(ShopMember).where(ShopMember.shop_id == sub.shop_id,
                                                              ShopMember.role.in_(("owner", "staff")))))
     for email in {m.user.email for m in emails} | ({sub.shop.email} if sub.shop.email else set()):
-        send_mail(email, subject, body)
+        mail.send_mail(email, subject, body)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import Product, ProductReport
 from marketplace.models.base import utcnow
@@ -52,9 +53,10 @@ def dismiss(report: ProductReport, *, actor) -> None:
                  summary=f"Signalement de « {report.product.name} » ({report.reason_label}) classé sans suite")
     db.session.commit()
     if report.reporter is not None:
-        send_mail(report.reporter.email, "Votre signalement sur Halle",
-                  f"Bonjour,\n\nMerci pour votre signalement de « {report.product.name} ». L'administration du "
-                  "territoire l'a examiné et n'a pas retiré le produit.\n\nHalle")
+        send_mail(report.reporter.email, lazy_gettext("Votre signalement sur Halle"),
+                  lazy_gettext("Bonjour,\n\nMerci pour votre signalement de « %(product)s ». L'administration du "
+                               "territoire l'a examiné et n'a pas retiré le produit.\n\nHalle",
+                               product=report.product.name))
 
 
 def hide_product(report: ProductReport, *, actor) -> int:
@@ -65,18 +67,23 @@ def hide_product(report: ProductReport, *, actor) -> int:
     for each in others:
         _close(each, "hidden", actor)
     product.active = False  # the ORM change writes the search outbox row in this transaction
-    product.hidden_by_admin_at, product.hidden_reason = utcnow(), report.reason_label[:200]
+    product.hidden_by_admin_at, product.hidden_reason = utcnow(), report.reason
     audit.record("product.hide", product, actor=actor, before={"active": True}, after={"active": False},
                  summary=f"« {product.name} » ({product.shop.name}) masqué après signalement : {report.reason_label}")
     db.session.commit()
     owners = owner_emails(product.shop)
+    if report.comment:
+        body = lazy_gettext("Bonjour,\n\nL'administration du territoire a masqué votre produit « %(product)s » après "
+                            "un signalement (motif : %(reason)s — « %(comment)s »).\nIl n'apparaît plus sur Halle ni "
+                            "dans la recherche. Répondez à ce message pour en parler.\n\nHalle",
+                            product=product.name, reason=report.reason_label, comment=report.comment)
+    else:
+        body = lazy_gettext("Bonjour,\n\nL'administration du territoire a masqué votre produit « %(product)s » après "
+                            "un signalement (motif : %(reason)s).\nIl n'apparaît plus sur Halle ni dans la recherche. "
+                            "Répondez à ce message pour en parler.\n\nHalle",
+                            product=product.name, reason=report.reason_label)
     for email in owners:
-        send_mail(email, f"« {product.name} » est masqué sur Halle",
-                  f"Bonjour,\n\nL'administration du territoire a masqué votre produit « {product.name} » après un "
-                  f"signalement (motif : {report.reason_label}"
-                  + (f" — « {report.comment} »" if report.comment else "")
-                  + ").\nIl n'apparaît plus sur Halle ni dans la recherche. Répondez à ce message pour en parler."
-                  "\n\nHalle")
+        send_mail(email, lazy_gettext("« %(product)s » est masqué sur Halle", product=product.name), body)
     return len(others)
 
 
@@ -97,6 +104,6 @@ def unhide_product(product: Product, *, actor) -> None:
                  summary=f"« {product.name} » ({product.shop.name}) rétabli par le territoire")
     db.session.commit()
     for email in owner_emails(product.shop):
-        send_mail(email, f"« {product.name} » est de nouveau visible sur Halle",
-                  f"Bonjour,\n\nL'administration du territoire a rétabli votre produit « {product.name} » : il est de "
-                  "nouveau en ligne et dans la recherche.\n\nHalle")
+        send_mail(email, lazy_gettext("« %(product)s » est de nouveau visible sur Halle", product=product.name),
+                  lazy_gettext("Bonjour,\n\nL'administration du territoire a rétabli votre produit « %(product)s » : "
+                               "il est de nouveau en ligne et dans la recherche.\n\nHalle", product=product.name))

@@ -4,6 +4,7 @@ defaults. Every reader goes through `card_settings()`; loyalty/ receives the val
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from loyalty.cards import DEFAULT_PREFIX
@@ -45,11 +46,11 @@ def card_settings() -> CardSettings:
 def validate_prefix(prefix: str) -> str:
     prefix = (prefix or "").strip()
     if len(prefix) != 4 or not prefix.isdigit():
-        raise SettingsError("Préfixe des cartes : 4 chiffres.")
+        raise SettingsError(gettext("Préfixe des cartes : 4 chiffres."))
     if prefix[0] != "9":
         # ISO 7812: 9 is the "national use" industry; 1-8 are airlines, banks and card networks.
-        raise SettingsError("Préfixe des cartes : il doit commencer par 9 (usage national, ISO 7812), "
-                            "sinon il pourrait être celui d'une carte bancaire.")
+        raise SettingsError(gettext("Préfixe des cartes : il doit commencer par 9 (usage national, ISO 7812), "
+                                    "sinon il pourrait être celui d'une carte bancaire."))
     return prefix
 
 
@@ -57,9 +58,10 @@ def validate_commission(bps) -> int:
     try:
         bps = int(bps)
     except (TypeError, ValueError):
-        raise SettingsError("Commission : un nombre entier de points de base (150 = 1,5 %).") from None
+        raise SettingsError(gettext("Commission : un nombre entier de points de base (150 = 1,5 %).")) from None
     if not 0 <= bps <= MAX_COMMISSION_BPS:
-        raise SettingsError(f"Commission : entre 0 et {MAX_COMMISSION_BPS} points de base (0 à 20 %).")
+        raise SettingsError(gettext("Commission : entre 0 et %(most)s points de base (0 à 20 %%).",
+                                    most=MAX_COMMISSION_BPS))
     return bps
 
 
@@ -70,9 +72,9 @@ def validate_pin_threshold(text) -> int | None:
     try:
         cents = parse_price(text, allow_zero=True)
     except InvalidValue:
-        raise SettingsError("PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.") from None
+        raise SettingsError(gettext("PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.")) from None
     if not 0 <= cents <= MAX_PIN_FREE_CENTS:
-        raise SettingsError(f"PIN demandé au-delà de : entre 0 et {MAX_PIN_FREE_CENTS // 100} €.")
+        raise SettingsError(gettext("PIN demandé au-delà de : entre 0 et %(most)s €.", most=MAX_PIN_FREE_CENTS // 100))
     return cents
 
 

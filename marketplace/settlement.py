@@ -24,6 +24,7 @@ import io
 from collections import defaultdict
 from datetime import UTC, date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -32,10 +33,9 @@ from loyalty.clock import PARIS, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
 from loyalty.money import euros as money
-from marketplace import audit
+from marketplace import audit, mail
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
-from marketplace.mail import send_mail
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
 from marketplace.shops import owner_emails
@@ -109,15 +109,15 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
     """Draft the run for the period: statements with their lines. Raises SettlementError when
     there is nothing to pay (e.g. the period was already settled)."""
     if ends_on < starts_on:
-        raise SettlementError("La fin de la période précède son début.")
+        raise SettlementError(gettext("La fin de la période précède son début."))
     bps = int(card_settings().commission_bps if commission_bps is None else commission_bps)
     if not 0 <= bps < 10_000:
-        raise SettlementError("Le taux de commission doit être compris entre 0 et 9 999 points de base.")
+        raise SettlementError(gettext("Le taux de commission doit être compris entre 0 et 9 999 points de base."))
     by_shop = {shop_id: lines for shop_id, lines in unsettled_lines(ends_on).items()
                if sum(line["amount_cents"] for line in lines) > 0}
     if not by_shop:
-        raise SettlementError("Rien à régler : aucun paiement par carte non encore réglé jusqu'au "
-                              f"{ends_on:%d/%m/%Y}.")
+        raise SettlementError(gettext("Rien à régler : aucun paiement par carte non encore réglé jusqu'au %(day)s.",
+                                      day=f"{ends_on:%d/%m/%Y}"))
     run = SettlementRun(period=period, starts_on=starts_on, ends_on=ends_on, commission_bps=bps,
                         execution_date=execution_date or (utc_now().date() + timedelta(days=1)),
                         created_by_id=getattr(actor, "id", None))
@@ -137,7 +137,8 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
         db.session.commit()
     except IntegrityError:  # a concurrent run took some of these entries first (unique entry_id)
         db.session.rollback()
-        raise SettlementError("Un autre règlement vient de prendre ces paiements : rechargez la page.") from None
+        raise SettlementError(gettext("Un autre règlement vient de prendre ces paiements : rechargez la page.")
+                              ) from None
     return run
 
 
@@ -164,7 +165,7 @@ def cancel_run(run: SettlementRun, *, actor=None) -> None:
     """Cancel a draft run: its lines are released for the next run."""
     before = run_snapshot(run)
     if not _claim(run, "draft", "cancelled"):
-        raise SettlementError("Seul un règlement dont le paiement n'a pas commencé peut être annulé.")
+        raise SettlementError(gettext("Seul un règlement dont le paiement n'a pas commencé peut être annulé."))
     for statement in run.statements:
         statement.lines = []
         statement.status = "cancelled"
@@ -180,7 +181,7 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
     Statements of shops without a valid IBAN are not paid; their lines go to the next run."""
     before = run_snapshot(run)
     if run.status != "paying" and not _claim(run, "draft", "paying"):
-        raise SettlementError("Ce règlement est déjà payé ou annulé.")
+        raise SettlementError(gettext("Ce règlement est déjà payé ou annulé."))
     db.session.commit()  # from now on it cannot be cancelled; a retry resumes where this stopped
     actor_label = f"user:{actor.id}" if getattr(actor, "id", None) else "system"
     run_id = run.id
@@ -205,7 +206,8 @@ def mark_paid(run: SettlementRun, *, actor=None) -> None:
         except LedgerError as error:
             db.session.rollback()
             shop = db.session.get(Shop, shop_id)
-            raise SettlementError(f"{shop.name} : {error.message}") from error
+            raise SettlementError(gettext("%(shop)s : %(error)s", shop=shop.name,
+                                          error=error_message(error))) from error
         statement = db.session.get(SettlementStatement, statement_id)
         statement.settle_entry_id, statement.status = result.entry_id, "paid"
         db.session.commit()
@@ -252,7 +254,7 @@ def recompute_run(run: SettlementRun, *, actor=None) -> None:
     was computed; a statement left with nothing to pay is cancelled. With nothing paid yet the
     run goes back to draft: a new SEPA file must replace the one given to the bank."""
     if run.status != "paying":
-        raise SettlementError("Seul un règlement dont le paiement s'est arrêté peut être recalculé.")
+        raise SettlementError(gettext("Seul un règlement dont le paiement s'est arrêté peut être recalculé."))
     before = run_snapshot(run)
     for statement in run.statements:
         if statement.status != "draft":
@@ -276,7 +278,7 @@ def cancel_unpaid(run: SettlementRun, *, actor=None) -> None:
     """Give up what a stopped run has not paid: its unpaid statements are cancelled and their
     lines go to the next run; the run ends paid (for what it paid) or cancelled."""
     if run.status != "paying":
-        raise SettlementError("Seul un règlement dont le paiement s'est arrêté peut être abandonné ainsi.")
+        raise SettlementError(gettext("Seul un règlement dont le paiement s'est arrêté peut être abandonné ainsi."))
     before = run_snapshot(run)
     for statement in run.statements:
         if statement.status == "draft":
@@ -303,29 +305,35 @@ def _claim(run: SettlementRun, current: str, new: str) -> bool:
 def _notify_owners(statement: SettlementStatement) -> None:
     run = statement.run
     for email in owner_emails(statement.shop):
-        send_mail(email, f"Relevé {statement.number} : {money(statement.payout_cents)} virés",
-                  f"Bonjour,\n\nLe territoire vient de virer {money(statement.payout_cents)} à {statement.shop.name} "
-                  f"pour les paiements par carte et les ventes en ligne du {run.starts_on:%d/%m/%Y} "
-                  f"au {run.ends_on:%d/%m/%Y} "
-                  f"(relevé {statement.number}).\nLe détail est dans votre espace commerce, rubrique "
-                  f"« Relevés ».\n\nHalle")
+        payout = mail.amount(statement.payout_cents)
+        mail.send_mail(email, lazy_gettext("Relevé %(number)s : %(amount)s virés", number=statement.number,
+                                           amount=payout),
+                       lazy_gettext("Bonjour,\n\nLe territoire vient de virer %(amount)s à %(shop)s pour les "
+                                    "paiements par carte et les ventes en ligne du %(start)s au %(end)s (relevé "
+                                    "%(number)s).\nLe détail est dans votre espace commerce, rubrique « Relevés »."
+                                    "\n\nHalle", amount=payout, shop=statement.shop.name,
+                                    start=f"{run.starts_on:%d/%m/%Y}", end=f"{run.ends_on:%d/%m/%Y}",
+                                    number=statement.number))
 
 
 def statement_csv(statement: SettlementStatement) -> str:
-    """Every line of the statement, then the totals; French Excel flavour (`;`, decimal comma)."""
+    """Every line of the statement, then the totals; French Excel flavour (`;`, decimal comma), the
+    labels in the reader's language."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     run = statement.run
-    writer.writerow(["Relevé", statement.number, statement.shop.name,
-                     f"du {run.starts_on:%d/%m/%Y} au {run.ends_on:%d/%m/%Y}"])
-    writer.writerow(["date", "opération", "carte", "écriture", "montant (€)"])
+    writer.writerow([gettext("Relevé"), statement.number, statement.shop.name,
+                     gettext("du %(start)s au %(end)s", start=f"{run.starts_on:%d/%m/%Y}",
+                             end=f"{run.ends_on:%d/%m/%Y}")])
+    writer.writerow([gettext("date"), gettext("opération"), gettext("carte"), gettext("écriture"),
+                     gettext("montant (€)")])
     for line in statement.lines:
         writer.writerow([_paris(line.created_at), KIND_LABELS.get(line.kind, line.kind), line.card_number,
                          line.entry_id, decimal_euros(line.amount_cents)])
-    writer.writerow(["", "Total des opérations", "", "", decimal_euros(statement.gross_cents)])
-    writer.writerow(["", f"Commission ({run.commission_bps / 100:.2f} %)".replace(".", ","), "", "",
-                     decimal_euros(-statement.commission_cents)])
-    writer.writerow(["", "Virement", "", "", decimal_euros(statement.payout_cents)])
+    writer.writerow(["", gettext("Total des opérations"), "", "", decimal_euros(statement.gross_cents)])
+    writer.writerow(["", gettext("Commission (%(rate)s %%)", rate=f"{run.commission_bps / 100:.2f}".replace(".", ",")),
+                     "", "", decimal_euros(-statement.commission_cents)])
+    writer.writerow(["", gettext("Virement"), "", "", decimal_euros(statement.payout_cents)])
     return "\ufeff" + out.getvalue()
 
 

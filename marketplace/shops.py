@@ -92,9 +92,10 @@ def create_shop(owner: User, **fields) -> Shop:
     db.session.commit()
     admins = db.session.scalars(select(User.email).where(User.is_admin.is_(True))).all()
     for email in admins:
-        send_mail(email, f"Nouveau commerce à valider : {shop.name}",
-                  f"{shop.name} ({commune.name if commune else ''}) demande à rejoindre Halle.\n\n"
-                  f"File de validation : {url_for('admin.shops_queue', _external=True)}\n")
+        send_mail(email, lazy_gettext("Nouveau commerce à valider : %(shop)s", shop=shop.name),
+                  lazy_gettext("%(shop)s (%(commune)s) demande à rejoindre Halle.\n\nFile de validation : %(link)s\n",
+                               shop=shop.name, commune=commune.name if commune else "",
+                               link=url_for("admin.shops_queue", _external=True)))
     return shop
 
 
@@ -109,10 +110,11 @@ def approve_shop(shop: Shop) -> None:
     shop.reviewed_at = utcnow()
     db.session.commit()
     for email in owner_emails(shop):
-        send_mail(email, f"{shop.name} est en ligne sur Halle",
-                  f"Bonne nouvelle : votre commerce {shop.name} est validé et visible des habitants.\n\n"
-                  f"Ajoutez vos produits : {url_for('shop.products', shop_id=shop.id, _external=True)}\n"
-                  f"Votre page publique : {url_for('public.shop', slug=shop.slug, _external=True)}\n")
+        send_mail(email, lazy_gettext("%(shop)s est en ligne sur Halle", shop=shop.name),
+                  lazy_gettext("Bonne nouvelle : votre commerce %(shop)s est validé et visible des habitants.\n\n"
+                               "Ajoutez vos produits : %(products)s\nVotre page publique : %(page)s\n",
+                               shop=shop.name, products=url_for("shop.products", shop_id=shop.id, _external=True),
+                               page=url_for("public.shop", slug=shop.slug, _external=True)))
 
 
 def reject_shop(shop: Shop, message: str) -> None:
@@ -121,11 +123,11 @@ def reject_shop(shop: Shop, message: str) -> None:
     shop.reviewed_at = utcnow()
     db.session.commit()
     for email in owner_emails(shop):
-        send_mail(email, f"{shop.name} : votre inscription n'est pas validée",
-                  f"Votre commerce {shop.name} n'a pas été validé pour la raison suivante :\n\n"
-                  f"{shop.review_message}\n\n"
-                  f"Corrigez les informations puis enregistrez-les : la demande repartira en validation.\n"
-                  f"{url_for('shop.settings', shop_id=shop.id, _external=True)}\n")
+        send_mail(email, lazy_gettext("%(shop)s : votre inscription n'est pas validée", shop=shop.name),
+                  lazy_gettext("Votre commerce %(shop)s n'a pas été validé pour la raison suivante :\n\n"
+                               "%(reason)s\n\nCorrigez les informations puis enregistrez-les : la demande repartira "
+                               "en validation.\n%(link)s\n", shop=shop.name, reason=shop.review_message,
+                               link=url_for("shop.settings", shop_id=shop.id, _external=True)))
 
 
 def resubmit_if_rejected(shop: Shop) -> bool:
@@ -256,11 +258,12 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
     db.session.add(invitation)
     db.session.commit()
     link = url_for("shop.accept_invitation", token=token, _external=True)
-    send_mail(invitation.email, f"{invited_by.display_name} vous invite à rejoindre {shop.name} sur Halle",
-              f"{invited_by.display_name} vous invite à rejoindre l'équipe de {shop.name} sur Halle "
-              f"(rôle : {INVITABLE_ROLES[role]}).\n\n"
-              f"Créez un compte ou connectez-vous avec l'adresse {invitation.email}, puis ouvrez ce lien "
-              f"(valable {INVITATION_DAYS} jours) :\n{link}\n")
+    send_mail(invitation.email, lazy_gettext("%(name)s vous invite à rejoindre %(shop)s sur Halle",
+                                             name=invited_by.display_name, shop=shop.name),
+              lazy_gettext("%(name)s vous invite à rejoindre l'équipe de %(shop)s sur Halle (rôle : %(role)s).\n\n"
+                           "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
+                           "(valable %(days)s jours) :\n%(link)s\n", name=invited_by.display_name, shop=shop.name,
+                           role=INVITABLE_ROLES[role], email=invitation.email, days=INVITATION_DAYS, link=link))
     return invitation
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import AuditEvent, Employer, Shop
 
@@ -32,9 +33,10 @@ def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
                  before=before, after={"status": "suspended", "reason": reason})
     db.session.commit()
     for email in _emails(target):
-        send_mail(email, f"{target.name} est suspendu sur Halle",
-                  f"Bonjour,\n\nL'administration du territoire a suspendu {target.name} sur Halle pour la "
-                  f"raison suivante :\n\n{reason}\n\nRépondez à ce message pour en parler.\n\nHalle")
+        send_mail(email, lazy_gettext("%(name)s est suspendu sur Halle", name=target.name),
+                  lazy_gettext("Bonjour,\n\nL'administration du territoire a suspendu %(name)s sur Halle pour la "
+                               "raison suivante :\n\n%(reason)s\n\nRépondez à ce message pour en parler.\n\nHalle",
+                               name=target.name, reason=reason))
 
 
 def reinstate(target: Shop | Employer, *, actor=None) -> None:
@@ -47,8 +49,8 @@ def reinstate(target: Shop | Employer, *, actor=None) -> None:
                  before={"status": "suspended"}, after={"status": "approved"})
     db.session.commit()
     for email in _emails(target):
-        send_mail(email, f"{target.name} est rétabli sur Halle",
-                  f"Bonjour,\n\n{target.name} est de nouveau actif sur Halle.\n\nHalle")
+        send_mail(email, lazy_gettext("%(name)s est rétabli sur Halle", name=target.name),
+                  lazy_gettext("Bonjour,\n\n%(name)s est de nouveau actif sur Halle.\n\nHalle", name=target.name))
 
 
 def suspension_reason(target: Shop | Employer) -> str:

@@ -4,6 +4,7 @@ Slugs are stable identifiers used elsewhere: gift campaigns default to "everythi
 `alimentation` and `carburant`, plus `produits-festifs` at Noël" (see EXCLUDED_FROM_GIFTS_BY_DEFAULT
 and FESTIVE_SLUG).
 """
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace.models import Category
@@ -127,9 +128,9 @@ def branch_ids(session, category: Category) -> set[int]:
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise TaxonomyError("Nom : indiquez le nom de la catégorie.")
+        raise TaxonomyError(gettext("Nom : indiquez le nom de la catégorie."))
     if len(name) > 120:
-        raise TaxonomyError("Nom : 120 caractères au plus.")
+        raise TaxonomyError(gettext("Nom : 120 caractères au plus."))
     return name
 
 
@@ -170,8 +171,8 @@ def move_category(session, category: Category, parent: Category | None) -> None:
     from marketplace import audit
 
     if parent is not None and parent.id in branch_ids(session, category):
-        raise TaxonomyError("Parent : une catégorie ne peut pas être rangée sous elle-même ou sous une de ses "
-                            "sous-catégories.")
+        raise TaxonomyError(gettext("Parent : une catégorie ne peut pas être rangée sous elle-même ou sous une de "
+                                    "ses sous-catégories."))
     before = category.parent.slug if category.parent else None
     if (parent.id if parent else None) == category.parent_id:
         return
@@ -195,13 +196,13 @@ def merge_category(session, source: Category, target: Category) -> int:
     from search.outbox import enqueue_products
 
     if source.id == target.id:
-        raise TaxonomyError("Fusionner dans : choisissez une autre catégorie que celle à fusionner.")
+        raise TaxonomyError(gettext("Fusionner dans : choisissez une autre catégorie que celle à fusionner."))
     if target.id in branch_ids(session, source):
-        raise TaxonomyError("Fusionner dans : la catégorie cible est une sous-catégorie de celle à fusionner ; "
-                            "déplacez-la d'abord.")
+        raise TaxonomyError(gettext("Fusionner dans : la catégorie cible est une sous-catégorie de celle à "
+                                    "fusionner ; déplacez-la d'abord."))
     if source.slug in PROTECTED_SLUGS:
-        raise TaxonomyError(f"La catégorie « {source.name} » est utilisée par les réglages des campagnes "
-                            "cadeaux : renommez-la plutôt que de la fusionner.")
+        raise TaxonomyError(gettext("La catégorie « %(name)s » est utilisée par les réglages des campagnes "
+                                    "cadeaux : renommez-la plutôt que de la fusionner.", name=source.name))
     product_ids = list(session.scalars(select(Product.id).where(Product.category_id == source.id)))
     session.execute(update(Product).where(Product.category_id == source.id).values(category_id=target.id))
     session.execute(update(Shop).where(Shop.category_id == source.id).values(category_id=target.id))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import insert, select, update
 
 from marketplace.extensions import db
@@ -116,9 +117,10 @@ def load_communes_file(
     unknown_departements = departements - {r.departement for r in records}
     problems = []
     if unknown_epcis:
-        problems.append("Code(s) EPCI inconnu(s) : " + ", ".join(sorted(unknown_epcis)))
+        problems.append(gettext("Code(s) EPCI inconnu(s) : %(codes)s", codes=", ".join(sorted(unknown_epcis))))
     if unknown_departements:
-        problems.append("Département(s) inconnu(s) : " + ", ".join(sorted(unknown_departements)))
+        problems.append(gettext("Département(s) inconnu(s) : %(codes)s",
+                                codes=", ".join(sorted(unknown_departements))))
     if problems:
         raise ValueError(" ; ".join(problems) + ".")
     return [r for r in records if r.epci_code in epci_codes or r.departement in departements]
@@ -134,7 +136,7 @@ def import_territory(
     as its name does not change, so links stay valid.
     """
     if not epci_codes and not departements:
-        raise ValueError("Indiquez au moins un code EPCI ou un département.")
+        raise ValueError(gettext("Indiquez au moins un code EPCI ou un département."))
     session = session or db.session
     records = load_communes_file(epci_codes, departements, data_path)
     wanted = {r.insee for r in records}

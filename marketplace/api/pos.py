@@ -14,6 +14,7 @@ from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
 from marketplace.api import bp, error_response
 from marketplace.extensions import limiter
+from marketplace.i18n import error_message
 from marketplace.till import service
 
 CARD_OR_PIN_INVALID = ("card_or_pin_invalid", "Carte inconnue ou code PIN erroné.")
@@ -39,12 +40,12 @@ def _ledger_error(error: LedgerError):
     if isinstance(error, (CardNotFound, WrongPin, PinRequired)):
         return error_response(*CARD_OR_PIN_INVALID, 403)
     if isinstance(error, CardNotActive):
-        return error_response("card_unusable", error.message, 403)
+        return error_response("card_unusable", error_message(error), 403)
     if isinstance(error, InsufficientBalance):
-        return error_response(error.code, error.message, 402, available_cents=error.available_cents)
+        return error_response(error.code, error_message(error), 402, available_cents=error.available_cents)
     if isinstance(error, IdempotencyConflict):
-        return error_response(error.code, error.message, 409)
-    return error_response(error.code, error.message, 422)
+        return error_response(error.code, error_message(error), 409)
+    return error_response(error.code, error_message(error), 422)
 
 
 def _json_body(schema: dict):

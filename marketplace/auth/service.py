@@ -1,9 +1,9 @@
 """Accounts: sign-up, credentials and signed password-reset links."""
 from flask import current_app, url_for
-from flask_babel import gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import User
 
@@ -68,8 +68,8 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_mail(
         user.email,
-        gettext("Réinitialisation de votre mot de passe Halle"),
-        gettext("Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable %(minutes)s minutes) :\n"
+        lazy_gettext("Réinitialisation de votre mot de passe Halle"),
+        lazy_gettext("Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable %(minutes)s minutes) :\n"
                 "%(link)s\n\nSi vous n'avez rien demandé, ignorez ce message.\n\nHalle", minutes=minutes, link=link),
     )
 

@@ -17,7 +17,7 @@ from marketplace.card_holders import (ClaimError, accepting_shops, card_from_cla
                                       grants_of, qr_data_uri)
 from marketplace.campaigns import PIN_HASH_METHOD
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
 
 bp = Blueprint("card", __name__)
@@ -61,7 +61,7 @@ def claim(token: str):
         try:
             claim_card(card.id, current_user.id)
         except (ClaimError, LedgerError) as error:
-            flash(str(error), "error")
+            flash(error_message(error), "error")
         else:
             flash(gettext("Votre carte est rattachée à votre compte."), "success")
             return redirect(url_for("card.index"))
@@ -95,7 +95,7 @@ def block(card_id: int):
         try:
             block_card(db.session, card.id)
         except LedgerError as error:
-            flash(str(error), "error")
+            flash(error_message(error), "error")
         else:
             flash(gettext("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration "
                           "du territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte."),
@@ -112,7 +112,7 @@ def unblock(card_id: int):
         try:
             unblock_card(db.session, card.id)
         except LedgerError as error:
-            flash(str(error), "error")
+            flash(error_message(error), "error")
         else:
             flash(gettext("Carte débloquée : elle peut de nouveau payer. Pensez à choisir un nouveau code PIN "
                           "si vous l'avez oublié."), "success")

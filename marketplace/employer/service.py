@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace import campaigns, payments
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import (Campaign, CampaignPayment, Employer, EmployerInvitation, EmployerMember,
                                 User)
@@ -36,9 +37,10 @@ def register_employer(form, user: User) -> Employer:
     db.session.commit()
     link = url_for("employer_admin.employers", _external=True)
     for admin in db.session.scalars(select(User).filter_by(is_admin=True)):
-        send_mail(admin.email, f"Entreprise à valider : {employer.name}",
-                  f"{user.display_name} a inscrit l'entreprise {employer.name} (SIRET {employer.siret}).\n"
-                  f"Pour la valider ou la refuser : {link}\n\nHalle")
+        send_mail(admin.email, lazy_gettext("Entreprise à valider : %(employer)s", employer=employer.name),
+                  lazy_gettext("%(name)s a inscrit l'entreprise %(employer)s (SIRET %(siret)s).\n"
+                               "Pour la valider ou la refuser : %(link)s\n\nHalle", name=user.display_name,
+                               employer=employer.name, siret=employer.siret, link=link))
     return employer
 
 
@@ -46,15 +48,17 @@ def review_employer(employer: Employer, *, approve: bool) -> None:
     employer.status = "approved" if approve else "rejected"
     db.session.commit()
     if approve:
-        subject = f"{employer.name} est validée sur Halle"
-        body = ("Votre entreprise est validée : vous pouvez importer la liste du personnel et créer vos "
-                f"campagnes cadeaux.\n{url_for('employer.dashboard', employer_id=employer.id, _external=True)}")
+        subject = lazy_gettext("%(employer)s est validée sur Halle", employer=employer.name)
+        body = lazy_gettext("Bonjour,\n\nVotre entreprise est validée : vous pouvez importer la liste du personnel "
+                            "et créer vos campagnes cadeaux.\n%(link)s\n\nHalle",
+                            link=url_for("employer.dashboard", employer_id=employer.id, _external=True))
     else:
-        subject = f"{employer.name} n'a pas été validée sur Halle"
-        body = ("L'administration du territoire n'a pas pu valider votre entreprise (elle doit être "
-                "installée sur le territoire). Répondez à ce message pour en savoir plus.")
+        subject = lazy_gettext("%(employer)s n'a pas été validée sur Halle", employer=employer.name)
+        body = lazy_gettext("Bonjour,\n\nL'administration du territoire n'a pas pu valider votre entreprise (elle "
+                            "doit être installée sur le territoire). Répondez à ce message pour en savoir plus."
+                            "\n\nHalle")
     for member in employer.members:
-        send_mail(member.user.email, subject, f"Bonjour,\n\n{body}\n\nHalle")
+        send_mail(member.user.email, subject, body)
 
 
 def _token_hash(token: str) -> str:
@@ -67,9 +71,11 @@ def invite_member(employer: Employer, email: str, inviter: User) -> None:
                                       token_hash=_token_hash(token), invited_by_id=inviter.id))
     db.session.commit()
     link = url_for("employer.accept_invitation", token=token, _external=True)
-    send_mail(email, f"{inviter.display_name} vous invite dans l'espace RH de {employer.name}",
-              f"Bonjour,\n\n{inviter.display_name} vous invite à gérer les cartes cadeaux de {employer.name} "
-              f"sur Halle.\nPour accepter, ouvrez ce lien (connectez-vous ou créez un compte) :\n{link}\n\nHalle")
+    send_mail(email, lazy_gettext("%(name)s vous invite dans l'espace RH de %(employer)s",
+                                  name=inviter.display_name, employer=employer.name),
+              lazy_gettext("Bonjour,\n\n%(name)s vous invite à gérer les cartes cadeaux de %(employer)s sur Halle.\n"
+                           "Pour accepter, ouvrez ce lien (connectez-vous ou créez un compte) :\n%(link)s\n\nHalle",
+                           name=inviter.display_name, employer=employer.name, link=link))
 
 
 def invitation_from_token(token: str) -> EmployerInvitation | None:

@@ -112,6 +112,13 @@ class Product(db.Model):
     def hidden_by_admin(self) -> bool:
         return self.hidden_by_admin_at is not None
 
+    @property
+    def hidden_reason_label(self):
+        """Why the territory hid it, in the reader's language (`hidden_reason` holds a report reason code)."""
+        from marketplace.models.territory_admin import REPORT_REASONS
+
+        return REPORT_REASONS.get(self.hidden_reason, self.hidden_reason)
+
     @hybrid_property
     def on_sale(self) -> bool:
         """The one product-level visibility predicate (public pages, cart, orders, search): the

@@ -1,13 +1,14 @@
 """The territory's own settings and the products residents report."""
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
 
 REPORT_REASONS = {
-    "illegal": "Produit interdit ou dangereux",
-    "misleading": "Description trompeuse ou prix erroné",
-    "offensive": "Contenu choquant",
-    "not_local": "Pas un produit du commerce (revente, hors territoire)",
-    "other": "Autre raison",
+    "illegal": lazy_gettext("Produit interdit ou dangereux"),
+    "misleading": lazy_gettext("Description trompeuse ou prix erroné"),
+    "offensive": lazy_gettext("Contenu choquant"),
+    "not_local": lazy_gettext("Pas un produit du commerce (revente, hors territoire)"),
+    "other": lazy_gettext("Autre raison"),
 }
 REPORT_STATUSES = ("open", "dismissed", "hidden")
 

@@ -253,7 +253,7 @@ def edit_product(shop_id: int, product_id: int):
         form.stock.data = "" if product.stock is None else str(product.stock)
     if form.is_submitted() and product.hidden_by_admin and form.active.data:
         flash(gettext("En ligne : ce produit est masqué par le territoire (%(reason)s), vous ne pouvez pas le "
-                      "remettre en ligne. Rien n'a été modifié.", reason=product.hidden_reason), "error")
+                      "remettre en ligne. Rien n'a été modifié.", reason=product.hidden_reason_label), "error")
     elif form.validate_on_submit():
         keys = _store_photos(form.photos.data, form.photos)
         if keys is not None:

@@ -11,6 +11,7 @@ from loyalty.errors import (CardNotActive, CardNotFound, InsufficientBalance, Le
 from marketplace.access import access, shop_member
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.extensions import db, limiter
+from marketplace.i18n import error_message
 from marketplace.models import ApiKey, Shop, User
 from marketplace.till import service
 from marketplace.till.forms import ApiKeyForm, ConfirmForm, PaymentForm, RefundForm, VoidForm
@@ -63,14 +64,14 @@ def index(shop_id: int):
                 return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=result.entry_id,
                                         demande=form.amount_cents))
         except (CardNotFound, CardNotActive) as error:
-            form.card.errors.append(error.message)
+            form.card.errors.append(error_message(error))
         except (WrongPin, PinRequired) as error:
             show_pin = True
-            form.pin.errors.append(error.message)
+            form.pin.errors.append(error_message(error))
         except InsufficientBalance as error:
-            form.amount.errors.append(error.message)
+            form.amount.errors.append(error_message(error))
         except LedgerError as error:
-            flash(error.message, "error")
+            flash(error_message(error), "error")
     if not form.key.data or not form.is_submitted():
         form.key.data = _new_key()
     form.accept_partial.data = ""
@@ -116,7 +117,7 @@ def void(shop_id: int, entry_id: int):
         result = service.void_payment(_shop(shop_id), entry.id, reason=form.reason.data,
                                       client_key=form.key.data or _new_key(), actor=_actor())
     except LedgerError as error:
-        flash(error.message, "error")
+        flash(error_message(error), "error")
     else:
         flash(gettext("Paiement annulé : la carte retrouve %(amount)s.", amount=_money(result.amount_cents)),
               "success")
@@ -136,7 +137,7 @@ def refund(shop_id: int, entry_id: int):
         result = service.refund_payment(_shop(shop_id), entry.id, form.amount_cents,
                                         client_key=form.key.data or _new_key(), actor=_actor())
     except LedgerError as error:
-        flash(error.message, "error")
+        flash(error_message(error), "error")
     else:
         flash(gettext("%(amount)s remboursés sur la carte.", amount=_money(result.amount_cents)), "success")
     return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=entry.id))

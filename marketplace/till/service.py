@@ -18,6 +18,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.queries import ShopDay, shop_redemptions, spendable_balance
 from loyalty.results import LedgerResult
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.observability import count_redemption
 from marketplace.models import Shop, User
@@ -121,10 +122,10 @@ def notify_holder_of_block(card_id: int) -> None:
         employee = db.session.get(Employee, card.employee_id)
         email = employee.email if employee else None
     if email:
-        send_mail(email, "Votre carte du territoire est bloquée",
-                  f"Bonjour,\n\nVotre carte {card.masked_number} vient d'être bloquée après 5 codes PIN "
-                  "erronés en caisse.\nSi c'était vous, débloquez-la depuis votre compte Halle ; sinon, "
-                  "contactez l'administration du territoire.\n\nHalle")
+        send_mail(email, lazy_gettext("Votre carte du territoire est bloquée"),
+                  lazy_gettext("Bonjour,\n\nVotre carte %(card)s vient d'être bloquée après 5 codes PIN "
+                               "erronés en caisse.\nSi c'était vous, débloquez-la depuis votre compte Halle ; sinon, "
+                               "contactez l'administration du territoire.\n\nHalle", card=card.masked_number))
 
 
 def day_report(shop_id: int, day: date) -> ShopDay:

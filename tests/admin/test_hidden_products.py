@@ -34,7 +34,7 @@ def test_owner_cannot_put_back_on_line_a_product_the_territory_hid(app, territor
     product_id = _hidden_product(app, territory, client)
     with app.app_context():
         product = db.session.get(Product, product_id)
-        assert (product.active, product.hidden_reason) == (False, "Produit interdit ou dangereux")
+        assert (product.active, product.hidden_reason) == (False, "illegal")  # the code; shown translated
         assert product.hidden_by_admin_at is not None
         form = _edit_form(product, name="Couteau de cuisine")
     base = f"/boutique/{territory.fournil_id}/produits"
@@ -103,7 +103,7 @@ def test_the_territory_s_mark_alone_keeps_a_product_off_every_public_page(app, t
 
     with app.app_context():
         product = f.product(db.session.get(Shop, territory.fournil_id), "Couteau de chasse")
-        product.hidden_by_admin_at, product.hidden_reason = utcnow(), "Produit interdit ou dangereux"
+        product.hidden_by_admin_at, product.hidden_reason = utcnow(), "illegal"
         db.session.commit()
         product_id = product.id
         assert product.active and not product.on_sale and not product.is_public

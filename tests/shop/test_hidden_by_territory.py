@@ -8,7 +8,7 @@ from marketplace.models.base import utcnow
 def test_an_import_does_not_put_a_hidden_product_back_online(app_ctx, shop_world):
     shop = db.session.get(Shop, shop_world["bakery"])
     bread = db.session.get(Product, shop_world["bread"])
-    bread.active, bread.hidden_by_admin_at, bread.hidden_reason = False, utcnow(), "Produit interdit ou dangereux"
+    bread.active, bread.hidden_by_admin_at, bread.hidden_reason = False, utcnow(), "illegal"
     db.session.commit()
     data = "Référence;Désignation;Prix TTC;En ligne\nB001;Pain de campagne;2,60;oui\n".encode()
     table = product_import.read_table(data, "catalogue.csv")
