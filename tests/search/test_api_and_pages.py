@@ -1,6 +1,13 @@
 """The JSON API contract, the search page and the admin page of synonyms."""
+import re
+from html import unescape
+
+from flask import url_for
+
 from marketplace.extensions import db
 from search.models import SynonymGroup
+from search.query import SearchQuery
+from search.views import PageLinks
 from tests import factories as f
 from tests.conftest import login
 
@@ -63,6 +70,29 @@ def test_search_page_shows_distances_facets_and_the_empty_state(client, world):
 
     bad = client.get("/recherche?q=miel&radius_km=loin")
     assert bad.status_code == 200 and "radius_km" in bad.get_data(as_text=True)
+
+
+def test_the_page_links_lead_to_the_search_they_name(client, world):
+    page = client.get(f"/recherche?q=miel&commune={SEMUR}&radius_km=40").get_data(as_text=True)
+    facet = re.search(r'<a href="([^"]+)">Rucher de Précy</a>', page).group(1)
+    assert unescape(facet) == f"/recherche?q=miel&commune={SEMUR}&radius_km=40&shop=rucher-de-precy"
+    filtered = client.get(unescape(facet)).get_data(as_text=True)
+    assert filtered.count('data-testid="result"') == 2 and "Pain d&#39;épices au miel" not in filtered
+    assert f'href="/produits/{world.products["Miel de fleurs"]}"' in filtered
+    assert 'href="/commerces/rucher-de-precy"' in filtered
+
+
+def test_page_links_are_written_as_url_for_writes_them(app):
+    tricky = SearchQuery(text="pâté & œufs / 100 % ?#'+\"", commune=SEMUR, radius_km=10, category="epicerie",
+                         shop="rucher-de-precy", min_price_cents=100, in_stock=True, sort="price_asc", page=3)
+    for root in ("", "/halle"):
+        with app.test_request_context(base_url=f"http://localhost{root}"):
+            links = PageLinks()
+            for query in (SearchQuery(), SearchQuery(text="miel"), tricky, tricky.but(commune=None)):
+                assert links.search(query) == url_for("public.search", **query.url_args())
+            assert links.product(42) == url_for("public.product", product_id=42)
+            for slug in ("rucher-de-precy", "épicerie du duc/2?x=1&y=%"):
+                assert links.shop(slug) == url_for("public.shop", slug=slug)
 
 
 def test_admin_edits_the_synonyms(app, client):
