@@ -12,7 +12,7 @@ from loyalty.queries import card_balance
 from marketplace import campaigns
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Campaign, CampaignEmployee, Employer
+from marketplace.models import Campaign, CampaignEmployee, Employer, User
 from tests.conftest import login
 
 NOEL = {"event": "noel", "label": "Noël 2026", "amount": "150", "child_amount": "30,50", "audience": "all",
@@ -256,6 +256,32 @@ def test_an_existing_card_is_credited_again_without_a_new_pin(app, hr_client, hr
         assert len(cards) == 1 and card_balance(db.session, cards[0].id) == 7_000
         body = next(m.get_content() for m in outbox() if m["To"] == "claire@example.fr")
         assert "Code PIN" not in body and "ajoutée à votre carte" in body
+
+
+def test_gift_and_payment_emails_in_each_recipient_s_language(app, hr_client, hr_world):
+    """Claire and the HR member have English accounts; Luc (no account) and the billing address get French."""
+    with app.app_context():
+        for user_id in (hr_world["resident_id"], hr_world["hr_id"]):
+            db.session.get(User, user_id).locale = "en"
+        db.session.commit()
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="40", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    with app.app_context():
+        paid = {m["To"]: m for m in outbox()}
+        assert paid["hr@example.fr"]["Subject"] == "Payment received for the campaign “Noël 2026”"
+        assert "We have received €120.00 for the campaign" in paid["hr@example.fr"].get_content()
+        assert "Nous avons bien reçu 120,00\xa0€" in paid["compta@laiterie.fr"].get_content()
+        outbox().clear()
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        gifts = {m["To"]: m for m in outbox()}
+    english, french = gifts["claire@example.fr"], gifts["luc@example.fr"]
+    assert english["Subject"] == "Laiterie is giving you €40.00 on the territory card"
+    assert "Hello Claire,\n\nLaiterie is giving you €40.00 (Noël 2026)" in english.get_content()
+    assert "PIN (keep it to yourself" in english.get_content() and "/carte/rattacher/" in english.get_content()
+    assert french["Subject"] == "Laiterie vous offre 40,00\xa0€ sur la carte du territoire"
+    assert "Bonjour Luc,\n\nLaiterie vous offre 40,00\xa0€ (Noël 2026)" in french.get_content()
 
 
 def test_issue_progress_endpoint(app, hr_client, hr_world):

@@ -8,7 +8,7 @@ from loyalty.queries import card_balance
 from marketplace import lockers, orders
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Compartment, LockerBank, OrderRefund, OrderShop, Product
+from marketplace.models import Compartment, LockerBank, OrderRefund, OrderShop, Product, User
 from tests.conftest import login
 
 from .conftest import add, checkout
@@ -141,6 +141,36 @@ def test_refusal_refunds_both_means_and_restocks(stripe_app, resident, owner, sh
     assert sub_of(stripe_app, sub_id).status == "refused"
     page = resident.get(f"/compte/commandes/{order_id}").get_data(as_text=True)
     assert "refusée" in page and "Fromage pas affiné" in page.replace("&#39;", "'")
+
+
+def test_order_emails_in_each_recipient_s_language(stripe_app, shop_world, owner):
+    """The resident reads English (her account's language), the cheese shop's owner French."""
+    with stripe_app.app_context():
+        db.session.get(User, shop_world["resident"]).locale = "en"
+        db.session.commit()
+    resident = stripe_app.test_client()
+    login(resident, "resident@example.fr")
+    order_id, subs = paid_order(stripe_app, resident, shop_world, card_amount="10")
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+    with stripe_app.app_context():
+        [paid] = [m for m in outbox() if m["To"] == "resident@example.fr"]
+        [new] = [m for m in outbox() if m["To"] == "fromager@example.fr"]
+        outbox().clear()
+    assert paid["Subject"].startswith("Order ") and paid["Subject"].endswith(" paid")
+    assert "(€22.30) is paid." in paid.get_content()
+    assert "- Fromagerie Perrin: €17.80, pickup Semur gare locker (Place de la Gare)" in paid.get_content()
+    assert "- Boulangerie Moreau: €4.50, pickup at the shop, 2 rue Buffon" in paid.get_content()
+    assert f"Follow the order: http://localhost/compte/commandes/{order_id}" in paid.get_content()
+    assert new["Subject"].startswith("Nouvelle commande ")
+    assert "Nouvelle commande à préparer (17,80\xa0€) :\n- 2 × Époisses AOP\n" in new.get_content()
+    assert "Retrait : consigne Semur gare (Place de la Gare)." in new.get_content()
+
+    owner.post(f"/boutique/{cheese}/commandes/{sub_id}/refuser", data={"reason": "Fromage pas affiné"})
+    with stripe_app.app_context():
+        [refused] = [m for m in outbox() if m["To"] == "resident@example.fr"]
+    assert refused["Subject"].endswith(" refused by Fromagerie Perrin")
+    assert ("Your order at Fromagerie Perrin is refused: Fromage pas affiné.\nRefund: €17.80 "
+            "(€12.30 to your bank card, €5.50 to your territorial card).") in refused.get_content()
 
 
 def test_resident_cancels_before_acceptance_only(stripe_app, resident, owner, shop_world):
