@@ -1,6 +1,6 @@
 """Search benchmark: synthetic catalogues over the real communes of Côte-d'Or.
 
-    .venv/bin/python bench/search.py [--sizes 10000,100000] [--queries 200]
+    .venv/bin/python bench/search.py [--sizes 10000,100000] [--queries 200] [--mix plain] [--keep DIR]
 
 For each size: build the catalogue (bulk SQL), build the index (`search.rebuild`, as
 `flask search reindex` does), report build time and index size, then the p50/p95 latency of a
@@ -10,6 +10,12 @@ answered by a plain SQL LIKE scan (count + first page).
 With DATABASE_URL=postgresql://… the catalogue is written in a schema of its own in that
 database (halle_bench, dropped and re-created) and both backends (whoosh, postgres) answer the
 same queries on it, side by side; otherwise a SQLite file and Whoosh only.
+
+To iterate on the Whoosh backend: `--keep DIR` keeps the SQLite catalogue and the index in
+DIR/<size> and reuses them on the next run (the index is rebuilt only when its schema version
+changed; the build line then says "reused"), and `--mix plain` runs only the query mixes whose
+label contains "plain". The query mixes are drawn from their own seed, so they are the same
+whether the catalogue was written or reused.
 """
 import argparse
 import os
@@ -123,10 +129,14 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
+def index_megabytes(folder: Path) -> float:
+    return sum(p.stat().st_size for p in (folder / "index").iterdir() if p.is_file()) / 1e6
+
+
 BENCH_SCHEMA = "halle_bench"  # PostgreSQL: the bench's own schema, dropped and re-created
 
 
-def make_app(size: int, folder: Path, database_url: str | None):
+def make_app(folder: Path, database_url: str | None):
     """A SQLite file in a temporary folder, or a schema of its own in DATABASE_URL's database."""
     from marketplace import create_app
 
@@ -174,33 +184,48 @@ def timed(queries) -> tuple[list[float], int]:
     return timings, found
 
 
-def run(size: int, query_count: int, database_url: str | None) -> None:
+def run(size: int, query_count: int, database_url: str | None, mixes: str = "", keep: Path | None = None) -> None:
     import search
     from marketplace.extensions import db
     from marketplace.territory_import import import_territory
     from search.reference import reference_data
 
-    folder = Path(tempfile.mkdtemp(prefix=f"halle-bench-{size}-"))
-    app = make_app(size, folder, database_url)
+    if keep is not None:
+        folder = keep / str(size)
+        folder.mkdir(parents=True, exist_ok=True)
+        reuse = (folder / "bench.db").exists()
+    else:
+        folder, reuse = Path(tempfile.mkdtemp(prefix=f"halle-bench-{size}-")), False
+    app = make_app(folder, database_url)
     backends = ["whoosh", "postgres"] if database_url else ["whoosh"]
     rng = random.Random(size)
     with app.test_request_context():
-        db.create_all()
-        if database_url:
-            use_backend(app, "postgres")  # its triggers fill search_products as the catalogue is written
-        import_territory(departements=[DEPARTEMENT])
-        started = time.perf_counter()
-        names = make_catalogue(db.session, size, rng)
-        print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
-              f"(catalogue written in {time.perf_counter() - started:.1f} s"
-              f"{', PostgreSQL search triggers included' if database_url else ''}), database "
-              f"{db.engine.url.get_backend_name()}")
-        use_backend(app, "whoosh")
-        started = time.perf_counter()
-        search.rebuild()
-        build = time.perf_counter() - started
-        index_bytes = sum(p.stat().st_size for p in (folder / "index").iterdir() if p.is_file())
-        print(f"whoosh index build: {build:.1f} s ({size / build:,.0f} products/s), index size {index_bytes / 1e6:.1f} MB")
+        if reuse:
+            from marketplace.models import Product
+
+            names = list(db.session.execute(select(Product.name).order_by(Product.id)).scalars())
+            print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
+                  f"(catalogue reused from {folder})")
+        else:
+            db.create_all()
+            if database_url:
+                use_backend(app, "postgres")  # its triggers fill search_products as the catalogue is written
+            import_territory(departements=[DEPARTEMENT])
+            started = time.perf_counter()
+            names = make_catalogue(db.session, size, rng)
+            print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
+                  f"(catalogue written in {time.perf_counter() - started:.1f} s"
+                  f"{', PostgreSQL search triggers included' if database_url else ''}), database "
+                  f"{db.engine.url.get_backend_name()}")
+        engine = use_backend(app, "whoosh")
+        if reuse and not engine.needs_rebuild():
+            print(f"whoosh index reused (build not measured), index size {index_megabytes(folder):.1f} MB")
+        else:
+            started = time.perf_counter()
+            search.rebuild()
+            build = time.perf_counter() - started
+            print(f"whoosh index build: {build:.1f} s ({size / build:,.0f} products/s), "
+                  f"index size {index_megabytes(folder):.1f} MB")
         if database_url:
             from sqlalchemy import text
 
@@ -220,11 +245,12 @@ def run(size: int, query_count: int, database_url: str | None) -> None:
 
         ref = reference_data()
         communes = sorted(ref.communes, key=lambda c: -ref.communes[c].population)[:60]
-        mix = query_mix(names, communes, query_count, rng)
+        mix = query_mix(names, communes, query_count, random.Random(f"queries-{size}"))
+        mix = {label: queries for label, queries in mix.items() if mixes in label}
         for name in backends:
             use_backend(app, name)
             started = time.perf_counter()
-            search.search(mix["plain (2 words)"][0], record_unmet=False)
+            search.search(next(iter(mix.values()))[0], record_unmet=False)
             print(f"{name}: first query (opens searchers, reads columns): "
                   f"{(time.perf_counter() - started) * 1000:.0f} ms")
         header = "".join(f" {name + ' p50':>14} {'p95':>7}" for name in backends)
@@ -256,11 +282,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--mix", default="", help="only the query mixes whose label contains this")
+    parser.add_argument("--keep", type=Path, help="keep the catalogue and index in this folder and "
+                        "reuse them (SQLite only)")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     database_url = database_url if database_url.startswith("postgresql") else None
+    if args.keep is not None and database_url:
+        parser.error("--keep works with the SQLite catalogue only (unset DATABASE_URL)")
     for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.queries, database_url)
+        run(size, args.queries, database_url, args.mix, args.keep)
 
 
 if __name__ == "__main__":

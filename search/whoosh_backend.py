@@ -8,14 +8,21 @@
 - Per index generation, the sortable columns (commune, shop, category, price) are read once into
   arrays, and document sets are cached per commune, shop and category: geography, filters and
   facets are then set operations.
+- Text matching and scoring are set operations too: each searched word's documents and their
+  score (Whoosh's BM25F, as `word_query` would score them) are read once per generation and
+  kept (GenerationCache.word_scores). Whoosh's own matchers walked the postings of five fields per
+  word twice per search in Python (once for the total and facets, once to score every match),
+  which made two common words 55 ms at 100k products.
 - Price is an integer number of cents; geography is a commune-code field; coordinates are not
   in the index (they come from the communes table, search.reference).
 """
 import fcntl
+import heapq
 import math
 import os
 import threading
-from collections import Counter
+from array import array
+from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,6 +43,7 @@ TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
 TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
 DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
 FACET_SIZE = 12
+WORD_CACHE_POSTINGS = 2_000_000  # postings kept by GenerationCache.word_scores (12 bytes each)
 
 
 def make_schema() -> Schema:
@@ -90,6 +98,36 @@ def word_query(word: str):
     return Or([Term(field, term) for field in TEXT_FIELDS])
 
 
+def _sum_common(parts: list[dict]) -> dict:
+    """{document: summed score} of the documents present in every part (an And in Whoosh)."""
+    if len(parts) == 1:
+        return parts[0]
+    parts = sorted(parts, key=len)
+    smallest, others = parts[0], parts[1:]
+    found = {}
+    for docnum, score in smallest.items():
+        for other in others:
+            value = other.get(docnum)
+            if value is None:
+                break
+            score += value
+        else:
+            found[docnum] = score
+    return found
+
+
+def _sum_any(parts: list[dict]) -> dict:
+    """{document: summed score} of the documents present in any part (an Or in Whoosh)."""
+    if len(parts) == 1:
+        return parts[0]
+    parts = sorted(parts, key=len)
+    found = dict(parts[-1])
+    for part in parts[:-1]:
+        for docnum, score in part.items():
+            found[docnum] = found.get(docnum, 0.0) + score
+    return found
+
+
 class GenerationCache:
     """What is derived once from one generation of the index and shared by all threads."""
 
@@ -102,6 +140,9 @@ class GenerationCache:
         self.price = list(reader.column_reader("price")) if reader.doc_count_all() else []
         self.live = frozenset(reader.all_doc_ids())
         self._sets: dict = {}
+        self._words: OrderedDict = OrderedDict()  # term -> (document numbers, scores)
+        self._word_postings = 0
+        self._words_lock = threading.Lock()
         self._lock = threading.Lock()
         # The words of product names, plus those of categories, shops and communes (few, and
         # the same for many products: kept out of the index to make indexing faster).
@@ -113,6 +154,37 @@ class GenerationCache:
         else:
             self.speller, self.stems = None, {stem(word) for word in vocabulary}
         self.vocabulary = vocabulary
+
+    def word_scores(self, searcher, term: str) -> dict[int, float]:
+        """{document: score} of the documents holding the index term in a text field, scored as
+        Whoosh scores `word_query` (BM25F over TEXT_FIELDS with their boosts, summed).
+
+        The postings are walked once per generation and kept, as compact arrays, for the most
+        recently searched words (WORD_CACHE_POSTINGS in all): the common words, whose postings are
+        long, are also the ones searched again and again.
+        """
+        with self._words_lock:
+            kept = self._words.get(term)
+            if kept is not None:
+                self._words.move_to_end(term)
+        if kept is None:
+            scores: dict[int, float] = {}
+            for field in TEXT_FIELDS:
+                matcher = Term(field, term).matcher(searcher)
+                while matcher.is_active():
+                    docnum = matcher.id()
+                    scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
+                    matcher.next()
+            kept = (array("I", scores), array("d", scores.values()))
+            with self._words_lock:
+                if term not in self._words:  # another thread may have read it meanwhile
+                    self._words[term] = kept
+                    self._word_postings += len(scores)
+                while self._word_postings > WORD_CACHE_POSTINGS and len(self._words) > 1:
+                    _, (docnums, _) = self._words.popitem(last=False)
+                    self._word_postings -= len(docnums)
+            return scores
+        return dict(zip(*kept))
 
     def speller_for(self) -> Speller:
         if self.speller is None:
@@ -308,7 +380,13 @@ class WhooshBackend(SearchBackend):
     # --- search -------------------------------------------------------------------------------
 
     def _text_query(self, text: str, ref, cache: GenerationCache):
-        """(whoosh query or None, stems to highlight, corrected text or None)."""
+        """(requirements or None, stems to highlight, corrected text or None).
+
+        A document matches when it meets every requirement (a searched word or its synonyms); a
+        requirement is a tuple of alternatives, each a tuple of index terms that must all be
+        present: the query And(Or(And(word_query(w) for w in alternative) ...) ...), scored as
+        Whoosh scores it (the sum of its parts' scores, see _text_scores).
+        """
         words = folded_words(text)
         if not words:
             return None, set(), None
@@ -321,18 +399,28 @@ class WhooshBackend(SearchBackend):
                 if fix is not None:
                     word, changed = fix, True
             corrected.append(word)
-        units, stems = [], set()
+        requirements, stems = [], set()
         for alternatives in expand(corrected, ref.synonyms):
-            units.append(Or([And([word_query(w) for w in alt]) for alt in alternatives]))
-            stems.update(stem(w) for alt in alternatives for w in alt)
-        return And(units), stems, " ".join(corrected) if changed else None
+            requirements.append(tuple(tuple(stem(w) for w in alt) for alt in alternatives))
+            stems.update(term for alternative in requirements[-1] for term in alternative)
+        return requirements, stems, " ".join(corrected) if changed else None
+
+    @staticmethod
+    def _text_scores(searcher, requirements, cache: GenerationCache) -> dict[int, float]:
+        """{document: text score} of the documents that meet every requirement."""
+        parts = []
+        for alternatives in requirements:
+            found = [_sum_common([cache.word_scores(searcher, term) for term in alternative])
+                     for alternative in alternatives]
+            parts.append(_sum_any(found))
+        return _sum_common(parts)
 
     def search(self, query: SearchQuery, ref) -> SearchResults:
         with self._searcher() as searcher:
             if searcher is None:
                 return SearchResults(query=query, total=0, hits=[])
             cache = self._cache_for(searcher, ref)
-            text_query, stems, suggestion = self._text_query(query.text, ref, cache)
+            requirements, stems, suggestion = self._text_query(query.text, ref, cache)
             distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
 
             filters = []
@@ -352,8 +440,10 @@ class WhooshBackend(SearchBackend):
                 filters.append(cache.docs_in("shop", ref.open_shop_slugs()))
             filters.sort(key=len)
 
-            if text_query is not None:
-                matched = set(searcher.docs_for_query(text_query))
+            scores = None
+            if requirements is not None:
+                scores = self._text_scores(searcher, requirements, cache)
+                matched = set(scores)
             else:
                 matched = set(filters.pop(0)) if filters else set(cache.live)
             for docs in filters:
@@ -364,15 +454,16 @@ class WhooshBackend(SearchBackend):
                 price = cache.price
                 matched = {d for d in matched if low <= price[d] <= high}
 
-            page_docs, scores = self._rank(searcher, query, text_query, matched, cache, distances)
-            hits = [self._hit(searcher.stored_fields(d), d, cache, ref, distances, stems, scores.get(d, 0.0))
+            page_docs, page_scores = self._rank(query, scores, matched, cache, distances)
+            hits = [self._hit(searcher.stored_fields(d), d, cache, ref, distances, stems, page_scores.get(d, 0.0))
                     for d in page_docs]
             return SearchResults(query=query, total=len(matched), hits=hits,
                                  facets=self._facets(matched, cache, ref, distances),
                                  suggestion=suggestion, corrected=suggestion is not None)
 
-    def _rank(self, searcher, query, text_query, matched, cache, distances):
-        """The document numbers of the requested page, and their text scores."""
+    def _rank(self, query, scores, matched, cache, distances):
+        """The document numbers of the requested page, and their text scores (scores: of every
+        document the text matches, None without text)."""
         start = (query.page - 1) * query.per_page
         end = start + query.per_page
         commune = cache.commune
@@ -386,17 +477,15 @@ class WhooshBackend(SearchBackend):
         if query.sort == "price_desc":
             order = sorted(matched, key=lambda d: (-cache.price[d], distance(d)))
             return order[start:end], {}
-        if query.sort == "distance" or text_query is None:
+        if query.sort == "distance" or scores is None:
             order = sorted(matched, key=lambda d: (distance(d), cache.price[d]))
             return order[start:end], {}
-        if not matched:
-            return [], {}
-        results = searcher.search(text_query, filter=matched, limit=max(TOP_SCORED, end))
-        scores = {docnum: score for score, docnum in results.top_n}
+        # The best-scoring documents, ties to the lower document number (as Whoosh's TopCollector).
+        top = heapq.nlargest(max(TOP_SCORED, end), matched, key=lambda d: (scores[d], -d))
         if distances:
-            decayed = {d: s / (1.0 + distance(d) / DISTANCE_DECAY_KM) for d, s in scores.items()}
+            decayed = {d: scores[d] / (1.0 + distance(d) / DISTANCE_DECAY_KM) for d in top}
         else:
-            decayed = scores
+            decayed = {d: scores[d] for d in top}
         order = sorted(decayed, key=lambda d: (-decayed[d], d))
         return order[start:end], decayed
 
