@@ -24,10 +24,10 @@ from loyalty import holds as loyalty_holds
 from loyalty import ledger, sales
 from loyalty.errors import HoldNotPending, LedgerError
 from loyalty.models import Card, Entry, Hold
-from loyalty.money import euros
 from loyalty.queries import spendable_balance
 from marketplace import mail, payments
 from marketplace.extensions import db
+from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import (
     Compartment,
@@ -83,7 +83,7 @@ def split_card_amount(card_cents: int, allowance: dict[int, int]) -> dict[int, i
         left -= split[shop_id]
     if left > 0:
         raise OrderError(gettext("Votre carte territoriale peut payer au plus %(amount)s de cette commande.",
-                                 amount=euros(sum(allowance.values()))))
+                                 amount=money(sum(allowance.values()))))
     return split
 
 
