@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
-from marketplace import access, formatting, observability
+from marketplace import access, formatting, i18n, observability
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -63,17 +63,16 @@ def _init_extensions(app: Flask) -> None:
 def _select_locale() -> str:
     """?lang=, then the session, then the account; French outside a request (CLI, jobs, mails)."""
     if not has_request_context():
-        return "fr"
-    languages = ["fr", "en"]
+        return i18n.DEFAULT_LANGUAGE
     requested = request.args.get("lang")
-    if requested in languages:
+    if requested in i18n.LANGUAGES:
         session["lang"] = requested
         return requested
-    if session.get("lang") in languages:
+    if session.get("lang") in i18n.LANGUAGES:
         return session["lang"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+    if current_user and current_user.is_authenticated and current_user.locale in i18n.LANGUAGES:
         return current_user.locale
-    return "fr"
+    return i18n.DEFAULT_LANGUAGE
 
 
 def _register_blueprints(app: Flask) -> None:

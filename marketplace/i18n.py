@@ -10,6 +10,9 @@ from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"  # the territory's: outside a request, and for an address without an account
+
 
 class _EscapedLazyString(LazyString):
     def __html__(self):

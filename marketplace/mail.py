@@ -11,8 +11,7 @@ from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
-LANGUAGES = ("fr", "en")
-DEFAULT_LANGUAGE = "fr"  # the territory's: someone without an account (a new address, a shop's contact)
+from marketplace.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def outbox() -> list[EmailMessage]:
