@@ -41,3 +41,23 @@ def test_migrations_produce_the_models_schema(empty_database_url):
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == []
+
+
+def test_hidden_reasons_stored_as_french_labels_become_codes(empty_database_url):
+    from marketplace.models import Product
+    from tests import factories as f
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        shop = f.shop("Fournil", f.commune())
+        labelled = f.product(shop, "Couteau", hidden_reason="Produit interdit ou dangereux")
+        typed = f.product(shop, "Briquet", hidden_reason="Contrefaçon")
+        db.session.commit()
+        ids = labelled.id, typed.id
+        flask_migrate.downgrade(revision="e5b1d7c3a9f2")  # what the database held before the codes
+        flask_migrate.upgrade()
+        db.session.expire_all()
+        assert [db.session.get(Product, i).hidden_reason for i in ids] == ["illegal", "Contrefaçon"]
+        db.session.remove()
+        db.engine.dispose()
