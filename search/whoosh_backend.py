@@ -40,6 +40,9 @@ from search.synonyms import expand
 SCHEMA_VERSION = 2
 INDEX_NAME = "products"
 TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
+# Text fields that hold the same text for every product of a category, shop or commune (see
+# to_fields), with the GenerationCache column that names the group.
+GROUP_TEXT_FIELDS = {"category": "category", "shop_name": "shop", "place": "commune"}
 TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
 DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
 FACET_SIZE = 12
@@ -128,6 +131,16 @@ def _sum_any(parts: list[dict]) -> dict:
     return found
 
 
+def _best(scores: dict, docs, count: int) -> list:
+    """The `count` best-scoring docs, ties to the lower document number (as Whoosh's
+    TopCollector). The floor score is found first without a key function: ranking tens of
+    thousands of matches by (score, document) tuples cost more than matching them."""
+    if len(docs) > count:
+        floor = heapq.nlargest(count, map(scores.__getitem__, docs))[-1]
+        docs = [d for d in docs if scores[d] >= floor]
+    return sorted(docs, key=lambda d: (-scores[d], d))[:count]
+
+
 class GenerationCache:
     """What is derived once from one generation of the index and shared by all threads."""
 
@@ -170,10 +183,23 @@ class GenerationCache:
         if kept is None:
             scores: dict[int, float] = {}
             for field in TEXT_FIELDS:
+                group = getattr(self, GROUP_TEXT_FIELDS[field]) if field in GROUP_TEXT_FIELDS else None
+                group_scores = {}
                 matcher = Term(field, term).matcher(searcher)
                 while matcher.is_active():
                     docnum = matcher.id()
-                    scores[docnum] = scores.get(docnum, 0.0) + matcher.score()
+                    if group is None:
+                        score = matcher.score()
+                    else:
+                        # Same group and weight, same text length, same score: reading a
+                        # document's field length was most of the cost of a long posting list.
+                        # (Only while a renamed shop's products are being re-indexed can two
+                        # of them hold different texts; their score is then approximate.)
+                        key = (group[docnum], matcher.weight())
+                        score = group_scores.get(key)
+                        if score is None:
+                            score = group_scores[key] = matcher.score()
+                    scores[docnum] = scores.get(docnum, 0.0) + score
                     matcher.next()
             kept = (array("I", scores), array("d", scores.values()))
             with self._words_lock:
@@ -480,8 +506,7 @@ class WhooshBackend(SearchBackend):
         if query.sort == "distance" or scores is None:
             order = sorted(matched, key=lambda d: (distance(d), cache.price[d]))
             return order[start:end], {}
-        # The best-scoring documents, ties to the lower document number (as Whoosh's TopCollector).
-        top = heapq.nlargest(max(TOP_SCORED, end), matched, key=lambda d: (scores[d], -d))
+        top = _best(scores, matched, max(TOP_SCORED, end))
         if distances:
             decayed = {d: scores[d] / (1.0 + distance(d) / DISTANCE_DECAY_KM) for d in top}
         else:
@@ -509,8 +534,9 @@ class WhooshBackend(SearchBackend):
             ("commune", cache.commune, lambda v: ref.communes[v].name if v in ref.communes else v),
             ("shop", cache.shop, lambda v: ref.shops[v].name if v in ref.shops else v),
         ):
-            counts = Counter(column[d] for d in matched)
-            top = sorted(counts.items(), key=lambda item: (-item[1], labels(item[0])))[:FACET_SIZE]
+            counts = Counter(map(column.__getitem__, matched))
+            # Ties of count and label (two shops of the same name) by value: a stable order.
+            top = sorted(counts.items(), key=lambda item: (-item[1], labels(item[0]), item[0]))[:FACET_SIZE]
             facets[name] = [FacetValue(value, labels(value), count) for value, count in top]
         return facets
 
