@@ -138,3 +138,19 @@ def test_invalid_parameters_name_the_parameter(app, world, args, parameter):
         with pytest.raises(InvalidParameter) as error:
             search.parse_search_args(args, search.reference_data())
     assert error.value.parameter == parameter
+
+
+@pytest.mark.whoosh_only
+def test_results_do_not_depend_on_the_word_cache(app, world, ask, monkeypatch):
+    """Whoosh keeps the scores of recently searched words; evicting them changes no result."""
+    from search import whoosh_backend
+
+    texts = ["miel", "pain d'épices", "fromagerie perrin", "chaussures lambert", "saulieu", "pull", "miel precy"]
+
+    def answers():
+        return [(r.total, [(h.id, h.score) for h in r.hits]) for r in (ask(q=t) for t in texts)]
+
+    first, again = answers(), answers()  # words read from the index, then from the cache
+    monkeypatch.setattr(whoosh_backend, "WORD_CACHE_POSTINGS", 1)  # every word read again
+    assert first == again == answers()
+    assert all(hits for _, hits in first)
