@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from loyalty.cards import grouped_number, set_pin
@@ -35,7 +36,7 @@ PIN_HASH_METHOD = "pbkdf2:sha256:2000"
 
 
 class CampaignError(ValueError):
-    """A refusal to show the HR user (French)."""
+    """A refusal to show the HR user (in their language)."""
 
 
 # --- Defaults -----------------------------------------------------------------------------------
@@ -98,17 +99,18 @@ def create_campaign(employer: Employer, *, event: str, label: str, amount_cents:
                     today: date | None = None) -> Campaign:
     """A draft campaign with its recipients and their amounts (committed)."""
     if event not in CAMPAIGN_EVENTS:
-        raise CampaignError("Événement inconnu.")
+        raise CampaignError(gettext("Événement inconnu."))
     if event not in CHILD_EVENTS:
         child_amount_cents = 0
     today = today or paris_day(utc_now())
     if expires_on <= today:
-        raise CampaignError("La date d'expiration doit être dans le futur.")
+        raise CampaignError(gettext("La date d'expiration doit être dans le futur."))
     people = employees_for(employer.id, audience, event, selection)
     amounts = {e.id: amount_for(e, event, amount_cents, child_amount_cents) for e in people}
     amounts = {employee_id: cents for employee_id, cents in amounts.items() if cents > 0}
     if not amounts:
-        raise CampaignError("Aucun salarié concerné : importez la liste du personnel ou changez la sélection.")
+        raise CampaignError(gettext("Aucun salarié concerné : importez la liste du personnel ou changez la "
+                                    "sélection."))
     campaign = Campaign(employer_id=employer.id, event=event, label=label.strip(), year=today.year,
                         amount_cents=amount_cents, child_amount_cents=child_amount_cents, audience=audience,
                         expires_on=expires_on, allowed_categories=allowed_categories,
@@ -213,10 +215,10 @@ def ensure_employer_active(employer: Employer) -> None:
 def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
     ensure_employer_active(campaign.employer)
     if campaign.status != "draft":
-        raise CampaignError("Cette campagne est déjà confirmée.")
+        raise CampaignError(gettext("Cette campagne est déjà confirmée."))
     if exemption_check(campaign).needs_acknowledgement and not acknowledged:
-        raise CampaignError("Des montants dépassent le seuil d'exonération : cochez la case pour confirmer "
-                            "que vous en avez pris connaissance.")
+        raise CampaignError(gettext("Des montants dépassent le seuil d'exonération : cochez la case pour "
+                                    "confirmer que vous en avez pris connaissance."))
     campaign.exemption_acknowledged = acknowledged
     campaign.status = "awaiting_payment"
     campaign.confirmed_at = utcnow()
@@ -226,14 +228,14 @@ def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
 def cancel_campaign(campaign: Campaign) -> None:
     """Only before any money came in: afterwards the campaign is issued, or its grants revoked."""
     if campaign.status not in ("draft", "awaiting_payment"):
-        raise CampaignError("Une campagne déjà financée ou émise ne peut plus être annulée.")
+        raise CampaignError(gettext("Une campagne déjà financée ou émise ne peut plus être annulée."))
     changed = db.session.execute(
         update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(("draft", "awaiting_payment")))
         .values(status="cancelled", cancelled_at=utcnow())
     ).rowcount
     db.session.commit()
     if not changed:
-        raise CampaignError("Une campagne déjà financée ou émise ne peut plus être annulée.")
+        raise CampaignError(gettext("Une campagne déjà financée ou émise ne peut plus être annulée."))
 
 
 # --- Funding ------------------------------------------------------------------------------------
@@ -243,7 +245,7 @@ def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
     """The HR user pays by transfer: a pending payment the territory admin marks as received."""
     ensure_employer_active(campaign.employer)
     if campaign.status != "awaiting_payment":
-        raise CampaignError("Cette campagne n'attend pas de paiement.")
+        raise CampaignError(gettext("Cette campagne n'attend pas de paiement."))
     payment = next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)
     if payment is None:
         payment = CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=campaign.total_cents)
@@ -293,10 +295,10 @@ def record_payment_received(payment_id: int, *, source: str, key: str, actor: st
 def record_bank_transfer(campaign: Campaign, *, reference: str, admin_id: int) -> Campaign:
     reference = (reference or "").strip()
     if not reference:
-        raise CampaignError("Indiquez la référence du virement reçu.")
+        raise CampaignError(gettext("Indiquez la référence du virement reçu."))
     payment = next((p for p in campaign.payments if p.method == "bank"), None)
     if payment is None or campaign.status not in ("awaiting_payment", "funded", "issuing", "issued"):
-        raise CampaignError("Cette campagne n'attend pas de virement.")
+        raise CampaignError(gettext("Cette campagne n'attend pas de virement."))
     return record_payment_received(payment.id, source="bank", key=f"bank:campaign-payment:{payment.id}",
                                    actor=f"user:{admin_id}", bank_reference=reference, recorded_by_id=admin_id)
 
@@ -488,7 +490,7 @@ def revoke_recipient(recipient: CampaignEmployee, *, actor: str) -> int:
     campaign = recipient.campaign
     if recipient.grant_id is None:
         if campaign.status in ("issued", "issuing"):
-            raise CampaignError("Cette carte n'a pas encore été émise.")
+            raise CampaignError(gettext("Cette carte n'a pas encore été émise."))
         recipient.revoked_at, recipient.revoked_cents = utcnow(), 0  # simply left out of the issue
         db.session.commit()
         return 0

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import stripe
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
@@ -38,7 +39,7 @@ def is_configured() -> bool:
 def client() -> stripe.StripeClient:
     config = current_app.config
     if not config.get("STRIPE_SECRET_KEY"):
-        raise PaymentError("Le paiement par carte n'est pas configuré sur ce site.")
+        raise PaymentError(gettext("Le paiement par carte n'est pas configuré sur ce site."))
     base = config.get("STRIPE_API_BASE")
     return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses={"api": base} if base else {},
                                max_network_retries=2)
@@ -49,7 +50,8 @@ def _call(action: Callable):
         return action()
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe error: %s", error)
-        message = getattr(error, "user_message", None) or "Le paiement par carte est indisponible pour l'instant."
+        message = getattr(error, "user_message", None) or gettext("Le paiement par carte est indisponible pour "
+                                                                  "l'instant.")
         raise PaymentError(message) from error
 
 

@@ -1,5 +1,6 @@
 """The SEPA credit-transfer file (pain.001.001.03) that pays the shops of a settlement run."""
 from flask import current_app
+from flask_babel import gettext
 from sepaxml import SepaTransfer
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
@@ -18,10 +19,10 @@ def debtor() -> dict:
     iban = (config.get("TERRITORY_IBAN") or "").replace(" ", "").upper()
     bic = (config.get("TERRITORY_BIC") or "").replace(" ", "").upper()
     if not valid_iban(iban):
-        raise SepaConfigError("L'IBAN du territoire (TERRITORY_IBAN) est absent ou invalide : "
-                              "le fichier de virements ne peut pas être produit.")
+        raise SepaConfigError(gettext("L'IBAN du territoire (TERRITORY_IBAN) est absent ou invalide : le fichier "
+                                      "de virements ne peut pas être produit."))
     if bic and not stdnum_bic.is_valid(bic):
-        raise SepaConfigError("Le BIC du territoire (TERRITORY_BIC) est invalide.")
+        raise SepaConfigError(gettext("Le BIC du territoire (TERRITORY_BIC) est invalide."))
     found = {"name": config["TERRITORY_NAME"][:70], "IBAN": iban, "batch": True, "currency": "EUR"}
     if bic:
         found["BIC"] = bic

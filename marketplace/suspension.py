@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.extensions import db
+from flask_babel import gettext
+
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import AuditEvent, Employer, Shop
@@ -22,9 +24,9 @@ class SuspensionError(Exception):
 def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise SuspensionError("Indiquez le motif de la suspension.")
+        raise SuspensionError(gettext("Indiquez le motif de la suspension."))
     if target.status != "approved":
-        raise SuspensionError(f"{target.name} n'est pas actif : rien à suspendre.")
+        raise SuspensionError(gettext("%(name)s n'est pas actif : rien à suspendre.", name=target.name))
     before = {"status": target.status}
     target.status = "suspended"
     if isinstance(target, Shop):
@@ -41,7 +43,7 @@ def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
 
 def reinstate(target: Shop | Employer, *, actor=None) -> None:
     if target.status != "suspended":
-        raise SuspensionError(f"{target.name} n'est pas suspendu.")
+        raise SuspensionError(gettext("%(name)s n'est pas suspendu.", name=target.name))
     target.status = "approved"
     if isinstance(target, Shop):
         target.review_message = ""
@@ -68,13 +70,16 @@ def employer_block(employer: Employer) -> str | None:
     """Why the employer may not create, confirm, fund or issue a campaign now (None: it may)."""
     if employer.status == "suspended":
         reason = suspension_reason(employer)
-        return ("Votre entreprise est suspendue par l'administration du territoire"
-                + (f" ({reason})" if reason else "")
-                + " : vous ne pouvez ni créer, ni financer, ni émettre de campagne. Les cartes déjà émises "
-                  "restent utilisables par vos salariés.")
+        if reason:
+            return gettext("Votre entreprise est suspendue par l'administration du territoire (%(reason)s) : vous "
+                           "ne pouvez ni créer, ni financer, ni émettre de campagne. Les cartes déjà émises restent "
+                           "utilisables par vos salariés.", reason=reason)
+        return gettext("Votre entreprise est suspendue par l'administration du territoire : vous ne pouvez ni "
+                       "créer, ni financer, ni émettre de campagne. Les cartes déjà émises restent utilisables par "
+                       "vos salariés.")
     if employer.status != "approved":
-        return ("Votre entreprise doit être validée par l'administration du territoire avant de créer une "
-                "campagne.")
+        return gettext("Votre entreprise doit être validée par l'administration du territoire avant de créer une "
+                       "campagne.")
     return None
 
 
