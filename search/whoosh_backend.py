@@ -181,26 +181,7 @@ class GenerationCache:
             if kept is not None:
                 self._words.move_to_end(term)
         if kept is None:
-            scores: dict[int, float] = {}
-            for field in TEXT_FIELDS:
-                group = getattr(self, GROUP_TEXT_FIELDS[field]) if field in GROUP_TEXT_FIELDS else None
-                group_scores = {}
-                matcher = Term(field, term).matcher(searcher)
-                while matcher.is_active():
-                    docnum = matcher.id()
-                    if group is None:
-                        score = matcher.score()
-                    else:
-                        # Same group and weight, same text length, same score: reading a
-                        # document's field length was most of the cost of a long posting list.
-                        # (Only while a renamed shop's products are being re-indexed can two
-                        # of them hold different texts; their score is then approximate.)
-                        key = (group[docnum], matcher.weight())
-                        score = group_scores.get(key)
-                        if score is None:
-                            score = group_scores[key] = matcher.score()
-                    scores[docnum] = scores.get(docnum, 0.0) + score
-                    matcher.next()
+            scores = self._read_word(searcher, term)
             kept = (array("I", scores), array("d", scores.values()))
             with self._words_lock:
                 if term not in self._words:  # another thread may have read it meanwhile
@@ -211,6 +192,34 @@ class GenerationCache:
                     self._word_postings -= len(docnums)
             return scores
         return dict(zip(*kept))
+
+    def _read_word(self, searcher, term: str) -> dict[int, float]:
+        """The term's postings in every text field, scored and summed per document."""
+        scores: dict[int, float] = {}
+        add = scores.get
+        for field in TEXT_FIELDS:
+            matcher = Term(field, term).matcher(searcher)
+            is_active, docnum_of, advance = matcher.is_active, matcher.id, matcher.next
+            if field not in GROUP_TEXT_FIELDS:
+                while is_active():
+                    docnum = docnum_of()
+                    scores[docnum] = add(docnum, 0.0) + matcher.score()
+                    advance()
+                continue
+            # Same group and weight, same text length, same score: reading a document's field
+            # length was most of the cost of a long posting list. (Only while a renamed shop's
+            # products are being re-indexed can two of them hold different texts; their score
+            # is then approximate.)
+            group, group_scores = getattr(self, GROUP_TEXT_FIELDS[field]), {}
+            while is_active():
+                docnum = docnum_of()
+                key = (group[docnum], matcher.weight())
+                score = group_scores.get(key)
+                if score is None:
+                    score = group_scores[key] = matcher.score()
+                scores[docnum] = add(docnum, 0.0) + score
+                advance()
+        return scores
 
     def speller_for(self) -> Speller:
         if self.speller is None:
