@@ -12,8 +12,8 @@
   score (Whoosh's BM25F, as `word_query` would score them) are read once per generation and
   kept (GenerationCache.word_scores). Whoosh's own matchers walked the postings of five fields per
   word twice per search in Python (once for the total and facets, once to score every match),
-  which made two common words 55 ms at 100k products; and the scoring pass, given the matches as
-  a filter, left out some fields' share of the score after skipping ahead.
+  which made two common words 55 ms at 100k products; and the scoring pass (a top-200 search)
+  pruned sub-queries once it had enough results, leaving some fields' share out of the scores.
 - Price is an integer number of cents; geography is a commune-code field; coordinates are not
   in the index (they come from the communes table, search.reference).
 """
