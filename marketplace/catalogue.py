@@ -1,6 +1,8 @@
 """The catalogue: prices and stocks as people type them, a shop's products, public listings."""
 import re
 
+from flask_babel import gettext
+
 from marketplace.extensions import db
 from marketplace.models import Product, ProductImage, Shop
 
@@ -28,10 +30,10 @@ def parse_price(text, allow_zero: bool = False) -> int:
     """
     raw = str(text if text is not None else "").strip()
     if not raw:
-        raise InvalidValue("Le prix est obligatoire.")
+        raise InvalidValue(gettext("Le prix est obligatoire."))
     cleaned = raw.replace("€", "").replace("EUR", "").replace("eur", "").translate(_SPACES)
     if cleaned.startswith("-") or cleaned.endswith("-"):
-        raise InvalidValue(f"Le prix « {raw} » est négatif.")
+        raise InvalidValue(gettext("Le prix « %(text)s » est négatif.", text=raw))
     if cleaned.startswith("+"):
         cleaned = cleaned[1:]
     if "," in cleaned and "." in cleaned:
@@ -40,15 +42,15 @@ def parse_price(text, allow_zero: bool = False) -> int:
     else:
         cleaned = cleaned.replace(",", ".")
     if not _DECIMAL.fullmatch(cleaned):
-        raise InvalidValue(f"Le prix « {raw} » n'est pas un nombre (exemple : 12,50).")
+        raise InvalidValue(gettext("Le prix « %(text)s » n'est pas un nombre (exemple : 12,50).", text=raw))
     whole, _, fraction = cleaned.partition(".")
     if len(fraction) > 2:
-        raise InvalidValue(f"Le prix « {raw} » a plus de deux décimales.")
+        raise InvalidValue(gettext("Le prix « %(text)s » a plus de deux décimales.", text=raw))
     cents = int(whole or "0") * 100 + int((fraction + "00")[:2])
     if cents == 0 and not allow_zero:
-        raise InvalidValue("Le prix doit être supérieur à zéro.")
+        raise InvalidValue(gettext("Le prix doit être supérieur à zéro."))
     if cents > 10_000_000_00:
-        raise InvalidValue(f"Le prix « {raw} » est trop élevé.")
+        raise InvalidValue(gettext("Le prix « %(text)s » est trop élevé.", text=raw))
     return cents
 
 
@@ -71,9 +73,10 @@ def parse_stock(text) -> int | None:
     if cleaned.endswith(".0"):
         cleaned = cleaned[:-2]
     if cleaned.startswith("-") and cleaned[1:].isdigit():
-        raise InvalidValue(f"Le stock « {raw} » est négatif.")
+        raise InvalidValue(gettext("Le stock « %(text)s » est négatif.", text=raw))
     if not cleaned.isdigit():
-        raise InvalidValue(f"Le stock « {raw} » n'est pas un nombre entier (ou « sur commande »).")
+        raise InvalidValue(gettext("Le stock « %(text)s » n'est pas un nombre entier (ou « sur commande »).",
+                                   text=raw))
     return int(cleaned)
 
 
@@ -86,12 +89,12 @@ def normalize_ean(text) -> str | None:
     if not raw:
         return None
     if "e+" in raw.lower():
-        raise InvalidValue(f"Le code-barres « {raw} » a été abîmé par Excel (notation scientifique) : "
-                           "mettez la colonne au format Texte.")
+        raise InvalidValue(gettext("Le code-barres « %(text)s » a été abîmé par Excel (notation scientifique) : "
+                                   "mettez la colonne au format Texte.", text=raw))
     try:
         return ean.validate(raw.removesuffix(".0"))
     except ValidationError:
-        raise InvalidValue(f"Le code-barres EAN « {raw} » n'est pas valide.") from None
+        raise InvalidValue(gettext("Le code-barres EAN « %(text)s » n'est pas valide.", text=raw)) from None
 
 
 # --- A shop's own catalogue (back office) ---

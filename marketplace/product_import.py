@@ -20,23 +20,25 @@ from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock, price_input
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Product, Shop
 from marketplace.territory import fold
 
-# The product fields a column can feed, in display order, with their French label.
+# The product fields a column can feed, in display order, with their label (French, the export's header).
 FIELDS = {
-    "sku": "Référence",
-    "name": "Désignation",
-    "category": "Catégorie",
-    "price": "Prix TTC",
-    "unit": "Unité",
-    "stock": "Stock",
-    "ean": "Code-barres EAN",
-    "description": "Description",
-    "active": "En ligne",
+    "sku": lazy_gettext("Référence"),
+    "name": lazy_gettext("Désignation"),
+    "category": lazy_gettext("Catégorie"),
+    "price": lazy_gettext("Prix TTC"),
+    "unit": lazy_gettext("Unité"),
+    "stock": lazy_gettext("Stock"),
+    "ean": lazy_gettext("Code-barres EAN"),
+    "description": lazy_gettext("Description"),
+    "active": lazy_gettext("En ligne"),
 }
 REQUIRED_FIELDS = ("name", "price")
 # Folded header texts, best first. Exact matches are tried for every field before partial ones.
@@ -65,7 +67,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class ImportFileError(ValueError):
-    """The file cannot be read at all; the message is French."""
+    """The file cannot be read at all; the message is in the reader's language."""
 
 
 @dataclass
@@ -123,8 +125,8 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on bad files
-        raise ImportFileError("Ce fichier Excel est illisible ou protégé : enregistrez-le à nouveau au "
-                              "format .xlsx, ou exportez-le en CSV.") from None
+        raise ImportFileError(gettext("Ce fichier Excel est illisible ou protégé : enregistrez-le à nouveau au "
+                                      "format .xlsx, ou exportez-le en CSV.")) from None
     sheet = workbook.active
     rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     # Merged cells hold their value in the top-left cell only: spread it over the whole range.
@@ -140,7 +142,8 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
 def _read_csv(data: bytes) -> list[list[str]]:
     text = decode_text(data)
     if "\x00" in text:
-        raise ImportFileError("Ce fichier n'est pas un fichier texte CSV : exportez votre tableur en CSV ou en .xlsx.")
+        raise ImportFileError(gettext("Ce fichier n'est pas un fichier texte CSV : exportez votre tableur en CSV "
+                                      "ou en .xlsx."))
     lines = text.splitlines()
     delimiter = detect_delimiter(lines)
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
@@ -149,17 +152,17 @@ def _read_csv(data: bytes) -> list[list[str]]:
 def read_table(data: bytes, filename: str) -> Table:
     """The header and the data lines of a CSV or XLSX file. Raises ImportFileError."""
     if not data:
-        raise ImportFileError("Le fichier est vide.")
+        raise ImportFileError(gettext("Le fichier est vide."))
     if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError("Le fichier dépasse 20 Mo : découpez-le en plusieurs fichiers.")
+        raise ImportFileError(gettext("Le fichier dépasse 20 Mo : découpez-le en plusieurs fichiers."))
     is_xlsx = data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
     if filename.lower().endswith(".xls") and not is_xlsx:
-        raise ImportFileError("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au format "
-                              ".xlsx ou CSV.")
+        raise ImportFileError(gettext("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au "
+                                      "format .xlsx ou CSV."))
     rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
     header_index = _find_header(rows)
     if header_index is None:
-        raise ImportFileError("Aucune ligne de données dans ce fichier.")
+        raise ImportFileError(gettext("Aucune ligne de données dans ce fichier."))
     headers = rows[header_index]
     width = max(len(headers), max((len(r) for r in rows[header_index + 1:]), default=0))
     headers = headers + [""] * (width - len(headers))
@@ -217,7 +220,7 @@ def propose_mapping(headers: list[str]) -> dict[str, int | None]:
 @dataclass
 class LineError:
     line: int
-    field: str  # French label of the field, or "" for the whole line
+    field: str  # the field's label (FIELDS, in the reader's language), or "" for the whole line
     message: str
 
 
@@ -254,10 +257,11 @@ class ImportPlan:
 
 
 def mapping_errors(mapping: dict[str, int | None]) -> list[str]:
-    messages = [f"Indiquez la colonne « {FIELDS[name]} »." for name in REQUIRED_FIELDS if mapping.get(name) is None]
+    messages = [gettext("Indiquez la colonne « %(field)s ».", field=FIELDS[name])
+                for name in REQUIRED_FIELDS if mapping.get(name) is None]
     chosen = [index for index in mapping.values() if index is not None]
     if len(chosen) != len(set(chosen)):
-        messages.append("Une même colonne est choisie pour deux champs.")
+        messages.append(gettext("Une même colonne est choisie pour deux champs."))
     return messages
 
 
@@ -275,7 +279,7 @@ def _parse_bool(text: str) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise InvalidValue(f"« {text} » : écrivez oui ou non.")
+    raise InvalidValue(gettext("« %(text)s » : écrivez oui ou non.", text=text))
 
 
 class _Categories:
@@ -327,9 +331,9 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
 
         values = {}
         if not name:
-            error("name", "Le nom du produit est vide.")
+            error("name", gettext("Le nom du produit est vide."))
         elif len(name) > 200:
-            error("name", "Le nom dépasse 200 caractères.")
+            error("name", gettext("Le nom dépasse 200 caractères."))
         values["name"] = name
         for field_name, column, parse in (("price", "price_cents", parse_price), ("stock", "stock", parse_stock),
                                           ("ean", "ean", normalize_ean), ("active", "active", _parse_bool)):
@@ -345,10 +349,10 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
         sku = cell(cells, "sku")
         if mapping.get("sku") is not None and sku:
             if len(sku) > 60:
-                error("sku", "La référence dépasse 60 caractères.")
+                error("sku", gettext("La référence dépasse 60 caractères."))
             elif sku in seen_skus:
-                error("sku", f"La référence « {sku} » est déjà à la ligne {seen_skus[sku]} : "
-                             "une seule ligne par référence.")
+                error("sku", gettext("La référence « %(sku)s » est déjà à la ligne %(line)s : une seule ligne par "
+                                     "référence.", sku=sku, line=seen_skus[sku]))
             else:
                 seen_skus[sku] = number
             values["sku"] = sku
@@ -356,7 +360,7 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
             if mapping.get(field_name) is not None:
                 text = cell(cells, field_name)
                 if len(text) > limit:
-                    error(field_name, f"Le texte dépasse {limit} caractères.")
+                    error(field_name, gettext("Le texte dépasse %(limit)s caractères.", limit=limit))
                 values[field_name] = text
         if len(plan.errors) > errors_before:
             continue
@@ -368,9 +372,10 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
         if category_text:
             category_id = categories.find(category_text)
             if category_id is None:
-                plan.warnings.append(LineError(number, FIELDS["category"],
-                                               f"Catégorie « {category_text} » inconnue : "
-                                               f"{'catégorie actuelle gardée' if product else 'celle du commerce'}."))
+                unknown = (gettext("Catégorie « %(category)s » inconnue : catégorie actuelle gardée.",
+                                   category=category_text) if product else
+                           gettext("Catégorie « %(category)s » inconnue : celle du commerce.", category=category_text))
+                plan.warnings.append(LineError(number, FIELDS["category"], unknown))
             else:
                 values["category_id"] = category_id
         line = PlannedLine(number, values, product)
@@ -436,12 +441,18 @@ def discard_upload(shop_id: int, token: str) -> None:
 
 # --- Export ---
 
-EXPORT_HEADERS = [FIELDS[name] for name in FIELDS]
 PRICE_COLUMN = list(FIELDS).index("price")
 
 
+def export_headers() -> list[str]:
+    """The header row in French whatever the reader's language: the file is French Excel flavour
+    (`;`, decimal comma, oui/non) and importing it back finds its columns (HEADER_SYNONYMS)."""
+    with force_locale("fr"):
+        return [str(label) for label in FIELDS.values()]
+
+
 def export_rows(shop: Shop) -> list[list]:
-    """One row per product, in EXPORT_HEADERS order; the price in cents."""
+    """One row per product, in export_headers() order; the price in cents."""
     categories = {c.id: c.name for c in db.session.scalars(db.select(Category))}
     products = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)
                                   .order_by(Product.name, Product.id)).all()
@@ -454,7 +465,7 @@ def export_csv(shop: Shop) -> bytes:
     """French Excel friendly: `;` separated, UTF-8 with BOM, decimal comma."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADERS)
+    writer.writerow(export_headers())
     for row in export_rows(shop):
         row[PRICE_COLUMN] = price_input(row[PRICE_COLUMN])
         writer.writerow(row)
@@ -469,7 +480,7 @@ def export_xlsx(shop: Shop) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Catalogue")
     header = []
-    for title in EXPORT_HEADERS:
+    for title in export_headers():
         cell = WriteOnlyCell(sheet, value=title)
         cell.font = Font(bold=True)
         header.append(cell)

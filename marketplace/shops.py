@@ -44,8 +44,8 @@ def normalize_siret(text: str) -> str | None:
     try:
         return stdnum_siret.validate(text)
     except ValidationError:
-        raise InvalidValue("Ce numéro SIRET n'est pas valide (14 chiffres, voir votre extrait Kbis ou avis "
-                           "de situation INSEE).") from None
+        raise InvalidValue(gettext("Ce numéro SIRET n'est pas valide (14 chiffres, voir votre extrait Kbis ou avis "
+                                   "de situation INSEE).")) from None
 
 
 def normalize_iban(text: str) -> str | None:
@@ -55,7 +55,7 @@ def normalize_iban(text: str) -> str | None:
     try:
         return stdnum_iban.validate(text)
     except ValidationError:
-        raise InvalidValue("Cet IBAN n'est pas valide : vérifiez-le sur votre RIB (FR76 …).") from None
+        raise InvalidValue(gettext("Cet IBAN n'est pas valide : vérifiez-le sur votre RIB (FR76 …).")) from None
 
 
 def mask_iban(iban: str | None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -68,12 +69,14 @@ def map_columns(headers: list[str]) -> dict[str, int]:
 @dataclass
 class LineError:
     line: int
-    field: str  # French label, or "" for the whole line
+    field: str  # the column's French name (the file's header), or "" for the whole line
     message: str
 
     def __str__(self) -> str:
-        where = f"Ligne {self.line}" + (f", {self.field}" if self.field else "")
-        return f"{where} : {self.message}"
+        if self.field:
+            return gettext("Ligne %(line)s, %(field)s : %(message)s", line=self.line, field=self.field,
+                           message=self.message)
+        return gettext("Ligne %(line)s : %(message)s", line=self.line, message=self.message)
 
 
 @dataclass
@@ -144,34 +147,36 @@ def read_staff_file(data: bytes, filename: str, employer_id: int) -> StaffPlan:
         values = {}
         external_id = cell("external_id")
         if not external_id:
-            error("external_id", "le matricule est obligatoire.")
+            error("external_id", gettext("le matricule est obligatoire."))
         elif len(external_id) > 40:
-            error("external_id", "40 caractères au plus.")
+            error("external_id", gettext("40 caractères au plus."))
         elif external_id in seen:
-            error("external_id", f"le matricule « {external_id} » figure déjà ligne {seen[external_id]}.")
+            error("external_id", gettext("le matricule « %(id)s » figure déjà ligne %(line)s.", id=external_id,
+                                         line=seen[external_id]))
         else:
             seen[external_id] = number
         values["external_id"] = external_id
         for name in ("last_name", "first_name"):
             text = cell(name)
             if not text:
-                error(name, "ce champ est obligatoire.")
+                error(name, gettext("ce champ est obligatoire."))
             elif len(text) > 80:
-                error(name, "80 caractères au plus.")
+                error(name, gettext("80 caractères au plus."))
             values[name] = text
         email = cell("email")
         if email:
             try:
                 email = validate_email(email, check_deliverability=False).normalized.lower()
             except EmailNotValidError:
-                error("email", f"adresse invalide « {email} ».")
+                error("email", gettext("adresse invalide « %(email)s ».", email=email))
         values["email"] = email or None
         for name in ("children_under_16", "children_under_26"):
             if name not in mapping:
                 continue
             count = _count(cell(name))
             if count is None:
-                error(name, f"un nombre entier entre 0 et {MAX_CHILDREN} est attendu, pas « {cell(name)} ».")
+                error(name, gettext("un nombre entier entre 0 et %(most)s est attendu, pas « %(text)s ».",
+                                    most=MAX_CHILDREN, text=cell(name)))
             values[name] = count or 0
 
         line = StaffLine(number, values)
@@ -184,7 +189,7 @@ def read_staff_file(data: bytes, filename: str, employer_id: int) -> StaffPlan:
         plan.lines.append(line)
 
     if not plan.lines and not plan.errors:
-        plan.errors.append(LineError(table.header_line, "", "aucun salarié dans ce fichier."))
+        plan.errors.append(LineError(table.header_line, "", gettext("aucun salarié dans ce fichier.")))
     present = set(seen)
     plan.to_archive = sorted((e for e in existing.values() if not e.archived and e.external_id not in present),
                              key=lambda e: (e.last_name, e.first_name))

@@ -63,6 +63,14 @@ def test_errors_name_line_and_field_and_nothing_is_imported(app_ctx, hr_world):
     assert "M030" not in employees(hr_world["employer_id"])
 
 
+def test_line_errors_in_english_name_the_file_s_column(app, hr_world):
+    data = csv_bytes([HEADER, "M031;;Julie;julie@;x;0"])
+    with app.test_request_context("/?lang=en"):
+        messages = [str(e) for e in read_staff_file(data, "personnel.csv", hr_world["employer_id"]).errors]
+    assert "Line 2, Nom: this field is required." in messages
+    assert "Line 2, E-mail: invalid address “julie@”." in messages
+
+
 def test_missing_columns_and_unreadable_files(app_ctx, hr_world):
     plan = read_staff_file(b"Nom;Prenom\nMartin;Claire\n", "x.csv", hr_world["employer_id"])
     assert plan.missing_columns == ["Matricule"] and not plan.ok

@@ -93,6 +93,16 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(app_ctx,
     assert Product.query.filter_by(shop_id=shop_world["bakery"]).count() == 1
 
 
+def test_an_english_shopkeeper_reads_the_problems_in_english_and_exports_the_french_file(app, shop_world):
+    with app.test_request_context("/?lang=en"):
+        plan = plan_for("errors.csv", shop_world["bakery"])
+        report = {(e.line, str(e.field)): e.message for e in plan.errors}
+        assert report[(4, "Price incl. VAT")] == "The price “gratuit” is not a number (example: 12.50)."
+        assert report[(6, "Name")] == "The product name is empty."
+        assert product_import.export_csv(db.session.get(Shop, shop_world["bakery"])).startswith(
+            "\ufeffRéférence;Désignation;Catégorie;Prix TTC;".encode())
+
+
 def test_import_is_atomic(app_ctx, shop_world, monkeypatch):
     plan = plan_for("excel_fr_cp1252.csv", shop_world["bakery"])
     plan.lines[2].values["name"] = None  # the database refuses the third line
