@@ -59,7 +59,8 @@ def _alternatives(query):
 class PageLinks:
     """The page's links, as url_for writes them. A page of results holds about a hundred (results,
     their shops, facets, pages) and url_for costs 7 to 15 µs a call: each endpoint's URL is built
-    once by url_for and completed here with Werkzeug's own escaping (test_search_page compares)."""
+    once by url_for and completed here with Werkzeug's own escaping, each URL argument encoded once
+    a page (tests/search/test_api_and_pages.py compares them with url_for's)."""
     PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 
@@ -67,10 +68,20 @@ class PageLinks:
         self._search = url_for("public.search")
         self._product = url_for("public.product", product_id=0).removesuffix("0")
         self._shop = url_for("public.shop", slug="-").removesuffix("-")
+        self._encoded: dict[tuple, str] = {}
 
-    def search(self, query: SearchQuery) -> str:
-        args = query.url_args()
-        return f"{self._search}?{urlencode(args, safe=self.QUERY_SAFE)}" if args else self._search
+    def search(self, query: SearchQuery, **changes) -> str:
+        """The link to `query`, or with `changes` to query.but(**changes) (so page 1 unless given)."""
+        args = (query.but(**changes) if changes else query).url_args()
+        if not args:
+            return self._search
+        return f"{self._search}?{'&'.join(self._pair(item) for item in args.items())}"
+
+    def _pair(self, item: tuple) -> str:
+        encoded = self._encoded.get(item)
+        if encoded is None:
+            encoded = self._encoded[item] = urlencode((item,), safe=self.QUERY_SAFE)
+        return encoded
 
     def product(self, product_id: int) -> str:
         return f"{self._product}{int(product_id)}"
