@@ -433,17 +433,18 @@ def export_campaign(employer_id: int, campaign_id: int):
     report = campaigns.campaign_report(campaign)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Matricule", "Nom", "Montant attribué", "Carte rattachée à un compte", "Reste sur la carte",
-                     "Retiré"])
+    yes, no = gettext("oui"), gettext("non")
+    writer.writerow([gettext("Matricule"), gettext("Nom"), gettext("Montant attribué"),
+                     gettext("Carte rattachée à un compte"), gettext("Reste sur la carte"), gettext("Retiré")])
     for line in report.recipients:
         writer.writerow([line["external_id"], line["name"], _decimal(line["amount_cents"]),
-                         "oui" if line["attached"] else "non", _decimal(line["remaining_cents"]),
-                         "oui" if line["revoked"] else "non"])
+                         yes if line["attached"] else no, _decimal(line["remaining_cents"]),
+                         yes if line["revoked"] else no])
     writer.writerow([])
-    writer.writerow(["Commune", "Dépensé"])
+    writer.writerow([gettext("Commune"), gettext("Dépensé")])
     writer.writerows([name, _decimal(cents)] for name, cents in report.by_commune)
     writer.writerow([])
-    writer.writerow(["Catégorie", "Dépensé"])
+    writer.writerow([gettext("Catégorie"), gettext("Dépensé")])
     writer.writerows([name, _decimal(cents)] for name, cents in report.by_category)
     filename = f"campagne-{campaign.id}.csv"
     return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",

@@ -131,14 +131,16 @@ def export(shop_id: int):
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["commande", "date", "client", "statut", "retrait", "produit", "quantité", "prix unitaire",
-                     "total ligne", "remboursé", "carte territoriale", "carte bancaire", "PaymentIntent"])
+    writer.writerow([gettext("commande"), gettext("date"), gettext("client"), gettext("statut"), gettext("retrait"),
+                     gettext("produit"), gettext("quantité"), gettext("prix unitaire"), gettext("total ligne"),
+                     gettext("remboursé"), gettext("carte territoriale"), gettext("carte bancaire"), "PaymentIntent"])
     for sub in orders.shop_orders(shop_id):
         for line in sub.lines:
             writer.writerow([sub.order.reference, sub.order.created_at.strftime("%d/%m/%Y %H:%M"),
                              sub.order.user.email, orders.STATUS_LABELS[sub.status], orders.pickup_label(sub),
                              line.name, line.quantity, _euros(line.unit_price_cents), _euros(line.total_cents),
-                             "oui" if line.refunded else "non", _euros(sub.card_cents), _euros(sub.stripe_cents),
+                             gettext("oui") if line.refunded else gettext("non"), _euros(sub.card_cents),
+                             _euros(sub.stripe_cents),
                              sub.order.stripe_payment_intent_id or ""])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=commandes-{shop_id}.csv"})

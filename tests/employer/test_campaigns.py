@@ -282,6 +282,10 @@ def test_gift_and_payment_emails_in_each_recipient_s_language(app, hr_client, hr
     assert "PIN (keep it to yourself" in english.get_content() and "/carte/rattacher/" in english.get_content()
     assert french["Subject"] == "Laiterie vous offre 40,00\xa0€ sur la carte du territoire"
     assert "Bonjour Luc,\n\nLaiterie vous offre 40,00\xa0€ (Noël 2026)" in french.get_content()
+    export = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/export.csv").get_data(as_text=True)
+    assert export.splitlines()[0] == ("\ufeffStaff number;Name;Amount granted;Card linked to an account;"
+                                      "Left on the card;Withdrawn")
+    assert "M001;Martin Claire;40,00;no;40,00;no" in export
 
 
 def test_issue_progress_endpoint(app, hr_client, hr_world):

@@ -171,6 +171,10 @@ def test_order_emails_in_each_recipient_s_language(stripe_app, shop_world, owner
     assert refused["Subject"].endswith(" refused by Fromagerie Perrin")
     assert ("Your order at Fromagerie Perrin is refused: Fromage pas affiné.\nRefund: €17.80 "
             "(€12.30 to your bank card, €5.50 to your territorial card).") in refused.get_content()
+    export = owner.get(f"/boutique/{cheese}/commandes/export.csv?lang=en").get_data(as_text=True)
+    assert export.splitlines()[0] == ("\ufefforder;date;customer;status;pickup;product;quantity;unit price;"
+                                      "line total;refunded;territorial card;bank card;PaymentIntent")
+    assert ";refused;Semur gare locker (Place de la Gare);Époisses AOP;2;8,90;17,80;no;" in export
 
 
 def test_resident_cancels_before_acceptance_only(stripe_app, resident, owner, shop_world):
