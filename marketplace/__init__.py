@@ -47,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(BASE_DIR / "translations"))
+    i18n.install_template_gettext(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -1,17 +1,19 @@
 """`lazy_gettext` for texts defined at import time (form labels, validation messages, choice labels),
-and `error_message` for a refused operation's message in the reader's language.
+`error_message` for a refused operation's message in the reader's language, and the templates' `_()`.
 
 Flask-Babel's LazyString declares `__html__` returning its raw text, so Jinja and WTForms would treat
 every lazy label or message as safe markup: apostrophes would no longer be escaped, and a value
 interpolated into a message (a product reference typed by a shopkeeper) would reach the page
 unescaped. This one is escaped like the plain string it replaces.
 """
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
 from markupsafe import escape
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"  # the territory's: outside a request, and for an address without an account
+_CATALOGUE = "babel_catalogue"  # the template variable holding the page's translations
 
 
 class _EscapedLazyString(LazyString):
@@ -31,3 +33,26 @@ def error_message(error: Exception) -> str:
     from marketplace.formatting import money
 
     return error.render(gettext, money) if isinstance(error, LedgerError) else str(error)
+
+
+def install_template_gettext(app) -> None:
+    """The templates' _(), ngettext, pgettext and npgettext read the catalogue that render_template
+    picked for the page (a context processor, so under force_locale too) instead of asking
+    Flask-Babel's get_translations for each text, which walks flask.g three times (~10 µs; a search
+    page shows 35 texts). A template rendered without render_template still asks Flask-Babel."""
+
+    @app.context_processor
+    def catalogue():
+        return {_CATALOGUE: get_translations()}
+
+    def from_page(method: str):
+        @pass_context
+        def translate(context, *args):
+            return getattr(context.get(_CATALOGUE) or get_translations(), method)(*args)
+
+        return translate
+
+    app.jinja_env.install_gettext_callables(
+        gettext=from_page("ugettext"), ngettext=from_page("ungettext"), pgettext=from_page("upgettext"),
+        npgettext=from_page("unpgettext"), newstyle=True,
+    )

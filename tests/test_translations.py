@@ -149,6 +149,22 @@ def test_lazy_texts_are_escaped_like_plain_strings(app):
         assert escape(lazy_gettext("Référence « %(sku)s »", sku=typed)) == escape(f"Référence « {typed} »")
 
 
+def test_a_template_reads_the_language_it_is_rendered_in(app):
+    """A page's texts come from the catalogue render_template picked, so a text rendered in another
+    language within the same request (force_locale) and a template rendered without
+    render_template read their own language; variables are escaped, plurals counted."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = "{{ _('Rechercher') }} {{ _('Aucun produit ne correspond à « %(q)s »', q=q) }}"
+    with app.test_request_context("/recherche?lang=fr"):
+        assert render_template_string(source, q="<b>") == "Rechercher Aucun produit ne correspond à « &lt;b&gt; »"
+        with force_locale("en"):
+            assert render_template_string(source, q="<b>") == "Search No product matches “&lt;b&gt;”"
+            assert app.jinja_env.from_string("{{ _('Rechercher') }}").render() == "Search"
+        assert render_template_string("{{ ngettext('%(num)s résultat', '%(num)s résultats', 2) }}") == "2 résultats"
+
+
 def test_texts_outside_a_request_are_french(app):
     """CLI commands and background jobs have no visitor: labels render in French instead of failing."""
     from marketplace.models.campaigns import CAMPAIGN_EVENTS
