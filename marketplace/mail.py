@@ -11,7 +11,10 @@ from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
+from marketplace.extensions import db
+from marketplace.formatting import money
 from marketplace.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from marketplace.models import User
 
 
 def outbox() -> list[EmailMessage]:
@@ -21,9 +24,6 @@ def outbox() -> list[EmailMessage]:
 
 def recipient_locale(email: str) -> str:
     """The language of the account with this address (User.locale), else French."""
-    from marketplace.extensions import db
-    from marketplace.models import User
-
     locale = db.session.scalar(select(User.locale).where(User.email == (email or "").strip().lower()))
     return locale if locale in LANGUAGES else DEFAULT_LANGUAGE
 
@@ -31,8 +31,6 @@ def recipient_locale(email: str) -> str:
 def amount(cents: int) -> LazyString:
     """Money for a lazy subject or body: formatted when the message is written, so in the
     recipient's language ("12,50 €", "€12.50")."""
-    from marketplace.formatting import money
-
     return LazyString(money, cents)
 
 
