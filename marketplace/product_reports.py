@@ -49,8 +49,9 @@ def _close(report: ProductReport, status: str, actor) -> None:
 
 def dismiss(report: ProductReport, *, actor) -> None:
     _close(report, "dismissed", actor)
-    audit.record("report.dismiss", report, actor=actor, before={"status": "open"}, after={"status": "dismissed"},
-                 summary=f"Signalement de « {report.product.name} » ({report.reason_label}) classé sans suite")
+    audit.record("report.dismiss", report, actor=actor, before={"status": "open"},
+                 after={"status": "dismissed", "reason": report.reason},
+                 summary=f"Signalement de « {report.product.name} » classé sans suite")
     db.session.commit()
     if report.reporter is not None:
         send_mail(report.reporter.email, lazy_gettext("Votre signalement sur Halle"),
@@ -68,8 +69,9 @@ def hide_product(report: ProductReport, *, actor) -> int:
         _close(each, "hidden", actor)
     product.active = False  # the ORM change writes the search outbox row in this transaction
     product.hidden_by_admin_at, product.hidden_reason = utcnow(), report.reason
-    audit.record("product.hide", product, actor=actor, before={"active": True}, after={"active": False},
-                 summary=f"« {product.name} » ({product.shop.name}) masqué après signalement : {report.reason_label}")
+    audit.record("product.hide", product, actor=actor, before={"active": True, "hidden_reason": None},
+                 after={"active": False, "hidden_reason": report.reason},
+                 summary=f"« {product.name} » ({product.shop.name}) masqué après signalement")
     db.session.commit()
     owners = owner_emails(product.shop)
     if report.comment:

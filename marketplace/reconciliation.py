@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -21,10 +22,20 @@ from loyalty.clock import paris_day_bounds
 from loyalty.models import Entry
 from marketplace import payments
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Order
+from marketplace.orders import STATUS_LABELS
 from marketplace.settlement import decimal_euros
 
 UNPAID = ("pending_payment", "failed")
+# A row's anomalies are codes, read in the reader's language when shown (page or CSV).
+PROBLEM_LABELS = {
+    "stripe_unreachable": lazy_gettext("Stripe n'a pas pu être interrogé"),
+    "stripe_mismatch": lazy_gettext("Stripe ne correspond pas à la commande"),
+    "ledger_mismatch": lazy_gettext("le grand livre ne correspond pas à la commande"),
+    "card_not_captured": lazy_gettext("part carte territoriale non encaissée (réservation expirée avant la "
+                                      "confirmation de Stripe ?)"),
+}
 
 
 @dataclass
@@ -37,7 +48,15 @@ class Row:
     ledger_cents: int  # online sales owed to the shops, net of their refunds
     card_expected_cents: int  # territorial-card part of the paid sub-orders
     card_captured_cents: int
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # codes of PROBLEM_LABELS
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.order.status, self.order.status))
+
+    @property
+    def problem_labels(self) -> list[str]:
+        return [str(PROBLEM_LABELS[code]) for code in self.problems]
 
     @property
     def stripe_net_cents(self) -> int | None:
@@ -84,14 +103,13 @@ def _row(order: Order, ledger_cents: int, captures: dict[int, int]) -> Row:
         row.stripe_captured_cents, row.stripe_refunded_cents = payments.captured_and_refunded(
             order.stripe_payment_intent_id)
     except payments.PaymentError:
-        row.problems.append("Stripe n'a pas pu être interrogé")
+        row.problems.append("stripe_unreachable")
     if row.stripe_difference_cents:
-        row.problems.append("Stripe ne correspond pas à la commande")
+        row.problems.append("stripe_mismatch")
     if row.ledger_difference_cents:
-        row.problems.append("le grand livre ne correspond pas à la commande")
+        row.problems.append("ledger_mismatch")
     if row.card_difference_cents:
-        row.problems.append("part carte territoriale non encaissée (réservation expirée avant la "
-                            "confirmation de Stripe ?)")
+        row.problems.append("card_not_captured")
     return row
 
 
@@ -115,19 +133,22 @@ def _card_captures(entry_ids: list[int]) -> dict[int, int]:
 
 
 def report_csv(rows: list[Row]) -> str:
-    """French Excel flavour (`;`, decimal comma), one line per order."""
+    """One line per order, header, state and anomalies in the reader's language; numbers in French
+    Excel flavour (`;`, decimal comma) whatever the language, like the other exports."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["commande", "état", "PaymentIntent", "attendu (€)", "Stripe encaissé (€)",
-                     "Stripe remboursé (€)", "écart Stripe (€)", "grand livre (€)", "écart grand livre (€)",
-                     "carte territoriale attendue (€)", "carte territoriale encaissée (€)", "anomalies"])
+    writer.writerow([gettext("commande"), gettext("état"), "PaymentIntent", gettext("attendu (€)"),
+                     gettext("Stripe encaissé (€)"), gettext("Stripe remboursé (€)"), gettext("écart Stripe (€)"),
+                     gettext("grand livre (€)"), gettext("écart grand livre (€)"),
+                     gettext("carte territoriale attendue (€)"), gettext("carte territoriale encaissée (€)"),
+                     gettext("anomalies")])
     for row in rows:
-        writer.writerow([row.order.reference, row.order.status, row.payment_intent_id,
+        writer.writerow([row.order.reference, row.status_label, row.payment_intent_id,
                          decimal_euros(row.expected_cents), _maybe(row.stripe_captured_cents),
                          _maybe(row.stripe_refunded_cents), _maybe(row.stripe_difference_cents),
                          decimal_euros(row.ledger_cents), decimal_euros(row.ledger_difference_cents),
                          decimal_euros(row.card_expected_cents), decimal_euros(row.card_captured_cents),
-                         " ; ".join(row.problems)])
+                         " ; ".join(row.problem_labels)])
     return "\ufeff" + out.getvalue()
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace import settlement
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Product, ProductReport, SettlementStatement, Shop, User
+from marketplace.models import AuditEvent, Product, ProductReport, SettlementStatement, Shop, User
 from tests import factories as f
 from tests.conftest import login
 
@@ -67,3 +67,25 @@ def test_a_reason_stored_before_the_codes_is_shown_as_it_is(app, territory):
     with app.app_context():
         product = f.product(db.session.get(Shop, territory.fournil_id), "Couteau", hidden_reason="Contrefaçon")
         assert product.hidden_reason_label == "Contrefaçon"
+
+
+def test_the_audit_log_reads_in_the_admin_s_language_and_keeps_codes_not_labels(app, territory, client):
+    with app.app_context():
+        product = f.product(db.session.get(Shop, territory.fournil_id), "Couteau de chasse")
+        db.session.commit()
+        report = ProductReport(product_id=product.id, reason="illegal")
+        db.session.add(report)
+        db.session.commit()
+        report_id = report.id
+    login(client, territory.admin_email)
+    client.get("/admin/?lang=en")  # this admin reads English: nothing English goes into the log
+    client.post(f"/admin/signalements/{report_id}/masquer", data={"confirm": "y"})
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
+    assert event.after == {"active": False, "hidden_reason": "illegal"}
+    assert event.summary == "« Couteau de chasse » (Fournil) masqué après signalement"
+    english = client.get("/admin/journal.csv").data.decode("utf-8-sig").splitlines()
+    assert english[0] == "date (UTC);author;action;object;id;summary;before;after"
+    assert "masqué après signalement" in english[1]  # a summary stays as it was written
+    french = client.get("/admin/journal.csv?lang=fr").data.decode("utf-8-sig").splitlines()
+    assert french[0] == "date (UTC);auteur;action;objet;id;résumé;avant;après"

@@ -53,6 +53,16 @@ def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_a
     text = csv.data.decode("utf-8-sig")
     line = next(row for row in text.splitlines() if intent_id in row)
     assert line.split(";")[3:9] == ["17,30", "17,30", "3,00", "-3,00", "17,30", "0,00"]
+    assert text.startswith("commande;état;PaymentIntent;attendu (€)")
+    assert line.split(";")[1] == "payée" and line.endswith(";Stripe ne correspond pas à la commande")
+
+    english = admin.get("/admin/rapprochement-stripe.csv", query_string={**PERIOD, "lang": "en"}).data.decode("utf-8-sig")
+    assert english.startswith("order;status;PaymentIntent;expected (€)")
+    line = next(row for row in english.splitlines() if intent_id in row)
+    assert line.split(";")[1] == "paid" and line.endswith(";Stripe does not match the order")
+    assert line.split(";")[3:9] == ["17,30", "17,30", "3,00", "-3,00", "17,30", "0,00"]  # French Excel numbers
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "Stripe does not match the order" in page and "Stripe ne correspond pas" not in page
 
 
 def _slow_payment(app, resident, shop_world, then=None):
