@@ -62,17 +62,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    """?lang=, then the session, then the account; French outside a request (CLI, jobs, mails)."""
+    """?lang=, then the session, then the account; for the JSON API (tills, lockers, other software:
+    no session, no account) the Accept-Language header next; French outside a request (CLI, jobs,
+    mails). The pages leave Accept-Language aside: the territory's language is their default."""
     if not has_request_context():
         return i18n.DEFAULT_LANGUAGE
     requested = request.args.get("lang")
     if requested in i18n.LANGUAGES:
-        session["lang"] = requested
+        if request.blueprint != "api":
+            session["lang"] = requested
         return requested
     if session.get("lang") in i18n.LANGUAGES:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in i18n.LANGUAGES:
         return current_user.locale
+    if request.blueprint == "api":
+        return request.accept_languages.best_match(i18n.LANGUAGES) or i18n.DEFAULT_LANGUAGE
     return i18n.DEFAULT_LANGUAGE
 
 

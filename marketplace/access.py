@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import abort, current_app, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace.extensions import db, login_manager
@@ -101,16 +102,15 @@ def enforce_access():
 
 
 def _authenticate_api_key():
-    from flask import g, jsonify
+    from flask import g
 
+    from marketplace.api import error_response
     from marketplace.api_keys import authenticate_api_key
 
     header = request.headers.get("Authorization", "")
     key = authenticate_api_key(header[7:].strip() if header.startswith("Bearer ") else None)
     if key is None:
-        response = jsonify({"error": {"code": "unauthorized",
-                                      "message": "Clé d'API absente, invalide ou révoquée."}})
-        response.status_code = 401
+        response = error_response("unauthorized", gettext("Clé d'API absente, invalide ou révoquée."), 401)
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     g.api_key = key

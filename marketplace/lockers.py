@@ -5,6 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace import orders
@@ -99,14 +100,15 @@ def open_with_code(bank: LockerBank, code: str) -> Opening:
     failures = db.session.scalar(select(func.count()).select_from(LockerEvent).where(
         LockerEvent.bank_id == bank.id, LockerEvent.kind == "refused", LockerEvent.created_at >= since))
     if failures >= MAX_FAILED_OPENS:
-        raise LockerRefused("too_many_attempts", "Trop de codes erronés : réessayez dans quelques minutes.", 429)
+        raise LockerRefused("too_many_attempts",
+                            gettext("Trop de codes erronés : réessayez dans quelques minutes."), 429)
     code = (code or "").strip()
     sub = db.session.scalar(select(OrderShop).where(OrderShop.locker_bank_id == bank.id, OrderShop.status == "ready",
                                                     OrderShop.pickup_code == code)) if code.isdigit() else None
     if sub is None or sub.code_expires_at is None or sub.code_expires_at < utcnow():
         db.session.add(LockerEvent(bank_id=bank.id, kind="refused"))
         db.session.commit()
-        raise LockerRefused("invalid_code", "Code inconnu, déjà utilisé ou expiré.", 404)
+        raise LockerRefused("invalid_code", gettext("Code inconnu, déjà utilisé ou expiré."), 404)
     compartment = sub.compartment
     db.session.add(LockerEvent(bank_id=bank.id, compartment_id=compartment.id, order_shop_id=sub.id, kind="open"))
     db.session.commit()
@@ -119,9 +121,10 @@ def record_event(bank: LockerBank, compartment_label: str, kind: str) -> LockerE
     """A door event from the hardware: `deposit` (a shop filled it) or `collect` (emptied)."""
     compartment = db.session.scalar(select(Compartment).filter_by(bank_id=bank.id, label=compartment_label))
     if compartment is None:
-        raise LockerRefused("unknown_compartment", f"Casier « {compartment_label} » inconnu.", 404)
+        raise LockerRefused("unknown_compartment", gettext("Casier « %(label)s » inconnu.", label=compartment_label),
+                            404)
     if kind not in ("deposit", "collect"):
-        raise LockerRefused("invalid_kind", "Type d'événement : deposit ou collect.", 400)
+        raise LockerRefused("invalid_kind", gettext("Type d'événement : deposit ou collect."), 400)
     sub_id = compartment.order_shop_id
     event = LockerEvent(bank_id=bank.id, compartment_id=compartment.id, order_shop_id=sub_id, kind=kind)
     db.session.add(event)
@@ -149,15 +152,16 @@ def locker_problems() -> list[LockerProblem]:
         select(LockerEvent.bank_id, func.count()).where(LockerEvent.kind == "refused", LockerEvent.created_at >= since)
         .group_by(LockerEvent.bank_id).having(func.count() >= MAX_FAILED_OPENS)).all()
     for bank_id, count in locked:
-        problems.append(LockerProblem(db.session.get(LockerBank, bank_id),
-                                      f"clavier bloqué : {count} codes erronés en moins de 15 minutes"))
+        problems.append(LockerProblem(db.session.get(LockerBank, bank_id), gettext(
+            "clavier bloqué : %(count)s codes erronés en moins de 15 minutes", count=count)))
     stuck = db.session.scalars(
         select(OrderShop).join(Compartment, Compartment.order_shop_id == OrderShop.id)
         .where((OrderShop.status != "ready") | (OrderShop.code_expires_at < utcnow()))
         .order_by(OrderShop.code_expires_at)).all()
     for sub in stuck:
-        problems.append(LockerProblem(sub.locker_bank, f"casier {sub.compartment.label} : colis de {sub.shop.name} "
-                                      f"(commande {sub.order.reference}) non retiré, code expiré", sub))
+        problems.append(LockerProblem(sub.locker_bank, gettext(
+            "casier %(compartment)s : colis de %(shop)s (commande %(order)s) non retiré, code expiré",
+            compartment=sub.compartment.label, shop=sub.shop.name, order=sub.order.reference), sub))
     return problems
 
 

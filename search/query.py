@@ -2,6 +2,8 @@
 (SearchResults): the vocabulary shared by the HTML page, the JSON API and every backend."""
 from dataclasses import dataclass, field, fields
 
+from flask_babel import gettext
+
 SORTS = ("relevance", "distance", "price_asc", "price_desc")
 RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
 DEFAULT_RADIUS_KM = 20
@@ -117,9 +119,10 @@ def _integer(args, name: str, minimum: int, maximum: int) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidParameter(name, f"« {name} » doit être un nombre entier.") from None
+        raise InvalidParameter(name, gettext("« %(name)s » doit être un nombre entier.", name=name)) from None
     if not minimum <= value <= maximum:
-        raise InvalidParameter(name, f"« {name} » doit être compris entre {minimum} et {maximum}.")
+        raise InvalidParameter(name, gettext("« %(name)s » doit être compris entre %(minimum)s et %(maximum)s.",
+                                               name=name, minimum=minimum, maximum=maximum))
     return value
 
 
@@ -129,41 +132,43 @@ def _flag(args, name: str) -> bool:
         return False
     if raw in ("1", "true", "oui", "on"):
         return True
-    raise InvalidParameter(name, f"« {name} » vaut 1 ou 0.")
+    raise InvalidParameter(name, gettext("« %(name)s » vaut 1 ou 0.", name=name))
 
 
 def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQuery:
     """Validate URL arguments against the territory's reference data (search.reference)."""
     text = (args.get("q") or "").strip()
     if len(text) > 200:
-        raise InvalidParameter("q", "La recherche est limitée à 200 caractères.")
+        raise InvalidParameter("q", gettext("La recherche est limitée à 200 caractères."))
     commune = (args.get("commune") or "").strip() or default_commune
     if commune and commune not in ref.communes:
-        raise InvalidParameter("commune", f"Commune inconnue : « {commune} » (code INSEE attendu).")
+        raise InvalidParameter("commune", gettext("Commune inconnue : « %(commune)s » (code INSEE attendu).",
+                                                       commune=commune))
     radius = _integer(args, "radius_km", 0, 1000)
     if radius is None and commune:
         radius = DEFAULT_RADIUS_KM
     if radius is not None and not commune:
         if "radius_km" in args and radius:
-            raise InvalidParameter("radius_km", "« radius_km » demande une commune (« commune »).")
+            raise InvalidParameter("radius_km", gettext("« radius_km » demande une commune (« commune »)."))
     category = (args.get("category") or "").strip() or None
     if category and category not in ref.categories:
-        raise InvalidParameter("category", f"Catégorie inconnue : « {category} ».")
+        raise InvalidParameter("category", gettext("Catégorie inconnue : « %(category)s ».", category=category))
     commune_filter = (args.get("commune_filter") or "").strip() or None
     if commune_filter and commune_filter not in ref.communes:
-        raise InvalidParameter("commune_filter", f"Commune inconnue : « {commune_filter} ».")
+        raise InvalidParameter("commune_filter", gettext("Commune inconnue : « %(commune)s ».",
+                                                              commune=commune_filter))
     shop = (args.get("shop") or "").strip() or None
     if shop and (shop not in ref.shops or not ref.shops[shop].public):
-        raise InvalidParameter("shop", f"Commerce inconnu : « {shop} ».")
+        raise InvalidParameter("shop", gettext("Commerce inconnu : « %(shop)s ».", shop=shop))
     min_price = _integer(args, "min_price_cents", 0, 100_000_000)
     max_price = _integer(args, "max_price_cents", 0, 100_000_000)
     if min_price is not None and max_price is not None and min_price > max_price:
-        raise InvalidParameter("max_price_cents", "Le prix maximum est inférieur au prix minimum.")
+        raise InvalidParameter("max_price_cents", gettext("Le prix maximum est inférieur au prix minimum."))
     sort = (args.get("sort") or "relevance").strip()
     if sort not in SORTS:
-        raise InvalidParameter("sort", f"« sort » vaut {', '.join(SORTS)}.")
+        raise InvalidParameter("sort", gettext("« sort » vaut %(sorts)s.", sorts=", ".join(SORTS)))
     if sort == "distance" and not commune:
-        raise InvalidParameter("sort", "Le tri par distance demande une commune (« commune »).")
+        raise InvalidParameter("sort", gettext("Le tri par distance demande une commune (« commune »)."))
     page = _integer(args, "page", 1, 10_000) or 1
     per_page = _integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
     return SearchQuery(

@@ -10,9 +10,10 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
-def error_response(code: str, message: str, status: int, **details):
-    """The API's one error shape: {"error": {"code", "message", …}}."""
-    response = jsonify({"error": {"code": code, "message": message, **details}})
+def error_response(code: str, message, status: int, **details):
+    """The API's one error shape: {"error": {"code", "message", …}}; the message (a text or a lazy one) in
+    the request's language (?lang=, else Accept-Language for a client without a session)."""
+    response = jsonify({"error": {"code": code, "message": str(message), **details}})
     response.status_code = status
     return response
 

@@ -2,6 +2,7 @@
 POST /api/v1/lockers/<bank>/open {"code": "123456"} → which compartment to open;
 POST /api/v1/lockers/<bank>/events {"compartment": "M03", "kind": "deposit" | "collect"}."""
 from flask import g, jsonify, request
+from flask_babel import gettext
 
 from marketplace import lockers
 from marketplace.access import Policy, access
@@ -14,7 +15,7 @@ def _authenticate_locker():
     key = header[7:].strip() if header.startswith("Bearer ") else None
     bank = lockers.bank_for_key((request.view_args or {}).get("bank", ""), key)
     if bank is None:
-        response = error_response("unauthorized", "Clé d'API de consigne absente ou invalide.", 401)
+        response = error_response("unauthorized", gettext("Clé d'API de consigne absente ou invalide."), 401)
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     g.locker_bank = bank
@@ -35,7 +36,7 @@ def _json_field(name: str) -> str | None:
 def locker_open(bank: str):
     code = _json_field("code")
     if not code:
-        return error_response("invalid_request", "Le champ « code » (texte) est obligatoire.", 400)
+        return error_response("invalid_request", gettext("Le champ « code » (texte) est obligatoire."), 400)
     try:
         opening = lockers.open_with_code(g.locker_bank, code)
     except lockers.LockerRefused as refused:
@@ -48,7 +49,8 @@ def locker_open(bank: str):
 def locker_event(bank: str):
     compartment, kind = _json_field("compartment"), _json_field("kind")
     if not compartment or not kind:
-        return error_response("invalid_request", "Les champs « compartment » et « kind » sont obligatoires.", 400)
+        return error_response("invalid_request",
+                              gettext("Les champs « compartment » et « kind » sont obligatoires."), 400)
     try:
         event = lockers.record_event(g.locker_bank, compartment, kind)
     except lockers.LockerRefused as refused:

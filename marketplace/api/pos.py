@@ -6,6 +6,7 @@ cards and wrong PINs get the same answer, so the API cannot be used to find card
 from datetime import date
 
 from flask import current_app, g, request
+from flask_babel import gettext
 
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import (CardNotActive, CardNotFound, IdempotencyConflict, InsufficientBalance,
@@ -14,10 +15,10 @@ from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
 from marketplace.api import bp, error_response
 from marketplace.extensions import limiter
-from marketplace.i18n import error_message
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.till import service
 
-CARD_OR_PIN_INVALID = ("card_or_pin_invalid", "Carte inconnue ou code PIN erroné.")
+CARD_OR_PIN_INVALID = ("card_or_pin_invalid", lazy_gettext("Carte inconnue ou code PIN erroné."))
 MAX_KEY_LENGTH = 100
 
 
@@ -52,42 +53,47 @@ def _json_body(schema: dict):
     """The request's JSON object checked against {field: (type, required)}; or an error response."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return None, error_response("invalid_body", "Le corps de la requête doit être un objet JSON.", 422)
+        return None, error_response("invalid_body", gettext("Le corps de la requête doit être un objet JSON."), 422)
     for name in body:
         if name not in schema:
-            return None, error_response("invalid_field", f"Champ inconnu : « {name} ».", 422, field=name)
+            return None, error_response("invalid_field", gettext("Champ inconnu : « %(name)s ».", name=name), 422,
+                                        field=name)
     for name, (kind, required) in schema.items():
         value = body.get(name)
         if value is None:
             if required:
-                return None, error_response("invalid_field", f"Le champ « {name} » est obligatoire.", 422,
-                                            field=name)
+                return None, error_response("invalid_field", gettext("Le champ « %(name)s » est obligatoire.",
+                                                                     name=name), 422, field=name)
             continue
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            return None, error_response("invalid_field", f"« {name} » doit être un nombre entier de centimes.",
-                                        422, field=name)
+            return None, error_response("invalid_field", gettext(
+                "« %(name)s » doit être un nombre entier de centimes.", name=name), 422, field=name)
         if kind is not int and not isinstance(value, kind):
-            return None, error_response("invalid_field", f"« {name} » n'a pas le bon type.", 422, field=name)
-        if kind is int and not 0 < value <= 100_000_000:
-            return None, error_response("invalid_field", f"« {name} » doit être strictement positif.", 422,
+            return None, error_response("invalid_field", gettext("« %(name)s » n'a pas le bon type.", name=name), 422,
                                         field=name)
+        if kind is int and not 0 < value <= 100_000_000:
+            return None, error_response("invalid_field", gettext("« %(name)s » doit être strictement positif.",
+                                                                 name=name), 422, field=name)
         if kind is str and len(value) > 500:
-            return None, error_response("invalid_field", f"« {name} » est trop long.", 422, field=name)
+            return None, error_response("invalid_field", gettext("« %(name)s » est trop long.", name=name), 422,
+                                        field=name)
     return body, None
 
 
 def _idempotency_key():
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        return None, error_response("invalid_header", "L'en-tête « Idempotency-Key » est obligatoire "
-                                    f"({MAX_KEY_LENGTH} caractères au plus).", 422, field="Idempotency-Key")
+        return None, error_response("invalid_header", gettext(
+            "L'en-tête « Idempotency-Key » est obligatoire (%(max)s caractères au plus).", max=MAX_KEY_LENGTH),
+            422, field="Idempotency-Key")
     return f"api:{g.api_key.id}:{key}", None
 
 
 def _payment_or_404(entry_id: int):
     entry = service.shop_payment(g.api_key.shop_id, entry_id)
     if entry is None:
-        return None, error_response("not_found", "Aucun paiement par carte de ce commerce avec cet identifiant.", 404)
+        return None, error_response("not_found", gettext("Aucun paiement par carte de ce commerce avec cet identifiant."),
+                                    404)
     return entry, None
 
 
@@ -169,7 +175,7 @@ def list_redemptions():
     try:
         day = date.fromisoformat(text) if text else paris_day(utc_now())
     except ValueError:
-        return error_response("invalid_parameter", "« date » doit être une date AAAA-MM-JJ.", 422,
+        return error_response("invalid_parameter", gettext("« date » doit être une date AAAA-MM-JJ."), 422,
                               parameter="date")
     report = service.day_report(g.api_key.shop_id, day)
     return {

@@ -1,5 +1,6 @@
 """GET /api/v1/search and GET /api/v1/suggest (see issue 4 for the contract)."""
 from flask import request
+from flask_babel import gettext
 
 import search as engine
 from marketplace.access import PUBLIC, access
@@ -48,5 +49,6 @@ def search():
 def suggest():
     text = request.args.get("q", "")
     if len(text) > 100:
-        return error_response("invalid_parameter", "« q » est limité à 100 caractères.", 422, parameter="q")
+        return error_response("invalid_parameter", gettext("« q » est limité à 100 caractères."), 422,
+                              parameter="q")
     return {"query": text, "suggestions": [s.as_dict() for s in engine.suggest(text)]}

@@ -198,7 +198,7 @@ def _cashier_names(report) -> dict[str, str]:
             names[actor] = user.display_name if user else actor
         elif actor and actor.startswith("apikey:"):
             key = db.session.get(ApiKey, int(actor.split(":")[1]))
-            names[actor] = f"Logiciel de caisse « {key.name} »" if key else actor
+            names[actor] = gettext("Logiciel de caisse « %(name)s »", name=key.name) if key else actor
     return names
 
 

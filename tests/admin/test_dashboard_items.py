@@ -126,6 +126,10 @@ def test_dashboard_lists_locker_problems_and_reminds_the_shop(app, territory, cl
     page = client.get("/admin/").get_data(as_text=True)
     assert '<strong>2</strong> <a href="#consignes">problèmes de consignes' in page
     assert "clavier bloqué : 10 codes erronés" in page and "casier S01 : colis de Fournil" in page
+    english = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "keypad locked: 10 wrong codes in less than 15 minutes" in english
+    assert "compartment S01: parcel from Fournil (order " in english and "not collected, code expired" in english
+    client.get("/admin/?lang=fr")
     client.post(f"/admin/consignes/colis/{sub_id}/prevenir")
     with app.app_context():
         mail = outbox()[-1]

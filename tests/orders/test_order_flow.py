@@ -93,8 +93,15 @@ def test_locker_codes_are_protected_against_brute_force(stripe_app, shop_world):
     for _ in range(lockers.MAX_FAILED_OPENS):
         assert api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"},
                         headers=headers).status_code == 404
-    assert api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"},
-                    headers=headers).status_code == 429
+    locked = api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"}, headers=headers)
+    assert locked.status_code == 429
+    assert locked.get_json()["error"]["message"] == "Trop de codes erronés : réessayez dans quelques minutes."
+    english = api.post("/api/v1/lockers/semur-gare/open", json={"code": "123456"},
+                       headers={**headers, "Accept-Language": "en-GB,en;q=0.8"})
+    assert english.get_json()["error"] == {"code": "too_many_attempts",
+                                           "message": "Too many wrong codes: try again in a few minutes."}
+    no_key = api.post("/api/v1/lockers/semur-gare/open?lang=en", json={"code": "123456"})
+    assert no_key.get_json()["error"]["message"] == "Locker API key missing or invalid."
 
 
 def test_locker_events_and_shop_pickup_collected(stripe_app, resident, shop_world):

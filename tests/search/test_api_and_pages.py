@@ -46,6 +46,15 @@ def test_search_api_refuses_invalid_parameters_with_422(client, world):
         assert parameter in error["message"] or "ommune" in error["message"]
 
 
+def test_search_api_refusals_read_in_the_request_s_language(client, world):
+    english = client.get("/api/v1/search?sort=distance", headers={"Accept-Language": "en"}).get_json()["error"]
+    assert english["message"] == "Sorting by distance needs a commune (“commune”)."
+    french = client.get("/api/v1/search?commune=00000").get_json()["error"]
+    assert french["message"] == "Commune inconnue : « 00000 » (code INSEE attendu)."
+    long = client.get("/api/v1/suggest?lang=en&q=" + "a" * 101).get_json()["error"]
+    assert long["message"] == "“q” is limited to 100 characters."
+
+
 def test_suggest_api(client, world):
     body = client.get("/api/v1/suggest?q=chau").get_json()
     kinds = {s["type"] for s in body["suggestions"]}

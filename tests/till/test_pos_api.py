@@ -106,6 +106,38 @@ def test_validation_errors_name_the_field(app, client, till):
     assert balance(app, till["card"]) == 10_000
 
 
+def test_messages_follow_the_request_s_language(app, client, till):
+    """?lang= or Accept-Language (a till has no session or account); French without either."""
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    english = {"Accept-Language": "en-GB,en;q=0.9,fr;q=0.5"}
+
+    def message(response):
+        return response.get_json()["error"]["message"]
+
+    bad_amount = {"card": number, "amount_cents": "12,50"}
+    assert message(client.post("/api/v1/redemptions", json=bad_amount, headers=headers(key, "l1", **english))) == (
+        "“amount_cents” must be a whole number of cents.")
+    assert message(client.post("/api/v1/redemptions?lang=en", json={"amount_cents": 1}, headers=headers(key, "l2"))) == (
+        "The “card” field is required.")
+    assert message(client.post("/api/v1/redemptions", json=bad_amount, headers=headers(key, "l3"))) == (
+        "« amount_cents » doit être un nombre entier de centimes.")  # ?lang= on the API is not remembered
+    unknown = client.post("/api/v1/redemptions", json={"card": UNKNOWN_CARD, "amount_cents": 100},
+                          headers=headers(key, "l4", **english))
+    assert (unknown.status_code, message(unknown)) == (403, "Unknown card or wrong PIN.")
+    assert message(client.post("/api/v1/redemptions/999999/void", json={"reason": "x"},
+                               headers=headers(key, "l5", **english))) == (
+        "No card payment of this shop has this identifier.")
+    assert message(client.get("/api/v1/redemptions?date=hier", headers=headers(key, **english))) == (
+        "“date” must be a YYYY-MM-DD date.")
+    assert message(client.get("/api/v1/redemptions?date=hier", headers=headers(key))) == (
+        "« date » doit être une date AAAA-MM-JJ.")
+    assert message(client.get("/api/v1/redemptions", headers={"Authorization": "Bearer nope", **english})) == (
+        "API key missing, invalid or revoked.")
+    assert message(client.get("/api/v1/redemptions", headers={"Authorization": "Bearer nope"})) == (
+        "Clé d'API absente, invalide ou révoquée.")
+
+
 def test_void_and_refund_through_the_api(app, client, till):
     key = api_key(app, till["shop"])
     number = card_number(app, till["card"])
