@@ -24,7 +24,11 @@ class CardSettings:
 
 
 class SettingsError(Exception):
-    pass
+    """A refused value; `field` names it (card_prefix, commission_bps, pin_required_above)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def _row() -> TerritorySettings | None:
@@ -46,11 +50,12 @@ def card_settings() -> CardSettings:
 def validate_prefix(prefix: str) -> str:
     prefix = (prefix or "").strip()
     if len(prefix) != 4 or not prefix.isdigit():
-        raise SettingsError(gettext("Préfixe des cartes : 4 chiffres."))
+        raise SettingsError("card_prefix", gettext("Préfixe des cartes : 4 chiffres."))
     if prefix[0] != "9":
         # ISO 7812: 9 is the "national use" industry; 1-8 are airlines, banks and card networks.
-        raise SettingsError(gettext("Préfixe des cartes : il doit commencer par 9 (usage national, ISO 7812), "
-                                    "sinon il pourrait être celui d'une carte bancaire."))
+        raise SettingsError("card_prefix", gettext(
+            "Préfixe des cartes : il doit commencer par 9 (usage national, ISO 7812), sinon il pourrait être "
+            "celui d'une carte bancaire."))
     return prefix
 
 
@@ -58,10 +63,11 @@ def validate_commission(bps) -> int:
     try:
         bps = int(bps)
     except (TypeError, ValueError):
-        raise SettingsError(gettext("Commission : un nombre entier de points de base (150 = 1,5 %).")) from None
+        raise SettingsError("commission_bps", gettext(
+            "Commission : un nombre entier de points de base (150 = 1,5 %).")) from None
     if not 0 <= bps <= MAX_COMMISSION_BPS:
-        raise SettingsError(gettext("Commission : entre 0 et %(most)s points de base (0 à 20 %%).",
-                                    most=MAX_COMMISSION_BPS))
+        raise SettingsError("commission_bps", gettext(
+            "Commission : entre 0 et %(most)s points de base (0 à 20 %%).", most=MAX_COMMISSION_BPS))
     return bps
 
 
@@ -72,9 +78,11 @@ def validate_pin_threshold(text) -> int | None:
     try:
         cents = parse_price(text, allow_zero=True)
     except InvalidValue:
-        raise SettingsError(gettext("PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.")) from None
+        raise SettingsError("pin_required_above", gettext(
+            "PIN demandé au-delà de : un montant en euros, par exemple 20 ou 20,50.")) from None
     if not 0 <= cents <= MAX_PIN_FREE_CENTS:
-        raise SettingsError(gettext("PIN demandé au-delà de : entre 0 et %(most)s €.", most=MAX_PIN_FREE_CENTS // 100))
+        raise SettingsError("pin_required_above", gettext(
+            "PIN demandé au-delà de : entre 0 et %(most)s €.", most=MAX_PIN_FREE_CENTS // 100))
     return cents
 
 

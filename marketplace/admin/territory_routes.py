@@ -193,9 +193,7 @@ def card_settings():
                                           pin_required_above=form.pin_required_above.data, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
-            field = {"Préfixe": form.card_prefix, "PIN dem": form.pin_required_above}.get(
-                str(error)[:7], form.commission_bps)
-            field.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             flash(gettext("Réglages de la carte enregistrés."), "success")
             return redirect(url_for("admin.card_settings"))

@@ -245,6 +245,16 @@ def test_card_settings_are_validated_stored_and_used_by_settlement_and_new_cards
         assert db.session.get(Card, result.card_id).number.startswith("9123")
 
 
+def test_a_refused_card_setting_is_shown_under_its_field_in_either_language(app, territory, client):
+    login(client, territory.admin_email)
+    english = client.post("/admin/reglages-carte?lang=en", data={"card_prefix": "4970", "commission_bps": "300",
+                                                                 "pin_required_above": "250"}).get_data(as_text=True)
+    assert '<small id="card_prefix-error" class="field-error">Card prefix: it must start with 9' in english
+    french = client.post("/admin/reglages-carte?lang=fr", data={"card_prefix": "9250", "commission_bps": "150",
+                                                                "pin_required_above": "250"}).get_data(as_text=True)
+    assert '<small id="pin_required_above-error" class="field-error">PIN demandé au-delà de : entre 0' in french
+
+
 def test_pin_threshold_lets_small_payments_through_without_the_pin(app, territory, client):
     import pytest
 
