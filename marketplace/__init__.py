@@ -51,7 +51,8 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message = i18n.lazy_gettext("Connectez-vous pour accéder à cette page.")
+    login_manager.localize_callback = str  # the flash reads it in the request's language
     login_manager.login_message_category = "info"
 
     from marketplace.models import User
@@ -67,16 +68,17 @@ def _select_locale() -> str:
     mails). The pages leave Accept-Language aside: the territory's language is their default."""
     if not has_request_context():
         return i18n.DEFAULT_LANGUAGE
+    api = request.path.startswith("/api/")
     requested = request.args.get("lang")
     if requested in i18n.LANGUAGES:
-        if request.blueprint != "api":
+        if not api:
             session["lang"] = requested
         return requested
     if session.get("lang") in i18n.LANGUAGES:
         return session["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in i18n.LANGUAGES:
         return current_user.locale
-    if request.blueprint == "api":
+    if api:
         return request.accept_languages.best_match(i18n.LANGUAGES) or i18n.DEFAULT_LANGUAGE
     return i18n.DEFAULT_LANGUAGE
 

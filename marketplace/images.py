@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import format_decimal, gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -22,7 +23,11 @@ SIZES = {"thumb": 400, "large": 1600}
 
 
 class InvalidImage(ValueError):
-    """The upload is not an acceptable photo; the message is French."""
+    """The upload is not an acceptable photo; the message is in the reader's language."""
+
+    def __init__(self, problem: str, filename: str = ""):
+        super().__init__(gettext("« %(file)s » : %(problem)s", file=filename, problem=problem) if filename
+                         else problem[:1].upper() + problem[1:])
 
 
 def media_dir() -> Path:
@@ -37,11 +42,11 @@ def media_path(key: str, size: str) -> Path:
 
 def store_image(data: bytes, filename: str = "") -> str:
     """Check and store an uploaded photo; return its content key. Raises InvalidImage."""
-    name = f"« {filename} » " if filename else ""
     if len(data) > MAX_BYTES:
-        raise InvalidImage(f"La photo {name}dépasse 5 Mo ({len(data) / 1024 / 1024:.1f} Mo).")
+        raise InvalidImage(gettext("la photo dépasse 5 Mo (%(size)s Mo).",
+                                   size=format_decimal(len(data) / 1024 / 1024, "0.0")), filename)
     if not data:
-        raise InvalidImage(f"La photo {name}est vide.")
+        raise InvalidImage(gettext("la photo est vide."), filename)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between 89 and 178 megapixels: refuse those too.
@@ -51,21 +56,21 @@ def store_image(data: bytes, filename: str = "") -> str:
             image_format = probe.format
             width, height = probe.size
         if image_format not in ACCEPTED_FORMATS:
-            raise InvalidImage(f"Le fichier {name}n'est pas une photo JPEG, PNG ou WebP.")
+            raise InvalidImage(gettext("le fichier n'est pas une photo JPEG, PNG ou WebP."), filename)
         if width * height > MAX_PIXELS:
-            raise InvalidImage(
-                f"La photo {name}est trop grande ({width} × {height} pixels) : 40 mégapixels au plus."
-            )
+            raise InvalidImage(gettext("la photo est trop grande (%(width)s × %(height)s pixels) : 40 mégapixels "
+                                       "au plus.", width=width, height=height), filename)
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)
             versions = {size: _encode(image, side) for size, side in SIZES.items()}
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidImage(f"La photo {name}est trop grande : 40 mégapixels au plus.") from None
+        raise InvalidImage(gettext("la photo est trop grande : 40 mégapixels au plus."), filename) from None
     except InvalidImage:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InvalidImage(f"Le fichier {name}n'est pas une image lisible (JPEG, PNG ou WebP).") from None
+        raise InvalidImage(gettext("le fichier n'est pas une image lisible (JPEG, PNG ou WebP)."),
+                           filename) from None
     key = hashlib.sha256(versions["large"]).hexdigest()
     for size, content in versions.items():
         path = media_path(key, size)

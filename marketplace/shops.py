@@ -270,12 +270,12 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
 def accept_invitation(token: str, user: User) -> ShopMember:
     invitation = db.session.scalar(select(ShopInvitation).where(ShopInvitation.token_hash == _token_hash(token)))
     if invitation is None or invitation.accepted_at is not None:
-        raise InvalidInvitation("Cette invitation n'existe pas ou a déjà été utilisée.")
+        raise InvalidInvitation(gettext("Cette invitation n'existe pas ou a déjà été utilisée."))
     if invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS):
-        raise InvalidInvitation("Cette invitation a expiré : demandez-en une nouvelle au commerce.")
+        raise InvalidInvitation(gettext("Cette invitation a expiré : demandez-en une nouvelle au commerce."))
     if invitation.email != user.email.lower():
-        raise InvalidInvitation(f"Cette invitation a été envoyée à {invitation.email} : "
-                                "connectez-vous avec cette adresse pour l'accepter.")
+        raise InvalidInvitation(gettext("Cette invitation a été envoyée à %(email)s : connectez-vous avec cette "
+                                        "adresse pour l'accepter.", email=invitation.email))
     member = db.session.scalar(select(ShopMember).filter_by(shop_id=invitation.shop_id, user_id=user.id))
     if member is None:
         member = ShopMember(shop_id=invitation.shop_id, user_id=user.id, role=invitation.role)

@@ -194,15 +194,17 @@ def remove_commune(insee: str, *, session=None) -> Commune:
     session = session or db.session
     commune = session.get(Commune, insee)
     if commune is None:
-        raise CommuneInUse("Commune inconnue.")
+        raise CommuneInUse(gettext("Commune inconnue."))
     users = []
-    for model, label in ((Shop, "commerce(s)"), (Employer, "entreprise(s)"), (LockerBank, "consigne(s)")):
+    for model, label in ((Shop, gettext("commerce(s)")), (Employer, gettext("entreprise(s)")),
+                         (LockerBank, gettext("consigne(s)"))):
         count = session.scalar(select(func.count()).select_from(model).where(model.commune_insee == insee))
         if count:
             users.append(f"{count} {label}")
     if users:
-        raise CommuneInUse(f"{commune.name} ne peut pas être retirée du territoire : "
-                           f"{', '.join(users)} y sont installés. Déplacez-les ou fermez-les d'abord.")
+        raise CommuneInUse(gettext("%(commune)s ne peut pas être retirée du territoire : %(users)s y sont installés. "
+                                   "Déplacez-les ou fermez-les d'abord.", commune=commune.name,
+                                   users=", ".join(users)))
     session.execute(update(User).where(User.home_commune_insee == insee).values(home_commune_insee=None))
     audit.record("commune.remove", commune, summary=f"{commune.name} ({insee}) retirée du territoire",
                  before={"insee": insee, "name": commune.name, "epci": commune.epci_code}, after=None)

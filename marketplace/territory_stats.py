@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import format_date, gettext
 from sqlalchemy import func, select
 
 from loyalty.clock import paris_day
@@ -21,15 +22,15 @@ from marketplace.models import Campaign, Category, Commune, Employer, Product, S
 
 SPENT_KINDS = ("redeem", "capture", "void", "refund")
 PURSE_KINDS = ("redeem", "void", "refund", "hold", "capture", "release")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 
 
 @dataclass(frozen=True)
 class Table:
+    """Title and columns in the reader's language (a table is built for the page or CSV that shows it)."""
     title: str
     columns: tuple[str, ...]
     rows: list[tuple]  # the last column of money tables is cents
+    money: bool = True
 
 
 def _spent_rows(year: int | None = None) -> list[tuple[date, int, int]]:
@@ -64,8 +65,8 @@ def by_month(year: int) -> Table:
     totals = defaultdict(int)
     for day, _, cents in _spent_rows(year):
         totals[day.month] += cents
-    return Table(f"Dépensé par mois ({year})", ("Mois", "Montant"),
-                 [(f"{MONTHS[m - 1]} {year}", totals[m]) for m in sorted(totals)])
+    return Table(gettext("Dépensé par mois (%(year)s)", year=year), (gettext("Mois"), gettext("Montant")),
+                 [(format_date(date(year, m, 1), "LLLL y"), totals[m]) for m in sorted(totals)])
 
 
 def _per_commune(year: int) -> list[tuple[Commune, int]]:
@@ -77,7 +78,7 @@ def _per_commune(year: int) -> list[tuple[Commune, int]]:
 
 
 def by_commune(year: int) -> Table:
-    return Table(f"Dépensé par commune ({year})", ("Commune", "Montant"),
+    return Table(gettext("Dépensé par commune (%(year)s)", year=year), (gettext("Commune"), gettext("Montant")),
                  [(commune.name, cents) for commune, cents in _per_commune(year)])
 
 
@@ -93,7 +94,7 @@ def by_category(year: int) -> Table:
     shops, totals = _shops(), defaultdict(int)
     for _, shop_id, cents in _spent_rows(year):
         totals[_root(shops[shop_id].category).name] += cents
-    return Table(f"Dépensé par activité ({year})", ("Activité", "Montant"),
+    return Table(gettext("Dépensé par activité (%(year)s)", year=year), (gettext("Activité"), gettext("Montant")),
                  sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -109,9 +110,10 @@ def by_campaign(year: int) -> Table:
             totals[campaign_id] -= int(cents)
     labels = {c.id: f"{c.employer.name} — {c.label}" for c in
               db.session.scalars(select(Campaign).where(Campaign.id.in_([i for i in totals if i])))}
-    table = [(labels.get(campaign_id, "Hors campagne (recharges du territoire)"), cents)
-             for campaign_id, cents in totals.items()]
-    return Table(f"Dépensé par campagne d'entreprise ({year})", ("Campagne", "Montant"),
+    outside = gettext("Hors campagne (recharges du territoire)")
+    table = [(labels.get(campaign_id, outside), cents) for campaign_id, cents in totals.items()]
+    return Table(gettext("Dépensé par campagne d'entreprise (%(year)s)", year=year),
+                 (gettext("Campagne"), gettext("Montant")),
                  sorted(table, key=lambda item: (-item[1], item[0])))
 
 
@@ -122,8 +124,9 @@ def unmet_searches(limit: int = 100) -> Table:
         select(UnmetSearch.text, func.count(), func.max(UnmetSearch.created_at))
         .group_by(UnmetSearch.text).order_by(func.count().desc(), UnmetSearch.text).limit(limit)
     ).all()
-    return Table("Recherches sans résultat", ("Recherche", "Nombre", "Dernière fois"),
-                 [(text, count, last.strftime("%d/%m/%Y")) for text, count, last in rows])
+    return Table(gettext("Recherches sans résultat"),
+                 (gettext("Recherche"), gettext("Nombre"), gettext("Dernière fois")),
+                 [(text, count, last.strftime("%d/%m/%Y")) for text, count, last in rows], money=False)
 
 
 def headline(year: int) -> dict:
@@ -152,15 +155,15 @@ TABLES = {"mois": by_month, "communes": by_commune, "activites": by_category, "c
 
 
 def table_csv(table: Table) -> str:
-    """French Excel flavour: `;`, money with a decimal comma, UTF-8 with BOM."""
+    """The header in the reader's language; numbers in French Excel flavour (`;`, money with a decimal
+    comma, UTF-8 with BOM) whatever the language, like the other exports."""
     from marketplace.settlement import decimal_euros
 
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    money_table = table.columns[-1] == "Montant"
-    writer.writerow([*table.columns[:-1], "Montant (€)"] if money_table else table.columns)
+    writer.writerow([*table.columns[:-1], gettext("Montant (€)")] if table.money else table.columns)
     for row in table.rows:
-        if money_table:
+        if table.money:
             row = (*row[:-1], decimal_euros(row[-1]))
         writer.writerow(row)
     return "\ufeff" + out.getvalue()

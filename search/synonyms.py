@@ -1,4 +1,5 @@
 """The territory's synonym list, edited by the admin (/admin/recherche/synonymes)."""
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from search.analysis import folded_words
@@ -16,13 +17,14 @@ DEFAULT_SYNONYMS = (
 
 
 def parse_group(text: str) -> str:
-    """Normalise a typed group ("Pull ,chandail") or raise ValueError with a French message."""
+    """Normalise a typed group ("Pull ,chandail") or raise ValueError with a message in the reader's language."""
     expressions = [e.strip() for e in (text or "").split(",") if e.strip()]
     if len(expressions) < 2:
-        raise ValueError("Donnez au moins deux expressions séparées par des virgules.")
+        raise ValueError(gettext("Donnez au moins deux expressions séparées par des virgules."))
     for expression in expressions:
         if not folded_words(expression):
-            raise ValueError(f"« {expression} » ne contient que des mots vides (le, de, à…).")
+            raise ValueError(gettext("« %(expression)s » ne contient que des mots vides (le, de, à…).",
+                                     expression=expression))
     return ", ".join(expressions)
 
 

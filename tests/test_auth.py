@@ -52,6 +52,10 @@ def test_login_then_logout(client, make_user):
     assert client.get("/compte/").status_code == 200
     client.post("/deconnexion")
     assert client.get("/compte/").status_code == 302
+    assert "Connectez-vous pour accéder à cette page." in client.get("/compte/", follow_redirects=True).get_data(
+        as_text=True)
+    english = client.get("/compte/?lang=en", follow_redirects=True).get_data(as_text=True)
+    assert "Log in to open this page." in english and "Connectez-vous pour" not in english
 
 
 def test_login_only_redirects_to_local_pages(client, make_user):
@@ -154,7 +158,11 @@ def test_forms_are_protected_against_csrf(app, make_user):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         client = app.test_client()
-        assert login(client, "resident@example.fr").status_code == 400  # no token: refused
+        refused = login(client, "resident@example.fr")  # no token: refused
+        assert refused.status_code == 400 and "Le formulaire a expiré." in refused.get_data(as_text=True)
+        english = client.post("/connexion?lang=en", data={"email": "resident@example.fr"})
+        assert "The form has expired. Reload the page and try again." in english.get_data(as_text=True)
+        client.get("/connexion?lang=fr")
         assert client.get("/compte/").status_code == 302
         page = client.get("/connexion").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)

@@ -333,7 +333,7 @@ def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
     payment = _payment(employer_id, campaign_id, payment_id)
     payment_method = (request.get_json(silent=True) or {}).get("payment_method")
     if not isinstance(payment_method, str) or not payment_method or payment.method != "card":
-        return jsonify({"error": "Moyen de paiement manquant."}), 400
+        return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     try:
         intent = payments.confirm_with_payment_method(payment.stripe_payment_intent_id, payment_method)
     except payments.PaymentError as error:

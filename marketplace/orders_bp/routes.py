@@ -45,7 +45,7 @@ def add(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = QuantityForm()
     if not form.validate_on_submit():
-        flash(str(next(iter(form.errors.values()), ["Quantité invalide."])[0]), "error")
+        flash(str(next(iter(form.errors.values()), [gettext("Quantité invalide.")])[0]), "error")
     else:
         try:
             cart.add(product, form.quantity.data or 1)
@@ -73,7 +73,7 @@ def update(product_id: int):
         except cart.CartError as error:
             flash(str(error), "error")
     else:
-        flash(str(next(iter(form.errors.values()), ["Quantité invalide."])[0]), "error")
+        flash(str(next(iter(form.errors.values()), [gettext("Quantité invalide.")])[0]), "error")
     return redirect(url_for("cart.view"))
 
 
@@ -87,8 +87,8 @@ def _parse_card_amount(text: str | None) -> int:
     try:
         return catalogue.parse_price(text)
     except catalogue.InvalidValue:
-        raise orders.OrderError(f"Montant payé par carte territoriale : « {text} » n'est pas un montant "
-                                f"(exemple : 12,50).") from None
+        raise orders.OrderError(gettext("Montant payé par carte territoriale : « %(text)s » n'est pas un montant "
+                                        "(exemple : 12,50).", text=text)) from None
 
 
 @bp.route("/panier/commande", methods=["GET", "POST"])
@@ -160,7 +160,7 @@ def confirm_payment(order_id: int):
     order = _own_order(order_id)
     payment_method = (request.get_json(silent=True) or {}).get("payment_method")
     if not isinstance(payment_method, str) or not payment_method:
-        return jsonify({"error": "Moyen de paiement manquant."}), 400
+        return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     if order.status != "pending_payment":
         return jsonify({"status": "succeeded" if order.status == "paid" else order.status})
     try:

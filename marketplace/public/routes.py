@@ -127,28 +127,28 @@ def _api_error(code: str, message: str, status: int):
 @bp.app_errorhandler(403)
 def forbidden(error):
     if _is_api_request():
-        return _api_error("forbidden", "Accès refusé.", 403)
+        return _api_error("forbidden", gettext("Accès refusé."), 403)
     return render_template("errors/403.html"), 403
 
 
 @bp.app_errorhandler(404)
 def not_found(error):
     if _is_api_request():
-        return _api_error("not_found", "Ressource introuvable.", 404)
+        return _api_error("not_found", gettext("Ressource introuvable."), 404)
     return render_template("errors/404.html"), 404
 
 
 @bp.app_errorhandler(405)
 def method_not_allowed(error):
     if _is_api_request():
-        return _api_error("method_not_allowed", "Méthode non autorisée sur cette adresse.", 405)
+        return _api_error("method_not_allowed", gettext("Méthode non autorisée sur cette adresse."), 405)
     return error
 
 
 @bp.app_errorhandler(429)
 def too_many_requests(error):
     if _is_api_request():
-        return _api_error("rate_limited", "Trop de requêtes : réessayez dans une minute.", 429)
+        return _api_error("rate_limited", gettext("Trop de requêtes : réessayez dans une minute."), 429)
     return render_template("errors/429.html"), 429
 
 
@@ -162,7 +162,7 @@ def search():
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error):
-    return render_template("errors/400.html", reason="Le formulaire a expiré. Rechargez la page et réessayez."), 400
+    return render_template("errors/400.html", reason=gettext("Le formulaire a expiré. Rechargez la page et réessayez.")), 400
 
 
 # --- Shops, products and categories (public pages) ---

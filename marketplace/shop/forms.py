@@ -207,7 +207,7 @@ class BulkActionForm(FlaskForm):
     action = SelectField(lazy_gettext("Action"), choices=BULK_CHOICES)
     category = SelectField(lazy_gettext("Nouvelle catégorie"), coerce=int, validate_choice=False)
     stock = StringField(lazy_gettext("Nouveau stock"), validators=[_checked_by(parse_stock)],
-                        render_kw={"placeholder": "vide = sur commande", "inputmode": "numeric"})
+                        render_kw={"placeholder": lazy_gettext("vide = sur commande"), "inputmode": "numeric"})
     submit = SubmitField(lazy_gettext("Appliquer"))
 
     def __init__(self, *args, **kwargs):
@@ -238,7 +238,7 @@ class ClosureForm(FlaskForm):
     ends_on = DateField(lazy_gettext("Au (inclus)"),
                         validators=[DataRequired(lazy_gettext("Indiquez le dernier jour de fermeture."))])
     reason = StringField(lazy_gettext("Motif (affiché aux habitants)"), validators=[_max(200)],
-                         render_kw={"placeholder": "Congés d'été"})
+                         render_kw={"placeholder": lazy_gettext("Congés d'été")})
     submit = SubmitField(lazy_gettext("Ajouter la fermeture"))
 
     def validate_ends_on(self, field):

@@ -114,8 +114,8 @@ def settings(shop_id: int):
         form.iban.data = ""
         for day, _ in shops.DAYS:
             getattr(form, f"hours_{day}").data = shops.format_day_hours(shop.opening_hours.get(day))
-    form.iban.description = (f"Actuel : {shops.mask_iban(shop.iban)}. Laissez vide pour le garder."
-                             if shop.iban else form.iban.description)
+    form.iban.description = (gettext("Actuel : %(iban)s. Laissez vide pour le garder.",
+                                     iban=shops.mask_iban(shop.iban)) if shop.iban else form.iban.description)
     if form.validate_on_submit():
         photos = _store_photos([form.photo.data], form.photo)
         if photos is not None:

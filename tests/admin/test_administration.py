@@ -86,8 +86,13 @@ def test_where_the_money_stays(app, territory, client):
     assert csv.splitlines() == ["Commune;Montant (€)", "Semur-en-Auxois;52,00", "Arnay-le-Duc;10,00"]
     unmet = client.get("/admin/statistiques/recherches.csv").data.decode("utf-8-sig").splitlines()
     assert unmet[0] == "Recherche;Nombre;Dernière fois" and unmet[1].startswith("cordonnier;2;")
+    english = client.get("/admin/statistiques/mois.csv?annee=2026&lang=en").data.decode("utf-8-sig")
+    assert english.splitlines() == ["Month;Amount (€)", "October 2026;55,00", "November 2026;7,00"]
+    page = client.get("/admin/statistiques?annee=2026").get_data(as_text=True)
+    assert "Spent per commune (2026)" in page and "Outside campaigns (territory top-ups)" in page
+    assert "Recherche;Nombre" not in client.get("/admin/statistiques/recherches.csv").data.decode("utf-8-sig")
     client.post("/deconnexion")
-    public = client.get("/chiffres?annee=2026").get_data(as_text=True)  # public
+    public = client.get("/chiffres?annee=2026&lang=fr").get_data(as_text=True)  # public
     assert "62,00" in public and "dans <strong>2</strong> communes" in public
 
 

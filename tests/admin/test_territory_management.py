@@ -55,6 +55,10 @@ def test_a_commune_with_a_shop_cannot_be_removed_an_empty_one_can(app, territory
     refused = client.post("/admin/communes/21603/retirer", data={"confirm": "y"},
                           follow_redirects=True).get_data(as_text=True)
     assert "Semur-en-Auxois ne peut pas être retirée du territoire : 1 commerce(s), 1 entreprise(s)" in refused
+    english = client.post("/admin/communes/21603/retirer?lang=en", data={"confirm": "y"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Semur-en-Auxois cannot be removed from the territory: 1 shop(s), 1 company(ies) are located" in english
+    client.get("/admin/?lang=fr")
     client.post("/admin/communes/21247/retirer", data={"confirm": "y"})
     with app.app_context():
         assert db.session.get(Commune, "21603") is not None

@@ -63,6 +63,11 @@ def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_wo
     early = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
     assert "pas abouti" in early.get_data(as_text=True)
     assert _order(stripe_app).status == "pending_payment"
+    missing = resident.post(f"/commandes/{order.id}/paiement", json={})
+    assert (missing.status_code, missing.get_json()) == (400, {"error": "Moyen de paiement manquant."})
+    missing = resident.post(f"/commandes/{order.id}/paiement?lang=en", json={})
+    assert missing.get_json() == {"error": "Payment method missing."}
+    resident.get("/panier?lang=fr")
     answer = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_visa"})
     assert answer.get_json() == {"status": "succeeded"}
     back = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
@@ -136,7 +141,11 @@ def test_card_amount_above_what_the_card_can_pay_is_refused(stripe_app, resident
     assert page.status_code == 200
     assert "peut payer au plus 20,00" in page.get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     assert _order(stripe_app) is None
-    assert "pas un montant" in checkout(resident, card_amount="abc", key="k2").get_data(as_text=True)
+    assert "« abc » n&#39;est pas un montant (exemple : 12,50)" in checkout(
+        resident, card_amount="abc", key="k2").get_data(as_text=True)
+    resident.get("/panier?lang=en")
+    assert "“abc” is not an amount (example: 12,50)" in checkout(
+        resident, card_amount="abc", key="k3").get_data(as_text=True)
 
 
 def test_last_item_two_residents_at_once_one_wins_the_other_is_told_and_not_charged(stripe_app, shop_world):

@@ -114,6 +114,9 @@ def test_admin_edits_the_synonyms(app, client):
     assert "Synonymes ajoutés : Pull, chandail." in response.get_data(as_text=True)
     refused = client.post("/admin/recherche/", data={"terms": "pull"}).get_data(as_text=True)
     assert "au moins deux expressions" in refused
+    english = client.post("/admin/recherche/?lang=en", data={"terms": "pull, le"}).get_data(as_text=True)
+    assert "“le” only contains stop words (le, de, à…)." in english
+    client.get("/admin/recherche/?lang=fr")
     with app.app_context():
         group_id = db.session.execute(db.select(SynonymGroup.id)).scalar_one()
     client.post(f"/admin/recherche/synonymes/{group_id}/supprimer")

@@ -16,9 +16,18 @@ def test_a_text_file_renamed_jpg_is_refused(app_ctx):
         images.store_image((FILES / "not_an_image.jpg").read_bytes(), "not_an_image.jpg")
 
 
-def test_a_file_over_5_mb_is_refused(app_ctx):
-    with pytest.raises(images.InvalidImage, match="dépasse 5 Mo"):
-        images.store_image(b"\xff\xd8" + b"0" * (5 * 1024 * 1024), "big.jpg")
+def test_a_file_over_5_mb_is_refused_in_the_reader_s_language(app_ctx):
+    from flask_babel import force_locale
+
+    big = b"\xff\xd8" + b"0" * (5 * 1024 * 1024)
+    with pytest.raises(images.InvalidImage) as french:
+        images.store_image(big, "big.jpg")
+    assert str(french.value) == "« big.jpg » : la photo dépasse 5 Mo (5,0 Mo)."
+    with force_locale("en"), pytest.raises(images.InvalidImage) as english:
+        images.store_image(big, "big.jpg")
+    assert str(english.value) == "“big.jpg”: the photo is over 5 MB (5.0 MB)."
+    with pytest.raises(images.InvalidImage, match="^La photo est vide.$"):
+        images.store_image(b"")
 
 
 def test_a_huge_image_is_refused_before_being_decoded(app_ctx):

@@ -164,7 +164,10 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
     login(invited, "lea@example.fr")
     response = invited.post(path)
     assert response.headers["Location"].endswith(f"/caisse/{shop_world['bakery']}/")
-    assert invited.post(path).headers["Location"].endswith("/compte/")  # used once
+    used = invited.post(path, follow_redirects=True).get_data(as_text=True)  # used once
+    assert "Cette invitation n&#39;existe pas ou a déjà été utilisée." in used
+    assert "This invitation does not exist or has already been used." in invited.post(
+        path + "?lang=en", follow_redirects=True).get_data(as_text=True)
     with app.app_context():
         assert ShopMember.query.filter_by(user_id=lea_id).one().role == "cashier"
 

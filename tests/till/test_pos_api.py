@@ -136,6 +136,8 @@ def test_messages_follow_the_request_s_language(app, client, till):
         "API key missing, invalid or revoked.")
     assert message(client.get("/api/v1/redemptions", headers={"Authorization": "Bearer nope"})) == (
         "Clé d'API absente, invalide ou révoquée.")
+    assert message(client.get("/api/v1/nowhere", headers=english)) == "Resource not found."
+    assert message(client.get("/api/v1/nowhere")) == "Ressource introuvable."
 
 
 def test_void_and_refund_through_the_api(app, client, till):
