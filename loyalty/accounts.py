@@ -1,14 +1,39 @@
 """Finding, locking and moving money between ledger accounts."""
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty.errors import InsufficientBalance, InsufficientFunds
 from loyalty.models import MAY_GO_NEGATIVE, Account, Entry, Posting
 
 _DEFERRED = "loyalty_deferred_increments"
+
+
+# The hot path's statements, built once (building and keying a statement per call cost more
+# than running it).
+_accounts, _entries = Account.__table__, Entry.__table__
+_SET_BALANCE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"))
+                .values(balance_cents=bindparam("balance")))
+_ADD_TO_BALANCE = (update(_accounts).where(_accounts.c.id == bindparam("account_id"))
+                   .values(balance_cents=_accounts.c.balance_cents + bindparam("cents")))
+_INSERT_ENTRY = insert(_entries).returning(_entries.c.id)
+_INSERT_POSTINGS = insert(Posting.__table__)
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """The entry `post` wrote (what results and links need of it, without loading it back)."""
+
+    id: int
+    kind: str
+    amount_cents: int
+    card_id: int | None
+    card_balance_after_cents: int | None
+    created_at: datetime
 
 TERRITORY_FUND = "territory:fund"
 TERRITORY_CLEARING = "territory:clearing"
@@ -100,7 +125,7 @@ def post(
     card_balance: Callable[[], int] | None = None,
     known: dict[int, Account] | None = None,
     **entry_fields,
-) -> Entry:
+) -> "PostedEntry":
     """Apply `movements` (account id → cents in) and write their entry.
 
     Accounts that must not go negative are locked, checked and updated now; the others get an
@@ -109,6 +134,10 @@ def post(
     go negative must be locked and fresh (lock_accounts). `card_balance` is called once the
     balances are updated, to store the card's balance after the entry on the entry itself
     (entries are never updated afterwards).
+
+    The writes are Core statements (the ORM's unit of work cost more than the SQL here, and
+    the ledger's hot path is this function); the locked accounts' in-memory balances are set
+    as committed values so that the session agrees with the rows without flushing them again.
     """
     movements = {account_id: cents for account_id, cents in movements.items() if cents}
     if sum(movements.values()) != 0:
@@ -123,33 +152,29 @@ def post(
                 if account_id in movements and account.kind not in MAY_GO_NEGATIVE}
     accounts.update(lock_accounts(session, checked) if checked else {})
     deferred = session.info.setdefault(_DEFERRED, {})
+    connection = session.connection()
     for account_id, cents in sorted(movements.items()):
         if account_id not in accounts:
             deferred[account_id] = deferred.get(account_id, 0) + cents
             continue
         account = accounts[account_id]
-        if account.balance_cents + cents < 0:
+        balance = account.balance_cents + cents
+        if balance < 0:
             if account.kind in ("employer_funding", "territory_fund"):
                 raise InsufficientFunds(account.balance_cents)
             raise InsufficientBalance(account.balance_cents)
-        account.balance_cents += cents
-    entry = Entry(
-        idempotency_key=key,
-        request_hash=fingerprint,
-        kind=kind,
-        actor=actor,
-        amount_cents=amount_cents,
-        card_balance_after_cents=card_balance() if card_balance else None,
-        created_at=now,
-        **entry_fields,
-    )
-    session.add(entry)
-    session.flush()
-    if movements:  # one multi-row INSERT (Core: no ORM bulk machinery), without reading the new ids back
-        session.connection().execute(insert(Posting.__table__),
-                                     [{"entry_id": entry.id, "account_id": account_id, "amount_cents": cents}
-                                      for account_id, cents in sorted(movements.items())])
-    return entry
+        connection.execute(_SET_BALANCE, {"account_id": account_id, "balance": balance})
+        set_committed_value(account, "balance_cents", balance)
+    fields = dict(idempotency_key=key, request_hash=fingerprint, kind=kind, actor=actor,
+                  amount_cents=amount_cents, card_balance_after_cents=card_balance() if card_balance else None,
+                  created_at=now, **entry_fields)
+    entry_id = connection.execute(_INSERT_ENTRY, fields).scalar_one()
+    if movements:  # one multi-row INSERT, without reading the new ids back
+        connection.execute(_INSERT_POSTINGS,
+                           [{"entry_id": entry_id, "account_id": account_id, "amount_cents": cents}
+                            for account_id, cents in sorted(movements.items())])
+    return PostedEntry(id=entry_id, kind=kind, amount_cents=amount_cents, card_id=fields.get("card_id"),
+                       card_balance_after_cents=fields["card_balance_after_cents"], created_at=now)
 
 
 def apply_deferred_increments(session: Session) -> None:
@@ -158,10 +183,9 @@ def apply_deferred_increments(session: Session) -> None:
     if not deferred:
         return
     session.flush()  # the ORM's pending writes first: these stay the last locks taken
-    connection, accounts = session.connection(), Account.__table__  # Core UPDATEs: cheaper than ORM ones
+    connection = session.connection()
     for account_id in sorted(deferred):
-        connection.execute(update(accounts).where(accounts.c.id == account_id)
-                           .values(balance_cents=accounts.c.balance_cents + deferred[account_id]))
+        connection.execute(_ADD_TO_BALANCE, {"account_id": account_id, "cents": deferred[account_id]})
 
 
 def forget_deferred_increments(session: Session) -> None:

@@ -12,9 +12,10 @@ and a lost (blocked) card's balance moves to its replacement.
 """
 import secrets
 from datetime import datetime
+from functools import cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -123,13 +124,17 @@ def new_card(session: Session, *, holder_user_id: int | None, employee_id: int |
 def lock_card(session: Session, card_id: int) -> Card:
     """Lock the card row (PostgreSQL: FOR UPDATE) and reload it; every money movement on a card
     takes this lock first, which serialises the card's operations."""
-    card = session.scalar(
-        select(Card).where(Card.id == card_id).with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    card = session.scalar(_lock_card_statement(), {"card_id": card_id})
     if card is None:
         raise CardNotFound()
     return card
+
+
+@cache
+def _lock_card_statement():
+    """Built once (see accounts._SET_BALANCE)."""
+    return (select(Card).where(Card.id == bindparam("card_id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def lock_cards(session: Session, card_ids) -> dict[int, Card]:

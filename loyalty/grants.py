@@ -2,7 +2,9 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
 from loyalty.models import Account, Grant
@@ -13,11 +15,17 @@ def card_grants(session: Session, card_id: int, *, lock: bool = False) -> list[G
     """All grants of a card, soonest expiry first (ties by id), with their purse accounts;
     with `lock`, the purses are locked and reloaded in the same query (under the card's lock,
     see accounts.lock_accounts)."""
+    return list(session.scalars(_card_grants_statement(lock), {"card_id": card_id}).unique())
+
+
+@cache
+def _card_grants_statement(lock: bool):
+    """Built once (see accounts._SET_BALANCE)."""
     query = (select(Grant).join(Grant.account).options(contains_eager(Grant.account))
-             .where(Grant.card_id == card_id).order_by(Grant.expires_on, Grant.id))
+             .where(Grant.card_id == bindparam("card_id")).order_by(Grant.expires_on, Grant.id))
     if lock:
         query = query.with_for_update(of=Account, key_share=True).execution_options(populate_existing=True)
-    return list(session.scalars(query).unique())
+    return query
 
 
 def shop_category_slugs(session: Session, shop: Shop) -> set[str]:

@@ -29,6 +29,7 @@ from loyalty.steps import (
     take_from_card,
 )
 from loyalty.transactions import request_hash, require_clean_session
+from marketplace.models import Shop
 
 DEFAULT_HOLD_MAX_AGE = timedelta(minutes=30)
 
@@ -44,8 +45,8 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
 
     def pay(card: Card) -> LedgerResult:
         holds_account = acc.card_holds_account(session, card.id)
-        taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
-                                payee=holds_account)
+        taking = take_from_card(session, card, session.get(Shop, shop_id), amount_cents, allow_partial,
+                                paris_day(moment), payee=holds_account)
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="hold", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())

@@ -47,7 +47,7 @@ from loyalty.steps import (
     replay_if_done,
     run_once,
     run_payment,
-    shop_payable,
+    shop_and_payable,
     stamp,
     take_from_card,
 )
@@ -225,8 +225,8 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
     moment = stamp(now)
 
     def pay(card: Card) -> LedgerResult:
-        payable = shop_payable(session, shop_id)
-        taking = take_from_card(session, card, shop_id, amount_cents, allow_partial, paris_day(moment),
+        shop, payable = shop_and_payable(session, shop_id)
+        taking = take_from_card(session, card, shop, amount_cents, allow_partial, paris_day(moment),
                                 payee=payable)
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="redeem", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,

@@ -1,8 +1,9 @@
 """Steps shared by the money operations (ledger.py, holds.py)."""
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.accounts import shop_payable_account
@@ -118,23 +119,28 @@ class Taking:
                             hold_id=hold_id, created_at=entry.created_at)
 
 
-def shop_payable(session: Session, shop_id: int) -> Account:
-    """The shop's payable account, read with the shop row in one query (take_from_card then
-    finds the shop in the session); created when missing (see accounts.shop_payable_account)."""
-    code = f"shop:{shop_id}:payable"
-    row = session.execute(select(Shop, Account).outerjoin(Account, Account.code == code)
-                          .where(Shop.id == shop_id)).first()
+def shop_and_payable(session: Session, shop_id: int) -> tuple[Shop | None, Account]:
+    """The shop and its payable account, read in one query; the account is created when
+    missing (see accounts.shop_payable_account)."""
+    row = session.execute(_shop_and_payable_statement(),
+                          {"shop_id": shop_id, "code": f"shop:{shop_id}:payable"}).first()
     if row is None or row[1] is None:
-        return shop_payable_account(session, shop_id)
-    return row[1]
+        return (row[0] if row else None), shop_payable_account(session, shop_id)
+    return row[0], row[1]
 
 
-def take_from_card(session: Session, card: Card, shop_id: int, amount_cents: int, allow_partial: bool,
+@cache
+def _shop_and_payable_statement():
+    """Built once (see accounts._SET_BALANCE)."""
+    return (select(Shop, Account).outerjoin(Account, Account.code == bindparam("code"))
+            .where(Shop.id == bindparam("shop_id")))
+
+
+def take_from_card(session: Session, card: Card, shop: Shop | None, amount_cents: int, allow_partial: bool,
                    today: date, *, payee: Account) -> Taking:
     """Inside a ledger transaction, the card locked: lock the card's purses, then say which
-    grants pay and how much each."""
+    grants pay and how much each (`shop`: None when there is no such shop)."""
     require_active(card)
-    shop = session.get(Shop, shop_id)
     if shop is None or shop.status != "approved" or not shop.accepts_card:
         raise ShopRefusesCard()
     grants = card_grants(session, card.id, lock=True)

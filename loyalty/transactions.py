@@ -17,9 +17,10 @@ import json
 import random
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -104,7 +105,13 @@ def rerun_on_integrity_error(session: Session, work: Callable[[], T]) -> T:
 
 
 def existing_entry(session: Session, key: str) -> Entry | None:
-    return session.scalar(select(Entry).where(Entry.idempotency_key == key))
+    return session.scalar(_entry_by_key(), {"key": key})
+
+
+@cache
+def _entry_by_key():
+    """Built once (see accounts._SET_BALANCE)."""
+    return select(Entry).where(Entry.idempotency_key == bindparam("key"))
 
 
 def replay_or_refuse(entry: Entry, fingerprint: str, replay: Callable[[Entry], T]) -> T:
