@@ -20,7 +20,8 @@ def empty_database_url(tmp_path):
     if not base:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    name = "halle_migrations_test"
+    # Named after the test database, so that two runs on two test databases never share it.
+    name = f"{make_url(base).database}_migrations"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
