@@ -2,6 +2,7 @@
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import StringField
@@ -10,15 +11,17 @@ from wtforms.validators import DataRequired
 import search
 from marketplace.access import ADMIN, access
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.territory import current_commune
 from search.models import SynonymGroup, UnmetSearch
 from search.query import RADII_KM, SORTS, InvalidParameter, SearchQuery, parse_search_args
 
-SORT_LABELS = {"relevance": "Pertinence", "distance": "Distance", "price_asc": "Prix croissant",
-               "price_desc": "Prix décroissant"}
-FILTER_LABELS = {"category": "catégorie", "commune_filter": "commune", "shop": "commerce",
-                 "min_price_cents": "prix minimum", "max_price_cents": "prix maximum",
-                 "in_stock": "en stock", "card": "carte du territoire", "open_now": "ouvert maintenant"}
+SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
+               "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
+FILTER_LABELS = {"category": lazy_gettext("catégorie"), "commune_filter": lazy_gettext("commune"),
+                 "shop": lazy_gettext("commerce"), "min_price_cents": lazy_gettext("prix minimum"),
+                 "max_price_cents": lazy_gettext("prix maximum"), "in_stock": lazy_gettext("en stock"),
+                 "card": lazy_gettext("carte du territoire"), "open_now": lazy_gettext("ouvert maintenant")}
 
 
 def _parse(args, ref, default_commune):
@@ -44,7 +47,8 @@ def _alternatives(query):
             candidate = query.but(radius_km=radius)
             total = search.search(candidate, record_unmet=False).total
             if total:
-                label = f"Élargir à {radius} km" if radius else "Chercher dans tout le territoire"
+                label = (gettext("Élargir à %(km)s km", km=radius) if radius
+                         else gettext("Chercher dans tout le territoire"))
                 options.append((label, candidate, total))
                 break
     for name, label in FILTER_LABELS.items():
@@ -52,7 +56,7 @@ def _alternatives(query):
             candidate = query.but(**{name: False if isinstance(getattr(query, name), bool) else None})
             total = search.search(candidate, record_unmet=False).total
             if total:
-                options.append((f"Sans le filtre « {label} »", candidate, total))
+                options.append((gettext("Sans le filtre « %(filter)s »", filter=label), candidate, total))
     return options
 
 
@@ -120,7 +124,8 @@ admin_bp = Blueprint("search_admin", __name__, url_prefix="/admin/recherche")
 
 
 class SynonymForm(FlaskForm):
-    terms = StringField("Synonymes", validators=[DataRequired("Tapez au moins deux expressions.")],
+    terms = StringField(lazy_gettext("Synonymes"),
+                        validators=[DataRequired(lazy_gettext("Tapez au moins deux expressions."))],
                         render_kw={"placeholder": "pull, chandail, tricot"})
 
 
@@ -139,7 +144,7 @@ def synonyms():
             db.session.add(SynonymGroup(terms=terms))
             db.session.commit()
             search.invalidate_reference()
-            flash(f"Synonymes ajoutés : {terms}.", "success")
+            flash(gettext("Synonymes ajoutés : %(terms)s.", terms=terms), "success")
             return redirect(url_for("search_admin.synonyms"))
     groups = db.session.execute(select(SynonymGroup).order_by(SynonymGroup.terms)).scalars().all()
     unmet = db.session.execute(
@@ -156,7 +161,7 @@ def delete_synonyms(group_id: int):
     db.session.delete(group)
     db.session.commit()
     search.invalidate_reference()
-    flash(f"Synonymes supprimés : {group.terms}.", "success")
+    flash(gettext("Synonymes supprimés : %(terms)s.", terms=group.terms), "success")
     return redirect(url_for("search_admin.synonyms"))
 
 
@@ -167,6 +172,6 @@ def default_synonyms():
 
     added = install_defaults(db.session)
     search.invalidate_reference()
-    flash(f"{added} groupes de synonymes ajoutés." if added else "La liste n'est pas vide : rien n'a été ajouté.",
-          "success" if added else "info")
+    flash(gettext("%(count)s groupes de synonymes ajoutés.", count=added) if added
+          else gettext("La liste n'est pas vide : rien n'a été ajouté."), "success" if added else "info")
     return redirect(url_for("search_admin.synonyms"))

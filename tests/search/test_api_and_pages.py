@@ -73,6 +73,13 @@ def test_search_page_shows_distances_facets_and_the_empty_state(client, world):
     empty = client.get("/recherche?q=confiture&radius_km=10").get_data(as_text=True)
     assert 'data-testid="empty-state"' in empty
     assert "Chercher dans tout le territoire" in empty  # Arnay-le-Duc is 40 km away
+    assert "Prix croissant" in empty
+    english = client.get("/recherche?q=confiture&radius_km=10&lang=en").get_data(as_text=True)
+    assert "Search the whole territory" in english and "Price, lowest first" in english
+    assert "Chercher dans tout le territoire" not in english and "Prix croissant" not in english
+    card_only = "/recherche?q=confiture&card=1&radius_km=0"  # the grocery does not take the card
+    assert "Without the “territory card” filter" in client.get(card_only).get_data(as_text=True)
+    assert "Sans le filtre « carte du territoire »" in client.get(card_only + "&lang=fr").get_data(as_text=True)
 
     corrected = client.get("/recherche?q=confiure&radius_km=0").get_data(as_text=True)
     assert "Vouliez-vous dire" in corrected and "« confiture »" in corrected
