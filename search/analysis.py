@@ -57,14 +57,15 @@ def stem(folded_word: str) -> str:
 
 
 def highlight(text: str, stems: set[str]) -> Markup:
-    """The text with the words whose stem was searched in <mark> (every backend)."""
+    """The text with the words whose stem was searched in <mark> (every backend). Each piece is
+    escaped and joined as plain text (Markup.format and Markup.join took 40 µs a name, 20 a page)."""
     parts = []
     for piece in re.split(r"(\w+)", text):
         if piece and piece[0].isalnum() and _stem_of_piece(piece) in stems:
-            parts.append(Markup("<mark>{}</mark>").format(piece))
+            parts.append(f"<mark>{escape(piece)}</mark>")
         else:
             parts.append(escape(piece))
-    return Markup("").join(parts)
+    return Markup("".join(parts))
 
 
 @lru_cache(maxsize=100_000)

@@ -90,6 +90,14 @@ def test_highlight_marks_the_matched_words(app, world, ask):
     assert str(hit.name_html) == "<mark>Confiture</mark> d&#39;<mark>abricot</mark>"
 
 
+def test_highlight_escapes_what_a_shop_typed():
+    from search.analysis import highlight, stem
+
+    marked = highlight("<b>Miel</b> & pain d'épices", {stem("miel")})
+    assert marked == "&lt;b&gt;<mark>Miel</mark>&lt;/b&gt; &amp; pain d&#39;épices"
+    assert marked.__html__() == marked  # Markup: Jinja shows it as it is
+
+
 def test_synonyms_are_edited_in_the_database(app, world, ask):
     from search.models import SynonymGroup
 
