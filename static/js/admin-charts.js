@@ -1,7 +1,7 @@
 // Bar charts of the admin statistics page: each <canvas data-chart='{"labels":[…],"cents":[…]}'>.
 document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
   const data = JSON.parse(canvas.dataset.chart);
-  const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+  const euros = new Intl.NumberFormat(document.documentElement.lang || "fr", { style: "currency", currency: "EUR" });  // the page's language
   new Chart(canvas, {
     type: "bar",
     data: { labels: data.labels, datasets: [{ label: canvas.dataset.label, data: data.cents.map((c) => c / 100),

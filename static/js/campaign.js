@@ -35,7 +35,8 @@
         .then(function (r) { return r.json(); })
         .then(function (p) {
           bar.value = p.percent;
-          text.textContent = p.issued + " cartes créditées, " + p.notified + " salariés prévenus sur " + p.total + ".";
+          text.textContent = text.dataset.progressText.replace("{issued}", p.issued)
+            .replace("{notified}", p.notified).replace("{total}", p.total);  // the page's translated text
           if (p.status === "issued") window.location.reload();
           else setTimeout(poll, 1000);
         })

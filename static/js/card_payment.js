@@ -38,7 +38,7 @@
       }
       window.location.assign(form.dataset.returnUrl);
     } catch (error) {
-      errors.textContent = (error && error.message) || "Le paiement a échoué.";
+      errors.textContent = (error && error.message) || form.dataset.failed;
       button.disabled = false;
       button.removeAttribute("aria-busy");
     }

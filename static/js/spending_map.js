@@ -9,7 +9,7 @@
     maxZoom: 18,
     attribution: "&copy; OpenStreetMap contributors",
   }).addTo(map);
-  const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+  const euros = new Intl.NumberFormat(document.documentElement.lang || "fr", { style: "currency", currency: "EUR" });  // the page's language
   fetch(element.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (data) {
@@ -20,7 +20,7 @@
           return L.circleMarker(latlng, { radius: radius, weight: 1, fillOpacity: 0.5 });
         },
         onEachFeature: function (feature, marker) {
-          marker.bindTooltip(feature.properties.name + " : " + euros.format(feature.properties.cents / 100));
+          marker.bindTooltip(feature.properties.name + " — " + euros.format(feature.properties.cents / 100));
         },
       }).addTo(map);
       element.dataset.markers = String(data.features.length);

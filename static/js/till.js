@@ -1,4 +1,5 @@
 // Till page: card number grouped 4-4-4-4 and Luhn-checked as typed, QR scan with the camera.
+// The status texts come translated from the page (data-* of #till-card-status).
 (function () {
   const input = document.getElementById("till-card");
   if (!input) return;
@@ -17,17 +18,17 @@
   function looksLikeToken(value) { return /[A-Za-z._-]/.test(value) && value.length > 20; }
 
   function update() {
-    if (looksLikeToken(input.value)) { status.textContent = "QR code lu"; input.setCustomValidity(""); return; }
+    if (looksLikeToken(input.value)) { status.textContent = status.dataset.qr; input.setCustomValidity(""); return; }
     const digits = input.value.replace(/\D/g, "").slice(0, 16);
     input.value = digits.replace(/(\d{4})(?=\d)/g, "$1 ");
     if (digits.length < 16) {
-      status.textContent = digits.length ? (16 - digits.length) + " chiffres restants" : "";
+      status.textContent = digits.length ? (16 - digits.length) + " " + status.dataset.remaining : "";
       input.removeAttribute("aria-invalid");
     } else if (luhnValid(digits)) {
-      status.textContent = "Numéro valide";
+      status.textContent = status.dataset.valid;
       input.setAttribute("aria-invalid", "false");
     } else {
-      status.textContent = "Numéro invalide : vérifiez la saisie";
+      status.textContent = status.dataset.invalid;
       input.setAttribute("aria-invalid", "true");
     }
   }

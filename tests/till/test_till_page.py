@@ -157,6 +157,20 @@ def test_day_report_totals_per_cashier(app, client, till):
     assert client.get(f"/caisse/{till['shop']}/historique").status_code == 403  # owner only
 
 
+def test_the_card_field_s_live_status_and_a_till_software_read_in_the_cashier_s_language(app, client, till):
+    from tests.till.test_pos_api import api_key, headers, redeem
+
+    key = api_key(app, till["shop"])
+    redeem(client, key, {"card": card_number(app, till["card"]), "amount_cents": 300})
+    login(client, "owner@example.fr")
+    french = client.get(f"/caisse/{till['shop']}/").get_data(as_text=True)
+    assert 'data-valid="Numéro valide"' in french and 'data-remaining="chiffres restants"' in french
+    assert "Logiciel de caisse « Caisse »" in client.get(f"/caisse/{till['shop']}/jour").get_data(as_text=True)
+    english = client.get(f"/caisse/{till['shop']}/?lang=en").get_data(as_text=True)
+    assert 'data-valid="Valid number"' in english and 'data-invalid="Invalid number: check what you typed"' in english
+    assert "Till software “Caisse”" in client.get(f"/caisse/{till['shop']}/jour").get_data(as_text=True)
+
+
 def test_another_shops_cashier_cannot_see_or_void_a_payment(app, client, till):
     login(client, "cashier@example.fr")
     receipt = pay(client, till["shop"], card_number(app, till["card"]), "20").headers["Location"]
