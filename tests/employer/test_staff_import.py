@@ -71,6 +71,17 @@ def test_line_errors_in_english_name_the_file_s_column(app, hr_world):
     assert "Line 2, E-mail: invalid address “julie@”." in messages
 
 
+def test_the_columns_the_english_page_names_are_read(app, hr_client, hr_world):
+    page = hr_client.post(f"/entreprise/{hr_world['employer_id']}/salaries/import?lang=en",
+                          data={"file": (io.BytesIO(b"Last name;First name\nRoy;Lea\n"), "staff.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "must name the columns (Matricule, Nom, Prénom, E-mail…, or Employee ID, Last name, First name" in page
+    data = csv_bytes(["Employee ID;Last name;First name;Email", "M070;Roy;Léa;lea@example.fr"])
+    with app.test_request_context("/?lang=en"):
+        plan = read_staff_file(data, "staff.csv", hr_world["employer_id"])
+    assert not plan.missing_columns and plan.ok
+
+
 def test_missing_columns_and_unreadable_files(app_ctx, hr_world):
     plan = read_staff_file(b"Nom;Prenom\nMartin;Claire\n", "x.csv", hr_world["employer_id"])
     assert plan.missing_columns == ["Matricule"] and not plan.ok
