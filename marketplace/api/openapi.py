@@ -31,7 +31,9 @@ _ENTRY_RESPONSES = {
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Halle — API de caisse", "version": "1.0.0",
-             "description": "Encaisser la carte du territoire depuis un logiciel de caisse."},
+             "description": "Encaisser la carte du territoire depuis un logiciel de caisse. Les messages "
+                            "d'erreur sont en français, ou en anglais avec ?lang=en ou l'en-tête "
+                            "Accept-Language: en (le champ code, lui, ne change pas)."},
     "servers": [{"url": "/api/v1"}],
     "security": [{"apiKey": []}],
     "components": {
