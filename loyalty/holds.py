@@ -35,9 +35,10 @@ DEFAULT_HOLD_MAX_AGE = timedelta(minutes=30)
 
 
 def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
-         allow_partial: bool = False, pin: str | None = None, now: datetime | None = None) -> LedgerResult:
+         allow_partial: bool = False, now: datetime | None = None) -> LedgerResult:
     """Reserve `amount_cents` (or, with `allow_partial`, up to it) for an order at `shop_id`,
-    taken from the grants as a redemption would. The result carries `hold_id`."""
+    taken from the grants as a redemption would. The result carries `hold_id`. An order is
+    placed online by the card's holder, signed in to their account: no PIN is asked."""
     check_positive(amount_cents)
     fingerprint = request_hash("hold", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
@@ -56,7 +57,7 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
         session.flush()
         return taking.result(entry, hold_id=the_hold.id)
 
-    return run_payment(session, key, fingerprint, card_id, pin, pay)
+    return run_payment(session, key, fingerprint, card_id, None, pay, holder_signed_in=True)
 
 
 def capture(session: Session, *, hold_id: int, amount_cents: int, key: str, actor: str,

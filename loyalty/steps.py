@@ -46,16 +46,18 @@ def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult
 
 def run_payment(session: Session, key: str, fingerprint: str, card_id: int, pin: str | None,
                 pay: Callable[[Card], LedgerResult], *, amount_cents: int | None = None,
-                pin_required_above_cents: int | None = None) -> LedgerResult:
+                pin_required_above_cents: int | None = None, holder_signed_in: bool = False) -> LedgerResult:
     """A payment (redeem, hold) in one transaction: lock the card, answer a request already
     done as the first time, check the PIN of a card that has one (a wrong PIN is counted: the
-    attempt is committed, then refused), then `pay(card)`."""
+    attempt is committed, then refused) unless the holder pays online, signed in to their
+    account (`holder_signed_in`: the PIN guards the physical card at a till), then `pay(card)`."""
     def work() -> LedgerResult | LedgerError:
         card = lock_card(session, card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay
-        return pin_attempt(card, pin, amount_cents=amount_cents,
-                           pin_required_above_cents=pin_required_above_cents) or pay(card)
+        refusal = None if holder_signed_in else pin_attempt(
+            card, pin, amount_cents=amount_cents, pin_required_above_cents=pin_required_above_cents)
+        return refusal or pay(card)
 
     outcome = run_once(session, key, fingerprint, work)
     if isinstance(outcome, LedgerError):

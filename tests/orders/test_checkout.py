@@ -193,3 +193,17 @@ def test_unpaid_orders_fail_after_a_while_with_the_cli(stripe_app, resident, sho
     with stripe_app.app_context():
         assert db.session.get(Product, shop_world["tart"]).stock == 1
         assert card_balance(db.session, shop_world["card"]) == 2_000
+
+
+def test_a_card_with_a_pin_pays_online_for_its_signed_in_holder(stripe_app, resident, shop_world):
+    """The PIN guards the physical card at a till; online, the holder is signed in to their account."""
+    from loyalty import cards
+
+    with stripe_app.app_context():
+        cards.set_pin(db.session, shop_world["card"], "4321")
+    add(resident, shop_world["bread"], 2)
+    checkout(resident, card_amount="9,00")
+    order = _order(stripe_app)
+    assert order.status == "paid" and order.card_cents == 900
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 1_100
