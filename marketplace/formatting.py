@@ -71,7 +71,7 @@ def money(amount_cents: int | None) -> str:
     locale = get_locale()
     if locale is None:  # outside any app context: Babel's process default locale
         return format_currency(Decimal(amount_cents) / 100, CURRENCY)
-    return _digits(locale).money(amount_cents)
+    return _digits(locale).money(int(amount_cents))  # PostgreSQL's sums of cents come back as Decimal
 
 
 def _whole(value) -> str:

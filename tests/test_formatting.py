@@ -15,6 +15,7 @@ def test_money_is_shown_the_french_way(app):
         assert money(0) == "0,00\xa0€"
         assert money(-1250) == "-12,50\xa0€"
         assert money(None) == ""
+        assert money(Decimal(1250)) == "12,50\xa0€"  # a sum of cents read from PostgreSQL
 
 
 def test_money_and_counts_read_as_babel_writes_them_in_every_language(app):
