@@ -490,7 +490,7 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
         entry = acc.post(session, movements, key=key, fingerprint=fingerprint, kind="replace",
                          actor=actor, amount_cents=sum(c for c in movements.values() if c > 0), now=moment,
                          card_id=card.id, card_balance=lambda: live_balance(new_grants, today),
-                         memo=f"Remplace la carte {old.masked_number}")
+                         memo=old.masked_number)  # shown after "transferred to the new card"
         return result_of(session, entry)
 
     return run_once(session, key, fingerprint, work)

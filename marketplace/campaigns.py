@@ -496,7 +496,7 @@ def revoke_recipient(recipient: CampaignEmployee, *, actor: str) -> int:
         return 0
     recipient_id, grant_id = recipient.id, recipient.grant_id
     key = f"campaign:{campaign.id}:employee:{recipient.employee_id}:revoke"
-    reason = f"Crédit retiré par l'employeur ({campaign.label})"
+    reason = campaign.label  # the holder's history reads "Credit withdrawn · <campaign>"
     db.session.commit()
     result = revoke_grant(db.session, grant_id=grant_id, key=key, actor=actor, reason=reason)
     recipient = db.session.get(CampaignEmployee, recipient_id)

@@ -25,9 +25,17 @@ bp = Blueprint("card", __name__)
 HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext("Paiement"),
                   "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
                   "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
+                  "withdrawn": lazy_gettext("Crédit retiré"),
                   "replace": lazy_gettext("Report sur la nouvelle carte"),
                   "hold": lazy_gettext("Réservation (commande)"),
                   "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée")}
+
+
+def history_label(line) -> str:
+    """What a line of the card's history was, for its holder (an adjustment that took money
+    away reads as a withdrawal: an employer taking back a leaver's credit, say)."""
+    kind = "withdrawn" if line.kind == "adjust" and line.amount_cents < 0 else line.kind
+    return HISTORY_LABELS.get(kind, line.kind)
 
 
 class ButtonForm(FlaskForm):
@@ -83,7 +91,7 @@ def index():
             shop_names.update(db.session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted))).all())
         views.append({"card": card, "number": grouped_number(card.number), "balance": card_balance(db.session, card.id),
                       "grants": grants_of(card), "history": history, "qr": qr_data_uri(card)})
-    return render_template("account/cards.html", cards=views, shop_names=shop_names, labels=HISTORY_LABELS,
+    return render_template("account/cards.html", cards=views, shop_names=shop_names, history_label=history_label,
                            button=ButtonForm(), pin_form=PinForm())
 
 

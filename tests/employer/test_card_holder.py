@@ -118,3 +118,19 @@ def second_account_cannot_unblock(app, card_id) -> bool:
 def test_claim_token_is_signed(app_ctx, hr_world):
     token = claim_token(42)
     assert token != "42" and "." in token
+
+
+def test_the_holder_reads_an_employers_withdrawal_in_their_language(app, hr_client, hr_world):
+    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
+    holder = app.test_client()
+    login(holder, "claire@example.fr")
+    holder.post(path)
+    with app.app_context():
+        from marketplace.models import CampaignEmployee
+        recipient_id = db.session.scalar(select(CampaignEmployee.id).where(CampaignEmployee.card_id == card_id))
+    employer_id = hr_world["employer_id"]
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/beneficiaires/{recipient_id}/retirer")
+    french = holder.get("/compte/carte/").get_data(as_text=True)
+    assert "Crédit retiré · Noël 2026" in french and "Crédit reçu · Laiterie — Noël 2026" in french
+    english = holder.get("/compte/carte/?lang=en").get_data(as_text=True)
+    assert "Credit withdrawn · Noël 2026" in english and "retiré" not in english
