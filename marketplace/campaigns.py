@@ -404,7 +404,7 @@ class _Message:
     def __init__(self, campaign: Campaign):
         self.employer = campaign.employer.name
         self.label = campaign.label
-        self.expires_on = campaign.expires_on.strftime("%d/%m/%Y")
+        self.expires_on = mail.date(campaign.expires_on)
         self.territory = current_app.config["TERRITORY_NAME"]
 
     def send(self, *, email: str, first_name: str, amount_cents: int, card_id: int, number: str,

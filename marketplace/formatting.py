@@ -6,11 +6,12 @@ call (~35 µs), and a search page shows twenty prices.
 """
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
-from babel import Locale, numbers
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from babel import Locale, dates, numbers
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale, get_timezone
 
 CURRENCY = "EUR"
 
@@ -100,7 +101,39 @@ def paris_time(moment) -> str:
     return "" if moment is None else format_datetime(moment, "HH:mm")
 
 
+def _date_skeleton(skeleton: str, value) -> str:
+    """A date, or a stored (naive UTC) datetime seen in the territory's time zone, written the
+    locale's way for a CLDR skeleton ("yMd": 28/02/2027 in French, 2/28/2027 in English)."""
+    if value is None:
+        return ""
+    locale = get_locale() or Locale.parse("fr")
+    if isinstance(value, datetime):
+        return dates.format_skeleton(skeleton, value, tzinfo=get_timezone(), locale=locale)
+    return dates.format_skeleton(skeleton, value, locale=locale)
+
+
+def day(value) -> str:
+    """28/02/2027 (the date of a day or of a stored datetime, in Paris)."""
+    return _date_skeleton("yMd", value)
+
+
+def day_month(value) -> str:
+    """28/02."""
+    return _date_skeleton("Md", value)
+
+
+def day_time(value) -> str:
+    """28/02/2027 14:05, in the territory's time zone."""
+    return "" if value is None else f"{day(value)} {paris_time(value)}"
+
+
+def day_month_time(value) -> str:
+    """28/02 14:05, in the territory's time zone."""
+    return "" if value is None else f"{day_month(value)} {paris_time(value)}"
+
+
 def register(app) -> None:
+    app.jinja_env.filters.update(day=day, day_month=day_month, day_time=day_time, day_month_time=day_month_time)
     app.jinja_env.filters["paris_time"] = paris_time
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number

@@ -12,7 +12,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.formatting import money
+from marketplace.formatting import day, money
 from marketplace.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from marketplace.models import User
 
@@ -32,6 +32,11 @@ def amount(cents: int) -> LazyString:
     """Money for a lazy subject or body: formatted when the message is written, so in the
     recipient's language ("12,50 €", "€12.50")."""
     return LazyString(money, cents)
+
+
+def date(value) -> LazyString:
+    """A date for a lazy subject or body, written the recipient's way (28/02/2027, 2/28/2027)."""
+    return LazyString(day, value)
 
 
 def joined(parts, separator: str = "") -> LazyString:

@@ -19,6 +19,7 @@ from stdnum.fr import siret as stdnum_siret
 
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
+from marketplace.formatting import day_month
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, User
@@ -217,7 +218,7 @@ def opening_status(shop: Shop, now: datetime | None = None) -> OpeningStatus:
                 continue
             when = {0: gettext("aujourd'hui"), 1: gettext("demain")}.get(offset) or (
                 DAY_NAMES[DAYS[day.weekday()][0]].lower() if offset < 7
-                else gettext("le %(date)s", date=day.strftime("%d/%m")))
+                else gettext("le %(date)s", date=day_month(day)))
             reason = f" ({closure.reason})" if closure and closure.reason else ""
             prefix = gettext("Fermé exceptionnellement") + reason if closure else gettext("Fermé")
             return OpeningStatus(False, gettext("%(closed)s · ouvre %(when)s à %(time)s", closed=prefix, when=when,

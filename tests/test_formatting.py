@@ -36,3 +36,17 @@ def test_distances_are_rounded_to_the_kilometre(app):
         assert distance_km(8.6) == "9 km"
         assert distance_km(1234.4) == "1\u202f234 km"
         assert distance_km(0.3) == "< 1 km"
+
+
+def test_dates_are_written_by_babel_in_the_readers_language_and_the_territorys_time_zone(app):
+    from datetime import date, datetime
+
+    from marketplace.formatting import day, day_month, day_time
+
+    with app.test_request_context():
+        assert day(date(2027, 2, 28)) == "28/02/2027" and day_month(date(2027, 2, 28)) == "28/02"
+        # Stored datetimes are naive UTC: 23:30 UTC on 31 December is already 1 January in Paris.
+        assert day_time(datetime(2026, 12, 31, 23, 30)) == "01/01/2027 00:30"
+        assert day(None) == ""
+        with force_locale("en"):
+            assert day(date(2027, 2, 28)) == "2/28/2027"
