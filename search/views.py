@@ -64,7 +64,8 @@ class PageLinks:
     """The page's links, as url_for writes them. A page of results holds about a hundred (results,
     their shops, facets, pages) and url_for costs 7 to 15 µs a call: each endpoint's URL is built
     once by url_for and completed here with Werkzeug's own escaping, each URL argument encoded once
-    a page (tests/search/test_api_and_pages.py compares them with url_for's)."""
+    a page (tests/search/test_api_and_pages.py compares them with url_for's). The lists (results,
+    facet values) get theirs in one call: a call from the template costs as much as the link."""
     PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 
@@ -86,6 +87,14 @@ class PageLinks:
         if encoded is None:
             encoded = self._encoded[item] = urlencode((item,), safe=self.QUERY_SAFE)
         return encoded
+
+    def choices(self, query: SearchQuery, name: str, values) -> list[tuple]:
+        """(facet value, link to `query` filtered on it) for each value."""
+        return [(value, self.search(query, **{name: value.value})) for value in values]
+
+    def results(self, hits) -> list[tuple]:
+        """(hit, link to its product, link to its shop) for each hit."""
+        return [(hit, self.product(hit.id), self.shop(hit.shop_slug)) for hit in hits]
 
     def product(self, product_id: int) -> str:
         return f"{self._product}{int(product_id)}"
@@ -113,8 +122,7 @@ def render_search_page():
         "search/page.html", query=query, results=results, ref=ref,
         origin=ref.communes.get(query.commune) if query.commune else None,
         radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives,
-        shops_on_map=list(shops_on_map.values()), search_url=links.search, product_url=links.product,
-        shop_url=links.shop,
+        shops_on_map=list(shops_on_map.values()), links=links,
     )
 
 
