@@ -81,13 +81,13 @@ def find_card(session: Session, number_or_qr: str, *, secret: str) -> Card:
     text = number_or_qr.strip()
     compact = text.replace(" ", "").replace("-", "")
     if compact.isdigit():
-        card = is_valid_number(compact) and session.scalar(select(Card).where(Card.number == compact))
+        card = is_valid_number(compact) and session.scalar(_card_by("number"), {"value": compact})
     else:
         try:
             token = URLSafeSerializer(secret, salt=_QR_SALT).loads(text)
         except BadSignature:
             raise CardNotFound() from None
-        card = session.scalar(select(Card).where(Card.qr_token == token))
+        card = session.scalar(_card_by("qr_token"), {"value": token})
     if not card:
         raise CardNotFound()
     return card
@@ -119,6 +119,12 @@ def new_card(session: Session, *, holder_user_id: int | None, employee_id: int |
     if flush:
         session.flush()
     return card
+
+
+@cache
+def _card_by(column: str):
+    """Built once (see accounts._SET_BALANCE)."""
+    return select(Card).where(getattr(Card, column) == bindparam("value"))
 
 
 def lock_card(session: Session, card_id: int) -> Card:

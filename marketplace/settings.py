@@ -2,6 +2,7 @@
 defaults. Every reader goes through `card_settings()`; loyalty/ receives the values as arguments.
 """
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext
@@ -32,7 +33,13 @@ class SettingsError(Exception):
 
 
 def _row() -> TerritorySettings | None:
-    return db.session.scalar(select(TerritorySettings).order_by(TerritorySettings.id).limit(1))
+    return db.session.scalar(_first_row())
+
+
+@cache
+def _first_row():
+    """Built once: every card payment reads the settings."""
+    return select(TerritorySettings).order_by(TerritorySettings.id).limit(1)
 
 
 def card_settings() -> CardSettings:
