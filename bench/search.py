@@ -235,8 +235,6 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
             build = time.perf_counter() - started
             table_bytes = db.session.execute(text(
                 "SELECT pg_total_relation_size('search_products') + pg_total_relation_size('search_words')")).scalar()
-            db.session.execute(text("ANALYZE search_products; ANALYZE search_words"))
-            db.session.commit()
             print(f"postgres search_products refill: {build:.1f} s ({size / build:,.0f} products/s), "
                   f"tables + indexes {table_bytes / 1e6:.1f} MB")
         else:

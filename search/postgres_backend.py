@@ -336,6 +336,11 @@ class PostgresBackend(SearchBackend):
         ensure_schema(self.engine)
         count = _refill(db.session.connection())
         db.session.commit()
+        # Every row was just rewritten: the old versions would stay in the GIN index (each search
+        # reading and rejecting them, twice the heap pages) until autovacuum passes. VACUUM
+        # cannot run in a transaction: its own autocommit connection.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE search_products, search_words"))
         if progress is not None:
             progress(count)
         return count

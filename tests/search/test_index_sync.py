@@ -288,3 +288,24 @@ def test_postgres_check_finds_a_stale_row_and_reindex_repairs_it(app, world):
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "46 produits indexés" in result.output, result.output
     assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+@pytest.mark.postgres_only
+def test_postgres_reindex_leaves_no_dead_rows_for_searches_to_wade_through(app, world):
+    """Reindexing rewrites every row; it vacuums, so searches do not read the old versions."""
+    from sqlalchemy import text
+
+    def vacuums() -> int:
+        count = db.session.execute(text(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'search_products'")).scalar() or 0
+        db.session.rollback()
+        return count
+
+    with app.app_context():
+        before = vacuums()
+    assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
+    with app.app_context():
+        deadline = time.monotonic() + 10  # the statistics reach pg_stat a moment later
+        while vacuums() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert vacuums() == before + 1
