@@ -7,7 +7,7 @@ and FESTIVE_SLUG).
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from marketplace.models import Category
+from marketplace.models import Category, CategoryRedirect
 
 FOOD_SLUG = "alimentation"
 FUEL_SLUG = "carburant"
@@ -184,6 +184,12 @@ def move_category(session, category: Category, parent: Category | None) -> None:
     session.commit()
 
 
+def merged_into(session, slug: str) -> Category | None:
+    """The category that took over a merged category's slug, if any."""
+    return session.scalar(select(Category).join(CategoryRedirect, CategoryRedirect.category_id == Category.id)
+                          .where(CategoryRedirect.old_slug == slug))
+
+
 def merge_category(session, source: Category, target: Category) -> int:
     """Move the source's products, shops and sub-categories to `target`, rewrite the source's
     slug to the target's in campaigns and grants, then delete the source. Returns the number of
@@ -215,6 +221,10 @@ def merge_category(session, source: Category, target: Category) -> int:
         for row in session.scalars(select(model).where(cast(model.allowed_categories, String).like(pattern))):
             slugs = [new if slug == old else slug for slug in row.allowed_categories or []]
             row.allowed_categories = sorted(set(slugs)) if model is Grant else list(dict.fromkeys(slugs))
+    # Its links lead to the target from now on, and so do those of categories merged into it before.
+    session.execute(update(CategoryRedirect).where(CategoryRedirect.category_id == source.id)
+                    .values(category_id=target.id))
+    session.add(CategoryRedirect(old_slug=old, category_id=target.id))
     audit.record("category.merge", source, summary=f"Catégorie « {source.name} » fusionnée dans « {target.name} » "
                  f"({len(product_ids)} produits déplacés)", before={"slug": old, "name": source.name},
                  after={"merged_into": new, "products": len(product_ids)})

@@ -152,6 +152,8 @@ def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQu
             raise InvalidParameter("radius_km", gettext("« radius_km » demande une commune (« commune »)."))
     category = (args.get("category") or "").strip() or None
     if category and category not in ref.categories:
+        category = _merged_category_slug(category)  # a search shared before its category was merged
+    if category and category not in ref.categories:
         raise InvalidParameter("category", gettext("Catégorie inconnue : « %(category)s ».", category=category))
     commune_filter = (args.get("commune_filter") or "").strip() or None
     if commune_filter and commune_filter not in ref.communes:
@@ -177,3 +179,12 @@ def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQu
         max_price_cents=max_price, in_stock=_flag(args, "in_stock"), card=_flag(args, "card"),
         open_now=_flag(args, "open_now"), sort=sort, page=page, per_page=per_page,
     )
+
+
+def _merged_category_slug(slug: str) -> str:
+    """The slug of the category a merged one now lives in (itself when it was never merged)."""
+    from marketplace.extensions import db
+    from marketplace.taxonomy import merged_into
+
+    successor = merged_into(db.session, slug)
+    return successor.slug if successor else slug

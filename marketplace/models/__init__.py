@@ -1,8 +1,8 @@
 """All models, importable from one place (Alembic and the app factory import this module)."""
 from marketplace.models.users import User
 from marketplace.models.territory import Commune
-from marketplace.models.shops import (Category, Product, ProductImage, Shop, ShopClosure, ShopInvitation,
-                                      ShopMember)
+from marketplace.models.shops import (Category, CategoryRedirect, Product, ProductImage, Shop, ShopClosure,
+                                      ShopInvitation, ShopMember)
 from marketplace.models.employers import Employer, EmployerMember, Employee
 from marketplace.models.api_keys import ApiKey
 from marketplace.models.campaigns import Campaign, CampaignEmployee, CampaignPayment, EmployerInvitation, StripeEvent  # noqa: F401,E501
@@ -14,6 +14,7 @@ __all__ = [
     "User",
     "Commune",
     "Category",
+    "CategoryRedirect",
     "Shop",
     "ShopMember",
     "Product",

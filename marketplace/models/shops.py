@@ -25,6 +25,17 @@ class Category(db.Model):
         return f"<Category {self.slug}>"
 
 
+class CategoryRedirect(db.Model):
+    """The slug of a category merged into another: its links (pages, shared searches) lead to
+    the category that took its products."""
+
+    __tablename__ = "category_redirects"
+
+    old_slug = db.Column(db.String(80), primary_key=True)
+    category_id = db.Column(db.Integer, db.ForeignKey("categories.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+
+
 class Shop(db.Model):
     __tablename__ = "shops"
 

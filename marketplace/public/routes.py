@@ -227,7 +227,12 @@ def product(product_id: int):
 def category(slug: str):
     from marketplace import catalogue
 
-    category = Category.query.filter_by(slug=slug).first_or_404()
+    category = db.session.scalar(db.select(Category).filter_by(slug=slug))
+    if category is None:
+        from marketplace.taxonomy import merged_into
+
+        successor = merged_into(db.session, slug) or abort(404)
+        return redirect(url_for("public.category", slug=successor.slug, **request.args), 301)
     statement = catalogue.public_products(category_ids=catalogue.category_and_descendants(category))
     products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
                            error_out=False)

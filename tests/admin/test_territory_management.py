@@ -291,3 +291,24 @@ def test_pin_threshold_lets_small_payments_through_without_the_pin(app, territor
         db.session.rollback()
         assert service.take_payment(shop, card, 2_001, pin="4321", client_key="d", actor="system",
                                     allow_partial=False).amount_cents == 2_001
+
+
+def test_a_merged_category_s_links_lead_to_the_category_that_took_its_products(app, territory, client):
+    with app.app_context():
+        bakery, grocery, food = f.category(), f.category("epicerie"), f.category("alimentation", "Alimentation")
+        db.session.commit()
+        bakery_id, grocery_id, food_id = bakery.id, grocery.id, food.id
+    login(client, territory.admin_email)
+    client.post(f"/admin/categories/{bakery_id}", data={
+        "merge-target": str(grocery_id), "merge-confirm": "y", "merge-submit": "1"})
+    moved = client.get("/categories/boulangerie?page=2")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith("/categories/epicerie?page=2")
+    assert client.get("/api/v1/search?q=pain&category=boulangerie").status_code == 200  # a shared search
+    assert client.get("/api/v1/search?q=pain&category=inconnue").status_code == 422
+    # Merged again: the first slug follows.
+    with app.app_context():
+        from marketplace.taxonomy import merge_category
+        merge_category(db.session, db.session.get(Category, grocery_id), db.session.get(Category, food_id))
+    assert client.get("/categories/boulangerie").headers["Location"].endswith("/categories/alimentation")
+    assert client.get("/categories/epicerie").headers["Location"].endswith("/categories/alimentation")
+    assert client.get("/categories/inconnue").status_code == 404
