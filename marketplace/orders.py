@@ -511,7 +511,7 @@ def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
         body = lazy_gettext("Votre commande %(shop)s vous attend à la consigne %(locker)s (%(address)s).\n"
                             "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).\n%(link)s",
                             shop=sub.shop.name, locker=sub.locker_bank.name, address=sub.locker_bank.address,
-                            code=sub.pickup_code, until=f"{sub.code_expires_at:%d/%m/%Y}", link=_order_url(sub.order))
+                            code=sub.pickup_code, until=mail.date(sub.code_expires_at), link=_order_url(sub.order))
     else:
         body = lazy_gettext("Votre commande vous attend chez %(shop)s, %(address)s.\n%(link)s", shop=sub.shop.name,
                             address=sub.shop.address, link=_order_url(sub.order))

@@ -35,6 +35,7 @@ from loyalty.models import Account, Card, Entry, Posting
 from loyalty.money import euros as money
 from marketplace import audit, mail
 from marketplace.extensions import db
+from marketplace.formatting import day
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import SettlementLine, SettlementRun, SettlementStatement, Shop
 from marketplace.sepa import valid_iban
@@ -117,7 +118,7 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
                if sum(line["amount_cents"] for line in lines) > 0}
     if not by_shop:
         raise SettlementError(gettext("Rien à régler : aucun paiement par carte non encore réglé jusqu'au %(day)s.",
-                                      day=f"{ends_on:%d/%m/%Y}"))
+                                      day=day(ends_on)))
     run = SettlementRun(period=period, starts_on=starts_on, ends_on=ends_on, commission_bps=bps,
                         execution_date=execution_date or (utc_now().date() + timedelta(days=1)),
                         created_by_id=getattr(actor, "id", None))
@@ -312,7 +313,7 @@ def _notify_owners(statement: SettlementStatement) -> None:
                                     "paiements par carte et les ventes en ligne du %(start)s au %(end)s (relevé "
                                     "%(number)s).\nLe détail est dans votre espace commerce, rubrique « Relevés »."
                                     "\n\nHalle", amount=payout, shop=statement.shop.name,
-                                    start=f"{run.starts_on:%d/%m/%Y}", end=f"{run.ends_on:%d/%m/%Y}",
+                                    start=mail.date(run.starts_on), end=mail.date(run.ends_on),
                                     number=statement.number))
 
 
