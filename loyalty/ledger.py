@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
@@ -233,8 +233,29 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
         return taking.result(entry)
 
+    def in_one_call() -> LedgerResult | None:
+        row = session.execute(_REDEEM_IN_ONE_CALL, {
+            "card_id": card_id, "shop_id": shop_id, "amount": amount_cents, "allow_partial": allow_partial,
+            "pin_given": bool(pin), "pin_free_up_to": pin_required_above_cents, "key": key,
+            "fingerprint": fingerprint, "actor": actor, "today": paris_day(moment), "now": moment}).first()
+        if row is None:
+            return None
+        return LedgerResult(entry_id=row.entry_id, kind="redeem", amount_cents=row.taken, card_id=card_id,
+                            card_balance_cents=row.balance_after, created_at=moment,
+                            grant_amounts={grant_id: -cents for grant_id, cents in zip(row.grant_ids, row.grant_cents)})
+
+    postgres = session.get_bind().dialect.name == "postgresql"
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
-                       pin_required_above_cents=pin_required_above_cents)
+                       pin_required_above_cents=pin_required_above_cents,
+                       in_one_call=in_one_call if postgres and ONE_CALL_REDEMPTIONS else None)
+
+
+# PostgreSQL: the plain redemptions in one round trip (loyalty/pg_redeem.py). The switch is for
+# tests that compare both paths.
+ONE_CALL_REDEMPTIONS = True
+_REDEEM_IN_ONE_CALL = text(
+    "SELECT * FROM halle_redeem(:card_id, :shop_id, :amount, :allow_partial, :pin_given, :pin_free_up_to, "
+    ":key, :fingerprint, :actor, :today, :now)")
 
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",

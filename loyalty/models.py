@@ -12,6 +12,7 @@ points at the journal and may change (a card gets blocked, a hold gets captured)
 from sqlalchemy import event
 
 from loyalty.errors import LedgerImmutable
+from loyalty.pg_redeem import REDEEM_FUNCTION
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
@@ -181,3 +182,7 @@ def _refuse_change(mapper, connection, target) -> None:
 for _model in (Entry, Posting):
     event.listen(_model, "before_update", _refuse_change)
     event.listen(_model, "before_delete", _refuse_change)
+
+
+# The one-call redemption (loyalty/pg_redeem.py) is part of the PostgreSQL schema.
+event.listen(db.metadata, "after_create", REDEEM_FUNCTION.execute_if(dialect="postgresql"))

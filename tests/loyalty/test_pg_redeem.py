@@ -1,0 +1,168 @@
+"""PostgreSQL's one-call redemption (loyalty/pg_redeem.py) against the Python path.
+
+Each scenario runs twice on an empty database, once with the one-call function and once in
+Python only; the results, errors, entries, postings, balances and cards must be the same.
+The plain cases must really be paid by the function, and the others must leave it untouched.
+"""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from loyalty import accounts as acc
+from loyalty import cards, ledger
+from loyalty.errors import LedgerError
+from loyalty.models import Account, Card, Entry, Posting
+from marketplace.extensions import db
+from marketplace.models import Shop
+from tests.conftest import clear_database
+from tests.loyalty.conftest import NOW, TODAY, build_world, make_card
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(app_ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-call redemption is PostgreSQL's")
+
+
+def redeem(world, card_id, amount, *, shop="bakery", key=None, **options):
+    """A redemption's outcome: its result, or the refusal with what it says."""
+    shop_id = world.bakery_id if shop == "bakery" else world.hardware_id
+    try:
+        result = ledger.redeem(db.session, card_id=card_id, shop_id=shop_id, amount_cents=amount,
+                               key=key or f"k:{card_id}:{amount}:{shop}:{sorted(options.items())}",
+                               actor="till", now=NOW, **options)
+    except LedgerError as error:
+        db.session.rollback()
+        return ("refused", error.code, getattr(error, "available_cents", None))
+    return ("paid", result)
+
+
+def open_accounts(world):
+    """The shops' accounts, which their first redemption otherwise creates (in Python)."""
+    for shop_id in (world.bakery_id, world.hardware_id):
+        acc.shop_payable_account(db.session, shop_id)
+    db.session.commit()
+
+
+def soonest_expiry_first(world):
+    open_accounts(world)
+    card = make_card(world, (3000, TODAY + timedelta(days=10)), (2000, TODAY + timedelta(days=5)),
+                     (1000, TODAY - timedelta(days=1)), (500, TODAY))
+    return [redeem(world, card, 2600), redeem(world, card, 1000), redeem(world, card, 1900),
+            redeem(world, card, 100)]
+
+
+def partial_and_insufficient(world):
+    open_accounts(world)
+    card = make_card(world, (1500, TODAY + timedelta(days=3)), (700, TODAY + timedelta(days=3)))
+    return [redeem(world, card, 3000), redeem(world, card, 4000, allow_partial=True),
+            redeem(world, card, 100, allow_partial=True), redeem(world, card, 100)]
+
+
+def category_restrictions(world):
+    open_accounts(world)
+    card = make_card(world, (1000, TODAY + timedelta(days=3), ["boulangerie"]), (1000, TODAY + timedelta(days=9)))
+    plain = make_card(world, (1000, TODAY + timedelta(days=9)))
+    return [redeem(world, card, 1500), redeem(world, card, 600, shop="hardware"),
+            redeem(world, card, 100, shop="hardware", allow_partial=True), redeem(world, plain, 600, shop="hardware")]
+
+
+def pins(world):
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    cards.set_pin(db.session, card, "4321")
+    return [redeem(world, card, 1000, pin_required_above_cents=2000),
+            redeem(world, card, 3000, pin_required_above_cents=2000),
+            redeem(world, card, 1000, pin="0000"),
+            redeem(world, card, 1000, pin="4321", key="right pin"),
+            redeem(world, card, 1000)]
+
+
+def card_and_shop_states(world):
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    first = redeem(world, card, 100)  # the shop's account does not exist yet
+    cards.block_card(db.session, card)
+    blocked = redeem(world, card, 200)
+    cards.unblock_card(db.session, card)
+    db.session.get(Shop, world.hardware_id).status = "suspended"
+    db.session.commit()
+    return [first, blocked, redeem(world, card, 300), redeem(world, card, 400, shop="hardware"),
+            redeem(world, 999_999, 100)]
+
+
+def replays(world):
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    first = redeem(world, card, 1200, key="same")
+    return [first, redeem(world, card, 1200, key="same"), redeem(world, card, 1300, key="same"),
+            redeem(world, card, 4000), redeem(world, card, 1200, key="same")]
+
+
+SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, pins,
+             card_and_shop_states, replays]
+
+
+def ledger_state():
+    entries = db.session.execute(select(
+        Entry.id, Entry.idempotency_key, Entry.request_hash, Entry.kind, Entry.actor, Entry.shop_id, Entry.card_id,
+        Entry.amount_cents, Entry.card_balance_after_cents, Entry.memo, Entry.created_at).order_by(Entry.id)).all()
+    postings = db.session.execute(select(Posting.entry_id, Posting.account_id, Posting.amount_cents)
+                                  .order_by(Posting.entry_id, Posting.account_id)).all()
+    accounts = db.session.execute(select(Account.id, Account.code, Account.balance_cents).order_by(Account.id)).all()
+    card_rows = db.session.execute(select(Card.id, Card.status, Card.failed_pin_attempts).order_by(Card.id)).all()
+    return entries, postings, accounts, card_rows
+
+
+def run(scenario, monkeypatch, *, one_call: bool):
+    """The scenario's outcomes and ledger, and how many redemptions the function paid."""
+    clear_database()
+    monkeypatch.setattr(ledger, "ONE_CALL_REDEMPTIONS", one_call)
+    paid_in_one_call = []
+
+    def count(connection, cursor, statement, *args):
+        if "halle_redeem" in statement and cursor.rowcount == 1:
+            paid_in_one_call.append(statement)
+
+    event.listen(db.engine, "after_cursor_execute", count)
+    try:
+        outcomes = scenario(build_world())
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count)
+    return outcomes, ledger_state(), len(paid_in_one_call)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.__name__)
+def test_the_one_call_redemption_does_what_the_python_path_does(scenario, monkeypatch):
+    *one_call, paid_by_function = run(scenario, monkeypatch, one_call=True)
+    *python_only, none = run(scenario, monkeypatch, one_call=False)
+    assert one_call == python_only
+    assert none == 0 and paid_by_function >= 1
+
+
+def call_function(world, card_id, amount, *, key, allow_partial=False):
+    row = db.session.execute(ledger._REDEEM_IN_ONE_CALL, {
+        "card_id": card_id, "shop_id": world.bakery_id, "amount": amount, "allow_partial": allow_partial,
+        "pin_given": False, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
+        "today": TODAY, "now": NOW.replace(tzinfo=None)}).first()
+    db.session.commit()
+    return row
+
+
+def test_plain_redemptions_are_paid_in_one_call_and_the_others_left_to_python(app_ctx):
+    world = build_world()
+    plain = make_card(world, (1000, TODAY + timedelta(days=2)), (1000, TODAY + timedelta(days=1)))
+    restricted = make_card(world, (1000, TODAY + timedelta(days=2), ["boulangerie"]))
+    assert redeem(world, plain, 100)[0] == "paid"  # creates the shop's account (Python)
+    entries = db.session.scalar(select(db.func.count(Entry.id)))
+
+    row = call_function(world, plain, 1500, key="one call")
+    assert (row.taken, row.balance_after) == (1500, 400)
+    assert dict(zip(row.grant_ids, row.grant_cents, strict=True)) == {
+        grant.id: cents for grant, cents in zip(
+            sorted(db.session.get(Card, plain).grants, key=lambda g: (g.expires_on, g.id)), [900, 600], strict=True)}
+
+    for card_id, amount, key in [(plain, 1000, "too much"), (plain, 100, "one call"), (restricted, 100, "restricted")]:
+        assert call_function(world, card_id, amount, key=key) is None
+    assert db.session.scalar(select(db.func.count(Entry.id))) == entries + 1
+    assert call_function(world, plain, 1000, key="partial", allow_partial=True).taken == 400
