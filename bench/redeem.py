@@ -1,7 +1,10 @@
 """Redemption throughput of the ledger (a benchmark, not a test).
 
 N worker processes redeem random amounts on M cards at S shops through loyalty.ledger.redeem for
-a few seconds, then the ledger is verified. Prints redemptions/s and p50/p99 latency. On
+a few seconds, then the ledger is verified. Prints redemptions/s, p50/p99 latency and the CPU
+spent per redemption (in the workers, and on the whole machine, which includes the database
+server when it runs here). On PostgreSQL these plain redemptions are paid in one round trip
+(loyalty/pg_redeem.py). On
 PostgreSQL, when pgbench is installed, the same number of clients run pgbench's TPC-B-like
 script on the same server for the same time, as a yardstick for what the hardware can do.
 
@@ -99,18 +102,25 @@ def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers
     for process in processes:
         process.start()
     ready.wait()
+    machine_before = _machine_cpu_seconds()
     outcomes = [results.get() for _ in processes]
+    machine_cpu = _machine_cpu_seconds() - machine_before
     for process in processes:
         process.join()
-    latencies = sorted(latency for done, _, _ in outcomes for latency in done)
-    refused = sum(r for _, r, _ in outcomes)
-    failed = [error for _, _, errors in outcomes for error in errors]
+    latencies = sorted(latency for done, _, _, _ in outcomes for latency in done)
+    refused = sum(r for _, r, _, _ in outcomes)
+    failed = [error for _, _, errors, _ in outcomes for error in errors]
+    client_cpu = sum(cpu for _, _, _, cpu in outcomes)
     rate = len(latencies) / seconds
     print(f"redemptions: {len(latencies)} in {seconds:g} s = {rate:.0f}/s "
           f"(refused {refused}, errors {len(failed)}{': ' + failed[0] if failed else ''})")
     if latencies:
         print(f"latency: p50 {_percentile(latencies, 50) * 1000:.1f} ms, "
               f"p99 {_percentile(latencies, 99) * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms")
+        done = len(latencies) + refused
+        print(f"CPU per redemption: {client_cpu / done * 1000:.2f} ms in the workers (Python), "
+              f"{machine_cpu / done * 1000:.2f} ms on the whole machine (workers, database server and "
+              f"anything else running)")
     return rate
 
 
@@ -126,6 +136,7 @@ def _worker(url: str, card_ids: list[int], shop_ids: list[int], seconds: float, 
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
         ready.wait()
+        cpu_before = time.process_time()
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             began = time.perf_counter()
@@ -141,7 +152,7 @@ def _worker(url: str, card_ids: list[int], shop_ids: list[int], seconds: float, 
                 db.session.rollback()
         db.session.remove()
         db.engine.dispose()
-    results.put((latencies, refused, errors))
+    results.put((latencies, refused, errors, time.process_time() - cpu_before))
 
 
 def _verify(url: str) -> list[str]:
@@ -198,6 +209,13 @@ def _drop_database(server: str, name: str) -> None:
 def _admin(server: str):
     url: URL = make_url(server)
     return create_engine(url, isolation_level="AUTOCOMMIT").connect()
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU time spent by the whole machine so far (Linux /proc/stat: user+nice+system+irq+softirq)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6))
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(ordered: list[float], percent: float) -> float:
