@@ -1,6 +1,7 @@
 """Search benchmark: synthetic catalogues over the real communes of Côte-d'Or.
 
     .venv/bin/python bench/search.py [--sizes 10000,100000] [--queries 200] [--mix plain] [--keep DIR]
+                                     [--backend whoosh|postgres]
 
 For each size: build the catalogue (bulk SQL), build the index (`search.rebuild`, as
 `flask search reindex` does), report build time and index size, then the p50/p95 latency of a
@@ -9,7 +10,8 @@ answered by a plain SQL LIKE scan (count + first page).
 
 With DATABASE_URL=postgresql://… the catalogue is written in a schema of its own in that
 database (halle_bench, dropped and re-created) and both backends (whoosh, postgres) answer the
-same queries on it, side by side; otherwise a SQLite file and Whoosh only.
+same queries on it, side by side (`--backend postgres` skips Whoosh and its index build);
+otherwise a SQLite file and Whoosh only.
 
 To iterate on the Whoosh backend: `--keep DIR` keeps the SQLite catalogue and the index in
 DIR/<size> and reuses them on the next run (the index is rebuilt only when its schema version
@@ -184,7 +186,8 @@ def timed(queries) -> tuple[list[float], int]:
     return timings, found
 
 
-def run(size: int, query_count: int, database_url: str | None, mixes: str = "", keep: Path | None = None) -> None:
+def run(size: int, query_count: int, database_url: str | None, mixes: str = "", keep: Path | None = None,
+        only: str = "") -> None:
     import search
     from marketplace.extensions import db
     from marketplace.territory_import import import_territory
@@ -198,6 +201,7 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
         folder, reuse = Path(tempfile.mkdtemp(prefix=f"halle-bench-{size}-")), False
     app = make_app(folder, database_url)
     backends = ["whoosh", "postgres"] if database_url else ["whoosh"]
+    backends = [name for name in backends if only in ("", name)]
     rng = random.Random(size)
     with app.test_request_context():
         if reuse:
@@ -217,16 +221,18 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
                   f"(catalogue written in {time.perf_counter() - started:.1f} s"
                   f"{', PostgreSQL search triggers included' if database_url else ''}), database "
                   f"{db.engine.url.get_backend_name()}")
-        engine = use_backend(app, "whoosh")
-        if reuse and not engine.needs_rebuild():
+        if "whoosh" not in backends:
+            print("whoosh: not measured (--backend postgres)")
+        elif reuse and not use_backend(app, "whoosh").needs_rebuild():
             print(f"whoosh index reused (build not measured), index size {index_megabytes(folder):.1f} MB")
         else:
+            use_backend(app, "whoosh")
             started = time.perf_counter()
             search.rebuild()
             build = time.perf_counter() - started
             print(f"whoosh index build: {build:.1f} s ({size / build:,.0f} products/s), "
                   f"index size {index_megabytes(folder):.1f} MB")
-        if database_url:
+        if "postgres" in backends:
             from sqlalchemy import text
 
             use_backend(app, "postgres")
@@ -237,7 +243,7 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
                 "SELECT pg_total_relation_size('search_products') + pg_total_relation_size('search_words')")).scalar()
             print(f"postgres search_products refill: {build:.1f} s ({size / build:,.0f} products/s), "
                   f"tables + indexes {table_bytes / 1e6:.1f} MB")
-        else:
+        elif not database_url:
             print("DATABASE_URL is not PostgreSQL: the PostgreSQL backend is not measured (set "
                   "DATABASE_URL=postgresql://… to compare both backends on the same catalogue).")
 
@@ -281,6 +287,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--mix", default="", help="only the query mixes whose label contains this")
+    parser.add_argument("--backend", choices=("whoosh", "postgres"), default="",
+                        help="measure only this backend (postgres: no Whoosh index build, ~2 min at 100k)")
     parser.add_argument("--keep", type=Path, help="keep the catalogue and index in this folder and "
                         "reuse them (SQLite only)")
     args = parser.parse_args()
@@ -288,8 +296,10 @@ def main() -> None:
     database_url = database_url if database_url.startswith("postgresql") else None
     if args.keep is not None and database_url:
         parser.error("--keep works with the SQLite catalogue only (unset DATABASE_URL)")
+    if args.backend == "postgres" and not database_url:
+        parser.error("--backend postgres needs DATABASE_URL=postgresql://…")
     for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.queries, database_url, args.mix, args.keep)
+        run(size, args.queries, database_url, args.mix, args.keep, args.backend)
 
 
 if __name__ == "__main__":
