@@ -15,6 +15,7 @@ every web server sees the same results and there is no index to copy or indexer 
 All PostgreSQL-only DDL is in `ensure_schema` (used by the Alembic revision and on first use).
 """
 import hashlib
+import heapq
 import json
 
 from sqlalchemy import text
@@ -286,7 +287,7 @@ def source_hash(doc) -> str:
 
 # --- the query ---------------------------------------------------------------------------------
 
-_TSQUERY = f"websearch_to_tsquery('{CONFIG}', :{{name}})"
+_TSQUERY = f"websearch_to_tsquery('{CONFIG}', %({{name}})s)"
 
 
 def _tsquery_sql(units, params: dict) -> str:
@@ -382,10 +383,10 @@ class PostgresBackend(SearchBackend):
     def _search(self, query: SearchQuery, ref, words: list[str]) -> SearchResults:
         units = expand(words, ref.synonyms)
         params: dict = {}
-        joins, where = [], []
+        where = []
         has_text = bool(units)
+        tsq = f"CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q" if has_text else ""
         if has_text:
-            joins.append(f"CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q")
             where.append("d.document @@ q.tsq")
         distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
         if distances is not None:
@@ -397,33 +398,33 @@ class PostgresBackend(SearchBackend):
             # with the commune index's bitmap (tens of thousands of rows for a few hundred matches).
             params["codes"], params["kms"] = _array(distances), _array(distances.values())
             commune = "d.commune_insee || ''" if has_text else "d.commune_insee"
-            where.append(f"{commune} = ANY(CAST(:codes AS varchar[]))")
-            near = ("JOIN unnest(CAST(:codes AS varchar[]), CAST(:kms AS float8[])) AS g(insee, km) "
+            where.append(f"{commune} = ANY(CAST(%(codes)s AS varchar[]))")
+            near = ("JOIN unnest(CAST(%(codes)s AS varchar[]), CAST(%(kms)s AS float8[])) AS g(insee, km) "
                     "ON g.insee = m.commune_insee")
             km = "g.km"
         else:
             near, km = "", "0.0"
         if query.commune_filter:
-            where.append("d.commune_insee = :commune_filter")
+            where.append("d.commune_insee = %(commune_filter)s")
             params["commune_filter"] = query.commune_filter
         if query.shop:
-            where.append("d.shop_id = :shop_id")
+            where.append("d.shop_id = %(shop_id)s")
             params["shop_id"] = ref.shops[query.shop].id
         if query.category:
-            where.append("d.category_id = ANY(CAST(:categories AS integer[]))")
+            where.append("d.category_id = ANY(CAST(%(categories)s AS integer[]))")
             params["categories"] = _array(c.id for c in ref.categories.values() if query.category in c.path)
         if query.in_stock:
             where.append("d.in_stock")
         if query.card:
             where.append("d.accepts_card")
         if query.open_now:
-            where.append("d.shop_id = ANY(CAST(:open_shops AS integer[]))")
+            where.append("d.shop_id = ANY(CAST(%(open_shops)s AS integer[]))")
             params["open_shops"] = _array(ref.shops[slug].id for slug in ref.open_shop_slugs())
         if query.min_price_cents is not None:
-            where.append("d.price_cents >= :min_price")
+            where.append("d.price_cents >= %(min_price)s")
             params["min_price"] = query.min_price_cents
         if query.max_price_cents is not None:
-            where.append("d.price_cents <= :max_price")
+            where.append("d.price_cents <= %(max_price)s")
             params["max_price"] = query.max_price_cents
 
         relevance = has_text and query.sort == "relevance"
@@ -437,7 +438,7 @@ class PostgresBackend(SearchBackend):
         sql = f"""
             WITH m AS MATERIALIZED (
               SELECT d.product_id, d.shop_id, d.category_id, d.commune_insee, d.price_cents, {rank} AS rank
-              FROM search_products d {' '.join(joins)}
+              FROM search_products d {tsq}
               {'WHERE ' + ' AND '.join(where) if where else ''}
             )
             SELECT
@@ -448,14 +449,15 @@ class PostgresBackend(SearchBackend):
                           ORDER BY i.position, i.id LIMIT 1))
                        ORDER BY {order.format(t="page.")}), '[]')
                FROM (SELECT m.product_id, m.price_cents, {km} AS km, {score} AS score FROM m {near}
-                     ORDER BY {order.format(t="")} LIMIT :limit OFFSET :offset) page
+                     ORDER BY {order.format(t="")} LIMIT %(limit)s OFFSET %(offset)s) page
                JOIN products p ON p.id = page.product_id JOIN shops s ON s.id = p.shop_id),
-              (SELECT coalesce(json_agg(json_build_array(bits, category_id, commune_insee, shop_id, n)), '[]')
-               FROM (SELECT grouping(category_id, commune_insee, shop_id) AS bits,
-                            category_id, commune_insee, shop_id, count(*) AS n FROM m
-                     GROUP BY GROUPING SETS ((category_id), (commune_insee), (shop_id), ())) f)
+              (SELECT coalesce(json_agg(json_build_array(bits, category_id, shop_id, commune_insee, n)), '[]')
+               FROM (SELECT grouping(category_id, shop_id) AS bits, category_id, shop_id, commune_insee,
+                            count(*) AS n FROM m
+                     GROUP BY GROUPING SETS ((category_id), (shop_id, commune_insee), ())) f)
         """
-        page, groups = db.session.execute(text(sql), params).one()
+        # The driver's own parameter style: text() costs 0.1 ms of compiling and caching a search.
+        page, groups = db.session.connection().exec_driver_sql(sql, params).one()
         if isinstance(page, str):
             page, groups = json.loads(page), json.loads(groups)
         total, facets = self._facets(groups, ref)
@@ -464,19 +466,20 @@ class PostgresBackend(SearchBackend):
         return SearchResults(query=query, total=total, hits=hits, facets=facets)
 
     def _facets(self, groups, ref) -> tuple[int, dict]:
-        """(total, facets) from the GROUPING SETS rows (grouping bits: category 4, commune 2, shop 1)."""
+        """(total, facets) from the GROUPING SETS rows (grouping bits: category 2, shop 1). Communes
+        are counted from the (shop, commune) rows: one hash table less for the database."""
         maps = self.maps(ref)
         counts = {"category": {}, "commune": {}, "shop": {}}
         total = 0
-        for bits, category_id, commune, shop_id, n in groups:
-            if bits == 7:
+        for bits, category_id, shop_id, commune, n in groups:
+            if bits == 3:
                 total = n
-            elif bits == 3:
+            elif bits == 1:
                 counts["category"][maps.category_slug.get(category_id, str(category_id))] = n
-            elif bits == 5:
-                counts["commune"][commune] = n
-            elif bits == 6:
-                counts["shop"][maps.shop_slug.get(shop_id, str(shop_id))] = n
+            else:
+                shop = maps.shop_slug.get(shop_id, str(shop_id))
+                counts["shop"][shop] = counts["shop"].get(shop, 0) + n
+                counts["commune"][commune] = counts["commune"].get(commune, 0) + n
         labels = {
             "category": lambda v: ref.categories[v].name if v in ref.categories else v,
             "commune": lambda v: ref.communes[v].name if v in ref.communes else v,
@@ -485,16 +488,22 @@ class PostgresBackend(SearchBackend):
         facets = {}
         for name, values in counts.items():
             label = labels[name]
-            top = sorted(values.items(), key=lambda item: (-item[1], label(item[0]), item[0]))[:FACET_SIZE]
+            # Only the values counting at least as much as the FACET_SIZE-th need their label.
+            least = heapq.nlargest(FACET_SIZE, values.values())[-1] if values else 0
+            top = sorted(((value, count) for value, count in values.items() if count >= least),
+                         key=lambda item: (-item[1], label(item[0]), item[0]))[:FACET_SIZE]
             facets[name] = [FacetValue(value, label(value), count) for value, count in top]
         return total, facets
 
     def _hits(self, page, ref, distances, stems) -> list[Hit]:
         hits = []
+        names = {}  # a page often shows one product from several shops: highlighted once
         for product_id, km, score, name, price, unit, stock, shop_slug, shop_name, insee, image_key in page:
             commune = ref.communes.get(insee)
+            if name not in names:
+                names[name] = highlight(name, stems)
             hits.append(Hit(
-                id=product_id, name=name, name_html=highlight(name, stems), price_cents=price, unit=unit or "",
+                id=product_id, name=name, name_html=names[name], price_cents=price, unit=unit or "",
                 in_stock=stock is None or stock > 0, shop_slug=shop_slug, shop_name=shop_name,
                 commune_insee=insee, commune_name=commune.name if commune else "",
                 latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,
@@ -556,11 +565,11 @@ class PostgresBackend(SearchBackend):
             return []
         units = [[(w,)] for w in words[:-1]] + [[(e,) for e in expansions]]
         params = {"limit": limit}
-        rows = db.session.execute(text(f"""
+        rows = db.session.connection().exec_driver_sql(f"""
             SELECT p.name FROM search_products d JOIN products p ON p.id = d.product_id
             CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q
             WHERE d.document @@ q.tsq
             GROUP BY p.name ORDER BY max(ts_rank('{WEIGHTS}', d.document, q.tsq)) DESC, p.name
-            LIMIT :limit"""), params).scalars().all()
+            LIMIT %(limit)s""", params).scalars().all()
         return list(rows)
 
