@@ -3,9 +3,10 @@ every web server sees the same results and there is no index to copy or indexer 
 
 - `search_products`: one row per searchable product (active, approved shop) with a weighted
   tsvector (name A, category and shop B, description C, commune D) in the `halle_fr`
-  configuration (unaccent + french_stem), under a GIN index. Triggers on products, shops,
-  categories and communes keep it in step in the writing transaction itself, for ORM and bulk
-  SQL writes alike: no outbox (`uses_outbox = False`).
+  configuration (unaccent + french_stem), under a GIN index, and what a hit shows (name, unit,
+  shop, first photo). Triggers on products, shops, categories, communes and product_images keep
+  it in step in the writing transaction itself, for ORM and bulk SQL writes alike: no outbox
+  (`uses_outbox = False`). A reindex writes the rows in name order (see halle_search_refresh).
 - `search_words`: the folded words of names (products, categories, shops, communes), under a
   trigram index: typo correction (pg_trgm, verified by the same edit budget as Whoosh) and
   completion. Insert-only (no hot counters); `rebuild` prunes the words nothing uses any more.
@@ -116,7 +117,8 @@ BEGIN
            name, unit, shop_slug, shop_name, image_key
     FROM fresh
     -- Rows in name order (a reindex writes them all): the matches of a word then share a few
-    -- heap pages instead of one page each ('ceinture cuir' at 100k: 1,579 pages -> 96).
+    -- heap pages instead of one page each ('ceinture cuir' at 100k: 1,579 pages -> 69). Rows
+    -- written later by the triggers land where there is room, until the next reindex.
     ORDER BY name
     RETURNING product_id
   )
