@@ -8,16 +8,16 @@ commit), and on a 2-core server those round trips, not the SQL, are most of its 
 the case is plain:
 
   an active card that needs no PIN for this amount, a key not used before, an approved shop
-  that takes the card and already has its account, grants without category restrictions,
-  and enough live balance (or a partial redemption allowed).
+  that takes the card and already has its account, and enough balance in the grants allowed
+  at that shop (or a partial redemption allowed).
 
 In every other case it returns no row and changes nothing, having only taken the locks the
 Python path takes first anyway (the card, then its purses), and `ledger.redeem` goes on in
 Python in the same transaction: refusals, replays and restricted grants are decided in one
-place only, there. What the function does decide (live grants, soonest expiry first, ties by
-id; the card's balance after) is `grants.spendable_grants`/`take_in_order`/`live_balance`
-for unrestricted grants; tests/loyalty/test_pg_redeem.py runs the same redemptions through
-both and compares the ledgers.
+place only, there. What the function does decide (which grants pay at that shop and in what
+order, how much each, the card's balance after) is `grants.shop_category_slugs`,
+`spendable_grants`, `take_in_order` and `live_balance` again, in SQL:
+tests/loyalty/test_pg_redeem.py runs the same redemptions through both and compares the ledgers.
 
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
@@ -40,9 +40,11 @@ DECLARE
     available bigint := 0;
     rest bigint;
     part bigint;
-    live_grants integer[] := '{}';
-    live_purses integer[] := '{}';
-    live_cents bigint[] := '{}';
+    usable_grants integer[] := '{}';
+    usable_purses integer[] := '{}';
+    usable_cents bigint[] := '{}';
+    live_total bigint := 0;
+    shop_slugs text[];
     purse_ids integer[] := '{}';
 BEGIN
     grant_ids := '{}';
@@ -65,29 +67,41 @@ BEGIN
         WHERE g.card_id = p_card_id ORDER BY g.expires_on, g.id
         FOR NO KEY UPDATE OF a
     LOOP
+        CONTINUE WHEN purse.expires_on < p_today;
+        live_total := live_total + purse.balance_cents;
         IF purse.allowed_categories IS NOT NULL AND purse.allowed_categories::text <> 'null' THEN
-            RETURN;
+            IF shop_slugs IS NULL THEN  -- the shop's category and its ancestors (grants.shop_category_slugs)
+                WITH RECURSIVE up(parent_id, slug, depth) AS (
+                    SELECT c.parent_id, c.slug, 1 FROM categories c JOIN shops s ON s.category_id = c.id
+                    WHERE s.id = p_shop_id
+                    UNION ALL
+                    SELECT c.parent_id, c.slug, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id
+                    WHERE up.depth < 50)
+                SELECT coalesce(array_agg(slug), '{}') INTO shop_slugs FROM up;
+            END IF;
+            CONTINUE WHEN NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_categories) AS a(slug)
+                                      WHERE a.slug = ANY(shop_slugs));
         END IF;
-        IF purse.expires_on >= p_today AND purse.balance_cents > 0 THEN
+        IF purse.balance_cents > 0 THEN
             available := available + purse.balance_cents;
-            live_grants := live_grants || purse.grant_id;
-            live_purses := live_purses || purse.account_id;
-            live_cents := live_cents || purse.balance_cents;
+            usable_grants := usable_grants || purse.grant_id;
+            usable_purses := usable_purses || purse.account_id;
+            usable_cents := usable_cents || purse.balance_cents;
         END IF;
     END LOOP;
     IF available = 0 OR (available < p_amount AND NOT p_allow_partial) THEN RETURN; END IF;
 
     taken := least(p_amount, available);
     rest := taken;
-    FOR i IN 1 .. coalesce(array_length(live_grants, 1), 0) LOOP
+    FOR i IN 1 .. coalesce(array_length(usable_grants, 1), 0) LOOP
         EXIT WHEN rest = 0;
-        part := least(rest, live_cents[i]);
-        grant_ids := grant_ids || live_grants[i];
-        purse_ids := purse_ids || live_purses[i];
+        part := least(rest, usable_cents[i]);
+        grant_ids := grant_ids || usable_grants[i];
+        purse_ids := purse_ids || usable_purses[i];
         grant_cents := grant_cents || part;
         rest := rest - part;
     END LOOP;
-    balance_after := available - taken;
+    balance_after := live_total - taken;
 
     UPDATE ledger_accounts a SET balance_cents = a.balance_cents - m.cents
     FROM unnest(purse_ids, grant_cents) AS m(account_id, cents) WHERE a.id = m.account_id;

@@ -62,10 +62,12 @@ def partial_and_insufficient(world):
 
 def category_restrictions(world):
     open_accounts(world)
-    card = make_card(world, (1000, TODAY + timedelta(days=3), ["boulangerie"]), (1000, TODAY + timedelta(days=9)))
-    plain = make_card(world, (1000, TODAY + timedelta(days=9)))
+    card = make_card(world, (1000, TODAY + timedelta(days=3), ["boulangerie"]), (1000, TODAY + timedelta(days=9)),
+                     (800, TODAY + timedelta(days=1), ["alimentation", "bricolage"]),
+                     (900, TODAY + timedelta(days=2), []), (700, TODAY - timedelta(days=1), ["bricolage"]))
     return [redeem(world, card, 1500), redeem(world, card, 600, shop="hardware"),
-            redeem(world, card, 100, shop="hardware", allow_partial=True), redeem(world, plain, 600, shop="hardware")]
+            redeem(world, card, 900, shop="hardware", allow_partial=True), redeem(world, card, 2000),
+            redeem(world, card, 300, allow_partial=True), redeem(world, card, 100, shop="hardware")]
 
 
 def pins(world):
@@ -152,7 +154,7 @@ def call_function(world, card_id, amount, *, key, allow_partial=False):
 def test_plain_redemptions_are_paid_in_one_call_and_the_others_left_to_python(app_ctx):
     world = build_world()
     plain = make_card(world, (1000, TODAY + timedelta(days=2)), (1000, TODAY + timedelta(days=1)))
-    restricted = make_card(world, (1000, TODAY + timedelta(days=2), ["boulangerie"]))
+    restricted = make_card(world, (1000, TODAY + timedelta(days=2), ["bricolage"]))
     assert redeem(world, plain, 100)[0] == "paid"  # creates the shop's account (Python)
     entries = db.session.scalar(select(db.func.count(Entry.id)))
 
