@@ -3,10 +3,10 @@ every web server sees the same results and there is no index to copy or indexer 
 
 - `search_products`: one row per searchable product (active, approved shop) with a weighted
   tsvector (name A, category and shop B, description C, commune D) in the `halle_fr`
-  configuration (unaccent + french_stem), under a GIN index, and what a hit shows (name, unit,
-  shop, first photo). Triggers on products, shops, categories, communes and product_images keep
-  it in step in the writing transaction itself, for ORM and bulk SQL writes alike: no outbox
-  (`uses_outbox = False`). A reindex writes the rows in name order (see halle_search_refresh).
+  configuration (unaccent + french_stem), under a GIN index. Triggers on products, shops,
+  categories and communes keep it in step in the writing transaction itself, for ORM and bulk
+  SQL writes alike: no outbox (`uses_outbox = False`). A reindex writes the rows in name order
+  (see halle_search_refresh).
 - `search_words`: the folded words of names (products, categories, shops, communes), under a
   trigram index: typo correction (pg_trgm, verified by the same edit budget as Whoosh) and
   completion. Insert-only (no hot counters); `rebuild` prunes the words nothing uses any more.
@@ -28,7 +28,7 @@ from search.query import FacetValue, Hit, SearchQuery, SearchResults
 from search.spelling import max_edits, osa_distance
 from search.synonyms import expand
 
-SCHEMA_VERSION = "halle-search-6"
+SCHEMA_VERSION = "halle-search-7"
 TABLES = ("search_products", "search_words")  # outside the models: see migrations/env.py
 CONFIG = "halle_fr"
 # ts_rank weights {D, C, B, A}: commune, description, category/shop, name (Whoosh's field boosts / 4).
@@ -68,11 +68,15 @@ CREATE TABLE IF NOT EXISTS search_products (
   document tsvector NOT NULL,
   source_hash text NOT NULL
 );
--- What a result page shows, so that the page needs no join to products, shops and images
--- (half a millisecond of planning a search). Added to the tables of halle-search-5 and before.
-ALTER TABLE search_products ADD COLUMN IF NOT EXISTS name text, ADD COLUMN IF NOT EXISTS unit text,
-  ADD COLUMN IF NOT EXISTS shop_slug text, ADD COLUMN IF NOT EXISTS shop_name text,
-  ADD COLUMN IF NOT EXISTS image_key text;
+-- halle-search-6 kept the page's columns here, and triggers on product_images: bulk product
+-- writes took 2 to 12 times longer (100k: 48 s -> 625 s); removed.
+ALTER TABLE search_products DROP COLUMN IF EXISTS name, DROP COLUMN IF EXISTS unit,
+  DROP COLUMN IF EXISTS shop_slug, DROP COLUMN IF EXISTS shop_name, DROP COLUMN IF EXISTS image_key;
+DROP TRIGGER IF EXISTS halle_search_ins ON product_images;
+DROP TRIGGER IF EXISTS halle_search_upd ON product_images;
+DROP TRIGGER IF EXISTS halle_search_del ON product_images;
+DROP TRIGGER IF EXISTS halle_search_trunc ON product_images;
+DROP FUNCTION IF EXISTS halle_search_images_changed();
 CREATE INDEX IF NOT EXISTS search_products_document ON search_products USING gin (document);
 CREATE INDEX IF NOT EXISTS search_products_commune ON search_products (commune_insee);
 CREATE INDEX IF NOT EXISTS search_products_shop ON search_products (shop_id);
@@ -92,9 +96,7 @@ BEGIN
     SELECT p.id, p.shop_id, p.category_id, p.name, coalesce(p.description, '') AS description,
            p.price_cents, coalesce(p.unit, '') AS unit, (p.stock IS NULL OR p.stock > 0) AS in_stock,
            s.accepts_card, s.slug AS shop_slug, s.name AS shop_name, s.commune_insee,
-           c.name AS commune_name, paths.slug AS category_slug, paths.names AS category_text,
-           (SELECT i.key FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1)
-             AS image_key
+           c.name AS commune_name, paths.slug AS category_slug, paths.names AS category_text
     -- Driven by the ids, primary-key look-ups all the way (OFFSET 0 keeps the planner from
     -- reordering: during a bulk load the statistics are stale and it would loop over shops).
     FROM unnest(ids) AS x(id)
@@ -104,17 +106,14 @@ BEGIN
     JOIN paths ON paths.id = p.category_id
     WHERE p.active AND s.status = 'approved'
   ), inserted AS (
-    INSERT INTO search_products (product_id, shop_id, category_id, commune_insee, price_cents, in_stock,
-                                 accepts_card, document, source_hash, name, unit, shop_slug, shop_name, image_key)
+    INSERT INTO search_products
     SELECT id, shop_id, category_id, commune_insee, price_cents, in_stock, accepts_card,
            setweight(to_tsvector('halle_fr', name), 'A')
            || setweight(to_tsvector('halle_fr', category_text || ' ' || shop_name), 'B')
            || setweight(to_tsvector('halle_fr', description), 'C')
            || setweight(to_tsvector('halle_fr', commune_name), 'D'),
            md5(concat_ws(E'\x1f', name, description, category_slug, category_text, shop_slug, shop_name,
-                         commune_insee, commune_name, price_cents, unit, in_stock::text, accepts_card::text,
-                         coalesce(image_key, ''))),
-           name, unit, shop_slug, shop_name, image_key
+                         commune_insee, commune_name, price_cents, unit, in_stock::text, accepts_card::text))
     FROM fresh
     -- Rows in name order (a reindex writes them all): the matches of a word then share a few
     -- heap pages instead of one page each ('ceinture cuir' at 100k: 1,579 pages -> 69). Rows
@@ -185,22 +184,6 @@ BEGIN
   RETURN NULL;
 END $f$;
 
--- The first photo (by position) is on the page: any change to a product's photos refreshes it.
-CREATE OR REPLACE FUNCTION halle_search_images_changed() RETURNS trigger
-LANGUAGE plpgsql AS $f$
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    PERFORM halle_search_refresh(ARRAY(SELECT product_id FROM search_products WHERE image_key IS NOT NULL));
-  ELSIF TG_OP = 'INSERT' THEN
-    PERFORM halle_search_refresh(ARRAY(SELECT DISTINCT product_id FROM new_rows));
-  ELSIF TG_OP = 'DELETE' THEN
-    PERFORM halle_search_refresh(ARRAY(SELECT DISTINCT product_id FROM old_rows));
-  ELSE
-    PERFORM halle_search_refresh(ARRAY(SELECT product_id FROM new_rows UNION SELECT product_id FROM old_rows));
-  END IF;
-  RETURN NULL;
-END $f$;
-
 DROP TRIGGER IF EXISTS halle_search_ins ON products;
 DROP TRIGGER IF EXISTS halle_search_upd ON products;
 DROP TRIGGER IF EXISTS halle_search_del ON products;
@@ -222,19 +205,6 @@ CREATE TRIGGER halle_search_upd AFTER UPDATE ON categories REFERENCING OLD TABLE
 DROP TRIGGER IF EXISTS halle_search_upd ON communes;
 CREATE TRIGGER halle_search_upd AFTER UPDATE ON communes REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION halle_search_communes_changed();
-DROP TRIGGER IF EXISTS halle_search_ins ON product_images;
-DROP TRIGGER IF EXISTS halle_search_upd ON product_images;
-DROP TRIGGER IF EXISTS halle_search_del ON product_images;
-DROP TRIGGER IF EXISTS halle_search_trunc ON product_images;
-CREATE TRIGGER halle_search_ins AFTER INSERT ON product_images REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_images_changed();
-CREATE TRIGGER halle_search_upd AFTER UPDATE ON product_images
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_images_changed();
-CREATE TRIGGER halle_search_del AFTER DELETE ON product_images REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_images_changed();
-CREATE TRIGGER halle_search_trunc AFTER TRUNCATE ON product_images
-  FOR EACH STATEMENT EXECUTE FUNCTION halle_search_images_changed();
 
 COMMENT ON TABLE search_products IS '{version}';
 """
@@ -247,11 +217,6 @@ DROP TRIGGER IF EXISTS halle_search_trunc ON products;
 DROP TRIGGER IF EXISTS halle_search_upd ON shops;
 DROP TRIGGER IF EXISTS halle_search_upd ON categories;
 DROP TRIGGER IF EXISTS halle_search_upd ON communes;
-DROP TRIGGER IF EXISTS halle_search_ins ON product_images;
-DROP TRIGGER IF EXISTS halle_search_upd ON product_images;
-DROP TRIGGER IF EXISTS halle_search_del ON product_images;
-DROP TRIGGER IF EXISTS halle_search_trunc ON product_images;
-DROP FUNCTION IF EXISTS halle_search_images_changed();
 DROP FUNCTION IF EXISTS halle_search_products_changed();
 DROP FUNCTION IF EXISTS halle_search_shops_changed();
 DROP FUNCTION IF EXISTS halle_search_categories_changed();
@@ -327,7 +292,7 @@ def source_hash(doc) -> str:
     """What search_products.source_hash holds for an up-to-date row of this document."""
     parts = (doc.name, doc.description, doc.category_slug, doc.category_text, doc.shop_slug, doc.shop_name,
              doc.commune_insee, doc.commune_name, str(doc.price_cents), doc.unit,
-             "true" if doc.in_stock else "false", "true" if doc.accepts_card else "false", doc.image_key or "")
+             "true" if doc.in_stock else "false", "true" if doc.accepts_card else "false")
     return hashlib.md5("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -489,12 +454,14 @@ class PostgresBackend(SearchBackend):
             )
             SELECT
               (SELECT coalesce(json_agg(json_build_array(
-                         page.product_id, page.km, page.score, w.name, w.price_cents, w.unit, w.in_stock,
-                         w.shop_slug, w.shop_name, w.commune_insee, w.image_key)
+                         page.product_id, page.km, page.score, p.name, p.price_cents, p.unit, p.stock, s.slug,
+                         s.name, s.commune_insee,
+                         (SELECT i.key FROM product_images i WHERE i.product_id = p.id
+                          ORDER BY i.position, i.id LIMIT 1))
                        ORDER BY {order.format(t="page.")}), '[]')
                FROM (SELECT m.product_id, m.price_cents, {km} AS km, {score} AS score FROM m {near}
                      ORDER BY {order.format(t="")} LIMIT %(limit)s OFFSET %(offset)s) page
-               JOIN search_products w ON w.product_id = page.product_id),
+               JOIN products p ON p.id = page.product_id JOIN shops s ON s.id = p.shop_id),
               (SELECT coalesce(json_agg(json_build_array(bits, category_id, shop_id, commune_insee, n)), '[]')
                FROM (SELECT grouping(category_id, shop_id) AS bits, category_id, shop_id, commune_insee,
                             count(*) AS n FROM m
@@ -542,13 +509,13 @@ class PostgresBackend(SearchBackend):
     def _hits(self, page, ref, distances, stems) -> list[Hit]:
         hits = []
         names = {}  # a page often shows one product from several shops: highlighted once
-        for product_id, km, score, name, price, unit, in_stock, shop_slug, shop_name, insee, image_key in page:
+        for product_id, km, score, name, price, unit, stock, shop_slug, shop_name, insee, image_key in page:
             commune = ref.communes.get(insee)
             if name not in names:
                 names[name] = highlight(name, stems)
             hits.append(Hit(
                 id=product_id, name=name, name_html=names[name], price_cents=price, unit=unit or "",
-                in_stock=in_stock, shop_slug=shop_slug, shop_name=shop_name,
+                in_stock=stock is None or stock > 0, shop_slug=shop_slug, shop_name=shop_name,
                 commune_insee=insee, commune_name=commune.name if commune else "",
                 latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,
                 distance_km=round(km, 1) if distances is not None else None, score=score or 0.0,
@@ -610,9 +577,10 @@ class PostgresBackend(SearchBackend):
         units = [[(w,)] for w in words[:-1]] + [[(e,) for e in expansions]]
         params = {"limit": limit}
         rows = db.session.connection().exec_driver_sql(f"""
-            SELECT d.name FROM search_products d CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q
+            SELECT p.name FROM search_products d JOIN products p ON p.id = d.product_id
+            CROSS JOIN (SELECT {_tsquery_sql(units, params)} AS tsq) q
             WHERE d.document @@ q.tsq
-            GROUP BY d.name ORDER BY max(ts_rank('{WEIGHTS}', d.document, q.tsq)) DESC, d.name
+            GROUP BY p.name ORDER BY max(ts_rank('{WEIGHTS}', d.document, q.tsq)) DESC, p.name
             LIMIT %(limit)s""", params).scalars().all()
         return list(rows)
 
