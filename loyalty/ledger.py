@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
@@ -52,6 +53,7 @@ from loyalty.steps import (
     take_from_card,
 )
 from loyalty.transactions import (
+    is_lock_conflict,
     replay_or_refuse,
     request_hash,
     require_clean_session,
@@ -233,21 +235,38 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
         return taking.result(entry)
 
-    def in_one_call() -> LedgerResult | None:
-        row = session.execute(_REDEEM_IN_ONE_CALL, {
+    if ONE_CALL_REDEMPTIONS and session.get_bind().dialect.name == "postgresql":
+        require_clean_session(session)
+        paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "amount": amount_cents, "allow_partial": allow_partial,
             "pin_given": bool(pin), "pin_free_up_to": pin_required_above_cents, "key": key,
-            "fingerprint": fingerprint, "actor": actor, "today": paris_day(moment), "now": moment}).first()
-        if row is None:
-            return None
-        return LedgerResult(entry_id=row.entry_id, kind="redeem", amount_cents=row.taken, card_id=card_id,
-                            card_balance_cents=row.balance_after, created_at=moment,
-                            grant_amounts={grant_id: -cents for grant_id, cents in zip(row.grant_ids, row.grant_cents)})
-
-    postgres = session.get_bind().dialect.name == "postgresql"
+            "fingerprint": fingerprint, "actor": actor, "today": paris_day(moment), "now": moment})
+        if paid is not None:
+            return paid
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
-                       pin_required_above_cents=pin_required_above_cents,
-                       in_one_call=in_one_call if postgres and ONE_CALL_REDEMPTIONS else None)
+                       pin_required_above_cents=pin_required_above_cents)
+
+
+def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
+    """PostgreSQL: the plain redemptions in one round trip (loyalty/pg_redeem.py), a statement
+    that is its own transaction (autocommit: no BEGIN and COMMIT round trips). None when the
+    function leaves the case to the Python path, which then starts over in its own transaction:
+    nothing was changed, and errors the Python path knows how to handle (a key used by a
+    concurrent request, a deadlock) are left to it too."""
+    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        try:
+            row = connection.execute(_REDEEM_IN_ONE_CALL, params).first()
+        except IntegrityError:  # the same key, paid by a concurrent request
+            return None
+        except DBAPIError as error:
+            if not is_lock_conflict(error):
+                raise
+            return None
+    if row is None:
+        return None
+    return LedgerResult(entry_id=row.entry_id, kind="redeem", amount_cents=row.taken, card_id=params["card_id"],
+                        card_balance_cents=row.balance_after, created_at=params["now"],
+                        grant_amounts={grant_id: -cents for grant_id, cents in zip(row.grant_ids, row.grant_cents)})
 
 
 # PostgreSQL: the plain redemptions in one round trip (loyalty/pg_redeem.py). The switch is for

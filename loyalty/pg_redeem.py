@@ -1,23 +1,23 @@
 """A redemption in one round trip to PostgreSQL: the common case of `ledger.redeem`, as a function.
 
-A redemption in Python costs ten round trips (lock the card, look up the key, read the shop
-and its account, lock the purses, write the purse, the entry, the postings, the shop's account,
-commit), and on a 2-core server those round trips, not the SQL, are most of its cost
-(bench/redeem.py: 190/s through Python, ~800/s through this function). So on PostgreSQL,
-`ledger.redeem` first calls `halle_redeem`, which does the whole redemption in one call when
-the case is plain:
+A redemption in Python costs ten round trips (begin, lock the card, look up the key, read the
+shop and its account, lock the purses, write the purse, the entry, the postings, the shop's
+account, commit), and on a 2-core server those round trips, not the SQL, are most of its cost
+(bench/redeem.py, 8 workers: ~190/s through Python, ~800/s through this function). So on
+PostgreSQL, `ledger.redeem` first calls `halle_redeem`, as a statement that is its own
+transaction (autocommit), which does the whole redemption when the case is plain:
 
   an active card that needs no PIN for this amount, a key not used before, an approved shop
   that takes the card and already has its account, and enough balance in the grants allowed
   at that shop (or a partial redemption allowed).
 
-In every other case it returns no row and changes nothing, having only taken the locks the
-Python path takes first anyway (the card, then its purses), and `ledger.redeem` goes on in
-Python in the same transaction: refusals, replays and restricted grants are decided in one
-place only, there. What the function does decide (which grants pay at that shop and in what
-order, how much each, the card's balance after) is `grants.shop_category_slugs`,
-`spendable_grants`, `take_in_order` and `live_balance` again, in SQL:
-tests/loyalty/test_pg_redeem.py runs the same redemptions through both and compares the ledgers.
+In every other case it returns no row and changes nothing, and `ledger.redeem` starts over in
+Python, in its own transaction: refusals, replays, PINs and the creation of a shop's account
+are decided in one place only, there. What the function does decide (which grants pay at that
+shop and in what order, how much each, the card's balance after) is
+`grants.shop_category_slugs`, `spendable_grants`, `take_in_order` and `live_balance` again, in
+SQL: tests/loyalty/test_pg_redeem.py runs the same redemptions through both and compares the
+ledgers.
 
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by

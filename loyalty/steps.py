@@ -46,17 +46,12 @@ def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult
 
 def run_payment(session: Session, key: str, fingerprint: str, card_id: int, pin: str | None,
                 pay: Callable[[Card], LedgerResult], *, amount_cents: int | None = None,
-                pin_required_above_cents: int | None = None, holder_signed_in: bool = False,
-                in_one_call: Callable[[], LedgerResult | None] | None = None) -> LedgerResult:
+                pin_required_above_cents: int | None = None, holder_signed_in: bool = False) -> LedgerResult:
     """A payment (redeem, hold) in one transaction: lock the card, answer a request already
     done as the first time, check the PIN of a card that has one (a wrong PIN is counted: the
     attempt is committed, then refused) unless the holder pays online, signed in to their
-    account (`holder_signed_in`: the PIN guards the physical card at a till), then `pay(card)`.
-    `in_one_call`: tried first in the transaction; it pays the plain cases, or returns None
-    having changed nothing (see loyalty/pg_redeem.py)."""
+    account (`holder_signed_in`: the PIN guards the physical card at a till), then `pay(card)`."""
     def work() -> LedgerResult | LedgerError:
-        if in_one_call is not None and (paid := in_one_call()) is not None:
-            return paid
         card = lock_card(session, card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay

@@ -54,7 +54,7 @@ def in_ledger_transaction(session: Session, work: Callable[[], T]) -> T:
             return result
         except DBAPIError as error:
             session.rollback()
-            if attempt == MAX_ATTEMPTS or not _is_lock_conflict(error):
+            if attempt == MAX_ATTEMPTS or not is_lock_conflict(error):
                 raise
             _pause(attempt)
         except BaseException:
@@ -129,7 +129,7 @@ def require_clean_session(session: Session) -> None:
     session.commit()  # ends a read-only transaction; nothing to write
 
 
-def _is_lock_conflict(error: DBAPIError) -> bool:
+def is_lock_conflict(error: DBAPIError) -> bool:
     if getattr(error.orig, "pgcode", None) in RETRYABLE_SQLSTATES:
         return True
     text = str(error.orig).lower()
