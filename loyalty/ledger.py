@@ -8,12 +8,12 @@ and returns a LedgerResult: entry id, amount, the card's balance after it, per-g
 `actor` says who asked ("user:12", "apikey:3", "system"). `now` (default: the current time)
 dates the entry; days are Paris days.
 """
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
@@ -53,7 +53,7 @@ from loyalty.steps import (
     take_from_card,
 )
 from loyalty.transactions import (
-    is_lock_conflict,
+    RETRYABLE_SQLSTATES,
     replay_or_refuse,
     request_hash,
     require_clean_session,
@@ -249,32 +249,48 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
     """PostgreSQL: the plain redemptions in one round trip (loyalty/pg_redeem.py), a statement
-    that is its own transaction (autocommit: no BEGIN and COMMIT round trips). None when the
-    function leaves the case to the Python path, which then starts over in its own transaction:
-    nothing was changed, and errors the Python path knows how to handle (a key used by a
-    concurrent request, a deadlock) are left to it too."""
-    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        try:
-            row = connection.execute(_REDEEM_IN_ONE_CALL, params).first()
-        except IntegrityError:  # the same key, paid by a concurrent request
-            return None
-        except DBAPIError as error:
-            if not is_lock_conflict(error):
-                raise
-            return None
+    that is its own transaction (autocommit: no BEGIN and COMMIT round trips), sent straight to
+    the driver (SQLAlchemy's statement machinery cost more than the rest of the call). None when
+    the function leaves the case to the Python path, which then starts over in its own
+    transaction: nothing was changed, and errors the Python path knows how to handle (a key used
+    by a concurrent request, a deadlock) are left to it too."""
+    engine = session.get_bind()
+    connection = engine.raw_connection()
+    driver = connection.driver_connection
+    try:
+        driver.autocommit = True
+        with driver.cursor() as cursor:
+            cursor.execute(_REDEEM_IN_ONE_CALL, params)
+            row = cursor.fetchone()
+    except engine.dialect.dbapi.DatabaseError as error:
+        # A key paid by a concurrent request, a lock conflict: the Python path replays or waits.
+        # Anything else (the server gone, a database without the function) is the Python
+        # path's to report the usual way, with this note of why redemptions take the long way.
+        if not isinstance(error, engine.dialect.dbapi.IntegrityError) \
+                and getattr(error, "pgcode", None) not in RETRYABLE_SQLSTATES:
+            log.warning("one-call redemption failed, redeeming in Python: %s", error)
+        return None
+    finally:
+        if driver.closed:
+            connection.invalidate()
+        else:
+            driver.autocommit = False
+        connection.close()  # back to the pool (an invalidated one is discarded)
     if row is None:
         return None
-    return LedgerResult(entry_id=row.entry_id, kind="redeem", amount_cents=row.taken, card_id=params["card_id"],
-                        card_balance_cents=row.balance_after, created_at=params["now"],
-                        grant_amounts={grant_id: -cents for grant_id, cents in zip(row.grant_ids, row.grant_cents)})
+    entry_id, taken, balance_after, grant_ids, grant_cents = row
+    return LedgerResult(entry_id=entry_id, kind="redeem", amount_cents=taken, card_id=params["card_id"],
+                        card_balance_cents=balance_after, created_at=params["now"],
+                        grant_amounts={grant_id: -cents for grant_id, cents in zip(grant_ids, grant_cents)})
 
 
 # PostgreSQL: the plain redemptions in one round trip (loyalty/pg_redeem.py). The switch is for
 # tests that compare both paths.
 ONE_CALL_REDEMPTIONS = True
-_REDEEM_IN_ONE_CALL = text(
-    "SELECT * FROM halle_redeem(:card_id, :shop_id, :amount, :allow_partial, :pin_given, :pin_free_up_to, "
-    ":key, :fingerprint, :actor, :today, :now)")
+log = logging.getLogger(__name__)
+_REDEEM_IN_ONE_CALL = (
+    "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(amount)s, %(allow_partial)s, %(pin_given)s, "
+    "%(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, %(now)s)")
 
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from loyalty.accounts import apply_deferred_increments, forget_deferred_increments
 from loyalty.errors import IdempotencyConflict
@@ -54,7 +54,7 @@ def in_ledger_transaction(session: Session, work: Callable[[], T]) -> T:
             return result
         except DBAPIError as error:
             session.rollback()
-            if attempt == MAX_ATTEMPTS or not is_lock_conflict(error):
+            if attempt == MAX_ATTEMPTS or not _is_lock_conflict(error):
                 raise
             _pause(attempt)
         except BaseException:
@@ -120,16 +120,19 @@ def replay_or_refuse(entry: Entry, fingerprint: str, replay: Callable[[Entry], T
     return replay(entry)
 
 
-def require_clean_session(session: Session) -> None:
+def require_clean_session(session: Session | scoped_session) -> None:
+    if isinstance(session, scoped_session):
+        session = session()  # the request's session (the proxy's every attribute is a look-up)
     if session.new or session.dirty or session.deleted:
         raise RuntimeError(
             "The session has pending changes: commit or roll them back before a ledger operation "
             "(each ledger operation commits its own transaction)."
         )
-    session.commit()  # ends a read-only transaction; nothing to write
+    if session.in_transaction():  # committing an idle session costs as much as a redemption's SQL
+        session.commit()  # ends a read-only transaction; nothing to write
 
 
-def is_lock_conflict(error: DBAPIError) -> bool:
+def _is_lock_conflict(error: DBAPIError) -> bool:
     if getattr(error.orig, "pgcode", None) in RETRYABLE_SQLSTATES:
         return True
     text = str(error.orig).lower()

@@ -7,12 +7,13 @@ The plain cases must really be paid by the function, and the others must leave i
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select, text
 
 from loyalty import accounts as acc
 from loyalty import cards, ledger
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
+from loyalty.pg_redeem import REDEEM_FUNCTION
 from marketplace.extensions import db
 from marketplace.models import Shop
 from tests.conftest import clear_database
@@ -121,16 +122,16 @@ def run(scenario, monkeypatch, *, one_call: bool):
     clear_database()
     monkeypatch.setattr(ledger, "ONE_CALL_REDEMPTIONS", one_call)
     paid_in_one_call = []
+    redeem_in_one_call = ledger._redeem_in_one_call
 
-    def count(connection, cursor, statement, *args):
-        if "halle_redeem" in statement and cursor.rowcount == 1:
-            paid_in_one_call.append(statement)
+    def counted(*args):
+        paid = redeem_in_one_call(*args)
+        if paid is not None:
+            paid_in_one_call.append(paid)
+        return paid
 
-    event.listen(db.engine, "after_cursor_execute", count)
-    try:
-        outcomes = scenario(build_world())
-    finally:
-        event.remove(db.engine, "after_cursor_execute", count)
+    monkeypatch.setattr(ledger, "_redeem_in_one_call", counted)
+    outcomes = scenario(build_world())
     return outcomes, ledger_state(), len(paid_in_one_call)
 
 
@@ -143,7 +144,7 @@ def test_the_one_call_redemption_does_what_the_python_path_does(scenario, monkey
 
 
 def call_function(world, card_id, amount, *, key, allow_partial=False):
-    row = db.session.execute(ledger._REDEEM_IN_ONE_CALL, {
+    row = db.session.connection().exec_driver_sql(ledger._REDEEM_IN_ONE_CALL, {
         "card_id": card_id, "shop_id": world.bakery_id, "amount": amount, "allow_partial": allow_partial,
         "pin_given": False, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
         "today": TODAY, "now": NOW.replace(tzinfo=None)}).first()
@@ -168,3 +169,19 @@ def test_plain_redemptions_are_paid_in_one_call_and_the_others_left_to_python(ap
         assert call_function(world, card_id, amount, key=key) is None
     assert db.session.scalar(select(db.func.count(Entry.id))) == entries + 1
     assert call_function(world, plain, 1000, key="partial", allow_partial=True).taken == 400
+
+
+def test_without_the_function_redemptions_are_paid_in_python(app_ctx, caplog):
+    """A database not migrated yet: redemptions work, the long way, and the log says why."""
+    world = build_world()
+    open_accounts(world)
+    card = make_card(world, (1000, TODAY + timedelta(days=2)))
+    db.session.execute(text("DROP FUNCTION halle_redeem"))
+    db.session.commit()
+    try:
+        assert redeem(world, card, 400)[1].card_balance_cents == 600
+        assert "one-call redemption failed" in caplog.text
+    finally:
+        db.session.execute(REDEEM_FUNCTION)
+        db.session.commit()
+    assert call_function(world, card, 100, key="back").balance_after == 500
