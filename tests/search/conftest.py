@@ -8,7 +8,9 @@ from marketplace.taxonomy import ensure_default_taxonomy
 from marketplace.territory_import import AUXOIS_MORVAN_EPCIS, import_territory
 from search.synonyms import install_defaults
 
-ALWAYS_OPEN = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# Closing times are exclusive: "24:00" keeps the shop open in the day's last minute too (with
+# "23:59" the open-now tests failed when run at 23:59, Paris time).
+ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 # shop name, commune, category slug, accepts card, products (name, price in cents, stock)
 CATALOGUE = [
