@@ -68,15 +68,6 @@ CREATE TABLE IF NOT EXISTS search_products (
   document tsvector NOT NULL,
   source_hash text NOT NULL
 );
--- halle-search-6 kept the page's columns here, and triggers on product_images: bulk product
--- writes took 2 to 12 times longer (100k: 48 s -> 625 s); removed.
-ALTER TABLE search_products DROP COLUMN IF EXISTS name, DROP COLUMN IF EXISTS unit,
-  DROP COLUMN IF EXISTS shop_slug, DROP COLUMN IF EXISTS shop_name, DROP COLUMN IF EXISTS image_key;
-DROP TRIGGER IF EXISTS halle_search_ins ON product_images;
-DROP TRIGGER IF EXISTS halle_search_upd ON product_images;
-DROP TRIGGER IF EXISTS halle_search_del ON product_images;
-DROP TRIGGER IF EXISTS halle_search_trunc ON product_images;
-DROP FUNCTION IF EXISTS halle_search_images_changed();
 CREATE INDEX IF NOT EXISTS search_products_document ON search_products USING gin (document);
 CREATE INDEX IF NOT EXISTS search_products_commune ON search_products (commune_insee);
 CREATE INDEX IF NOT EXISTS search_products_shop ON search_products (shop_id);
