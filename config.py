@@ -36,6 +36,9 @@ class Config:
                                      if os.environ.get("CARD_PIN_REQUIRED_ABOVE_CENTS") else None)
     # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
+    # The tills reuse the card settings read by their web worker for this long (seconds): an admin's
+    # change reaches the other workers within it. 0: read them on every payment.
+    CARD_SETTINGS_MAX_AGE = float(os.environ.get("CARD_SETTINGS_MAX_AGE", 5))
     # The territory's main town (INSEE code), for "share spent outside"; default: most populous commune.
     TERRITORY_MAIN_TOWN_INSEE = os.environ.get("TERRITORY_MAIN_TOWN_INSEE")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -73,7 +76,7 @@ class Config:
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
     PASSWORD_HASH_METHOD = "scrypt"
     TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")
-    API_LOOKUP_RATE_LIMIT = os.environ.get("API_LOOKUP_RATE_LIMIT", "120 per minute")
+    API_LOOKUP_RATE_LIMIT = os.environ.get("API_LOOKUP_RATE_LIMIT", "120 per minute")  # per shop, all its keys
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp | memory
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -108,6 +111,8 @@ class TestingConfig(Config):
     # Cheap hashes keep the suite fast; production uses scrypt (Config default).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND", "inline")
+    # Tests write the settings behind the workers' back (and empty the tables between tests).
+    CARD_SETTINGS_MAX_AGE = 0
 
 
 class ProductionConfig(Config):

@@ -21,11 +21,14 @@ keepalive = 5
 # gunicorns on one host (tests, benches) do not fight over the default one.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
-# No preload: each worker creates the app (and its database pool) after the fork.
+# No preload of the app: each worker creates it (and its database pool) after the fork. The
+# master imports the code only (on_starting), so a worker starts in ~0.1 s instead of ~1.3 s of
+# CPU. A consequence: new code needs a restart of the master (or a USR2 upgrade), not a HUP.
 preload_app = False
-# Recycle workers now and then (memory held by a long Python process only grows).
+# Recycle workers now and then (memory held by a long Python process only grows); the jitter
+# spreads the recycling so that the workers do not all restart in the same minute.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
-max_requests_jitter = max_requests // 10
+max_requests_jitter = max_requests // 2
 # Behind a load balancer: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -61,6 +64,9 @@ def on_starting(server):
     for name in os.listdir(path):  # samples of a previous run
         if name.endswith(".db"):
             os.remove(os.path.join(path, name))
+    from marketplace import import_application_code
+
+    server.log.info("application code loaded in the master: %d modules", import_application_code())
 
 
 def child_exit(server, worker):

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fault import _missing, _verify
-from bench.loadkit import Gunicorn, RedemptionCall, RedisServer, closed_loop, constant_rate, seed_pos
+from bench.loadkit import CpuMeter, Gunicorn, RedemptionCall, RedisServer, closed_loop, constant_rate, seed_pos
 
 HTTP_DB = "halle_http"
 SEARCH_PATH = "/recherche?q=pain"
@@ -70,15 +70,21 @@ def main() -> None:
         for path in ("/healthz", SEARCH_PATH):  # warm every worker (imports, pools, index readers)
             closed_loop(web.port, path, clients=args.workers, seconds=1, max_requests=4 * args.workers)
 
+        meter = CpuMeter(web)
         bare = closed_loop(web.port, "/healthz", clients=args.clients, seconds=args.seconds,
                            max_requests=args.max_requests)
         print(bare.summary("bare"))
+        print(meter.summary(bare.ok))
+        meter = CpuMeter(web)
         search = closed_loop(web.port, SEARCH_PATH, clients=args.clients, seconds=args.seconds,
                              max_requests=args.max_requests)
         print(search.summary("search"))
+        print(meter.summary(search.ok))
+        meter = CpuMeter(web)
         pay = constant_rate(web.port, RedemptionCall(seed), rate=args.rate, seconds=args.seconds,
                             clients=max(32, args.clients))
         print(pay.summary("redemption"))
+        print(meter.summary(pay.ok))
 
         ratio = search.rate() / bare.rate() if bare.rate() else 0.0
         p99 = pay.percentile(99) * 1000

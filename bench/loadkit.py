@@ -123,6 +123,44 @@ class Gunicorn:
     def get(self, path: str) -> tuple[int, bytes]:
         return request(self.port, "GET", path)
 
+    def workers_cpu_seconds(self) -> float:
+        """CPU time (user + system) spent so far by the live workers."""
+        return sum(process_cpu_seconds(pid) for pid in self.worker_pids())
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """A process's CPU time (user + system) from /proc/<pid>/stat; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time spent by the whole machine so far (Linux /proc/stat: user+nice+system+irq+softirq)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6))
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Where a load phase's CPU went: this process (the client threads), the gunicorn workers and
+    the rest of the machine (database, Redis, kernel), per answered request."""
+
+    def __init__(self, web: "Gunicorn"):
+        self.web = web
+        self.start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float]:
+        return time.process_time(), self.web.workers_cpu_seconds(), machine_cpu_seconds()
+
+    def summary(self, requests: int) -> str:
+        client, workers, machine = (after - before for after, before in zip(self._sample(), self.start))
+        per = 1000 / max(requests, 1)
+        return (f"{'':<12} CPU per request: client {client * per:.2f} ms, gunicorn workers {workers * per:.2f} ms, "
+                f"rest of the machine {(machine - client - workers) * per:.2f} ms")
+
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
             timeout: float = 30) -> tuple[int, bytes]:

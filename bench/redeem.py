@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from bench.loadkit import machine_cpu_seconds
+
 BENCH_DB = "halle_bench"
 PGBENCH_DB = "halle_pgbench"
 
@@ -102,9 +104,9 @@ def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers
     for process in processes:
         process.start()
     ready.wait()
-    machine_before = _machine_cpu_seconds()
+    machine_before = machine_cpu_seconds()
     outcomes = [results.get() for _ in processes]
-    machine_cpu = _machine_cpu_seconds() - machine_before
+    machine_cpu = machine_cpu_seconds() - machine_before
     for process in processes:
         process.join()
     latencies = sorted(latency for done, _, _, _ in outcomes for latency in done)
@@ -209,13 +211,6 @@ def _drop_database(server: str, name: str) -> None:
 def _admin(server: str):
     url: URL = make_url(server)
     return create_engine(url, isolation_level="AUTOCOMMIT").connect()
-
-
-def _machine_cpu_seconds() -> float:
-    """CPU time spent by the whole machine so far (Linux /proc/stat: user+nice+system+irq+softirq)."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    busy = sum(int(fields[i]) for i in (0, 1, 2, 5, 6))
-    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(ordered: list[float], percent: float) -> float:

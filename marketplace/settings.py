@@ -1,6 +1,7 @@
 """The card settings of the territory: stored in the database by the admin, config.py values as
 defaults. Every reader goes through `card_settings()`; loyalty/ receives the values as arguments.
 """
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -42,7 +43,23 @@ def _first_row():
     return select(TerritorySettings).order_by(TerritorySettings.id).limit(1)
 
 
-def card_settings() -> CardSettings:
+def card_settings(*, for_till: bool = False) -> CardSettings:
+    """The current settings. `for_till`: every card payment needs them, so the till may reuse this
+    worker's copy for CARD_SETTINGS_MAX_AGE seconds (saves a query per payment); everything else
+    (settlements, new cards, the admin page) reads them afresh."""
+    if not for_till:
+        return _read_card_settings()
+    cached = current_app.extensions.get(_TILL_COPY)
+    now = time.monotonic()
+    if cached is None or now - cached[0] >= current_app.config["CARD_SETTINGS_MAX_AGE"]:
+        cached = current_app.extensions[_TILL_COPY] = (now, _read_card_settings())
+    return cached[1]
+
+
+_TILL_COPY = "halle.card_settings_for_till"
+
+
+def _read_card_settings() -> CardSettings:
     row = _row()
     config = current_app.config
     return CardSettings(
@@ -113,4 +130,5 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
                          "pin_required_above_cents": before.pin_required_above_cents},
                  after={"card_prefix": prefix, "commission_bps": bps, "pin_required_above_cents": pin_above})
     db.session.commit()
+    current_app.extensions.pop(_TILL_COPY, None)  # this worker's tills see the change at once
     return card_settings()

@@ -12,7 +12,7 @@ def _error(description: str) -> dict:
 _ERRORS = {
     "401": _error("Clé d'API absente, invalide ou révoquée"),
     "403": _error("Carte inconnue, code PIN erroné, ou carte inutilisable"),
-    "429": {"description": "Trop de requêtes"},
+    "429": {"description": "Trop de requêtes (limite par commerce, toutes ses clés)"},
 }
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}}

@@ -22,10 +22,11 @@ CARD_OR_PIN_INVALID = ("card_or_pin_invalid", lazy_gettext("Carte inconnue ou co
 MAX_KEY_LENGTH = 100
 
 
-def _key_id() -> str:
-    """Rate-limit bucket per API key (by its public prefix: limits run before authentication)."""
-    parts = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().split("_", 2)
-    return f"apikey:{parts[1]}" if len(parts) == 3 else request.remote_addr
+def _shop_bucket() -> str:
+    """Rate-limit bucket per shop. Limits run in the view, after the key was authenticated, so the
+    caller is known: one budget for all of a shop's keys (a new key does not buy more look-ups),
+    whatever address the tills call from. Unauthenticated calls never get this far."""
+    return f"shop:{g.api_key.shop_id}"
 
 
 def _lookup_limit():
@@ -99,8 +100,7 @@ def _payment_or_404(entry_id: int):
 
 @bp.route("/cards/<path:card_ref>/balance")
 @access(SHOP_API_KEY)
-@limiter.limit(_lookup_limit, key_func=_key_id)
-@limiter.limit(_lookup_limit)
+@limiter.limit(_lookup_limit, key_func=_shop_bucket)
 def card_balance(card_ref: str):
     shop = g.api_key.shop
     try:
@@ -115,8 +115,7 @@ def card_balance(card_ref: str):
 
 @bp.route("/redemptions", methods=["POST"])
 @access(SHOP_API_KEY)
-@limiter.limit(_lookup_limit, key_func=_key_id)
-@limiter.limit(_lookup_limit)
+@limiter.limit(_lookup_limit, key_func=_shop_bucket)
 def create_redemption():
     key, error = _idempotency_key()
     if error:

@@ -73,7 +73,7 @@ def take_payment(shop: Shop, card: Card, amount_cents: int, *, pin: str | None, 
         result = ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
                                key=idempotency_key(shop.id, client_key), actor=actor,
                                allow_partial=allow_partial, pin=pin,
-                               pin_required_above_cents=card_settings().pin_required_above_cents)
+                               pin_required_above_cents=card_settings(for_till=True).pin_required_above_cents)
     except PinLockout:
         notify_holder_of_block(card.id)
         raise

@@ -1,6 +1,7 @@
 """The sample gunicorn.conf.py serves Halle: real gunicorn, two workers, on a free loopback port."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +64,13 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
         assert status == 200
         assert 'halle_http_request_duration_seconds_count{endpoint="public.healthz",method="GET",status="200"} 5.0' \
             in metrics
+        killed = _workers(process.pid)[0]
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # a wait for the replacement, not a speed assertion
+        while (killed in _workers(process.pid) or len(_workers(process.pid)) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert killed not in _workers(process.pid) and len(_workers(process.pid)) == 2
+        assert [get(f"{base}/healthz")[0] for _ in range(6)] == [200] * 6
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
@@ -71,3 +79,10 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
               if line.startswith("{") and '"gunicorn.access"' in line]
     probe = [line for line in access if line.get("request_id") == "gunicorn-probe-1"]
     assert probe and probe[0]["path"] == "/readyz" and probe[0]["status"] == "200"
+    # The master imported the code, so that workers (the replacement too) are forked with it.
+    assert "application code loaded in the master" in output
+
+
+def _workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()]

@@ -179,12 +179,54 @@ def test_missing_or_revoked_key_is_refused(app, client, till):
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_lookups_are_rate_limited_per_key(app, client, till):
+def test_lookups_are_rate_limited_per_shop(app, client, till):
+    """One budget per shop, whatever key (a second key buys no more look-ups) or address is used;
+    another shop keeps its own, and calls without a valid key do not spend it."""
     app.config["API_LOOKUP_RATE_LIMIT"] = "5 per minute"
     try:
-        key = api_key(app, till["shop"])
-        codes = [client.get(f"/api/v1/cards/{UNKNOWN_CARD}/balance", headers=headers(key)).status_code
-                 for _ in range(6)]
+        first, second = api_key(app, till["shop"]), api_key(app, till["shop"])
+        other_shop = api_key(app, till["other_shop"])
+
+        def lookup(key, address="10.0.0.1"):
+            return client.get(f"/api/v1/cards/{UNKNOWN_CARD}/balance", headers=headers(key),
+                              environ_base={"REMOTE_ADDR": address}).status_code
+
+        unauthenticated = [lookup("halle_nope_wrong") for _ in range(6)]
+        codes = [lookup(first), lookup(first), lookup(second, "10.0.0.2"), lookup(second), lookup(first, "10.0.0.3"),
+                 lookup(second, "10.0.0.4"), lookup(first, "10.0.0.5")]
+        others = [lookup(other_shop) for _ in range(5)]
     finally:
         app.config["API_LOOKUP_RATE_LIMIT"] = "120 per minute"
-    assert codes == [403] * 5 + [429]
+    assert unauthenticated == [401] * 6
+    assert codes == [403] * 5 + [429, 429]
+    assert others == [403] * 5
+
+
+def test_tills_reuse_the_card_settings_for_a_few_seconds_but_see_the_admins_change_at_once(app, client, till):
+    """Each web worker keeps the card settings CARD_SETTINGS_MAX_AGE seconds for its tills. A change
+    the admin makes through this worker counts at once; one written by another worker (here, straight
+    in the table) counts once the copy is that old."""
+    import time
+
+    from marketplace.models import TerritorySettings
+    from marketplace.settings import update_card_settings
+
+    with app.app_context():
+        pin_card = card_number(app, new_funded_card(5000, pin="1234", key_suffix="pin"))
+        admin = User.query.filter_by(email="owner@example.fr").one()
+    key = api_key(app, till["shop"])
+    app.config["CARD_SETTINGS_MAX_AGE"] = 1.0
+    try:
+        assert redeem(client, key, {"card": pin_card, "amount_cents": 100}, idem="a").status_code == 403
+        with app.app_context():
+            update_card_settings(card_prefix="9250", commission_bps=0, actor=admin, pin_required_above="10,00")
+        assert redeem(client, key, {"card": pin_card, "amount_cents": 100}, idem="b").status_code == 201
+        with app.app_context():  # another worker puts the PIN back on every payment
+            db.session.execute(db.update(TerritorySettings).values(pin_required_above_cents=None))
+            db.session.commit()
+        assert redeem(client, key, {"card": pin_card, "amount_cents": 100}, idem="c").status_code == 201
+        time.sleep(1.1)
+        assert redeem(client, key, {"card": pin_card, "amount_cents": 100}, idem="d").status_code == 403
+    finally:
+        app.config["CARD_SETTINGS_MAX_AGE"] = 0
+        app.extensions.pop("halle.card_settings_for_till", None)
