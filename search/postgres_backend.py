@@ -458,12 +458,18 @@ class PostgresBackend(SearchBackend):
                             count(*) AS n FROM m
                      GROUP BY GROUPING SETS ((category_id), (shop_id, commune_insee), ())) f)
         """
-        # The driver's own parameter style: text() costs 0.1 ms of compiling and caching a search.
-        page, groups = db.session.connection().exec_driver_sql(sql, params).one()
+        # Straight to the driver's cursor (its own parameter style): text() cost 0.1 ms of compiling
+        # and caching a search, exec_driver_sql another 0.1 ms of result handling.
+        cursor = db.session.connection().connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            page, groups = cursor.fetchone()
+        finally:
+            cursor.close()
         if isinstance(page, str):
             page, groups = json.loads(page), json.loads(groups)
         total, facets = self._facets(groups, ref)
-        stems = {stem(w) for unit in units for alternative in unit for w in alternative}
+        stems = frozenset(stem(w) for unit in units for alternative in unit for w in alternative)
         hits = self._hits(page, ref, distances, stems)
         return SearchResults(query=query, total=total, hits=hits, facets=facets)
 
@@ -499,13 +505,10 @@ class PostgresBackend(SearchBackend):
 
     def _hits(self, page, ref, distances, stems) -> list[Hit]:
         hits = []
-        names = {}  # a page often shows one product from several shops: highlighted once
         for product_id, km, score, name, price, unit, stock, shop_slug, shop_name, insee, image_key in page:
             commune = ref.communes.get(insee)
-            if name not in names:
-                names[name] = highlight(name, stems)
             hits.append(Hit(
-                id=product_id, name=name, name_html=names[name], price_cents=price, unit=unit or "",
+                id=product_id, name=name, name_html=highlight(name, stems), price_cents=price, unit=unit or "",
                 in_stock=stock is None or stock > 0, shop_slug=shop_slug, shop_name=shop_name,
                 commune_insee=insee, commune_name=commune.name if commune else "",
                 latitude=commune.latitude if commune else None, longitude=commune.longitude if commune else None,

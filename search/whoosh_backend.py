@@ -425,7 +425,7 @@ class WhooshBackend(SearchBackend):
         """
         words = folded_words(text)
         if not words:
-            return None, set(), None
+            return None, frozenset(), None
         synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
         corrected, changed = [], False
         for word in words:
@@ -439,7 +439,7 @@ class WhooshBackend(SearchBackend):
         for alternatives in expand(corrected, ref.synonyms):
             requirements.append(tuple(tuple(stem(w) for w in alt) for alt in alternatives))
             stems.update(term for alternative in requirements[-1] for term in alternative)
-        return requirements, stems, " ".join(corrected) if changed else None
+        return requirements, frozenset(stems), " ".join(corrected) if changed else None
 
     @staticmethod
     def _text_scores(searcher, requirements, cache: GenerationCache) -> dict[int, float]:
