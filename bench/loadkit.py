@@ -124,17 +124,21 @@ class Gunicorn:
         return request(self.port, "GET", path)
 
     def workers_cpu_seconds(self) -> float:
-        """CPU time (user + system) spent so far by the live workers."""
-        return sum(process_cpu_seconds(pid) for pid in self.worker_pids())
+        """CPU time (user + system) spent so far by the workers: the live ones, and the recycled or
+        killed ones (counted in the master's reaped children)."""
+        return (sum(process_cpu_seconds(pid) for pid in self.worker_pids())
+                + process_cpu_seconds(self.process.pid, reaped_children=True))
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """A process's CPU time (user + system) from /proc/<pid>/stat; 0 if it is gone."""
+def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """A process's CPU time (user + system) from /proc/<pid>/stat, or that of its children it has
+    waited for; 0 if it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    first = 13 if reaped_children else 11  # cutime, cstime / utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_cpu_seconds() -> float:
