@@ -48,6 +48,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # Photos of shops and products (marketplace/images.py); several web hosts need one shared volume.
+    MEDIA_DIR = os.environ.get("MEDIA_DIR", str(INSTANCE_DIR / "media"))
     # Background jobs (marketplace/jobs.py): rq | thread | inline; default rq when REDIS_URL is set.
     JOBS_BACKEND = os.environ.get("JOBS_BACKEND")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # text | json

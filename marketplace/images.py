@@ -31,7 +31,7 @@ class InvalidImage(ValueError):
 
 
 def media_dir() -> Path:
-    folder = Path(current_app.config.get("MEDIA_DIR") or Path(current_app.instance_path) / "media")
+    folder = Path(current_app.config["MEDIA_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

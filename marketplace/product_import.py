@@ -12,14 +12,11 @@ import codecs
 import csv
 import io
 import re
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import force_locale, gettext
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock, price_input
@@ -402,41 +399,6 @@ def apply_import(plan: ImportPlan, shop: Shop) -> dict[str, int]:
         db.session.rollback()
         raise
     return counts
-
-
-# --- Pending uploads (between the upload and the confirmation) ---
-
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-def _uploads_dir(shop_id: int) -> Path:
-    return Path(current_app.instance_path) / "imports" / str(shop_id)
-
-
-def save_upload(shop_id: int, data: bytes, filename: str) -> str:
-    token = secrets.token_urlsafe(18)
-    folder = _uploads_dir(shop_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = ".xlsx" if data[:2] == b"PK" else ".csv"
-    (folder / f"{token}{suffix}").write_bytes(data)
-    return token
-
-
-def load_upload(shop_id: int, token: str) -> tuple[bytes, str] | None:
-    """The uploaded file's content and name, or None for an unknown (or forged) token."""
-    if not _TOKEN.match(token or ""):
-        return None
-    for suffix in (".xlsx", ".csv"):
-        path = _uploads_dir(shop_id) / f"{token}{suffix}"
-        if path.exists():
-            return path.read_bytes(), path.name
-    return None
-
-
-def discard_upload(shop_id: int, token: str) -> None:
-    if _TOKEN.match(token or ""):
-        for suffix in (".xlsx", ".csv"):
-            (_uploads_dir(shop_id) / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 # --- Export ---

@@ -6,12 +6,9 @@ with French messages naming the line and the field, and an all-or-nothing write 
 people by their employee id (matricule), never duplicates them, and can archive those who left.
 """
 import re
-import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -216,31 +213,3 @@ def apply_staff_import(plan: StaffPlan, employer_id: int, *, archive_missing: bo
             archived += 1
     db.session.commit()
     return {"created": created, "updated": updated, "archived": archived}
-
-
-# --- The uploaded file, kept between the preview and the confirmation ---
-
-
-def _uploads_dir(employer_id: int) -> Path:
-    return Path(current_app.instance_path) / "uploads" / "staff" / str(employer_id)
-
-
-def save_upload(employer_id: int, data: bytes, filename: str) -> str:
-    folder = _uploads_dir(employer_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(16)
-    suffix = ".xlsx" if data[:2] == b"PK" else ".csv"
-    (folder / f"{token}{suffix}").write_bytes(data)
-    return token + suffix
-
-
-def load_upload(employer_id: int, token: str) -> tuple[bytes, str] | None:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,40}\.(csv|xlsx)", token or ""):
-        return None
-    path = _uploads_dir(employer_id) / token
-    return (path.read_bytes(), token) if path.exists() else None
-
-
-def discard_upload(employer_id: int, token: str) -> None:
-    if load_upload(employer_id, token) is not None:
-        (_uploads_dir(employer_id) / token).unlink(missing_ok=True)

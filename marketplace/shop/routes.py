@@ -3,7 +3,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_babel import gettext
 from flask_login import current_user
 
-from marketplace import catalogue, product_import, shops
+from marketplace import catalogue, product_import, shops, uploads
 from marketplace.access import AUTHENTICATED, access, shop_member
 from marketplace.extensions import db
 from marketplace.images import InvalidImage, store_image
@@ -313,6 +313,8 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
 
 # --- Spreadsheet import and export ---
 
+CATALOGUE_UPLOAD = "catalogue"
+
 
 @bp.route("/<int:shop_id>/import", methods=["GET", "POST"])
 @access(CATALOGUE)
@@ -326,7 +328,7 @@ def import_upload(shop_id: int):
         except product_import.ImportFileError as error:
             form.file.errors = [str(error)]
         else:
-            token = product_import.save_upload(shop_id, data, form.file.data.filename or "")
+            token = uploads.save(CATALOGUE_UPLOAD, shop_id, data, form.file.data.filename or "")
             return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
     return render_template("shop/import_upload.html", shop=shop, form=form)
 
@@ -347,7 +349,7 @@ def _mapping_from(values, table) -> dict[str, int | None]:
 @access(CATALOGUE)
 def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
-    upload = product_import.load_upload(shop_id, token)
+    upload = uploads.load(CATALOGUE_UPLOAD, shop_id, token)
     if upload is None:
         flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
         return redirect(url_for("shop.import_upload", shop_id=shop_id))
@@ -358,7 +360,7 @@ def import_review(shop_id: int, token: str):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit() and plan is not None and plan.lines:
         counts = product_import.apply_import(plan, shop)
-        product_import.discard_upload(shop_id, token)
+        uploads.discard(CATALOGUE_UPLOAD, shop_id, token)
         flash(gettext("Import terminé : %(created)s produit(s) ajouté(s), %(updated)s mis à jour, "
                       "%(unchanged)s inchangé(s).", created=counts["created"], updated=counts["updated"],
                       unchanged=counts["unchanged"]), "success")

@@ -190,3 +190,59 @@ def test_forged_upload_tokens_are_refused(app, client, shop_world):
     login(client, shop_world["emails"]["owner"])
     response = client.get(f"/boutique/{shop_world['bakery']}/import/..%2F..%2Fsecret_key")
     assert response.status_code in (302, 404)
+
+
+def test_the_upload_is_confirmed_on_another_web_server(app, client, shop_world, tmp_path):
+    """Behind a load balancer the review and the confirmation may reach another host than the
+    upload: the file is in the shared database, not on the first host's disk."""
+    from marketplace import create_app
+    from marketplace.models import PendingUpload
+
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n".encode()
+    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
+                             content_type="multipart/form-data").headers["Location"]
+    other_host = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                            SEARCH_INDEX_DIR=str(tmp_path / "index"),
+                            RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"])
+    other_host.instance_path = str(tmp_path / "instance")  # nothing shared on disk
+    try:
+        other = other_host.test_client()
+        login(other, shop_world["emails"]["owner"])
+        assert "Importer les 1 ligne(s) valide(s)" in other.get(review_url).get_data(as_text=True)
+        assert other.post(review_url).status_code == 302
+    finally:
+        with other_host.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    with app.app_context():
+        assert by_sku(shop_world["bakery"])["Z1"].price_cents == 320
+        assert PendingUpload.query.count() == 0  # confirmed: gone
+
+
+def test_an_upload_left_unconfirmed_expires_after_a_day(app, client, shop_world):
+    from datetime import timedelta
+
+    from marketplace.models import PendingUpload
+    from marketplace.models.base import utcnow
+
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+
+    def upload(name):
+        return client.post(f"{base}/import", data={"file": (io.BytesIO("Produit;Prix\nPain;2,40\n".encode()), name)},
+                           content_type="multipart/form-data").headers["Location"]
+
+    forgotten = upload("hier.csv")
+    with app.app_context():
+        PendingUpload.query.update({"created_at": utcnow() - timedelta(days=1, minutes=1)})
+        db.session.commit()
+    response = client.get(forgotten, follow_redirects=True)
+    assert response.request.path == f"{base}/import"
+    assert "plus disponible : envoyez-le à nouveau." in response.get_data(as_text=True)
+    with app.app_context():
+        assert [u.filename for u in PendingUpload.query] == ["hier.csv"]
+    upload("aujourdhui.csv")  # the next upload clears the forgotten ones
+    with app.app_context():
+        assert [u.filename for u in PendingUpload.query] == ["aujourdhui.csv"]
