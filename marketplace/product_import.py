@@ -3,7 +3,8 @@
 The import reads the file people already have (a French Excel CSV export: `;`, decimal comma,
 cp1252 or UTF-8 with BOM; or an .xlsx, merged header cells included), finds the header line,
 proposes which column holds what from the usual French headers, checks every line and reports
-each problem with its line number, then writes all the valid lines in one transaction (or none).
+each problem with its line number; once confirmed, a background job writes all the valid lines
+in one transaction (or none).
 A line whose reference (SKU) is known updates that product; a line without a reference updates
 the product without reference that has exactly that name. Only changed values are written, so
 importing a fresh export changes nothing.
@@ -11,6 +12,7 @@ importing a fresh export changes nothing.
 import codecs
 import csv
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,12 +20,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import force_locale, gettext
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
+from marketplace import jobs
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock, price_input
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
-from marketplace.models import Category, Product, Shop
+from marketplace.models import Category, PendingUpload, Product, Shop
+from marketplace.models.base import utcnow
 from marketplace.territory import fold
+
+log = logging.getLogger(__name__)
 
 # The product fields a column can feed, in display order, with their label (French, the export's header).
 FIELDS = {
@@ -385,20 +393,68 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
 
 def apply_import(plan: ImportPlan, shop: Shop) -> dict[str, int]:
     """Write every planned line in one transaction: all of them, or (on any failure) none."""
-    counts = {"created": plan.creations, "updated": plan.updates, "unchanged": plan.unchanged}
     try:
-        for line in plan.lines:
-            if line.product is None:
-                defaults = {"category_id": shop.category_id, "description": "", "unit": "", "active": True}
-                db.session.add(Product(shop_id=shop.id, **(defaults | line.values)))
-            else:
-                for column, value in line.changes.items():
-                    setattr(line.product, column, value)
+        counts = _write(plan, shop)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return counts
+
+
+def _write(plan: ImportPlan, shop: Shop) -> dict[str, int]:
+    """The planned lines into the session (not committed); returns the counts."""
+    counts = {"created": plan.creations, "updated": plan.updates, "unchanged": plan.unchanged}
+    for line in plan.lines:
+        if line.product is None:
+            defaults = {"category_id": shop.category_id, "description": "", "unit": "", "active": True}
+            db.session.add(Product(shop_id=shop.id, **(defaults | line.values)))
+        else:
+            for column, value in line.changes.items():
+                setattr(line.product, column, value)
+    return counts
+
+
+# --- In the background (a catalogue of tens of thousands of lines takes longer than a request may) ---
+
+UPLOAD_KIND = "catalogue"
+
+
+def queue_import(upload: PendingUpload, mapping: dict[str, int | None], actor_id: int | None) -> None:
+    """The shopkeeper confirmed: a job writes the import (run_import); the page follows its course."""
+    upload.status, upload.mapping, upload.requested_by_id = "queued", mapping, actor_id
+    db.session.commit()
+    jobs.enqueue(run_import, upload.id)
+
+
+def run_import(upload_id: int) -> None:
+    """The job. The catalogue is checked again as it is now, then the lines written in the same
+    transaction as the upload's "done": all or nothing, and a second run (a retry, a duplicate
+    job) finds the upload no longer queued and does nothing."""
+    claimed = db.session.execute(update(PendingUpload).where(
+        PendingUpload.id == upload_id, PendingUpload.status == "queued").values(status="running"))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return
+    upload = db.session.get(PendingUpload, upload_id)
+    try:
+        shop = db.session.get(Shop, upload.owner_id)
+        plan = check_import(read_table(upload.content, upload.filename), upload.mapping, shop)
+        counts = _write(plan, shop)
+        upload.status, upload.result = "done", counts | {"errors": plan.error_lines}
+        upload.content, upload.finished_at = b"", utcnow()
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()  # the database went away: still queued, the job's retry runs it again
+        raise
+    except Exception as error:  # noqa: BLE001 - any other failure is the import's, shown to the shop
+        db.session.rollback()
+        log.exception("catalogue import %s failed", upload_id)
+        message = str(error) if isinstance(error, ImportFileError) else gettext(
+            "Erreur inattendue pendant l'import : rien n'a été importé. Réessayez, ou écrivez au territoire.")
+        db.session.execute(update(PendingUpload).where(PendingUpload.id == upload_id).values(
+            status="failed", error=message[:500], finished_at=utcnow()))
+        db.session.commit()
 
 
 # --- Export ---

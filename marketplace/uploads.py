@@ -19,8 +19,10 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def save(kind: str, owner_id: int, data: bytes, filename: str) -> str:
-    """Keep the file (committed) and return its token; forgotten uploads go at the same time."""
-    db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - KEPT_FOR))
+    """Keep the file (committed) and return its token; forgotten uploads go at the same time (not
+    one still waiting for its background job)."""
+    db.session.execute(delete(PendingUpload).where(PendingUpload.created_at < utcnow() - KEPT_FOR,
+                                                   PendingUpload.status != "queued"))
     token = secrets.token_urlsafe(18)
     db.session.add(PendingUpload(token=token, kind=kind, owner_id=owner_id, filename=(filename or "")[-255:],
                                  content=data))
@@ -29,11 +31,19 @@ def save(kind: str, owner_id: int, data: bytes, filename: str) -> str:
 
 
 def load(kind: str, owner_id: int, token: str) -> tuple[bytes, str] | None:
-    """The file's content and name, or None for an unknown, expired, forged or foreign token."""
+    """The content and name of a file still waiting for its confirmation, or None (an unknown,
+    expired, forged or foreign token, or an upload already confirmed)."""
+    row = find(kind, owner_id, token)
+    return (row.content, row.filename) if row is not None and row.status == "pending" else None
+
+
+def find(kind: str, owner_id: int, token: str) -> PendingUpload | None:
+    """The upload whatever its status (see PendingUpload), or None for an unknown, expired, forged
+    or foreign token."""
     row = _row(kind, owner_id, token)
-    if row is None or row.created_at < utcnow() - KEPT_FOR:
+    if row is None or (row.created_at < utcnow() - KEPT_FOR and row.status != "queued"):
         return None
-    return row.content, row.filename
+    return row
 
 
 def discard(kind: str, owner_id: int, token: str) -> None:

@@ -313,8 +313,6 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
 
 # --- Spreadsheet import and export ---
 
-CATALOGUE_UPLOAD = "catalogue"
-
 
 @bp.route("/<int:shop_id>/import", methods=["GET", "POST"])
 @access(CATALOGUE)
@@ -328,7 +326,7 @@ def import_upload(shop_id: int):
         except product_import.ImportFileError as error:
             form.file.errors = [str(error)]
         else:
-            token = uploads.save(CATALOGUE_UPLOAD, shop_id, data, form.file.data.filename or "")
+            token = uploads.save(product_import.UPLOAD_KIND, shop_id, data, form.file.data.filename or "")
             return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
     return render_template("shop/import_upload.html", shop=shop, form=form)
 
@@ -349,26 +347,38 @@ def _mapping_from(values, table) -> dict[str, int | None]:
 @access(CATALOGUE)
 def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
-    upload = uploads.load(CATALOGUE_UPLOAD, shop_id, token)
+    upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
     if upload is None:
         flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
         return redirect(url_for("shop.import_upload", shop_id=shop_id))
-    table = product_import.read_table(*upload)
+    if upload.status != "pending":  # confirmed already (another tab, the back button)
+        return redirect(url_for("shop.import_progress", shop_id=shop_id, token=token))
+    table = product_import.read_table(upload.content, upload.filename)
     mapping = _mapping_from(request.form if request.method == "POST" else request.args, table)
     problems = product_import.mapping_errors(mapping)
     plan = None if problems else product_import.check_import(table, mapping, shop)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit() and plan is not None and plan.lines:
-        counts = product_import.apply_import(plan, shop)
-        uploads.discard(CATALOGUE_UPLOAD, shop_id, token)
-        flash(gettext("Import terminé : %(created)s produit(s) ajouté(s), %(updated)s mis à jour, "
-                      "%(unchanged)s inchangé(s).", created=counts["created"], updated=counts["updated"],
-                      unchanged=counts["unchanged"]), "success")
-        return redirect(url_for("shop.products", shop_id=shop_id))
+        product_import.queue_import(upload, mapping, current_user.id)
+        return redirect(url_for("shop.import_progress", shop_id=shop_id, token=token))
     return render_template("shop/import_review.html", shop=shop, token=token, table=table, mapping=mapping,
                            fields=product_import.FIELDS, problems=problems, plan=plan, form=form,
                            preview=plan.lines[:product_import.PREVIEW_LINES] if plan else [],
                            max_errors=product_import.MAX_ERRORS_SHOWN, price_input=catalogue.price_input)
+
+
+@bp.route("/<int:shop_id>/import/<token>/suivi")
+@access(CATALOGUE)
+def import_progress(shop_id: int, token: str):
+    """Where a confirmed import is: being written (the page reloads itself), done, or failed."""
+    shop = _shop(shop_id)
+    upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
+    if upload is None:
+        flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
+        return redirect(url_for("shop.import_upload", shop_id=shop_id))
+    if upload.status == "pending":
+        return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
+    return render_template("shop/import_progress.html", shop=shop, upload=upload)
 
 
 @bp.route("/<int:shop_id>/export.<any(csv, xlsx):fmt>")

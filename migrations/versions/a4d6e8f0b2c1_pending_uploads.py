@@ -1,4 +1,5 @@
-"""Pending uploads in the database (catalogue and staff imports), not on a web server's disk.
+"""Pending uploads in the database (catalogue and staff imports), not on a web server's disk;
+the course of a catalogue import run in the background.
 
 Revision ID: a4d6e8f0b2c1
 Revises: f3a9c2d7e1b5
@@ -22,6 +23,13 @@ def upgrade():
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("mapping", sa.JSON(), nullable=True),
+        sa.Column("requested_by_id", sa.Integer(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["requested_by_id"], ["users.id"], name=op.f("fk_pending_uploads_requested_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_uploads")),
         sa.UniqueConstraint("token", name=op.f("uq_pending_uploads_token")),
     )

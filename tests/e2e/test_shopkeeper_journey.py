@@ -82,7 +82,8 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
     expect(page.get_by_test_id("import-summary")).to_contain_text("50 ligne(s) valide(s) : 50 nouveau(x) produit(s)")
     screenshot(page, "shop-import-review")
     page.get_by_role("button", name="Importer les 50 ligne(s) valide(s)").click()
-    expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()
+    expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()  # written by a job
+    page.get_by_role("button", name="Voir mes produits").click()
     expect(page.get_by_test_id("product-count")).to_have_text("51 produit(s)")
     step("50 produits importés")
 

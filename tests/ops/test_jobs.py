@@ -24,6 +24,7 @@ from marketplace.observability import JsonFormatter, reset_request_id, set_reque
 from search.outbox import pending_count
 from tests import factories as f
 from tests.employer.conftest import hr_client, hr_world  # noqa: F401  (fixtures)
+from tests.shop.conftest import media_dir, shop_world  # noqa: F401  (fixtures)
 from tests.employer.test_campaigns import create, funded_by_transfer
 
 
@@ -132,3 +133,27 @@ def test_the_worker_command_runs_the_queued_jobs_in_its_own_process(app, rq_jobs
         assert pending_count(db.session) == 0
         assert jobs.get_queue(jobs.SEARCH_QUEUE).count == 0
         assert search.check().in_step
+
+
+def test_a_catalogue_import_is_written_by_the_worker_once_even_queued_twice(app, rq_jobs, client, shop_world):
+    import io
+
+    from marketplace import product_import
+    from marketplace.models import PendingUpload, Product
+    from tests.conftest import login
+
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants aux amandes;4,10\n".encode()
+    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "biscuits.csv")},
+                             content_type="multipart/form-data").headers["Location"]
+    page = client.post(review_url, follow_redirects=True).get_data(as_text=True)
+    assert "Import de « biscuits.csv » en cours" in page  # waits for the worker
+    with app.app_context():
+        assert Product.query.filter(Product.sku.in_(["Z1", "Z2"])).count() == 0
+        jobs.enqueue(product_import.run_import, PendingUpload.query.one().id)  # queued twice
+    assert rq_jobs() == 2
+    page = client.get(f"{review_url}/suivi").get_data(as_text=True)
+    assert "Import terminé : 2 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s)." in page
+    with app.app_context():
+        assert sorted(p.sku for p in Product.query.filter(Product.sku.in_(["Z1", "Z2"]))) == ["Z1", "Z2"]

@@ -161,10 +161,65 @@ def test_upload_review_and_import_through_the_pages(app, client, shop_world):
     page = client.get(review_url, query_string=mapping).get_data(as_text=True)
     assert "Importer les 3 ligne(s) valide(s)" in page
     response = client.post(review_url, data=mapping)
-    assert response.status_code == 302
+    progress_url = response.headers["Location"]
+    assert progress_url == f"{review_url}/suivi"
+    page = client.get(progress_url).get_data(as_text=True)  # the job ran at once (tests run jobs inline)
+    assert "Import terminé : 3 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s)." in page
+    assert "5 ligne(s) en erreur n'ont pas été importées." in page
     with app.app_context():
         assert set(by_sku(shop_world["bakery"])) == {"B001", "R1", "R6", "R7"}
-    assert client.get(review_url, follow_redirects=True).request.path.endswith("/import")  # the upload is gone
+    # Confirmed: the review page now leads to the import's outcome, it cannot be confirmed twice.
+    assert client.get(review_url).headers["Location"] == progress_url
+    client.post(review_url, data=mapping)
+    with app.app_context():
+        assert Product.query.filter_by(shop_id=shop_world["bakery"]).count() == 4
+
+
+def test_while_the_job_has_not_run_the_page_says_so_and_reloads_itself(app, client, shop_world):
+    from marketplace.models import PendingUpload
+
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n".encode()
+    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
+                             content_type="multipart/form-data").headers["Location"]
+    with app.app_context():  # confirmed, the job not run yet (a busy worker)
+        upload = PendingUpload.query.one()
+        upload.status, upload.mapping = "queued", {"sku": 0, "name": 1, "price": 2}
+        db.session.commit()
+        upload_id = upload.id
+    page = client.get(f"{review_url}/suivi").get_data(as_text=True)
+    assert "Import de « sables.csv » en cours" in page and '<meta http-equiv="refresh" content="2">' in page
+    assert client.get(review_url).headers["Location"].endswith("/suivi")
+    with app.app_context():
+        product_import.run_import(upload_id)
+        product_import.run_import(upload_id)  # run twice (a retry): written once
+        assert [p.name for p in Product.query.filter_by(sku="Z1")] == ["Sablés au beurre"]
+    page = client.get(f"{review_url}/suivi").get_data(as_text=True)
+    assert "Import terminé : 1 produit(s) ajouté(s)" in page and "http-equiv" not in page
+
+
+def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client, shop_world, monkeypatch):
+    from marketplace.models import PendingUpload
+
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants;4,10\n".encode()
+    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
+                             content_type="multipart/form-data").headers["Location"]
+    written, write = [], product_import._write
+
+    def write_then_fail(plan, shop):
+        written.append(write(plan, shop))
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(product_import, "_write", write_then_fail)
+    page = client.post(review_url, follow_redirects=True).get_data(as_text=True)
+    assert "Erreur inattendue pendant l&#39;import : rien n&#39;a été importé." in page
+    assert written  # the lines were in the session when it failed
+    with app.app_context():
+        assert Product.query.filter(Product.sku.in_(["Z1", "Z2"])).count() == 0
+        assert PendingUpload.query.one().status == "failed"
 
 
 def test_a_missing_name_or_price_column_is_asked_for(app, client, shop_world):
@@ -218,7 +273,7 @@ def test_the_upload_is_confirmed_on_another_web_server(app, client, shop_world, 
             db.engine.dispose()
     with app.app_context():
         assert by_sku(shop_world["bakery"])["Z1"].price_cents == 320
-        assert PendingUpload.query.count() == 0  # confirmed: gone
+        assert [(u.status, u.content) for u in PendingUpload.query] == [("done", b"")]  # the file is let go
 
 
 def test_an_upload_left_unconfirmed_expires_after_a_day(app, client, shop_world):
