@@ -94,3 +94,23 @@ class AuditEvent(db.Model):
     summary = db.Column(db.String(500), nullable=False, default="")
     before = db.Column(db.JSON, nullable=True)
     after = db.Column(db.JSON, nullable=True)
+
+
+class ReconciliationRun(db.Model):
+    """A Stripe reconciliation of a period, computed by a background job (Stripe is asked twice
+    per order: a month of orders takes longer than a web request may). The page shows the latest
+    run of the period, its progress while it runs, then the rows it stored."""
+
+    __tablename__ = "reconciliation_runs"
+
+    id = db.Column(db.Integer, primary_key=True)
+    starts_on = db.Column(db.Date, nullable=False)
+    ends_on = db.Column(db.Date, nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="queued")  # queued, running, done, failed
+    total = db.Column(db.Integer, nullable=True)  # orders to check, once counted
+    checked = db.Column(db.Integer, nullable=False, default=0)
+    rows = db.Column(db.JSON, nullable=True)
+    error = db.Column(db.String(500), nullable=True)
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    finished_at = db.Column(db.DateTime, nullable=True)

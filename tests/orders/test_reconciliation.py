@@ -29,15 +29,44 @@ def admin(stripe_app):
     return client
 
 
+def reconcile(admin, period=PERIOD) -> str:
+    """Start the period's reconciliation (its job runs at once in tests) and read the page."""
+    admin.post("/admin/rapprochement-stripe", data=period)
+    return admin.get("/admin/rapprochement-stripe", query_string=period).get_data(as_text=True)
+
+
 def test_empty_period_says_so(admin):
     page = admin.get("/admin/rapprochement-stripe").get_data(as_text=True)
+    assert "pas encore été calculé pour cette période" in page and "Lancer le rapprochement" in page
+    assert admin.get("/admin/rapprochement-stripe.csv", query_string=PERIOD).status_code == 409  # nothing yet
+    page = reconcile(admin)
     assert "Aucune commande payée par carte bancaire sur cette période." in page
-    assert 'data-testid="reconciliation"' not in page
+    assert 'data-testid="reconciliation"' not in page and "Recalculer" in page
+
+
+def test_while_the_job_runs_the_page_shows_its_progress(stripe_app, admin):
+    from marketplace import reconciliation
+    from marketplace.models import ReconciliationRun
+
+    with stripe_app.app_context():
+        run = ReconciliationRun(starts_on=date.fromisoformat(PERIOD["du"]), ends_on=date.fromisoformat(PERIOD["au"]),
+                                status="running", checked=20, total=57)
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "20 commande(s) vérifiée(s) auprès de Stripe sur 57" in page
+    assert '<meta http-equiv="refresh" content="2">' in page and "Lancer le rapprochement" not in page
+    with stripe_app.app_context():  # the job (run again by a retry) finishes it
+        reconciliation.run_job(run_id)
+        assert db.session.get(ReconciliationRun, run_id).status == "done"
+    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "Aucune commande payée par carte bancaire" in page and "http-equiv" not in page
 
 
 def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_app, resident, shop_world, admin):
     order_id, _ = paid_order(stripe_app, resident, shop_world)
-    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    page = reconcile(admin)
     with stripe_app.app_context():
         intent_id = db.session.get(Order, order_id).stripe_payment_intent_id
     assert intent_id in page and "aucun écart" in page and 'data-testid="mismatch"' not in page
@@ -46,6 +75,8 @@ def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_a
     with stripe_app.test_request_context():  # someone refunds 3 € in Stripe's dashboard
         payments.refund_payment_intent(intent_id, 300, {"order_id": order_id})
     page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    assert "aucun écart" in page  # the page shows the run as it was computed, until it is computed again
+    page = reconcile(admin)
     assert 'data-testid="mismatch"' in page and "Stripe ne correspond pas à la commande" in page
     assert "1 avec un écart" in page
     csv = admin.get("/admin/rapprochement-stripe.csv", query_string=PERIOD)
@@ -85,7 +116,7 @@ def test_a_card_hold_that_expired_before_stripe_confirmed_is_taken_again(stripe_
     with stripe_app.app_context():
         assert card_balance(db.session, shop_world["card"]) == 2_000 - 200
         assert accounts.shop_payable_account(db.session, shop_world["cheese"]).balance_cents == 890
-    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    page = reconcile(admin)
     assert "aucun écart" in page
 
 
@@ -97,7 +128,7 @@ def test_a_card_part_that_cannot_be_taken_again_shows_in_the_report(stripe_app, 
     order_id = _slow_payment(stripe_app, resident, shop_world, then=spend_everything)
     with stripe_app.app_context():
         assert db.session.get(Order, order_id).status == "paid"
-    page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
+    page = reconcile(admin)
     assert "part carte territoriale non encaissée" in page and "2,00 € / 0,00 €" in page.replace("\xa0", " ")
 
 
@@ -108,3 +139,4 @@ def test_bad_dates_are_named_and_the_report_is_for_admins_only(admin, resident):
                                 query_string={"du": "2026-11-10", "au": "2026-11-01"})
     assert reversed_period.status_code == 400 and "précède son début" in reversed_period.get_data(as_text=True)
     assert resident.get("/admin/rapprochement-stripe").status_code == 403
+    assert resident.post("/admin/rapprochement-stripe", data=PERIOD).status_code == 403
