@@ -23,3 +23,27 @@
     });
   });
 })();
+
+// A page following a background job (a catalogue import, a Stripe reconciliation): while the job
+// is queued or running, fetch the page again every 2 s and put the fresh figures in place (the
+// section is an aria-live region); once its status changed, load it for good. Neither the focus
+// nor the scroll position moves meanwhile; without JavaScript a <noscript> refresh does the job.
+(function () {
+  const section = document.querySelector("[data-job-status]");
+  if (!section || !["queued", "running"].includes(section.dataset.jobStatus)) return;
+  const timer = setInterval(function () {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-job-status]");
+        if (!fresh || fresh.dataset.jobStatus !== section.dataset.jobStatus) {
+          clearInterval(timer);
+          window.location.reload();
+        } else if (fresh.innerHTML !== section.innerHTML) {
+          section.innerHTML = fresh.innerHTML;
+        }
+      })
+      .catch(function () { /* offline for a moment: the next round tries again */ });
+  }, 2000);
+})();

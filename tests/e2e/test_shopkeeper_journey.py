@@ -105,3 +105,32 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
     for name, elapsed in steps:
         print(f"  {elapsed:6.1f} s  {name}")
     assert steps[-1][1] < 600
+
+
+def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page, live_app):
+    """A queued import (the worker busy): the page stays put while it waits (no reload that would
+    move a keyboard user's focus), then shows the outcome once the job wrote the lines."""
+    from marketplace import product_import, uploads
+    from marketplace.extensions import db
+    from marketplace.models import PendingUpload, ShopMember, User
+
+    with live_app.app_context():
+        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
+                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+        data = "Réf;Désignation;Prix TTC\nE2E-1;Sablés au beurre;3,20\nE2E-2;Croquants;4,10\n".encode()
+        token = uploads.save(product_import.UPLOAD_KIND, shop_id, data, "biscuits.csv")
+        upload = PendingUpload.query.filter_by(token=token).one()
+        upload.status, upload.mapping = "queued", {"sku": 0, "name": 1, "price": 2}
+        db.session.commit()
+        upload_id = upload.id
+    log_in(page, "commercant@demo.halle.fr")
+    page.goto(f"/boutique/{shop_id}/import/{token}/suivi")
+    expect(page.get_by_text("Import de « biscuits.csv » en cours")).to_be_visible()
+    page.get_by_role("link", name="Actualiser").focus()
+    page.evaluate("window.stillTheSamePage = true")
+    page.wait_for_timeout(2_500)  # one polling round: the page was not reloaded, the focus stayed
+    assert page.evaluate("window.stillTheSamePage === true")
+    assert page.evaluate("document.activeElement.textContent") == "Actualiser"
+    with live_app.app_context():
+        product_import.run_import(upload_id)
+    expect(page.get_by_text("Import terminé : 2 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s).")).to_be_visible()

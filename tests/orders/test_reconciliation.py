@@ -56,12 +56,12 @@ def test_while_the_job_runs_the_page_shows_its_progress(stripe_app, admin):
         run_id = run.id
     page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
     assert "20 commande(s) vérifiée(s) auprès de Stripe sur 57" in page
-    assert '<meta http-equiv="refresh" content="2">' in page and "Lancer le rapprochement" not in page
+    assert 'data-job-status="running"' in page and "Lancer le rapprochement" not in page
     with stripe_app.app_context():  # the job (run again by a retry) finishes it
         reconciliation.run_job(run_id)
         assert db.session.get(ReconciliationRun, run_id).status == "done"
     page = admin.get("/admin/rapprochement-stripe", query_string=PERIOD).get_data(as_text=True)
-    assert "Aucune commande payée par carte bancaire" in page and "http-equiv" not in page
+    assert "Aucune commande payée par carte bancaire" in page and 'data-job-status="done"' in page
 
 
 def test_matching_order_then_a_refund_made_outside_halle_is_highlighted(stripe_app, resident, shop_world, admin):

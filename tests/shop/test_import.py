@@ -189,14 +189,14 @@ def test_while_the_job_has_not_run_the_page_says_so_and_reloads_itself(app, clie
         db.session.commit()
         upload_id = upload.id
     page = client.get(f"{review_url}/suivi").get_data(as_text=True)
-    assert "Import de « sables.csv » en cours" in page and '<meta http-equiv="refresh" content="2">' in page
+    assert "Import de « sables.csv » en cours" in page and 'data-job-status="queued"' in page  # followed
     assert client.get(review_url).headers["Location"].endswith("/suivi")
     with app.app_context():
         product_import.run_import(upload_id)
         product_import.run_import(upload_id)  # run twice (a retry): written once
         assert [p.name for p in Product.query.filter_by(sku="Z1")] == ["Sablés au beurre"]
     page = client.get(f"{review_url}/suivi").get_data(as_text=True)
-    assert "Import terminé : 1 produit(s) ajouté(s)" in page and "http-equiv" not in page
+    assert "Import terminé : 1 produit(s) ajouté(s)" in page and 'data-job-status="done"' in page
 
 
 def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client, shop_world, monkeypatch):
