@@ -175,7 +175,7 @@ def test_upload_review_and_import_through_the_pages(app, client, shop_world):
         assert Product.query.filter_by(shop_id=shop_world["bakery"]).count() == 4
 
 
-def test_while_the_job_has_not_run_the_page_says_so_and_reloads_itself(app, client, shop_world):
+def test_while_the_job_has_not_run_the_page_says_so_and_follows_it(app, client, shop_world):
     from marketplace.models import PendingUpload
 
     login(client, shop_world["emails"]["owner"])
