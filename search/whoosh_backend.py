@@ -145,14 +145,13 @@ def _best(scores: dict, docs, count: int) -> list:
 class GenerationCache:
     """What is derived once from one generation of the index and shared by all threads."""
 
+    COLUMNS = ("commune", "shop", "category_slug", "price")
+
     def __init__(self, searcher, previous: "GenerationCache | None", extra_words: frozenset):
         reader = searcher.reader()
         self.generation = reader.generation()
-        self.commune = list(reader.column_reader("commune")) if reader.doc_count_all() else []
-        self.shop = list(reader.column_reader("shop")) if reader.doc_count_all() else []
-        self.category = list(reader.column_reader("category_slug")) if reader.doc_count_all() else []
-        self.price = list(reader.column_reader("price")) if reader.doc_count_all() else []
-        self.live = frozenset(reader.all_doc_ids())
+        (self.commune, self.shop, self.category, self.price), self.live, spelling = self._read_segments(
+            reader, previous)
         self._sets: dict = {}
         self._words: OrderedDict = OrderedDict()  # term -> (document numbers, scores)
         self._word_postings = 0
@@ -161,13 +160,45 @@ class GenerationCache:
         # The words of product names, plus those of categories, shops and communes (few, and
         # the same for many products: kept out of the index to make indexing faster).
         vocabulary = dict.fromkeys(extra_words, 1)
-        vocabulary.update((term.decode() if isinstance(term, bytes) else term, info.doc_frequency())
-                          for term, info in reader.iter_field("spell"))
+        vocabulary.update(sorted(spelling.items()))  # in term order, as one reader of them all gives them
         if previous is not None and previous.vocabulary.keys() == vocabulary.keys():
             self.speller, self.stems = previous.speller, previous.stems  # the costly part
         else:
             self.speller, self.stems = None, {stem(word) for word in vocabulary}
         self.vocabulary = vocabulary
+
+    def _read_segments(self, reader, previous: "GenerationCache | None"):
+        """(the columns' values of every document in document-number order, the live document
+        numbers, {spelling word: document frequency}), read segment by segment.
+
+        What the previous generation read of a segment is reused: a segment's values and words
+        never change, and its deletions only grow (its live documents are read again when its
+        count changed). Reading everything took ~0.4 s at 100k products, paid by the first
+        search after every index commit; now that search reads the new segment only."""
+        self._segments = {}
+        leaves = reader.leaf_readers()  # in document-number order
+        columns, live, spelling = [[] for _ in self.COLUMNS], [], Counter()
+        for leaf, base in leaves:
+            segment = leaf.segment()
+            key = segment.segment_id() if segment is not None else None
+            known = previous._segments.get(key) if previous is not None and key is not None else None
+            count = leaf.doc_count()
+            if known is None:
+                values = [list(leaf.column_reader(name)) if leaf.doc_count_all() else [] for name in self.COLUMNS]
+                words = {(term.decode() if isinstance(term, bytes) else term): info.doc_frequency()
+                         for term, info in leaf.iter_field("spell")}
+                known = (values, words, None, None)
+            values, words, live_count, local_live = known
+            if live_count != count:
+                local_live = (range(leaf.doc_count_all()) if not leaf.has_deletions()
+                              else tuple(leaf.all_doc_ids()))
+            if key is not None:
+                self._segments[key] = (values, words, count, local_live)
+            for column, part in zip(columns, values):
+                column.extend(part)
+            live.append(local_live if base == 0 else [base + docnum for docnum in local_live])
+            spelling.update(words)
+        return columns, frozenset(docnum for part in live for docnum in part), spelling
 
     def word_scores(self, searcher, term: str) -> dict[int, float]:
         """{document: score} of the documents holding the index term in a text field, scored as

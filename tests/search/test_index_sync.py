@@ -119,6 +119,49 @@ def test_the_nightly_optimise_merges_the_segments_of_incremental_commits(app, as
 
 
 @pytest.mark.whoosh_only
+def test_prices_and_facets_follow_each_commit_merge_and_deletion(app, ask):
+    """The columns behind price order and facets are kept per index segment and reused by the
+    next generation: after each incremental commit, a deactivation (a deletion in an old
+    segment) and the nightly merge, they still describe every document."""
+    from marketplace import jobs
+
+    def seen():
+        results, browsed = ask(q="miel", sort="price_asc"), ask(sort="price_asc")  # with and without words
+        assert [hit.name for hit in browsed.hits] == [hit.name for hit in results.hits]
+        return ([hit.name for hit in results.hits],
+                {value.label: value.count for value in results.facets["commune"]})
+
+    with app.app_context():
+        semur, arnay = f.commune(), f.commune(**f.ARNAY)
+        upper, lower = f.shop("Miellerie Dupont", semur), f.shop("Rucher d'Arnay", arnay)
+        products = {}
+        for shop, name, price in ((upper, "Miel de lavande", 900), (lower, "Miel de sapin", 500),
+                                  (upper, "Miel de tilleul", 700)):
+            product = Product(shop=shop, category=shop.category, name=name, price_cents=price)
+            db.session.add(product)
+            db.session.commit()
+            products[name] = product.id
+            search.drain_outbox()  # one commit (one new segment) per change, as the indexer does
+            ask(q="miel")  # a search reads this generation's columns
+    assert seen() == (["Miel de sapin", "Miel de tilleul", "Miel de lavande"],
+                      {"Semur-en-Auxois": 2, "Arnay-le-Duc": 1})
+    with app.app_context():
+        db.session.get(Product, products["Miel de sapin"]).active = False
+        db.session.commit()
+        search.drain_outbox()
+    assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
+    with app.app_context():
+        jobs.optimize_search_index()
+        assert search.get_backend().segment_count() == 1
+    assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
+    with app.app_context():
+        db.session.get(Product, products["Miel de lavande"]).price_cents = 300
+        db.session.commit()
+        search.drain_outbox()
+    assert seen() == (["Miel de lavande", "Miel de tilleul"], {"Semur-en-Auxois": 2})
+
+
+@pytest.mark.whoosh_only
 def test_check_and_reindex_commands(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["search", "check"])
