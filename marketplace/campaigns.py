@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from loyalty.cards import grouped_number, set_pin
 from loyalty.clock import paris_day, utc_now
 from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
+from loyalty.transactions import in_ledger_transaction
 from loyalty.models import Account, Card, Entry, Grant, Posting
 from marketplace import mail
 from marketplace.extensions import db
@@ -213,29 +214,91 @@ def ensure_employer_active(employer: Employer) -> None:
 
 
 def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
+    """Confirm the amounts; the employer's available credit pays what it can at once (all of it:
+    the campaign is funded and can be issued)."""
     ensure_employer_active(campaign.employer)
     if campaign.status != "draft":
         raise CampaignError(gettext("Cette campagne est déjà confirmée."))
     if exemption_check(campaign).needs_acknowledgement and not acknowledged:
         raise CampaignError(gettext("Des montants dépassent le seuil d'exonération : cochez la case pour "
                                     "confirmer que vous en avez pris connaissance."))
-    campaign.exemption_acknowledged = acknowledged
-    campaign.status = "awaiting_payment"
-    campaign.confirmed_at = utcnow()
-    db.session.commit()
+    campaign_id = campaign.id
+    db.session.rollback()  # what was read is ended: the confirmation is a transaction of its own
+
+    def confirm() -> None:
+        confirmed = db.session.get(Campaign, campaign_id)
+        if confirmed.status != "draft":
+            raise CampaignError(gettext("Cette campagne est déjà confirmée."))
+        confirmed.exemption_acknowledged = acknowledged
+        confirmed.status = "awaiting_payment"
+        confirmed.confirmed_at = utcnow()
+        _apply_credit(confirmed)
+
+    in_ledger_transaction(db.session, confirm)
 
 
 def cancel_campaign(campaign: Campaign) -> None:
-    """Only before any money came in: afterwards the campaign is issued, or its grants revoked."""
-    if campaign.status not in ("draft", "awaiting_payment"):
-        raise CampaignError(gettext("Une campagne déjà financée ou émise ne peut plus être annulée."))
+    """Only before any money came in (the employer's own credit aside, which becomes available
+    again): afterwards the campaign is issued, or its grants revoked."""
+    refused = gettext("Une campagne déjà financée ou émise ne peut plus être annulée.")
+    cancellable = ("draft", "awaiting_payment") + (("funded",) if campaign.funding_method == "credit" else ())
+    if campaign.status not in cancellable:
+        raise CampaignError(refused)
     changed = db.session.execute(
-        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(("draft", "awaiting_payment")))
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(cancellable))
         .values(status="cancelled", cancelled_at=utcnow())
     ).rowcount
     db.session.commit()
     if not changed:
-        raise CampaignError(gettext("Une campagne déjà financée ou émise ne peut plus être annulée."))
+        raise CampaignError(refused)
+
+
+# --- Credit: money back on the employer's funding account ---------------------------------------
+
+
+def available_credit_cents(employer_id: int) -> int:
+    """What the employer's funding account holds that no campaign counts on: credit taken back
+    (expired grants under the employer's policy, revoked grants) and the share of recipients left
+    out of an issue. Counted on: the recipients a funded campaign has still to issue, and the credit
+    already applied to campaigns awaiting the rest of their payment."""
+    balance = db.session.scalar(select(Account.balance_cents).where(
+        Account.code == f"employer:{employer_id}:funding")) or 0
+    to_issue = db.session.scalar(
+        select(func.coalesce(func.sum(CampaignEmployee.amount_cents), 0))
+        .join(Campaign, Campaign.id == CampaignEmployee.campaign_id)
+        .where(Campaign.employer_id == employer_id, Campaign.status.in_(("funded", "issuing")),
+               CampaignEmployee.grant_id.is_(None), CampaignEmployee.revoked_at.is_(None)))
+    applied = db.session.scalar(
+        select(func.coalesce(func.sum(CampaignPayment.amount_cents), 0))
+        .join(Campaign, Campaign.id == CampaignPayment.campaign_id)
+        .where(Campaign.employer_id == employer_id, Campaign.status == "awaiting_payment",
+               CampaignPayment.method == "credit", CampaignPayment.status == "succeeded"))
+    return max(int(balance) - int(to_issue) - int(applied), 0)
+
+
+def credit_applied_cents(campaign: Campaign) -> int:
+    return sum(p.amount_cents for p in campaign.payments if p.method == "credit" and p.status == "succeeded")
+
+
+def amount_due_cents(campaign: Campaign) -> int:
+    """What the employer still has to pay (by card or transfer) for the campaign."""
+    return campaign.total_cents - credit_applied_cents(campaign)
+
+
+def _apply_credit(campaign: Campaign) -> None:
+    """Pay the campaign from the employer's available credit, as far as it goes. Called in an
+    exclusive transaction (BEGIN IMMEDIATE on SQLite) with the employer's row locked (PostgreSQL),
+    so that two campaigns confirmed at once do not both count on the same credit. The money is
+    already on the funding account: nothing moves in the ledger."""
+    db.session.execute(select(Employer.id).where(Employer.id == campaign.employer_id).with_for_update())
+    used = min(available_credit_cents(campaign.employer_id), campaign.total_cents)
+    if used <= 0:
+        return
+    now = utcnow()
+    db.session.add(CampaignPayment(campaign_id=campaign.id, method="credit", amount_cents=used, status="succeeded",
+                                   paid_at=now))
+    if used == campaign.total_cents:
+        campaign.status, campaign.funded_at, campaign.funding_method = "funded", now, "credit"
 
 
 # --- Funding ------------------------------------------------------------------------------------
@@ -248,7 +311,7 @@ def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
         raise CampaignError(gettext("Cette campagne n'attend pas de paiement."))
     payment = next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)
     if payment is None:
-        payment = CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=campaign.total_cents)
+        payment = CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=amount_due_cents(campaign))
         db.session.add(payment)
     campaign.funding_method = "bank"
     db.session.commit()

@@ -85,7 +85,8 @@ def dashboard(employer_id: int):
     campaign_list = db.session.scalars(select(Campaign).filter_by(employer_id=employer_id)
                                        .order_by(Campaign.created_at.desc())).all()
     return render_template("employer/dashboard.html", employer=employer, active_employees=active_employees,
-                           campaigns=campaign_list, block_reason=suspension.employer_block(employer))
+                           campaigns=campaign_list, block_reason=suspension.employer_block(employer),
+                           credit=campaigns.available_credit_cents(employer_id))
 
 
 @bp.route("/<int:employer_id>/membres", methods=["GET", "POST"])
@@ -261,6 +262,10 @@ def campaign(employer_id: int, campaign_id: int):
         context["confirm_form"] = ConfirmCampaignForm()
     if campaign.status == "awaiting_payment":
         context["transfer_reference"] = campaigns.transfer_reference(campaign)
+    context["credit_applied"] = campaigns.credit_applied_cents(campaign)
+    context["amount_due"] = campaigns.amount_due_cents(campaign)
+    if campaign.status == "draft":
+        context["credit_available"] = campaigns.available_credit_cents(employer_id)
     if campaign.status in ("issuing", "issued"):
         context["progress"] = campaigns.issue_progress(campaign)
     if campaign.status == "issued":
@@ -375,7 +380,7 @@ def _payment(employer_id: int, campaign_id: int, payment_id: int) -> CampaignPay
 @access(employer_member())
 def receipt(employer_id: int, campaign_id: int, payment_id: int):
     payment = _payment(employer_id, campaign_id, payment_id)
-    if payment.status != "succeeded":
+    if payment.status != "succeeded" or payment.method == "credit":  # credit is no payment received
         abort(404)
     return render_template("employer/receipt.html", employer=payment.campaign.employer, payment=payment,
                            campaign=payment.campaign)

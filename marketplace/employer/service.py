@@ -107,11 +107,12 @@ def card_payment_for(campaign: Campaign) -> tuple[CampaignPayment, dict]:
             return payment, intent
         payment.status = "failed"
         db.session.commit()
+    due = campaigns.amount_due_cents(campaign)
     intent = payments.create_payment_intent(
-        amount_cents=campaign.total_cents, purpose=CAMPAIGN_FUNDING,
+        amount_cents=due, purpose=CAMPAIGN_FUNDING,
         metadata={"campaign_id": campaign.id, "employer_id": campaign.employer_id},
         description=f"Halle — campagne « {campaign.label} » ({campaign.employer.name})")
-    payment = CampaignPayment(campaign_id=campaign.id, method="card", amount_cents=campaign.total_cents,
+    payment = CampaignPayment(campaign_id=campaign.id, method="card", amount_cents=due,
                               stripe_payment_intent_id=intent["id"])
     db.session.add(payment)
     db.session.commit()

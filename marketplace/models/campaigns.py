@@ -60,7 +60,7 @@ class Campaign(db.Model):
     allowed_categories = db.Column(db.JSON, nullable=True)  # category slugs; None: everywhere
     expiry_policy = db.Column(db.String(10), nullable=False, default="employer")  # employer | territory
     status = db.Column(db.String(20), nullable=False, default="draft", index=True)
-    funding_method = db.Column(db.String(10), nullable=True)  # card | bank
+    funding_method = db.Column(db.String(10), nullable=True)  # card | bank | credit (its available credit paid it all)
     exemption_acknowledged = db.Column(db.Boolean, nullable=False, default=False)
     total_cents = db.Column(db.Integer, nullable=False, default=0)
     issued_count = db.Column(db.Integer, nullable=False, default=0)
@@ -118,7 +118,7 @@ class CampaignPayment(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     campaign_id = db.Column(db.Integer, db.ForeignKey("campaigns.id"), nullable=False, index=True)
-    method = db.Column(db.String(10), nullable=False)  # card | bank
+    method = db.Column(db.String(10), nullable=False)  # card | bank | credit (the employer's available credit)
     amount_cents = db.Column(db.Integer, nullable=False)
     status = db.Column(db.String(12), nullable=False, default="pending")  # pending | succeeded | failed
     stripe_payment_intent_id = db.Column(db.String(255), nullable=True, unique=True)

@@ -306,3 +306,109 @@ def test_other_company_sees_nothing(app, hr_client, hr_world):
     # Through their own company's URL, the campaign of another company does not exist.
     assert other.get(f"/entreprise/{hr_world['other_employer_id']}/campagnes/{campaign_id}/").status_code == 404
     assert other.post(f"/entreprise/{hr_world['other_employer_id']}/campagnes/{campaign_id}/annuler").status_code == 404
+
+
+def plain(response) -> str:
+    """The page with its no-break spaces (money, thousands) as plain spaces."""
+    return response.get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
+
+
+def _revoke_one_of_three(app, hr_client, employer_id) -> int:
+    """A 3 × 50 € campaign, issued; one employee's grant taken back: 50 € of credit."""
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        recipient_id = db.session.scalar(select(CampaignEmployee.id).where(CampaignEmployee.campaign_id == campaign_id)
+                                         .order_by(CampaignEmployee.id).limit(1))
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/beneficiaires/{recipient_id}/retirer")
+    return campaign_id
+
+
+def test_credit_taken_back_pays_part_of_the_next_campaign(app, hr_client, hr_world):
+    from loyalty.accounts import employer_funding_account
+    from loyalty.verify import verify
+
+    employer_id = hr_world["employer_id"]
+    _revoke_one_of_three(app, hr_client, employer_id)
+    assert "<strong>50,00 €</strong> de crédit disponible" in plain(hr_client.get(f"/entreprise/{employer_id}/"))
+    second = create(hr_client, employer_id, label="Naissances", amount="50", child_amount="")
+    page = plain(hr_client.get(f"/entreprise/{employer_id}/campagnes/{second}/"))
+    assert "50,00 €, déduit à la confirmation" in page
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{second}/confirmer", data={"acknowledge": "y"})
+    page = plain(hr_client.get(f"/entreprise/{employer_id}/campagnes/{second}/"))
+    assert "Votre crédit disponible en paie 50,00 € : reste à payer 100,00 €." in page
+    assert "Payer 100,00 € par carte" in page or "Je paie par virement" in page
+    with app.app_context():
+        assert campaigns.available_credit_cents(employer_id) == 0  # applied: no other campaign counts on it
+    funded_by_transfer(app, hr_client, employer_id, second)  # the transfer asked for is the rest only
+    with app.app_context():
+        campaign = db.session.get(Campaign, second)
+        assert campaign.status == "funded"
+        assert sorted((p.method, p.amount_cents) for p in campaign.payments) == [("bank", 10_000), ("credit", 5_000)]
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{second}/emettre")
+    with app.app_context():
+        assert db.session.get(Campaign, second).status == "issued"
+        assert db.session.scalar(select(func.count()).select_from(Grant).where(Grant.campaign_id == second)) == 3
+        assert employer_funding_account(db.session, employer_id).balance_cents == 0
+        assert campaigns.available_credit_cents(employer_id) == 0
+        assert verify(db.session) == []
+    assert "crédit disponible" not in hr_client.get(f"/entreprise/{employer_id}/").get_data(as_text=True)
+
+
+def test_credit_that_covers_a_campaign_funds_it_and_comes_back_if_it_is_cancelled(app, hr_client, hr_world):
+    from loyalty.accounts import employer_funding_account
+    from loyalty.verify import verify
+
+    employer_id = hr_world["employer_id"]
+    _revoke_one_of_three(app, hr_client, employer_id)
+    small = create(hr_client, employer_id, label="Fête des mères", amount="10", child_amount="")
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{small}/confirmer", data={"acknowledge": "y"})
+    with app.app_context():
+        campaign = db.session.get(Campaign, small)
+        assert (campaign.status, campaign.funding_method) == ("funded", "credit")  # nothing to pay
+        assert campaigns.available_credit_cents(employer_id) == 2_000  # 50 € − the 30 € it will issue
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{small}/annuler")
+    with app.app_context():
+        assert db.session.get(Campaign, small).status == "cancelled"
+        assert campaigns.available_credit_cents(employer_id) == 5_000  # all of it again
+    again = create(hr_client, employer_id, label="Fête des pères", amount="10", child_amount="")
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{again}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{again}/emettre")
+    with app.app_context():
+        assert db.session.get(Campaign, again).status == "issued"
+        assert employer_funding_account(db.session, employer_id).balance_cents == 2_000
+        assert campaigns.available_credit_cents(employer_id) == 2_000
+        assert verify(db.session) == []
+
+
+def test_two_campaigns_confirmed_at_once_do_not_both_spend_the_same_credit(app, hr_client, hr_world):
+    import threading
+
+    from marketplace.models import CampaignPayment
+
+    employer_id = hr_world["employer_id"]
+    _revoke_one_of_three(app, hr_client, employer_id)  # 50 € of credit
+    ids = [create(hr_client, employer_id, label=f"Campagne {n}", amount="50", child_amount="") for n in (1, 2)]
+    start, errors = threading.Barrier(2), []
+
+    def confirm(campaign_id):
+        try:
+            with app.app_context():
+                start.wait()
+                campaigns.confirm_campaign(db.session.get(Campaign, campaign_id), acknowledged=True)
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=confirm, args=(campaign_id,)) for campaign_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        applied = db.session.scalars(select(CampaignPayment.amount_cents).where(
+            CampaignPayment.campaign_id.in_(ids), CampaignPayment.method == "credit")).all()
+        assert applied == [5_000]  # one of them got the credit, the other pays in full
+        assert campaigns.available_credit_cents(employer_id) == 0

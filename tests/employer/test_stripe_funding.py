@@ -138,3 +138,28 @@ def test_without_stripe_configuration_only_transfer_is_offered(app, hr_client, h
     campaign_id = awaiting_payment(hr_client, employer_id)
     page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
     assert "Par virement" in page and "par carte" not in page
+
+
+def test_the_card_pays_only_what_the_credit_left_to_pay(stripe_app, hr_client, hr_world):
+    from loyalty.accounts import employer_funding_account
+    from loyalty.verify import verify
+
+    from .test_campaigns import _revoke_one_of_three
+
+    employer_id = hr_world["employer_id"]
+    _revoke_one_of_three(stripe_app, hr_client, employer_id)  # 50 € of credit
+    campaign_id = awaiting_payment(hr_client, employer_id)  # 3 × 80 € = 240 €
+    intent_id = pay_page(hr_client, employer_id, campaign_id)
+    with stripe_app.app_context():
+        payment = db.session.scalar(select(CampaignPayment).filter_by(stripe_payment_intent_id=intent_id))
+        payment_id = payment.id
+        assert payment.amount_cents == 19_000
+    with stripe_app.test_request_context():
+        assert payments.retrieve_payment_intent(intent_id)["amount"] == 19_000
+    base = f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/carte/{payment_id}"
+    assert hr_client.post(base, json={"payment_method": "pm_card_visa"}).get_json() == {"status": "succeeded"}
+    hr_client.get(f"{base}/retour")
+    with stripe_app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "funded"
+        assert employer_funding_account(db.session, employer_id).balance_cents == 24_000  # 50 € + 190 €
+        assert verify(db.session) == []
