@@ -343,14 +343,19 @@ def _mapping_from(values, table) -> dict[str, int | None]:
     return mapping
 
 
+def _upload_gone(shop_id: int):
+    """An unknown, expired or forged upload token: back to the upload form, saying why."""
+    flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
+    return redirect(url_for("shop.import_upload", shop_id=shop_id))
+
+
 @bp.route("/<int:shop_id>/import/<token>", methods=["GET", "POST"])
 @access(CATALOGUE)
 def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
     upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
     if upload is None:
-        flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
-        return redirect(url_for("shop.import_upload", shop_id=shop_id))
+        return _upload_gone(shop_id)
     if upload.status != "pending":  # confirmed already (another tab, the back button)
         return redirect(url_for("shop.import_progress", shop_id=shop_id, token=token))
     table = product_import.read_table(upload.content, upload.filename)
@@ -370,12 +375,11 @@ def import_review(shop_id: int, token: str):
 @bp.route("/<int:shop_id>/import/<token>/suivi")
 @access(CATALOGUE)
 def import_progress(shop_id: int, token: str):
-    """Where a confirmed import is: being written (the page reloads itself), done, or failed."""
+    """Where a confirmed import is: being written (the page follows it), done, or failed."""
     shop = _shop(shop_id)
     upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
     if upload is None:
-        flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
-        return redirect(url_for("shop.import_upload", shop_id=shop_id))
+        return _upload_gone(shop_id)
     if upload.status == "pending":
         return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
     return render_template("shop/import_progress.html", shop=shop, upload=upload)
