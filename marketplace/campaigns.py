@@ -223,9 +223,8 @@ def confirm_campaign(campaign: Campaign, *, acknowledged: bool) -> None:
         raise CampaignError(gettext("Des montants dépassent le seuil d'exonération : cochez la case pour "
                                     "confirmer que vous en avez pris connaissance."))
     campaign_id = campaign.id
-    db.session.rollback()  # what was read is ended: the confirmation is a transaction of its own
 
-    def confirm() -> None:
+    def confirm() -> None:  # a transaction of its own, exclusive (see _apply_credit)
         confirmed = db.session.get(Campaign, campaign_id)
         if confirmed.status != "draft":
             raise CampaignError(gettext("Cette campagne est déjà confirmée."))

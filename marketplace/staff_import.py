@@ -26,6 +26,7 @@ FIELDS = {
     "children_under_26": "Enfants de moins de 26 ans",
 }
 REQUIRED = ("external_id", "last_name", "first_name")
+UPLOAD_KIND = "staff"  # its files in marketplace/uploads.py, between the preview and the confirmation
 MAX_CHILDREN = 20
 MAX_ERRORS_SHOWN = 200
 

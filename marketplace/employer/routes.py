@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, jobs, payments, suspension, uploads
+from marketplace import campaigns, jobs, payments, staff_import, suspension, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -24,7 +24,6 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card
 
 bp = Blueprint("employer", __name__, url_prefix="/entreprise")
-STAFF_UPLOAD = "staff"
 EMPLOYEES_PER_PAGE = 100
 
 
@@ -138,7 +137,7 @@ def import_staff(employer_id: int):
         except ImportFileError as error:
             form.file.errors.append(str(error))
         else:
-            token = uploads.save(STAFF_UPLOAD, employer_id, data, upload.filename) if plan.ok else ""
+            token = uploads.save(staff_import.UPLOAD_KIND, employer_id, data, upload.filename) if plan.ok else ""
             confirm = StaffConfirmForm(token=token)
             return render_template("employer/import_preview.html", employer=employer, plan=plan, confirm=confirm)
     return render_template("employer/import.html", employer=employer, form=form)
@@ -148,7 +147,8 @@ def import_staff(employer_id: int):
 @access(employer_member())
 def confirm_import(employer_id: int):
     form = StaffConfirmForm()
-    upload = uploads.load(STAFF_UPLOAD, employer_id, form.token.data) if form.validate_on_submit() else None
+    token = form.token.data if form.validate_on_submit() else ""
+    upload = uploads.load(staff_import.UPLOAD_KIND, employer_id, token) if token else None
     if upload is None:
         flash(gettext("Le fichier vérifié n'est plus disponible : envoyez-le à nouveau."), "error")
         return redirect(url_for("employer.import_staff", employer_id=employer_id))
@@ -157,7 +157,7 @@ def confirm_import(employer_id: int):
         flash(gettext("Le fichier contient des erreurs : rien n'a été importé."), "error")
         return redirect(url_for("employer.import_staff", employer_id=employer_id))
     counts = apply_staff_import(plan, employer_id, archive_missing=form.archive_missing.data)
-    uploads.discard(STAFF_UPLOAD, employer_id, form.token.data)
+    uploads.discard(staff_import.UPLOAD_KIND, employer_id, form.token.data)
     flash(gettext("Import terminé : %(created)s salarié(s) ajouté(s), %(updated)s mis à jour, %(archived)s archivé(s).",
                   created=counts["created"], updated=counts["updated"], archived=counts["archived"]), "success")
     return redirect(url_for("employer.employees", employer_id=employer_id))

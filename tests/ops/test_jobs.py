@@ -136,17 +136,15 @@ def test_the_worker_command_runs_the_queued_jobs_in_its_own_process(app, rq_jobs
 
 
 def test_a_catalogue_import_is_written_by_the_worker_once_even_queued_twice(app, rq_jobs, client, shop_world):
-    import io
-
     from marketplace import product_import
     from marketplace.models import PendingUpload, Product
     from tests.conftest import login
+    from tests.shop.test_import import upload
 
     login(client, shop_world["emails"]["owner"])
-    base = f"/boutique/{shop_world['bakery']}"
-    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants aux amandes;4,10\n".encode()
-    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "biscuits.csv")},
-                             content_type="multipart/form-data").headers["Location"]
+    review_url = upload(client, shop_world["bakery"],
+                        "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants aux amandes;4,10\n",
+                        "biscuits.csv")
     page = client.post(review_url, follow_redirects=True).get_data(as_text=True)
     assert "Import de « biscuits.csv » en cours" in page  # waits for the worker
     with app.app_context():

@@ -27,6 +27,12 @@ def by_sku(shop_id):
     return {p.sku: p for p in Product.query.filter_by(shop_id=shop_id)}
 
 
+def upload(client, shop_id: int, text: str, name: str) -> str:
+    """Send a catalogue file through the upload page; returns the URL of its review page."""
+    return client.post(f"/boutique/{shop_id}/import", data={"file": (io.BytesIO(text.encode()), name)},
+                       content_type="multipart/form-data").headers["Location"]
+
+
 def test_french_excel_csv_in_cp1252_with_total_lines(app_ctx, shop_world):
     table = read("excel_fr_cp1252.csv")
     assert table.headers[:4] == ["Réf", "Désignation", "Famille", "Prix TTC"]
@@ -179,15 +185,13 @@ def test_while_the_job_has_not_run_the_page_says_so_and_follows_it(app, client, 
     from marketplace.models import PendingUpload
 
     login(client, shop_world["emails"]["owner"])
-    base = f"/boutique/{shop_world['bakery']}"
-    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n".encode()
-    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
-                             content_type="multipart/form-data").headers["Location"]
+    review_url = upload(client, shop_world["bakery"],
+                        "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n", "sables.csv")
     with app.app_context():  # confirmed, the job not run yet (a busy worker)
-        upload = PendingUpload.query.one()
-        upload.status, upload.mapping = "queued", {"sku": 0, "name": 1, "price": 2}
+        pending = PendingUpload.query.one()
+        pending.status, pending.mapping = "queued", {"sku": 0, "name": 1, "price": 2}
         db.session.commit()
-        upload_id = upload.id
+        upload_id = pending.id
     page = client.get(f"{review_url}/suivi").get_data(as_text=True)
     assert "Import de « sables.csv » en cours" in page and 'data-job-status="queued"' in page  # followed
     assert client.get(review_url).headers["Location"].endswith("/suivi")
@@ -203,10 +207,8 @@ def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client
     from marketplace.models import PendingUpload
 
     login(client, shop_world["emails"]["owner"])
-    base = f"/boutique/{shop_world['bakery']}"
-    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants;4,10\n".encode()
-    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
-                             content_type="multipart/form-data").headers["Location"]
+    review_url = upload(client, shop_world["bakery"],
+                        "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\nZ2;Croquants;4,10\n", "sables.csv")
     written, write = [], product_import._write
 
     def write_then_fail(plan, shop):
@@ -224,10 +226,7 @@ def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client
 
 def test_a_missing_name_or_price_column_is_asked_for(app, client, shop_world):
     login(client, shop_world["emails"]["owner"])
-    base = f"/boutique/{shop_world['bakery']}"
-    data = "Produit;Montant\nPain;2,40\n".encode()
-    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "a.csv")},
-                             content_type="multipart/form-data").headers["Location"]
+    review_url = upload(client, shop_world["bakery"], "Produit;Montant\nPain;2,40\n", "a.csv")
     page = client.get(review_url).get_data(as_text=True)
     assert "Indiquez la colonne « Prix TTC »." in page and "Importer les" not in page
 
@@ -254,10 +253,8 @@ def test_the_upload_is_confirmed_on_another_web_server(app, client, shop_world, 
     from marketplace.models import PendingUpload
 
     login(client, shop_world["emails"]["owner"])
-    base = f"/boutique/{shop_world['bakery']}"
-    data = "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n".encode()
-    review_url = client.post(f"{base}/import", data={"file": (io.BytesIO(data), "sables.csv")},
-                             content_type="multipart/form-data").headers["Location"]
+    review_url = upload(client, shop_world["bakery"],
+                        "Réf;Désignation;Prix TTC\nZ1;Sablés au beurre;3,20\n", "sables.csv")
     other_host = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                             SEARCH_INDEX_DIR=str(tmp_path / "index"),
                             RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"])
@@ -285,11 +282,7 @@ def test_an_upload_left_unconfirmed_expires_after_a_day(app, client, shop_world)
     login(client, shop_world["emails"]["owner"])
     base = f"/boutique/{shop_world['bakery']}"
 
-    def upload(name):
-        return client.post(f"{base}/import", data={"file": (io.BytesIO("Produit;Prix\nPain;2,40\n".encode()), name)},
-                           content_type="multipart/form-data").headers["Location"]
-
-    forgotten = upload("hier.csv")
+    forgotten = upload(client, shop_world["bakery"], "Produit;Prix\nPain;2,40\n", "hier.csv")
     with app.app_context():
         PendingUpload.query.update({"created_at": utcnow() - timedelta(days=1, minutes=1)})
         db.session.commit()
@@ -298,6 +291,6 @@ def test_an_upload_left_unconfirmed_expires_after_a_day(app, client, shop_world)
     assert "plus disponible : envoyez-le à nouveau." in response.get_data(as_text=True)
     with app.app_context():
         assert [u.filename for u in PendingUpload.query] == ["hier.csv"]
-    upload("aujourdhui.csv")  # the next upload clears the forgotten ones
+    upload(client, shop_world["bakery"], "Produit;Prix\nPain;2,40\n", "aujourdhui.csv")  # clears the forgotten ones
     with app.app_context():
         assert [u.filename for u in PendingUpload.query] == ["aujourdhui.csv"]
