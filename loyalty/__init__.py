@@ -1,4 +1,4 @@
-"""The territorial card and its double-entry ledger (see DESIGN.md, "The ledger").
+"""The territorial card and its double-entry ledger (docs/design.md, "The ledger").
 
 Where to look:
 - loyalty.ledger   fund, issue_grant, issue_grants (a batch in one transaction), redeem, void,

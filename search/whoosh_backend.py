@@ -1,4 +1,4 @@
-"""The Whoosh backend: an index in files under SEARCH_INDEX_DIR (see DESIGN.md, "Search").
+"""The Whoosh backend: an index in files under SEARCH_INDEX_DIR (docs/design.md, "Search").
 
 - One writer at a time: `apply` and `rebuild` hold an exclusive lock on a file next to the
   index (flock: the kernel releases it when the process dies, even by SIGKILL), so two
