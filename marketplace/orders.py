@@ -564,10 +564,6 @@ def pickup_label(sub: OrderShop):
     return lazy_gettext("au magasin")
 
 
-def was_ordered(product_id: int) -> bool:
-    return db.session.scalar(select(OrderLine.id).where(OrderLine.product_id == product_id).limit(1)) is not None
-
-
 def shop_orders(shop_id: int, statuses=None) -> list[OrderShop]:
     query = select(OrderShop).where(OrderShop.shop_id == shop_id, OrderShop.status != "pending_payment",
                                     OrderShop.status != "failed")

@@ -2,7 +2,7 @@
 dismiss it (the reporter, if known, is told) or hide the product (it leaves the shop's pages and
 the search index through the outbox; the shop's owners are told why)."""
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace import audit
 from marketplace.extensions import db
@@ -35,10 +35,6 @@ def report_product(product: Product, *, reason: str, comment: str = "", reporter
 def open_reports(limit: int = 50) -> list[ProductReport]:
     return list(db.session.scalars(select(ProductReport).where(ProductReport.status == "open")
                                    .order_by(ProductReport.created_at, ProductReport.id).limit(limit)))
-
-
-def open_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(ProductReport).where(ProductReport.status == "open"))
 
 
 def _close(report: ProductReport, status: str, actor) -> None:

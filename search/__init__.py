@@ -3,8 +3,8 @@
 The one interface the rest of Halle uses:
     search(query) -> SearchResults          suggest(text) -> [Suggestion]
     rebuild(progress) -> count              check() -> CheckReport
-    index_products(ids) / remove_products(ids)     (the indexer; web workers never write)
-    enqueue_products(session, ids) / enqueue_shop(session, id)   (after bulk SQL writes)
+    index_products(ids)                     (the indexer; web workers never write)
+    enqueue_products(session, ids)          (after bulk SQL writes)
     drain_outbox() -> count                 (the indexer's loop body)
 
 The backend (SEARCH_BACKEND: "whoosh", the default, or "postgres") hides behind
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from flask import current_app, url_for
 
 from marketplace.extensions import db
-from search.outbox import enqueue_products, enqueue_shop  # noqa: F401  (re-exported)
+from search.outbox import enqueue_products  # noqa: F401  (re-exported)
 from search.query import InvalidParameter, SearchQuery, SearchResults, parse_search_args  # noqa: F401
 from search.reference import invalidate as invalidate_reference, reference_data
 
@@ -156,10 +156,6 @@ def index_products(product_ids) -> None:
     product_ids = set(product_ids)
     documents = documents_for(db.session, product_ids)
     get_backend().apply(list(documents.values()), product_ids - documents.keys())
-
-
-def remove_products(product_ids) -> None:
-    get_backend().apply([], product_ids)
 
 
 def drain_outbox(batch: int = OUTBOX_BATCH) -> int:

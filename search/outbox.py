@@ -3,7 +3,7 @@ transaction, and one indexer at a time drains the rows into the index.
 
 Session events do the writing, so callers never have to remember. Bulk statements
 (`session.execute(insert(Product), rows)`) bypass the ORM events: callers that use them call
-`enqueue_products` / `enqueue_shop` (or rebuild the index afterwards).
+`enqueue_products` (or rebuild the index afterwards).
 """
 import logging
 
@@ -59,13 +59,6 @@ def enqueue_products(session, product_ids) -> None:
     rows = [{"kind": "product", "entity_id": pid} for pid in set(product_ids)]
     for start in range(0, len(rows), 1000):
         session.execute(insert(IndexOutbox), rows[start:start + 1000])
-
-
-def enqueue_shop(session, shop_id: int) -> None:
-    """For bulk writes that bypass the ORM: reindex every product of this shop."""
-    if not _outbox_in_use():
-        return
-    session.execute(insert(IndexOutbox), [{"kind": "shop", "entity_id": shop_id}])
 
 
 def pending_count(session) -> int:
