@@ -1,5 +1,6 @@
 """The resident's commune ("Ma commune") and geography of the territory."""
 import math
+import re
 import unicodedata
 
 from flask import session
@@ -35,39 +36,62 @@ def fold(text: str) -> str:
     return " ".join(bare.split())
 
 
+def _by_population() -> list[Commune]:
+    # The territory has a few hundred communes: filtering in Python keeps accents, hyphens,
+    # case and the space-separated postal codes simple.
+    return Commune.query.order_by(Commune.population.desc(), Commune.name).all()
+
+
 def find_communes(query: str, limit: int = 10) -> list[Commune]:
-    """Communes of the territory matching a postal code (prefix) or a name (accent-insensitive)."""
+    """Suggestions as one types: communes whose postal code starts with the digits typed, or whose
+    folded name starts with (first) or contains (then) the text typed."""
     query = (query or "").strip()
     if not query:
         return []
+    candidates = _by_population()
     if query.isdigit():
-        return (
-            Commune.query.filter(Commune.postal_codes.contains(query))
-            .order_by(Commune.population.desc())
-            .limit(limit)
-            .all()
-        )
+        return [c for c in candidates if any(code.startswith(query) for code in c.postal_code_list)][:limit]
     wanted = fold(query)
-    # Names are few (a few hundred): folding in Python keeps accents, hyphens and case simple.
-    candidates = Commune.query.order_by(Commune.population.desc()).all()
     starts = [c for c in candidates if fold(c.name).startswith(wanted)]
     contains = [c for c in candidates if wanted in fold(c.name) and c not in starts]
     return (starts + contains)[:limit]
 
 
-def resolve_commune(value: str) -> Commune | None:
-    """The one commune meant by a typed value: an INSEE code, a label, a name or a postal code."""
+def matching_communes(value: str) -> list[Commune]:
+    """The communes a typed value means, most populated first (the person picks one when there are
+    several). A postal code means its communes (several often share one: 21140 is Semur-en-Auxois
+    and its neighbours), never the commune whose INSEE code happens to be those digits; an INSEE
+    code is understood only when no commune has it as a postal code. A label "Name (21140)" means
+    that commune; a name means the communes named so, else those whose name starts with it, else
+    those whose name contains it (case and accents ignored)."""
     value = (value or "").strip()
     if not value:
-        return None
-    by_code = db.session.get(Commune, value)
-    if by_code is not None:
-        return by_code
-    name = value.split(" (")[0]
-    exact = [c for c in find_communes(name, limit=50) if fold(c.name) == fold(name)]
-    if len(exact) == 1:
-        return exact[0]
-    matches = find_communes(value, limit=2)
+        return []
+    candidates = _by_population()
+    if re.fullmatch(r"\d{5}", value):
+        by_postal_code = [c for c in candidates if value in c.postal_code_list]
+        if by_postal_code:
+            return by_postal_code
+        by_code = db.session.get(Commune, value)
+        return [by_code] if by_code is not None else []
+    labelled = re.fullmatch(r"(.+?)\s*\((\d{5})\)", value)
+    name, postal_code = (labelled.group(1), labelled.group(2)) if labelled else (value, None)
+    wanted = fold(name)
+    if not wanted:
+        return []
+    if postal_code:
+        candidates = [c for c in candidates if postal_code in c.postal_code_list] or candidates
+    for matches in ([c for c in candidates if fold(c.name) == wanted],
+                    [c for c in candidates if fold(c.name).startswith(wanted)],
+                    [c for c in candidates if wanted in fold(c.name)]):
+        if matches:
+            return matches
+    return []
+
+
+def resolve_commune(value: str) -> Commune | None:
+    """The one commune meant by a typed value (see matching_communes); None when none or several."""
+    matches = matching_communes(value)
     return matches[0] if len(matches) == 1 else None
 
 

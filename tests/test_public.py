@@ -60,8 +60,58 @@ def test_a_shared_postal_code_offers_a_choice(app, client):
         db.session.commit()
     page = client.post("/ma-commune", data={"commune": "21230"}).get_data(as_text=True)
     assert "Arnay-le-Duc (21230)" in page and "Lacanche (21230)" in page
-    client.post("/ma-commune", data={"commune": "21337"})
+    client.post("/ma-commune", data={"commune": "Lacanche (21230)"})  # its button in the list
     assert 'data-testid="current-commune"><a href="/communes/lacanche">Lacanche<' in client.get("/").get_data(as_text=True)
+
+
+def current_commune_link(client) -> str | None:
+    import re
+
+    found = re.search(r'data-testid="current-commune"><a href="/communes/([^"]+)"', client.get("/").get_data(as_text=True))
+    return found.group(1) if found else None
+
+
+def test_a_postal_code_means_its_communes_not_the_commune_with_that_insee_code(app, client):
+    """21140 is Semur-en-Auxois' postal code and Champignolles' INSEE code; 21500 is Montbard's
+    postal code and Pouillenay's INSEE code: a typed postal code offers the communes that have it."""
+    territory(app)
+    with app.app_context():
+        f.commune(insee="21140", name="Champignolles", slug="champignolles", postal_codes="21230", population=60)
+        f.commune(insee="21394", name="Massingy-lès-Semur", slug="massingy-les-semur", postal_codes="21140",
+                  population=160)
+        f.commune(insee="21425", name="Montbard", slug="montbard", postal_codes="21500", population=5300)
+        f.commune(insee="21500", name="Pouillenay", slug="pouillenay", postal_codes="21150", population=250)
+        db.session.commit()
+    page = client.post("/ma-commune", data={"commune": "21140"}).get_data(as_text=True)
+    assert "Semur-en-Auxois (21140)" in page and "Massingy-lès-Semur (21140)" in page
+    assert "Champignolles" not in page
+    assert page.index("Semur-en-Auxois (21140)") < page.index("Massingy-lès-Semur (21140)")  # larger first
+    assert current_commune_link(client) is None  # nothing chosen yet
+    client.post("/ma-commune", data={"commune": "Massingy-lès-Semur (21140)"})  # the button of the list
+    assert current_commune_link(client) == "massingy-les-semur"
+
+    client.post("/ma-commune", data={"commune": "21500"})  # only Montbard has it: chosen at once
+    assert current_commune_link(client) == "montbard"
+
+
+def test_a_name_is_matched_by_folded_prefix_then_substring(app, client):
+    territory(app)
+    with app.app_context():
+        f.commune(insee="21394", name="Massingy-lès-Semur", slug="massingy-les-semur", postal_codes="21140",
+                  population=160)
+        db.session.commit()
+    response = client.post("/ma-commune", data={"commune": "semur"}, follow_redirects=True)
+    assert "Votre commune : Semur-en-Auxois." in response.get_data(as_text=True)  # the one name starting so
+    assert current_commune_link(client) == "semur-en-auxois"
+    client.post("/ma-commune", data={"commune": "LES SEMUR"})  # no name starts so; one contains it
+    assert current_commune_link(client) == "massingy-les-semur"
+    client.post("/ma-commune", data={"commune": "ARNAY LE DUC"})
+    assert current_commune_link(client) == "arnay-le-duc"
+    page = client.post("/ma-commune", data={"commune": "ur"}).get_data(as_text=True)  # several contain it
+    assert "Quelle commune ?" in page and "Semur-en-Auxois (21140)" in page and "Massingy-lès-Semur (21140)" in page
+    page = client.post("/ma-commune", data={"commune": "21999"}, follow_redirects=True).get_data(as_text=True)
+    assert "Aucune commune du territoire ne correspond à « 21999 »" in page
+    assert current_commune_link(client) == "arnay-le-duc"  # unchanged
 
 
 def test_unknown_commune_gets_a_clear_message(app, client):

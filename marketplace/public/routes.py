@@ -9,7 +9,8 @@ from marketplace.access import PUBLIC, access
 from marketplace.extensions import db
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
-from marketplace.territory import find_communes, remember_commune, resolve_commune, territory_summary
+from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
+from marketplace.urls import safe_local_target
 
 bp = Blueprint("public", __name__)
 
@@ -36,8 +37,8 @@ def commune(slug: str):
 
 def _back_url() -> str:
     """Where to return after choosing a commune: `next` (a local path) or the page it came from."""
-    target = request.args.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    target = safe_local_target(request.args.get("next"), "")
+    if target:
         return target
     referrer = request.referrer or ""
     if referrer.startswith(request.host_url) and "/ma-commune" not in referrer:
@@ -54,16 +55,16 @@ def choose_commune():
         for error in form.commune.errors:
             flash(str(error), "error")
         return redirect(back)
-    commune = resolve_commune(form.commune.data)
-    if commune is None:
-        matches = find_communes(form.commune.data, limit=20)
-        if not matches:
-            flash(gettext("Aucune commune du territoire ne correspond à « %(q)s ».", q=form.commune.data), "error")
-            return redirect(back)
+    matches = matching_communes(form.commune.data)
+    if not matches:
+        flash(gettext("Aucune commune du territoire ne correspond à « %(q)s ».", q=form.commune.data), "error")
+        return redirect(back)
+    if len(matches) > 1:
         # Several communes share a postal code or a name: let the visitor pick one.
         back_path = back[len(request.host_url) - 1:] if back.startswith(request.host_url) else back
         return render_template("public/choose_commune.html", query=form.commune.data, matches=matches,
                                back=back_path)
+    commune = matches[0]
     remember_commune(commune)
     flash(gettext("Votre commune : %(name)s.", name=commune.name), "success")
     return redirect(back)
@@ -141,7 +142,9 @@ def not_found(error):
 @bp.app_errorhandler(405)
 def method_not_allowed(error):
     if _is_api_request():
-        return _api_error("method_not_allowed", gettext("Méthode non autorisée sur cette adresse."), 405)
+        response = _api_error("method_not_allowed", gettext("Méthode non autorisée sur cette adresse."), 405)
+        response.headers["Allow"] = ", ".join(error.valid_methods or [])  # required with a 405 (RFC 9110)
+        return response
     return error
 
 
@@ -168,13 +171,17 @@ def csrf_error(error):
 # --- Shops, products and categories (public pages) ---
 
 
-def _visible_shop(slug: str) -> Shop:
-    """An approved shop; its members and the admins also see it before approval (as a preview)."""
+def _can_preview(shop: Shop) -> bool:
+    """Before approval, a shop's team and the admins see its pages as residents will (a preview)."""
     from flask_login import current_user
 
+    return current_user.is_authenticated and (current_user.is_admin or bool(current_user.shop_role(shop.id)))
+
+
+def _visible_shop(slug: str) -> Shop:
+    """An approved shop, or a pending one for those who may preview it."""
     shop = Shop.query.filter_by(slug=slug).first_or_404()
-    if not shop.is_public and not (current_user.is_authenticated and
-                                   (current_user.is_admin or current_user.shop_role(shop.id))):
+    if not shop.is_public and not _can_preview(shop):
         abort(404)
     return shop
 
@@ -214,10 +221,12 @@ def product(product_id: int):
     from marketplace import catalogue
 
     product = db.get_or_404(Product, product_id)
-    if not product.is_public:
+    preview = not product.shop.is_public and product.on_sale and _can_preview(product.shop)
+    if not (product.is_public or preview):
         abort(404)
-    others = db.session.scalars(catalogue.public_products(shop_id=product.shop_id)
-                                .where(Product.id != product.id).limit(8)).all()
+    others_statement = (db.select(Product).where(Product.shop_id == product.shop_id, Product.on_sale)
+                        .order_by(Product.name) if preview else catalogue.public_products(shop_id=product.shop_id))
+    others = db.session.scalars(others_statement.where(Product.id != product.id).limit(8)).all()
     return render_template("public/product.html", product=product, shop=product.shop, others=others,
                            distance=_distance_to(product.shop.commune))
 

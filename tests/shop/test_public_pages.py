@@ -34,6 +34,31 @@ def test_pending_shops_are_hidden_except_from_their_team(app, client, shop_world
     assert "Aperçu" in client.get("/commerces/boulangerie-moreau").get_data(as_text=True)
 
 
+def test_a_pending_shops_team_previews_its_product_pages(app, client, shop_world):
+    """The shopkeeper clicks a product of the preview of the shop: its page, marked as a preview;
+    a visitor and the member of another shop still get 404, and nobody can buy it yet."""
+    with app.app_context():
+        db.session.get(Shop, shop_world["bakery"]).status = "pending"
+        db.session.commit()
+    product_url = f"/produits/{shop_world['bread']}"
+    assert client.get(product_url).status_code == 404
+    login(client, shop_world["emails"]["other"])  # owner of the cheese shop
+    assert client.get(product_url).status_code == 404
+    owner = app.test_client()
+    login(owner, shop_world["emails"]["owner"])
+    shop_page = owner.get("/commerces/boulangerie-moreau").get_data(as_text=True)
+    assert f'href="{product_url}"' in shop_page
+    response = owner.get(product_url)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Pain de campagne" in page and "Aperçu" in page
+    assert "Ajouter au panier" not in page
+    with app.app_context():
+        db.session.get(Product, shop_world["bread"]).active = False
+        db.session.commit()
+    assert owner.get(product_url).status_code == 404  # off sale: not in the preview either
+
+
 def test_product_page_shows_price_stock_shop_and_distance(app, client, shop_world):
     client.post("/ma-commune", data={"commune": "21023"})  # the visitor lives in Arnay-le-Duc
     page = client.get(f"/produits/{shop_world['bread']}").get_data(as_text=True)
