@@ -5,12 +5,44 @@ a request made while an app context is pushed would reuse it (and its `g`, where
 keeps the logged-in user).
 """
 import os
+from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from sqlalchemy import text
 
 from marketplace import create_app
 from marketplace.extensions import db, limiter
+
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogues the pages read (what `make translations` does), so a bare
+    `pytest` on a fresh clone renders English pages too."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po, mo_path.open("wb") as mo:
+                write_mo(mo, read_po(po))
+
+
+# What `make test-fast` leaves out: browsers, real servers and processes, races, crashes, property runs.
+SLOW = ("tests/e2e/", "tests/ops/test_gunicorn.py", "tests/test_fault_tolerance.py", "tests/loyalty/test_crash.py",
+        "tests/loyalty/test_concurrency.py", "tests/loyalty/test_stateful.py", "tests/till/test_pos_concurrency.py",
+        "tests/till/test_pos_schema.py", "tests/test_migrations.py")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: left out of the quick lane (make test-fast)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
