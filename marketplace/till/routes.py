@@ -8,6 +8,7 @@ from flask_login import current_user
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import (CardNotActive, CardNotFound, InsufficientBalance, LedgerError, PinRequired,
                             WrongPin)
+from loyalty.queries import spendable_balance
 from marketplace.access import access, shop_member
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.extensions import db, limiter
@@ -99,6 +100,7 @@ def receipt(shop_id: int, entry_id: int):
     status = service.payment_status(entry)
     return render_template(
         "till/receipt.html", shop=_shop(shop_id), entry=entry, rest_cents=rest, status=status,
+        spendable_here_cents=spendable_balance(db.session, entry.card_id, shop_id),
         void_form=VoidForm(key=_new_key()), refund_form=RefundForm(key=_new_key()),
         can_void=status.voidable_today,
     )

@@ -43,6 +43,27 @@ def test_cashier_takes_a_payment_and_sees_the_balance(app, client, till):
     assert_ledger_ok(app)
 
 
+def test_the_receipt_shows_what_the_card_can_still_pay_in_this_shop(app, client, till):
+    """A grant for clothes only is on the card too: the bakery's cashier sees what the card can pay
+    at the bakery, not a total that includes credit the bakery cannot take."""
+    from datetime import date, timedelta
+
+    from loyalty import ledger
+
+    with app.app_context():
+        ledger.fund(db.session, amount_cents=5000, key="fund:clothes", actor="system")
+        ledger.issue_grant(db.session, card_id=till["card"], amount_cents=5000, label="Rentrée",
+                           expires_on=date.today() + timedelta(days=90), key="grant:clothes", actor="system",
+                           expiry_policy="territory", allowed_categories=["vetements"])
+    login(client, "cashier@example.fr")
+    response = pay(client, till["shop"], card_number(app, till["card"]), "12,50")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Encore utilisable dans ce commerce" in page
+    assert 'data-testid="balance-after">87,50\xa0€<' in page
+    assert "137,50" not in page
+    assert balance(app, till["card"]) == 13_750
+
+
 def test_a_double_tap_charges_once(app, client, till):
     login(client, "cashier@example.fr")
     number = card_number(app, till["card"])
