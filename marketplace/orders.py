@@ -15,7 +15,7 @@ nothing the second time.
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ from marketplace.models import (
     ShopMember,
 )
 from marketplace.models.base import utcnow
+from marketplace.urls import public_url_for
 
 ORDER_PURPOSE = "order"
 STATUS_LABELS = {
@@ -106,6 +107,9 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
         raise OrderError(gettext("Montant payé par carte territoriale : il doit être positif."))
     subtotals = {g.shop.id: g.subtotal_cents for g in groups}
     card_split = split_card_amount(card_cents, card_allowance(card, subtotals)) if card_cents else {}
+    if sum(subtotals.values()) > card_cents and not payments.is_configured():
+        raise OrderError(gettext("Le paiement par carte bancaire n'est pas disponible sur ce site : seule la carte "
+                                 "territoriale peut payer."))
 
     order = Order(user_id=user.id, checkout_key=checkout_key, total_cents=sum(subtotals.values()),
                   card_cents=card_cents, card_id=card.id if card else None)
@@ -129,20 +133,38 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
 
     try:
         _hold_card_parts(order)
-        if order.stripe_cents > 0:
-            intent = payments.create_payment_intent(
-                amount_cents=order.stripe_cents, purpose=ORDER_PURPOSE, metadata={"order_id": order.id},
-                description=f"Halle — commande {order.reference}")
-            order.stripe_payment_intent_id = intent["id"]
-            db.session.commit()
-    except (LedgerError, payments.PaymentError) as error:
+    except LedgerError as error:
         db.session.rollback()
         fail_order(order.id)
         raise OrderError(gettext("Le paiement n'a pas pu être préparé : %(error)s",
                                  error=error_message(error))) from error
     if order.stripe_cents == 0:
         confirm_paid(order.id)
+        return order
+    try:
+        open_payment_intent(order)
+    except payments.PaymentError as error:  # the payment page tries again, for this same order
+        current_app.logger.warning("order %s: no PaymentIntent yet: %s", order.id, error)
     return order
+
+
+def open_payment_intent(order: Order) -> str:
+    """The id of the order's PaymentIntent, created if it has none yet (Stripe could not be
+    reached at checkout: the payment page retries on the same order rather than leaving a failed
+    order per attempt). Two pages opened at once keep one intent; the other one is cancelled."""
+    if order.stripe_payment_intent_id:
+        return order.stripe_payment_intent_id
+    intent = payments.create_payment_intent(
+        amount_cents=order.stripe_cents, purpose=ORDER_PURPOSE, metadata={"order_id": order.id},
+        description=f"Halle — commande {order.reference}")
+    kept = db.session.execute(update(Order).where(Order.id == order.id, Order.stripe_payment_intent_id.is_(None))
+                              .values(stripe_payment_intent_id=intent["id"])
+                              .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    db.session.expire_all()
+    if not kept:
+        payments.cancel_payment_intent(intent["id"])
+    return db.session.get(Order, order.id).stripe_payment_intent_id
 
 
 def _set_pickup(sub: OrderShop, choice: str) -> None:
@@ -581,21 +603,12 @@ def free_compartments(bank_id: int) -> list[Compartment]:
 # --- Mail -----------------------------------------------------------------------------------------
 
 
-def _url(endpoint: str, **values) -> str:
-    """An absolute link in a request; outside one (a CLI job), SERVER_NAME's or a bare path."""
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:
-        with current_app.test_request_context(base_url=f"https://{current_app.config.get('SERVER_NAME') or 'halle'}"):
-            return url_for(endpoint, _external=True, **values)
-
-
 def _order_url(order: Order) -> str:
-    return _url("cart.order", order_id=order.id)
+    return public_url_for("cart.order", order_id=order.id)
 
 
 def _board_url(sub: OrderShop) -> str:
-    return _url("shop_orders.board", shop_id=sub.shop_id)
+    return public_url_for("shop_orders.board", shop_id=sub.shop_id)
 
 
 def _mail_resident(order: Order, subject, body) -> None:

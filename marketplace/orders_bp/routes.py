@@ -27,13 +27,13 @@ from marketplace.orders_bp.forms import (
     LockerBankForm,
     QuantityForm,
 )
+from marketplace.urls import safe_local_target
 
 bp = Blueprint("cart", __name__)
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_local_target(request.form.get("next"), default)
 
 
 # --- Cart -----------------------------------------------------------------------------------------
@@ -119,7 +119,11 @@ def checkout():
             return redirect(url_for("cart.order", order_id=order.id))
     form.checkout_key.data = secrets.token_urlsafe(24)
     banks = lockers.active_banks()
+    # After a refused submission the page shows what the resident chose, not the defaults.
+    chosen = {g.shop.id: request.form.get(f"pickup_{g.shop.id}", "shop") for g in groups}
+    card_amount = request.form.get("card_amount") if request.method == "POST" else None
     return render_template("cart/checkout.html", groups=groups, form=form, problems=problems, card=card,
+                           chosen=chosen, card_amount=card_amount,
                            allowance=allowance, card_total=sum(allowance.values()), banks=banks,
                            availability={b.id: lockers.availability(b) for b in banks},
                            opening={g.shop.id: shops.opening_status(g.shop).label for g in groups},
@@ -147,10 +151,10 @@ def pay(order_id: int):
     if order.status != "pending_payment":
         return redirect(url_for("cart.order", order_id=order.id))
     try:
-        intent = payments.retrieve_payment_intent(order.stripe_payment_intent_id)
+        intent = payments.retrieve_payment_intent(orders.open_payment_intent(order))
     except payments.PaymentError as error:
         flash(str(error), "error")
-        return redirect(url_for("cart.order", order_id=order.id))
+        return render_template("cart/pay.html", order=order, client_secret=None, button=ButtonForm()), 503
     return render_template("cart/pay.html", order=order, client_secret=intent["client_secret"], button=ButtonForm())
 
 

@@ -207,3 +207,61 @@ def test_a_card_with_a_pin_pays_online_for_its_signed_in_holder(stripe_app, resi
     assert order.status == "paid" and order.card_cents == 900
     with stripe_app.app_context():
         assert card_balance(db.session, shop_world["card"]) == 1_100
+
+
+def test_a_refused_checkout_keeps_the_locker_and_amount_chosen(stripe_app, resident, shop_world):
+    add(resident, shop_world["comte"], 3)
+    page = checkout(resident, pickups={shop_world["cheese"]: shop_world["bank"]}, card_amount="25,00")
+    html = page.get_data(as_text=True)
+    assert "peut payer au plus" in html
+    locker = f'value="{shop_world["bank"]}" checked'
+    assert locker in html and 'value="shop" checked' not in html
+    assert 'value="25,00"' in html
+    assert _order(stripe_app) is None
+
+
+def test_without_card_payments_the_checkout_says_so_and_leaves_no_order(app, resident, shop_world):
+    add(resident, shop_world["comte"], 3)
+    page = checkout(resident, pickups={shop_world["cheese"]: shop_world["bank"]}, card_amount="5,00")
+    html = page.get_data(as_text=True)
+    assert "seule la carte territoriale peut payer" in html
+    assert f'value="{shop_world["bank"]}" checked' in html
+    assert _order(app) is None
+    with app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 1
+        assert card_balance(db.session, shop_world["card"]) == 2_000
+    # What the territorial card covers alone is still sold.
+    assert checkout(resident, card_amount="20,00", key="k2").status_code == 200  # 26,70 > 20,00: refused
+    resident.post(f"/panier/{shop_world['comte']}", data={"quantity": 2})
+    checkout(resident, card_amount="17,80", key="k3")
+    assert _order(app).status == "paid"
+
+
+def test_stripe_unreachable_at_checkout_one_order_retried_on_the_payment_page(stripe_app, resident, shop_world):
+    add(resident, shop_world["comte"])
+    base = stripe_app.config["STRIPE_API_BASE"]
+    stripe_app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{_closed_port()}"
+    try:
+        answer = checkout(resident, card_amount="1,00")
+        order = _order(stripe_app)
+        assert answer.headers["Location"].endswith(f"/commandes/{order.id}/paiement")
+        assert order.status == "pending_payment" and order.stripe_payment_intent_id is None
+        down = resident.get(f"/commandes/{order.id}/paiement")
+        assert down.status_code == 503 and "Réessayer le paiement" in down.get_data(as_text=True)
+    finally:
+        stripe_app.config["STRIPE_API_BASE"] = base
+    page = resident.get(f"/commandes/{order.id}/paiement").get_data(as_text=True)
+    assert 'id="card-payment"' in page
+    assert "Mode test : aucun argent réel." in page and "4242 4242 4242 4242" in page
+    assert resident.post(f"/commandes/{order.id}/paiement",
+                         json={"payment_method": "pm_card_visa"}).get_json() == {"status": "succeeded"}
+    resident.get(f"/commandes/{order.id}/retour")
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+    assert _order(stripe_app).status == "paid"
+
+
+def _closed_port() -> int:
+    from marketplace.dev_stripe import free_port
+
+    return free_port()  # nothing listens there once the probe socket is closed
