@@ -4,7 +4,7 @@ the site answers again without anyone touching it. Prints what it checked.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/fault.py
 
-It works in a scratch database (halle_fault) on that server, with its own redis-server on a
+It works in a scratch database of a unique name (halle_fault_…) on that server, with its own redis-server on a
 free port (never the machine's Redis). tests/test_fault_tolerance.py runs the same checks.
 """
 import argparse
@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadkit import Gunicorn, RedemptionCall, RedisServer, constant_rate, request, seed_pos, wait_for
 
-FAULT_DB = "halle_fault"
 
 
 @dataclass
@@ -132,14 +131,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="redemptions per second offered")
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
-    from bench.redeem import _drop_database, _scratch_database
+    from bench.loadkit import drop_scratch_database, scratch_database
     from marketplace import create_app
     from marketplace.extensions import db
 
     server = os.environ.get("DATABASE_URL", "")
     if not server.startswith("postgresql"):
         sys.exit("DATABASE_URL must name a PostgreSQL server (the scratch database is made there)")
-    url = _scratch_database(server, FAULT_DB)
+    url = scratch_database(server, "halle_fault")
     try:
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
         with app.app_context():
@@ -151,7 +150,7 @@ def main() -> None:
         print("\n".join(report.lines()))
         print("PASS" if report.passed else "FAIL")
     finally:
-        _drop_database(server, FAULT_DB)
+        drop_scratch_database(url)
     sys.exit(0 if report.passed else 1)
 
 

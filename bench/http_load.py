@@ -10,7 +10,7 @@ time and in requests. Prints requests/s, p50/p99 and the ratios against the targ
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/http_load.py \
         [--seconds 10] [--clients 8] [--rate 200] [--workers 4] [--seed demo|small]
 
-The scratch database (halle_http) is created and dropped on that server; the client runs in
+A scratch database of a unique name (halle_http_<pid>_<random>) is created and dropped on that server; the client runs in
 this process, on the same machine, so it takes its share of the CPU. (Not named bench/http.py:
 run as a script, that file would shadow the standard library's `http` for every bench script.)
 """
@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.fault import _missing, _verify
 from bench.loadkit import CpuMeter, Gunicorn, RedemptionCall, RedisServer, closed_loop, constant_rate, seed_pos
 
-HTTP_DB = "halle_http"
 SEARCH_PATH = "/recherche?q=pain"
 
 
@@ -41,14 +40,14 @@ def main() -> None:
                         help="demo: the demo territory (search has a catalogue); small: one shop")
     args = parser.parse_args()
 
-    from bench.redeem import _drop_database, _scratch_database
+    from bench.loadkit import drop_scratch_database, scratch_database
     from marketplace import create_app
     from marketplace.extensions import db
 
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith("postgresql"):
         sys.exit("DATABASE_URL must name a PostgreSQL server (the scratch database is made there)")
-    url = _scratch_database(server_url, HTTP_DB)
+    url = scratch_database(server_url, "halle_http")
     index_dir = tempfile.mkdtemp(prefix="halle-index-")
     redis, web = RedisServer(), None
     try:
@@ -105,7 +104,7 @@ def main() -> None:
         if web:
             web.stop()
         redis.stop()
-        _drop_database(server_url, HTTP_DB)
+        drop_scratch_database(url)
 
 
 if __name__ == "__main__":

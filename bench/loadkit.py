@@ -23,6 +23,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def scratch_database(server: str, prefix: str) -> str:
+    """Create a database of a unique name (prefix, pid, random) on the PostgreSQL server `server` and
+    return its URL: two people running the benches on one server never touch each other's data."""
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with _admin_connection(server) as connection:
+        connection.execute(_sql(f'CREATE DATABASE "{name}"'))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_scratch_database(url: str) -> None:
+    """Drop a database made by scratch_database (and only such a one), its connections included."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    with _admin_connection(url) as connection:
+        connection.execute(_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _admin_connection(url: str):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT").connect()
+
+
+def _sql(statement: str):
+    from sqlalchemy import text
+
+    return text(statement)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

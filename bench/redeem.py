@@ -11,8 +11,9 @@ script on the same server for the same time, as a yardstick for what the hardwar
     .venv/bin/python bench/redeem.py [--workers 8] [--cards 50] [--shops 4] [--seconds 10]
 
 DATABASE_URL: default a temporary SQLite file. For PostgreSQL give the server
-(postgresql://postgres@127.0.0.1:5432/postgres): the bench works in scratch databases
-(halle_bench, halle_pgbench) that it creates and drops; it never touches the one named.
+(postgresql://postgres@127.0.0.1:5432/postgres): the bench works in scratch databases of unique
+names (halle_bench_<pid>_<random>, halle_pgbench_…) that it creates and drops; it never touches
+the one named. pgbench runs at a scale of at least its number of clients (one branch row each).
 """
 import argparse
 import multiprocessing
@@ -30,13 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from bench.loadkit import machine_cpu_seconds
-
-BENCH_DB = "halle_bench"
-PGBENCH_DB = "halle_pgbench"
+from bench.loadkit import drop_scratch_database, machine_cpu_seconds, scratch_database
 
 
 def main() -> None:
@@ -49,7 +47,7 @@ def main() -> None:
 
     server = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/halle-bench.db"
     postgres = server.startswith("postgresql")
-    url = _scratch_database(server, BENCH_DB) if postgres else server
+    url = scratch_database(server, "halle_bench") if postgres else server
     try:
         card_ids, shop_ids = _set_up(url, args.cards, args.shops)
         print(f"{args.workers} workers, {args.cards} cards, {args.shops} shops, {args.seconds:g} s on "
@@ -61,7 +59,7 @@ def main() -> None:
             _compare_with_pgbench(server, args.workers, args.seconds, rate)
     finally:
         if postgres:
-            _drop_database(server, BENCH_DB)
+            drop_scratch_database(url)
 
 
 def _set_up(url: str, card_count: int, shop_count: int) -> tuple[list[int], list[int]]:
@@ -175,18 +173,22 @@ def _compare_with_pgbench(server: str, clients: int, seconds: float, rate: float
     if pgbench is None:
         print("pgbench not found: no comparison")
         return
-    url = make_url(_scratch_database(server, PGBENCH_DB))
+    url = make_url(scratch_database(server, "halle_pgbench"))
     connection = [pgbench, "-h", url.host or "localhost", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
     env = {**os.environ, "PGPASSWORD": url.password or ""}
     try:
-        subprocess.run([*connection[:1], "-i", "-q", "-s", "1", *connection[1:], url.database], env=env, check=True,
-                       capture_output=True)
+        # TPC-B updates one branch row per transaction: below one branch per client, pgbench measures
+        # lock waits on the branches, not the hardware.
+        scale = max(1, clients)
+        subprocess.run([*connection[:1], "-i", "-q", "-s", str(scale), *connection[1:], url.database], env=env,
+                       check=True, capture_output=True)
         run = subprocess.run([*connection, "-c", str(clients), "-j", str(clients), "-T", str(int(seconds)),
                               url.database], env=env, check=True, capture_output=True, text=True)
         tps = float(re.search(r"tps = ([\d.]+)", run.stdout).group(1))
-        print(f"pgbench tpcb-like, {clients} clients: {tps:.0f} tps; redemptions/s ÷ tps = {rate / tps:.2f}")
+        print(f"pgbench tpcb-like, scale {scale}, {clients} clients: {tps:.0f} tps; "
+              f"redemptions/s ÷ tps = {rate / tps:.2f}")
     finally:
-        _drop_database(server, PGBENCH_DB)
+        drop_scratch_database(url.render_as_string(hide_password=False))
 
 
 def _app(url: str):
@@ -194,23 +196,6 @@ def _app(url: str):
 
     return create_app("testing", SQLALCHEMY_DATABASE_URI=url,
                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 2})
-
-
-def _scratch_database(server: str, name: str) -> str:
-    _drop_database(server, name)
-    with _admin(server) as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(server: str, name: str) -> None:
-    with _admin(server) as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _admin(server: str):
-    url: URL = make_url(server)
-    return create_engine(url, isolation_level="AUTOCOMMIT").connect()
 
 
 def _percentile(ordered: list[float], percent: float) -> float:

@@ -9,7 +9,7 @@ realistic query mix through `search.search` (facets always computed), and the sa
 answered by a plain SQL LIKE scan (count + first page).
 
 With DATABASE_URL=postgresql://… the catalogue is written in a schema of its own in that
-database (halle_bench, dropped and re-created) and both backends (whoosh, postgres) answer the
+database (halle_bench_<pid>_<random>, dropped at the end) and both backends (whoosh, postgres) answer the
 same queries on it, side by side (`--backend postgres` skips Whoosh and its index build);
 otherwise a SQLite file and Whoosh only.
 
@@ -20,17 +20,19 @@ label contains "plain". The query mixes are drawn from their own seed, so they a
 whether the catalogue was written or reused.
 """
 import argparse
+import atexit
 import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, insert, or_, select  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 DEPARTEMENT = "21"
 PRODUCTS_PER_SHOP = 60
@@ -135,7 +137,17 @@ def index_megabytes(folder: Path) -> float:
     return sum(p.stat().st_size for p in (folder / "index").iterdir() if p.is_file()) / 1e6
 
 
-BENCH_SCHEMA = "halle_bench"  # PostgreSQL: the bench's own schema, dropped and re-created
+# PostgreSQL: the run's own schema (a unique name: two runs on one server never meet), dropped at exit.
+BENCH_SCHEMA = f"halle_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _drop_bench_schema(database_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 def make_app(folder: Path, database_url: str | None):
@@ -154,6 +166,7 @@ def make_app(folder: Path, database_url: str | None):
         connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
     admin.dispose()
+    atexit.register(_drop_bench_schema, database_url)
     # The tables are created with the bench schema alone in the path (public may hold the same
     # tables); the app also sees public, where the extensions' functions live.
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **options, SQLALCHEMY_ENGINE_OPTIONS={
