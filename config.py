@@ -103,6 +103,10 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # The demo's territory account (`make demo`): fictitious, with valid RIB and IBAN check digits,
+    # shown on the transfer instructions and used as the debtor of the SEPA file.
+    TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "FR7630001002152114000000104")
+    TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "BDFEFRPPCCT")
 
 
 class TestingConfig(Config):
