@@ -1,6 +1,7 @@
 """Configuration classes. Every setting can be overridden by an environment variable."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -62,6 +63,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # How long a login lasts ("Rester connecté" or not): then the password is asked again.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("LOGIN_DAYS", 30)))
 
     WTF_CSRF_ENABLED = True
     BABEL_DEFAULT_LOCALE = "fr"
@@ -74,6 +77,11 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Wrong passwords for one address (from any client): locked after LOGIN_LOCK_AFTER, for
+    # LOGIN_LOCK_SECONDS doubled at each further failure, at most LOGIN_LOCK_MAX_SECONDS.
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", 5))
+    LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", 60))
+    LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
     PASSWORD_HASH_METHOD = "scrypt"

@@ -57,11 +57,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.localize_callback = str  # the flash reads it in the request's language
     login_manager.login_message_category = "info"
 
-    from marketplace.models import User
+    from marketplace.auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(sessions.load_user)
 
 
 def _select_locale() -> str:

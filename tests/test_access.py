@@ -26,7 +26,7 @@ ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_o
 def endpoints(app):
     """Every route but static files; logging out last, so that it does not end the session early."""
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
-    return sorted(rules, key=lambda rule: rule.endpoint == "auth.logout")
+    return sorted(rules, key=lambda rule: rule.endpoint in ("auth.logout", "account.log_out_everywhere"))
 
 
 def test_every_route_declares_a_policy(app):

@@ -4,6 +4,8 @@ from flask_login import current_user
 
 from marketplace.access import AUTHENTICATED, access
 from marketplace.account.forms import ProfileForm
+from marketplace.auth import sessions
+from marketplace.auth.forms import LogoutForm
 from marketplace.extensions import db
 from marketplace.territory import SESSION_KEY, resolve_commune
 
@@ -13,7 +15,17 @@ bp = Blueprint("account", __name__, url_prefix="/compte")
 @bp.route("/")
 @access(AUTHENTICATED)
 def home():
-    return render_template("account/home.html")
+    return render_template("account/home.html", logout_everywhere_form=LogoutForm())
+
+
+@bp.route("/deconnecter-partout", methods=["POST"])
+@access(AUTHENTICATED)
+def log_out_everywhere():
+    if LogoutForm().validate_on_submit():
+        sessions.log_out_everywhere()
+        flash(gettext("Tous vos appareils sont déconnectés. Connectez-vous à nouveau."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("account.home"))
 
 
 @bp.route("/profil", methods=["GET", "POST"])

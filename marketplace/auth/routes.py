@@ -1,12 +1,13 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from marketplace import cart
 from marketplace.access import AUTHENTICATED, PUBLIC, access, role_home_url
-from marketplace.auth import service
+from marketplace.auth import service, sessions
 from marketplace.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm
 from marketplace.extensions import limiter
+from marketplace.formatting import paris_time
 
 bp = Blueprint("auth", __name__)
 
@@ -23,6 +24,8 @@ def _safe_next(default: str) -> str:
 @access(PUBLIC)
 def signup():
     form = SignupForm()
+    if not form.is_submitted() and request.args.get("email"):
+        form.email.data = request.args["email"]  # an invitation's address
     if form.validate_on_submit():
         try:
             user = service.register_user(
@@ -31,7 +34,7 @@ def signup():
         except service.EmailAlreadyUsed:
             form.email.errors.append(gettext("Un compte existe déjà avec cette adresse. Connectez-vous."))
         else:
-            login_user(user)
+            sessions.log_in(user)
             cart.merge_session_cart(user)
             flash(gettext("Bienvenue sur Halle ! Votre compte est créé."), "success")
             return redirect(_safe_next(url_for("account.home")))
@@ -43,15 +46,23 @@ def signup():
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     form = LoginForm()
+    if not form.is_submitted() and request.args.get("email"):
+        form.email.data = request.args["email"]  # an invitation's address
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors.append(gettext("Adresse e-mail ou mot de passe incorrect."))
+        try:
+            user = service.authenticate(form.email.data, form.password.data)
+        except service.LoginLocked as locked:
+            form.password.errors.append(gettext(
+                "Trop de mots de passe erronés pour cette adresse : la connexion est bloquée jusqu'à %(time)s. "
+                "Réessayez ensuite, ou choisissez un nouveau mot de passe (« Mot de passe oublié »).",
+                time=paris_time(locked.until)))
         else:
-            login_user(user, remember=form.remember.data)
-            cart.merge_session_cart(user)
-            flash(gettext("Bonjour %(name)s !", name=user.display_name), "success")
-            return redirect(_safe_next(role_home_url(user)))
+            if user is not None:
+                sessions.log_in(user, remember=form.remember.data)
+                cart.merge_session_cart(user)
+                flash(gettext("Bonjour %(name)s !", name=user.display_name), "success")
+                return redirect(_safe_next(role_home_url(user)))
+            form.password.errors.append(gettext("Adresse e-mail ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
 
 
@@ -59,7 +70,7 @@ def login():
 @access(AUTHENTICATED)
 def logout():
     if LogoutForm().validate_on_submit():
-        logout_user()
+        sessions.log_out()
         flash(gettext("Vous êtes déconnecté."), "info")
     return redirect(url_for("public.home"))
 
@@ -89,7 +100,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         service.change_password(user, form.password.data)
         if current_user.is_authenticated:
-            logout_user()
+            sessions.log_out()
         flash(gettext("Mot de passe changé. Vous pouvez vous connecter."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)

@@ -1,7 +1,12 @@
 """Accounts: sign-up, credentials and signed password-reset links."""
+from datetime import datetime
+from functools import cache
+
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
 
+from marketplace.auth import sessions, throttle
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
@@ -12,6 +17,14 @@ RESET_SALT = "password-reset"
 
 class EmailAlreadyUsed(Exception):
     pass
+
+
+class LoginLocked(Exception):
+    """Too many wrong passwords for this address: no attempt until `until` (naive UTC)."""
+
+    def __init__(self, until: datetime):
+        super().__init__(until)
+        self.until = until
 
 
 def normalise_email(email: str) -> str:
@@ -32,11 +45,28 @@ def register_user(email: str, password: str, first_name: str = "", last_name: st
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-password", method=method)
+
+
 def authenticate(email: str, password: str) -> User | None:
+    """The account if the password is right. An unknown address costs the same hash check as a
+    known one (the answer time says nothing of the account). Raises LoginLocked while the address
+    is locked by wrong passwords (marketplace/auth/throttle.py), without checking the password."""
+    until = throttle.locked_until(email)
+    if until is not None:
+        raise LoginLocked(until)
     user = find_user(email)
-    if user is None or not user.is_active or not user.check_password(password):
-        return None
-    return user
+    if user is None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        User(password_hash=_dummy_hash(method)).check_password(password)
+    elif user.check_password(password) and user.is_active:
+        throttle.clear(email)
+        db.session.commit()
+        return user
+    throttle.record_failure(email)
+    return None
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -75,5 +105,8 @@ def send_password_reset(email: str) -> None:
 
 
 def change_password(user: User, password: str) -> None:
+    """Also ends every login of the account (a thief's included) and lifts the wrong-password lock."""
     user.set_password(password)
+    sessions.end_all(user)
+    throttle.clear(user.email)
     db.session.commit()

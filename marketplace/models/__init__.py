@@ -1,5 +1,5 @@
 """All models, importable from one place (Alembic and the app factory import this module)."""
-from marketplace.models.users import User
+from marketplace.models.users import LoginThrottle, User, UserSession  # noqa: F401
 from marketplace.models.territory import Commune
 from marketplace.models.shops import (Category, CategoryRedirect, Product, ProductImage, Shop, ShopClosure,
                                       ShopInvitation, ShopMember)

@@ -32,6 +32,16 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
 
+    # The login this User object was loaded for (a UserSession token), set by marketplace.auth.sessions.
+    session_token = None
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the user and the login, so that ending the login (its row)
+        ends this session cookie and its remember cookie, wherever they are replayed."""
+        if not self.session_token:
+            raise RuntimeError("log in through marketplace.auth.sessions.log_in")
+        return f"{self.id}:{self.session_token}"
+
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if current_app else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
@@ -55,3 +65,28 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class UserSession(db.Model):
+    """One login (a browser): its session and remember cookies carry the token, of which only the
+    SHA-256 is kept. Deleting the row ends that login; deleting a user's rows ends them all."""
+
+    __tablename__ = "user_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+
+
+class LoginThrottle(db.Model):
+    """Wrong passwords typed for one email address (known or not), from any client address:
+    past a few, that address is locked for a while that doubles at each further failure."""
+
+    __tablename__ = "login_throttles"
+
+    email_hash = db.Column(db.String(64), primary_key=True)  # SHA-256 of the normalised address
+    failures = db.Column(db.Integer, nullable=False, default=0)
+    last_failure_at = db.Column(db.DateTime, nullable=False)
+    locked_until = db.Column(db.DateTime, nullable=True)

@@ -1,0 +1,69 @@
+"""Logins that can be ended. Each login is a row (UserSession) whose random token the session
+and remember cookies carry through Flask-Login's alternative id ("<user id>:<token>"): logging
+out deletes the row, so copies of that browser's cookies open nothing any more; a password change
+or "log out everywhere" deletes all the user's rows. A new login gets a new token, hence a new
+remember cookie."""
+import hashlib
+import secrets
+
+from flask import current_app
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import delete, select
+
+from loyalty import clock
+from marketplace.extensions import db
+from marketplace.models import User, UserSession
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now():
+    return clock.as_naive_utc(clock.utc_now())
+
+
+def log_in(user: User, remember: bool = False) -> None:
+    """Open a new login for `user` in this browser (and drop the user's expired ones)."""
+    now = _now()
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), created_at=now,
+                               expires_at=now + current_app.config["REMEMBER_COOKIE_DURATION"]))
+    db.session.commit()
+    user.session_token = token
+    login_user(user, remember=remember)
+
+
+def load_user(alternative_id: str) -> User | None:
+    """Flask-Login's user loader: the user of a login that is still open, else nobody."""
+    user_id, _, token = (alternative_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token), User.id == int(user_id), UserSession.expires_at > _now()))
+    if user is None or not user.is_active:
+        return None
+    user.session_token = token
+    return user
+
+
+def log_out() -> None:
+    """End this browser's login (its row, its session and its remember cookie)."""
+    if current_user.is_authenticated:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _hash(current_user.session_token)))
+        db.session.commit()
+    logout_user()
+
+
+def log_out_everywhere() -> None:
+    """End every login of the current user: this browser's and all the others'."""
+    end_all(current_user)
+    db.session.commit()
+    logout_user()
+
+
+def end_all(user: User) -> None:
+    """End every login of `user`, in every browser (committed by the caller)."""
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
