@@ -118,12 +118,9 @@ def by_campaign(year: int) -> Table:
 
 
 def unmet_searches(limit: int = 100) -> Table:
-    from search.models import UnmetSearch
+    from search.unmet import unmet_report
 
-    rows = db.session.execute(
-        select(UnmetSearch.text, func.count(), func.max(UnmetSearch.created_at))
-        .group_by(UnmetSearch.text).order_by(func.count().desc(), UnmetSearch.text).limit(limit)
-    ).all()
+    rows = unmet_report(limit)
     return Table(gettext("Recherches sans résultat"),
                  (gettext("Recherche"), gettext("Nombre"), gettext("Dernière fois")),
                  [(text, count, last.strftime("%d/%m/%Y")) for text, count, last in rows], money=False)

@@ -75,17 +75,16 @@ def get_backend():
 
 
 def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
-    """Answer a search; a text search that finds nothing near the resident is recorded."""
+    """Answer a search; a text search that the whole territory cannot answer is recorded
+    (search.unmet)."""
     from marketplace.observability import SEARCH_LATENCY
 
     with SEARCH_LATENCY.time():
         results = get_backend().search(query, reference_data())
-    if record_unmet and query.text and results.total == 0 and query.page == 1:
-        from search.models import UnmetSearch
+    if record_unmet and results.total == 0:
+        from search.unmet import record_if_unmet
 
-        db.session.add(UnmetSearch(text=query.text.lower()[:200], commune_insee=query.commune,
-                                   radius_km=query.radius_km))
-        db.session.commit()
+        record_if_unmet(query, results.total, lambda wider: get_backend().search(wider, reference_data()).total)
     return results
 
 

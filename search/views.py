@@ -4,7 +4,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
@@ -13,8 +13,9 @@ from marketplace.access import ADMIN, access
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import current_commune
-from search.models import SynonymGroup, UnmetSearch
+from search.models import SynonymGroup
 from search.query import RADII_KM, SORTS, InvalidParameter, SearchQuery, parse_search_args
+from search.unmet import unmet_report
 
 SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
                "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
@@ -155,10 +156,7 @@ def synonyms():
             flash(gettext("Synonymes ajoutés : %(terms)s.", terms=terms), "success")
             return redirect(url_for("search_admin.synonyms"))
     groups = db.session.execute(select(SynonymGroup).order_by(SynonymGroup.terms)).scalars().all()
-    unmet = db.session.execute(
-        select(UnmetSearch.text, func.count().label("count"), func.max(UnmetSearch.created_at).label("last"))
-        .group_by(UnmetSearch.text).order_by(func.count().desc(), UnmetSearch.text).limit(50)
-    ).all()
+    unmet = unmet_report(limit=50)
     return render_template("search/admin.html", form=form, groups=groups, unmet=unmet)
 
 

@@ -118,6 +118,27 @@ def test_unmet_searches_are_recorded_without_personal_data(app, world, ask):
                                                              "created_at"}
 
 
+def test_a_search_emptied_by_opening_hours_or_radius_is_not_unmet_demand(app, world, ask):
+    """Only the bakery is open now, and Montbard is farther than 5 km from Semur: these searches
+    find nothing, but the territory sells what they ask for."""
+    assert ask(q="Époisses", open_now=1, record_unmet=True).total == 0
+    assert ask(q="chaussures de randonnée", commune=SEMUR, radius_km=5, record_unmet=True).total == 0
+    assert ask(q="chaussures de randonnée", commune=SEMUR, radius_km=5, open_now=1, record_unmet=True).total == 0
+    assert ask(q="parapluie", commune=SEMUR, radius_km=5, open_now=1, record_unmet=True).total == 0
+    with app.app_context():
+        assert [(r.text, r.radius_km) for r in UnmetSearch.query.all()] == [("parapluie", 5)]
+
+
+def test_unmet_searches_group_their_spellings(app, world, ask):
+    from search.unmet import unmet_report
+
+    for text in ("creme brulee", "Crème brûlée", "crème-brûlée", "Crème  brûlée", "tronçonneuse"):
+        assert ask(q=text, record_unmet=True).total == 0
+    with app.app_context():
+        # one search typed four ways, shown as most often typed
+        assert [(row.text, row.count) for row in unmet_report()] == [("crème brûlée", 4), ("tronçonneuse", 1)]
+
+
 def test_completion_offers_products_categories_shops_and_communes(app, world):
     with app.test_request_context():
         found = {(s.kind, s.label) for s in search.suggest("fro")}
@@ -162,3 +183,23 @@ def test_results_do_not_depend_on_the_word_cache(app, world, ask, monkeypatch):
     monkeypatch.setattr(whoosh_backend, "WORD_CACHE_POSTINGS", 1)  # every word read again
     assert first == again == answers()
     assert all(hits for _, hits in first)
+
+
+def test_open_now_honours_an_exceptional_closure_like_the_shop_page(app, world, ask):
+    """Search's "Ouvert maintenant" and the shop page read one rule: a shop closed today is closed."""
+    from datetime import datetime
+
+    from marketplace import shops
+    from marketplace.models import Shop
+    from marketplace.opening_hours import TIMEZONE
+
+    today = datetime.now(TIMEZONE).date()
+    with app.app_context():
+        bakery = db.session.get(Shop, world.shops["Boulangerie Moreau"])
+        assert shops.opening_status(bakery).is_open
+        shops.add_closure(bakery, today, today, "Inventaire")
+        db.session.commit()
+        assert not shops.opening_status(bakery).is_open
+        search.invalidate_reference()
+    assert ask(q="pain", open_now=1).total == 0
+    assert ask(q="pain").total == 2
