@@ -76,5 +76,13 @@ def deliver(to: str, subject: str, body: str) -> EmailMessage:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
     else:
-        print(f"\n----- email -----\n{message}\n-----------------\n", flush=True)
+        print(console_text(message), flush=True)
     return message
+
+
+def console_text(message: EmailMessage) -> str:
+    """A message as a developer reads it on the console: the headers and the body as written,
+    decoded (not the quoted-printable or base64 of the wire, which splits long lines, codes or
+    links with '=' and turns accents into =C3=A9)."""
+    headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject"))
+    return f"\n----- email -----\n{headers}\n\n{message.get_content().rstrip()}\n-----------------\n"
