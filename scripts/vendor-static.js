@@ -7,6 +7,8 @@ const out = path.join(root, "static", "vendor");
 const copies = [
   ["node_modules/@picocss/pico/css/pico.min.css", "pico/pico.min.css"],
   ["node_modules/@picocss/pico/LICENSE.md", "pico/LICENSE.md"],
+  ["node_modules/axe-core/axe.min.js", "axe-core/axe.min.js"], // browser tests only (tests/e2e/axe.py)
+  ["node_modules/axe-core/LICENSE", "axe-core/LICENSE"],
   ["node_modules/chart.js/dist/chart.umd.min.js", "chart.js/chart.umd.min.js"], ["node_modules/chart.js/LICENSE.md", "chart.js/LICENSE.md"],
   ["node_modules/leaflet/dist/leaflet.js", "leaflet/leaflet.js"],
   ["node_modules/leaflet/dist/leaflet.css", "leaflet/leaflet.css"],
