@@ -8,7 +8,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext
@@ -17,6 +16,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
+from marketplace import opening_hours
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
 from marketplace.formatting import day_month
@@ -26,7 +26,7 @@ from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, Us
 from marketplace.models.base import utcnow
 from marketplace.territory import fold
 
-TIMEZONE = ZoneInfo("Europe/Paris")
+TIMEZONE = opening_hours.TIMEZONE
 DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", lazy_gettext("Mercredi")),
         ("thu", lazy_gettext("Jeudi")), ("fri", lazy_gettext("Vendredi")), ("sat", lazy_gettext("Samedi")),
         ("sun", lazy_gettext("Dimanche")))
@@ -192,6 +192,10 @@ def closure_on(shop: Shop, day: date) -> ShopClosure | None:
     return next((c for c in shop.closures if c.starts_on <= day <= c.ends_on), None)
 
 
+def closure_ranges(shop: Shop) -> list[tuple[date, date]]:
+    return [(c.starts_on, c.ends_on) for c in shop.closures]
+
+
 @dataclass(frozen=True)
 class OpeningStatus:
     is_open: bool
@@ -200,15 +204,14 @@ class OpeningStatus:
 
 def opening_status(shop: Shop, now: datetime | None = None) -> OpeningStatus:
     """Open or closed right now, and until/from when, from the weekly hours and the closures."""
-    now = (now or datetime.now(TIMEZONE)).astimezone(TIMEZONE)
+    now = opening_hours.local_time(now)
     hours = shop.opening_hours or {}
     today = now.date()
     clock = now.strftime("%H:%M")
     closure = closure_on(shop, today)
-    if closure is None:
-        for start, end in hours.get(DAYS[now.weekday()][0], []):
-            if start <= clock < end:
-                return OpeningStatus(True, gettext("Ouvert maintenant · ferme à %(time)s", time=format_time(end)))
+    if opening_hours.is_open_at(hours, closure_ranges(shop), now):
+        end = next(end for start, end in hours.get(DAYS[now.weekday()][0], []) if start <= clock < end)
+        return OpeningStatus(True, gettext("Ouvert maintenant · ferme à %(time)s", time=format_time(end)))
     for offset in range(0, 60):
         day = today + timedelta(days=offset)
         if closure_on(shop, day):

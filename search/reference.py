@@ -8,20 +8,18 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from marketplace.extensions import db
-from marketplace.models import Category, Commune, Shop
+from marketplace import opening_hours
+from marketplace.models import Category, Commune, Shop, ShopClosure
 from marketplace.territory import EARTH_RADIUS_KM, haversine_km
 from search.analysis import folded_words
 from search.models import SynonymGroup
 
-PARIS = ZoneInfo("Europe/Paris")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,7 @@ class ShopInfo:
     accepts_card: bool
     opening_hours: dict
     public: bool
+    closures: tuple = ()  # (first day, last day) of the closures that are not over
 
 
 @dataclass(frozen=True)
@@ -79,14 +78,10 @@ class Reference:
         return self._reach[key]
 
     def open_shop_slugs(self, at: datetime | None = None) -> set[str]:
-        """Shops open at a moment (now, in the territory's time zone)."""
-        at = at or datetime.now(PARIS)
-        day, hhmm = DAYS[at.weekday()], at.strftime("%H:%M")
-        return {
-            shop.slug
-            for shop in self.shops.values()
-            if any(start <= hhmm < end for start, end in (shop.opening_hours or {}).get(day, []))
-        }
+        """Shops open at a moment (now, in the territory's time zone), exceptional closures included."""
+        at = opening_hours.local_time(at)
+        return {shop.slug for shop in self.shops.values()
+                if opening_hours.is_open_at(shop.opening_hours, shop.closures, at)}
 
 
 def _in_box(communes, origin: CommuneInfo, radius_km: float):
@@ -133,9 +128,15 @@ def _load() -> Reference:
         select(Shop.id, Shop.slug, Shop.name, Shop.commune_insee, Shop.accepts_card,
                Shop.opening_hours, Shop.status)
     ).all()
+    closures: dict[int, list] = {}
+    yesterday = opening_hours.local_time().date() - timedelta(days=1)
+    for closure in db.session.execute(select(ShopClosure.shop_id, ShopClosure.starts_on, ShopClosure.ends_on)
+                                      .where(ShopClosure.ends_on >= yesterday)):
+        closures.setdefault(closure.shop_id, []).append((closure.starts_on, closure.ends_on))
     for row in rows:
         ref.shops[row.slug] = ShopInfo(row.id, row.slug, row.name, row.commune_insee, row.accepts_card,
-                                       row.opening_hours or {}, row.status == "approved")
+                                       row.opening_hours or {}, row.status == "approved",
+                                       tuple(closures.get(row.id, ())))
     categories = {c.id: c for c in db.session.execute(select(Category)).scalars()}
     for c in categories.values():
         path, node = [], c
