@@ -29,6 +29,16 @@ def debtor() -> dict:
     return found
 
 
+def territory_account() -> dict | None:
+    """The territory's account for the transfer instructions ({name, IBAN, BIC}, the IBAN in
+    groups of four), or None when it is not configured (valid)."""
+    try:
+        account = debtor()
+    except SepaConfigError:
+        return None
+    return {"name": account["name"], "IBAN": stdnum_iban.format(account["IBAN"]), "BIC": account.get("BIC", "")}
+
+
 def credit_transfer_xml(run) -> bytes:
     """One payment per statement of `run` with a valid IBAN and something to pay."""
     transfer = SepaTransfer(debtor(), clean=True)

@@ -9,6 +9,7 @@ from marketplace.access import ADMIN, access
 from marketplace.employer import service
 from marketplace.employer.forms import BankTransferForm, ButtonForm
 from marketplace.extensions import db
+from marketplace.formatting import money
 from marketplace.models import Campaign, CampaignPayment, Employer
 
 bp = Blueprint("employer_admin", __name__, url_prefix="/admin/entreprises")
@@ -51,17 +52,32 @@ def record_transfer(campaign_id: int):
     form = BankTransferForm()
     if form.validate_on_submit():
         try:
-            campaigns.record_bank_transfer(campaign, reference=form.reference.data, admin_id=current_user.id)
+            done = campaigns.record_bank_transfer(campaign, reference=form.reference.data,
+                                                  amount_cents=form.amount.cents, admin_id=current_user.id)
             audit.record("campaign.bank_transfer", campaign, before={"status": "awaiting_payment"},
-                         after={"status": campaign.status, "reference": form.reference.data},
-                         summary=f"Virement {form.reference.data} enregistré pour « {campaign.label} » "
-                                 f"({campaign.employer.name})")
+                         after={"status": campaign.status, "reference": form.reference.data,
+                                "received_cents": done.received_cents},
+                         summary=f"Virement {form.reference.data} de {money(done.received_cents)} enregistré pour "
+                                 f"« {campaign.label} » ({campaign.employer.name})")
             db.session.commit()
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash(gettext("Virement enregistré : la campagne « %(label)s » est financée.", label=campaign.label),
-                  "success")
+            flash(_transfer_message(done), "success" if not done.remaining_cents else "info")
     else:
-        flash(" ".join(map(str, form.reference.errors)) or gettext("Formulaire expiré : réessayez."), "error")
+        errors = [str(e) for field in (form.reference, form.amount) for e in field.errors]
+        flash(" ".join(errors) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("employer_admin.employers"))
+
+
+def _transfer_message(done: campaigns.TransferRecorded) -> str:
+    label, received = done.campaign.label, money(done.received_cents)
+    if done.remaining_cents:
+        return gettext("Virement partiel de %(received)s enregistré pour « %(label)s » : il manque %(remaining)s. "
+                       "La campagne reste en attente du reste (l'entreprise est prévenue).", received=received,
+                       label=label, remaining=money(done.remaining_cents))
+    if done.surplus_cents:
+        return gettext("Virement de %(received)s enregistré : la campagne « %(label)s » est financée. L'excédent de "
+                       "%(surplus)s reste au crédit de l'entreprise : il paiera sa prochaine campagne.",
+                       received=received, label=label, surplus=money(done.surplus_cents))
+    return gettext("Virement enregistré : la campagne « %(label)s » est financée.", label=label)

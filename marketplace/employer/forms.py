@@ -154,5 +154,14 @@ class ButtonForm(FlaskForm):
 
 class BankTransferForm(FlaskForm):
     reference = StringField(lazy_gettext("Référence du virement reçu"), validators=[
-        DataRequired(lazy_gettext("Indiquez la référence du virement reçu.")), Length(max=140)])
+        DataRequired(lazy_gettext("Référence du virement : indiquez celle lue sur le relevé.")), Length(max=140)])
+    amount = StringField(lazy_gettext("Montant reçu"), validators=[
+        DataRequired(lazy_gettext("Montant reçu : indiquez le montant lu sur le relevé."))])
+
+    def validate_amount(self, field) -> None:
+        try:
+            field.cents = parse_price(field.data)
+        except InvalidValue:
+            raise ValidationError(lazy_gettext("Montant reçu : « %(text)s » n'est pas un montant (exemple : 1 250,00).",
+                                               text=field.data)) from None
     submit = SubmitField(lazy_gettext("Virement reçu"))

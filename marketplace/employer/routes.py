@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, jobs, payments, staff_import, suspension, uploads
+from marketplace import campaigns, jobs, payments, sepa, staff_import, suspension, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -262,6 +262,8 @@ def campaign(employer_id: int, campaign_id: int):
         context["confirm_form"] = ConfirmCampaignForm()
     if campaign.status == "awaiting_payment":
         context["transfer_reference"] = campaigns.transfer_reference(campaign)
+        context["territory_account"] = sepa.territory_account()
+        context["received"] = campaigns.received_cents(campaign)
     context["credit_applied"] = campaigns.credit_applied_cents(campaign)
     context["amount_due"] = campaigns.amount_due_cents(campaign)
     if campaign.status == "draft":
