@@ -7,6 +7,7 @@ Every money step goes through the ledger (loyalty.ledger): `fund` when the payme
 the campaign's status changes are compare-and-set updates so that two clicks never start two
 issues.
 """
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,8 +33,6 @@ from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
 
 ISSUE_BATCH = 200
 STALE_ISSUE = timedelta(minutes=2)  # an issue with no progress for this long may be resumed
-# A 4-digit PIN has 10,000 values: its protection is the 5-attempt lock-out, not the hash's cost.
-PIN_HASH_METHOD = "pbkdf2:sha256:2000"
 
 
 class CampaignError(ValueError):
@@ -258,8 +257,9 @@ def cancel_campaign(campaign: Campaign) -> None:
 def available_credit_cents(employer_id: int) -> int:
     """What the employer's funding account holds that no campaign counts on: credit taken back
     (expired grants under the employer's policy, revoked grants) and the share of recipients left
-    out of an issue. Counted on: the recipients a funded campaign has still to issue, and the credit
-    already applied to campaigns awaiting the rest of their payment."""
+    out of an issue, the surplus of a transfer above what was asked. Counted on: the recipients a
+    funded campaign has still to issue, and what campaigns awaiting the rest of their payment have
+    already received (credit applied, part of a transfer)."""
     balance = db.session.scalar(select(Account.balance_cents).where(
         Account.code == f"employer:{employer_id}:funding")) or 0
     to_issue = db.session.scalar(
@@ -271,7 +271,7 @@ def available_credit_cents(employer_id: int) -> int:
         select(func.coalesce(func.sum(CampaignPayment.amount_cents), 0))
         .join(Campaign, Campaign.id == CampaignPayment.campaign_id)
         .where(Campaign.employer_id == employer_id, Campaign.status == "awaiting_payment",
-               CampaignPayment.method == "credit", CampaignPayment.status == "succeeded"))
+               CampaignPayment.status == "succeeded"))
     return max(int(balance) - int(to_issue) - int(applied), 0)
 
 
@@ -279,9 +279,14 @@ def credit_applied_cents(campaign: Campaign) -> int:
     return sum(p.amount_cents for p in campaign.payments if p.method == "credit" and p.status == "succeeded")
 
 
+def received_cents(campaign: Campaign) -> int:
+    """What came in for the campaign by card or transfer (the employer's credit aside)."""
+    return sum(p.amount_cents for p in campaign.payments if p.method != "credit" and p.status == "succeeded")
+
+
 def amount_due_cents(campaign: Campaign) -> int:
     """What the employer still has to pay (by card or transfer) for the campaign."""
-    return campaign.total_cents - credit_applied_cents(campaign)
+    return max(campaign.total_cents - credit_applied_cents(campaign) - received_cents(campaign), 0)
 
 
 def _apply_credit(campaign: Campaign) -> None:
@@ -342,11 +347,20 @@ def record_payment_received(payment_id: int, *, source: str, key: str, actor: st
         payment.recorded_by_id = recorded_by_id
     campaign = payment.campaign
     campaign.funding_method = payment.method
-    if campaign.status == "awaiting_payment":
+    remaining = amount_due_cents(campaign)
+    if campaign.status == "awaiting_payment" and remaining == 0:
         campaign.status = "funded"
         campaign.funded_at = utcnow()
     db.session.commit()
-    if first_time:
+    if first_time and remaining:
+        _tell_hr(campaign, lazy_gettext("Paiement partiel reçu pour la campagne « %(campaign)s »",
+                                        campaign=campaign.label),
+                 lazy_gettext("Bonjour,\n\nNous avons bien reçu %(amount)s pour la campagne « %(campaign)s ». "
+                              "Il reste %(remaining)s à virer (référence %(reference)s) : les cartes pourront être "
+                              "émises dès sa réception.\n\nHalle", amount=mail.amount(amount),
+                              campaign=campaign.label, remaining=mail.amount(remaining),
+                              reference=transfer_reference(campaign)))
+    elif first_time:
         _tell_hr(campaign, lazy_gettext("Paiement reçu pour la campagne « %(campaign)s »", campaign=campaign.label),
                  lazy_gettext("Bonjour,\n\nNous avons bien reçu %(amount)s pour la campagne « %(campaign)s ».\n"
                               "Vous pouvez maintenant émettre les cartes depuis votre espace.\n\nHalle",
@@ -354,15 +368,51 @@ def record_payment_received(payment_id: int, *, source: str, key: str, actor: st
     return campaign
 
 
-def record_bank_transfer(campaign: Campaign, *, reference: str, admin_id: int) -> Campaign:
+@dataclass(frozen=True)
+class TransferRecorded:
+    campaign: Campaign
+    received_cents: int
+    remaining_cents: int  # still to come (a partial transfer): the campaign keeps waiting
+    surplus_cents: int  # above what was asked: left on the employer's account as credit
+
+
+def _plain_reference(text: str) -> str:
+    """Banks print references with other separators or case: HALLE CAMPAGNE 12 = HALLE-CAMPAGNE-12."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+def record_bank_transfer(campaign: Campaign, *, reference: str, amount_cents: int, admin_id: int) -> TransferRecorded:
+    """The admin read a transfer on the territory's statement. The reference must be the
+    campaign's. Whatever amount arrived is recorded, as an accountant matches a bank line: the
+    whole amount asked funds the campaign; less is recorded and the campaign waits for the rest
+    (a new expected transfer of what remains); more funds it and the surplus stays on the
+    employer's funding account as credit for its next campaign."""
+    expected = transfer_reference(campaign)
     reference = (reference or "").strip()
-    if not reference:
-        raise CampaignError(gettext("Indiquez la référence du virement reçu."))
-    payment = next((p for p in campaign.payments if p.method == "bank"), None)
-    if payment is None or campaign.status not in ("awaiting_payment", "funded", "issuing", "issued"):
+    if _plain_reference(reference) != _plain_reference(expected):
+        raise CampaignError(gettext("Référence du virement : « %(given)s » n'est pas celle de cette campagne "
+                                    "(%(expected)s). Rien n'est enregistré.", given=reference, expected=expected))
+    if amount_cents <= 0:
+        raise CampaignError(gettext("Montant reçu : indiquez le montant du virement, supérieur à zéro."))
+    payment = next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)
+    if payment is None or campaign.status != "awaiting_payment":
         raise CampaignError(gettext("Cette campagne n'attend pas de virement."))
-    return record_payment_received(payment.id, source="bank", key=f"bank:campaign-payment:{payment.id}",
-                                   actor=f"user:{admin_id}", bank_reference=reference, recorded_by_id=admin_id)
+    asked = payment.amount_cents
+    claimed = db.session.execute(
+        update(CampaignPayment).where(CampaignPayment.id == payment.id, CampaignPayment.status == "pending",
+                                      CampaignPayment.bank_reference.is_(None))
+        .values(amount_cents=amount_cents, bank_reference=reference[:140])
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:  # another admin recorded it at the same moment
+        db.session.rollback()
+        raise CampaignError(gettext("Ce virement vient d'être enregistré."))
+    if amount_cents < asked:
+        db.session.add(CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=asked - amount_cents))
+    db.session.commit()
+    db.session.expire_all()
+    funded = record_payment_received(payment.id, source="bank", key=f"bank:campaign-payment:{payment.id}",
+                                     actor=f"user:{admin_id}", recorded_by_id=admin_id)
+    return TransferRecorded(funded, amount_cents, max(asked - amount_cents, 0), max(amount_cents - asked, 0))
 
 
 # --- Issue --------------------------------------------------------------------------------------
@@ -420,7 +470,7 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
             db.session.execute(update(Campaign).where(Campaign.id == campaign_id).values(
                 issued_count=Campaign.issued_count + len(results), issue_heartbeat_at=now))
 
-        issue_grants(db.session, items=orders, actor=actor, pin_method=PIN_HASH_METHOD, then=record,
+        issue_grants(db.session, items=orders, actor=actor, then=record,
                      **grant_terms)
         _notify(message, [row.id for row in batch], pins)
         issued += len(batch)
@@ -511,7 +561,7 @@ def _notify(message: _Message, recipient_ids: list[int], pins: dict[int, str]) -
         pin = pins.get(recipient_id)
         if pin is None and created and holder is None:
             pin = f"{secrets.randbelow(10_000):04d}"
-            set_pin(db.session, card_id, pin, method=PIN_HASH_METHOD)
+            set_pin(db.session, card_id, pin)
         message.send(email=email, first_name=first_name, amount_cents=amount, card_id=card_id, number=number,
                      pin=pin)
     db.session.execute(update(CampaignEmployee).where(CampaignEmployee.id.in_([row[0] for row in rows]))

@@ -33,7 +33,10 @@ def funded_by_transfer(app, client, employer_id, campaign_id):
     client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
     admin = app.test_client()
     login(admin, "admin@example.fr")
-    response = admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-2026-118"})
+    with app.app_context():
+        due = campaigns.amount_due_cents(db.session.get(Campaign, campaign_id))
+    response = admin.post(f"/admin/entreprises/virements/{campaign_id}",
+                          data={"reference": f"HALLE-CAMPAGNE-{campaign_id}", "amount": f"{due // 100},{due % 100:02d}"})
     assert response.status_code == 302
 
 
@@ -132,14 +135,15 @@ def test_bank_transfer_then_issue_then_report(app, hr_client, hr_world):
     admin = app.test_client()
     login(admin, "admin@example.fr")
     assert f"HALLE-CAMPAGNE-{campaign_id}" in admin.get("/admin/entreprises/").get_data(as_text=True)
-    admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-118"})
-    admin.post(f"/admin/entreprises/virements/{campaign_id}", data={"reference": "VIR-118"})  # twice: funds once
+    received = {"reference": f"halle campagne {campaign_id}", "amount": "511,00"}  # as a statement prints it
+    admin.post(f"/admin/entreprises/virements/{campaign_id}", data=received)
+    admin.post(f"/admin/entreprises/virements/{campaign_id}", data=received)  # twice: funds once
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign.status == "funded"
         assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "fund")) == 1
         payment = campaign.payments[0]
-        assert payment.status == "succeeded" and payment.bank_reference == "VIR-118"
+        assert payment.status == "succeeded" and payment.bank_reference == f"halle campagne {campaign_id}"
         payment_id = payment.id
         outbox().clear()
     receipt = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/recu/{payment_id}")
