@@ -9,11 +9,19 @@ import math
 import random
 import time
 
+from datetime import timedelta
+
 from sqlalchemy import func, insert, select
 from stdnum import iban as iban_number
 from stdnum import luhn
 
+from loyalty import ledger
+from loyalty.cards import create_card
+from loyalty.clock import paris_day, utc_now
+from loyalty.models import Entry
 from marketplace import demo_data as data
+from marketplace import settings as card_settings
+from marketplace.orders import resident_card
 from marketplace.extensions import db
 from marketplace.lockers import seed_demo_banks
 from marketplace.models import (
@@ -369,6 +377,25 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
     return created
 
 
+RESIDENT_CREDIT_CENTS = 5_000
+RESIDENT_GRANT_KEY = "demo:resident-card:grant"
+
+
+def _ensure_resident_card(user: User) -> bool:
+    """The demo resident's territorial card, with 50 € of welcome credit from the territory fund,
+    spendable in every shop for a year from the first seed. True when it was created now (the
+    grant's key tells a later seed that it is done, whatever day it runs)."""
+    if db.session.scalar(select(Entry.id).where(Entry.idempotency_key == RESIDENT_GRANT_KEY)):
+        return False
+    card = resident_card(user.id) or create_card(db.session, holder_user_id=user.id, active=True,
+                                                 prefix=card_settings.card_settings().card_prefix)
+    ledger.fund(db.session, amount_cents=RESIDENT_CREDIT_CENTS, key="demo:resident-card:fund", actor="demo")
+    ledger.issue_grant(db.session, card_id=card.id, amount_cents=RESIDENT_CREDIT_CENTS,
+                       label="Bienvenue sur Halle (démonstration)", expires_on=paris_day(utc_now()) + timedelta(days=365),
+                       key=RESIDENT_GRANT_KEY, actor="demo", expiry_policy="territory")
+    return True
+
+
 def seed(echo=print) -> str:
     """Load the demo territory and its content; returns a summary with the demo logins."""
     started = time.perf_counter()
@@ -394,6 +421,9 @@ def seed(echo=print) -> str:
     bakery = next(s for s in shops if s["name"] == "Boulangerie Moreau")
     new_users = _ensure_users(bakery["slug"], employers[0]["slug"])
     db.session.commit()
+    resident = db.session.execute(select(User).filter_by(email=f"resident@{DEMO_DOMAIN}")).scalar_one()
+    if _ensure_resident_card(resident):
+        echo(f"Carte territoriale de {resident.email} : {RESIDENT_CREDIT_CENTS // 100} € de crédit.")
     echo(f"Consignes : {seed_demo_banks()} ajoutées.")
     seed_search(echo=echo)  # bulk inserts bypass the index outbox: rebuild the search index
 
@@ -411,5 +441,6 @@ def seed(echo=print) -> str:
         f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :",
     ]
     lines += [f"  {local + '@' + DEMO_DOMAIN:<26} {role}" for local, _, _, role in DEMO_USERS]
+    lines.append(f"  (la carte territoriale de resident@{DEMO_DOMAIN} a {RESIDENT_CREDIT_CENTS // 100} € de crédit)")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)
