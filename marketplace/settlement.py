@@ -66,6 +66,12 @@ def period_bounds(period: str, day: date) -> tuple[date, date]:
     raise ValueError(f"unknown period {period!r}")
 
 
+def period_not_over(ends_on: date, today: date) -> bool:
+    """A period still running (it ends today or later): settling it now pays what was sold so far,
+    and what comes later goes to the next run."""
+    return ends_on >= today
+
+
 def last_complete_period(period: str, today: date) -> tuple[date, date]:
     start, _ = period_bounds(period, today)
     return period_bounds(period, start - timedelta(days=1))

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.i18n import lazy_gettext
@@ -33,6 +33,7 @@ class SettlementRunForm(FlaskForm):
                                              "(ou la semaine, du lundi au dimanche) qui contient ce jour."))
     execution_date = DateField(lazy_gettext("Date d'exécution des virements"), validators=[Optional()],
                                description=lazy_gettext("Vide : demain."))
+    settle_unfinished = BooleanField(lazy_gettext("Régler quand même une période pas encore terminée"))
     submit = SubmitField(lazy_gettext("Préparer le règlement"))
 
 

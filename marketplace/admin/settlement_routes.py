@@ -1,6 +1,6 @@
 """Admin pages of the settlement runs, suspensions and the audit log (on the admin blueprint)."""
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,37 +9,55 @@ from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
 from marketplace.admin.routes import bp
 from marketplace.extensions import db
+from marketplace.formatting import day
 from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop
-from marketplace.sepa import SepaConfigError, credit_transfer_xml, payable_statements
+from marketplace.sepa import SepaConfigError, credit_transfer_xml, debtor, payable_statements
 
 
 @bp.route("/reglements", methods=["GET", "POST"])
 @access(ADMIN)
 def settlements():
-    form = SettlementRunForm()
-    if request.method == "GET" and form.day.data is None:
-        from loyalty.clock import paris_day, utc_now
+    from loyalty.clock import paris_day, utc_now
 
-        form.day.data = settlement.last_complete_period("monthly", paris_day(utc_now()))[0]
+    form = SettlementRunForm()
+    today = paris_day(utc_now())
+    if request.method == "GET" and form.day.data is None:
+        form.day.data = settlement.last_complete_period("monthly", today)[0]
     if form.validate_on_submit():
         starts_on, ends_on = settlement.period_bounds(form.period.data, form.day.data)
-        try:
-            run = settlement.create_run(form.period.data, starts_on, ends_on, actor=current_user,
-                                        execution_date=form.execution_date.data)
-        except settlement.SettlementError as error:
-            flash(str(error), "error")
+        if settlement.period_not_over(ends_on, today) and not form.settle_unfinished.data:
+            form.settle_unfinished.errors = [gettext(
+                "Cette période n'est pas terminée (elle finit le %(end)s) : les paiements d'ici là iront au "
+                "règlement suivant. Cochez cette case pour la régler quand même.", end=day(ends_on))]
         else:
-            flash(gettext("Règlement préparé : %(n)s relevés.", n=len(run.statements)), "success")
-            return redirect(url_for("admin.settlement_run", run_id=run.id))
+            try:
+                run = settlement.create_run(form.period.data, starts_on, ends_on, actor=current_user,
+                                            execution_date=form.execution_date.data)
+            except settlement.SettlementError as error:
+                flash(str(error), "error")
+            else:
+                flash(ngettext("Règlement préparé : %(num)s relevé.", "Règlement préparé : %(num)s relevés.",
+                               len(run.statements)), "success")
+                return redirect(url_for("admin.settlement_run", run_id=run.id))
     runs = db.session.scalars(select(SettlementRun).order_by(SettlementRun.id.desc())).all()
-    return render_template("admin/settlements.html", form=form, runs=runs, total=settlement.total_payout)
+    return render_template("admin/settlements.html", form=form, runs=runs, total=settlement.total_payout,
+                           sepa_problem=_sepa_problem())
+
+
+def _sepa_problem() -> str | None:
+    """Why the SEPA file cannot be produced (the territory's account is not configured), if so."""
+    try:
+        debtor()
+    except SepaConfigError as error:
+        return str(error)
+    return None
 
 
 @bp.route("/reglements/<int:run_id>")
 @access(ADMIN)
 def settlement_run(run_id: int):
     run = db.get_or_404(SettlementRun, run_id)
-    return render_template("admin/settlement_run.html", run=run, button=ButtonForm(),
+    return render_template("admin/settlement_run.html", run=run, button=ButtonForm(), sepa_problem=_sepa_problem(),
                            payable=payable_statements(run), total=settlement.total_payout(run),
                            without_iban=[s for s in run.statements if not s.iban_valid],
                            stuck=settlement.stuck_statements(run), kind_labels=settlement.KIND_LABELS)
@@ -53,9 +71,8 @@ def settlement_sepa(run_id: int):
         abort(404)
     try:
         xml = credit_transfer_xml(run)
-    except SepaConfigError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.settlement_run", run_id=run.id))
+    except SepaConfigError as error:  # a page, not a redirect a download would save as a file
+        return render_template("admin/sepa_unavailable.html", run=run, problem=str(error)), 409
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="virements-reglement-{run.id}.xml"'})
 

@@ -177,8 +177,31 @@ def test_sepa_file_needs_the_territory_iban(app, territory, client, monkeypatch)
     with app.app_context():
         run_id = settlement.create_run(*OCTOBER).id
     login(client, territory.admin_email)
-    response = client.get(f"/admin/reglements/{run_id}/virements.xml", follow_redirects=True)
-    assert "TERRITORY_IBAN" in response.get_data(as_text=True)
+    # Said before anyone clicks: no download link, the reason and what to do.
+    for url in (f"/admin/reglements/{run_id}", "/admin/reglements"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'data-testid="sepa-unavailable"' in page and "TERRITORY_IBAN et TERRITORY_BIC" in page
+        assert "virements.xml" not in page
+    # Called anyway: an error page (not a redirect a browser download would save as a file).
+    response = client.get(f"/admin/reglements/{run_id}/virements.xml")
+    assert response.status_code == 409 and response.mimetype == "text/html"
+    assert "L&#39;IBAN du territoire (TERRITORY_IBAN) est absent" in response.get_data(as_text=True)
+
+
+def test_a_period_not_over_yet_is_settled_only_once_confirmed(app, territory, client):
+    from loyalty.clock import paris_day, utc_now
+
+    login(client, territory.admin_email)
+    this_week = {"period": "weekly", "day": paris_day(utc_now()).isoformat()}
+    page = client.post("/admin/reglements", data=this_week)
+    assert page.status_code == 200
+    assert "Cette période n&#39;est pas terminée" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SettlementRun)) == 0
+    done = client.post("/admin/reglements", data={**this_week, "settle_unfinished": "y"}, follow_redirects=True)
+    assert "Règlement préparé : 2 relevés." in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SettlementRun)) == 1
 
 
 def test_settlement_from_the_command_line(app, territory, tmp_path):
