@@ -7,6 +7,8 @@ from flask_babel import gettext
 SORTS = ("relevance", "distance", "price_asc", "price_desc")
 RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
 DEFAULT_RADIUS_KM = 20
+# The price facet's ranges in cents (None: open end); bounds included, as the price filters take them.
+PRICE_RANGES = ((None, 500), (500, 1000), (1000, 2000), (2000, 5000), (5000, None))
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 
@@ -106,6 +108,7 @@ class SearchResults:
     facets: dict = field(default_factory=dict)  # "category" | "commune" | "shop" -> [FacetValue]
     suggestion: str | None = None  # "Vouliez-vous dire …": the query with its typos corrected
     corrected: bool = False  # the hits are those of the suggestion (the words as typed found nothing)
+    price_counts: dict = field(default_factory=dict)  # (low, high) of PRICE_RANGES -> matches in it
 
     @property
     def pages(self) -> int:
@@ -188,3 +191,13 @@ def _merged_category_slug(slug: str) -> str:
 
     successor = merged_into(db.session, slug)
     return successor.slug if successor else slug
+
+
+def in_price_range(price_cents: int, low: int | None, high: int | None) -> bool:
+    return (low is None or price_cents >= low) and (high is None or price_cents <= high)
+
+
+def price_range_counts(counts_by_price: dict) -> dict:
+    """{(low, high): matches} for PRICE_RANGES, from {price in cents: matches at that price}."""
+    return {(low, high): sum(n for price, n in counts_by_price.items() if in_price_range(price, low, high))
+            for low, high in PRICE_RANGES}

@@ -74,6 +74,7 @@ class PageLinks:
         self._search = url_for("public.search")
         self._product = url_for("public.product", product_id=0).removesuffix("0")
         self._shop = url_for("public.shop", slug="-").removesuffix("-")
+        self._image = url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)
         self._encoded: dict[tuple, str] = {}
 
     def search(self, query: SearchQuery, **changes) -> str:
@@ -100,6 +101,10 @@ class PageLinks:
     def product(self, product_id: int) -> str:
         return f"{self._product}{int(product_id)}"
 
+    def image(self, key: str) -> str:
+        """The thumbnail of a photo (keys are hex digests: nothing to escape)."""
+        return key.join(self._image)
+
     def shop(self, slug: str) -> str:
         return self._shop + quote(slug, safe=self.PATH_SEGMENT_SAFE)
 
@@ -110,6 +115,8 @@ def render_search_page():
     query = _parse(request.args, ref, commune.insee if commune else None)
     asked = bool(query.text or query.category or query.shop or query.commune_filter)
     results = search.search(query) if asked else None
+    if results is not None and query.page > results.pages:
+        return redirect(PageLinks().search(query, page=results.pages))  # an old link past the last page
     alternatives = _alternatives(query) if results is not None and results.total == 0 else []
     links = PageLinks()
     shops_on_map = {}

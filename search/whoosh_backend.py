@@ -34,7 +34,7 @@ from whoosh.writing import CLEAR
 
 from search.analysis import folded_words, folding_analyzer, french_analyzer, highlight, stem
 from search.backend import SearchBackend
-from search.query import FacetValue, Hit, SearchQuery, SearchResults
+from search.query import FacetValue, Hit, SearchQuery, SearchResults, price_range_counts
 from search.spelling import Speller
 from search.synonyms import expand
 
@@ -526,7 +526,8 @@ class WhooshBackend(SearchBackend):
                     for d in page_docs]
             return SearchResults(query=query, total=len(matched), hits=hits,
                                  facets=self._facets(matched, cache, ref, distances),
-                                 suggestion=suggestion, corrected=suggestion is not None)
+                                 suggestion=suggestion, corrected=suggestion is not None,
+                                 price_counts=price_range_counts(Counter(map(cache.price.__getitem__, matched))))
 
     def _rank(self, query, scores, matched, cache, distances):
         """The document numbers of the requested page, and their text scores (scores: of every

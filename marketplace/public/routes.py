@@ -198,6 +198,8 @@ def shop(slug: str):
         statement = db.select(Product).where(Product.shop_id == shop.id, Product.on_sale).order_by(Product.name)
     products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
                            error_out=False)
+    if _beyond_last_page(products):
+        return _redirect_to_page(products.pages)
     categories = db.session.scalars(
         db.select(Category).where(Category.id.in_(
             db.select(Product.category_id).where(Product.shop_id == shop.id, Product.on_sale)))
@@ -206,6 +208,16 @@ def shop(slug: str):
                            category_id=category_id, status=shops.opening_status(shop),
                            closures=shops.upcoming_closures(shop), days=shops.DAYS,
                            format_day_hours=shops.format_day_hours, distance=_distance_to(shop.commune))
+
+
+def _beyond_last_page(pagination) -> bool:
+    return pagination.page > max(pagination.pages, 1)
+
+
+def _redirect_to_page(page: int):
+    """A page number past the end (an old link, a typed URL) leads to the last page."""
+    args = request.args.to_dict() | {"page": max(page, 1)}
+    return redirect(url_for(request.endpoint, **request.view_args, **args))
 
 
 def _distance_to(commune) -> float | None:
@@ -245,6 +257,8 @@ def category(slug: str):
     statement = catalogue.public_products(category_ids=catalogue.category_and_descendants(category))
     products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
                            error_out=False)
+    if _beyond_last_page(products):
+        return _redirect_to_page(products.pages)
     return render_template("public/category.html", category=category, products=products)
 
 

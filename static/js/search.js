@@ -1,4 +1,5 @@
-// The search page: completion as one types, filters applied on change, the map of result shops.
+// The search page: completion as one types, filters folded on a phone and applied on change, the map of
+// result shops.
 (function () {
   const input = document.getElementById("search-q");
   const list = document.getElementById("search-suggestions");
@@ -21,6 +22,21 @@
           });
       }, 150);
     });
+  }
+
+  // On a phone the filters fold behind the "Filtres" button so that the results come first.
+  const toggle = document.querySelector(".filters-toggle");
+  const panel = document.getElementById("filters-panel");
+  if (toggle && panel) {
+    const narrow = window.matchMedia("(max-width: 768px)");
+    const fold = function (folded) {
+      panel.classList.toggle("is-folded", folded);
+      toggle.setAttribute("aria-expanded", String(!folded));
+    };
+    toggle.hidden = false;
+    fold(narrow.matches);
+    toggle.addEventListener("click", function () { fold(!panel.classList.contains("is-folded")); });
+    narrow.addEventListener("change", function (event) { fold(event.matches); });
   }
 
   document.querySelectorAll("[data-autosubmit]").forEach(function (field) {

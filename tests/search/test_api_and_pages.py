@@ -88,6 +88,42 @@ def test_search_page_shows_distances_facets_and_the_empty_state(client, world):
     assert bad.status_code == 200 and "radius_km" in bad.get_data(as_text=True)
 
 
+def test_results_are_product_cards_and_empty_price_ranges_are_hidden(app, client, world):
+    import search
+    from marketplace.models import ProductImage
+
+    key = "ab" * 32
+    with app.app_context():
+        db.session.add(ProductImage(product_id=world.products["Miel de fleurs"], key=key))
+        db.session.commit()
+        search.rebuild()
+    client.post("/ma-commune", data={"commune": "Semur-en-Auxois"})
+    page = client.get("/recherche?q=miel").get_data(as_text=True)
+    cards = re.findall(r'<li class="product-card result-card".*?</li>', page, re.S)
+    assert len(cards) == 3
+    honey = next(card for card in cards if "<mark>Miel</mark> de fleurs" in card)
+    assert f'src="/medias/thumb/{key}.webp"' in honey
+    for text in ("8,90", "Rucher de Précy", "à 12 km · Précy-sous-Thil"):
+        assert text in honey, text
+    assert sum('class="no-photo"' in card for card in cards) == 2  # the others: the placeholder
+    facet = re.search(r'data-testid="facet-price".*?</details>', page, re.S).group(0)
+    assert "5 à 10 €" in facet and "(2)" in facet and "10 à 20 €" in facet
+    for empty in ("Moins de 5 €", "20 à 50 €", "Plus de 50 €"):
+        assert empty not in facet
+    assert 'data-testid="filters-toggle"' in page and 'aria-controls="filters-panel"' in page
+
+
+def test_a_page_past_the_last_leads_to_the_last(client, world):
+    response = client.get("/recherche?q=miel&per_page=2&page=999")
+    assert response.status_code == 302
+    assert unescape(response.headers["Location"]) == "/recherche?q=miel&page=2&per_page=2"
+    last = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Page 2 sur 2" in last and last.count('data-testid="result"') == 1
+    assert client.get("/recherche?q=miel&page=1").status_code == 200
+    nothing = client.get("/recherche?q=parapluie&page=5")
+    assert nothing.status_code == 302 and unescape(nothing.headers["Location"]) == "/recherche?q=parapluie"
+
+
 def test_the_page_links_lead_to_the_search_they_name(client, world):
     page = client.get(f"/recherche?q=miel&commune={SEMUR}&radius_km=40").get_data(as_text=True)
     facet = re.search(r'<a href="([^"]+)">Rucher de Précy</a>', page).group(1)

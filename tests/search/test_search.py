@@ -77,6 +77,13 @@ def test_facets_count_the_results(app, world, ask):
     assert facets["shop"] == {"Rucher de Précy": 2, "Boulangerie Moreau": 1}
 
 
+def test_price_ranges_count_the_results(app, world, ask):
+    """The price facet's counts (bounds included, as the filters): honey at 6,50, 8,90 and 10,90 €."""
+    assert ask(q="miel").price_counts == {(None, 500): 0, (500, 1000): 2, (1000, 2000): 1, (2000, 5000): 0,
+                                          (5000, None): 0}
+    assert ask(q="miel", min_price_cents=1000, max_price_cents=2000).price_counts[(1000, 2000)] == 1
+
+
 def test_pagination(app, world, ask):
     first = ask(category="alimentation", per_page=5, sort="price_asc")
     second = ask(category="alimentation", per_page=5, sort="price_asc", page=2)

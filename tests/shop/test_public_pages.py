@@ -22,6 +22,9 @@ def test_shop_page_shows_hours_contact_card_map_and_products(app, client, shop_w
     assert 'data-testid="opening-status"' in page
     filtered = client.get("/commerces/boulangerie-moreau", query_string={"categorie": shop_world["categories"]["epicerie"]})
     assert "(1)" in filtered.get_data(as_text=True)
+    past_the_end = client.get("/commerces/boulangerie-moreau?page=999")  # an old link: the last page
+    assert past_the_end.status_code == 302 and past_the_end.headers["Location"] == "/commerces/boulangerie-moreau?page=2"
+    assert "Page 2 sur 2" in client.get(past_the_end.headers["Location"]).get_data(as_text=True)
 
 
 def test_pending_shops_are_hidden_except_from_their_team(app, client, shop_world):
@@ -76,6 +79,8 @@ def test_category_page_lists_products_of_its_subcategories_across_shops(app, cli
     page = client.get("/categories/fromagerie").get_data(as_text=True)
     assert "Comté 18 mois" in page and "Pain de campagne" not in page
     assert client.get("/categories/nulle-part").status_code == 404
+    past_the_end = client.get("/categories/fromagerie?page=999")
+    assert past_the_end.status_code == 302 and past_the_end.headers["Location"] == "/categories/fromagerie?page=1"
 
 
 def test_commune_page_links_its_shops(app, client, shop_world):
