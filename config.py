@@ -3,6 +3,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("HALLE_INSTANCE_DIR", BASE_DIR / "instance"))
@@ -25,7 +26,15 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    return [item.strip() for item in value.split(",") if item.strip()] if value else None
+
+
 class Config:
+    # The site's address as people reach it (scheme, host, optional path prefix): every link in an
+    # email is built on it, never on the request's Host header (marketplace/urls.py).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
     TERRITORY_NAME = os.environ.get("TERRITORY_NAME", "Auxois Morvan")
     # The territory's bank account, debtor of the SEPA transfers that pay the shops.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "")
@@ -111,6 +120,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # run.py serves on 127.0.0.1:PORT; TRUSTED_HOSTS is not enforced in development.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     # The demo's territory account (`make demo`): fictitious, with valid RIB and IBAN check digits,
     # shown on the transfer instructions and used as the debtor of the SEPA file.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "FR7630001002152114000000104")
@@ -119,6 +130,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    PUBLIC_URL = "http://localhost"  # what the test client's requests use
     MAIL_BACKEND = "memory"
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", False)
@@ -133,13 +145,29 @@ class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    # Host names the site answers for (comma-separated; ".example.fr" takes its subdomains); any
+    # other Host header gets 400. Unset: PUBLIC_URL's host (check_production_settings).
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 31_536_000))  # Strict-Transport-Security max-age
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # required: check_production_settings
 
-    @property
-    def SECRET_KEY(self) -> str:  # noqa: N802
-        key = os.environ.get("SECRET_KEY")
-        if not key:
-            raise RuntimeError("SECRET_KEY must be set in production")
-        return key
+
+def check_production_settings(app) -> None:
+    """HALLE_CONFIG=production refuses to start without the settings that keep it safe (one error
+    naming every missing one); then TRUSTED_HOSTS defaults to PUBLIC_URL's host."""
+    config = app.config
+    missing = []
+    if not config.get("SECRET_KEY"):
+        missing.append("SECRET_KEY (signs sessions and reset links)")
+    public = urlsplit(config.get("PUBLIC_URL") or "")
+    if public.scheme not in ("http", "https") or not public.hostname:
+        missing.append("PUBLIC_URL (the site's address for emailed links, e.g. https://halle.example.fr)")
+    if config.get("METRICS_ENABLED") and not config.get("METRICS_TOKEN"):
+        missing.append("METRICS_TOKEN (/metrics would be public; or METRICS_ENABLED=0)")
+    if missing:
+        raise RuntimeError("HALLE_CONFIG=production cannot start without: " + "; ".join(missing))
+    if config.get("TRUSTED_HOSTS") is None:
+        config["TRUSTED_HOSTS"] = [public.hostname]
 
 
 CONFIGS = {

@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from config import BASE_DIR, CONFIGS, INSTANCE_DIR
-from marketplace import access, formatting, i18n, observability
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
+from marketplace import access, formatting, i18n, observability, request_guard, security_headers
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -22,8 +22,12 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     )
     app.config.from_object(CONFIGS[config_name]())
     app.config.update(overrides)
+    if config_name == "production":
+        check_production_settings(app)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     observability.init_app(app)
+    security_headers.init_app(app)
+    request_guard.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -3,7 +3,7 @@ that receives a link to choose its password), and removing the right — never o
 the last administrator's. Every change is in the audit log."""
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import User
+from marketplace.urls import public_url_for
 
 
 class AdminError(Exception):
@@ -41,14 +42,14 @@ def add_admin(email: str, *, actor: User) -> tuple[User, bool]:
     audit.record("admin.add", user, actor=actor, summary=f"{email} devient administrateur"
                  + (" (nouveau compte)" if created else ""), before={"is_admin": False}, after={"is_admin": True})
     db.session.commit()
-    login_url = url_for("auth.login", _external=True)
+    login_url = public_url_for("auth.login")
     if created:
         body = lazy_gettext("Bonjour,\n\n%(actor)s vous a nommé administrateur du territoire sur Halle.\n"
                             "Choisissez votre mot de passe avec ce lien (valable %(minutes)s minutes ; ensuite, "
                             "utilisez « mot de passe oublié » sur %(login)s) :\n%(link)s\n\nHalle",
                             actor=actor.email, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
                             login=login_url,
-                            link=url_for("auth.reset_password", token=make_reset_token(user), _external=True))
+                            link=public_url_for("auth.reset_password", token=make_reset_token(user)))
     else:
         body = lazy_gettext("Bonjour,\n\n%(actor)s vous a nommé administrateur du territoire sur Halle.\n"
                             "Connectez-vous avec votre compte habituel : %(login)s\n\nHalle",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from loyalty.models import Card, Grant
 from marketplace.extensions import db
 from marketplace.i18n import error_message
 from marketplace.models import Campaign, Category, Commune, Shop
+from marketplace.urls import public_url_for
 
 _CLAIM_SALT = "halle-card-claim"
 
@@ -35,7 +36,7 @@ def claim_token(card_id: int) -> str:
 
 
 def claim_url(card_id: int) -> str:
-    return url_for("card.claim", token=claim_token(card_id), _external=True)
+    return public_url_for("card.claim", token=claim_token(card_id))
 
 
 def card_from_claim_token(token: str) -> Card | None:

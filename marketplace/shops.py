@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from stdnum import iban as stdnum_iban
@@ -25,6 +24,7 @@ from marketplace.mail import send_mail
 from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, User
 from marketplace.models.base import utcnow
 from marketplace.territory import fold
+from marketplace.urls import public_url_for
 
 TIMEZONE = opening_hours.TIMEZONE
 DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", lazy_gettext("Mercredi")),
@@ -96,7 +96,7 @@ def create_shop(owner: User, **fields) -> Shop:
         send_mail(email, lazy_gettext("Nouveau commerce à valider : %(shop)s", shop=shop.name),
                   lazy_gettext("%(shop)s (%(commune)s) demande à rejoindre Halle.\n\nFile de validation : %(link)s\n",
                                shop=shop.name, commune=commune.name if commune else "",
-                               link=url_for("admin.shops_queue", _external=True)))
+                               link=public_url_for("admin.shops_queue")))
     return shop
 
 
@@ -114,8 +114,8 @@ def approve_shop(shop: Shop) -> None:
         send_mail(email, lazy_gettext("%(shop)s est en ligne sur Halle", shop=shop.name),
                   lazy_gettext("Bonne nouvelle : votre commerce %(shop)s est validé et visible des habitants.\n\n"
                                "Ajoutez vos produits : %(products)s\nVotre page publique : %(page)s\n",
-                               shop=shop.name, products=url_for("shop.products", shop_id=shop.id, _external=True),
-                               page=url_for("public.shop", slug=shop.slug, _external=True)))
+                               shop=shop.name, products=public_url_for("shop.products", shop_id=shop.id),
+                               page=public_url_for("public.shop", slug=shop.slug)))
 
 
 def reject_shop(shop: Shop, message: str) -> None:
@@ -128,7 +128,7 @@ def reject_shop(shop: Shop, message: str) -> None:
                   lazy_gettext("Votre commerce %(shop)s n'a pas été validé pour la raison suivante :\n\n"
                                "%(reason)s\n\nCorrigez les informations puis enregistrez-les : la demande repartira "
                                "en validation.\n%(link)s\n", shop=shop.name, reason=shop.review_message,
-                               link=url_for("shop.settings", shop_id=shop.id, _external=True)))
+                               link=public_url_for("shop.settings", shop_id=shop.id)))
 
 
 def resubmit_if_rejected(shop: Shop) -> bool:
@@ -261,7 +261,7 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
                                 token_hash=_token_hash(token), invited_by_id=invited_by.id)
     db.session.add(invitation)
     db.session.commit()
-    link = url_for("shop.accept_invitation", token=token, _external=True)
+    link = public_url_for("shop.accept_invitation", token=token)
     send_mail(invitation.email, lazy_gettext("%(name)s vous invite à rejoindre %(shop)s sur Halle",
                                              name=invited_by.display_name, shop=shop.name),
               lazy_gettext("%(name)s vous invite à rejoindre l'équipe de %(shop)s sur Halle (rôle : %(role)s).\n\n"

@@ -19,6 +19,8 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
     def validate_home_commune(self, field):
+        if not field.raw_data:  # absent from the request (not merely left empty)
+            raise ValidationError(lazy_gettext("Ce champ manque dans le formulaire envoyé : rechargez la page."))
         if field.data and field.data.strip() and resolve_commune(field.data) is None:
             raise ValidationError(
                 lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -31,7 +31,8 @@ def log_out_everywhere():
 @bp.route("/profil", methods=["GET", "POST"])
 @access(AUTHENTICATED)
 def profile():
-    form = ProfileForm(obj=current_user)
+    # The account fills the form only for display: its `home_commune` is a Commune, not the field's text.
+    form = ProfileForm() if request.method == "POST" else ProfileForm(obj=current_user)
     if not form.is_submitted():
         form.home_commune.data = current_user.home_commune.label if current_user.home_commune else ""
     if form.validate_on_submit():

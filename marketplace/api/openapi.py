@@ -10,10 +10,14 @@ def _error(description: str) -> dict:
 
 
 _ERRORS = {
+    "400": _error("Caractères de contrôle (un octet nul…) dans l'adresse, la requête ou le corps JSON "
+                  "(code invalid_request)"),
     "401": _error("Clé d'API absente, invalide ou révoquée"),
     "403": _error("Carte inconnue, code PIN erroné, ou carte inutilisable"),
     "429": {"description": "Trop de requêtes (limite par commerce, toutes ses clés)"},
 }
+# Text fields: no control characters (the API answers 400 to them, marketplace/request_guard.py).
+_TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
 _ENTRY_ID = {"name": "entry_id", "in": "path", "required": True,
@@ -55,8 +59,8 @@ SPEC = {
             "summary": "Solde utilisable de la carte dans ce commerce",
             "parameters": [
                 {"name": "card_ref", "in": "path", "required": True,
-                 "description": "Numéro (16 chiffres) ou contenu du QR code", "schema": {"type": "string"}},
-                {"name": "X-Card-Pin", "in": "header", "required": False, "schema": {"type": "string"}},
+                 "description": "Numéro (16 chiffres) ou contenu du QR code", "schema": _TEXT},
+                {"name": "X-Card-Pin", "in": "header", "required": False, "schema": _TEXT},
             ],
             "responses": {"200": {"description": "Solde", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["card", "spendable_cents", "currency"],
@@ -72,7 +76,7 @@ SPEC = {
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": False, "required": ["card", "amount_cents"],
-                    "properties": {"card": {"type": "string"}, "pin": {"type": "string"},
+                    "properties": {"card": _TEXT, "pin": _TEXT,
                                    "amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000},
                                    "allow_partial": {"type": "boolean"}}}}}},
                 "responses": _ENTRY_RESPONSES,
@@ -85,7 +89,7 @@ SPEC = {
                     "type": "object", "required": ["date", "total_cents", "redemptions"],
                     "properties": {"date": {"type": "string"}, "total_cents": {"type": "integer"},
                                    "redemptions": {"type": "array", "items": {"type": "object"}}}}}}},
-                              "422": _error("Date invalide"), **_ERRORS},
+                              "422": _error("Date invalide ou vide (code invalid_parameter)"), **_ERRORS},
             },
         },
         "/redemptions/{entry_id}/void": {"post": {
@@ -93,8 +97,10 @@ SPEC = {
             "parameters": [_ENTRY_ID, _IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False, "required": ["reason"],
-                "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}}}}},
-            "responses": _ENTRY_RESPONSES,
+                "properties": {"reason": {**_TEXT, "minLength": 1, "maxLength": 200}}}}}},
+            "responses": {**_ENTRY_RESPONSES, "422": _error(
+                "Requête invalide, ou annulation refusée (code void_not_allowed) : paiement d'un autre jour, "
+                "déjà annulé ou remboursé")},
         }},
         "/redemptions/{entry_id}/refunds": {"post": {
             "summary": "Rembourser une partie d'un paiement",
@@ -102,7 +108,9 @@ SPEC = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False, "required": ["amount_cents"],
                 "properties": {"amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000}}}}}},
-            "responses": _ENTRY_RESPONSES,
+            "responses": {**_ENTRY_RESPONSES, "422": _error(
+                "Requête invalide, ou remboursement refusé (code refund_not_allowed) : montant au-delà de ce "
+                "qui reste du paiement (déjà remboursé en partie), ou paiement annulé")},
         }},
     },
 }

@@ -172,7 +172,7 @@ def refund_redemption(entry_id: int):
 def list_redemptions():
     text = request.args.get("date")
     try:
-        day = date.fromisoformat(text) if text else paris_day(utc_now())
+        day = date.fromisoformat(text) if text is not None else paris_day(utc_now())  # "date=" is refused
     except ValueError:
         return error_response("invalid_parameter", gettext("« date » doit être une date AAAA-MM-JJ."), 422,
                               parameter="date")

@@ -8,16 +8,14 @@ from marketplace.auth import service, sessions
 from marketplace.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm
 from marketplace.extensions import limiter
 from marketplace.formatting import paris_time
+from marketplace.urls import safe_local_target
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    # Only local paths: never redirect to another site after login.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only local paths: never redirect to another site after login."""
+    return safe_local_target(request.args.get("next"), default)
 
 
 @bp.route("/inscription", methods=["GET", "POST"])

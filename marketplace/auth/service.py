@@ -2,7 +2,7 @@
 from datetime import datetime
 from functools import cache
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import User
+from marketplace.urls import public_url_for
 
 RESET_SALT = "password-reset"
 
@@ -94,7 +95,7 @@ def send_password_reset(email: str) -> None:
     user = find_user(email)
     if user is None:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url_for("auth.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_mail(
         user.email,

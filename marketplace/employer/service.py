@@ -4,7 +4,7 @@ import hashlib
 import re
 import secrets
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from marketplace import campaigns, payments
@@ -15,6 +15,7 @@ from marketplace.models import (Campaign, CampaignPayment, Employer, EmployerInv
                                 User)
 from marketplace.models.base import utcnow
 from marketplace.territory import fold, resolve_commune
+from marketplace.urls import public_url_for
 
 CAMPAIGN_FUNDING = "campaign_funding"
 
@@ -35,7 +36,7 @@ def register_employer(form, user: User) -> Employer:
     db.session.add(employer)
     db.session.add(EmployerMember(employer=employer, user=user, role="hr"))
     db.session.commit()
-    link = url_for("employer_admin.employers", _external=True)
+    link = public_url_for("employer_admin.employers")
     for admin in db.session.scalars(select(User).filter_by(is_admin=True)):
         send_mail(admin.email, lazy_gettext("Entreprise à valider : %(employer)s", employer=employer.name),
                   lazy_gettext("%(name)s a inscrit l'entreprise %(employer)s (SIRET %(siret)s).\n"
@@ -51,7 +52,7 @@ def review_employer(employer: Employer, *, approve: bool) -> None:
         subject = lazy_gettext("%(employer)s est validée sur Halle", employer=employer.name)
         body = lazy_gettext("Bonjour,\n\nVotre entreprise est validée : vous pouvez importer la liste du personnel "
                             "et créer vos campagnes cadeaux.\n%(link)s\n\nHalle",
-                            link=url_for("employer.dashboard", employer_id=employer.id, _external=True))
+                            link=public_url_for("employer.dashboard", employer_id=employer.id))
     else:
         subject = lazy_gettext("%(employer)s n'a pas été validée sur Halle", employer=employer.name)
         body = lazy_gettext("Bonjour,\n\nL'administration du territoire n'a pas pu valider votre entreprise (elle "
@@ -70,7 +71,7 @@ def invite_member(employer: Employer, email: str, inviter: User) -> None:
     db.session.add(EmployerInvitation(employer_id=employer.id, email=email.strip().lower(),
                                       token_hash=_token_hash(token), invited_by_id=inviter.id))
     db.session.commit()
-    link = url_for("employer.accept_invitation", token=token, _external=True)
+    link = public_url_for("employer.accept_invitation", token=token)
     send_mail(email, lazy_gettext("%(name)s vous invite dans l'espace RH de %(employer)s",
                                   name=inviter.display_name, employer=employer.name),
               lazy_gettext("Bonjour,\n\n%(name)s vous invite à gérer les cartes cadeaux de %(employer)s sur Halle.\n"

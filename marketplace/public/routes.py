@@ -11,6 +11,7 @@ from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
 from marketplace.urls import safe_local_target
+from marketplace.urls import safe_local_target
 
 bp = Blueprint("public", __name__)
 

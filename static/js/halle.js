@@ -41,9 +41,21 @@
           clearInterval(timer);
           window.location.reload();
         } else if (fresh.innerHTML !== section.innerHTML) {
-          section.innerHTML = fresh.innerHTML;
+          section.replaceChildren(...document.adoptNode(fresh).childNodes);  // the parsed nodes, no HTML string
         }
       })
       .catch(function () { /* offline for a moment: the next round tries again */ });
   }, 2000);
+})();
+
+// Print buttons and confirmations before a form is sent, declared with data-print and
+// data-confirm="question": the Content-Security-Policy forbids inline handlers (onclick=…).
+(function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.addEventListener("submit", function (event) {
+    const question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 })();

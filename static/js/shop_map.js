@@ -8,6 +8,8 @@
     maxZoom: 18,
     attribution: "&copy; OpenStreetMap contributors",
   }).addTo(map);
-  L.circleMarker(position, { radius: 9, weight: 2, fillOpacity: 0.6 }).addTo(map).bindPopup(element.dataset.name);
+  // A text node: Leaflet reads a string popup as HTML, and the name is the shopkeeper's text.
+  L.circleMarker(position, { radius: 9, weight: 2, fillOpacity: 0.6 }).addTo(map)
+    .bindPopup(document.createTextNode(element.dataset.name));
   element.dataset.ready = "1";
 })();

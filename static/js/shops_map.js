@@ -8,7 +8,10 @@
     maxZoom: 18, attribution: "© contributeurs OpenStreetMap",
   }).addTo(map);
   const points = markers.map(function (m) {
-    window.L.marker([m.lat, m.lon]).addTo(map).bindPopup(m.name + " · " + m.category + " · " + m.commune);
+    // Built from text (Leaflet reads a string popup as HTML, and the names are the shops' own text).
+    const popup = document.createElement("span");
+    popup.textContent = m.name + " · " + m.category + " · " + m.commune;
+    window.L.marker([m.lat, m.lon]).addTo(map).bindPopup(popup);
     return [m.lat, m.lon];
   });
   if (points.length) map.fitBounds(points, { padding: [20, 20], maxZoom: 13 });

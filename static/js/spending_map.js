@@ -20,7 +20,9 @@
           return L.circleMarker(latlng, { radius: radius, weight: 1, fillOpacity: 0.5 });
         },
         onEachFeature: function (feature, marker) {
-          marker.bindTooltip(feature.properties.name + " — " + euros.format(feature.properties.cents / 100));
+          const tooltip = document.createElement("span");  // text, never HTML
+          tooltip.textContent = feature.properties.name + " — " + euros.format(feature.properties.cents / 100);
+          marker.bindTooltip(tooltip);
         },
       }).addTo(map);
       element.dataset.markers = String(data.features.length);

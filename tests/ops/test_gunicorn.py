@@ -35,6 +35,8 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
     port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2",
            "HALLE_CONFIG": "production", "SECRET_KEY": "gunicorn-test-secret", "DATABASE_URL": database_url,
+           "PUBLIC_URL": f"http://127.0.0.1:{port}", "METRICS_TOKEN": "gunicorn-metrics",
+           "PIN_SECRETS": "t1:test-pin-secret-not-for-production",
            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "HALLE_INSTANCE_DIR": str(tmp_path),
            "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     env.pop("REDIS_URL", None)
@@ -60,7 +62,7 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
         assert json.loads(body)["checks"]["database"] == "ok"
         for _ in range(4):  # whichever worker answers, the metrics add up every worker's samples
             get(f"{base}/healthz")
-        status, _, metrics = get(f"{base}/metrics")
+        status, _, metrics = get(f"{base}/metrics", Authorization="Bearer gunicorn-metrics")
         assert status == 200
         assert 'halle_http_request_duration_seconds_count{endpoint="public.healthz",method="GET",status="200"} 5.0' \
             in metrics

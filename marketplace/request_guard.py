@@ -1,0 +1,52 @@
+"""Refuse at the edge, with a 400, requests whose path, query, form or JSON strings hold control
+characters: a NUL reaches PostgreSQL as an error ("string literal cannot contain NUL"), and the
+other C0 controls (tab, line feed and carriage return aside) break XML exports and logs.
+
+Runs before any view or access rule, so no route has to think about it.
+"""
+import re
+
+from flask import Flask, render_template, request
+from flask_babel import gettext
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _strings(value):
+    """Every string in a decoded JSON document (keys and values)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def has_control_characters() -> bool:
+    candidates = [request.path]
+    for multi in (request.args, request.form):
+        for key, values in multi.lists():
+            candidates.append(key)
+            candidates.extend(values)
+    if request.is_json:
+        candidates.extend(_strings(request.get_json(silent=True)))
+    return any(_CONTROL.search(text) for text in candidates)
+
+
+def reject_control_characters():
+    if not has_control_characters():
+        return None
+    message = gettext("La requête contient des caractères de contrôle (comme un octet nul) : "
+                      "ils ne sont acceptés ni dans l'adresse ni dans les champs.")
+    if request.path.startswith("/api/"):
+        from marketplace.api import error_response
+
+        return error_response("invalid_request", message, 400)
+    return render_template("errors/400.html", reason=message), 400
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(reject_control_characters)
