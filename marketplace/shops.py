@@ -3,9 +3,7 @@
 Opening hours are stored as {"mon": [["09:00", "12:00"], ["14:00", "19:00"]], …} (a missing
 day is closed) and read in the territory's time zone, Europe/Paris.
 """
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,7 +13,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
-from marketplace import opening_hours
+from marketplace import invitations, opening_hours
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
 from marketplace.formatting import day_month
@@ -32,7 +30,6 @@ DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", 
         ("sun", lazy_gettext("Dimanche")))
 DAY_NAMES = dict(DAYS)
 INVITABLE_ROLES = {"staff": lazy_gettext("équipe (catalogue et commandes)"), "cashier": lazy_gettext("caisse uniquement")}
-INVITATION_DAYS = 14
 
 
 # --- Identifiers ---
@@ -244,21 +241,13 @@ def upcoming_closures(shop: Shop, today: date | None = None) -> list[ShopClosure
 # --- Team ---
 
 
-class InvalidInvitation(Exception):
-    """The invitation cannot be accepted; the message is French."""
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopInvitation:
     """Email an invitation link; the invited person accepts it once logged in with that address."""
     if role not in INVITABLE_ROLES:
         raise ValueError(role)
-    token = secrets.token_urlsafe(32)
+    token, token_hash = invitations.new_token()
     invitation = ShopInvitation(shop_id=shop.id, email=email.strip().lower(), role=role,
-                                token_hash=_token_hash(token), invited_by_id=invited_by.id)
+                                token_hash=token_hash, invited_by_id=invited_by.id)
     db.session.add(invitation)
     db.session.commit()
     link = public_url_for("shop.accept_invitation", token=token)
@@ -267,19 +256,14 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
               lazy_gettext("%(name)s vous invite à rejoindre l'équipe de %(shop)s sur Halle (rôle : %(role)s).\n\n"
                            "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
                            "(valable %(days)s jours) :\n%(link)s\n", name=invited_by.display_name, shop=shop.name,
-                           role=INVITABLE_ROLES[role], email=invitation.email, days=INVITATION_DAYS, link=link))
+                           role=INVITABLE_ROLES[role], email=invitation.email, days=invitations.INVITATION_DAYS,
+                           link=link))
     return invitation
 
 
-def accept_invitation(token: str, user: User) -> ShopMember:
-    invitation = db.session.scalar(select(ShopInvitation).where(ShopInvitation.token_hash == _token_hash(token)))
-    if invitation is None or invitation.accepted_at is not None:
-        raise InvalidInvitation(gettext("Cette invitation n'existe pas ou a déjà été utilisée."))
-    if invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS):
-        raise InvalidInvitation(gettext("Cette invitation a expiré : demandez-en une nouvelle au commerce."))
-    if invitation.email != user.email.lower():
-        raise InvalidInvitation(gettext("Cette invitation a été envoyée à %(email)s : connectez-vous avec cette "
-                                        "adresse pour l'accepter.", email=invitation.email))
+def accept_invitation(invitation: ShopInvitation, user: User) -> ShopMember:
+    """Raises invitations.InvalidInvitation unless `user` is the invited one (marketplace/invitations.py)."""
+    invitations.check(invitation, user)
     member = db.session.scalar(select(ShopMember).filter_by(shop_id=invitation.shop_id, user_id=user.id))
     if member is None:
         member = ShopMember(shop_id=invitation.shop_id, user_id=user.id, role=invitation.role)
@@ -292,8 +276,7 @@ def accept_invitation(token: str, user: User) -> ShopMember:
 def pending_invitations(shop_id: int) -> list[ShopInvitation]:
     return db.session.scalars(
         select(ShopInvitation)
-        .where(ShopInvitation.shop_id == shop_id, ShopInvitation.accepted_at.is_(None),
-               ShopInvitation.created_at >= utcnow() - timedelta(days=INVITATION_DAYS))
+        .where(ShopInvitation.shop_id == shop_id, invitations.is_pending(ShopInvitation))
         .order_by(ShopInvitation.created_at.desc())
     ).all()
 

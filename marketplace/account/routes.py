@@ -23,9 +23,8 @@ def home():
 def log_out_everywhere():
     if LogoutForm().validate_on_submit():
         sessions.log_out_everywhere()
-        flash(gettext("Tous vos appareils sont déconnectés. Connectez-vous à nouveau."), "info")
-        return redirect(url_for("auth.login"))
-    return redirect(url_for("account.home"))
+        flash(gettext("Tous vos appareils sont déconnectés."), "info")
+    return redirect(url_for("public.home"))
 
 
 @bp.route("/profil", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, jobs, payments, sepa, staff_import, suspension, uploads
+from marketplace import campaigns, invitations, jobs, payments, sepa, staff_import, suspension, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -16,7 +16,7 @@ from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaig
                                         EmployerRegistrationForm, InviteForm, StaffConfirmForm, StaffImportForm)
 from marketplace.extensions import db
 from marketplace.formatting import money
-from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer
+from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer, EmployerInvitation
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.staff_import import ImportFileError, apply_staff_import, read_staff_file
 from loyalty.cards import grouped_number
@@ -63,13 +63,13 @@ def register():
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
 def accept_invitation(token: str):
-    invitation = service.invitation_from_token(token)
-    if invitation is None:
-        flash(gettext("Cette invitation n'est plus valable : demandez à votre collègue de vous en envoyer une autre."),
-              "error")
-        return redirect(url_for("public.home"))
+    invitation = invitations.find(EmployerInvitation, token)
+    refusal = invitations.refusal_page(
+        invitation, lambda i: gettext("Rejoindre l'espace RH de %(name)s", name=i.employer.name))
+    if refusal is not None:
+        return refusal
     form = ButtonForm()
-    if current_user.is_authenticated and form.validate_on_submit():
+    if form.validate_on_submit():
         service.accept_invitation(invitation, current_user)
         flash(gettext("Vous avez rejoint l'espace RH de %(name)s.", name=invitation.employer.name), "success")
         return redirect(url_for("employer.dashboard", employer_id=invitation.employer_id))
@@ -343,10 +343,10 @@ def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
     if not isinstance(payment_method, str) or not payment_method or payment.method != "card":
         return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     try:
-        intent = payments.confirm_with_payment_method(payment.stripe_payment_intent_id, payment_method)
+        intent = campaigns.confirm_card_payment(payment, payment_method)
     except payments.PaymentError as error:
         return jsonify({"error": str(error)}), 402
-    return jsonify({"status": intent["status"]})
+    return jsonify({"status": intent["status"], "client_secret": intent["client_secret"]})
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte/<int:payment_id>/retour")

@@ -1,13 +1,11 @@
 """Company accounts: registration, approval by the territory admin, HR invitations; and the
 glue between campaign pages and their background work (card payment, issue job)."""
-import hashlib
 import re
-import secrets
 
 from flask import current_app
 from sqlalchemy import select
 
-from marketplace import campaigns, payments
+from marketplace import campaigns, invitations, payments
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
@@ -62,29 +60,25 @@ def review_employer(employer: Employer, *, approve: bool) -> None:
         send_mail(member.user.email, subject, body)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_member(employer: Employer, email: str, inviter: User) -> None:
-    token = secrets.token_urlsafe(24)
-    db.session.add(EmployerInvitation(employer_id=employer.id, email=email.strip().lower(),
-                                      token_hash=_token_hash(token), invited_by_id=inviter.id))
+    """Email an invitation link; the invited person accepts it once logged in with that address."""
+    token, token_hash = invitations.new_token()
+    email = email.strip().lower()
+    db.session.add(EmployerInvitation(employer_id=employer.id, email=email, token_hash=token_hash,
+                                      invited_by_id=inviter.id))
     db.session.commit()
     link = public_url_for("employer.accept_invitation", token=token)
     send_mail(email, lazy_gettext("%(name)s vous invite dans l'espace RH de %(employer)s",
                                   name=inviter.display_name, employer=employer.name),
               lazy_gettext("Bonjour,\n\n%(name)s vous invite à gérer les cartes cadeaux de %(employer)s sur Halle.\n"
-                           "Pour accepter, ouvrez ce lien (connectez-vous ou créez un compte) :\n%(link)s\n\nHalle",
-                           name=inviter.display_name, employer=employer.name, link=link))
-
-
-def invitation_from_token(token: str) -> EmployerInvitation | None:
-    invitation = db.session.scalar(select(EmployerInvitation).filter_by(token_hash=_token_hash(token)))
-    return invitation if invitation is not None and invitation.accepted_at is None else None
+                           "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
+                           "(valable %(days)s jours) :\n%(link)s\n\nHalle", name=inviter.display_name,
+                           employer=employer.name, email=email, days=invitations.INVITATION_DAYS, link=link))
 
 
 def accept_invitation(invitation: EmployerInvitation, user: User) -> None:
+    """Raises invitations.InvalidInvitation unless `user` is the invited one (marketplace/invitations.py)."""
+    invitations.check(invitation, user)
     if not user.is_employer_member(invitation.employer_id):
         db.session.add(EmployerMember(employer_id=invitation.employer_id, user_id=user.id, role="hr"))
     invitation.accepted_at = utcnow()
@@ -92,7 +86,9 @@ def accept_invitation(invitation: EmployerInvitation, user: User) -> None:
 
 
 def pending_invitations(employer_id: int) -> list[EmployerInvitation]:
-    return list(db.session.scalars(select(EmployerInvitation).filter_by(employer_id=employer_id, accepted_at=None)
+    return list(db.session.scalars(select(EmployerInvitation)
+                                   .where(EmployerInvitation.employer_id == employer_id,
+                                          invitations.is_pending(EmployerInvitation))
                                    .order_by(EmployerInvitation.created_at.desc())))
 
 

@@ -3,11 +3,11 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_babel import gettext
 from flask_login import current_user
 
-from marketplace import catalogue, product_import, shops, uploads
-from marketplace.access import AUTHENTICATED, access, shop_member
+from marketplace import catalogue, invitations, product_import, shops, uploads
+from marketplace.access import AUTHENTICATED, PUBLIC, access, shop_member
 from marketplace.extensions import db
 from marketplace.images import InvalidImage, store_image
-from marketplace.models import Product, ProductImage, Shop, ShopClosure
+from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
 from marketplace.models.base import utcnow
 from marketplace.shop.forms import (BulkActionForm, ClosureForm, ConfirmForm, ImportUploadForm, InvitationForm,
                                     ProductForm, ShopForm, UNIT_SUGGESTIONS)
@@ -73,20 +73,21 @@ def create():
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-@access(AUTHENTICATED)
+@access(PUBLIC)
 def accept_invitation(token: str):
+    invitation = invitations.find(ShopInvitation, token)
+    refusal = invitations.refusal_page(
+        invitation, lambda i: gettext("Rejoindre l'équipe de %(shop)s", shop=i.shop.name))
+    if refusal is not None:
+        return refusal
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            member = shops.accept_invitation(token, current_user)
-        except shops.InvalidInvitation as error:
-            flash(str(error), "error")
-            return redirect(url_for("account.home"))
+        member = shops.accept_invitation(invitation, current_user)
         flash(gettext("Vous avez rejoint l'équipe de %(shop)s.", shop=member.shop.name), "success")
         if member.role == "cashier":
             return redirect(url_for("till.index", shop_id=member.shop_id))
         return redirect(url_for("shop.dashboard", shop_id=member.shop_id))
-    return render_template("shop/accept_invitation.html", form=form)
+    return render_template("shop/accept_invitation.html", form=form, invitation=invitation)
 
 
 @bp.route("/<int:shop_id>/")

@@ -1,11 +1,15 @@
 """A company registers (SIRET checked), the territory admin approves it, HR invites colleagues."""
+import html
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from marketplace import invitations
+from marketplace.employer import service
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Employer
+from marketplace.models import Employer, EmployerInvitation, EmployerMember
 from tests.conftest import login
 
 
@@ -62,9 +66,10 @@ def test_admin_rejects(app, hr_world, make_user):
 
 def test_hr_invites_a_colleague(app, hr_client, hr_world, make_user):
     employer_id = hr_world["employer_id"]
-    hr_client.post(f"/entreprise/{employer_id}/membres", data={"email": "paul@laiterie.fr"})
+    hr_client.post(f"/entreprise/{employer_id}/membres", data={"email": "Paul@Laiterie.fr"})
     with app.app_context():
         body = outbox()[-1].get_content()
+    assert "paul@laiterie.fr" in body
     path = re.search(r"http://localhost(/entreprise/invitation/\S+)", body).group(1)
     make_user("paul@laiterie.fr")
     colleague = app.test_client()
@@ -72,6 +77,56 @@ def test_hr_invites_a_colleague(app, hr_client, hr_world, make_user):
     assert colleague.get(f"/entreprise/{employer_id}/").status_code == 403
     colleague.post(path)
     assert colleague.get(f"/entreprise/{employer_id}/").status_code == 200
+    assert colleague.get(f"/entreprise/{employer_id}/salaries").status_code == 200
     # The link works once.
     again = colleague.get(path, follow_redirects=True)
-    assert "plus valable" in again.get_data(as_text=True)
+    assert "Cette invitation n&#39;existe pas ou a déjà été utilisée." in again.get_data(as_text=True)
+
+
+def test_an_hr_invitation_is_only_for_the_invited_address(app, hr_client, hr_world, make_user):
+    """Whoever else holds the link (signed in with another address) is refused and gets nothing."""
+    employer_id = hr_world["employer_id"]
+    hr_client.post(f"/entreprise/{employer_id}/membres", data={"email": "paul@laiterie.fr"})
+    with app.app_context():
+        path = re.search(r"http://localhost(/entreprise/invitation/\S+)", outbox()[-1].get_content()).group(1)
+    make_user("intrus@example.fr")
+    intruder = app.test_client()
+    login(intruder, "intrus@example.fr")
+    for response in (intruder.get(path), intruder.post(path)):
+        assert response.status_code == 403
+        assert ("Cette invitation a été envoyée à paul@laiterie.fr : connectez-vous avec cette adresse pour "
+                "l&#39;accepter.") in response.get_data(as_text=True)
+    assert intruder.get(f"/entreprise/{employer_id}/salaries").status_code == 403
+    with app.app_context():
+        assert [i.accepted_at for i in service.pending_invitations(employer_id)] == [None]
+        assert EmployerMember.query.filter_by(employer_id=employer_id).count() == 1
+    # Signed out, the link leads to logging in (or signing up) with the invited address filled in.
+    visitor = app.test_client()
+    page = visitor.get(path).get_data(as_text=True)
+    login_link = html.unescape(re.search(r'href="(/connexion\?[^"]+)"', page).group(1))
+    assert "email=paul@laiterie.fr" in login_link and f"next={path}" in login_link
+    assert 'value="paul@laiterie.fr"' in visitor.get(login_link).get_data(as_text=True)
+    signup_link = html.unescape(re.search(r'href="(/inscription\?[^"]+)"', page).group(1))
+    assert 'value="paul@laiterie.fr"' in visitor.get(signup_link).get_data(as_text=True)
+    make_user("paul@laiterie.fr")
+    response = visitor.post(login_link, data={"email": "paul@laiterie.fr", "password": "motdepasse-solide"})
+    assert response.headers["Location"] == path
+    assert visitor.post(path).headers["Location"] == f"/entreprise/{employer_id}/"
+    assert visitor.get(f"/entreprise/{employer_id}/salaries").status_code == 200
+
+
+def test_an_hr_invitation_expires(app, hr_client, hr_world, make_user):
+    employer_id = hr_world["employer_id"]
+    hr_client.post(f"/entreprise/{employer_id}/membres", data={"email": "paul@laiterie.fr"})
+    with app.app_context():
+        path = re.search(r"http://localhost(/entreprise/invitation/\S+)", outbox()[-1].get_content()).group(1)
+        invitation = db.session.scalar(select(EmployerInvitation))
+        invitation.created_at -= timedelta(days=invitations.INVITATION_DAYS + 1)
+        db.session.commit()
+        assert service.pending_invitations(employer_id) == []
+    make_user("paul@laiterie.fr")
+    colleague = app.test_client()
+    login(colleague, "paul@laiterie.fr")
+    page = colleague.post(path, follow_redirects=True).get_data(as_text=True)
+    assert "Cette invitation a expiré" in page
+    assert colleague.get(f"/entreprise/{employer_id}/").status_code == 403

@@ -155,7 +155,9 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
     path = link[link.index("/boutique/"):]
     stranger = app.test_client()
     login(stranger, shop_world["emails"]["resident"])
-    stranger.post(path)
+    refused = stranger.post(path)  # the same rule as every invitation (marketplace/invitations.py)
+    assert refused.status_code == 403 and "Cette invitation a été envoyée à lea@example.fr" in refused.get_data(
+        as_text=True)
     with app.app_context():
         assert ShopMember.query.filter_by(shop_id=shop_world["bakery"], role="cashier").count() == 1
         lea_id = f.user("lea@example.fr").id

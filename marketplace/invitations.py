@@ -1,0 +1,76 @@
+"""The one rule of every invitation (a shop's team, an employer's HR space): only the account whose
+email address is the invited one accepts it, once, within INVITATION_DAYS. Whoever else holds the
+link is refused and nothing changes; a signed-out visitor is sent to log in or sign up with the
+invited address filled in."""
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Callable
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.models.base import utcnow
+
+INVITATION_DAYS = 14
+
+
+class InvalidInvitation(Exception):
+    """The invitation cannot be accepted by this account; the message is French."""
+
+
+class WrongAccount(InvalidInvitation):
+    """Signed in with another address than the invited one."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """(token for the emailed link, its SHA-256: the only thing stored)."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def find(model, token: str):
+    """The invitation of `model` (ShopInvitation, EmployerInvitation) behind an emailed token."""
+    return db.session.scalar(select(model).where(model.token_hash == token_hash(token)))
+
+
+def is_pending(model):
+    """SQL condition: not accepted and not expired."""
+    return model.accepted_at.is_(None) & (model.created_at >= utcnow() - timedelta(days=INVITATION_DAYS))
+
+
+def check(invitation, user) -> None:
+    """Raise InvalidInvitation unless `user` (None: signed out) may accept `invitation` now."""
+    if invitation is None or invitation.accepted_at is not None:
+        raise InvalidInvitation(gettext("Cette invitation n'existe pas ou a déjà été utilisée."))
+    if invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS):
+        raise InvalidInvitation(gettext("Cette invitation a expiré : demandez-en une nouvelle à la personne "
+                                        "qui vous l'a envoyée."))
+    if user is not None and user.email.strip().lower() != invitation.email:
+        raise WrongAccount(gettext("Cette invitation a été envoyée à %(email)s : connectez-vous avec cette "
+                                   "adresse pour l'accepter.", email=invitation.email))
+
+
+def refusal_page(invitation, title: Callable[[object], str]):
+    """What an invitation link answers when the current visitor cannot accept it, the same for
+    every kind: used or expired, back home with the reason; another account, a page naming the
+    invited address (and a way to log out); signed out, the way to log in or sign up with that
+    address. None when the signed-in account is the invited one. `title(invitation)` heads the page."""
+    user = current_user if current_user.is_authenticated else None
+    try:
+        check(invitation, user)
+    except WrongAccount as refusal:
+        return render_template("invitation.html", title=title(invitation), refusal=str(refusal)), 403
+    except InvalidInvitation as error:
+        flash(str(error), "error")
+        return redirect(url_for("public.home"))
+    if user is None:
+        return render_template("invitation.html", title=title(invitation), email=invitation.email, next=request.path)
+    return None
