@@ -77,6 +77,23 @@ def confirm_with_payment_method(payment_intent_id: str, payment_method_id: str) 
     return _call(lambda: stripe_client.v1.payment_intents.confirm(payment_intent_id))
 
 
+def declined_before(payment_intent) -> bool:
+    """A card was declined on this intent: localstripe (the demo's provider) cannot confirm it
+    again, so the caller opens a fresh one for the same purchase (Stripe accepts both ways)."""
+    payment_intent = _plain(payment_intent)
+    return payment_intent["status"] == "requires_payment_method" and bool(payment_intent.get("last_payment_error"))
+
+
+def replacement_intent(payment_intent) -> stripe.PaymentIntent:
+    """A new intent with the same amount and metadata as `payment_intent`, which is cancelled."""
+    old = _plain(payment_intent)
+    params = {"amount": old["amount"], "currency": old["currency"], "payment_method_types": ["card"],
+              "metadata": old.get("metadata") or {}}
+    fresh = _call(lambda: client().v1.payment_intents.create(params=params))
+    cancel_payment_intent(old["id"])
+    return fresh
+
+
 def refund_payment_intent(payment_intent_id: str, amount_cents: int, metadata: dict) -> stripe.Refund:
     """Give back `amount_cents` of a succeeded PaymentIntent (several partial refunds may follow)."""
     params = {"payment_intent": payment_intent_id, "amount": amount_cents,

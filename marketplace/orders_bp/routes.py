@@ -168,10 +168,10 @@ def confirm_payment(order_id: int):
     if order.status != "pending_payment":
         return jsonify({"status": "succeeded" if order.status == "paid" else order.status})
     try:
-        intent = payments.confirm_with_payment_method(order.stripe_payment_intent_id, payment_method)
+        intent = orders.confirm_card_payment(order, payment_method)
     except payments.PaymentError as error:
         return jsonify({"error": str(error)}), 402
-    return jsonify({"status": intent["status"]})
+    return jsonify({"status": intent["status"], "client_secret": intent["client_secret"]})
 
 
 @bp.route("/commandes/<int:order_id>/retour")

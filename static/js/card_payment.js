@@ -33,7 +33,8 @@
       const answer = await response.json();
       if (!response.ok) throw { message: answer.error };
       if (answer.status === "requires_action") {
-        const result = await stripe.confirmCardPayment(form.dataset.clientSecret);
+        // The server may have opened a fresh PaymentIntent (a card was declined before).
+        const result = await stripe.confirmCardPayment(answer.client_secret || form.dataset.clientSecret);
         if (result.error) throw result.error;
       }
       window.location.assign(form.dataset.returnUrl);

@@ -61,7 +61,7 @@ def test_card_payment_confirmed_server_side_funds_the_campaign_once(stripe_app, 
     early = hr_client.get(f"{base}/retour", follow_redirects=True)
     assert "pas abouti" in early.get_data(as_text=True)
     answer = hr_client.post(base, json={"payment_method": "pm_card_visa"})
-    assert answer.get_json() == {"status": "succeeded"}
+    assert answer.get_json()["status"] == "succeeded"
     back = hr_client.get(f"{base}/retour", follow_redirects=True)
     assert "Paiement reçu" in back.get_data(as_text=True)
     hr_client.get(f"{base}/retour")
@@ -157,9 +157,29 @@ def test_the_card_pays_only_what_the_credit_left_to_pay(stripe_app, hr_client, h
     with stripe_app.test_request_context():
         assert payments.retrieve_payment_intent(intent_id)["amount"] == 19_000
     base = f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/carte/{payment_id}"
-    assert hr_client.post(base, json={"payment_method": "pm_card_visa"}).get_json() == {"status": "succeeded"}
+    assert hr_client.post(base, json={"payment_method": "pm_card_visa"}).get_json()["status"] == "succeeded"
     hr_client.get(f"{base}/retour")
     with stripe_app.app_context():
         assert db.session.get(Campaign, campaign_id).status == "funded"
         assert employer_funding_account(db.session, employer_id).balance_cents == 24_000  # 50 € + 190 €
         assert verify(db.session) == []
+
+
+def test_a_declined_card_then_another_funds_the_campaign(stripe_app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = awaiting_payment(hr_client, employer_id)
+    first_intent = pay_page(hr_client, employer_id, campaign_id)
+    with stripe_app.app_context():
+        payment_id = db.session.scalar(select(CampaignPayment.id).filter_by(stripe_payment_intent_id=first_intent))
+        card = payments.client().v1.payment_methods.create(params={"type": "card", "card": {
+            "number": "4000000000000341", "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+    base = f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/carte/{payment_id}"
+    declined = hr_client.post(base, json={"payment_method": card.id})
+    assert declined.status_code == 402 and "declined" in declined.get_json()["error"]
+    assert hr_client.post(base, json={"payment_method": "pm_card_visa"}).get_json()["status"] == "succeeded"
+    assert "Paiement reçu" in hr_client.get(f"{base}/retour", follow_redirects=True).get_data(as_text=True)
+    with stripe_app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "funded" and len(campaign.payments) == 1
+        assert campaign.payments[0].stripe_payment_intent_id != first_intent
+        assert db.session.scalar(select(func.sum(Entry.amount_cents)).where(Entry.kind == "fund")) == 24_000

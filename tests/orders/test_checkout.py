@@ -69,7 +69,7 @@ def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_wo
     assert missing.get_json() == {"error": "Payment method missing."}
     resident.get("/panier?lang=fr")
     answer = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_visa"})
-    assert answer.get_json() == {"status": "succeeded"}
+    assert answer.get_json()["status"] == "succeeded"
     back = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
     assert "Paiement reçu" in back.get_data(as_text=True)
     order = _order(stripe_app)
@@ -254,7 +254,7 @@ def test_stripe_unreachable_at_checkout_one_order_retried_on_the_payment_page(st
     assert 'id="card-payment"' in page
     assert "Mode test : aucun argent réel." in page and "4242 4242 4242 4242" in page
     assert resident.post(f"/commandes/{order.id}/paiement",
-                         json={"payment_method": "pm_card_visa"}).get_json() == {"status": "succeeded"}
+                         json={"payment_method": "pm_card_visa"}).get_json()["status"] == "succeeded"
     resident.get(f"/commandes/{order.id}/retour")
     with stripe_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Order)) == 1
@@ -265,3 +265,25 @@ def _closed_port() -> int:
     from marketplace.dev_stripe import free_port
 
     return free_port()  # nothing listens there once the probe socket is closed
+
+
+def test_a_declined_card_then_another_pays_the_same_order(stripe_app, resident, shop_world):
+    add(resident, shop_world["comte"])
+    checkout(resident, card_amount="1,00")
+    order = _order(stripe_app)
+    first_intent = order.stripe_payment_intent_id
+    with stripe_app.app_context():  # a card that the bank declines when charged
+        card = payments.client().v1.payment_methods.create(params={"type": "card", "card": {
+            "number": "4000000000000341", "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+    declined = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": card.id})
+    assert declined.status_code == 402 and "declined" in declined.get_json()["error"]
+    again = resident.post(f"/commandes/{order.id}/paiement", json={"payment_method": "pm_card_visa"})
+    assert again.get_json()["status"] == "succeeded"
+    assert "Paiement reçu" in resident.get(f"/commandes/{order.id}/retour", follow_redirects=True).get_data(as_text=True)
+    order = _order(stripe_app)
+    assert order.status == "paid" and order.stripe_payment_intent_id != first_intent
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        assert payments.retrieve_payment_intent(first_intent)["status"] == "canceled"
+        assert payments.retrieve_payment_intent(order.stripe_payment_intent_id)["amount"] == 790
+    assert _payable(stripe_app, shop_world["cheese"]) == 890  # card part + bank-card sale, once
