@@ -66,6 +66,10 @@ class Config:
     METRICS_ENABLED = _bool("METRICS_ENABLED", True)
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN")  # when set, /metrics wants "Authorization: Bearer …"
 
+    # Largest request body (a spreadsheet to import is at most 20 MB, a photo 5 MB): above, a 413
+    # page before anything is read (marketplace/spreadsheets.py bounds what is read below it).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

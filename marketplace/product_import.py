@@ -14,9 +14,7 @@ import csv
 import io
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import force_locale, gettext
@@ -29,6 +27,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, PendingUpload, Product, Shop
 from marketplace.models.base import utcnow
+from marketplace.spreadsheets import ImportFileError, read_rows
 from marketplace.territory import fold
 
 log = logging.getLogger(__name__)
@@ -68,11 +67,6 @@ FALSE_WORDS = {"non", "n", "0", "faux", "false", "no", "hors ligne", "inactif", 
 PREVIEW_LINES = 10
 HEADER_SEARCH_LINES = 20
 MAX_ERRORS_SHOWN = 200
-MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read at all; the message is in the reader's language."""
 
 
 @dataclass
@@ -85,86 +79,10 @@ class Table:
 # --- Reading the file ---
 
 
-def decode_text(data: bytes) -> str:
-    """UTF-8 with or without BOM, UTF-16 with BOM, otherwise Windows-1252 (French Excel)."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def detect_delimiter(lines: list[str]) -> str:
-    """The separator that splits most lines into the same number (> 1) of columns."""
-    best, best_score = ";", (0, 0)
-    sample = [line for line in lines if line.strip()][:HEADER_SEARCH_LINES + 10]
-    for delimiter in (";", "\t", ","):
-        counts = Counter(len(row) for row in csv.reader(sample, delimiter=delimiter) if len(row) > 1)
-        if not counts:
-            continue
-        columns, lines_with_it = counts.most_common(1)[0]
-        score = (lines_with_it, columns)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
-    if isinstance(value, (datetime, date)):
-        return value.strftime("%d/%m/%Y")
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on bad files
-        raise ImportFileError(gettext("Ce fichier Excel est illisible ou protégé : enregistrez-le à nouveau au "
-                                      "format .xlsx, ou exportez-le en CSV.")) from None
-    sheet = workbook.active
-    rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    # Merged cells hold their value in the top-left cell only: spread it over the whole range.
-    for merged in sheet.merged_cells.ranges:
-        value = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else ""
-        for row in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-            for column in range(merged.min_col - 1, merged.max_col):
-                if column < len(rows[row]):
-                    rows[row][column] = value
-    return rows
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    text = decode_text(data)
-    if "\x00" in text:
-        raise ImportFileError(gettext("Ce fichier n'est pas un fichier texte CSV : exportez votre tableur en CSV "
-                                      "ou en .xlsx."))
-    lines = text.splitlines()
-    delimiter = detect_delimiter(lines)
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
 def read_table(data: bytes, filename: str) -> Table:
-    """The header and the data lines of a CSV or XLSX file. Raises ImportFileError."""
-    if not data:
-        raise ImportFileError(gettext("Le fichier est vide."))
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(gettext("Le fichier dépasse 20 Mo : découpez-le en plusieurs fichiers."))
-    is_xlsx = data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm"))
-    if filename.lower().endswith(".xls") and not is_xlsx:
-        raise ImportFileError(gettext("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au "
-                                      "format .xlsx ou CSV."))
-    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    """The header and the data lines of a CSV or XLSX file (marketplace/spreadsheets.py reads it,
+    within its limits). Raises ImportFileError."""
+    rows = read_rows(data, filename)
     header_index = _find_header(rows)
     if header_index is None:
         raise ImportFileError(gettext("Aucune ligne de données dans ce fichier."))
@@ -430,7 +348,9 @@ def queue_import(upload: PendingUpload, mapping: dict[str, int | None], actor_id
 def run_import(upload_id: int) -> None:
     """The job. The catalogue is checked again as it is now, then the lines written in the same
     transaction as the upload's "done": all or nothing, and a second run (a retry, a duplicate
-    job) finds the upload no longer queued and does nothing."""
+    job) finds the upload no longer queued and does nothing. The file is read within the limits of
+    marketplace/spreadsheets.py, which bound its memory: a hostile file fails the import with the
+    limit it broke."""
     claimed = db.session.execute(update(PendingUpload).where(
         PendingUpload.id == upload_id, PendingUpload.status == "queued").values(status="running"))
     if claimed.rowcount != 1:

@@ -1,8 +1,9 @@
 """Import of an employer's staff list from a spreadsheet (CSV in any French form, or XLSX).
 
-Reading the file (encoding, separator, XLSX, merged cells) is shared with the catalogue import
-(marketplace/product_import.read_table). Here: which column holds what, a check of every line
-with French messages naming the line and the field, and an all-or-nothing write that updates
+Reading the file (encoding, separator, XLSX, merged cells, size limits) is shared with the
+catalogue import (marketplace/spreadsheets.py, through product_import.read_table). Here: which
+column holds what, a check of every line with French messages naming the line and the field,
+and an all-or-nothing write that updates
 people by their employee id (matricule), never duplicates them, and can archive those who left.
 """
 import re
@@ -14,7 +15,8 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Employee
-from marketplace.product_import import ImportFileError, read_table
+from marketplace.product_import import read_table
+from marketplace.spreadsheets import ImportFileError
 from marketplace.territory import fold
 
 FIELDS = {

@@ -1,12 +1,13 @@
 import re
 
 from flask_wtf.csrf import CSRFError
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import text
 
 from marketplace.access import PUBLIC, access
 from marketplace.extensions import db
+from marketplace.formatting import number
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
@@ -154,6 +155,16 @@ def too_many_requests(error):
     if _is_api_request():
         return _api_error("rate_limited", gettext("Trop de requêtes : réessayez dans une minute."), 429)
     return render_template("errors/429.html"), 429
+
+
+@bp.app_errorhandler(413)
+def request_too_large(error):
+    """A body above MAX_CONTENT_LENGTH (a file too big to import), refused before it is read."""
+    limit = number(current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))
+    if _is_api_request():
+        return _api_error("request_too_large", gettext("Requête trop volumineuse (%(limit)s Mo au plus).",
+                                                       limit=limit), 413)
+    return render_template("errors/413.html", limit=limit), 413
 
 
 @bp.route("/recherche")

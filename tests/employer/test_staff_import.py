@@ -173,3 +173,18 @@ def test_other_company_cannot_reach_employees(app, hr_world):
     assert client.get(f"/entreprise/{employer_id}/salaries").status_code == 403
     other_client_employee = hr_world["employees"]["M001"]
     assert client.get(f"/entreprise/{hr_world['other_employer_id']}/salaries/{other_client_employee}").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["far cell", "huge shared string", "long csv"])
+def test_a_hostile_staff_file_is_refused_naming_the_limit_and_nothing_changes(app, hr_client, hr_world, name):
+    """The staff import reads files with the catalogue's reader, within the same limits."""
+    from marketplace.models import PendingUpload
+    from tests.hostile_files import HOSTILE, plain
+
+    filename, build, message = HOSTILE[name]
+    page = hr_client.post(f"/entreprise/{hr_world['employer_id']}/salaries/import",
+                          data={"file": (io.BytesIO(build()), filename)}, content_type="multipart/form-data")
+    assert page.status_code == 200 and message in plain(page.get_data(as_text=True))
+    with app.app_context():
+        assert sorted(employees(hr_world["employer_id"])) == ["M001", "M002", "M003"]
+        assert PendingUpload.query.count() == 0
