@@ -9,10 +9,10 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("HALLE_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
-def _development_secret() -> str:
-    """A random secret kept in instance/ so sessions survive restarts; never committed."""
+def _development_secret(name: str = "secret_key") -> str:
+    """A random secret kept in instance/ so sessions (and PINs) survive restarts; never committed."""
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = INSTANCE_DIR / name
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -31,6 +31,12 @@ def _list(name: str) -> list[str] | None:
     return [item.strip() for item in value.split(",") if item.strip()] if value else None
 
 
+def _pin_secrets() -> str | None:
+    if os.environ.get("PIN_SECRETS"):
+        return os.environ["PIN_SECRETS"]
+    return f"k1:{os.environ['PIN_SECRET']}" if os.environ.get("PIN_SECRET") else None
+
+
 class Config:
     # The site's address as people reach it (scheme, host, optional path prefix): every link in an
     # email is built on it, never on the request's Host header (marketplace/urls.py).
@@ -44,6 +50,11 @@ class Config:
     # A card with a PIN pays without it up to this amount (cents); unset: the PIN is always asked.
     CARD_PIN_REQUIRED_ABOVE_CENTS = (int(os.environ["CARD_PIN_REQUIRED_ABOVE_CENTS"])
                                      if os.environ.get("CARD_PIN_REQUIRED_ABOVE_CENTS") else None)
+    # Five wrong PINs lock a card's PIN for this long (minutes). Default; the admin can change it.
+    CARD_PIN_LOCK_MINUTES = int(os.environ.get("CARD_PIN_LOCK_MINUTES", 30))
+    # Wrong PINs a shop may type (all its tills and API keys, all cards) before its PIN tries are
+    # refused for the rest of the window: a shop cannot go through many cards' PINs.
+    SHOP_WRONG_PIN_LIMIT = os.environ.get("SHOP_WRONG_PIN_LIMIT", "20 per hour")
     # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
     # The tills reuse the card settings read by their web worker for this long (seconds): an admin's
@@ -121,6 +132,13 @@ class Config:
     def SECRET_KEY(self) -> str:  # noqa: N802 - Flask setting name
         return os.environ.get("SECRET_KEY") or _development_secret()
 
+    @property
+    def PIN_SECRETS(self) -> str | None:  # noqa: N802
+        """The keys of the cards' PIN hashes (loyalty/pins.py), never in the database:
+        "keyid:secret,keyid:secret", the first hashes new PINs, the others still verify
+        (rotation); or one PIN_SECRET (key id k1). In development, one kept in instance/."""
+        return _pin_secrets() or f"k1:{_development_secret('pin_secret')}"
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -137,6 +155,7 @@ class TestingConfig(Config):
     PUBLIC_URL = "http://localhost"  # what the test client's requests use
     MAIL_BACKEND = "memory"
     SECRET_KEY = "test-secret-key-not-for-production"
+    PIN_SECRETS = "t1:test-pin-secret-not-for-production"
     WTF_CSRF_ENABLED = _bool("WTF_CSRF_ENABLED", False)
     # Cheap hashes keep the suite fast; production uses scrypt (Config default).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -154,6 +173,7 @@ class ProductionConfig(Config):
     TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 31_536_000))  # Strict-Transport-Security max-age
     SECRET_KEY = os.environ.get("SECRET_KEY")  # required: check_production_settings
+    PIN_SECRETS = _pin_secrets()  # required: check_production_settings
 
 
 def check_production_settings(app) -> None:
@@ -166,6 +186,8 @@ def check_production_settings(app) -> None:
     public = urlsplit(config.get("PUBLIC_URL") or "")
     if public.scheme not in ("http", "https") or not public.hostname:
         missing.append("PUBLIC_URL (the site's address for emailed links, e.g. https://halle.example.fr)")
+    if not config.get("PIN_SECRETS"):
+        missing.append("PIN_SECRET or PIN_SECRETS (the key of the cards' PIN hashes)")
     if config.get("METRICS_ENABLED") and not config.get("METRICS_TOKEN"):
         missing.append("METRICS_TOKEN (/metrics would be public; or METRICS_ENABLED=0)")
     if missing:

@@ -5,20 +5,22 @@ bank card), random digits from `secrets`, and a Luhn check digit that catches a 
 at the till. The QR code does not carry the number but a signed random token stored on the
 card, so that a photo of the number alone cannot be turned into a QR code, and vice versa.
 
-States: pending → active ⇄ blocked → deactivated (final). Only an active card's balance
+States: pending → active ⇄ blocked → deactivated (final). Apart from them, five wrong PINs
+lock the PIN for a while (`pin_locked_until`): a temporary lock that lifts itself, not a state.
+PINs are keyed hashes (loyalty/pins.py). Only an active card's balance
 moves, with three exceptions that never hurt the holder: grants may be loaded onto a pending
 card (the employer issues before handing it over), expiry sweeps grants whatever the state,
 and a lost (blocked) card's balance moves to its replacement.
 """
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from loyalty import pins
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import (
     CardBlocked,
@@ -28,6 +30,7 @@ from loyalty.errors import (
     InvalidCardTransition,
     InvalidPin,
     LedgerError,
+    PinLocked,
     PinLockout,
     PinRequired,
     WrongPin,
@@ -38,7 +41,7 @@ from loyalty.transactions import in_ledger_transaction
 DEFAULT_PREFIX = "9250"
 NUMBER_LENGTH = 16
 MAX_PIN_ATTEMPTS = 5
-PIN_METHOD = "scrypt"
+PIN_LOCK_MINUTES = 30  # default of the territory's setting
 _QR_SALT = "halle-card-qr"
 
 
@@ -95,25 +98,29 @@ def find_card(session: Session, number_or_qr: str, *, secret: str) -> Card:
 
 def create_card(session: Session, *, holder_user_id: int | None = None, employee_id: int | None = None,
                 prefix: str = DEFAULT_PREFIX, active: bool = False, pin: str | None = None,
-                pin_method: str = PIN_METHOD, now: datetime | None = None) -> Card:
+                now: datetime | None = None) -> Card:
     """A new card (pending unless `active`, with `pin` if given), committed."""
-    hashed = hash_pin(pin, pin_method) if pin is not None else None
+    if pin is not None:
+        pins.validate(pin)
 
     def work() -> Card:
-        return new_card(session, holder_user_id=holder_user_id, employee_id=employee_id, prefix=prefix,
-                        status="active" if active else "pending", pin_hash=hashed, now=now or utc_now())
+        card = new_card(session, holder_user_id=holder_user_id, employee_id=employee_id, prefix=prefix,
+                        status="active" if active else "pending", now=now or utc_now())
+        if pin is not None:
+            card.pin_hash = pins.hash_pin(card.id, pin)
+        return card
 
     return in_ledger_transaction(session, work)
 
 
 def new_card(session: Session, *, holder_user_id: int | None, employee_id: int | None, prefix: str,
-             status: str, now: datetime, pin_hash: str | None = None, flush: bool = True) -> Card:
+             status: str, now: datetime, flush: bool = True) -> Card:
     """Inside a ledger transaction. A number collision (one in 10^11) fails the unique insert
-    and the transaction is re-run with a new number. `pin_hash`: see hash_pin. `flush=False`
-    leaves the insert to the caller's next flush (to insert many cards at once)."""
+    and the transaction is re-run with a new number. `flush=False` leaves the insert to the
+    caller's next flush (to insert many cards at once). A PIN's hash needs the card's id: set
+    `pin_hash` (pins.hash_pin) once flushed."""
     card = Card(number=generate_number(prefix), qr_token=secrets.token_urlsafe(18), status=status,
                 holder_user_id=holder_user_id, employee_id=employee_id,
-                pin_hash=pin_hash,
                 created_at=as_naive_utc(now), status_changed_at=as_naive_utc(now))
     session.add(card)
     if flush:
@@ -159,65 +166,92 @@ def require_active(card: Card) -> None:
         raise CardNotActive()
 
 
-def hash_pin(pin: str, method: str = PIN_METHOD) -> str:
-    """The stored hash of a 4-digit PIN (InvalidPin otherwise)."""
-    if not (isinstance(pin, str) and len(pin) == 4 and pin.isdigit()):
-        raise InvalidPin()
-    return generate_password_hash(pin, method=method)
-
-
-def set_pin(session: Session, card_id: int, pin: str | None, *, method: str = PIN_METHOD) -> None:
-    """Set (or with None, remove) the card's 4-digit PIN; resets the failed attempts."""
-    hashed = hash_pin(pin, method) if pin is not None else None
+def set_pin(session: Session, card_id: int, pin: str | None, *, always_required: bool = False) -> None:
+    """Set (or with None, remove) the card's 4-digit PIN; resets the failed attempts and lifts a
+    PIN lock. `always_required`: a PIN printed for the holder (see Card.pin_always_required);
+    a PIN the holder chose follows the territory's threshold."""
+    if pin is not None:
+        pins.validate(pin)
 
     def work() -> None:
         card = lock_card(session, card_id)
-        card.pin_hash = hashed
+        card.pin_hash = pins.hash_pin(card.id, pin) if pin is not None else None
+        card.pin_always_required = always_required and pin is not None
         card.failed_pin_attempts = 0
+        card.pin_locked_until = None
 
     in_ledger_transaction(session, work)
 
 
-def check_pin(session: Session, card_id: int, pin: str | None) -> None:
+def lift_pin_lock(session: Session, card_id: int) -> Card:
+    """The holder or the admin lifts a PIN lock before its end: a fresh count of attempts."""
+    def work() -> Card:
+        card = lock_card(session, card_id)
+        card.pin_locked_until = None
+        card.failed_pin_attempts = 0
+        return card
+
+    return in_ledger_transaction(session, work)
+
+
+def pin_locked(card: Card, now: datetime | None = None) -> bool:
+    return card.pin_locked_until is not None and card.pin_locked_until > as_naive_utc(now or utc_now())
+
+
+def check_pin(session: Session, card_id: int, pin: str | None, *, lock_minutes: int = PIN_LOCK_MINUTES) -> None:
     """Accept the PIN of a card that has one (a card without PIN needs none).
 
-    Committed on its own, so that a wrong attempt counts even though the payment is refused.
-    The 5th wrong PIN in a row blocks the card (CardBlocked); the caller tells the holder.
+    Committed on its own, so that a wrong attempt counts even though the look-up is refused.
+    See pin_attempt for the lock.
     """
     card = session.get(Card, card_id)
     has_pin = card is not None and card.pin_hash is not None
     session.rollback()
     if not has_pin:
         return
-    refusal = in_ledger_transaction(session, lambda: pin_attempt(lock_card(session, card_id), pin))
+    refusal = in_ledger_transaction(session, lambda: pin_attempt(lock_card(session, card_id), pin,
+                                                                  lock_minutes=lock_minutes))
     if refusal is not None:
         raise refusal
 
 
 def pin_attempt(card: Card, pin: str | None, *, amount_cents: int | None = None,
-                pin_required_above_cents: int | None = None) -> LedgerError | None:
+                pin_required_above_cents: int | None = None, lock_minutes: int = PIN_LOCK_MINUTES,
+                now: datetime | None = None) -> LedgerError | None:
     """On the locked card: None when the PIN is right (or the card has none, or no PIN is given
-    for an amount up to `pin_required_above_cents`, the territory's setting; None: always
-    required), else the refusal to raise once the transaction, which counts the wrong attempt,
-    is committed."""
+    for an amount up to `pin_required_above_cents`, the territory's setting, None: always
+    required; a printed PIN is always required), else the refusal to raise once the
+    transaction, which counts the wrong attempt, is committed.
+
+    The 5th wrong PIN in a row locks the PIN for `lock_minutes` (PinLockout; the card stays
+    active: payments that need no PIN go on). Once the lock lifts, the count goes on where it
+    was: each further wrong PIN locks it again, until a right one. A right PIN stored with an
+    older key or method is stored again with the current key, in the same transaction."""
     if card.pin_hash is None:
         return None
     if card.status == "blocked":
         return CardBlocked()
-    if not pin and pin_required_above_cents is not None and amount_cents is not None \
-            and amount_cents <= pin_required_above_cents:
+    needed = (card.pin_always_required or pin_required_above_cents is None or amount_cents is None
+              or amount_cents > pin_required_above_cents)
+    if not pin and not needed:
         return None
+    moment = as_naive_utc(now or utc_now())
+    if pin_locked(card, moment):
+        return PinLocked()
     if not pin:
         return PinRequired()
-    if check_password_hash(card.pin_hash, pin):
-        if card.failed_pin_attempts:
-            card.failed_pin_attempts = 0
+    right, new_hash = pins.check(card.pin_hash, card.id, pin)
+    if right:
+        if new_hash is not None:
+            card.pin_hash = new_hash
+        if card.failed_pin_attempts or card.pin_locked_until is not None:
+            card.failed_pin_attempts, card.pin_locked_until = 0, None
         return None
     card.failed_pin_attempts += 1
-    if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS and card.status == "active":
-        _set_status(card, "blocked", utc_now())
-        return PinLockout()
-    return WrongPin(max(MAX_PIN_ATTEMPTS - card.failed_pin_attempts, 0))
+    if card.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
+        card.pin_locked_until = moment + timedelta(minutes=lock_minutes)
+        return PinLockout(lock_minutes)
+    return WrongPin(MAX_PIN_ATTEMPTS - card.failed_pin_attempts)
 
 
 def attach_holder(session: Session, card_id: int, user_id: int) -> Card:
@@ -230,6 +264,7 @@ def attach_holder(session: Session, card_id: int, user_id: int) -> Card:
         if card.holder_user_id not in (None, user_id):
             raise CardHeldByAnother()
         card.holder_user_id = user_id
+        card.pin_always_required = False  # activated online: the holder's own card from now on
         return card
 
     return in_ledger_transaction(session, work)
@@ -272,3 +307,4 @@ def _set_status(card: Card, status: str, now: datetime) -> None:
     card.status_changed_at = as_naive_utc(now)
     if status == "active":
         card.failed_pin_attempts = 0
+        card.pin_locked_until = None

@@ -87,11 +87,21 @@ class CardHeldByAnother(LedgerError):
     template = N_("Cette carte est déjà rattachée à un autre compte.")
 
 
-class PinLockout(CardBlocked):
-    """The wrong PIN that blocked the card: the holder must be told."""
+class PinLocked(LedgerError):
+    """Too many wrong PINs: no PIN is accepted until the lock lifts (the card stays active)."""
+
+    code = "pin_locked"
+    template = N_("Code PIN verrouillé après trop d'essais erronés : réessayez plus tard.")
+
+
+class PinLockout(PinLocked):
+    """The wrong PIN that locked the PIN: the holder must be told."""
 
     code = "pin_lockout"
-    template = N_("Carte bloquée après 5 codes PIN erronés.")
+
+    def __init__(self, minutes: int):
+        self.minutes = minutes
+        super().__init__(N_("Code PIN verrouillé pour %(minutes)s minutes après 5 codes erronés."), minutes=minutes)
 
 
 class WrongPin(LedgerError):

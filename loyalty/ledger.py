@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
+from loyalty import pins
 from loyalty.cards import (
     DEFAULT_PREFIX,
-    PIN_METHOD,
-    hash_pin,
+    PIN_LOCK_MINUTES,
     lock_card,
     lock_cards,
     new_card,
@@ -85,13 +85,15 @@ def fund(session: Session, *, amount_cents: int, key: str, actor: str, employer_
 @dataclass(frozen=True)
 class GrantOrder:
     """One grant of a batch (see issue_grants): onto the card `card_id`, or when it is None onto a
-    new active card for `employee_id` / `holder_user_id`, with `pin` (4 digits) if given."""
+    new active card for `employee_id` / `holder_user_id`, with `pin` (4 digits) if given,
+    asked at every payment when `pin_always_required` (see Card.pin_always_required)."""
     key: str
     amount_cents: int
     card_id: int | None = None
     employee_id: int | None = None
     holder_user_id: int | None = None
     pin: str | None = None
+    pin_always_required: bool = False
 
 
 def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str, expires_on: date,
@@ -112,14 +114,13 @@ def issue_grant(session: Session, *, card_id: int, amount_cents: int, label: str
 def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expires_on: date, actor: str,
                  employer_id: int | None = None, allowed_categories: list[str] | None = None,
                  expiry_policy: str = "employer", campaign_id: int | None = None, now: datetime | None = None,
-                 pin_method: str = PIN_METHOD, then: Callable[[list[LedgerResult]], None] | None = None,
+                 then: Callable[[list[LedgerResult]], None] | None = None,
                  prefix: str = DEFAULT_PREFIX) -> list[LedgerResult]:
     """Many grants with the same terms (see issue_grant) in ONE transaction: all are issued, or
     none. Each item has its own key and entry; an item whose key is already used is replayed
     (IdempotencyConflict if it asked for something else), cards are created where needed.
     `then(results)` runs inside the transaction before the commit, for the caller to record
-    the results atomically. New cards' PINs are hashed with `pin_method` and their numbers start
-    with `prefix` (the territory's). Returns the results in the order of `items`."""
+    the results atomically. New cards' numbers start with `prefix` (the territory's). Returns the results in the order of `items`."""
     if len({item.key for item in items}) != len(items):
         raise ValueError("issue_grants: two items with the same key")
     for item in items:
@@ -132,7 +133,9 @@ def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expir
     terms = {"label": label, "expires_on": expires_on.isoformat(), "employer_id": employer_id,
              "allowed_categories": allowed_categories, "expiry_policy": expiry_policy, "campaign_id": campaign_id}
     fingerprints = {item.key: _issue_fingerprint(item, terms) for item in items}
-    pin_hashes = {item.key: hash_pin(item.pin, pin_method) for item in items if item.pin is not None}
+    for item in items:
+        if item.pin is not None:
+            pins.validate(item.pin)
     moment = stamp(now)
     today = paris_day(moment)
 
@@ -156,10 +159,14 @@ def issue_grants(session: Session, *, items: list[GrantOrder], label: str, expir
         if todo and acc.lock_accounts(session, [funder.id])[funder.id].balance_cents < total:
             raise InsufficientFunds(funder.balance_cents)
         new_cards = {item.key: new_card(session, holder_user_id=item.holder_user_id, employee_id=item.employee_id,
-                                        prefix=prefix, status="active", now=moment,
-                                        pin_hash=pin_hashes.get(item.key), flush=False)
+                                        prefix=prefix, status="active", now=moment, flush=False)
                      for item in todo if item.card_id is None}
         session.flush()
+        for item in todo:
+            if item.card_id is None and item.pin is not None:
+                card = new_cards[item.key]
+                card.pin_hash = pins.hash_pin(card.id, item.pin)
+                card.pin_always_required = item.pin_always_required
         every_card = cards | {card.id: card for card in new_cards.values()}
         card_of = {item.key: item.card_id if item.card_id is not None else new_cards[item.key].id for item in todo}
         before = dict(session.execute(
@@ -212,14 +219,14 @@ def _issue_fingerprint(item: GrantOrder, terms: dict) -> str:
 
 def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key: str, actor: str,
            allow_partial: bool = False, pin: str | None = None, now: datetime | None = None,
-           pin_required_above_cents: int | None = None) -> LedgerResult:
+           pin_required_above_cents: int | None = None, pin_lock_minutes: int = PIN_LOCK_MINUTES) -> LedgerResult:
     """Pay `amount_cents` at a shop with the card's grants allowed there, soonest expiry first.
 
     Without `allow_partial`, an insufficient balance raises InsufficientBalance (carrying
     `available_cents`). With it, the card pays what it can ("up to amount_cents") and the result's
     `amount_cents` tells the till what was taken; it still raises when nothing can be taken.
-    A card with a PIN needs it (`pin`) above `pin_required_above_cents` (None: always); see
-    cards.pin_attempt.
+    A card with a PIN needs it (`pin`) above `pin_required_above_cents` (None: always); five
+    wrong ones lock it for `pin_lock_minutes`; see cards.pin_attempt.
     """
     check_positive(amount_cents)
     fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
@@ -244,7 +251,7 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         if paid is not None:
             return paid
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
-                       pin_required_above_cents=pin_required_above_cents)
+                       pin_required_above_cents=pin_required_above_cents, pin_lock_minutes=pin_lock_minutes)
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:

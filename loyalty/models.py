@@ -115,6 +115,11 @@ class Card(db.Model):
     status = db.Column(db.String(12), nullable=False, default="pending", index=True)
     pin_hash = db.Column(db.String(255), nullable=True)
     failed_pin_attempts = db.Column(db.Integer, nullable=False, default=0)
+    # Set by the 5th wrong PIN in a row: no PIN is accepted before (see cards.pin_attempt).
+    pin_locked_until = db.Column(db.DateTime, nullable=True)
+    # A PIN printed for the holder (cards handed out by hand): asked at every payment, whatever the
+    # territory's threshold, until the holder chooses a PIN or claims the card online.
+    pin_always_required = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     holder_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True, index=True)
     employee_id = db.Column(db.Integer, db.ForeignKey("employees.id"), nullable=True, index=True)
     replaced_by_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=True)

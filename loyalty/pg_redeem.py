@@ -7,7 +7,7 @@ account, commit), and on a 2-core server those round trips, not the SQL, are mos
 PostgreSQL, `ledger.redeem` first calls `halle_redeem`, as a statement that is its own
 transaction (autocommit), which does the whole redemption when the case is plain:
 
-  an active card that needs no PIN for this amount, a key not used before, an approved shop
+  an active card that needs no PIN for this amount (nor a printed PIN, always asked), a key not used before, an approved shop
   that takes the card and already has its account, and enough balance in the grants allowed
   at that shop (or a partial redemption allowed).
 
@@ -21,7 +21,9 @@ ledgers.
 
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
-migration f3a9c2d7e1b5; a change here needs a new migration that runs `REDEEM_FUNCTION` again.
+the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 this one (the printed PIN);
+a change here needs a new migration that runs `REDEEM_FUNCTION` again, and keeps the version
+it replaces for its downgrade.
 """
 from sqlalchemy import DDL
 
@@ -35,6 +37,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     card_status text;
     card_pin text;
+    card_pin_always boolean;
     payable integer;
     purse record;
     available bigint := 0;
@@ -49,9 +52,11 @@ DECLARE
 BEGIN
     grant_ids := '{}';
     grant_cents := '{}';
-    SELECT status, pin_hash INTO card_status, card_pin FROM loyalty_cards WHERE id = p_card_id FOR UPDATE;
+    SELECT status, pin_hash, pin_always_required INTO card_status, card_pin, card_pin_always
+    FROM loyalty_cards WHERE id = p_card_id FOR UPDATE;
     IF NOT FOUND OR card_status <> 'active' THEN RETURN; END IF;
-    IF card_pin IS NOT NULL AND (p_pin_given OR p_pin_free_up_to IS NULL OR p_amount > p_pin_free_up_to) THEN
+    IF card_pin IS NOT NULL AND (p_pin_given OR card_pin_always OR p_pin_free_up_to IS NULL
+                                 OR p_amount > p_pin_free_up_to) THEN
         RETURN;
     END IF;
     PERFORM 1 FROM ledger_entries WHERE idempotency_key = p_key;

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loyalty.accounts import shop_payable_account
-from loyalty.cards import lock_card, pin_attempt, require_active
+from loyalty.cards import PIN_LOCK_MINUTES, lock_card, pin_attempt, require_active
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import (
     InsufficientBalance,
@@ -46,7 +46,8 @@ def replay_if_done(session: Session, key: str, fingerprint: str) -> LedgerResult
 
 def run_payment(session: Session, key: str, fingerprint: str, card_id: int, pin: str | None,
                 pay: Callable[[Card], LedgerResult], *, amount_cents: int | None = None,
-                pin_required_above_cents: int | None = None, holder_signed_in: bool = False) -> LedgerResult:
+                pin_required_above_cents: int | None = None, pin_lock_minutes: int = PIN_LOCK_MINUTES,
+                holder_signed_in: bool = False) -> LedgerResult:
     """A payment (redeem, hold) in one transaction: lock the card, answer a request already
     done as the first time, check the PIN of a card that has one (a wrong PIN is counted: the
     attempt is committed, then refused) unless the holder pays online, signed in to their
@@ -56,7 +57,8 @@ def run_payment(session: Session, key: str, fingerprint: str, card_id: int, pin:
         if replay := replay_if_done(session, key, fingerprint):
             return replay
         refusal = None if holder_signed_in else pin_attempt(
-            card, pin, amount_cents=amount_cents, pin_required_above_cents=pin_required_above_cents)
+            card, pin, amount_cents=amount_cents, pin_required_above_cents=pin_required_above_cents,
+            lock_minutes=pin_lock_minutes)
         return refusal or pay(card)
 
     outcome = run_once(session, key, fingerprint, work)

@@ -45,8 +45,10 @@ def _init_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (registers the tables)
     import loyalty.models  # noqa: F401
     import search
+    from loyalty import pins
 
     db.init_app(app)
+    pins.configure(pins.PinKeys.parse(app.config["PIN_SECRETS"]))
     search.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

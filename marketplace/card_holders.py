@@ -10,7 +10,7 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from loyalty.cards import activate_card, attach_holder, qr_payload
+from loyalty.cards import activate_card, attach_holder, find_card, lift_pin_lock, pin_locked, qr_payload
 from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
 from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
@@ -115,3 +115,17 @@ def accepting_shops(allowed_categories: list[str] | None) -> list[Shop]:
             category_id = category.parent_id
 
     return [shop for shop in shops if allowed & set(lineage(shop.category_id))]
+
+
+def admin_lift_pin_lock(number: str, actor) -> Card:
+    """The admin lifts the PIN lock of the card with this number (typed or scanned), logged;
+    raises CardNotFound, or ClaimError when its PIN is not locked."""
+    from marketplace import audit
+
+    card = find_card(db.session, number, secret=current_app.config["SECRET_KEY"])
+    if not pin_locked(card):
+        db.session.rollback()
+        raise ClaimError(gettext("Le code PIN de la carte %(card)s n'est pas verrouillé.", card=card.masked_number))
+    audit.record("card.pin_unlock", card, actor=actor, summary=f"Code PIN déverrouillé : carte {card.masked_number}")
+    db.session.commit()
+    return lift_pin_lock(db.session, card.id)

@@ -9,13 +9,14 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
-from loyalty.cards import DEFAULT_PREFIX
+from loyalty.cards import DEFAULT_PREFIX, PIN_LOCK_MINUTES
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.extensions import db
 from marketplace.models import TerritorySettings
 
 MAX_COMMISSION_BPS = 2000  # 20 %
 MAX_PIN_FREE_CENTS = 10_000  # 100 €: above, a lost card could be emptied too fast
+MAX_PIN_LOCK_MINUTES = 7 * 24 * 60
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,11 @@ class CardSettings:
     card_prefix: str  # the first 4 digits of new cards
     commission_bps: int  # kept on the next settlement runs, in basis points (150 = 1.5 %)
     pin_required_above_cents: int | None  # a card with a PIN pays without it up to this; None: always asked
+    pin_lock_minutes: int = PIN_LOCK_MINUTES  # how long 5 wrong PINs lock a card's PIN
 
 
 class SettingsError(Exception):
-    """A refused value; `field` names it (card_prefix, commission_bps, pin_required_above)."""
+    """A refused value; `field` names it (card_prefix, commission_bps, pin_required_above, pin_lock_minutes)."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -68,6 +70,8 @@ def _read_card_settings() -> CardSettings:
                         else int(config.get("SETTLEMENT_COMMISSION_BPS", 0))),
         pin_required_above_cents=(row.pin_required_above_cents if row and row.pin_required_above_cents is not None
                                   else config.get("CARD_PIN_REQUIRED_ABOVE_CENTS")),
+        pin_lock_minutes=(row.pin_lock_minutes if row and row.pin_lock_minutes is not None
+                          else int(config.get("CARD_PIN_LOCK_MINUTES", PIN_LOCK_MINUTES))),
     )
 
 
@@ -110,25 +114,41 @@ def validate_pin_threshold(text) -> int | None:
     return cents
 
 
-def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_required_above="") -> CardSettings:
+def validate_pin_lock_minutes(text) -> int | None:
+    """Minutes; empty -> None (the default)."""
+    text = (str(text) if text is not None else "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PIN_LOCK_MINUTES:
+        raise SettingsError("pin_lock_minutes", gettext(
+            "Verrouillage du code PIN : un nombre entier de minutes, de 1 à %(most)s.", most=MAX_PIN_LOCK_MINUTES))
+    return int(text)
+
+
+def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_required_above="",
+                         pin_lock_minutes="") -> CardSettings:
     """Validate, store and log; nothing changes when a value is refused."""
     from marketplace import audit
 
     prefix, bps = validate_prefix(card_prefix), validate_commission(commission_bps)
     pin_above = validate_pin_threshold(pin_required_above)
+    lock_minutes = validate_pin_lock_minutes(pin_lock_minutes)
     before = card_settings()
     row = _row()
     if row is None:
         row = TerritorySettings()
         db.session.add(row)
     row.card_prefix, row.commission_bps, row.updated_by_id = prefix, bps, getattr(actor, "id", None)
-    row.pin_required_above_cents = pin_above
+    row.pin_required_above_cents, row.pin_lock_minutes = pin_above, lock_minutes
     db.session.flush()
     audit.record("settings.card", row, actor=actor, summary=f"Réglages de la carte : préfixe {prefix}, "
-                 f"commission {bps} pb, PIN au-delà de {pin_above if pin_above is not None else '—'} c",
+                 f"commission {bps} pb, PIN au-delà de {pin_above if pin_above is not None else '—'} c, "
+                 f"verrouillage du PIN {lock_minutes or '—'} min",
                  before={"card_prefix": before.card_prefix, "commission_bps": before.commission_bps,
-                         "pin_required_above_cents": before.pin_required_above_cents},
-                 after={"card_prefix": prefix, "commission_bps": bps, "pin_required_above_cents": pin_above})
+                         "pin_required_above_cents": before.pin_required_above_cents,
+                         "pin_lock_minutes": before.pin_lock_minutes},
+                 after={"card_prefix": prefix, "commission_bps": bps, "pin_required_above_cents": pin_above,
+                        "pin_lock_minutes": lock_minutes})
     db.session.commit()
     current_app.extensions.pop(_TILL_COPY, None)  # this worker's tills see the change at once
     return card_settings()

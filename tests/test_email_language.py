@@ -8,7 +8,7 @@ from marketplace.auth.service import send_password_reset
 from marketplace.extensions import db
 from marketplace.mail import outbox
 from marketplace.models import Employee, Shop, User
-from marketplace.till.service import notify_holder_of_block
+from marketplace.till.service import notify_holder_of_lock
 from tests import factories as f
 from tests.conftest import login
 from tests.till.conftest import card_number, new_funded_card
@@ -51,7 +51,7 @@ def test_an_invitation_to_an_address_without_account_is_french(app, bakery):
     assert "(rôle : équipe (catalogue et commandes))" in mail.get_content()
 
 
-def test_the_card_blocked_email_follows_the_holder_s_language(app, bakery):
+def test_the_pin_locked_email_follows_the_holder_s_language(app, bakery):
     with app.app_context():
         emma = db.session.scalar(db.select(User).filter_by(email="emma@example.fr"))
         held = new_funded_card(5_000, holder_user_id=emma.id)
@@ -63,13 +63,13 @@ def test_the_card_blocked_email_follows_the_holder_s_language(app, bakery):
         db.session.flush()
         db.session.get(Card, staff_card).employee_id = employee.id  # a card without account: French
         db.session.commit()
-        notify_holder_of_block(held)
-        notify_holder_of_block(staff_card)
+        notify_holder_of_lock(held, 30)
+        notify_holder_of_lock(staff_card, 30)
         english, french = _mail_to("emma@example.fr"), _mail_to("lea@example.fr")
-    assert english["Subject"] == "Your territory card is blocked"
-    assert "has just been blocked after 5 wrong PINs at the till" in english.get_content()
-    assert french["Subject"] == "Votre carte du territoire est bloquée"
-    assert "vient d'être bloquée après 5 codes PIN erronés" in french.get_content()
+    assert english["Subject"] == "The PIN of your territory card is locked"
+    assert "has just been locked for 30 minutes after 5 wrong PINs at the till" in english.get_content()
+    assert french["Subject"] == "Le code PIN de votre carte du territoire est verrouillé"
+    assert "vient d'être verrouillé pour 30 minutes après 5 codes erronés" in french.get_content()
 
 
 def test_password_reset_is_in_the_account_s_language_not_the_requester_s(app, bakery):
@@ -88,7 +88,8 @@ def test_ledger_refusals_read_in_the_cashier_s_language(app, client, bakery):
         card = card_number(app, new_funded_card(5_000, pin="4321"))
     login(client, "cashier@example.fr")  # her account is in English: no ?lang= needed
     page = client.post(f"/caisse/{bakery}/", data={"card": card, "amount": "5", "key": "w1", "pin": "0000"})
-    assert "Wrong PIN: 4 more attempts before the card is blocked." in page.get_data(as_text=True)
+    assert "Card refused: unknown number, missing or wrong PIN, or card not usable for now." in page.get_data(
+        as_text=True)
     paid = client.post(f"/caisse/{bakery}/", data={"card": card, "amount": "30", "key": "p1", "pin": "4321"})
     entry_id = int(paid.headers["Location"].split("/")[-1].split("?")[0])
     refused = client.post(f"/caisse/{bakery}/paiements/{entry_id}/rembourser", data={"amount": "40", "key": "r1"},

@@ -76,7 +76,19 @@ class CardSettingsForm(FlaskForm):
     pin_required_above = StringField(lazy_gettext("Code PIN demandé au-delà de (€)"), validators=[Optional()],
                                      description=lazy_gettext("Pour une carte qui a un code PIN. Vide : toujours "
                                                               "demandé. Au plus 100 €."))
+    pin_lock_minutes = StringField(lazy_gettext("Verrouillage du code PIN après 5 erreurs (minutes)"),
+                                   validators=[Optional()],
+                                   description=lazy_gettext("Le code PIN se déverrouille seul après ce délai ; le "
+                                                            "titulaire et l'administration peuvent le déverrouiller "
+                                                            "avant. Vide : 30 minutes."))
     submit = SubmitField(lazy_gettext("Enregistrer les réglages"))
+
+
+class PinUnlockForm(FlaskForm):
+    card = StringField(lazy_gettext("Numéro de la carte"), validators=[
+        DataRequired(lazy_gettext("Numéro de la carte : tapez les 16 chiffres.")), Length(max=500)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    submit = SubmitField(lazy_gettext("Déverrouiller le code PIN"))
 
 
 class ReportProductForm(FlaskForm):

@@ -5,15 +5,17 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
+from loyalty.errors import LedgerError
 from marketplace import admins as admin_service
-from marketplace import audit, lockers, product_reports, settings, taxonomy, territory_import
+from marketplace import audit, card_holders, lockers, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
 from marketplace.admin.routes import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
-                                               ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
+                                               ConfirmForm, MergeCategoryForm, MoveCategoryForm, PinUnlockForm,
+                                               RenameCategoryForm)
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 
 COMMUNES_PER_PAGE = 50
@@ -185,19 +187,37 @@ def card_settings():
     current = settings.card_settings()
     if not form.is_submitted():
         form.card_prefix.data, form.commission_bps.data = current.card_prefix, str(current.commission_bps)
+        form.pin_lock_minutes.data = str(current.pin_lock_minutes)
         if current.pin_required_above_cents is not None:
             form.pin_required_above.data = f"{current.pin_required_above_cents / 100:.2f}".replace(".", ",")
     if form.validate_on_submit():
         try:
             settings.update_card_settings(card_prefix=form.card_prefix.data, commission_bps=form.commission_bps.data,
-                                          pin_required_above=form.pin_required_above.data, actor=current_user)
+                                          pin_required_above=form.pin_required_above.data,
+                                          pin_lock_minutes=form.pin_lock_minutes.data, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
             form[error.field].errors.append(str(error))
         else:
             flash(gettext("Réglages de la carte enregistrés."), "success")
             return redirect(url_for("admin.card_settings"))
-    return render_template("admin/card_settings.html", form=form, current=current)
+    return render_template("admin/card_settings.html", form=form, current=current, unlock_form=PinUnlockForm())
+
+
+@bp.route("/reglages-carte/deverrouiller-pin", methods=["POST"])
+@access(ADMIN)
+def unlock_card_pin():
+    form = PinUnlockForm()
+    if form.validate_on_submit():
+        try:
+            card = card_holders.admin_lift_pin_lock(form.card.data, current_user)
+        except (card_holders.ClaimError, LedgerError) as error:
+            flash(error_message(error), "error")
+        else:
+            flash(gettext("Code PIN de la carte %(card)s déverrouillé.", card=card.masked_number), "success")
+    else:
+        flash(" ".join(map(str, form.card.errors)) or gettext("Formulaire expiré : réessayez."), "error")
+    return redirect(url_for("admin.card_settings"))
 
 
 @bp.route("/signalements/<int:report_id>/<any(ignorer, masquer):action>", methods=["POST"])

@@ -1,24 +1,26 @@
 """The POS API: till software redeems the territorial card with a shop API key.
 
-Contract (also in /api/v1/openapi.json): errors are {"error": {"code", "message", …}}; unknown
-cards and wrong PINs get the same answer, so the API cannot be used to find card numbers.
+Contract (also in /api/v1/openapi.json): errors are {"error": {"code", "message", …}}; an unknown
+card, a missing or wrong PIN, a locked PIN and a card that cannot pay (blocked, pending,
+deactivated) get the same answer, so the API cannot be used to find card numbers or tell them
+apart. Idempotency keys are the shop's: the same key from two of its tills is one payment.
 """
 from datetime import date
 
 from flask import current_app, g, request
 from flask_babel import gettext
 
+from loyalty.cards import require_active
 from loyalty.clock import paris_day, utc_now
-from loyalty.errors import (CardNotActive, CardNotFound, IdempotencyConflict, InsufficientBalance,
-                            LedgerError, PinRequired, WrongPin)
+from loyalty.errors import IdempotencyConflict, InsufficientBalance, LedgerError
 from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
 from marketplace.api import bp, error_response
 from marketplace.extensions import limiter
-from marketplace.i18n import error_message, lazy_gettext
+from marketplace.i18n import error_message
 from marketplace.till import service
 
-CARD_OR_PIN_INVALID = ("card_or_pin_invalid", lazy_gettext("Carte inconnue ou code PIN erroné."))
+CARD_OR_PIN_INVALID = ("card_or_pin_invalid", service.CARD_REFUSED)
 MAX_KEY_LENGTH = 100
 
 
@@ -39,10 +41,10 @@ def _iso(moment) -> str:
 
 def _ledger_error(error: LedgerError):
     """One mapping from ledger refusals to HTTP answers."""
-    if isinstance(error, (CardNotFound, WrongPin, PinRequired)):
+    if isinstance(error, service.CARD_REFUSALS):
         return error_response(*CARD_OR_PIN_INVALID, 403)
-    if isinstance(error, CardNotActive):
-        return error_response("card_unusable", error_message(error), 403)
+    if isinstance(error, service.ShopPinTriesExhausted):
+        return error_response(error.code, error_message(error), 429)
     if isinstance(error, InsufficientBalance):
         return error_response(error.code, error_message(error), 402, available_cents=error.available_cents)
     if isinstance(error, IdempotencyConflict):
@@ -87,7 +89,7 @@ def _idempotency_key():
         return None, error_response("invalid_header", gettext(
             "L'en-tête « Idempotency-Key » est obligatoire (%(max)s caractères au plus).", max=MAX_KEY_LENGTH),
             422, field="Idempotency-Key")
-    return f"api:{g.api_key.id}:{key}", None
+    return f"api:{key}", None  # the shop's (service.idempotency_key), whichever of its keys sends it
 
 
 def _payment_or_404(entry_id: int):
@@ -105,7 +107,8 @@ def card_balance(card_ref: str):
     shop = g.api_key.shop
     try:
         card = service.lookup_card(card_ref)
-        service.check_card_pin(card, request.headers.get("X-Card-Pin") or None)
+        service.check_card_pin(shop, card, request.headers.get("X-Card-Pin") or None)
+        require_active(card)
     except LedgerError as error:
         return _ledger_error(error)
     quote = service.quote(shop, card, 1)

@@ -1,5 +1,5 @@
 """The card holder's pages: claim the card from the email link, see the grants and where to spend
-them, the history, block a lost card, choose a PIN. Only one's own cards."""
+them, the history, block a lost card, choose a PIN, lift a PIN lock. Only one's own cards."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -8,14 +8,13 @@ from sqlalchemy import select
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
-from loyalty.cards import block_card, grouped_number, set_pin, unblock_card
+from loyalty.cards import block_card, grouped_number, lift_pin_lock, pin_locked, set_pin, unblock_card
 from loyalty.errors import LedgerError
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
 from marketplace.card_holders import (ClaimError, accepting_shops, card_from_claim_token, claim_card,
                                       grants_of, qr_data_uri)
-from marketplace.campaigns import PIN_HASH_METHOD
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
@@ -90,7 +89,8 @@ def index():
         if wanted:
             shop_names.update(db.session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted))).all())
         views.append({"card": card, "number": grouped_number(card.number), "balance": card_balance(db.session, card.id),
-                      "grants": grants_of(card), "history": history, "qr": qr_data_uri(card)})
+                      "grants": grants_of(card), "history": history, "qr": qr_data_uri(card),
+                      "pin_locked": pin_locked(card)})
     return render_template("account/cards.html", cards=views, shop_names=shop_names, history_label=history_label,
                            button=ButtonForm(), pin_form=PinForm())
 
@@ -127,6 +127,19 @@ def unblock(card_id: int):
     return redirect(url_for("card.index"))
 
 
+@bp.route("/compte/carte/<int:card_id>/deverrouiller-pin", methods=["POST"])
+@access(AUTHENTICATED)
+def unlock_pin(card_id: int):
+    """The holder, signed in, lifts the lock that 5 wrong PINs put on their card's PIN."""
+    card = _own_card(card_id)
+    if ButtonForm().validate_on_submit():
+        db.session.commit()
+        lift_pin_lock(db.session, card.id)
+        flash(gettext("Code PIN déverrouillé. Si vous ne l'avez pas oublié, quelqu'un d'autre a essayé : "
+                      "choisissez un nouveau code PIN."), "success")
+    return redirect(url_for("card.index"))
+
+
 @bp.route("/compte/carte/<int:card_id>/pin", methods=["POST"])
 @access(AUTHENTICATED)
 def change_pin(card_id: int):
@@ -134,7 +147,7 @@ def change_pin(card_id: int):
     form = PinForm()
     if form.validate_on_submit():
         db.session.commit()
-        set_pin(db.session, card.id, form.pin.data, method=PIN_HASH_METHOD)
+        set_pin(db.session, card.id, form.pin.data)
         flash(gettext("Code PIN enregistré."), "success")
     else:
         flash(" ".join(map(str, form.pin.errors)) or gettext("Formulaire expiré : réessayez."), "error")

@@ -22,6 +22,7 @@ class TerritorySettings(db.Model):
     card_prefix = db.Column(db.String(4), nullable=True)
     commission_bps = db.Column(db.Integer, nullable=True)
     pin_required_above_cents = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
+    pin_lock_minutes = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     updated_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
 

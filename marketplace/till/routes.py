@@ -6,8 +6,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from loyalty.clock import paris_day, utc_now
-from loyalty.errors import (CardNotActive, CardNotFound, InsufficientBalance, LedgerError, PinRequired,
-                            WrongPin)
+from loyalty.cards import require_active
+from loyalty.errors import InsufficientBalance, LedgerError
 from loyalty.queries import spendable_balance
 from marketplace.access import access, shop_member
 from marketplace.api_keys import create_api_key, revoke_api_key
@@ -50,12 +50,12 @@ def index(shop_id: int):
     if form.validate_on_submit():
         try:
             card = service.lookup_card(form.card.data)
+            if card.pin_hash is not None:  # nothing about the card is shown before its PIN
+                service.check_card_pin(shop, card, form.pin.data or None)
+            require_active(card)
             quote = service.quote(shop, card, form.amount_cents)
-            show_pin = show_pin or quote.needs_pin
             if quote.spendable_cents == 0:
-                form.card.errors.append(_nothing_spendable_message(shop, card))
-            elif quote.needs_pin and not form.pin.data:
-                form.pin.errors.append(gettext("Le titulaire a un code PIN : faites-le saisir, puis validez."))
+                form.card.errors.append(_nothing_spendable_message(shop))
             elif quote.is_partial and form.accept_partial.data != "1":
                 return render_template("till/partial.html", shop=shop, form=form, quote=quote)
             else:
@@ -64,9 +64,10 @@ def index(shop_id: int):
                                               allow_partial=form.accept_partial.data == "1")
                 return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=result.entry_id,
                                         demande=form.amount_cents))
-        except (CardNotFound, CardNotActive) as error:
-            form.card.errors.append(error_message(error))
-        except (WrongPin, PinRequired) as error:
+        except service.CARD_REFUSALS:
+            show_pin = True  # asked again of every refused card, known or not, with or without a PIN
+            form.card.errors.append(str(service.CARD_REFUSED))
+        except service.ShopPinTriesExhausted as error:
             show_pin = True
             form.pin.errors.append(error_message(error))
         except InsufficientBalance as error:
@@ -83,11 +84,9 @@ def index(shop_id: int):
                            mine=mine)
 
 
-def _nothing_spendable_message(shop: Shop, card) -> str:
+def _nothing_spendable_message(shop: Shop) -> str:
     if not shop.accepts_card:
         return gettext("Ce commerce n'accepte pas la carte du territoire.")
-    if card.status != "active":
-        return gettext("Cette carte n'est pas active.")
     return gettext("Cette carte n'a pas de solde utilisable dans ce commerce.")
 
 

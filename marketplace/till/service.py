@@ -1,23 +1,27 @@
 """Taking the territorial card at the till (the page and the POS API share these functions).
 
 Every money movement goes through loyalty's ledger functions; this module only turns what a
-cashier typed into their arguments, scopes idempotency keys to the shop, and tells the holder
-when their card gets blocked.
+cashier typed into their arguments, scopes idempotency keys to the shop, counts each shop's wrong
+PINs (SHOP_WRONG_PIN_LIMIT: all its tills, keys and cards together; beyond it, its PIN tries are
+refused for the rest of the window), and tells the holder when their card's PIN gets locked.
 """
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from limits import parse as parse_limit
 from sqlalchemy import func, select
 
 from loyalty import ledger
 from loyalty.cards import check_pin, find_card
-from loyalty.errors import PinLockout
+from loyalty.errors import (N_, CardNotActive, CardNotFound, LedgerError, PinLocked, PinLockout, PinRequired,
+                            WrongPin)
 from loyalty.models import Card, Entry
 from loyalty.clock import paris_day, utc_now
 from loyalty.queries import ShopDay, shop_redemptions, spendable_balance
 from loyalty.results import LedgerResult
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.observability import count_redemption
@@ -26,6 +30,21 @@ from marketplace.settings import card_settings
 
 
 MAX_ID = 2**31 - 1  # the database's integer range: anything above cannot exist
+
+
+# One answer, at the till and in the POS API, for an unknown card, a missing or wrong PIN, a locked
+# PIN and a card that cannot pay: a shop cannot learn which numbers exist or lock cards knowingly.
+CARD_REFUSALS = (CardNotFound, CardNotActive, WrongPin, PinRequired, PinLocked)
+CARD_REFUSED = lazy_gettext(
+    "Carte refusée : numéro inconnu, code PIN manquant ou erroné, ou carte inutilisable pour le moment.")
+
+
+class ShopPinTriesExhausted(LedgerError):
+    """This shop typed too many wrong PINs lately (whatever the cards): no PIN is tried for now."""
+
+    code = "shop_pin_tries_exhausted"
+    template = N_("Trop de codes PIN erronés dans ce commerce : les paiements avec code PIN reprendront dans "
+                  "un moment.")
 
 
 @dataclass(frozen=True)
@@ -43,10 +62,6 @@ class Quote:
     @property
     def rest_cents(self) -> int:
         return self.amount_cents - self.takes_cents
-
-    @property
-    def needs_pin(self) -> bool:
-        return self.card.pin_hash is not None
 
     @property
     def is_partial(self) -> bool:
@@ -69,25 +84,38 @@ def idempotency_key(shop_id: int, client_key: str) -> str:
 
 def take_payment(shop: Shop, card: Card, amount_cents: int, *, pin: str | None, client_key: str,
                  actor: str, allow_partial: bool) -> LedgerResult:
-    try:
+    settings = card_settings(for_till=True)
+    with _pin_tries(shop.id, pin, card.id):
         result = ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=amount_cents,
                                key=idempotency_key(shop.id, client_key), actor=actor,
                                allow_partial=allow_partial, pin=pin,
-                               pin_required_above_cents=card_settings(for_till=True).pin_required_above_cents)
-    except PinLockout:
-        notify_holder_of_block(card.id)
-        raise
+                               pin_required_above_cents=settings.pin_required_above_cents,
+                               pin_lock_minutes=settings.pin_lock_minutes)
     if not result.replayed:
         count_redemption(result.amount_cents)
     return result
 
 
-def check_card_pin(card: Card, pin: str | None) -> None:
-    """A balance look-up with the PIN: wrong attempts count, as at payment."""
+def check_card_pin(shop: Shop, card: Card, pin: str | None) -> None:
+    """A PIN checked before anything about the card is shown (balance look-up, the till's quote):
+    wrong attempts count, as at payment."""
+    with _pin_tries(shop.id, pin, card.id):
+        check_pin(db.session, card.id, pin, lock_minutes=card_settings(for_till=True).pin_lock_minutes)
+
+
+@contextmanager
+def _pin_tries(shop_id: int, pin: str | None, card_id: int):
+    """Around a PIN check: refuse it when the shop has no wrong PINs left, count a wrong one (or
+    one tried on a locked PIN) against the shop, tell the holder when it locks their PIN."""
+    limit, bucket = parse_limit(current_app.config["SHOP_WRONG_PIN_LIMIT"]), ("wrong-pins", f"shop:{shop_id}")
+    if pin and not limiter.limiter.test(limit, *bucket):
+        raise ShopPinTriesExhausted()
     try:
-        check_pin(db.session, card.id, pin)
-    except PinLockout:
-        notify_holder_of_block(card.id)
+        yield
+    except (WrongPin, PinLocked) as refusal:
+        limiter.limiter.hit(limit, *bucket)
+        if isinstance(refusal, PinLockout):
+            notify_holder_of_lock(card_id, refusal.minutes)
         raise
 
 
@@ -111,8 +139,8 @@ def shop_payment(shop_id: int, entry_id: int) -> Entry | None:
     return entry
 
 
-def notify_holder_of_block(card_id: int) -> None:
-    """Five wrong PINs blocked the card: tell its holder how to unblock it."""
+def notify_holder_of_lock(card_id: int, minutes: int) -> None:
+    """Five wrong PINs locked the card's PIN: tell its holder (it may be someone else trying)."""
     card = db.session.get(Card, card_id)
     holder = db.session.get(User, card.holder_user_id) if card and card.holder_user_id else None
     email = holder.email if holder else None
@@ -122,10 +150,12 @@ def notify_holder_of_block(card_id: int) -> None:
         employee = db.session.get(Employee, card.employee_id)
         email = employee.email if employee else None
     if email:
-        send_mail(email, lazy_gettext("Votre carte du territoire est bloquée"),
-                  lazy_gettext("Bonjour,\n\nVotre carte %(card)s vient d'être bloquée après 5 codes PIN "
-                               "erronés en caisse.\nSi c'était vous, débloquez-la depuis votre compte Halle ; sinon, "
-                               "contactez l'administration du territoire.\n\nHalle", card=card.masked_number))
+        send_mail(email, lazy_gettext("Le code PIN de votre carte du territoire est verrouillé"),
+                  lazy_gettext("Bonjour,\n\nLe code PIN de votre carte %(card)s vient d'être verrouillé pour "
+                               "%(minutes)s minutes après 5 codes erronés en caisse.\nSi c'était vous, vous pouvez "
+                               "le déverrouiller depuis votre compte Halle ; sinon, bloquez la carte depuis votre "
+                               "compte ou contactez l'administration du territoire.\n\nHalle",
+                               card=card.masked_number, minutes=minutes))
 
 
 def day_report(shop_id: int, day: date) -> ShopDay:

@@ -1,6 +1,7 @@
 """The admin's territory pages: communes, the category tree, administrators."""
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from loyalty import ledger
@@ -247,6 +248,42 @@ def test_card_settings_are_validated_stored_and_used_by_settlement_and_new_cards
                                 prefix=card_settings().card_prefix)
         from loyalty.models import Card
         assert db.session.get(Card, result.card_id).number.startswith("9123")
+
+
+def test_the_admin_sets_the_pin_lock_delay_and_lifts_a_card_s_pin_lock(app, territory, client):
+    from loyalty import cards
+    from loyalty.errors import PinLockout, WrongPin
+    from loyalty.models import Card
+    from marketplace.settings import card_settings
+
+    login(client, territory.admin_email)
+    settings = {"card_prefix": "9250", "commission_bps": "150"}
+    assert 'name="pin_lock_minutes" type="text" value="30"' in client.get("/admin/reglages-carte").get_data(as_text=True)
+    refused = client.post("/admin/reglages-carte", data={**settings, "pin_lock_minutes": "0"}).get_data(as_text=True)
+    assert "Verrouillage du code PIN : un nombre entier de minutes" in refused
+    client.post("/admin/reglages-carte", data={**settings, "pin_lock_minutes": "90"})
+    with app.app_context():
+        assert card_settings().pin_lock_minutes == 90
+        card = cards.create_card(db.session, active=True, pin="1234")
+        number = card.number
+        for _ in range(4):
+            with pytest.raises(WrongPin):
+                cards.check_pin(db.session, card.id, "0000")
+        with pytest.raises(PinLockout) as lockout:
+            cards.check_pin(db.session, card.id, "0000", lock_minutes=card_settings().pin_lock_minutes)
+        assert lockout.value.minutes == 90
+        assert cards.pin_locked(db.session.get(Card, card.id))
+    page = client.post("/admin/reglages-carte/deverrouiller-pin", data={"card": cards.grouped_number(number)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"Code PIN de la carte •••• •••• •••• {number[-4:]} déverrouillé." in page
+    with app.app_context():
+        assert not cards.pin_locked(db.session.get(Card, card.id))
+    assert _actions(app)[-1] == "card.pin_unlock"
+    again = client.post("/admin/reglages-carte/deverrouiller-pin", data={"card": number}, follow_redirects=True)
+    assert "pas verrouillé" in again.get_data(as_text=True)
+    unknown = client.post("/admin/reglages-carte/deverrouiller-pin", data={"card": "9250000000000000"},
+                          follow_redirects=True)
+    assert "Carte inconnue" in unknown.get_data(as_text=True)
 
 
 def test_a_refused_card_setting_is_shown_under_its_field_in_either_language(app, territory, client):

@@ -1,6 +1,8 @@
 """The employee's side: claim the card from the email link, see grants, shops, history, block it."""
 import re
 
+import pytest
+
 from sqlalchemy import select
 
 from loyalty.models import Card
@@ -101,7 +103,32 @@ def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
         assert db.session.get(Card, card_id).status == "active"
 
 
-def second_account_cannot_unblock(app, card_id) -> bool:
+def test_the_holder_sees_and_lifts_a_pin_lock(app, hr_client, hr_world):
+    from loyalty.cards import check_pin
+    from loyalty.errors import PinLockout, WrongPin
+
+    _, card_id, path = issued_campaign(app, hr_client, hr_world)
+    holder = app.test_client()
+    login(holder, "claire@example.fr")
+    holder.post(path)
+    holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
+    with app.app_context():
+        for _ in range(4):
+            with pytest.raises(WrongPin):
+                check_pin(db.session, card_id, "0000")
+        with pytest.raises(PinLockout):
+            check_pin(db.session, card_id, "0000")
+    page = holder.get("/compte/carte/").get_data(as_text=True)
+    assert 'data-testid="pin-locked"' in page and "Déverrouiller mon code PIN" in page
+    assert second_account_cannot_unblock(app, card_id, action="deverrouiller-pin")
+    unlocked = holder.post(f"/compte/carte/{card_id}/deverrouiller-pin", follow_redirects=True).get_data(as_text=True)
+    assert "Code PIN déverrouillé" in unlocked and 'data-testid="pin-locked"' not in unlocked
+    with app.app_context():
+        check_pin(db.session, card_id, "2580")
+        assert db.session.get(Card, card_id).failed_pin_attempts == 0
+
+
+def second_account_cannot_unblock(app, card_id, action="debloquer") -> bool:
     from marketplace.models import User
 
     with app.app_context():
@@ -112,7 +139,7 @@ def second_account_cannot_unblock(app, card_id) -> bool:
             db.session.commit()
     intruder = app.test_client()
     login(intruder, "intruder@example.fr")
-    return intruder.post(f"/compte/carte/{card_id}/debloquer").status_code == 404
+    return intruder.post(f"/compte/carte/{card_id}/{action}").status_code == 404
 
 
 def test_claim_token_is_signed(app_ctx, hr_world):

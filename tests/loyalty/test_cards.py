@@ -1,14 +1,18 @@
 """The card as the cashier and the holder meet it: number, QR code, PIN, states, replacement."""
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
+from werkzeug.security import generate_password_hash
 
-from loyalty import cards, ledger
+from loyalty import cards, ledger, pins
+from loyalty.clock import utc_now
 from loyalty.errors import (
     CardBlocked,
     CardNotActive,
     CardNotFound,
     InvalidCardTransition,
+    PinLocked,
+    PinLockout,
     PinRequired,
     WrongPin,
 )
@@ -45,9 +49,9 @@ def test_the_till_finds_a_card_by_typed_number_or_scanned_qr(app_ctx):
         cards.find_card(db.session, cards.generate_number(), secret=SECRET)
 
 
-def test_five_wrong_pins_block_the_card(world):
+def test_five_wrong_pins_lock_the_pin_for_the_territory_delay_not_the_card(world):
     card_id = make_card(world, (5000, TODAY))
-    cards.set_pin(db.session, card_id, "1234", method="pbkdf2:sha256:1000")
+    cards.set_pin(db.session, card_id, "1234")
     pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
     with pytest.raises(PinRequired):
         ledger.redeem(db.session, key="r0", **pay)
@@ -59,14 +63,90 @@ def test_five_wrong_pins_block_the_card(world):
     for attempt in range(4):
         with pytest.raises(WrongPin):
             ledger.redeem(db.session, key=f"again{attempt}", pin="9999", **pay)
-    with pytest.raises(CardBlocked):
-        ledger.redeem(db.session, key="r5", pin="9999", **pay)
-    with pytest.raises(CardBlocked):
+    before = utc_now()
+    with pytest.raises(PinLockout) as lockout:
+        ledger.redeem(db.session, key="r5", pin="9999", pin_lock_minutes=45, **pay)
+    assert lockout.value.minutes == 45
+    with pytest.raises(PinLocked):  # even the right PIN, while it lasts
         ledger.redeem(db.session, key="r6", pin="1234", **pay)
-    assert db.session.get(Card, card_id).status == "blocked"
+    card = db.session.get(Card, card_id)
+    assert card.status == "active"  # a lock, not the "blocked" state
+    assert before + timedelta(minutes=44) < card.pin_locked_until.replace(tzinfo=UTC) <= utc_now() + timedelta(minutes=45)
+    # Under the territory's threshold no PIN is asked, and the lock changes nothing to that.
+    assert ledger.redeem(db.session, key="small", pin_required_above_cents=500, **pay).card_balance_cents == 4800
 
-    cards.unblock_card(db.session, card_id)
-    assert ledger.redeem(db.session, key="r7", pin="1234", **pay).card_balance_cents == 4800
+    card.pin_locked_until = utc_now().replace(tzinfo=None) - timedelta(seconds=1)  # the delay has passed
+    db.session.commit()
+    with pytest.raises(PinLockout):  # the count went on: one more wrong PIN locks it again
+        ledger.redeem(db.session, key="r7", pin="9999", **pay)
+    cards.lift_pin_lock(db.session, card_id)  # the holder or the admin
+    assert ledger.redeem(db.session, key="r8", pin="1234", **pay).card_balance_cents == 4700
+    assert db.session.get(Card, card_id).failed_pin_attempts == 0
+
+
+def test_pins_are_keyed_hashes_that_differ_between_cards(world):
+    first, second = make_card(world), make_card(world)
+    cards.set_pin(db.session, first, "1234")
+    cards.set_pin(db.session, second, "1234")
+    stored = [db.session.get(Card, i).pin_hash for i in (first, second)]
+    assert all(h.startswith("hmac-sha256$t1$") for h in stored) and stored[0] != stored[1]
+    assert pins.check(stored[0], first, "1234") == (True, None)
+    assert pins.check(stored[0], first, "1235") == (False, None)
+    assert pins.check(stored[0], second, "1234") == (False, None)
+
+
+def test_a_legacy_scrypt_pin_pays_and_moves_to_hmac_in_the_same_transaction(world):
+    card_id = make_card(world, (5000, TODAY))
+    card = db.session.get(Card, card_id)
+    card.pin_hash = generate_password_hash("2468", method="scrypt")  # as stored before HMAC
+    db.session.commit()
+    pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
+    with pytest.raises(WrongPin):
+        ledger.redeem(db.session, key="wrong", pin="1357", **pay)
+    assert db.session.get(Card, card_id).pin_hash.startswith("scrypt:")  # a wrong PIN moves nothing
+    assert ledger.redeem(db.session, key="right", pin="2468", **pay).card_balance_cents == 4900
+    db.session.expire_all()
+    assert db.session.get(Card, card_id).pin_hash == pins.hash_pin(card_id, "2468")
+    assert ledger.redeem(db.session, key="again", pin="2468", **pay).card_balance_cents == 4800
+
+
+def test_rotating_the_pin_key(world):
+    card_id = make_card(world, (5000, TODAY))
+    pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
+    old = pins.PinKeys.parse("k1:the-old-secret-0123456789")
+    with pins.using(old):
+        cards.set_pin(db.session, card_id, "1234")
+    assert db.session.get(Card, card_id).pin_hash.startswith("hmac-sha256$k1$")
+    rotated = pins.PinKeys.parse("k2:the-new-secret-0123456789, k1:the-old-secret-0123456789")
+    with pins.using(rotated):
+        with pytest.raises(WrongPin):
+            ledger.redeem(db.session, key="wrong", pin="4321", **pay)
+        assert db.session.get(Card, card_id).pin_hash.startswith("hmac-sha256$k1$")
+        ledger.redeem(db.session, key="right", pin="1234", **pay)  # the old key still verifies
+        db.session.expire_all()
+        assert db.session.get(Card, card_id).pin_hash.startswith("hmac-sha256$k2$")  # moved to the new one
+        with pins.using(pins.PinKeys.parse("k2:the-new-secret-0123456789")):  # k1 retired
+            assert ledger.redeem(db.session, key="k2 only", pin="1234", **pay).card_balance_cents == 4800
+
+
+def test_a_hash_whose_key_is_gone_is_an_error_not_a_pass(world):
+    card_id = make_card(world, (5000, TODAY))
+    with pins.using(pins.PinKeys.parse("k0:a-retired-secret-0123456789")):
+        cards.set_pin(db.session, card_id, "1234")
+    pay = {"card_id": card_id, "shop_id": world.bakery_id, "amount_cents": 100, "actor": "u", "now": NOW}
+    for pin in ("1234", "0000"):
+        with pytest.raises(pins.PinKeyMissing, match="'k0' is not configured"):
+            ledger.redeem(db.session, key=f"r{pin}", pin=pin, **pay)
+    card = db.session.get(Card, card_id)
+    assert card.failed_pin_attempts == 0 and card_balance(db.session, card_id, today=TODAY) == 5000
+
+
+def test_pin_keys_are_read_as_keyid_secret_pairs():
+    ring = pins.PinKeys.parse("k2:second-secret-0123456789,k1:first-secret-0123456789")
+    assert ring.current == "k2" and set(ring.keys) == {"k1", "k2"}
+    for text in ("", "k1", "k1:short", "k1:first-secret-0123456789,k1:again-secret-0123456789"):
+        with pytest.raises(ValueError):
+            pins.PinKeys.parse(text)
 
 
 def test_only_an_active_card_pays(world):

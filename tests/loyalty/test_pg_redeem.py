@@ -82,6 +82,17 @@ def pins(world):
             redeem(world, card, 1000)]
 
 
+def printed_pins(world):
+    """A printed PIN is asked even under the threshold, until the holder chooses their own."""
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    cards.set_pin(db.session, card, "4321", always_required=True)
+    outcomes = [redeem(world, card, 1000, pin_required_above_cents=2000),
+                redeem(world, card, 1000, pin="4321", pin_required_above_cents=2000)]
+    cards.set_pin(db.session, card, "8765")
+    return outcomes + [redeem(world, card, 1000, pin_required_above_cents=2000, key="holder's own")]
+
+
 def card_and_shop_states(world):
     card = make_card(world, (5000, TODAY + timedelta(days=3)))
     first = redeem(world, card, 100)  # the shop's account does not exist yet
@@ -102,7 +113,7 @@ def replays(world):
             redeem(world, card, 4000), redeem(world, card, 1200, key="same")]
 
 
-SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, pins,
+SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, pins, printed_pins,
              card_and_shop_states, replays]
 
 
@@ -113,7 +124,8 @@ def ledger_state():
     postings = db.session.execute(select(Posting.entry_id, Posting.account_id, Posting.amount_cents)
                                   .order_by(Posting.entry_id, Posting.account_id)).all()
     accounts = db.session.execute(select(Account.id, Account.code, Account.balance_cents).order_by(Account.id)).all()
-    card_rows = db.session.execute(select(Card.id, Card.status, Card.failed_pin_attempts).order_by(Card.id)).all()
+    card_rows = db.session.execute(select(Card.id, Card.status, Card.failed_pin_attempts, Card.pin_hash,
+                                          Card.pin_always_required).order_by(Card.id)).all()
     return entries, postings, accounts, card_rows
 
 

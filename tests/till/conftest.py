@@ -34,7 +34,7 @@ def new_funded_card(amount_cents: int, *, holder_user_id=None, pin=None, key_suf
                        expires_on=date.today() + timedelta(days=90), key=f"grant:{card.id}{key_suffix}",
                        actor="system", expiry_policy="territory")
     if pin:
-        set_pin(db.session, card.id, pin, method="pbkdf2:sha256:1000")
+        set_pin(db.session, card.id, pin)
     return card.id
 
 

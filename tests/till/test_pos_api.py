@@ -1,6 +1,9 @@
+from loyalty.cards import block_card, create_card
+from loyalty.models import Card
 from loyalty.verify import verify
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.extensions import db
+from marketplace.mail import outbox
 from marketplace.models import ApiKey, User
 from tests.till.conftest import card_number, new_funded_card
 from tests.till.test_till_page import UNKNOWN_CARD, balance
@@ -74,15 +77,76 @@ def test_unknown_card_and_wrong_pin_look_the_same(app, client, till):
     assert right.status_code == 201
 
 
-def test_five_wrong_pins_block_the_card(app, client, till):
+def test_unknown_wrong_pin_locked_and_blocked_cards_get_one_answer(app, client, till):
+    """A shop cannot tell which numbers exist, nor see that it locked a card."""
     with app.app_context():
-        pin_card = new_funded_card(5000, pin="1234", key_suffix="pin")
+        pin_card = new_funded_card(5000, holder_user_id=till["holder"], pin="1234", key_suffix="pin")
+        blocked = new_funded_card(5000, key_suffix="blocked")
+        block_card(db.session, blocked)
+        pending = create_card(db.session).id
     key = api_key(app, till["shop"])
     number = card_number(app, pin_card)
-    for attempt in range(5):
-        client.get(f"/api/v1/cards/{number}/balance", headers=headers(key, **{"X-Card-Pin": "9999"}))
-    response = client.get(f"/api/v1/cards/{number}/balance", headers=headers(key, **{"X-Card-Pin": "1234"}))
-    assert response.status_code == 403 and response.get_json()["error"]["code"] == "card_unusable"
+    answers = [redeem(client, key, {"card": UNKNOWN_CARD, "amount_cents": 100}, idem="unknown"),
+               redeem(client, key, {"card": UNKNOWN_CARD, "amount_cents": 100, "pin": "1234"}, idem="unknown pin"),
+               redeem(client, key, {"card": number, "amount_cents": 100}, idem="no pin")]
+    for attempt in range(5):  # the 5th locks the PIN
+        answers.append(redeem(client, key, {"card": number, "amount_cents": 100, "pin": "9999"}, idem=f"w{attempt}"))
+    answers.append(redeem(client, key, {"card": number, "amount_cents": 100, "pin": "1234"}, idem="locked"))
+    answers += [redeem(client, key, {"card": card_number(app, blocked), "amount_cents": 100}, idem="blocked"),
+                redeem(client, key, {"card": card_number(app, pending), "amount_cents": 100}, idem="pending")]
+    for card in (UNKNOWN_CARD, number, card_number(app, blocked), card_number(app, pending)):
+        answers.append(client.get(f"/api/v1/cards/{card}/balance", headers=headers(key, **{"X-Card-Pin": "1234"})))
+    assert {(a.status_code, str(a.get_json())) for a in answers} == {(403, str(answers[0].get_json()))}
+    assert answers[0].get_json()["error"]["code"] == "card_or_pin_invalid"
+    with app.app_context():
+        card = db.session.get(Card, pin_card)
+        assert card.status == "active" and card.pin_locked_until is not None  # a lock, not "blocked"
+        assert outbox()[-1]["To"] == "holder@example.fr" and "verrouillé" in outbox()[-1]["Subject"]
+    assert balance(app, pin_card) == 5000
+
+
+def test_wrong_pins_are_limited_per_shop_across_cards_and_keys(app, client, till):
+    app.config["SHOP_WRONG_PIN_LIMIT"] = "3 per hour"
+    try:
+        with app.app_context():
+            cards = [new_funded_card(5000, pin="1234", key_suffix=f"pin{i}") for i in range(3)]
+            fresh = new_funded_card(5000, pin="1234", key_suffix="fresh")
+            without_pin = new_funded_card(5000, key_suffix="nopin")
+        first, second = api_key(app, till["shop"]), api_key(app, till["shop"])
+        for index, card_id in enumerate(cards):  # one wrong PIN on each card, through two keys
+            wrong = redeem(client, (first, second)[index % 2], {"card": card_number(app, card_id),
+                                                                 "amount_cents": 100, "pin": "0000"}, idem=f"w{index}")
+            assert wrong.status_code == 403
+        refused = redeem(client, second, {"card": card_number(app, fresh), "amount_cents": 100, "pin": "0000"},
+                         idem="over")
+        assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "shop_pin_tries_exhausted"
+        right = redeem(client, first, {"card": card_number(app, fresh), "amount_cents": 100, "pin": "1234"},
+                       idem="right")
+        assert right.status_code == 429  # no PIN at all is tried from this shop for now
+        with app.app_context():
+            assert db.session.get(Card, fresh).failed_pin_attempts == 0  # the card was not touched
+        assert redeem(client, first, {"card": card_number(app, without_pin), "amount_cents": 100},
+                      idem="no pin").status_code == 201  # cards without a PIN still pay
+        other = api_key(app, till["other_shop"])
+        assert redeem(client, other, {"card": card_number(app, fresh), "amount_cents": 100, "pin": "1234"},
+                      idem="other shop").status_code == 201
+    finally:
+        app.config["SHOP_WRONG_PIN_LIMIT"] = "20 per hour"
+
+
+def test_an_idempotency_key_is_the_shop_s_not_the_api_key_s(app, client, till):
+    first, second = api_key(app, till["shop"]), api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    body = {"card": number, "amount_cents": 1000}
+    paid = redeem(client, first, body, idem="ticket-42")
+    again = redeem(client, second, body, idem="ticket-42")  # the second till of the same shop
+    assert paid.status_code == again.status_code == 201 and again.get_json() == paid.get_json()
+    assert balance(app, till["card"]) == 9000
+    elsewhere = redeem(client, api_key(app, till["other_shop"]), body, idem="ticket-42")
+    assert elsewhere.status_code == 201 and elsewhere.get_json()["id"] != paid.get_json()["id"]
+    assert balance(app, till["card"]) == 8000
+    with app.app_context():
+        assert verify(db.session) == []
 
 
 def test_validation_errors_name_the_field(app, client, till):
@@ -124,7 +188,8 @@ def test_messages_follow_the_request_s_language(app, client, till):
         "« amount_cents » doit être un nombre entier de centimes.")  # ?lang= on the API is not remembered
     unknown = client.post("/api/v1/redemptions", json={"card": UNKNOWN_CARD, "amount_cents": 100},
                           headers=headers(key, "l4", **english))
-    assert (unknown.status_code, message(unknown)) == (403, "Unknown card or wrong PIN.")
+    assert (unknown.status_code, message(unknown)) == (
+        403, "Card refused: unknown number, missing or wrong PIN, or card not usable for now.")
     assert message(client.post("/api/v1/redemptions/999999/void", json={"reason": "x"},
                                headers=headers(key, "l5", **english))) == (
         "No card payment of this shop has this identifier.")

@@ -1,6 +1,6 @@
 import re
 
-from loyalty.cards import luhn_check_digit
+from loyalty.cards import block_card, luhn_check_digit
 from loyalty.verify import verify
 from loyalty.models import Card, Entry
 from loyalty.queries import card_balance
@@ -11,6 +11,7 @@ from tests.till.conftest import card_number, new_funded_card
 
 
 UNKNOWN_CARD = "925000000000000" + luhn_check_digit("925000000000000")
+REFUSED = "Carte refusée : numéro inconnu, code PIN manquant ou erroné, ou carte inutilisable pour le moment."
 
 
 def grouped(number: str) -> str:
@@ -97,24 +98,31 @@ def test_invalid_inputs_name_the_field_and_take_nothing(app, client, till):
     page = pay(client, till["shop"], number, "-3").get_data(as_text=True)
     assert "Montant invalide" in page
     page = pay(client, till["shop"], UNKNOWN_CARD, "5").get_data(as_text=True)
-    assert "Carte inconnue" in page
+    assert REFUSED in page
     assert balance(app, till["card"]) == 10_000
 
 
-def test_pin_is_asked_then_five_wrong_pins_block_the_card_and_tell_the_holder(app, client, till):
+def test_the_till_gives_one_refusal_for_unknown_cards_wrong_or_locked_pins_and_blocked_cards(app, client, till):
     with app.app_context():
         card_id = new_funded_card(5000, holder_user_id=till["holder"], pin="4321", key_suffix="pin")
+        blocked = new_funded_card(5000, key_suffix="blocked")
+        block_card(db.session, blocked)
     login(client, "cashier@example.fr")
     number = card_number(app, card_id)
-    page = pay(client, till["shop"], number, "5", key="a").get_data(as_text=True)
-    assert "code PIN" in page and 'name="pin"' in page
-    for attempt in range(4):
-        page = pay(client, till["shop"], number, "5", key=f"w{attempt}", pin="0000").get_data(as_text=True)
-        assert "Code PIN erroné" in page
-    page = pay(client, till["shop"], number, "5", key="w5", pin="0000").get_data(as_text=True)
-    assert "bloquée" in page
+    pages = [pay(client, till["shop"], UNKNOWN_CARD, "5", key="u"),
+             pay(client, till["shop"], UNKNOWN_CARD, "5", key="up", pin="4321"),
+             pay(client, till["shop"], number, "5", key="a")]
+    pages += [pay(client, till["shop"], number, "5", key=f"w{attempt}", pin="0000") for attempt in range(5)]
+    pages += [pay(client, till["shop"], number, "5", key="locked", pin="4321"),
+              pay(client, till["shop"], card_number(app, blocked), "5", key="b")]
+    for response in pages:
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and REFUSED in page and 'name="pin"' in page
+        for telling in ("Carte inconnue", "erroné :", "essai", "verrouillé", "bloquée", "solde", "Solde"):
+            assert telling not in page, telling
     with app.app_context():
-        assert db.session.get(Card, card_id).status == "blocked"
+        card = db.session.get(Card, card_id)
+        assert card.status == "active" and card.pin_locked_until is not None
         assert outbox()[-1]["To"] == "holder@example.fr"
     assert balance(app, card_id) == 5000
 
