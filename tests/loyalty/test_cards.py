@@ -193,3 +193,15 @@ def test_a_lost_card_is_replaced_with_its_remaining_grants(world):
     assert card_history(db.session, new_card.id)[0].kind == "replace"
     assert ledger.replace_card(db.session, card_id=card_id, key="replace:1", actor="admin").card_id == new_card.id
     assert verify(db.session) == []
+
+
+def test_production_refuses_to_start_without_a_pin_secret():
+    from config import check_production_settings
+
+    class Production:
+        config = {"SECRET_KEY": "s" * 32, "PUBLIC_URL": "https://halle.example.fr", "METRICS_ENABLED": False}
+
+    with pytest.raises(RuntimeError, match="PIN_SECRET or PIN_SECRETS"):
+        check_production_settings(Production())
+    Production.config["PIN_SECRETS"] = "k1:a-production-secret-0123456789"
+    check_production_settings(Production())
