@@ -3,6 +3,8 @@
 `seed()` is deterministic (a fixed random seed, and a plan that depends only on the communes
 data file) and idempotent: every row has a natural key (slug, email, shop + sku, employer +
 staff number) and only the missing ones are inserted, so running it again changes nothing.
+Products without a photo get their category's illustration, drawn once per category
+(marketplace.demo_pictures).
 """
 import itertools
 import math
@@ -20,9 +22,11 @@ from loyalty.cards import create_card
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
 from marketplace import demo_data as data
+from marketplace.demo_pictures import category_picture
 from marketplace import settings as card_settings
 from marketplace.orders import resident_card
 from marketplace.extensions import db
+from marketplace.images import store_image
 from marketplace.lockers import seed_demo_banks
 from marketplace.models import (
     Commune,
@@ -30,6 +34,7 @@ from marketplace.models import (
     Employer,
     EmployerMember,
     Product,
+    ProductImage,
     Shop,
     ShopMember,
     User,
@@ -139,8 +144,20 @@ def opening_hours(shop_type, rng: random.Random) -> dict:
     return {day: hours[day] for day in order if day in hours}
 
 
+def shop_name(shop_type, commune, taken: set[str], rng: random.Random) -> str:
+    """A name no other demo shop has, naming its keeper or its commune ("Boulangerie Perrin",
+    "Le Panier de Vitteaux"): residents tell shops apart by their names."""
+    for _ in range(50):
+        name = rng.choice(shop_type.names).format(
+            nom=rng.choice(data.SURNAMES), prenom=rng.choice(data.FIRST_NAMES), commune=commune.name,
+            de_commune=de(commune.name))
+        if name not in taken:
+            return name
+    raise RuntimeError(f"no free shop name for a {shop_type.key} in {commune.name}")
+
+
 def plan_shops(communes, rng: random.Random) -> list[dict]:
-    shops, slugs = [], set()
+    shops, slugs, names = [], set(), {"Boulangerie Moreau"}
     country_types = list(data.COUNTRY_SHOP_TYPES)
     for commune, count in shop_counts(communes, rng):
         if count == 1 and commune.population < MIN_TOWN_POPULATION and commune.insee not in MARKET_TOWNS:
@@ -149,16 +166,14 @@ def plan_shops(communes, rng: random.Random) -> list[dict]:
             type_keys = list(itertools.islice(itertools.cycle(data.TOWN_SHOP_ORDER), count))
         for key in type_keys:
             shop_type = data.SHOP_TYPES[key]
-            surname, first_name = rng.choice(data.SURNAMES), rng.choice(data.FIRST_NAMES)
-            name = rng.choice(shop_type.names).format(
-                nom=surname, prenom=first_name, commune=commune.name,
-                de_commune=de(commune.name), pays=rng.choice(data.COUNTRY_NAMES[commune.epci_code]),
-            )
             if commune.insee == SEMUR_INSEE and key == "boulangerie" and not any(
                 s["type"] == "boulangerie" and s["commune_insee"] == SEMUR_INSEE for s in shops
             ):
                 name = "Boulangerie Moreau"  # the demo shopkeeper's shop
-            slug = base = slugify(f"{name} {commune.name}")
+            else:
+                name = shop_name(shop_type, commune, names, rng)
+            names.add(name)
+            slug = base = slugify(name if slugify(commune.name) in slugify(name) else f"{name} {commune.name}")
             for n in itertools.count(2):
                 if slug not in slugs:
                     break
@@ -326,6 +341,21 @@ def _insert_products(products, shop_ids, categories) -> int:
     return len(rows)
 
 
+def _illustrate_products(shop_ids, categories) -> int:
+    """Give the demo products without a photo their category's illustration (marketplace.demo_pictures):
+    one picture per category in the media store, shared by its products. Returns how many got one."""
+    has_photo = select(ProductImage.id).where(ProductImage.product_id == Product.id).exists()
+    bare = db.session.execute(
+        select(Product.id, Product.category_id).where(Product.shop_id.in_(shop_ids), ~has_photo)).all()
+    slugs = {category.id: slug for slug, category in categories.items()}
+    keys = {category_id: store_image(category_picture(slugs[category_id]))
+            for category_id in {category_id for _, category_id in bare}}
+    rows = [{"product_id": product_id, "key": keys[category_id], "position": 0} for product_id, category_id in bare]
+    for start in range(0, len(rows), 2000):
+        db.session.execute(insert(ProductImage), rows[start:start + 2000])
+    return len(rows)
+
+
 def _insert_employers(employers) -> int:
     existing = set(db.session.execute(select(Employer.slug)).scalars())
     for employer in employers:
@@ -416,6 +446,7 @@ def seed(echo=print) -> str:
     echo(f"Commerces : {new_shops} ajoutés.")
     new_products = _insert_products(products, shop_ids, categories)
     echo(f"Produits : {new_products} ajoutés.")
+    echo(f"Illustrations : {_illustrate_products(list(shop_ids.values()), categories)} produits illustrés.")
     new_employees = _insert_employers(employers)
     echo(f"Salariés : {new_employees} ajoutés.")
     bakery = next(s for s in shops if s["name"] == "Boulangerie Moreau")

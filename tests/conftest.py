@@ -58,6 +58,7 @@ def app(database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         SEARCH_INDEX_DIR=str(tmp_path_factory.mktemp("search-index")),
+        MEDIA_DIR=str(tmp_path_factory.mktemp("media")),
         RATELIMIT_STORAGE_URI=os.environ.get("TEST_REDIS_URL") or "memory://",
     )
     with app.app_context():

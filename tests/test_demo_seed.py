@@ -14,13 +14,14 @@ from marketplace.models import (
     Employer,
     EmployerMember,
     Product,
+    ProductImage,
     Shop,
     ShopMember,
     User,
 )
 from marketplace.territory_import import AUXOIS_MORVAN_EPCIS
 
-MODELS = (Commune, Category, Shop, Product, Employer, Employee, User, ShopMember, EmployerMember)
+MODELS = (Commune, Category, Shop, Product, ProductImage, Employer, Employee, User, ShopMember, EmployerMember)
 DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -80,6 +81,27 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     for name in ("Époisses AOP", "Pain de campagne 400 g", "Confiture d'abricot 370 g"):
         assert name in names
     assert any(p.category.slug == "produits-festifs" for p in products)
+
+    # names read as real: every shop its own name, naming its keeper or its commune; product names
+    # without version-like numbers ("Pain de campagne 1.0"), each once in its shop
+    assert len({shop.name for shop in shops}) == len(shops)
+    assert not [p.name for p in products if re.search(r"\b\d+\.\d+$", p.name)]
+    by_shop = {}
+    for p in products:
+        by_shop.setdefault(p.shop_id, []).append(p.name)
+    assert all(len(set(names)) == len(names) for names in by_shop.values())
+
+    # each product shows its category's illustration, drawn once per category into the media store
+    from marketplace.images import media_path
+
+    images = db.session.execute(select(ProductImage)).scalars().all()
+    assert len(images) == len(products) and {i.product_id for i in images} == {p.id for p in products}
+    keys = {p.category_id: set() for p in products}
+    for image in images:
+        keys[image.product.category_id].add(image.key)
+    assert all(len(found) == 1 for found in keys.values())
+    assert len({key for found in keys.values() for key in found}) == len(keys)
+    assert all(media_path(key, size).exists() for found in keys.values() for key in found for size in ("thumb", "large"))
 
     employers = db.session.execute(select(Employer)).scalars().all()
     for employer in employers:
