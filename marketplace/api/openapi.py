@@ -13,12 +13,19 @@ _ERRORS = {
     "400": _error("Caractères de contrôle (un octet nul…) dans l'adresse, la requête ou le corps JSON "
                   "(code invalid_request)"),
     "401": _error("Clé d'API absente, invalide ou révoquée"),
-    "403": _error("Carte inconnue, code PIN erroné, ou carte inutilisable"),
-    "429": {"description": "Trop de requêtes (limite par commerce, toutes ses clés)"},
+    "403": _error("Carte refusée (code card_or_pin_invalid) : numéro inconnu, code PIN manquant, erroné ou "
+                  "verrouillé, ou carte inutilisable (bloquée, en attente, désactivée). Une seule réponse pour "
+                  "tous ces cas : l'API ne dit pas si un numéro existe"),
+    "429": {"description": "Trop de requêtes (limite par commerce, toutes ses clés), ou trop de codes PIN "
+                           "erronés dans ce commerce, toutes cartes confondues (code shop_pin_tries_exhausted) : "
+                           "les essais de code PIN reprennent plus tard"},
 }
 # Text fields: no control characters (the API answers 400 to them, marketplace/request_guard.py).
 _TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                "description": "Propre au commerce, quelle que soit sa clé d'API : la même clé envoyée par deux "
+                               "caisses du même commerce est une seule opération (la seconde reçoit le résultat "
+                               "de la première) ; deux commerces peuvent utiliser la même clé sans se gêner.",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
 _ENTRY_ID = {"name": "entry_id", "in": "path", "required": True,
              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}

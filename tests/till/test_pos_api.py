@@ -295,3 +295,12 @@ def test_tills_reuse_the_card_settings_for_a_few_seconds_but_see_the_admins_chan
     finally:
         app.config["CARD_SETTINGS_MAX_AGE"] = 0
         app.extensions.pop("halle.card_settings_for_till", None)
+
+
+def test_the_openapi_document_says_idempotency_keys_are_the_shop_s_and_refusals_are_one(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/redemptions"]["post"]
+    [idempotency] = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert "Propre au commerce" in idempotency["description"]
+    assert "card_or_pin_invalid" in post["responses"]["403"]["description"]
+    assert "shop_pin_tries_exhausted" in post["responses"]["429"]["description"]
