@@ -152,3 +152,13 @@ def test_english_is_available(app, client):
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Log in" in page and 'lang="en"' in page
     assert "Log in" in client.get("/").get_data(as_text=True)  # remembered in the session
+
+
+def test_pages_have_a_favicon(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg" type="image/svg+xml"' in page
+    assert 'rel="icon" href="/static/favicon.ico"' in page
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.data
+    icon = client.get("/favicon.ico")  # asked by browsers for pages that name no icon
+    assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file

@@ -104,6 +104,13 @@ def communes_geojson():
     return jsonify({"type": "FeatureCollection", "features": features})
 
 
+@bp.route("/favicon.ico")
+@access(PUBLIC)
+def favicon():
+    """Where browsers look for the icon of a page that names none (a JSON or PDF answer)."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.route("/healthz")
 @access(PUBLIC)
 def healthz():
