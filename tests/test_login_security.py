@@ -9,7 +9,7 @@ import pytest
 from loyalty import clock
 from marketplace.auth import service
 from marketplace.mail import outbox
-from marketplace.models import User
+from marketplace.models import LoginThrottle, User, UserSession
 from tests.conftest import login
 
 PASSWORD = "motdepasse-solide"
@@ -72,11 +72,15 @@ def test_each_login_has_its_own_remember_token_and_lasts_thirty_days(app, make_u
 
 def test_a_login_ends_after_its_duration(app, make_user, monkeypatch):
     make_user()
+    neighbour = make_user("voisin@example.fr")
     client = remembered_login(app)
     later = clock.utc_now() + timedelta(days=31)
     monkeypatch.setattr(clock, "utc_now", lambda: later)
     assert not is_logged_in(client)
     assert not is_logged_in(replay(app, client, "remember_token"))
+    remembered_login(app, "voisin@example.fr")  # a login sweeps the expired ones away, anyone's
+    with app.app_context():
+        assert [s.user_id for s in UserSession.query.all()] == [neighbour]
 
 
 def test_a_password_reset_ends_every_other_login(app, make_user):
@@ -135,17 +139,29 @@ def test_wrong_passwords_from_many_addresses_lock_the_account_for_a_growing_whil
     client, response = attempt(app, "Resident@Example.fr", PASSWORD, "203.0.113.9")  # the right one
     assert response.status_code == 200 and locked_message(response)
     assert not is_logged_in(client)
-    later(61)  # the first lock lasts one minute
+    later(75)  # the first lock lasts one minute
     client, response = attempt(app, "resident@example.fr", "encore-faux", "203.0.113.10")
     assert "Adresse e-mail ou mot de passe incorrect." in response.get_data(as_text=True)
-    later(61 + 100)  # the sixth failure locks for two minutes
+    later(75 + 100)  # the sixth failure locks for two minutes
     assert locked_message(attempt(app, "resident@example.fr", PASSWORD, "203.0.113.11")[1])
-    later(61 + 121)
+    later(75 + 130)
     client, response = attempt(app, "resident@example.fr", PASSWORD, "203.0.113.12")
     assert response.status_code == 302 and is_logged_in(client)
     # A success forgets the failures: one wrong password no longer locks.
     attempt(app, "resident@example.fr", "faux", "203.0.113.13")
     assert attempt(app, "resident@example.fr", PASSWORD, "203.0.113.14")[1].status_code == 302
+
+
+def test_failures_are_forgotten_after_a_day(app, make_user, later):
+    make_user()
+    for n in range(4):
+        attempt(app, "resident@example.fr", "faux", f"198.51.100.{n}")
+    attempt(app, "inconnu@example.fr", "faux", "198.51.100.9")
+    later(86_400 + 60)
+    attempt(app, "resident@example.fr", "faux", "198.51.100.10")  # the fifth, but a day later: no lock
+    assert attempt(app, "resident@example.fr", PASSWORD, "198.51.100.11")[1].status_code == 302
+    with app.app_context():
+        assert LoginThrottle.query.count() == 0  # nor is the unknown address kept
 
 
 def test_the_lock_grows_up_to_an_hour(app):

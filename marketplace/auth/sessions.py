@@ -24,9 +24,9 @@ def _now():
 
 
 def log_in(user: User, remember: bool = False) -> None:
-    """Open a new login for `user` in this browser (and drop the user's expired ones)."""
+    """Open a new login for `user` in this browser (and drop the logins that have expired, anyone's)."""
     now = _now()
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    db.session.execute(delete(UserSession).where(UserSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), created_at=now,
                                expires_at=now + current_app.config["REMEMBER_COOKIE_DURATION"]))

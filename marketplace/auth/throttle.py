@@ -47,12 +47,12 @@ def lock_seconds(failures: int) -> int:
 
 def record_failure(email: str, *, retry: bool = True) -> None:
     now = _now()
+    # Failures older than FORGET_AFTER are forgotten (this address's, and anyone's: no row kept forever).
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET_AFTER))
     row = db.session.get(LoginThrottle, _key(email), with_for_update=True)
     if row is None:
         row = LoginThrottle(email_hash=_key(email), failures=0, last_failure_at=now)
         db.session.add(row)
-    elif now - row.last_failure_at > FORGET_AFTER:
-        row.failures = 0
     row.failures += 1
     row.last_failure_at = now
     seconds = lock_seconds(row.failures)
