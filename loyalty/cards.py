@@ -28,7 +28,6 @@ from loyalty.errors import (
     CardNotActive,
     CardNotFound,
     InvalidCardTransition,
-    InvalidPin,
     LedgerError,
     PinLocked,
     PinLockout,

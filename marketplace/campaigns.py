@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from loyalty.cards import grouped_number, set_pin
 from loyalty.clock import paris_day, utc_now
@@ -505,8 +505,10 @@ def issue_campaign(campaign_id: int, *, actor: str, batch_size: int = ISSUE_BATC
 
 def _grant_orders(campaign_id: int, batch) -> tuple[list[GrantOrder], dict[int, str]]:
     """The batch's grants: onto the recipient's card, else the employee's usable card, else a new
-    card, which gets a random PIN when the employee has an e-mail. Returns the orders and those
-    PINs (recipient id → PIN), which exist nowhere else: the caller emails them."""
+    card with a random PIN. Returns the orders and the PINs of employees with an e-mail
+    (recipient id → PIN), which exist nowhere else: the caller emails them. The PIN of a card
+    for an employee without e-mail is known to nobody and always asked: the card pays nothing
+    until HR prints it with a new PIN (print_sheet)."""
     employee_ids = [row.employee_id for row in batch if row.card_id is None]
     existing = dict(db.session.execute(
         select(Card.employee_id, func.max(Card.id))
@@ -518,12 +520,59 @@ def _grant_orders(campaign_id: int, batch) -> tuple[list[GrantOrder], dict[int, 
     orders, pins = [], {}
     for row in batch:
         card_id = row.card_id or existing.get(row.employee_id)
-        if card_id is None and row.employee_id in with_email:
-            pins[row.id] = f"{secrets.randbelow(10_000):04d}"
+        pin = _random_pin() if card_id is None else None
+        if pin is not None and row.employee_id in with_email:
+            pins[row.id] = pin
         orders.append(GrantOrder(key=f"campaign:{campaign_id}:employee:{row.employee_id}",
                                  amount_cents=row.amount_cents, card_id=card_id, employee_id=row.employee_id,
-                                 pin=pins.get(row.id)))
+                                 pin=pin, pin_always_required=pin is not None and row.id not in pins))
     return orders, pins
+
+
+def _random_pin() -> str:
+    return f"{secrets.randbelow(10_000):04d}"
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    """A card on HR's print sheet; `pin` is set when a PIN was just made for its tear-off slip."""
+
+    name: str
+    card: Card
+    amount_cents: int
+    pin: str | None = None
+
+    @property
+    def number(self) -> str:
+        """In full only on a card that asks its printed PIN at every payment; else the last 4."""
+        return grouped_number(self.card.number) if self.pin else self.card.masked_number
+
+
+def gets_printed_pin(card: Card) -> bool:
+    """A card handed out on paper carries a PIN printed with it, unless its holder took it over
+    (claimed online, or chose a PIN): a card nobody claimed, without PIN or with a printed one."""
+    return (card.holder_user_id is None and card.status in ("pending", "active")
+            and (card.pin_hash is None or card.pin_always_required))
+
+
+def print_sheet(campaign: Campaign, *, only_without_email: bool, new_pins: bool) -> list[PrintedCard]:
+    """The campaign's cards for HR's print sheet. With `new_pins`, each card that gets a printed
+    PIN gets a new one, returned to be printed once (it is stored hashed only, and always asked
+    until the holder chooses their own or claims the card online); a PIN printed before no
+    longer works."""
+    query = (select(CampaignEmployee.amount_cents, Employee.first_name, Employee.last_name, Card)
+             .join(Employee, Employee.id == CampaignEmployee.employee_id)
+             .join(Card, Card.id == CampaignEmployee.card_id)
+             .where(CampaignEmployee.campaign_id == campaign.id, CampaignEmployee.grant_id.is_not(None)))
+    if only_without_email:
+        query = query.where(or_(Employee.email.is_(None), Employee.email == ""))
+    rows = db.session.execute(query.order_by(Employee.last_name, Employee.first_name)).all()
+    pins = {card.id: _random_pin() for *_, card in rows if new_pins and gets_printed_pin(card)}
+    db.session.commit()
+    for card_id, pin in pins.items():
+        set_pin(db.session, card_id, pin, always_required=True)
+    return [PrintedCard(f"{first} {last}", db.session.get(Card, card.id), amount, pins.get(card.id))
+            for amount, first, last, card in rows]
 
 
 class _Message:

@@ -2,7 +2,8 @@
 import csv
 import io
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -19,9 +20,7 @@ from marketplace.formatting import money
 from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer, EmployerInvitation
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.staff_import import ImportFileError, apply_staff_import, read_staff_file
-from loyalty.cards import grouped_number
 from loyalty.clock import paris_day, utc_now
-from loyalty.models import Card
 
 bp = Blueprint("employer", __name__, url_prefix="/entreprise")
 EMPLOYEES_PER_PAGE = 100
@@ -414,24 +413,23 @@ def issue_progress(employer_id: int, campaign_id: int):
                     "notified": progress.notified, "percent": progress.percent})
 
 
-@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/cartes")
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/cartes", methods=["GET", "POST"])
 @access(employer_member())
 def print_cards(employer_id: int, campaign_id: int):
-    """An A4 sheet of cards with their QR codes, for handing out by hand."""
+    """An A4 sheet of cards with their QR codes, for handing out by hand: a preview, then (POST)
+    the sheet to print, each card with a new PIN on a tear-off slip, shown this once."""
     campaign = _campaign(employer_id, campaign_id)
-    only_without_email = request.args.get("sans_email") == "1"
-    query = (select(CampaignEmployee, Employee, Card)
-             .join(Employee, Employee.id == CampaignEmployee.employee_id)
-             .join(Card, Card.id == CampaignEmployee.card_id)
-             .where(CampaignEmployee.campaign_id == campaign.id, CampaignEmployee.grant_id.is_not(None)))
-    if only_without_email:
-        query = query.where(or_(Employee.email.is_(None), Employee.email == ""))
-    rows = db.session.execute(query.order_by(Employee.last_name, Employee.first_name)).all()
-    cards = [{"name": f"{e.first_name} {e.last_name}", "external_id": e.external_id,
-              "number": grouped_number(card.number), "qr": qr_data_uri(card), "amount_cents": r.amount_cents}
-             for r, e, card in rows]
-    return render_template("employer/print_cards.html", employer=campaign.employer, campaign=campaign,
-                           cards=cards, only_without_email=only_without_email)
+    only_without_email = request.values.get("sans_email") == "1"
+    form = ButtonForm()
+    printing = form.validate_on_submit()
+    cards = [{"name": item.name, "number": item.number, "pin": item.pin, "last4": item.card.number[-4:],
+              "qr": qr_data_uri(item.card), "amount_cents": item.amount_cents}
+             for item in campaigns.print_sheet(campaign, only_without_email=only_without_email, new_pins=printing)]
+    response = make_response(render_template("employer/print_cards.html", employer=campaign.employer,
+                                             campaign=campaign, cards=cards, only_without_email=only_without_email,
+                                             printing=printing, form=form))
+    response.headers["Cache-Control"] = "no-store"  # PINs: never kept by the browser or a proxy
+    return response
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/export.csv")
