@@ -37,3 +37,20 @@ def expire_command():
     grants = expire_grants(db.session)
     holds = expire_holds(db.session, max_age=max_age)
     click.echo(f"{len(grants)} grant(s) expired, {len(holds)} hold(s) released.")
+
+
+@ledger_cli.command("pin-keys")
+def pin_keys_command():
+    """How many cards' PINs each key of PIN_SECRETS holds; exit 1 when a key they need is missing.
+    A PIN moves to the current key at its next right entry; retire a key once it holds none."""
+    from loyalty import pins
+    from marketplace.extensions import db
+
+    ring = pins.keys()
+    counts = pins.stored_keys(db.session)
+    missing = [key_id for key_id in counts if key_id != "legacy" and key_id not in ring.keys]
+    for key_id in sorted(set(counts) | set(ring.keys)):
+        note = " (current)" if key_id == ring.current else " (NOT CONFIGURED)" if key_id in missing else ""
+        click.echo(f"{key_id}{note}: {counts.get(key_id, 0)} card(s)")
+    if missing:
+        sys.exit(1)

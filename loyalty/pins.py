@@ -17,9 +17,12 @@ import hmac
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from loyalty.errors import InvalidPin
+from loyalty.models import Card
 
 SCHEME = "hmac-sha256"
 
@@ -101,6 +104,18 @@ def hash_pin(card_id: int, pin: str) -> str:
     """What to store for this card's 4-digit PIN (InvalidPin otherwise), with the current key."""
     ring = keys()
     return f"{SCHEME}${ring.current}${ring.digest(ring.current, card_id, validate(pin))}"
+
+
+def stored_keys(session: Session) -> dict[str, int]:
+    """How many cards' PINs each key id holds ("legacy": hashed before HMAC): a key may be retired
+    from PIN_SECRETS once no card counts on it (`flask --app run ledger pin-keys`)."""
+    counts: dict[str, int] = {}
+    rows = session.execute(select(Card.pin_hash).where(Card.pin_hash.is_not(None)))
+    for (stored,) in rows:
+        scheme, _, rest = stored.partition("$")
+        key_id = rest.partition("$")[0] if scheme == SCHEME else "legacy"
+        counts[key_id] = counts.get(key_id, 0) + 1
+    return counts
 
 
 def check(stored: str, card_id: int, pin: str) -> tuple[bool, str | None]:

@@ -205,3 +205,16 @@ def test_production_refuses_to_start_without_a_pin_secret():
         check_production_settings(Production())
     Production.config["PIN_SECRETS"] = "k1:a-production-secret-0123456789"
     check_production_settings(Production())
+
+
+def test_the_pin_keys_command_counts_cards_per_key_and_fails_on_a_missing_one(app, world):
+    first, second, legacy = make_card(world), make_card(world), make_card(world)
+    cards.set_pin(db.session, first, "1234")
+    with pins.using(pins.PinKeys.parse("k0:a-retired-secret-0123456789")):
+        cards.set_pin(db.session, second, "1234")
+    db.session.get(Card, legacy).pin_hash = generate_password_hash("1234", method="scrypt")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["ledger", "pin-keys"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == ["k0 (NOT CONFIGURED): 1 card(s)", "legacy: 1 card(s)",
+                                          "t1 (current): 1 card(s)"]
