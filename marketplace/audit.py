@@ -4,14 +4,13 @@
 is written once, in French, for the record: a value that has a code (a report reason, a status) goes
 in `before`/`after` as its code, not as a label translated into the language of whoever acted.
 """
-import csv
-import io
 import json
 
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from marketplace.exports import csv_document
 from marketplace.extensions import db
 from marketplace.models import AuditEvent
 
@@ -45,12 +44,10 @@ def search_events(text: str = "", limit: int | None = 200) -> list[AuditEvent]:
 
 def events_csv(events: list[AuditEvent]) -> str:
     """The header in the reader's language; each event's summary as it was written."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([gettext("date (UTC)"), gettext("auteur"), gettext("action"), gettext("objet"), "id",
-                     gettext("résumé"), gettext("avant"), gettext("après")])
-    for e in events:
-        writer.writerow([e.created_at.isoformat(timespec="seconds"), e.actor, e.action, e.target_type, e.target_id,
-                         e.summary, json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-                         json.dumps(e.after, ensure_ascii=False) if e.after is not None else ""])
-    return out.getvalue()
+    header = [gettext("date (UTC)"), gettext("auteur"), gettext("action"), gettext("objet"), "id",
+              gettext("résumé"), gettext("avant"), gettext("après")]
+    return csv_document([header, *([e.created_at.isoformat(timespec="seconds"), e.actor, e.action, e.target_type,
+                                    e.target_id, e.summary,
+                                    json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+                                    json.dumps(e.after, ensure_ascii=False) if e.after is not None else ""]
+                                   for e in events)])

@@ -9,20 +9,16 @@ A line whose reference (SKU) is known updates that product; a line without a ref
 the product without reference that has exactly that name. Only changed values are written, so
 importing a fresh export changes nothing.
 """
-import codecs
-import csv
-import io
 import logging
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 
-from marketplace import jobs
-from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock, price_input
+from marketplace import exports, jobs
+from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, PendingUpload, Product, Shop
@@ -379,8 +375,6 @@ def run_import(upload_id: int) -> None:
 
 # --- Export ---
 
-PRICE_COLUMN = list(FIELDS).index("price")
-
 
 def export_headers() -> list[str]:
     """The header row in French whatever the reader's language: the file is French Excel flavour
@@ -390,44 +384,18 @@ def export_headers() -> list[str]:
 
 
 def export_rows(shop: Shop) -> list[list]:
-    """One row per product, in export_headers() order; the price in cents."""
+    """One row per product, in export_headers() order; the price in euros (a Decimal)."""
     categories = {c.id: c.name for c in db.session.scalars(db.select(Category))}
     products = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)
                                   .order_by(Product.name, Product.id)).all()
-    return [[p.sku or "", p.name, categories.get(p.category_id, ""), p.price_cents, p.unit,
+    return [[p.sku or "", p.name, categories.get(p.category_id, ""), exports.euros(p.price_cents), p.unit,
              "sur commande" if p.stock is None else p.stock, p.ean or "", p.description,
              "oui" if p.active else "non"] for p in products]
 
 
 def export_csv(shop: Shop) -> bytes:
-    """French Excel friendly: `;` separated, UTF-8 with BOM, decimal comma."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(export_headers())
-    for row in export_rows(shop):
-        row[PRICE_COLUMN] = price_input(row[PRICE_COLUMN])
-        writer.writerow(row)
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return exports.csv_document([export_headers(), *export_rows(shop)]).encode("utf-8")
 
 
 def export_xlsx(shop: Shop) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Catalogue")
-    header = []
-    for title in export_headers():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in export_rows(shop):
-        price = WriteOnlyCell(sheet, value=Decimal(row[PRICE_COLUMN]) / 100)
-        price.number_format = '#,##0.00" €"'
-        row[PRICE_COLUMN] = price
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_document("Catalogue", export_headers(), export_rows(shop))

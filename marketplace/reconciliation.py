@@ -13,8 +13,6 @@ Stripe is asked twice per order, so a period is reconciled by a background job (
 `run_job`): the database's side of every order first, then Stripe order by order, the progress
 committed as it goes; the rows are stored on the ReconciliationRun, which the page and the CSV read.
 """
-import csv
-import io
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -27,12 +25,12 @@ from sqlalchemy.orm import selectinload
 from loyalty.clock import paris_day_bounds
 from loyalty.models import Entry
 from marketplace import jobs, payments
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Order, ReconciliationRun
 from marketplace.models.base import utcnow
 from marketplace.orders import STATUS_LABELS
-from marketplace.settlement import decimal_euros
 
 log = logging.getLogger(__name__)
 
@@ -206,22 +204,14 @@ def _card_captures(entry_ids: list[int]) -> dict[int, int]:
 def report_csv(rows: list[Row]) -> str:
     """One line per order, header, state and anomalies in the reader's language; numbers in French
     Excel flavour (`;`, decimal comma) whatever the language, like the other exports."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([gettext("commande"), gettext("état"), "PaymentIntent", gettext("attendu (€)"),
-                     gettext("Stripe encaissé (€)"), gettext("Stripe remboursé (€)"), gettext("écart Stripe (€)"),
-                     gettext("grand livre (€)"), gettext("écart grand livre (€)"),
-                     gettext("carte territoriale attendue (€)"), gettext("carte territoriale encaissée (€)"),
-                     gettext("anomalies")])
-    for row in rows:
-        writer.writerow([row.order_reference, row.status_label, row.payment_intent_id,
-                         decimal_euros(row.expected_cents), _maybe(row.stripe_captured_cents),
-                         _maybe(row.stripe_refunded_cents), _maybe(row.stripe_difference_cents),
-                         decimal_euros(row.ledger_cents), decimal_euros(row.ledger_difference_cents),
-                         decimal_euros(row.card_expected_cents), decimal_euros(row.card_captured_cents),
-                         " ; ".join(row.problem_labels)])
-    return "\ufeff" + out.getvalue()
-
-
-def _maybe(cents: int | None) -> str:
-    return "" if cents is None else decimal_euros(cents)
+    header = [gettext("commande"), gettext("état"), "PaymentIntent", gettext("attendu (€)"),
+              gettext("Stripe encaissé (€)"), gettext("Stripe remboursé (€)"), gettext("écart Stripe (€)"),
+              gettext("grand livre (€)"), gettext("écart grand livre (€)"),
+              gettext("carte territoriale attendue (€)"), gettext("carte territoriale encaissée (€)"),
+              gettext("anomalies")]
+    return csv_document([header, *([row.order_reference, row.status_label, row.payment_intent_id,
+                                    euros(row.expected_cents), euros(row.stripe_captured_cents),
+                                    euros(row.stripe_refunded_cents), euros(row.stripe_difference_cents),
+                                    euros(row.ledger_cents), euros(row.ledger_difference_cents),
+                                    euros(row.card_expected_cents), euros(row.card_captured_cents),
+                                    " ; ".join(row.problem_labels)] for row in rows)])

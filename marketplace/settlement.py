@@ -19,8 +19,6 @@ marking paid then stops ("paying"). `stuck_statements` says why; `recompute_run`
 unpaid statements with those refunds, `cancel_unpaid` gives up the unpaid rest.
 """
 import calendar
-import csv
-import io
 from collections import defaultdict
 from datetime import UTC, date, timedelta
 
@@ -34,6 +32,7 @@ from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
 from loyalty.money import euros as money
 from marketplace import audit, mail
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.formatting import day
 from marketplace.i18n import error_message, lazy_gettext
@@ -326,22 +325,17 @@ def _notify_owners(statement: SettlementStatement) -> None:
 def statement_csv(statement: SettlementStatement) -> str:
     """Every line of the statement, then the totals; French Excel flavour (`;`, decimal comma), the
     labels in the reader's language."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
     run = statement.run
-    writer.writerow([gettext("Relevé"), statement.number, statement.shop.name,
-                     gettext("du %(start)s au %(end)s", start=f"{run.starts_on:%d/%m/%Y}",
-                             end=f"{run.ends_on:%d/%m/%Y}")])
-    writer.writerow([gettext("date"), gettext("opération"), gettext("carte"), gettext("écriture"),
-                     gettext("montant (€)")])
-    for line in statement.lines:
-        writer.writerow([_paris(line.created_at), KIND_LABELS.get(line.kind, line.kind), line.card_number,
-                         line.entry_id, decimal_euros(line.amount_cents)])
-    writer.writerow(["", gettext("Total des opérations"), "", "", decimal_euros(statement.gross_cents)])
-    writer.writerow(["", gettext("Commission (%(rate)s %%)", rate=f"{run.commission_bps / 100:.2f}".replace(".", ",")),
-                     "", "", decimal_euros(-statement.commission_cents)])
-    writer.writerow(["", gettext("Virement"), "", "", decimal_euros(statement.payout_cents)])
-    return "\ufeff" + out.getvalue()
+    rows = [[gettext("Relevé"), statement.number, statement.shop.name,
+             gettext("du %(start)s au %(end)s", start=f"{run.starts_on:%d/%m/%Y}", end=f"{run.ends_on:%d/%m/%Y}")],
+            [gettext("date"), gettext("opération"), gettext("carte"), gettext("écriture"), gettext("montant (€)")]]
+    rows += [[_paris(line.created_at), KIND_LABELS.get(line.kind, line.kind), line.card_number, line.entry_id,
+              euros(line.amount_cents)] for line in statement.lines]
+    rows += [["", gettext("Total des opérations"), "", "", euros(statement.gross_cents)],
+             ["", gettext("Commission (%(rate)s %%)", rate=f"{run.commission_bps / 100:.2f}".replace(".", ",")),
+              "", "", euros(-statement.commission_cents)],
+             ["", gettext("Virement"), "", "", euros(statement.payout_cents)]]
+    return csv_document(rows)
 
 
 def _paris(moment) -> str:
@@ -349,7 +343,7 @@ def _paris(moment) -> str:
 
 
 def decimal_euros(cents: int) -> str:
-    """'-12,50' from -1250: euros with a decimal comma, no symbol (CSV, terminal)."""
+    """'-12,50' from -1250: euros with a decimal comma, no symbol (the terminal)."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from flask_babel import gettext
 
+from marketplace.exports import FORMULA_STARTS
 from marketplace.formatting import number
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -202,10 +203,17 @@ def _read_csv(data: bytes) -> list[list[str]]:
     try:
         for line, row in enumerate(reader, start=1):
             since_record[0] = 0
-            table.add(line, [cell.strip() for cell in row])
+            table.add(line, [_csv_cell(cell) for cell in row])
     except csv.Error:  # a cell beyond the csv module's own limit
         raise cell_too_long(line + 1, 0) from None
     return table.rows
+
+
+def _csv_cell(text: str) -> str:
+    """A cell as it reads, a formula-like text neutralised by an export ('=…, marketplace/exports.py)
+    as it was: an export imports back unchanged."""
+    text = text.strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
 
 
 # --- XLSX ---

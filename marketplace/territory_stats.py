@@ -5,8 +5,6 @@ shops' payable accounts by redeem, capture, void and refund entries. Per campaig
 left the grants of that campaign's cards for shops (holds still pending count as spent).
 Every table is a list of rows (label, cents, …) so that a page and a CSV export share it.
 """
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +15,7 @@ from sqlalchemy import func, select
 
 from loyalty.clock import paris_day
 from loyalty.models import Account, Entry, Grant, Posting
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.models import Campaign, Category, Commune, Employer, Product, Shop
 
@@ -153,14 +152,8 @@ TABLES = {"mois": by_month, "communes": by_commune, "activites": by_category, "c
 
 def table_csv(table: Table) -> str:
     """The header in the reader's language; numbers in French Excel flavour (`;`, money with a decimal
-    comma, UTF-8 with BOM) whatever the language, like the other exports."""
-    from marketplace.settlement import decimal_euros
-
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([*table.columns[:-1], gettext("Montant (€)")] if table.money else table.columns)
-    for row in table.rows:
-        if table.money:
-            row = (*row[:-1], decimal_euros(row[-1]))
-        writer.writerow(row)
-    return "\ufeff" + out.getvalue()
+    comma, UTF-8 with BOM) whatever the language, like the other exports (marketplace/exports.py,
+    which neutralises formula-like text: the search terms come from anonymous visitors)."""
+    header = [*table.columns[:-1], gettext("Montant (€)")] if table.money else table.columns
+    rows = [(*row[:-1], euros(row[-1])) if table.money else row for row in table.rows]
+    return csv_document([header, *rows])

@@ -196,7 +196,7 @@ def audit_log():
 @access(ADMIN)
 def audit_log_csv():
     events = audit.search_events(request.args.get("q", ""), limit=None)
-    return Response("\ufeff" + audit.events_csv(events), mimetype="text/csv",
+    return Response(audit.events_csv(events), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="journal-administration.csv"'})
 
 

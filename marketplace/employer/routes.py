@@ -1,6 +1,4 @@
 """The HR department's pages: company account, staff list, gift campaigns."""
-import csv
-import io
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    url_for)
@@ -15,6 +13,7 @@ from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
 from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
                                         EmployerRegistrationForm, InviteForm, StaffConfirmForm, StaffImportForm)
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer, EmployerInvitation
@@ -437,29 +436,18 @@ def print_cards(employer_id: int, campaign_id: int):
 def export_campaign(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     report = campaigns.campaign_report(campaign)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
     yes, no = gettext("oui"), gettext("non")
-    writer.writerow([gettext("Matricule"), gettext("Nom"), gettext("Montant attribué"),
-                     gettext("Carte rattachée à un compte"), gettext("Reste sur la carte"), gettext("Retiré")])
-    for line in report.recipients:
-        writer.writerow([line["external_id"], line["name"], _decimal(line["amount_cents"]),
-                         yes if line["attached"] else no, _decimal(line["remaining_cents"]),
-                         yes if line["revoked"] else no])
-    writer.writerow([])
-    writer.writerow([gettext("Commune"), gettext("Dépensé")])
-    writer.writerows([name, _decimal(cents)] for name, cents in report.by_commune)
-    writer.writerow([])
-    writer.writerow([gettext("Catégorie"), gettext("Dépensé")])
-    writer.writerows([name, _decimal(cents)] for name, cents in report.by_category)
+    rows = [[gettext("Matricule"), gettext("Nom"), gettext("Montant attribué"),
+             gettext("Carte rattachée à un compte"), gettext("Reste sur la carte"), gettext("Retiré")]]
+    rows += [[line["external_id"], line["name"], euros(line["amount_cents"]), yes if line["attached"] else no,
+              euros(line["remaining_cents"]), yes if line["revoked"] else no] for line in report.recipients]
+    rows += [[], [gettext("Commune"), gettext("Dépensé")]]
+    rows += [[name, euros(cents)] for name, cents in report.by_commune]
+    rows += [[], [gettext("Catégorie"), gettext("Dépensé")]]
+    rows += [[name, euros(cents)] for name, cents in report.by_category]
     filename = f"campagne-{campaign.id}.csv"
-    return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return current_app.response_class(csv_document(rows), mimetype="text/csv; charset=utf-8",
                                       headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
-def _decimal(cents: int) -> str:
-    """1234,50: a number French spreadsheets read."""
-    return f"{cents // 100},{cents % 100:02d}"
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/beneficiaires/<int:recipient_id>/retirer",

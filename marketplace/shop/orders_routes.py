@@ -1,7 +1,5 @@
 """The shop's order board: accept or refuse, prepare, deposit in a locker, hand over, refund a
 line; the day's pick list and the order export."""
-import csv
-import io
 from datetime import date
 
 from flask import (
@@ -19,6 +17,7 @@ from wtforms import SelectChoice
 
 from marketplace import orders, payments
 from marketplace.access import access, shop_member
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.models import OrderLine, OrderShop, Shop
 from marketplace.orders_bp.forms import ButtonForm, ReadyForm, RefuseForm
@@ -128,23 +127,15 @@ def pick_list(shop_id: int):
 @access(STAFF)
 def export(shop_id: int):
     db.get_or_404(Shop, shop_id)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([gettext("commande"), gettext("date"), gettext("client"), gettext("statut"), gettext("retrait"),
-                     gettext("produit"), gettext("quantité"), gettext("prix unitaire"), gettext("total ligne"),
-                     gettext("remboursé"), gettext("carte territoriale"), gettext("carte bancaire"), "PaymentIntent"])
+    rows = [[gettext("commande"), gettext("date"), gettext("client"), gettext("statut"), gettext("retrait"),
+             gettext("produit"), gettext("quantité"), gettext("prix unitaire"), gettext("total ligne"),
+             gettext("remboursé"), gettext("carte territoriale"), gettext("carte bancaire"), "PaymentIntent"]]
     for sub in orders.shop_orders(shop_id):
         for line in sub.lines:
-            writer.writerow([sub.order.reference, sub.order.created_at.strftime("%d/%m/%Y %H:%M"),
-                             sub.order.user.email, orders.STATUS_LABELS[sub.status], orders.pickup_label(sub),
-                             line.name, line.quantity, _euros(line.unit_price_cents), _euros(line.total_cents),
-                             gettext("oui") if line.refunded else gettext("non"), _euros(sub.card_cents),
-                             _euros(sub.stripe_cents),
-                             sub.order.stripe_payment_intent_id or ""])
-    return Response(out.getvalue(), mimetype="text/csv",
+            rows.append([sub.order.reference, sub.order.created_at.strftime("%d/%m/%Y %H:%M"),
+                         sub.order.user.email, orders.STATUS_LABELS[sub.status], orders.pickup_label(sub),
+                         line.name, line.quantity, euros(line.unit_price_cents), euros(line.total_cents),
+                         gettext("oui") if line.refunded else gettext("non"), euros(sub.card_cents),
+                         euros(sub.stripe_cents), sub.order.stripe_payment_intent_id or ""])
+    return Response(csv_document(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=commandes-{shop_id}.csv"})
-
-
-def _euros(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"

@@ -122,3 +122,26 @@ def test_statistics_map_gives_the_commune_figures_of_the_table(app, territory, c
         ("Semur-en-Auxois", 2_000 + 3_000 - 500 + 700), ("Arnay-le-Duc", 1_000)}
     assert features[0]["geometry"]["coordinates"] == [4.3336, 47.4914]
     assert client.get("/admin/statistiques/carte.geojson?annee=2025").get_json()["features"] == []
+
+
+def test_the_admin_exports_neutralise_what_visitors_and_shops_wrote(app, territory, client):
+    """An anonymous visitor's search lands in the unmet-searches export, a shop's name in the
+    journal's summary: a spreadsheet must show them, never run them."""
+    import csv
+    import io
+
+    anonymous = app.test_client()
+    anonymous.get("/recherche", query_string={"q": "@SUM(1)"})
+    with app.app_context():
+        assert [s.text for s in UnmetSearch.query] == ["@sum(1)"]
+        db.session.add(AuditEvent(actor="system", action="shop.rename", target_type="shop", target_id=1,
+                                  summary='=HYPERLINK("http://evil.example","Boulangerie")'))
+        db.session.commit()
+    login(client, territory.admin_email)
+
+    def rows(url):
+        text = client.get(url).data.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+    assert rows("/admin/statistiques/recherches.csv")[1][:2] == ["'@sum(1)", "1"]
+    assert rows("/admin/journal.csv")[-1][5] == """'=HYPERLINK("http://evil.example","Boulangerie")"""

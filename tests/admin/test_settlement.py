@@ -1,4 +1,6 @@
 """The settlement run: statements, SEPA file (validated against pain.001.001.03), ledger."""
+import csv as csv_module
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +19,7 @@ from marketplace.models import (
     SettlementLine,
     SettlementRun,
     SettlementStatement,
+    Shop,
 )
 from marketplace.sepa import credit_transfer_xml
 from tests.admin.conftest import IBAN, TERRITORY_IBAN
@@ -165,6 +168,15 @@ def test_admin_runs_and_pays_the_settlement_and_the_owner_downloads_the_statemen
     csv = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}.csv")
     text = csv.data.decode("utf-8-sig")
     assert text.count("\n") == 2 + 5 + 3 and "Virement;;;44,32" in text
+    # Refunds and the commission are negative numbers, written as numbers; a formula-like shop
+    # name is text (marketplace/exports.py).
+    amounts = [row[-1] for row in csv_module.reader(io.StringIO(text, newline=""), delimiter=";")][2:]
+    assert [a for a in amounts if a.startswith("-")] and not [a for a in amounts if a.startswith("'")]
+    with app.app_context():
+        db.session.get(Shop, territory.fournil_id).name = "=1+1"
+        db.session.commit()
+    text = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}.csv").data.decode("utf-8-sig")
+    assert text.splitlines()[0].split(";")[2] == "'=1+1"
     # The other shop's statement is not this owner's business.
     with app.app_context():
         other = db.session.scalar(select(SettlementStatement.id).where(

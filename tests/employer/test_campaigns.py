@@ -1,4 +1,6 @@
 """Gift campaigns: creation, exemption check, bank-transfer funding, issue, follow-up, revocation."""
+import csv
+import io
 import re
 from datetime import date
 
@@ -12,7 +14,7 @@ from loyalty.queries import card_balance
 from marketplace import campaigns
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Campaign, CampaignEmployee, Employer, User
+from marketplace.models import Campaign, CampaignEmployee, Employee, Employer, User
 from tests.conftest import login
 
 NOEL = {"event": "noel", "label": "Noël 2026", "amount": "150", "child_amount": "30,50", "audience": "all",
@@ -190,6 +192,12 @@ def test_bank_transfer_then_issue_then_report(app, hr_client, hr_world):
     text = export.get_data(as_text=True)
     assert export.mimetype == "text/csv"
     assert "M001;Martin Claire;211,00;non;131,00;non" in text and "Arnay-le-Duc;60,00" in text
+    with app.app_context():  # a name typed like a formula is text in the export
+        db.session.scalar(select(Employee).where(Employee.external_id == "M002")).last_name = "-2+3+cmd|' /C calc'!A0"
+        db.session.commit()
+    text = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/export.csv").data.decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") if row[:1] == ["M002"]]
+    assert rows and rows[0][1] == "'-2+3+cmd|' /C calc'!A0 Luc" and not rows[0][2].startswith("'")
     sheet = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/cartes?sans_email=1")
     html = sheet.get_data(as_text=True)
     assert html.count('data-testid="printed-card"') == 1 and "Anne Petit" in html

@@ -1,5 +1,8 @@
 """The per-shop status flow: accept, refuse (refund), ready (locker code), collected, cancel,
 refund of a line; refused transitions; the locker API."""
+import csv
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -8,7 +11,7 @@ from loyalty.queries import card_balance
 from marketplace import lockers, orders
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import Compartment, LockerBank, OrderRefund, OrderShop, Product, User
+from marketplace.models import Compartment, LockerBank, OrderLine, OrderRefund, OrderShop, Product, User
 from tests.conftest import login
 
 from .conftest import add, checkout
@@ -240,6 +243,12 @@ def test_shop_pick_list_and_export(stripe_app, resident, owner, shop_world):
     export = owner.get(f"/boutique/{cheese}/commandes/export.csv")
     text = export.get_data(as_text=True)
     assert export.mimetype == "text/csv" and "Époisses AOP;2;8,90;17,80" in text
+    with stripe_app.app_context():  # a line named like a formula is text in the export
+        db.session.scalar(select(OrderLine).where(OrderLine.name == "Époisses AOP")).name = "=1+1"
+        db.session.commit()
+    text = owner.get(f"/boutique/{cheese}/commandes/export.csv").data.decode("utf-8-sig")
+    line = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") if "'=1+1" in row]
+    assert line and line[0][5:9] == ["'=1+1", "2", "8,90", "17,80"]
 
 
 def test_expired_codes_stop_working_and_the_shop_is_told(stripe_app, resident, owner, shop_world):

