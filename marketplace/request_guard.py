@@ -50,3 +50,10 @@ def reject_control_characters():
 
 def init_app(app: Flask) -> None:
     app.before_request(reject_control_characters)
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = 2**31 - 1) -> int | None:
+    """An integer query parameter within [minimum, maximum], else `default`: "?page=999…9" must not
+    reach the database (integer overflow) nor "?annee=99999" a date."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and minimum <= value <= maximum else default

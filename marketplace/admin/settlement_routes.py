@@ -11,6 +11,7 @@ from marketplace.admin.routes import bp
 from marketplace.extensions import db
 from marketplace.formatting import day
 from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop
+from marketplace.request_guard import int_arg
 from marketplace.sepa import SepaConfigError, credit_transfer_xml, debtor, payable_statements
 
 
@@ -205,7 +206,7 @@ def audit_log_csv():
 def _year() -> int:
     from loyalty.clock import paris_day, utc_now
 
-    return request.args.get("annee", type=int) or paris_day(utc_now()).year
+    return int_arg("annee", maximum=9999) or paris_day(utc_now()).year
 
 
 @bp.route("/statistiques")

@@ -17,6 +17,7 @@ from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, C
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
+from marketplace.request_guard import int_arg
 
 COMMUNES_PER_PAGE = 50
 
@@ -47,7 +48,7 @@ def communes():
         pattern = f"%{query_text}%"
         query = query.where(or_(Commune.name.ilike(pattern), Commune.insee.like(pattern),
                                 Commune.postal_codes.like(pattern), Commune.epci_name.ilike(pattern)))
-    page = db.paginate(query, per_page=COMMUNES_PER_PAGE, error_out=False)
+    page = db.paginate(query, page=int_arg("page", 1), per_page=COMMUNES_PER_PAGE, error_out=False)
     shop_counts = dict(db.session.execute(
         select(Shop.commune_insee, func.count()).where(Shop.commune_insee.in_([c.insee for c in page.items]))
         .group_by(Shop.commune_insee)).all())
@@ -263,4 +264,4 @@ def spending_map():
     from loyalty.clock import paris_day, utc_now
     from marketplace import territory_stats
 
-    return jsonify(territory_stats.commune_map(request.args.get("annee", type=int) or paris_day(utc_now()).year))
+    return jsonify(territory_stats.commune_map(int_arg("annee", maximum=9999) or paris_day(utc_now()).year))

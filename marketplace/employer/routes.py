@@ -18,6 +18,7 @@ from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer, EmployerInvitation
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
+from marketplace.request_guard import int_arg
 from marketplace.staff_import import ImportFileError, apply_staff_import, read_staff_file
 from loyalty.clock import paris_day, utc_now
 
@@ -113,7 +114,7 @@ def employees(employer_id: int):
         like = f"%{query_text}%"
         query = query.where(or_(Employee.last_name.ilike(like), Employee.first_name.ilike(like),
                                 Employee.external_id.ilike(like), Employee.email.ilike(like)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     people = db.session.scalars(query.order_by(Employee.last_name, Employee.first_name)
                                 .limit(EMPLOYEES_PER_PAGE).offset((page - 1) * EMPLOYEES_PER_PAGE)).all()

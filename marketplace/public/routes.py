@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.formatting import number
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
+from marketplace.request_guard import int_arg
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
 from marketplace.urls import safe_local_target
 from marketplace.urls import safe_local_target
@@ -211,11 +212,11 @@ def shop(slug: str):
     from marketplace import catalogue, shops
 
     shop = _visible_shop(slug)
-    category_id = request.args.get("categorie", type=int)
+    category_id = int_arg("categorie")
     statement = catalogue.public_products(shop_id=shop.id, category_ids=[category_id] if category_id else None)
     if not shop.is_public:  # preview for the shopkeeper: the products as they will appear
         statement = db.select(Product).where(Product.shop_id == shop.id, Product.on_sale).order_by(Product.name)
-    products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
+    products = db.paginate(statement, page=int_arg("page", 1), per_page=24,
                            error_out=False)
     if _beyond_last_page(products):
         return _redirect_to_page(products.pages)
@@ -274,7 +275,7 @@ def category(slug: str):
         successor = merged_into(db.session, slug) or abort(404)
         return redirect(url_for("public.category", slug=successor.slug, **request.args), 301)
     statement = catalogue.public_products(category_ids=catalogue.category_and_descendants(category))
-    products = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1), per_page=24,
+    products = db.paginate(statement, page=int_arg("page", 1), per_page=24,
                            error_out=False)
     if _beyond_last_page(products):
         return _redirect_to_page(products.pages)

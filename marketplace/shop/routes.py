@@ -9,6 +9,7 @@ from marketplace.extensions import db
 from marketplace.images import InvalidImage, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
 from marketplace.models.base import utcnow
+from marketplace.request_guard import int_arg
 from marketplace.shop.forms import (BulkActionForm, ClosureForm, ConfirmForm, ImportUploadForm, InvitationForm,
                                     ProductForm, ShopForm, UNIT_SUGGESTIONS)
 
@@ -193,9 +194,9 @@ def products(shop_id: int):
     shop = _shop(shop_id)
     query = request.args.get("q", "").strip()[:100]
     sort = request.args.get("tri", "nom")
-    category_id = request.args.get("categorie", type=int)
+    category_id = int_arg("categorie")
     statement = catalogue.shop_products(shop_id, query, sort, category_id)
-    page = db.paginate(statement, page=max(request.args.get("page", 1, type=int), 1),
+    page = db.paginate(statement, page=int_arg("page", 1),
                        per_page=PRODUCTS_PER_PAGE, error_out=False)
     bulk_form = BulkActionForm()
     return render_template("shop/products.html", shop=shop, page=page, query=query, sort=sort,

@@ -14,6 +14,7 @@ from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.extensions import db, limiter
 from marketplace.i18n import error_message
 from marketplace.models import ApiKey, Shop, User
+from marketplace.request_guard import int_arg
 from marketplace.till import service
 from marketplace.till.forms import ApiKeyForm, ConfirmForm, PaymentForm, RefundForm, VoidForm
 
@@ -94,7 +95,7 @@ def _nothing_spendable_message(shop: Shop) -> str:
 @access(shop_member(*TILL_ROLES))
 def receipt(shop_id: int, entry_id: int):
     entry = service.shop_payment(shop_id, entry_id) or abort(404)
-    requested = request.args.get("demande", type=int)
+    requested = int_arg("demande")
     rest = requested - entry.amount_cents if requested and requested > entry.amount_cents else 0
     status = service.payment_status(entry)
     return render_template(
@@ -178,7 +179,7 @@ def history(shop_id: int):
     today = paris_day(utc_now())
     start = _parse_day(request.args.get("du"), today - timedelta(days=6))
     end = _parse_day(request.args.get("au"), today)
-    cashier = request.args.get("caissier", type=int)
+    cashier = int_arg("caissier")
     if start is None or end is None or start > end:
         flash(gettext("Période invalide : la date de début doit précéder la date de fin."), "error")
         start, end = today - timedelta(days=6), today
