@@ -35,6 +35,7 @@ def live_app(tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'halle-e2e.db'}",
         SEARCH_INDEX_DIR=str(folder / "search-index"),
+        MEDIA_DIR=str(folder / "media"),
         WTF_CSRF_ENABLED=True,
         LOGIN_RATE_LIMIT="1000 per minute",
         SERVER_NAME=None,
