@@ -267,3 +267,15 @@ def test_method_not_allowed_names_the_allowed_methods(client):
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
     assert client.open("/", method="TRACE").headers.get("Allow")
+
+
+def test_every_emailed_link_is_built_on_the_public_url():
+    """url_for(..., _external=True) follows the request's Host header: only marketplace/urls.py builds
+    absolute links (on PUBLIC_URL); the campaign job's request context is on PUBLIC_URL too."""
+    from config import BASE_DIR
+
+    for folder in ("marketplace", "loyalty", "search", "templates"):
+        for path in (BASE_DIR / folder).rglob("*.*"):
+            if path.suffix in (".py", ".html", ".txt") and path.name != "urls.py":
+                text = path.read_text()
+                assert "_external=True" not in text and "url_root" not in text, path

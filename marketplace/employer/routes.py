@@ -397,7 +397,7 @@ def issue(employer_id: int, campaign_id: int):
         flash(str(error), "error")
         return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
     if ButtonForm().validate_on_submit() and campaigns.start_issue(campaign.id):
-        jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), request.url_root)
+        jobs.enqueue(service.issue_campaign_job, campaign.id, _actor(), current_app.config["PUBLIC_URL"])
         if jobs.backend() == "inline":
             flash(gettext("Cartes émises et salariés prévenus."), "success")
         else:
