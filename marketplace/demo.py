@@ -10,7 +10,6 @@ import itertools
 import math
 import random
 import time
-
 from datetime import timedelta
 
 from sqlalchemy import func, insert, select

@@ -72,7 +72,7 @@ def test_run_py_serves_card_payments_through_its_own_localstripe(tmp_path):
 def test_demo_payments_reach_the_app_by_signed_webhook(tmp_path, monkeypatch):
     """serve_demo_payments (what run.py calls): settings in the app and the environment, a
     PaymentIntent through localstripe, its webhook verified and recorded by the app."""
-    for key in dev_stripe.settings("").keys():
+    for key in dev_stripe.settings(""):
         monkeypatch.delenv(key, raising=False)
     app = create_app("testing", DEBUG=True, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'demo.db'}",
                      SEARCH_INDEX_DIR=str(tmp_path / "index"), STRIPE_SECRET_KEY=None)
