@@ -21,9 +21,8 @@ from loyalty.cards import create_card
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
 from marketplace import demo_data as data
-from marketplace.demo_pictures import category_picture
 from marketplace import settings as card_settings
-from marketplace.orders import resident_card
+from marketplace.demo_pictures import category_picture
 from marketplace.extensions import db
 from marketplace.images import store_image
 from marketplace.lockers import seed_demo_banks
@@ -38,6 +37,7 @@ from marketplace.models import (
     ShopMember,
     User,
 )
+from marketplace.orders import resident_card
 from marketplace.taxonomy import ensure_default_taxonomy
 from marketplace.territory_import import (
     AUXOIS_MORVAN_EPCIS,
