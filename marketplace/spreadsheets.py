@@ -41,9 +41,10 @@ MAX_COLUMNS = 100
 MAX_CELLS = 300_000
 MAX_CELL_CHARS = 5_000  # a product description may hold 5,000 characters
 MAX_TEXT_CHARS = 10_000_000
-# CSV: physical lines (a quoted cell may span several) and characters of one record.
+# CSV: physical lines (a quoted cell may span several) and characters of one record (below the
+# csv module's own limit on a cell, 131,072).
 MAX_CSV_LINES = 10 * MAX_ROWS
-MAX_RECORD_CHARS = 200_000
+MAX_RECORD_CHARS = 100_000
 # .xlsx: uncompressed size of one zip member and of them all; elements in a member that holds no
 # cells nor shared strings (styles, workbook, theme: openpyxl reads those whole).
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -108,7 +109,9 @@ def read_rows(data: bytes, filename: str) -> list[list[str]]:
     if filename.lower().endswith(".xls") and not is_xlsx:
         raise ImportFileError(gettext("Les fichiers .xls (Excel 97-2003) ne sont pas lus : enregistrez-le au "
                                       "format .xlsx ou CSV."))
-    return _read_xlsx(data) if is_xlsx else _read_csv(data)
+    if is_xlsx:
+        return _read_xlsx(data)
+    return _read_csv(data, "\t" if filename.lower().endswith((".tsv", ".tab")) else None)
 
 
 class _Rows:
@@ -178,7 +181,8 @@ def detect_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes, delimiter: str | None = None) -> list[list[str]]:
+    """`delimiter`: the file's name says it (.tsv), else it is guessed from the first lines."""
     if data.count(b"\n") > MAX_CSV_LINES:
         raise too_many_rows()
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=text_encoding(data), errors="replace", newline="")
@@ -197,15 +201,11 @@ def _read_csv(data: bytes) -> list[list[str]]:
     table = _Rows()
     source = lines()
     sample = list(itertools.islice(source, SNIFF_LINES))
-    reader = csv.reader(itertools.chain(sample, source), delimiter=detect_delimiter(sample))
+    reader = csv.reader(itertools.chain(sample, source), delimiter=delimiter or detect_delimiter(sample))
     since_record[0] = 0
-    line = 0
-    try:
-        for line, row in enumerate(reader, start=1):
-            since_record[0] = 0
-            table.add(line, [_csv_cell(cell) for cell in row])
-    except csv.Error:  # a cell beyond the csv module's own limit
-        raise cell_too_long(line + 1, 0) from None
+    for line, row in enumerate(reader, start=1):
+        since_record[0] = 0
+        table.add(line, [_csv_cell(cell) for cell in row])
     return table.rows
 
 

@@ -100,6 +100,10 @@ HOSTILE = {  # name: (file name, builder, what the refusal says)
     "long csv": ("catalogue.csv", long_csv, "Le fichier dépasse 20 000 lignes"),
     "25,000 csv lines": ("catalogue.csv", lambda: long_csv(25_000), "Le fichier dépasse 20 000 lignes"),
     "wide csv": ("catalogue.csv", wide_csv, "Ligne 1 : le fichier dépasse 100 colonnes"),
+    "long csv cell": ("catalogue.csv", lambda: ("Désignation;Description\nPain;" + "x" * 6000 + "\n").encode(),
+                      "Ligne 2, colonne B : cellule trop longue"),
+    "one quoted cell over many lines": ("catalogue.csv", lambda: ('Désignation;Description\nPain;"' + "x\n" * 150_000
+                                                                  + '"\n').encode(), "Ligne 2 : ligne trop longue"),
 }
 
 
