@@ -109,6 +109,13 @@ def test_a_name_is_matched_by_folded_prefix_then_substring(app, client):
     assert current_commune_link(client) == "arnay-le-duc"
     page = client.post("/ma-commune", data={"commune": "ur"}).get_data(as_text=True)  # several contain it
     assert "Quelle commune ?" in page and "Semur-en-Auxois (21140)" in page and "Massingy-lès-Semur (21140)" in page
+    assert "tapez quelques lettres de plus" not in page
+    with app.app_context():
+        for n in range(25):
+            f.commune(insee=f"21{n + 700}", name=f"Sainte-Urne {n}", slug=f"sainte-urne-{n}", postal_codes="21800")
+        db.session.commit()
+    page = client.post("/ma-commune", data={"commune": "sainte-urne"}).get_data(as_text=True)
+    assert page.count('name="commune" value="Sainte-Urne') == 20 and "tapez quelques lettres de plus" in page
     page = client.post("/ma-commune", data={"commune": "21999"}, follow_redirects=True).get_data(as_text=True)
     assert "Aucune commune du territoire ne correspond à « 21999 »" in page
     assert current_commune_link(client) == "arnay-le-duc"  # unchanged

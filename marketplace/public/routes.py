@@ -16,6 +16,7 @@ from marketplace.urls import safe_local_target
 from marketplace.urls import safe_local_target
 
 bp = Blueprint("public", __name__)
+CHOICES_SHOWN = 20  # communes offered when a typed name or postal code means several
 
 
 @bp.route("/")
@@ -65,8 +66,8 @@ def choose_commune():
     if len(matches) > 1:
         # Several communes share a postal code or a name: let the visitor pick one.
         back_path = back[len(request.host_url) - 1:] if back.startswith(request.host_url) else back
-        return render_template("public/choose_commune.html", query=form.commune.data, matches=matches,
-                               back=back_path)
+        return render_template("public/choose_commune.html", query=form.commune.data,
+                               matches=matches[:CHOICES_SHOWN], more=len(matches) > CHOICES_SHOWN, back=back_path)
     commune = matches[0]
     remember_commune(commune)
     flash(gettext("Votre commune : %(name)s.", name=commune.name), "success")
