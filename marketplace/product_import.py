@@ -21,10 +21,12 @@ from marketplace import exports, jobs
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
-from marketplace.models import Category, PendingUpload, Product, Shop
+from marketplace.models import Category, PendingUpload, Product, Shop, ShopCategoryAlias
 from marketplace.models.base import utcnow
 from marketplace.spreadsheets import ImportFileError, read_rows
 from marketplace.territory import fold
+from search.analysis import folded_words, stem
+from search.models import SynonymGroup
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,7 @@ class ImportPlan:
     errors: list[LineError]
     warnings: list[LineError]
     skipped: int  # blank and total lines
+    unknown_categories: list[str] = field(default_factory=list)  # texts no category matched, in file order
 
     @property
     def creations(self) -> int:
@@ -202,26 +205,71 @@ def _parse_bool(text: str) -> bool:
 
 
 class _Categories:
-    """Finds a taxonomy category from what a spreadsheet says: its name, its slug, or a parent's."""
+    """Finds a taxonomy category from what a file says: the shop's own answer for that text
+    (ShopCategoryAlias), a category's name or slug (or a parent's, "Alimentation > Pain"), else
+    the one category whose name holds every word of the text, a word standing for its synonyms
+    (search/synonyms.py): "Pâtisseries" -> "Boulangerie, pâtisserie"."""
 
-    def __init__(self):
+    def __init__(self, shop: Shop):
         self.by_key = {}
+        self.by_words = []  # (stems of the name, category id)
         for category in db.session.scalars(db.select(Category)):
             self.by_key.setdefault(fold(category.name), category.id)
             self.by_key.setdefault(category.slug, category.id)
+            self.by_words.append((_stems(folded_words(category.name)), category.id))
+        self.aliases = dict(db.session.execute(db.select(ShopCategoryAlias.text_key, ShopCategoryAlias.category_id)
+                                               .where(ShopCategoryAlias.shop_id == shop.id)).all())
+        self.synonyms = []
+        for group in db.session.scalars(db.select(SynonymGroup)):
+            expressions = [_stems(folded_words(e)) for e in group.expressions]
+            self.synonyms.append([e for e in expressions if e])
         self.found: dict[str, int | None] = {}
 
     def find(self, text: str) -> int | None:
         if text not in self.found:
-            key = fold(text)
-            self.found[text] = self.by_key.get(key) or self.by_key.get(key.replace(" ", "-")) or self.by_key.get(
-                fold(text.split(">")[-1].split("›")[-1]))
+            key, last = fold(text), text.split(">")[-1].split("›")[-1]
+            self.found[text] = (self.aliases.get(key) or self.by_key.get(key) or self.by_key.get(key.replace(" ", "-"))
+                                or self.by_key.get(fold(last)) or self._by_words(last))
         return self.found[text]
+
+    def _by_words(self, text: str) -> int | None:
+        stems = _stems(folded_words(text))
+        if not stems:
+            return None
+        # Each word of the text, or a synonym expression it belongs to, must be in the name.
+        units = [[frozenset([s])] + [e for group in self.synonyms if frozenset([s]) in group for e in group]
+                 for s in stems]
+        matches = sorted((len(name), category_id) for name, category_id in self.by_words
+                         if all(any(alternative <= name for alternative in unit) for unit in units))
+        if not matches or (len(matches) > 1 and matches[0][0] == matches[1][0]):
+            return None  # no category, or two as close: the shop chooses
+        return matches[0][1]
+
+
+def _stems(words: list[str]) -> frozenset[str]:
+    return frozenset(s for s in (stem(w) for w in words) if s)
+
+
+def remember_categories(shop: Shop, answers: dict[str, int]) -> None:
+    """Keep the shop's answers ({category text as its file writes it: category id}) for its next
+    imports and feed runs; committed."""
+    known = {c for c in db.session.scalars(db.select(Category.id))}
+    for text, category_id in answers.items():
+        key = fold(text)[:200]
+        if not key or category_id not in known:
+            continue
+        alias = db.session.scalar(db.select(ShopCategoryAlias).where(ShopCategoryAlias.shop_id == shop.id,
+                                                                     ShopCategoryAlias.text_key == key))
+        if alias is None:
+            db.session.add(ShopCategoryAlias(shop_id=shop.id, text_key=key, category_id=category_id))
+        else:
+            alias.category_id = category_id
+    db.session.commit()
 
 
 def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> ImportPlan:
     """Read and check every line; nothing is written."""
-    categories = _Categories()
+    categories = _Categories(shop)
     existing = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)).all()
     by_sku = {p.sku: p for p in existing if p.sku}
     without_sku: dict[str, list[Product]] = {}
@@ -264,7 +312,11 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
             try:
                 values[column] = parse(text)
             except InvalidValue as problem:
-                error(field_name, str(problem))
+                if field_name == "ean":  # a wrong barcode (a shop's own code, "Q-105") costs only the barcode
+                    plan.warnings.append(LineError(number, FIELDS["ean"], gettext(
+                        "%(problem)s Produit importé sans code-barres.", problem=str(problem))))
+                else:
+                    error(field_name, str(problem))
         sku = cell(cells, "sku")
         if mapping.get("sku") is not None and sku:
             if len(sku) > 60:
@@ -291,6 +343,8 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
         if category_text:
             category_id = categories.find(category_text)
             if category_id is None:
+                if category_text not in plan.unknown_categories:
+                    plan.unknown_categories.append(category_text)
                 unknown = (gettext("Catégorie « %(category)s » inconnue : catégorie actuelle gardée.",
                                    category=category_text) if product else
                            gettext("Catégorie « %(category)s » inconnue : celle du commerce.", category=category_text))

@@ -7,7 +7,7 @@ and FESTIVE_SLUG).
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from marketplace.models import Category, CategoryRedirect
+from marketplace.models import Category, CategoryRedirect, ShopCategoryAlias
 
 FOOD_SLUG = "alimentation"
 FUEL_SLUG = "carburant"
@@ -225,6 +225,8 @@ def merge_category(session, source: Category, target: Category) -> int:
     session.execute(update(CategoryRedirect).where(CategoryRedirect.category_id == source.id)
                     .values(category_id=target.id))
     session.add(CategoryRedirect(old_slug=old, category_id=target.id))
+    session.execute(update(ShopCategoryAlias).where(ShopCategoryAlias.category_id == source.id)
+                    .values(category_id=target.id))  # the shops' answers follow the merge
     audit.record("category.merge", source, summary=f"Catégorie « {source.name} » fusionnée dans « {target.name} » "
                  f"({len(product_ids)} produits déplacés)", before={"slug": old, "name": source.name},
                  after={"merged_into": new, "products": len(product_ids)})

@@ -247,9 +247,10 @@ class ClosureForm(FlaskForm):
 
 
 class ImportUploadForm(FlaskForm):
-    file = FileField(lazy_gettext("Fichier CSV ou Excel (.xlsx)"),
+    file = FileField(lazy_gettext("Fichier CSV, TSV ou Excel (.xlsx)"),
                      validators=[FileRequired(lazy_gettext("Choisissez le fichier de votre catalogue."))],
-                     render_kw={"accept": ".csv,.txt,.xlsx,text/csv,application/vnd.openxmlformats-"
+                     render_kw={"accept": ".csv,.tsv,.txt,.xlsx,text/csv,text/tab-separated-values,"
+                                          "application/vnd.openxmlformats-"
                                           "officedocument.spreadsheetml.sheet"},
                      description=lazy_gettext("L'export de votre tableur ou de votre logiciel de caisse suffit : "
                                  "une ligne par produit, avec au moins le nom et le prix."))

@@ -1,5 +1,14 @@
 """The shop back office: onboarding, settings, team, closures, catalogue, import and export."""
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -10,8 +19,17 @@ from marketplace.images import InvalidImage, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
 from marketplace.models.base import utcnow
 from marketplace.request_guard import int_arg
-from marketplace.shop.forms import (BulkActionForm, ClosureForm, ConfirmForm, ImportUploadForm, InvitationForm,
-                                    ProductForm, ShopForm, UNIT_SUGGESTIONS)
+from marketplace.shop.forms import (
+    UNIT_SUGGESTIONS,
+    BulkActionForm,
+    ClosureForm,
+    ConfirmForm,
+    ImportUploadForm,
+    InvitationForm,
+    ProductForm,
+    ShopForm,
+    category_choices,
+)
 
 bp = Blueprint("shop", __name__, url_prefix="/boutique")
 
@@ -345,6 +363,17 @@ def _mapping_from(values, table) -> dict[str, int | None]:
     return mapping
 
 
+def _category_answers(values) -> dict[str, int]:
+    """The shop's answers to "which category is this text?": `category_text_<n>` and `category_<n>`."""
+    answers = {}
+    for key, text in values.items():
+        if key.startswith("category_text_"):
+            chosen = values.get(f"category_{key.removeprefix('category_text_')}", "")
+            if chosen.isdigit():
+                answers[text] = int(chosen)
+    return answers
+
+
 def _upload_gone(shop_id: int):
     """An unknown, expired or forged upload token: back to the upload form, saying why."""
     flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
@@ -363,15 +392,20 @@ def import_review(shop_id: int, token: str):
     table = product_import.read_table(upload.content, upload.filename)
     mapping = _mapping_from(request.form if request.method == "POST" else request.args, table)
     problems = product_import.mapping_errors(mapping)
-    plan = None if problems else product_import.check_import(table, mapping, shop)
     form = ConfirmForm()
+    if request.method == "POST" and "save_categories" in request.form and form.validate_on_submit():
+        product_import.remember_categories(shop, _category_answers(request.form))
+        return redirect(url_for("shop.import_review", shop_id=shop_id, token=token,
+                                **{f"map_{name}": "" if index is None else index for name, index in mapping.items()}))
+    plan = None if problems else product_import.check_import(table, mapping, shop)
     if request.method == "POST" and form.validate_on_submit() and plan is not None and plan.lines:
         product_import.queue_import(upload, mapping, current_user.id)
         return redirect(url_for("shop.import_progress", shop_id=shop_id, token=token))
     return render_template("shop/import_review.html", shop=shop, token=token, table=table, mapping=mapping,
                            fields=product_import.FIELDS, problems=problems, plan=plan, form=form,
                            preview=plan.lines[:product_import.PREVIEW_LINES] if plan else [],
-                           max_errors=product_import.MAX_ERRORS_SHOWN, price_input=catalogue.price_input)
+                           max_errors=product_import.MAX_ERRORS_SHOWN, price_input=catalogue.price_input,
+                           category_choices=category_choices())
 
 
 @bp.route("/<int:shop_id>/import/<token>/suivi")

@@ -93,9 +93,13 @@ def test_every_problem_is_reported_with_its_line_and_nothing_is_written(app_ctx,
         (5, "Référence"): "La référence « R1 » est déjà à la ligne 2 : une seule ligne par référence.",
         (6, "Désignation"): "Le nom du produit est vide.",
         (7, "Stock"): "Le stock « -2 » est négatif.",
-        (8, "Code-barres EAN"): "Le code-barres EAN « 1234567890123 » n'est pas valide.",
     }
-    assert [line.values["sku"] for line in plan.lines] == ["R1", "R7"]
+    # A wrong barcode costs only the barcode: the product comes in without it, with a warning.
+    assert [(w.line, w.field, w.message) for w in plan.warnings] == [
+        (8, "Code-barres EAN", "Le code-barres EAN « 1234567890123 » n'est pas valide. Produit importé sans "
+                               "code-barres.")]
+    assert [(line.values["sku"], line.values.get("ean")) for line in plan.lines] == [
+        ("R1", None), ("R6", None), ("R7", None)]
     assert Product.query.filter_by(shop_id=shop_world["bakery"]).count() == 1
 
 
@@ -160,8 +164,8 @@ def test_upload_review_and_import_through_the_pages(app, client, shop_world):
                            content_type="multipart/form-data")
     review_url = response.headers["Location"]
     page = client.get(review_url).get_data(as_text=True)
-    assert "Le prix « -3,00 » est négatif." in page and "Importer les 2 ligne(s) valide(s)" in page
-    # The user changes the mapping: no EAN column; line 8 becomes valid.
+    assert "Le prix « -3,00 » est négatif." in page and "Importer les 3 ligne(s) valide(s)" in page
+    # The user changes the mapping: no EAN column; line 8 stays valid, without its warning.
     mapping = {f"map_{name}": str(index) for name, index in
                {"sku": 0, "name": 1, "price": 2, "stock": 3}.items()}
     page = client.get(review_url, query_string=mapping).get_data(as_text=True)
