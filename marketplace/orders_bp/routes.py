@@ -20,6 +20,7 @@ from flask_login import current_user
 from marketplace import cart, catalogue, lockers, orders, payments, shops
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.extensions import db
+from marketplace.http_cache import sessionless_csrf
 from marketplace.models import LockerBank, Order, OrderShop, Product
 from marketplace.orders_bp.forms import (
     ButtonForm,
@@ -41,6 +42,7 @@ def _back(default: str) -> str:
 
 @bp.route("/panier/ajouter/<int:product_id>", methods=["POST"])
 @access(PUBLIC)
+@sessionless_csrf  # its form is on the public pages, which open no session
 def add(product_id: int):
     product = db.get_or_404(Product, product_id)
     form = QuantityForm()

@@ -8,11 +8,11 @@ from sqlalchemy import text
 from marketplace.access import PUBLIC, access
 from marketplace.extensions import db
 from marketplace.formatting import number
+from marketplace.http_cache import sessionless_csrf
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.request_guard import int_arg
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
-from marketplace.urls import safe_local_target
 from marketplace.urls import safe_local_target
 
 bp = Blueprint("public", __name__)
@@ -27,7 +27,6 @@ def home():
         "public/home.html",
         summary=territory_summary(),
         communes=communes,
-        commune_form=CommuneChoiceForm(),
     )
 
 
@@ -52,6 +51,7 @@ def _back_url() -> str:
 
 @bp.route("/ma-commune", methods=["POST"])
 @access(PUBLIC)
+@sessionless_csrf  # its form is in every page's header, which opens no session
 def choose_commune():
     form = CommuneChoiceForm()
     back = _back_url()

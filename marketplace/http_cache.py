@@ -1,0 +1,83 @@
+"""Anonymous public pages that cost little and that a reverse proxy may cache.
+
+A visitor with no session gets the public pages (home, search, categories, shops, products,
+communes) without a session cookie: their forms (add to cart, choose my commune) carry no CSRF
+token, since writing one would open a session on every page view. Those two POSTs are still
+protected: with a session, by the session's token as everywhere else; without one, by the
+browser's Origin (or Referer) header, which must name this site (OWASP's "verifying origin with
+standard headers"; the session cookie is SameSite=Lax besides).
+
+Such responses are `Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS` with a weak ETag (a
+conditional GET answers 304); any response that depends on a session (a logged-in user, a cart,
+a chosen commune, a flash) is `private, no-store`. All vary on Cookie.
+"""
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
+
+from marketplace.extensions import csrf
+
+PUBLIC_PAGES = frozenset({
+    "public.home", "public.search", "public.category", "public.shop", "public.product", "public.commune",
+})
+
+
+def has_session() -> bool:
+    """Whether the visitor already has a session (or an account) that a CSRF token may live in."""
+    return bool(session) or current_user.is_authenticated
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF field of a form shown on public pages: empty for a visitor with no session."""
+    if not has_session():
+        return Markup("")
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(generate_csrf())
+
+
+def _same_site_origin() -> bool:
+    source = request.headers.get("Origin") or request.referrer or ""
+    return bool(source) and source != "null" and urlsplit(source).netloc == request.host
+
+
+def sessionless_csrf(view):
+    """For a POST view whose form is shown on public pages (see csrf_field): the session's token
+    when there is a session, the Origin/Referer header when there is none."""
+    csrf.exempt(view)
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+            if has_session():
+                csrf.protect()
+            elif not _same_site_origin():
+                raise CSRFError("The request's origin is not this site.")
+            g.csrf_valid = True  # the forms' own CSRF check (FlaskForm) relies on it
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _cache_headers(response):
+    if request.endpoint not in PUBLIC_PAGES or request.method not in ("GET", "HEAD"):
+        return response
+    response.vary.add("Cookie")
+    anonymous = (response.status_code == 200 and not has_session() and not session.modified
+                 and "Set-Cookie" not in response.headers)
+    if not anonymous:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config.get("PUBLIC_CACHE_SECONDS", 60)
+    response.add_etag(weak=True)
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_cache_headers)
+    app.add_template_global(csrf_field)

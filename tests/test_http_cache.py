@@ -1,0 +1,85 @@
+"""Anonymous public pages open no session and are cacheable; the forms on them stay CSRF-protected."""
+import re
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import Category, Product
+from tests.conftest import login
+from tests.test_public import territory
+
+
+@pytest.fixture
+def public_urls(app):
+    territory(app)
+    with app.app_context():
+        product = db.session.scalar(db.select(Product))
+        category = db.session.scalar(db.select(Category))
+        return {"product_id": product.id, "urls": [
+            "/", "/recherche?q=pain", "/recherche?q=introuvable", f"/produits/{product.id}",
+            f"/categories/{category.slug}", "/commerces/boulangerie-moreau", "/communes/semur-en-auxois"]}
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_anonymous_public_pages_write_no_cookie_and_are_cacheable(app, public_urls, csrf_on):
+    for url in public_urls["urls"]:
+        response = app.test_client().get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, url
+        assert 'name="csrf_token"' not in response.get_data(as_text=True), url
+        assert response.cache_control.public and response.cache_control.max_age == 60, url
+        assert "Cookie" in response.vary, url
+        etag, weak = response.get_etag()
+        assert etag and weak, url
+
+
+def test_a_conditional_get_answers_304(app, public_urls):
+    client = app.test_client()
+    url = f"/produits/{public_urls['product_id']}"
+    first = client.get(url)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert client.get(url, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+def test_logged_in_pages_are_private(app, public_urls, make_user):
+    make_user()
+    client = app.test_client()
+    login(client, "resident@example.fr")
+    for url in public_urls["urls"]:
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "private, no-store", url
+        assert "ETag" not in response.headers, url
+
+
+def test_a_visitor_with_a_cart_gets_private_pages_with_tokens(app, public_urls, csrf_on):
+    client = app.test_client()
+    add = f"/panier/ajouter/{public_urls['product_id']}"
+    assert client.post(add, data={"quantity": 1}, headers={"Origin": "http://localhost"}).status_code == 302
+    page = client.get("/recherche?q=pain")
+    assert page.headers["Cache-Control"] == "private, no-store"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    # With a session, its token is required, as on every form.
+    assert client.post(add, data={"quantity": 1}, headers={"Origin": "http://localhost"}).status_code == 400
+    assert client.post(add, data={"quantity": 1, "csrf_token": token}).status_code == 302
+    assert 'value="2"' in client.get("/panier").get_data(as_text=True)
+
+
+def test_sessionless_posts_must_come_from_this_site(app, public_urls, csrf_on):
+    add = f"/panier/ajouter/{public_urls['product_id']}"
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Referer": "https://evil.example/x"},
+                    {"Origin": "null"}):
+        client = app.test_client()
+        assert client.post(add, data={"quantity": 1}, headers=headers).status_code == 400, headers
+        assert client.post("/ma-commune", data={"commune": "21230"}, headers=headers).status_code == 400
+        assert "Set-Cookie" not in client.get("/").headers  # nothing was stored
+    client = app.test_client()
+    assert client.post("/ma-commune", data={"commune": "21230"},
+                       headers={"Referer": "http://localhost/recherche"}).status_code == 302
+    assert "Arnay-le-Duc" in client.get("/").get_data(as_text=True)
