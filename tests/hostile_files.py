@@ -2,6 +2,7 @@
 the XML of an .xlsx goes straight into the zip, streamed, so building them costs little."""
 import io
 import zipfile
+from functools import cache
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -68,6 +69,7 @@ def far_cell_xlsx() -> bytes:
     return xlsx(f'{header_row()}<row r="1048576">{text_cell("XFD1048576", "x")}</row>', "A1:XFD1048576")
 
 
+@cache  # compressing 400 MB takes seconds: built once per test session
 def huge_shared_string_xlsx(megabytes: int = 400) -> bytes:
     """A few hundred KB holding one shared string of `megabytes` MB."""
     return xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', "A1",
