@@ -4,9 +4,34 @@ fails listing every serious or critical violation (rule, impact, the elements co
 The engine is injected as a script tag: the pages forbid inline scripts (Content-Security-Policy),
 so the browser contexts of the journeys are opened with bypass_csp=True (conftest.new_context)."""
 from pathlib import Path
+from urllib.parse import urldefrag
 
 AXE_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
+_watched: dict = {}  # page -> {"screen": name, "visited": [urls], "audited": {urls}}
+
+
+def watch(page, screen: str) -> None:
+    """Record the documents the page shows (main-frame navigations) to check they were all audited."""
+    state = _watched[page] = {"screen": screen, "visited": [], "audited": set()}
+
+    def navigated(frame):
+        if frame.parent_frame is None and frame.url != "about:blank":
+            state["visited"].append(urldefrag(frame.url).url)
+
+    page.on("framenavigated", navigated)
+
+
+def screen_of(page) -> str:
+    return _watched[page]["screen"] if page in _watched else "desktop"
+
+
+def unaudited(page) -> list[str]:
+    """The pages (by address) this page visited and axe never audited, in visiting order."""
+    state = _watched.pop(page, None)
+    if state is None:
+        return []
+    return list(dict.fromkeys(url for url in state["visited"] if url not in state["audited"]))
 
 
 def violations(page) -> list[dict]:
@@ -31,4 +56,6 @@ def describe(found: list[dict]) -> str:
 def audit(page) -> None:
     """Fail when the current page has a serious or critical accessibility violation."""
     found = violations(page)
+    if page in _watched:
+        _watched[page]["audited"].add(urldefrag(page.url).url)
     assert not found, f"axe-core on {page.url}:\n{describe(found)}"

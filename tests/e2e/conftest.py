@@ -5,10 +5,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from config import DevelopmentConfig
 from marketplace import create_app
 from marketplace.extensions import db
+from tests.e2e import axe
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -39,6 +42,9 @@ def live_app(tmp_path_factory):
         WTF_CSRF_ENABLED=True,
         LOGIN_RATE_LIMIT="1000 per minute",
         SERVER_NAME=None,
+        # What `make demo` configures (config.DevelopmentConfig): the territory's bank account.
+        TERRITORY_IBAN=DevelopmentConfig.TERRITORY_IBAN,
+        TERRITORY_BIC=DevelopmentConfig.TERRITORY_BIC,
     )
     with app.app_context():
         db.create_all()
@@ -51,7 +57,9 @@ def live_server(live_app):
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["PUBLIC_URL"] = url  # the links of the emails lead to this server
+    yield url
     server.shutdown()
 
 
@@ -70,40 +78,80 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, locale="fr-FR")
-    # The map tiles come from OpenStreetMap at run time; the test machine has no network.
-    context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+# Every journey runs on a desktop screen and on a phone (an iPhone 12-14: 390×844 CSS pixels).
+SCREENS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request) -> str:
+    return request.param
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
-    context = browser.new_context(base_url=live_server, locale="fr-FR",
-                                  viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def open_page(browser, live_server, screen):
+    """Open a page in a browser context of its own (its own cookies: one person) at the test's screen
+    size. bypass_csp lets axe-core be injected into pages that forbid inline scripts. When the test
+    ends, every page each of them visited must have been audited by axe (tests/e2e/axe.py)."""
+    pages = []
+
+    def open_one():
+        context = browser.new_context(base_url=live_server, locale="fr-FR", bypass_csp=True, **SCREENS[screen])
+        # The map tiles come from OpenStreetMap at run time; the test machine has no network.
+        context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        axe.watch(page, screen)
+        pages.append(page)
+        return page
+
+    yield open_one
+    missed = [url for page in pages for url in axe.unaudited(page)]
+    for page in pages:
+        page.context.close()
+    assert not missed, f"pages visited without an axe-core audit: {missed}"
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under test-artifacts/ (git-ignored) for people to look at."""
+    """Audit the page with axe-core, then save a full-page screenshot under test-artifacts/
+    (git-ignored) for people to look at, named after the screen (name-desktop.png, name-phone.png)."""
+    axe.audit(page)
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    path = ARTIFACTS / f"{name}-{axe.screen_of(page)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
+def open_menu(page):
+    """On a phone the site menu folds behind its button: open it (nothing to do on a desktop)."""
+    if axe.screen_of(page) != "phone":
+        return
+    toggle = page.get_by_role("button", name="Menu")
+    expect(toggle).to_be_visible()  # static/js/menu.js has run
+    if toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
+def log_out(page):
+    open_menu(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se déconnecter").click()
+
+
 def log_in(page, email: str, password: str = DEMO_PASSWORD):
     page.goto("/connexion")
+    axe.audit(page)
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    axe.audit(page)  # the page the person lands on
 
 

@@ -1,5 +1,4 @@
-"""Territory administration in a real browser: a resident reports a product from a phone, by
-keyboard; the admin renames a category, merges another into it, then hides the reported product
+"""Territory administration in a real browser: a resident reports a product by keyboard; the admin renames a category, merges another into it, then hides the reported product
 from the dashboard; the statistics map draws the communes."""
 import re
 
@@ -9,32 +8,40 @@ from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models import Category, Product, Shop
+from tests.e2e.axe import audit
 from tests.e2e.conftest import log_in, screenshot
+
+# Each screen's run renames a category and merges its sibling into it (the demo is shared).
+CATEGORIES = {"desktop": ("vetements", "Vêtements", "maroquinerie", "Maroquinerie", "Vêtements et maroquinerie"),
+              "phone": ("bricolage", "Bricolage", "quincaillerie", "Quincaillerie", "Bricolage et quincaillerie")}
 
 
 @pytest.fixture
-def reported(live_app):
+def reported(live_app, screen):
     """An active product of an approved shop, with a name that is unique in the demo."""
     with live_app.app_context():
         unique_names = select(Product.name).group_by(Product.name).having(func.count() == 1)
         product = db.session.scalar(select(Product).join(Shop).where(
             Shop.status == "approved", Product.active.is_(True), Product.name.in_(unique_names))
-            .order_by(Product.id).limit(1))
+            .order_by(Product.id).offset(list(CATEGORIES).index(screen)).limit(1))
+        kept, _, merged, _, _ = CATEGORIES[screen]
         counts = {slug: db.session.scalar(select(func.count()).select_from(Product).join(Category)
-                                          .where(Category.slug == slug)) for slug in ("vetements", "maroquinerie")}
+                                          .where(Category.slug == slug)) for slug in (kept, merged)}
         return product.id, product.name, counts
 
 
-def test_admin_renames_merges_a_category_and_hides_a_reported_product(browser, live_server, page, phone_page,
-                                                                     reported, live_app):
+def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page, screen, reported, live_app):
     product_id, name, counts = reported
+    kept, kept_name, merged, merged_name, new_name = CATEGORIES[screen]
 
-    # A resident, on a phone and by keyboard only, reports the product.
-    phone = phone_page
+    # A resident, by keyboard only, reports the product.
+    phone = open_page()
     phone.goto(f"/produits/{product_id}")
+    audit(phone)
     phone.get_by_test_id("report-product").focus()
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name=re.compile("Signaler"))).to_be_visible()
+    audit(phone)
     phone.get_by_label("Produit interdit ou dangereux").focus()
     phone.keyboard.press("Space")
     phone.keyboard.press("Tab")
@@ -45,36 +52,44 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(browser, l
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("status")).to_contain_text("va examiner ce produit")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    screenshot(phone, "admin-journey-report-phone")
+    screenshot(phone, "admin-journey-report")
 
-    # The admin renames "Vêtements", then merges "Maroquinerie" into it.
+    # The admin renames a category, then merges its sibling into it.
+    page = open_page()
     log_in(page, "admin@demo.halle.fr")
     expect(page.get_by_test_id("role-home")).to_be_visible()
+    audit(page)
     page.get_by_role("link", name=re.compile("Catégories")).click()
-    page.get_by_test_id("categories").get_by_role("row").filter(has_text=re.compile(r"^\s*Vêtements")).get_by_role(
+    audit(page)
+    page.get_by_test_id("categories").get_by_role("row").filter(has_text=re.compile(rf"^\s*{kept_name}")).get_by_role(
         "link", name=re.compile("Modifier")).click()
-    page.get_by_label("Nouveau nom").fill("Vêtements et maroquinerie")
+    audit(page)
+    page.get_by_label("Nouveau nom").fill(new_name)
     page.get_by_role("button", name="Renommer").click()
-    expect(page.get_by_role("status")).to_contain_text("Catégorie renommée « Vêtements et maroquinerie »")
-    page.get_by_test_id("categories").get_by_role("row").filter(has_text="Maroquinerie").filter(
-        has_not_text="Vêtements").get_by_role("link", name=re.compile("Modifier")).click()
+    expect(page.get_by_role("status")).to_contain_text(f"Catégorie renommée « {new_name} »")
+    audit(page)
+    page.get_by_test_id("categories").get_by_role("row").filter(has_text=merged_name).filter(
+        has_not_text=kept_name).get_by_role("link", name=re.compile("Modifier")).click()
     merge_select = page.get_by_label("Fusionner dans")
-    option = merge_select.locator("option", has_text="Vêtements et maroquinerie")
+    option = merge_select.locator("option", has_text=new_name)
     merge_select.select_option(option.get_attribute("value"))
     page.get_by_role("button", name="Fusionner").click()  # not confirmed yet
     expect(page.get_by_text("Cochez la case pour confirmer la fusion.")).to_be_visible()
+    audit(page)
     merge_select.select_option(option.get_attribute("value"))
     page.get_by_label(re.compile("Je confirme : cette catégorie sera supprimée")).check()
     page.get_by_role("button", name="Fusionner").click()
     expect(page.get_by_role("status")).to_contain_text(
-        f"« Maroquinerie » est fusionnée dans « Vêtements et maroquinerie » : {counts['maroquinerie']} produit(s)")
-    row = page.get_by_test_id("categories").get_by_role("row").filter(has_text="Vêtements et maroquinerie")
-    expect(row).to_contain_text(str(counts["vetements"] + counts["maroquinerie"]))
+        f"« {merged_name} » est fusionnée dans « {new_name} » : {counts[merged]} produit(s)")
+    row = page.get_by_test_id("categories").get_by_role("row").filter(has_text=new_name)
+    expect(row).to_contain_text(str(counts[kept] + counts[merged]))
+    audit(page)
     with live_app.app_context():
-        assert db.session.scalar(select(Category).filter_by(slug="maroquinerie")) is None
+        assert db.session.scalar(select(Category).filter_by(slug=merged)) is None
 
     # The dashboard shows the report; the admin hides the product.
     page.goto("/admin/")
+    audit(page)
     reports = page.get_by_test_id("reports")
     expect(reports).to_contain_text(name)
     expect(reports).to_contain_text("Vendu sans permis")
@@ -90,3 +105,4 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(browser, l
     page.goto("/admin/statistiques")
     page.wait_for_function("() => document.getElementById('spending-map').dataset.markers !== undefined")
     expect(page.get_by_test_id("table-communes").or_(page.get_by_text("Pas encore de dépenses")).first).to_be_visible()
+    screenshot(page, "admin-statistics")

@@ -2,7 +2,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.axe import audit
+from tests.e2e.conftest import log_in, log_out, open_menu, screenshot
 
 
 def test_home_page_shows_the_territory_map_and_figures(page):
@@ -18,10 +19,14 @@ def test_home_page_shows_the_territory_map_and_figures(page):
 
 def test_commune_selector_by_postal_code(page):
     page.goto("/")
+    open_menu(page)
     page.get_by_role("combobox", name="Ma commune").fill("21230")
     page.get_by_role("button", name="Choisir").click()
     # Several communes share 21230: the visitor picks theirs.
+    audit(page)
     page.get_by_role("button", name="Arnay-le-Duc (21230)").click()
+    audit(page)
+    open_menu(page)
     expect(page.get_by_test_id("current-commune")).to_have_text("Arnay-le-Duc")
     page.get_by_test_id("current-commune").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Arnay-le-Duc")
@@ -29,24 +34,28 @@ def test_commune_selector_by_postal_code(page):
     screenshot(page, "commune-arnay")
 
 
-def test_sign_up_log_out_log_in(phone_page):
-    page = phone_page
+def test_sign_up_log_out_log_in(page, screen):
+    email = f"ines.lefebvre.{screen}@example.fr"
     page.goto("/inscription")
+    audit(page)
     page.get_by_label("Prénom").fill("Inès")
     page.get_by_label("Nom", exact=True).fill("Lefebvre")
-    page.get_by_label("Adresse e-mail").fill("ines.lefebvre@example.fr")
+    page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe", exact=True).fill("une-phrase-solide")
     page.get_by_label("Confirmez le mot de passe").fill("une-phrase-solide")
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_test_id("role-home")).to_have_text("Mon compte")
-    screenshot(page, "account-phone")
-    page.get_by_role("button", name="Se déconnecter").click()
+    screenshot(page, "account")
+    log_out(page)
+    open_menu(page)
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
-    log_in(page, "ines.lefebvre@example.fr", "une-phrase-solide")
+    audit(page)
+    log_in(page, email, "une-phrase-solide")
     expect(page.get_by_text("Bonjour Inès Lefebvre !")).to_be_visible()
+    audit(page)
 
 
-def test_each_demo_role_lands_on_its_page(browser, live_server):
+def test_each_demo_role_lands_on_its_page(open_page, live_server):
     landings = {
         "resident@demo.halle.fr": ("/compte/", "Mon compte"),
         "commercant@demo.halle.fr": ("/boutique/", "Boulangerie"),
@@ -55,16 +64,43 @@ def test_each_demo_role_lands_on_its_page(browser, live_server):
         "admin@demo.halle.fr": ("/admin/", "Administration du territoire"),
     }
     for email, (path, heading) in landings.items():
-        context = browser.new_context(base_url=live_server)
-        page = context.new_page()
+        page = open_page()
         log_in(page, email)
         page.wait_for_url(re.compile(re.escape(live_server + path)))
         expect(page.get_by_test_id("role-home")).to_contain_text(heading)
         screenshot(page, "home-" + email.split("@")[0])
-        context.close()
 
 
 def test_keyboard_user_can_skip_to_content(page):
     page.goto("/")
+    audit(page)
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+
+
+def test_phone_menu_opens_and_closes_by_keyboard(page, screen):
+    """On a phone the header is one short row (the menu folds behind its button, opened and closed
+    by keyboard); on a desktop the menu shows without a button."""
+    log_in(page, "resident@demo.halle.fr")
+    expect(page.get_by_test_id("role-home")).to_be_visible()
+    toggle = page.get_by_role("button", name="Menu")
+    account = page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Mon compte")
+    if screen == "desktop":
+        expect(toggle).to_be_hidden()
+        expect(account).to_be_visible()
+        audit(page)
+        return
+    assert page.locator("header").bounding_box()["height"] < 100
+    expect(account).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(account).to_be_visible()
+    audit(page)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("navigation", name="Navigation principale").get_by_role("link").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(account).to_be_hidden()

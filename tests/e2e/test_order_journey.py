@@ -13,6 +13,7 @@ from sqlalchemy import select
 from marketplace import lockers
 from marketplace.extensions import db
 from marketplace.models import LockerBank, Order, Product, Shop, User
+from tests.e2e.axe import audit
 from tests.e2e.conftest import log_in, screenshot
 from tests.stripe_server import register_webhook, stripe_config, stripe_server  # noqa: F401
 from tests.till.conftest import new_funded_card
@@ -35,14 +36,14 @@ def _for_sale(shop_id: int) -> Product:
 
 
 @pytest.fixture
-def journey_data(stripe_live):
+def journey_data(stripe_live, screen):
     with stripe_live.app_context():
         bakery = db.session.scalar(select(Shop).filter_by(name="Boulangerie Moreau"))
         other = db.session.scalar(select(Shop).where(Shop.commune_insee == bakery.commune_insee, Shop.id != bakery.id,
                                                      Shop.status == "approved", Shop.accepts_card.is_(True))
                                   .order_by(Shop.id))
         resident = db.session.scalar(select(User).filter_by(email="resident@demo.halle.fr"))
-        card_id = new_funded_card(2_000, holder_user_id=resident.id, key_suffix=":order-journey")
+        card_id = new_funded_card(2_000, holder_user_id=resident.id, key_suffix=f":order-journey-{screen}")
         bank = db.session.scalar(select(LockerBank).filter_by(slug="semur-en-auxois"))
         key = lockers.new_api_key(bank)
         products = [_for_sale(bakery.id), _for_sale(other.id)]
@@ -50,13 +51,16 @@ def journey_data(stripe_live):
                 "products": [(p.id, p.name) for p in products], "bank": bank.id, "key": key, "card": card_id}
 
 
-def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live_server, stripe_live, journey_data):
+def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, live_server, stripe_live, journey_data):
     # Search, then add a product of each shop to the cart (anonymous).
     for (product_id, name), shop_slug in zip(journey_data["products"], journey_data["shops"]):
         page.goto("/recherche?" + urlencode({"q": name, "shop": shop_slug}))
+        audit(page)
         page.locator(f'[data-testid=result][data-product-id="{product_id}"] a.result-name').click()
+        audit(page)
         page.get_by_test_id(f"add-to-cart-{product_id}").click()
         expect(page.get_by_text("ajouté au panier")).to_be_visible()
+        audit(page)
     page.get_by_test_id("cart-link").click()
     expect(page.get_by_test_id(f"cart-shop-{journey_data['bakery']}")).to_be_visible()
     expect(page.get_by_test_id(f"cart-shop-{journey_data['other']}")).to_be_visible()
@@ -64,6 +68,7 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live
 
     # Checkout asks to log in; the cart follows the resident into the account.
     page.get_by_test_id("checkout").click()
+    audit(page)
     page.get_by_label("Adresse e-mail").fill("resident@demo.halle.fr")
     page.get_by_label("Mot de passe").fill("halle-demo")
     page.get_by_role("button", name="Se connecter").click()
@@ -75,6 +80,7 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live
 
     # The rest by bank card, through Stripe.js (localstripe's stand-in).
     expect(page.get_by_role("heading", name=re.compile("Paiement de la commande"))).to_be_visible()
+    screenshot(page, "order-card-payment")
     element = page.locator("#card-element")
     element.get_by_placeholder("number").fill("4242424242424242")
     element.get_by_placeholder("exp_month").fill("12")
@@ -84,6 +90,7 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live
     page.get_by_role("button", name=re.compile("^Payer")).click()
     expect(page.get_by_text("Paiement reçu")).to_be_visible()
     expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("payée")
+    screenshot(page, "order-paid")
     order_url = page.url
     with stripe_live.app_context():
         order = db.session.scalar(select(Order).order_by(Order.id.desc()))
@@ -91,12 +98,14 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live
         sub_id = next(s.id for s in order.shops if s.shop_id == journey_data["bakery"])
 
     # The baker accepts and deposits the order in a locker compartment.
-    shopkeeper = browser.new_context(base_url=live_server, locale="fr-FR").new_page()
+    shopkeeper = open_page()
     log_in(shopkeeper, "commercant@demo.halle.fr")
     shopkeeper.goto(f"/boutique/{journey_data['bakery']}/commandes")
     expect(shopkeeper.get_by_test_id("new-orders")).to_be_visible()
+    audit(shopkeeper)
     shopkeeper.get_by_test_id(f"accept-{sub_id}").click()
     expect(shopkeeper.get_by_text("acceptée.")).to_be_visible()
+    audit(shopkeeper)
     shopkeeper.get_by_test_id(f"ready-{sub_id}").click()
     expect(shopkeeper.get_by_text("le client est prévenu")).to_be_visible()
     screenshot(shopkeeper, "order-board")
@@ -111,4 +120,4 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, browser, live
     assert answer.status_code == 200 and answer.json()["compartment"]
     page.reload()
     expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("retirée")
-    shopkeeper.context.close()
+    audit(page)

@@ -3,7 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.axe import audit
+from tests.e2e.conftest import open_menu, screenshot
 
 
 def kilometres(text: str) -> float:
@@ -14,11 +15,16 @@ def kilometres(text: str) -> float:
 
 def test_resident_finds_nearby_products_despite_a_typo(page):
     page.goto("/")
+    audit(page)
+    open_menu(page)
     page.get_by_placeholder("Nom ou code postal").first.fill("Semur-en-Auxois")
     page.get_by_role("button", name="Choisir").first.click()
+    audit(page)
+    open_menu(page)
     expect(page.get_by_test_id("current-commune")).to_have_text("Semur-en-Auxois")
 
     page.goto("/recherche")
+    audit(page)
     page.get_by_label("Que cherchez-vous ?").fill("confiure")
     page.get_by_role("button", name="Rechercher").click()
 
@@ -35,12 +41,16 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     total_before = page.get_by_test_id("results-count").inner_text()
     screenshot(page, "search-typo-results")
 
+    show_filters(page)
     category_facet.locator("li a").first.click()
     expect(page).to_have_url(re.compile(r"category="))
+    audit(page)
+    show_filters(page)
     expect(category_facet.locator("[aria-current=true]")).to_have_count(1)
 
     page.get_by_label("Autour de Semur-en-Auxois").select_option("10")
     expect(page).to_have_url(re.compile(r"radius_km=10"))
+    show_filters(page)
     expect(page.get_by_test_id("results-count")).to_contain_text("à moins de 10 km de Semur-en-Auxois")
     assert page.get_by_test_id("results-count").inner_text() != total_before
     for text in page.get_by_test_id("result-place").all_inner_texts():
@@ -52,3 +62,11 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     product_id = first.get_attribute("data-product-id")
     first.locator("a.result-name").click()
     expect(page).to_have_url(re.compile(rf"/produits/{product_id}$"))
+    screenshot(page, "search-product")
+
+
+def show_filters(page):
+    """On a phone the filters may fold behind a "Filtres" button: unfold them."""
+    toggle = page.get_by_role("button", name="Filtres")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()

@@ -12,19 +12,23 @@ from sqlalchemy import select
 from loyalty import ledger
 from loyalty.cards import create_card
 from marketplace.extensions import db
+from config import DevelopmentConfig
 from marketplace.models import Shop
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.axe import audit
+from tests.e2e.conftest import log_in, log_out, screenshot
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "pain.001.001.03.xsd"
 IBAN = "FR7630006000011234567890189"
 
 
 @pytest.fixture
-def last_month_sale(live_app):
-    """A 25 € card payment at the Boulangerie Moreau on the 10th of last month."""
-    live_app.config.update(TERRITORY_IBAN="FR7630001007941234567890185", TERRITORY_BIC="BDFEFRPPCCT")
-    first_of_month = date.today().replace(day=1)
-    day = (first_of_month - timedelta(days=1)).replace(day=10)
+def last_month_sale(live_app, screen):
+    """A 25 € card payment at the Boulangerie Moreau on the 10th of last month (on the desktop run;
+    of the month before on the phone run: each settles its own month)."""
+    day = date.today().replace(day=1)
+    for _ in range(1 if screen == "desktop" else 2):
+        day = (day - timedelta(days=1)).replace(day=1)
+    day = day.replace(day=10)
     with live_app.app_context():
         shop = db.session.scalar(select(Shop).where(Shop.name == "Boulangerie Moreau"))
         shop.iban = IBAN
@@ -41,16 +45,19 @@ def last_month_sale(live_app):
 
 
 def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_sale):
+    """From the demo's configuration: its territory account is the debtor of a valid pain.001."""
     day = last_month_sale
     log_in(page, "admin@demo.halle.fr")
     expect(page.get_by_test_id("role-home")).to_be_visible()
     page.get_by_role("link", name="Règlements des commerces").click()
+    audit(page)
     page.get_by_label("Période", exact=True).select_option("monthly")
     page.get_by_label("Un jour de la période").fill(day.isoformat())
     page.get_by_role("button", name="Préparer le règlement").click()
     expect(page.get_by_role("heading", name=re.compile("Règlement n°"))).to_be_visible()
     row = page.get_by_test_id("statements").get_by_role("row").filter(has_text="Boulangerie Moreau")
     expect(row).to_contain_text(re.compile(r"25,00\s€"))
+    screenshot(page, "settlement-run")
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Télécharger le fichier de virements SEPA").click()
@@ -61,6 +68,7 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     amounts = {tx.findtext(".//p:CdtrAcct/p:Id/p:IBAN", namespaces=ns): tx.findtext(".//p:InstdAmt", namespaces=ns)
                for tx in document.findall(".//p:CdtTrfTxInf", ns)}
     assert amounts[IBAN] == "25.00"
+    assert document.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) == DevelopmentConfig.TERRITORY_IBAN
 
     page.get_by_role("button", name=re.compile("Marquer comme payé")).click()
     expect(page.get_by_test_id("run-status")).to_contain_text("payé le")
@@ -73,11 +81,14 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
                            " && [...document.querySelectorAll('canvas[data-chart]')].every((c) => Chart.getChart(c))")
     assert errors == []
     screenshot(page, "territory-statistics")
-    page.get_by_role("button", name="Se déconnecter").click()
+    log_out(page)
+    audit(page)
 
     log_in(page, "commercant@demo.halle.fr")
     page.get_by_role("button", name="Relevés de règlement").click()
-    statement_row = page.get_by_test_id("shop-statements").get_by_role("row").nth(1)
+    audit(page)
+    statement_row = page.get_by_test_id("shop-statements").get_by_role("row").filter(
+        has_text=day.replace(day=1).strftime("%d/%m/%Y"))
     expect(statement_row).to_contain_text(re.compile(r"25,00\s€"))
     expect(statement_row).to_contain_text("payé")
     statement_row.get_by_role("link").first.click()
@@ -102,3 +113,4 @@ def test_dashboard_counts_what_waits_in_the_demo_territory(page, live_app):
     assert [int(c) for c, e in zip(counts, expected) if e is not None] == [e for e in expected if e is not None]
     page.get_by_role("link", name="commerces à valider").click()
     expect(page.get_by_role("heading", name="Commerces à valider")).to_be_visible()
+    audit(page)

@@ -2,10 +2,12 @@
 import io
 import time
 
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.axe import audit
+from tests.e2e.conftest import log_in, open_menu, screenshot
 
 
 def catalogue_csv(path, lines=50):
@@ -24,7 +26,8 @@ def product_photo(path):
     return path
 
 
-def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_server, tmp_path):
+def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, screen, tmp_path):
+    shop_name = f"Épicerie de Nadia ({'bureau' if screen == 'desktop' else 'mobile'})"
     started = time.perf_counter()
     steps = []
 
@@ -32,17 +35,21 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
         steps.append((name, time.perf_counter() - started))
 
     page.goto("/inscription")
+    audit(page)
     page.get_by_label("Prénom").fill("Nadia")
     page.get_by_label("Nom", exact=True).fill("Roux")
-    page.get_by_label("Adresse e-mail").fill("nadia.roux@example.fr")
+    page.get_by_label("Adresse e-mail").fill(f"nadia.roux.{screen}@example.fr")
     page.get_by_label("Mot de passe", exact=True).fill("une-phrase-solide")
     page.get_by_label("Confirmez le mot de passe").fill("une-phrase-solide")
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_test_id("role-home")).to_have_text("Mon compte")
+    audit(page)
     step("compte créé")
 
+    open_menu(page)
     page.get_by_role("link", name="Inscrire mon commerce").click()
-    page.get_by_label("Nom du commerce").fill("Épicerie de Nadia")
+    audit(page)
+    page.get_by_label("Nom du commerce").fill(shop_name)
     page.get_by_label("Activité").select_option(label="Alimentation › Épicerie")
     page.get_by_label("Commune", exact=True).select_option(label="Semur-en-Auxois (21140)")
     page.get_by_label("Adresse", exact=True).fill("8 rue de l'Horloge")
@@ -51,22 +58,27 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
     page.get_by_label("SIRET").fill("732 829 320 00074")
     page.get_by_role("button", name="Inscrire mon commerce").click()
     expect(page.get_by_test_id("shop-status")).to_contain_text("En attente de validation")
+    screenshot(page, "shop-pending")
     shop_url = page.url
     step("commerce inscrit")
 
-    admin = browser.new_context(base_url=live_server, locale="fr-FR")
-    admin_page = admin.new_page()
+    admin_page = open_page()
     log_in(admin_page, "admin@demo.halle.fr")
+    audit(admin_page)
     admin_page.goto("/admin/commerces")
-    admin_page.get_by_role("link", name="Épicerie de Nadia").click()
+    audit(admin_page)
+    admin_page.get_by_role("link", name=shop_name).click()
+    screenshot(admin_page, "admin-shop-review")
     admin_page.get_by_role("button", name="Valider le commerce").click()
-    expect(admin_page.get_by_text("Épicerie de Nadia est validé")).to_be_visible()
-    admin.close()
+    expect(admin_page.get_by_text(f"{shop_name} est validé")).to_be_visible()
+    audit(admin_page)
     step("validé par le territoire")
 
     page.goto(shop_url)
     expect(page.get_by_test_id("shop-status")).to_have_text("Votre commerce est en ligne.")
+    audit(page)
     page.get_by_role("button", name="Ajouter un produit").click()
+    audit(page)
     page.get_by_label("Nom du produit").fill("Miel de châtaignier 500 g")
     page.get_by_label("Prix TTC (€)").fill("8,50")
     page.get_by_label("Unité").fill("le pot")
@@ -74,31 +86,38 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
     page.get_by_label("Photos").set_input_files(str(product_photo(tmp_path / "miel.jpg")))
     page.get_by_role("button", name="Enregistrer le produit").click()
     expect(page.get_by_text("« Miel de châtaignier 500 g » est ajouté")).to_be_visible()
+    audit(page)
     step("produit avec photo")
 
     page.get_by_role("link", name="Importer", exact=True).first.click()
+    audit(page)
     page.get_by_label("Fichier CSV ou Excel (.xlsx)").set_input_files(str(catalogue_csv(tmp_path / "tarifs.csv")))
     page.get_by_role("button", name="Lire le fichier").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("50 ligne(s) valide(s) : 50 nouveau(x) produit(s)")
     screenshot(page, "shop-import-review")
     page.get_by_role("button", name="Importer les 50 ligne(s) valide(s)").click()
     expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()  # written by a job
+    audit(page)
     page.get_by_role("button", name="Voir mes produits").click()
     expect(page.get_by_test_id("product-count")).to_have_text("51 produit(s)")
+    screenshot(page, "shop-products")
     step("50 produits importés")
 
     page.get_by_role("link", name="Ma page publique").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Épicerie de Nadia")
+    expect(page.get_by_role("heading", level=1)).to_have_text(shop_name)
     expect(page.get_by_test_id("shop-product-count")).to_have_text("(51)")
     expect(page.get_by_role("link", name="Confiture maison n°1", exact=True)).to_be_visible()
     screenshot(page, "shop-public-page")
     page.get_by_role("link", name="Suivant").click()
+    audit(page)
     page.get_by_role("link", name="Suivant").click()
+    audit(page)
     expect(page.get_by_role("link", name="Miel de châtaignier 500 g")).to_be_visible()
     expect(page.locator(".product-card img").first).to_be_visible()
     page.get_by_role("link", name="Miel de châtaignier 500 g").click()
     expect(page.get_by_test_id("product-price")).to_contain_text("8,50")
     expect(page.get_by_test_id("stock-status")).to_contain_text("En stock (12)")
+    screenshot(page, "shop-product")
     step("visible sur la page publique")
 
     print("\nParcours commerçant (temps machine, hors saisie humaine) :")
@@ -107,6 +126,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, browser, live_se
     assert steps[-1][1] < 600
 
 
+@pytest.mark.parametrize("screen", ["desktop"])  # a behaviour of the page, not of the layout
 def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page, live_app):
     """A queued import (the worker busy): the page stays put while it waits (no reload that would
     move a keyboard user's focus), then shows the outcome once the job wrote the lines."""
@@ -126,6 +146,7 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
     log_in(page, "commercant@demo.halle.fr")
     page.goto(f"/boutique/{shop_id}/import/{token}/suivi")
     expect(page.get_by_text("Import de « biscuits.csv » en cours")).to_be_visible()
+    audit(page)
     page.get_by_role("link", name="Actualiser").focus()
     page.evaluate("window.stillTheSamePage = true")
     page.wait_for_timeout(2_500)  # one polling round: the page was not reloaded, the focus stayed
@@ -134,3 +155,4 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
     with live_app.app_context():
         product_import.run_import(upload_id)
     expect(page.get_by_text("Import terminé : 2 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s).")).to_be_visible()
+    audit(page)
