@@ -80,6 +80,11 @@ class Config:
     # Largest request body (a spreadsheet to import is at most 20 MB, a photo 5 MB): above, a 413
     # page before anything is read (marketplace/spreadsheets.py bounds what is read below it).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+    # Catalogue feeds (marketplace/feeds.py): seconds a fetch may take, minutes between two runs, and
+    # whether a feed may name a private, loopback or link-local address (only tests and development).
+    FEEDS_TIMEOUT_SECONDS = int(os.environ.get("FEEDS_TIMEOUT_SECONDS", 30))
+    FEEDS_INTERVAL_MINUTES = int(os.environ.get("FEEDS_INTERVAL_MINUTES", 60))
+    FEEDS_ALLOW_PRIVATE_ADDRESSES = _bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -144,6 +149,7 @@ class DevelopmentConfig(Config):
     DEBUG = True
     # run.py serves on 127.0.0.1:PORT; TRUSTED_HOSTS is not enforced in development.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    FEEDS_ALLOW_PRIVATE_ADDRESSES = _bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", True)
     # The demo's territory account (`make demo`): fictitious, with valid RIB and IBAN check digits,
     # shown on the transfer instructions and used as the debtor of the SEPA file.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "FR7630001002152114000000104")
@@ -162,6 +168,7 @@ class TestingConfig(Config):
     JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND", "inline")
     # Tests write the settings behind the workers' back (and empty the tables between tests).
     CARD_SETTINGS_MAX_AGE = 0
+    FEEDS_ALLOW_PRIVATE_ADDRESSES = True  # the feeds' tests serve them on loopback
 
 
 class ProductionConfig(Config):

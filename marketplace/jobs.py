@@ -10,8 +10,8 @@ JOBS_BACKEND chooses how a job runs (default: "rq" when REDIS_URL is set, "threa
 Jobs are plain module-level functions, called inside an app context of their own (a fresh
 database session), with the request id of the request that enqueued them in their log records.
 Every job must be idempotent: RQ may run one twice (a worker killed mid-job, a retry).
-Periodic jobs (outbox drain, grant expiries, nightly index optimise) are listed in PERIODIC and
-enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one).
+Periodic jobs (outbox drain, grant expiries, nightly index optimise, due catalogue feeds) are
+listed in PERIODIC and enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one).
 """
 import contextvars
 import importlib
@@ -202,10 +202,18 @@ def optimize_search_index() -> None:
     search.get_backend().optimize()
 
 
+def queue_due_feeds() -> int:
+    """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
+    from marketplace import feeds
+
+    return feeds.queue_due()
+
+
 # (function, queue, seconds between runs or None, cron line or None)
 PERIODIC = (
     (drain_search_outbox, SEARCH_QUEUE, 5, None),
     (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
+    (queue_due_feeds, DEFAULT_QUEUE, 60, None),
 )

@@ -60,8 +60,11 @@ HEADER_SYNONYMS = {
              "libelle article", "designation article"),
 }
 NOT_A_SALE_PRICE = ("ht", "achat", "revient", "marge", "tva")
-TRUE_WORDS = {"oui", "o", "x", "1", "vrai", "true", "yes", "en ligne", "actif", "active"}
-FALSE_WORDS = {"non", "n", "0", "faux", "false", "no", "hors ligne", "inactif", "retire", "retiree"}
+# Also the e-shops' words: Merchant Center's availability, WooCommerce's -1 (private).
+TRUE_WORDS = {"oui", "o", "x", "1", "vrai", "true", "yes", "en ligne", "actif", "active", "in stock", "in_stock",
+              "en stock", "preorder", "backorder", "publish"}
+FALSE_WORDS = {"non", "n", "0", "faux", "false", "no", "hors ligne", "inactif", "retire", "retiree", "-1",
+               "out of stock", "out_of_stock", "rupture", "draft"}
 PREVIEW_LINES = 10
 HEADER_SEARCH_LINES = 20
 MAX_ERRORS_SHOWN = 200
@@ -371,12 +374,14 @@ def apply_import(plan: ImportPlan, shop: Shop) -> dict[str, int]:
 
 
 def _write(plan: ImportPlan, shop: Shop) -> dict[str, int]:
-    """The planned lines into the session (not committed); returns the counts."""
+    """The planned lines into the session (not committed); returns the counts. Each line's
+    `product` is then the product written, created ones included."""
     counts = {"created": plan.creations, "updated": plan.updates, "unchanged": plan.unchanged}
     for line in plan.lines:
         if line.product is None:
             defaults = {"category_id": shop.category_id, "description": "", "unit": "", "active": True}
-            db.session.add(Product(shop_id=shop.id, **(defaults | line.values)))
+            line.product = Product(shop_id=shop.id, **(defaults | line.values))  # a feed needs its id
+            db.session.add(line.product)
         else:
             for column, value in line.changes.items():
                 setattr(line.product, column, value)

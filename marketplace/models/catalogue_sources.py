@@ -1,4 +1,4 @@
-"""Where a shop's catalogue comes from besides its own typing: its answers about categories."""
+"""Where a shop's catalogue comes from besides its own typing: its feeds, its answers about categories."""
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
@@ -15,3 +15,48 @@ class ShopCategoryAlias(db.Model):
     text_key = db.Column(db.String(200), nullable=False)
     category_id = db.Column(db.Integer, db.ForeignKey("categories.id", ondelete="CASCADE"), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class CatalogueFeed(db.Model):
+    """A URL a shop keeps its catalogue at, re-read on a schedule (marketplace/feeds.py).
+
+    `status`: draft (added, its first reading shown, not confirmed) -> active <-> paused.
+    `running_since` is the run's claim: set by one UPDATE … WHERE running_since IS NULL, so two runs
+    of one feed never overlap; a claim older than feeds.STALE_CLAIM is a dead worker's."""
+
+    __tablename__ = "catalogue_feeds"
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False, index=True)
+    url = db.Column(db.String(2000), nullable=False)
+    status = db.Column(db.String(10), nullable=False, default="draft")
+    format = db.Column(db.String(30), nullable=False, default="spreadsheet")
+    mapping = db.Column(db.JSON, nullable=True)
+    interval_minutes = db.Column(db.Integer, nullable=False, default=60)
+    next_run_at = db.Column(db.DateTime, nullable=True, index=True)
+    running_since = db.Column(db.DateTime, nullable=True)
+    etag = db.Column(db.String(500), nullable=True)
+    last_modified = db.Column(db.String(100), nullable=True)
+    content_hash = db.Column(db.String(64), nullable=True)
+    product_ids = db.Column(db.JSON, nullable=True)  # the products its last reading held
+    offline_ids = db.Column(db.JSON, nullable=True)  # the products it took offline (back online if they return)
+    last_notified_error = db.Column(db.String(500), nullable=True)  # not e-mailed twice in a row
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class CatalogueFeedRun(db.Model):
+    """One reading of a feed, shown to the shop. `status`: done, unchanged or failed; `errors` the
+    refused lines [{"line", "field", "message"}] (at most feeds.MAX_ERRORS_KEPT)."""
+
+    __tablename__ = "catalogue_feed_runs"
+
+    id = db.Column(db.Integer, primary_key=True)
+    feed_id = db.Column(db.Integer, db.ForeignKey("catalogue_feeds.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    started_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    finished_at = db.Column(db.DateTime, nullable=True)
+    status = db.Column(db.String(10), nullable=False)
+    counts = db.Column(db.JSON, nullable=True)  # created, updated, unchanged, offline, refused
+    errors = db.Column(db.JSON, nullable=True)
+    error = db.Column(db.String(500), nullable=True)

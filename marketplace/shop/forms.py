@@ -257,6 +257,16 @@ class ImportUploadForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Lire le fichier"))
 
 
+class FeedForm(FlaskForm):
+    url = StringField(lazy_gettext("Adresse du fichier (https://…)"),
+                      validators=[DataRequired(lazy_gettext("Indiquez l'adresse du fichier.")), Length(max=2000)],
+                      description=lazy_gettext("Le lien « publier sur le web » de votre tableur (Google Sheets : CSV, "
+                                               "TSV ou XLSX), l'export produits de votre boutique en ligne "
+                                               "(WooCommerce, PrestaShop, Shopify) ou un flux Google Merchant Center."),
+                      render_kw={"inputmode": "url", "autocomplete": "url"})
+    submit = SubmitField(lazy_gettext("Lire ce fichier"))
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 

@@ -1,0 +1,459 @@
+"""Catalogue feeds: a URL where a shop already keeps its catalogue, re-read on a schedule.
+
+A published spreadsheet (CSV, TSV, XLSX), an e-shop's product export (WooCommerce, PrestaShop,
+Shopify CSV; Google Merchant Center XML or TSV) or a till's export. Each run goes through the
+import engine of the uploads (marketplace/product_import.py: read, map the columns, check every
+line, write in one transaction), with the mapping saved on the feed (guessed from the known
+e-shop formats' column names). Nothing changed, nothing written: a conditional GET (ETag,
+Last-Modified), then a hash of the content before any parsing. Products that left the feed go
+offline (never deleted). Two runs of one feed never overlap (claim()).
+
+Fetching a URL a user typed is a way into the servers' network (SSRF): http(s) only, at most
+MAX_REDIRECTS redirects, the uploads' size cap, a time limit, and unless
+FEEDS_ALLOW_PRIVATE_ADDRESSES (tests, development) the host is resolved first, every address
+checked to be public, and the connection made to the address checked (a second DNS answer
+cannot point it elsewhere), with the Host header and TLS server name of the URL.
+"""
+import hashlib
+import http.client
+import ipaddress
+import logging
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urljoin, urlsplit
+
+from flask import current_app
+from flask_babel import gettext
+from lxml import etree
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import OperationalError
+
+from marketplace import jobs, mail, product_import
+from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
+from marketplace.models import (
+    CatalogueFeed,
+    CatalogueFeedRun,
+    Product,
+    Shop,
+    ShopMember,
+)
+from marketplace.models.base import utcnow
+from marketplace.spreadsheets import MAX_FILE_BYTES, ImportFileError
+from marketplace.territory import fold
+from search.outbox import enqueue_products
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 3
+STALE_CLAIM = timedelta(hours=1)  # a run claimed longer ago died with its worker
+MAX_ERRORS_KEPT = 200
+RUNS_KEPT = 50
+CHUNK = 64 * 1024
+GOOGLE_NS = "http://base.google.com/ns/1.0"
+
+# Known export formats: the columns that recognise one, then each field's column (alternatives).
+FORMATS = {
+    "shopify": ({"handle", "variant price"}, {
+        "name": ("title",), "sku": ("variant sku",), "price": ("variant price",),
+        "stock": ("variant inventory qty",), "ean": ("variant barcode",), "description": ("body (html)",),
+        "active": ("published",), "category": ("type", "product category")}),
+    "woocommerce": ({"regular price", "published", "sku"}, {
+        "name": ("name",), "sku": ("sku",), "price": ("regular price",), "stock": ("stock",),
+        "category": ("categories",), "description": ("short description", "description"),
+        "active": ("published",), "ean": ("gtin, upc, ean, or isbn", "ean")}),
+    "prestashop": ({"active (0/1)"}, {
+        "name": ("name", "nom"), "sku": ("reference #", "reference"), "price": ("price tax included",
+                                                                                 "prix ttc"),
+        "stock": ("quantity", "quantite"), "category": ("categories (x,y,z...)", "categories"),
+        "ean": ("ean13",), "description": ("short description", "description"), "active": ("active (0/1)",)}),
+    "google_merchant": ({"id", "title", "price", "availability"}, {
+        "sku": ("id",), "name": ("title",), "price": ("price",), "active": ("availability",), "ean": ("gtin",),
+        "category": ("product_type", "product type"), "description": ("description",)}),
+}
+FORMAT_LABELS = {
+    "shopify": lazy_gettext("Export produits Shopify"),
+    "woocommerce": lazy_gettext("Export produits WooCommerce"),
+    "prestashop": lazy_gettext("Export produits PrestaShop"),
+    "google_merchant": lazy_gettext("Flux Google Merchant Center"),
+    "spreadsheet": lazy_gettext("Tableur (colonnes reconnues par leur nom)"),
+}
+
+
+class FeedError(Exception):
+    """The feed could not be read; the message, in the reader's language, says why."""
+
+
+# --- Fetching ---
+
+
+@dataclass
+class Fetched:
+    status: int  # 200, or 304 (not modified)
+    content: bytes = b""
+    url: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str = ""
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, whatever the host name resolves to now."""
+
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def checked_address(host: str, port: int) -> str:
+    """The address to connect to; FeedError for a host that does not resolve or (in production)
+    has any private, loopback, link-local or reserved address."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise FeedError(gettext("L'adresse « %(host)s » est introuvable.", host=host)) from None
+    addresses = [info[4][0] for info in infos]
+    if not current_app.config["FEEDS_ALLOW_PRIVATE_ADDRESSES"]:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            ip = getattr(ip, "ipv4_mapped", None) or ip
+            if not ip.is_global or ip.is_multicast:
+                raise FeedError(gettext("L'adresse « %(host)s » est celle d'un réseau privé : donnez l'adresse "
+                                        "publique du fichier.", host=host))
+    return addresses[0]
+
+
+def fetch(url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    """GET the URL within the limits (module docstring), conditionally when etag/last_modified."""
+    timeout = current_app.config["FEEDS_TIMEOUT_SECONDS"]
+    deadline = time.monotonic() + timeout
+    headers = {"User-Agent": "Halle-catalogue-feed/1", "Accept": "*/*", "Accept-Encoding": "identity"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FeedError(gettext("L'adresse doit commencer par http:// ou https://."))
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FeedError(gettext("L'adresse n'est pas valide.")) from None
+        address = checked_address(parts.hostname, port)
+        kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = kind(parts.hostname, port, address, timeout)
+        try:
+            connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                               headers=headers | {"Host": parts.netloc.rpartition("@")[2]})
+            response = connection.getresponse()
+            if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
+                url = urljoin(url, response.getheader("Location"))
+                continue
+            if response.status == 304:
+                return Fetched(304, url=url, etag=etag, last_modified=last_modified)
+            if response.status != 200:
+                raise FeedError(gettext("Le serveur du fichier a répondu « %(status)s %(reason)s ».",
+                                        status=response.status, reason=response.reason))
+            length = response.getheader("Content-Length")
+            if length and length.isdigit() and int(length) > MAX_FILE_BYTES:
+                raise _too_big()
+            body = bytearray()
+            while chunk := response.read(CHUNK):
+                body += chunk
+                if len(body) > MAX_FILE_BYTES:
+                    raise _too_big()
+                if time.monotonic() > deadline:
+                    raise _too_slow(timeout)
+            return Fetched(200, bytes(body), url, response.getheader("ETag"), response.getheader("Last-Modified"),
+                           response.getheader("Content-Type") or "")
+        except TimeoutError:
+            raise _too_slow(timeout) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise FeedError(gettext("Le fichier n'a pas pu être lu (%(error)s).", error=type(error).__name__)) from None
+        finally:
+            connection.close()
+    raise FeedError(gettext("Trop de redirections (plus de %(n)s).", n=MAX_REDIRECTS))
+
+
+def _too_big() -> FeedError:
+    return FeedError(gettext("Le fichier dépasse 20 Mo : découpez-le en plusieurs fichiers."))
+
+
+def _too_slow(seconds: int) -> FeedError:
+    return FeedError(gettext("Le serveur du fichier n'a pas répondu en %(seconds)s secondes.", seconds=seconds))
+
+
+# --- Reading what was fetched ---
+
+
+def read_feed(fetched: Fetched) -> product_import.Table:
+    """The table of a fetched feed: a Merchant Center XML feed, else a spreadsheet (its kind told
+    by the URL or the content type, as Google Sheets' `output=tsv`)."""
+    if fetched.content.lstrip()[:1] == b"<":
+        return _merchant_xml(fetched.content)
+    url, content_type = fetched.url.lower(), fetched.content_type.lower()
+    if "tab-separated" in content_type or url.split("?")[0].endswith(".tsv") or "output=tsv" in url:
+        filename = "feed.tsv"
+    elif "spreadsheetml" in content_type or "output=xlsx" in url or url.split("?")[0].endswith(".xlsx"):
+        filename = "feed.xlsx"
+    else:
+        filename = "feed.csv"
+    return product_import.read_table(fetched.content, filename)
+
+
+def _merchant_xml(content: bytes) -> product_import.Table:
+    """RSS 2.0 items (or Atom entries) with their g: fields, as a table: one column per field name."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError:
+        raise ImportFileError(gettext("Ce fichier XML est illisible.")) from None
+    headers: list[str] = []
+    items = []
+    for item in root.iter("item", "{http://www.w3.org/2005/Atom}entry"):
+        values = {}
+        for child in item:
+            if not isinstance(child.tag, str):
+                continue
+            name = etree.QName(child).localname
+            if name not in values:
+                values[name] = (child.text or "").strip()
+                if name not in headers:
+                    headers.append(name)
+        items.append(values)
+    if not items:
+        raise ImportFileError(gettext("Aucun produit (<item>) dans ce flux XML."))
+    return product_import.Table(headers=headers, header_line=1,
+                                rows=[(number, [values.get(h, "") for h in headers])
+                                      for number, values in enumerate(items, start=2)])
+
+
+def detect_format(headers: list[str]) -> tuple[str, dict[str, int | None]]:
+    """The known export whose columns these are, and its mapping; else ("spreadsheet", the
+    mapping guessed from French headers as for an upload)."""
+    folded = [fold(h).strip() for h in headers]
+    for name, (signature, fields) in FORMATS.items():
+        if signature <= set(folded):
+            mapping = {field: next((folded.index(c) for c in columns if c in folded), None)
+                       for field, columns in fields.items()}
+            return name, {field: mapping.get(field) for field in product_import.FIELDS}
+    return "spreadsheet", product_import.propose_mapping(headers)
+
+
+@dataclass
+class Preview:
+    format: str
+    mapping: dict
+    table: product_import.Table
+    plan: product_import.ImportPlan
+
+
+def preview(feed: CatalogueFeed) -> Preview:
+    """The first reading, shown before the shop confirms the feed: nothing is written. Saves the
+    detected format and mapping on the (draft) feed. Raises FeedError or ImportFileError."""
+    table = read_feed(fetch(feed.url))
+    feed.format, feed.mapping = detect_format(table.headers)
+    db.session.commit()
+    problems = product_import.mapping_errors(feed.mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems))
+    plan = product_import.check_import(table, feed.mapping, db.session.get(Shop, feed.shop_id))
+    return Preview(feed.format, feed.mapping, table, plan)
+
+
+# --- Runs ---
+
+
+def claim(feed_id: int) -> bool:
+    """Take the feed for one run (committed); False if another run holds it."""
+    now = utcnow()
+    claimed = db.session.execute(update(CatalogueFeed).where(
+        CatalogueFeed.id == feed_id,
+        or_(CatalogueFeed.running_since.is_(None), CatalogueFeed.running_since < now - STALE_CLAIM),
+    ).values(running_since=now))
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def queue_run(feed: CatalogueFeed) -> None:
+    jobs.enqueue(run_feed, feed.id, job_id=f"feed-{feed.id}")
+
+
+def queue_due() -> int:
+    """The periodic job: queue a run of every active feed whose time has come."""
+    due = db.session.scalars(select(CatalogueFeed.id).where(
+        CatalogueFeed.status == "active", CatalogueFeed.next_run_at <= utcnow(),
+        CatalogueFeed.running_since.is_(None))).all()
+    for feed_id in due:
+        jobs.enqueue(run_feed, feed_id, job_id=f"feed-{feed_id}")
+    return len(due)
+
+
+def run_feed(feed_id: int) -> CatalogueFeedRun | None:
+    """The job: read the feed, write what changed with the run's record in one transaction, and
+    release the claim. None when another run holds the feed or the feed is gone."""
+    if not claim(feed_id):
+        return None
+    feed = db.session.get(CatalogueFeed, feed_id)
+    if feed is None:
+        return None
+    started = utcnow()
+    try:
+        run = _run(feed, started)
+    except OperationalError:
+        db.session.rollback()
+        _release(feed_id)
+        raise
+    except Exception as error:  # any other failure is the feed's, shown to the shop
+        db.session.rollback()
+        if not isinstance(error, FeedError | ImportFileError):
+            log.exception("catalogue feed %s failed", feed_id)
+        message = str(error) if isinstance(error, FeedError | ImportFileError) else gettext(
+            "Erreur inattendue pendant la mise à jour : rien n'a été modifié.")
+        feed = db.session.get(CatalogueFeed, feed_id)
+        run = CatalogueFeedRun(feed_id=feed_id, started_at=started, finished_at=utcnow(), status="failed",
+                               error=message[:500])
+        db.session.add(run)
+        _finish(feed, message)
+    db.session.commit()
+    return run
+
+
+def _run(feed: CatalogueFeed, started) -> CatalogueFeedRun:
+    shop = db.session.get(Shop, feed.shop_id)
+    fetched = fetch(feed.url, feed.etag, feed.last_modified)
+    digest = hashlib.sha256(fetched.content).hexdigest() if fetched.status == 200 else None
+    if fetched.status == 304 or digest == feed.content_hash:
+        feed.etag, feed.last_modified = fetched.etag, fetched.last_modified
+        run = CatalogueFeedRun(feed_id=feed.id, started_at=started, finished_at=utcnow(), status="unchanged",
+                               counts={})
+        db.session.add(run)
+        _finish(feed, None)
+        return run
+    table = read_feed(fetched)
+    plan = product_import.check_import(table, feed.mapping, shop)
+    counts = product_import._write(plan, shop)
+    db.session.flush()
+    seen = {line.product.id for line in plan.lines}
+    kept = _refused_products(table, feed.mapping, plan, shop)  # a refused line does not take it offline
+    gone = set(feed.product_ids or []) - seen - kept
+    counts["offline"] = db.session.execute(update(Product).where(
+        Product.id.in_(gone), Product.shop_id == shop.id, Product.active.is_(True)).values(active=False)
+    ).rowcount if gone else 0
+    back = seen & set(feed.offline_ids or [])  # it took them offline: back in the feed, back online
+    if back and feed.mapping.get("active") is None:
+        db.session.execute(update(Product).where(Product.id.in_(back), Product.hidden_by_admin_at.is_(None))
+                           .values(active=True))
+    enqueue_products(db.session, gone | back)  # bulk updates: the search index hears of them here
+    feed.offline_ids = sorted((set(feed.offline_ids or []) - seen) | gone)
+    counts["refused"] = plan.error_lines
+    feed.etag, feed.last_modified, feed.content_hash = fetched.etag, fetched.last_modified, digest
+    feed.product_ids = sorted(seen | (kept & set(feed.product_ids or [])))
+    errors = [{"line": e.line, "field": str(e.field), "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]]
+    run = CatalogueFeedRun(feed_id=feed.id, started_at=started, finished_at=utcnow(), status="done",
+                           counts=counts, errors=errors)
+    db.session.add(run)
+    _finish(feed, gettext("%(n)s ligne(s) refusée(s).", n=plan.error_lines) if plan.errors else None,
+            refused=errors)
+    return run
+
+
+def _refused_products(table, mapping, plan, shop) -> set[int]:
+    lines = {error.line for error in plan.errors}
+    skus, names = set(), set()
+    for number, cells in table.rows:
+        if number in lines:
+            for field, bucket in (("sku", skus), ("name", names)):
+                index = mapping.get(field)
+                if index is not None and index < len(cells) and cells[index].strip():
+                    bucket.add(cells[index].strip())
+    if not skus and not names:
+        return set()
+    return set(db.session.scalars(select(Product.id).where(
+        Product.shop_id == shop.id, or_(Product.sku.in_(skus), Product.name.in_(names)))))
+
+
+def _finish(feed: CatalogueFeed, problem: str | None, refused: list | None = None) -> None:
+    """Release the claim, plan the next run, keep the last runs, and e-mail the shop about a
+    problem unless it is the same as the last one e-mailed."""
+    feed.running_since = None
+    feed.next_run_at = utcnow() + timedelta(minutes=feed.interval_minutes)
+    db.session.flush()
+    old = db.session.scalars(select(CatalogueFeedRun.id).where(CatalogueFeedRun.feed_id == feed.id)
+                             .order_by(CatalogueFeedRun.id.desc()).offset(RUNS_KEPT)).all()
+    if old:
+        db.session.execute(delete(CatalogueFeedRun).where(CatalogueFeedRun.id.in_(old)))
+    signature = None if problem is None else (problem + repr(refused or ""))[:500]
+    if signature is not None and signature != feed.last_notified_error:
+        _notify(feed, problem, refused or [])
+    feed.last_notified_error = signature
+
+
+def _release(feed_id: int) -> None:
+    db.session.execute(update(CatalogueFeed).where(CatalogueFeed.id == feed_id).values(running_since=None))
+    db.session.commit()
+
+
+def _notify(feed: CatalogueFeed, problem: str, refused: list) -> None:
+    from marketplace.urls import public_url_for
+
+    shop = db.session.get(Shop, feed.shop_id)
+    lines = "\n".join(f"- {e['line']} · {e['field']} : {e['message']}" for e in refused[:20])
+    body = lazy_gettext("Bonjour,\n\nLa mise à jour du catalogue de %(shop)s depuis %(url)s : %(problem)s\n\n"
+                        "%(lines)s\n\nLe détail : %(link)s\n\nHalle", shop=shop.name, url=feed.url, problem=problem,
+                        lines=lines, link=public_url_for("shop_feeds.feed", shop_id=shop.id, feed_id=feed.id))
+    subject = lazy_gettext("Catalogue de %(shop)s : la mise à jour demande votre attention", shop=shop.name)
+    emails = db.session.scalars(select(ShopMember).where(ShopMember.shop_id == shop.id,
+                                                         ShopMember.role == "owner")).all()
+    for member in emails:
+        mail.send_mail(member.user.email, subject, body)
+
+
+# --- The shop's actions ---
+
+
+def add_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
+    url = (url or "").strip()
+    if urlsplit(url).scheme not in ("http", "https") or len(url) > 2000:
+        raise FeedError(gettext("L'adresse doit commencer par http:// ou https://."))
+    feed = CatalogueFeed(shop_id=shop.id, url=url, status="draft", created_by_id=user_id,
+                         interval_minutes=current_app.config["FEEDS_INTERVAL_MINUTES"])
+    db.session.add(feed)
+    db.session.commit()
+    return feed
+
+
+def activate(feed: CatalogueFeed) -> None:
+    """Confirmed (or resumed): runs from now on, the first one at once."""
+    feed.status, feed.next_run_at = "active", utcnow()
+    db.session.commit()
+    queue_run(feed)
+
+
+def pause(feed: CatalogueFeed) -> None:
+    feed.status = "paused"
+    db.session.commit()
+
+
+def delete_feed(feed: CatalogueFeed) -> None:
+    """The feed and its runs go; its products stay as they are."""
+    db.session.execute(delete(CatalogueFeedRun).where(CatalogueFeedRun.feed_id == feed.id))
+    db.session.delete(feed)
+    db.session.commit()
