@@ -5,6 +5,7 @@ cashier typed into their arguments, scopes idempotency keys to the shop, counts 
 PINs (SHOP_WRONG_PIN_LIMIT: all its tills, keys and cards together; beyond it, its PIN tries are
 refused for the rest of the window), and tells the holder when their card's PIN gets locked.
 """
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ from marketplace.settings import card_settings
 
 
 MAX_ID = 2**31 - 1  # the database's integer range: anything above cannot exist
+log = logging.getLogger(__name__)
 
 
 # One answer, at the till and in the POS API, for an unknown card, a missing or wrong PIN, a locked
@@ -107,16 +109,30 @@ def check_card_pin(shop: Shop, card: Card, pin: str | None) -> None:
 def _pin_tries(shop_id: int, pin: str | None, card_id: int):
     """Around a PIN check: refuse it when the shop has no wrong PINs left, count a wrong one (or
     one tried on a locked PIN) against the shop, tell the holder when it locks their PIN."""
-    limit, bucket = parse_limit(current_app.config["SHOP_WRONG_PIN_LIMIT"]), ("wrong-pins", f"shop:{shop_id}")
-    if pin and not limiter.limiter.test(limit, *bucket):
+    if pin and not _shop_wrong_pins("test", shop_id):
         raise ShopPinTriesExhausted()
     try:
         yield
     except (WrongPin, PinLocked) as refusal:
-        limiter.limiter.hit(limit, *bucket)
+        _shop_wrong_pins("hit", shop_id)
         if isinstance(refusal, PinLockout):
             notify_holder_of_lock(card_id, refusal.minutes)
         raise
+
+
+def _shop_wrong_pins(action: str, shop_id: int) -> bool:
+    """`test` (may the shop try a PIN?) or `hit` (one more wrong) in the rate limiter's storage
+    (Redis in production), shared by every worker. Without limits (RATELIMIT_ENABLED=0) or while
+    the storage is unreachable the shop is not held back: a till must not fail because Redis
+    restarts, and each card's own lock still counts in the database."""
+    if not limiter.enabled:
+        return True
+    limit = parse_limit(current_app.config["SHOP_WRONG_PIN_LIMIT"])
+    try:
+        return getattr(limiter.limiter, action)(limit, "wrong-pins", f"shop:{shop_id}")
+    except Exception as error:  # noqa: BLE001 - any storage failure: see the docstring
+        log.warning("shop wrong-PIN count unavailable: %s", error)
+        return True
 
 
 def void_payment(shop: Shop, entry_id: int, *, reason: str, client_key: str, actor: str) -> LedgerResult:

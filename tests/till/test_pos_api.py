@@ -134,6 +134,22 @@ def test_wrong_pins_are_limited_per_shop_across_cards_and_keys(app, client, till
         app.config["SHOP_WRONG_PIN_LIMIT"] = "20 per hour"
 
 
+def test_without_rate_limits_wrong_pins_are_still_refused_per_card(app, client, till):
+    from marketplace.extensions import limiter
+
+    with app.app_context():
+        pin_card = new_funded_card(5000, pin="1234", key_suffix="pin")
+    key = api_key(app, till["shop"])
+    limiter.enabled = False  # RATELIMIT_ENABLED=0: no shop budget, no error either
+    try:
+        wrong = redeem(client, key, {"card": card_number(app, pin_card), "amount_cents": 100, "pin": "0000"})
+        right = redeem(client, key, {"card": card_number(app, pin_card), "amount_cents": 100, "pin": "1234"},
+                       idem="k2")
+    finally:
+        limiter.enabled = True
+    assert (wrong.status_code, right.status_code) == (403, 201)
+
+
 def test_an_idempotency_key_is_the_shop_s_not_the_api_key_s(app, client, till):
     first, second = api_key(app, till["shop"]), api_key(app, till["shop"])
     number = card_number(app, till["card"])
