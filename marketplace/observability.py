@@ -6,7 +6,8 @@
 - LOG_FORMAT=json: one JSON object per line on stderr (default in production; text otherwise).
 - Metrics: prometheus_client, in multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set
   (gunicorn.conf.py sets it). /metrics answers when METRICS_ENABLED; if METRICS_TOKEN is set
-  the scraper must send `Authorization: Bearer <token>`.
+  the scraper must send `Authorization: Bearer <token>` (production does not start with metrics on
+  and no token: config.check_production_settings).
 """
 import contextvars
 import hmac
