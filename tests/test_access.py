@@ -102,7 +102,7 @@ def test_each_role_gets_what_the_policy_says(app, world, role):
         if rule.endpoint in LOGS_OUT and role != "anonymous":
             assert login(client, world["emails"][role]).status_code == 302
         url = sample_url(app, rule, world["args"])
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = next(m for m in ("GET", "POST", "PUT") if m in rule.methods)
         with app.test_request_context():
             user = db.session.get(User, world["ids"][role]) if role != "anonymous" else None
             policy = policy_for(rule.endpoint)

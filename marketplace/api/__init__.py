@@ -18,4 +18,4 @@ def error_response(code: str, message, status: int, **details):
     return response
 
 
-from marketplace.api import lockers, openapi, pos, search  # noqa: E402,F401  (registers the routes)
+from marketplace.api import lockers, openapi, pos, products, search  # noqa: E402,F401  (registers the routes)

@@ -1,7 +1,7 @@
 """GET /api/v1/openapi.json: the POS API's contract (tests/till/test_pos_schema.py checks the
 implementation against it with schemathesis)."""
 from marketplace.access import PUBLIC, access
-from marketplace.api import bp
+from marketplace.api import bp, products
 
 
 def _error(description: str) -> dict:
@@ -39,10 +39,44 @@ _ENTRY_RESPONSES = {
     **_ERRORS,
 }
 
+_PRODUCT_RESPONSES = {
+    "400": _ERRORS["400"], "401": _ERRORS["401"],
+    "409": _error("Clé d'idempotence déjà utilisée pour une autre requête (code idempotency_conflict)"),
+    "422": _error("Requête invalide : le champ fautif est nommé dans error.field (« products[3].price_cents »)"),
+}
+_PRODUCT_PATHS = {
+    "/products/{sku}": {"put": {
+        "summary": "Stock, prix ou mise en ligne d'un produit du commerce (par sa référence)",
+        "parameters": [{"name": "sku", "in": "path", "required": True, "schema": {**_TEXT, "minLength": 1}},
+                       {**_IDEMPOTENCY, "required": False}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": products.openapi_schema(products.PRODUCT_UPDATE)}}},
+        "responses": {"200": {"description": "Le produit tel qu'il est maintenant", "content": {"application/json": {
+            "schema": {"type": "object", "required": ["product"],
+                       "properties": {"product": products.openapi_schema(products.PRODUCT)}}}}},
+                      "404": _error("Aucun produit de ce commerce avec cette référence (code unknown_sku)"),
+                      **_PRODUCT_RESPONSES},
+    }},
+    "/products:batch": {"post": {
+        "summary": "Plusieurs produits à la fois (tous ou aucun)",
+        "parameters": [_IDEMPOTENCY],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": products.openapi_schema(products.BATCH)}}},
+        "responses": {"200": {"description": "Les produits tels qu'ils sont maintenant", "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["updated", "unchanged", "products"],
+                "properties": {"updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+                               "products": {"type": "array", "items": products.openapi_schema(products.PRODUCT)}}}}}},
+            "404": _error("Une référence inconnue dans ce commerce (code unknown_sku, error.field la situe) : "
+                          "rien n'est modifié"), **_PRODUCT_RESPONSES},
+    }},
+}
+
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "Halle — API de caisse", "version": "1.0.0",
-             "description": "Encaisser la carte du territoire depuis un logiciel de caisse. Les messages "
+             "description": "Encaisser la carte du territoire depuis un logiciel de caisse, et tenir à jour "
+                            "le stock, les prix et la mise en ligne des produits. Les messages "
                             "d'erreur sont en français, ou en anglais avec ?lang=en ou l'en-tête "
                             "Accept-Language: en (le champ code, lui, ne change pas)."},
     "servers": [{"url": "/api/v1"}],
@@ -119,6 +153,7 @@ SPEC = {
                 "Requête invalide, ou remboursement refusé (code refund_not_allowed) : montant au-delà de ce "
                 "qui reste du paiement (déjà remboursé en partie), ou paiement annulé")},
         }},
+        **_PRODUCT_PATHS,
     },
 }
 

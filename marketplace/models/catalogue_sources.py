@@ -60,3 +60,19 @@ class CatalogueFeedRun(db.Model):
     counts = db.Column(db.JSON, nullable=True)  # created, updated, unchanged, offline, refused
     errors = db.Column(db.JSON, nullable=True)
     error = db.Column(db.String(500), nullable=True)
+
+
+class ProductApiRequest(db.Model):
+    """A products API write already done (marketplace/api/products.py), by the shop's Idempotency-Key:
+    the same key again gets the same answer, whichever of the shop's API keys sends it."""
+
+    __tablename__ = "product_api_requests"
+    __table_args__ = (db.UniqueConstraint("shop_id", "key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
+    key = db.Column(db.String(100), nullable=False)
+    request_hash = db.Column(db.String(64), nullable=False)
+    status_code = db.Column(db.Integer, nullable=False)
+    response = db.Column(db.JSON, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
