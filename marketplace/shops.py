@@ -13,13 +13,13 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
-from marketplace import invitations, opening_hours
+from marketplace import audit, invitations, opening_hours
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
 from marketplace.formatting import day_month
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
-from marketplace.models import Shop, ShopClosure, ShopInvitation, ShopMember, User
+from marketplace.models import AuditEvent, Shop, ShopClosure, ShopInvitation, ShopMember, User
 from marketplace.models.base import utcnow
 from marketplace.territory import fold
 from marketplace.urls import public_url_for
@@ -29,6 +29,7 @@ DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", 
         ("thu", lazy_gettext("Jeudi")), ("fri", lazy_gettext("Vendredi")), ("sat", lazy_gettext("Samedi")),
         ("sun", lazy_gettext("Dimanche")))
 DAY_NAMES = dict(DAYS)
+RENAMES_SHOWN_DAYS = 14
 INVITABLE_ROLES = {"staff": lazy_gettext("équipe (catalogue et commandes)"), "cashier": lazy_gettext("caisse uniquement")}
 
 
@@ -126,6 +127,25 @@ def reject_shop(shop: Shop, message: str) -> None:
                                "%(reason)s\n\nCorrigez les informations puis enregistrez-les : la demande repartira "
                                "en validation.\n%(link)s\n", shop=shop.name, reason=shop.review_message,
                                link=public_url_for("shop.settings", shop_id=shop.id)))
+
+
+def update_details(shop: Shop, fields: dict) -> None:
+    """Apply the settings form's fields. An approved shop stays online under a new name (no new
+    review for a one-person shop), but the rename goes to the audit log and the admin's dashboard."""
+    old_name = shop.name
+    for column, value in fields.items():
+        setattr(shop, column, value)
+    if shop.status == "approved" and shop.name != old_name:
+        audit.record("shop.rename", shop, summary=f"{old_name} → {shop.name}", before={"name": old_name},
+                     after={"name": shop.name})
+
+
+def recent_renames(days: int = RENAMES_SHOWN_DAYS) -> list:
+    """Renames of approved shops in the last `days` days, newest first, for the admin's dashboard."""
+    since = utcnow() - timedelta(days=days)
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "shop.rename", AuditEvent.created_at >= since)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(50)))
 
 
 def resubmit_if_rejected(shop: Shop) -> bool:

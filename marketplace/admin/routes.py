@@ -29,7 +29,7 @@ def dashboard():
         draft_runs=db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying"))).order_by(SettlementRun.id)).all(),
         suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
         reports=product_reports.open_reports(), hidden_products=product_reports.hidden_products(),
-        locker_problems=lockers.locker_problems(), button=ButtonForm(),
+        locker_problems=lockers.locker_problems(), renames=shops.recent_renames(), button=ButtonForm(),
         confirm=ConfirmForm(),
     )
 

@@ -139,8 +139,7 @@ def settings(shop_id: int):
     if form.validate_on_submit():
         photos = _store_photos([form.photo.data], form.photo)
         if photos is not None:
-            for column, value in _shop_fields(form).items():
-                setattr(shop, column, value)
+            shops.update_details(shop, _shop_fields(form))
             if form.iban.data:
                 shop.iban = shops.normalize_iban(form.iban.data)
             if photos:

@@ -135,3 +135,26 @@ def test_dashboard_lists_locker_problems_and_reminds_the_shop(app, territory, cl
         mail = outbox()[-1]
         assert mail["To"] == territory.owner_email and "casier S01" in mail.get_content()
         assert db.session.scalar(select(AuditEvent.action)) == "locker.parcel_reminder"
+
+
+def test_a_renamed_approved_shop_stays_online_and_shows_on_the_dashboard(app, territory, client):
+    """No new review for a one-person shop's new name, but the admin sees who renamed what."""
+    login(client, territory.owner_email)
+    settings = client.get(f"/boutique/{territory.fournil_id}/parametres").get_data(as_text=True)
+    assert "Fournil" in settings
+    with app.app_context():
+        shop = db.session.get(Shop, territory.fournil_id)
+        form = {"name": "Fournil <b>du Lac</b>", "category": shop.category_id, "commune": shop.commune_insee,
+                "address": shop.address or "1 rue du Four", "accepts_card": "y", "siret": shop.siret or "73282932000074"}
+    saved = client.post(f"/boutique/{territory.fournil_id}/parametres", data=form, follow_redirects=True)
+    assert "Informations enregistrées." in saved.get_data(as_text=True)
+    with app.app_context():
+        shop = db.session.get(Shop, territory.fournil_id)
+        assert (shop.name, shop.status) == ("Fournil <b>du Lac</b>", "approved")
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "shop.rename")).all()
+        assert (event.before, event.after) == ({"name": "Fournil"}, {"name": "Fournil <b>du Lac</b>"})
+    client.post("/deconnexion", data={})
+    login(client, territory.admin_email)
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert "« Fournil » →" in dashboard and "Fournil &lt;b&gt;du Lac&lt;/b&gt;" in dashboard
+    assert f'href="/admin/commerces/{territory.fournil_id}"' in dashboard
