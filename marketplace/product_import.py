@@ -253,6 +253,18 @@ def _stems(words: list[str]) -> frozenset[str]:
     return frozenset(s for s in (stem(w) for w in words) if s)
 
 
+def category_answers(form) -> dict[str, int]:
+    """The shop's answers to "which category is this text?" from a form (import review, feed
+    preview): `category_text_<n>` holds the text, `category_<n>` the category id chosen."""
+    answers = {}
+    for key, text in form.items():
+        if key.startswith("category_text_"):
+            chosen = form.get(f"category_{key.removeprefix('category_text_')}", "")
+            if chosen.isdigit():
+                answers[text] = int(chosen)
+    return answers
+
+
 def remember_categories(shop: Shop, answers: dict[str, int]) -> None:
     """Keep the shop's answers ({category text as its file writes it: category id}) for its next
     imports and feed runs; committed."""

@@ -1,6 +1,6 @@
 """The shop's catalogue feeds: add one (its first reading shown before it is confirmed), follow
 its runs, update now, pause, resume or delete it (marketplace/feeds.py does the work)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -8,7 +8,7 @@ from marketplace import feeds, product_import
 from marketplace.access import access, shop_member
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
-from marketplace.shop.forms import ConfirmForm, FeedForm
+from marketplace.shop.forms import ConfirmForm, FeedForm, category_choices
 
 bp = Blueprint("shop_feeds", __name__, url_prefix="/boutique")
 
@@ -63,7 +63,7 @@ def feed(shop_id: int, feed_id: int):
                               .order_by(CatalogueFeedRun.id.desc())).all()
     return render_template("shop/feed.html", shop=shop, feed=feed, preview=preview, problem=problem, runs=runs,
                            labels=feeds.FORMAT_LABELS, fields=product_import.FIELDS, form=ConfirmForm(),
-                           preview_lines=product_import.PREVIEW_LINES)
+                           preview_lines=product_import.PREVIEW_LINES, category_choices=category_choices())
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/activer", methods=["POST"])
@@ -76,6 +76,17 @@ def activate_feed(shop_id: int, feed_id: int):
     feeds.activate(feed)
     flash(gettext("Flux activé : le catalogue sera mis à jour toutes les %(n)s minutes.", n=feed.interval_minutes),
           "success")
+    return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed_id))
+
+
+@bp.route("/<int:shop_id>/flux/<int:feed_id>/categories", methods=["POST"])
+@access(CATALOGUE)
+def feed_categories(shop_id: int, feed_id: int):
+    """The shop's answers about its feed's category texts, kept for every next run and import."""
+    _feed(shop_id, feed_id)
+    _confirmed()
+    answers = product_import.category_answers(request.form)
+    product_import.remember_categories(db.session.get(Shop, shop_id), answers)
     return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed_id))
 
 

@@ -362,17 +362,6 @@ def _mapping_from(values, table) -> dict[str, int | None]:
     return mapping
 
 
-def _category_answers(values) -> dict[str, int]:
-    """The shop's answers to "which category is this text?": `category_text_<n>` and `category_<n>`."""
-    answers = {}
-    for key, text in values.items():
-        if key.startswith("category_text_"):
-            chosen = values.get(f"category_{key.removeprefix('category_text_')}", "")
-            if chosen.isdigit():
-                answers[text] = int(chosen)
-    return answers
-
-
 def _upload_gone(shop_id: int):
     """An unknown, expired or forged upload token: back to the upload form, saying why."""
     flash(gettext("Ce fichier n'est plus disponible : envoyez-le à nouveau."), "error")
@@ -393,7 +382,7 @@ def import_review(shop_id: int, token: str):
     problems = product_import.mapping_errors(mapping)
     form = ConfirmForm()
     if request.method == "POST" and "save_categories" in request.form and form.validate_on_submit():
-        product_import.remember_categories(shop, _category_answers(request.form))
+        product_import.remember_categories(shop, product_import.category_answers(request.form))
         return redirect(url_for("shop.import_review", shop_id=shop_id, token=token,
                                 **{f"map_{name}": "" if index is None else index for name, index in mapping.items()}))
     plan = None if problems else product_import.check_import(table, mapping, shop)

@@ -320,3 +320,21 @@ def test_products_taken_offline_are_marked_for_the_search_index(app_ctx, shop_wo
     assert not gone.active
     if _outbox_in_use():
         assert [row.entity_id for row in IndexOutbox.query.filter_by(kind="product")] == [gone.id]
+
+
+def test_the_shop_answers_its_feeds_categories_once(app, client, shop_world, server):
+    server.files["/sheet.csv"] = (200, {}, "Désignation;Prix;Rayon\nBaguette;1,10;Pain\nÉclair;2,40;Pâtisserie\n"
+                                  .encode())
+    login(client, shop_world["emails"]["owner"])
+    base = f"/boutique/{shop_world['bakery']}/flux"
+    feed_url = client.post(base, data={"url": server.url("/sheet.csv")}).headers["Location"]
+    page = client.get(feed_url).get_data(as_text=True)
+    assert "Catégories à préciser" in page and 'name="category_text_0" value="Pain"' in page
+    food = shop_world["categories"]["alimentation"]
+    response = client.post(f"{feed_url}/categories", data={"category_text_0": "Pain", "category_0": str(food)})
+    assert response.headers["Location"].endswith(feed_url)
+    assert "Catégories à préciser" not in client.get(feed_url).get_data(as_text=True)
+    client.post(f"{feed_url}/activer")
+    with app.app_context():
+        categories = {p.name: p.category_id for p in Product.query.filter(Product.name.in_(["Baguette", "Éclair"]))}
+        assert categories == {"Baguette": food, "Éclair": shop_world["categories"]["boulangerie-patisserie"]}
