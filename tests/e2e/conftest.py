@@ -1,6 +1,7 @@
 """Browser journeys: Debian's Chromium (headless, --no-sandbox) driven by Playwright against a
 real server on loopback, serving the demo territory from its own SQLite file."""
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from config import DevelopmentConfig
 from marketplace import create_app
 from marketplace.extensions import db
 from tests.e2e import axe
+from tests.stripe_server import register_webhook, stripe_config, stripe_server  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -76,6 +78,18 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def stripe_live(live_app, live_server, stripe_server):  # noqa: F811
+    """Card payments on localstripe (the demo's provider, tests/stripe_server.py) with its webhook;
+    jobs in a thread, as on the development server (pages follow their progress)."""
+    keys = {**stripe_config(stripe_server), "JOBS_BACKEND": "thread"}
+    saved = {key: live_app.config.get(key) for key in keys}
+    live_app.config.update(keys)
+    register_webhook(stripe_server, f"{live_server}/stripe/webhook")
+    yield live_app
+    live_app.config.update(saved)
 
 
 # Every journey runs on a desktop screen and on a phone (an iPhone 12-14: 390×844 CSS pixels).
@@ -155,3 +169,12 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD):
     axe.audit(page)  # the page the person lands on
 
 
+def pay_by_card(page, number: str) -> None:
+    """Fill localstripe's card element (its stand-in for Stripe.js) and pay."""
+    element = page.locator("#card-element")
+    element.get_by_placeholder("number").fill(number)
+    element.get_by_placeholder("exp_month").fill("12")
+    element.get_by_placeholder("exp_year").fill("34")
+    element.get_by_placeholder("cvc").fill("123")
+    element.get_by_placeholder("postal_code").fill("21140")
+    page.get_by_role("button", name=re.compile("^Payer")).click()

@@ -1,15 +1,21 @@
 """Browser journeys of a gift campaign: the HR manager imports staff, creates a Christmas
 campaign, sees the exemption warning, pays by card on localstripe, issues the cards and reads the
-report; an employee claims the card from the e-mail and sees the balance and the shops."""
+report; an employee claims the card from the e-mail and sees the balance and the shops. Another
+campaign is paid by transfer to the demo territory's account: the admin records what arrived (part
+of it first), then HR issues the cards."""
 import re
+from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from config import DevelopmentConfig
+from loyalty.clock import paris_day, utc_now
+from marketplace import campaigns
+from marketplace.extensions import db
+from marketplace.models import Campaign, Employee, Employer, User
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
-from tests.stripe_server import register_webhook, stripe_config, stripe_server  # noqa: F401
-
+from tests.e2e.conftest import log_in, pay_by_card, screenshot
 
 
 def staff_csv(tag: str) -> bytes:
@@ -18,17 +24,6 @@ def staff_csv(tag: str) -> bytes:
             f"{tag}001;Zidane;Léa;lea.zidane.{tag.lower()}@example.fr;2;2\r\n"
             f"{tag}002;Ferrand;Hugo;hugo.ferrand.{tag.lower()}@example.fr;0;1\r\n"
             f"{tag}003;Morel;Inès;;0;0\r\n").encode("cp1252")
-
-
-@pytest.fixture
-def stripe_live(live_app, live_server, stripe_server):  # noqa: F811
-    # Jobs in a thread, as on the development server: the HR page follows the issuing progress.
-    keys = {**stripe_config(stripe_server), "JOBS_BACKEND": "thread"}
-    saved = {key: live_app.config.get(key) for key in keys}
-    live_app.config.update(keys)
-    register_webhook(stripe_server, f"{live_server}/stripe/webhook")
-    yield live_app
-    live_app.config.update(saved)
 
 
 def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stripe_live):
@@ -74,13 +69,8 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     # Pay by card through Stripe.js (localstripe's stand-in on loopback).
     page.get_by_role("button", name=re.compile("Payer .* par carte")).click()
     screenshot(page, "campaign-card-payment")
-    element = page.locator("#card-element")
-    element.get_by_placeholder("number").fill("4242424242424242")
-    element.get_by_placeholder("exp_month").fill("12")
-    element.get_by_placeholder("exp_year").fill("34")
-    element.get_by_placeholder("cvc").fill("123")
-    element.get_by_placeholder("postal_code").fill("21140")
-    page.get_by_role("button", name=re.compile("^Payer")).click()
+    expect(page.get_by_test_id("test-mode")).to_contain_text("4242 4242 4242 4242")
+    pay_by_card(page, "4242424242424242")
     expect(page.get_by_text("Paiement reçu")).to_be_visible()
     audit(page)
 
@@ -120,3 +110,57 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     expect(employee.get_by_test_id("accepting-shops").locator("li").first).to_be_visible()
     assert employee.get_by_test_id("accepting-shops").locator("li").count() > 10
     screenshot(employee, "employee-grant-shops")
+
+
+def test_hr_funds_by_transfer_and_the_admin_records_what_arrived(page, open_page, screen, stripe_live):
+    with stripe_live.app_context():
+        hr = db.session.scalar(select(User).filter_by(email="rh@demo.halle.fr"))
+        employer = db.session.scalar(select(Employer).join(Employer.members).filter_by(user_id=hr.id))
+        staff = db.session.scalars(select(Employee.id).filter_by(employer_id=employer.id, archived=False)
+                                   .order_by(Employee.id).limit(2)).all()
+        campaign = campaigns.create_campaign(
+            employer, event="rentree", label=f"Rentrée ({screen})", amount_cents=4_000, child_amount_cents=0,
+            audience="selection", selection=list(staff), expires_on=paris_day(utc_now()) + timedelta(days=300),
+            allowed_categories=None, expiry_policy="employer", user_id=hr.id)
+        url, campaign_id = f"/entreprise/{employer.id}/campagnes/{campaign.id}/", campaign.id
+    reference = f"HALLE-CAMPAGNE-{campaign_id}"
+    log_in(page, "rh@demo.halle.fr")
+    page.goto(url)
+    audit(page)
+    page.get_by_role("button", name="Confirmer la campagne").click()
+
+    # Card and transfer side by side, the transfer with the demo territory's bank details.
+    expect(page.get_by_role("heading", name="Par carte bancaire")).to_be_visible()
+    expect(page.get_by_role("heading", name="Par virement")).to_be_visible()
+    iban = DevelopmentConfig.TERRITORY_IBAN
+    expect(page.get_by_test_id("territory-iban")).to_have_text(" ".join(iban[i:i + 4] for i in range(0, len(iban), 4)))
+    expect(page.get_by_test_id("transfer-reference").first).to_have_text(reference)
+    screenshot(page, "campaign-funding-choice")
+    page.get_by_role("button", name="Je paie par virement").click()
+    expect(page.get_by_test_id("awaiting-transfer")).to_contain_text(reference)
+    audit(page)
+
+    # The admin records a first transfer of half the amount, then the rest.
+    admin = open_page()
+    log_in(admin, "admin@demo.halle.fr")
+    admin.goto("/admin/entreprises/")
+    audit(admin)
+    for amount, said in (("40,00", "il manque 40,00"), ("40,00", "est financée")):
+        admin.get_by_test_id(f"transfer-reference-{campaign_id}").fill(reference)
+        admin.get_by_test_id(f"transfer-amount-{campaign_id}").fill(amount)
+        admin.get_by_test_id(f"transfer-reference-{campaign_id}").locator("xpath=ancestor::form").get_by_role(
+            "button", name="Virement reçu").click()
+        expect(admin.get_by_role("status").filter(has_text=re.compile(said.replace(" ", r"\s")))).to_be_visible()
+        screenshot(admin, f"admin-transfer-{'partial' if 'manque' in said else 'complete'}")
+        if "manque" in said:
+            page.reload()
+            expect(page.get_by_test_id("received-partial")).to_contain_text("40,00")
+            audit(page)
+
+    # Funded: HR issues the two cards.
+    page.reload()
+    page.get_by_role("button", name="Émettre les 2 cartes").click()
+    expect(page.get_by_test_id("campaign-report")).to_be_visible(timeout=60_000)
+    screenshot(page, "campaign-by-transfer-issued")
+    with stripe_live.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "issued"

@@ -1,32 +1,22 @@
-"""Browser journey of an order: a resident searches, fills one cart from two shops, logs in,
-picks a locker for one shop and the counter for the other, pays with the territorial card and a
-bank card on localstripe; the baker accepts and deposits in the locker; the resident sees the
-pickup code; the locker opens with it and the order shows as collected."""
+"""Browser journey of an order in the demo: a visitor searches, fills one cart from two shops, logs
+in as the demo resident, picks a locker for one shop and the counter for the other, pays with the
+credit of the seeded territorial card and a bank card on localstripe (test mode shown; a refused
+card amount keeps the choices; a declined card, then the test card, pay one order); the baker
+accepts and deposits in the locker; the resident sees the pickup code; the locker opens with it and
+the order shows as collected."""
 import re
 from urllib.parse import urlencode
 
 import pytest
 import requests
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import lockers
 from marketplace.extensions import db
 from marketplace.models import LockerBank, Order, Product, Shop, User
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
-from tests.stripe_server import register_webhook, stripe_config, stripe_server  # noqa: F401
-from tests.till.conftest import new_funded_card
-
-
-@pytest.fixture
-def stripe_live(live_app, live_server, stripe_server):  # noqa: F811
-    keys = stripe_config(stripe_server)
-    saved = {key: live_app.config.get(key) for key in keys}
-    live_app.config.update(keys)
-    register_webhook(stripe_server, f"{live_server}/stripe/webhook")
-    yield live_app
-    live_app.config.update(saved)
+from tests.e2e.conftest import log_in, pay_by_card, screenshot
 
 
 def _for_sale(shop_id: int) -> Product:
@@ -36,19 +26,20 @@ def _for_sale(shop_id: int) -> Product:
 
 
 @pytest.fixture
-def journey_data(stripe_live, screen):
+def journey_data(stripe_live):
     with stripe_live.app_context():
         bakery = db.session.scalar(select(Shop).filter_by(name="Boulangerie Moreau"))
         other = db.session.scalar(select(Shop).where(Shop.commune_insee == bakery.commune_insee, Shop.id != bakery.id,
                                                      Shop.status == "approved", Shop.accepts_card.is_(True))
                                   .order_by(Shop.id))
         resident = db.session.scalar(select(User).filter_by(email="resident@demo.halle.fr"))
-        card_id = new_funded_card(2_000, holder_user_id=resident.id, key_suffix=f":order-journey-{screen}")
+        orders_before = db.session.scalar(select(func.count()).select_from(Order).filter_by(user_id=resident.id))
         bank = db.session.scalar(select(LockerBank).filter_by(slug="semur-en-auxois"))
         key = lockers.new_api_key(bank)
         products = [_for_sale(bakery.id), _for_sale(other.id)]
         return {"bakery": bakery.id, "other": other.id, "shops": [bakery.slug, other.slug],
-                "products": [(p.id, p.name) for p in products], "bank": bank.id, "key": key, "card": card_id}
+                "products": [(p.id, p.name) for p in products], "bank": bank.id, "key": key,
+                "resident": resident.id, "orders_before": orders_before}
 
 
 def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, live_server, stripe_live, journey_data):
@@ -73,28 +64,39 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     page.get_by_label("Mot de passe").fill("halle-demo")
     page.get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Retrait et paiement")).to_be_visible()
-    page.get_by_test_id(f"pickup-locker-{journey_data['bakery']}-semur-en-auxois").check()
+    # The seeded card offers its credit; an amount it cannot pay is refused, the choices kept.
+    locker = page.get_by_test_id(f"pickup-locker-{journey_data['bakery']}-semur-en-auxois")
+    locker.check()
+    page.get_by_test_id("card-amount").fill("999,00")
+    page.get_by_test_id("place-order").click()
+    expect(page.get_by_text("peut payer au plus")).to_be_visible()
+    expect(locker).to_be_checked()
+    audit(page)
     page.get_by_test_id("card-amount").fill("3,00")
     screenshot(page, "order-checkout")
     page.get_by_test_id("place-order").click()
 
-    # The rest by bank card, through Stripe.js (localstripe's stand-in).
+    # The rest by bank card, through Stripe.js (localstripe, the demo's provider: test mode shown);
+    # a declined card, then the test card, on the same order.
     expect(page.get_by_role("heading", name=re.compile("Paiement de la commande"))).to_be_visible()
+    expect(page.get_by_test_id("test-mode")).to_contain_text("4242 4242 4242 4242")
     screenshot(page, "order-card-payment")
-    element = page.locator("#card-element")
-    element.get_by_placeholder("number").fill("4242424242424242")
-    element.get_by_placeholder("exp_month").fill("12")
-    element.get_by_placeholder("exp_year").fill("34")
-    element.get_by_placeholder("cvc").fill("123")
-    element.get_by_placeholder("postal_code").fill("21140")
-    page.get_by_role("button", name=re.compile("^Payer")).click()
+    pay_by_card(page, "4000000000000341")
+    expect(page.locator("#card-errors")).to_contain_text("declined")
+    audit(page)
+    pay_by_card(page, "4242424242424242")
     expect(page.get_by_text("Paiement reçu")).to_be_visible()
     expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("payée")
     screenshot(page, "order-paid")
     order_url = page.url
     with stripe_live.app_context():
-        order = db.session.scalar(select(Order).order_by(Order.id.desc()))
+        orders = db.session.scalars(select(Order).filter_by(user_id=journey_data["resident"])
+                                    .order_by(Order.id)).all()
+        assert len(orders) == journey_data["orders_before"] + 1  # one order, whatever the attempts
+        order = orders[-1]
         assert order.card_cents == 300 and order.status == "paid"
+        assert {s.shop_id: s.pickup_kind for s in order.shops} == {journey_data["bakery"]: "locker",
+                                                                   journey_data["other"]: "shop"}
         sub_id = next(s.id for s in order.shops if s.shop_id == journey_data["bakery"])
 
     # The baker accepts and deposits the order in a locker compartment.

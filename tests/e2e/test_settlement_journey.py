@@ -9,10 +9,10 @@ from lxml import etree
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from config import DevelopmentConfig
 from loyalty import ledger
 from loyalty.cards import create_card
 from marketplace.extensions import db
-from config import DevelopmentConfig
 from marketplace.models import Shop
 from tests.e2e.axe import audit
 from tests.e2e.conftest import log_in, log_out, screenshot

@@ -1,11 +1,16 @@
-"""The one-person shop's journey, timed: from nothing to 50 products on its public page."""
+"""The one-person shop's journey, timed: from nothing to 50 products on its public page, approved by
+the territory, then its first order (the demo resident pays with their territorial card) taken."""
 import io
+import re
 import time
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from marketplace.extensions import db
+from marketplace.models import OrderShop
 from tests.e2e.axe import audit
 from tests.e2e.conftest import log_in, open_menu, screenshot
 
@@ -26,7 +31,7 @@ def product_photo(path):
     return path
 
 
-def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, screen, tmp_path):
+def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, screen, tmp_path, live_app):
     shop_name = f"Épicerie de Nadia ({'bureau' if screen == 'desktop' else 'mobile'})"
     started = time.perf_counter()
     steps = []
@@ -91,7 +96,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
 
     page.get_by_role("link", name="Importer", exact=True).first.click()
     audit(page)
-    page.get_by_label("Fichier CSV ou Excel (.xlsx)").set_input_files(str(catalogue_csv(tmp_path / "tarifs.csv")))
+    page.get_by_label(re.compile(r"^Fichier CSV")).set_input_files(str(catalogue_csv(tmp_path / "tarifs.csv")))
     page.get_by_role("button", name="Lire le fichier").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("50 ligne(s) valide(s) : 50 nouveau(x) produit(s)")
     screenshot(page, "shop-import-review")
@@ -120,6 +125,45 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     screenshot(page, "shop-product")
     step("visible sur la page publique")
 
+    # The demo resident orders the honey, paid with the credit of their territorial card.
+    product_id = int(page.url.rsplit("/", 1)[1])
+    shop_id = int(shop_url.rstrip("/").rsplit("/", 1)[1])
+    resident = open_page()
+    log_in(resident, "resident@demo.halle.fr")
+    resident.goto(f"/produits/{product_id}")
+    resident.get_by_test_id(f"add-to-cart-{product_id}").click()
+    expect(resident.get_by_text("ajouté au panier")).to_be_visible()
+    audit(resident)
+    resident.get_by_test_id("cart-link").click()
+    screenshot(resident, "shop-first-order-cart")
+    resident.get_by_test_id("checkout").click()
+    resident.get_by_test_id(f"pickup-shop-{shop_id}").check()
+    expect(resident.get_by_test_id("card-amount")).to_have_value("8,50")
+    audit(resident)
+    resident.get_by_test_id("place-order").click()
+    expect(resident.get_by_text("Commande payée avec votre carte territoriale.")).to_be_visible()
+    expect(resident.get_by_test_id(f"status-{shop_id}")).to_have_text("payée")
+    audit(resident)
+    with live_app.app_context():
+        sub_id = db.session.scalar(select(OrderShop.id).where(OrderShop.shop_id == shop_id))
+
+    # The shopkeeper takes it: accepted, then ready at the counter, then collected.
+    open_menu(page)
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Commandes", exact=True).click()
+    expect(page.get_by_test_id("new-orders")).to_contain_text("1 nouvelle commande")
+    expect(page.get_by_test_id(f"order-{sub_id}")).to_contain_text("Miel de châtaignier 500 g")
+    screenshot(page, "shop-first-order")
+    page.get_by_test_id(f"accept-{sub_id}").click()
+    expect(page.get_by_text("acceptée.")).to_be_visible()
+    audit(page)
+    page.get_by_test_id(f"ready-{sub_id}").click()
+    expect(page.get_by_text("le client est prévenu")).to_be_visible()
+    audit(page)
+    page.get_by_test_id(f"collected-{sub_id}").click()
+    expect(page.get_by_role("status").filter(has_text="retirée.")).to_be_visible()
+    audit(page)
+    step("première commande prise")
+
     print("\nParcours commerçant (temps machine, hors saisie humaine) :")
     for name, elapsed in steps:
         print(f"  {elapsed:6.1f} s  {name}")
@@ -131,7 +175,6 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
     """A queued import (the worker busy): the page stays put while it waits (no reload that would
     move a keyboard user's focus), then shows the outcome once the job wrote the lines."""
     from marketplace import product_import, uploads
-    from marketplace.extensions import db
     from marketplace.models import PendingUpload, ShopMember, User
 
     with live_app.app_context():
