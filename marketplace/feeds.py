@@ -429,6 +429,14 @@ def _notify(feed: CatalogueFeed, problem: str, refused: list) -> None:
 # --- The shop's actions ---
 
 
+def shop_feeds(shop_id: int) -> list[tuple[CatalogueFeed, CatalogueFeedRun | None]]:
+    """The shop's feeds, each with its last run (the catalogue page and the feeds page show them)."""
+    feeds = db.session.scalars(select(CatalogueFeed).where(CatalogueFeed.shop_id == shop_id)
+                               .order_by(CatalogueFeed.id)).all()
+    return [(feed, db.session.scalar(select(CatalogueFeedRun).where(CatalogueFeedRun.feed_id == feed.id)
+                                     .order_by(CatalogueFeedRun.id.desc()).limit(1))) for feed in feeds]
+
+
 def add_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
     url = (url or "").strip()
     if urlsplit(url).scheme not in ("http", "https") or len(url) > 2000:

@@ -40,12 +40,8 @@ def feeds_page(shop_id: int):
             form.url.errors = [str(error)]
         else:
             return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed.id))
-    shop_feeds = db.session.scalars(db.select(CatalogueFeed).where(CatalogueFeed.shop_id == shop_id)
-                                    .order_by(CatalogueFeed.id)).all()
-    last_runs = {feed.id: db.session.scalar(db.select(CatalogueFeedRun).where(CatalogueFeedRun.feed_id == feed.id)
-                                            .order_by(CatalogueFeedRun.id.desc()).limit(1)) for feed in shop_feeds}
-    return render_template("shop/feeds.html", shop=shop, form=form, feeds=shop_feeds, last_runs=last_runs,
-                           labels=feeds.FORMAT_LABELS)
+    return render_template("shop/feeds.html", shop=shop, form=form, feeds=feeds.shop_feeds(shop_id),
+                           confirm_form=ConfirmForm())
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>")

@@ -12,7 +12,7 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 
-from marketplace import catalogue, invitations, product_import, shops, uploads
+from marketplace import catalogue, feeds, invitations, product_import, shops, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, access, shop_member
 from marketplace.extensions import db
 from marketplace.images import InvalidImage, store_image
@@ -217,7 +217,8 @@ def products(shop_id: int):
                        per_page=PRODUCTS_PER_PAGE, error_out=False)
     bulk_form = BulkActionForm()
     return render_template("shop/products.html", shop=shop, page=page, query=query, sort=sort,
-                           category_id=category_id, bulk_form=bulk_form, sorts=catalogue.SORTS)
+                           category_id=category_id, bulk_form=bulk_form, sorts=catalogue.SORTS,
+                           feeds=feeds.shop_feeds(shop_id), confirm_form=ConfirmForm())
 
 
 @bp.route("/<int:shop_id>/produits/actions", methods=["POST"])

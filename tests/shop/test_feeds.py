@@ -291,6 +291,10 @@ def test_the_feed_pages(app, client, shop_world, server):
     assert "Flux activé" in page and 'data-run-status="done"' in page and "Mettre à jour maintenant" in page
     page = client.post(f"{feed_url}/maintenant", follow_redirects=True).get_data(as_text=True)
     assert "inchangé" in page
+    page = client.get(f"/boutique/{shop_world['bakery']}/produits").get_data(as_text=True)
+    section = page[page.index('data-testid="catalogue-feeds"'):]
+    assert server.url("/woo.csv") in section and "actif" in section and "(inchangé)" in section
+    assert f"{feed_url}/maintenant" in section
     # Another shop's owner does not see it.
     other = app.test_client()
     login(other, shop_world["emails"]["other"])
