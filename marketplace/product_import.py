@@ -25,6 +25,7 @@ from marketplace.models import Category, PendingUpload, Product, Shop, ShopCateg
 from marketplace.models.base import utcnow
 from marketplace.spreadsheets import ImportFileError, read_rows
 from marketplace.territory import fold
+from search import analyze_catalogue
 from search.analysis import folded_words, stem
 from search.models import SynonymGroup
 
@@ -403,6 +404,9 @@ def _write(plan: ImportPlan, shop: Shop) -> dict[str, int]:
 # --- In the background (a catalogue of tens of thousands of lines takes longer than a request may) ---
 
 UPLOAD_KIND = "catalogue"
+# A bigger import (a new territory's shops loading their catalogues) changes the products table
+# enough for the planner's statistics to mislead it until autovacuum passes: analyze right away.
+ANALYZE_AFTER_CREATED = 5_000
 
 
 def queue_import(upload: PendingUpload, mapping: dict[str, int | None], actor_id: int | None) -> None:
@@ -442,6 +446,10 @@ def run_import(upload_id: int) -> None:
         db.session.execute(update(PendingUpload).where(PendingUpload.id == upload_id).values(
             status="failed", error=message[:500], finished_at=utcnow()))
         db.session.commit()
+    else:
+        if counts["created"] >= ANALYZE_AFTER_CREATED:
+            analyze_catalogue(db.session)
+            db.session.commit()
 
 
 # --- Export ---

@@ -125,6 +125,35 @@ def test_unmet_searches_are_recorded_without_personal_data(app, world, ask):
                                                              "created_at"}
 
 
+def test_the_search_page_records_an_unmet_search_off_the_request_path(app, world, monkeypatch):
+    """The page answers without writing: a background job (here a thread) records the search."""
+    import threading
+
+    from sqlalchemy import event
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "thread")
+    writes = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT") and threading.current_thread() is request_thread:
+            writes.append(statement)
+
+    request_thread = threading.current_thread()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        page = app.test_client().get("/recherche?q=tronçonneuse")
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    assert page.status_code == 200 and writes == []
+    for thread in threading.enumerate():
+        if thread.name == "job-record_unmet_search":
+            thread.join(timeout=30)
+    with app.app_context():
+        assert [r.text for r in UnmetSearch.query.all()] == ["tronçonneuse"]
+
+
 def test_a_search_emptied_by_opening_hours_or_radius_is_not_unmet_demand(app, world, ask):
     """Only the bakery is open now, and Montbard is farther than 5 km from Semur: these searches
     find nothing, but the territory sells what they ask for."""

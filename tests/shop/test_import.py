@@ -325,3 +325,37 @@ def test_exports_neutralise_formula_like_names_and_import_them_back_unchanged(ap
             table = product_import.read_table(data, name)
             plan = product_import.check_import(table, product_import.propose_mapping(table.headers), shop)
             assert (plan.creations, plan.updates, plan.unchanged) == (0, 0, 1), name
+
+
+def test_a_big_import_job_gives_the_planner_fresh_statistics(app, client, shop_world, monkeypatch):
+    """A bulk load leaves PostgreSQL planning on stale statistics until autovacuum passes: the
+    job analyzes the catalogue tables after an import that creates many products."""
+    import time
+
+    from sqlalchemy import text
+
+    from marketplace.models import PendingUpload
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL statistics (TEST_DATABASE_URL)")
+
+    def analyzes() -> int:
+        count = db.session.execute(text(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'products'")).scalar() or 0
+        db.session.rollback()
+        return count
+
+    monkeypatch.setattr(product_import, "ANALYZE_AFTER_CREATED", 2)  # "big": two lines here
+    login(client, shop_world["emails"]["owner"])
+    upload(client, shop_world["bakery"], "Réf;Désignation;Prix TTC\nZ1;Sablés;3,20\nZ2;Croquants;4,10\n", "s.csv")
+    with app.app_context():
+        pending = PendingUpload.query.one()
+        pending.status, pending.mapping = "queued", {"sku": 0, "name": 1, "price": 2}
+        db.session.commit()
+        before = analyzes()
+        product_import.run_import(pending.id)
+        deadline = time.monotonic() + 10  # the statistics reach pg_stat a moment later
+        while analyzes() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert analyzes() == before + 1
