@@ -16,6 +16,22 @@ def max_edits(word: str) -> int:
     return 1 if len(word) <= 7 else 2
 
 
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit_variants(word: str) -> set[str]:
+    """Every string one edit away from a folded word (a letter dropped, two neighbours swapped,
+    a letter replaced or added), the word itself included."""
+    letters = set(ALPHABET) | set(word)
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {word}
+    found.update(a + b[1:] for a, b in splits if b)
+    found.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+    found.update(a + c + b[1:] for a, b in splits if b for c in letters)
+    found.update(a + c + b for a, b in splits for c in letters)
+    return found
+
+
 def _deletes(word: str, edits: int) -> set[str]:
     found = {word}
     for count in range(1, edits + 1):
