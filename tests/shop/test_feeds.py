@@ -273,6 +273,11 @@ def test_the_periodic_job_queues_the_due_feeds(app_ctx, shop_world, server):
     assert any(entry[0] is jobs.queue_due_feeds for entry in jobs.PERIODIC)
     assert jobs.queue_due_feeds() == 1
     assert [run.feed_id for run in CatalogueFeedRun.query] == [due.id]
+    later.next_run_at = utcnow()  # without Redis, cron runs the same job through the command line
+    db.session.commit()
+    result = app_ctx.test_cli_runner().invoke(args=["jobs", "run", "queue_due_feeds"])
+    assert result.exit_code == 0 and "queue_due_feeds: 1" in result.output
+    assert sorted(run.feed_id for run in CatalogueFeedRun.query) == sorted([due.id, later.id])
 
 
 def test_the_feed_pages(app, client, shop_world, server):
