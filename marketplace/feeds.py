@@ -3,8 +3,8 @@
 A published spreadsheet (CSV, TSV, XLSX), an e-shop's product export (WooCommerce, PrestaShop,
 Shopify CSV; Google Merchant Center XML or TSV) or a till's export. Each run goes through the
 import engine of the uploads (marketplace/product_import.py: read, map the columns, check every
-line, write in one transaction), with the mapping saved on the feed (guessed from the known
-e-shop formats' column names). Nothing changed, nothing written: a conditional GET (ETag,
+line, write in one transaction), the columns found by their names at every run (the known
+e-shop formats', else the usual French headers) and the mapping saved on the feed. Nothing changed, nothing written: a conditional GET (ETag,
 Last-Modified), then a hash of the content before any parsing. Products that left the feed go
 offline (never deleted). Two runs of one feed never overlap (claim()).
 
@@ -348,6 +348,12 @@ def _run(feed: CatalogueFeed, started) -> CatalogueFeedRun:
         _finish(feed, None)
         return run
     table = read_feed(fetched)
+    # The columns are found by their names at every run: a column moved or added in the sheet
+    # does not shift the others.
+    feed.format, feed.mapping = detect_format(table.headers)
+    problems = product_import.mapping_errors(feed.mapping)
+    if problems:
+        raise ImportFileError(" ".join(problems))
     plan = product_import.check_import(table, feed.mapping, shop)
     counts = product_import._write(plan, shop)
     db.session.flush()

@@ -347,3 +347,20 @@ def test_the_shop_answers_its_feeds_categories_once(app, client, shop_world, ser
     with app.app_context():
         categories = {p.name: p.category_id for p in Product.query.filter(Product.name.in_(["Baguette", "Éclair"]))}
         assert categories == {"Baguette": food, "Éclair": shop_world["categories"]["boulangerie-patisserie"]}
+
+
+def test_columns_are_found_by_their_names_at_every_run(app_ctx, shop_world, server):
+    server.files["/sheet.csv"] = (200, {}, "Réf;Désignation;Prix TTC\nC1;Cannelé;1,60\n".encode())
+    feed = add_feed(shop_world["bakery"], server.url("/sheet.csv"))
+    feeds.preview(feed)
+    feeds.activate(feed)
+    # The shop inserts a column and moves the price: the run still reads each value from its column.
+    server.files["/sheet.csv"] = (200, {}, "Prix TTC;Réf;Stock;Désignation\n1,70;C1;6;Cannelé\n".encode())
+    assert feeds.run_feed(feed.id).status == "done"
+    product = Product.query.filter_by(sku="C1").one()
+    assert (product.price_cents, product.stock, product.name) == (170, 6, "Cannelé")
+    # Without a price column at all, the run fails and says which column is missing; nothing changes.
+    server.files["/sheet.csv"] = (200, {}, "Réf;Désignation\nC1;Cannelé\n".encode())
+    run = feeds.run_feed(feed.id)
+    assert run.status == "failed" and run.error == "Indiquez la colonne « Prix TTC »."
+    assert Product.query.filter_by(sku="C1").one().active
