@@ -100,35 +100,48 @@ class Fetched:
     content_type: str = ""
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, whatever the host name resolves to now."""
+def _connect(addresses: list[str], port: int, timeout) -> socket.socket:
+    """A connection to the first of the checked addresses that answers."""
+    error = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as refused:
+            error = refused
+    raise error
 
-    def __init__(self, host, port, address, timeout):
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the addresses that were checked, whatever the host name resolves to now."""
+
+    def __init__(self, host, port, addresses, timeout):
         super().__init__(host, port, timeout=timeout)
-        self.address = address
+        self.addresses = addresses
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _connect(self.addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
+    """The same over TLS, the certificate checked against the URL's host name (also sent as SNI)."""
+
+    def __init__(self, host, port, addresses, timeout):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self.address = address
+        self.addresses = addresses
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._context.wrap_socket(_connect(self.addresses, self.port, self.timeout),
+                                              server_hostname=self.host)
 
 
-def checked_address(host: str, port: int) -> str:
-    """The address to connect to; FeedError for a host that does not resolve or (in production)
+def checked_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to; FeedError for a host that does not resolve or (in production)
     has any private, loopback, link-local or reserved address."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise FeedError(gettext("L'adresse « %(host)s » est introuvable.", host=host)) from None
-    addresses = [info[4][0] for info in infos]
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not current_app.config["FEEDS_ALLOW_PRIVATE_ADDRESSES"]:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
@@ -136,7 +149,7 @@ def checked_address(host: str, port: int) -> str:
             if not ip.is_global or ip.is_multicast:
                 raise FeedError(gettext("L'adresse « %(host)s » est celle d'un réseau privé : donnez l'adresse "
                                         "publique du fichier.", host=host))
-    return addresses[0]
+    return addresses
 
 
 def fetch(url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
@@ -156,9 +169,9 @@ def fetch(url: str, etag: str | None = None, last_modified: str | None = None) -
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise FeedError(gettext("L'adresse n'est pas valide.")) from None
-        address = checked_address(parts.hostname, port)
+        addresses = checked_addresses(parts.hostname, port)
         kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        connection = kind(parts.hostname, port, address, timeout)
+        connection = kind(parts.hostname, port, addresses, timeout)
         try:
             connection.request("GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                                headers=headers | {"Host": parts.netloc.rpartition("@")[2]})

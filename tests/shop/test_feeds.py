@@ -364,3 +364,36 @@ def test_columns_are_found_by_their_names_at_every_run(app_ctx, shop_world, serv
     run = feeds.run_feed(feed.id)
     assert run.status == "failed" and run.error == "Indiquez la colonne « Prix TTC »."
     assert Product.query.filter_by(sku="C1").one().active
+
+
+@pytest.fixture
+def tls_server(server, tmp_path):
+    """The loopback server over TLS, with a self-signed certificate for "localhost"."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.files["/tls.csv"] = (200, {}, "Désignation;Prix\nÉclair;2,40\n".encode())
+    return server, cert
+
+
+def test_https_checks_the_certificate_against_the_urls_host(app_ctx, tls_server, monkeypatch):
+    """The connection goes to the checked address, TLS names the URL's host (SNI) and checks its
+    certificate: an untrusted one is refused, a trusted one for that name is read."""
+    server, cert = tls_server
+    url = f"https://localhost:{server.httpd.server_port}/tls.csv"
+    with pytest.raises(feeds.FeedError, match="SSLCertVerificationError"):
+        feeds.fetch(url)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    assert feeds.fetch(url).content == "Désignation;Prix\nÉclair;2,40\n".encode()
+    with pytest.raises(feeds.FeedError, match="SSLCertVerificationError"):  # the name must match
+        feeds.fetch(f"https://127.0.0.1:{server.httpd.server_port}/tls.csv")
