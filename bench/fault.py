@@ -98,7 +98,7 @@ def _recovers(server: Gunicorn, send: RedemptionCall, timeout: float = 30) -> bo
 
 def _missing(app, seed, acknowledged: list[str]) -> list[str]:
     """Acknowledged client keys with no redemption entry (keys stored as the API builds them:
-    service.idempotency_key of `api:<key id>:<client key>`)."""
+    service.idempotency_key of `api:<client key>`, whichever of the shop's API keys sent it)."""
     from sqlalchemy import select
 
     from loyalty.models import Entry
@@ -106,7 +106,7 @@ def _missing(app, seed, acknowledged: list[str]) -> list[str]:
     from marketplace.till.service import idempotency_key
 
     def stored_key(key: str) -> str:
-        return idempotency_key(seed.shop_id, f"api:{seed.api_key_id}:{key}")
+        return idempotency_key(seed.shop_id, f"api:{key}")
 
     with app.app_context():
         stored = set(db.session.scalars(select(Entry.idempotency_key).where(

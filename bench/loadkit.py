@@ -5,6 +5,7 @@ Used by bench/http_load.py, bench/fault.py and tests/test_fault_tolerance.py. On
 here are ever stopped (by their own pid).
 """
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -109,16 +110,22 @@ class RedisServer:
             return connection.recv(16).startswith(b"+PONG")
 
 
+# The PIN key of the served app: the app that seeds PIN cards (seed_pos) must be built with it too.
+PIN_SECRETS = "b1:bench-pin-secret-not-for-production"
+
+
 class Gunicorn:
     """gunicorn serving run:app on loopback (sync workers, explicit options), in production mode."""
 
-    def __init__(self, database_url: str, redis_url: str, *, workers: int = 3, extra_env: dict | None = None):
+    def __init__(self, database_url: str, redis_url: str, *, workers: int = 3, extra_env: dict | None = None,
+                 app: str = "run:app", ready_path: str = "/healthz"):
         self.port = free_port()
+        self.app, self.ready_path = app, ready_path
         self.log = tempfile.NamedTemporaryFile(prefix="halle-gunicorn-", suffix=".log", delete=False)
         self.env = {**os.environ, "HALLE_CONFIG": "production", "DATABASE_URL": database_url,
                     "REDIS_URL": redis_url, "SECRET_KEY": "bench-secret-key", "LOG_FORMAT": "json",
                     "PUBLIC_URL": f"http://127.0.0.1:{self.port}", "METRICS_ENABLED": "0",
-                    "PIN_SECRETS": "b1:bench-pin-secret-not-for-production",
+                    "PIN_SECRETS": PIN_SECRETS,
                     "API_LOOKUP_RATE_LIMIT": "1000000 per minute", "MAIL_BACKEND": "console",
                     "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="halle-metrics-"),
                     "SEARCH_INDEX_DIR": tempfile.mkdtemp(prefix="halle-index-"),
@@ -131,9 +138,9 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              "--worker-class", "sync", "--timeout", "30", "--graceful-timeout", "5",
-             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", "run:app"],
+             "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null", self.app],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for(lambda: self.get("/healthz")[0] == 200, 60, "gunicorn")
+        wait_for(lambda: self.get(self.ready_path)[0] == 200, 60, "gunicorn")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -219,11 +226,13 @@ class PosSeed:
     api_key_id: int
     shop_id: int
     card_numbers: list[str]
+    pin: str | None = None
 
 
-def seed_pos(app, *, cards: int = 20, credit_cents: int = 10_000_000) -> PosSeed:
+def seed_pos(app, *, cards: int = 20, credit_cents: int = 10_000_000, pin: str | None = None) -> PosSeed:
     """In `app`'s database: an approved shop taking the card, its POS API key, and `cards` active
-    cards without PIN holding `credit_cents` each (enough for any run)."""
+    cards (with `pin`, as campaign cards have by default, or none) holding `credit_cents` each
+    (enough for any run)."""
     from loyalty import ledger
     from loyalty.cards import create_card
     from loyalty.models import Card
@@ -241,14 +250,14 @@ def seed_pos(app, *, cards: int = 20, credit_cents: int = 10_000_000) -> PosSeed
         row, key = create_api_key(shop.id, "Banc d'essai", owner.id)
         numbers = []
         for index in range(cards):
-            card = create_card(db.session, active=True)
+            card = create_card(db.session, active=True, pin=pin)
             suffix = f"{card.id}:{uuid.uuid4().hex[:6]}"
             ledger.fund(db.session, amount_cents=credit_cents, key=f"bench:fund:{suffix}", actor="bench")
             ledger.issue_grant(db.session, card_id=card.id, amount_cents=credit_cents, label="Banc d'essai",
                                expires_on=date.today() + timedelta(days=90), key=f"bench:grant:{suffix}",
                                actor="bench", expiry_policy="territory")
             numbers.append(db.session.get(Card, card.id).number)
-        seed = PosSeed(api_key=key, api_key_id=row.id, shop_id=shop.id, card_numbers=numbers)
+        seed = PosSeed(api_key=key, api_key_id=row.id, shop_id=shop.id, card_numbers=numbers, pin=pin)
         db.session.remove()
     return seed
 
@@ -313,7 +322,8 @@ class RedemptionCall:
             self.counter += 1
             number = self.seed.card_numbers[self.counter % len(self.seed.card_numbers)]
         key = f"load-{uuid.uuid4()}"
-        body = json.dumps({"card": number, "amount_cents": self.amount_cents}).encode()
+        body = json.dumps({"card": number, "amount_cents": self.amount_cents}
+                          | ({"pin": self.seed.pin} if self.seed.pin else {})).encode()
         headers = {"Authorization": f"Bearer {self.seed.api_key}", "Idempotency-Key": key,
                    "Content-Type": "application/json"}
         call(port, outcome, "POST", "/api/v1/redemptions", body, headers, key=key, started=due)
@@ -330,9 +340,12 @@ def call(port: int, outcome: Outcome, method: str, path: str, body=None, headers
     outcome.record(status, time.perf_counter() - began, key=key)
 
 
-def closed_loop(port: int, path: str, *, clients: int, seconds: float, max_requests: int = 100_000) -> Outcome:
-    """`clients` threads send GET `path` back to back for `seconds` (or `max_requests` in all)."""
+def closed_loop(port: int, path: str | list[str], *, clients: int, seconds: float,
+                max_requests: int = 100_000) -> Outcome:
+    """`clients` threads send GET `path` (or the paths of a list, in turn) back to back for
+    `seconds` (or `max_requests` in all)."""
     outcome, budget = Outcome(), iter(range(max_requests))
+    paths = itertools.cycle([path] if isinstance(path, str) else path)
     budget_lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -341,6 +354,7 @@ def closed_loop(port: int, path: str, *, clients: int, seconds: float, max_reque
             with budget_lock:
                 if next(budget, None) is None:
                     return
+                path = next(paths)
             call(port, outcome, "GET", path)
 
     began = time.perf_counter()

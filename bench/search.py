@@ -5,8 +5,14 @@
 
 For each size: build the catalogue (bulk SQL), build the index (`search.rebuild`, as
 `flask search reindex` does), report build time and index size, then the p50/p95 latency of a
-realistic query mix through `search.search` (facets always computed), and the same queries
-answered by a plain SQL LIKE scan (count + first page).
+realistic query mix through `search.search` (facets always computed), cold (each query's words
+seen for the first time by a fresh backend, right after an index commit, as a new worker or a
+worker after a shopkeeper's edit sees them) and warm, and the same queries answered by a plain
+SQL LIKE scan (count + first page), with the machine's load average.
+
+The catalogue (`--catalogue realistic`, the default) makes each product a variant of its own:
+varieties, producers and places drawn from France's commune names give tens of thousands of
+distinct words, and every description differs; `--catalogue demo` repeats the demo's names.
 
 With DATABASE_URL=postgresql://… the catalogue is written in a schema of its own in that
 database (halle_bench_<pid>_<random>, dropped at the end) and both backends (whoosh, postgres) answer the
@@ -21,6 +27,7 @@ whether the catalogue was written or reused.
 """
 import argparse
 import atexit
+import itertools
 import os
 import random
 import statistics
@@ -38,11 +45,72 @@ DEPARTEMENT = "21"
 PRODUCTS_PER_SHOP = 60
 
 
-def make_catalogue(session, size: int, rng: random.Random) -> list[str]:
-    """Shops spread over the communes by population, each with products of its type."""
+# Words of a real vocabulary: the names of France's communes (data/communes.csv.gz) give ~25,000
+# distinct place words; French derivational endings on their roots give varieties and producers.
+VARIETY_ENDINGS = ("ette", "ine", "oise", "elle", "ière", "ane", "ade", "otte")
+QUALIFIERS = (
+    "fermier", "artisanal", "bio", "fumé", "affiné", "vieilli", "doux", "corsé", "rustique", "fondant",
+    "croquant", "parfumé", "épicé", "léger", "intense", "fruité", "boisé", "tendre", "robuste", "fin",
+    "traditionnel", "maison", "sauvage", "paysan", "nouveau", "primeur", "ancien", "local", "réserve",
+    "grand cru", "extra", "demi-sec", "brut", "nature", "miellé", "truffé", "poivré", "salé", "sucré",
+)
+SENTENCES = (
+    "Récolté près de {place} par {producer}, {q1} et {q2}.",
+    "Une recette de {producer} à {place} : {variety}, {q1}.",
+    "Notes de {variety} et de {variety2}, finale {q1}.",
+    "Élevé à {place}, {q1}, à servir avec {variety2}.",
+    "Fabriqué en petite série à {place} ; goût {q1}, texture {q2}.",
+    "Sélection {q1} de {producer}, variété {variety}.",
+)
+_SMALL = frozenset({"le", "la", "les", "de", "des", "du", "en", "sur", "sous", "et", "aux", "au", "lès",
+                    "lez", "d", "l", "saint", "sainte", "st", "ste"})
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """Places (commune names), place words, varieties and producers, all from data/communes.csv.gz."""
+    import csv
+    import gzip
+
+    from marketplace.territory import fold
+
+    root = Path(__file__).resolve().parents[1]
+    with gzip.open(root / "data" / "communes.csv.gz", "rt", encoding="utf-8") as handle:
+        places = [row["name"] for row in csv.DictReader(handle)]
+    words = sorted({w for name in places for w in name.replace("'", " ").replace("-", " ").split()
+                    if len(w) > 3 and w.lower() not in _SMALL})
+    roots = sorted({fold(w)[:-1] for w in words if w.isalpha() and len(w) >= 5})
+    varieties = [f"{r}{e}" for r, e in zip(roots, itertools.cycle(VARIETY_ENDINGS))]
+    producers = [f"{kind} {w}" for w, kind in zip(words, itertools.cycle(
+        ("Maison", "Ferme", "Domaine", "Atelier", "Moulin", "Chez")))]
+    return {"places": places, "varieties": varieties, "producers": producers}
+
+
+def realistic_item(item: dict, words: dict, rng: random.Random) -> dict:
+    """A catalogue item made one product of many: a variety, a place, a producer, a qualifier in its
+    name, and a description of its own."""
+    name = item["name"]
+    if rng.random() < 0.7:
+        name += " " + rng.choice(words["varieties"])
+    if rng.random() < 0.4:
+        name += " " + rng.choice(QUALIFIERS)
+    if rng.random() < 0.5:
+        name += " de " + rng.choice(words["places"])
+    fill = {"place": rng.choice(words["places"]), "producer": rng.choice(words["producers"]),
+            "variety": rng.choice(words["varieties"]), "variety2": rng.choice(words["varieties"]),
+            "q1": rng.choice(QUALIFIERS), "q2": rng.choice(QUALIFIERS)}
+    description = " ".join([item["description"] or ""] + [
+        template.format(**fill) for template in rng.sample(SENTENCES, 2)]).strip()
+    return item | {"name": name[:200], "description": description}
+
+
+def make_catalogue(session, size: int, rng: random.Random, realistic: bool = True) -> list[str]:
+    """Shops spread over the communes by population, each with products of its type; realistic:
+    each product a variant of its own (tens of thousands of distinct words, descriptions that
+    differ), else the demo catalogue's few thousand names repeated."""
     from marketplace import demo, demo_data
     from marketplace.models import Commune, Product, Shop
     from marketplace.taxonomy import ensure_default_taxonomy
+    from search import analyze_catalogue
 
     categories = ensure_default_taxonomy(session)
     communes = session.execute(select(Commune)).scalars().all()
@@ -63,10 +131,13 @@ def make_catalogue(session, size: int, rng: random.Random) -> list[str]:
                           "type": key})
     session.execute(insert(Shop), [{k: v for k, v in row.items() if k != "type"} for row in shop_rows])
     shop_ids = dict(session.execute(select(Shop.slug, Shop.id)).all())
+    words = vocabulary() if realistic else None
     rows = []
     while len(rows) < size:
         for shop in shop_rows:
             item = rng.choice(catalogues[shop["type"]])
+            if words is not None:
+                item = realistic_item(item, words, rng)
             rows.append({"shop_id": shop_ids[shop["slug"]], "category_id": categories[item["category"]].id,
                          "name": item["name"], "description": item["description"],
                          "price_cents": demo.round_price(item["price"]), "unit": item["unit"],
@@ -75,6 +146,7 @@ def make_catalogue(session, size: int, rng: random.Random) -> list[str]:
                 break
     for start in range(0, len(rows), 5000):
         session.execute(insert(Product), rows[start:start + 5000])
+    analyze_catalogue(session)  # a bulk load: the planner's statistics now, not when autovacuum passes
     session.commit()
     return [row["name"] for row in rows]
 
@@ -199,28 +271,55 @@ def timed(queries) -> tuple[list[float], int]:
     return timings, found
 
 
-def after_a_commit(app, mix) -> float:
-    """A shopkeeper adds a product: the indexer commits it (a new segment), then the first search
-    of the new generation is timed (ms)."""
+def commit_one_product(app) -> None:
+    """A shopkeeper adds a product: Whoosh's indexer commits it (a new segment and generation)."""
     import search
     from marketplace.extensions import db
     from marketplace.models import Product
 
-    use_backend(app, "whoosh")
-    query = next(iter(mix.values()))[0]
-    search.search(query, record_unmet=False)  # the web process has read this generation
     model = db.session.scalars(select(Product).limit(1)).one()
     db.session.add(Product(shop_id=model.shop_id, category_id=model.category_id, name=f"{model.name} (nouveau)",
                            price_cents=model.price_cents, active=True))
     db.session.commit()
-    search.drain_outbox()
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        search.drain_outbox()
+
+
+def after_a_commit(app, mix) -> float:
+    """The first search of the new generation after a one-product commit (ms)."""
+    import search
+
+    use_backend(app, "whoosh")
+    query = next(iter(mix.values()))[0]
+    search.search(query, record_unmet=False)  # the web process has read this generation
+    commit_one_product(app)
     started = time.perf_counter()
     search.search(query, record_unmet=False)
     return (time.perf_counter() - started) * 1000
 
 
+def cold_timings(app, name: str, queries) -> list[float]:
+    """Each query's words seen for the first time by this backend instance (a fresh worker),
+    right after an index commit: the queries that repeat an earlier word are left out."""
+    from search.analysis import folded_words
+
+    use_backend(app, name)
+    commit_one_product(app)
+    seen, fresh = set(), []
+    for query in queries:
+        words = set(folded_words(query.text))
+        if not words & seen:
+            fresh.append(query)
+        seen |= words
+    return timed(fresh)[0]
+
+
+def load_average() -> str:
+    return "load average {:.1f} {:.1f} {:.1f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count())
+
+
 def run(size: int, query_count: int, database_url: str | None, mixes: str = "", keep: Path | None = None,
-        only: str = "") -> None:
+        only: str = "", catalogue: str = "realistic") -> None:
     import search
     from marketplace.extensions import db
     from marketplace.territory_import import import_territory
@@ -249,9 +348,10 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
                 use_backend(app, "postgres")  # its triggers fill search_products as the catalogue is written
             import_territory(departements=[DEPARTEMENT])
             started = time.perf_counter()
-            names = make_catalogue(db.session, size, rng)
-            print(f"\n== {size:,} products over the communes of département {DEPARTEMENT} "
-                  f"(catalogue written in {time.perf_counter() - started:.1f} s"
+            names = make_catalogue(db.session, size, rng, realistic=catalogue == "realistic")
+            print(f"\n== {size:,} products over the communes of département {DEPARTEMENT}, {catalogue} "
+                  f"catalogue ({len({w for n in names for w in n.lower().split()}):,} distinct name words; "
+                  f"written in {time.perf_counter() - started:.1f} s"
                   f"{', PostgreSQL search triggers included' if database_url else ''}), database "
                   f"{db.engine.url.get_backend_name()}")
         if "whoosh" not in backends:
@@ -290,16 +390,18 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
             search.search(next(iter(mix.values()))[0], record_unmet=False)
             print(f"{name}: first query (opens searchers, reads columns): "
                   f"{(time.perf_counter() - started) * 1000:.0f} ms")
-        header = "".join(f" {name + ' p50':>14} {'p95':>7}" for name in backends)
+        print(f"p50/p95 in ms; cold: each word seen for the first time by a fresh backend, right after an "
+              f"index commit; warm: the same queries again. {load_average()}")
+        header = "".join(f" {name + ' cold p50':>17} {'p95':>6} {'warm p50':>9} {'p95':>6}" for name in backends)
         print(f"{'query mix':32}{header} {'LIKE p50':>9} {'p95':>7}   found something")
         for label, queries in mix.items():
             line, found = f"{label:32}", []
             for name in backends:
-                use_backend(app, name)
+                c50, c95 = percentiles(cold_timings(app, name, queries))
                 timed(queries[:10])  # warm-up
                 timings, hits = timed(queries)
                 p50, p95 = percentiles(timings)
-                line += f" {p50:12.1f}ms {p95:5.1f}ms"
+                line += f" {c50:15.1f}ms {c95:6.1f} {p50:9.1f} {p95:6.1f}"
                 found.append(f"{name} {hits}/{len(queries)}")
             like_timings = []
             for query in queries[: max(20, query_count // 4)]:
@@ -308,6 +410,7 @@ def run(size: int, query_count: int, database_url: str | None, mixes: str = "", 
                 like_timings.append((time.perf_counter() - started) * 1000)
             l50, l95 = percentiles(like_timings)
             print(f"{line} {l50:7.1f}ms {l95:5.1f}ms   {', '.join(found)}")
+        print(f"({load_average()} at the end)")
         if "whoosh" in backends:
             print(f"whoosh: first query after a one-product commit: {after_a_commit(app, mix):.0f} ms "
                   f"(the columns of the unchanged segments are reused)")
@@ -325,6 +428,9 @@ def main() -> None:
     parser.add_argument("--mix", default="", help="only the query mixes whose label contains this")
     parser.add_argument("--backend", choices=("whoosh", "postgres"), default="",
                         help="measure only this backend (postgres: no Whoosh index build, ~2 min at 100k)")
+    parser.add_argument("--catalogue", choices=("realistic", "demo"), default="realistic",
+                        help="realistic: every product a variant of its own, tens of thousands of distinct "
+                        "words; demo: the demo's few thousand names repeated")
     parser.add_argument("--keep", type=Path, help="keep the catalogue and index in this folder and "
                         "reuse them (SQLite only)")
     args = parser.parse_args()
@@ -335,7 +441,7 @@ def main() -> None:
     if args.backend == "postgres" and not database_url:
         parser.error("--backend postgres needs DATABASE_URL=postgresql://…")
     for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.queries, database_url, args.mix, args.keep, args.backend)
+        run(size, args.queries, database_url, args.mix, args.keep, args.backend, args.catalogue)
 
 
 if __name__ == "__main__":
