@@ -397,3 +397,23 @@ def test_https_checks_the_certificate_against_the_urls_host(app_ctx, tls_server,
     assert feeds.fetch(url).content == "Désignation;Prix\nÉclair;2,40\n".encode()
     with pytest.raises(feeds.FeedError, match="SSLCertVerificationError"):  # the name must match
         feeds.fetch(f"https://127.0.0.1:{server.httpd.server_port}/tls.csv")
+
+
+def test_two_workers_claiming_one_feed_at_once_get_it_once(app, shop_world):
+    """The claim is one UPDATE … WHERE running_since IS NULL: of workers racing for a feed, one wins."""
+    with app.app_context():
+        feed_id = add_feed(shop_world["bakery"], "http://127.0.0.1/x.csv").id
+    barrier, results = threading.Barrier(4), []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            results.append(feeds.claim(feed_id))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, False, True]
