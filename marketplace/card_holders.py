@@ -117,15 +117,20 @@ def accepting_shops(allowed_categories: list[str] | None) -> list[Shop]:
     return [shop for shop in shops if allowed & set(lineage(shop.category_id))]
 
 
+class PinNotLocked(ValueError):
+    """The admin asked to unlock a PIN that is not locked (in the reader's language)."""
+
+
 def admin_lift_pin_lock(number: str, actor) -> Card:
     """The admin lifts the PIN lock of the card with this number (typed or scanned), logged;
-    raises CardNotFound, or ClaimError when its PIN is not locked."""
+    raises CardNotFound, or PinNotLocked."""
     from marketplace import audit
 
     card = find_card(db.session, number, secret=current_app.config["SECRET_KEY"])
     if not pin_locked(card):
         db.session.rollback()
-        raise ClaimError(gettext("Le code PIN de la carte %(card)s n'est pas verrouillé.", card=card.masked_number))
+        raise PinNotLocked(gettext("Le code PIN de la carte %(card)s n'est pas verrouillé.", card=card.masked_number))
+    card = lift_pin_lock(db.session, card.id)
     audit.record("card.pin_unlock", card, actor=actor, summary=f"Code PIN déverrouillé : carte {card.masked_number}")
     db.session.commit()
-    return lift_pin_lock(db.session, card.id)
+    return card

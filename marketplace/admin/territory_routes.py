@@ -212,7 +212,7 @@ def unlock_card_pin():
     if form.validate_on_submit():
         try:
             card = card_holders.admin_lift_pin_lock(form.card.data, current_user)
-        except (card_holders.ClaimError, LedgerError) as error:
+        except (card_holders.PinNotLocked, LedgerError) as error:
             flash(error_message(error), "error")
         else:
             flash(gettext("Code PIN de la carte %(card)s déverrouillé.", card=card.masked_number), "success")
