@@ -109,8 +109,9 @@ class WrongPin(LedgerError):
 
     def __init__(self, attempts_left: int):
         self.attempts_left = attempts_left
-        super().__init__(N_("Code PIN erroné : encore %(attempts)s essais avant blocage.") if attempts_left > 1
-                         else N_("Code PIN erroné : encore %(attempts)s essai avant blocage."), attempts=attempts_left)
+        super().__init__(N_("Code PIN erroné : encore %(attempts)s essais avant verrouillage.") if attempts_left > 1
+                         else N_("Code PIN erroné : encore %(attempts)s essai avant verrouillage."),
+                         attempts=attempts_left)
 
 
 class PinRequired(LedgerError):

@@ -114,7 +114,7 @@ def block(card_id: int):
 @bp.route("/compte/carte/<int:card_id>/debloquer", methods=["POST"])
 @access(AUTHENTICATED)
 def unblock(card_id: int):
-    """The holder, logged into their own account, lifts a block (e.g. after 5 wrong PINs)."""
+    """The holder, logged into their own account, lifts the block they put (a lost card found again)."""
     card = _own_card(card_id)
     if ButtonForm().validate_on_submit():
         try:
