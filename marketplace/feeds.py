@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from flask import current_app
 from flask_babel import gettext
 from lxml import etree
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from marketplace import jobs, mail, product_import
@@ -49,6 +49,7 @@ from search.outbox import enqueue_products
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 3
+MAX_FEEDS_PER_SHOP = 5  # each one is fetched every hour
 STALE_CLAIM = timedelta(hours=1)  # a run claimed longer ago died with its worker
 MAX_ERRORS_KEPT = 200
 RUNS_KEPT = 50
@@ -457,9 +458,13 @@ def shop_feeds(shop_id: int) -> list[tuple[CatalogueFeed, CatalogueFeedRun | Non
 
 
 def add_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
+    """A draft feed (its first reading is shown before it runs); at most MAX_FEEDS_PER_SHOP."""
     url = (url or "").strip()
     if urlsplit(url).scheme not in ("http", "https") or len(url) > 2000:
         raise FeedError(gettext("L'adresse doit commencer par http:// ou https://."))
+    count = db.session.scalar(select(func.count()).select_from(CatalogueFeed).where(CatalogueFeed.shop_id == shop.id))
+    if count >= MAX_FEEDS_PER_SHOP:
+        raise FeedError(gettext("%(n)s flux au plus par commerce : supprimez-en un d'abord.", n=MAX_FEEDS_PER_SHOP))
     feed = CatalogueFeed(shop_id=shop.id, url=url, status="draft", created_by_id=user_id,
                          interval_minutes=current_app.config["FEEDS_INTERVAL_MINUTES"])
     db.session.add(feed)

@@ -417,3 +417,11 @@ def test_two_workers_claiming_one_feed_at_once_get_it_once(app, shop_world):
     for thread in threads:
         thread.join()
     assert sorted(results) == [False, False, False, True]
+
+
+def test_a_shop_has_five_feeds_at_most(app_ctx, shop_world):
+    for n in range(feeds.MAX_FEEDS_PER_SHOP):
+        add_feed(shop_world["bakery"], f"https://example.org/{n}.csv")
+    with pytest.raises(feeds.FeedError, match="5 flux au plus par commerce"):
+        add_feed(shop_world["bakery"], "https://example.org/6.csv")
+    add_feed(shop_world["cheese"], "https://example.org/1.csv")  # another shop's are its own
