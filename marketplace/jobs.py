@@ -11,13 +11,16 @@ Jobs are plain module-level functions, called inside an app context of their own
 database session), with the request id of the request that enqueued them in their log records.
 Every job must be idempotent: RQ may run one twice (a worker killed mid-job, a retry).
 Periodic jobs (outbox drain, grant expiries, nightly index optimise, due catalogue feeds) are
-listed in PERIODIC and enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one).
+listed in PERIODIC and enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one);
+the development server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
+(`start_periodic_thread`), so the demo's feeds and stale holds need no scheduler either.
 """
 import contextvars
 import importlib
 import logging
 import os
 import threading
+import time
 
 from flask import Flask, current_app, has_app_context, has_request_context
 
@@ -30,6 +33,7 @@ DEFAULT_QUEUE = "default"
 SEARCH_QUEUE = "search"
 QUEUES = (DEFAULT_QUEUE, SEARCH_QUEUE)
 _in_job: contextvars.ContextVar[bool] = contextvars.ContextVar("in_job", default=False)
+_lock = threading.Lock()
 
 
 def backend(app: Flask | None = None) -> str:
@@ -217,3 +221,43 @@ PERIODIC = (
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
 )
+
+
+def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
+    """Run the PERIODIC jobs that have an interval, each when its interval has passed, until `stop`.
+    The search outbox is left to the indexer thread (one index writer); nightly cron jobs are left to
+    cron or the production scheduler."""
+    from marketplace.extensions import db
+
+    last_run: dict = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        for func, _queue, every, _cron in PERIODIC:
+            if every is None or func is drain_search_outbox or now - last_run.get(func, -every) < every:
+                continue
+            last_run[func] = now
+            with app.app_context():
+                try:
+                    func()
+                except Exception:  # noqa: BLE001 - one failing job must not stop the others
+                    log.exception("periodic job %s failed", func.__name__)
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+        stop.wait(tick)
+
+
+_periodic_started: set[int] = set()
+
+
+def start_periodic_thread_on_first_request(app: Flask) -> None:
+    """For the development server only (not `flask …` commands, not the tests)."""
+
+    @app.before_request
+    def _start_periodic_jobs():
+        with _lock:
+            if id(app) in _periodic_started:
+                return
+            _periodic_started.add(id(app))
+        threading.Thread(target=run_periodic, args=(app, threading.Event()), name="periodic-jobs",
+                         daemon=True).start()

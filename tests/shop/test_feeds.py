@@ -425,3 +425,33 @@ def test_a_shop_has_five_feeds_at_most(app_ctx, shop_world):
     with pytest.raises(feeds.FeedError, match="5 flux au plus par commerce"):
         add_feed(shop_world["bakery"], "https://example.org/6.csv")
     add_feed(shop_world["cheese"], "https://example.org/1.csv")  # another shop's are its own
+
+
+def test_the_development_servers_periodic_thread_runs_the_due_feeds(app, app_ctx, shop_world, server):
+    """`make demo` has no scheduler process: its own thread runs the feeds when their time comes."""
+    import threading
+    import time
+
+    from marketplace.models.base import utcnow
+
+    server.files["/demo.csv"] = (200, {}, "Désignation;Prix\nMadeleine;0,90\n".encode())
+    feed = add_feed(shop_world["bakery"], server.url("/demo.csv"))
+    feed.status, feed.mapping, feed.next_run_at = "active", {"name": 0, "price": 1}, utcnow()
+    db.session.commit()
+    feed_id = feed.id
+    stop = threading.Event()
+    thread = threading.Thread(target=jobs.run_periodic, args=(app, stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            db.session.remove()
+            if CatalogueFeedRun.query.filter_by(feed_id=feed_id).count():
+                break
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(10)
+    db.session.remove()
+    assert [run.status for run in CatalogueFeedRun.query.filter_by(feed_id=feed_id)] == ["done"]
+    assert Product.query.filter_by(name="Madeleine").one().price_cents == 90
