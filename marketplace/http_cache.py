@@ -3,9 +3,10 @@
 A visitor with no session gets the public pages (home, search, categories, shops, products,
 communes) without a session cookie: their forms (add to cart, choose my commune) carry no CSRF
 token, since writing one would open a session on every page view. Those two POSTs are still
-protected: with a session, by the session's token as everywhere else; without one, by the
-browser's Origin (or Referer) header, which must name this site (OWASP's "verifying origin with
-standard headers"; the session cookie is SameSite=Lax besides).
+protected: a form that carries a token must carry the session's, as everywhere else; one without
+(a page served to the visitor before they had a session, or shown again by the back button)
+must come with the browser's Origin (or Referer) header naming this site (OWASP's "verifying
+origin with standard headers"; the session cookie is SameSite=Lax besides).
 
 Such responses are `Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS` with a weak ETag (a
 conditional GET answers 304); any response that depends on a session (a logged-in user, a cart,
@@ -47,13 +48,13 @@ def _same_site_origin() -> bool:
 
 def sessionless_csrf(view):
     """For a POST view whose form is shown on public pages (see csrf_field): the session's token
-    when there is a session, the Origin/Referer header when there is none."""
+    when the form carries one, else an Origin/Referer header naming this site."""
     csrf.exempt(view)
 
     @wraps(view)
     def checked(*args, **kwargs):
         if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
-            if has_session():
+            if request.form.get("csrf_token") or request.headers.get("X-CSRFToken"):
                 csrf.protect()
             elif not _same_site_origin():
                 raise CSRFError("The request's origin is not this site.")
