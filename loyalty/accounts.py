@@ -65,8 +65,13 @@ def employer_funding_account(session: Session, employer_id: int) -> Account:
                           label=f"Financement employeur {employer_id}", employer_id=employer_id)
 
 
+def shop_payable_code(shop_id: int) -> str:
+    """The code of what the territory owes a shop (also given to halle_redeem, see pg_redeem.py)."""
+    return f"shop:{shop_id}:payable"
+
+
 def shop_payable_account(session: Session, shop_id: int) -> Account:
-    return _get_or_create(session, f"shop:{shop_id}:payable", kind="shop_payable",
+    return _get_or_create(session, shop_payable_code(shop_id), kind="shop_payable",
                           label=f"À reverser au commerce {shop_id}", shop_id=shop_id)
 
 

@@ -11,8 +11,8 @@ ledger_cli = AppGroup("ledger", help="The territorial card ledger.")
 @ledger_cli.command("verify")
 def verify_command():
     """Check the ledger's invariants; exit with status 1 on any problem."""
+    from database import db
     from loyalty.verify import verify
-    from marketplace.extensions import db
 
     problems = verify(db.session)
     for problem in problems:
@@ -28,9 +28,9 @@ def expire_command():
     """Sweep expired grants and release stale holds (run daily, and every few minutes for holds)."""
     from flask import current_app
 
+    from database import db
     from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
     from loyalty.ledger import expire_grants
-    from marketplace.extensions import db
 
     minutes = current_app.config.get("LOYALTY_HOLD_MAX_AGE_MINUTES")
     max_age = DEFAULT_HOLD_MAX_AGE if minutes is None else timedelta(minutes=minutes)
@@ -43,8 +43,8 @@ def expire_command():
 def pin_keys_command():
     """How many cards' PINs each key of PIN_SECRETS holds; exit 1 when a key they need is missing.
     A PIN moves to the current key at its next right entry; retire a key once it holds none."""
+    from database import db
     from loyalty import pins
-    from marketplace.extensions import db
 
     ring = pins.keys()
     counts = pins.stored_keys(db.session)

@@ -9,6 +9,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def stored_now() -> datetime:
+    """The current time in its stored form (naive UTC): the default of the ledger's dates."""
+    return utc_now().replace(tzinfo=None)
+
+
 def as_naive_utc(moment: datetime) -> datetime:
     """The stored form of `moment` (aware datetimes are converted; naive ones are taken as UTC)."""
     if moment.tzinfo is None:

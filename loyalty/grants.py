@@ -1,14 +1,13 @@
 """Which grants of a card pay at a shop, and in what order."""
 from collections.abc import Iterable
 from datetime import date
-
 from functools import cache
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, contains_eager
 
 from loyalty.models import Account, Grant
-from marketplace.models import Category, Shop
+from loyalty.terms import AcceptanceTerms
 
 
 def card_grants(session: Session, card_id: int, *, lock: bool = False) -> list[Grant]:
@@ -28,29 +27,14 @@ def _card_grants_statement(lock: bool):
     return query
 
 
-def shop_category_slugs(session: Session, shop: Shop) -> set[str]:
-    """The slugs of the shop's category and of all its ancestors."""
-    slugs: set[str] = set()
-    category_id = shop.category_id
-    while category_id is not None and len(slugs) < 50:
-        category = session.get(Category, category_id)
-        slugs.add(category.slug)
-        category_id = category.parent_id
-    return slugs
-
-
 def is_live(grant: Grant, today: date) -> bool:
     """A grant can be spent up to and including its `expires_on` day."""
     return grant.expires_on >= today
 
 
-def allowed_at(grant: Grant, category_slugs: set[str]) -> bool:
-    return grant.allowed_categories is None or bool(category_slugs & set(grant.allowed_categories))
-
-
-def spendable_grants(grants: Iterable[Grant], category_slugs: set[str], today: date) -> list[Grant]:
+def spendable_grants(grants: Iterable[Grant], terms: AcceptanceTerms, today: date) -> list[Grant]:
     """Grants usable at a shop today, in the order they are consumed (soonest expiry, then id)."""
-    usable = [g for g in grants if is_live(g, today) and allowed_at(g, category_slugs)]
+    usable = [g for g in grants if is_live(g, today) and terms.allows(g)]
     return sorted(usable, key=lambda g: (g.expires_on, g.id))
 
 

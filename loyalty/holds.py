@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
+from loyalty import terms
 from loyalty.cards import lock_card
 from loyalty.clock import as_naive_utc, paris_day
 from loyalty.errors import N_, HoldNotPending, InvalidAmount
@@ -29,7 +30,6 @@ from loyalty.steps import (
     take_from_card,
 )
 from loyalty.transactions import request_hash, require_clean_session
-from marketplace.models import Shop
 
 DEFAULT_HOLD_MAX_AGE = timedelta(minutes=30)
 
@@ -43,11 +43,12 @@ def hold(session: Session, *, card_id: int, shop_id: int, amount_cents: int, key
     fingerprint = request_hash("hold", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
     moment = stamp(now)
+    shop_terms = terms.for_shop(session, shop_id)
 
     def pay(card: Card) -> LedgerResult:
         holds_account = acc.card_holds_account(session, card.id)
-        taking = take_from_card(session, card, session.get(Shop, shop_id), amount_cents, allow_partial,
-                                paris_day(moment), payee=holds_account)
+        taking = take_from_card(session, card, shop_terms, amount_cents, allow_partial, paris_day(moment),
+                                payee=holds_account)
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="hold", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())

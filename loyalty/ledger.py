@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
-from loyalty import pins
+from loyalty import pins, terms
 from loyalty.cards import (
     DEFAULT_PREFIX,
     PIN_LOCK_MINUTES,
@@ -28,11 +28,11 @@ from loyalty.cards import (
 )
 from loyalty.clock import as_naive_utc, paris_day, utc_now
 from loyalty.errors import (
+    N_,
     CardNotFound,
     InsufficientFunds,
     InvalidAmount,
     InvalidCardTransition,
-    N_,
     NothingToSettle,
     PendingHolds,
     ReasonRequired,
@@ -48,7 +48,7 @@ from loyalty.steps import (
     replay_if_done,
     run_once,
     run_payment,
-    shop_and_payable,
+    shop_payable,
     stamp,
     take_from_card,
 )
@@ -232,20 +232,21 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
     fingerprint = request_hash("redeem", card_id=card_id, shop_id=shop_id, amount_cents=amount_cents,
                                allow_partial=allow_partial)
     moment = stamp(now)
+    shop_terms = terms.for_shop(session, shop_id)
 
     def pay(card: Card) -> LedgerResult:
-        shop, payable = shop_and_payable(session, shop_id)
-        taking = take_from_card(session, card, shop, amount_cents, allow_partial, paris_day(moment),
-                                payee=payable)
+        taking = take_from_card(session, card, shop_terms, amount_cents, allow_partial, paris_day(moment),
+                                payee=shop_payable(session, shop_id))
         entry = acc.post(session, taking.movements(), key=key, fingerprint=fingerprint,
                          kind="redeem", actor=actor, amount_cents=taking.total, now=moment, card_id=card.id,
                          shop_id=shop_id, card_balance=taking.balance_after, known=taking.accounts())
         return taking.result(entry)
 
-    if ONE_CALL_REDEMPTIONS and session.get_bind().dialect.name == "postgresql":
+    if ONE_CALL_REDEMPTIONS and shop_terms.takes_card and session.get_bind().dialect.name == "postgresql":
         require_clean_session(session)
         paid = _redeem_in_one_call(session, {
-            "card_id": card_id, "shop_id": shop_id, "amount": amount_cents, "allow_partial": allow_partial,
+            "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
+            "payable_code": acc.shop_payable_code(shop_id), "amount": amount_cents, "allow_partial": allow_partial,
             "pin_given": bool(pin), "pin_free_up_to": pin_required_above_cents, "key": key,
             "fingerprint": fingerprint, "actor": actor, "today": paris_day(moment), "now": moment})
         if paid is not None:
@@ -296,8 +297,9 @@ def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
 ONE_CALL_REDEMPTIONS = True
 log = logging.getLogger(__name__)
 _REDEEM_IN_ONE_CALL = (
-    "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(amount)s, %(allow_partial)s, %(pin_given)s, "
-    "%(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, %(now)s)")
+    "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(shop_slugs)s::text[], %(payable_code)s, %(amount)s, "
+    "%(allow_partial)s, %(pin_given)s, %(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, "
+    "%(now)s)")
 
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",

@@ -11,10 +11,10 @@ points at the journal and may change (a card gets blocked, a hold gets captured)
 """
 from sqlalchemy import event
 
+from database import db
+from loyalty.clock import stored_now
 from loyalty.errors import LedgerImmutable
 from loyalty.pg_redeem import REDEEM_FUNCTION
-from marketplace.extensions import db
-from marketplace.models.base import utcnow
 
 # Kinds of account. Only those in MAY_GO_NEGATIVE can hold less than nothing.
 ACCOUNT_KINDS = (
@@ -52,7 +52,7 @@ class Account(db.Model):
     balance_cents = db.Column(db.BigInteger, nullable=False, default=0)
     employer_id = db.Column(db.Integer, db.ForeignKey("employers.id"), nullable=True, index=True)
     shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=True, index=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=stored_now)
 
     @property
     def may_go_negative(self) -> bool:
@@ -83,7 +83,7 @@ class Entry(db.Model):
     voided_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True, unique=True)
     refunded_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True, index=True)
     memo = db.Column(db.String(500), nullable=False, default="")
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=stored_now, index=True)
 
     postings = db.relationship("Posting", back_populates="entry", order_by="Posting.id")
 
@@ -123,8 +123,8 @@ class Card(db.Model):
     holder_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True, index=True)
     employee_id = db.Column(db.Integer, db.ForeignKey("employees.id"), nullable=True, index=True)
     replaced_by_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    status_changed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=stored_now)
+    status_changed_at = db.Column(db.DateTime, nullable=False, default=stored_now)
 
     grants = db.relationship(
         "Grant", back_populates="card", order_by="(Grant.expires_on, Grant.id)", foreign_keys="Grant.card_id"
@@ -153,7 +153,7 @@ class Grant(db.Model):
     allowed_categories = db.Column(db.JSON, nullable=True)
     expiry_policy = db.Column(db.String(10), nullable=False, default="employer")
     campaign_id = db.Column(db.Integer, nullable=True, index=True)  # no FK: campaigns come later
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=stored_now)
 
     card = db.relationship("Card", back_populates="grants", foreign_keys=[card_id])
     account = db.relationship("Account", foreign_keys=[account_id])
@@ -176,7 +176,7 @@ class Hold(db.Model):
     captured_cents = db.Column(db.Integer, nullable=True)
     hold_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=False, unique=True)
     close_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True, unique=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=stored_now, index=True)
     closed_at = db.Column(db.DateTime, nullable=True)
 
 

@@ -1,39 +1,51 @@
 """A redemption in one round trip to PostgreSQL: the common case of `ledger.redeem`, as a function.
 
 A redemption in Python costs ten round trips (begin, lock the card, look up the key, read the
-shop and its account, lock the purses, write the purse, the entry, the postings, the shop's
+shop's account, lock the purses, write the purse, the entry, the postings, the shop's
 account, commit), and on a 2-core server those round trips, not the SQL, are most of its cost
 (bench/redeem.py, 8 workers: ~190/s through Python, ~800/s through this function). So on
 PostgreSQL, `ledger.redeem` first calls `halle_redeem`, as a statement that is its own
 transaction (autocommit), which does the whole redemption when the case is plain:
 
-  an active card that needs no PIN for this amount (nor a printed PIN, always asked), a key not used before, an approved shop
-  that takes the card and already has its account, and enough balance in the grants allowed
-  at that shop (or a partial redemption allowed).
+  an active card that needs no PIN for this amount (nor a printed PIN, always asked), a key
+  not used before, a shop whose account exists, and enough balance in the grants allowed at
+  that shop (or a partial redemption allowed).
+
+Whether the shop takes the card at all, and its category path, are the marketplace's to say
+(loyalty/terms.py): `ledger.redeem` only calls the function for a shop that takes the card,
+and passes the path (`p_shop_slugs`) and the code of the shop's account (`p_payable_code`,
+accounts.shop_payable_code); the function reads the ledger's tables only.
 
 In every other case it returns no row and changes nothing, and `ledger.redeem` starts over in
 Python, in its own transaction: refusals, replays, PINs and the creation of a shop's account
 are decided in one place only, there. What the function does decide (which grants pay at that
-shop and in what order, how much each, the card's balance after) is
-`grants.shop_category_slugs`, `spendable_grants`, `take_in_order` and `live_balance` again, in
-SQL: tests/loyalty/test_pg_redeem.py runs the same redemptions through both and compares the
-ledgers.
+shop and in what order, how much each, the card's balance after) is `AcceptanceTerms.allows`,
+`grants.spendable_grants`, `take_in_order` and `live_balance` again, in SQL: every test of
+tests/loyalty and tests/till runs through both paths on PostgreSQL (tests/conftest.py
+`redemption_path`), and tests/loyalty/test_pg_redeem.py compares the ledgers they leave.
 
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
-the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 this one (the printed PIN);
-a change here needs a new migration that runs `REDEEM_FUNCTION` again, and keeps the version
-it replaces for its downgrade.
+the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 the second (the printed PIN),
+a1c3e5f7b9d2 this one (the terms as parameters). `REDEEM_VERSION` is written in the body;
+`deployed_version` reads it back, and `flask ledger verify` and /readyz fail when it is not the
+code's. A change here needs a new version, and a new migration with a frozen copy of the new
+text (never an import of this one), which keeps the version it replaces for its downgrade;
+tests/test_migrations.py checks that the migrated function is this text.
 """
-from sqlalchemy import DDL
+from sqlalchemy import DDL, text
+
+REDEEM_VERSION = "halle-redeem-3"
 
 REDEEM_FUNCTION = DDL(r"""
 CREATE OR REPLACE FUNCTION halle_redeem(
-    p_card_id integer, p_shop_id integer, p_amount bigint, p_allow_partial boolean,
+    p_card_id integer, p_shop_id integer, p_shop_slugs text[], p_payable_code text,
+    p_amount bigint, p_allow_partial boolean,
     p_pin_given boolean, p_pin_free_up_to bigint, p_key text, p_hash text, p_actor text,
     p_today date, p_now timestamp)
 RETURNS TABLE (entry_id integer, taken bigint, balance_after bigint, grant_ids integer[], grant_cents bigint[])
 LANGUAGE plpgsql AS $fn$
+-- version: {version} (loyalty/pg_redeem.py REDEEM_VERSION)
 DECLARE
     card_status text;
     card_pin text;
@@ -47,7 +59,6 @@ DECLARE
     usable_purses integer[] := '{}';
     usable_cents bigint[] := '{}';
     live_total bigint := 0;
-    shop_slugs text[];
     purse_ids integer[] := '{}';
 BEGIN
     grant_ids := '{}';
@@ -61,9 +72,7 @@ BEGIN
     END IF;
     PERFORM 1 FROM ledger_entries WHERE idempotency_key = p_key;
     IF FOUND THEN RETURN; END IF;
-    PERFORM 1 FROM shops WHERE id = p_shop_id AND status = 'approved' AND accepts_card;
-    IF NOT FOUND THEN RETURN; END IF;
-    SELECT id INTO payable FROM ledger_accounts WHERE code = 'shop:' || p_shop_id || ':payable';
+    SELECT id INTO payable FROM ledger_accounts WHERE code = p_payable_code;
     IF payable IS NULL THEN RETURN; END IF;
 
     FOR purse IN
@@ -75,17 +84,8 @@ BEGIN
         CONTINUE WHEN purse.expires_on < p_today;
         live_total := live_total + purse.balance_cents;
         IF purse.allowed_categories IS NOT NULL AND purse.allowed_categories::text <> 'null' THEN
-            IF shop_slugs IS NULL THEN  -- the shop's category and its ancestors (grants.shop_category_slugs)
-                WITH RECURSIVE up(parent_id, slug, depth) AS (
-                    SELECT c.parent_id, c.slug, 1 FROM categories c JOIN shops s ON s.category_id = c.id
-                    WHERE s.id = p_shop_id
-                    UNION ALL
-                    SELECT c.parent_id, c.slug, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id
-                    WHERE up.depth < 50)
-                SELECT coalesce(array_agg(slug), '{}') INTO shop_slugs FROM up;
-            END IF;
             CONTINUE WHEN NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_categories) AS a(slug)
-                                      WHERE a.slug = ANY(shop_slugs));
+                                      WHERE a.slug = ANY(p_shop_slugs));
         END IF;
         IF purse.balance_cents > 0 THEN
             available := available + purse.balance_cents;
@@ -121,4 +121,28 @@ BEGIN
     RETURN NEXT;
 END
 $fn$
-""")
+""".replace("{version}", REDEEM_VERSION))
+
+
+_DEPLOYED_VERSION = text(
+    "SELECT substring(p.prosrc FROM '-- version: ([a-z0-9-]+)') FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE p.proname = 'halle_redeem' AND n.nspname = current_schema()")
+
+
+def deployed_version(connection) -> str | None:
+    """The version of the database's halle_redeem; None when it is missing, has no version,
+    or when two functions of that name exist (an older one left behind)."""
+    versions = connection.execute(_DEPLOYED_VERSION).scalars().all()
+    return versions[0] if len(versions) == 1 else None
+
+
+def version_problem(connection) -> str | None:
+    """What is wrong with the database's halle_redeem (PostgreSQL; None on other databases)."""
+    if connection.dialect.name != "postgresql":
+        return None
+    found = deployed_version(connection)
+    if found == REDEEM_VERSION:
+        return None
+    return (f"halle_redeem is {found or 'missing or ambiguous'}, the code expects {REDEEM_VERSION} "
+            "(run `flask db upgrade`)")

@@ -5,15 +5,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loyalty import terms
 from loyalty.clock import paris_day, paris_day_bounds, utc_now
 from loyalty.grants import (
     card_grants,
     live_balance,
-    shop_category_slugs,
     spendable_grants,
 )
 from loyalty.models import Card, Entry, Grant, Posting
-from marketplace.models import Shop
 
 
 def card_balance(session: Session, card_id: int, *, today: date | None = None) -> int:
@@ -25,11 +24,10 @@ def spendable_balance(session: Session, card_id: int, shop_id: int, *, today: da
     """What the card can pay at this shop today (grants allowed there, not expired); 0 when
     the card is not active or the shop does not take the card (see steps.take_from_card)."""
     card = session.get(Card, card_id)
-    shop = session.get(Shop, shop_id)
-    if card is None or card.status != "active" or shop is None or shop.status != "approved" or not shop.accepts_card:
+    shop_terms = terms.for_shop(session, shop_id)
+    if card is None or card.status != "active" or not shop_terms.takes_card:
         return 0
-    usable = spendable_grants(card_grants(session, card_id), shop_category_slugs(session, shop),
-                              today or paris_day(utc_now()))
+    usable = spendable_grants(card_grants(session, card_id), shop_terms, today or paris_day(utc_now()))
     return sum(g.account.balance_cents for g in usable)
 
 

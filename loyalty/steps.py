@@ -6,7 +6,7 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from loyalty.accounts import shop_payable_account
+from loyalty.accounts import shop_payable_account, shop_payable_code
 from loyalty.cards import PIN_LOCK_MINUTES, lock_card, pin_attempt, require_active
 from loyalty.clock import as_naive_utc, utc_now
 from loyalty.errors import (
@@ -18,18 +18,17 @@ from loyalty.errors import (
 from loyalty.grants import (
     card_grants,
     live_balance,
-    shop_category_slugs,
     spendable_grants,
     take_in_order,
 )
 from loyalty.models import Account, Card, Entry, Grant, Posting
 from loyalty.results import LedgerResult, result_of
+from loyalty.terms import AcceptanceTerms
 from loyalty.transactions import (
     existing_entry,
     idempotent,
     replay_or_refuse,
 )
-from marketplace.models import Shop
 
 
 def run_once(session: Session, key: str, fingerprint: str, work: Callable) -> LedgerResult:
@@ -123,33 +122,27 @@ class Taking:
                             hold_id=hold_id, created_at=entry.created_at)
 
 
-def shop_and_payable(session: Session, shop_id: int) -> tuple[Shop | None, Account]:
-    """The shop and its payable account, read in one query; the account is created when
-    missing (see accounts.shop_payable_account)."""
-    row = session.execute(_shop_and_payable_statement(),
-                          {"shop_id": shop_id, "code": f"shop:{shop_id}:payable"}).first()
-    if row is None or row[1] is None:
-        return (row[0] if row else None), shop_payable_account(session, shop_id)
-    return row[0], row[1]
+def shop_payable(session: Session, shop_id: int) -> Account:
+    """The shop's payable account in one query; created when missing (see accounts.shop_payable_account)."""
+    account = session.execute(_payable_statement(), {"code": shop_payable_code(shop_id)}).scalar()
+    return account if account is not None else shop_payable_account(session, shop_id)
 
 
 @cache
-def _shop_and_payable_statement():
+def _payable_statement():
     """Built once (see accounts._SET_BALANCE)."""
-    return (select(Shop, Account).outerjoin(Account, Account.code == bindparam("code"))
-            .where(Shop.id == bindparam("shop_id")))
+    return select(Account).where(Account.code == bindparam("code"))
 
 
-def take_from_card(session: Session, card: Card, shop: Shop | None, amount_cents: int, allow_partial: bool,
+def take_from_card(session: Session, card: Card, terms: AcceptanceTerms, amount_cents: int, allow_partial: bool,
                    today: date, *, payee: Account) -> Taking:
     """Inside a ledger transaction, the card locked: lock the card's purses, then say which
-    grants pay and how much each (`shop`: None when there is no such shop)."""
+    grants pay at the shop of `terms` and how much each."""
     require_active(card)
-    if shop is None or shop.status != "approved" or not shop.accepts_card:
+    if not terms.takes_card:
         raise ShopRefusesCard()
     grants = card_grants(session, card.id, lock=True)
-    restricted = any(g.allowed_categories is not None for g in grants)
-    usable = spendable_grants(grants, shop_category_slugs(session, shop) if restricted else set(), today)
+    usable = spendable_grants(grants, terms, today)
     balances = {g.id: g.account.balance_cents for g in usable}
     available = sum(balances.values())
     if available == 0 or (available < amount_cents and not allow_partial):

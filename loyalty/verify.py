@@ -3,11 +3,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty.models import MAY_GO_NEGATIVE, Account, Entry, Hold, Posting
+from loyalty.pg_redeem import version_problem
 
 
 def verify(session: Session) -> list[str]:
     """Problems found, in words; an empty list means the ledger is sound."""
     problems: list[str] = []
+    if stale := version_problem(session.connection()):  # PostgreSQL: the deployed halle_redeem
+        problems.append(stale)
 
     unbalanced = session.execute(
         select(Posting.entry_id, func.sum(Posting.amount_cents))

@@ -36,9 +36,13 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     http_cache.init_app(app)
     _register_context(app)
 
-    from marketplace import cli
+    from marketplace import cli, jobs
 
     cli.register(app)
+    # The development server runs the periodic jobs itself (no Redis, no scheduler process).
+    app.config.setdefault("PERIODIC_JOBS_THREAD", app.debug and not app.testing and jobs.backend(app) == "thread")
+    if app.config["PERIODIC_JOBS_THREAD"]:
+        jobs.start_periodic_thread_on_first_request(app)
     return app
 
 
@@ -46,10 +50,12 @@ def _init_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (registers the tables)
     import loyalty.models  # noqa: F401
     import search
-    from loyalty import pins
+    from loyalty import pins, terms
+    from marketplace.card_acceptance import acceptance_for_shop_id
 
     db.init_app(app)
     pins.configure(pins.PinKeys.parse(app.config["PIN_SECRETS"]))
+    terms.configure(acceptance_for_shop_id)
     search.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -230,8 +230,23 @@ def readiness() -> tuple[dict, list[str]]:
     if checks["search"] != "ok":
         failed.append("search")
     if "database" not in failed:
+        checks["ledger"] = _ledger_function_check(db)
+        if checks["ledger"] != "ok":
+            failed.append("ledger")
         checks["queue_depth"] = queue_depths()
     return checks, failed
+
+
+def _ledger_function_check(db) -> str:
+    """PostgreSQL: the database's halle_redeem is the code's version (loyalty/pg_redeem.py)."""
+    from loyalty.pg_redeem import version_problem
+
+    try:
+        return version_problem(db.session.connection()) or "ok"
+    except Exception as error:  # noqa: BLE001 - readiness reports any failure
+        return f"error: {error.__class__.__name__}"
+    finally:
+        db.session.rollback()
 
 
 @bp.route("/metrics")

@@ -92,6 +92,20 @@ def _clean_state(app):
     limiter.reset()
 
 
+@pytest.fixture(params=["python", "sql"])
+def redemption_path(request, database_url, monkeypatch):
+    """Run a ledger test through each redemption path: "python" (loyalty.ledger in Python only)
+    and "sql" (the one-call halle_redeem first, loyalty/pg_redeem.py). The suites whose
+    redemptions matter use it autouse (tests/loyalty, tests/till conftests)."""
+    from loyalty import ledger
+
+    if request.param == "sql" and not database_url.startswith("postgresql"):
+        pytest.skip("the one-call redemption (halle_redeem) exists on PostgreSQL only: on SQLite every "
+                    "redemption takes the Python path; set TEST_DATABASE_URL to cover the SQL path")
+    monkeypatch.setattr(ledger, "ONE_CALL_REDEMPTIONS", request.param == "sql")
+    return request.param
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

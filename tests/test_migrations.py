@@ -62,3 +62,27 @@ def test_hidden_reasons_stored_as_french_labels_become_codes(empty_database_url)
         assert [db.session.get(Product, i).hidden_reason for i in ids] == ["illegal", "Contrefaçon"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_migrated_halle_redeem_is_the_codes(empty_database_url):
+    """After `flask db upgrade`, PostgreSQL's halle_redeem is the one loyalty/pg_redeem.py
+    describes, word for word (the migration froze its own copy), and only that one."""
+    from loyalty.pg_redeem import REDEEM_FUNCTION, REDEEM_VERSION, deployed_version
+
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("halle_redeem exists on PostgreSQL only")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    definition = text("SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.proname = 'halle_redeem'")
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            migrated = connection.execute(definition).scalars().all()
+            assert deployed_version(connection) == REDEEM_VERSION
+            connection.execute(REDEEM_FUNCTION)  # CREATE OR REPLACE with the code's text, not committed
+            assert connection.execute(definition).scalars().all() == migrated
+            connection.rollback()
+        flask_migrate.downgrade(revision="d2b6f8a4c0e9")
+        with db.engine.connect() as connection:
+            assert deployed_version(connection) is None  # the second version carries none
+            assert len(connection.execute(definition).scalars().all()) == 1
+        db.engine.dispose()

@@ -11,6 +11,7 @@ from loyalty.errors import InsufficientBalance, LedgerError
 from loyalty.queries import spendable_balance
 from marketplace.access import access, shop_member
 from marketplace.api_keys import create_api_key, revoke_api_key
+from marketplace.card_acceptance import acceptance_for
 from marketplace.extensions import db, limiter
 from marketplace.i18n import error_message
 from marketplace.models import ApiKey, Shop, User
@@ -86,7 +87,7 @@ def index(shop_id: int):
 
 
 def _nothing_spendable_message(shop: Shop) -> str:
-    if not shop.accepts_card:
+    if not acceptance_for(db.session, shop).takes_card:
         return gettext("Ce commerce n'accepte pas la carte du territoire.")
     return gettext("Cette carte n'a pas de solde utilisable dans ce commerce.")
 

@@ -37,6 +37,11 @@ def build_world() -> World:
     return world
 
 
+
+@pytest.fixture(autouse=True)
+def _both_redemption_paths(redemption_path):
+    """Every test here runs through the Python path and, on PostgreSQL, the SQL one."""
+
 @pytest.fixture
 def world(app_ctx) -> World:
     return build_world()

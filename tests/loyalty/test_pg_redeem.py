@@ -20,6 +20,12 @@ from tests.conftest import clear_database
 from tests.loyalty.conftest import NOW, TODAY, build_world, make_card
 
 
+@pytest.fixture
+def redemption_path():
+    """Each test here runs both paths itself (or the function alone)."""
+    return "both"
+
+
 @pytest.fixture(autouse=True)
 def _postgres_only(app_ctx):
     if db.engine.dialect.name != "postgresql":
@@ -157,7 +163,8 @@ def test_the_one_call_redemption_does_what_the_python_path_does(scenario, monkey
 
 def call_function(world, card_id, amount, *, key, allow_partial=False):
     row = db.session.connection().exec_driver_sql(ledger._REDEEM_IN_ONE_CALL, {
-        "card_id": card_id, "shop_id": world.bakery_id, "amount": amount, "allow_partial": allow_partial,
+        "card_id": card_id, "shop_id": world.bakery_id, "shop_slugs": ["alimentation", "boulangerie"],
+        "payable_code": acc.shop_payable_code(world.bakery_id), "amount": amount, "allow_partial": allow_partial,
         "pin_given": False, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
         "today": TODAY, "now": NOW.replace(tzinfo=None)}).first()
     db.session.commit()

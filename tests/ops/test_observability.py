@@ -6,6 +6,7 @@ import re
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import DDL
 
 import search
 from marketplace.observability import JsonFormatter
@@ -136,3 +137,26 @@ def test_metrics_want_the_token_when_one_is_set_and_are_off_when_disabled(client
     assert client.get("/metrics", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     config(METRICS_TOKEN=None, METRICS_ENABLED=False)
     assert client.get("/metrics").status_code == 404
+
+
+def test_readyz_and_ledger_verify_fail_when_halle_redeem_is_not_the_codes(client, app, search_ready):
+    """PostgreSQL: a database whose halle_redeem is of another version (a migration not run)."""
+    from loyalty.pg_redeem import REDEEM_FUNCTION
+    from loyalty.verify import verify
+    from marketplace.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("halle_redeem exists on PostgreSQL only")
+        old = str(REDEEM_FUNCTION.statement).replace("-- version: halle-redeem-", "-- version: halle-redeem-0")
+        db.session.execute(DDL(old))
+        db.session.commit()
+        try:
+            response = client.get("/readyz")
+            assert response.status_code == 503 and response.get_json()["failed"] == ["ledger"]
+            assert "halle_redeem is halle-redeem-03, the code expects halle-redeem-3" in verify(db.session)[0]
+        finally:
+            db.session.rollback()
+            db.session.execute(REDEEM_FUNCTION)
+            db.session.commit()
+        assert client.get("/readyz").status_code == 200 and verify(db.session) == []

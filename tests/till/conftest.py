@@ -8,6 +8,11 @@ from marketplace.extensions import db
 from tests import factories as f
 
 
+
+@pytest.fixture(autouse=True)
+def _both_redemption_paths(redemption_path):
+    """Every test here runs through the Python path and, on PostgreSQL, the SQL one."""
+
 @pytest.fixture
 def till(app):
     """A bakery with an owner and a cashier, and an active card holding a 100 € grant."""
