@@ -95,6 +95,26 @@ def resolve_commune(value: str) -> Commune | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def validate_commune_field(form, field) -> None:
+    """WTForms validator of a typed commune (profile, company account): one commune, or a message
+    that lists the communes a shared postal code or a short name means, so the person can pick."""
+    from wtforms.validators import ValidationError
+
+    from marketplace.i18n import lazy_gettext
+
+    value = (field.data or "").strip()
+    if not value:
+        return
+    matches = matching_communes(value)
+    if not matches:
+        raise ValidationError(lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
+    if len(matches) > 1:
+        shown = ", ".join(f"{c.name} ({c.postal_code_list[0] if c.postal_code_list else c.insee})"
+                          for c in matches[:8])
+        raise ValidationError(lazy_gettext("Plusieurs communes correspondent : %(communes)s. Tapez le nom de la vôtre.",
+                                           communes=shown + (" …" if len(matches) > 8 else "")))
+
+
 def current_commune() -> Commune | None:
     """The commune the visitor chose: the session first, then the account's home commune."""
     insee = session.get(SESSION_KEY)

@@ -153,6 +153,25 @@ def test_profile_edit_sets_the_home_commune(app, client, make_user):
         assert (user.first_name, user.home_commune_insee) == ("Léa", "21023")
 
 
+def test_profile_offers_the_communes_of_a_shared_postal_code(app, client, make_user):
+    with app.app_context():
+        f.commune()  # Semur-en-Auxois, 21140
+        f.commune(insee="21394", name="Massingy-lès-Semur", slug="massingy-les-semur", postal_codes="21140",
+                  population=160)
+        db.session.commit()
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    profile = {"first_name": "Léa", "last_name": "Martin", "locale": "fr"}
+    page = client.post("/compte/profil", data={**profile, "home_commune": "21140"}).get_data(as_text=True)
+    assert "Plusieurs communes correspondent" in page
+    assert "Semur-en-Auxois (21140)" in page and "Massingy-lès-Semur (21140)" in page
+    with app.app_context():
+        assert User.query.one().home_commune_insee is None  # nothing chosen for the person
+    client.post("/compte/profil", data={**profile, "home_commune": "Massingy-lès-Semur (21140)"})
+    with app.app_context():
+        assert User.query.one().home_commune_insee == "21394"
+
+
 def test_forms_are_protected_against_csrf(app, make_user):
     make_user("resident@example.fr")
     app.config["WTF_CSRF_ENABLED"] = True

@@ -3,7 +3,7 @@ from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, ValidationError
 
 from marketplace.i18n import lazy_gettext
-from marketplace.territory import resolve_commune
+from marketplace.territory import validate_commune_field
 
 
 class ProfileForm(FlaskForm):
@@ -21,6 +21,4 @@ class ProfileForm(FlaskForm):
     def validate_home_commune(self, field):
         if not field.raw_data:  # absent from the request (not merely left empty)
             raise ValidationError(lazy_gettext("Ce champ manque dans le formulaire envoyé : rechargez la page."))
-        if field.data and field.data.strip() and resolve_commune(field.data) is None:
-            raise ValidationError(
-                lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
+        validate_commune_field(self, field)

@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
-from marketplace.territory import resolve_commune
+from marketplace.territory import validate_commune_field
 
 
 class EurosField(StringField):
@@ -55,9 +55,7 @@ class EmployerRegistrationForm(FlaskForm):
             raise ValidationError(lazy_gettext("Numéro SIRET invalide : vérifiez les 14 chiffres.")) from None
 
     def validate_commune(self, field):
-        if resolve_commune(field.data or "") is None:
-            raise ValidationError(
-                lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
+        validate_commune_field(self, field)
 
 
 class InviteForm(FlaskForm):
