@@ -247,8 +247,9 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
             "payable_code": acc.shop_payable_code(shop_id), "amount": amount_cents, "allow_partial": allow_partial,
-            "pin_given": bool(pin), "pin_free_up_to": pin_required_above_cents, "key": key,
-            "fingerprint": fingerprint, "actor": actor, "today": paris_day(moment), "now": moment})
+            "pin_hash": pins.candidate(card_id, pin) if pin else None,
+            "pin_free_up_to": pin_required_above_cents, "key": key, "fingerprint": fingerprint, "actor": actor,
+            "today": paris_day(moment), "now": moment})
         if paid is not None:
             return paid
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
@@ -298,7 +299,7 @@ ONE_CALL_REDEMPTIONS = True
 log = logging.getLogger(__name__)
 _REDEEM_IN_ONE_CALL = (
     "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(shop_slugs)s::text[], %(payable_code)s, %(amount)s, "
-    "%(allow_partial)s, %(pin_given)s, %(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, "
+    "%(allow_partial)s, %(pin_hash)s, %(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, "
     "%(now)s)")
 
 

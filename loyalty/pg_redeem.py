@@ -7,18 +7,25 @@ account, commit), and on a 2-core server those round trips, not the SQL, are mos
 PostgreSQL, `ledger.redeem` first calls `halle_redeem`, as a statement that is its own
 transaction (autocommit), which does the whole redemption when the case is plain:
 
-  an active card that needs no PIN for this amount (nor a printed PIN, always asked), a key
-  not used before, a shop whose account exists, and enough balance in the grants allowed at
-  that shop (or a partial redemption allowed).
+  an active card that needs no PIN for this amount (nor a printed PIN, always asked), or whose
+  PIN is given and right, with no wrong PIN counted and no lock; a key not used before, a shop
+  whose account exists, and enough balance in the grants allowed at that shop (or a partial
+  redemption allowed).
 
 Whether the shop takes the card at all, and its category path, are the marketplace's to say
 (loyalty/terms.py): `ledger.redeem` only calls the function for a shop that takes the card,
 and passes the path (`p_shop_slugs`) and the code of the shop's account (`p_payable_code`,
 accounts.shop_payable_code); the function reads the ledger's tables only.
 
+The PIN's secret never reaches the database: `ledger.redeem` passes the stored form the given
+PIN would have with the current key (`p_pin_hash`, pins.candidate), and the function compares it
+with the card's. A PIN stored with an older key or method does not match, so the Python path
+checks it and stores it again with the current key: after one payment the card is paid here.
+Counting a wrong PIN and the lock stay in Python (cards.pin_attempt), in one place.
+
 In every other case it returns no row and changes nothing, and `ledger.redeem` starts over in
-Python, in its own transaction: refusals, replays, PINs and the creation of a shop's account
-are decided in one place only, there. What the function does decide (which grants pay at that
+Python, in its own transaction: refusals, replays, wrong or locked PINs and the creation of a
+shop's account are decided in one place only, there. What the function does decide (which grants pay at that
 shop and in what order, how much each, the card's balance after) is `AcceptanceTerms.allows`,
 `grants.spendable_grants`, `take_in_order` and `live_balance` again, in SQL: every test of
 tests/loyalty and tests/till runs through both paths on PostgreSQL (tests/conftest.py
@@ -27,21 +34,22 @@ tests/loyalty and tests/till runs through both paths on PostgreSQL (tests/confte
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
 the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 the second (the printed PIN),
-a1c3e5f7b9d2 this one (the terms as parameters). `REDEEM_VERSION` is written in the body;
-`deployed_version` reads it back, and `flask ledger verify` and /readyz fail when it is not the
-code's. A change here needs a new version, and a new migration with a frozen copy of the new
-text (never an import of this one), which keeps the version it replaces for its downgrade;
-tests/test_migrations.py checks that the migrated function is this text.
+a1c3e5f7b9d2 the third (the terms as parameters), c7e9a1b3d5f2 this one (a right PIN).
+`REDEEM_VERSION` is written in the body; `deployed_version` reads it back, and
+`flask ledger verify` and /readyz fail when it is not the code's. A change here needs a new
+version, and a new migration with a frozen copy of the new text (never an import of this one),
+which keeps the version it replaces for its downgrade; tests/test_migrations.py checks that the
+migrated function is this text.
 """
 from sqlalchemy import DDL, text
 
-REDEEM_VERSION = "halle-redeem-3"
+REDEEM_VERSION = "halle-redeem-4"
 
 REDEEM_FUNCTION = DDL(r"""
 CREATE OR REPLACE FUNCTION halle_redeem(
     p_card_id integer, p_shop_id integer, p_shop_slugs text[], p_payable_code text,
     p_amount bigint, p_allow_partial boolean,
-    p_pin_given boolean, p_pin_free_up_to bigint, p_key text, p_hash text, p_actor text,
+    p_pin_hash text, p_pin_free_up_to bigint, p_key text, p_hash text, p_actor text,
     p_today date, p_now timestamp)
 RETURNS TABLE (entry_id integer, taken bigint, balance_after bigint, grant_ids integer[], grant_cents bigint[])
 LANGUAGE plpgsql AS $fn$
@@ -50,6 +58,8 @@ DECLARE
     card_status text;
     card_pin text;
     card_pin_always boolean;
+    card_failed_pins integer;
+    card_pin_locked timestamp;
     payable integer;
     purse record;
     available bigint := 0;
@@ -63,12 +73,20 @@ DECLARE
 BEGIN
     grant_ids := '{}';
     grant_cents := '{}';
-    SELECT status, pin_hash, pin_always_required INTO card_status, card_pin, card_pin_always
+    SELECT status, pin_hash, pin_always_required, failed_pin_attempts, pin_locked_until
+    INTO card_status, card_pin, card_pin_always, card_failed_pins, card_pin_locked
     FROM loyalty_cards WHERE id = p_card_id FOR UPDATE;
     IF NOT FOUND OR card_status <> 'active' THEN RETURN; END IF;
-    IF card_pin IS NOT NULL AND (p_pin_given OR card_pin_always OR p_pin_free_up_to IS NULL
-                                 OR p_amount > p_pin_free_up_to) THEN
-        RETURN;
+    IF card_pin IS NOT NULL THEN
+        IF p_pin_hash IS NOT NULL THEN
+            -- A PIN given: paid here only when right (hashed with the current key) on a card with
+            -- no wrong PIN counted and no lock, else Python counts it, locks, or moves the hash.
+            IF card_pin <> p_pin_hash OR card_failed_pins <> 0 OR card_pin_locked IS NOT NULL THEN
+                RETURN;
+            END IF;
+        ELSIF card_pin_always OR p_pin_free_up_to IS NULL OR p_amount > p_pin_free_up_to THEN
+            RETURN;
+        END IF;
     END IF;
     PERFORM 1 FROM ledger_entries WHERE idempotency_key = p_key;
     IF FOUND THEN RETURN; END IF;

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from loyalty import accounts as acc
 from loyalty import cards, ledger
+from loyalty import pins as pin_keys
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
 from loyalty.pg_redeem import REDEEM_FUNCTION
@@ -99,6 +100,31 @@ def printed_pins(world):
     return outcomes + [redeem(world, card, 1000, pin_required_above_cents=2000, key="holder's own")]
 
 
+def wrong_pins_lock(world):
+    """A right PIN pays; a wrong one counts, the 5th locks, and then even the right one is refused;
+    after a wrong one, a right one pays and clears the count."""
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    cards.set_pin(db.session, card, "4321")
+    outcomes = [redeem(world, card, 100, pin="4321", key="right"), redeem(world, card, 100, pin="0000", key="w0"),
+                redeem(world, card, 100, pin="4321", key="right after a wrong one")]
+    outcomes += [redeem(world, card, 100, pin="1111", key=f"wrong {n}") for n in range(5)]
+    return outcomes + [redeem(world, card, 100, pin="4321", key="right but locked"),
+                       redeem(world, card, 100, pin_required_above_cents=2000, key="no PIN needed")]
+
+
+def older_pin_keys(world):
+    """A PIN stored with an older key is checked (and stored again) in Python, then paid in one call."""
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    current = pin_keys.keys()
+    older = pin_keys.PinKeys({"old": b"an-older-secret-0123456789"}, "old")
+    with pin_keys.using(older):
+        cards.set_pin(db.session, card, "4321")
+    with pin_keys.using(pin_keys.PinKeys({**current.keys, **older.keys}, current.current)):
+        return [redeem(world, card, 100, pin="4321", key="moves"), redeem(world, card, 100, pin="4321", key="moved")]
+
+
 def card_and_shop_states(world):
     card = make_card(world, (5000, TODAY + timedelta(days=3)))
     first = redeem(world, card, 100)  # the shop's account does not exist yet
@@ -120,7 +146,7 @@ def replays(world):
 
 
 SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, pins, printed_pins,
-             card_and_shop_states, replays]
+             wrong_pins_lock, older_pin_keys, card_and_shop_states, replays]
 
 
 def ledger_state():
@@ -165,7 +191,7 @@ def call_function(world, card_id, amount, *, key, allow_partial=False):
     row = db.session.connection().exec_driver_sql(ledger._REDEEM_IN_ONE_CALL, {
         "card_id": card_id, "shop_id": world.bakery_id, "shop_slugs": ["alimentation", "boulangerie"],
         "payable_code": acc.shop_payable_code(world.bakery_id), "amount": amount, "allow_partial": allow_partial,
-        "pin_given": False, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
+        "pin_hash": None, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
         "today": TODAY, "now": NOW.replace(tzinfo=None)}).first()
     db.session.commit()
     return row
@@ -188,6 +214,36 @@ def test_plain_redemptions_are_paid_in_one_call_and_the_others_left_to_python(ap
         assert call_function(world, card_id, amount, key=key) is None
     assert db.session.scalar(select(db.func.count(Entry.id))) == entries + 1
     assert call_function(world, plain, 1000, key="partial", allow_partial=True).taken == 400
+
+
+def test_a_right_pin_is_paid_in_one_call_and_wrong_ones_still_lock(monkeypatch):
+    """The till's common case, a card with a PIN and the right PIN, takes the one call (issue 20:
+    the Python path's round trips missed the POS target); wrong PINs are still counted and
+    locked by the Python path, and a locked card refuses the right PIN."""
+    paid_by_function = []
+    one_call = ledger._redeem_in_one_call
+
+    def counted(*args):
+        paid = one_call(*args)
+        paid_by_function.append(paid is not None)
+        return paid
+
+    monkeypatch.setattr(ledger, "_redeem_in_one_call", counted)
+    world = build_world()
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    cards.set_pin(db.session, card, "4321")
+    assert redeem(world, card, 1000, pin="4321", key="right")[1].card_balance_cents == 4000
+    assert paid_by_function == [True]
+
+    refusals = [redeem(world, card, 100, pin="1234", key=f"wrong {n}")[1] for n in range(5)]
+    assert refusals == ["wrong_pin"] * 4 + ["pin_lockout"]
+    assert redeem(world, card, 100, pin="4321", key="right but locked")[1] == "pin_locked"
+    assert paid_by_function == [True] + [False] * 6
+    db.session.expire_all()
+    locked = db.session.get(Card, card)
+    assert locked.failed_pin_attempts == 5 and locked.pin_locked_until is not None
+    assert db.session.scalar(select(db.func.count(Entry.id)).where(Entry.kind == "redeem")) == 1
 
 
 def test_without_the_function_redemptions_are_paid_in_python(app_ctx, caplog):

@@ -154,7 +154,7 @@ def test_readyz_and_ledger_verify_fail_when_halle_redeem_is_not_the_codes(client
         try:
             response = client.get("/readyz")
             assert response.status_code == 503 and response.get_json()["failed"] == ["ledger"]
-            assert "halle_redeem is halle-redeem-03, the code expects halle-redeem-3" in verify(db.session)[0]
+            assert "halle_redeem is halle-redeem-04, the code expects halle-redeem-4" in verify(db.session)[0]
         finally:
             db.session.rollback()
             db.session.execute(REDEEM_FUNCTION)
