@@ -14,7 +14,7 @@ from sqlalchemy import event
 from database import db
 from loyalty.clock import stored_now
 from loyalty.errors import LedgerImmutable
-from loyalty.pg_redeem import REDEEM_FUNCTION
+from loyalty.pg_redeem import DROP_EVERY_VERSION, REDEEM_FUNCTION
 
 # Kinds of account. Only those in MAY_GO_NEGATIVE can hold less than nothing.
 ACCOUNT_KINDS = (
@@ -190,4 +190,5 @@ for _model in (Entry, Posting):
 
 
 # The one-call redemption (loyalty/pg_redeem.py) is part of the PostgreSQL schema.
+event.listen(db.metadata, "after_create", DROP_EVERY_VERSION.execute_if(dialect="postgresql"))
 event.listen(db.metadata, "after_create", REDEEM_FUNCTION.execute_if(dialect="postgresql"))

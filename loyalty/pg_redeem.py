@@ -142,6 +142,21 @@ $fn$
 """.replace("{version}", REDEEM_VERSION))
 
 
+# For `db.create_all` (tests, benches): a schema that held an older version (another signature)
+# keeps one function only. The migrations replace their own versions instead.
+DROP_EVERY_VERSION = DDL(r"""
+DO $drop$
+DECLARE f regprocedure;
+BEGIN
+  FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE p.proname = 'halle_redeem' AND n.nspname = current_schema() LOOP
+    EXECUTE 'DROP FUNCTION ' || f;
+  END LOOP;
+END
+$drop$
+""")
+
+
 _DEPLOYED_VERSION = text(
     "SELECT substring(p.prosrc FROM '-- version: ([a-z0-9-]+)') FROM pg_proc p "
     "JOIN pg_namespace n ON n.oid = p.pronamespace "

@@ -260,3 +260,19 @@ def test_without_the_function_redemptions_are_paid_in_python(app_ctx, caplog):
         db.session.execute(REDEEM_FUNCTION)
         db.session.commit()
     assert call_function(world, card, 100, key="back").balance_after == 500
+
+
+def test_create_all_leaves_the_codes_function_alone_when_an_older_one_was_there(app_ctx):
+    """A test or bench database reused across versions (another signature left behind) gets
+    exactly the code's function back from `db.create_all`, and `ledger verify` is clean."""
+    from loyalty.pg_redeem import REDEEM_VERSION, deployed_version
+
+    db.session.execute(text("CREATE FUNCTION halle_redeem(p_card_id integer) RETURNS integer "
+                            "LANGUAGE sql AS $$ SELECT 1 $$"))
+    db.session.commit()
+    assert deployed_version(db.session.connection()) is None  # two functions: ambiguous
+    db.session.commit()
+    db.create_all()
+    assert deployed_version(db.session.connection()) == REDEEM_VERSION
+    count = db.session.scalar(text("SELECT count(*) FROM pg_proc WHERE proname = 'halle_redeem'"))
+    assert count == 1
