@@ -40,7 +40,7 @@
         if (!fresh || fresh.dataset.jobStatus !== section.dataset.jobStatus) {
           clearInterval(timer);
           window.location.reload();
-        } else if (fresh.innerHTML !== section.innerHTML) {
+        } else if (!fresh.isEqualNode(section)) {
           section.replaceChildren(...document.adoptNode(fresh).childNodes);  // the parsed nodes, no HTML string
         }
       })

@@ -22,7 +22,7 @@ class FeedServer:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
-                pass
+                """Quiet: the test's output is not the server's access log."""
 
             def do_GET(self):
                 server.requests.append((self.path, dict(self.headers)))
