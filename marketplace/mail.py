@@ -45,19 +45,20 @@ def joined(parts, separator: str = "") -> LazyString:
     return LazyString(lambda: separator.join(str(part) for part in parts))
 
 
-def send_mail(to: str, subject, body) -> None:
+def send_mail(to: str, subject, body, attachments=()) -> None:
     """Send in the background (a worker, a thread, or right away in tests and inside a job).
 
     `subject` and `body` are lazy texts (marketplace.i18n.lazy_gettext, with `amount` for money):
-    they are rendered here in the recipient's language, and the job gets plain strings."""
+    they are rendered here in the recipient's language, and the job gets plain strings.
+    `attachments`: (file name, MIME type, bytes) triples (a gift card's PDF)."""
     from marketplace import jobs
 
     with force_locale(recipient_locale(to)):
         subject, body = str(subject), str(body)
-    jobs.enqueue(deliver, to, subject, body)
+    jobs.enqueue(deliver, to, subject, body, [tuple(a) for a in attachments])
 
 
-def deliver(to: str, subject: str, body: str) -> EmailMessage:
+def deliver(to: str, subject: str, body: str, attachments=()) -> EmailMessage:
     """The job: build and send one message (a retried job may send it twice, never loses it)."""
     config = current_app.config
     message = EmailMessage()
@@ -65,6 +66,9 @@ def deliver(to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    for filename, mime_type, content in attachments:
+        maintype, _, subtype = mime_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     backend = config["MAIL_BACKEND"]
     if backend == "memory":
         outbox().append(message)
@@ -85,4 +89,6 @@ def console_text(message: EmailMessage) -> str:
     decoded (not the quoted-printable or base64 of the wire, which splits long lines, codes or
     links with '=' and turns accents into =C3=A9)."""
     headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject"))
-    return f"\n----- email -----\n{headers}\n\n{message.get_content().rstrip()}\n-----------------\n"
+    body = message.get_body(("plain",)) if message.is_multipart() else message
+    files = "".join(f"\n[{part.get_filename()}]" for part in message.iter_attachments()) if message.is_multipart() else ""
+    return f"\n----- email -----\n{headers}\n\n{body.get_content().rstrip()}{files}\n-----------------\n"
