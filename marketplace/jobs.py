@@ -206,18 +206,19 @@ def optimize_search_index() -> None:
     search.get_backend().optimize()
 
 
+def expire_locker_deposits() -> int:
+    """Free the compartments of deposits whose code expired or booking was never filled (the
+    businesses are told)."""
+    from marketplace import lockers
+
+    return lockers.expire_deposits()
+
+
 def queue_due_feeds() -> int:
     """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
     from marketplace import feeds
 
     return feeds.queue_due()
-
-
-def send_due_gifts() -> int:
-    """Email the gift cards whose delivery day has come (each once; see gift_cards.deliver_due)."""
-    from marketplace import gift_cards
-
-    return gift_cards.deliver_due()
 
 
 # (function, queue, seconds between runs or None, cron line or None)
@@ -227,7 +228,7 @@ PERIODIC = (
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
-    (send_due_gifts, DEFAULT_QUEUE, 300, None),
+    (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
 )
 
 

@@ -1,16 +1,23 @@
 """The territory's connected lockers: banks of compartments, the hardware's API key, opening
-with a pickup code (single use, brute-force limited) and the doors' deposit/collect events."""
+with a pickup code (single use, brute-force limited) and the doors' deposit/collect events.
+
+A compartment holds an online order's sub-order or a business's deposit for a named person
+(lockers for every approved business, not only those selling online): both are opened by the
+one code check here (`open_with_code`), with the same limits and expiry."""
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from marketplace import orders
+from marketplace import mail, orders, sms
 from marketplace.extensions import db
-from marketplace.models import Compartment, LockerBank, LockerEvent, OrderShop
+from marketplace.i18n import lazy_gettext
+from marketplace.models import Compartment, LockerBank, LockerDeposit, LockerEvent, OrderShop, Shop
 from marketplace.models.base import utcnow
 
 MAX_FAILED_OPENS = 10  # per bank and window: the keypad is then locked for the rest of the window
@@ -35,7 +42,8 @@ class LockerRefused(Exception):
 @dataclass(frozen=True)
 class Opening:
     compartment: str
-    order_reference: str
+    order_reference: str  # an order's (H000012) or a deposit's (D000003)
+    kind: str = "order"  # order | deposit
 
 
 def _hash(key: str) -> str:
@@ -85,7 +93,7 @@ def seed_demo_banks() -> int:
 def availability(bank: LockerBank) -> dict[str, int]:
     """Free compartments by size."""
     rows = db.session.execute(select(Compartment.size, func.count()).where(Compartment.bank_id == bank.id,
-                                                                           Compartment.order_shop_id.is_(None))
+                                                                           Compartment.is_free())
                               .group_by(Compartment.size)).all()
     return dict(rows)
 
@@ -94,8 +102,24 @@ def active_banks() -> list[LockerBank]:
     return list(db.session.scalars(select(LockerBank).filter_by(active=True).order_by(LockerBank.name)))
 
 
+def new_pickup_code(bank_id: int) -> str:
+    """A 6-digit code no waiting occupant of this bank (sub-order or deposit) has."""
+    while True:
+        code = f"{secrets.randbelow(10**6):06d}"
+        clash = db.session.scalar(select(OrderShop.id).where(OrderShop.locker_bank_id == bank_id,
+                                                             OrderShop.pickup_code == code,
+                                                             OrderShop.status == "ready"))
+        clash = clash or db.session.scalar(select(LockerDeposit.id).where(LockerDeposit.locker_bank_id == bank_id,
+                                                                          LockerDeposit.pickup_code == code,
+                                                                          LockerDeposit.status == "deposited"))
+        if clash is None:
+            return code
+
+
 def open_with_code(bank: LockerBank, code: str) -> Opening:
-    """Which compartment to open for this code; the sub-order is then collected (single use)."""
+    """Which compartment to open for this code; its occupant (a sub-order or a deposit) is then
+    collected (single use). Wrong codes are counted per bank: after MAX_FAILED_OPENS in
+    FAILED_OPEN_WINDOW the keypad refuses every code until the window has passed."""
     since = utcnow() - FAILED_OPEN_WINDOW
     failures = db.session.scalar(select(func.count()).select_from(LockerEvent).where(
         LockerEvent.bank_id == bank.id, LockerEvent.kind == "refused", LockerEvent.created_at >= since))
@@ -103,17 +127,30 @@ def open_with_code(bank: LockerBank, code: str) -> Opening:
         raise LockerRefused("too_many_attempts",
                             gettext("Trop de codes erronés : réessayez dans quelques minutes."), 429)
     code = (code or "").strip()
-    sub = db.session.scalar(select(OrderShop).where(OrderShop.locker_bank_id == bank.id, OrderShop.status == "ready",
-                                                    OrderShop.pickup_code == code)) if code.isdigit() else None
-    if sub is None or sub.code_expires_at is None or sub.code_expires_at < utcnow():
+    occupant = None
+    if code.isdigit():
+        occupant = db.session.scalar(select(OrderShop).where(OrderShop.locker_bank_id == bank.id,
+                                                             OrderShop.status == "ready",
+                                                             OrderShop.pickup_code == code))
+        occupant = occupant or db.session.scalar(select(LockerDeposit).where(
+            LockerDeposit.locker_bank_id == bank.id, LockerDeposit.status == "deposited",
+            LockerDeposit.pickup_code == code))
+    if occupant is None or occupant.code_expires_at is None or occupant.code_expires_at < utcnow():
         db.session.add(LockerEvent(bank_id=bank.id, kind="refused"))
         db.session.commit()
         raise LockerRefused("invalid_code", gettext("Code inconnu, déjà utilisé ou expiré."), 404)
-    compartment = sub.compartment
-    db.session.add(LockerEvent(bank_id=bank.id, compartment_id=compartment.id, order_shop_id=sub.id, kind="open"))
+    compartment = occupant.compartment
+    is_deposit = isinstance(occupant, LockerDeposit)
+    db.session.add(LockerEvent(bank_id=bank.id, compartment_id=compartment.id, kind="open",
+                               deposit_id=occupant.id if is_deposit else None,
+                               order_shop_id=None if is_deposit else occupant.id))
     db.session.commit()
-    reference = sub.order.reference
-    orders.mark_collected(sub)
+    if is_deposit:
+        reference = occupant.reference
+        collect_deposit(occupant)
+        return Opening(compartment=compartment.label, order_reference=reference, kind="deposit")
+    reference = occupant.order.reference
+    orders.mark_collected(occupant)
     return Opening(compartment=compartment.label, order_reference=reference)
 
 
@@ -125,14 +162,21 @@ def record_event(bank: LockerBank, compartment_label: str, kind: str) -> LockerE
                             404)
     if kind not in ("deposit", "collect"):
         raise LockerRefused("invalid_kind", gettext("Type d'événement : deposit ou collect."), 400)
-    sub_id = compartment.order_shop_id
-    event = LockerEvent(bank_id=bank.id, compartment_id=compartment.id, order_shop_id=sub_id, kind=kind)
+    sub_id, deposit_id = compartment.order_shop_id, compartment.deposit_id
+    event = LockerEvent(bank_id=bank.id, compartment_id=compartment.id, order_shop_id=sub_id, deposit_id=deposit_id,
+                        kind=kind)
     db.session.add(event)
     db.session.commit()
     if kind == "collect" and sub_id is not None:
         sub = db.session.get(OrderShop, sub_id)
         if sub.status == "ready":
             orders.mark_collected(sub)
+    if deposit_id is not None:
+        deposit = db.session.get(LockerDeposit, deposit_id)
+        if kind == "deposit" and deposit.status == "booked":
+            confirm_deposit(deposit)
+        elif kind == "collect" and deposit.status == "deposited":
+            collect_deposit(deposit)
     return event
 
 
@@ -185,3 +229,213 @@ def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
                                order=sub.order.reference, compartment=sub.compartment.label,
                                locker=sub.locker_bank.name, address=sub.locker_bank.address))
     return emails
+
+
+# --- Deposits: any approved business leaves goods for a named person ----------------------------
+
+DEFAULT_BOOKING_HOURS = 24  # a booked compartment nobody filled is given back after this
+DEPOSIT_STATUS_LABELS = {
+    "booked": lazy_gettext("réservé, à déposer"),
+    "deposited": lazy_gettext("déposé, en attente de retrait"),
+    "collected": lazy_gettext("retiré"),
+    "expired": lazy_gettext("expiré"),
+    "cancelled": lazy_gettext("annulé"),
+}
+WAITING = ("booked", "deposited")
+
+
+class DepositError(Exception):
+    """A booking or a change of a deposit that is refused; the message is French."""
+
+
+def book_deposit(shop: Shop, *, bank_id: int, size: str, name: str, phone: str = "", email: str = "",
+                 note: str = "", booking_key: str, user=None) -> LockerDeposit:
+    """Reserve a free compartment of `size` at the bank for a named person (phone and/or email).
+    The same `booking_key` (a double submit) returns the first booking."""
+    existing = db.session.scalar(select(LockerDeposit).filter_by(booking_key=booking_key))
+    if existing is not None:
+        return existing
+    if not shop.is_public:
+        raise DepositError(gettext("Seul un commerce validé par le territoire peut réserver un casier."))
+    name, email = (name or "").strip(), (email or "").strip().lower()
+    if not name:
+        raise DepositError(gettext("Nom de la personne : indiquez-le."))
+    if not phone and not email:
+        raise DepositError(gettext("Indiquez le téléphone ou l'adresse e-mail de la personne : le code lui est "
+                                   "envoyé."))
+    try:
+        phone = sms.normalise_phone(phone) if phone else ""
+    except sms.SmsError as error:
+        raise DepositError(str(error)) from error
+    bank = db.session.get(LockerBank, bank_id)
+    if bank is None or not bank.active:
+        raise DepositError(gettext("Consigne : choisissez une consigne en service."))
+    candidates = db.session.scalars(select(Compartment.id).where(Compartment.bank_id == bank.id,
+                                                                 Compartment.size == size, Compartment.is_free())
+                                    .order_by(Compartment.label)).all()
+    deposit = LockerDeposit(shop_id=shop.id, locker_bank_id=bank.id, booking_key=booking_key, recipient_name=name[:140],
+                            recipient_phone=phone, recipient_email=email[:254], note=(note or "").strip()[:300],
+                            booked_by_user_id=getattr(user, "id", None))
+    for compartment_id in candidates:
+        deposit.compartment_id = compartment_id
+        db.session.add(deposit)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same booking submitted twice at once
+            db.session.rollback()
+            return db.session.scalar(select(LockerDeposit).filter_by(booking_key=booking_key))
+        taken = db.session.execute(update(Compartment).where(Compartment.id == compartment_id, Compartment.is_free())
+                                   .values(deposit_id=deposit.id)).rowcount
+        if taken == 1:
+            db.session.commit()
+            return deposit
+    db.session.rollback()
+    raise DepositError(gettext("Plus de casier %(size)s libre à la consigne %(locker)s : choisissez une autre taille "
+                               "ou une autre consigne.", size=size, locker=bank.name))
+
+
+def _set_status(deposit: LockerDeposit, allowed_from, to: str, **values) -> bool:
+    """Move the deposit to `to` if it is still in `allowed_from` (exactly once: a double click or a
+    door event racing the keypad changes nothing the second time)."""
+    done = db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id,
+                                                          LockerDeposit.status.in_(allowed_from))
+                              .values(status=to, **values).execution_options(synchronize_session=False)).rowcount
+    if done == 1 and to not in WAITING:
+        db.session.execute(update(Compartment).where(Compartment.deposit_id == deposit.id).values(deposit_id=None))
+    db.session.commit()
+    db.session.expire_all()
+    return done == 1
+
+
+def confirm_deposit(deposit: LockerDeposit) -> None:
+    """The goods are in the compartment: the person gets a single-use code by email and SMS."""
+    days = current_app.config.get("LOCKER_CODE_DAYS", orders.DEFAULT_CODE_DAYS)
+    if not _set_status(deposit, ["booked"], "deposited", deposited_at=utcnow(),
+                       pickup_code=new_pickup_code(deposit.locker_bank_id),
+                       code_expires_at=utcnow() + timedelta(days=days)):
+        raise DepositError(gettext("Ce dépôt n'est plus à faire (déjà déposé, annulé ou expiré)."))
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    bank, shop = deposit.locker_bank, deposit.shop
+    details = dict(name=deposit.recipient_name, shop=shop.name, locker=bank.name, address=bank.address,
+                   code=deposit.pickup_code, until=mail.date(deposit.code_expires_at), contact=shop.phone or shop.email)
+    if deposit.recipient_email:
+        mail.send_mail(deposit.recipient_email,
+                       lazy_gettext("%(shop)s a déposé quelque chose pour vous à la consigne %(locker)s", **details),
+                       lazy_gettext("Bonjour %(name)s,\n\n%(shop)s a déposé quelque chose pour vous à la consigne "
+                                    "%(locker)s (%(address)s).\nCode de retrait : %(code)s (valable jusqu'au "
+                                    "%(until)s, une seule fois).\nTapez-le sur le clavier de la consigne : le bon "
+                                    "casier s'ouvre.\nUne question ? %(shop)s : %(contact)s\n\nHalle", **details))
+    if deposit.recipient_phone:
+        sms.send_sms(deposit.recipient_phone,
+                     lazy_gettext("Halle : %(shop)s a déposé quelque chose pour vous à la consigne %(locker)s. "
+                                  "Code %(code)s, valable jusqu'au %(until)s, une seule fois.", **details))
+
+
+def collect_deposit(deposit: LockerDeposit) -> None:
+    """The person took it (code typed or door emptied): the compartment is free, the business told."""
+    if not _set_status(deposit, ["deposited"], "collected", collected_at=utcnow(), pickup_code=None):
+        return
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    _mail_business(deposit, lazy_gettext("Dépôt %(reference)s retiré", reference=deposit.reference),
+                   lazy_gettext("%(name)s a retiré le dépôt %(reference)s à la consigne %(locker)s.",
+                                name=deposit.recipient_name, reference=deposit.reference,
+                                locker=deposit.locker_bank.name))
+
+
+def cancel_deposit(deposit: LockerDeposit, *, actor=None) -> None:
+    """The business cancels (before collection): the code stops working, the compartment is free;
+    the person, if a code was sent, is told."""
+    from marketplace import audit
+
+    was = deposit.status
+    if not _set_status(deposit, list(WAITING), "cancelled", closed_at=utcnow(), pickup_code=None):
+        raise DepositError(gettext("Ce dépôt est déjà retiré, expiré ou annulé."))
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    audit.record("locker.deposit_cancelled", deposit, actor=actor,
+                 summary=f"{deposit.shop.name} : dépôt {deposit.reference} annulé ({deposit.locker_bank.name}, "
+                         f"casier {deposit.compartment.label})")
+    db.session.commit()
+    if was == "deposited":
+        details = dict(shop=deposit.shop.name, locker=deposit.locker_bank.name, name=deposit.recipient_name)
+        if deposit.recipient_email:
+            mail.send_mail(deposit.recipient_email, lazy_gettext("Dépôt annulé par %(shop)s", **details),
+                           lazy_gettext("Bonjour %(name)s,\n\n%(shop)s a annulé le dépôt à la consigne %(locker)s : "
+                                        "le code de retrait ne fonctionne plus.\n\nHalle", **details))
+        if deposit.recipient_phone:
+            sms.send_sms(deposit.recipient_phone, lazy_gettext(
+                "Halle : %(shop)s a annulé le dépôt à la consigne %(locker)s ; le code ne fonctionne plus.",
+                **details))
+
+
+def expire_deposits() -> int:
+    """Codes past their expiry, and bookings never filled after DEFAULT_BOOKING_HOURS: the deposit
+    expires, the compartment is free again and the business is told (to take its goods back)."""
+    now = utcnow()
+    hours = current_app.config.get("LOCKER_BOOKING_HOURS", DEFAULT_BOOKING_HOURS)
+    due = db.session.scalars(select(LockerDeposit).where(
+        ((LockerDeposit.status == "deposited") & (LockerDeposit.code_expires_at < now))
+        | ((LockerDeposit.status == "booked") & (LockerDeposit.created_at < now - timedelta(hours=hours))))).all()
+    expired = 0
+    for deposit in due:
+        label, was = deposit.compartment.label, deposit.status
+        if not _set_status(deposit, [was], "expired", closed_at=now, pickup_code=None):
+            continue
+        expired += 1
+        deposit = db.session.get(LockerDeposit, deposit.id)
+        details = dict(reference=deposit.reference, name=deposit.recipient_name, locker=deposit.locker_bank.name,
+                       compartment=label)
+        if was == "deposited":
+            body = lazy_gettext("Le code de retrait du dépôt %(reference)s pour %(name)s a expiré sans retrait : "
+                                "reprenez vos marchandises dans le casier %(compartment)s de la consigne %(locker)s. "
+                                "Le casier est de nouveau proposé aux autres commerces.", **details)
+        else:
+            body = lazy_gettext("La réservation %(reference)s (casier %(compartment)s, consigne %(locker)s) pour "
+                                "%(name)s n'a pas été déposée à temps : le casier est libéré.", **details)
+        _mail_business(deposit, lazy_gettext("Dépôt %(reference)s expiré", **details), body)
+    return expired
+
+
+def _mail_business(deposit: LockerDeposit, subject, body) -> None:
+    from marketplace.shops import owner_emails
+
+    for email in owner_emails(deposit.shop):
+        mail.send_mail(email, subject, body)
+
+
+def shop_deposits(shop_id: int) -> dict[str, list[LockerDeposit]]:
+    """The business's deposits: waiting (booked or deposited), collected, and closed (expired or
+    cancelled), newest first."""
+    rows = db.session.scalars(select(LockerDeposit).where(LockerDeposit.shop_id == shop_id)
+                              .order_by(LockerDeposit.id.desc())).all()
+    return {"waiting": [d for d in rows if d.status in WAITING],
+            "collected": [d for d in rows if d.status == "collected"],
+            "closed": [d for d in rows if d.status in ("expired", "cancelled")]}
+
+
+@dataclass(frozen=True)
+class BusinessUse:
+    shop: Shop
+    deposits: int
+    waiting: int
+    collected: int
+    expired: int
+    orders: int  # online sub-orders picked up at a locker
+
+
+def use_per_business() -> list[BusinessUse]:
+    """Locker use per business for the admin: deposits by outcome and online orders via a locker."""
+    counts = {row.shop_id: row for row in db.session.execute(
+        select(LockerDeposit.shop_id, func.count().label("total"),
+               func.sum(case((LockerDeposit.status.in_(WAITING), 1), else_=0)).label("waiting"),
+               func.sum(case((LockerDeposit.status == "collected", 1), else_=0)).label("collected"),
+               func.sum(case((LockerDeposit.status == "expired", 1), else_=0)).label("expired"))
+        .group_by(LockerDeposit.shop_id))}
+    order_counts = dict(db.session.execute(
+        select(OrderShop.shop_id, func.count()).where(OrderShop.pickup_kind == "locker",
+                                                      OrderShop.status.in_(("ready", "collected")))
+        .group_by(OrderShop.shop_id)).all())
+    shops = db.session.scalars(select(Shop).where(Shop.id.in_(set(counts) | set(order_counts)))
+                               .order_by(Shop.name)).all()
+    return [BusinessUse(shop, *(int(getattr(counts.get(shop.id), field, 0) or 0)
+                                for field in ("total", "waiting", "collected", "expired")),
+                        order_counts.get(shop.id, 0)) for shop in shops]

@@ -12,7 +12,6 @@ buying the last item cannot both get it; it is given back when the order fails o
 Status changes are conditional UPDATEs too: a double click or a webhook redelivery changes
 nothing the second time.
 """
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -534,7 +533,7 @@ def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
         if compartment is None or compartment.bank_id != sub.locker_bank_id:
             raise OrderError(gettext("Choisissez un casier libre de la consigne choisie par le client."))
         taken = db.session.execute(update(Compartment).where(Compartment.id == compartment.id,
-                                                             Compartment.order_shop_id.is_(None))
+                                                             Compartment.is_free())
                                    .values(order_shop_id=sub.id)).rowcount
         if taken != 1:
             db.session.rollback()
@@ -558,13 +557,9 @@ def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
 
 
 def _new_code(bank_id: int) -> str:
-    while True:
-        code = f"{secrets.randbelow(10**6):06d}"
-        clash = db.session.scalar(select(OrderShop.id).where(OrderShop.locker_bank_id == bank_id,
-                                                             OrderShop.pickup_code == code,
-                                                             OrderShop.status == "ready"))
-        if clash is None:
-            return code
+    from marketplace.lockers import new_pickup_code  # lockers imports this module
+
+    return new_pickup_code(bank_id)
 
 
 def mark_collected(sub: OrderShop) -> None:
@@ -613,7 +608,7 @@ def shop_orders(shop_id: int, statuses=None) -> list[OrderShop]:
 
 def free_compartments(bank_id: int) -> list[Compartment]:
     return list(db.session.scalars(select(Compartment).where(Compartment.bank_id == bank_id,
-                                                             Compartment.order_shop_id.is_(None))
+                                                             Compartment.is_free())
                                    .order_by(Compartment.label)))
 
 

@@ -89,6 +89,7 @@ def _clean_state(app):
     with app.app_context():
         clear_database()
         app.extensions.get("mail_outbox", []).clear()
+        app.extensions.get("sms_outbox", []).clear()
     limiter.reset()
 
 

@@ -1,5 +1,6 @@
 """The locker hardware's endpoints (Authorization: Bearer <the locker bank's API key>):
-POST /api/v1/lockers/<bank>/open {"code": "123456"} → which compartment to open;
+POST /api/v1/lockers/<bank>/open {"code": "123456"} → which compartment to open, and what it held
+({"compartment": "M03", "order": "H000012" or a business's deposit "D000003", "kind": "order" | "deposit"});
 POST /api/v1/lockers/<bank>/events {"compartment": "M03", "kind": "deposit" | "collect"}."""
 from flask import g, jsonify, request
 from flask_babel import gettext
@@ -41,7 +42,7 @@ def locker_open(bank: str):
         opening = lockers.open_with_code(g.locker_bank, code)
     except lockers.LockerRefused as refused:
         return error_response(refused.code, refused.message, refused.status)
-    return jsonify({"compartment": opening.compartment, "order": opening.order_reference})
+    return jsonify({"compartment": opening.compartment, "order": opening.order_reference, "kind": opening.kind})
 
 
 @bp.route("/lockers/<bank>/events", methods=["POST"])

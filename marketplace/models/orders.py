@@ -47,10 +47,13 @@ class LockerBank(db.Model):
 
 
 class Compartment(db.Model):
-    """One door of a locker bank; holds at most one sub-order (unique `order_shop_id`)."""
+    """One door of a locker bank; holds at most one occupant: a sub-order (unique `order_shop_id`)
+    or a business's deposit for a named person (unique `deposit_id`), never both."""
 
     __tablename__ = "locker_compartments"
-    __table_args__ = (db.UniqueConstraint("bank_id", "label"),)
+    __table_args__ = (db.UniqueConstraint("bank_id", "label"),
+                      db.CheckConstraint("order_shop_id IS NULL OR deposit_id IS NULL",
+                                         name="one_occupant"))
 
     id = db.Column(db.Integer, primary_key=True)
     bank_id = db.Column(db.Integer, db.ForeignKey("locker_banks.id", ondelete="CASCADE"), nullable=False)
@@ -59,8 +62,18 @@ class Compartment(db.Model):
     # The sub-order inside (no foreign key: order_shops already points here, and a cycle of
     # foreign keys would make the tables impossible to order).
     order_shop_id = db.Column(db.Integer, nullable=True, unique=True)
+    deposit_id = db.Column(db.Integer, nullable=True, unique=True)  # a LockerDeposit (same reason)
 
     bank = db.relationship("LockerBank", back_populates="compartments")
+
+    @classmethod
+    def is_free(cls):
+        """The one test of an empty compartment (SQL expression)."""
+        return cls.order_shop_id.is_(None) & cls.deposit_id.is_(None)
+
+    @property
+    def occupied(self) -> bool:
+        return self.order_shop_id is not None or self.deposit_id is not None
 
 
 class Order(db.Model):
@@ -164,6 +177,44 @@ class OrderRefund(db.Model):
     order_shop = db.relationship("OrderShop", back_populates="refunds")
 
 
+DEPOSIT_STATUSES = ("booked", "deposited", "collected", "expired", "cancelled")
+
+
+class LockerDeposit(db.Model):
+    """Goods any approved business leaves in a locker compartment for a named person (agreed by
+    phone, no online order): booked (compartment reserved) → deposited (single-use code sent by
+    email and SMS) → collected, or expired / cancelled (the compartment is freed)."""
+
+    __tablename__ = "locker_deposits"
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=False, index=True)
+    locker_bank_id = db.Column(db.Integer, db.ForeignKey("locker_banks.id"), nullable=False, index=True)
+    compartment_id = db.Column(db.Integer, db.ForeignKey("locker_compartments.id"), nullable=False)
+    # The booking form's one-time token: a double submit finds the first deposit (unique).
+    booking_key = db.Column(db.String(64), nullable=False, unique=True)
+    recipient_name = db.Column(db.String(140), nullable=False)
+    recipient_phone = db.Column(db.String(20), nullable=False, default="")  # E.164 (+33…)
+    recipient_email = db.Column(db.String(254), nullable=False, default="")
+    note = db.Column(db.String(300), nullable=False, default="")  # what it is, for the business's list
+    status = db.Column(db.String(12), nullable=False, default="booked", index=True)
+    pickup_code = db.Column(db.String(12), nullable=True)
+    code_expires_at = db.Column(db.DateTime, nullable=True)
+    booked_by_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    deposited_at = db.Column(db.DateTime, nullable=True)
+    collected_at = db.Column(db.DateTime, nullable=True)
+    closed_at = db.Column(db.DateTime, nullable=True)  # expired or cancelled
+
+    shop = db.relationship("Shop")
+    locker_bank = db.relationship("LockerBank")
+    compartment = db.relationship("Compartment", foreign_keys=[compartment_id])
+
+    @property
+    def reference(self) -> str:
+        return f"D{self.id:06d}"
+
+
 class LockerEvent(db.Model):
     """What the locker hardware reported or asked: open (ok or refused), deposit, collect."""
 
@@ -174,5 +225,6 @@ class LockerEvent(db.Model):
                         index=True)
     compartment_id = db.Column(db.Integer, db.ForeignKey("locker_compartments.id"), nullable=True)
     order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=True)
+    deposit_id = db.Column(db.Integer, db.ForeignKey("locker_deposits.id"), nullable=True)
     kind = db.Column(db.String(16), nullable=False)  # open | refused | deposit | collect
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)

@@ -8,11 +8,13 @@ orders_cli = AppGroup("orders", help="Online orders.")
 @orders_cli.command("expire")
 @click.option("--minutes", default=30, show_default=True, help="Age of an unpaid order before it fails.")
 def expire_command(minutes: int):
-    """Fail orders left unpaid (card holds and stock released) and expire old locker codes."""
+    """Fail orders left unpaid (card holds and stock released), expire old locker codes and deposits."""
     from datetime import timedelta
 
-    from marketplace import orders
+    from marketplace import lockers, orders
 
     failed = orders.expire_unpaid_orders(timedelta(minutes=minutes))
     codes = orders.expire_pickup_codes()
-    click.echo(f"{failed} unpaid orders failed, {codes} locker codes expired (shops told).")
+    deposits = lockers.expire_deposits()
+    click.echo(f"{failed} unpaid orders failed, {codes} locker codes expired, {deposits} locker deposits expired "
+               "(shops told).")

@@ -1,5 +1,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -9,12 +11,15 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
+from marketplace import sms
 from marketplace.i18n import lazy_gettext
 
 
@@ -58,3 +63,39 @@ class LockerBankForm(FlaskForm):
 
 class CheckoutToken(FlaskForm):
     checkout_key = HiddenField()
+
+
+class DepositForm(FlaskForm):
+    """A business books a locker compartment for a named person (phone and/or email)."""
+
+    booking_key = HiddenField()
+    bank = SelectField(lazy_gettext("Consigne"), coerce=int, validate_choice=False,
+                       validators=[InputRequired(lazy_gettext("Choisissez une consigne."))])
+    size = SelectField(lazy_gettext("Taille du casier"), validate_choice=False,
+                       validators=[DataRequired(lazy_gettext("Choisissez une taille de casier."))])
+    recipient_name = StringField(lazy_gettext("Nom de la personne"), render_kw={"autocomplete": "off"},
+                                 validators=[DataRequired(lazy_gettext("Nom de la personne : indiquez-le.")),
+                                             Length(max=140)])
+    recipient_phone = StringField(lazy_gettext("Téléphone portable (code par SMS)"),
+                                  render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"},
+                                  validators=[Optional(), Length(max=30)])
+    recipient_email = EmailField(lazy_gettext("Adresse e-mail (code par e-mail)"), render_kw={"autocomplete": "off"},
+                                 validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")),
+                                             Length(max=254)])
+    note = StringField(lazy_gettext("Ce que vous déposez (pour vous y retrouver)"), validators=[Length(max=300)])
+    submit = SubmitField(lazy_gettext("Réserver le casier"))
+
+    def validate_recipient_phone(self, field):
+        if field.data and field.data.strip():
+            try:
+                field.data = sms.normalise_phone(field.data)
+            except sms.SmsError as error:
+                raise ValidationError(str(error)) from error
+        elif not (self.recipient_email.data or "").strip():
+            raise ValidationError(lazy_gettext("Indiquez le téléphone ou l'adresse e-mail de la personne : le code "
+                                               "lui est envoyé."))
+
+
+class CancelDepositForm(FlaskForm):
+    confirm = BooleanField(lazy_gettext("Je confirme l'annulation"),
+                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer l'annulation."))])

@@ -267,7 +267,8 @@ def locker_banks():
             return redirect(url_for("cart.locker_banks"))
     banks = db.session.scalars(db.select(LockerBank).order_by(LockerBank.name)).all()
     return render_template("orders/locker_banks.html", banks=banks, form=form, button=ButtonForm(),
-                           availability={b.id: lockers.availability(b) for b in banks})
+                           availability={b.id: lockers.availability(b) for b in banks},
+                           use=lockers.use_per_business())
 
 
 @bp.route("/admin/consignes/<int:bank_id>/cle", methods=["POST"])
