@@ -55,6 +55,11 @@ class Config:
     # Wrong PINs a shop may type (all its tills and API keys, all cards) before its PIN tries are
     # refused for the rest of the window: a shop cannot go through many cards' PINs.
     SHOP_WRONG_PIN_LIMIT = os.environ.get("SHOP_WRONG_PIN_LIMIT", "20 per hour")
+    # Gift cards and top-ups bought online: each card's amount between these (cents), and how many
+    # months the credit bought lasts (the territory's rule for bought credit).
+    GIFT_CARD_MIN_CENTS = int(os.environ.get("GIFT_CARD_MIN_CENTS", 1000))
+    GIFT_CARD_MAX_CENTS = int(os.environ.get("GIFT_CARD_MAX_CENTS", 50000))
+    BOUGHT_CREDIT_MONTHS = int(os.environ.get("BOUGHT_CREDIT_MONTHS", 12))
     # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
     # The tills reuse the card settings read by their web worker for this long (seconds): an admin's

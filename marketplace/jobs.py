@@ -221,6 +221,13 @@ def queue_due_feeds() -> int:
     return feeds.queue_due()
 
 
+def send_due_gifts() -> int:
+    """Email the gift cards whose delivery day has come (each once; see gift_cards.deliver_due)."""
+    from marketplace import gift_cards
+
+    return gift_cards.deliver_due()
+
+
 # (function, queue, seconds between runs or None, cron line or None)
 PERIODIC = (
     (drain_search_outbox, SEARCH_QUEUE, 5, None),
@@ -229,6 +236,7 @@ PERIODIC = (
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
+    (send_due_gifts, DEFAULT_QUEUE, 300, None),
 )
 
 
