@@ -2,13 +2,13 @@
 compartment holds either a sub-order or a deposit (check constraint), the locker events name it.
 
 Revision ID: f73d6f104253
-Revises: c7e9a1b3d5f2
+Revises: d1f3a5c7e9b2
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'f73d6f104253'
-down_revision = 'c7e9a1b3d5f2'
+down_revision = 'd1f3a5c7e9b2'
 branch_labels = None
 depends_on = None
 
