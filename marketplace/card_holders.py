@@ -10,6 +10,7 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from loyalty.accounts import STRIPE_CLEARING
 from loyalty.cards import activate_card, attach_holder, find_card, lift_pin_lock, pin_locked, qr_payload
 from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
 from loyalty.grants import is_live
@@ -88,7 +89,8 @@ def grants_of(card: Card) -> list[GrantView]:
         campaign = campaigns.get(grant.campaign_id)
         views.append(GrantView(
             grant=grant,
-            funder=campaign.employer.name if campaign else "Territoire",
+            funder=campaign.employer.name if campaign else (
+                gettext("Acheté par carte bancaire") if grant.funder_account.code == STRIPE_CLEARING else "Territoire"),
             event=campaign.event_label if campaign else grant.label,
             balance_cents=grant.account.balance_cents,
             live=is_live(grant, today),

@@ -27,7 +27,8 @@ HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext
                   "withdrawn": lazy_gettext("Crédit retiré"),
                   "replace": lazy_gettext("Report sur la nouvelle carte"),
                   "hold": lazy_gettext("Réservation (commande)"),
-                  "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée")}
+                  "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée"),
+                  "buyrefund": lazy_gettext("Remboursé à l'acheteur")}
 
 
 def history_label(line) -> str:
