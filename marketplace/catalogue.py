@@ -5,6 +5,7 @@ from flask_babel import gettext
 
 from marketplace.extensions import db
 from marketplace.models import Product, ProductImage, Shop
+from marketplace.models.base import utcnow
 
 PER_PAGE = 20
 
@@ -134,6 +135,23 @@ def duplicate_product(product: Product) -> Product:
     db.session.add(copy)
     db.session.commit()
     return copy
+
+
+def move_image(product: Product, image_id: int, step: int) -> bool:
+    """Move a photo one place earlier (step -1) or later (+1); the first photo is the one residents
+    see in lists. Positions are renumbered 0, 1, 2… Returns False if the photo is not the product's
+    or is already at that end (nothing changes)."""
+    images = sorted(product.images, key=lambda image: (image.position, image.id))
+    index = next((i for i, image in enumerate(images) if image.id == image_id), None)
+    if index is None or not 0 <= index + step < len(images):
+        return False
+    images[index], images[index + step] = images[index + step], images[index]
+    for position, image in enumerate(images):
+        image.position = position
+    product.updated_at = utcnow()  # the first photo shows in search results: reindex
+    db.session.commit()
+    db.session.refresh(product, ["images"])
+    return True
 
 
 def was_ever_ordered(product: Product) -> bool:

@@ -20,6 +20,7 @@ from loyalty import ledger
 from loyalty.cards import create_card
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
+from marketplace import demo_barcodes
 from marketplace import demo_data as data
 from marketplace import settings as card_settings
 from marketplace.demo_pictures import category_picture
@@ -444,6 +445,7 @@ def seed(echo=print) -> str:
     shop_ids = dict(db.session.execute(select(Shop.slug, Shop.id).where(Shop.slug.in_(slugs))).all())
     echo(f"Commerces : {new_shops} ajoutés.")
     new_products = _insert_products(products, shop_ids, categories)
+    new_products += demo_barcodes.ensure_listings(shops, shop_ids, categories)
     echo(f"Produits : {new_products} ajoutés.")
     echo(f"Illustrations : {_illustrate_products(list(shop_ids.values()), categories)} produits illustrés.")
     new_employees = _insert_employers(employers)
@@ -472,6 +474,5 @@ def seed(echo=print) -> str:
     ]
     lines += [f"  {local + '@' + DEMO_DOMAIN:<26} {role}" for local, _, _, role in DEMO_USERS]
     lines.append(f"  (la carte territoriale de resident@{DEMO_DOMAIN} a {RESIDENT_CREDIT_CENTS // 100} € de crédit)")
-    lines.append("Cartes cadeaux : /carte-cadeau, sans compte, paiement en mode test (carte 4242 4242 4242 4242).")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)

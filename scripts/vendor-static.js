@@ -17,6 +17,10 @@ const copies = [
   ["node_modules/qr-scanner/qr-scanner.umd.min.js", "qr-scanner/qr-scanner.umd.min.js"],
   ["node_modules/qr-scanner/qr-scanner-worker.min.js", "qr-scanner/qr-scanner-worker.min.js"],
   ["node_modules/qr-scanner/LICENSE", "qr-scanner/LICENSE"],
+  // Barcodes (EAN/UPC) on the product form; the UMD build bundles @zxing/library (its peer) and runs without wasm.
+  ["node_modules/@zxing/browser/umd/zxing-browser.min.js", "zxing-browser/zxing-browser.min.js"],
+  ["node_modules/@zxing/browser/LICENSE", "zxing-browser/LICENSE"],
+  ["node_modules/@zxing/library/LICENSE", "zxing-browser/LICENSE-zxing-library"],
 ];
 for (const [from, to] of copies) {
   const target = path.join(out, to);

@@ -58,7 +58,17 @@ class Shop(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     photo_key = db.Column(db.String(64), nullable=True)  # marketplace.images content key
     review_message = db.Column(db.Text, nullable=False, default="")  # the admin's reason for a refusal
+    # "Ne pas partager mes fiches produits": its listings stay out of the territory's barcode
+    # reference (marketplace/product_reference.py), which pre-fills other shops' product forms.
+    private_listings = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     reviewed_at = db.Column(db.DateTime, nullable=True)
+    # A business that sells no catalogue (artisan, service, small industry: issue 22) says what it
+    # does; the search finds it by these words, next to the products.
+    kind = db.Column(db.String(10), nullable=False, default="commerce", server_default="commerce")  # SHOP_KINDS
+    services = db.Column(db.Text, nullable=False, default="", server_default="")  # one service per line
+    keywords = db.Column(db.String(500), nullable=False, default="", server_default="")  # comma-separated
+    area_radius_km = db.Column(db.Integer, nullable=True)  # area served: this far around its commune
+    area_communes = db.Column(db.JSON, nullable=True)  # and/or these communes (INSEE codes)
 
     category = db.relationship("Category")
     commune = db.relationship("Commune", back_populates="shops")
@@ -101,7 +111,7 @@ class Product(db.Model):
     unit = db.Column(db.String(30), nullable=False, default="")
     stock = db.Column(db.Integer, nullable=True)  # None: made to order ("sur commande")
     sku = db.Column(db.String(60), nullable=True)
-    ean = db.Column(db.String(14), nullable=True)
+    ean = db.Column(db.String(14), nullable=True, index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
     # Set when the territory admin hides the product after a report: while set, `active` stays False
     # and the shop cannot switch it back on (only the admin's "Rétablir" clears it).

@@ -4,8 +4,8 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectChoice, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
@@ -94,6 +94,11 @@ class ShopForm(FlaskForm):
                       description=lazy_gettext("JPEG, PNG ou WebP, 5 Mo au plus."),
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
     accepts_card = BooleanField(lazy_gettext("J'accepte la carte du territoire"), default=True)
+    private_listings = BooleanField(
+        lazy_gettext("Ne pas partager mes fiches produits avec les autres commerces"),
+        description=lazy_gettext("Sinon, un commerce du territoire qui scanne le code-barres d'un de vos produits "
+                                 "reprend son nom, son unité, sa catégorie et sa photo (jamais votre prix ni "
+                                 "votre stock)."))
     siret = StringField(lazy_gettext("SIRET"),
                         validators=[DataRequired(lazy_gettext("Indiquez le SIRET du commerce (14 chiffres).")),
                                     _checked_by(normalize_siret)],
@@ -161,6 +166,12 @@ class ProductForm(FlaskForm):
     photos = MultipleFileField(lazy_gettext("Photos"),
                                description=lazy_gettext("JPEG, PNG ou WebP, 5 Mo au plus chacune."),
                                render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    camera_photo = FileField(lazy_gettext("Prendre une photo"),
+                             description=lazy_gettext("Sur un téléphone, ouvre l'appareil photo."),
+                             render_kw={"accept": "image/*", "capture": "environment"})
+    # The photo of the territory's listing the barcode found (marketplace/product_reference.py),
+    # set by static/js/barcode_scan.js; checked again on saving.
+    reference_photo = HiddenField(validators=[Optional(), Length(max=64)])
     active = BooleanField(lazy_gettext("En ligne (visible des habitants)"), default=True)
     submit = SubmitField(lazy_gettext("Enregistrer le produit"))
 

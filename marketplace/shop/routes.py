@@ -3,7 +3,9 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -12,10 +14,10 @@ from flask import (
 from flask_babel import gettext
 from flask_login import current_user
 
-from marketplace import catalogue, feeds, invitations, product_import, shops, uploads
+from marketplace import catalogue, feeds, invitations, product_import, product_reference, shops, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, access, shop_member
-from marketplace.extensions import db
-from marketplace.images import InvalidImage, store_image
+from marketplace.extensions import db, limiter
+from marketplace.images import InvalidImage, image_url, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
 from marketplace.models.base import utcnow
 from marketplace.request_guard import int_arg
@@ -70,6 +72,7 @@ def _shop_fields(form: ShopForm) -> dict:
         "phone": (form.phone.data or "").strip(), "email": (form.email.data or "").strip(),
         "website": form.website.data or "", "accepts_card": form.accepts_card.data,
         "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
+        "private_listings": form.private_listings.data,
     }
 
 
@@ -240,6 +243,52 @@ def bulk_action(shop_id: int):
     return redirect(back)
 
 
+def _product_photos(form: ProductForm, shop_id: int) -> list[str] | None:
+    """Keys of the product form's new photos in order: the files chosen, the camera's, then the
+    photo the territory's reference offered for the barcode (only if it really offers it).
+    None if a file is refused (the errors are on its field)."""
+    files = _store_photos(form.photos.data, form.photos)
+    camera = _store_photos([form.camera_photo.data], form.camera_photo)
+    if files is None or camera is None:
+        return None
+    shared = product_reference.shared_photo(catalogue.normalize_ean(form.ean.data), form.reference_photo.data,
+                                            shop_id)
+    return list(dict.fromkeys(files + camera + ([shared] if shared else [])))
+
+
+def _reference_bucket() -> str:
+    return f"reference:{current_user.id}"
+
+
+@bp.route("/<int:shop_id>/reference/<barcode>")
+@access(CATALOGUE)
+@limiter.limit(lambda: current_app.config.get("REFERENCE_LOOKUP_RATE_LIMIT", "60 per minute"),
+               key_func=_reference_bucket)
+def reference(shop_id: int, barcode: str):
+    """JSON for the product form's scanner (static/js/barcode_scan.js): what the territory's
+    listings of this barcode pre-fill, or this shop's own product with it."""
+    try:
+        found = product_reference.lookup(barcode, shop_id)
+        own = product_reference.own_product(barcode, shop_id)
+    except catalogue.InvalidValue as error:
+        return jsonify(found=False, field="ean", error=str(error)), 400
+    ean = catalogue.normalize_ean(barcode)
+    body = {"ean": ean, "found": found is not None}
+    if own is not None:
+        body["own_product"] = {"url": url_for("shop.edit_product", shop_id=shop_id, product_id=own.id),
+                               "label": gettext("Ce code-barres est déjà celui de votre produit « %(name)s » : "
+                                                "ouvrir sa fiche", name=own.name)}
+    if found is not None:
+        body.update(name=found.name, unit=found.unit, category_id=found.category_id, photo_key=found.photo_key,
+                    photo_url=image_url(found.photo_key) if found.photo_key else None,
+                    message=gettext("Produit connu du territoire : « %(name)s ». Ajoutez votre prix et votre "
+                                    "stock, puis enregistrez.", name=found.name))
+    else:
+        body["message"] = gettext("Aucun autre commerce du territoire n'a encore ce code-barres (%(ean)s) : "
+                                  "complétez la fiche.", ean=ean)
+    return jsonify(body)
+
+
 @bp.route("/<int:shop_id>/produits/nouveau", methods=["GET", "POST"])
 @access(CATALOGUE)
 def new_product(shop_id: int):
@@ -248,7 +297,7 @@ def new_product(shop_id: int):
     if not form.is_submitted():
         form.category.data = shop.category_id
     if form.validate_on_submit():
-        keys = _store_photos(form.photos.data, form.photos)
+        keys = _product_photos(form, shop_id)
         if keys is not None:
             product = Product(shop_id=shop_id, **form.product_fields())
             product.images = [ProductImage(key=key, position=i) for i, key in enumerate(keys)]
@@ -275,7 +324,7 @@ def edit_product(shop_id: int, product_id: int):
         flash(gettext("En ligne : ce produit est masqué par le territoire (%(reason)s), vous ne pouvez pas le "
                       "remettre en ligne. Rien n'a été modifié.", reason=product.hidden_reason_label), "error")
     elif form.validate_on_submit():
-        keys = _store_photos(form.photos.data, form.photos)
+        keys = _product_photos(form, shop_id)
         if keys is not None:
             for column, value in form.product_fields().items():
                 setattr(product, column, value)
@@ -329,6 +378,21 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
         db.session.commit()
         flash(gettext("Photo retirée."), "success")
     return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
+
+
+@bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/deplacer", methods=["POST"])
+@access(CATALOGUE)
+def move_photo(shop_id: int, product_id: int, image_id: int):
+    """One place up or down (buttons: usable with the keyboard, no drag and drop needed)."""
+    product = _product(shop_id, product_id)
+    if image_id not in {image.id for image in product.images}:
+        abort(404)
+    direction = request.form.get("direction")
+    if ConfirmForm().validate_on_submit() and direction in ("up", "down"):
+        if catalogue.move_image(product, image_id, -1 if direction == "up" else 1):
+            flash(gettext("Ordre des photos enregistré : la première est celle que voient les habitants."),
+                  "success")
+    return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id, _anchor="photos"))
 
 
 # --- Spreadsheet import and export ---
