@@ -474,5 +474,6 @@ def seed(echo=print) -> str:
     ]
     lines += [f"  {local + '@' + DEMO_DOMAIN:<26} {role}" for local, _, _, role in DEMO_USERS]
     lines.append(f"  (la carte territoriale de resident@{DEMO_DOMAIN} a {RESIDENT_CREDIT_CENTS // 100} € de crédit)")
+    lines.append("Cartes cadeaux : /carte-cadeau, sans compte, paiement en mode test (carte 4242 4242 4242 4242).")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)

@@ -62,13 +62,6 @@ class Shop(db.Model):
     # reference (marketplace/product_reference.py), which pre-fills other shops' product forms.
     private_listings = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     reviewed_at = db.Column(db.DateTime, nullable=True)
-    # A business that sells no catalogue (artisan, service, small industry: issue 22) says what it
-    # does; the search finds it by these words, next to the products.
-    kind = db.Column(db.String(10), nullable=False, default="commerce", server_default="commerce")  # SHOP_KINDS
-    services = db.Column(db.Text, nullable=False, default="", server_default="")  # one service per line
-    keywords = db.Column(db.String(500), nullable=False, default="", server_default="")  # comma-separated
-    area_radius_km = db.Column(db.Integer, nullable=True)  # area served: this far around its commune
-    area_communes = db.Column(db.JSON, nullable=True)  # and/or these communes (INSEE codes)
 
     category = db.relationship("Category")
     commune = db.relationship("Commune", back_populates="shops")

@@ -2,13 +2,13 @@
 product listings from pre-filling other shops' forms.
 
 Revision ID: b3f5d7e9a1c4
-Revises: d1f3a5c7e9b2
+Revises: f73d6f104253
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b3f5d7e9a1c4"
-down_revision = "d1f3a5c7e9b2"
+down_revision = "f73d6f104253"
 branch_labels = None
 depends_on = None
 
