@@ -70,7 +70,7 @@ def jobs_scheduler_command():
 
 @jobs_cli.command("run")
 @click.argument("name", type=click.Choice(["drain_search_outbox", "expire_grants", "release_stale_holds",
-                                               "optimize_search_index", "queue_due_feeds"]))
+                                               "optimize_search_index", "queue_due_feeds", "send_due_gifts"]))
 def jobs_run_command(name: str):
     """Run one periodic job now, in this process (for cron without Redis)."""
     from marketplace import jobs

@@ -255,3 +255,42 @@ def test_a_holder_tops_up_their_own_card(stripe_app, gift_world, client):
         assert grant.funder_account.code == accounts.STRIPE_CLEARING
         assert gift_cards.purchase_by_token(token).items[0].card_id == card_id
     assert "Rechargement" in client.get("/compte/carte/").get_data(as_text=True)
+
+
+def test_webhook_and_return_page_at_once_credit_the_cards_once(stripe_app, gift_world, client):
+    """Four deliveries of the same success at the same moment (webhook, return page, redeliveries)."""
+    import threading
+
+    answer, _ = order_form(client, [("40", "Paul Martin", "paul@example.fr", "", TODAY),
+                                    ("15", "Léa Martin", "lea@example.fr", "", TODAY)])
+    token = answer.headers["Location"].rstrip("/").split("/")[-2]
+    client.get(f"/carte-cadeau/achat/{token}/paiement")
+    with stripe_app.test_request_context():
+        purchase = gift_cards.purchase_by_token(token)
+        payments.confirm_with_payment_method(purchase.stripe_payment_intent_id, "pm_card_visa")
+        intent = payments.retrieve_payment_intent(purchase.stripe_payment_intent_id).to_dict()
+        db.session.remove()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def deliver():
+        try:
+            with stripe_app.test_request_context():
+                barrier.wait()
+                payments.handle_succeeded(intent)
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with stripe_app.app_context():
+        assert _entries("issue") == 2 and _stripe_balance() == -5_500
+        assert db.session.scalar(select(func.count()).select_from(Card)) == 2
+        assert gift_cards.purchase_by_token(token).status == "paid"
+    assert len(_gift_mails(stripe_app, "jeanne@example.fr")) == 1
+    assert len(_gift_mails(stripe_app, "paul@example.fr")) == 1 and len(_gift_mails(stripe_app, "lea@example.fr")) == 1
