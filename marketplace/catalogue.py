@@ -5,6 +5,7 @@ from flask_babel import gettext
 
 from marketplace.extensions import db
 from marketplace.models import Product, ProductImage, Shop
+from marketplace.models.shops import public_product_clause
 from marketplace.models.base import utcnow
 
 PER_PAGE = 20
@@ -197,7 +198,7 @@ def bulk_update(shop_id: int, product_ids: list[int], action: str, category_id: 
 
 def public_products(shop_id: int | None = None, category_ids: list[int] | None = None):
     """Active products of approved shops, optionally one shop's or some categories'."""
-    statement = db.select(Product).join(Shop).where(Shop.status == "approved", Product.on_sale)
+    statement = db.select(Product).join(Shop).where(public_product_clause())
     if shop_id is not None:
         statement = statement.where(Product.shop_id == shop_id)
     if category_ids is not None:

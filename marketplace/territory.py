@@ -133,6 +133,7 @@ def remember_commune(commune: Commune) -> None:
 
 def territory_summary() -> dict:
     from marketplace.models import Product, Shop
+    from marketplace.models.shops import public_product_clause
 
     return {
         "communes": db.session.scalar(db.select(func.count()).select_from(Commune)),
@@ -144,7 +145,7 @@ def territory_summary() -> dict:
             db.select(func.count())
             .select_from(Product)
             .join(Shop)
-            .where(Shop.status == "approved", Product.active.is_(True))
+            .where(public_product_clause())
         ),
     }
 

@@ -18,6 +18,7 @@ from loyalty.models import Account, Entry, Grant, Posting
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.models import Campaign, Category, Commune, Employer, Product, Shop
+from marketplace.models.shops import public_product_clause
 
 SPENT_KINDS = ("redeem", "capture", "void", "refund")
 PURSE_KINDS = ("redeem", "void", "refund", "hold", "capture", "release")
@@ -141,7 +142,7 @@ def headline(year: int) -> dict:
         "active_shops": db.session.scalar(select(func.count()).select_from(Shop).where(Shop.status == "approved")),
         "active_products": db.session.scalar(
             select(func.count()).select_from(Product).join(Shop)
-            .where(Shop.status == "approved", Product.active.is_(True))),
+            .where(public_product_clause())),
         "employers": db.session.scalar(select(func.count()).select_from(Employer)
                                        .where(Employer.status == "approved")),
     }

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import Category, Commune, Product, Shop
+from marketplace.models.shops import public_product_clause
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _statement():
         )
         .join(Shop, Product.shop_id == Shop.id)
         .join(Commune, Shop.commune_insee == Commune.insee)
-        .where(Product.on_sale, Shop.status == "approved")
+        .where(public_product_clause())
     )
 
 

@@ -20,15 +20,19 @@ import heapq
 import json
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
 from marketplace.extensions import db
+from marketplace.models import Product, Shop
+from marketplace.models.shops import public_product_clause
 from search.analysis import folded_words, highlight, stem
 from search.backend import SearchBackend
-from search.query import PRICE_RANGES, FacetValue, Hit, SearchQuery, SearchResults
+from search.query import PRICE_RANGES, AnyOf, Equals, FacetValue, Hit, Range, SearchQuery, SearchResults, conditions
 from search.spelling import max_edits, one_edit_variants, osa_distance
 from search.synonyms import expand
 
-SCHEMA_VERSION = "halle-search-7"
+SCHEMA_VERSION = "halle-search-8"
 TABLES = ("search_products", "search_words")  # outside the models: see migrations/env.py
 CONFIG = "halle_fr"
 # ts_rank weights {D, C, B, A}: commune, description, category/shop, name (Whoosh's field boosts / 4).
@@ -36,6 +40,10 @@ WEIGHTS = "{0.25,0.075,0.5,1.0}"
 DISTANCE_DECAY_KM = 15.0
 FACET_SIZE = 12
 FOUND_CAP = 1000  # typo correction: among candidates finding more, the alphabetical first
+# The search_products column of each document field a filter reads (search.query), and its type.
+COLUMNS_OF_FILTERS = {"commune": ("d.commune_insee", "varchar"), "shop": ("d.shop_id", "integer"),
+                      "category": ("d.category_id", "integer"), "in_stock": ("d.in_stock", "boolean"),
+                      "card": ("d.accepts_card", "boolean"), "price": ("d.price_cents", "integer")}
 _LOCK_KEY = 4_242_001  # advisory lock: one process runs the DDL at a time
 
 _DDL = r"""
@@ -96,7 +104,7 @@ BEGIN
     CROSS JOIN LATERAL (SELECT * FROM shops WHERE shops.id = p.shop_id OFFSET 0) s
     CROSS JOIN LATERAL (SELECT name FROM communes WHERE communes.insee = s.commune_insee OFFSET 0) c
     JOIN paths ON paths.id = p.category_id
-    WHERE p.active AND s.status = 'approved'
+    WHERE {searchable}
   ), inserted AS (
     INSERT INTO search_products
     SELECT id, shop_id, category_id, commune_insee, price_cents, in_stock, accepts_card,
@@ -134,11 +142,11 @@ BEGIN
   ELSE  -- UPDATE: only what the search sees (not updated_at, nor a stock that stays above zero)
     PERFORM halle_search_refresh(ARRAY(
       SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE (n.name, n.description, n.price_cents, n.unit, n.active, n.shop_id, n.category_id,
-             n.stock IS NULL OR n.stock > 0)
+      WHERE (n.name, n.description, n.price_cents, n.unit, n.active, n.hidden_by_admin_at, n.shop_id,
+             n.category_id, n.stock IS NULL OR n.stock > 0)
             IS DISTINCT FROM
-            (o.name, o.description, o.price_cents, o.unit, o.active, o.shop_id, o.category_id,
-             o.stock IS NULL OR o.stock > 0)));
+            (o.name, o.description, o.price_cents, o.unit, o.active, o.hidden_by_admin_at, o.shop_id,
+             o.category_id, o.stock IS NULL OR o.stock > 0)));
   END IF;
   RETURN NULL;
 END $f$;
@@ -260,9 +268,15 @@ def ensure_schema(bind) -> bool:
     bind.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     if bind.execute(_IN_STEP, {"version": SCHEMA_VERSION}).scalar():
         return False
-    _run(bind, _DDL.replace("{version}", SCHEMA_VERSION))
+    _run(bind, _DDL.replace("{version}", SCHEMA_VERSION).replace("{searchable}", _searchable_sql()))
     _refill(bind)
     return True
+
+
+def _searchable_sql() -> str:
+    """marketplace.models.shops.public_product_clause as SQL on the refresh's `p` (product) and `s` (shop)."""
+    clause = public_product_clause(aliased(Product, name="p"), aliased(Shop, name="s"))
+    return str(clause.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 def drop_schema(bind) -> None:
@@ -417,28 +431,8 @@ class PostgresBackend(SearchBackend):
             km = "g.km"
         else:
             near, km = "", "0.0"
-        if query.commune_filter:
-            where.append("d.commune_insee = %(commune_filter)s")
-            params["commune_filter"] = query.commune_filter
-        if query.shop:
-            where.append("d.shop_id = %(shop_id)s")
-            params["shop_id"] = ref.shops[query.shop].id
-        if query.category:
-            where.append("d.category_id = ANY(CAST(%(categories)s AS integer[]))")
-            params["categories"] = _array(c.id for c in ref.categories.values() if query.category in c.path)
-        if query.in_stock:
-            where.append("d.in_stock")
-        if query.card:
-            where.append("d.accepts_card")
-        if query.open_now:
-            where.append("d.shop_id = ANY(CAST(%(open_shops)s AS integer[]))")
-            params["open_shops"] = _array(ref.shops[slug].id for slug in ref.open_shop_slugs())
-        if query.min_price_cents is not None:
-            where.append("d.price_cents >= %(min_price)s")
-            params["min_price"] = query.min_price_cents
-        if query.max_price_cents is not None:
-            where.append("d.price_cents <= %(max_price)s")
-            params["max_price"] = query.max_price_cents
+        for number, condition in enumerate(conditions(query, ref)):
+            where.append(self._filter_sql(condition, ref, params, f"f{number}"))
 
         relevance = has_text and query.sort == "relevance"
         rank = f"ts_rank('{WEIGHTS}', d.document, q.tsq)" if relevance else "0.0"
@@ -485,6 +479,28 @@ class PostgresBackend(SearchBackend):
         hits = self._hits(page, ref, distances, stems)
         return SearchResults(query=query, total=total, hits=hits, facets=facets,
                              price_counts=dict(zip(PRICE_RANGES, prices)))
+
+    @staticmethod
+    def _filter_sql(condition, ref, params: dict, name: str) -> str:
+        """The WHERE clause of a filter's condition (search.query.FILTERS) on search_products."""
+        column, sql_type = COLUMNS_OF_FILTERS[condition.field]
+        if isinstance(condition, Range):
+            bounds = [f"{column} >= %({name}_low)s" if condition.low is not None else None,
+                      f"{column} <= %({name}_high)s" if condition.high is not None else None]
+            params[f"{name}_low"], params[f"{name}_high"] = condition.low, condition.high
+            return " AND ".join(b for b in bounds if b)
+        values = condition.values if isinstance(condition, AnyOf) else (condition.value,)
+        if sql_type == "boolean":
+            return " OR ".join(column if value else f"NOT {column}" for value in set(values)) or "false"
+        if condition.field == "shop":
+            values = [ref.shops[slug].id for slug in values if slug in ref.shops]
+        elif condition.field == "category":  # its sub-categories too
+            values = [c.id for c in ref.categories.values() if any(slug in c.path for slug in values)]
+        if isinstance(condition, Equals) and len(values) == 1:
+            params[name] = values[0]
+            return f"{column} = %({name})s"
+        params[name] = _array(sorted(values))
+        return f"{column} = ANY(CAST(%({name})s AS {sql_type}[]))"
 
     def _facets(self, groups, ref) -> tuple[int, dict]:
         """(total, facets) from the GROUPING SETS rows (grouping bits: category 2, shop 1). Communes

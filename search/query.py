@@ -1,8 +1,11 @@
 """A search as asked (SearchQuery, parsed and validated from URL arguments) and as answered
 (SearchResults): the vocabulary shared by the HTML page, the JSON API and every backend."""
 from dataclasses import dataclass, field, fields
+from typing import Callable
 
 from flask_babel import gettext
+
+from marketplace.i18n import lazy_gettext
 
 SORTS = ("relevance", "distance", "price_asc", "price_desc")
 RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
@@ -56,14 +59,7 @@ class SearchQuery:
             "q": self.text or None,
             "commune": self.commune,
             "radius_km": (self.radius_km if self.radius_km is not None else 0) if self.commune else None,
-            "category": self.category,
-            "commune_filter": self.commune_filter,
-            "shop": self.shop,
-            "min_price_cents": self.min_price_cents,
-            "max_price_cents": self.max_price_cents,
-            "in_stock": 1 if self.in_stock else None,
-            "card": 1 if self.card else None,
-            "open_now": 1 if self.open_now else None,
+            **{f.name: f.url_value(getattr(self, f.name)) for f in FILTERS},
             "sort": self.sort if self.sort != "relevance" else None,
             "page": self.page if self.page != 1 else None,
             "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
@@ -138,6 +134,112 @@ def _flag(args, name: str) -> bool:
     raise InvalidParameter(name, gettext("« %(name)s » vaut 1 ou 0.", name=name))
 
 
+# --- the filters -------------------------------------------------------------------------------
+# A filter narrows the matches by a condition on a field of the search documents: "commune"
+# (INSEE code), "shop" (slug), "category" (slug; its sub-categories included), "in_stock", "card"
+# and "price" (cents). Each backend applies each kind of condition to each field once
+# (WhooshBackend._filter_docs, PostgresBackend._filter_sql); the URL, the page's form, its
+# "Sans le filtre" links and the API read FILTERS. A new filter on an existing field is one entry.
+
+@dataclass(frozen=True)
+class Equals:
+    field: str
+    value: object
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    field: str
+    values: frozenset
+
+
+@dataclass(frozen=True)
+class Range:
+    field: str
+    low: int | None
+    high: int | None
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str  # the URL argument and the SearchQuery field
+    label: object  # lazy text: "Sans le filtre « … »", the active filters' count
+    parse: Callable  # (args, ref) -> the value, or `off`; raises InvalidParameter
+    condition: Callable  # (value, ref) -> Equals | AnyOf | Range
+    checkbox: object = None  # lazy text: a yes/no filter offered as a checkbox in the form
+    url_value: Callable = lambda value: value
+
+    @property
+    def off(self):
+        """The value of the filter when it is not asked for."""
+        return False if self.checkbox is not None else None
+
+    def is_on(self, query: "SearchQuery") -> bool:
+        return getattr(query, self.name) != self.off
+
+
+def _checked(name: str):
+    return lambda args, ref: _flag(args, name)
+
+
+def _parse_category(args, ref):
+    category = (args.get("category") or "").strip() or None
+    if category and category not in ref.categories:
+        category = _merged_category_slug(category)  # a search shared before its category was merged
+    if category and category not in ref.categories:
+        raise InvalidParameter("category", gettext("Catégorie inconnue : « %(category)s ».", category=category))
+    return category
+
+
+def _parse_commune_filter(args, ref):
+    commune = (args.get("commune_filter") or "").strip() or None
+    if commune and commune not in ref.communes:
+        raise InvalidParameter("commune_filter", gettext("Commune inconnue : « %(commune)s ».", commune=commune))
+    return commune
+
+
+def _parse_shop(args, ref):
+    shop = (args.get("shop") or "").strip() or None
+    if shop and (shop not in ref.shops or not ref.shops[shop].public):
+        raise InvalidParameter("shop", gettext("Commerce inconnu : « %(shop)s ».", shop=shop))
+    return shop
+
+
+def _price(name: str):
+    return lambda args, ref: _integer(args, name, 0, 100_000_000)
+
+
+def _flag_url(value: bool):
+    return 1 if value else None
+
+
+FILTERS = (
+    Filter("category", lazy_gettext("catégorie"), _parse_category,
+           lambda slug, ref: Equals("category", slug)),
+    Filter("commune_filter", lazy_gettext("commune"), _parse_commune_filter,
+           lambda insee, ref: Equals("commune", insee)),
+    Filter("shop", lazy_gettext("commerce"), _parse_shop, lambda slug, ref: Equals("shop", slug)),
+    Filter("min_price_cents", lazy_gettext("prix minimum"), _price("min_price_cents"),
+           lambda cents, ref: Range("price", cents, None)),
+    Filter("max_price_cents", lazy_gettext("prix maximum"), _price("max_price_cents"),
+           lambda cents, ref: Range("price", None, cents)),
+    Filter("in_stock", lazy_gettext("en stock"), _checked("in_stock"), lambda on, ref: Equals("in_stock", True),
+           checkbox=lazy_gettext("En stock"), url_value=_flag_url),
+    Filter("card", lazy_gettext("carte du territoire"), _checked("card"), lambda on, ref: Equals("card", True),
+           checkbox=lazy_gettext("Carte du territoire acceptée"), url_value=_flag_url),
+    Filter("open_now", lazy_gettext("ouvert maintenant"), _checked("open_now"),
+           lambda on, ref: AnyOf("shop", frozenset(ref.open_shop_slugs())),
+           checkbox=lazy_gettext("Ouvert maintenant"), url_value=_flag_url),
+)
+CHECKBOX_FILTERS = tuple(f for f in FILTERS if f.checkbox is not None)
+VALUE_FILTERS = tuple(f for f in FILTERS if f.checkbox is None)  # carried by hidden inputs in the form
+
+
+def conditions(query: "SearchQuery", ref) -> list:
+    """The conditions of the filters the query asks for, for a backend to apply."""
+    return [f.condition(getattr(query, f.name), ref) for f in FILTERS if f.is_on(query)]
+
+
 def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQuery:
     """Validate URL arguments against the territory's reference data (search.reference)."""
     text = (args.get("q") or "").strip()
@@ -153,21 +255,9 @@ def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQu
     if radius is not None and not commune:
         if "radius_km" in args and radius:
             raise InvalidParameter("radius_km", gettext("« radius_km » demande une commune (« commune »)."))
-    category = (args.get("category") or "").strip() or None
-    if category and category not in ref.categories:
-        category = _merged_category_slug(category)  # a search shared before its category was merged
-    if category and category not in ref.categories:
-        raise InvalidParameter("category", gettext("Catégorie inconnue : « %(category)s ».", category=category))
-    commune_filter = (args.get("commune_filter") or "").strip() or None
-    if commune_filter and commune_filter not in ref.communes:
-        raise InvalidParameter("commune_filter", gettext("Commune inconnue : « %(commune)s ».",
-                                                              commune=commune_filter))
-    shop = (args.get("shop") or "").strip() or None
-    if shop and (shop not in ref.shops or not ref.shops[shop].public):
-        raise InvalidParameter("shop", gettext("Commerce inconnu : « %(shop)s ».", shop=shop))
-    min_price = _integer(args, "min_price_cents", 0, 100_000_000)
-    max_price = _integer(args, "max_price_cents", 0, 100_000_000)
-    if min_price is not None and max_price is not None and min_price > max_price:
+    filters = {f.name: f.parse(args, ref) for f in FILTERS}
+    low, high = filters["min_price_cents"], filters["max_price_cents"]
+    if low is not None and high is not None and low > high:
         raise InvalidParameter("max_price_cents", gettext("Le prix maximum est inférieur au prix minimum."))
     sort = (args.get("sort") or "relevance").strip()
     if sort not in SORTS:
@@ -176,12 +266,8 @@ def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQu
         raise InvalidParameter("sort", gettext("Le tri par distance demande une commune (« commune »)."))
     page = _integer(args, "page", 1, 10_000) or 1
     per_page = _integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
-    return SearchQuery(
-        text=text, commune=commune or None, radius_km=radius or None if commune else None,
-        category=category, commune_filter=commune_filter, shop=shop, min_price_cents=min_price,
-        max_price_cents=max_price, in_stock=_flag(args, "in_stock"), card=_flag(args, "card"),
-        open_now=_flag(args, "open_now"), sort=sort, page=page, per_page=per_page,
-    )
+    return SearchQuery(text=text, commune=commune or None, radius_km=radius or None if commune else None,
+                       sort=sort, page=page, per_page=per_page, **filters)
 
 
 def _merged_category_slug(slug: str) -> str:

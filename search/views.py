@@ -14,15 +14,12 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import current_commune
 from search.models import SynonymGroup
-from search.query import RADII_KM, SORTS, InvalidParameter, SearchQuery, parse_search_args
+from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILTERS, InvalidParameter, SearchQuery,
+                          parse_search_args)
 from search.unmet import unmet_report
 
 SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
                "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
-FILTER_LABELS = {"category": lazy_gettext("catégorie"), "commune_filter": lazy_gettext("commune"),
-                 "shop": lazy_gettext("commerce"), "min_price_cents": lazy_gettext("prix minimum"),
-                 "max_price_cents": lazy_gettext("prix maximum"), "in_stock": lazy_gettext("en stock"),
-                 "card": lazy_gettext("carte du territoire"), "open_now": lazy_gettext("ouvert maintenant")}
 
 
 def _parse(args, ref, default_commune):
@@ -52,12 +49,12 @@ def _alternatives(query):
                          else gettext("Chercher dans tout le territoire"))
                 options.append((label, candidate, total))
                 break
-    for name, label in FILTER_LABELS.items():
-        if getattr(query, name) not in (None, False):
-            candidate = query.but(**{name: False if isinstance(getattr(query, name), bool) else None})
+    for each in FILTERS:
+        if each.is_on(query):
+            candidate = query.but(**{each.name: each.off})
             total = search.search(candidate, record_unmet=False).total
             if total:
-                options.append((gettext("Sans le filtre « %(filter)s »", filter=label), candidate, total))
+                options.append((gettext("Sans le filtre « %(filter)s »", filter=each.label), candidate, total))
     return options
 
 
@@ -130,7 +127,8 @@ def render_search_page():
         "search/page.html", query=query, results=results, ref=ref,
         origin=ref.communes.get(query.commune) if query.commune else None,
         radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives,
-        shops_on_map=list(shops_on_map.values()), links=links,
+        shops_on_map=list(shops_on_map.values()), links=links, value_filters=VALUE_FILTERS,
+        checkbox_filters=CHECKBOX_FILTERS, active_filters=sum(f.is_on(query) for f in FILTERS),
     )
 
 

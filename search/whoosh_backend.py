@@ -34,11 +34,13 @@ from whoosh.writing import CLEAR
 
 from search.analysis import folded_words, folding_analyzer, french_analyzer, highlight, stem
 from search.backend import SearchBackend
-from search.query import FacetValue, Hit, SearchQuery, SearchResults, price_range_counts
+from search.query import AnyOf, FacetValue, Hit, Range, SearchQuery, SearchResults, conditions, price_range_counts
 from search.spelling import Speller
 from search.synonyms import expand
 
 SCHEMA_VERSION = 2
+# The index field of each document field a filter reads (search.query), besides the cache's columns.
+FIELDS_OF_FILTERS = {"category": "category_path", "in_stock": "in_stock", "card": "card"}
 INDEX_NAME = "products"
 TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
 # Text fields that hold the same text for every product of a category, shop or commune (see
@@ -490,21 +492,14 @@ class WhooshBackend(SearchBackend):
             requirements, stems, suggestion = self._text_query(query.text, ref, cache)
             distances = ref.communes_within(query.commune, query.radius_km) if query.commune else None
 
-            filters = []
+            filters, ranges = [], []
             if distances is not None and query.radius_km is not None:
                 filters.append(cache.docs_in("commune", distances))
-            if query.commune_filter:
-                filters.append(cache.docs_by("commune", query.commune_filter))
-            if query.shop:
-                filters.append(cache.docs_by("shop", query.shop))
-            if query.category:
-                filters.append(cache.docs_for_term(searcher, "category_path", query.category))
-            if query.in_stock:
-                filters.append(cache.docs_for_term(searcher, "in_stock", True))
-            if query.card:
-                filters.append(cache.docs_for_term(searcher, "card", True))
-            if query.open_now:
-                filters.append(cache.docs_in("shop", ref.open_shop_slugs()))
+            for condition in conditions(query, ref):
+                if isinstance(condition, Range):
+                    ranges.append(condition)
+                else:
+                    filters.append(self._filter_docs(condition, searcher, cache))
             filters.sort(key=len)
 
             scores = None
@@ -515,9 +510,9 @@ class WhooshBackend(SearchBackend):
                 matched = set(filters.pop(0)) if filters else set(cache.live)
             for docs in filters:
                 matched &= docs
-            if query.min_price_cents is not None or query.max_price_cents is not None:
-                low = query.min_price_cents or 0
-                high = query.max_price_cents if query.max_price_cents is not None else math.inf
+            for condition in ranges:  # only the price has ranges
+                low = condition.low or 0
+                high = condition.high if condition.high is not None else math.inf
                 price = cache.price
                 matched = {d for d in matched if low <= price[d] <= high}
 
@@ -528,6 +523,17 @@ class WhooshBackend(SearchBackend):
                                  facets=self._facets(matched, cache, ref, distances),
                                  suggestion=suggestion, corrected=suggestion is not None,
                                  price_counts=price_range_counts(Counter(map(cache.price.__getitem__, matched))))
+
+    @staticmethod
+    def _filter_docs(condition, searcher, cache) -> frozenset:
+        """The documents meeting a filter's Equals or AnyOf condition (search.query.FILTERS)."""
+        if condition.field in ("commune", "shop"):  # columns of the generation cache
+            if isinstance(condition, AnyOf):
+                return cache.docs_in(condition.field, condition.values)
+            return cache.docs_by(condition.field, condition.value)
+        field = FIELDS_OF_FILTERS[condition.field]
+        values = condition.values if isinstance(condition, AnyOf) else (condition.value,)
+        return frozenset().union(*(cache.docs_for_term(searcher, field, value) for value in values))
 
     def _rank(self, query, scores, matched, cache, distances):
         """The document numbers of the requested page, and their text scores (scores: of every

@@ -146,7 +146,8 @@ class Product(db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Whether residents may see and buy it: on sale in a public shop."""
+        """Whether residents may see, find and buy it: on sale in a public shop (in SQL:
+        `public_product_clause`)."""
         return self.on_sale and self.shop.is_public
 
     def __repr__(self) -> str:
@@ -200,3 +201,10 @@ class ShopInvitation(db.Model):
     accepted_at = db.Column(db.DateTime, nullable=True)
 
     shop = db.relationship("Shop")
+
+
+def public_product_clause(product=Product, shop=Shop):
+    """Product.is_public in SQL, for a statement that joins the product's shop: the one rule of
+    "residents can see and find it" for the catalogue pages, the statistics and both search
+    backends (the PostgreSQL triggers hold its SQL, see search.postgres_backend)."""
+    return db.and_(product.on_sale, shop.status == "approved")

@@ -29,3 +29,19 @@ def test_a_hidden_product_leaves_the_search_and_returns_when_restored(app, world
         search.drain_outbox()
         assert search.check().in_step
     assert product_id in {hit.id for hit in ask(q=word).hits}
+
+
+def test_one_rule_decides_what_is_searchable_on_both_backends(app, world, ask, search_backend):
+    """Searchable is Product.is_public (on sale: the shop's switch and not hidden by the territory,
+    in an approved shop), however the row got there: the PostgreSQL triggers used `active` alone
+    and kept a product hidden by a bare SQL update."""
+    product_id, word = world.products["Miel d'acacia"], "acacia"
+    assert [hit.id for hit in ask(q=word).hits] == [product_id]
+    with app.test_request_context():
+        db.session.execute(db.update(Product).where(Product.id == product_id)
+                           .values(hidden_by_admin_at=db.func.current_timestamp()))
+        db.session.commit()
+        product = db.session.get(Product, product_id)
+        assert product.active and not product.is_public
+        search.index_products([product_id])  # Whoosh: what the outbox would carry; PostgreSQL: its triggers ran
+    assert ask(q=word).total == 0

@@ -5,6 +5,7 @@ import search
 from marketplace.extensions import db
 from search.models import UnmetSearch
 from search.query import InvalidParameter
+from tests.search.conftest import CATALOGUE
 
 SEMUR = "21603"
 
@@ -239,3 +240,45 @@ def test_open_now_honours_an_exceptional_closure_like_the_shop_page(app, world, 
         search.invalidate_reference()
     assert ask(q="pain", open_now=1).total == 0
     assert "Pain de campagne" in names(world, ask(q="pain"))  # still listed, just not open now
+
+
+def test_every_filter_narrows_on_both_backends_and_round_trips_through_the_url(app, world, ask):
+    """One entry of search.query.FILTERS is the whole filter: the URL argument, the query field, its
+    "off" value and both backends' conditions. Each filter, asked alone, keeps exactly the
+    products its rule says (computed here from the catalogue, not from a backend)."""
+    from search.query import FILTERS, SearchQuery
+
+    catalogue = {name: (shop, commune, category, card, price, stock)
+                 for shop, commune, category, card, products in CATALOGUE for name, price, stock in products}
+    expected = {
+        "category": ("fromagerie", lambda p: p[2] == "fromagerie"),
+        "commune_filter": (SEMUR, lambda p: p[1] == "Semur-en-Auxois"),
+        "shop": ("rucher-de-precy", lambda p: p[0] == "Rucher de Précy"),
+        "min_price_cents": (5000, lambda p: p[4] >= 5000),
+        "max_price_cents": (500, lambda p: p[4] <= 500),
+        "in_stock": (1, lambda p: p[5] is None or p[5] > 0),
+        "card": (1, lambda p: p[3]),
+        "open_now": (1, lambda p: p[0] == "Boulangerie Moreau"),  # the only shop with hours
+    }
+    assert {f.name for f in FILTERS} == set(expected)
+    for each in FILTERS:
+        value, rule = expected[each.name]
+        results = ask(per_page=100, **{each.name: value})
+        wanted = {name for name, product in catalogue.items() if rule(product)}
+        assert 0 < len(wanted) < len(catalogue), each.name
+        assert set(names(world, results)) == wanted, each.name
+        with app.test_request_context():
+            query = search.parse_search_args({each.name: str(value)}, search.reference_data())
+            assert each.is_on(query) and query.url_args()[each.name] == value
+            assert not each.is_on(query.but(**{each.name: each.off}))
+            assert SearchQuery().url_args() == {}
+
+
+def test_the_search_page_offers_every_yes_no_filter_and_keeps_the_others_in_the_form(app, world, client):
+    from search.query import CHECKBOX_FILTERS
+
+    page = client.get("/recherche", query_string={"q": "pain", "shop": "boulangerie-moreau", "card": 1}).get_data(True)
+    for each in CHECKBOX_FILTERS:
+        assert f'name="{each.name}"' in page
+    assert '<input type="hidden" name="shop" value="boulangerie-moreau">' in page
+    assert "Filtres (2)" in page
