@@ -62,6 +62,12 @@ class Config:
     BOUGHT_CREDIT_MONTHS = int(os.environ.get("BOUGHT_CREDIT_MONTHS", 12))
     # Commission kept on settlements, in basis points (150 = 1.5 %). Default; the admin can change it.
     SETTLEMENT_COMMISSION_BPS = int(os.environ.get("SETTLEMENT_COMMISSION_BPS", 0))
+    # Automatic settlement runs (daily | weekly | manual), default of the admin's setting; the folder
+    # the bank's transfer client reads SEPA files from (unset: the admin sends them); the folder the
+    # bank drops CAMT.053 statements in (unset: statements are uploaded on the admin page).
+    SETTLEMENT_CADENCE = os.environ.get("SETTLEMENT_CADENCE", "weekly")
+    SEPA_OUTBOX_DIR = os.environ.get("SEPA_OUTBOX_DIR") or None
+    BANK_STATEMENT_DIR = os.environ.get("BANK_STATEMENT_DIR") or None
     # The tills reuse the card settings read by their web worker for this long (seconds): an admin's
     # change reaches the other workers within it. 0: read them on every payment.
     CARD_SETTINGS_MAX_AGE = float(os.environ.get("CARD_SETTINGS_MAX_AGE", 5))

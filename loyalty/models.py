@@ -35,6 +35,7 @@ ENTRY_KINDS = (
     "fund", "issue", "redeem", "void", "refund", "expire", "settle", "adjust", "replace",
     "hold", "capture", "release",
     "sale", "salerefund", "commission",  # online sales by bank card, their refunds (loyalty.sales)
+    "payout",  # Stripe paying out to the territory's bank account (loyalty.sales)
     "buyrefund",  # bought credit (gift cards, top-ups) refunded to its buyer (loyalty.bought)
 )
 CARD_STATUSES = ("pending", "active", "blocked", "deactivated")

@@ -5,7 +5,8 @@ the same and is paid by the settlement run: `record_online_sale` moves it from t
 clearing account (what Stripe collected for the shops; it goes negative by that much, like an
 `external` account) to the shop's payable account; `refund_online_sale` moves a refunded part
 back. `take_commission` moves what the territory keeps on a settlement from the shop's payable
-account to the territory's commission account, so the commission earned is one balance.
+account to the territory's commission account, so the commission earned is one balance. `record_stripe_payout` is Stripe paying out
+to the territory's bank account: the Stripe clearing account is settled by that much.
 Same contract as loyalty.ledger: own transaction, commits, idempotent on `key`.
 """
 from datetime import datetime
@@ -84,6 +85,27 @@ def take_commission(session: Session, *, shop_id: int, amount_cents: int, memo: 
         entry = acc.post(session, {payable.id: -amount_cents, commission.id: amount_cents}, key=key,
                          fingerprint=fingerprint, kind="commission", actor=actor, amount_cents=amount_cents,
                          now=stamp(now), shop_id=shop_id, memo=memo[:500])
+        return result_of(session, entry)
+
+    return run_once(session, key, fingerprint, work)
+
+
+def record_stripe_payout(session: Session, *, amount_cents: int, payout_ref: str, key: str, actor: str,
+                         now: datetime | None = None) -> LedgerResult:
+    """Stripe paid `amount_cents` into the territory's bank account (`payout_ref`: what the bank
+    statement shows of it, kept as the memo): the Stripe clearing account gets it back and the
+    bank account (`external:bank`) is the richer by it. Use one key per bank line."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("payout", amount_cents=amount_cents, payout_ref=payout_ref)
+
+    def work() -> LedgerResult:
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
+        bank = acc.external_account(session, "bank")
+        entry = acc.post(session, {bank.id: -amount_cents, stripe.id: amount_cents}, key=key,
+                         fingerprint=fingerprint, kind="payout", actor=actor, amount_cents=amount_cents,
+                         now=stamp(now), memo=payout_ref[:500])
         return result_of(session, entry)
 
     return run_once(session, key, fingerprint, work)

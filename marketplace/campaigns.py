@@ -390,6 +390,7 @@ class TransferRecorded:
     received_cents: int
     remaining_cents: int  # still to come (a partial transfer): the campaign keeps waiting
     surplus_cents: int  # above what was asked: left on the employer's account as credit
+    payment_id: int | None = None  # the campaign payment that recorded it
 
 
 def _plain_reference(text: str) -> str:
@@ -397,12 +398,14 @@ def _plain_reference(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
-def record_bank_transfer(campaign: Campaign, *, reference: str, amount_cents: int, admin_id: int) -> TransferRecorded:
+def record_bank_transfer(campaign: Campaign, *, reference: str, amount_cents: int,
+                         admin_id: int | None) -> TransferRecorded:
     """The admin read a transfer on the territory's statement. The reference must be the
     campaign's. Whatever amount arrived is recorded, as an accountant matches a bank line: the
     whole amount asked funds the campaign; less is recorded and the campaign waits for the rest
     (a new expected transfer of what remains); more funds it and the surplus stays on the
-    employer's funding account as credit for its next campaign."""
+    employer's funding account as credit for its next campaign. `admin_id` None: the bank
+    statement's import recorded it (marketplace/bank_statements.py)."""
     expected = transfer_reference(campaign)
     reference = (reference or "").strip()
     if _plain_reference(reference) != _plain_reference(expected):
@@ -427,8 +430,10 @@ def record_bank_transfer(campaign: Campaign, *, reference: str, amount_cents: in
     db.session.commit()
     db.session.expire_all()
     funded = record_payment_received(payment.id, source="bank", key=f"bank:campaign-payment:{payment.id}",
-                                     actor=f"user:{admin_id}", recorded_by_id=admin_id)
-    return TransferRecorded(funded, amount_cents, max(asked - amount_cents, 0), max(amount_cents - asked, 0))
+                                     actor=f"user:{admin_id}" if admin_id else "system:bank-statement",
+                                     recorded_by_id=admin_id)
+    return TransferRecorded(funded, amount_cents, max(asked - amount_cents, 0), max(amount_cents - asked, 0),
+                            payment.id)
 
 
 # --- Issue --------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ JOBS_BACKEND chooses how a job runs (default: "rq" when REDIS_URL is set, "threa
 Jobs are plain module-level functions, called inside an app context of their own (a fresh
 database session), with the request id of the request that enqueued them in their log records.
 Every job must be idempotent: RQ may run one twice (a worker killed mid-job, a retry).
-Periodic jobs (outbox drain, grant expiries, nightly index optimise, due catalogue feeds) are
+Periodic jobs (outbox drain, grant expiries, nightly index optimise, due catalogue feeds, the shops'
+settlement at the territory's cadence, the bank statements' folder) are
 listed in PERIODIC and enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one);
 the development server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
 (`start_periodic_thread`), so the demo's feeds and stale holds need no scheduler either.
@@ -214,6 +215,22 @@ def expire_locker_deposits() -> int:
     return lockers.expire_deposits()
 
 
+def settle_on_schedule() -> int | None:
+    """Make the shops' settlement run due at the territory's cadence (daily; made once per period,
+    paid with no click when nothing needs a decision: marketplace/settlement_schedule.py)."""
+    from marketplace import settlement_schedule
+
+    run = settlement_schedule.run_scheduled()
+    return run.id if run is not None else None
+
+
+def import_bank_statements() -> int:
+    """Import the new files of BANK_STATEMENT_DIR, each once (marketplace/bank_statements.py)."""
+    from marketplace import bank_statements
+
+    return bank_statements.import_folder()
+
+
 def queue_due_feeds() -> int:
     """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
     from marketplace import feeds
@@ -235,6 +252,8 @@ PERIODIC = (
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
+    (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
+    (import_bank_statements, DEFAULT_QUEUE, 900, None),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
 )

@@ -17,6 +17,8 @@ from marketplace.models import TerritorySettings
 MAX_COMMISSION_BPS = 2000  # 20 %
 MAX_PIN_FREE_CENTS = 10_000  # 100 €: above, a lost card could be emptied too fast
 MAX_PIN_LOCK_MINUTES = 7 * 24 * 60
+# How often the scheduler settles the shops (marketplace/settlement_schedule.py); manual: never.
+SETTLEMENT_CADENCES = ("daily", "weekly", "manual")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class CardSettings:
     commission_bps: int  # kept on the next settlement runs, in basis points (150 = 1.5 %)
     pin_required_above_cents: int | None  # a card with a PIN pays without it up to this; None: always asked
     pin_lock_minutes: int = PIN_LOCK_MINUTES  # how long 5 wrong PINs lock a card's PIN
+    settlement_cadence: str = "weekly"  # one of SETTLEMENT_CADENCES
 
 
 class SettingsError(Exception):
@@ -72,6 +75,8 @@ def _read_card_settings() -> CardSettings:
                                   else config.get("CARD_PIN_REQUIRED_ABOVE_CENTS")),
         pin_lock_minutes=(row.pin_lock_minutes if row and row.pin_lock_minutes is not None
                           else int(config.get("CARD_PIN_LOCK_MINUTES", PIN_LOCK_MINUTES))),
+        settlement_cadence=(row.settlement_cadence if row and row.settlement_cadence
+                            else config.get("SETTLEMENT_CADENCE") or "weekly"),
     )
 
 
@@ -125,30 +130,41 @@ def validate_pin_lock_minutes(text) -> int | None:
     return int(text)
 
 
+def validate_cadence(cadence) -> str:
+    if cadence not in SETTLEMENT_CADENCES:
+        raise SettingsError("settlement_cadence", gettext(
+            "Rythme des règlements : chaque jour, chaque semaine ou manuel."))
+    return cadence
+
+
 def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_required_above="",
-                         pin_lock_minutes="") -> CardSettings:
-    """Validate, store and log; nothing changes when a value is refused."""
+                         pin_lock_minutes="", settlement_cadence: str | None = None) -> CardSettings:
+    """Validate, store and log; nothing changes when a value is refused. `settlement_cadence`
+    None: left as it is."""
     from marketplace import audit
 
     prefix, bps = validate_prefix(card_prefix), validate_commission(commission_bps)
     pin_above = validate_pin_threshold(pin_required_above)
     lock_minutes = validate_pin_lock_minutes(pin_lock_minutes)
     before = card_settings()
+    cadence = before.settlement_cadence if settlement_cadence is None else validate_cadence(settlement_cadence)
     row = _row()
     if row is None:
         row = TerritorySettings()
         db.session.add(row)
     row.card_prefix, row.commission_bps, row.updated_by_id = prefix, bps, getattr(actor, "id", None)
     row.pin_required_above_cents, row.pin_lock_minutes = pin_above, lock_minutes
+    row.settlement_cadence = cadence
     db.session.flush()
     audit.record("settings.card", row, actor=actor, summary=f"Réglages de la carte : préfixe {prefix}, "
                  f"commission {bps} pb, PIN au-delà de {pin_above if pin_above is not None else '—'} c, "
-                 f"verrouillage du PIN {lock_minutes or '—'} min",
+                 f"verrouillage du PIN {lock_minutes or '—'} min, règlements {cadence}",
                  before={"card_prefix": before.card_prefix, "commission_bps": before.commission_bps,
                          "pin_required_above_cents": before.pin_required_above_cents,
-                         "pin_lock_minutes": before.pin_lock_minutes},
+                         "pin_lock_minutes": before.pin_lock_minutes,
+                         "settlement_cadence": before.settlement_cadence},
                  after={"card_prefix": prefix, "commission_bps": bps, "pin_required_above_cents": pin_above,
-                        "pin_lock_minutes": lock_minutes})
+                        "pin_lock_minutes": lock_minutes, "settlement_cadence": cadence})
     db.session.commit()
     current_app.extensions.pop(_TILL_COPY, None)  # this worker's tills see the change at once
     return card_settings()

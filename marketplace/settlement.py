@@ -1,6 +1,7 @@
 """Settlement runs: paying the shops what the territorial card and online sales brought them.
 
-A run covers a period (a week or a month, Paris days). Each shop gets a statement listing every
+A run covers a period (a day, a week or a month, Paris days); the scheduler makes one at the
+territory's cadence (marketplace/settlement_schedule.py). Each shop gets a statement listing every
 ledger entry on its payable account not yet in a run and dated before the end of the period —
 card payments, captured holds and online sales paid by bank card (positive), voids and refunds
 (negative) — less the commission
@@ -43,7 +44,7 @@ from marketplace.settings import card_settings
 
 SETTLED_KINDS = ("redeem", "capture", "void", "refund", "sale", "salerefund")
 LATER_DEDUCTIONS = ("void", "refund", "salerefund")  # taken into a recomputed run even after its end
-PERIOD_LABELS = {"weekly": "Semaine", "monthly": "Mois"}
+PERIOD_LABELS = {"daily": "Jour", "weekly": "Semaine", "monthly": "Mois"}
 KIND_LABELS = {"redeem": lazy_gettext("Paiement carte"),
                "capture": lazy_gettext("Commande en ligne (carte territoriale)"),
                "void": lazy_gettext("Annulation"), "refund": lazy_gettext("Remboursement"),
@@ -56,7 +57,9 @@ class SettlementError(Exception):
 
 
 def period_bounds(period: str, day: date) -> tuple[date, date]:
-    """First and last day of the week (Monday–Sunday) or month containing `day`."""
+    """First and last day of the day, week (Monday–Sunday) or month containing `day`."""
+    if period == "daily":
+        return day, day
     if period == "weekly":
         start = day - timedelta(days=day.weekday())
         return start, start + timedelta(days=6)

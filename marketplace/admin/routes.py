@@ -3,7 +3,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from marketplace import audit, lockers, product_reports, shops
+from marketplace import audit, bank_statements, lockers, product_reports, settlement_schedule, shops
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ApproveShopForm, ButtonForm, RejectShopForm
 from marketplace.admin.territory_forms import ConfirmForm
@@ -30,7 +30,7 @@ def dashboard():
         suspended=Shop.query.filter_by(status="suspended").count() + Employer.query.filter_by(status="suspended").count(),
         reports=product_reports.open_reports(), hidden_products=product_reports.hidden_products(),
         locker_problems=lockers.locker_problems(), renames=shops.recent_renames(), button=ButtonForm(),
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm(), position=bank_statements.bank_position(), run_decisions=settlement_schedule.decisions,
     )
 
 
@@ -81,3 +81,4 @@ def review_shop(shop_id: int):
 from marketplace.admin import settlement_routes  # noqa: F401  (its views are on this blueprint)
 from marketplace.admin import reconciliation_routes  # noqa: E402,F401  (its views are on this blueprint)
 from marketplace.admin import territory_routes  # noqa: E402,F401  (its views are on this blueprint)
+from marketplace.admin import bank_routes  # noqa: E402,F401  (its views are on this blueprint)

@@ -4,7 +4,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace import audit, settlement, suspension
+from marketplace import audit, settlement, settlement_schedule, suspension
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
 from marketplace.admin.routes import bp
@@ -61,7 +61,8 @@ def settlement_run(run_id: int):
     return render_template("admin/settlement_run.html", run=run, button=ButtonForm(), sepa_problem=_sepa_problem(),
                            payable=payable_statements(run), total=settlement.total_payout(run),
                            without_iban=[s for s in run.statements if not s.iban_valid],
-                           stuck=settlement.stuck_statements(run), kind_labels=settlement.KIND_LABELS)
+                           stuck=settlement.stuck_statements(run), kind_labels=settlement.KIND_LABELS,
+                           decisions=settlement_schedule.decisions(run))
 
 
 @bp.route("/reglements/<int:run_id>/virements.xml")

@@ -2,7 +2,7 @@
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from marketplace.i18n import lazy_gettext
 
@@ -81,6 +81,15 @@ class CardSettingsForm(FlaskForm):
                                    description=lazy_gettext("Le code PIN se déverrouille seul après ce délai ; le "
                                                             "titulaire et l'administration peuvent le déverrouiller "
                                                             "avant. Vide : 30 minutes."))
+    settlement_cadence = SelectField(
+        lazy_gettext("Rythme des règlements aux commerces"),
+        choices=[SelectChoice("weekly", lazy_gettext("Chaque semaine (le lundi, pour la semaine écoulée)")),
+                 SelectChoice("daily", lazy_gettext("Chaque jour (pour la veille)")),
+                 SelectChoice("manual", lazy_gettext("Manuel (aucun règlement automatique)"))],
+        validate_choice=False, validators=[AnyOf(("weekly", "daily", "manual"), message=lazy_gettext(
+            "Rythme des règlements : chaque jour, chaque semaine ou manuel."))],
+        description=lazy_gettext("Le règlement automatique se fait sans clic quand rien ne demande de décision ; "
+                                 "sinon il attend en brouillon sur le tableau de bord."))
     submit = SubmitField(lazy_gettext("Enregistrer les réglages"))
 
 

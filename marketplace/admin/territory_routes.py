@@ -189,13 +189,15 @@ def card_settings():
     if not form.is_submitted():
         form.card_prefix.data, form.commission_bps.data = current.card_prefix, str(current.commission_bps)
         form.pin_lock_minutes.data = str(current.pin_lock_minutes)
+        form.settlement_cadence.data = current.settlement_cadence
         if current.pin_required_above_cents is not None:
             form.pin_required_above.data = f"{current.pin_required_above_cents / 100:.2f}".replace(".", ",")
     if form.validate_on_submit():
         try:
             settings.update_card_settings(card_prefix=form.card_prefix.data, commission_bps=form.commission_bps.data,
                                           pin_required_above=form.pin_required_above.data,
-                                          pin_lock_minutes=form.pin_lock_minutes.data, actor=current_user)
+                                          pin_lock_minutes=form.pin_lock_minutes.data,
+                                          settlement_cadence=form.settlement_cadence.data, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
             form[error.field].errors.append(str(error))

@@ -2,7 +2,7 @@
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
-SETTLEMENT_PERIODS = ("weekly", "monthly")
+SETTLEMENT_PERIODS = ("daily", "weekly", "monthly")
 # draft (statements and SEPA file ready) → paying (settle entries being written) → paid;
 # or draft → cancelled.
 SETTLEMENT_STATUSES = ("draft", "paying", "paid", "cancelled")
@@ -17,7 +17,7 @@ class SettlementRun(db.Model):
     __tablename__ = "settlement_runs"
 
     id = db.Column(db.Integer, primary_key=True)
-    period = db.Column(db.String(10), nullable=False)  # weekly | monthly
+    period = db.Column(db.String(10), nullable=False)  # daily | weekly | monthly
     starts_on = db.Column(db.Date, nullable=False)
     ends_on = db.Column(db.Date, nullable=False)  # last day included (Paris)
     commission_bps = db.Column(db.Integer, nullable=False, default=0)  # the rate used, basis points

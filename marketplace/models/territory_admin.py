@@ -23,6 +23,7 @@ class TerritorySettings(db.Model):
     commission_bps = db.Column(db.Integer, nullable=True)
     pin_required_above_cents = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     pin_lock_minutes = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
+    settlement_cadence = db.Column(db.String(10), nullable=True)  # daily | weekly | manual; NULL: config
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     updated_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
 

@@ -1,7 +1,7 @@
 """A shop owner's settlement statements: list, printable page, CSV."""
 from flask import Blueprint, abort, render_template, url_for
 
-from marketplace import settlement
+from marketplace import settlement, settlement_schedule
 from marketplace.access import access, shop_member
 from marketplace.admin.settlement_routes import statement_csv_response
 from marketplace.extensions import db
@@ -14,7 +14,8 @@ bp = Blueprint("shop_statements", __name__, url_prefix="/boutique/<int:shop_id>/
 @access(shop_member("owner"))
 def index(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
-    return render_template("shop/statements.html", shop=shop, statements=settlement.shop_statements(shop_id))
+    return render_template("shop/statements.html", shop=shop, statements=settlement.shop_statements(shop_id),
+                           next_payment=settlement_schedule.next_payment(shop))
 
 
 @bp.route("/<int:statement_id>")

@@ -1,0 +1,662 @@
+"""The territory account's bank statement (CAMT.053), reconciled with what Halle expects.
+
+A statement is read (any camt.053.001.xx version: the namespace is not looked at beyond its name,
+elements are found by their local names), checked (the territory's account, euros, booked
+entries, balances), then stored: a `BankStatement` per statement and a `BankLine` per booked
+movement (each transaction of a batch booking is a line). Importing the same statement again
+changes nothing: a statement is unique by account and statement id, a line by `line_key`.
+
+Each new line is then classified and, when nothing needs a human, applied:
+- money in with a campaign's reference (HALLE-CAMPAGNE-12, however the bank spells it): of the
+  amount asked, it funds the campaign through `campaigns.record_bank_transfer`, the function the
+  admin's "Virement reçu" uses (exact); less or more than asked, or a campaign waiting for no
+  transfer, waits for the admin, with what recording it would do;
+- money in from Stripe: a payout, recorded in the ledger (`loyalty.sales.record_stripe_payout`);
+- money out with a settlement statement's reference (the SEPA file's EndToEndId HALLE-R0003-00012)
+  and its amount: the settlement run is marked paid (`settlement.mark_paid`, idempotent);
+- anything else is unmatched: listed for the admin, who records it for a campaign or notes how it
+  was dealt with outside Halle.
+
+The bank balance the ledger expects is what came in through the bank (`external:bank`, which goes
+negative by it) less what the settlements paid out (`territory:clearing`).
+"""
+import hashlib
+import logging
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from xml.parsers import expat
+
+from flask import current_app
+from flask_babel import gettext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from loyalty import accounts as acc
+from loyalty import sales
+from loyalty.errors import LedgerError
+from loyalty.models import Account
+from loyalty.money import euros as money
+from marketplace import audit, campaigns, settlement
+from marketplace.extensions import db
+from marketplace.i18n import error_message, lazy_gettext
+from marketplace.models import Campaign, CampaignPayment, SettlementRun, SettlementStatement
+from marketplace.models.bank import BankLine, BankStatement
+from marketplace.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CAMPAIGN_REFERENCE = re.compile(r"HALLE\W*CAMPAGNE\W*(\d+)", re.IGNORECASE)
+STATEMENT_REFERENCE = re.compile(r"HALLE\W*R(\d{4,})\W*(\d{5,})", re.IGNORECASE)
+STRIPE = re.compile(r"\bSTRIPE\b", re.IGNORECASE)
+
+MATCH_LABELS = {
+    "exact": lazy_gettext("Virement de campagne, montant exact : campagne financée"),
+    "partial": lazy_gettext("Virement de campagne inférieur au montant attendu"),
+    "over": lazy_gettext("Virement de campagne supérieur au montant attendu"),
+    "not_waiting": lazy_gettext("Référence d'une campagne qui n'attend pas de virement"),
+    "unknown_reference": lazy_gettext("Virement reçu sans référence connue"),
+    "settlement": lazy_gettext("Reversement d'un règlement aux commerces"),
+    "settlement_mismatch": lazy_gettext("Reversement qui ne correspond pas à son relevé de règlement"),
+    "stripe_payout": lazy_gettext("Versement Stripe des ventes en ligne"),
+    "unknown_debit": lazy_gettext("Débit sans règlement correspondant"),
+}
+STATUS_LABELS = {"new": lazy_gettext("à classer"), "matched": lazy_gettext("rapproché"),
+                 "to_decide": lazy_gettext("à décider"), "unmatched": lazy_gettext("non rapproché"),
+                 "handled": lazy_gettext("traité hors Halle")}
+WAITING = ("to_decide", "unmatched")
+
+
+class BankStatementError(Exception):
+    """A refused file or action; the message (French) names what is wrong."""
+
+
+# --- reading a CAMT.053 file ------------------------------------------------------------------
+
+
+@dataclass
+class ParsedLine:
+    key: str
+    booking_date: date
+    value_date: date | None
+    amount_cents: int
+    reference: str = ""
+    end_to_end_id: str = ""
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    bank_reference: str = ""
+    info: str = ""
+
+
+@dataclass
+class ParsedStatement:
+    version: str
+    statement_ref: str
+    iban: str
+    from_date: date | None
+    to_date: date | None
+    opening_cents: int | None
+    closing_cents: int
+    closing_date: date | None
+    lines: list[ParsedLine] = field(default_factory=list)
+    skipped_pending: int = 0
+
+
+def parse_camt053(data: bytes) -> list[ParsedStatement]:
+    """The statements of a CAMT.053 file. Raises BankStatementError naming what is wrong."""
+    if len(data) > MAX_FILE_BYTES:
+        raise BankStatementError(gettext("Fichier trop volumineux (plus de %(mb)s Mo).", mb=MAX_FILE_BYTES // 2**20))
+    _refuse_dtd(data)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as error:
+        raise BankStatementError(gettext("Ce fichier n'est pas un XML lisible (%(error)s) : ce n'est pas un relevé "
+                                         "CAMT.053.", error=str(error))) from None
+    namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.tag = element.tag.rsplit("}", 1)[-1]
+    version = namespace.rsplit(":", 1)[-1] if namespace else ""
+    if root.tag != "Document" or root.find("BkToCstmrStmt") is None:
+        found = version or root.tag
+        if version.startswith(("camt.052", "camt.054")):
+            raise BankStatementError(gettext("Ce fichier est un %(found)s (relevé intrajournalier ou avis d'opéré), "
+                                             "pas un relevé de compte camt.053.", found=found))
+        raise BankStatementError(gettext("Ce fichier n'est pas un relevé CAMT.053 (élément racine « %(found)s » ; "
+                                         "attendu : Document/BkToCstmrStmt, camt.053.001.xx).", found=found))
+    if version and not version.startswith("camt.053"):
+        raise BankStatementError(gettext("Ce fichier est un %(found)s, pas un relevé camt.053.", found=version))
+    statements = [_statement(stmt, version or "camt.053") for stmt in root.find("BkToCstmrStmt").findall("Stmt")]
+    if not statements:
+        raise BankStatementError(gettext("Ce relevé CAMT.053 ne contient aucun relevé de compte (élément Stmt)."))
+    return statements
+
+
+def _refuse_dtd(data: bytes) -> None:
+    """A bank statement never has a DTD: one is refused before anything is expanded (entity bombs,
+    external entities), with the standard library's expat."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_args):
+        raise BankStatementError(gettext("Ce fichier contient une déclaration DOCTYPE ou ENTITY, qu'un relevé "
+                                         "CAMT.053 n'a jamais : il est refusé."))
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        pass  # reported by ElementTree next, with the line
+
+
+def _text(element, path: str) -> str:
+    found = element.find(path) if element is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _date(element, path: str) -> date | None:
+    node = element.find(path) if element is not None else None
+    if node is None:
+        return None
+    text = _text(node, "Dt") or _text(node, "DtTm")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _amount(element, where: str) -> int:
+    """Cents of an <Amt Ccy="EUR">12.50</Amt>; refused unless euros with at most 2 decimals."""
+    currency = element.get("Ccy", "EUR")
+    if currency != "EUR":
+        raise BankStatementError(gettext("%(where)s : montant en %(currency)s ; seuls les euros sont acceptés.",
+                                         where=where, currency=currency))
+    text = (element.text or "").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or value < 0 or value.as_tuple().exponent < -2:
+        raise BankStatementError(gettext("%(where)s : « %(text)s » n'est pas un montant.", where=where, text=text))
+    return int(value * 100)
+
+
+def _signed(cents: int, indicator: str, where: str) -> int:
+    if indicator not in ("CRDT", "DBIT"):
+        raise BankStatementError(gettext("%(where)s : sens « %(found)s » inconnu (CdtDbtInd : CRDT ou DBIT).",
+                                         where=where, found=indicator))
+    return cents if indicator == "CRDT" else -cents
+
+
+def _statement(stmt, version: str) -> ParsedStatement:
+    ref = _text(stmt, "Id")
+    if not ref:
+        raise BankStatementError(gettext("Le relevé n'a pas d'identifiant (Stmt/Id)."))
+    iban = _text(stmt, "Acct/Id/IBAN").replace(" ", "").upper()
+    if not iban:
+        raise BankStatementError(gettext("Relevé %(ref)s : le compte n'a pas d'IBAN (Acct/Id/IBAN).", ref=ref))
+    opening = closing = closing_date = None
+    for balance in stmt.findall("Bal"):
+        code = _text(balance, "Tp/CdOrPrtry/Cd") or _text(balance, "Tp/CdOrPrtry/Prtry")
+        amount = balance.find("Amt")
+        if amount is None:
+            continue
+        where = gettext("Relevé %(ref)s, solde %(code)s", ref=ref, code=code)
+        cents = _signed(_amount(amount, where), _text(balance, "CdtDbtInd"), where)
+        if code in ("OPBD", "PRCD") and opening is None:
+            opening = cents
+        elif code == "CLBD":
+            closing, closing_date = cents, _date(balance, "Dt")
+    if closing is None:
+        raise BankStatementError(gettext("Relevé %(ref)s : pas de solde de clôture (Bal de type CLBD).", ref=ref))
+    parsed = ParsedStatement(version, ref, iban, _day(_text(stmt, "FrToDt/FrDtTm")),
+                             _day(_text(stmt, "FrToDt/ToDtTm")), opening, closing, closing_date)
+    seen: Counter = Counter()
+    for number, entry in enumerate(stmt.findall("Ntry"), start=1):
+        status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
+        if status != "BOOK":
+            parsed.skipped_pending += 1
+            continue
+        parsed.lines.extend(_entry_lines(entry, iban, number, seen, ref))
+    return parsed
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def _entry_lines(entry, iban: str, number: int, seen: Counter, ref: str) -> list[ParsedLine]:
+    where = gettext("Relevé %(ref)s, écriture n° %(number)s", ref=ref, number=number)
+    amount = entry.find("Amt")
+    if amount is None:
+        raise BankStatementError(gettext("%(where)s : pas de montant (Amt).", where=where))
+    indicator = _text(entry, "CdtDbtInd")
+    total = _signed(_amount(amount, where), indicator, where)
+    booked = _date(entry, "BookgDt")
+    if booked is None:
+        raise BankStatementError(gettext("%(where)s : pas de date de comptabilisation (BookgDt).", where=where))
+    valued = _date(entry, "ValDt")
+    entry_ref = _text(entry, "AcctSvcrRef") or _text(entry, "NtryRef")
+    info = _text(entry, "AddtlNtryInf")
+    details = [tx for d in entry.findall("NtryDtls") for tx in d.findall("TxDtls")]
+    amounts = [_tx_amount(tx, indicator, where) for tx in details]
+    if len(details) > 1 and None not in amounts:
+        if sum(amounts) != total:
+            raise BankStatementError(gettext("%(where)s : ses transactions (%(sum)s) ne font pas son montant "
+                                             "(%(total)s).", where=where, sum=money(sum(amounts)), total=money(total)))
+        parts = list(zip(details, amounts, strict=True))
+    else:
+        parts = [(details[0] if details else None, total)]
+    lines = []
+    for index, (tx, cents) in enumerate(parts, start=1):
+        line = ParsedLine(key="", booking_date=booked, value_date=valued, amount_cents=cents,
+                          bank_reference=entry_ref[:140], info=info[:500])
+        if tx is not None:
+            _tx_fields(line, tx, cents)
+        if entry_ref:
+            tx_ref = (_text(tx, "Refs/AcctSvcrRef") or _text(tx, "Refs/TxId") or line.end_to_end_id) if tx is not None \
+                else ""
+            line.key = f"{iban}|{entry_ref}|{tx_ref or index}"
+        else:  # no bank reference: what the line says, and its rank among identical ones
+            content = "|".join([iban, booked.isoformat(), str(cents), line.reference, line.end_to_end_id,
+                                line.counterparty_name])
+            digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+            seen[digest] += 1
+            line.key = f"{iban}|h:{digest}|{seen[digest]}"
+        line.key = line.key[:255]
+        lines.append(line)
+    return lines
+
+
+def _tx_amount(tx, indicator: str, where: str) -> int | None:
+    amount = tx.find("Amt")
+    if amount is None:
+        amount = tx.find("AmtDtls/TxAmt/Amt")
+    if amount is None:
+        return None
+    return _signed(_amount(amount, where), _text(tx, "CdtDbtInd") or indicator, where)
+
+
+def _tx_fields(line: ParsedLine, tx, cents: int) -> None:
+    e2e = _text(tx, "Refs/EndToEndId")
+    line.end_to_end_id = "" if e2e.upper() == "NOTPROVIDED" else e2e[:140]
+    remittance = [(node.text or "").strip() for node in tx.findall("RmtInf/Ustrd")]
+    remittance += [(node.text or "").strip() for node in tx.findall("RmtInf/Strd/CdtrRefInf/Ref")]
+    line.reference = " ".join(part for part in remittance if part)[:500]
+    party = "Dbtr" if cents > 0 else "Cdtr"
+    line.counterparty_name = (_text(tx, f"RltdPties/{party}/Nm") or _text(tx, f"RltdPties/{party}/Pty/Nm"))[:140]
+    line.counterparty_iban = _text(tx, f"RltdPties/{party}Acct/Id/IBAN").replace(" ", "").upper()[:34]
+    extra = _text(tx, "AddtlTxInf")
+    if extra:
+        line.info = f"{line.info} {extra}".strip()[:500]
+
+
+# --- importing --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    statements: list[int] = field(default_factory=list)  # ids of the statements stored
+    already: list[str] = field(default_factory=list)  # statement ids imported before
+    new_lines: int = 0
+    known_lines: int = 0  # lines already stored by an earlier (overlapping) statement
+    skipped_pending: int = 0
+
+
+def import_file(data: bytes, filename: str = "", *, source: str = "upload", actor=None) -> ImportReport:
+    """Store the file's statements and lines that are not stored yet, then reconcile the new lines.
+    A refused file stores nothing (BankStatementError)."""
+    parsed = parse_camt053(data)
+    territory_iban = (current_app.config.get("TERRITORY_IBAN") or "").replace(" ", "").upper()
+    for statement in parsed:
+        if territory_iban and statement.iban != territory_iban:
+            raise BankStatementError(gettext("Le relevé %(ref)s est celui du compte %(iban)s, pas celui du territoire "
+                                             "(%(territory)s) : rien n'est importé.", ref=statement.statement_ref,
+                                             iban=statement.iban, territory=territory_iban))
+    file_sha = hashlib.sha256(data).hexdigest()
+    report = ImportReport()
+    for statement in parsed:
+        report.skipped_pending += statement.skipped_pending
+        if db.session.scalar(select(BankStatement.id).where(BankStatement.account_iban == statement.iban,
+                                                            BankStatement.statement_ref == statement.statement_ref)):
+            report.already.append(statement.statement_ref)
+            continue
+        row = BankStatement(file_sha256=file_sha, filename=filename[:255], source=source, status="imported",
+                            account_iban=statement.iban, statement_ref=statement.statement_ref[:140],
+                            message_version=statement.version[:40], from_date=statement.from_date,
+                            to_date=statement.to_date, opening_balance_cents=statement.opening_cents,
+                            closing_balance_cents=statement.closing_cents, closing_date=statement.closing_date,
+                            imported_by_id=getattr(actor, "id", None))
+        db.session.add(row)
+        keys = {line.key for line in statement.lines}
+        known = set(db.session.scalars(select(BankLine.line_key).where(BankLine.line_key.in_(keys)))) if keys else set()
+        for line in statement.lines:
+            if line.key in known:
+                report.known_lines += 1
+                continue
+            known.add(line.key)
+            db.session.add(BankLine(statement=row, line_key=line.key, booking_date=line.booking_date,
+                                    value_date=line.value_date, amount_cents=line.amount_cents,
+                                    reference=line.reference, end_to_end_id=line.end_to_end_id,
+                                    counterparty_name=line.counterparty_name,
+                                    counterparty_iban=line.counterparty_iban, bank_reference=line.bank_reference,
+                                    info=line.info, status="new"))
+            report.new_lines += 1
+        try:
+            db.session.flush()
+            audit.record("bank.import", row, actor=actor, summary=f"Relevé {statement.statement_ref} importé "
+                         f"({len(statement.lines)} lignes, solde {money(statement.closing_cents)})")
+            db.session.commit()
+        except IntegrityError:  # the same statement imported at the same moment by another process
+            db.session.rollback()
+            report.already.append(statement.statement_ref)
+            continue
+        report.statements.append(row.id)
+    reconcile_new_lines()
+    return report
+
+
+def import_folder() -> int:
+    """The scheduled job: import each new file of BANK_STATEMENT_DIR once (a refused file is
+    recorded with its reason, and not read again). Returns the number of files read."""
+    folder = current_app.config.get("BANK_STATEMENT_DIR")
+    if not folder or not Path(folder).is_dir():
+        return 0
+    read = 0
+    for path in sorted(Path(folder).iterdir()):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        data = path.read_bytes() if path.stat().st_size <= MAX_FILE_BYTES else b""
+        file_sha = hashlib.sha256(data).hexdigest() if data else hashlib.sha256(path.name.encode()).hexdigest()
+        if db.session.scalar(select(BankStatement.id).where(BankStatement.file_sha256 == file_sha).limit(1)):
+            continue
+        read += 1
+        try:
+            if not data:
+                raise BankStatementError(gettext("Fichier vide ou trop volumineux."))
+            report = import_file(data, path.name, source="folder")
+        except BankStatementError as error:
+            db.session.rollback()
+            log.warning("bank statement %s refused: %s", path.name, error)
+            db.session.add(BankStatement(file_sha256=file_sha, filename=path.name[:255], source="folder",
+                                         status="refused", error=str(error)[:500]))
+            db.session.commit()
+            continue
+        if not report.statements:  # every statement of it was imported before: remember the file
+            db.session.add(BankStatement(file_sha256=file_sha, filename=path.name[:255], source="folder",
+                                         status="duplicate"))
+            db.session.commit()
+    return read
+
+
+# --- reconciling ------------------------------------------------------------------------------
+
+
+def reconcile_new_lines() -> int:
+    """Classify (and apply when no decision is needed) every line not classified yet."""
+    ids = db.session.scalars(select(BankLine.id).where(BankLine.status == "new").order_by(BankLine.id)).all()
+    db.session.commit()
+    for line_id in ids:
+        _reconcile(line_id)
+    return len(ids)
+
+
+def _reconcile(line_id: int) -> None:
+    line = db.session.get(BankLine, line_id)
+    if line is None or line.status != "new":
+        return
+    text = " ".join((line.reference, line.end_to_end_id, line.info))
+    if line.amount_cents > 0:
+        if STRIPE.search(f"{line.counterparty_name} {text}"):
+            _stripe_payout(line)
+        elif found := CAMPAIGN_REFERENCE.search(text):
+            _campaign_transfer(line, db.session.get(Campaign, int(found.group(1))))
+        else:
+            _classify(line, "unknown_reference", "unmatched", gettext(
+                "Retrouvez l'émetteur (nom, IBAN, libellé) : si le virement paie une campagne, enregistrez-le pour "
+                "elle ; sinon renvoyez-le à l'émetteur et notez-le."))
+    else:
+        found = STATEMENT_REFERENCE.search(text)
+        if found:
+            _settlement_payment(line, int(found.group(1)), int(found.group(2)))
+        else:
+            _classify(line, "unknown_debit", "unmatched", gettext(
+                "Aucun règlement de Halle n'explique ce débit (frais bancaires, virement fait hors Halle ?) : "
+                "notez ce que c'est."))
+
+
+def _classify(line: BankLine, match: str, status: str, note: str = "", **links) -> None:
+    line.match, line.status, line.note = match, status, note[:500]
+    for name, value in links.items():
+        setattr(line, name, value)
+    db.session.commit()
+
+
+def waiting_payment(campaign: Campaign | None) -> CampaignPayment | None:
+    """The bank transfer a campaign waits for, if it waits for one."""
+    if campaign is None or campaign.status != "awaiting_payment":
+        return None
+    return next((p for p in campaign.payments if p.method == "bank" and p.status == "pending"), None)
+
+
+def _campaign_transfer(line: BankLine, campaign: Campaign | None) -> None:
+    payment = waiting_payment(campaign)
+    if payment is None:
+        _classify(line, "not_waiting" if campaign else "unknown_reference", "to_decide" if campaign else "unmatched",
+                  gettext("Cette campagne n'attend pas de virement (déjà payée, ou payée par carte) : renvoyez-le à "
+                          "l'entreprise, ou enregistrez-le pour une autre campagne.") if campaign else
+                  gettext("Aucune campagne ne porte ce numéro : retrouvez l'émetteur et enregistrez le virement pour "
+                          "sa campagne, ou renvoyez-le."),
+                  campaign_id=campaign.id if campaign else None)
+        return
+    asked = payment.amount_cents
+    if line.amount_cents == asked:
+        line.campaign_id = campaign.id
+        db.session.commit()
+        _record_for_campaign(line, campaign, actor=None, match="exact")
+    elif line.amount_cents < asked:
+        _classify(line, "partial", "to_decide", gettext(
+            "Il manque %(missing)s. Enregistrez-le : la campagne attendra le reste et l'entreprise en est prévenue ; "
+            "ou renvoyez-le.", missing=money(asked - line.amount_cents)), campaign_id=campaign.id)
+    else:
+        _classify(line, "over", "to_decide", gettext(
+            "%(surplus)s de plus que demandé. Enregistrez-le : la campagne est financée et l'excédent reste au crédit "
+            "de l'entreprise pour sa prochaine campagne ; ou renvoyez l'excédent.",
+            surplus=money(line.amount_cents - asked)), campaign_id=campaign.id)
+
+
+def _record_for_campaign(line: BankLine, campaign: Campaign, *, actor, match: str) -> None:
+    """Record the line's amount for the campaign, as the admin's "Virement reçu" does."""
+    line_id, campaign_id = line.id, campaign.id
+    try:
+        done = campaigns.record_bank_transfer(campaign, reference=campaigns.transfer_reference(campaign),
+                                              amount_cents=line.amount_cents, admin_id=getattr(actor, "id", None))
+    except campaigns.CampaignError as error:
+        db.session.rollback()
+        line = db.session.get(BankLine, line_id)
+        _classify(line, line.match or match, "to_decide", str(error), campaign_id=campaign_id)
+        return
+    payment = db.session.get(CampaignPayment, done.payment_id)
+    line = db.session.get(BankLine, line_id)
+    campaign = db.session.get(Campaign, campaign_id)
+    audit.record("campaign.bank_transfer", campaign, actor=actor, before={"status": "awaiting_payment"},
+                 after={"status": campaign.status, "bank_line": line.id, "received_cents": done.received_cents},
+                 summary=f"Virement du relevé ({line.booking_date:%d/%m/%Y}) de {money(done.received_cents)} "
+                         f"enregistré pour « {campaign.label} » ({campaign.employer.name})")
+    _resolve(line, actor)
+    _classify(line, match, "matched", _outcome(done), campaign_id=campaign_id, campaign_payment_id=payment.id,
+              ledger_entry_id=payment.ledger_entry_id)
+
+
+def _outcome(done: campaigns.TransferRecorded) -> str:
+    if done.remaining_cents:
+        return gettext("Enregistré : la campagne attend encore %(left)s.", left=money(done.remaining_cents))
+    if done.surplus_cents:
+        return gettext("Enregistré : campagne financée, %(surplus)s au crédit de l'entreprise.",
+                       surplus=money(done.surplus_cents))
+    return gettext("Campagne financée.")
+
+
+def _stripe_payout(line: BankLine) -> None:
+    line_id = line.id
+    memo = " ".join(part for part in (line.counterparty_name, line.reference, line.bank_reference) if part)
+    db.session.commit()
+    try:
+        result = sales.record_stripe_payout(db.session, amount_cents=line.amount_cents, payout_ref=memo or "Stripe",
+                                            key=f"bank-line:{line_id}:stripe-payout", actor="system:bank-statement")
+    except LedgerError as error:
+        db.session.rollback()
+        _classify(db.session.get(BankLine, line_id), "stripe_payout", "to_decide", error_message(error))
+        return
+    _classify(db.session.get(BankLine, line_id), "stripe_payout", "matched",
+              gettext("Versement Stripe inscrit au grand livre."), ledger_entry_id=result.entry_id)
+
+
+def _settlement_payment(line: BankLine, run_id: int, shop_id: int) -> None:
+    statement = db.session.scalar(select(SettlementStatement).where(SettlementStatement.run_id == run_id,
+                                                                    SettlementStatement.shop_id == shop_id))
+    number = f"R{run_id:04d}-{shop_id:05d}"
+    if statement is None or statement.run.status == "cancelled" or statement.status in ("cancelled", "unpaid"):
+        _classify(line, "settlement_mismatch", "to_decide", gettext(
+            "Le relevé de règlement %(number)s n'est pas à payer (inconnu, annulé ou sans IBAN) : vérifiez ce "
+            "virement auprès de la banque.", number=number))
+        return
+    if -line.amount_cents != statement.payout_cents:
+        _classify(line, "settlement_mismatch", "to_decide", gettext(
+            "Le relevé %(number)s verse %(expected)s, la banque a débité %(debited)s : vérifiez le fichier envoyé.",
+            number=number, expected=money(statement.payout_cents), debited=money(-line.amount_cents)),
+            settlement_statement_id=statement.id)
+        return
+    other = db.session.scalar(select(BankLine.id).where(BankLine.settlement_statement_id == statement.id,
+                                                        BankLine.status == "matched", BankLine.id != line.id))
+    if other:
+        _classify(line, "settlement_mismatch", "to_decide", gettext(
+            "Le relevé %(number)s a déjà été débité (ligne n° %(other)s) : ce second débit est-il un doublon ?",
+            number=number, other=other), settlement_statement_id=statement.id)
+        return
+    line_id, statement_id, run = line.id, statement.id, statement.run
+    if run.status in ("draft", "paying"):
+        try:
+            settlement.mark_paid(run)
+        except settlement.SettlementError as error:
+            db.session.rollback()
+            _classify(db.session.get(BankLine, line_id), "settlement_mismatch", "to_decide", str(error),
+                      settlement_statement_id=statement_id)
+            return
+    statement = db.session.get(SettlementStatement, statement_id)
+    line = db.session.get(BankLine, line_id)
+    if statement.status != "paid":
+        _classify(line, "settlement_mismatch", "to_decide", gettext(
+            "Le relevé %(number)s n'a pas pu être marqué payé : voyez la page du règlement.", number=number),
+            settlement_statement_id=statement_id)
+        return
+    _classify(line, "settlement", "matched", gettext("Reversement du relevé %(number)s : payé.", number=number),
+              settlement_statement_id=statement_id, ledger_entry_id=statement.settle_entry_id)
+
+
+def _resolve(line: BankLine, actor) -> None:
+    if actor is not None:
+        line.resolved_by_id, line.resolved_at = getattr(actor, "id", None), utcnow()
+
+
+# --- the admin's decisions --------------------------------------------------------------------
+
+
+def record_for_campaign(line: BankLine, campaign_id: int | None, *, actor) -> None:
+    """The admin records a line waiting for a decision for a campaign (the one of its reference,
+    or one they chose for a transfer without a known reference)."""
+    if line.status not in WAITING or line.amount_cents <= 0:
+        raise BankStatementError(gettext("Cette ligne n'attend pas de décision, ou n'est pas un virement reçu."))
+    campaign = db.session.get(Campaign, campaign_id) if campaign_id else None
+    payment = waiting_payment(campaign)
+    if payment is None:
+        raise BankStatementError(gettext("Campagne : choisissez une campagne qui attend un virement."))
+    match = "exact" if line.amount_cents == payment.amount_cents else (
+        "partial" if line.amount_cents < payment.amount_cents else "over")
+    line.campaign_id = campaign.id
+    db.session.commit()
+    _record_for_campaign(line, campaign, actor=actor, match=match)
+    line = db.session.get(BankLine, line.id)
+    if line.status != "matched":
+        raise BankStatementError(line.note)
+
+
+def mark_handled(line: BankLine, note: str, *, actor) -> None:
+    """The admin dealt with the line outside Halle (sent back, bank fees…) and says how."""
+    note = (note or "").strip()
+    if line.status not in WAITING:
+        raise BankStatementError(gettext("Cette ligne n'attend pas de décision."))
+    if len(note) < 3:
+        raise BankStatementError(gettext("Note : dites en quelques mots ce qui a été fait de cette ligne."))
+    line.status, line.note = "handled", note[:500]
+    _resolve(line, actor)
+    audit.record("bank.line_handled", line, actor=actor, summary=f"Ligne de relevé n° {line.id} "
+                 f"({money(line.amount_cents)}) traitée hors Halle : {note}"[:500])
+    db.session.commit()
+
+
+def waiting_campaigns() -> list[tuple[Campaign, CampaignPayment]]:
+    """The campaigns waiting for a transfer, to record an unmatched line for one of them."""
+    rows = db.session.execute(select(Campaign, CampaignPayment).join(CampaignPayment)
+                              .where(CampaignPayment.method == "bank", CampaignPayment.status == "pending",
+                                     Campaign.status == "awaiting_payment").order_by(Campaign.id)).all()
+    return [(campaign, payment) for campaign, payment in rows]
+
+
+# --- what the page and the dashboard show -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankPosition:
+    expected_cents: int  # what the ledger says the account holds
+    statement_cents: int | None  # the last statement's closing balance
+    statement_date: date | None
+    statement_ref: str | None
+    waiting: int  # lines waiting for the admin (to decide or unmatched)
+
+    @property
+    def difference_cents(self) -> int | None:
+        return None if self.statement_cents is None else self.statement_cents - self.expected_cents
+
+
+def expected_balance_cents() -> int:
+    """Money in through the bank (external:bank goes negative by it) less the settlements paid."""
+    balances = dict(db.session.execute(select(Account.code, Account.balance_cents).where(
+        Account.code.in_(("external:bank", acc.TERRITORY_CLEARING)))).all())
+    return -int(balances.get("external:bank", 0)) - int(balances.get(acc.TERRITORY_CLEARING, 0))
+
+
+def latest_statement() -> BankStatement | None:
+    return db.session.scalar(select(BankStatement).where(BankStatement.status == "imported")
+                             .order_by(BankStatement.closing_date.desc(), BankStatement.id.desc()).limit(1))
+
+
+def bank_position() -> BankPosition:
+    latest = latest_statement()
+    waiting = db.session.scalar(select(func.count()).select_from(BankLine).where(BankLine.status.in_(WAITING)))
+    return BankPosition(expected_balance_cents(), latest.closing_balance_cents if latest else None,
+                        latest.closing_date if latest else None, latest.statement_ref if latest else None, waiting)
+
+
+def lines(status: str | None = None, limit: int = 500) -> list[BankLine]:
+    query = select(BankLine).order_by(BankLine.booking_date.desc(), BankLine.id.desc()).limit(limit)
+    if status == "waiting":
+        query = query.where(BankLine.status.in_(WAITING))
+    return list(db.session.scalars(query))
+
+
+def recent_statements(limit: int = 20) -> list[BankStatement]:
+    return list(db.session.scalars(select(BankStatement).order_by(BankStatement.id.desc()).limit(limit)))
+
+
+def unpaid_settlement_runs() -> list[SettlementRun]:
+    """Runs whose file may be at the bank but whose payment is not seen yet (to explain a difference)."""
+    return list(db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying")))))

@@ -1,0 +1,281 @@
+"""The territory's bank statement (CAMT.053) reconciles itself: campaign transfers (exact, partial,
+too much, unknown reference), settlement transfers, Stripe payouts; the same statement twice
+changes nothing; a bad file is refused with a message naming what is wrong and stores nothing."""
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from loyalty import ledger, sales
+from loyalty.models import Account, Entry
+from loyalty.verify import verify
+from marketplace import bank_statements, campaigns, settlement
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import BankLine, BankStatement, Campaign, SettlementRun, Shop
+from tests.camt053 import TERRITORY_IBAN, Line, Tx, statement
+from tests.conftest import login
+
+from .test_transfer_received import awaiting, territory_account  # noqa: F401  (fixtures)
+
+SHOP_IBAN = "FR7630006000011234567890189"
+NOV = {"start": date(2026, 11, 1), "end": date(2026, 11, 30)}
+
+
+def upload(admin, data: bytes, name: str = "releve.xml"):
+    return admin.post("/admin/banque", data={"file": (io.BytesIO(data), name)},
+                      content_type="multipart/form-data", follow_redirects=True)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
+
+
+def transfer(campaign_id: int, cents: int, ref: str = "2026113000001", day: int = 12) -> Line:
+    return Line(cents, date(2026, 11, day), ref, [Tx(cents, "NOTPROVIDED", f"VIR SEPA HALLE CAMPAGNE {campaign_id} NOEL",
+                                                     "LAITERIE DE SEMUR SAS", "FR7610107001011234567890129")])
+
+
+def lines_by_match(app) -> dict:
+    with app.app_context():
+        return {line.match: line.status for line in db.session.scalars(select(BankLine))}
+
+
+def counts(app) -> tuple:
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (BankStatement, BankLine, Entry))
+
+
+def campaign_state(app, campaign_id):
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        return (campaign.status, sorted((p.method, p.status, p.amount_cents) for p in campaign.payments),
+                campaigns.available_credit_cents(campaign.employer_id))
+
+
+def test_an_exact_transfer_funds_the_campaign_with_no_click_and_twice_changes_nothing(
+        app, awaiting, territory_account):
+    data = statement("STMT-2026-11-30", [transfer(awaiting["campaign"], 51_100)], **NOV)
+    page = text(upload(awaiting["admin"], data))
+    assert "Relevé importé : 1 nouvelle ligne" in page
+    assert campaign_state(app, awaiting["campaign"]) == ("funded", [("bank", "succeeded", 51_100)], 0)
+    assert lines_by_match(app) == {"exact": "matched"}
+    with app.app_context():
+        assert outbox()[-1]["Subject"].startswith("Paiement reçu pour la campagne")
+        line = db.session.scalar(select(BankLine))
+        assert db.session.get(Entry, line.ledger_entry_id).amount_cents == 51_100
+        assert db.session.scalar(select(BankLine.counterparty_name)) == "LAITERIE DE SEMUR SAS"
+    before = counts(app)
+    page = text(upload(awaiting["admin"], data))
+    assert "Ce relevé (STMT-2026-11-30) est déjà importé : rien n&#39;a changé." in page
+    assert counts(app) == before
+    # The same line in a later statement (a re-sent month, another statement id) is not stored twice.
+    upload(awaiting["admin"], statement("STMT-2026-11-30-BIS", [transfer(awaiting["campaign"], 51_100)], **NOV))
+    assert counts(app)[1:] == before[1:]
+
+
+def test_a_partial_transfer_waits_for_the_admin_who_records_it(app, hr_client, awaiting, territory_account):
+    upload(awaiting["admin"], statement("STMT-P", [transfer(awaiting["campaign"], 40_000)], **NOV))
+    assert lines_by_match(app) == {"partial": "to_decide"}
+    assert campaign_state(app, awaiting["campaign"]) == ("awaiting_payment", [("bank", "pending", 51_100)], 0)
+    page = text(awaiting["admin"].get("/admin/banque"))
+    assert "Il manque 111,00 €. Enregistrez-le : la campagne attendra le reste" in page
+    with app.app_context():
+        line_id = db.session.scalar(select(BankLine.id))
+    answer = awaiting["admin"].post(f"/admin/banque/lignes/{line_id}/campagne",
+                                    data={"campaign_id": awaiting["campaign"]}, follow_redirects=True)
+    assert "Virement de 400,00 € enregistré pour la campagne." in text(answer)
+    assert campaign_state(app, awaiting["campaign"]) == (
+        "awaiting_payment", [("bank", "pending", 11_100), ("bank", "succeeded", 40_000)], 0)
+    assert lines_by_match(app) == {"partial": "matched"}
+    # The rest arrives on the next statement: of the amount still asked, it funds the campaign.
+    upload(awaiting["admin"], statement("STMT-P2", [transfer(awaiting["campaign"], 11_100, ref="2026120100002")],
+                                        start=date(2026, 12, 1), end=date(2026, 12, 1), opening=40_000))
+    assert campaign_state(app, awaiting["campaign"])[0] == "funded"
+
+
+def test_more_than_asked_waits_then_funds_with_the_surplus_as_credit(app, awaiting, territory_account):
+    upload(awaiting["admin"], statement("STMT-O", [transfer(awaiting["campaign"], 60_000)], **NOV))
+    assert lines_by_match(app) == {"over": "to_decide"}
+    assert "89,00 € de plus que demandé" in text(awaiting["admin"].get("/admin/banque"))
+    with app.app_context():
+        line_id = db.session.scalar(select(BankLine.id))
+    awaiting["admin"].post(f"/admin/banque/lignes/{line_id}/campagne", data={"campaign_id": awaiting["campaign"]})
+    assert campaign_state(app, awaiting["campaign"]) == ("funded", [("bank", "succeeded", 60_000)], 8_900)
+
+
+def test_an_unknown_reference_is_listed_and_the_admin_says_what_was_done(app, awaiting, territory_account):
+    stranger = Line(2_500, date(2026, 11, 14), "2026111400007",
+                    [Tx(2_500, "NOTPROVIDED", "REMBT TROP PERCU", "M DUPONT JEAN", "FR7630004000031234567890143")])
+    fees = Line(-1_200, date(2026, 11, 30), "2026113000099", info="FRAIS TENUE DE COMPTE NOVEMBRE")
+    upload(awaiting["admin"], statement("STMT-U", [stranger, fees], **NOV))
+    assert lines_by_match(app) == {"unknown_reference": "unmatched", "unknown_debit": "unmatched"}
+    page = text(awaiting["admin"].get("/admin/banque"))
+    assert "M DUPONT JEAN" in page and "Retrouvez l&#39;émetteur" in page and "FRAIS TENUE DE COMPTE" in page
+    with app.app_context():
+        ids = dict(db.session.execute(select(BankLine.match, BankLine.id)).all())
+    answer = awaiting["admin"].post(f"/admin/banque/lignes/{ids['unknown_debit']}/traitee", data={"note": ""},
+                                    follow_redirects=True)
+    assert "Note : dites en quelques mots ce qui a été fait" in text(answer)
+    awaiting["admin"].post(f"/admin/banque/lignes/{ids['unknown_debit']}/traitee",
+                           data={"note": "Frais bancaires du mois"})
+    assert lines_by_match(app)["unknown_debit"] == "handled"
+    # The stranger's transfer was in fact the campaign's (its sender forgot the reference).
+    awaiting["admin"].post(f"/admin/banque/lignes/{ids['unknown_reference']}/campagne",
+                           data={"campaign_id": awaiting["campaign"]})
+    assert campaign_state(app, awaiting["campaign"]) == (
+        "awaiting_payment", [("bank", "pending", 48_600), ("bank", "succeeded", 2_500)], 0)
+    assert bank_statements_waiting(app) == 0
+
+
+def bank_statements_waiting(app) -> int:
+    with app.app_context():
+        return bank_statements.bank_position().waiting
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"<Document><BkToCstmrStmt><Stmt>", "n&#39;est pas un XML lisible"),
+    (b"\x89PNG\r\n\x1a\n", "n&#39;est pas un XML lisible"),
+    (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/>'
+     b"</Document>", "Ce fichier n&#39;est pas un relevé CAMT.053 (élément racine « pain.001.001.03 »"),
+    (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"><BkToCstmrDbtCdtNtfctn/>'
+     b"</Document>", "Ce fichier est un camt.054.001.02"),
+    (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><Document>&b;'
+     b"</Document>", "déclaration DOCTYPE ou ENTITY"),
+    (statement("S-OTHER", [], iban="FR7630004000031234567890143", **NOV),
+     "est celui du compte FR7630004000031234567890143, pas celui du territoire"),
+    (statement("S-AMOUNT", [Line(1_000, date(2026, 11, 3), "R1")], **NOV).replace(b"10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>",
+                                                                                  b"10,5x</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>"),
+     "Relevé S-AMOUNT, écriture n° 1 : « 10,5x » n&#39;est pas un montant."),
+    (statement("S-NOCLOSE", [], **NOV).replace(b"<Cd>CLBD</Cd>", b"<Cd>ITBD</Cd>"),
+     "Relevé S-NOCLOSE : pas de solde de clôture (Bal de type CLBD)."),
+])
+def test_a_bad_file_is_refused_with_what_is_wrong_and_changes_nothing(app, awaiting, territory_account,
+                                                                       data, message):
+    before = counts(app)
+    answer = upload(awaiting["admin"], data)
+    assert answer.status_code == 422
+    assert "Relevé refusé : " in text(answer) and message in text(answer)
+    assert counts(app) == before
+
+
+def test_only_the_admin_imports(app, hr_client, awaiting, territory_account):
+    data = statement("STMT-HR", [transfer(awaiting["campaign"], 51_100)], **NOV)
+    assert hr_client.post("/admin/banque", data={"file": (io.BytesIO(data), "r.xml")},
+                          content_type="multipart/form-data").status_code in (302, 403)
+    assert counts(app)[0] == 0
+
+
+@pytest.fixture
+def settled(app, hr_world, territory_account):
+    """The bakery (with an IBAN) was paid 45,00 € by card and sold 30,00 € online by bank card;
+    a draft settlement run for November pays it (commission 0)."""
+    with app.app_context():
+        shop_id = hr_world["shops"]["bakery"]
+        db.session.get(Shop, shop_id).iban = SHOP_IBAN
+        db.session.commit()
+        from loyalty import cards
+
+        ledger.fund(db.session, amount_cents=10_000, key="card-funding", actor="system",
+                    employer_id=hr_world["employer_id"], source="stripe")
+        card = cards.create_card(db.session, active=True)
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=10_000, label="Noël", key="grant",
+                           expires_on=date(2027, 12, 31), actor="system", employer_id=hr_world["employer_id"])
+        ledger.redeem(db.session, card_id=card.id, shop_id=shop_id, amount_cents=4_500, key="pay", actor="system")
+        sales.record_online_sale(db.session, shop_id=shop_id, amount_cents=3_000, payment_ref="pi_123",
+                                 key="sale", actor="system")
+        today = date.today()
+        run = settlement.create_run("monthly", today.replace(day=1), today, commission_bps=0)
+        statement_row = run.statements[0]
+        return {"run": run.id, "shop": shop_id, "number": statement_row.number, "payout": statement_row.payout_cents}
+
+
+def settlement_debit(settled, cents=None, ref="2026113000050") -> Line:
+    cents = -(settled["payout"] if cents is None else cents)
+    return Line(cents, date(2026, 11, 30), ref, [Tx(cents, f"HALLE-{settled['number']}",
+                                                    f"Halle releve {settled['number']}", "Boulangerie Semur",
+                                                    SHOP_IBAN)])
+
+
+def test_a_settlement_transfer_on_the_statement_marks_the_run_paid(app, awaiting, settled):
+    assert settled["payout"] == 7_500
+    upload(awaiting["admin"], statement("STMT-S", [settlement_debit(settled)], opening=10_000, **NOV))
+    assert lines_by_match(app) == {"settlement": "matched"}
+    with app.app_context():
+        run = db.session.get(SettlementRun, settled["run"])
+        assert run.status == "paid" and run.statements[0].status == "paid"
+        line = db.session.scalar(select(BankLine))
+        assert line.ledger_entry_id == run.statements[0].settle_entry_id
+        assert settlement.payable_balance(settled["shop"]) == 0  # the shop is paid in the ledger
+
+
+def test_a_settlement_transfer_of_another_amount_waits(app, awaiting, settled):
+    upload(awaiting["admin"], statement("STMT-S2", [settlement_debit(settled, cents=7_000)], opening=10_000, **NOV))
+    assert lines_by_match(app) == {"settlement_mismatch": "to_decide"}
+    assert "verse 75,00 €, la banque a débité 70,00 €" in text(awaiting["admin"].get("/admin/banque"))
+    with app.app_context():
+        assert db.session.get(SettlementRun, settled["run"]).status == "draft"
+
+
+def test_a_stripe_payout_is_recorded_in_the_ledger(app, awaiting, settled):
+    payout = Line(3_000, date(2026, 11, 20), "2026112000031",
+                  [Tx(3_000, "po_1QxYz2STRIPE", "STRIPE PAYOUT po_1QxYz2", "STRIPE PAYMENTS EUROPE LTD",
+                      "IE59STRP99000000000001")])
+    upload(awaiting["admin"], statement("STMT-ST", [payout], **NOV))
+    assert lines_by_match(app) == {"stripe_payout": "matched"}
+    with app.app_context():
+        entry = db.session.scalar(select(Entry).where(Entry.kind == "payout"))
+        assert entry.amount_cents == 3_000 and "STRIPE PAYMENTS EUROPE LTD" in entry.memo
+        stripe = db.session.scalar(select(Account.balance_cents).where(Account.code == "territory:stripe"))
+        assert stripe == 0  # the 30,00 € Stripe collected for the bakery are in the bank now
+
+
+def test_a_statement_whose_lines_all_match_leaves_nothing_and_the_ledger_agrees(app, awaiting, settled):
+    """November on the territory's account (camt.053.001.08, the settlement booked as a batch):
+    the campaign's transfer, Stripe's payout, the settlement; 0 lines left, the balances agree."""
+    payout = Line(3_000, date(2026, 11, 20), "2026112000031",
+                  [Tx(3_000, "NOTPROVIDED", "STRIPE PAYOUT po_9", "STRIPE", "IE59STRP99000000000001")])
+    batch = Line(-settled["payout"], date(2026, 11, 30), "2026113000050",
+                 [Tx(-7_500, f"HALLE-{settled['number']}", f"Halle releve {settled['number']}", "Boulangerie Semur",
+                     SHOP_IBAN)])
+    pending = Line(999, date(2026, 11, 30), "2026113000051", status="PDNG")
+    data = statement("STMT-2026-11", [transfer(awaiting["campaign"], 51_100), payout, batch, pending], version=8,
+                     **NOV)
+    upload(awaiting["admin"], data)
+    assert lines_by_match(app) == {"exact": "matched", "stripe_payout": "matched", "settlement": "matched"}
+    with app.app_context():
+        position = bank_statements.bank_position()
+        assert position.waiting == 0
+        assert position.statement_cents == 51_100 + 3_000 - 7_500
+        assert position.difference_cents == 0
+        assert verify(db.session) == []
+    page = text(awaiting["admin"].get("/admin/"))
+    assert "0,00 €</strong> d'écart : le compte est juste" in page and "466,00 €" in page
+
+
+def test_a_batch_booking_is_split_into_its_transfers(app, awaiting, territory_account):
+    """One debit of the SEPA file holding two transfers: each is a line of its own."""
+    data = statement("STMT-B", [Line(-3_000, date(2026, 11, 30), "B1", [
+        Tx(-1_000, "HALLE-R0042-00001", "Halle releve R0042-00001", "A"),
+        Tx(-2_000, "HALLE-R0042-00002", "Halle releve R0042-00002", "B")])], opening=5_000, **NOV)
+    upload(awaiting["admin"], data)
+    with app.app_context():
+        assert sorted(db.session.scalars(select(BankLine.amount_cents))) == [-2_000, -1_000]
+        assert set(db.session.scalars(select(BankLine.match))) == {"settlement_mismatch"}  # no run 42
+
+
+def test_the_folder_job_reads_each_new_file_once(app, awaiting, territory_account, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "BANK_STATEMENT_DIR", str(tmp_path))
+    (tmp_path / "2026-11-30.xml").write_bytes(statement("F1", [transfer(awaiting["campaign"], 51_100)], **NOV))
+    (tmp_path / "broken.xml").write_bytes(b"<Document>")
+    from marketplace import jobs
+
+    with app.app_context():
+        assert jobs.import_bank_statements() == 2
+        assert jobs.import_bank_statements() == 0  # nothing new
+        refused = db.session.scalar(select(BankStatement).where(BankStatement.status == "refused"))
+        assert refused.filename == "broken.xml" and "XML lisible" in refused.error
+    assert campaign_state(app, awaiting["campaign"])[0] == "funded"
+    assert "broken.xml" in text(awaiting["admin"].get("/admin/banque"))
