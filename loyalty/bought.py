@@ -69,7 +69,7 @@ def issue_bought_credit(session: Session, *, items: list[BoughtCredit], label: s
                 card = cards.get(item.card_id)
                 if card is None:
                     raise CardNotFound()
-                if card.status != "pending":
+                if card.status == "deactivated":  # a blocked card may receive (its balance moves to its replacement)
                     require_active(card)
             else:
                 card = new_card(session, holder_user_id=None, employee_id=None, prefix=prefix, status="active",

@@ -214,9 +214,11 @@ def record_paid(purchase_id: int) -> CreditPurchase:
     """Issue the purchase's grants (once: keyed on its PaymentIntent) and mark it paid, in one
     transaction; the first time, send the receipt and the gifts due today."""
     purchase = db.session.get(CreditPurchase, purchase_id)
+    if purchase.status == "paid":  # already recorded (a redelivery, the return page after the webhook)
+        return purchase
     intent_id = purchase.stripe_payment_intent_id
     # A gift's card is created by the first call (and then recorded on the item); a top-up's is given.
-    items = [(item.id, item.amount_cents, item.card_id if purchase.kind == "topup" else None)
+    items = [(item.id, item.amount_cents, _current_card(item.card_id) if purchase.kind == "topup" else None)
              for item in purchase.items]
     # The grant's label is stored (like a campaign's), in the territory's language.
     label = f"Cadeau de {purchase.buyer_name}" if purchase.kind == "gift" else "Rechargement"
@@ -242,6 +244,14 @@ def record_paid(purchase_id: int) -> CreditPurchase:
         _send_receipt(purchase)
         deliver_due(purchase_id=purchase_id)
     return purchase
+
+
+def _current_card(card_id: int) -> int:
+    """A top-up paid after its card was replaced (lost, then replaced) goes to the replacement."""
+    card = db.session.get(Card, card_id)
+    while card.status == "deactivated" and card.replaced_by_id is not None:
+        card = db.session.get(Card, card.replaced_by_id)
+    return card.id
 
 
 def _send_receipt(purchase: CreditPurchase) -> None:

@@ -1,28 +1,30 @@
 """Buying gift cards (anyone, signed in or not), topping up one's own card, the recipient's card
 page, and the admin's list and refunds. The pages of a purchase are reached by its random token
 (the buyer may have no account); the recipient's by a signed link from their email."""
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from loyalty.cards import grouped_number
 from loyalty.clock import paris_day, utc_now
+from loyalty.models import Card
 from marketplace import gift_cards, payments
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import claim_url, qr_data_uri
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.gifts.forms import GiftOrderForm, TopUpForm, amount_cents
 from marketplace.models import CreditPurchase, CreditPurchaseItem
-from loyalty.models import Card
 
 bp = Blueprint("gifts", __name__)
 
 
 @bp.route("/carte-cadeau", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(lambda: current_app.config.get("GIFT_ORDER_RATE_LIMIT", "120 per hour"), methods=["POST"])
 def buy():
+    """Anyone may order: the form's posts (adding a card counts) are limited per address."""
     form = GiftOrderForm()
     if request.method == "GET":
         form.form_token.data = gift_cards.new_form_token()

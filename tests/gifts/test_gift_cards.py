@@ -294,3 +294,44 @@ def test_webhook_and_return_page_at_once_credit_the_cards_once(stripe_app, gift_
         assert gift_cards.purchase_by_token(token).status == "paid"
     assert len(_gift_mails(stripe_app, "jeanne@example.fr")) == 1
     assert len(_gift_mails(stripe_app, "paul@example.fr")) == 1 and len(_gift_mails(stripe_app, "lea@example.fr")) == 1
+
+
+def test_a_top_up_paid_after_the_card_was_replaced_goes_to_the_new_card(stripe_app, gift_world, client):
+    from loyalty.cards import block_card, create_card
+
+    with stripe_app.app_context():
+        card_id = create_card(db.session, holder_user_id=gift_world["resident"], active=True).id
+    login(client, "resident@example.fr")
+    answer = client.post(f"/compte/carte/{card_id}/recharger", data={"form_token": "t3", "amount": "25"})
+    token = answer.headers["Location"].rstrip("/").split("/")[-2]
+    assert client.get(f"/carte-cadeau/achat/{token}/paiement").status_code == 200
+    with stripe_app.app_context():  # lost while paying: blocked, then replaced by the admin
+        block_card(db.session, card_id)
+        new_id = ledger.replace_card(db.session, card_id=card_id, key="replace-1", actor="test").card_id
+    assert client.post(f"/carte-cadeau/achat/{token}/paiement", json={"payment_method": "pm_card_visa"}).status_code == 200
+    client.get(f"/carte-cadeau/achat/{token}/retour")
+    with stripe_app.app_context():
+        assert card_balance(db.session, new_id) == 2_500 and card_balance(db.session, card_id) == 0
+
+
+def test_a_refund_stripe_could_not_make_is_retried_without_taking_back_twice(stripe_app, gift_world, client):
+    token, _ = buy_two(client)
+    with stripe_app.app_context():
+        item_id = _item_of(token, 0).id
+    login(client, "admin@example.fr")
+    base = stripe_app.config["STRIPE_API_BASE"]
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # Stripe unreachable
+    try:
+        failed = client.post(f"/admin/cartes-cadeaux/{item_id}/rembourser", data={"confirm": "y"}, follow_redirects=True)
+    finally:
+        stripe_app.config["STRIPE_API_BASE"] = base
+    assert "Réessayer le remboursement Stripe" in failed.get_data(as_text=True)
+    with stripe_app.app_context():
+        item = db.session.get(CreditPurchaseItem, item_id)
+        assert item.refunded_cents == 3_000 and item.stripe_refund_id is None
+        assert card_balance(db.session, item.card_id) == 0
+    client.post(f"/admin/cartes-cadeaux/{item_id}/rembourser", data={"confirm": "y"})
+    with stripe_app.app_context():
+        item = db.session.get(CreditPurchaseItem, item_id)
+        assert item.stripe_refund_id.startswith("re_") and _entries("buyrefund") == 1
+        assert payments.captured_and_refunded(item.purchase.stripe_payment_intent_id)[1] == 3_000
