@@ -66,6 +66,7 @@ DEMO_USERS = (
     ("commercant", "Sophie", "Moreau", "gérante de la Boulangerie Moreau (Semur-en-Auxois)"),
     ("caissier", "Lucas", "Petit", "caissier de la Boulangerie Moreau"),
     ("rh", "Nathalie", "Girard", "RH des Aciéries de l'Armançon"),
+    data.BUSINESS_OWNER[:4],
 )
 
 
@@ -309,6 +310,17 @@ def plan_employers(rng: random.Random) -> list[dict]:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def plan_businesses(rng: random.Random) -> list[dict]:
+    """The artisans, services and small industries that sell no catalogue (demo_data.BUSINESSES)."""
+    return [{
+        "slug": slug, "name": name, "commune_insee": insee, "address": address, "phone": phone, "category": category,
+        "description": description, "services": services, "keywords": keywords, "area_radius_km": radius,
+        "area_communes": list(communes) or None, "opening_hours": hours, "accepts_card": card, "kind": "services",
+        "email": f"{slug}@{DEMO_DOMAIN}", "siret": make_siret(rng), "status": "approved",
+    } for (slug, name, insee, address, phone, category, description, services, keywords, radius, communes, hours,
+           card) in data.BUSINESSES]
+
+
 def _insert_shops(shops, categories) -> int:
     existing = set(db.session.execute(select(Shop.slug)).scalars())
     rows = [
@@ -399,6 +411,9 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
             select(ShopMember).filter_by(shop_id=shop.id, user_id=users[local].id)
         ).first():
             db.session.add(ShopMember(shop_id=shop.id, user_id=users[local].id, role=role))
+    business = db.session.execute(select(Shop).filter_by(slug=data.BUSINESS_OWNER[4])).scalar_one()
+    if not db.session.execute(select(ShopMember).filter_by(shop_id=business.id, user_id=users["atelier"].id)).first():
+        db.session.add(ShopMember(shop_id=business.id, user_id=users["atelier"].id, role="owner"))
     employer = db.session.execute(select(Employer).filter_by(slug=employer_slug)).scalar_one()
     if not db.session.execute(
         select(EmployerMember).filter_by(employer_id=employer.id, user_id=users["rh"].id)
@@ -441,6 +456,7 @@ def seed(echo=print) -> str:
     employers = plan_employers(rng)
 
     new_shops = _insert_shops(shops, categories)
+    new_shops += _insert_shops(plan_businesses(random.Random(RANDOM_SEED + 22)), categories)
     slugs = [s["slug"] for s in shops]
     shop_ids = dict(db.session.execute(select(Shop.slug, Shop.id).where(Shop.slug.in_(slugs))).all())
     echo(f"Commerces : {new_shops} ajoutés.")

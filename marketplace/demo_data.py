@@ -821,3 +821,73 @@ EMPLOYERS = (
 )
 
 BANK_CODES = ("30004", "30003", "10278", "12506", "10807", "20041", "18025")
+
+# --- businesses without a catalogue (issue 22): artisans, services, small industries --------------
+# They sell no products online; residents find them by what they do. Fields: slug, name, INSEE of
+# the commune, address, phone, category slug, description, services (one per line), keywords,
+# radius served (km), communes served (INSEE), opening hours, takes the territorial card.
+ARTISAN_HOURS = {d: [["08:00", "12:00"], ["13:30", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+INDUSTRY_HOURS = {d: [["07:30", "12:00"], ["13:30", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+BUSINESSES = (
+    ("plomberie-renaud-semur", "Plomberie Chauffage Renaud", "21603", "14 rue de la Liberté", "03 80 97 21 48",
+     "services", "Plombier chauffagiste : dépannage, installation et entretien, chez les particuliers comme "
+     "dans les fermes.",
+     "Dépannage de fuites et débouchage de canalisations\nInstallation et remplacement de chauffe-eau\n"
+     "Pose de salles de bains et de sanitaires\nEntretien de chaudières gaz et fioul\nPompes à chaleur",
+     "plombier, plomberie, chauffagiste, chauffage, chauffe-eau, fuite, débouchage, chaudière",
+     25, (), ARTISAN_HOURS, True),
+    ("plomberie-du-morvan-saulieu", "Plomberie du Morvan", "21584", "3 rue Courtépée", "03 80 64 18 02",
+     "services", "Plombier-zingueur installé à Saulieu : dépannage rapide et petits travaux.",
+     "Dépannage plomberie sous 24 h\nRecherche de fuite\nZinguerie et gouttières\nRaccordement au tout-à-l'égout",
+     "plombier, plomberie, zingueur, gouttière, fuite, dépannage",
+     None, ("21584", "21525", "21349", "21568"), ARTISAN_HOURS, True),
+    ("electricite-fournier-montbard", "Électricité Générale Fournier", "21425", "27 avenue Maréchal Foch",
+     "03 80 92 35 61", "services", "Électricien : installation, mise aux normes et dépannage, neuf et rénovation.",
+     "Mise aux normes électriques\nDépannage électrique\nInstallation de bornes de recharge\n"
+     "Alarmes et domotique\nÉclairage extérieur",
+     "électricien, électricité, tableau électrique, borne de recharge, domotique, dépannage",
+     30, (), ARTISAN_HOURS, True),
+    ("electricite-bourgeois-pouilly", "Bourgeois Électricité", "21501", "8 route de Créancey", "03 80 90 71 23",
+     "services", "Électricien et antenniste : installations électriques, antennes et paraboles.",
+     "Installation électrique neuve\nRénovation électrique\nAntennes et paraboles",
+     "électricien, électricité, antenne, parabole", 20, (), ARTISAN_HOURS, True),
+    ("maconnerie-lambert-vitteaux", "Maçonnerie Lambert et Fils", "21710", "5 rue Hubert Languet",
+     "03 80 33 84 19", "services", "Maçons de père en fils : pierre de Bourgogne, rénovation et gros œuvre.",
+     "Murs en pierre sèche\nRénovation de façades et enduits à la chaux\nDalles, terrasses et murets\n"
+     "Ouvertures dans les murs porteurs",
+     "maçon, maçonnerie, pierre, façade, enduit, chaux, terrasse", 25, (), ARTISAN_HOURS, True),
+    ("motoculture-service-venarey", "Motoculture Service Auxois", "21663", "12 rue Jean Jaurès",
+     "03 80 96 42 70", "reparation", "Atelier de réparation de matériel de jardin et de motoculture, toutes "
+     "marques.",
+     "Réparation et entretien de tondeuses, autoportées et tronçonneuses\nAffûtage de lames et de chaînes\n"
+     "Révision avant saison et hivernage\nEnlèvement et retour à domicile",
+     "réparation tondeuse, tondeuse, motoculture, tronçonneuse, débroussailleuse, affûtage, autoportée",
+     30, (), {"mon": [["14:00", "18:30"]]} | {d: [["08:30", "12:00"], ["14:00", "18:30"]]
+                                              for d in ("tue", "wed", "thu", "fri")} | {"sat": [["08:30", "12:00"]]},
+     True),
+    ("depannage-informatique-semur", "Auxois Informatique", "21603", "2 place Gaveau", "03 80 97 05 33",
+     "services", "Dépannage informatique à domicile et en boutique, pour les particuliers et les petites "
+     "entreprises.",
+     "Réparation d'ordinateurs et de téléphones\nRécupération de données\nInstallation de box et de réseaux\n"
+     "Cours d'informatique à domicile",
+     "informatique, ordinateur, réparation ordinateur, dépannage, téléphone, données", 20, (),
+     {d: [["09:30", "12:00"], ["14:00", "18:30"]] for d in ("tue", "wed", "thu", "fri", "sat")}, True),
+    ("usinage-precision-auxois", "Usinage Précision de l'Auxois", "21425", "zone industrielle des Granges, rue "
+     "Pierre Curie", "03 80 92 60 14", "services",
+     "PME de mécanique de précision : usinage à l'unité ou en série, pièces de rechange industrielles et "
+     "agricoles sur plan ou d'après modèle.",
+     "Usinage sur commande numérique : tournage et fraisage\nPièces de rechange sur plan ou d'après modèle usé\n"
+     "Petites et moyennes séries\nSoudure et chaudronnerie légère\nRectification et traitement de surface",
+     "usinage, tournage, fraisage, mécanique de précision, pièce de rechange, pièce sur mesure, soudure, "
+     "commande numérique", 60, (), INDUSTRY_HOURS, False),
+    ("chaudronnerie-laumes", "Chaudronnerie des Laumes", "21663", "zone artisanale de la Gare", "03 80 96 17 85",
+     "services", "Chaudronnerie et tôlerie : inox et acier pour l'agriculture, l'agroalimentaire et le bâtiment.",
+     "Cuves et trémies en inox\nTôlerie et pliage\nDécoupe laser\nRéparation de bennes et de matériel agricole",
+     "chaudronnerie, chaudronnier, tôlerie, inox, soudure, découpe laser, benne", 80, (), INDUSTRY_HOURS, False),
+    ("ramonage-perrot-arnay", "Ramonage Perrot", "21023", "9 rue Saint-Honoré", "03 80 90 12 66", "services",
+     "Ramoneur : cheminées, poêles et chaudières, certificat de ramonage remis à chaque passage.",
+     "Ramonage de cheminées et de poêles à bois ou à granulés\nDébistrage\nInspection caméra des conduits",
+     "ramonage, ramoneur, cheminée, poêle, conduit", 35, (), ARTISAN_HOURS, True),
+)
+BUSINESS_OWNER = ("atelier", "Marc", "Lambert", "gérant d'Usinage Précision de l'Auxois (Montbard)",
+                  "usinage-precision-auxois")

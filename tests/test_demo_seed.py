@@ -42,7 +42,13 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert 140 <= first["Shop"] <= 160
     assert first["Product"] >= 9_000
     assert 3 <= first["Employer"] <= 4
-    assert first["User"] == 5
+    assert first["User"] == 6
+    # Artisans, services and small industries with no catalogue, found by what they do (issue 22).
+    businesses = db.session.execute(select(Shop).filter_by(kind="services")).scalars().all()
+    assert len(businesses) >= 8 and all(b.service_list and b.keyword_list for b in businesses)
+    assert {"Plomberie Chauffage Renaud", "Usinage Précision de l'Auxois", "Motoculture Service Auxois"} <= {
+        b.name for b in businesses}
+    assert not any(b.products.count() for b in businesses)
 
     shops = db.session.execute(select(Shop)).scalars().all()
     communes = {c.insee: c for c in db.session.execute(select(Commune)).scalars()}

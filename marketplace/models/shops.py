@@ -5,6 +5,7 @@ from marketplace.models.base import utcnow
 
 SHOP_STATUSES = ("pending", "approved", "rejected", "suspended")
 SHOP_ROLES = ("owner", "staff", "cashier")
+SHOP_KINDS = ("commerce", "services")  # sells a catalogue | offers services (no catalogue needed)
 
 
 class Category(db.Model):
@@ -62,6 +63,13 @@ class Shop(db.Model):
     # reference (marketplace/product_reference.py), which pre-fills other shops' product forms.
     private_listings = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     reviewed_at = db.Column(db.DateTime, nullable=True)
+    # A business that sells no catalogue (artisan, service, small industry: issue 22) says what it
+    # does; the search finds it by these words, next to the products.
+    kind = db.Column(db.String(10), nullable=False, default="commerce", server_default="commerce")  # SHOP_KINDS
+    services = db.Column(db.Text, nullable=False, default="", server_default="")  # one service per line
+    keywords = db.Column(db.String(500), nullable=False, default="", server_default="")  # comma-separated
+    area_radius_km = db.Column(db.Integer, nullable=True)  # area served: this far around its commune
+    area_communes = db.Column(db.JSON, nullable=True)  # and/or these communes (INSEE codes)
 
     category = db.relationship("Category")
     commune = db.relationship("Commune", back_populates="shops")
@@ -73,6 +81,18 @@ class Shop(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def offers_services(self) -> bool:
+        return self.kind == "services"
+
+    @property
+    def service_list(self) -> list[str]:
+        return [line.strip(" -•\t") for line in (self.services or "").splitlines() if line.strip(" -•\t")]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in (self.keywords or "").split(",") if word.strip()]
 
     def __repr__(self) -> str:
         return f"<Shop {self.slug}>"

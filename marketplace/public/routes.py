@@ -225,8 +225,10 @@ def shop(slug: str):
         db.select(Category).where(Category.id.in_(
             db.select(Product.category_id).where(Product.shop_id == shop.id, Product.on_sale)))
         .order_by(Category.name)).all()
+    from marketplace.businesses import area_label
+
     return render_template("public/shop.html", shop=shop, products=products, categories=categories,
-                           category_id=category_id, status=shops.opening_status(shop),
+                           category_id=category_id, status=shops.opening_status(shop), area=area_label(shop),
                            closures=shops.upcoming_closures(shop), days=shops.DAYS,
                            format_day_hours=shops.format_day_hours, distance=_distance_to(shop.commune))
 
