@@ -2,13 +2,13 @@
 (services, keywords) and the area it serves (a radius and/or communes).
 
 Revision ID: e7a9c1b3d5f6
-Revises: b3f5d7e9a1c4
+Revises: e4c8a2f6b0d3
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "e7a9c1b3d5f6"
-down_revision = "b3f5d7e9a1c4"
+down_revision = "e4c8a2f6b0d3"
 branch_labels = None
 depends_on = None
 
