@@ -10,7 +10,9 @@ takes back what is left unspent on the card's grant, never more, and refunds tha
 Stripe.
 """
 import io
+import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -339,6 +341,8 @@ def _send_gift(item: CreditPurchaseItem) -> None:
         pin = None
     card = db.session.get(Card, item.card_id)
     until = _grant_of(item).expires_on
+    pin_line = (lazy_gettext("Code PIN (demandé à chaque paiement jusqu'à ce que vous rattachiez la carte à votre "
+                             "compte Halle) : %(pin)s\n", pin=pin) if pin else "")
     message = (lazy_gettext("Son message : « %(message)s »\n\n", message=item.message) if item.message else "")
     body = lazy_gettext(
         "Bonjour %(name)s,\n\n%(buyer)s vous offre une carte cadeau de %(amount)s à dépenser dans les commerces "
@@ -349,8 +353,7 @@ def _send_gift(item: CreditPurchaseItem) -> None:
         name=item.recipient_name, buyer=purchase.buyer_name, amount=mail.amount(item.amount_cents),
         territory=current_app.config["TERRITORY_NAME"], until=mail.date(until), message=message,
         number=grouped_number(card.number),
-        pin=(lazy_gettext("Code PIN (demandé à chaque paiement jusqu'à ce que vous rattachiez la carte à votre "
-                          "compte Halle) : %(pin)s\n", pin=pin) if pin else ""),
+        pin=pin_line,
         link=public_url_for("gifts.card", token=gift_token(item.id)))
     subject = lazy_gettext("%(buyer)s vous offre une carte cadeau de %(amount)s", buyer=purchase.buyer_name,
                            amount=mail.amount(item.amount_cents))
@@ -370,32 +373,34 @@ def card_pdf(item: CreditPurchaseItem) -> bytes:
     grant = _grant_of(item)
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
-
-    def font(size):
-        return ImageFont.load_default(size=size)
+    font, text = _pdf_font()
 
     left, top = 110, 140
     draw.rounded_rectangle((left, top, 1130, top + 640), radius=36, outline=(30, 70, 60), width=6)
-    draw.text((left + 50, top + 45), current_app.config["TERRITORY_NAME"], font=font(52), fill=(30, 70, 60))
-    draw.text((left + 50, top + 115), gettext("Carte cadeau"), font=font(40), fill="black")
-    draw.text((left + 50, top + 200), _money(item.amount_cents), font=font(90), fill="black")
-    draw.text((left + 50, top + 330), item.recipient_name, font=font(40), fill="black")
-    draw.text((left + 50, top + 390), gettext("Offerte par %(buyer)s", buyer=item.purchase.buyer_name),
+    draw.text((left + 50, top + 45), text(current_app.config["TERRITORY_NAME"]), font=font(52), fill=(30, 70, 60))
+    draw.text((left + 50, top + 115), text(gettext("Carte cadeau")), font=font(40), fill="black")
+    draw.text((left + 50, top + 200), text(_money(item.amount_cents)), font=font(90), fill="black")
+    # The QR code the till scans, pasted as drawn (whole pixels per module: no resampling).
+    code = qrcode.make(qr_payload(card, current_app.config["SECRET_KEY"]), box_size=8, border=2).get_image()
+    code = code.convert("RGB")
+    page.paste(code, (1130 - 40 - code.width, top + 50))
+    room = 1130 - 40 - code.width - 30 - (left + 50)  # left of the QR code
+    draw.text((left + 50, top + 330), _fit(draw, text(item.recipient_name), font(40), room), font=font(40),
+              fill="black")
+    draw.text((left + 50, top + 390), _fit(draw, text(gettext("Offerte par %(buyer)s", buyer=item.purchase.buyer_name)),
+                                           font(32), room),
               font=font(32), fill=(60, 60, 60))
     draw.text((left + 50, top + 500), grouped_number(card.number), font=font(54), fill="black")
-    draw.text((left + 50, top + 570), gettext("Valable jusqu'au %(d)s", d=_day(grant.expires_on)), font=font(28),
+    draw.text((left + 50, top + 570), text(gettext("Valable jusqu'au %(d)s", d=_day(grant.expires_on))), font=font(28),
               fill=(60, 60, 60))
-    code = qrcode.make(qr_payload(card, current_app.config["SECRET_KEY"]), box_size=10, border=2).get_image()
-    code = code.convert("RGB").resize((300, 300), Image.NEAREST)
-    page.paste(code, (1130 - 50 - 300, top + 60))
     y = top + 720
     if item.message:
-        for line in _wrap(item.message, 60):
+        for line in _wrap(text(item.message), 60):
             draw.text((left, y), line, font=font(34), fill="black")
             y += 48
         y += 30
-    for line in _wrap(gettext("À présenter en caisse dans les commerces qui acceptent la carte du territoire. "
-                              "Rattachez-la à votre compte Halle pour voir son solde."), 70):
+    for line in _wrap(text(gettext("À présenter en caisse dans les commerces qui acceptent la carte du territoire. "
+                                   "Rattachez-la à votre compte Halle pour voir son solde.")), 70):
         draw.text((left, y), line, font=font(28), fill=(60, 60, 60))
         y += 40
     out = io.BytesIO()
@@ -403,10 +408,40 @@ def card_pdf(item: CreditPurchaseItem) -> bytes:
     return out.getvalue()
 
 
+# A TrueType font with the accents and the euro sign: CARD_PDF_FONT, else the first of these found
+# (Debian's fonts-dejavu-core and fonts-liberation); without any, Pillow's own font, which has
+# neither, and the text written without them ("EUR", "e").
+PDF_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+             "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+             "/usr/share/fonts/dejavu/DejaVuSans.ttf")
+
+
+def _pdf_font():
+    """(font(size), text(str)): the font to draw with, and what its text must go through."""
+    path = next((p for p in (current_app.config.get("CARD_PDF_FONT"), *PDF_FONTS) if p and os.path.exists(p)), None)
+    if path is not None:
+        return (lambda size: ImageFont.truetype(path, size)), (lambda value: str(value).replace("\u202f", " "))
+
+    def plain(value) -> str:
+        value = str(value).replace("€", "EUR").replace("\u202f", " ").replace("\xa0", " ")
+        return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+
+    return (lambda size: ImageFont.load_default(size=size)), plain
+
+
 def _day(value) -> str:
     from marketplace.formatting import day
 
     return day(value)
+
+
+def _fit(draw, value: str, font, width: int) -> str:
+    """`value`, cut with an ellipsis to fit `width` pixels (a long name beside the QR code)."""
+    if draw.textlength(value, font=font) <= width:
+        return value
+    while value and draw.textlength(value + "...", font=font) > width:
+        value = value[:-1]
+    return value.rstrip() + "..."
 
 
 def _wrap(text: str, width: int) -> list[str]:

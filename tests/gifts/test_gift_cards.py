@@ -335,3 +335,13 @@ def test_a_refund_stripe_could_not_make_is_retried_without_taking_back_twice(str
         item = db.session.get(CreditPurchaseItem, item_id)
         assert item.stripe_refund_id.startswith("re_") and _entries("buyrefund") == 1
         assert payments.captured_and_refunded(item.purchase.stripe_payment_intent_id)[1] == 3_000
+
+
+def test_without_a_truetype_font_the_pdf_is_written_without_accents(stripe_app, gift_world, client, monkeypatch):
+    token, _ = buy_two(client)
+    monkeypatch.setattr(gift_cards, "PDF_FONTS", ())
+    with stripe_app.test_request_context():
+        stripe_app.config.pop("CARD_PDF_FONT", None)
+        _font, text = gift_cards._pdf_font()
+        assert text("30,00\u202f€ à Léa") == "30,00 EUR a Lea"
+        assert gift_cards.card_pdf(_item_of(token)).startswith(b"%PDF")
