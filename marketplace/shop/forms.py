@@ -4,9 +4,10 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectChoice, SelectField, StringField,
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectChoice, SelectField,
+                     StringField,
                      SubmitField, TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
@@ -93,6 +94,19 @@ class ShopForm(FlaskForm):
     photo = FileField(lazy_gettext("Logo ou photo de la vitrine"),
                       description=lazy_gettext("JPEG, PNG ou WebP, 5 Mo au plus."),
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    kind = SelectField(lazy_gettext("Ce que vous proposez"), default="commerce", choices=[
+        SelectChoice("commerce", lazy_gettext("Je vends des produits (commerce)")),
+        SelectChoice("services", lazy_gettext("Je propose des services, sans catalogue (artisan, prestataire, "
+                                              "entreprise)"))])
+    services = TextAreaField(lazy_gettext("Vos services (un par ligne)"), validators=[_max(3000)],
+                             description=lazy_gettext("Par exemple : Dépannage de fuites, Pose de chauffe-eau. Les "
+                                                      "habitants vous trouvent par ces mots dans la recherche."))
+    keywords = StringField(lazy_gettext("Mots-clés (séparés par des virgules)"), validators=[_max(500)],
+                           render_kw={"placeholder": "plombier, chauffagiste, dépannage"})
+    area_radius_km = IntegerField(lazy_gettext("Zone d'intervention : rayon en km autour de votre commune"),
+                                  validators=[Optional(), NumberRange(1, 300, lazy_gettext(
+                                      "Zone d'intervention : un rayon de 1 à 300 km."))],
+                                  render_kw={"inputmode": "numeric"})
     accepts_card = BooleanField(lazy_gettext("J'accepte la carte du territoire"), default=True)
     private_listings = BooleanField(
         lazy_gettext("Ne pas partager mes fiches produits avec les autres commerces"),

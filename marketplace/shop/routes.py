@@ -73,6 +73,8 @@ def _shop_fields(form: ShopForm) -> dict:
         "website": form.website.data or "", "accepts_card": form.accepts_card.data,
         "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
         "private_listings": form.private_listings.data,
+        "kind": form.kind.data, "services": (form.services.data or "").strip(),
+        "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
     }
 
 

@@ -1,0 +1,28 @@
+"""A business without a catalogue says so in its settings (issue 22): what it does, its keywords
+and the area it serves; a bad radius is refused with the field named and changes nothing."""
+from marketplace.extensions import db
+from marketplace.models import Shop
+from tests.conftest import login
+from tests.shop.test_onboarding import shop_form
+
+
+def test_the_owner_marks_the_shop_as_offering_services(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    url = f"/boutique/{shop_world['bakery']}/parametres"
+    assert "Je propose des services, sans catalogue" in client.get(url).get_data(as_text=True)
+    bad = client.post(url, data=shop_form(shop_world, name="Plomberie Moreau", kind="services",
+                                          area_radius_km="500")).get_data(as_text=True)
+    assert "Zone d&#39;intervention : un rayon de 1 à 300 km." in bad
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).name == "Boulangerie Moreau"
+    response = client.post(url, data=shop_form(
+        shop_world, name="Plomberie Moreau", kind="services", services="Dépannage de fuites\nPose de chauffe-eau",
+        keywords="plombier, chauffe-eau", area_radius_km="20"))
+    assert response.status_code == 302
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        assert (shop.kind, shop.service_list, shop.keyword_list, shop.area_radius_km) == (
+            "services", ["Dépannage de fuites", "Pose de chauffe-eau"], ["plombier", "chauffe-eau"], 20)
+        slug = shop.slug
+    page = client.get(f"/commerces/{slug}").get_data(as_text=True)
+    assert "<li>Pose de chauffe-eau</li>" in page and "dans un rayon de 20 km autour de Semur-en-Auxois" in page
