@@ -57,6 +57,7 @@ STRIPE = re.compile(r"\bSTRIPE\b", re.IGNORECASE)
 
 MATCH_LABELS = {
     "exact": lazy_gettext("Virement de campagne, montant exact : campagne financée"),
+    "recorded": lazy_gettext("Virement de campagne déjà enregistré à la main"),
     "partial": lazy_gettext("Virement de campagne inférieur au montant attendu"),
     "over": lazy_gettext("Virement de campagne supérieur au montant attendu"),
     "not_waiting": lazy_gettext("Référence d'une campagne qui n'attend pas de virement"),
@@ -448,6 +449,10 @@ def waiting_payment(campaign: Campaign | None) -> CampaignPayment | None:
 
 
 def _campaign_transfer(line: BankLine, campaign: Campaign | None) -> None:
+    if campaign is not None and (by_hand := _recorded_by_hand(campaign, line.amount_cents)):
+        _classify(line, "recorded", "matched", gettext("Déjà enregistré à la main (« Virement reçu »)."),
+                  campaign_id=campaign.id, campaign_payment_id=by_hand.id, ledger_entry_id=by_hand.ledger_entry_id)
+        return
     payment = waiting_payment(campaign)
     if payment is None:
         _classify(line, "not_waiting" if campaign else "unknown_reference", "to_decide" if campaign else "unmatched",
@@ -471,6 +476,17 @@ def _campaign_transfer(line: BankLine, campaign: Campaign | None) -> None:
             "%(surplus)s de plus que demandé. Enregistrez-le : la campagne est financée et l'excédent reste au crédit "
             "de l'entreprise pour sa prochaine campagne ; ou renvoyez l'excédent.",
             surplus=money(line.amount_cents - asked)), campaign_id=campaign.id)
+
+
+def _recorded_by_hand(campaign: Campaign, cents: int) -> CampaignPayment | None:
+    """A transfer of this amount the admin recorded with "Virement reçu" that no statement line
+    explains yet: the line is that transfer, not a second one."""
+    explained = select(BankLine.campaign_payment_id).where(BankLine.campaign_payment_id.is_not(None))
+    return db.session.scalar(select(CampaignPayment).where(
+        CampaignPayment.campaign_id == campaign.id, CampaignPayment.method == "bank",
+        CampaignPayment.status == "succeeded", CampaignPayment.amount_cents == cents,
+        CampaignPayment.recorded_by_id.is_not(None), CampaignPayment.id.not_in(explained))
+        .order_by(CampaignPayment.id).limit(1))
 
 
 def _record_for_campaign(line: BankLine, campaign: Campaign, *, actor, match: str) -> None:

@@ -5,6 +5,7 @@ from marketplace.models.base import utcnow
 # What a line is, once classified (see marketplace/bank_statements.py):
 BANK_LINE_MATCHES = (
     "exact",  # a transfer for a campaign, of the amount asked: it funded the campaign
+    "recorded",  # a campaign transfer the admin had recorded by hand ("Virement reçu") before the import
     "partial",  # less than asked: the admin records it (the campaign waits for the rest) or sends it back
     "over",  # more than asked: recorded, the surplus is the employer's credit; or sent back
     "not_waiting",  # the reference of a campaign that waits for no transfer

@@ -279,3 +279,21 @@ def test_the_folder_job_reads_each_new_file_once(app, awaiting, territory_accoun
         assert refused.filename == "broken.xml" and "XML lisible" in refused.error
     assert campaign_state(app, awaiting["campaign"])[0] == "funded"
     assert "broken.xml" in text(awaiting["admin"].get("/admin/banque"))
+
+
+def test_a_transfer_recorded_by_hand_before_the_import_is_not_recorded_twice(app, awaiting, territory_account):
+    """The admin clicked "Virement reçu" for 400,00 € (reference and amount read on the bank's site);
+    the statement then shows that transfer: it is the same one, matched, nothing recorded again."""
+    reference = f"HALLE-CAMPAGNE-{awaiting['campaign']}"
+    awaiting["admin"].post(awaiting["record"], data={"reference": reference, "amount": "400,00"})
+    before = campaign_state(app, awaiting["campaign"])
+    assert before == ("awaiting_payment", [("bank", "pending", 11_100), ("bank", "succeeded", 40_000)], 0)
+    upload(awaiting["admin"], statement("STMT-H", [transfer(awaiting["campaign"], 40_000)], **NOV))
+    assert lines_by_match(app) == {"recorded": "matched"}
+    assert campaign_state(app, awaiting["campaign"]) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "fund")) == 1
+    # The rest, when it comes, funds the campaign with no click.
+    upload(awaiting["admin"], statement("STMT-H2", [transfer(awaiting["campaign"], 11_100, ref="2026120100003")],
+                                        start=date(2026, 12, 1), end=date(2026, 12, 1), opening=40_000))
+    assert campaign_state(app, awaiting["campaign"])[0] == "funded"
