@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from loyalty.closing import check_open
 from loyalty.errors import InsufficientBalance, InsufficientFunds
 from loyalty.models import MAY_GO_NEGATIVE, Account, Entry, Posting
 
@@ -144,6 +145,7 @@ def post(
     the ledger's hot path is this function); the locked accounts' in-memory balances are set
     as committed values so that the session agrees with the rows without flushing them again.
     """
+    check_open(session, now)  # a back-dated entry must not land in a closed month (loyalty.closing)
     movements = {account_id: cents for account_id, cents in movements.items() if cents}
     if sum(movements.values()) != 0:
         raise AssertionError(f"unbalanced entry {kind}: {movements}")

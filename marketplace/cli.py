@@ -93,3 +93,6 @@ def register(app) -> None:
     from marketplace.orders_bp.cli import orders_cli
 
     app.cli.add_command(orders_cli)
+    from marketplace.admin.accounting_cli import accounting_cli
+
+    app.cli.add_command(accounting_cli)

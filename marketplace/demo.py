@@ -473,6 +473,11 @@ def seed(echo=print) -> str:
     if _ensure_resident_card(resident):
         echo(f"Carte territoriale de {resident.email} : {RESIDENT_CREDIT_CENTS // 100} € de crédit.")
     echo(f"Consignes : {seed_demo_banks()} ajoutées.")
+    from marketplace.accounting import ensure_default_chart
+
+    if added := ensure_default_chart():  # the migration seeds it too; a database made by create_all does not
+        db.session.commit()
+        echo(f"Plan comptable : {added} comptes ajoutés.")
     seed_search(echo=echo)  # bulk inserts bypass the index outbox: rebuild the search index
 
     def count(model, *where):

@@ -82,3 +82,4 @@ from marketplace.admin import settlement_routes  # noqa: F401  (its views are on
 from marketplace.admin import reconciliation_routes  # noqa: E402,F401  (its views are on this blueprint)
 from marketplace.admin import territory_routes  # noqa: E402,F401  (its views are on this blueprint)
 from marketplace.admin import bank_routes  # noqa: E402,F401  (its views are on this blueprint)
+from marketplace.admin import accounting_routes  # noqa: E402,F401  (its views are on this blueprint)
