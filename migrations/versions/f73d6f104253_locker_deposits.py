@@ -44,6 +44,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_locker_deposits_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_locker_deposits_status'), ['status'], unique=False)
 
+    # SQLite rebuilds the tables below (a copy, then DROP TABLE): with foreign keys on, dropping a
+    # compartment that a sub-order points to would fail; they are checked again afterwards.
+    _foreign_keys("OFF")
     with op.batch_alter_table('locker_compartments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deposit_id', sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_locker_compartments_deposit_id'), ['deposit_id'])
@@ -52,10 +55,12 @@ def upgrade():
     with op.batch_alter_table('locker_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('deposit_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_locker_events_deposit_id_locker_deposits'), 'locker_deposits', ['deposit_id'], ['id'])
+    _foreign_keys("ON")
 
 
 
 def downgrade():
+    _foreign_keys("OFF")
     with op.batch_alter_table('locker_events', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_locker_events_deposit_id_locker_deposits'), type_='foreignkey')
         batch_op.drop_column('deposit_id')
@@ -71,3 +76,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_locker_deposits_locker_bank_id'))
 
     op.drop_table('locker_deposits')
+    _foreign_keys("ON")
+
+
+def _foreign_keys(state: str) -> None:
+    """SQLite only: PRAGMA foreign_keys. It takes effect outside a transaction: Python's sqlite3
+    opens one only before a data change, and DDL runs in autocommit (checked: an upgrade and a
+    downgrade of a database holding a sub-order in a compartment)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA foreign_keys={state}")

@@ -15,6 +15,7 @@ from marketplace.models import Compartment, LockerBank, LockerDeposit, LockerEve
 from marketplace.models.base import utcnow
 from tests import factories as f
 from tests.conftest import login
+from tests.test_migrations import empty_database_url  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -254,3 +255,47 @@ def test_admin_sees_locker_use_per_business(app, baker, shop_world, locker_api):
     page = admin.get("/admin/consignes").get_data(as_text=True)
     row = page[page.index(f'data-testid="locker-use-{shop_world["bakery"]}"'):]
     assert re.match(r'[^<]*><td>Boulangerie Moreau</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0</td>', row)
+
+
+def test_the_migration_keeps_the_parcels_already_in_the_lockers(empty_database_url):
+    """Upgrading a database whose compartments hold sub-orders (SQLite rebuilds the table) keeps
+    them, and a downgrade too."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from marketplace import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="d1f3a5c7e9b2")  # before the deposits
+        commune = f.commune()
+        category = f.category()
+        user = f.user("resident@example.fr")
+        db.session.commit()
+        with db.engine.begin() as connection:  # the shops table of that time (no column added since)
+            shop_id = connection.execute(text(
+                "INSERT INTO shops (slug, name, category_id, commune_insee, address, description, phone, email, "
+                "website, accepts_card, opening_hours, status, created_at, review_message) VALUES ('perrin', "
+                "'Fromagerie Perrin', :category, :commune, '', '', '', '', '', true, '{}', 'approved', "
+                "CURRENT_TIMESTAMP, '') RETURNING id"), {"category": category.id, "commune": commune.insee}).scalar()
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO locker_banks (id, slug, name, address, station, active) "
+                                    "VALUES (1, 'gare', 'Gare', '', '', true)"))
+            connection.execute(text("INSERT INTO orders (id, user_id, checkout_key, status, total_cents, card_cents, "
+                                    "stripe_cents, created_at) VALUES (1, :user, 'k', 'paid', 100, 0, 100, "
+                                    "CURRENT_TIMESTAMP)"), {"user": user.id})
+            connection.execute(text("INSERT INTO locker_compartments (id, bank_id, label, size) "
+                                    "VALUES (1, 1, 'S01', 'S')"))
+            connection.execute(text("INSERT INTO order_shops (id, order_id, shop_id, status, subtotal_cents, "
+                                    "card_cents, stripe_cents, refunded_card_cents, refunded_stripe_cents, "
+                                    "pickup_kind, locker_bank_id, compartment_id, refusal_reason) VALUES (1, 1, "
+                                    ":shop, 'ready', 100, 0, 100, 0, 0, 'locker', 1, 1, '')"), {"shop": shop_id})
+            connection.execute(text("UPDATE locker_compartments SET order_shop_id = 1"))
+        db.session.remove()
+        flask_migrate.upgrade(revision="f73d6f104253")
+        assert db.session.execute(text("SELECT order_shop_id, deposit_id FROM locker_compartments")).all() == [(1, None)]
+        db.session.remove()
+        flask_migrate.downgrade(revision="d1f3a5c7e9b2")
+        assert db.session.execute(text("SELECT order_shop_id FROM locker_compartments")).all() == [(1,)]
+        db.session.remove()
+        db.engine.dispose()
