@@ -3,9 +3,11 @@
 A published spreadsheet (CSV, TSV, XLSX), an e-shop's product export (WooCommerce, PrestaShop,
 Shopify CSV; Google Merchant Center XML or TSV) or a till's export. Each run goes through the
 import engine of the uploads (marketplace/product_import.py: read, map the columns, check every
-line, write in one transaction), the columns found by their names at every run (the known
-e-shop formats', else the usual French headers) and the mapping saved on the feed. Nothing changed, nothing written: a conditional GET (ETag,
-Last-Modified), then a hash of the content before any parsing. Products that left the feed go
+line, write in one transaction), the columns found at every run by their names: the ones the shop
+chose on the column-mapping screen, else the known e-shop formats', else the usual French headers.
+The schedule reads each feed at its interval (INTERVALS: hourly by default, or on demand only).
+Nothing changed, nothing written: a conditional GET (ETag, Last-Modified), then a hash of the
+content before any parsing. Products that left the feed go
 offline (never deleted). Two runs of one feed never overlap (claim()).
 
 Fetching a URL a user typed is a way into the servers' network (SSRF): http(s) only, at most
@@ -43,7 +45,6 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.spreadsheets import MAX_FILE_BYTES, ImportFileError
-from marketplace.territory import fold
 from search.outbox import enqueue_products
 
 log = logging.getLogger(__name__)
@@ -56,31 +57,12 @@ RUNS_KEPT = 50
 CHUNK = 64 * 1024
 GOOGLE_NS = "http://base.google.com/ns/1.0"
 
-# Known export formats: the columns that recognise one, then each field's column (alternatives).
-FORMATS = {
-    "shopify": ({"handle", "variant price"}, {
-        "name": ("title",), "sku": ("variant sku",), "price": ("variant price",),
-        "stock": ("variant inventory qty",), "ean": ("variant barcode",), "description": ("body (html)",),
-        "active": ("published",), "category": ("type", "product category")}),
-    "woocommerce": ({"regular price", "published", "sku"}, {
-        "name": ("name",), "sku": ("sku",), "price": ("regular price",), "stock": ("stock",),
-        "category": ("categories",), "description": ("short description", "description"),
-        "active": ("published",), "ean": ("gtin, upc, ean, or isbn", "ean")}),
-    "prestashop": ({"active (0/1)"}, {
-        "name": ("name", "nom"), "sku": ("reference #", "reference"), "price": ("price tax included",
-                                                                                 "prix ttc"),
-        "stock": ("quantity", "quantite"), "category": ("categories (x,y,z...)", "categories"),
-        "ean": ("ean13",), "description": ("short description", "description"), "active": ("active (0/1)",)}),
-    "google_merchant": ({"id", "title", "price", "availability"}, {
-        "sku": ("id",), "name": ("title",), "price": ("price",), "active": ("availability",), "ean": ("gtin",),
-        "category": ("product_type", "product type"), "description": ("description",)}),
-}
-FORMAT_LABELS = {
-    "shopify": lazy_gettext("Export produits Shopify"),
-    "woocommerce": lazy_gettext("Export produits WooCommerce"),
-    "prestashop": lazy_gettext("Export produits PrestaShop"),
-    "google_merchant": lazy_gettext("Flux Google Merchant Center"),
-    "spreadsheet": lazy_gettext("Tableur (colonnes reconnues par leur nom)"),
+# How often a feed is read (minutes: label); 0 is "on demand only" (never by the schedule).
+INTERVALS = {
+    60: lazy_gettext("toutes les heures"),
+    360: lazy_gettext("toutes les 6 heures"),
+    1440: lazy_gettext("une fois par jour"),
+    0: lazy_gettext("à la demande seulement"),
 }
 
 
@@ -259,18 +241,6 @@ def _merchant_xml(content: bytes) -> product_import.Table:
                                       for number, values in enumerate(items, start=2)])
 
 
-def detect_format(headers: list[str]) -> tuple[str, dict[str, int | None]]:
-    """The known export whose columns these are, and its mapping; else ("spreadsheet", the
-    mapping guessed from French headers as for an upload)."""
-    folded = [fold(h).strip() for h in headers]
-    for name, (signature, fields) in FORMATS.items():
-        if signature <= set(folded):
-            mapping = {field: next((folded.index(c) for c in columns if c in folded), None)
-                       for field, columns in fields.items()}
-            return name, {field: mapping.get(field) for field in product_import.FIELDS}
-    return "spreadsheet", product_import.propose_mapping(headers)
-
-
 @dataclass
 class Preview:
     format: str
@@ -279,17 +249,47 @@ class Preview:
     plan: product_import.ImportPlan
 
 
-def preview(feed: CatalogueFeed) -> Preview:
-    """The first reading, shown before the shop confirms the feed: nothing is written. Saves the
-    detected format and mapping on the (draft) feed. Raises FeedError or ImportFileError."""
-    table = read_feed(fetch(feed.url))
-    feed.format, feed.mapping = detect_format(table.headers)
-    db.session.commit()
+def read_columns(feed: CatalogueFeed, table: product_import.Table) -> None:
+    """The feed's format and mapping for this reading: the columns the shop chose (found by their
+    headers), else the known export's or the usual headers' (found by their names at every run: a
+    column moved or added in the sheet does not shift the others). Raises ColumnsNeeded when
+    they give no name or price, or a chosen column is gone."""
+    if feed.column_choice:
+        feed.format, feed.mapping = "chosen", product_import.apply_column_choice(feed.column_choice, table.headers)
+    else:
+        feed.format, feed.mapping = product_import.detect_format(table.headers)
     problems = product_import.mapping_errors(feed.mapping)
     if problems:
-        raise ImportFileError(" ".join(problems))
+        raise product_import.ColumnsNeeded(" ".join(problems))
+
+
+def preview(feed: CatalogueFeed) -> Preview:
+    """The first reading, shown before the shop confirms the feed: nothing is written. Saves the
+    format and mapping on the (draft) feed. Raises FeedError or ImportFileError (ColumnsNeeded
+    when the shop must say which column holds what)."""
+    table = read_feed(fetch(feed.url))
+    try:
+        read_columns(feed, table)
+    finally:
+        db.session.commit()
     plan = product_import.check_import(table, feed.mapping, db.session.get(Shop, feed.shop_id))
     return Preview(feed.format, feed.mapping, table, plan)
+
+
+def fetch_table(feed: CatalogueFeed) -> product_import.Table:
+    """The feed's file as it is now, for the column-mapping screen. Raises FeedError or ImportFileError."""
+    return read_feed(fetch(feed.url))
+
+
+def choose_columns(feed: CatalogueFeed, table: product_import.Table, mapping: dict[str, int | None]) -> None:
+    """The shop's answer on the column-mapping screen, used by every next run with no question.
+    The next run reads the file again even if it did not change; an active feed runs at once."""
+    feed.column_choice = product_import.column_choice(table.headers, mapping)
+    feed.format, feed.mapping = "chosen", mapping
+    feed.etag = feed.last_modified = feed.content_hash = None
+    db.session.commit()
+    if feed.status == "active":
+        queue_run(feed)
 
 
 # --- Runs ---
@@ -313,7 +313,7 @@ def queue_run(feed: CatalogueFeed) -> None:
 def queue_due() -> int:
     """The periodic job: queue a run of every active feed whose time has come."""
     due = db.session.scalars(select(CatalogueFeed.id).where(
-        CatalogueFeed.status == "active", CatalogueFeed.next_run_at <= utcnow(),
+        CatalogueFeed.status == "active", CatalogueFeed.interval_minutes > 0, CatalogueFeed.next_run_at <= utcnow(),
         CatalogueFeed.running_since.is_(None))).all()
     for feed_id in due:
         jobs.enqueue(run_feed, feed_id, job_id=f"feed-{feed_id}")
@@ -328,9 +328,9 @@ def run_feed(feed_id: int) -> CatalogueFeedRun | None:
     feed = db.session.get(CatalogueFeed, feed_id)
     if feed is None:
         return None
-    started = utcnow()
+    started, photos = utcnow(), []
     try:
-        run = _run(feed, started)
+        run, photos = _run(feed, started)
     except OperationalError:
         db.session.rollback()
         _release(feed_id)
@@ -342,15 +342,34 @@ def run_feed(feed_id: int) -> CatalogueFeedRun | None:
         message = str(error) if isinstance(error, FeedError | ImportFileError) else gettext(
             "Erreur inattendue pendant la mise à jour : rien n'a été modifié.")
         feed = db.session.get(CatalogueFeed, feed_id)
+        # counts["columns"]: the columns must be chosen again, the page and the e-mail link there.
         run = CatalogueFeedRun(feed_id=feed_id, started_at=started, finished_at=utcnow(), status="failed",
-                               error=message[:500])
+                               error=message[:500], counts={"columns": isinstance(error, product_import.ColumnsNeeded)})
         db.session.add(run)
-        _finish(feed, message)
+        _finish(feed, message, columns=isinstance(error, product_import.ColumnsNeeded))
+        db.session.commit()
+        return run
     db.session.commit()
+    if photos:
+        _attach_photos(feed, run, photos)
     return run
 
 
-def _run(feed: CatalogueFeed, started) -> CatalogueFeedRun:
+def _attach_photos(feed: CatalogueFeed, run: CatalogueFeedRun, wanted: list) -> None:
+    """After the run is written (a slow photo server holds no transaction open): the photos of
+    the products that have none. Those left for lack of time make the next run read the file
+    again, even unchanged."""
+    added, problems, left = product_import.attach_photos(wanted)
+    run.counts = run.counts | {"photos": added}
+    run.errors = (run.errors or []) + [{"line": e.line, "field": str(e.field), "message": e.message, "warning": True}
+                                       for e in problems[:MAX_ERRORS_KEPT]]
+    if left:
+        feed.content_hash = feed.etag = feed.last_modified = None
+    db.session.commit()
+
+
+def _run(feed: CatalogueFeed, started) -> tuple[CatalogueFeedRun, list]:
+    """The run's record and the photos its products want (product_import.photos_wanted)."""
     shop = db.session.get(Shop, feed.shop_id)
     fetched = fetch(feed.url, feed.etag, feed.last_modified)
     digest = hashlib.sha256(fetched.content).hexdigest() if fetched.status == 200 else None
@@ -360,14 +379,9 @@ def _run(feed: CatalogueFeed, started) -> CatalogueFeedRun:
                                counts={})
         db.session.add(run)
         _finish(feed, None)
-        return run
+        return run, []
     table = read_feed(fetched)
-    # The columns are found by their names at every run: a column moved or added in the sheet
-    # does not shift the others.
-    feed.format, feed.mapping = detect_format(table.headers)
-    problems = product_import.mapping_errors(feed.mapping)
-    if problems:
-        raise ImportFileError(" ".join(problems))
+    read_columns(feed, table)
     plan = product_import.check_import(table, feed.mapping, shop)
     counts = product_import._write(plan, shop)
     db.session.flush()
@@ -392,7 +406,7 @@ def _run(feed: CatalogueFeed, started) -> CatalogueFeedRun:
     db.session.add(run)
     _finish(feed, gettext("%(n)s ligne(s) refusée(s).", n=plan.error_lines) if plan.errors else None,
             refused=errors)
-    return run
+    return run, product_import.photos_wanted(plan)
 
 
 def _refused_products(table, mapping, plan, shop) -> set[int]:
@@ -410,11 +424,11 @@ def _refused_products(table, mapping, plan, shop) -> set[int]:
         Product.shop_id == shop.id, or_(Product.sku.in_(skus), Product.name.in_(names)))))
 
 
-def _finish(feed: CatalogueFeed, problem: str | None, refused: list | None = None) -> None:
-    """Release the claim, plan the next run, keep the last runs, and e-mail the shop about a
-    problem unless it is the same as the last one e-mailed."""
+def _finish(feed: CatalogueFeed, problem: str | None, refused: list | None = None, columns: bool = False) -> None:
+    """Release the claim, plan the next run (none for a feed read on demand only), keep the last
+    runs, and e-mail the shop about a problem unless it is the same as the last one e-mailed."""
     feed.running_since = None
-    feed.next_run_at = utcnow() + timedelta(minutes=feed.interval_minutes)
+    feed.next_run_at = next_run(feed.interval_minutes)
     db.session.flush()
     old = db.session.scalars(select(CatalogueFeedRun.id).where(CatalogueFeedRun.feed_id == feed.id)
                              .order_by(CatalogueFeedRun.id.desc()).offset(RUNS_KEPT)).all()
@@ -422,7 +436,7 @@ def _finish(feed: CatalogueFeed, problem: str | None, refused: list | None = Non
         db.session.execute(delete(CatalogueFeedRun).where(CatalogueFeedRun.id.in_(old)))
     signature = None if problem is None else (problem + repr(refused or ""))[:500]
     if signature is not None and signature != feed.last_notified_error:
-        _notify(feed, problem, refused or [])
+        _notify(feed, problem, refused or [], columns)
     feed.last_notified_error = signature
 
 
@@ -431,14 +445,16 @@ def _release(feed_id: int) -> None:
     db.session.commit()
 
 
-def _notify(feed: CatalogueFeed, problem: str, refused: list) -> None:
+def _notify(feed: CatalogueFeed, problem: str, refused: list, columns: bool = False) -> None:
     from marketplace.urls import public_url_for
 
     shop = db.session.get(Shop, feed.shop_id)
     lines = "\n".join(f"- {e['line']} · {e['field']} : {e['message']}" for e in refused[:20])
+    link = public_url_for("shop_feeds.feed_columns" if columns else "shop_feeds.feed", shop_id=shop.id,
+                          feed_id=feed.id)
     body = lazy_gettext("Bonjour,\n\nLa mise à jour du catalogue de %(shop)s depuis %(url)s : %(problem)s\n\n"
                         "%(lines)s\n\nLe détail : %(link)s\n\nHalle", shop=shop.name, url=feed.url, problem=problem,
-                        lines=lines, link=public_url_for("shop_feeds.feed", shop_id=shop.id, feed_id=feed.id))
+                        lines=lines, link=link)
     subject = lazy_gettext("Catalogue de %(shop)s : la mise à jour demande votre attention", shop=shop.name)
     emails = db.session.scalars(select(ShopMember).where(ShopMember.shop_id == shop.id,
                                                          ShopMember.role == "owner")).all()
@@ -477,6 +493,27 @@ def activate(feed: CatalogueFeed) -> None:
     feed.status, feed.next_run_at = "active", utcnow()
     db.session.commit()
     queue_run(feed)
+
+
+def next_run(interval_minutes: int, after=None):
+    """When the schedule reads a feed next: `interval_minutes` after `after` (now by default);
+    None for a feed read on demand only."""
+    return (after or utcnow()) + timedelta(minutes=interval_minutes) if interval_minutes else None
+
+
+def interval_label(minutes: int) -> str:
+    return str(INTERVALS[minutes]) if minutes in INTERVALS else gettext("toutes les %(n)s minutes", n=minutes)
+
+
+def set_interval(feed: CatalogueFeed, minutes: int) -> None:
+    """The shop's choice of how often its feed is read; the next reading counts from the last one."""
+    if minutes not in INTERVALS:
+        raise FeedError(gettext("Choisissez une fréquence de lecture dans la liste."))
+    last = db.session.scalar(select(CatalogueFeedRun.started_at).where(CatalogueFeedRun.feed_id == feed.id)
+                             .order_by(CatalogueFeedRun.id.desc()).limit(1))
+    feed.interval_minutes = minutes
+    feed.next_run_at = next_run(minutes, last)
+    db.session.commit()
 
 
 def pause(feed: CatalogueFeed) -> None:

@@ -8,10 +8,15 @@ in one transaction (or none).
 A line whose reference (SKU) is known updates that product; a line without a reference updates
 the product without reference that has exactly that name. Only changed values are written, so
 importing a fresh export changes nothing.
+The rules the uploads and the catalogue feeds (marketplace/feeds.py) share live here: the e-shops'
+export formats (FORMATS; a Shopify export's variant lines merged), the column-mapping screen's
+choice (kept by header, per feed and per shop), the photos fetched from the addresses a file gives.
 """
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext
 from sqlalchemy import update
@@ -21,9 +26,10 @@ from marketplace import exports, jobs
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
-from marketplace.models import Category, PendingUpload, Product, Shop, ShopCategoryAlias
+from marketplace.models import Category, PendingUpload, Product, ProductImage, Shop, ShopCategoryAlias
 from marketplace.models.base import utcnow
-from marketplace.spreadsheets import ImportFileError, read_rows
+from marketplace.models.catalogue_sources import ShopColumnMapping
+from marketplace.spreadsheets import ImportFileError, column_letter, read_rows
 from marketplace.territory import fold
 from search import analyze_catalogue
 from search.analysis import folded_words, stem
@@ -42,6 +48,21 @@ FIELDS = {
     "ean": lazy_gettext("Code-barres EAN"),
     "description": lazy_gettext("Description"),
     "active": lazy_gettext("En ligne"),
+    "image": lazy_gettext("Photo"),  # the address of a photo, fetched for a product that has none
+}
+EXPORT_FIELDS = tuple(name for name in FIELDS if name != "image")  # an export holds no photo address
+# What the column-mapping screen asks of each column: "Cette colonne contient : Nom / Prix / …".
+COLUMN_CONTENTS = {
+    "name": lazy_gettext("Nom"),
+    "price": lazy_gettext("Prix"),
+    "sku": lazy_gettext("Référence"),
+    "ean": lazy_gettext("Code-barres"),
+    "stock": lazy_gettext("Stock"),
+    "category": lazy_gettext("Catégorie"),
+    "description": lazy_gettext("Description"),
+    "unit": lazy_gettext("Unité"),
+    "image": lazy_gettext("Photo"),
+    "active": lazy_gettext("En ligne"),
 }
 REQUIRED_FIELDS = ("name", "price")
 # Folded header texts, best first. Exact matches are tried for every field before partial ones.
@@ -59,6 +80,8 @@ HEADER_SYNONYMS = {
     "active": ("en ligne", "actif", "active", "visible", "publie"),
     "name": ("designation", "libelle", "article", "nom", "produit", "nom du produit", "intitule",
              "libelle article", "designation article"),
+    "image": ("photo", "image", "images", "url photo", "lien photo", "url image", "lien image", "image link",
+              "image_link", "photo url"),
 }
 NOT_A_SALE_PRICE = ("ht", "achat", "revient", "marge", "tva")
 # Also the e-shops' words: Merchant Center's availability, WooCommerce's -1 (private).
@@ -83,7 +106,8 @@ class Table:
 
 def read_table(data: bytes, filename: str) -> Table:
     """The header and the data lines of a CSV or XLSX file (marketplace/spreadsheets.py reads it,
-    within its limits). Raises ImportFileError."""
+    within its limits), a Shopify export's variant lines merged (merge_shopify_variants). Raises
+    ImportFileError."""
     rows = read_rows(data, filename)
     header_index = _find_header(rows)
     if header_index is None:
@@ -93,7 +117,120 @@ def read_table(data: bytes, filename: str) -> Table:
     headers = headers + [""] * (width - len(headers))
     data_rows = [(number + 1, row + [""] * (width - len(row)))
                  for number, row in enumerate(rows) if number > header_index]
-    return Table(headers=headers, rows=data_rows, header_line=header_index + 1)
+    return merge_shopify_variants(Table(headers=headers, rows=data_rows, header_line=header_index + 1))
+
+
+# --- The e-shops' exports ---
+
+# Known export formats: the columns that recognise one, then each field's column (alternatives).
+FORMATS = {
+    "shopify": ({"handle", "variant price"}, {
+        "name": ("title",), "sku": ("variant sku",), "price": ("variant price",),
+        "stock": ("variant inventory qty",), "ean": ("variant barcode",), "description": ("body (html)",),
+        "active": ("published",), "category": ("type", "product category"), "image": ("image src",)}),
+    "woocommerce": ({"regular price", "published", "sku"}, {
+        "name": ("name",), "sku": ("sku",), "price": ("regular price",), "stock": ("stock",),
+        "category": ("categories",), "description": ("short description", "description"),
+        "active": ("published",), "ean": ("gtin, upc, ean, or isbn", "ean"), "image": ("images",)}),
+    "prestashop": ({"active (0/1)"}, {
+        "name": ("name", "nom"), "sku": ("reference #", "reference"), "price": ("price tax included",
+                                                                                 "prix ttc"),
+        "stock": ("quantity", "quantite"), "category": ("categories (x,y,z...)", "categories"),
+        "ean": ("ean13",), "description": ("short description", "description"), "active": ("active (0/1)",),
+        "image": ("image urls (x,y,z...)", "image urls")}),
+    "google_merchant": ({"id", "title", "price", "availability"}, {
+        "sku": ("id",), "name": ("title",), "price": ("price",), "active": ("availability",), "ean": ("gtin",),
+        "category": ("product_type", "product type"), "description": ("description",),
+        "image": ("image_link", "image link")}),
+}
+FORMAT_LABELS = {
+    "shopify": lazy_gettext("Export produits Shopify"),
+    "woocommerce": lazy_gettext("Export produits WooCommerce"),
+    "prestashop": lazy_gettext("Export produits PrestaShop"),
+    "google_merchant": lazy_gettext("Flux Google Merchant Center"),
+    "spreadsheet": lazy_gettext("Tableur (colonnes reconnues par leur nom)"),
+    "chosen": lazy_gettext("Tableur (colonnes choisies par le commerce)"),
+}
+
+
+def detect_format(headers: list[str]) -> tuple[str, dict[str, int | None]]:
+    """The known export whose columns these are, and its mapping; else ("spreadsheet", the
+    mapping guessed from French headers)."""
+    folded = [fold(h).strip() for h in headers]
+    for name, (signature, fields) in FORMATS.items():
+        if signature <= set(folded):
+            mapping = {field: next((folded.index(c) for c in columns if c in folded), None)
+                       for field, columns in fields.items()}
+            return name, {field: mapping.get(field) for field in FIELDS}
+    return "spreadsheet", propose_mapping(headers)
+
+
+SHOPIFY_OPTIONS = ("option1 value", "option2 value", "option3 value")
+SHOPIFY_DEFAULT_OPTION = "default title"  # Shopify's option value for a product without variants
+SHOPIFY_VARIANT_MARKS = ("variant price", "variant sku") + SHOPIFY_OPTIONS
+
+
+def merge_shopify_variants(table: Table) -> Table:
+    """A Shopify product CSV has one line per variant: the first line of a product holds its
+    title, description, vendor, type and image; the next ones repeat only the Handle with the
+    variant's columns. Each variant becomes a product of its own, "T-shirt – Rouge / M", with its
+    SKU (Variant SKU, else the handle and option values), price, barcode and stock, and the
+    product's columns of the first line. A line with only the Handle and an Image Src (Shopify
+    lists a product's other photos so) is no product: its image is the product's if it has none.
+    Other tables are returned as they are."""
+    folded = [fold(h).strip() for h in table.headers]
+    if not FORMATS["shopify"][0] <= set(folded) or "title" not in folded:
+        return table
+    column = {name: folded.index(name) for name in folded if name}
+    headers, rows = list(table.headers), [(number, list(cells)) for number, cells in table.rows]
+    if "variant sku" not in column:  # the variants' own SKUs go in a column of their own
+        headers.append("Variant SKU")
+        column["variant sku"] = len(headers) - 1
+        for _number, cells in rows:
+            cells.append("")
+    handle, title, sku, image = column["handle"], column["title"], column["variant sku"], column.get("image src")
+    variant_columns = {index for name, index in column.items()
+                       if name.startswith("variant ") or name in SHOPIFY_OPTIONS}
+    options = [column[name] for name in SHOPIFY_OPTIONS if name in column]
+    marks = [column[name] for name in SHOPIFY_VARIANT_MARKS if name in column]
+    products: dict[str, tuple[list[str], list[list[str]]]] = {}  # handle: (first line as read, variants)
+    merged = []
+    for number, cells in rows:
+        key = cells[handle].strip()
+        if not key:
+            merged.append((number, cells))
+            continue
+        first, variants = products.setdefault(key, (list(cells), []))
+        if variants and not any(cells[index].strip() for index in marks):  # an image line
+            if image is not None and cells[image].strip() and not first[image].strip():
+                first[image] = cells[image].strip()
+                for variant in variants:
+                    variant[image] = variant[image] or first[image]
+            continue
+        if variants:  # a variant line: the product's columns from its first line
+            for index, text in enumerate(first):
+                if index not in variant_columns and index != image and not cells[index].strip():
+                    cells[index] = text
+        if image is not None:
+            variant_image = column.get("variant image")
+            cells[image] = (variant_image is not None and cells[variant_image].strip()) or first[image].strip()
+        values = [cells[index].strip() for index in options
+                  if cells[index].strip() and fold(cells[index]) != SHOPIFY_DEFAULT_OPTION]
+        if values:
+            cells[title] = f"{first[title].strip()} – {' / '.join(values)}"
+        if not cells[sku].strip():
+            cells[sku] = _variant_sku(key, values)
+        variants.append(cells)
+        merged.append((number, cells))
+    return Table(headers=headers, rows=merged, header_line=table.header_line)
+
+
+def _variant_sku(handle: str, values: list[str]) -> str:
+    """The handle and the option values ("t-shirt-rouge-m"), at most 60 characters."""
+    text = "-".join([handle] + [fold(v).replace(" ", "-") for v in values])
+    if len(text) <= 60:
+        return text
+    return text[:49] + "-" + hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def _find_header(rows: list[list[str]]) -> int | None:
@@ -155,6 +292,7 @@ class PlannedLine:
     values: dict  # Product column -> value, for the mapped fields only
     product: Product | None = None  # the existing product it updates
     changes: dict = field(default_factory=dict)
+    photo_url: str = ""  # a photo for the product, fetched if it has none (attach_photos)
 
 
 @dataclass
@@ -182,6 +320,13 @@ class ImportPlan:
         return len({error.line for error in self.errors})
 
 
+def _photo_url(text: str) -> str:
+    """The first http(s) address of a cell (WooCommerce and PrestaShop list several, comma-separated)."""
+    first = re.split(r"[\s,]+", text.strip())[0]
+    parts = urlsplit(first)
+    return first if parts.scheme in ("http", "https") and parts.netloc and len(first) <= 2000 else ""
+
+
 def mapping_errors(mapping: dict[str, int | None]) -> list[str]:
     messages = [gettext("Indiquez la colonne « %(field)s ».", field=FIELDS[name])
                 for name in REQUIRED_FIELDS if mapping.get(name) is None]
@@ -189,6 +334,120 @@ def mapping_errors(mapping: dict[str, int | None]) -> list[str]:
     if len(chosen) != len(set(chosen)):
         messages.append(gettext("Une même colonne est choisie pour deux champs."))
     return messages
+
+
+class ColumnsNeeded(ImportFileError):
+    """The file's columns do not give a name and a price (or no longer the ones the shop chose):
+    the shop is sent to the column-mapping screen."""
+
+
+# --- The column-mapping screen: what each column holds, chosen by the shop and kept ---
+
+SAMPLE_VALUES = 3
+
+
+def column_samples(table: Table, count: int = SAMPLE_VALUES) -> list[list[str]]:
+    """For each column, its first `count` different values (shortened), shown beside its select."""
+    samples: list[list[str]] = [[] for _ in table.headers]
+    for _number, cells in table.rows:
+        for index, text in enumerate(cells[:len(samples)]):
+            text = text.strip()
+            if text and len(samples[index]) < count and text[:80] not in samples[index]:
+                samples[index].append(text[:80])
+        if all(len(values) >= count for values in samples):
+            break
+    return samples
+
+
+def column_name(headers: list[str], index: int) -> str:
+    """"B · Prix boutique", or "B" for a column without a header."""
+    header = headers[index].strip() if index < len(headers) else ""
+    return f"{column_letter(index)} · {header}" if header else column_letter(index)
+
+
+def mapping_from_columns(contents: dict[int, str]) -> tuple[dict[str, int | None], list[str]]:
+    """The mapping from the screen's answers ({column index: field name, or "" to ignore it}) and
+    what is wrong with them, in the reader's language (empty when it can be used)."""
+    chosen: dict[str, list[int]] = {}
+    for index, name in sorted(contents.items()):
+        if name in FIELDS:
+            chosen.setdefault(name, []).append(index)
+    problems = [gettext("Aucune colonne n'est marquée « %(field)s » : choisissez celle qui le contient.",
+                        field=COLUMN_CONTENTS[name]) for name in REQUIRED_FIELDS if name not in chosen]
+    problems += [gettext("Les colonnes %(columns)s sont toutes marquées « %(field)s » : gardez-en une seule.",
+                         columns=", ".join(column_letter(i) for i in indexes), field=COLUMN_CONTENTS[name])
+                 for name, indexes in chosen.items() if len(indexes) > 1]
+    return {name: chosen[name][0] if name in chosen else None for name in FIELDS}, problems
+
+
+def column_choice(headers: list[str], mapping: dict[str, int | None]) -> dict:
+    """The mapping as it is kept: each field's column by its header (and position), so that a later
+    file whose columns moved is still read right. {field: {"header": text, "index": n}}"""
+    return {name: {"header": headers[index], "index": index} for name, index in mapping.items()
+            if index is not None and index < len(headers)}
+
+
+def apply_column_choice(choice: dict, headers: list[str]) -> dict[str, int | None]:
+    """The kept choice applied to a file's headers: each column found by its header (the same
+    position first, when two have it). Raises ColumnsNeeded naming any column no longer there."""
+    folded = [fold(h).strip() for h in headers]
+    mapping: dict[str, int | None] = {name: None for name in FIELDS}
+    missing = []
+    for name, column in choice.items():
+        if name not in FIELDS:
+            continue
+        key, index = fold(column.get("header", "")).strip(), column.get("index")
+        if key:
+            found = [i for i, header in enumerate(folded) if header == key]
+            mapping[name] = index if index in found else (found[0] if found else None)
+        else:  # a column without a header: by its position only, if it still has none
+            mapping[name] = index if isinstance(index, int) and index < len(folded) and not folded[index] else None
+        if mapping[name] is None:
+            missing.append(gettext("La colonne « %(column)s » (%(field)s) n'est plus dans le fichier.",
+                                   column=column.get("header") or column_letter_of(index),
+                                   field=COLUMN_CONTENTS[name]))
+    if missing:
+        raise ColumnsNeeded(" ".join(missing) + " " + gettext("Choisissez à nouveau ses colonnes."))
+    return mapping
+
+
+def column_letter_of(index) -> str:
+    return column_letter(index) if isinstance(index, int) else "?"
+
+
+def headers_key(headers: list[str]) -> str:
+    """What identifies "a file with the same headers" for a shop's kept choice."""
+    return hashlib.sha256("\x1f".join(fold(h).strip() for h in headers).encode()).hexdigest()
+
+
+def saved_mapping(shop: Shop, headers: list[str]) -> dict[str, int | None] | None:
+    """The columns this shop chose for a file with these headers, None if it never did."""
+    kept = db.session.scalar(db.select(ShopColumnMapping.choice).where(
+        ShopColumnMapping.shop_id == shop.id, ShopColumnMapping.headers_key == headers_key(headers)))
+    if kept is None:
+        return None
+    try:
+        return apply_column_choice(kept, headers)
+    except ColumnsNeeded:
+        return None
+
+
+def remember_mapping(shop: Shop, headers: list[str], mapping: dict[str, int | None]) -> None:
+    """Keep the shop's choice for its next uploads with these headers; committed."""
+    key = headers_key(headers)
+    kept = db.session.scalar(db.select(ShopColumnMapping).where(ShopColumnMapping.shop_id == shop.id,
+                                                                ShopColumnMapping.headers_key == key))
+    if kept is None:
+        db.session.add(ShopColumnMapping(shop_id=shop.id, headers_key=key, choice=column_choice(headers, mapping)))
+    else:
+        kept.choice = column_choice(headers, mapping)
+    db.session.commit()
+
+
+def upload_mapping(shop: Shop, headers: list[str]) -> dict[str, int | None]:
+    """The columns of an upload, before the shop says otherwise: the ones it chose for these
+    headers, else the known export's, else guessed from the headers."""
+    return saved_mapping(shop, headers) or detect_format(headers)[1]
 
 
 def _is_total_line(cells: list[str], name: str) -> bool:
@@ -343,6 +602,13 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
             else:
                 seen_skus[sku] = number
             values["sku"] = sku
+        photo_url = ""
+        if mapping.get("image") is not None and cell(cells, "image"):
+            photo_url = _photo_url(cell(cells, "image"))
+            if not photo_url:
+                plan.warnings.append(LineError(number, FIELDS["image"], gettext(
+                    "« %(text)s » n'est pas l'adresse d'une photo (https://…) : produit importé sans photo.",
+                    text=cell(cells, "image")[:100])))
         for field_name, limit in (("unit", 30), ("description", 5000)):
             if mapping.get(field_name) is not None:
                 text = cell(cells, field_name)
@@ -367,7 +633,7 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
                 plan.warnings.append(LineError(number, FIELDS["category"], unknown))
             else:
                 values["category_id"] = category_id
-        line = PlannedLine(number, values, product)
+        line = PlannedLine(number, values, product, photo_url=photo_url)
         if product is not None:
             line.changes = {k: v for k, v in values.items() if getattr(product, k) != v
                             and not (k == "active" and v and product.hidden_by_admin)}  # territory's hiding holds
@@ -399,6 +665,58 @@ def _write(plan: ImportPlan, shop: Shop) -> dict[str, int]:
             for column, value in line.changes.items():
                 setattr(line.product, column, value)
     return counts
+
+
+# --- Photos: an address in the file, fetched for a product that has no photo yet ---
+
+MAX_PHOTOS_PER_RUN = 20
+PHOTOS_SECONDS = 60  # all of one run's photo fetches; the rest waits for the next run
+
+
+def photos_wanted(plan: ImportPlan) -> list[tuple[int, int, str]]:
+    """(line, product id, address) for each written line with a photo address whose product has
+    no photo: a photo the shop added or removed by hand is never replaced by the file's."""
+    wanted = {line.product.id: (line.line, line.photo_url) for line in plan.lines
+              if line.photo_url and line.product is not None and line.product.id is not None}
+    if not wanted:
+        return []
+    with_photo = set()
+    ids = list(wanted)
+    for start in range(0, len(ids), 1000):
+        with_photo.update(db.session.scalars(db.select(ProductImage.product_id).where(
+            ProductImage.product_id.in_(ids[start:start + 1000]))))
+    return [(line, product_id, url) for product_id, (line, url) in wanted.items() if product_id not in with_photo]
+
+
+def attach_photos(wanted: list[tuple[int, int, str]]) -> tuple[int, list[LineError], int]:
+    """Fetch each photo with the feeds' guarded fetch (http(s), size and time limits, no private
+    address in production), check and store it (marketplace/images.py), one commit per photo.
+    At most MAX_PHOTOS_PER_RUN photos and PHOTOS_SECONDS: returns (added, problems, left over)."""
+    import time
+
+    from marketplace.feeds import FeedError, fetch
+    from marketplace.images import InvalidImage, store_image
+    from search.outbox import enqueue_products
+
+    added, problems, deadline = 0, [], time.monotonic() + PHOTOS_SECONDS
+    for done, (number, product_id, url) in enumerate(wanted):
+        if done >= MAX_PHOTOS_PER_RUN or time.monotonic() > deadline:
+            return added, problems, len(wanted) - done
+        try:
+            fetched = fetch(url)
+            key = store_image(fetched.content)
+        except (FeedError, InvalidImage) as error:
+            problems.append(LineError(number, FIELDS["image"], gettext(
+                "Photo non reprise (%(url)s) : %(problem)s", url=url[:200], problem=str(error))))
+            continue
+        product = db.session.get(Product, product_id)
+        if product is not None and not product.images:
+            product.images.append(ProductImage(key=key, position=0))
+            product.updated_at = utcnow()
+            enqueue_products(db.session, [product_id])
+            db.session.commit()
+            added += 1
+    return added, problems, 0
 
 
 # --- In the background (a catalogue of tens of thousands of lines takes longer than a request may) ---
@@ -435,6 +753,7 @@ def run_import(upload_id: int) -> None:
         upload.status, upload.result = "done", counts | {"errors": plan.error_lines}
         upload.content, upload.finished_at = b"", utcnow()
         db.session.commit()
+        wanted = photos_wanted(plan)
     except OperationalError:
         db.session.rollback()  # the database went away: still queued, the job's retry runs it again
         raise
@@ -450,6 +769,11 @@ def run_import(upload_id: int) -> None:
         if counts["created"] >= ANALYZE_AFTER_CREATED:
             analyze_catalogue(db.session)
             db.session.commit()
+        if wanted:  # after the products are written: a slow photo server holds no transaction open
+            added, _problems, _left = attach_photos(wanted)
+            upload = db.session.get(PendingUpload, upload_id)
+            upload.result = upload.result | {"photos": added}
+            db.session.commit()
 
 
 # --- Export ---
@@ -459,11 +783,11 @@ def export_headers() -> list[str]:
     """The header row in French whatever the reader's language: the file is French Excel flavour
     (`;`, decimal comma, oui/non) and importing it back finds its columns (HEADER_SYNONYMS)."""
     with force_locale("fr"):
-        return [str(label) for label in FIELDS.values()]
+        return [str(FIELDS[name]) for name in EXPORT_FIELDS]
 
 
 def export_rows(shop: Shop) -> list[list]:
-    """One row per product, in export_headers() order; the price in euros (a Decimal)."""
+    """One row per product, in export_headers() (EXPORT_FIELDS) order; the price in euros (a Decimal)."""
     categories = {c.id: c.name for c in db.session.scalars(db.select(Category))}
     products = db.session.scalars(db.select(Product).where(Product.shop_id == shop.id)
                                   .order_by(Product.name, Product.id)).all()

@@ -17,6 +17,21 @@ class ShopCategoryAlias(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
 
+class ShopColumnMapping(db.Model):
+    """The columns a shop chose for a file whose headers were not recognised (or that it changed),
+    reused with no question for its next uploads of a file with the same headers. `headers_key` is
+    product_import.headers_key (a hash of the folded headers), `choice` product_import.column_choice."""
+
+    __tablename__ = "shop_column_mappings"
+    __table_args__ = (db.UniqueConstraint("shop_id", "headers_key"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    shop_id = db.Column(db.Integer, db.ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
+    headers_key = db.Column(db.String(64), nullable=False)
+    choice = db.Column(db.JSON, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
 class CatalogueFeed(db.Model):
     """A URL a shop keeps its catalogue at, re-read on a schedule (marketplace/feeds.py).
 
@@ -32,7 +47,10 @@ class CatalogueFeed(db.Model):
     status = db.Column(db.String(10), nullable=False, default="draft")
     format = db.Column(db.String(30), nullable=False, default="spreadsheet")
     mapping = db.Column(db.JSON, nullable=True)
-    interval_minutes = db.Column(db.Integer, nullable=False, default=60)
+    # The columns the shop chose on the mapping screen (product_import.column_choice), used by
+    # every run instead of recognising them; None: recognised by their names at every run.
+    column_choice = db.Column(db.JSON, nullable=True)
+    interval_minutes = db.Column(db.Integer, nullable=False, default=60)  # 0: on demand only
     next_run_at = db.Column(db.DateTime, nullable=True, index=True)
     running_since = db.Column(db.DateTime, nullable=True)
     etag = db.Column(db.String(500), nullable=True)

@@ -1,18 +1,31 @@
 """The shop's catalogue feeds: add one (its first reading shown before it is confirmed), follow
-its runs, update now, pause, resume or delete it (marketplace/feeds.py does the work)."""
+its runs, choose how often it is read, update now, pause, resume or delete it
+(marketplace/feeds.py does the work); and the column-mapping screen that feeds and uploads share
+(marketplace/product_import.py keeps the rules)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, SubmitField
 
-from marketplace import feeds, product_import
+from marketplace import feeds, product_import, uploads
 from marketplace.access import access, shop_member
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
+from marketplace.i18n import lazy_gettext
 from marketplace.shop.forms import ConfirmForm, FeedForm, category_choices
 
 bp = Blueprint("shop_feeds", __name__, url_prefix="/boutique")
 
 CATALOGUE = shop_member("owner", "staff")
+
+
+class FeedIntervalForm(FlaskForm):
+    """How often a feed is read (feeds.INTERVALS)."""
+
+    interval = SelectField(lazy_gettext("Lire ce fichier"), validate_choice=False,  # feeds.set_interval checks
+                           choices=[SelectChoice(str(minutes), label) for minutes, label in feeds.INTERVALS.items()])
+    submit = SubmitField(lazy_gettext("Enregistrer la fréquence"))
 
 
 def _feed(shop_id: int, feed_id: int) -> CatalogueFeed:
@@ -53,13 +66,119 @@ def feed(shop_id: int, feed_id: int):
     if feed.status == "draft":
         try:
             preview = feeds.preview(feed)
+        except product_import.ColumnsNeeded:  # headers not recognised: the shop says which is which
+            return redirect(url_for("shop_feeds.feed_columns", shop_id=shop_id, feed_id=feed_id))
         except (feeds.FeedError, product_import.ImportFileError) as error:
             problem = str(error)
     runs = db.session.scalars(db.select(CatalogueFeedRun).where(CatalogueFeedRun.feed_id == feed.id)
                               .order_by(CatalogueFeedRun.id.desc())).all()
     return render_template("shop/feed.html", shop=shop, feed=feed, preview=preview, problem=problem, runs=runs,
-                           labels=feeds.FORMAT_LABELS, fields=product_import.FIELDS, form=ConfirmForm(),
-                           preview_lines=product_import.PREVIEW_LINES, category_choices=category_choices())
+                           labels=product_import.FORMAT_LABELS, fields=product_import.FIELDS, form=ConfirmForm(),
+                           preview_lines=product_import.PREVIEW_LINES, category_choices=category_choices(),
+                           interval_form=FeedIntervalForm(interval=str(feed.interval_minutes)),
+                           interval_label=feeds.interval_label(feed.interval_minutes))
+
+
+@bp.route("/<int:shop_id>/flux/<int:feed_id>/frequence", methods=["POST"])
+@access(CATALOGUE)
+def feed_interval(shop_id: int, feed_id: int):
+    """How often the feed is read: every hour, 6 hours, day, or on demand only."""
+    feed = _feed(shop_id, feed_id)
+    if not FeedIntervalForm().validate_on_submit():
+        abort(400)
+    value = request.form.get("interval", "")
+    try:
+        feeds.set_interval(feed, int(value) if value.isdigit() else -1)
+    except feeds.FeedError as error:
+        flash(str(error), "error")
+    else:
+        flash(gettext("Ce flux sera lu %(interval)s.", interval=feeds.interval_label(feed.interval_minutes)),
+              "success")
+    return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed_id))
+
+
+def _columns_page(shop: Shop, table: product_import.Table, contents: dict, problems: list[str], reason: str,
+                  cancel_url: str):
+    """The column-mapping screen: each column with its first values and "Cette colonne contient"
+    (`contents`: {column index: field} as selected)."""
+    return render_template("shop/column_mapping.html", shop=shop, headers=table.headers, contents=contents,
+                           samples=product_import.column_samples(table), choices=product_import.COLUMN_CONTENTS,
+                           column_name=product_import.column_name, problems=problems, reason=reason,
+                           form=ConfirmForm(), cancel_url=cancel_url), 200 if not problems else 422
+
+
+def _selected(mapping: dict) -> dict:
+    return {index: name for name, index in mapping.items() if index is not None}
+
+
+def _answers(headers: list[str]) -> tuple[dict, dict, list[str]]:
+    """The screen's answers (`column_<n>`), checked: as given, the mapping, and what is wrong."""
+    contents, unknown = {}, []
+    for index in range(len(headers)):
+        value = request.form.get(f"column_{index}", "")
+        if value and value not in product_import.COLUMN_CONTENTS:
+            unknown.append(gettext("Colonne %(column)s : choix inconnu.",
+                                   column=product_import.column_letter_of(index)))
+        contents[index] = value
+    mapping, problems = product_import.mapping_from_columns(contents)
+    return contents, mapping, unknown + problems
+
+
+@bp.route("/<int:shop_id>/flux/<int:feed_id>/colonnes", methods=["GET", "POST"])
+@access(CATALOGUE)
+def feed_columns(shop_id: int, feed_id: int):
+    """Which column of the feed's file holds what, chosen by the shop and used by every next run."""
+    shop, feed = db.get_or_404(Shop, shop_id), _feed(shop_id, feed_id)
+    back = url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed_id)
+    try:
+        table = feeds.fetch_table(feed)
+    except (feeds.FeedError, product_import.ImportFileError) as error:
+        flash(str(error), "error")
+        return redirect(back)
+    reason = ""
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        contents, mapping, problems = _answers(table.headers)
+        if not problems:
+            feeds.choose_columns(feed, table, mapping)
+            flash(gettext("Colonnes enregistrées : elles serviront à chaque mise à jour."), "success")
+            return redirect(back)
+    else:
+        problems = []
+        try:
+            feeds.read_columns(feed, table)
+            mapping = feed.mapping
+        except product_import.ColumnsNeeded as error:
+            reason, mapping = str(error), product_import.detect_format(table.headers)[1]
+        db.session.rollback()  # showing the screen changes nothing
+        contents = _selected(mapping)
+    return _columns_page(shop, table, contents, problems, reason, back)
+
+
+@bp.route("/<int:shop_id>/import/<token>/colonnes", methods=["GET", "POST"])
+@access(CATALOGUE)
+def import_columns(shop_id: int, token: str):
+    """The same screen for an uploaded file; the choice is kept for the shop's next files with
+    these headers."""
+    shop = db.get_or_404(Shop, shop_id)
+    upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
+    if upload is None or upload.status != "pending":
+        return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
+    table = product_import.read_table(upload.content, upload.filename)
+    review = url_for("shop.import_review", shop_id=shop_id, token=token)
+    reason = ""
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        contents, mapping, problems = _answers(table.headers)
+        if not problems:
+            product_import.remember_mapping(shop, table.headers, mapping)
+            return redirect(review)
+    else:
+        problems, mapping = [], product_import.upload_mapping(shop, table.headers)
+        reason, contents = " ".join(product_import.mapping_errors(mapping)), _selected(mapping)
+    return _columns_page(shop, table, contents, problems, reason, url_for("shop.import_upload", shop_id=shop_id))
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/activer", methods=["POST"])
@@ -70,8 +189,8 @@ def activate_feed(shop_id: int, feed_id: int):
     if feed.mapping is None:  # never read successfully: nothing to confirm yet
         abort(400)
     feeds.activate(feed)
-    flash(gettext("Flux activé : le catalogue sera mis à jour toutes les %(n)s minutes.", n=feed.interval_minutes),
-          "success")
+    flash(gettext("Flux activé : le catalogue sera mis à jour %(interval)s.",
+                  interval=feeds.interval_label(feed.interval_minutes)), "success")
     return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed_id))
 
 

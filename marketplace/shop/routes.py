@@ -73,8 +73,6 @@ def _shop_fields(form: ShopForm) -> dict:
         "website": form.website.data or "", "accepts_card": form.accepts_card.data,
         "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
         "private_listings": form.private_listings.data,
-        "kind": form.kind.data, "services": (form.services.data or "").strip(),
-        "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
     }
 
 
@@ -417,11 +415,11 @@ def import_upload(shop_id: int):
     return render_template("shop/import_upload.html", shop=shop, form=form)
 
 
-def _mapping_from(values, table) -> dict[str, int | None]:
-    """The column chosen for each field (`map_<field>` arguments), or the proposed one."""
-    proposed = product_import.propose_mapping(table.headers)
+def _mapping_from(values, table, shop) -> dict[str, int | None]:
+    """The column chosen for each field (`map_<field>` arguments), or the proposed one (the
+    shop's kept choice for these headers, a known export's, or guessed from the headers)."""
     if not any(key.startswith("map_") for key in values):
-        return proposed
+        return product_import.upload_mapping(shop, table.headers)
     mapping = {}
     for name in product_import.FIELDS:
         value = values.get(f"map_{name}", "")
@@ -445,8 +443,12 @@ def import_review(shop_id: int, token: str):
     if upload.status != "pending":  # confirmed already (another tab, the back button)
         return redirect(url_for("shop.import_progress", shop_id=shop_id, token=token))
     table = product_import.read_table(upload.content, upload.filename)
-    mapping = _mapping_from(request.form if request.method == "POST" else request.args, table)
+    values = request.form if request.method == "POST" else request.args
+    mapping = _mapping_from(values, table, shop)
     problems = product_import.mapping_errors(mapping)
+    if problems and request.method == "GET" and not any(key.startswith("map_") for key in values):
+        # No name or price column recognised: the shop says what each column holds.
+        return redirect(url_for("shop_feeds.import_columns", shop_id=shop_id, token=token))
     form = ConfirmForm()
     if request.method == "POST" and "save_categories" in request.form and form.validate_on_submit():
         product_import.remember_categories(shop, product_import.category_answers(request.form))

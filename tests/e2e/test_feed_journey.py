@@ -86,13 +86,13 @@ def test_shopkeeper_sets_up_a_feed_once_and_the_catalogue_keeps_itself_current(o
             "50 ligne(s) valide(s) : 50 nouveau(x) produit(s), 0 mise(s) à jour, 0 inchangée(s).")
         check("feed-first-reading")
         act(page.get_by_role("button", name="Confirmer et mettre à jour mon catalogue"))
-        expect(page.get_by_text("Flux activé : le catalogue sera mis à jour toutes les 60 minutes.")).to_be_visible()
+        expect(page.get_by_text("Flux activé : le catalogue sera mis à jour toutes les heures.")).to_be_visible()
         runs = page.get_by_test_id("feed-runs").locator("li")
         expect(runs).to_have_count(1)
         expect(runs.first).to_contain_text(
             "50 ajouté(s), 0 mis à jour, 0 inchangé(s), 0 mis hors ligne, 0 ligne(s) refusée(s)")
         set_up_seconds = time.perf_counter() - started - audits
-        expect(page.get_by_test_id("feed-status")).to_contain_text("Actif : relu toutes les 60 minutes.")
+        expect(page.get_by_test_id("feed-status")).to_contain_text("Actif : relu toutes les heures.")
         check("feed-active")
         feed_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
 

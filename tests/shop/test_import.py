@@ -38,7 +38,7 @@ def test_french_excel_csv_in_cp1252_with_total_lines(app_ctx, shop_world):
     assert table.headers[:4] == ["Réf", "Désignation", "Famille", "Prix TTC"]
     mapping = product_import.propose_mapping(table.headers)
     assert mapping == {"sku": 0, "name": 1, "category": 2, "price": 3, "unit": None, "stock": 4, "ean": 5,
-                       "description": None, "active": None}
+                       "description": None, "active": None, "image": None}
     plan = plan_for("excel_fr_cp1252.csv", shop_world["bakery"])
     assert plan.errors == [] and plan.skipped == 3
     assert (plan.creations, plan.updates) == (3, 1)  # B001 exists: it is updated, not duplicated
@@ -231,8 +231,11 @@ def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client
 def test_a_missing_name_or_price_column_is_asked_for(app, client, shop_world):
     login(client, shop_world["emails"]["owner"])
     review_url = upload(client, shop_world["bakery"], "Produit;Montant\nPain;2,40\n", "a.csv")
-    page = client.get(review_url).get_data(as_text=True)
-    assert "Indiquez la colonne « Prix TTC »." in page and "Importer les" not in page
+    response = client.get(review_url)  # no price column recognised: the column-mapping screen
+    assert response.status_code == 302 and response.headers["Location"] == f"{review_url}/colonnes"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Indiquez la colonne « Prix TTC »." in page and "Cette colonne contient :" in page
+    assert "Importer les" not in page
 
 
 def test_export_downloads(app, client, shop_world):
