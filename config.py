@@ -127,6 +127,8 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")
     API_LOOKUP_RATE_LIMIT = os.environ.get("API_LOOKUP_RATE_LIMIT", "120 per minute")  # per shop, all its keys
+    # Barcode look-ups in the territory's reference (the product form's scanner), per shop member.
+    REFERENCE_LOOKUP_RATE_LIMIT = os.environ.get("REFERENCE_LOOKUP_RATE_LIMIT", "60 per minute")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console")  # console | smtp | memory
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
