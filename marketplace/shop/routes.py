@@ -73,6 +73,8 @@ def _shop_fields(form: ShopForm) -> dict:
         "website": form.website.data or "", "accepts_card": form.accepts_card.data,
         "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
         "private_listings": form.private_listings.data,
+        "kind": form.kind.data, "services": (form.services.data or "").strip(),
+        "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
     }
 
 
@@ -262,7 +264,8 @@ def _reference_bucket() -> str:
 
 @bp.route("/<int:shop_id>/reference/<barcode>")
 @access(CATALOGUE)
-@limiter.limit(lambda: current_app.config["REFERENCE_LOOKUP_RATE_LIMIT"], key_func=_reference_bucket)
+@limiter.limit(lambda: current_app.config.get("REFERENCE_LOOKUP_RATE_LIMIT", "60 per minute"),
+               key_func=_reference_bucket)
 def reference(shop_id: int, barcode: str):
     """JSON for the product form's scanner (static/js/barcode_scan.js): what the territory's
     listings of this barcode pre-fill, or this shop's own product with it."""

@@ -3,13 +3,13 @@ and for its uploads with the same headers (shop_column_mappings); interval_minut
 feed read on demand only (no schema change).
 
 Revision ID: c2e4a6b8d0f1
-Revises: e7a9c1b3d5f6
+Revises: a9c3e5f7b1d4
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "c2e4a6b8d0f1"
-down_revision = "e7a9c1b3d5f6"
+down_revision = "a9c3e5f7b1d4"
 branch_labels = None
 depends_on = None
 
