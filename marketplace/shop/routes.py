@@ -264,8 +264,7 @@ def _reference_bucket() -> str:
 
 @bp.route("/<int:shop_id>/reference/<barcode>")
 @access(CATALOGUE)
-@limiter.limit(lambda: current_app.config.get("REFERENCE_LOOKUP_RATE_LIMIT", "60 per minute"),
-               key_func=_reference_bucket)
+@limiter.limit(lambda: current_app.config["REFERENCE_LOOKUP_RATE_LIMIT"], key_func=_reference_bucket)
 def reference(shop_id: int, barcode: str):
     """JSON for the product form's scanner (static/js/barcode_scan.js): what the territory's
     listings of this barcode pre-fill, or this shop's own product with it."""
