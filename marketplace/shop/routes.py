@@ -329,6 +329,7 @@ def edit_product(shop_id: int, product_id: int):
         if keys is not None:
             for column, value in form.product_fields().items():
                 setattr(product, column, value)
+            keys = [key for key in keys if key not in {image.key for image in product.images}]
             start = len(product.images)
             product.images.extend(ProductImage(key=key, position=start + i) for i, key in enumerate(keys))
             if keys:

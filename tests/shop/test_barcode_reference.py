@@ -194,3 +194,18 @@ def test_photos_move_up_and_down(app, client, shop_world, media_dir):
     assert client.post(f"/boutique/{shop_world['bakery']}/produits/{shop_world['comte']}/photos/{ids[0]}/deplacer",
                        data={"direction": "up"}).status_code == 404  # another shop's product
     assert client.post(f"{base}/999999/deplacer", data={"direction": "up"}).status_code == 404
+
+
+def test_saving_again_does_not_add_the_reference_photo_twice(app, client, shop_world, listings):
+    login(client, shop_world["emails"]["staff"])
+    data = {"name": "Moutarde de Dijon 210 g", "price": "3,20", "unit": "le pot", "stock": "6", "active": "y",
+            "category": str(shop_world["categories"]["epicerie"]), "ean": MUSTARD, "sku": "M1",
+            "reference_photo": listings["photo"]}
+    assert client.post(f"/boutique/{shop_world['bakery']}/produits/nouveau", data=data).status_code == 302
+    with app.app_context():
+        product_id = Product.query.filter_by(sku="M1").one().id
+    edit = f"/boutique/{shop_world['bakery']}/produits/{product_id}"
+    assert client.post(edit, data={**data, "stock": "5"}).status_code == 302  # the form still holds the key
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        assert ([image.key for image in product.images], product.stock) == ([listings["photo"]], 5)
