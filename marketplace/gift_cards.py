@@ -190,6 +190,8 @@ def check_payment(purchase: CreditPurchase) -> str:
     """The return page asks Stripe itself: 'paid', 'processing' or 'failed'."""
     if purchase.status == "paid":
         return "paid"
+    if not purchase.stripe_payment_intent_id:  # the payment page was never opened
+        return "failed"
     intent = payments.retrieve_payment_intent(purchase.stripe_payment_intent_id)
     if payments.handle_succeeded(intent):
         return "paid"

@@ -345,3 +345,38 @@ def test_without_a_truetype_font_the_pdf_is_written_without_accents(stripe_app, 
         _font, text = gift_cards._pdf_font()
         assert text("30,00\u202f€ à Léa") == "30,00 EUR a Lea"
         assert gift_cards.card_pdf(_item_of(token)).startswith(b"%PDF")
+
+
+def test_coming_back_before_paying_credits_nothing(stripe_app, gift_world, client):
+    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", TODAY)])
+    token = answer.headers["Location"].rstrip("/").split("/")[-2]
+    early = client.get(f"/carte-cadeau/achat/{token}/retour", follow_redirects=True)
+    assert "pas abouti" in early.get_data(as_text=True)
+    client.get(f"/carte-cadeau/achat/{token}/paiement")
+    again = client.get(f"/carte-cadeau/achat/{token}/retour", follow_redirects=True)
+    assert "pas abouti" in again.get_data(as_text=True)
+    assert "Paiement en attente" in client.get(f"/carte-cadeau/achat/{token}").get_data(as_text=True)
+    assert client.post(f"/carte-cadeau/achat/{token}/paiement", json={}).status_code == 400
+    assert client.get("/carte-cadeau/achat/inconnu/paiement").status_code == 404
+    with stripe_app.app_context():
+        assert _entries("issue") == 0 and gift_cards.purchase_by_token(token).status == "pending"
+
+
+def test_a_declined_card_then_another_pays_the_same_purchase(stripe_app, gift_world, client):
+    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", TODAY)])
+    token = answer.headers["Location"].rstrip("/").split("/")[-2]
+    client.get(f"/carte-cadeau/achat/{token}/paiement")
+    with stripe_app.app_context():
+        first_intent = gift_cards.purchase_by_token(token).stripe_payment_intent_id
+        card = payments.client().v1.payment_methods.create(params={"type": "card", "card": {
+            "number": "4000000000000341", "exp_month": 12, "exp_year": 2034, "cvc": "123"}})
+    declined = client.post(f"/carte-cadeau/achat/{token}/paiement", json={"payment_method": card.id})
+    assert declined.status_code == 402
+    again = client.post(f"/carte-cadeau/achat/{token}/paiement", json={"payment_method": "pm_card_visa"})
+    assert again.get_json()["status"] == "succeeded"
+    client.get(f"/carte-cadeau/achat/{token}/retour")
+    with stripe_app.app_context():
+        purchase = gift_cards.purchase_by_token(token)
+        assert purchase.status == "paid" and purchase.stripe_payment_intent_id != first_intent
+        assert payments.retrieve_payment_intent(first_intent)["status"] == "canceled"
+        assert _entries("issue") == 1 and _stripe_balance() == -3_000
