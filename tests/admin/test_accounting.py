@@ -1,9 +1,7 @@
-"""The FEC export, checked by a parser of the format written here from the text of article A47 A-1
-of the Livre des procédures fiscales (not from the code that writes it): the 18 columns in order,
-dates YYYYMMDD, amounts with a decimal comma, each entry balanced, entries numbered per journal
-without gap, and the totals equal to the ledger's movements over the period."""
-import csv
-import re
+"""The FEC export, checked by a parser of the format written from the text of article A47 A-1 of the
+Livre des procédures fiscales, not from the code that writes it (tests/fec_check.py): the 18 columns
+in order, dates YYYYMMDD, amounts with a decimal comma, each entry balanced, entries numbered per
+journal without gap; and here the totals equal to the ledger's movements over the period."""
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -19,47 +17,7 @@ from marketplace.models import AuditEvent
 from marketplace.models.accounting import ChartAccount
 from tests.admin.conftest import at
 from tests.conftest import login
-
-COLUMNS = ["JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
-           "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
-           "ValidDate", "Montantdevise", "Idevise"]
-AMOUNT = re.compile(r"^\d+,\d{2}$")
-
-
-def read_fec(text: str, separator: str, first: date, last: date) -> list[dict]:
-    """Parse and check a FEC; returns its lines as dicts with amounts in cents."""
-    rows = list(csv.reader(text.splitlines(), delimiter=separator, quoting=csv.QUOTE_NONE))
-    assert rows[0] == COLUMNS
-    lines = []
-    for number, row in enumerate(rows[1:], start=2):
-        assert len(row) == 18, f"line {number}: {len(row)} fields"
-        line = dict(zip(COLUMNS, row, strict=True))
-        for name in ("EcritureDate", "PieceDate", "ValidDate"):
-            assert re.fullmatch(r"\d{8}", line[name]), (number, name, line[name])
-            assert first <= datetime.strptime(line[name], "%Y%m%d").date() <= last, (number, name)
-        for name in ("Debit", "Credit"):
-            assert AMOUNT.match(line[name]), (number, name, line[name])
-            whole, cents = line[name].split(",")
-            line[name] = int(whole) * 100 + int(cents)
-        assert (line["Debit"] == 0) != (line["Credit"] == 0), f"line {number}: one side only"
-        assert line["JournalCode"] and line["JournalLib"] and line["CompteNum"] and line["CompteLib"]
-        assert line["EcritureLib"] and line["PieceRef"]
-        assert line["DateLet"] == line["EcritureLet"] == line["Montantdevise"] == line["Idevise"] == ""
-        lines.append(line)
-    entries = defaultdict(list)
-    for line in lines:
-        entries[(line["JournalCode"], int(line["EcritureNum"]))].append(line)
-    for key, entry in entries.items():
-        assert sum(line["Debit"] for line in entry) == sum(line["Credit"] for line in entry), key
-        assert len({line["EcritureDate"] for line in entry}) == 1, key
-    journals = defaultdict(list)
-    for journal, number in entries:  # in the order of the file
-        journals[journal].append(number)
-    for journal, numbers in journals.items():
-        assert numbers == list(range(1, len(numbers) + 1)), journal
-    assert len({(line["JournalCode"], line["JournalLib"]) for line in lines}) == len(journals)
-    return lines
-
+from tests.fec_check import read_fec
 
 def ledger_movements(first: date, last: date) -> tuple[int, int]:
     """What the ledger moved over the period: (out of accounts, into accounts)."""
@@ -225,3 +183,26 @@ def test_without_a_chart_line_the_page_says_which_and_offers_no_download(app, bo
     assert "« shop_payable »" in page and "Télécharger le FEC" not in page
     download = client.get("/admin/comptabilite/fec.txt?du=2026-10-01&au=2026-10-31")
     assert download.status_code == 409 and "shop_payable" in download.get_data(as_text=True)
+
+
+def test_the_checker_refuses_what_the_format_forbids(app, books, tmp_path):
+    """The independent check is not a rubber stamp: each broken rule is caught."""
+    from tests.fec_check import FecError
+
+    text = export(app, tmp_path)
+    first, last = date(2026, 10, 1), date(2026, 10, 31)
+    header, *lines = text.split("\r\n")
+    broken = {
+        "dot": text.replace("\t20,00\t", "\t20.00\t", 1),
+        "date": text.replace("\t20261005\t", "\t2026-10-05\t", 1),
+        "order": text.replace("JournalLib\tEcritureNum", "EcritureNum\tJournalLib", 1),
+        "unbalanced": "\r\n".join([header, *lines[1:]]),
+        "gap": "\r\n".join([header, *[line for line in lines if not line.startswith("CAR\t")
+                                      or line.split("\t")[2] != "2"]]),
+    }
+    for name, bad in broken.items():
+        with pytest.raises(FecError):
+            read_fec(bad, "\t", first, last)
+            pytest.fail(name)
+    with pytest.raises(FecError):
+        read_fec(text, "\t", date(2026, 10, 2), last)  # a line dated before the period
