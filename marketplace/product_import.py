@@ -320,6 +320,29 @@ class ImportPlan:
         return len({error.line for error in self.errors})
 
 
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_BLOCKS = ("p", "div", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "ul", "ol", "table")
+
+
+def plain_text(text: str) -> str:
+    """An e-shop's HTML description (Shopify's Body (HTML), WooCommerce's) as the plain text a
+    product's description holds: tags dropped, entities read, one line per paragraph or item.
+    Text without tags is returned as it is."""
+    if not _HTML_TAG.search(text):
+        return text
+    from lxml import etree, html
+
+    try:
+        root = html.fragment_fromstring(text, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _HTML_TAG.sub(" ", text).strip()
+    for element in root.iter(*_BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    etree.strip_elements(root, "script", "style", with_tail=False)
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def _photo_url(text: str) -> str:
     """The first http(s) address of a cell (WooCommerce and PrestaShop list several, comma-separated)."""
     first = re.split(r"[\s,]+", text.strip())[0]
@@ -612,6 +635,8 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
         for field_name, limit in (("unit", 30), ("description", 5000)):
             if mapping.get(field_name) is not None:
                 text = cell(cells, field_name)
+                if field_name == "description":
+                    text = plain_text(text)
                 if len(text) > limit:
                     error(field_name, gettext("Le texte dépasse %(limit)s caractères.", limit=limit))
                 values[field_name] = text

@@ -37,7 +37,7 @@ def shopify_csv(images: str) -> bytes:
     lines = [
         HEADERS,
         line(Handle="t-shirt-coton-bio", Title="T-shirt coton bio",
-             Body_HTML="<p>Coton biologique, teint à Semur.</p>", Vendor="Atelier Semur",
+             Body_HTML="<p>Coton biologique, teint à <b>Semur</b>.</p><ul><li>Taille&nbsp;normale.</li></ul>", Vendor="Atelier Semur",
              Product_Category="Apparel & Accessories > Clothing", Type="Vêtements", Tags="bio, coton",
              Published="true", Option1_Name="Couleur", Option1_Value="Rouge", Option2_Name="Taille",
              Option2_Value="M", Variant_SKU="TS-R-M", Variant_Grams="180", Variant_Inventory_Tracker="shopify",
@@ -100,7 +100,7 @@ def check_products(shop_id: int) -> dict[str, Product]:
     assert {sku: (p.name, p.price_cents, p.stock, p.ean, p.active) for sku, p in products.items()} == EXPECTED
     # The product's columns come from its first line: description and category for every variant.
     assert {p.description for sku, p in products.items() if sku.startswith(("TS", "t-shirt"))} == {
-        "<p>Coton biologique, teint à Semur.</p>"}
+        "Coton biologique, teint à Semur.\nTaille normale."}  # Shopify's HTML as plain text
     assert products["CONF-01"].category.slug == "epicerie"
     # The first line's photo for every variant (not the image line's second photo); the jam's only
     # photo was on an image line; the candles have none.
@@ -126,6 +126,13 @@ def test_variant_lines_are_merged_into_products_of_their_own(app_ctx, shop_world
         "t-shirt-coton-bio-bleu-m": "https://cdn.example.org/tshirt.png",
         "CONF-01": "https://cdn.example.org/confiture.png", "bougie-parfumee-lavande": "",
         "bougie-parfumee-figue": ""}
+
+
+def test_html_descriptions_become_plain_text():
+    assert product_import.plain_text("Pain &amp; beurre") == "Pain &amp; beurre"  # no tag: as written
+    assert product_import.plain_text("<p>Pain &amp; beurre</p><p>Bio<br>Local</p><script>x()</script>") == (
+        "Pain & beurre\nBio\nLocal")
+    assert product_import.plain_text("2 < 3 et 5 > 4") == "2 < 3 et 5 > 4"
 
 
 def test_a_variant_sku_made_from_a_long_handle_stays_within_60_characters():
@@ -159,6 +166,6 @@ def test_a_shopify_export_through_the_upload_pages(app, client, shop_world, serv
     page = client.get(review_url).get_data(as_text=True)
     assert "6 ligne(s) valide(s) : 6 nouveau(x) produit(s)" in page and "T-shirt coton bio – Bleu / M" in page
     page = client.post(review_url, follow_redirects=True).get_data(as_text=True)
-    assert "Import terminé : 6 produit(s) ajouté(s)" in page
+    assert "Import terminé : 6 produit(s) ajouté(s)" in page and "4 photo(s) ajoutée(s)." in page
     with app.app_context():
         check_products(shop_world["bakery"])
