@@ -169,3 +169,20 @@ def test_a_shopify_export_through_the_upload_pages(app, client, shop_world, serv
     assert "Import terminé : 6 produit(s) ajouté(s)" in page and "4 photo(s) ajoutée(s)." in page
     with app.app_context():
         check_products(shop_world["bakery"])
+
+
+def test_a_photo_address_goes_through_the_feeds_guards(app, app_ctx, shop_world, server, monkeypatch):
+    """In production a photo address on a private network is refused like a feed's; a file that is
+    no image is refused by the photo check; either way the product stays, without photo."""
+    product = Product(shop_id=shop_world["bakery"], category_id=db.session.get(Shop, shop_world["bakery"]).category_id,
+                      name="Sablés", price_cents=300)
+    db.session.add(product)
+    db.session.commit()
+    server.files["/img/not-a-photo.png"] = (200, {"Content-Type": "image/png"}, b"<html>hello</html>")
+    added, problems, left = product_import.attach_photos([(5, product.id, server.url("/img/not-a-photo.png"))])
+    assert (added, left) == (0, 0) and problems[0].line == 5 and "Photo non reprise" in problems[0].message
+    monkeypatch.setitem(app.config, "FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
+    requests = len(server.requests)
+    added, problems, _left = product_import.attach_photos([(7, product.id, server.url("/img/tshirt.png"))])
+    assert added == 0 and "réseau privé" in problems[0].message and len(server.requests) == requests
+    assert db.session.get(Product, product.id).images == []
