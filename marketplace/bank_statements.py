@@ -26,7 +26,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from xml.parsers import expat
@@ -54,6 +54,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 CAMPAIGN_REFERENCE = re.compile(r"HALLE\W*CAMPAGNE\W*(\d+)", re.IGNORECASE)
 STATEMENT_REFERENCE = re.compile(r"HALLE\W*R(\d{4,})\W*(\d{5,})", re.IGNORECASE)
 STRIPE = re.compile(r"\bSTRIPE\b", re.IGNORECASE)
+RECENT_RUN_DAYS = 120  # a whole SEPA file debited without details is looked for among the runs this recent
 
 MATCH_LABELS = {
     "exact": lazy_gettext("Virement de campagne, montant exact : campagne financée"),
@@ -63,6 +64,7 @@ MATCH_LABELS = {
     "not_waiting": lazy_gettext("Référence d'une campagne qui n'attend pas de virement"),
     "unknown_reference": lazy_gettext("Virement reçu sans référence connue"),
     "settlement": lazy_gettext("Reversement d'un règlement aux commerces"),
+    "settlement_batch": lazy_gettext("Fichier de virements d'un règlement, débité en une fois"),
     "settlement_mismatch": lazy_gettext("Reversement qui ne correspond pas à son relevé de règlement"),
     "stripe_payout": lazy_gettext("Versement Stripe des ventes en ligne"),
     "unknown_debit": lazy_gettext("Débit sans règlement correspondant"),
@@ -428,6 +430,8 @@ def _reconcile(line_id: int) -> None:
         found = STATEMENT_REFERENCE.search(text)
         if found:
             _settlement_payment(line, int(found.group(1)), int(found.group(2)))
+        elif runs := _runs_of_total(-line.amount_cents):
+            _settlement_batch(line, runs)
         else:
             _classify(line, "unknown_debit", "unmatched", gettext(
                 "Aucun règlement de Halle n'explique ce débit (frais bancaires, virement fait hors Halle ?) : "
@@ -576,6 +580,46 @@ def _settlement_payment(line: BankLine, run_id: int, shop_id: int) -> None:
         return
     _classify(line, "settlement", "matched", gettext("Reversement du relevé %(number)s : payé.", number=number),
               settlement_statement_id=statement_id, ledger_entry_id=statement.settle_entry_id)
+
+
+def _runs_of_total(cents: int) -> list[SettlementRun]:
+    """The runs whose SEPA file transfers `cents` in all and whose payment no line shows yet (a bank
+    that books a whole file as one debit, without the transactions' details)."""
+    found = []
+    recent = utcnow() - timedelta(days=RECENT_RUN_DAYS)
+    for run in db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying", "paid")),
+                                                              SettlementRun.created_at >= recent)
+                                  .order_by(SettlementRun.id)):
+        payable = [s for s in run.statements if s.iban_valid and s.payout_cents > 0
+                   and s.status in (("paid",) if run.status == "paid" else ("draft", "paid"))]
+        if not payable or sum(s.payout_cents for s in payable) != cents:
+            continue
+        seen = db.session.scalar(select(BankLine.id).where(
+            BankLine.settlement_statement_id.in_([s.id for s in payable]), BankLine.status == "matched"))
+        if not seen:
+            found.append(run)
+    return found
+
+
+def _settlement_batch(line: BankLine, runs: list[SettlementRun]) -> None:
+    if len(runs) > 1:
+        _classify(line, "settlement_batch", "to_decide", gettext(
+            "Ce débit a le montant de plusieurs règlements (n° %(runs)s) : voyez avec la banque lequel elle a payé.",
+            runs=", ".join(str(run.id) for run in runs)))
+        return
+    run, line_id = runs[0], line.id
+    run_id, first = run.id, min(s.id for s in run.statements if s.iban_valid and s.payout_cents > 0)
+    if run.status in ("draft", "paying"):
+        try:
+            settlement.mark_paid(run)
+        except settlement.SettlementError as error:
+            db.session.rollback()
+            _classify(db.session.get(BankLine, line_id), "settlement_batch", "to_decide", str(error),
+                      settlement_statement_id=first)
+            return
+    _classify(db.session.get(BankLine, line_id), "settlement_batch", "matched", gettext(
+        "Fichier de virements du règlement n° %(run)s, débité en une fois : payé.", run=run_id),
+        settlement_statement_id=first)
 
 
 def _resolve(line: BankLine, actor) -> None:

@@ -11,6 +11,7 @@ BANK_LINE_MATCHES = (
     "not_waiting",  # the reference of a campaign that waits for no transfer
     "unknown_reference",  # an incoming transfer nobody expected
     "settlement",  # a transfer of a settlement's SEPA file, of the statement's amount
+    "settlement_batch",  # a whole SEPA file booked as one debit without its details, of the run's total
     "settlement_mismatch",  # a settlement reference with another amount, or a statement that cannot be paid
     "stripe_payout",  # Stripe paying out the online sales: recorded in the ledger
     "unknown_debit",  # money out that no settlement explains (bank fees…)

@@ -297,3 +297,19 @@ def test_a_transfer_recorded_by_hand_before_the_import_is_not_recorded_twice(app
     upload(awaiting["admin"], statement("STMT-H2", [transfer(awaiting["campaign"], 11_100, ref="2026120100003")],
                                         start=date(2026, 12, 1), end=date(2026, 12, 1), opening=40_000))
     assert campaign_state(app, awaiting["campaign"])[0] == "funded"
+
+
+def test_a_settlement_file_booked_as_one_debit_without_details_marks_its_run_paid(app, awaiting, settled):
+    """Some banks book the whole SEPA file as one line ("REMISE VIREMENTS"), without its transfers."""
+    remittance = Line(-settled["payout"], date(2026, 11, 30), "2026113000077", info="REMISE VIREMENTS SEPA 1 OPE")
+    upload(awaiting["admin"], statement("STMT-R", [remittance], opening=10_000, **NOV))
+    assert lines_by_match(app) == {"settlement_batch": "matched"}
+    with app.app_context():
+        assert db.session.get(SettlementRun, settled["run"]).status == "paid"
+    # The same amount again is no longer the run's (it is paid and seen): a debit nobody explains.
+    upload(awaiting["admin"], statement("STMT-R2", [Line(-settled["payout"], date(2026, 12, 1), "2026120100078",
+                                                         info="REMISE VIREMENTS SEPA 1 OPE")],
+                                        start=date(2026, 12, 1), end=date(2026, 12, 1)))
+    with app.app_context():
+        assert db.session.scalar(select(BankLine.match).where(BankLine.bank_reference == "2026120100078")) == \
+            "unknown_debit"
