@@ -717,6 +717,17 @@ def recent_statements(limit: int = 20) -> list[BankStatement]:
     return list(db.session.scalars(select(BankStatement).order_by(BankStatement.id.desc()).limit(limit)))
 
 
-def unpaid_settlement_runs() -> list[SettlementRun]:
-    """Runs whose file may be at the bank but whose payment is not seen yet (to explain a difference)."""
-    return list(db.session.scalars(select(SettlementRun).where(SettlementRun.status.in_(("draft", "paying")))))
+def paid_not_seen() -> list[tuple[SettlementRun, int]]:
+    """Recent runs marked paid whose transfers no statement line shows yet, with what they pay: the
+    ledger counts them out of the account, the bank may not have executed them (a difference)."""
+    recent = utcnow() - timedelta(days=RECENT_RUN_DAYS)
+    found = []
+    for run in db.session.scalars(select(SettlementRun).where(SettlementRun.status == "paid",
+                                                              SettlementRun.created_at >= recent)
+                                  .order_by(SettlementRun.id)):
+        paid = [s for s in run.statements if s.status == "paid"]
+        seen = set(db.session.scalars(select(BankLine.settlement_statement_id).where(
+            BankLine.settlement_statement_id.in_([s.id for s in paid]), BankLine.status == "matched")))
+        if paid and not seen:
+            found.append((run, sum(s.payout_cents for s in paid)))
+    return found

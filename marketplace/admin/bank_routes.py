@@ -59,6 +59,7 @@ def bank():
     return render_template("admin/bank.html", form=form, position=bank_statements.bank_position(),
                            lines=bank_statements.lines("waiting" if waiting_only else None),
                            waiting_only=waiting_only, statements=bank_statements.recent_statements(),
+                           not_seen=bank_statements.paid_not_seen(),
                            campaign_choices=choices, handled_form=LineHandledForm(),
                            campaign_form=LineCampaignForm(), match_labels=bank_statements.MATCH_LABELS,
                            status_labels=bank_statements.STATUS_LABELS), 200 if not form.errors else 422

@@ -313,3 +313,15 @@ def test_a_settlement_file_booked_as_one_debit_without_details_marks_its_run_pai
     with app.app_context():
         assert db.session.scalar(select(BankLine.match).where(BankLine.bank_reference == "2026120100078")) == \
             "unknown_debit"
+
+
+def test_a_run_paid_but_not_on_the_statement_explains_the_difference(app, awaiting, settled):
+    with app.app_context():
+        settlement.mark_paid(db.session.get(SettlementRun, settled["run"]))
+    upload(awaiting["admin"], statement("STMT-T", [], opening=10_000, **NOV))
+    with app.app_context():
+        assert bank_statements.bank_position().difference_cents == 10_000 + 7_500  # the 75,00 € not debited yet
+    page = text(awaiting["admin"].get("/admin/banque"))
+    assert "Règlements payés pas encore vus sur un relevé" in page and f"Règlement n° {settled['run']}" in page
+    upload(awaiting["admin"], statement("STMT-T2", [settlement_debit(settled)], opening=10_000, **NOV))
+    assert "Règlements payés pas encore vus sur un relevé" not in text(awaiting["admin"].get("/admin/banque"))
