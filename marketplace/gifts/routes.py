@@ -20,6 +20,13 @@ from marketplace.models import CreditPurchase, CreditPurchaseItem
 bp = Blueprint("gifts", __name__)
 
 
+@bp.after_request
+def _not_stored(response):
+    """A purchase's or a card's page (reached by its token) is kept by no cache on the way."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/carte-cadeau", methods=["GET", "POST"])
 @access(PUBLIC)
 @limiter.limit(lambda: current_app.config.get("GIFT_ORDER_RATE_LIMIT", "120 per hour"), methods=["POST"])

@@ -380,3 +380,12 @@ def test_a_declined_card_then_another_pays_the_same_purchase(stripe_app, gift_wo
         assert purchase.status == "paid" and purchase.stripe_payment_intent_id != first_intent
         assert payments.retrieve_payment_intent(first_intent)["status"] == "canceled"
         assert _entries("issue") == 1 and _stripe_balance() == -3_000
+
+
+def test_the_pages_of_a_card_and_a_purchase_are_not_stored_by_caches(stripe_app, gift_world, client):
+    token, _ = buy_two(client)
+    with stripe_app.app_context():
+        link = f"/carte-cadeau/carte/{gift_cards.gift_token(_item_of(token).id)}"
+    for url in (link, f"{link}/carte.pdf", f"/carte-cadeau/achat/{token}", "/carte-cadeau"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store", url
