@@ -61,6 +61,8 @@ def test_without_a_territory_account_hr_is_told_to_ask_for_it(app, hr_client, aw
 
 def test_a_wrong_reference_or_amount_is_refused_and_records_nothing(app, awaiting):
     before = _state(app, awaiting["campaign"])
+    page = awaiting["admin"].get("/admin/entreprises/").get_data(as_text=True)
+    assert 'data-testid="transfer-amount-' in page and "enregistre de lui-même les virements" in page
     answer = awaiting["admin"].post(awaiting["record"], data={"reference": "VIR-2026-118", "amount": "511,00"},
                                     follow_redirects=True).get_data(as_text=True)
     assert (f"Référence du virement : « VIR-2026-118 » n&#39;est pas celle de cette campagne "
