@@ -58,13 +58,17 @@
   function showAnswer(body) {
     own.hidden = !body.own_product;
     if (body.own_product) { ownLink.href = body.own_product.url; ownLink.textContent = body.own_product.label; }
+    if (!body.found) clearReferencePhoto();  // a photo from an earlier scan is not this product's
     if (body.error) { say(body.error); input("ean").focus(); return; }
     say(body.message);
     if (!body.found) { input("name").focus(); return; }
     fill("name", body.name);
     fill("unit", body.unit);
     var category = input("category");
-    if (category && category.querySelector('option[value="' + body.category_id + '"]')) category.value = String(body.category_id);
+    // A new product takes the reference's category over the shop's default; an edited one keeps its own.
+    if (category && fillAll && category.querySelector('option[value="' + body.category_id + '"]')) {
+      category.value = String(body.category_id);
+    }
     if (body.photo_key) {
       input("reference_photo").value = body.photo_key;
       refImg.src = body.photo_url;

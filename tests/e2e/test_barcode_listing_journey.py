@@ -62,6 +62,12 @@ def test_baker_lists_ten_known_products_by_scanning_them(open_page, screen, live
     page.goto(f"/boutique/{shop_id}/produits/nouveau")
     screenshot(page, "barcode-listing-empty")
     status = page.get_by_test_id("scan-status")
+    unknown = tmp_path / "unknown.png"  # a product no shop of the territory lists: the page says so
+    unknown.write_bytes(photo_png("4006381333931"))
+    page.get_by_label("Ou lire le code-barres sur une photo").set_input_files(unknown)
+    expect(status).to_contain_text("Aucun autre commerce du territoire n'a encore ce code-barres (4006381333931)")
+    expect(page.get_by_label("Code-barres EAN")).to_have_value("4006381333931")
+    expect(page.get_by_label("Nom du produit")).to_be_focused()
     durations, gestures = [], []
     for number, (code, name, unit, _, price, stock) in enumerate(LISTINGS):
         picture = tmp_path / f"{code}.png"
