@@ -234,6 +234,8 @@ def test_the_form_adds_and_removes_cards(app, gift_world, client):
     fewer = client.post("/carte-cadeau", data={"form_token": token, "cards-0-amount": "20", "cards-1-amount": "",
                                                "remove_card": "1"})
     assert 'name="cards-1-amount"' not in fewer.get_data(as_text=True)
+    # Enter in a field submits with the form's first button: the order's, not "Ajouter une carte".
+    assert re.findall(r'<input[^>]*type="submit"[^>]*>', html)[0].count('name="submit"') == 1
 
 
 def test_a_holder_tops_up_their_own_card(stripe_app, gift_world, client):
