@@ -115,6 +115,26 @@ def test_baker_lists_ten_known_products_by_scanning_them(open_page, screen, live
     expect(page.get_by_role("link", name=LISTINGS[-1][1])).to_be_visible()
     screenshot(page, "barcode-listing-catalogue")
 
+    # The baker's own photo, straight from the phone's camera, then put first with the keyboard.
+    with page.expect_navigation():
+        page.get_by_role("link", name=LISTINGS[-1][1]).click()
+    own_photo = tmp_path / "shelf.png"
+    own_photo.write_bytes(photo_png("2100112000108"))  # any picture: the camera's file
+    page.get_by_label("Prendre une photo").set_input_files(own_photo)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer le produit").click()
+    move_up = page.get_by_role("button", name="Monter la photo 2")
+    move_up.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_text("Ordre des photos enregistré")).to_be_visible()
+    screenshot(page, "barcode-listing-photos")
+    with live_app.app_context():
+        product = db.session.scalars(select(Product).where(Product.shop_id == shop_id,
+                                                           Product.ean == LISTINGS[-1][0])).one()
+        keys = [image.key for image in product.images]
+        assert len(keys) == 2 and keys[1] == photos[LISTINGS[-1][0]]  # the baker's photo first now
+
 
 @pytest.fixture(scope="module")
 def camera_browser(browser, tmp_path_factory):
