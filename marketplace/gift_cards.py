@@ -216,7 +216,7 @@ payments.register_handler(PURPOSE, _on_payment)
 
 def record_paid(purchase_id: int) -> CreditPurchase:
     """Issue the purchase's grants (once: keyed on its PaymentIntent) and mark it paid, in one
-    transaction; the first time, send the receipt and the gifts due today."""
+    transaction with the buyer's receipt; the first time, send the gifts due today."""
     purchase = db.session.get(CreditPurchase, purchase_id)
     if purchase.status == "paid":  # already recorded (a redelivery, the return page after the webhook)
         return purchase
@@ -233,19 +233,21 @@ def record_paid(purchase_id: int) -> CreditPurchase:
 
     def record(results) -> None:
         row = db.session.get(CreditPurchase, purchase_id)
+        for item, result in zip(row.items, results):
+            item.card_id, item.issue_entry_id = result.card_id, result.entry_id
         if row.status != "paid":
             first_time.append(True)
             row.status, row.paid_at = "paid", utcnow()
-        for item, result in zip(row.items, results):
-            item.card_id, item.issue_entry_id = result.card_id, result.entry_id
+            # Queued before the commit: a crash after it cannot lose the receipt (a transaction
+            # re-run may queue it twice, which the jobs allow).
+            _send_receipt(row)
 
     issue_bought_credit(db.session, items=[BoughtCredit(key=f"stripe:{intent_id}:item:{item_id}", amount_cents=amount,
                                                         card_id=card_id) for item_id, amount, card_id in items],
                         label=label, expires_on=expiry_of_bought_credit(today), actor="stripe", prefix=prefix,
                         then=record)
     purchase = db.session.get(CreditPurchase, purchase_id)
-    if first_time:
-        _send_receipt(purchase)
+    if first_time:  # the gifts due today; missed ones (a crash here) go with the periodic job
         deliver_due(purchase_id=purchase_id)
     return purchase
 
