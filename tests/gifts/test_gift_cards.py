@@ -391,3 +391,8 @@ def test_the_pages_of_a_card_and_a_purchase_are_not_stored_by_caches(stripe_app,
     for url in (link, f"{link}/carte.pdf", f"/carte-cadeau/achat/{token}", "/carte-cadeau"):
         response = client.get(url)
         assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store", url
+
+
+def test_the_order_page_reads_in_english(app, gift_world, client):
+    html = client.get("/carte-cadeau?lang=en").get_data(as_text=True)
+    assert "Give a gift card" in html and "Recipient&#39;s email" in html and "Continue to payment" in html
