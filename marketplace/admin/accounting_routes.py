@@ -119,14 +119,25 @@ def _month(month: str) -> date:
 @bp.route("/comptabilite/clotures")
 @access(ADMIN)
 def closings():
-    return render_template("admin/closings.html", months=[(month, closing.statement(month).locked is not None)
+    latest = closing.ledger_closing.latest_closed_month(db.session)
+    return render_template("admin/closings.html", months=[(month, latest is not None and month <= latest)
                                                           for month in closing.months()])
+
+
+def _statement(month: str):
+    """The month's statement, or the refusal (a chart line missing) as a plain 409 answer."""
+    try:
+        return closing.statement(_month(month)), None
+    except accounting.AccountingError as error:
+        return None, Response(str(error), status=409, mimetype="text/plain")
 
 
 @bp.route("/comptabilite/clotures/<month>")
 @access(ADMIN)
 def closing_statement(month: str):
-    statement = closing.statement(_month(month))
+    statement, refusal = _statement(month)
+    if refusal:
+        return refusal
     from loyalty.verify import verify
 
     return render_template("admin/closing.html", statement=statement, month=month, confirm=ConfirmForm(),
@@ -137,7 +148,9 @@ def closing_statement(month: str):
 @bp.route("/comptabilite/clotures/<month>.csv")
 @access(ADMIN)
 def closing_csv(month: str):
-    statement = closing.statement(_month(month))
+    statement, refusal = _statement(month)
+    if refusal:
+        return refusal
     return Response(closing.statement_csv(statement), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="releve-mensuel-{month}.csv"'})
 
@@ -145,7 +158,9 @@ def closing_csv(month: str):
 @bp.route("/comptabilite/clotures/<month>.pdf")
 @access(ADMIN)
 def closing_pdf(month: str):
-    statement = closing.statement(_month(month))
+    statement, refusal = _statement(month)
+    if refusal:
+        return refusal
     return Response(closing.statement_pdf(statement), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="releve-mensuel-{month}.pdf"'})
 
@@ -159,7 +174,7 @@ def lock_month(month: str):
     else:
         try:
             closing.lock(day, actor=current_user)
-        except closing.ClosingError as error:
+        except (closing.ClosingError, accounting.AccountingError) as error:
             flash(str(error), "error")
         else:
             flash(gettext("Le mois %(month)s est clôturé : plus aucune écriture ne peut y être datée.",

@@ -178,3 +178,19 @@ def test_a_ledger_with_a_problem_cannot_be_locked(app, books, client):
     assert "anomalie(s) (ledger verify) : corrigez-les" in html.unescape(refused.get_data(as_text=True))
     with app.app_context():
         assert ledger_closing.latest_closed_month(db.session) is None
+
+
+def test_without_a_chart_line_the_statement_says_which(app, books, client):
+    from marketplace.models.accounting import ChartAccount
+
+    with app.app_context():
+        db.session.delete(db.session.scalar(select(ChartAccount).filter_by(ledger_key="purse")))
+        db.session.commit()
+    login(client, books.admin_email)
+    assert client.get("/admin/comptabilite/clotures").status_code == 200
+    for url in ("/admin/comptabilite/clotures/2026-10", "/admin/comptabilite/clotures/2026-10.pdf"):
+        refused = client.get(url)
+        assert refused.status_code == 409 and "« purse »" in refused.get_data(as_text=True)
+    client.post("/admin/comptabilite/clotures/2026-10/cloturer", data={"confirm": "y"})
+    with app.app_context():
+        assert ledger_closing.latest_closed_month(db.session) is None
