@@ -127,28 +127,39 @@
   });
   stopButton.addEventListener("click", function () { stopCamera(); say(""); });
 
-  // A photo of the barcode (a phone opens its camera: capture="environment"), scaled down first:
-  // a 12-megapixel picture is far more than a barcode needs and slow to scan.
+  // A photo of the barcode (a phone opens its camera: capture="environment"), decoded from the file
+  // itself (no blob: URL, which the CSP's img-src refuses) and scaled down first: a 12-megapixel
+  // picture is far more than a barcode needs and slow to scan.
+  function picture(file) {
+    if (window.createImageBitmap) return createImageBitmap(file);
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () {
+        var image = new Image();
+        image.onload = function () { resolve(image); };
+        image.onerror = reject;
+        image.src = reader.result;  // a data: URL, which img-src allows
+      };
+      reader.onerror = reject;
+      reader.readAsDataURL(file);
+    });
+  }
+
   photoInput.addEventListener("change", function () {
     var file = photoInput.files && photoInput.files[0];
     if (!file) return;
     lastLookup = null;
-    var url = URL.createObjectURL(file);
-    var image = new Image();
-    image.onload = function () {
-      URL.revokeObjectURL(url);
-      var scale = Math.min(1, 1600 / Math.max(image.naturalWidth, image.naturalHeight));
+    picture(file).then(function (image) {
+      var scale = Math.min(1, 1600 / Math.max(image.width, image.height));
       var canvas = document.createElement("canvas");
-      canvas.width = Math.round(image.naturalWidth * scale);
-      canvas.height = Math.round(image.naturalHeight * scale);
+      canvas.width = Math.round(image.width * scale);
+      canvas.height = Math.round(image.height * scale);
       canvas.getContext("2d", { willReadFrequently: true }).drawImage(image, 0, 0, canvas.width, canvas.height);
       var result = null;
       try { result = reader.decodeFromCanvas(canvas); } catch (error) { result = null; }
       photoInput.value = "";
       if (result) found(result); else say(box.dataset.noCode);
-    };
-    image.onerror = function () { URL.revokeObjectURL(url); photoInput.value = ""; say(box.dataset.noCode); };
-    image.src = url;
+    }).catch(function () { photoInput.value = ""; say(box.dataset.noCode); });
   });
 
   input("ean").addEventListener("change", function (event) { lookUp(event.target.value); });

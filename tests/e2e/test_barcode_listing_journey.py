@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.models import Category, Product, ProductImage, Shop
 from tests.e2e import axe
 from tests.e2e.barcodes import camera_y4m, photo_png
-from tests.e2e.conftest import CHROMIUM, SCREENS, log_in, screenshot
+from tests.e2e.conftest import CHROMIUM, DEMO_PASSWORD, SCREENS, log_in, screenshot
 
 BAKER = "commercant@demo.halle.fr"
 TARGET_SECONDS = 20
@@ -170,5 +170,39 @@ def test_the_camera_reads_the_barcode(camera_browser, live_server, live_app, scr
         expect(page.locator("#scan-video")).to_be_hidden()
         screenshot(page, "barcode-camera-scanned")
         assert axe.unaudited(page) == []
+    finally:
+        context.close()
+
+
+def test_the_scanner_works_under_the_site_s_content_security_policy(camera_browser, live_server, live_app, tmp_path):
+    """The journeys above open their pages with bypass_csp (to inject axe); here the site's own policy
+    holds: a photo and the camera are both read, and the browser reports no refused load."""
+    shop_id = _bakery_id(live_app)
+    _forget_scanned(live_app, shop_id)
+    context = camera_browser.new_context(base_url=live_server, locale="fr-FR")
+    context.grant_permissions(["camera"], origin=live_server)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        page.goto("/connexion")
+        page.get_by_label("Adresse e-mail").fill(BAKER)
+        page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Se connecter").click()
+        response = page.goto(f"/boutique/{shop_id}/produits/nouveau")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        status = page.get_by_test_id("scan-status")
+        picture = tmp_path / "label.png"
+        picture.write_bytes(photo_png(LISTINGS[0][0]))
+        page.get_by_label("Ou lire le code-barres sur une photo").set_input_files(picture)
+        expect(status).to_contain_text(f"Produit connu du territoire : « {LISTINGS[0][1]} »")
+        expect(page.get_by_role("img", name="Photo reprise de la fiche du territoire")).to_be_visible()
+        page.get_by_role("button", name="Scanner le code-barres").click()  # the camera films LISTINGS[3]
+        expect(status).to_contain_text(f"Produit connu du territoire : « {LISTINGS[3][1]} »")
+        expect(page.get_by_label("Code-barres EAN")).to_have_value(LISTINGS[3][0])
+        assert refused == []
     finally:
         context.close()
