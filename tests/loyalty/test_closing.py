@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from loyalty import closing, holds, ledger, sales
-from loyalty.clock import utc_now
+from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
 from marketplace.extensions import db
 from tests.loyalty.conftest import NOW, make_card
@@ -72,7 +72,7 @@ def test_the_month_ends_at_midnight_in_paris(world):
 
 
 def test_only_a_month_that_is_over_can_be_locked(app_ctx):
-    this_month = utc_now().date().replace(day=1)
+    this_month = paris_day(utc_now()).replace(day=1)
     with pytest.raises(closing.MonthNotOver):
         closing.lock_month(db.session, this_month + timedelta(days=40), actor="admin")
     with pytest.raises(closing.MonthNotOver):
