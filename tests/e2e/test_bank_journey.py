@@ -19,10 +19,15 @@ DEMO_IBAN = "FR7630001002152114000000104"
 
 @pytest.fixture
 def statement_file(live_app, screen, tmp_path):
-    """A campaign of the demo's first company waiting for its 1 200,00 € transfer, and the day's
+    """A company's campaign waiting for its 1 200,00 € transfer, and the day's
     statement: that transfer, a transfer with no reference, bank fees (ids of their own per screen)."""
     with live_app.app_context():
-        employer = db.session.scalar(select(Employer).where(Employer.status == "approved").order_by(Employer.id))
+        # A company of its own: the credit its transfer leaves must not pay the other journeys' campaigns.
+        commune = db.session.scalar(select(Employer.commune_insee).order_by(Employer.id).limit(1))
+        employer = Employer(name=f"Scierie du Morvan ({screen})", slug=f"scierie-du-morvan-{screen}",
+                            commune_insee=commune, status="approved")
+        db.session.add(employer)
+        db.session.flush()
         campaign = Campaign(employer_id=employer.id, event="noel", label=f"Noël ({screen})", year=date.today().year,
                             amount_cents=12_000, expires_on=date.today() + timedelta(days=365),
                             status="awaiting_payment", total_cents=120_000, funding_method="bank")
