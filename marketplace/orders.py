@@ -6,7 +6,8 @@ Money rules:
   Stripe confirms the rest (the capture credits the shop's payable in the ledger), released when
   the payment fails or is abandoned;
 - the Stripe part is recorded on the order (PaymentIntent id) and on each refund (Refund id);
-- a refund gives back the bank card part first, then the territorial card part.
+- each means' part of a sub-order is an OrderPayment row; a refund takes them back in the order
+  and by the rules of marketplace/tenders.py (the bank card first, then the territorial card).
 Stock is reserved at checkout by a conditional UPDATE (stock >= quantity), so two residents
 buying the last item cannot both get it; it is given back when the order fails or is cancelled.
 Status changes are conditional UPDATEs too: a double click or a webhook redelivery changes
@@ -20,11 +21,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import holds as loyalty_holds
-from loyalty import ledger, sales
+from loyalty import sales
 from loyalty.errors import HoldNotPending, LedgerError
-from loyalty.models import Card, Entry, Hold
+from loyalty.models import Card, Hold
 from loyalty.queries import spendable_balance
-from marketplace import mail, payments
+from marketplace import mail, payments, tenders
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
@@ -33,12 +34,15 @@ from marketplace.models import (
     LockerBank,
     Order,
     OrderLine,
+    OrderPayment,
     OrderRefund,
+    OrderRefundPart,
     OrderShop,
     Product,
     ShopMember,
 )
 from marketplace.models.base import utcnow
+from marketplace.models.orders import BANK_CARD, TERRITORIAL_CARD
 from marketplace.urls import public_url_for
 
 ORDER_PURPOSE = "order"
@@ -111,13 +115,14 @@ def place_order(user, groups, pickups: dict[int, str], card_cents: int, checkout
                                  "territoriale peut payer."))
 
     order = Order(user_id=user.id, checkout_key=checkout_key, total_cents=sum(subtotals.values()),
-                  card_cents=card_cents, card_id=card.id if card else None)
-    order.stripe_cents = order.total_cents - card_cents
+                  card_id=card.id if card else None)
     db.session.add(order)
     for group in groups:
-        sub = OrderShop(shop_id=group.shop.id, subtotal_cents=group.subtotal_cents,
-                        card_cents=card_split.get(group.shop.id, 0))
-        sub.stripe_cents = sub.subtotal_cents - sub.card_cents
+        sub = OrderShop(shop_id=group.shop.id, subtotal_cents=group.subtotal_cents)
+        card_part = card_split.get(group.shop.id, 0)
+        for means, amount in ((TERRITORIAL_CARD, card_part), (BANK_CARD, group.subtotal_cents - card_part)):
+            if amount > 0:
+                sub.payments.append(OrderPayment(means=means, amount_cents=amount))
         _set_pickup(sub, pickups.get(group.shop.id, "shop"))
         order.shops.append(sub)
         for line in group.lines:
@@ -302,11 +307,6 @@ def _capture_again(order: Order, sub: OrderShop):
         return None
 
 
-def sale_key(sub: OrderShop) -> str:
-    """The ledger key of a sub-order's bank-card sale (one per order and shop)."""
-    return f"order:{sub.order_id}:shop:{sub.id}:sale"
-
-
 def _record_online_sales(order: Order) -> None:
     """Owe each shop its bank-card share in the ledger (idempotent: webhook and return page)."""
     if order.status == "failed" or not order.stripe_payment_intent_id:
@@ -315,7 +315,7 @@ def _record_online_sales(order: Order) -> None:
         if sub.stripe_cents > 0:
             db.session.commit()
             sales.record_online_sale(db.session, shop_id=sub.shop_id, amount_cents=sub.stripe_cents,
-                                     payment_ref=order.stripe_payment_intent_id, key=sale_key(sub),
+                                     payment_ref=order.stripe_payment_intent_id, key=tenders.sale_key(sub),
                                      actor="stripe")
 
 
@@ -425,7 +425,7 @@ def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
     _release_stock(sub, [line for line in sub.lines if not line.refunded])
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
-    refund = dict(shop=sub.shop.name, amount=mail.amount(sub.refunded_cents), means=_refund_means(sub))
+    refund = dict(shop=sub.shop.name, amount=mail.amount(sub.refunded_cents), means=tenders.given_back_words(sub))
     if status == "refused":
         subject = lazy_gettext("Commande %(order)s refusée par %(shop)s", order=sub.order.reference,
                                shop=sub.shop.name)
@@ -455,72 +455,30 @@ def refund_line(sub: OrderShop, line: OrderLine) -> None:
                    lazy_gettext("%(shop)s n'a pas pu fournir « %(product)s » (%(quantity)s) : %(amount)s vous sont "
                                 "remboursés (%(means)s).", shop=sub.shop.name, product=line.name,
                                 quantity=line.quantity, amount=mail.amount(line.total_cents),
-                                means=_refund_means(sub)))
+                                means=tenders.given_back_words(sub)))
 
 
 def _refund(sub: OrderShop, amount_cents: int, key: str, reason: str) -> OrderRefund | None:
-    """Give back `amount_cents` of this sub-order: bank card part first, then territorial card.
-    The refund row (unique key) is written first, so a repeated request refunds nothing more."""
-    stripe_cents = min(amount_cents, sub.stripe_cents - sub.refunded_stripe_cents)
-    card_cents = min(amount_cents - stripe_cents, sub.card_cents - sub.refunded_card_cents)
-    refund = OrderRefund(order_shop_id=sub.id, key=key, reason=reason[:300], card_cents=card_cents,
-                         stripe_cents=stripe_cents)
+    """Give back `amount_cents` of this sub-order, split over its means in tenders.REFUND_ORDER.
+    The refund request (unique key) and its parts are written first, so a repeated request
+    refunds nothing more; then each means gives its part back."""
+    refund = OrderRefund(order_shop_id=sub.id, key=key, reason=reason[:300])
+    refund.parts = [OrderRefundPart(payment=payment, amount_cents=cents)
+                    for payment, cents in tenders.split_refund(sub.payments, amount_cents)]
     db.session.add(refund)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return None
-    order = sub.order
-    if stripe_cents > 0:
-        stripe_refund = payments.refund_payment_intent(order.stripe_payment_intent_id, stripe_cents,
-                                                       {"order_id": order.id, "order_shop_id": sub.id})
-        refund.stripe_refund_id = stripe_refund["id"]
+    for part in refund.parts:
+        given = tenders.BY_MEANS[part.payment.means].give_back(sub, part)
+        part.amount_cents = given
+        db.session.execute(update(OrderPayment).where(OrderPayment.id == part.payment_id)
+                           .values(refunded_cents=OrderPayment.refunded_cents + given))
         db.session.commit()
-        _refund_online_sale(sub, refund)
-    if card_cents > 0:
-        db.session.commit()
-        try:
-            if sub.capture_entry_id is None:
-                raise LedgerError("the card part was never captured")
-            result = ledger.refund(db.session, purchase_id=sub.capture_entry_id, shop_id=sub.shop_id,
-                                   amount_cents=card_cents, key=f"order-refund:{refund.id}",
-                                   actor=f"order:{order.id}")
-            refund.ledger_entry_id = result.entry_id
-        except LedgerError as error:  # a blocked card…: left for the territory's admins, and visible
-            current_app.logger.error("order %s: card refund of %s cents failed: %s", order.id, card_cents, error)
-            card_cents = refund.card_cents = 0
-    db.session.execute(update(OrderShop).where(OrderShop.id == sub.id).values(
-        refunded_stripe_cents=OrderShop.refunded_stripe_cents + stripe_cents,
-        refunded_card_cents=OrderShop.refunded_card_cents + card_cents))
-    db.session.commit()
     db.session.expire_all()
     return refund
-
-
-def _refund_online_sale(sub: OrderShop, refund: OrderRefund) -> None:
-    """The shop is owed the refunded bank-card part no more (orders paid before online sales
-    were in the ledger have no sale entry: nothing to take back)."""
-    sale = ledger_entry_by_key(sale_key(sub))
-    if sale is None:
-        current_app.logger.warning("order shop %s: no online sale in the ledger to refund", sub.id)
-        return
-    sales.refund_online_sale(db.session, sale_entry_id=sale.id, amount_cents=refund.stripe_cents,
-                             key=f"order-refund:{refund.id}:sale", actor=f"order:{sub.order_id}")
-
-
-def ledger_entry_by_key(key: str) -> Entry | None:
-    return db.session.scalar(select(Entry).where(Entry.idempotency_key == key))
-
-
-def _refund_means(sub: OrderShop):
-    parts = []
-    if sub.refunded_stripe_cents:
-        parts.append(lazy_gettext("%(amount)s sur votre carte bancaire", amount=mail.amount(sub.refunded_stripe_cents)))
-    if sub.refunded_card_cents:
-        parts.append(lazy_gettext("%(amount)s sur votre carte territoriale",
-                                  amount=mail.amount(sub.refunded_card_cents)))
-    return mail.joined(parts, ", ") if parts else lazy_gettext("rien à rembourser")
 
 
 def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:

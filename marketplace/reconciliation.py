@@ -30,6 +30,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Order, ReconciliationRun
 from marketplace.models.base import utcnow
+from marketplace.models.orders import BANK_CARD
 from marketplace.orders import STATUS_LABELS
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def report(starts_on: date, ends_on: date, progress=None) -> list[Row]:
 def _row(order: Order, ledger_cents: int, captures: dict[int, int]) -> Row:
     """The order's line as the database sees it (Stripe's columns still empty)."""
     paid = order.status not in UNPAID
-    expected = order.stripe_cents - sum(s.refunded_stripe_cents for s in order.shops) if paid else 0
+    expected = order.stripe_cents - sum(s.refunded_by(BANK_CARD) for s in order.shops) if paid else 0
     paid_subs = [s for s in order.shops if s.status not in UNPAID and s.card_cents > 0]
     return Row(order_reference=order.reference, order_status=order.status,
                payment_intent_id=order.stripe_payment_intent_id, expected_cents=expected,

@@ -56,6 +56,7 @@ def test_hidden_reasons_stored_as_french_labels_become_codes(empty_database_url)
         typed = f.product(shop, "Briquet", hidden_reason="Contrefaçon")
         db.session.commit()
         ids = labelled.id, typed.id
+        db.session.remove()  # no transaction left open: a downgrade drops an index of products (a lock)
         flask_migrate.downgrade(revision="e5b1d7c3a9f2")  # what the database held before the codes
         flask_migrate.upgrade()
         db.session.expire_all()
@@ -85,4 +86,49 @@ def test_migrated_halle_redeem_is_the_codes(empty_database_url):
         with db.engine.connect() as connection:
             assert deployed_version(connection) is None  # the second version carries none
             assert len(connection.execute(definition).scalars().all()) == 1
+        db.engine.dispose()
+
+
+def test_order_tenders_survive_the_move_to_rows_and_back(empty_database_url):
+    """b8d2f4a6c0e1 moves the card / bank card columns of orders, sub-orders and refunds into
+    order_payments and order_refund_parts; down and up again, every amount is where it was."""
+    from marketplace.models import Order, OrderPayment, OrderRefund, OrderRefundPart, OrderShop
+    from tests import factories as f
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        shop = f.shop("Fournil", f.commune())
+        resident = f.user("client@example.fr")
+        order = Order(user_id=resident.id, checkout_key="k", status="paid", total_cents=1_780)
+        sub = OrderShop(shop_id=shop.id, subtotal_cents=1_780, status="refused", payments=[
+            OrderPayment(means="card", amount_cents=550, refunded_cents=550),
+            OrderPayment(means="stripe", amount_cents=1_230, refunded_cents=1_230)])
+        order.shops.append(sub)
+        db.session.add(order)
+        db.session.flush()
+        refund = OrderRefund(order_shop_id=sub.id, key="order-shop:1:refused", parts=[
+            OrderRefundPart(payment=sub.payments[0], amount_cents=550),
+            OrderRefundPart(payment=sub.payments[1], amount_cents=1_230, stripe_refund_id="re_1")])
+        db.session.add(refund)
+        db.session.commit()
+        db.session.remove()
+
+        flask_migrate.downgrade(revision="c2e4a6b8d0f1")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT card_cents, stripe_cents FROM orders")).one() == (550, 1_230)
+            assert connection.execute(text(
+                "SELECT card_cents, stripe_cents, refunded_card_cents, refunded_stripe_cents FROM order_shops"
+            )).one() == (550, 1_230, 550, 1_230)
+            assert connection.execute(text("SELECT card_cents, stripe_cents, stripe_refund_id FROM order_refunds")
+                                      ).one() == (550, 1_230, "re_1")
+        flask_migrate.upgrade()
+        db.session.expire_all()
+        order = db.session.scalar(db.select(Order))
+        assert (order.card_cents, order.stripe_cents) == (550, 1_230)
+        sub = order.shops[0]
+        assert (sub.refunded_by("card"), sub.refunded_by("stripe")) == (550, 1_230)
+        refund = db.session.scalar(db.select(OrderRefund))
+        assert (refund.refunded_by("card"), refund.refunded_by("stripe")) == (550, 1_230)
+        assert {p.stripe_refund_id for p in refund.parts} == {None, "re_1"}
         db.engine.dispose()

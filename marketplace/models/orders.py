@@ -11,6 +11,8 @@ ORDER_STATUSES = ("pending_payment", "paid", "failed")
 SUB_ORDER_STATUSES = ("pending_payment", "paid", "accepted", "ready", "collected", "refused", "cancelled",
                       "failed")
 COMPARTMENT_SIZES = {"S": "petit", "M": "moyen", "L": "grand"}
+# The means of payment of an order (OrderPayment.means; their rules: marketplace/tenders.py).
+TERRITORIAL_CARD, BANK_CARD = "card", "stripe"
 
 
 class CartItem(db.Model):
@@ -85,19 +87,30 @@ class Order(db.Model):
     checkout_key = db.Column(db.String(64), nullable=False, unique=True)
     status = db.Column(db.String(16), nullable=False, default="pending_payment", index=True)
     total_cents = db.Column(db.Integer, nullable=False)
-    card_cents = db.Column(db.Integer, nullable=False, default=0)  # territorial card part
-    stripe_cents = db.Column(db.Integer, nullable=False, default=0)  # bank card part
     card_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=True)
     stripe_payment_intent_id = db.Column(db.String(255), nullable=True, unique=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     paid_at = db.Column(db.DateTime, nullable=True)
 
     user = db.relationship("User")
-    shops = db.relationship("OrderShop", back_populates="order", order_by="OrderShop.id")
+    # Loaded with the order (selectin): the amounts by means are sums over its sub-orders' payments.
+    shops = db.relationship("OrderShop", back_populates="order", order_by="OrderShop.id", lazy="selectin")
 
     @property
     def reference(self) -> str:
         return f"H{self.id:06d}"
+
+    def paid_by(self, means: str) -> int:
+        """What this means pays of the whole order (the PaymentIntent's amount for "stripe")."""
+        return sum(sub.paid_by(means) for sub in self.shops)
+
+    @property
+    def card_cents(self) -> int:
+        return self.paid_by(TERRITORIAL_CARD)
+
+    @property
+    def stripe_cents(self) -> int:
+        return self.paid_by(BANK_CARD)
 
 
 class OrderShop(db.Model):
@@ -110,10 +123,6 @@ class OrderShop(db.Model):
     shop_id = db.Column(db.Integer, db.ForeignKey("shops.id"), nullable=False, index=True)
     status = db.Column(db.String(16), nullable=False, default="pending_payment", index=True)
     subtotal_cents = db.Column(db.Integer, nullable=False)
-    card_cents = db.Column(db.Integer, nullable=False, default=0)
-    stripe_cents = db.Column(db.Integer, nullable=False, default=0)
-    refunded_card_cents = db.Column(db.Integer, nullable=False, default=0)
-    refunded_stripe_cents = db.Column(db.Integer, nullable=False, default=0)
     hold_id = db.Column(db.Integer, db.ForeignKey("loyalty_holds.id"), nullable=True)
     capture_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
     pickup_kind = db.Column(db.String(8), nullable=False, default="shop")  # shop | locker
@@ -133,10 +142,49 @@ class OrderShop(db.Model):
     compartment = db.relationship("Compartment", foreign_keys=[compartment_id])
     lines = db.relationship("OrderLine", back_populates="order_shop", order_by="OrderLine.id")
     refunds = db.relationship("OrderRefund", back_populates="order_shop", order_by="OrderRefund.id")
+    payments = db.relationship("OrderPayment", back_populates="order_shop", order_by="OrderPayment.id",
+                               cascade="all, delete-orphan", lazy="selectin")
+
+    def payment(self, means: str) -> "OrderPayment | None":
+        return next((p for p in self.payments if p.means == means), None)
+
+    def paid_by(self, means: str) -> int:
+        payment = self.payment(means)
+        return payment.amount_cents if payment else 0
+
+    def refunded_by(self, means: str) -> int:
+        payment = self.payment(means)
+        return payment.refunded_cents if payment else 0
+
+    @property
+    def card_cents(self) -> int:
+        return self.paid_by(TERRITORIAL_CARD)
+
+    @property
+    def stripe_cents(self) -> int:
+        return self.paid_by(BANK_CARD)
 
     @property
     def refunded_cents(self) -> int:
-        return self.refunded_card_cents + self.refunded_stripe_cents
+        return sum(p.refunded_cents for p in self.payments)
+
+
+class OrderPayment(db.Model):
+    """One means' part of a sub-order (a tender): what it paid and what was given back to it.
+    The means and the order refunds take them back in are marketplace/tenders.py."""
+
+    __tablename__ = "order_payments"
+    __table_args__ = (db.UniqueConstraint("order_shop_id", "means"),
+                      db.CheckConstraint("amount_cents > 0 AND refunded_cents >= 0 AND refunded_cents <= amount_cents",
+                                         name="ck_order_payments_refund_within_amount"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=False, index=True)
+    means = db.Column(db.String(16), nullable=False)  # marketplace.tenders: "card" | "stripe"
+    amount_cents = db.Column(db.Integer, nullable=False)
+    refunded_cents = db.Column(db.Integer, nullable=False, default=0)
+
+    order_shop = db.relationship("OrderShop", back_populates="payments")
 
 
 class OrderLine(db.Model):
@@ -160,7 +208,8 @@ class OrderLine(db.Model):
 
 
 class OrderRefund(db.Model):
-    """Money given back on a sub-order, by means (Stripe refund id, ledger entry id)."""
+    """A request to give money back on a sub-order (unique key: a repeated request refunds nothing
+    more); its parts say how much each means gave back."""
 
     __tablename__ = "order_refunds"
 
@@ -168,13 +217,31 @@ class OrderRefund(db.Model):
     order_shop_id = db.Column(db.Integer, db.ForeignKey("order_shops.id"), nullable=False, index=True)
     key = db.Column(db.String(120), nullable=False, unique=True)
     reason = db.Column(db.String(300), nullable=False, default="")
-    card_cents = db.Column(db.Integer, nullable=False, default=0)
-    stripe_cents = db.Column(db.Integer, nullable=False, default=0)
-    ledger_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
-    stripe_refund_id = db.Column(db.String(255), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     order_shop = db.relationship("OrderShop", back_populates="refunds")
+    parts = db.relationship("OrderRefundPart", back_populates="refund", order_by="OrderRefundPart.id",
+                            cascade="all, delete-orphan")
+
+    def refunded_by(self, means: str) -> int:
+        return sum(part.amount_cents for part in self.parts if part.payment.means == means)
+
+
+class OrderRefundPart(db.Model):
+    """What one means gave back for a refund, with its proof (a Stripe refund id, a ledger entry)."""
+
+    __tablename__ = "order_refund_parts"
+    __table_args__ = (db.UniqueConstraint("refund_id", "payment_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    refund_id = db.Column(db.Integer, db.ForeignKey("order_refunds.id"), nullable=False, index=True)
+    payment_id = db.Column(db.Integer, db.ForeignKey("order_payments.id"), nullable=False, index=True)
+    amount_cents = db.Column(db.Integer, nullable=False)  # 0 when the means could not give it back
+    stripe_refund_id = db.Column(db.String(255), nullable=True)
+    ledger_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
+
+    refund = db.relationship("OrderRefund", back_populates="parts")
+    payment = db.relationship("OrderPayment")
 
 
 DEPOSIT_STATUSES = ("booked", "deposited", "collected", "expired", "cancelled")
