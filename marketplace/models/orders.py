@@ -78,7 +78,19 @@ class Compartment(db.Model):
         return self.order_shop_id is not None or self.deposit_id is not None
 
 
-class Order(db.Model):
+class PaidByMeans:
+    """The two means of today's checkout, read from `paid_by` (an order's or a sub-order's)."""
+
+    @property
+    def card_cents(self) -> int:
+        return self.paid_by(TERRITORIAL_CARD)
+
+    @property
+    def stripe_cents(self) -> int:
+        return self.paid_by(BANK_CARD)
+
+
+class Order(PaidByMeans, db.Model):
     __tablename__ = "orders"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -104,16 +116,8 @@ class Order(db.Model):
         """What this means pays of the whole order (the PaymentIntent's amount for "stripe")."""
         return sum(sub.paid_by(means) for sub in self.shops)
 
-    @property
-    def card_cents(self) -> int:
-        return self.paid_by(TERRITORIAL_CARD)
 
-    @property
-    def stripe_cents(self) -> int:
-        return self.paid_by(BANK_CARD)
-
-
-class OrderShop(db.Model):
+class OrderShop(PaidByMeans, db.Model):
     """The part of an order one shop prepares ("sous-commande")."""
 
     __tablename__ = "order_shops"
@@ -155,14 +159,6 @@ class OrderShop(db.Model):
     def refunded_by(self, means: str) -> int:
         payment = self.payment(means)
         return payment.refunded_cents if payment else 0
-
-    @property
-    def card_cents(self) -> int:
-        return self.paid_by(TERRITORIAL_CARD)
-
-    @property
-    def stripe_cents(self) -> int:
-        return self.paid_by(BANK_CARD)
 
     @property
     def refunded_cents(self) -> int:
