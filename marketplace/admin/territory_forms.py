@@ -86,7 +86,8 @@ class CardSettingsForm(FlaskForm):
         choices=[SelectChoice("weekly", lazy_gettext("Chaque semaine (le lundi, pour la semaine écoulée)")),
                  SelectChoice("daily", lazy_gettext("Chaque jour (pour la veille)")),
                  SelectChoice("manual", lazy_gettext("Manuel (aucun règlement automatique)"))],
-        validate_choice=False, validators=[AnyOf(("weekly", "daily", "manual"), message=lazy_gettext(
+        # Optional: a form posted without it (a page served before this field) keeps the current pace.
+        validate_choice=False, validators=[Optional(), AnyOf(("weekly", "daily", "manual"), message=lazy_gettext(
             "Rythme des règlements : chaque jour, chaque semaine ou manuel."))],
         description=lazy_gettext("Le règlement automatique se fait sans clic quand rien ne demande de décision ; "
                                  "sinon il attend en brouillon sur le tableau de bord."))

@@ -197,7 +197,7 @@ def card_settings():
             settings.update_card_settings(card_prefix=form.card_prefix.data, commission_bps=form.commission_bps.data,
                                           pin_required_above=form.pin_required_above.data,
                                           pin_lock_minutes=form.pin_lock_minutes.data,
-                                          settlement_cadence=form.settlement_cadence.data, actor=current_user)
+                                          settlement_cadence=form.settlement_cadence.data or None, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
             form[error.field].errors.append(str(error))
