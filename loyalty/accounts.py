@@ -81,6 +81,31 @@ def card_holds_account(session: Session, card_id: int) -> Account:
                           label=f"Réservations de la carte {card_id}")
 
 
+COUNTER_TENDERS = ("cash", "cheque", "card")
+
+
+def counter_clearing_code(counter_id: int, tender: str) -> str:
+    """What a card counter took in one tender and has not yet paid into the bank ("counter:3:cash")."""
+    if tender not in COUNTER_TENDERS:
+        raise ValueError(f"unknown counter tender {tender!r}")
+    return f"counter:{counter_id}:{tender}"
+
+
+def counter_clearing_account(session: Session, counter_id: int, tender: str) -> Account:
+    return _get_or_create(session, counter_clearing_code(counter_id, tender), kind="counter_clearing",
+                          label=f"Encaissements du point de vente {counter_id} ({tender})")
+
+
+def bought_credit_funder(session: Session, code: str) -> Account:
+    """The account bought credit is funded from: Stripe's (online) or a counter's tender."""
+    if code == STRIPE_CLEARING:
+        return territory_account(session, code)
+    prefix, counter_id, tender = code.split(":")
+    if prefix != "counter":
+        raise ValueError(f"not a bought-credit funder: {code!r}")
+    return counter_clearing_account(session, int(counter_id), tender)
+
+
 def new_purse(session: Session, label: str) -> Account:
     purse = Account(kind="purse", label=label, balance_cents=0)
     session.add(purse)

@@ -28,8 +28,9 @@ ACCOUNT_KINDS = (
     "adjustments",  # counterpart of admin corrections
     "stripe_clearing",  # bank-card money of online sales, collected by Stripe (goes negative)
     "commission",  # what the territory kept on settlements
+    "counter_clearing",  # cash, cheques, terminal payments taken at a card counter, per tender (goes negative)
 )
-MAY_GO_NEGATIVE = frozenset({"external", "adjustments", "shop_payable", "stripe_clearing"})
+MAY_GO_NEGATIVE = frozenset({"external", "adjustments", "shop_payable", "stripe_clearing", "counter_clearing"})
 
 ENTRY_KINDS = (
     "fund", "issue", "redeem", "void", "refund", "expire", "settle", "adjust", "replace",

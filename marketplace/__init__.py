@@ -104,8 +104,8 @@ BLUEPRINTS = (
     "marketplace.cardholder.routes:bp", "marketplace.employer.admin_routes:bp", "marketplace.stripe_webhook:bp",
     "marketplace.shop.statements:bp", "marketplace.public.territory_stats:bp",
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",
+    "marketplace.gifts.routes:bp", "marketplace.gifts.counter_routes:bp",
     "marketplace.shop.lockers_routes:bp",
-    "marketplace.gifts.routes:bp",
 )
 
 

@@ -65,6 +65,20 @@ def employer_member() -> Policy:
     return Policy("employer", login_required=True, check=check)
 
 
+def counter_member() -> Policy:
+    """A seller of the card counter named by the `counter_id` URL argument (marketplace/counters.py)."""
+    from marketplace.models import CardCounter, CardCounterMember
+
+    def check(user, view_args):
+        counter_id = view_args["counter_id"]
+        if db.session.get(CardCounter, counter_id) is None:
+            abort(404)
+        return db.session.query(CardCounterMember.id).filter_by(counter_id=counter_id,
+                                                                user_id=user.id).first() is not None
+
+    return Policy("counter", login_required=True, check=check)
+
+
 def access(policy: Policy):
     """Declare the access policy of a view function."""
 
@@ -131,4 +145,9 @@ def role_home_url(user) -> str:
             return url_for("till.index", shop_id=membership.shop_id)
     for membership in user.employer_memberships:
         return url_for("employer.dashboard", employer_id=membership.employer_id)
+    from marketplace.models import CardCounterMember
+
+    seller = db.session.query(CardCounterMember.counter_id).filter_by(user_id=user.id).first()
+    if seller is not None:
+        return url_for("counter.index", counter_id=seller.counter_id)
     return url_for("account.home")

@@ -42,6 +42,7 @@ DEFAULT_CHART = (
     ("territory_clearing", "512000", "Banque — compte du territoire", None),
     ("external:stripe", "467100", "Stripe — encaissements par carte bancaire à recevoir", None),
     ("stripe_clearing", "467100", "Stripe — encaissements par carte bancaire à recevoir", None),
+    ("counter_clearing", "467300", "Points de vente cartes — encaissements à remettre en banque", None),
     ("external", "471000", "Compte d'attente — autres encaissements", None),
     ("employer_funding", "419100", "Employeurs — fonds reçus à attribuer", "EMP"),
     ("territory_fund", "467500", "Fonds territorial (abondements, crédits expirés)", None),
@@ -88,8 +89,8 @@ class AccountingError(Exception):
 
 def journal_of(kind: str, codes: set[str]) -> str:
     """The journal of an entry of `kind` touching the accounts of `codes`."""
-    if kind == "issue" and "territory:stripe" in codes:
-        return "VEL"  # credit bought by bank card (gift cards, top-ups)
+    if kind == "issue" and ("territory:stripe" in codes or any(c.startswith("counter:") for c in codes)):
+        return "VEL"  # credit bought by bank card (gift cards, top-ups) or at a card counter
     if kind in _JOURNAL_OF_KIND:
         return _JOURNAL_OF_KIND[kind]
     if "external:stripe" in codes:

@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from loyalty.accounts import STRIPE_CLEARING
 from loyalty.bought import BoughtCredit, issue_bought_credit, take_back
 from loyalty.cards import grouped_number, qr_payload, set_pin
 from loyalty.clock import paris_day, utc_now
@@ -221,35 +222,49 @@ def record_paid(purchase_id: int) -> CreditPurchase:
     if purchase.status == "paid":  # already recorded (a redelivery, the return page after the webhook)
         return purchase
     intent_id = purchase.stripe_payment_intent_id
-    # A gift's card is created by the first call (and then recorded on the item); a top-up's is given.
-    items = [(item.id, item.amount_cents, _current_card(item.card_id) if purchase.kind == "topup" else None)
-             for item in purchase.items]
     # The grant's label is stored (like a campaign's), in the territory's language.
     label = f"Cadeau de {purchase.buyer_name}" if purchase.kind == "gift" else "Rechargement"
+    first_time = []
+
+    def record(row) -> None:
+        first_time.append(True)
+        # Queued before the commit: a crash after it cannot lose the receipt (a transaction
+        # re-run may queue it twice, which the jobs allow).
+        _send_receipt(row)
+
+    issue_cards(purchase_id, key_prefix=f"stripe:{intent_id}", label=label, actor="stripe", on_paid=record)
+    purchase = db.session.get(CreditPurchase, purchase_id)
+    if first_time:  # the gifts due today; missed ones (a crash here) go with the periodic job
+        deliver_due(purchase_id=purchase_id)
+    return purchase
+
+
+def issue_cards(purchase_id: int, *, key_prefix: str, label: str, actor: str,
+                funder_code: str = STRIPE_CLEARING, on_paid=None) -> None:
+    """The one way a purchase's items become grants (online or at a counter): each item's grant
+    (a new card for a gift or a counter sale, the holder's card for a top-up), keyed
+    "<key_prefix>:item:<id>", funded from `funder_code`, and the purchase marked paid, in one
+    transaction; `on_paid(purchase)` runs inside it the first time (receipt, checks)."""
+    purchase = db.session.get(CreditPurchase, purchase_id)
+    items = [(item.id, item.amount_cents, _current_card(item.card_id) if purchase.kind == "topup" else None)
+             for item in purchase.items]
     today = paris_day(utc_now())
     prefix = card_settings().card_prefix
     db.session.commit()
-    first_time = []
 
     def record(results) -> None:
         row = db.session.get(CreditPurchase, purchase_id)
         for item, result in zip(row.items, results):
             item.card_id, item.issue_entry_id = result.card_id, result.entry_id
         if row.status != "paid":
-            first_time.append(True)
             row.status, row.paid_at = "paid", utcnow()
-            # Queued before the commit: a crash after it cannot lose the receipt (a transaction
-            # re-run may queue it twice, which the jobs allow).
-            _send_receipt(row)
+            if on_paid is not None:
+                on_paid(row)
 
-    issue_bought_credit(db.session, items=[BoughtCredit(key=f"stripe:{intent_id}:item:{item_id}", amount_cents=amount,
+    issue_bought_credit(db.session, items=[BoughtCredit(key=f"{key_prefix}:item:{item_id}", amount_cents=amount,
                                                         card_id=card_id) for item_id, amount, card_id in items],
-                        label=label, expires_on=expiry_of_bought_credit(today), actor="stripe", prefix=prefix,
-                        then=record)
-    purchase = db.session.get(CreditPurchase, purchase_id)
-    if first_time:  # the gifts due today; missed ones (a crash here) go with the periodic job
-        deliver_due(purchase_id=purchase_id)
-    return purchase
+                        label=label, expires_on=expiry_of_bought_credit(today), actor=actor, prefix=prefix,
+                        funder_code=funder_code, then=record)
 
 
 def _current_card(card_id: int) -> int:
@@ -391,9 +406,10 @@ def card_pdf(item: CreditPurchaseItem) -> bytes:
     room = 1130 - 40 - code.width - 30 - (left + 50)  # left of the QR code
     draw.text((left + 50, top + 330), _fit(draw, text(item.recipient_name), font(40), room), font=font(40),
               fill="black")
-    draw.text((left + 50, top + 390), _fit(draw, text(gettext("Offerte par %(buyer)s", buyer=item.purchase.buyer_name)),
-                                           font(32), room),
-              font=font(32), fill=(60, 60, 60))
+    if item.purchase.buyer_name:  # a counter sale may name no buyer
+        draw.text((left + 50, top + 390), _fit(draw, text(gettext("Offerte par %(buyer)s",
+                                                                  buyer=item.purchase.buyer_name)), font(32), room),
+                  font=font(32), fill=(60, 60, 60))
     draw.text((left + 50, top + 500), grouped_number(card.number), font=font(54), fill="black")
     draw.text((left + 50, top + 570), text(gettext("Valable jusqu'au %(d)s", d=_day(grant.expires_on))), font=font(28),
               fill=(60, 60, 60))
@@ -477,6 +493,8 @@ def refund_item(item_id: int, *, admin) -> int:
     purchase = item.purchase
     if purchase.status != "paid" or item.issue_entry_id is None:
         raise GiftError(gettext("Cet achat n'a pas été payé : rien à rembourser."))
+    if purchase.kind == "counter":  # paid at a desk: voided there (marketplace/counters.py), not through Stripe
+        raise GiftError(gettext("Une vente au guichet s'annule au point de vente, le jour même."))
     if item.refund_entry_id is None:
         left = unused_cents(item)
         if left <= 0:

@@ -7,6 +7,7 @@ import pytest
 
 from marketplace.access import policy_for
 from marketplace.extensions import db
+from marketplace.models import CardCounter, CardCounterMember
 from tests import factories as f
 from tests.conftest import login
 
@@ -18,9 +19,11 @@ PREFIX_POLICIES = {
     "/caisse/<int:shop_id>": {"shop:owner|staff|cashier", "shop:owner"},
     "/entreprise/<int:employer_id>": {"employer"},
     "/compte": {"authenticated"},
+    "/guichet/<int:counter_id>": {"counter"},
 }
 
-ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr"]
+ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr", "seller",
+         "other_seller"]
 
 
 LOGS_OUT = ("account.log_out_everywhere", "auth.logout")  # each ends the session: logged in again before
@@ -63,6 +66,8 @@ def world(app):
             "other_owner": f.user("other@example.fr"),
             "hr": f.user("hr@example.fr"),
             "other_hr": f.user("otherhr@example.fr"),
+            "seller": f.user("seller@example.fr"),
+            "other_seller": f.user("otherseller@example.fr"),
         }
         f.shop_member(shop, users["owner"], "owner")
         f.shop_member(shop, users["staff"], "staff")
@@ -71,6 +76,12 @@ def world(app):
         f.employer_member(employer, users["hr"])
         f.employer_member(other_employer, users["other_hr"])
         product = f.product(shop, "Pain de campagne")
+        counter, other_counter = CardCounter(name="Office de tourisme", commune=semur), CardCounter(
+            name="Mairie", commune=semur)
+        db.session.add_all([counter, other_counter])
+        db.session.flush()
+        db.session.add_all([CardCounterMember(counter_id=counter.id, user_id=users["seller"].id),
+                            CardCounterMember(counter_id=other_counter.id, user_id=users["other_seller"].id)])
         db.session.commit()
         return {
             "emails": {role: u.email for role, u in users.items()},
@@ -80,7 +91,8 @@ def world(app):
                      "closure_id": 1, "size": "thumb", "fmt": "csv",
                      "campaign_id": 1, "employee_id": 1, "payment_id": 1, "recipient_id": 1, "card_id": 1,
                      "grant_id": 1, "entry_id": 1, "order_id": 1, "sub_id": 1, "line_id": 1, "bank_id": 1, "run_id": 1,
-                     "statement_id": 1, "target_id": 1, "bank": "x", "category_id": 1, "user_id": 1, "insee": "21603", "report_id": 1, "action": "ignorer", "feed_id": 1, "deposit_id": 1, "item_id": 1},
+                     "statement_id": 1, "target_id": 1, "bank": "x", "category_id": 1, "user_id": 1, "insee": "21603", "report_id": 1, "action": "ignorer", "feed_id": 1, "deposit_id": 1, "item_id": 1,
+                     "counter_id": counter.id, "sale_id": 1, "programme_id": 1},
         }
 
 
@@ -143,3 +155,15 @@ def test_hr_sees_only_their_company(app, world, client):
 def test_unknown_shop_is_not_found(app, world, client):
     login(client, world["emails"]["owner"])
     assert client.get("/boutique/999999/").status_code == 404
+
+
+def test_a_counter_seller_reaches_only_their_counter(app, world, client):
+    login(client, world["emails"]["other_seller"])
+    counter_id = world["args"]["counter_id"]
+    assert client.get(f"/guichet/{counter_id}/").status_code == 403
+    assert client.get(f"/guichet/{counter_id}/caisse.csv").status_code == 403
+    login(client, world["emails"]["seller"])
+    assert client.get(f"/guichet/{counter_id}/").status_code == 200
+    assert client.get(f"/boutique/{world['args']['shop_id']}/").status_code == 403
+    assert client.get("/admin/guichets").status_code == 403
+    assert client.get("/guichet/999999/").status_code == 404

@@ -177,7 +177,8 @@ def topup(card_id: int):
 @bp.route("/admin/cartes-cadeaux")
 @access(ADMIN)
 def admin_list():
-    purchases = db.session.scalars(select(CreditPurchase).where(CreditPurchase.status == "paid")
+    purchases = db.session.scalars(select(CreditPurchase)
+                                   .where(CreditPurchase.status == "paid", CreditPurchase.kind != "counter")
                                    .order_by(CreditPurchase.paid_at.desc()).limit(200)).all()
     unused = {item.id: gift_cards.unused_cents(item) for p in purchases for item in p.items}
     return render_template("gifts/admin.html", purchases=purchases, unused=unused, confirm=ConfirmForm())

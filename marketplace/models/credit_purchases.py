@@ -8,8 +8,8 @@ recipient is told.
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
-PURCHASE_KINDS = ("gift", "topup")
-PURCHASE_STATUSES = ("pending", "paid")
+PURCHASE_KINDS = ("gift", "topup", "counter")  # counter: sold at a card counter (marketplace/counters.py)
+PURCHASE_STATUSES = ("pending", "paid", "voided")
 
 
 class CreditPurchase(db.Model):
@@ -31,6 +31,13 @@ class CreditPurchase(db.Model):
     status = db.Column(db.String(10), nullable=False, default="pending", index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     paid_at = db.Column(db.DateTime, nullable=True)
+    # A counter sale: the desk, the tender taken there, the seller, its Paris day, and its void.
+    counter_id = db.Column(db.Integer, db.ForeignKey("card_counters.id"), nullable=True, index=True)
+    tender = db.Column(db.String(10), nullable=True)
+    seller_user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    sale_day = db.Column(db.Date, nullable=True, index=True)
+    voided_at = db.Column(db.DateTime, nullable=True)
+    voided_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
 
     items = db.relationship("CreditPurchaseItem", back_populates="purchase", order_by="CreditPurchaseItem.id")
 

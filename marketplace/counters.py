@@ -1,0 +1,320 @@
+"""Card counters ("points de vente cartes"): a tourist office, a town hall, a merchants'
+association's desk sells gift cards against cash, cheque or the desk's bank-card terminal.
+
+A sale is a CreditPurchase of kind "counter", paid at once: its cards and grants are made by
+gift_cards.issue_cards (the same home as online gifts), funded from the counter's clearing
+account of the tender taken (loyalty.accounts.counter_clearing_code), which goes negative by
+what the desk holds for the bank. A void (the same day, cards unused) takes the credit back
+through the refund rule of online purchases (loyalty.bought.take_back, never more than is
+left). Closing a day freezes it: the cash-up report (per tender, per seller) is what the
+clearing accounts moved that day, and no sale nor void may land on it afterwards.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from loyalty import accounts as acc
+from loyalty.bought import take_back
+from loyalty.clock import paris_day, paris_day_bounds, utc_now
+from loyalty.errors import LedgerError
+from loyalty.models import Account, Entry, Posting
+from marketplace import audit, gift_cards
+from marketplace.exports import csv_document, euros
+from marketplace.extensions import db
+from marketplace.i18n import error_message
+from marketplace.models import (CardCounter, CardCounterDay, CardCounterMember, CreditPurchase, CreditPurchaseItem,
+                                User)
+from marketplace.models.base import utcnow
+from marketplace.models.counters import COUNTER_TENDERS
+
+TENDER_LABELS = {"cash": "Espèces", "cheque": "Chèque", "card": "Carte bancaire (terminal)"}
+
+
+class CounterError(ValueError):
+    """A refused sale, void or closing (the message is in the reader's language)."""
+
+
+def tender_label(tender: str) -> str:
+    return {"cash": gettext("Espèces"), "cheque": gettext("Chèque"),
+            "card": gettext("Carte bancaire (terminal)")}[tender]
+
+
+def today() -> date:
+    return paris_day(utc_now())
+
+
+# --- Counters and their sellers (territory admin) -------------------------------------------------
+
+
+def create_counter(*, name: str, commune_insee: str, admin) -> CardCounter:
+    counter = CardCounter(name=name.strip()[:120], commune_insee=commune_insee)
+    db.session.add(counter)
+    db.session.flush()
+    audit.record("counter.create", counter, actor=admin, summary=f"Point de vente cartes créé : {counter.name}")
+    db.session.commit()
+    return counter
+
+
+def add_seller(counter: CardCounter, email: str, *, admin) -> CardCounterMember:
+    """Make the existing account of `email` a seller of `counter` (once)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise CounterError(gettext("E-mail : aucun compte Halle n'utilise l'adresse %(email)s ; la personne doit "
+                                   "d'abord créer son compte.", email=email.strip()))
+    existing = db.session.scalar(select(CardCounterMember).where(CardCounterMember.counter_id == counter.id,
+                                                                 CardCounterMember.user_id == user.id))
+    if existing is not None:
+        return existing
+    member = CardCounterMember(counter_id=counter.id, user_id=user.id)
+    db.session.add(member)
+    audit.record("counter.add_seller", counter, actor=admin, summary=f"Vendeur ajouté : {user.email}")
+    db.session.commit()
+    return member
+
+
+def is_seller(user, counter_id: int) -> bool:
+    return db.session.scalar(select(CardCounterMember.id).where(CardCounterMember.counter_id == counter_id,
+                                                                CardCounterMember.user_id == user.id)) is not None
+
+
+def counters_of(user) -> list[CardCounter]:
+    return list(db.session.scalars(select(CardCounter).join(CardCounterMember)
+                                   .where(CardCounterMember.user_id == user.id).order_by(CardCounter.name)))
+
+
+# --- Selling -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CounterCard:
+    amount_cents: int
+    recipient_name: str = ""
+
+
+def is_closed(counter_id: int, day: date) -> bool:
+    return db.session.scalar(select(CardCounterDay.id).where(CardCounterDay.counter_id == counter_id,
+                                                             CardCounterDay.day == day)) is not None
+
+
+def _require_open(counter_id: int, day: date) -> None:
+    if is_closed(counter_id, day):
+        raise CounterError(gettext("La journée du %(day)s est close à ce point de vente : plus de vente ni "
+                                   "d'annulation ce jour-là.", day=_day(day)))
+
+
+def sell(counter: CardCounter, *, seller, form_token: str, tender: str, cards: list[CounterCard],
+         buyer_name: str = "") -> CreditPurchase:
+    """Sell `cards` against `tender`: the cards and their grants exist when this returns. The same
+    `form_token` finds the first sale (a double submit, a reload), and finishes it if a crash
+    stopped it between its row and its grants."""
+    existing = gift_cards.purchase_by_form_token(form_token)
+    if existing is not None:
+        if existing.counter_id != counter.id:
+            raise CounterError(gettext("Ce formulaire a déjà servi : rechargez la page."))
+        if existing.status == "pending":
+            _issue(existing.id)
+        return db.session.get(CreditPurchase, existing.id)
+    if tender not in COUNTER_TENDERS:
+        raise CounterError(gettext("Moyen de paiement : espèces, chèque ou carte bancaire."))
+    if not 1 <= len(cards) <= gift_cards.MAX_CARDS:
+        raise CounterError(gettext("Une vente compte de 1 à %(most)s cartes.", most=gift_cards.MAX_CARDS))
+    for card in cards:
+        try:
+            gift_cards.check_amount(card.amount_cents)
+        except gift_cards.GiftError as error:
+            raise CounterError(str(error)) from None
+    day = today()
+    _require_open(counter.id, day)
+    items = [CreditPurchaseItem(amount_cents=c.amount_cents, recipient_name=c.recipient_name.strip()[:120])
+             for c in cards]
+    purchase = CreditPurchase(kind="counter", token=gift_cards.new_form_token(), form_token=form_token[:64],
+                              buyer_name=buyer_name.strip()[:120], buyer_email="", buyer_user_id=None,
+                              amount_cents=sum(c.amount_cents for c in cards), status="pending", items=items,
+                              counter_id=counter.id, tender=tender, seller_user_id=seller.id, sale_day=day)
+    db.session.add(purchase)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form, submitted twice at once
+        db.session.rollback()
+        return sell(counter, seller=seller, form_token=form_token, tender=tender, cards=cards, buyer_name=buyer_name)
+    _issue(purchase.id)
+    return db.session.get(CreditPurchase, purchase.id)
+
+
+def _issue(purchase_id: int) -> None:
+    purchase = db.session.get(CreditPurchase, purchase_id)
+    counter = db.session.get(CardCounter, purchase.counter_id)
+    label = f"Cadeau de {purchase.buyer_name}" if purchase.buyer_name else f"Carte cadeau ({counter.name})"
+    counter_id, day = counter.id, purchase.sale_day
+
+    def still_open(row) -> None:  # checked again inside the ledger transaction: a closing wins
+        _require_open(counter_id, day)
+        audit.record("counter.sale", row, actor=db.session.get(User, row.seller_user_id),
+                     summary=f"Vente au point de vente {counter_id} : {row.amount_cents} c en {row.tender}")
+
+    gift_cards.issue_cards(purchase_id, key_prefix=f"counter:{purchase_id}", label=label,
+                           actor=f"user:{purchase.seller_user_id}",
+                           funder_code=acc.counter_clearing_code(counter_id, purchase.tender), on_paid=still_open)
+
+
+def sales_of_day(counter_id: int, day: date, seller_id: int | None = None) -> list[CreditPurchase]:
+    query = select(CreditPurchase).where(CreditPurchase.counter_id == counter_id, CreditPurchase.sale_day == day,
+                                         CreditPurchase.status.in_(("paid", "voided")))
+    if seller_id is not None:
+        query = query.where(CreditPurchase.seller_user_id == seller_id)
+    return list(db.session.scalars(query.order_by(CreditPurchase.id.desc())))
+
+
+# --- Voiding -------------------------------------------------------------------------------------------
+
+
+def can_void(sale: CreditPurchase) -> bool:
+    return (sale.status == "paid" and sale.sale_day == today() and not is_closed(sale.counter_id, sale.sale_day)
+            and all(gift_cards.unused_cents(item) == item.amount_cents for item in sale.items
+                    if item.refund_entry_id is None))
+
+
+def void(sale_id: int, *, user) -> CreditPurchase:
+    """Take back every card's credit (the same day, the cards unused), through the refund rule
+    of bought credit: never more than is left. Idempotent per card."""
+    sale = db.session.get(CreditPurchase, sale_id)
+    if sale.status == "voided":
+        return sale
+    if sale.status != "paid":
+        raise CounterError(gettext("Cette vente n'est pas encore enregistrée."))
+    if sale.sale_day != today():
+        raise CounterError(gettext("Une vente ne peut être annulée que le jour même."))
+    _require_open(sale.counter_id, sale.sale_day)
+    pending = [item for item in sale.items if item.refund_entry_id is None]
+    if any(gift_cards.unused_cents(item) != item.amount_cents for item in pending):
+        raise CounterError(gettext("Une carte de cette vente a déjà servi : la vente ne peut plus être annulée."))
+    for item in pending:
+        item_id, entry_id, cents = item.id, item.issue_entry_id, item.amount_cents
+        db.session.commit()
+        try:
+            result = take_back(db.session, issue_entry_id=entry_id, amount_cents=cents,
+                               key=f"countervoid:item:{item_id}", actor=f"user:{user.id}",
+                               reason=f"Annulation de la vente {sale_id} au point de vente")
+        except LedgerError as error:
+            raise CounterError(error_message(error)) from None
+        row = db.session.get(CreditPurchaseItem, item_id)
+        row.refund_entry_id, row.refunded_cents, row.refunded_at = result.entry_id, result.amount_cents, utcnow()
+        db.session.commit()
+    sale = db.session.get(CreditPurchase, sale_id)
+    sale.status, sale.voided_at, sale.voided_by_id = "voided", utcnow(), user.id
+    audit.record("counter.void", sale, actor=user, summary=f"Vente {sale_id} annulée ({sale.amount_cents} c, "
+                 f"{sale.tender})", before={"status": "paid"}, after={"status": "voided"})
+    db.session.commit()
+    return sale
+
+
+# --- Cash-up ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CashUp:
+    counter: CardCounter
+    day: date
+    closed: CardCounterDay | None
+    sales: list[CreditPurchase]
+    # tender → {"sold", "voided", "net", "count"}; (seller email, tender) → same
+    by_tender: dict = field(default_factory=dict)
+    by_seller: dict = field(default_factory=dict)
+
+    @property
+    def total_cents(self) -> int:
+        return sum(row["net"] for row in self.by_tender.values())
+
+
+def _figures() -> dict:
+    return {"count": 0, "sold": 0, "voided": 0, "net": 0}
+
+
+def cash_up(counter: CardCounter, day: date) -> CashUp:
+    """What the desk must hold for `day`: per tender and per seller, sold, voided, net."""
+    sales = sales_of_day(counter.id, day)
+    by_tender = {tender: _figures() for tender in COUNTER_TENDERS}
+    by_seller = defaultdict(_figures)
+    emails = dict(db.session.execute(select(User.id, User.email).where(
+        User.id.in_({s.seller_user_id for s in sales}))).all())
+    for sale in sales:
+        voided = sum(item.refunded_cents for item in sale.items)
+        for figures in (by_tender[sale.tender], by_seller[(emails.get(sale.seller_user_id, "?"), sale.tender)]):
+            figures["count"] += 1
+            figures["sold"] += sale.amount_cents
+            figures["voided"] += voided
+            figures["net"] += sale.amount_cents - voided
+    closed = db.session.scalar(select(CardCounterDay).where(CardCounterDay.counter_id == counter.id,
+                                                            CardCounterDay.day == day))
+    return CashUp(counter=counter, day=day, closed=closed, sales=sales, by_tender=by_tender,
+                  by_seller=dict(sorted(by_seller.items())))
+
+
+def ledger_takings(counter_id: int, day: date) -> dict[str, int]:
+    """What the ledger says the counter took on `day`, per tender: minus the movements of its
+    clearing accounts over the Paris day (the accounts go negative by what the desk holds)."""
+    start, end = paris_day_bounds(day)
+    codes = {acc.counter_clearing_code(counter_id, tender): tender for tender in COUNTER_TENDERS}
+    rows = db.session.execute(select(Account.code, func.coalesce(func.sum(Posting.amount_cents), 0))
+                              .join(Posting, Posting.account_id == Account.id)
+                              .join(Entry, Entry.id == Posting.entry_id)
+                              .where(Account.code.in_(codes), Entry.created_at >= start, Entry.created_at < end)
+                              .group_by(Account.code)).all()
+    takings = {tender: 0 for tender in COUNTER_TENDERS}
+    for code, cents in rows:
+        takings[codes[code]] = -int(cents)
+    return takings
+
+
+def close_day(counter: CardCounter, day: date, *, user) -> CardCounterDay:
+    """Close the counter's day (once): the figures are kept with the lock and in the audit log."""
+    report = cash_up(counter, day)
+    closing = CardCounterDay(counter_id=counter.id, day=day, closed_by_id=user.id, total_cents=report.total_cents)
+    db.session.add(closing)
+    audit.record("counter.close_day", counter, actor=user, summary=f"Journée du {day.isoformat()} close : "
+                 f"{report.total_cents} c", after={t: f["net"] for t, f in report.by_tender.items()})
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise CounterError(gettext("Cette journée est déjà close.")) from None
+    return closing
+
+
+def cash_up_csv(report: CashUp) -> str:
+    header = [gettext("point de vente"), gettext("jour"), gettext("vendeur"), gettext("moyen de paiement"),
+              gettext("ventes"), gettext("vendu"), gettext("annulé"), gettext("à remettre")]
+    rows = [[report.counter.name, report.day.isoformat(), email, tender_label(tender), f["count"],
+             euros(f["sold"]), euros(f["voided"]), euros(f["net"])] for (email, tender), f in report.by_seller.items()]
+    rows += [[report.counter.name, report.day.isoformat(), gettext("Total"), tender_label(tender), f["count"],
+              euros(f["sold"]), euros(f["voided"]), euros(f["net"])] for tender, f in report.by_tender.items()]
+    return csv_document([header, *rows])
+
+
+def _day(value) -> str:
+    from marketplace.formatting import day
+
+    return day(value)
+
+
+def print_sale(sale: CreditPurchase) -> list:
+    """The sale's cards for the print sheet, each that gets a printed PIN with a new one (stored
+    hashed, always asked until the holder claims the card), shown this once as on HR's sheet."""
+    import secrets
+
+    from loyalty.cards import set_pin
+    from loyalty.models import Card
+    from marketplace.campaigns import PrintedCard, gets_printed_pin
+
+    rows = [(item.recipient_name, item.card_id, item.amount_cents) for item in sale.items
+            if item.card_id is not None and item.refund_entry_id is None]
+    pins = {card_id: f"{secrets.randbelow(10_000):04d}" for _, card_id, _ in rows
+            if gets_printed_pin(db.session.get(Card, card_id))}
+    db.session.commit()
+    for card_id, pin in pins.items():
+        set_pin(db.session, card_id, pin, always_required=True)
+    return [PrintedCard(name, db.session.get(Card, card_id), amount, pins.get(card_id)) for name, card_id, amount in rows]

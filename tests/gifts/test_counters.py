@@ -1,0 +1,217 @@
+"""Cards sold at a counter ("point de vente cartes"): made at once with their grants funded from
+the counter's clearing account of the tender, found again on a double submit, printed with a PIN
+slip, voided the same day only while unused (never more than is left), and the day's cash-up
+matches the ledger; once the day is closed, no sale nor void lands on it."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from loyalty import accounts, ledger
+from loyalty.models import Account, Card, Grant
+from loyalty.queries import card_balance
+from marketplace import counters
+from marketplace.extensions import db
+from marketplace.models import AuditEvent, CardCounter, CreditPurchase
+from tests import factories as f
+from tests.conftest import login
+
+
+@pytest.fixture
+def desk(app, gift_world):
+    with app.app_context():
+        seller = f.user("vendeuse@example.fr")
+        other = f.user("autre-vendeur@example.fr")
+        outsider = f.user("ailleurs@example.fr")
+        counter = counters.create_counter(name="Office de tourisme de Semur", commune_insee=f.SEMUR["insee"],
+                                          admin=db.session.get(f.User, gift_world["admin"]))
+        elsewhere = counters.create_counter(name="Mairie de Montbard", commune_insee=f.SEMUR["insee"],
+                                            admin=db.session.get(f.User, gift_world["admin"]))
+        admin = db.session.get(f.User, gift_world["admin"])
+        counters.add_seller(counter, "vendeuse@example.fr", admin=admin)
+        counters.add_seller(counter, "AUTRE-vendeur@example.fr", admin=admin)
+        counters.add_seller(elsewhere, "ailleurs@example.fr", admin=admin)
+        return {**gift_world, "counter": counter.id, "elsewhere": elsewhere.id, "seller": seller.id,
+                "other": other.id, "outsider": outsider.id}
+
+
+def sell(client, counter_id, cards, tender="cash", token=None, buyer=""):
+    page = client.get(f"/guichet/{counter_id}/")
+    assert page.status_code == 200
+    token = token or re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    data = {"form_token": token, "tender": tender, "buyer_name": buyer, "submit": "1"}
+    for n, (euros, name) in enumerate(cards):
+        data.update({f"cards-{n}-amount": euros, f"cards-{n}-recipient_name": name})
+    return client.post(f"/guichet/{counter_id}/", data=data), token
+
+
+def _sale_id(answer):
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return int(answer.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def _clearing(counter_id, tender):
+    account = db.session.scalar(select(Account).where(
+        Account.code == accounts.counter_clearing_code(counter_id, tender)))
+    return account.balance_cents if account else 0
+
+
+def test_a_seller_sells_two_cards_in_cash_credited_at_once_and_once(app, desk, client):
+    login(client, "vendeuse@example.fr")
+    answer, token = sell(client, desk["counter"], [("30", "Paul"), ("20,50", "")])
+    sale_id = _sale_id(answer)
+    again, _ = sell(client, desk["counter"], [("30", "Paul"), ("20,50", "")], token=token)  # double submit
+    assert _sale_id(again) == sale_id
+    with app.app_context():
+        sale = db.session.get(CreditPurchase, sale_id)
+        assert (sale.kind, sale.status, sale.tender, sale.amount_cents) == ("counter", "paid", "cash", 5_050)
+        assert sale.seller_user_id == desk["seller"]
+        assert [card_balance(db.session, i.card_id) for i in sale.items] == [3_000, 2_050]
+        grant = db.session.scalar(select(Grant).where(Grant.card_id == sale.items[0].card_id))
+        assert grant.label == "Carte cadeau (Office de tourisme de Semur)"
+        assert db.session.get(Account, grant.funder_account_id).code == f"counter:{desk['counter']}:cash"
+        assert _clearing(desk["counter"], "cash") == -5_050
+        assert db.session.scalar(select(Card.status).where(Card.id == sale.items[0].card_id)) == "active"
+    listed = client.get(f"/guichet/{desk['counter']}/").get_data(as_text=True)
+    assert f"Vente n° {sale_id}" in listed and "50,50" in listed
+    # The printable card (the gift card PDF) and the print sheet with a PIN slip per card.
+    with app.app_context():
+        item_id = db.session.get(CreditPurchase, sale_id).items[0].id
+    pdf = client.get(f"/guichet/{desk['counter']}/vente/{sale_id}/carte/{item_id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    sheet = client.post(f"/guichet/{desk['counter']}/vente/{sale_id}/imprimer", data={"csrf_token": ""})
+    html = sheet.get_data(as_text=True)
+    assert sheet.status_code == 200 and html.count('data-testid="printed-pin"') == 2
+    pin = re.search(r'data-testid="printed-pin">(\d{4})<', html).group(1)
+    with app.app_context():
+        card_id = db.session.get(CreditPurchase, sale_id).items[0].card_id
+        from loyalty.errors import PinRequired
+        with pytest.raises(PinRequired):
+            ledger.redeem(db.session, card_id=card_id, shop_id=desk["shop"], amount_cents=100, key="r0", actor="t")
+        paid = ledger.redeem(db.session, card_id=card_id, shop_id=desk["shop"], amount_cents=100, key="r1",
+                             actor="t", pin=pin)
+        assert paid.card_balance_cents == 2_900
+
+
+def test_bad_amounts_and_tenders_are_refused_and_change_nothing(app, desk, client):
+    login(client, "vendeuse@example.fr")
+    answer, _ = sell(client, desk["counter"], [("5", "")])
+    assert answer.status_code == 200 and "Montant : entre 10,00" in answer.get_data(as_text=True)
+    answer, _ = sell(client, desk["counter"], [("30", "")], tender="bitcoin")
+    assert answer.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(CreditPurchase.id).where(CreditPurchase.kind == "counter")) is None
+
+
+def test_only_the_counters_sellers_reach_it(app, desk, client):
+    login(client, "ailleurs@example.fr")
+    assert client.get(f"/guichet/{desk['counter']}/").status_code == 403
+    assert client.get(f"/guichet/{desk['counter']}/caisse").status_code == 403
+    login(client, "resident@example.fr")
+    assert client.get(f"/guichet/{desk['counter']}/").status_code == 403
+    login(client, "vendeuse@example.fr")
+    assert client.get("/guichet/").headers["Location"].endswith(f"/guichet/{desk['counter']}/")
+    answer, _ = sell(client, desk["counter"], [("30", "")])
+    sale_id = _sale_id(answer)
+    login(client, "ailleurs@example.fr")
+    assert client.get(f"/guichet/{desk['elsewhere']}/vente/{sale_id}").status_code == 404  # not that counter's
+
+
+def test_a_void_takes_the_credit_back_only_the_same_day_and_unused(app, desk, client):
+    login(client, "vendeuse@example.fr")
+    kept = _sale_id(sell(client, desk["counter"], [("40", "")], tender="cheque")[0])
+    voided = _sale_id(sell(client, desk["counter"], [("30", ""), ("15", "")], tender="card")[0])
+    # Unticked: refused, nothing changes.
+    client.post(f"/guichet/{desk['counter']}/vente/{voided}/annuler", data={})
+    with app.app_context():
+        assert db.session.get(CreditPurchase, voided).status == "paid"
+    assert client.post(f"/guichet/{desk['counter']}/vente/{voided}/annuler", data={"confirm": "y"}).status_code == 302
+    client.post(f"/guichet/{desk['counter']}/vente/{voided}/annuler", data={"confirm": "y"})  # twice: once
+    with app.app_context():
+        sale = db.session.get(CreditPurchase, voided)
+        assert sale.status == "voided" and sale.voided_by_id == desk["seller"]
+        assert [card_balance(db.session, i.card_id) for i in sale.items] == [0, 0]
+        assert [i.refunded_cents for i in sale.items] == [3_000, 1_500]
+        assert _clearing(desk["counter"], "card") == 0 and _clearing(desk["counter"], "cheque") == -4_000
+        assert db.session.scalar(select(AuditEvent.summary).where(AuditEvent.action == "counter.void"))
+        # A card used (even for 1 €) makes the sale impossible to void: never more than is left.
+        card_id = db.session.get(CreditPurchase, kept).items[0].card_id
+        ledger.redeem(db.session, card_id=card_id, shop_id=desk["shop"], amount_cents=100, key="r1", actor="t")
+    answer = client.post(f"/guichet/{desk['counter']}/vente/{kept}/annuler", data={"confirm": "y"},
+                         follow_redirects=True)
+    assert "déjà servi" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CreditPurchase, kept).status == "paid" and card_balance(db.session, card_id) == 3_900
+        # Another day's sale: not voidable.
+        sale = db.session.get(CreditPurchase, kept)
+        from datetime import timedelta
+        sale.sale_day = sale.sale_day - timedelta(days=1)
+        db.session.commit()
+        with pytest.raises(counters.CounterError):
+            counters.void(kept, user=db.session.get(f.User, desk["seller"]))
+
+
+def test_the_cash_up_matches_the_ledger_and_a_closed_day_takes_no_more(app, desk, client):
+    login(client, "vendeuse@example.fr")
+    _sale_id(sell(client, desk["counter"], [("30", ""), ("20", "")], tender="cash")[0])
+    voided = _sale_id(sell(client, desk["counter"], [("25", "")], tender="cash")[0])
+    _sale_id(sell(client, desk["counter"], [("100", "")], tender="card")[0])
+    client.post(f"/guichet/{desk['counter']}/vente/{voided}/annuler", data={"confirm": "y"})
+    login(client, "autre-vendeur@example.fr")
+    _sale_id(sell(client, desk["counter"], [("45", "")], tender="cheque")[0])
+    # Another counter's sale counts in its own cash-up only.
+    login(client, "ailleurs@example.fr")
+    _sale_id(sell(client, desk["elsewhere"], [("60", "")], tender="cash")[0])
+    with app.app_context():
+        counter = db.session.get(CardCounter, desk["counter"])
+        day = counters.today()
+        report = counters.cash_up(counter, day)
+        ledger_side = counters.ledger_takings(counter.id, day)
+        assert {t: f["net"] for t, f in report.by_tender.items()} == ledger_side == {
+            "cash": 5_000, "cheque": 4_500, "card": 10_000}
+        assert report.total_cents == 19_500
+        assert report.by_tender["cash"] == {"count": 2, "sold": 7_500, "voided": 2_500, "net": 5_000}
+        assert report.by_seller[("vendeuse@example.fr", "cash")]["net"] == 5_000
+        assert report.by_seller[("autre-vendeur@example.fr", "cheque")]["net"] == 4_500
+    login(client, "vendeuse@example.fr")
+    csv = client.get(f"/guichet/{desk['counter']}/caisse.csv")
+    text = csv.data.decode("utf-8-sig")
+    assert csv.status_code == 200 and "vendeuse@example.fr;Espèces;2;75,00;25,00;50,00" in text
+    assert "Total;Carte bancaire (terminal);1;100,00;0,00;100,00" in text
+    assert client.get(f"/guichet/{desk['counter']}/caisse.csv?jour=hier").status_code == 400
+    # Closing: confirmed, once; then no sale nor void that day.
+    client.post(f"/guichet/{desk['counter']}/caisse", data={"confirm": "y"})
+    page = client.get(f"/guichet/{desk['counter']}/caisse").get_data(as_text=True)
+    assert 'data-testid="day-closed"' in page
+    assert 'data-testid="counter-sale-form"' not in client.get(f"/guichet/{desk['counter']}/").get_data(as_text=True)
+    answer, _ = sell(client, desk["counter"], [("30", "")], token="a-form-shown-before-the-closing")
+    assert answer.status_code == 200 and "est close" in answer.get_data(as_text=True)
+    with app.app_context():
+        kept = db.session.scalar(select(CreditPurchase.id).where(CreditPurchase.counter_id == desk["counter"],
+                                                                 CreditPurchase.status == "paid"))
+        with pytest.raises(counters.CounterError):
+            counters.void(kept, user=db.session.get(f.User, desk["seller"]))
+        assert counters.ledger_takings(desk["counter"], counters.today())["cash"] == 5_000
+        assert counters.is_closed(desk["counter"], counters.today())
+        with pytest.raises(counters.CounterError):
+            counters.close_day(db.session.get(CardCounter, desk["counter"]), counters.today(),
+                               user=db.session.get(f.User, desk["seller"]))
+
+
+def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller(app, gift_world, client):
+    login(client, "admin@example.fr")
+    page = client.get("/admin/guichets")
+    assert page.status_code == 200
+    assert client.post("/admin/guichets", data={"name": "Union commerciale", "commune": f.SEMUR["insee"]}
+                       ).status_code == 302
+    with app.app_context():
+        counter_id = db.session.scalar(select(CardCounter.id).where(CardCounter.name == "Union commerciale"))
+    answer = client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "personne@example.fr"},
+                         follow_redirects=True)
+    assert "aucun compte Halle" in answer.get_data(as_text=True)
+    client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "resident@example.fr"})
+    with app.app_context():
+        assert counters.is_seller(db.session.get(f.User, gift_world["resident"]), counter_id)
+    login(client, "resident@example.fr")
+    assert client.get(f"/guichet/{counter_id}/").status_code == 200
+    assert client.get("/admin/guichets").status_code == 403
