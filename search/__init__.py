@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from sqlalchemy import text
 
 from marketplace.extensions import db
+from search.businesses import find as find_businesses
 from search.outbox import enqueue_products  # noqa: F401  (re-exported)
 from search.query import InvalidParameter, SearchQuery, SearchResults, parse_search_args  # noqa: F401
 from search.reference import invalidate as invalidate_reference, reference_data
@@ -81,8 +82,16 @@ def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
     from marketplace.observability import SEARCH_LATENCY
 
     with SEARCH_LATENCY.time():
-        results = get_backend().search(query, reference_data())
-    if record_unmet and results.total == 0:
+        ref = reference_data()
+        results = get_backend().search(query, ref)
+        businesses = find_businesses(query, ref)
+        if businesses and results.corrected:
+            # The words as typed name what businesses do ("plombier"): no product "corrected" from them.
+            results = SearchResults(query=query, total=0, hits=[])
+        elif not businesses and not results.total:
+            businesses = find_businesses(query, ref, correct=True)  # a typo ("plonbier") that no product fixes
+        results.businesses = businesses
+    if record_unmet and results.total == 0 and not results.businesses:
         from search.unmet import record_if_unmet
 
         record_if_unmet(query, results.total)

@@ -105,6 +105,7 @@ class SearchResults:
     suggestion: str | None = None  # "Vouliez-vous dire …": the query with its typos corrected
     corrected: bool = False  # the hits are those of the suggestion (the words as typed found nothing)
     price_counts: dict = field(default_factory=dict)  # (low, high) of PRICE_RANGES -> matches in it
+    businesses: list = field(default_factory=list)  # search.businesses.BusinessHit: artisans, services…
 
     @property
     def pages(self) -> int:

@@ -18,6 +18,7 @@ from marketplace import opening_hours
 from marketplace.models import Category, Commune, Shop, ShopClosure
 from marketplace.territory import EARTH_RADIUS_KM, haversine_km
 from search.analysis import folded_words
+from search.businesses import BusinessInfo, Businesses
 from search.models import SynonymGroup
 
 
@@ -61,6 +62,7 @@ class Reference:
     synonyms: list = field(default_factory=list)  # [[("pull",), ("chandail",)], …] folded words
     loaded_at: float = 0.0
     words: frozenset = frozenset()  # folded words of the names of categories, shops, communes
+    businesses: Businesses = field(default_factory=Businesses)  # without a catalogue (search.businesses)
     _reach: dict = field(default_factory=dict)
 
     def communes_within(self, insee: str, radius_km: float | None) -> dict[str, float]:
@@ -144,6 +146,10 @@ def _load() -> Reference:
             path.insert(0, node.slug)
             node = categories.get(node.parent_id)
         ref.categories[c.slug] = CategoryInfo(c.id, c.slug, c.name, c.parent_id, tuple(path))
+    for shop in db.session.execute(select(Shop).where(Shop.kind == "services", Shop.status == "approved")).scalars():
+        category = categories[shop.category_id]
+        parent = categories.get(category.parent_id)
+        ref.businesses.add(BusinessInfo.of(shop, f"{category.name} {parent.name if parent else ''}"))
     names = [c.name for c in ref.communes.values()] + [c.name for c in ref.categories.values()]
     names += [shop.name for shop in ref.shops.values() if shop.public]
     ref.words = frozenset(word for name in names for word in folded_words(name))

@@ -106,6 +106,18 @@ class PageLinks:
         return self._shop + quote(slug, safe=self.PATH_SEGMENT_SAFE)
 
 
+def _business_cards(results) -> list:
+    """(hit, shop, opening status) of the businesses found: the page shows their contact and hours."""
+    from marketplace.models import Shop
+    from marketplace.shops import opening_status
+
+    if results is None or not results.businesses:
+        return []
+    shops = {shop.id: shop for shop in db.session.scalars(
+        db.select(Shop).where(Shop.id.in_([hit.id for hit in results.businesses])))}
+    return [(hit, shops[hit.id], opening_status(shops[hit.id])) for hit in results.businesses if hit.id in shops]
+
+
 def render_search_page():
     ref = search.reference_data()
     commune = current_commune()
@@ -124,7 +136,7 @@ def render_search_page():
                 "lon": hit.longitude, "url": links.shop(hit.shop_slug), "products": 0})
             shops_on_map[hit.shop_slug]["products"] += 1
     return render_template(
-        "search/page.html", query=query, results=results, ref=ref,
+        "search/page.html", query=query, results=results, ref=ref, businesses=_business_cards(results),
         origin=ref.communes.get(query.commune) if query.commune else None,
         radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives,
         shops_on_map=list(shops_on_map.values()), links=links, value_filters=VALUE_FILTERS,

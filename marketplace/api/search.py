@@ -23,6 +23,18 @@ def _result(hit) -> dict:
     }
 
 
+def _business(hit) -> dict:
+    """An artisan, a service or a company whose words match (issue 22): its page has hours and contact."""
+    return {
+        "slug": hit.slug,
+        "name": hit.name,
+        "url": engine.shop_url(hit.slug),
+        "services": hit.services,
+        "commune": {"insee": hit.commune_insee, "name": hit.commune_name},
+        "distance_km": hit.distance_km,
+    }
+
+
 @bp.route("/search")
 @access(PUBLIC)
 def search():
@@ -36,6 +48,7 @@ def search():
         "page": query.page,
         "per_page": query.per_page,
         "results": [_result(hit) for hit in results.hits],
+        "businesses": [_business(hit) for hit in results.businesses],
         "facets": {
             name: [{"value": f.value, "label": f.label, "count": f.count} for f in values]
             for name, values in results.facets.items()

@@ -44,6 +44,24 @@ CATALOGUE = [
         ("Carnet de notes", 450, 40), ("Carte IGN Morvan", 1290, 7)]),
 ]
 
+# Businesses without a catalogue (issue 22): name, commune, category slug, accepts card, services,
+# keywords, radius served (km), communes served.
+BUSINESSES = [
+    ("Plomberie Renaud", "Semur-en-Auxois", "services", True,
+     "Dépannage de fuites et débouchage\nInstallation de chauffe-eau\nEntretien de chaudières",
+     "plombier, plomberie, chauffagiste", 25, ()),
+    ("Électricité Fournier", "Montbard", "services", True, "Mise aux normes électriques\nBornes de recharge",
+     "électricien, électricité, dépannage", 30, ()),
+    ("Motoculture Service Venarey", "Venarey-les-Laumes", "reparation", True,
+     "Réparation et entretien de tondeuses et de débroussailleuses\nAffûtage de lames",
+     "réparation tondeuse, motoculture, débroussailleuse", 30, ()),
+    ("Usinage Précision Montbard", "Montbard", "services", False,
+     "Tournage et fraisage sur commande numérique\nPièces de rechange sur plan ou d'après modèle\nSoudure",
+     "usinage, mécanique de précision, pièce sur mesure", 60, ()),
+    ("Ramonage Perrot", "Arnay-le-Duc", "services", True, "Ramonage de cheminées et de poêles",
+     "ramoneur, ramonage, cheminée", None, ("Arnay-le-Duc", "Pouilly-en-Auxois")),
+]
+
 
 class World:
     """Ids of the fixed catalogue by name, to state expectations by name."""
@@ -78,6 +96,15 @@ def build_catalogue(open_shops=("Boulangerie Moreau",)) -> World:
             db.session.add(product)
             db.session.flush()
             world.products[name] = product.id
+    for name, commune_name, category_slug, card, services, keywords, radius, served in BUSINESSES:
+        shop = Shop(name=name, slug=search_slug(name), commune_insee=world.communes[commune_name],
+                    category=categories[category_slug], status="approved", accepts_card=card, kind="services",
+                    services=services, keywords=keywords, area_radius_km=radius, phone="03 80 97 00 00",
+                    area_communes=[world.communes[c] for c in served] or None,
+                    opening_hours=ALWAYS_OPEN if name in open_shops else {})
+        db.session.add(shop)
+        db.session.flush()
+        world.shops[name] = shop.id
     install_defaults(db.session)
     db.session.commit()
     return world

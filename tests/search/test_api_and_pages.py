@@ -18,7 +18,7 @@ def test_search_api_answers_its_contract(client, world):
     response = client.get(f"/api/v1/search?q=miel&commune={SEMUR}&radius_km=20&per_page=2&sort=distance")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"total", "page", "per_page", "results", "facets", "suggestion"}
+    assert set(body) == {"total", "page", "per_page", "results", "facets", "suggestion", "businesses"}
     assert (body["total"], body["page"], body["per_page"], body["suggestion"]) == (3, 1, 2, None)
     first = body["results"][0]
     assert set(first) == {"id", "name", "price_cents", "unit", "in_stock", "url", "image_url", "shop",

@@ -75,6 +75,12 @@ CASES = [
                  "Veste polaire"]),
     ("arnay-le-duc moutarde", ["Moutarde de Dijon"]),
     ("l'auxois", ["Guide des randonnées de l'Auxois"]),
+    # businesses without a catalogue, by what they do (issue 22)
+    ("plombier", ["Plomberie Renaud"]),
+    ("usinage", ["Usinage Précision Montbard"]),
+    ("réparation tondeuse", ["Motoculture Service Venarey"]),
+    ("electricien", ["Électricité Fournier"]),
+    ("ramoneur", ["Ramonage Perrot"]),
     # category words
     ("fromagerie", ["Époisses AOP", "Comté 18 mois", "Brillat-Savarin", "Fromage blanc fermier",
                     "Beurre doux de baratte"]),
@@ -94,7 +100,7 @@ def test_relevance_precision_at_5(app, world, ask):
     scores = {}
     for text, expected in CASES:
         results = ask(q=text)
-        found = world.names(hit.id for hit in results.hits[:5])
+        found = ([business.name for business in results.businesses] + world.names(hit.id for hit in results.hits))[:5]
         scores[text] = (precision_at_5(found, expected), found)
     mean = sum(score for score, _ in scores.values()) / len(scores)
     report = "\n".join(f"  {score:.2f}  {text!r}: {found}" for text, (score, found) in scores.items() if score < 1)
