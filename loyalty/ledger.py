@@ -246,8 +246,10 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         return taking.result(entry)
 
     # A back-dated payment goes through Python, where accounts.post checks the month is open.
+    # A card with a grant limited to some communes (a top-up programme's) too: halle_redeem does
+    # not read Grant.allowed_communes.
     if (ONE_CALL_REDEMPTIONS and shop_terms.takes_card and session.get_bind().dialect.name == "postgresql"
-            and closed_month_of(session, moment) is None):
+            and closed_month_of(session, moment) is None and not _has_commune_limited_grant(session, card_id)):
         require_clean_session(session)
         paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
@@ -259,6 +261,11 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
             return paid
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
                        pin_required_above_cents=pin_required_above_cents, pin_lock_minutes=pin_lock_minutes)
+
+
+def _has_commune_limited_grant(session: Session, card_id: int) -> bool:
+    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_communes.is_not(None))
+                          .limit(1)) is not None
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
@@ -551,7 +558,8 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
             purse = acc.new_purse(session, f"{grant.label} — carte {card.masked_number}")
             session.add(Grant(card_id=card.id, account_id=purse.id, funder_account_id=grant.funder_account_id,
                               label=grant.label, expires_on=grant.expires_on,
-                              allowed_categories=grant.allowed_categories, expiry_policy=grant.expiry_policy,
+                              allowed_categories=grant.allowed_categories,
+                              allowed_communes=grant.allowed_communes, expiry_policy=grant.expiry_policy,
                               campaign_id=grant.campaign_id, created_at=as_naive_utc(moment)))
             movements[grant.account_id] = -left
             movements[purse.id] = left

@@ -154,6 +154,9 @@ class Grant(db.Model):
     expires_on = db.Column(db.Date, nullable=False)  # last day it can be spent (Paris)
     # Category slugs where it can be spent (a shop's category or any ancestor); None: everywhere.
     allowed_categories = db.Column(db.JSON, nullable=True)
+    # INSEE codes of the communes where it can be spent (a top-up programme's); None: everywhere.
+    # Such a grant is paid through Python only (halle_redeem does not read it: ledger.redeem).
+    allowed_communes = db.Column(db.JSON(none_as_null=True), nullable=True)
     expiry_policy = db.Column(db.String(10), nullable=False, default="employer")
     campaign_id = db.Column(db.Integer, nullable=True, index=True)  # no FK: campaigns come later
     created_at = db.Column(db.DateTime, nullable=False, default=stored_now)

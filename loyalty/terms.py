@@ -5,8 +5,9 @@ computes these terms in one place (marketplace/card_acceptance.py); the ledger o
 them: in Python (steps.take_from_card, queries.spendable_balance) and, as parameters, in SQL
 (pg_redeem.py). The application hands the ledger its source of terms at start-up (`configure`),
 as it hands it the PIN keys, so that loyalty/ imports nothing from the marketplace. A new rule
-(communes, independent shops only, a programme's own list) is a field here, read by `allows`
-and by halle_redeem (a new version of it).
+(independent shops only, a programme's own list) is a field here, read by `allows` and by
+halle_redeem (a new version of it). The communes of a top-up programme's grants are read by
+`allows` only: ledger.redeem sends a card holding such a grant down the Python path.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,16 +19,18 @@ from sqlalchemy.orm import Session
 class AcceptanceTerms:
     """`takes_card`: the shop is open for card payments (approved, accepting the card);
     `category_slugs`: its category and all its ancestors' (what a grant's allowed categories
-    are matched against)."""
+    are matched against); `commune`: the INSEE code of its commune (a grant's allowed communes)."""
 
     shop_id: int
     takes_card: bool
     category_slugs: frozenset[str] = frozenset()
+    commune: str | None = None
 
     def allows(self, grant) -> bool:
         """May this grant pay here (its expiry aside)?"""
-        return self.takes_card and (grant.allowed_categories is None
-                                    or bool(self.category_slugs & set(grant.allowed_categories)))
+        return (self.takes_card
+                and (grant.allowed_categories is None or bool(self.category_slugs & set(grant.allowed_categories)))
+                and (grant.allowed_communes is None or self.commune in grant.allowed_communes))
 
 
 def refused(shop_id: int) -> AcceptanceTerms:

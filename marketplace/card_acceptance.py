@@ -11,11 +11,12 @@ MAX_CATEGORY_DEPTH = 50  # a guard against a cycle in the taxonomy
 
 
 def acceptance_for(session: Session, shop: Shop) -> AcceptanceTerms:
-    """The terms of `shop`: approved and accepting the card, and its category path."""
+    """The terms of `shop`: approved and accepting the card, its category path and its commune."""
     if shop.status != "approved" or not shop.accepts_card:
         return refused(shop.id)
     return AcceptanceTerms(shop_id=shop.id, takes_card=True,
-                           category_slugs=frozenset(_category_path_slugs(session, shop.category_id)))
+                           category_slugs=frozenset(_category_path_slugs(session, shop.category_id)),
+                           commune=shop.commune_insee)
 
 
 def acceptance_for_shop_id(session: Session, shop_id: int) -> AcceptanceTerms:

@@ -30,7 +30,7 @@ from loyalty.cards import grouped_number, qr_payload, set_pin
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Grant, Posting
-from marketplace import audit, mail, payments
+from marketplace import audit, mail, payments, topup_programmes
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import CreditPurchase, CreditPurchaseItem
@@ -231,6 +231,8 @@ def record_paid(purchase_id: int) -> CreditPurchase:
         # Queued before the commit: a crash after it cannot lose the receipt (a transaction
         # re-run may queue it twice, which the jobs allow).
         _send_receipt(row)
+        # A running top-up programme's top-ups, in the same transaction (never twice, never beyond its budget).
+        topup_programmes.award_top_ups(row, expires_on=expiry_of_bought_credit(paris_day(utc_now())), actor="stripe")
 
     issue_cards(purchase_id, key_prefix=f"stripe:{intent_id}", label=label, actor="stripe", on_paid=record)
     purchase = db.session.get(CreditPurchase, purchase_id)
@@ -512,6 +514,9 @@ def refund_item(item_id: int, *, admin) -> int:
         audit.record("gift.refund", item, actor=admin, summary=f"Remboursement à {purchase.buyer_email} : "
                      f"{result.amount_cents} c repris sur la carte {result.card_id}")
         db.session.commit()
+    # What is left of the purchase's top-up goes back to its programme (once; a retry finishes it).
+    topup_programmes.take_back_for_item(item_id, actor=f"user:{admin.id}")
+    item = db.session.get(CreditPurchaseItem, item_id)
     if item.stripe_refund_id is None:
         _refund_through_stripe(item.id)
     return db.session.get(CreditPurchaseItem, item_id).refunded_cents

@@ -201,3 +201,6 @@ def admin_refund(item_id: int):
 
         flash(gettext("%(amount)s remboursés à l'acheteur et retirés de la carte.", amount=money(cents)), "success")
     return redirect(url_for("gifts.admin_list"))
+
+
+from marketplace.gifts import programme_routes  # noqa: E402,F401  (its routes are on this blueprint)

@@ -1,0 +1,59 @@
+"""The admin's form of a top-up programme: each refusal names its field."""
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.employer.forms import MultiCheckboxField
+from marketplace.i18n import lazy_gettext
+from marketplace.topup_programmes import ProgrammeTerms
+
+
+def _euros(label):
+    """A validator turning the field's euros into `field.cents` (refusal names the field)."""
+    def check(form, field):
+        try:
+            field.cents = parse_price(field.data)
+        except InvalidValue:
+            raise ValidationError(gettext("%(field)s : un montant en euros plus grand que zéro, par exemple 1000 ou "
+                                          "20,50.", field=label)) from None
+    return check
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(lazy_gettext("Nom du programme"), validators=[
+        DataRequired(lazy_gettext("Nom du programme : obligatoire.")), Length(max=120)])
+    budget = StringField(lazy_gettext("Budget (€)"), render_kw={"inputmode": "decimal"})
+    rate_percent = IntegerField(lazy_gettext("Abondement (% de ce qui est payé)"), validators=[
+        InputRequired(lazy_gettext("Abondement : un nombre entier de 1 à 200.")),
+        NumberRange(1, 200, lazy_gettext("Abondement : un nombre entier de 1 à 200."))],
+        description=lazy_gettext("50 : pour 20 € payés, 30 € sur la carte."))
+    cap_per_purchase = StringField(lazy_gettext("Abondement au plus par achat (€)"), render_kw={"inputmode": "decimal"})
+    cap_per_person = StringField(lazy_gettext("Abondement au plus par personne (€)"), render_kw={"inputmode": "decimal"})
+    starts_on = DateField(lazy_gettext("Début"), validators=[DataRequired(lazy_gettext("Début : une date."))])
+    ends_on = DateField(lazy_gettext("Fin"), validators=[DataRequired(lazy_gettext("Date de fin : une date."))])
+    categories = MultiCheckboxField(lazy_gettext("Catégories où l'abondement se dépense (aucune cochée : toutes)"),
+                                    choices=[])
+    communes = MultiCheckboxField(lazy_gettext("Communes où l'abondement se dépense (aucune cochée : toutes)"),
+                                  choices=[])
+    submit = SubmitField(lazy_gettext("Enregistrer"))
+
+    def __init__(self, *args, category_choices=(), commune_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories.choices = list(category_choices)
+        self.communes.choices = list(commune_choices)
+        self.budget.validators = [_euros(gettext("Budget"))]
+        self.cap_per_purchase.validators = [_euros(gettext("Abondement au plus par achat"))]
+        self.cap_per_person.validators = [_euros(gettext("Abondement au plus par personne"))]
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(gettext("Date de fin : le jour du début ou plus tard."))
+
+    def terms(self) -> ProgrammeTerms:
+        return ProgrammeTerms(name=self.name.data.strip(), budget_cents=self.budget.cents,
+                              rate_percent=self.rate_percent.data, cap_per_purchase_cents=self.cap_per_purchase.cents,
+                              cap_per_person_cents=self.cap_per_person.cents, starts_on=self.starts_on.data,
+                              ends_on=self.ends_on.data, allowed_categories=self.categories.data or None,
+                              allowed_communes=self.communes.data or None)

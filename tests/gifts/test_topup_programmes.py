@@ -1,0 +1,197 @@
+"""Top-up programmes: while one runs, each paid purchase of credit gets its top-up, a grant of
+its own funded from the programme's budget, spent only where the programme says; the budget is
+never overspent, even by purchases paid at the same time; a refund takes back what is left."""
+import secrets
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from loyalty import ledger
+from loyalty.clock import paris_day, utc_now
+from loyalty.errors import InsufficientBalance
+from loyalty.models import Account, Grant
+from loyalty.queries import card_balance
+from loyalty.verify import verify
+from marketplace import gift_cards, topup_programmes
+from marketplace.extensions import db
+from marketplace.models import CreditPurchase, CreditPurchaseItem, TopUpAward, TopUpProgramme, User
+from tests import factories as f
+from tests.conftest import login
+
+TODAY = paris_day(utc_now())
+
+
+def programme(admin_id, *, budget=100_000, rate=50, per_purchase=5_000, per_person=8_000, communes=None,
+              categories=None, starts=TODAY, ends=TODAY + timedelta(days=30)):
+    return topup_programmes.create(topup_programmes.ProgrammeTerms(
+        name="Printemps du centre", budget_cents=budget, rate_percent=rate, cap_per_purchase_cents=per_purchase,
+        cap_per_person_cents=per_person, starts_on=starts, ends_on=ends, allowed_categories=categories,
+        allowed_communes=communes), admin=db.session.get(User, admin_id)).id
+
+
+def paid_gift(cents, buyer="jeanne@example.fr"):
+    """A gift card bought and paid (as the webhook records it), sent later: no PIN asked."""
+    purchase = CreditPurchase(kind="gift", token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+                              buyer_name="Jeanne", buyer_email=buyer, amount_cents=cents, status="pending",
+                              stripe_payment_intent_id=f"pi_{secrets.token_hex(8)}",
+                              items=[CreditPurchaseItem(amount_cents=cents, recipient_name="Paul",
+                                                        recipient_email="paul@example.fr",
+                                                        deliver_on=TODAY + timedelta(days=3))])
+    db.session.add(purchase)
+    db.session.commit()
+    return gift_cards.record_paid(purchase.id).items[0]
+
+
+@pytest.fixture
+def world(app):
+    with app.app_context():
+        centre = f.commune()
+        outskirts = f.commune(**f.ARNAY)
+        here = f.shop("Boulangerie Moreau", centre)
+        there = f.shop("Épicerie des Champs", outskirts)
+        admin = f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+        return {"centre": centre.insee, "outskirts": outskirts.insee, "here": here.id, "there": there.id,
+                "admin": admin.id}
+
+
+def test_a_paid_purchase_gets_its_top_up_spent_only_in_the_programmes_communes(app, world):
+    with app.app_context():
+        programme_id = programme(world["admin"], communes=[world["centre"]])
+        item = paid_gift(2_000)
+        card_id = item.card_id
+        grants = db.session.scalars(select(Grant).where(Grant.card_id == card_id).order_by(Grant.id)).all()
+        assert [(g.label, g.account.balance_cents) for g in grants] == [
+            ("Cadeau de Jeanne", 2_000), ("Abondement Printemps du centre", 1_000)]
+        top_up = grants[1]
+        assert top_up.funder_account.code == f"programme:{programme_id}"
+        assert top_up.allowed_communes == [world["centre"]] and card_balance(db.session, card_id) == 3_000
+        db.session.commit()
+        # On the outskirts only what was paid for pays.
+        with pytest.raises(InsufficientBalance):
+            ledger.redeem(db.session, card_id=card_id, shop_id=world["there"], amount_cents=2_500, key="far",
+                          actor="test")
+        ledger.redeem(db.session, card_id=card_id, shop_id=world["there"], amount_cents=2_000, key="far2",
+                      actor="test")
+        # In the town centre the top-up pays too.
+        ledger.redeem(db.session, card_id=card_id, shop_id=world["here"], amount_cents=1_000, key="near",
+                      actor="test")
+        assert card_balance(db.session, card_id) == 0
+        figures = topup_programmes.figures(db.session.get(TopUpProgramme, programme_id))
+        assert (figures.budget_cents, figures.used_cents, figures.left_cents) == (100_000, 1_000, 99_000)
+        assert figures.by_shop == [("Boulangerie Moreau", "Semur-en-Auxois", 1_000)]
+        assert figures.by_commune == [("Semur-en-Auxois", 1_000)]
+
+
+def test_caps_per_purchase_and_per_person_and_the_budget_bound_each_top_up(app, world):
+    with app.app_context():
+        programme(world["admin"], budget=9_000, per_purchase=3_000, per_person=5_000)
+        assert topup_programmes.award_of(paid_gift(10_000).id).amount_cents == 3_000  # 50 % of 100 €, capped
+        assert topup_programmes.award_of(paid_gift(10_000).id).amount_cents == 2_000  # the person's 5 000 reached
+        assert topup_programmes.award_of(paid_gift(10_000).id) is None
+        assert topup_programmes.award_of(paid_gift(8_000, buyer="paul@example.fr").id).amount_cents == 3_000
+        assert topup_programmes.award_of(paid_gift(8_000, buyer="lea@example.fr").id).amount_cents == 1_000  # budget
+        assert topup_programmes.award_of(paid_gift(8_000, buyer="zoe@example.fr").id) is None
+        total = db.session.scalar(select(func.sum(TopUpAward.amount_cents)))
+        assert total == 9_000
+
+
+def test_no_top_up_outside_the_programmes_dates(app, world):
+    with app.app_context():
+        programme(world["admin"], starts=TODAY + timedelta(days=1), ends=TODAY + timedelta(days=5))
+        item = paid_gift(2_000)
+        assert topup_programmes.award_of(item.id) is None and card_balance(db.session, item.card_id) == 2_000
+
+
+def test_a_refund_takes_back_what_is_left_of_the_top_up_and_frees_the_budget(app, world, stripe_app):
+    with app.app_context():
+        programme_id = programme(world["admin"])
+        item = paid_gift(2_000)
+        item_id, card_id = item.id, item.card_id
+        db.session.commit()
+        # 25 € spent: the bought 20 € and 5 € of the 10 € top-up.
+        ledger.redeem(db.session, card_id=card_id, shop_id=world["here"], amount_cents=2_500, key="r", actor="test")
+        taken = topup_programmes.take_back_for_item(item_id, actor="test")
+        assert taken == 500 and card_balance(db.session, card_id) == 0
+        assert topup_programmes.take_back_for_item(item_id, actor="test") == 0  # once
+        prog = db.session.get(TopUpProgramme, programme_id)
+        assert topup_programmes.used_cents(prog) == 500 and topup_programmes.left_cents(prog) == 99_500
+
+
+def test_concurrent_purchases_never_overspend_the_budget(app, world):
+    """Threads paying purchases at the same time against the real database file."""
+    with app.app_context():
+        programme_id = programme(world["admin"], budget=10_000, per_purchase=1_000, per_person=1_000)
+        purchases = []
+        for n in range(24):
+            purchase = CreditPurchase(kind="gift", token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+                                      buyer_name="B", buyer_email=f"b{n}@example.fr", amount_cents=3_000,
+                                      status="pending", stripe_payment_intent_id=f"pi_conc_{n}",
+                                      items=[CreditPurchaseItem(amount_cents=3_000, recipient_name="R",
+                                                                recipient_email="r@example.fr",
+                                                                deliver_on=TODAY + timedelta(days=3))])
+            db.session.add(purchase)
+            db.session.commit()
+            purchases.append(purchase.id)
+    errors = []
+    start = threading.Barrier(8)
+
+    def worker(ids):
+        with app.app_context():
+            try:
+                start.wait()
+                for purchase_id in ids:
+                    gift_cards.record_paid(purchase_id)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(purchases[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CreditPurchase)
+                                 .where(CreditPurchase.status == "paid")) == 24
+        awards = db.session.scalars(select(TopUpAward.amount_cents)).all()
+        assert sum(awards) == 10_000 and len(awards) == 10
+        budget = db.session.scalar(select(Account).where(Account.code == f"programme:{programme_id}"))
+        assert budget.balance_cents == 0
+        assert verify(db.session) == []
+
+
+def test_the_admin_creates_a_programme_and_sees_it_live(app, world, client):
+    login(client, "admin@example.fr")
+    page = client.get("/admin/programmes-abondement/nouveau")
+    assert page.status_code == 200
+    bad = client.post("/admin/programmes-abondement/nouveau", data={
+        "name": "Centre", "budget": "-5", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
+        "starts_on": TODAY.isoformat(), "ends_on": (TODAY - timedelta(days=1)).isoformat()})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Budget" in html and "Date de fin" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 0
+    good = client.post("/admin/programmes-abondement/nouveau", data={
+        "name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
+        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=9)).isoformat(),
+        "communes": world["centre"]})
+    assert good.status_code == 302
+    with app.app_context():
+        programme_id = db.session.scalar(select(TopUpProgramme.id))
+        paid_gift(3_000)
+    live = client.get(f"/admin/programmes-abondement/{programme_id}").get_data(as_text=True)
+    assert "000,00" in live and "15,00" in live and "985,00" in live
+    listing = client.get("/admin/programmes-abondement").get_data(as_text=True)
+    assert "Centre" in listing
+    # Not for a resident.
+    client.get("/deconnexion")
+    with app.app_context():
+        f.user("resident@example.fr")
+        db.session.commit()
+    login(client, "resident@example.fr")
+    assert client.get(f"/admin/programmes-abondement/{programme_id}").status_code in (403, 404)
