@@ -195,3 +195,42 @@ def test_the_admin_creates_a_programme_and_sees_it_live(app, world, client):
         db.session.commit()
     login(client, "resident@example.fr")
     assert client.get(f"/admin/programmes-abondement/{programme_id}").status_code in (403, 404)
+
+
+def test_a_purchase_paid_on_stripe_gets_its_top_up_and_the_admins_refund_takes_it_back(stripe_app, gift_world,
+                                                                                         client):
+    from tests.gifts.test_gift_cards import _item_of, buy_two
+
+    with stripe_app.app_context():
+        programme_id = programme(gift_world["admin"], per_purchase=2_000)
+    token, _ = buy_two(client)  # 30 € and 25,50 € in one purchase: top-ups 15 € and 5 € (the purchase's cap)
+    with stripe_app.app_context():
+        first, second = _item_of(token, 0), _item_of(token, 1)
+        assert [topup_programmes.award_of(i.id).amount_cents for i in (first, second)] == [1_500, 500]
+        item_id, card_id = second.id, second.card_id
+        assert card_balance(db.session, card_id) == 3_050
+    login(client, "admin@example.fr")
+    client.post(f"/admin/cartes-cadeaux/{item_id}/rembourser", data={"confirm": "y"})
+    with stripe_app.app_context():
+        assert db.session.get(CreditPurchaseItem, item_id).refunded_cents == 2_550  # the buyer gets what they paid
+        assert card_balance(db.session, card_id) == 0  # and the top-up went back to the programme
+        prog = db.session.get(TopUpProgramme, programme_id)
+        assert topup_programmes.used_cents(prog) == 1_500 and topup_programmes.left_cents(prog) == 98_500
+
+
+def test_the_budget_can_be_raised_but_not_below_what_was_used(app, world, client):
+    with app.app_context():
+        programme_id = programme(world["admin"], budget=1_000)
+        paid_gift(2_000)  # uses the whole 10 €
+    login(client, "admin@example.fr")
+    form = {"name": "Printemps", "rate_percent": "50", "cap_per_purchase": "50", "cap_per_person": "80",
+            "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=30)).isoformat()}
+    assert client.get(f"/admin/programmes-abondement/{programme_id}/modifier").status_code == 200
+    refused = client.post(f"/admin/programmes-abondement/{programme_id}/modifier", data={**form, "budget": "9"})
+    assert "Budget : au moins 10,00" in refused.get_data(as_text=True)
+    raised = client.post(f"/admin/programmes-abondement/{programme_id}/modifier", data={**form, "budget": "30"})
+    assert raised.status_code == 302
+    with app.app_context():
+        prog = db.session.get(TopUpProgramme, programme_id)
+        assert prog.budget_cents == 3_000 and prog.name == "Printemps"
+        assert topup_programmes.left_cents(prog) == 2_000
