@@ -66,6 +66,7 @@ DEMO_USERS = (
     ("commercant", "Sophie", "Moreau", "gérante de la Boulangerie Moreau (Semur-en-Auxois)"),
     ("caissier", "Lucas", "Petit", "caissier de la Boulangerie Moreau"),
     ("rh", "Nathalie", "Girard", "RH des Aciéries de l'Armançon"),
+    ("guichet", "Aurélie", "Lambert", "vendeuse de cartes cadeaux à l'Office de tourisme de Semur"),
     data.BUSINESS_OWNER[:4],
 )
 
@@ -419,7 +420,24 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
         select(EmployerMember).filter_by(employer_id=employer.id, user_id=users["rh"].id)
     ).first():
         db.session.add(EmployerMember(employer_id=employer.id, user_id=users["rh"].id, role="hr"))
+    _ensure_counter(users["guichet"])
     return created
+
+
+DEMO_COUNTER = "Office de tourisme de Semur"
+
+
+def _ensure_counter(seller: User) -> None:
+    """The demo's card counter (point de vente cartes) and its seller."""
+    from marketplace.models import CardCounter, CardCounterMember
+
+    counter = db.session.execute(select(CardCounter).filter_by(name=DEMO_COUNTER)).scalar_one_or_none()
+    if counter is None:
+        counter = CardCounter(name=DEMO_COUNTER, commune_insee=SEMUR_INSEE)
+        db.session.add(counter)
+        db.session.flush()
+    if not db.session.execute(select(CardCounterMember).filter_by(counter_id=counter.id, user_id=seller.id)).first():
+        db.session.add(CardCounterMember(counter_id=counter.id, user_id=seller.id))
 
 
 RESIDENT_CREDIT_CENTS = 5_000
@@ -496,5 +514,6 @@ def seed(echo=print) -> str:
     lines += [f"  {local + '@' + DEMO_DOMAIN:<26} {role}" for local, _, _, role in DEMO_USERS]
     lines.append(f"  (la carte territoriale de resident@{DEMO_DOMAIN} a {RESIDENT_CREDIT_CENTS // 100} € de crédit)")
     lines.append("Cartes cadeaux : /carte-cadeau, sans compte, paiement en mode test (carte 4242 4242 4242 4242).")
+    lines.append(f"Point de vente cartes : {DEMO_COUNTER}, /guichet/ avec guichet@{DEMO_DOMAIN}.")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)
