@@ -132,7 +132,9 @@ def _funder_labels(account_ids) -> dict[int, str]:
         elif account.shop_id in shops:
             labels[account.id] = shops[account.shop_id]
         else:
-            labels[account.id] = fixed.get(account.kind, account.label)
+            # A top-up programme's budget is of the territory fund's kind: named by its own label.
+            labels[account.id] = (account.label if (account.code or "").startswith("programme:")
+                                  else fixed.get(account.kind, account.label))
     return labels
 
 

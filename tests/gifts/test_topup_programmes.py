@@ -67,6 +67,11 @@ def test_a_paid_purchase_gets_its_top_up_spent_only_in_the_programmes_communes(a
             ("Cadeau de Jeanne", 2_000), ("Abondement Printemps du centre", 1_000)]
         top_up = grants[1]
         assert top_up.funder_account.code == f"programme:{programme_id}"
+        # The monthly statements name who funded it: the programme, not the territory fund.
+        from marketplace.closing import _funder_labels
+
+        assert _funder_labels([top_up.funder_account_id]) == {
+            top_up.funder_account_id: f"Programme d'abondement {programme_id} Printemps du centre"}
         assert top_up.allowed_communes == [world["centre"]] and card_balance(db.session, card_id) == 3_000
         db.session.commit()
         # On the outskirts only what was paid for pays.
