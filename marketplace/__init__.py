@@ -100,11 +100,11 @@ def _select_locale() -> str:
 BLUEPRINTS = (
     "marketplace.public.routes:bp", "marketplace.auth.routes:bp", "marketplace.account.routes:bp",
     "marketplace.shop.routes:bp", "marketplace.till.routes:bp", "marketplace.employer.routes:bp",
-    "marketplace.admin.routes:bp", "marketplace.api:bp", "search.views:admin_bp",
+    "marketplace.admin.views:bp", "marketplace.api:bp", "search.views:admin_bp",
     "marketplace.cardholder.routes:bp", "marketplace.employer.admin_routes:bp", "marketplace.stripe_webhook:bp",
     "marketplace.shop.statements:bp", "marketplace.public.territory_stats:bp",
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",
-    "marketplace.gifts.routes:bp", "marketplace.gifts.counter_routes:bp",
+    "marketplace.gifts.views:bp", "marketplace.gifts.counter_routes:bp",
     "marketplace.shop.lockers_routes:bp",
 )
 

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired
 from marketplace import accounting, audit, closing
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
-from marketplace.admin.routes import bp
+from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext

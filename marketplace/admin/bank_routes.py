@@ -10,7 +10,7 @@ from wtforms.validators import Length
 
 from marketplace import bank_statements
 from marketplace.access import ADMIN, access
-from marketplace.admin.routes import bp
+from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import lazy_gettext

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 from loyalty.clock import paris_day, utc_now
 from marketplace import reconciliation
 from marketplace.access import ADMIN, access
-from marketplace.admin.routes import bp
+from marketplace.admin.blueprint import bp
 from marketplace.i18n import lazy_gettext
 from marketplace.settlement import period_bounds
 

@@ -1,17 +1,16 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from marketplace import audit, bank_statements, lockers, product_reports, settlement_schedule, shops
 from marketplace.access import ADMIN, access
+from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import ApproveShopForm, ButtonForm, RejectShopForm
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.models import Campaign, CampaignPayment, Employer, Product, SettlementRun, Shop
 from marketplace.territory import territory_summary
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/")
@@ -76,10 +75,3 @@ def review_shop(shop_id: int):
     return render_template("admin/shop_review.html", shop=shop, approve_form=approve_form, reject_form=reject_form,
                            masked_iban=shops.mask_iban(shop.iban), status=shops.opening_status(shop),
                            format_day_hours=shops.format_day_hours, days=shops.DAYS)
-
-
-from marketplace.admin import settlement_routes  # noqa: F401  (its views are on this blueprint)
-from marketplace.admin import reconciliation_routes  # noqa: E402,F401  (its views are on this blueprint)
-from marketplace.admin import territory_routes  # noqa: E402,F401  (its views are on this blueprint)
-from marketplace.admin import bank_routes  # noqa: E402,F401  (its views are on this blueprint)
-from marketplace.admin import accounting_routes  # noqa: E402,F401  (its views are on this blueprint)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace import audit, settlement, settlement_schedule, suspension
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
-from marketplace.admin.routes import bp
+from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
 from marketplace.formatting import day
 from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop

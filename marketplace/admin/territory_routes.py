@@ -10,7 +10,7 @@ from marketplace import admins as admin_service
 from marketplace import audit, card_holders, lockers, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
-from marketplace.admin.routes import bp
+from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
                                                ConfirmForm, MergeCategoryForm, MoveCategoryForm, PinUnlockForm,
                                                RenameCategoryForm)

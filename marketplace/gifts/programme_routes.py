@@ -10,7 +10,7 @@ from marketplace.access import ADMIN, access
 from marketplace.campaigns import category_choices
 from marketplace.extensions import db
 from marketplace.gifts.programme_forms import ProgrammeForm
-from marketplace.gifts.routes import bp
+from marketplace.gifts.blueprint import bp
 from marketplace.models import Commune, TopUpProgramme
 
 

@@ -1,7 +1,7 @@
 """Buying gift cards (anyone, signed in or not), topping up one's own card, the recipient's card
 page, and the admin's list and refunds. The pages of a purchase are reached by its random token
 (the buyer may have no account); the recipient's by a signed link from their email."""
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,10 +14,9 @@ from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import claim_url, qr_data_uri
 from marketplace.extensions import db, limiter
+from marketplace.gifts.blueprint import bp
 from marketplace.gifts.forms import GiftOrderForm, TopUpForm, amount_cents
 from marketplace.models import CreditPurchase, CreditPurchaseItem
-
-bp = Blueprint("gifts", __name__)
 
 
 @bp.after_request
@@ -201,6 +200,3 @@ def admin_refund(item_id: int):
 
         flash(gettext("%(amount)s remboursés à l'acheteur et retirés de la carte.", amount=money(cents)), "success")
     return redirect(url_for("gifts.admin_list"))
-
-
-from marketplace.gifts import programme_routes  # noqa: E402,F401  (its routes are on this blueprint)
