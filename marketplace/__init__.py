@@ -98,9 +98,9 @@ def _select_locale() -> str:
 
 # Every blueprint as "module:attribute", in registration order.
 BLUEPRINTS = (
-    "marketplace.public.routes:bp", "marketplace.auth.routes:bp", "marketplace.account.routes:bp",
+    "marketplace.public.views:bp", "marketplace.auth.routes:bp", "marketplace.account.routes:bp",
     "marketplace.shop.routes:bp", "marketplace.till.routes:bp", "marketplace.employer.routes:bp",
-    "marketplace.admin.views:bp", "marketplace.api:bp", "search.views:admin_bp",
+    "marketplace.admin.views:bp", "marketplace.api.views:bp", "search.views:admin_bp",
     "marketplace.cardholder.routes:bp", "marketplace.employer.admin_routes:bp", "marketplace.stripe_webhook:bp",
     "marketplace.shop.statements:bp", "marketplace.public.territory_stats:bp",
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",

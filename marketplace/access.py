@@ -11,6 +11,7 @@ from flask import abort, current_app, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from marketplace.api.blueprint import error_response
 from marketplace.extensions import db, login_manager
 
 
@@ -118,7 +119,6 @@ def enforce_access():
 def _authenticate_api_key():
     from flask import g
 
-    from marketplace.api import error_response
     from marketplace.api_keys import authenticate_api_key
 
     header = request.headers.get("Authorization", "")

@@ -9,6 +9,8 @@ import re
 from flask import Flask, render_template, request
 from flask_babel import gettext
 
+from marketplace.api.blueprint import error_response
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -42,7 +44,6 @@ def reject_control_characters():
     message = gettext("La requête contient des caractères de contrôle (comme un octet nul) : "
                       "ils ne sont acceptés ni dans l'adresse ni dans les champs.")
     if request.path.startswith("/api/"):
-        from marketplace.api import error_response
 
         return error_response("invalid_request", message, 400)
     return render_template("errors/400.html", reason=message), 400

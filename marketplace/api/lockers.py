@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from marketplace import lockers
 from marketplace.access import Policy, access
-from marketplace.api import bp, error_response
+from marketplace.api.blueprint import bp, error_response
 from marketplace.extensions import limiter
 
 

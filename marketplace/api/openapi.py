@@ -1,7 +1,8 @@
 """GET /api/v1/openapi.json: the POS API's contract (tests/till/test_pos_schema.py checks the
 implementation against it with schemathesis)."""
 from marketplace.access import PUBLIC, access
-from marketplace.api import bp, products
+from marketplace.api.blueprint import bp
+from marketplace.api.products import BATCH, PRODUCT, PRODUCT_UPDATE, openapi_schema
 
 
 def _error(description: str) -> dict:
@@ -50,10 +51,10 @@ _PRODUCT_PATHS = {
         "parameters": [{"name": "sku", "in": "path", "required": True, "schema": {**_TEXT, "minLength": 1}},
                        {**_IDEMPOTENCY, "required": False}],
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": products.openapi_schema(products.PRODUCT_UPDATE)}}},
+            "schema": openapi_schema(PRODUCT_UPDATE)}}},
         "responses": {"200": {"description": "Le produit tel qu'il est maintenant", "content": {"application/json": {
             "schema": {"type": "object", "required": ["product"],
-                       "properties": {"product": products.openapi_schema(products.PRODUCT)}}}}},
+                       "properties": {"product": openapi_schema(PRODUCT)}}}}},
                       "404": _error("Aucun produit de ce commerce avec cette référence (code unknown_sku)"),
                       **_PRODUCT_RESPONSES},
     }},
@@ -61,12 +62,12 @@ _PRODUCT_PATHS = {
         "summary": "Plusieurs produits à la fois (tous ou aucun)",
         "parameters": [_IDEMPOTENCY],
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": products.openapi_schema(products.BATCH)}}},
+            "schema": openapi_schema(BATCH)}}},
         "responses": {"200": {"description": "Les produits tels qu'ils sont maintenant", "content": {
             "application/json": {"schema": {
                 "type": "object", "required": ["updated", "unchanged", "products"],
                 "properties": {"updated": {"type": "integer"}, "unchanged": {"type": "integer"},
-                               "products": {"type": "array", "items": products.openapi_schema(products.PRODUCT)}}}}}},
+                               "products": {"type": "array", "items": openapi_schema(PRODUCT)}}}}}},
             "404": _error("Une référence inconnue dans ce commerce (code unknown_sku, error.field la situe) : "
                           "rien n'est modifié"), **_PRODUCT_RESPONSES},
     }},

@@ -15,7 +15,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.errors import IdempotencyConflict, InsufficientBalance, LedgerError
 from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
-from marketplace.api import bp, error_response
+from marketplace.api.blueprint import bp, error_response
 from marketplace.extensions import limiter
 from marketplace.i18n import error_message
 from marketplace.till import service

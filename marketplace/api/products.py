@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.access import SHOP_API_KEY, access
-from marketplace.api import bp, error_response
+from marketplace.api.blueprint import bp, error_response
 from marketplace.extensions import db
 from marketplace.models import Product, ProductApiRequest
 

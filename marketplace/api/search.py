@@ -4,7 +4,7 @@ from flask_babel import gettext
 
 import search as engine
 from marketplace.access import PUBLIC, access
-from marketplace.api import bp, error_response
+from marketplace.api.blueprint import bp, error_response
 from search.query import InvalidParameter
 
 

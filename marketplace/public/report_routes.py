@@ -8,7 +8,7 @@ from marketplace.access import PUBLIC, access
 from marketplace.admin.territory_forms import ReportProductForm
 from marketplace.extensions import db, limiter
 from marketplace.models import Product
-from marketplace.public.routes import bp
+from marketplace.public.blueprint import bp
 
 
 @bp.route("/produits/<int:product_id>/signaler", methods=["GET", "POST"])

@@ -1,21 +1,21 @@
 import re
 
 from flask_wtf.csrf import CSRFError
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import text
 
 from marketplace.access import PUBLIC, access
+from marketplace.api.blueprint import error_response
 from marketplace.extensions import db
 from marketplace.formatting import number
 from marketplace.http_cache import sessionless_csrf
 from marketplace.models import Category, Commune, Product, Shop
+from marketplace.public.blueprint import bp
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.request_guard import int_arg
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
 from marketplace.urls import safe_local_target
-
-bp = Blueprint("public", __name__)
 CHOICES_SHOWN = 20  # communes offered when a typed name or postal code means several
 
 
@@ -131,8 +131,6 @@ def _is_api_request() -> bool:
 
 
 def _api_error(code: str, message: str, status: int):
-    from marketplace.api import error_response
-
     return error_response(code, message, status)
 
 
@@ -302,5 +300,3 @@ def media(size: str, key: str):
     response.cache_control.immutable = True
     response.cache_control.public = True
     return response
-
-from marketplace.public import report_routes  # noqa: E402,F401  (its view is on this blueprint)
