@@ -7,14 +7,17 @@ CAMT.053 statement of what went through the account — the companies' transfers
 payout of the online sales, the settlement files executed the next bank day — imported as the
 folder job does (marketplace/bank_statements.py). Prints the lines matched, the lines left, the
 difference between the ledger's expected balance and the last closing balance, `ledger verify`,
-and the time spent importing. Stripe's fees are left out (its payouts are the sales in full).
+the time spent importing, and whether the year's FEC export passes the independent check of
+tests/fec_check.py (issue 24's measure: one year that exports, reconciles and verifies). Stripe's fees are left out (its payouts are the sales in full).
 
     .venv/bin/python bench/bank_year.py [--year 2025] [--shops 10] [--companies 6] [--payments 15]
 
 Measured 2026-12-04 (load average ~10, --shops 5 --companies 3 --payments 8): 12 campaigns, 2,412
 card payments, 365 online sales, 52 settlement runs; 324 bank lines in 112 daily statements, all
 matched (12 campaign transfers, 260 settlement transfers, 52 Stripe payouts), 0 left, difference
-0,00 €, ledger verify clean; importing took 13.3 s.
+0,00 €, ledger verify clean; importing took 13.3 s. Again (quiet machine, --shops 3 --companies 2
+--payments 5): 216 lines matched, 0 left, difference 0,00 €, verify clean, the year's FEC (3,964
+lines) accepted by the independent check. Refunds and expiries are in bench/books_year.py's year.
 """
 import argparse
 import os
@@ -46,7 +49,8 @@ def main() -> None:
     from loyalty import ledger, sales
     from loyalty.cards import create_card
     from loyalty.verify import verify
-    from marketplace import bank_statements, create_app, settlement_schedule
+    from marketplace import accounting, bank_statements, create_app, settlement_schedule
+    from tests.fec_check import FecError, read_fec
     from marketplace.extensions import db
     from marketplace.models import BankLine, Campaign, CampaignPayment, Commune, Employer, Shop
     from marketplace.taxonomy import ensure_default_taxonomy
@@ -155,11 +159,22 @@ def main() -> None:
         by_match = dict(db.session.execute(select(BankLine.match, func.count()).group_by(BankLine.match)).all())
         position = bank_statements.bank_position()
         problems = verify(db.session)
+        # The same year in the accountant's format, read back by the independent checker.
+        accounting.ensure_default_chart()
+        first, last = date(args.year, 1, 1), date(args.year, 12, 31)
+        fec = folder / f"FEC{last:%Y%m%d}.txt"
+        with open(fec, "w", encoding="utf-8", newline="") as file:
+            file.writelines(accounting.fec_records(first, last))
+        try:
+            fec_result = f"{len(read_fec(fec.read_text(encoding='utf-8'), chr(9), first, last))} lines accepted"
+        except FecError as error:
+            fec_result = f"REFUSED: {error}"
     print(f"year {args.year}: " + ", ".join(f"{count} {name}" for name, count in stats.items()))
     print(f"bank lines: {matched} matched {by_match}; waiting for the admin: {position.waiting}")
     print(f"balance: ledger expects {position.expected_cents / 100:.2f} €, last statement "
           f"{position.statement_cents / 100:.2f} €, difference {position.difference_cents / 100:.2f} €")
     print(f"ledger verify: {'clean' if not problems else problems[:5]}")
+    print(f"FEC of the year ({fec.name}), independent check: {fec_result}")
     print(f"importing {stats['statements']} statements: {import_seconds:.1f} s "
           f"(load average {os.getloadavg()[0]:.1f}); database in {folder}")
 
