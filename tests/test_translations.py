@@ -39,6 +39,14 @@ def test_every_catalogue_message_has_an_english_translation():
     assert not missing, f"{len(missing)} messages without English translation, e.g. {missing[:5]}"
 
 
+def test_the_catalogue_compiles_without_errors():
+    """`make translations` (pybabel compile) stops the README's commands on any checker error: a
+    translation whose placeholders differ from its message ('% de' reads as the placeholder '% d')."""
+    catalogue = _english_catalogue()
+    errors = [(message.id, str(error)) for message, problems in catalogue.check() for error in problems]
+    assert errors == []
+
+
 def test_every_message_in_the_code_is_in_the_english_catalogue():
     """Catches a string wrapped in _() / lazy_gettext() after the last `pybabel extract`."""
     with (ROOT / "babel.cfg").open() as cfg:

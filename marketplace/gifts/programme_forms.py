@@ -25,7 +25,7 @@ class ProgrammeForm(FlaskForm):
     name = StringField(lazy_gettext("Nom du programme"), validators=[
         DataRequired(lazy_gettext("Nom du programme : obligatoire.")), Length(max=120)])
     budget = StringField(lazy_gettext("Budget (€)"), render_kw={"inputmode": "decimal"})
-    rate_percent = IntegerField(lazy_gettext("Abondement (% de ce qui est payé)"), validators=[
+    rate_percent = IntegerField(lazy_gettext("Abondement (en pourcentage de ce qui est payé)"), validators=[
         InputRequired(lazy_gettext("Abondement : un nombre entier de 1 à 200.")),
         NumberRange(1, 200, lazy_gettext("Abondement : un nombre entier de 1 à 200."))],
         description=lazy_gettext("50 : pour 20 € payés, 30 € sur la carte."))
