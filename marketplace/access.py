@@ -1,7 +1,9 @@
-"""The one access-control mechanism: every view declares a policy with @access(...).
+"""The one access-control mechanism, and the one home of the roles and what each may do: every
+view declares one of the named policies below with @access(...).
 
 A before_request hook enforces the policy of the endpoint being called. A view that declares
-no policy is refused (deny by default), and tests/test_access.py enumerates every route and
+no policy is refused (deny by default). PREFIX_POLICIES says which policies each protected part
+of the site may use; tests/test_access.py reads it and the policies, enumerates every route and
 checks each role against the declared policy.
 """
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from flask_login import current_user
 
 from marketplace.api.blueprint import error_response
 from marketplace.extensions import db, login_manager
+from marketplace.models.shops import CASHIER, OWNER, STAFF
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,28 @@ def counter_member() -> Policy:
     return Policy("counter", login_required=True, check=check)
 
 
+# --- The roles and what each may do ------------------------------------------------------------
+# The territory's admin (User.is_admin) has ADMIN. A shop's members have one role each (OWNER,
+# STAFF, CASHIER: ShopMember.role): the owner everything of the shop, the staff the catalogue,
+# orders, feeds and lockers, the cashier the till only. HR members of a company have EMPLOYER_HR
+# on it, sellers of a card counter COUNTER_SELLER on it.
+SHOP_OWNER = shop_member(OWNER)
+SHOP_TEAM = shop_member(OWNER, STAFF)
+SHOP_TILL = shop_member(OWNER, STAFF, CASHIER)
+EMPLOYER_HR = employer_member()
+COUNTER_SELLER = counter_member()
+
+# The policies each protected part of the site may use (anything else there is a mistake).
+PREFIX_POLICIES = {
+    "/admin": {ADMIN},
+    "/boutique/<int:shop_id>": {SHOP_TEAM, SHOP_OWNER},
+    "/caisse/<int:shop_id>": {SHOP_TILL, SHOP_OWNER},
+    "/entreprise/<int:employer_id>": {EMPLOYER_HR},
+    "/compte": {AUTHENTICATED},
+    "/guichet/<int:counter_id>": {COUNTER_SELLER},
+}
+
+
 def access(policy: Policy):
     """Declare the access policy of a view function."""
 
@@ -138,10 +163,10 @@ def role_home_url(user) -> str:
     if user.is_admin:
         return url_for("admin.dashboard")
     for membership in user.shop_memberships:
-        if membership.role in ("owner", "staff"):
+        if membership.role in (OWNER, STAFF):
             return url_for("shop.dashboard", shop_id=membership.shop_id)
     for membership in user.shop_memberships:
-        if membership.role == "cashier":
+        if membership.role == CASHIER:
             return url_for("till.index", shop_id=membership.shop_id)
     for membership in user.employer_memberships:
         return url_for("employer.dashboard", employer_id=membership.employer_id)

@@ -43,6 +43,7 @@ from marketplace.models import (
 )
 from marketplace.models.base import utcnow
 from marketplace.models.orders import BANK_CARD, TERRITORIAL_CARD
+from marketplace.models.shops import OWNER, STAFF
 from marketplace.urls import public_url_for
 
 ORDER_PURPOSE = "order"
@@ -588,7 +589,7 @@ def _mail_resident(order: Order, subject, body) -> None:
 
 def _mail_shop(sub: OrderShop, subject, body) -> None:
     emails = set(db.session.scalars(select(ShopMember).where(ShopMember.shop_id == sub.shop_id,
-                                                             ShopMember.role.in_(("owner", "staff")))))
+                                                             ShopMember.role.in_((OWNER, STAFF)))))
     for email in {m.user.email for m in emails} | ({sub.shop.email} if sub.shop.email else set()):
         mail.send_mail(email, subject, body)
 

@@ -5,22 +5,11 @@ under a protected prefix is given a weaker policy, test_protected_prefixes_keep_
 """
 import pytest
 
-from marketplace.access import policy_for
+from marketplace.access import PREFIX_POLICIES, policy_for
 from marketplace.extensions import db
 from marketplace.models import CardCounter, CardCounterMember
 from tests import factories as f
 from tests.conftest import login
-
-# The policy each URL prefix must have. A route outside these prefixes may be public or
-# merely require a login; anything else must be listed here.
-PREFIX_POLICIES = {
-    "/admin": {"admin"},
-    "/boutique/<int:shop_id>": {"shop:owner|staff", "shop:owner"},
-    "/caisse/<int:shop_id>": {"shop:owner|staff|cashier", "shop:owner"},
-    "/entreprise/<int:employer_id>": {"employer"},
-    "/compte": {"authenticated"},
-    "/guichet/<int:counter_id>": {"counter"},
-}
 
 ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr", "seller",
          "other_seller"]
@@ -41,12 +30,19 @@ def test_every_route_declares_a_policy(app):
     assert missing == []
 
 
+def test_every_role_of_the_house_is_a_persona_of_the_matrix():
+    """A role added to ShopMember must be exercised by test_each_role_gets_what_the_policy_says."""
+    from marketplace.models.shops import SHOP_ROLES
+
+    assert set(SHOP_ROLES) <= set(ROLES)
+
+
 def test_protected_prefixes_keep_their_policy(app):
     with app.test_request_context():
         for rule in endpoints(app):
             for prefix, allowed in PREFIX_POLICIES.items():
                 if rule.rule.startswith(prefix):
-                    assert policy_for(rule.endpoint).name in allowed, rule.rule
+                    assert policy_for(rule.endpoint) in allowed, rule.rule
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from marketplace import campaigns, invitations, jobs, payments, sepa, staff_import, suspension, uploads
-from marketplace.access import AUTHENTICATED, PUBLIC, access, employer_member
+from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
 from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
@@ -76,7 +76,7 @@ def accept_invitation(token: str):
 
 
 @bp.route("/<int:employer_id>/")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def dashboard(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     active_employees = employer.employees.filter_by(archived=False).count()
@@ -88,7 +88,7 @@ def dashboard(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/membres", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def members(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     form = InviteForm()
@@ -104,7 +104,7 @@ def members(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/salaries")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def employees(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     archived = request.args.get("archives") == "1"
@@ -124,7 +124,7 @@ def employees(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/salaries/import", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def import_staff(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     form = StaffImportForm()
@@ -143,7 +143,7 @@ def import_staff(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/salaries/import/confirmer", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def confirm_import(employer_id: int):
     form = StaffConfirmForm()
     token = form.token.data if form.validate_on_submit() else ""
@@ -163,13 +163,13 @@ def confirm_import(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/salaries/nouveau", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def new_employee(employer_id: int):
     return _edit_employee(employer_id, None)
 
 
 @bp.route("/<int:employer_id>/salaries/<int:employee_id>", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def edit_employee(employer_id: int, employee_id: int):
     return _edit_employee(employer_id, _employee(employer_id, employee_id))
 
@@ -199,7 +199,7 @@ def _edit_employee(employer_id: int, employee: Employee | None):
 
 
 @bp.route("/<int:employer_id>/salaries/<int:employee_id>/archiver", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def archive_employee(employer_id: int, employee_id: int):
     employee = _employee(employer_id, employee_id)
     if ButtonForm().validate_on_submit():
@@ -215,7 +215,7 @@ def archive_employee(employer_id: int, employee_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/nouvelle", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def new_campaign(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     try:
@@ -251,7 +251,7 @@ def new_campaign(employer_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def campaign(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     context = {"employer": campaign.employer, "campaign": campaign, "button": ButtonForm(),
@@ -275,7 +275,7 @@ def campaign(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/confirmer", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def confirm_campaign(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     form = ConfirmCampaignForm()
@@ -290,7 +290,7 @@ def confirm_campaign(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/annuler", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def cancel_campaign(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     if ButtonForm().validate_on_submit():
@@ -304,7 +304,7 @@ def cancel_campaign(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/virement", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def pay_by_transfer(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     if ButtonForm().validate_on_submit():
@@ -318,7 +318,7 @@ def pay_by_transfer(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def pay_by_card(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     if campaign.status != "awaiting_payment":
@@ -334,7 +334,7 @@ def pay_by_card(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte/<int:payment_id>", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
     """The page sends the payment method Stripe.js created; the server confirms the intent."""
     payment = _payment(employer_id, campaign_id, payment_id)
@@ -349,7 +349,7 @@ def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/paiement/carte/<int:payment_id>/retour")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def card_payment_return(employer_id: int, campaign_id: int, payment_id: int):
     """Back from the payment page: ask Stripe itself how the payment went."""
     payment = _payment(employer_id, campaign_id, payment_id)
@@ -378,7 +378,7 @@ def _payment(employer_id: int, campaign_id: int, payment_id: int) -> CampaignPay
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/recu/<int:payment_id>")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def receipt(employer_id: int, campaign_id: int, payment_id: int):
     payment = _payment(employer_id, campaign_id, payment_id)
     if payment.status != "succeeded" or payment.method == "credit":  # credit is no payment received
@@ -388,7 +388,7 @@ def receipt(employer_id: int, campaign_id: int, payment_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/emettre", methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def issue(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     try:
@@ -406,7 +406,7 @@ def issue(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/progression")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def issue_progress(employer_id: int, campaign_id: int):
     progress = campaigns.issue_progress(_campaign(employer_id, campaign_id))
     return jsonify({"status": progress.status, "total": progress.total, "issued": progress.issued,
@@ -414,7 +414,7 @@ def issue_progress(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/cartes", methods=["GET", "POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def print_cards(employer_id: int, campaign_id: int):
     """An A4 sheet of cards with their QR codes, for handing out by hand: a preview, then (POST)
     the sheet to print, each card with a new PIN on a tear-off slip, shown this once."""
@@ -433,7 +433,7 @@ def print_cards(employer_id: int, campaign_id: int):
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/export.csv")
-@access(employer_member())
+@access(EMPLOYER_HR)
 def export_campaign(employer_id: int, campaign_id: int):
     campaign = _campaign(employer_id, campaign_id)
     report = campaigns.campaign_report(campaign)
@@ -453,7 +453,7 @@ def export_campaign(employer_id: int, campaign_id: int):
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/beneficiaires/<int:recipient_id>/retirer",
           methods=["POST"])
-@access(employer_member())
+@access(EMPLOYER_HR)
 def revoke(employer_id: int, campaign_id: int, recipient_id: int):
     campaign = _campaign(employer_id, campaign_id)
     recipient = db.session.get(CampaignEmployee, recipient_id)

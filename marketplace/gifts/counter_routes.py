@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from loyalty.models import Card
 from marketplace import counters, gift_cards
-from marketplace.access import ADMIN, AUTHENTICATED, access, counter_member
+from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import qr_data_uri
 from marketplace.extensions import db
@@ -21,7 +21,6 @@ from marketplace.gifts.counter_forms import CounterCreateForm, CounterSaleForm, 
 from marketplace.models import CardCounter, Commune, CreditPurchase, CreditPurchaseItem
 
 bp = Blueprint("counter", __name__)
-SELLER = counter_member()
 
 
 @bp.after_request
@@ -53,7 +52,7 @@ def mine():
 
 
 @bp.route("/guichet/<int:counter_id>/", methods=["GET", "POST"])
-@access(SELLER)
+@access(COUNTER_SELLER)
 def index(counter_id: int):
     """Sell cards, and the seller's sales of the day."""
     counter = _counter(counter_id)
@@ -86,7 +85,7 @@ def index(counter_id: int):
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>")
-@access(SELLER)
+@access(COUNTER_SELLER)
 def sale(counter_id: int, sale_id: int):
     counter, sale = _counter(counter_id), _sale(counter_id, sale_id)
     return render_template("counter/sale.html", counter=counter, sale=sale, can_void=counters.can_void(sale),
@@ -95,7 +94,7 @@ def sale(counter_id: int, sale_id: int):
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>/imprimer", methods=["POST"])
-@access(SELLER)
+@access(COUNTER_SELLER)
 def print_sale(counter_id: int, sale_id: int):
     """The print sheet: each card with a new PIN on a tear-off slip, shown this once."""
     counter, sale = _counter(counter_id), _sale(counter_id, sale_id)
@@ -108,7 +107,7 @@ def print_sale(counter_id: int, sale_id: int):
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>/carte/<int:item_id>.pdf")
-@access(SELLER)
+@access(COUNTER_SELLER)
 def card_pdf(counter_id: int, sale_id: int, item_id: int):
     sale = _sale(counter_id, sale_id)
     item = db.session.get(CreditPurchaseItem, item_id)
@@ -119,7 +118,7 @@ def card_pdf(counter_id: int, sale_id: int, item_id: int):
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>/annuler", methods=["POST"])
-@access(SELLER)
+@access(COUNTER_SELLER)
 def void(counter_id: int, sale_id: int):
     _sale(counter_id, sale_id)
     if not ConfirmForm().validate_on_submit():
@@ -146,7 +145,7 @@ def _day_arg() -> date:
 
 
 @bp.route("/guichet/<int:counter_id>/caisse", methods=["GET", "POST"])
-@access(SELLER)
+@access(COUNTER_SELLER)
 def cash_up(counter_id: int):
     """The day's cash-up (all sellers), and closing it."""
     counter = _counter(counter_id)
@@ -171,7 +170,7 @@ def cash_up(counter_id: int):
 
 
 @bp.route("/guichet/<int:counter_id>/caisse.csv")
-@access(SELLER)
+@access(COUNTER_SELLER)
 def cash_up_csv(counter_id: int):
     counter = _counter(counter_id)
     day = _day_arg()

@@ -4,7 +4,8 @@ from marketplace.extensions import db
 from marketplace.models.base import utcnow
 
 SHOP_STATUSES = ("pending", "approved", "rejected", "suspended")
-SHOP_ROLES = ("owner", "staff", "cashier")
+OWNER, STAFF, CASHIER = "owner", "staff", "cashier"  # what each may do: marketplace/access.py
+SHOP_ROLES = (OWNER, STAFF, CASHIER)
 SHOP_KINDS = ("commerce", "services")  # sells a catalogue | offers services (no catalogue needed)
 
 

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SubmitField
 
 from marketplace import feeds, product_import, uploads
-from marketplace.access import access, shop_member
+from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
 from marketplace.i18n import lazy_gettext
@@ -17,7 +17,6 @@ from marketplace.shop.forms import ConfirmForm, FeedForm, category_choices
 
 bp = Blueprint("shop_feeds", __name__, url_prefix="/boutique")
 
-CATALOGUE = shop_member("owner", "staff")
 
 
 class FeedIntervalForm(FlaskForm):
@@ -42,7 +41,7 @@ def _confirmed() -> None:
 
 
 @bp.route("/<int:shop_id>/flux", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def feeds_page(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     form = FeedForm()
@@ -58,7 +57,7 @@ def feeds_page(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def feed(shop_id: int, feed_id: int):
     """A draft feed: its first reading (format, columns, lines), to confirm. Else its runs."""
     shop, feed = db.get_or_404(Shop, shop_id), _feed(shop_id, feed_id)
@@ -80,7 +79,7 @@ def feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/frequence", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def feed_interval(shop_id: int, feed_id: int):
     """How often the feed is read: every hour, 6 hours, day, or on demand only."""
     feed = _feed(shop_id, feed_id)
@@ -125,7 +124,7 @@ def _answers(headers: list[str]) -> tuple[dict, dict, list[str]]:
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/colonnes", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def feed_columns(shop_id: int, feed_id: int):
     """Which column of the feed's file holds what, chosen by the shop and used by every next run."""
     shop, feed = db.get_or_404(Shop, shop_id), _feed(shop_id, feed_id)
@@ -157,7 +156,7 @@ def feed_columns(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/import/<token>/colonnes", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def import_columns(shop_id: int, token: str):
     """The same screen for an uploaded file; the choice is kept for the shop's next files with
     these headers."""
@@ -182,7 +181,7 @@ def import_columns(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/activer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def activate_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -195,7 +194,7 @@ def activate_feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/categories", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def feed_categories(shop_id: int, feed_id: int):
     """The shop's answers about its feed's category texts, kept for every next run and import."""
     _feed(shop_id, feed_id)
@@ -206,7 +205,7 @@ def feed_categories(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/maintenant", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def run_now(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -218,7 +217,7 @@ def run_now(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/pause", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def pause_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -228,7 +227,7 @@ def pause_feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/supprimer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def delete_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from marketplace import lockers
-from marketplace.access import access, shop_member
+from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
 from marketplace.models import LockerDeposit, Shop
 from marketplace.models.orders import COMPARTMENT_SIZES
@@ -17,7 +17,6 @@ from marketplace.orders_bp.forms import ButtonForm, CancelDepositForm, DepositFo
 
 bp = Blueprint("shop_lockers", __name__, url_prefix="/boutique")
 
-STAFF = shop_member("owner", "staff")
 
 
 def _deposit(shop_id: int, deposit_id: int) -> LockerDeposit:
@@ -29,7 +28,7 @@ def _deposit(shop_id: int, deposit_id: int) -> LockerDeposit:
 
 
 @bp.route("/<int:shop_id>/consigne", methods=["GET", "POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def deposits(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     banks = lockers.active_banks()
@@ -59,7 +58,7 @@ def deposits(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/consigne/<int:deposit_id>/depose", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def confirm(shop_id: int, deposit_id: int):
     deposit = _deposit(shop_id, deposit_id)
     if ButtonForm().validate_on_submit():
@@ -74,7 +73,7 @@ def confirm(shop_id: int, deposit_id: int):
 
 
 @bp.route("/<int:shop_id>/consigne/<int:deposit_id>/annuler", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def cancel(shop_id: int, deposit_id: int):
     deposit = _deposit(shop_id, deposit_id)
     form = CancelDepositForm()

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from wtforms import SelectChoice
 
 from marketplace import orders, payments
-from marketplace.access import access, shop_member
+from marketplace.access import SHOP_TEAM, access
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.models import OrderLine, OrderShop, Shop
@@ -24,7 +24,6 @@ from marketplace.orders_bp.forms import ButtonForm, ReadyForm, RefuseForm
 
 bp = Blueprint("shop_orders", __name__, url_prefix="/boutique")
 
-STAFF = shop_member("owner", "staff")
 OPEN_STATUSES = ("paid", "accepted", "ready")
 
 
@@ -36,7 +35,7 @@ def _sub(shop_id: int, sub_id: int) -> OrderShop:
 
 
 @bp.route("/<int:shop_id>/commandes")
-@access(STAFF)
+@access(SHOP_TEAM)
 def board(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     show_all = request.args.get("toutes") == "1"
@@ -72,20 +71,20 @@ def _act(shop_id: int, sub_id: int, action, success: str, form=None):
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/accepter", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def accept(shop_id: int, sub_id: int):
     return _act(shop_id, sub_id, lambda sub, form: orders.accept(sub), gettext("Commande {ref} acceptée."))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/refuser", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def refuse(shop_id: int, sub_id: int):
     return _act(shop_id, sub_id, lambda sub, form: orders.refuse(sub, form.reason.data),
                 gettext("Commande {ref} refusée : le client est remboursé."), RefuseForm())
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/prete", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def ready(shop_id: int, sub_id: int):
     form = ReadyForm(prefix=f"r{sub_id}")
     return _act(shop_id, sub_id, lambda sub, f: orders.mark_ready(sub, f.compartment.data),
@@ -93,13 +92,13 @@ def ready(shop_id: int, sub_id: int):
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/retiree", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def collected(shop_id: int, sub_id: int):
     return _act(shop_id, sub_id, lambda sub, form: orders.mark_collected(sub), gettext("Commande {ref} retirée."))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/lignes/<int:line_id>/rembourser", methods=["POST"])
-@access(STAFF)
+@access(SHOP_TEAM)
 def refund_line(shop_id: int, sub_id: int, line_id: int):
     line = db.session.get(OrderLine, line_id)
     if line is None or line.order_shop_id != sub_id:
@@ -109,7 +108,7 @@ def refund_line(shop_id: int, sub_id: int, line_id: int):
 
 
 @bp.route("/<int:shop_id>/commandes/preparation")
-@access(STAFF)
+@access(SHOP_TEAM)
 def pick_list(shop_id: int):
     """What to prepare: every accepted order's lines, and the totals per product."""
     shop = db.get_or_404(Shop, shop_id)
@@ -124,7 +123,7 @@ def pick_list(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/commandes/export.csv")
-@access(STAFF)
+@access(SHOP_TEAM)
 def export(shop_id: int):
     db.get_or_404(Shop, shop_id)
     rows = [[gettext("commande"), gettext("date"), gettext("client"), gettext("statut"), gettext("retrait"),

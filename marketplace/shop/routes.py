@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace import catalogue, feeds, invitations, product_import, product_reference, shops, uploads
-from marketplace.access import AUTHENTICATED, PUBLIC, access, shop_member
+from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
 from marketplace.images import InvalidImage, image_url, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
@@ -35,8 +35,6 @@ from marketplace.shop.forms import (
 
 bp = Blueprint("shop", __name__, url_prefix="/boutique")
 
-CATALOGUE = shop_member("owner", "staff")
-OWNER = shop_member("owner")
 PRODUCTS_PER_PAGE = 50
 
 
@@ -115,7 +113,7 @@ def accept_invitation(token: str):
 
 
 @bp.route("/<int:shop_id>/")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def dashboard(shop_id: int):
     shop = _shop(shop_id)
     counts = dict(db.session.execute(db.select(Product.active, db.func.count()).where(Product.shop_id == shop_id)
@@ -129,7 +127,7 @@ def dashboard(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/parametres", methods=["GET", "POST"])
-@access(OWNER)
+@access(SHOP_OWNER)
 def settings(shop_id: int):
     shop = _shop(shop_id)
     form = ShopForm(obj=shop)
@@ -159,7 +157,7 @@ def settings(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/equipe", methods=["GET", "POST"])
-@access(OWNER)
+@access(SHOP_OWNER)
 def team(shop_id: int):
     shop = _shop(shop_id)
     form = InvitationForm()
@@ -172,7 +170,7 @@ def team(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/equipe/<int:member_id>/retirer", methods=["POST"])
-@access(OWNER)
+@access(SHOP_OWNER)
 def remove_member(shop_id: int, member_id: int):
     if ConfirmForm().validate_on_submit():
         if not shops.remove_member(shop_id, member_id):
@@ -182,7 +180,7 @@ def remove_member(shop_id: int, member_id: int):
 
 
 @bp.route("/<int:shop_id>/fermetures", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def closures(shop_id: int):
     shop = _shop(shop_id)
     form = ClosureForm()
@@ -195,7 +193,7 @@ def closures(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/fermetures/<int:closure_id>/supprimer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def delete_closure(shop_id: int, closure_id: int):
     closure = db.session.get(ShopClosure, closure_id)
     if closure is None or closure.shop_id != shop_id:
@@ -211,7 +209,7 @@ def delete_closure(shop_id: int, closure_id: int):
 
 
 @bp.route("/<int:shop_id>/produits")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def products(shop_id: int):
     shop = _shop(shop_id)
     query = request.args.get("q", "").strip()[:100]
@@ -227,7 +225,7 @@ def products(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/actions", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def bulk_action(shop_id: int):
     form = BulkActionForm()
     ids = [int(value) for value in request.form.getlist("product_ids") if value.isdigit()]
@@ -263,7 +261,7 @@ def _reference_bucket() -> str:
 
 
 @bp.route("/<int:shop_id>/reference/<barcode>")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 @limiter.limit(lambda: current_app.config["REFERENCE_LOOKUP_RATE_LIMIT"], key_func=_reference_bucket)
 def reference(shop_id: int, barcode: str):
     """JSON for the product form's scanner (static/js/barcode_scan.js): what the territory's
@@ -291,7 +289,7 @@ def reference(shop_id: int, barcode: str):
 
 
 @bp.route("/<int:shop_id>/produits/nouveau", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def new_product(shop_id: int):
     shop = _shop(shop_id)
     form = ProductForm(shop_id=shop_id)
@@ -312,7 +310,7 @@ def new_product(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def edit_product(shop_id: int, product_id: int):
     shop = _shop(shop_id)
     product = _product(shop_id, product_id)
@@ -342,7 +340,7 @@ def edit_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/dupliquer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def duplicate_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
     if not ConfirmForm().validate_on_submit():
@@ -353,7 +351,7 @@ def duplicate_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/supprimer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def delete_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
     if not ConfirmForm().validate_on_submit():
@@ -368,7 +366,7 @@ def delete_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/supprimer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def delete_photo(shop_id: int, product_id: int, image_id: int):
     product = _product(shop_id, product_id)
     image = next((i for i in product.images if i.id == image_id), None)
@@ -383,7 +381,7 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/deplacer", methods=["POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def move_photo(shop_id: int, product_id: int, image_id: int):
     """One place up or down (buttons: usable with the keyboard, no drag and drop needed)."""
     product = _product(shop_id, product_id)
@@ -401,7 +399,7 @@ def move_photo(shop_id: int, product_id: int, image_id: int):
 
 
 @bp.route("/<int:shop_id>/import", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def import_upload(shop_id: int):
     shop = _shop(shop_id)
     form = ImportUploadForm()
@@ -436,7 +434,7 @@ def _upload_gone(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/import/<token>", methods=["GET", "POST"])
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
     upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
@@ -468,7 +466,7 @@ def import_review(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/import/<token>/suivi")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def import_progress(shop_id: int, token: str):
     """Where a confirmed import is: being written (the page follows it), done, or failed."""
     shop = _shop(shop_id)
@@ -481,7 +479,7 @@ def import_progress(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/export.<any(csv, xlsx):fmt>")
-@access(CATALOGUE)
+@access(SHOP_TEAM)
 def export(shop_id: int, fmt: str):
     shop = _shop(shop_id)
     if fmt == "csv":

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, render_template, url_for
 
 from marketplace import settlement, settlement_schedule
-from marketplace.access import access, shop_member
+from marketplace.access import SHOP_OWNER, access
 from marketplace.admin.settlement_routes import statement_csv_response
 from marketplace.extensions import db
 from marketplace.models import SettlementStatement, Shop
@@ -11,7 +11,7 @@ bp = Blueprint("shop_statements", __name__, url_prefix="/boutique/<int:shop_id>/
 
 
 @bp.route("/")
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def index(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     return render_template("shop/statements.html", shop=shop, statements=settlement.shop_statements(shop_id),
@@ -19,7 +19,7 @@ def index(shop_id: int):
 
 
 @bp.route("/<int:statement_id>")
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def show(shop_id: int, statement_id: int):
     found = _statement(shop_id, statement_id)
     return render_template("shop/statement.html", statement=found, kind_labels=settlement.KIND_LABELS,
@@ -27,7 +27,7 @@ def show(shop_id: int, statement_id: int):
 
 
 @bp.route("/<int:statement_id>.csv")
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def csv(shop_id: int, statement_id: int):
     return statement_csv_response(_statement(shop_id, statement_id))
 

@@ -9,7 +9,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.cards import require_active
 from loyalty.errors import InsufficientBalance, LedgerError
 from loyalty.queries import spendable_balance
-from marketplace.access import access, shop_member
+from marketplace.access import SHOP_OWNER, SHOP_TILL, access
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.card_acceptance import acceptance_for
 from marketplace.extensions import db, limiter
@@ -21,7 +21,6 @@ from marketplace.till.forms import ApiKeyForm, ConfirmForm, PaymentForm, RefundF
 
 bp = Blueprint("till", __name__, url_prefix="/caisse")
 
-TILL_ROLES = ("owner", "staff", "cashier")
 HISTORY_MAX_DAYS = 92
 
 
@@ -42,7 +41,7 @@ def _till_user_key() -> str:
 
 
 @bp.route("/<int:shop_id>/", methods=["GET", "POST"])
-@access(shop_member(*TILL_ROLES))
+@access(SHOP_TILL)
 @limiter.limit(lambda: current_app.config["TILL_LOOKUP_RATE_LIMIT"], key_func=_till_user_key, methods=["POST"])
 @limiter.limit(lambda: current_app.config["TILL_LOOKUP_RATE_LIMIT"], methods=["POST"])
 def index(shop_id: int):
@@ -93,7 +92,7 @@ def _nothing_spendable_message(shop: Shop) -> str:
 
 
 @bp.route("/<int:shop_id>/paiements/<int:entry_id>")
-@access(shop_member(*TILL_ROLES))
+@access(SHOP_TILL)
 def receipt(shop_id: int, entry_id: int):
     entry = service.shop_payment(shop_id, entry_id) or abort(404)
     requested = int_arg("demande")
@@ -108,7 +107,7 @@ def receipt(shop_id: int, entry_id: int):
 
 
 @bp.route("/<int:shop_id>/paiements/<int:entry_id>/annuler", methods=["POST"])
-@access(shop_member(*TILL_ROLES))
+@access(SHOP_TILL)
 def void(shop_id: int, entry_id: int):
     entry = service.shop_payment(shop_id, entry_id) or abort(404)
     form = VoidForm()
@@ -128,7 +127,7 @@ def void(shop_id: int, entry_id: int):
 
 
 @bp.route("/<int:shop_id>/paiements/<int:entry_id>/rembourser", methods=["POST"])
-@access(shop_member(*TILL_ROLES))
+@access(SHOP_TILL)
 def refund(shop_id: int, entry_id: int):
     entry = service.shop_payment(shop_id, entry_id) or abort(404)
     form = RefundForm()
@@ -162,7 +161,7 @@ def _parse_day(text: str | None, default: date) -> date | None:
 
 
 @bp.route("/<int:shop_id>/jour")
-@access(shop_member(*TILL_ROLES))
+@access(SHOP_TILL)
 def day(shop_id: int):
     today = paris_day(utc_now())
     chosen = _parse_day(request.args.get("date"), today)
@@ -175,7 +174,7 @@ def day(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/historique")
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def history(shop_id: int):
     today = paris_day(utc_now())
     start = _parse_day(request.args.get("du"), today - timedelta(days=6))
@@ -206,7 +205,7 @@ def _cashier_names(report) -> dict[str, str]:
 
 
 @bp.route("/<int:shop_id>/cles-api", methods=["GET", "POST"])
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def api_keys(shop_id: int):
     shop = _shop(shop_id)
     form = ApiKeyForm()
@@ -220,7 +219,7 @@ def api_keys(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/cles-api/<int:key_id>/revoquer", methods=["POST"])
-@access(shop_member("owner"))
+@access(SHOP_OWNER)
 def revoke_key(shop_id: int, key_id: int):
     key = db.session.get(ApiKey, key_id)
     if key is None or key.shop_id != shop_id:
