@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from marketplace import create_app, feeds, jobs  # noqa: E402
+from marketplace import create_app, feeds, periodic# noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import CatalogueFeed, Commune, Product, Shop  # noqa: E402
 from marketplace.taxonomy import ensure_default_taxonomy  # noqa: E402
@@ -68,7 +68,7 @@ def timed_run(label: str, feed_id: int) -> None:
     started = time.perf_counter()
     run = feeds.run_feed(feed_id)
     ran = time.perf_counter() - started
-    indexed = jobs.drain_search_outbox()
+    indexed = periodic.drain_search_outbox()
     total = time.perf_counter() - started
     print(f"  {label:<22} {run.status:<10} run {ran:6.2f} s, with indexing ({indexed} products) {total:6.2f} s"
           f"  {run.counts or ''}")
@@ -95,7 +95,7 @@ def main() -> None:
                                                        "description": 5})
         db.session.add(feed)
         db.session.commit()
-        jobs.drain_search_outbox()
+        periodic.drain_search_outbox()
         print(f"Feed of {lines} lines ({len(content['body']) / 1024:.0f} KB CSV over HTTP on loopback), "
               f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
         timed_run("first run", feed.id)

@@ -36,13 +36,13 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     http_cache.init_app(app)
     _register_context(app)
 
-    from marketplace import cli, jobs
+    from marketplace import cli, jobs, periodic
 
     cli.register(app)
     # The development server runs the periodic jobs itself (no Redis, no scheduler process).
     app.config.setdefault("PERIODIC_JOBS_THREAD", app.debug and not app.testing and jobs.backend(app) == "thread")
     if app.config["PERIODIC_JOBS_THREAD"]:
-        jobs.start_periodic_thread_on_first_request(app)
+        periodic.start_periodic_thread_on_first_request(app)
     return app
 
 

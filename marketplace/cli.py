@@ -2,6 +2,8 @@
 import click
 from flask.cli import AppGroup
 
+from marketplace import periodic
+
 territory_cli = AppGroup("territory", help="Communes of the territory.")
 demo_cli = AppGroup("demo", help="Demo content.")
 
@@ -62,20 +64,18 @@ def jobs_scheduler_command():
     from marketplace import jobs
 
     scheduler = CronScheduler(connection=jobs.redis_connection())
-    for func, queue, interval, cron in jobs.PERIODIC:
+    for func, queue, interval, cron in periodic.PERIODIC:
         scheduler.register(jobs.run_job, queue, args=(jobs.job_path(func), (), {}), interval=interval,
                            cron=cron, name=func.__name__, job_timeout=3600)
     scheduler.start()
 
 
 @jobs_cli.command("run")
-@click.argument("name", type=click.Choice(["drain_search_outbox", "expire_grants", "release_stale_holds",
-                                               "optimize_search_index", "queue_due_feeds", "send_due_gifts"]))
+@click.argument("name", type=click.Choice([func.__name__ for func, *_ in periodic.PERIODIC]))
 def jobs_run_command(name: str):
     """Run one periodic job now, in this process (for cron without Redis)."""
-    from marketplace import jobs
-
-    click.echo(f"{name}: {getattr(jobs, name)()}")
+    func = next(func for func, *_ in periodic.PERIODIC if func.__name__ == name)
+    click.echo(f"{name}: {func()}")
 
 
 def register(app) -> None:

@@ -10,18 +10,13 @@ JOBS_BACKEND chooses how a job runs (default: "rq" when REDIS_URL is set, "threa
 Jobs are plain module-level functions, called inside an app context of their own (a fresh
 database session), with the request id of the request that enqueued them in their log records.
 Every job must be idempotent: RQ may run one twice (a worker killed mid-job, a retry).
-Periodic jobs (outbox drain, grant expiries, nightly index optimise, due catalogue feeds, the shops'
-settlement at the territory's cadence, the bank statements' folder) are
-listed in PERIODIC and enqueued by `flask --app run jobs scheduler` (RQ's cron scheduler: run exactly one);
-the development server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
-(`start_periodic_thread`), so the demo's feeds and stale holds need no scheduler either.
+The periodic jobs and their schedule are in marketplace/periodic.py.
 """
 import contextvars
 import importlib
 import logging
 import os
 import threading
-import time
 
 from flask import Flask, current_app, has_app_context, has_request_context
 
@@ -158,142 +153,3 @@ def queue_depths() -> dict[str, int]:
     if backend() != "rq":
         return {}
     return {name: get_queue(name).count for name in QUEUES}
-
-
-# --- the periodic jobs -----------------------------------------------------------------------------
-
-
-def drain_search_outbox() -> int:
-    """Index what the outbox holds (rebuilding first if the index is missing). Idempotent."""
-    import search
-
-    if search.get_backend().needs_rebuild():
-        return search.rebuild()
-    drained = search.drain_outbox()
-    if drained:
-        log.info("search index: %d outbox rows indexed", drained)
-    return drained
-
-
-def expire_grants() -> int:
-    """Sweep the grants past their last day (daily; the ledger sweeps each grant once)."""
-    from loyalty.ledger import expire_grants as sweep
-    from marketplace.extensions import db
-
-    grants = sweep(db.session)
-    log.info("%d grant(s) expired", len(grants))
-    return len(grants)
-
-
-def release_stale_holds() -> int:
-    """Release the holds nobody captured in time (every few minutes; safe to run again)."""
-    from datetime import timedelta
-
-    from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
-    from marketplace.extensions import db
-
-    minutes = current_app.config.get("LOYALTY_HOLD_MAX_AGE_MINUTES")
-    max_age = DEFAULT_HOLD_MAX_AGE if minutes is None else timedelta(minutes=minutes)
-    holds = expire_holds(db.session, max_age=max_age)
-    if holds:
-        log.info("%d hold(s) released", len(holds))
-    return len(holds)
-
-
-def optimize_search_index() -> None:
-    """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
-    import search
-
-    search.get_backend().optimize()
-
-
-def expire_locker_deposits() -> int:
-    """Free the compartments of deposits whose code expired or booking was never filled (the
-    businesses are told)."""
-    from marketplace import lockers
-
-    return lockers.expire_deposits()
-
-
-def settle_on_schedule() -> int | None:
-    """Make the shops' settlement run due at the territory's cadence (daily; made once per period,
-    paid with no click when nothing needs a decision: marketplace/settlement_schedule.py)."""
-    from marketplace import settlement_schedule
-
-    run = settlement_schedule.run_scheduled()
-    return run.id if run is not None else None
-
-
-def import_bank_statements() -> int:
-    """Import the new files of BANK_STATEMENT_DIR, each once (marketplace/bank_statements.py)."""
-    from marketplace import bank_statements
-
-    return bank_statements.import_folder()
-
-
-def queue_due_feeds() -> int:
-    """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
-    from marketplace import feeds
-
-    return feeds.queue_due()
-
-
-def send_due_gifts() -> int:
-    """Email the gift cards whose delivery day has come (each once; see gift_cards.deliver_due)."""
-    from marketplace import gift_cards
-
-    return gift_cards.deliver_due()
-
-
-# (function, queue, seconds between runs or None, cron line or None)
-PERIODIC = (
-    (drain_search_outbox, SEARCH_QUEUE, 5, None),
-    (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
-    (release_stale_holds, DEFAULT_QUEUE, 300, None),
-    (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
-    (queue_due_feeds, DEFAULT_QUEUE, 60, None),
-    (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
-    (import_bank_statements, DEFAULT_QUEUE, 900, None),
-    (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
-    (send_due_gifts, DEFAULT_QUEUE, 300, None),
-)
-
-
-def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
-    """Run the PERIODIC jobs that have an interval, each when its interval has passed, until `stop`.
-    The search outbox is left to the indexer thread (one index writer); nightly cron jobs are left to
-    cron or the production scheduler."""
-    from marketplace.extensions import db
-
-    last_run: dict = {}
-    while not stop.is_set():
-        now = time.monotonic()
-        for func, _queue, every, _cron in PERIODIC:
-            if every is None or func is drain_search_outbox or now - last_run.get(func, -every) < every:
-                continue
-            last_run[func] = now
-            with app.app_context():
-                try:
-                    func()
-                except Exception:  # noqa: BLE001 - one failing job must not stop the others
-                    log.exception("periodic job %s failed", func.__name__)
-                    db.session.rollback()
-                finally:
-                    db.session.remove()
-        stop.wait(tick)
-
-
-_periodic_started: set[int] = set()
-
-
-def start_periodic_thread_on_first_request(app: Flask) -> None:
-    """For the development server only (not `flask …` commands, not the tests)."""
-
-    @app.before_request
-    def _start_periodic_jobs():
-        with _lock:
-            if id(app) in _periodic_started:
-                return
-            _periodic_started.add(id(app))
-        threading.Thread(target=run_periodic, args=(app, threading.Event()), name="periodic-jobs",
-                         daemon=True).start()

@@ -1,7 +1,7 @@
 """Settling the shops at the territory's cadence (daily or weekly, `card_settings().settlement_cadence`),
 with no click when nothing needs a human decision, and telling each shop what comes next.
 
-The scheduler (`jobs.settle_on_schedule`, every morning) drafts the run of the last complete period
+The scheduler (`periodic.settle_on_schedule`, every morning) drafts the run of the last complete period
 (yesterday, or last week Monday–Sunday): everything not yet settled up to its end, as a run made by
 hand would. Running it again the same day finds the run made and does nothing. When every
 statement is clean (each shop has a valid IBAN, the territory's account is configured) and the

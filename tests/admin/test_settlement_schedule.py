@@ -8,7 +8,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from loyalty.verify import verify
-from marketplace import jobs, settlement_schedule
+from marketplace import periodic, settlement_schedule
 from marketplace.extensions import db
 from marketplace.models import SettlementRun, Shop, TerritorySettings
 from marketplace.settings import card_settings
@@ -49,7 +49,7 @@ def test_weekly_by_default_and_a_run_needing_a_decision_stays_a_draft(app, terri
     monkeypatch.setitem(app.config, "SEPA_OUTBOX_DIR", str(tmp_path))
     with app.app_context():
         assert card_settings().settlement_cadence == "weekly"
-        assert any(entry[0] is jobs.settle_on_schedule for entry in jobs.PERIODIC)  # the scheduler runs it
+        assert any(entry[0] is periodic.settle_on_schedule for entry in periodic.PERIODIC)  # the scheduler runs it
         run = settlement_schedule.run_scheduled(today=date(2026, 10, 13))
         assert (run.period, run.starts_on, run.ends_on, run.status) == ("weekly", date(2026, 10, 5),
                                                                           date(2026, 10, 11), "draft")

@@ -9,7 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from marketplace import feeds, jobs
+from marketplace import feeds, periodic
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, Product, ShopMember, User
 from marketplace.models.base import utcnow
@@ -102,7 +102,7 @@ def test_shopkeeper_sets_up_a_feed_once_and_the_catalogue_keeps_itself_current(o
             online = db.session.scalar(select(func.count()).select_from(Product).where(
                 Product.shop_id == shop_id, Product.sku.like(f"SB-{label}-%"), Product.active.is_(True)))
             assert online == 50
-            jobs.drain_search_outbox()  # the indexer's turn (a process of its own in production)
+            periodic.drain_search_outbox()  # the indexer's turn (a process of its own in production)
 
         # A resident finds one of them.
         resident = open_page()
@@ -130,8 +130,8 @@ def test_shopkeeper_sets_up_a_feed_once_and_the_catalogue_keeps_itself_current(o
         with live_app.app_context():
             db.session.get(CatalogueFeed, feed_id).next_run_at = utcnow() - timedelta(minutes=1)
             db.session.commit()
-            jobs.queue_due_feeds()
-            jobs.drain_search_outbox()
+            periodic.queue_due_feeds()
+            periodic.drain_search_outbox()
             gone = db.session.scalar(select(Product).where(Product.shop_id == shop_id,
                                                            Product.sku == f"SB-{label}-017"))
             assert gone is not None and not gone.active  # offline, never deleted

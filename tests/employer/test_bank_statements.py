@@ -270,11 +270,11 @@ def test_the_folder_job_reads_each_new_file_once(app, awaiting, territory_accoun
     monkeypatch.setitem(app.config, "BANK_STATEMENT_DIR", str(tmp_path))
     (tmp_path / "2026-11-30.xml").write_bytes(statement("F1", [transfer(awaiting["campaign"], 51_100)], **NOV))
     (tmp_path / "broken.xml").write_bytes(b"<Document>")
-    from marketplace import jobs
+    from marketplace import periodic
 
     with app.app_context():
-        assert jobs.import_bank_statements() == 2
-        assert jobs.import_bank_statements() == 0  # nothing new
+        assert periodic.import_bank_statements() == 2
+        assert periodic.import_bank_statements() == 0  # nothing new
         refused = db.session.scalar(select(BankStatement).where(BankStatement.status == "refused"))
         assert refused.filename == "broken.xml" and "XML lisible" in refused.error
     assert campaign_state(app, awaiting["campaign"])[0] == "funded"

@@ -15,7 +15,7 @@ from config import BASE_DIR
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
-from marketplace import jobs
+from marketplace import jobs, periodic
 from marketplace.employer import service
 from marketplace.extensions import db
 from marketplace.mail import deliver, outbox, send_mail
@@ -68,7 +68,7 @@ def test_the_search_outbox_is_drained_by_the_job_with_the_request_id_in_its_logs
         assert pending_count(db.session) > 0
         token = set_request_id("req-drain-42")
         try:
-            jobs.enqueue(jobs.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
+            jobs.enqueue(periodic.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
         finally:
             reset_request_id(token)
     with caplog.at_level(logging.INFO, logger="marketplace.jobs"):
@@ -122,7 +122,7 @@ def test_the_worker_command_runs_the_queued_jobs_in_its_own_process(app, rq_jobs
         search.rebuild()
         f.product(f.shop("Miellerie d'Époisses", f.commune()), "Miel de sarrasin")
         db.session.commit()
-        jobs.enqueue(jobs.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
+        jobs.enqueue(periodic.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
     env = {**os.environ, "HALLE_CONFIG": "testing", "DATABASE_URL": database_url,
            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "REDIS_URL": app.config["REDIS_URL"]}
     flask = Path(sys.executable).parent / "flask"

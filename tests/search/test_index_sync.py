@@ -103,7 +103,7 @@ def test_bulk_inserts_are_enqueued_explicitly(app, ask):
 
 @pytest.mark.whoosh_only
 def test_the_nightly_optimise_merges_the_segments_of_incremental_commits(app, ask):
-    from marketplace import jobs
+    from marketplace import periodic
 
     with app.app_context():
         shop = f.shop("Miellerie Dupont", f.commune())
@@ -113,7 +113,7 @@ def test_the_nightly_optimise_merges_the_segments_of_incremental_commits(app, as
             search.drain_outbox()  # one commit per change, as the indexer does
         backend = search.get_backend()
         assert backend.segment_count() > 1
-        jobs.optimize_search_index()
+        periodic.optimize_search_index()
         assert backend.segment_count() == 1
     assert len(ids_for(app, ask, "miel")) == 3
 
@@ -123,7 +123,7 @@ def test_prices_and_facets_follow_each_commit_merge_and_deletion(app, ask):
     """The columns behind price order and facets are kept per index segment and reused by the
     next generation: after each incremental commit, a deactivation (a deletion in an old
     segment) and the nightly merge, they still describe every document."""
-    from marketplace import jobs
+    from marketplace import periodic
 
     def seen():
         results, browsed = ask(q="miel", sort="price_asc"), ask(sort="price_asc")  # with and without words
@@ -151,7 +151,7 @@ def test_prices_and_facets_follow_each_commit_merge_and_deletion(app, ask):
         search.drain_outbox()
     assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
     with app.app_context():
-        jobs.optimize_search_index()
+        periodic.optimize_search_index()
         assert search.get_backend().segment_count() == 1
     assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
     with app.app_context():

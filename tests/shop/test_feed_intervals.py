@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from marketplace import feeds, jobs
+from marketplace import feeds, periodic
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
 from marketplace.models.base import utcnow
@@ -58,12 +58,12 @@ def test_the_schedule_honours_each_feeds_interval(app_ctx, shop_world, server):
     for feed in (hourly, daily, on_demand):
         feed.next_run_at = feeds.next_run(feed.interval_minutes, utcnow() - timedelta(hours=2))
     db.session.commit()
-    assert jobs.queue_due_feeds() == 1
+    assert periodic.queue_due_feeds() == 1
     assert [run.feed_id for run in CatalogueFeedRun.query.offset(runs)] == [hourly.id]
     # Even with a reading date left in the past, a feed read on demand is not scheduled...
     on_demand.next_run_at = utcnow() - timedelta(days=1)
     db.session.commit()
-    assert jobs.queue_due_feeds() == 0
+    assert periodic.queue_due_feeds() == 0
     # ...but "Mettre à jour maintenant" reads it, and plans nothing after.
     run = feeds.run_feed(on_demand.id)
     assert run.status in ("done", "unchanged") and on_demand.next_run_at is None

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from openpyxl import Workbook
 
-from marketplace import feeds, jobs, mail
+from marketplace import feeds, mail, periodic
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Product, Shop
 from tests.conftest import login
@@ -270,8 +270,8 @@ def test_the_periodic_job_queues_the_due_feeds(app_ctx, shop_world, server):
         feed.status, feed.mapping, feed.next_run_at = status, {"name": 0, "price": 1}, utcnow() + timedelta(
             minutes=delay)
     db.session.commit()
-    assert any(entry[0] is jobs.queue_due_feeds for entry in jobs.PERIODIC)
-    assert jobs.queue_due_feeds() == 1
+    assert any(entry[0] is periodic.queue_due_feeds for entry in periodic.PERIODIC)
+    assert periodic.queue_due_feeds() == 1
     assert [run.feed_id for run in CatalogueFeedRun.query] == [due.id]
     later.next_run_at = utcnow()  # without Redis, cron runs the same job through the command line
     db.session.commit()
@@ -322,7 +322,7 @@ def test_products_taken_offline_are_marked_for_the_search_index(app_ctx, shop_wo
     feed = add_feed(shop_world["bakery"], server.url("/feed.csv"))
     feeds.preview(feed)
     feeds.activate(feed)
-    jobs.drain_search_outbox()
+    periodic.drain_search_outbox()
     server.files["/feed.csv"] = (200, {}, "Réf;Désignation;Prix\nK2;Far breton;2,90\n".encode())
     feeds.run_feed(feed.id)
     gone = Product.query.filter_by(sku="K1").one()
@@ -440,7 +440,7 @@ def test_the_development_servers_periodic_thread_runs_the_due_feeds(app, app_ctx
     db.session.commit()
     feed_id = feed.id
     stop = threading.Event()
-    thread = threading.Thread(target=jobs.run_periodic, args=(app, stop, 0.05), daemon=True)
+    thread = threading.Thread(target=periodic.run_periodic, args=(app, stop, 0.05), daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 30

@@ -1,0 +1,134 @@
+"""The periodic jobs and their schedule (PERIODIC): each a plain function run as a job
+(marketplace/jobs.py), idempotent, enqueued by `flask --app run jobs scheduler` (RQ's cron
+scheduler: run exactly one) or run by cron with `flask --app run jobs run NAME`. The development
+server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
+(`start_periodic_thread_on_first_request`), so the demo's feeds and stale holds need no scheduler.
+"""
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from flask import Flask, current_app
+
+import search
+from loyalty import ledger
+from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
+from marketplace import bank_statements, feeds, gift_cards, lockers, settlement_schedule
+from marketplace.extensions import db
+from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
+
+log = logging.getLogger(__name__)
+_start_lock = threading.Lock()
+
+
+def drain_search_outbox() -> int:
+    """Index what the outbox holds (rebuilding first if the index is missing). Idempotent."""
+    if search.get_backend().needs_rebuild():
+        return search.rebuild()
+    drained = search.drain_outbox()
+    if drained:
+        log.info("search index: %d outbox rows indexed", drained)
+    return drained
+
+
+def expire_grants() -> int:
+    """Sweep the grants past their last day (daily; the ledger sweeps each grant once)."""
+    grants = ledger.expire_grants(db.session)
+    log.info("%d grant(s) expired", len(grants))
+    return len(grants)
+
+
+def release_stale_holds() -> int:
+    """Release the holds nobody captured in time (every few minutes; safe to run again)."""
+    minutes = current_app.config.get("LOYALTY_HOLD_MAX_AGE_MINUTES")
+    max_age = DEFAULT_HOLD_MAX_AGE if minutes is None else timedelta(minutes=minutes)
+    holds = expire_holds(db.session, max_age=max_age)
+    if holds:
+        log.info("%d hold(s) released", len(holds))
+    return len(holds)
+
+
+def optimize_search_index() -> None:
+    """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
+    search.get_backend().optimize()
+
+
+def expire_locker_deposits() -> int:
+    """Free the compartments of deposits whose code expired or booking was never filled (the
+    businesses are told)."""
+    return lockers.expire_deposits()
+
+
+def settle_on_schedule() -> int | None:
+    """Make the shops' settlement run due at the territory's cadence (daily; made once per period,
+    paid with no click when nothing needs a decision: marketplace/settlement_schedule.py)."""
+    run = settlement_schedule.run_scheduled()
+    return run.id if run is not None else None
+
+
+def import_bank_statements() -> int:
+    """Import the new files of BANK_STATEMENT_DIR, each once (marketplace/bank_statements.py)."""
+    return bank_statements.import_folder()
+
+
+def queue_due_feeds() -> int:
+    """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
+    return feeds.queue_due()
+
+
+def send_due_gifts() -> int:
+    """Email the gift cards whose delivery day has come (each once; see gift_cards.deliver_due)."""
+    return gift_cards.deliver_due()
+
+
+# (function, queue, seconds between runs or None, cron line or None)
+PERIODIC = (
+    (drain_search_outbox, SEARCH_QUEUE, 5, None),
+    (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
+    (release_stale_holds, DEFAULT_QUEUE, 300, None),
+    (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
+    (queue_due_feeds, DEFAULT_QUEUE, 60, None),
+    (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
+    (import_bank_statements, DEFAULT_QUEUE, 900, None),
+    (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
+    (send_due_gifts, DEFAULT_QUEUE, 300, None),
+)
+
+
+def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
+    """Run the PERIODIC jobs that have an interval, each when its interval has passed, until `stop`.
+    The search outbox is left to the indexer thread (one index writer); nightly cron jobs are left to
+    cron or the production scheduler."""
+    last_run: dict = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        for func, _queue, every, _cron in PERIODIC:
+            if every is None or func is drain_search_outbox or now - last_run.get(func, -every) < every:
+                continue
+            last_run[func] = now
+            with app.app_context():
+                try:
+                    func()
+                except Exception:  # noqa: BLE001 - one failing job must not stop the others
+                    log.exception("periodic job %s failed", func.__name__)
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+        stop.wait(tick)
+
+
+_periodic_started: set[int] = set()
+
+
+def start_periodic_thread_on_first_request(app: Flask) -> None:
+    """For the development server only (not `flask …` commands, not the tests)."""
+
+    @app.before_request
+    def _start_periodic_jobs():
+        with _start_lock:
+            if id(app) in _periodic_started:
+                return
+            _periodic_started.add(id(app))
+        threading.Thread(target=run_periodic, args=(app, threading.Event()), name="periodic-jobs",
+                         daemon=True).start()
