@@ -102,6 +102,7 @@ BLUEPRINTS = (
     "marketplace.shop.routes:bp", "marketplace.till.routes:bp", "marketplace.employer.routes:bp",
     "marketplace.admin.views:bp", "marketplace.api.views:bp", "search.views:admin_bp",
     "marketplace.cardholder.routes:bp", "marketplace.employer.admin_routes:bp", "marketplace.stripe_webhook:bp",
+    "marketplace.health:bp",
     "marketplace.shop.statements:bp", "marketplace.public.territory_stats:bp",
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",
     "marketplace.gifts.views:bp", "marketplace.gifts.counter_routes:bp",

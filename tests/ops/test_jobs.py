@@ -71,12 +71,12 @@ def test_the_search_outbox_is_drained_by_the_job_with_the_request_id_in_its_logs
             jobs.enqueue(periodic.drain_search_outbox, queue=jobs.SEARCH_QUEUE)
         finally:
             reset_request_id(token)
-    with caplog.at_level(logging.INFO, logger="marketplace.jobs"):
+    with caplog.at_level(logging.INFO, logger="marketplace.periodic"):
         assert rq_jobs() == 1
     with app.app_context():
         assert pending_count(db.session) == 0
         assert search.check().in_step
-    drained = [r for r in caplog.records if r.name == "marketplace.jobs" and "outbox rows indexed" in r.getMessage()]
+    drained = [r for r in caplog.records if r.name == "marketplace.periodic" and "outbox rows indexed" in r.getMessage()]
     assert drained and drained[0].request_id == "req-drain-42"
     line = json.loads(JsonFormatter().format(drained[0]))
     assert line["request_id"] == "req-drain-42" and line["job_id"]

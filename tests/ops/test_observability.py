@@ -57,7 +57,7 @@ def test_readyz_is_ready_with_database_search_and_queue_depth(client, search_rea
 
 def test_readyz_names_redis_when_it_cannot_be_reached_and_logs_it_as_json(client, search_ready, config, caplog):
     config(REDIS_URL="redis://127.0.0.1:1/0", JOBS_BACKEND="rq")
-    with caplog.at_level(logging.WARNING, logger="marketplace.observability"):
+    with caplog.at_level(logging.WARNING, logger="marketplace.health"):
         response = client.get("/readyz", headers={"X-Request-ID": "probe-1"})
     assert response.status_code == 503
     body = response.get_json()
@@ -81,7 +81,7 @@ def test_json_log_lines_carry_the_request_id_of_the_request(app, config, capsys)
     """LOG_FORMAT=json: a record logged during a request prints as one JSON line with its id."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("marketplace.observability")
+    logger = logging.getLogger("marketplace.health")
     logger.addHandler(handler)
     try:
         config(REDIS_URL="redis://127.0.0.1:1/0", JOBS_BACKEND="rq")
@@ -89,7 +89,7 @@ def test_json_log_lines_carry_the_request_id_of_the_request(app, config, capsys)
     finally:
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    assert {"logger": "marketplace.observability", "request_id": "json-line-1", "message": "not ready: redis"} \
+    assert {"logger": "marketplace.health", "request_id": "json-line-1", "message": "not ready: redis"} \
         .items() <= lines[-1].items()
 
 
