@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core of the 2-core machines the suite runs on (`PYTEST_WORKERS=0`: one process).
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test test-fast install translations messages browser
 
@@ -33,8 +35,8 @@ demo: install
 	$(BIN)/python run.py
 
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The quick lane while working: everything but the tests marked slow (tests/conftest.py).
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)

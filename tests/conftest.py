@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db, limiter
@@ -29,14 +30,42 @@ def pytest_sessionstart(session):
                 write_mo(mo, read_po(po))
 
 
-# What `make test-fast` leaves out: browsers, real servers and processes, races, crashes, property runs.
+# What `make test-fast` leaves out: browsers, real servers and processes, races, crashes, property and
+# fuzz runs, the whole demo seed.
 SLOW = ("tests/e2e/", "tests/ops/test_gunicorn.py", "tests/test_fault_tolerance.py", "tests/loyalty/test_crash.py",
         "tests/loyalty/test_concurrency.py", "tests/loyalty/test_stateful.py", "tests/till/test_pos_concurrency.py",
-        "tests/till/test_pos_schema.py", "tests/test_migrations.py")
+        "tests/till/test_pos_schema.py", "tests/test_migrations.py", "tests/test_dev_stripe.py",
+        "tests/test_demo_seed.py", "tests/test_route_fuzz.py",
+        "tests/search/test_index_sync.py::test_concurrent_editors_and_a_killed_indexer_lose_nothing")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: left out of the quick lane (make test-fast)")
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        _give_worker_its_own_services(worker)
+
+
+def _give_worker_its_own_services(worker: str) -> None:
+    """Under pytest-xdist (`-n 2`) each worker empties its database and rate-limit store after every
+    test, so each gets its own: database `<name>_<worker>` next to TEST_DATABASE_URL's (created when
+    missing) and the Redis database below TEST_REDIS_URL's (15 → 15 for gw0, 14 for gw1). SQLite files
+    and folders already come from per-worker temporary directories."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url = make_url(base)
+        name = f"{url.database}_{worker}"
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if exists.scalar() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        os.environ["TEST_DATABASE_URL"] = url.set(database=name).render_as_string(hide_password=False)
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:
+        head, _, number = redis_url.rpartition("/")
+        os.environ["TEST_REDIS_URL"] = f"{head}/{(int(number or 0) - int(worker.removeprefix('gw'))) % 16}"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -104,7 +104,7 @@ def test_a_body_above_the_limit_gets_the_french_413_page(app, client, shop_world
 
 def test_several_hostile_uploads_at_once_leave_the_site_answering(app, shop_world):
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
