@@ -32,7 +32,8 @@ def pytest_sessionstart(session):
 # What `make test-fast` leaves out: browsers, real servers and processes, races, crashes, property runs.
 SLOW = ("tests/e2e/", "tests/ops/test_gunicorn.py", "tests/test_fault_tolerance.py", "tests/loyalty/test_crash.py",
         "tests/loyalty/test_concurrency.py", "tests/loyalty/test_stateful.py", "tests/till/test_pos_concurrency.py",
-        "tests/till/test_pos_schema.py", "tests/test_migrations.py")
+        "tests/till/test_pos_schema.py", "tests/test_migrations.py",
+        "tests/ops/test_replicas.py::test_public_pages_read_the_replica")
 
 
 def pytest_configure(config):
