@@ -53,6 +53,7 @@ PRIMARY_TABLES = frozenset({"users", "user_sessions"})
 READ_METHODS = frozenset({"GET", "HEAD"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WROTE_COOKIE = "halle_wrote"
+DOWN_RECHECK_SECONDS = 30
 _SALT = "halle.replicas.read-your-writes"
 _READ_BIND = "halle_read_bind"  # session.info: the replica's engine, while the request may read it
 _COMMITTED = "halle_committed"  # session.info: the request's transaction committed
@@ -105,7 +106,8 @@ class ReplicaStatus:
 
     def as_dict(self) -> dict:
         body = {"status": self.state, "lag_seconds": None if self.lag_seconds is None else round(self.lag_seconds, 3),
-                "reads_from": "replica" if self.state == "ok" else "primary"}
+                "reads_from": "replica" if self.state == "ok" else "primary",
+                "measured_seconds_ago": round(time.monotonic() - self.checked_at, 1)}
         if self.error:
             body["error"] = self.error
         return body
@@ -120,8 +122,7 @@ class Replica:
         if not url.get_backend_name().startswith("postgresql"):
             raise RuntimeError("DATABASE_REPLICA_URL must be a PostgreSQL streaming replica "
                                f"(postgresql://…), not {url.get_backend_name()}")
-        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.setdefault("pool_pre_ping", True)
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # the primary's pool settings
         connect_args = dict(options.pop("connect_args", {}))
         if "connect_timeout" not in url.query:
             connect_args.setdefault("connect_timeout", config["REPLICA_CONNECT_TIMEOUT_SECONDS"])
@@ -146,9 +147,11 @@ class Replica:
         return status
 
     def current(self) -> ReplicaStatus:
-        """The last measure, measured again when older than REPLICA_CHECK_SECONDS."""
+        """The last measure, measured again when older than REPLICA_CHECK_SECONDS (DOWN_RECHECK_SECONDS
+        while the replica is down: an address that does not answer costs a request the connect timeout)."""
         status = self.status
-        if status is None or time.monotonic() - status.checked_at >= self.check_every:
+        if status is None or time.monotonic() - status.checked_at >= (
+                max(self.check_every, DOWN_RECHECK_SECONDS) if status.state == "down" else self.check_every):
             status = self.measure()
         return status
 
@@ -172,20 +175,21 @@ def replica(app: Flask | None = None) -> Replica | None:
 
 
 def readiness_check() -> dict | None:
-    """For /readyz: the replica's state and lag, measured now (None without a replica). Never a
-    reason to be unready: when it is down or lagging, the pages read the primary."""
+    """For /readyz: the replica's state and lag as the pages use them (measured at most
+    REPLICA_CHECK_SECONDS ago; None without a replica). Never a reason to be unready: when it is
+    down or lagging, the pages read the primary."""
     found = replica()
-    return None if found is None else found.measure().as_dict()
+    return None if found is None else found.current().as_dict()
 
 
 class ReplicaCollector:
-    """halle_replica_up and halle_replica_lag_seconds, measured at scrape time (for /metrics)."""
+    """halle_replica_up and halle_replica_lag_seconds at scrape time (for /metrics)."""
 
     def __init__(self, app: Flask):
         self.app = app
 
     def collect(self):
-        status = replica(self.app).measure()
+        status = replica(self.app).current()
         up = GaugeMetricFamily("halle_replica_up", "1 when the read replica answers, else 0.")
         up.add_metric([], 0 if status.state == "down" else 1)
         yield up

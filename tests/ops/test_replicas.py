@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, text
+from sqlalchemy import select, text
 
 import search
 from marketplace import create_app, replicas
 from marketplace.extensions import db
 from marketplace.taxonomy import ensure_default_taxonomy
+from search.models import UnmetSearch
 from tests import factories as f
 from tests.conftest import login
 
@@ -158,6 +159,20 @@ def test_public_pages_read_the_replica_and_a_writer_reads_its_writes(cluster, tm
         assert "Brioche au beurre" not in visitor.get("/recherche?q=brioche").get_data(as_text=True)
         forger.set_cookie(replicas.WROTE_COOKIE, "1.forged.signature")
         assert _found(forger, "brioche") == []
+        # A search nobody can answer is recorded: the write of a replica page goes to the primary.
+        assert _found(visitor, "cassoulet") == []
+        with app.app_context():
+            assert "cassoulet" in db.session.scalars(select(UnmetSearch.text)).all()
+        # Logins are read on the primary: someone who logs in now is logged in on the public pages
+        # once their write window is over (their account is not on the paused replica yet).
+        with app.app_context():
+            f.user("reader@example.fr")
+            db.session.commit()
+        reader = app.test_client()
+        login(reader, "reader@example.fr")
+        reader.delete_cookie(replicas.WROTE_COOKIE)  # what the browser does after READ_YOUR_WRITES_SECONDS
+        page = reader.get("/recherche?q=brioche").get_data(as_text=True)
+        assert "Se déconnecter" in page and "Brioche au beurre" not in page
 
         ready = visitor.get("/readyz")
         assert ready.status_code == 200, ready.get_json()
