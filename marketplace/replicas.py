@@ -10,6 +10,7 @@ Who reads the replica (all of it in this module; the routes are untouched):
 - unless the replica is down or lags more than REPLICA_MAX_LAG_SECONDS: the lag is measured on the
   replica at most every REPLICA_CHECK_SECONDS per process; meanwhile those pages read the primary,
   a warning is logged when the state changes and halle_replica_fallbacks counts the requests.
+  A lost connection to the replica marks it down at once (the page that lost it gets an error).
 
 Within such a request, the ORM's writes (a flush, an insert/update/delete statement) go to the
 primary, and so does every read after them (the request sticks to the primary once it wrote);
@@ -127,6 +128,7 @@ class Replica:
         if "connect_timeout" not in url.query:
             connect_args.setdefault("connect_timeout", config["REPLICA_CONNECT_TIMEOUT_SECONDS"])
         self.engine = sa.create_engine(url, connect_args=connect_args, **options)
+        sa.event.listen(self.engine, "handle_error", self._lost)
         self.max_lag = float(config["REPLICA_MAX_LAG_SECONDS"])
         self.check_every = float(config["REPLICA_CHECK_SECONDS"])
         self.status: ReplicaStatus | None = None
@@ -154,6 +156,12 @@ class Replica:
                 max(self.check_every, DOWN_RECHECK_SECONDS) if status.state == "down" else self.check_every):
             status = self.measure()
         return status
+
+    def _lost(self, context) -> None:
+        """A page lost its connection to the replica: the next ones read the primary at once,
+        without waiting for the next measure (that page gets an error)."""
+        if context.is_disconnect:
+            self._record(ReplicaStatus("down", None, time.monotonic(), context.original_exception.__class__.__name__))
 
     def _record(self, status: ReplicaStatus) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 import search
 from marketplace import create_app, replicas
@@ -73,17 +74,21 @@ def cluster():
         run(str(PG_BIN / "pg_ctl"), "-D", str(root / name), "-l", str(root / f"{name}.log"), "-w", "-o", options, "start")
         started.append(name)
 
+    def stop(name: str):
+        subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(root / name), "-m", "immediate", "stop"],
+                       capture_output=True, cwd=root)
+
     try:
         run(str(PG_BIN / "initdb"), "-D", str(root / "primary"), "-A", "trust", "-U", "postgres", "--no-sync")
         start("primary", "-c wal_level=replica -c max_wal_senders=4")
         run(str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(ports["primary"]), "-U", "postgres",
             "-D", str(root / "standby"), "-R", "-X", "stream")
         start("standby", "-c hot_standby=on")
-        yield {name: f"postgresql://postgres@127.0.0.1:{port}/postgres" for name, port in ports.items()}
+        urls = {name: f"postgresql://postgres@127.0.0.1:{port}/postgres" for name, port in ports.items()}
+        yield {**urls, "stop": stop}
     finally:
         for name in reversed(started):
-            subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(root / name), "-m", "immediate", "stop"],
-                           capture_output=True, cwd=root)
+            stop(name)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -198,6 +203,15 @@ def test_public_pages_read_the_replica_and_a_writer_reads_its_writes(cluster, tm
         _caught_up(primary, replica.engine)
         assert _found(visitor, "brioche") == ["Brioche au beurre"]
         assert visitor.get("/readyz").get_json()["checks"]["replica"]["status"] == "ok"
+
+        # The replica stops between two measures: the page that was reading it fails, the next
+        # ones read the primary at once.
+        replica.check_every = 3600
+        cluster["stop"]("standby")
+        with pytest.raises(OperationalError):
+            visitor.get("/recherche?q=brioche")
+        assert _found(visitor, "brioche") == ["Brioche au beurre"]
+        assert visitor.get("/readyz").get_json()["checks"]["replica"]["status"] == "down"
     finally:
         with app.app_context():
             db.session.remove()
