@@ -105,6 +105,11 @@ def _caught_up(primary, standby) -> None:
     _wait_for(replayed, "the standby to replay the primary's writes")
 
 
+def _received_not_replayed(standby) -> bool:
+    with standby.connect() as connection:
+        return connection.execute(text("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()")).scalar()
+
+
 def _replay(standby, action: str) -> None:
     """Pause or resume the standby's replay (it keeps receiving WAL meanwhile)."""
     wanted = "paused" if action == "pause" else "not paused"
@@ -155,6 +160,7 @@ def test_public_pages_read_the_replica_and_a_writer_reads_its_writes(cluster, tm
             "stock": "8", "description": "Beurre de Bourgogne.", "sku": "B010", "ean": "", "active": "y"})
         assert created.status_code == 302
         assert replicas.WROTE_COOKIE in created.headers["Set-Cookie"]
+        _wait_for(lambda: _received_not_replayed(replica.engine), "the standby to receive the write")
 
         # The writer's browser reads the primary: its brioche is there, in the API and on the page.
         assert _found(writer, "brioche") == ["Brioche au beurre"]
