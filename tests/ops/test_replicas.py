@@ -71,7 +71,8 @@ def cluster():
 
     def start(name: str, *settings: str):
         options = f"-p {ports[name]} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off " + " ".join(settings)
-        run(str(PG_BIN / "pg_ctl"), "-D", str(root / name), "-l", str(root / f"{name}.log"), "-w", "-o", options, "start")
+        run(str(PG_BIN / "pg_ctl"), "-D", str(root / name), "-l", str(root / f"{name}.log"), "-w", "-o", options,
+            "start")
         started.append(name)
 
     def stop(name: str):
