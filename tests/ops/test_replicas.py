@@ -67,7 +67,10 @@ def cluster():
     started = []
 
     def run(*command):
-        subprocess.run([*prefix, *command], check=True, capture_output=True, cwd=root)
+        done = subprocess.run([*prefix, *command], capture_output=True, text=True, cwd=root)
+        if done.returncode:
+            logs = "".join(log.read_text() for log in root.glob("*.log"))
+            raise RuntimeError(f"{command[0]} failed: {done.stdout}{done.stderr}\n{logs}")
 
     def start(name: str, *settings: str):
         options = f"-p {ports[name]} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off " + " ".join(settings)
