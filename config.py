@@ -77,6 +77,15 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'halle.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A PostgreSQL streaming replica (read-only URL) for the public pages (marketplace/replicas.py);
+    # unset: everything on DATABASE_URL. Those pages read the primary when the replica lags more than
+    # REPLICA_MAX_LAG_SECONDS (measured every REPLICA_CHECK_SECONDS per process) or does not answer
+    # within REPLICA_CONNECT_TIMEOUT_SECONDS, and for READ_YOUR_WRITES_SECONDS after a browser wrote.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", 5))
+    REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", 2))
+    REPLICA_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("REPLICA_CONNECT_TIMEOUT_SECONDS", 2))
+    READ_YOUR_WRITES_SECONDS = float(os.environ.get("READ_YOUR_WRITES_SECONDS", 10))
     REDIS_URL = os.environ.get("REDIS_URL")
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))

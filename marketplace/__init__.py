@@ -9,7 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
-from marketplace import access, formatting, http_cache, i18n, observability, request_guard, security_headers
+from marketplace import (access, formatting, http_cache, i18n, observability, replicas, request_guard,
+                         security_headers)
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -32,6 +33,7 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     app.before_request(access.enforce_access)
+    replicas.init_app(app)  # after the access check: logins are read on the primary
     formatting.register(app)
     http_cache.init_app(app)
     _register_context(app)

@@ -1,6 +1,7 @@
 """The operations views: /readyz (can this server serve: database, Redis, search, the ledger's
-SQL function, queue depths) and /metrics (Prometheus exposition of marketplace/observability.py's
-metrics and the queue depths, read at scrape time)."""
+SQL function, queue depths; the read replica's lag, which never makes it unready) and /metrics
+(Prometheus exposition of marketplace/observability.py's metrics, the queue depths and the
+replica's lag, read at scrape time)."""
 import hmac
 import logging
 import os
@@ -12,7 +13,7 @@ from sqlalchemy import text
 
 import search
 from loyalty.pg_redeem import version_problem
-from marketplace import jobs
+from marketplace import jobs, replicas
 from marketplace.access import PUBLIC, access
 from marketplace.extensions import db
 from search.outbox import pending_count
@@ -104,6 +105,9 @@ def readiness() -> tuple[dict, list[str]]:
         if checks["ledger"] != "ok":
             failed.append("ledger")
         checks["queue_depth"] = queue_depths()
+    replica = replicas.readiness_check()
+    if replica is not None:  # down or lagging: the public pages read the primary, still ready
+        checks["replica"] = replica
     return checks, failed
 
 
@@ -134,5 +138,7 @@ def metrics():
     data = generate_latest(registry)
     queue_registry = CollectorRegistry(auto_describe=False)
     queue_registry.register(_QueueDepthCollector(app))
+    if replicas.replica(app) is not None:
+        queue_registry.register(replicas.ReplicaCollector(app))
     data += generate_latest(queue_registry)
     return Response(data, mimetype=CONTENT_TYPE_LATEST)

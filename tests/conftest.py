@@ -36,7 +36,8 @@ SLOW = ("tests/e2e/", "tests/ops/test_gunicorn.py", "tests/test_fault_tolerance.
         "tests/loyalty/test_concurrency.py", "tests/loyalty/test_stateful.py", "tests/till/test_pos_concurrency.py",
         "tests/till/test_pos_schema.py", "tests/test_migrations.py", "tests/test_dev_stripe.py",
         "tests/test_demo_seed.py", "tests/test_route_fuzz.py",
-        "tests/search/test_index_sync.py::test_concurrent_editors_and_a_killed_indexer_lose_nothing")
+        "tests/search/test_index_sync.py::test_concurrent_editors_and_a_killed_indexer_lose_nothing",
+        "tests/ops/test_replicas.py::test_public_pages_read_the_replica")
 
 
 def pytest_configure(config):
