@@ -11,7 +11,8 @@ Each new line is then classified and, when nothing needs a human, applied:
   amount asked, it funds the campaign through `campaigns.record_bank_transfer`, the function the
   admin's "Virement reçu" uses (exact); less or more than asked, or a campaign waiting for no
   transfer, waits for the admin, with what recording it would do;
-- money in from Stripe: a payout, recorded in the ledger (`loyalty.sales.record_stripe_payout`);
+- money in from Stripe: a payout, recorded in the ledger with the fees it explains
+  (`marketplace.stripe_payouts`), once even when Stripe's event recorded it first;
 - money out with a settlement statement's reference (the SEPA file's EndToEndId HALLE-R0003-00012)
   and its amount: the settlement run is marked paid (`settlement.mark_paid`, idempotent);
 - anything else is unmatched: listed for the admin, who records it for a campaign or notes how it
@@ -37,11 +38,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import accounts as acc
-from loyalty import sales
 from loyalty.errors import LedgerError
 from loyalty.models import Account
 from loyalty.money import euros as money
-from marketplace import audit, campaigns, settlement
+from marketplace import audit, campaigns, settlement, stripe_payouts
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Campaign, CampaignPayment, SettlementRun, SettlementStatement
@@ -526,18 +526,38 @@ def _outcome(done: campaigns.TransferRecorded) -> str:
 
 
 def _stripe_payout(line: BankLine) -> None:
-    line_id = line.id
+    """Stripe's payout: recorded with the fees it explains (marketplace.stripe_payouts), once — the
+    payout Stripe's event recorded already is this line's."""
+    line_id, cents = line.id, line.amount_cents
     memo = " ".join(part for part in (line.counterparty_name, line.reference, line.bank_reference) if part)
+    payout_id = stripe_payouts.payout_id_in(" ".join((line.reference, line.end_to_end_id, line.info,
+                                                      line.bank_reference)))
+    if payout_id and (other := db.session.scalar(select(BankLine.id).where(BankLine.stripe_payout_id == payout_id))):
+        _classify(line, "stripe_payout", "to_decide", gettext(
+            "Le versement Stripe %(payout)s est déjà sur la ligne n° %(other)s : ce second crédit est-il un doublon ?",
+            payout=payout_id, other=other))
+        return
+    if found := stripe_payouts.recorded_payout(payout_id, cents):
+        entry, payout_id = found
+        _classify(line, "stripe_payout", "matched", gettext(
+            "Versement Stripe %(payout)s, déjà inscrit au grand livre à l'avis de Stripe.", payout=payout_id),
+            ledger_entry_id=entry.id, stripe_payout_id=payout_id)
+        return
+    key = f"{stripe_payouts.PAYOUT_KEY}{payout_id}" if payout_id else f"bank-line:{line_id}:stripe-payout"
     db.session.commit()
     try:
-        result = sales.record_stripe_payout(db.session, amount_cents=line.amount_cents, payout_ref=memo or "Stripe",
-                                            key=f"bank-line:{line_id}:stripe-payout", actor="system:bank-statement")
+        booked = stripe_payouts.book_payout(cents, key=key, memo=memo or "Stripe",
+                                            cutoff=stripe_payouts.landing_cutoff(line.booking_date),
+                                            actor="system:bank-statement")
     except LedgerError as error:
         db.session.rollback()
         _classify(db.session.get(BankLine, line_id), "stripe_payout", "to_decide", error_message(error))
         return
-    _classify(db.session.get(BankLine, line_id), "stripe_payout", "matched",
-              gettext("Versement Stripe inscrit au grand livre."), ledger_entry_id=result.entry_id)
+    note = booked.message or (gettext("Versement Stripe inscrit au grand livre, frais de %(fee)s compris.",
+                                      fee=money(booked.fee_cents)) if booked.fee_cents
+                              else gettext("Versement Stripe inscrit au grand livre."))
+    _classify(db.session.get(BankLine, line_id), "stripe_payout", "to_decide" if booked.message else "matched", note,
+              ledger_entry_id=booked.entry_id, stripe_payout_id=payout_id)
 
 
 def _settlement_payment(line: BankLine, run_id: int, shop_id: int) -> None:
