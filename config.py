@@ -152,6 +152,8 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # A payout short of what the ledger expected by at most this share of it (basis points) is Stripe's fees.
+    STRIPE_FEE_TOLERANCE_BPS = int(os.environ.get("STRIPE_FEE_TOLERANCE_BPS", "500"))
     STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
     # Monthly social-security ceiling (PMSS) per year, in cents: gifts are exempt up to 5 % of it.
     PMSS_CENTS_BY_YEAR = {2024: 386_400, 2025: 392_500, 2026: 400_500}

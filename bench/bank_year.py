@@ -4,7 +4,8 @@ In a temporary SQLite database (or DATABASE_URL): shops with an IBAN, companies 
 wait for their transfer, card payments and online sales every day, weekly settlements made by the
 scheduler (marketplace/settlement_schedule.py, SEPA files to a folder), and every day the bank's
 CAMT.053 statement of what went through the account — the companies' transfers, Stripe's weekly
-payout of the online sales, the settlement files executed the next bank day — imported as the
+payout of the online sales less its fees (1.5 % + 0.25 € a charge, booked as bank fees by the import),
+the settlement files executed the next bank day — imported as the
 folder job does (marketplace/bank_statements.py). Prints the lines matched, the lines left, the
 difference between the ledger's expected balance and the last closing balance, `ledger verify`,
 the time spent importing, and whether the year's FEC export passes the independent check of
@@ -17,7 +18,11 @@ card payments, 365 online sales, 52 settlement runs; 324 bank lines in 112 daily
 matched (12 campaign transfers, 260 settlement transfers, 52 Stripe payouts), 0 left, difference
 0,00 €, ledger verify clean; importing took 13.3 s. Again (quiet machine, --shops 3 --companies 2
 --payments 5): 216 lines matched, 0 left, difference 0,00 €, verify clean, the year's FEC (3,964
-lines) accepted by the independent check. Refunds and expiries are in bench/books_year.py's year.
+lines) accepted by the independent check. Again with Stripe's payouts net of its fees (2026-12-04, load
+average ~11, --shops 3 --companies 2 --payments 5): 216 lines matched (8 campaign transfers, 156
+settlement transfers, 52 Stripe payouts), 0 left, difference 0,00 €, 326,74 € of fees booked (all that
+Stripe kept), verify clean, FEC (3,964 lines) accepted; importing took 8.2 s. Refunds and expiries are in
+bench/books_year.py's year.
 """
 import argparse
 import os
@@ -48,6 +53,7 @@ def main() -> None:
 
     from loyalty import ledger, sales
     from loyalty.cards import create_card
+    from loyalty.models import Account
     from loyalty.verify import verify
     from marketplace import accounting, bank_statements, create_app, settlement_schedule
     from tests.fec_check import FecError, read_fec
@@ -87,7 +93,7 @@ def main() -> None:
                 campaigns_on[day].append((company_id, rng.randrange(20, 120) * 10_000))
         cards: list[int] = []
         transfers_on = defaultdict(list)  # day -> [Line]
-        sales_of_week = 0
+        sales_of_week = fees_of_week = 0
         stats = defaultdict(int)
         closing, import_seconds, day = 0, 0.0, date(args.year, 1, 1)
         while day.year == args.year:
@@ -104,10 +110,12 @@ def main() -> None:
                 transfers_on[day + timedelta(days=3)].append(Line(total, day + timedelta(days=3), f"IN-{campaign.id}", [
                     Tx(total, "NOTPROVIDED", f"VIR SEPA HALLE CAMPAGNE {campaign.id}", f"ENTREPRISE {company_id}")]))
             lines = list(transfers_on.pop(day, []))
-            if day.weekday() == 0 and sales_of_week:  # Stripe pays out last week's online sales
-                lines.append(Line(sales_of_week, day, f"PO-{day}", [Tx(sales_of_week, f"po_{day:%Y%m%d}",
-                                                                       "STRIPE PAYOUT", "STRIPE PAYMENTS EUROPE")]))
-                sales_of_week = 0
+            if day.weekday() == 0 and sales_of_week:  # Stripe pays out last week's online sales, less its fees
+                paid_out = sales_of_week - fees_of_week
+                lines.append(Line(paid_out, day, f"PO-{day}", [Tx(paid_out, f"po_{day:%Y%m%d}",
+                                                                  "STRIPE PAYOUT", "STRIPE PAYMENTS EUROPE")]))
+                stats["Stripe fees (cents)"] += fees_of_week
+                sales_of_week = fees_of_week = 0
             for path in sorted(outbox.glob("*.xml")):  # the bank executes the files due today
                 document = etree.fromstring(path.read_bytes())
                 ns = {"p": document.nsmap[None]}
@@ -150,6 +158,7 @@ def main() -> None:
                                          payment_ref=f"pi_{day}_{n}", key=f"sale:{day}:{n}", actor="bench",
                                          now=noon + timedelta(hours=2, minutes=n))
                 sales_of_week += cents
+                fees_of_week += round(cents * 0.015) + 25
                 stats["online sales"] += 1
             if day.weekday() == 0 and settlement_schedule.run_scheduled(today=day) is not None:
                 stats["settlement runs"] += 1
@@ -158,6 +167,7 @@ def main() -> None:
         matched = db.session.scalar(select(func.count()).select_from(BankLine).where(BankLine.status == "matched"))
         by_match = dict(db.session.execute(select(BankLine.match, func.count()).group_by(BankLine.match)).all())
         position = bank_statements.bank_position()
+        fees_booked = -(db.session.scalar(select(Account.balance_cents).where(Account.code == "territory:bank_fees")) or 0)
         problems = verify(db.session)
         # The same year in the accountant's format, read back by the independent checker.
         accounting.ensure_default_chart()
@@ -173,6 +183,8 @@ def main() -> None:
     print(f"bank lines: {matched} matched {by_match}; waiting for the admin: {position.waiting}")
     print(f"balance: ledger expects {position.expected_cents / 100:.2f} €, last statement "
           f"{position.statement_cents / 100:.2f} €, difference {position.difference_cents / 100:.2f} €")
+    print(f"Stripe's fees booked as bank fees: {fees_booked / 100:.2f} € (kept by Stripe: "
+          f"{stats['Stripe fees (cents)'] / 100:.2f} €)")
     print(f"ledger verify: {'clean' if not problems else problems[:5]}")
     print(f"FEC of the year ({fec.name}), independent check: {fec_result}")
     print(f"importing {stats['statements']} statements: {import_seconds:.1f} s "

@@ -41,6 +41,7 @@ TERRITORY_CLEARING = "territory:clearing"
 ADJUSTMENTS = "territory:adjustments"
 STRIPE_CLEARING = "territory:stripe"
 COMMISSION = "territory:commission"
+BANK_FEES = "territory:bank_fees"
 
 _SINGLETONS = {
     TERRITORY_FUND: ("territory_fund", "Fonds territorial (abondements publics, crédits expirés)"),
@@ -48,6 +49,7 @@ _SINGLETONS = {
     ADJUSTMENTS: ("adjustments", "Corrections manuelles"),
     STRIPE_CLEARING: ("stripe_clearing", "Encaissements Stripe des ventes en ligne"),
     COMMISSION: ("commission", "Commissions du territoire sur les règlements"),
+    BANK_FEES: ("bank_fees", "Frais de Stripe sur les encaissements par carte bancaire"),
 }
 
 

@@ -6,7 +6,8 @@ clearing account (what Stripe collected for the shops; it goes negative by that 
 `external` account) to the shop's payable account; `refund_online_sale` moves a refunded part
 back. `take_commission` moves what the territory keeps on a settlement from the shop's payable
 account to the territory's commission account, so the commission earned is one balance. `record_stripe_payout` is Stripe paying out
-to the territory's bank account: the Stripe clearing account is settled by that much.
+to the territory's bank account: the Stripe clearing account is settled by that much; Stripe's fees
+(`record_stripe_fee`, or with the payout) settle the rest of it against the territory's bank fees.
 Same contract as loyalty.ledger: own transaction, commits, idempotent on `key`.
 """
 from datetime import datetime
@@ -90,17 +91,49 @@ def take_commission(session: Session, *, shop_id: int, amount_cents: int, memo: 
     return run_once(session, key, fingerprint, work)
 
 
-def record_stripe_payout(session: Session, *, amount_cents: int, payout_ref: str, key: str, actor: str,
-                         now: datetime | None = None) -> LedgerResult:
-    """Stripe paid `amount_cents` into the territory's bank account (`payout_ref`: what the bank
-    statement shows of it, kept as the memo): the Stripe clearing account gets it back and the
-    bank account (`external:bank`) is the richer by it. Use one key per bank line."""
+def record_stripe_fee(session: Session, *, amount_cents: int, memo: str, key: str, actor: str,
+                      now: datetime | None = None) -> LedgerResult:
+    """Stripe kept `amount_cents` of what it collected as its fee (known per charge, from its balance
+    transaction): the Stripe clearing account expects that much less, the territory's bank fees
+    (an expense) are the larger by it. Use one key per charge."""
     check_positive(amount_cents)
-    fingerprint = request_hash("payout", amount_cents=amount_cents, payout_ref=payout_ref)
+    fingerprint = request_hash("fee", amount_cents=amount_cents, memo=memo)
 
     def work() -> LedgerResult:
         if replay := replay_if_done(session, key, fingerprint):
             return replay
+        return result_of(session, _post_fee(session, amount_cents, memo, key, fingerprint, actor, now))
+
+    return run_once(session, key, fingerprint, work)
+
+
+def _post_fee(session: Session, amount_cents: int, memo: str, key: str, fingerprint: str, actor: str,
+              now: datetime | None):
+    stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
+    fees = acc.territory_account(session, acc.BANK_FEES)
+    return acc.post(session, {fees.id: -amount_cents, stripe.id: amount_cents}, key=key, fingerprint=fingerprint,
+                    kind="fee", actor=actor, amount_cents=amount_cents, now=stamp(now), memo=memo[:500])
+
+
+def record_stripe_payout(session: Session, *, amount_cents: int, payout_ref: str, key: str, actor: str,
+                         fee_cents: int = 0, now: datetime | None = None) -> LedgerResult:
+    """Stripe paid `amount_cents` into the territory's bank account (`payout_ref`: what the bank
+    statement shows of it, kept as the memo): the Stripe clearing account gets it back and the
+    bank account (`external:bank`) is the richer by it. `fee_cents`: what Stripe kept of the
+    payout's charges as fees that no `fee` entry holds yet, booked in the same transaction by a
+    `fee` entry of key `<key>:fees`. Use one key per payout (or per bank line)."""
+    check_positive(amount_cents)
+    if fee_cents:
+        check_positive(fee_cents)
+    fingerprint = request_hash("payout", amount_cents=amount_cents, payout_ref=payout_ref,
+                               **({"fee_cents": fee_cents} if fee_cents else {}))
+
+    def work() -> LedgerResult:
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        if fee_cents:
+            _post_fee(session, fee_cents, payout_ref, f"{key}:fees",
+                      request_hash("fee", amount_cents=fee_cents, memo=payout_ref), actor, now)
         stripe = acc.territory_account(session, acc.STRIPE_CLEARING)
         bank = acc.external_account(session, "bank")
         entry = acc.post(session, {bank.id: -amount_cents, stripe.id: amount_cents}, key=key,

@@ -51,6 +51,7 @@ DEFAULT_CHART = (
     ("shop_payable", "401000", "Commerces — sommes à reverser", "COM"),
     ("adjustments", "471800", "Corrections à analyser", None),
     ("commission", "706000", "Commissions sur les règlements des commerces", None),
+    ("bank_fees", "627000", "Services bancaires et assimilés — frais Stripe", None),
 )
 LEDGER_KEYS = tuple(row[0] for row in DEFAULT_CHART)
 
@@ -69,7 +70,7 @@ _JOURNAL_OF_KIND = {
     "hold": "VEL", "capture": "VEL", "release": "VEL", "sale": "VEL", "salerefund": "VEL", "buyrefund": "VEL",
     "issue": "CAM", "replace": "CAM",
     "settle": "REG", "commission": "REG",
-    "payout": "STR",
+    "payout": "STR", "fee": "STR",
     "expire": "EXP",
 }
 # Written once, in French, like the rest of the books.
@@ -79,7 +80,7 @@ ENTRY_LABELS = {
     "adjust": "Correction", "replace": "Remplacement de carte", "hold": "Réservation commande",
     "capture": "Encaissement commande", "release": "Libération réservation", "sale": "Vente en ligne CB",
     "salerefund": "Remboursement vente en ligne", "commission": "Commission", "buyrefund": "Remboursement achat",
-    "payout": "Virement Stripe vers la banque",
+    "payout": "Virement Stripe vers la banque", "fee": "Frais Stripe",
 }
 
 

@@ -1,8 +1,9 @@
-"""The territory account's bank statement (CAMT.053), reconciled with what Halle expects.
+"""The territory account's bank statement (CAMT.053 or CFONB 120), reconciled with what Halle expects.
 
 A statement is read (any camt.053.001.xx version: the namespace is not looked at beyond its name,
-elements are found by their local names), checked (the territory's account, euros, booked
-entries, balances), then stored: a `BankStatement` per statement and a `BankLine` per booked
+elements are found by their local names; or a CFONB 120 file, read by marketplace/cfonb120.py and
+told apart by its content), checked (the territory's account, euros, booked entries, balances),
+then stored — one code path whatever the format: a `BankStatement` per statement and a `BankLine` per booked
 movement (each transaction of a batch booking is a line). Importing the same statement again
 changes nothing: a statement is unique by account and statement id, a line by `line_key`.
 
@@ -11,7 +12,8 @@ Each new line is then classified and, when nothing needs a human, applied:
   amount asked, it funds the campaign through `campaigns.record_bank_transfer`, the function the
   admin's "Virement reçu" uses (exact); less or more than asked, or a campaign waiting for no
   transfer, waits for the admin, with what recording it would do;
-- money in from Stripe: a payout, recorded in the ledger (`loyalty.sales.record_stripe_payout`);
+- money in from Stripe: a payout, recorded in the ledger with the fees it explains
+  (`marketplace.stripe_payouts`), once even when Stripe's event recorded it first;
 - money out with a settlement statement's reference (the SEPA file's EndToEndId HALLE-R0003-00012)
   and its amount: the settlement run is marked paid (`settlement.mark_paid`, idempotent);
 - anything else is unmatched: listed for the admin, who records it for a campaign or notes how it
@@ -37,11 +39,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import accounts as acc
-from loyalty import sales
 from loyalty.errors import LedgerError
 from loyalty.models import Account
 from loyalty.money import euros as money
-from marketplace import audit, campaigns, settlement
+from marketplace import audit, campaigns, cfonb120, settlement, stripe_payouts
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Campaign, CampaignPayment, SettlementRun, SettlementStatement
@@ -110,10 +111,21 @@ class ParsedStatement:
     skipped_pending: int = 0
 
 
-def parse_camt053(data: bytes) -> list[ParsedStatement]:
-    """The statements of a CAMT.053 file. Raises BankStatementError naming what is wrong."""
+def parse_statements(data: bytes) -> list[ParsedStatement]:
+    """The statements of a file in either format, told by its content: CFONB 120 (it starts with an
+    old balance record, 01) or CAMT.053. Raises BankStatementError naming what is wrong."""
     if len(data) > MAX_FILE_BYTES:
         raise BankStatementError(gettext("Fichier trop volumineux (plus de %(mb)s Mo).", mb=MAX_FILE_BYTES // 2**20))
+    if cfonb120.looks_like_cfonb(data):
+        try:
+            return [_from_cfonb(statement) for statement in cfonb120.parse(data)]
+        except cfonb120.CfonbError as error:
+            raise BankStatementError(gettext("Relevé CFONB 120 : %(why)s", why=str(error))) from None
+    return parse_camt053(data)
+
+
+def parse_camt053(data: bytes) -> list[ParsedStatement]:
+    """The statements of a CAMT.053 file. Raises BankStatementError naming what is wrong."""
     _refuse_dtd(data)
     try:
         root = ET.fromstring(data)
@@ -264,19 +276,50 @@ def _entry_lines(entry, iban: str, number: int, seen: Counter, ref: str) -> list
                           bank_reference=entry_ref[:140], info=info[:500])
         if tx is not None:
             _tx_fields(line, tx, cents)
-        if entry_ref:
-            tx_ref = (_text(tx, "Refs/AcctSvcrRef") or _text(tx, "Refs/TxId") or line.end_to_end_id) if tx is not None \
-                else ""
-            line.key = f"{iban}|{entry_ref}|{tx_ref or index}"
-        else:  # no bank reference: what the line says, and its rank among identical ones
-            content = "|".join([iban, booked.isoformat(), str(cents), line.reference, line.end_to_end_id,
-                                line.counterparty_name])
-            digest = hashlib.sha256(content.encode()).hexdigest()[:32]
-            seen[digest] += 1
-            line.key = f"{iban}|h:{digest}|{seen[digest]}"
-        line.key = line.key[:255]
+        tx_ref = (_text(tx, "Refs/AcctSvcrRef") or _text(tx, "Refs/TxId") or line.end_to_end_id) if tx is not None \
+            else ""
+        line.key = _line_key(line, iban, entry_ref, tx_ref or str(index), seen)
         lines.append(line)
     return lines
+
+
+def _line_key(line: ParsedLine, iban: str, entry_ref: str, tx_ref: str, seen: Counter) -> str:
+    """The account, the bank's reference of the entry and of the transaction; with no bank
+    reference, what the line says and its rank among identical ones."""
+    if entry_ref:
+        return f"{iban}|{entry_ref}|{tx_ref}"[:255]
+    content = "|".join([iban, line.booking_date.isoformat(), str(line.amount_cents), line.reference,
+                        line.end_to_end_id, line.counterparty_name])
+    digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+    seen[digest] += 1
+    return f"{iban}|h:{digest}|{seen[digest]}"
+
+
+def _from_cfonb(statement: cfonb120.Statement) -> ParsedStatement:
+    """A CFONB 120 statement as the import takes any statement: its id is the account and the dates
+    of its two balances; a movement's line, its label and complements (names, end-to-end reference)."""
+    iban = statement.iban
+    ref = (f"CFONB-{statement.bank_code}{statement.branch_code}{statement.account_number}-"
+           f"{statement.opening_date:%Y%m%d}-{statement.closing_date:%Y%m%d}")
+    parsed = ParsedStatement("cfonb120", ref, iban, statement.opening_date, statement.closing_date,
+                             statement.opening_cents, statement.closing_cents, statement.closing_date)
+    seen: Counter = Counter()
+    for movement in statement.movements:
+        names = [text for qualifier, text in movement.complements if qualifier in cfonb120.NAME_QUALIFIERS]
+        references = [text for qualifier, text in movement.complements
+                      if qualifier in cfonb120.REFERENCE_QUALIFIERS and text.upper() != "NOTPROVIDED"]
+        texts = [text for qualifier, text in movement.complements
+                 if qualifier not in cfonb120.NAME_QUALIFIERS | cfonb120.REFERENCE_QUALIFIERS]
+        line = ParsedLine(key="", booking_date=movement.booking_date, value_date=movement.value_date,
+                          amount_cents=movement.amount_cents,
+                          reference=" ".join(part for part in [movement.label, *texts] if part)[:500],
+                          end_to_end_id=(references[0] if references else "")[:140],
+                          counterparty_name=(names[0] if names else "")[:140],
+                          bank_reference=movement.entry_number[:140], info=movement.reference[:500])
+        entry_ref = f"{movement.booking_date:%Y%m%d}-{movement.entry_number}" if movement.entry_number else ""
+        line.key = _line_key(line, iban, entry_ref, "1", seen)
+        parsed.lines.append(line)
+    return parsed
 
 
 def _tx_amount(tx, indicator: str, where: str) -> int | None:
@@ -315,9 +358,9 @@ class ImportReport:
 
 
 def import_file(data: bytes, filename: str = "", *, source: str = "upload", actor=None) -> ImportReport:
-    """Store the file's statements and lines that are not stored yet, then reconcile the new lines.
-    A refused file stores nothing (BankStatementError)."""
-    parsed = parse_camt053(data)
+    """Store the file's statements (CAMT.053 or CFONB 120) and lines that are not stored yet, then
+    reconcile the new lines. A refused file stores nothing (BankStatementError)."""
+    parsed = parse_statements(data)
     territory_iban = (current_app.config.get("TERRITORY_IBAN") or "").replace(" ", "").upper()
     for statement in parsed:
         if territory_iban and statement.iban != territory_iban:
@@ -526,18 +569,38 @@ def _outcome(done: campaigns.TransferRecorded) -> str:
 
 
 def _stripe_payout(line: BankLine) -> None:
-    line_id = line.id
+    """Stripe's payout: recorded with the fees it explains (marketplace.stripe_payouts), once — the
+    payout Stripe's event recorded already is this line's."""
+    line_id, cents = line.id, line.amount_cents
     memo = " ".join(part for part in (line.counterparty_name, line.reference, line.bank_reference) if part)
+    payout_id = stripe_payouts.payout_id_in(" ".join((line.reference, line.end_to_end_id, line.info,
+                                                      line.bank_reference)))
+    if payout_id and (other := db.session.scalar(select(BankLine.id).where(BankLine.stripe_payout_id == payout_id))):
+        _classify(line, "stripe_payout", "to_decide", gettext(
+            "Le versement Stripe %(payout)s est déjà sur la ligne n° %(other)s : ce second crédit est-il un doublon ?",
+            payout=payout_id, other=other))
+        return
+    if found := stripe_payouts.recorded_payout(payout_id, cents):
+        entry, payout_id = found
+        _classify(line, "stripe_payout", "matched", gettext(
+            "Versement Stripe %(payout)s, déjà inscrit au grand livre à l'avis de Stripe.", payout=payout_id),
+            ledger_entry_id=entry.id, stripe_payout_id=payout_id)
+        return
+    key = f"{stripe_payouts.PAYOUT_KEY}{payout_id}" if payout_id else f"bank-line:{line_id}:stripe-payout"
     db.session.commit()
     try:
-        result = sales.record_stripe_payout(db.session, amount_cents=line.amount_cents, payout_ref=memo or "Stripe",
-                                            key=f"bank-line:{line_id}:stripe-payout", actor="system:bank-statement")
+        booked = stripe_payouts.book_payout(cents, key=key, memo=memo or "Stripe",
+                                            cutoff=stripe_payouts.landing_cutoff(line.booking_date),
+                                            actor="system:bank-statement")
     except LedgerError as error:
         db.session.rollback()
         _classify(db.session.get(BankLine, line_id), "stripe_payout", "to_decide", error_message(error))
         return
-    _classify(db.session.get(BankLine, line_id), "stripe_payout", "matched",
-              gettext("Versement Stripe inscrit au grand livre."), ledger_entry_id=result.entry_id)
+    note = booked.message or (gettext("Versement Stripe inscrit au grand livre, frais de %(fee)s compris.",
+                                      fee=money(booked.fee_cents)) if booked.fee_cents
+                              else gettext("Versement Stripe inscrit au grand livre."))
+    _classify(db.session.get(BankLine, line_id), "stripe_payout", "to_decide" if booked.message else "matched", note,
+              ledger_entry_id=booked.entry_id, stripe_payout_id=payout_id)
 
 
 def _settlement_payment(line: BankLine, run_id: int, shop_id: int) -> None:

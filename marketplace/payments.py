@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
+from marketplace import stripe_payouts
 from marketplace.extensions import db
 from marketplace.models import StripeEvent
 
@@ -136,7 +137,42 @@ def handle_succeeded(payment_intent) -> bool:
         current_app.logger.warning("PaymentIntent %s has no handler (purpose %r)", payment_intent["id"], purpose)
         return False
     handler(payment_intent)
+    _book_charge_fee(payment_intent)
     return True
+
+
+def _book_charge_fee(payment_intent: dict) -> None:
+    """Book the fee Stripe took on the payment's charge, when Stripe says it (the payout books
+    what no charge told)."""
+    if not is_configured():
+        return
+    try:
+        found = charge_fee(payment_intent)
+    except PaymentError:
+        current_app.logger.warning("The fee of PaymentIntent %s could not be read", payment_intent["id"])
+        return
+    if found:
+        stripe_payouts.book_charge_fee(*found)
+
+
+def charge_fee(payment_intent: dict) -> tuple[str, int] | None:
+    """The charge of a succeeded PaymentIntent and the fee Stripe took on it: its balance
+    transaction's `fee`, in cents (localstripe says 0)."""
+    charge = payment_intent.get("latest_charge")
+    charge_id, transaction = (charge.get("id"), charge.get("balance_transaction")) if isinstance(charge, dict) \
+        else (charge, None)
+    if not charge_id:
+        return None
+    stripe_client = client()
+    if transaction is None:
+        transaction = _plain(_call(lambda: stripe_client.v1.charges.retrieve(charge_id))).get("balance_transaction")
+    if isinstance(transaction, str):
+        transaction = _plain(_call(lambda: stripe_client.v1.balance_transactions.retrieve(transaction)))
+    return charge_id, int((transaction or {}).get("fee") or 0)
+
+
+def retrieve_payout(payout_id: str) -> dict:
+    return _plain(_call(lambda: client().v1.payouts.retrieve(payout_id)))
 
 
 def verify_webhook(payload: bytes, signature: str | None) -> dict:

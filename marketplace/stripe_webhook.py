@@ -1,8 +1,9 @@
-"""POST /stripe/webhook: Stripe tells Halle that a payment succeeded (signed, redelivered until
-answered 2xx). Handled once per event id; the purpose's handler does the rest."""
+"""POST /stripe/webhook: Stripe tells Halle that a payment succeeded, or that a payout was paid
+into the territory's bank account (signed, redelivered until answered 2xx). Handled once per event
+id; the purpose's handler, or marketplace.stripe_payouts for a payout, does the rest."""
 from flask import Blueprint, current_app, request
 
-from marketplace import payments
+from marketplace import payments, stripe_payouts
 from marketplace.access import PUBLIC, access
 from marketplace.extensions import csrf
 
@@ -17,12 +18,15 @@ def webhook():
         event = payments.verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except Exception:  # noqa: BLE001 - bad payload or signature: Stripe's library raises several kinds
         return {"error": "invalid signature"}, 400
-    if event["type"] != "payment_intent.succeeded":
+    if event["type"] not in ("payment_intent.succeeded", "payout.paid"):
         return {"received": True}
     if not payments.record_event(event):
         return {"received": True, "duplicate": True}
     try:
-        payments.handle_succeeded(event["data"]["object"])
+        if event["type"] == "payout.paid":  # the payout as Stripe says it now, not as the event's body says
+            stripe_payouts.record_paid_payout(payments.retrieve_payout(event["data"]["object"]["id"]))
+        else:
+            payments.handle_succeeded(event["data"]["object"])
     except Exception:
         current_app.logger.exception("Stripe event %s could not be handled", event["id"])
         payments.forget_event(event["id"])  # Stripe redelivers it later

@@ -1,5 +1,5 @@
-"""Admin page of the territory's bank account (on the admin blueprint): import a CAMT.053
-statement, see each line with what was done or what to do, decide the lines that wait."""
+"""Admin page of the territory's bank account (on the admin blueprint): import a CAMT.053 or
+CFONB 120 statement, see each line with what was done or what to do, decide the lines that wait."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
@@ -18,9 +18,10 @@ from marketplace.models.bank import BankLine
 
 
 class StatementUploadForm(FlaskForm):
-    file = FileField(lazy_gettext("Relevé de compte CAMT.053 (fichier XML de la banque)"),
+    file = FileField(lazy_gettext("Relevé de compte (fichier CAMT.053 ou CFONB 120 de la banque)"),
                      description=lazy_gettext("Le relevé du compte du territoire, au format ISO 20022 camt.053 "
-                                              "(toutes versions). Un relevé déjà importé ne change rien."))
+                                              "(fichier XML, toutes versions) ou CFONB 120 (fichier texte de "
+                                              "120 caractères par ligne). Un relevé déjà importé ne change rien."))
     submit = SubmitField(lazy_gettext("Importer le relevé"))
 
 
@@ -42,7 +43,7 @@ def bank():
         upload = form.file.data
         data = upload.read() if upload else b""
         if not data:
-            form.file.errors = [gettext("Relevé : choisissez le fichier XML du relevé.")]
+            form.file.errors = [gettext("Relevé : choisissez le fichier du relevé.")]
         else:
             try:
                 report = bank_statements.import_file(data, upload.filename or "", actor=current_user)

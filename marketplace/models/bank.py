@@ -75,6 +75,7 @@ class BankLine(db.Model):
     settlement_statement_id = db.Column(db.Integer, db.ForeignKey("settlement_statements.id"), nullable=True,
                                         index=True)
     ledger_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)
+    stripe_payout_id = db.Column(db.String(64), nullable=True, unique=True, index=True)  # po_…: Stripe's payout
     resolved_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     resolved_at = db.Column(db.DateTime, nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

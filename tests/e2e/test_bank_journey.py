@@ -52,7 +52,7 @@ def test_admin_imports_the_statement_and_leaves_no_line(page, live_app, statemen
     expect(page.get_by_test_id("bank-position")).to_be_visible()
     page.get_by_role("link", name="Compte bancaire : relevés et rapprochement").click()
     audit(page)
-    page.get_by_label("Relevé de compte CAMT.053 (fichier XML de la banque)").set_input_files(str(path))
+    page.get_by_label("Relevé de compte (fichier CAMT.053 ou CFONB 120 de la banque)").set_input_files(str(path))
     page.get_by_role("button", name="Importer le relevé").click()
     expect(page.get_by_text("Relevé importé : 3 nouvelles lignes")).to_be_visible()
     with live_app.app_context():

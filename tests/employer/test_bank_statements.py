@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from loyalty import ledger, sales
+from loyalty.clock import paris_day, utc_now
 from loyalty.models import Account, Entry
 from loyalty.verify import verify
-from marketplace import bank_statements, campaigns, settlement
+from marketplace import accounting, bank_statements, campaigns, settlement
 from marketplace.extensions import db
 from marketplace.mail import outbox
 from marketplace.models import BankLine, BankStatement, Campaign, SettlementRun, Shop
 from tests.camt053 import TERRITORY_IBAN, Line, Tx, statement
 from tests.conftest import login
+from tests.fec_check import read_fec
 
 from .test_transfer_received import awaiting, territory_account  # noqa: F401  (fixtures)
 
@@ -219,24 +221,72 @@ def test_a_settlement_transfer_of_another_amount_waits(app, awaiting, settled):
         assert db.session.get(SettlementRun, settled["run"]).status == "draft"
 
 
-def test_a_stripe_payout_is_recorded_in_the_ledger(app, awaiting, settled):
-    payout = Line(3_000, date(2026, 11, 20), "2026112000031",
-                  [Tx(3_000, "po_1QxYz2STRIPE", "STRIPE PAYOUT po_1QxYz2", "STRIPE PAYMENTS EUROPE LTD",
-                      "IE59STRP99000000000001")])
-    upload(awaiting["admin"], statement("STMT-ST", [payout], **NOV))
+def paris_today() -> date:
+    return paris_day(utc_now())
+
+
+def stripe_accounts(app) -> dict:
+    """The balances of Stripe's accounts (what it collected: clearing, campaigns by card) and of the fees."""
+    with app.app_context():
+        return dict(db.session.execute(select(Account.code, Account.balance_cents).where(
+            Account.code.in_(("territory:stripe", "external:stripe", "territory:bank_fees")))).all())
+
+
+def stripe_payout(cents: int, remittance: str = "STRIPE PAYOUT po_1QxYz2STRIPE", ref: str = "2026120400031") -> Line:
+    return Line(cents, paris_today(), ref, [Tx(cents, "NOTPROVIDED", remittance, "STRIPE PAYMENTS EUROPE LTD",
+                                             "IE59STRP99000000000001")])
+
+
+def test_a_stripe_payout_net_of_fees_books_the_fees_and_settles_stripe(app, awaiting, settled):
+    """Stripe collected 100,00 € (a campaign by card) and 30,00 € (an online sale) and pays out 127,55 €:
+    the 2,45 € it kept are booked as bank fees (627), Stripe's accounts are settled, the bank reconciles."""
+    upload(awaiting["admin"], statement("STMT-ST", [stripe_payout(12_755)], **NOV))
     assert lines_by_match(app) == {"stripe_payout": "matched"}
+    page = text(awaiting["admin"].get("/admin/banque?lignes=toutes"))
+    assert "Versement Stripe inscrit au grand livre, frais de 2,45 € compris." in page
     with app.app_context():
         entry = db.session.scalar(select(Entry).where(Entry.kind == "payout"))
-        assert entry.amount_cents == 3_000 and "STRIPE PAYMENTS EUROPE LTD" in entry.memo
-        stripe = db.session.scalar(select(Account.balance_cents).where(Account.code == "territory:stripe"))
-        assert stripe == 0  # the 30,00 € Stripe collected for the bakery are in the bank now
+        assert entry.amount_cents == 12_755 and "STRIPE PAYMENTS EUROPE LTD" in entry.memo
+        assert entry.idempotency_key == "stripe-payout:po_1QxYz2STRIPE"
+        fee = db.session.scalar(select(Entry).where(Entry.kind == "fee"))
+        assert fee.amount_cents == 245 and fee.idempotency_key == "stripe-payout:po_1QxYz2STRIPE:fees"
+        line = db.session.scalar(select(BankLine))
+        assert line.stripe_payout_id == "po_1QxYz2STRIPE" and line.ledger_entry_id == entry.id
+        assert bank_statements.bank_position().difference_cents == 0
+    balances = stripe_accounts(app)
+    assert balances["territory:stripe"] + balances["external:stripe"] == 0
+    assert balances["territory:bank_fees"] == -245
+    with app.app_context():  # in the accountant's file: an expense of the Stripe journal, checked independently
+        accounting.ensure_default_chart()
+        fec = "".join(accounting.fec_records(paris_today(), paris_today()))
+    fees = [row for row in read_fec(fec, "\t", paris_today(), paris_today()) if row["CompteNum"] == "627000"]
+    assert [(row["JournalCode"], row["Debit"], row["Credit"]) for row in fees] == [("STR", 245, 0)]
+    before = counts(app)
+    upload(awaiting["admin"], statement("STMT-ST", [stripe_payout(12_755)], **NOV))
+    upload(awaiting["admin"], statement("STMT-ST-BIS", [stripe_payout(12_755, ref="OTHER-REF")], **NOV))
+    assert counts(app)[2] == before[2]  # no entry more: the same payout id on another line waits
+    assert "déjà sur la ligne n°" in text(awaiting["admin"].get("/admin/banque"))
+
+
+def test_a_payout_short_beyond_the_tolerance_is_left_for_the_admin(app, awaiting, settled):
+    upload(awaiting["admin"], statement("STMT-ST", [stripe_payout(9_000, "STRIPE PAYOUT")], **NOV))
+    assert lines_by_match(app) == {"stripe_payout": "to_decide"}
+    page = text(awaiting["admin"].get("/admin/banque"))
+    assert ("Stripe a versé 90,00 €, le grand livre attendait 130,00 € : l&#39;écart de 40,00 € dépasse la "
+            "tolérance des frais (6,50 €).") in page
+    with app.app_context():
+        assert db.session.scalar(select(Entry.amount_cents).where(Entry.kind == "payout")) == 9_000
+        assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "fee")) == 0
+        line = db.session.scalar(select(BankLine))
+        bank_statements.mark_handled(line, "Solde de 40 € versé par Stripe le lendemain", actor=None)
+    assert lines_by_match(app) == {"stripe_payout": "handled"}
 
 
 def test_a_statement_whose_lines_all_match_leaves_nothing_and_the_ledger_agrees(app, awaiting, settled):
     """November on the territory's account (camt.053.001.08, the settlement booked as a batch):
     the campaign's transfer, Stripe's payout, the settlement; 0 lines left, the balances agree."""
-    payout = Line(3_000, date(2026, 11, 20), "2026112000031",
-                  [Tx(3_000, "NOTPROVIDED", "STRIPE PAYOUT po_9", "STRIPE", "IE59STRP99000000000001")])
+    payout = Line(13_000, paris_today(), "2026112000031",
+                  [Tx(13_000, "NOTPROVIDED", "STRIPE PAYOUT po_9", "STRIPE", "IE59STRP99000000000001")])
     batch = Line(-settled["payout"], date(2026, 11, 30), "2026113000050",
                  [Tx(-7_500, f"HALLE-{settled['number']}", f"Halle releve {settled['number']}", "Boulangerie Semur",
                      SHOP_IBAN)])
@@ -248,11 +298,11 @@ def test_a_statement_whose_lines_all_match_leaves_nothing_and_the_ledger_agrees(
     with app.app_context():
         position = bank_statements.bank_position()
         assert position.waiting == 0
-        assert position.statement_cents == 51_100 + 3_000 - 7_500
+        assert position.statement_cents == 51_100 + 13_000 - 7_500
         assert position.difference_cents == 0
         assert verify(db.session) == []
     page = text(awaiting["admin"].get("/admin/"))
-    assert "0,00 €</strong> d'écart : le compte est juste" in page and "466,00 €" in page
+    assert "0,00 €</strong> d'écart : le compte est juste" in page and "566,00 €" in page
 
 
 def test_a_batch_booking_is_split_into_its_transfers(app, awaiting, territory_account):
