@@ -14,11 +14,17 @@ from flask_babel import gettext
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from marketplace import mail, orders, sms
+from loyalty import ledger, sales
+from loyalty.errors import LedgerError
+from marketplace import mail, orders, payments, sms, tenders
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Compartment, LockerBank, LockerDeposit, LockerEvent, OrderShop, Shop
 from marketplace.models.base import utcnow
+from marketplace.models.orders import BANK_CARD, TERRITORIAL_CARD
+from marketplace.settings import card_settings
+from marketplace.till.service import CARD_REFUSALS, CARD_REFUSED, lookup_card
+from marketplace.urls import public_url_for
 
 MAX_FAILED_OPENS = 10  # per bank and window: the keypad is then locked for the rest of the window
 FAILED_OPEN_WINDOW = timedelta(minutes=15)
@@ -234,6 +240,8 @@ def ask_shop_to_collect(sub: OrderShop, *, actor) -> list[str]:
 # --- Deposits: any approved business leaves goods for a named person ----------------------------
 
 DEFAULT_BOOKING_HOURS = 24  # a booked compartment nobody filled is given back after this
+MAX_AMOUNT_CENTS = 500_000  # what a person may be asked to pay on collection (5 000 €)
+PAY_PURPOSE = "locker_deposit"  # the PaymentIntents of deposits paid on collection
 DEPOSIT_STATUS_LABELS = {
     "booked": lazy_gettext("réservé, à déposer"),
     "deposited": lazy_gettext("déposé, en attente de retrait"),
@@ -249,14 +257,18 @@ class DepositError(Exception):
 
 
 def book_deposit(shop: Shop, *, bank_id: int, size: str, name: str, phone: str = "", email: str = "",
-                 note: str = "", booking_key: str, user=None) -> LockerDeposit:
+                 note: str = "", booking_key: str, user=None, amount_cents: int = 0) -> LockerDeposit:
     """Reserve a free compartment of `size` at the bank for a named person (phone and/or email).
-    The same `booking_key` (a double submit) returns the first booking."""
+    `amount_cents` (optional): what the person pays on collection, through a payment link, before
+    getting the code. The same `booking_key` (a double submit) returns the first booking."""
     existing = db.session.scalar(select(LockerDeposit).filter_by(booking_key=booking_key))
     if existing is not None:
         return existing
     if not shop.is_public:
         raise DepositError(gettext("Seul un commerce validé par le territoire peut réserver un casier."))
+    if not isinstance(amount_cents, int) or not 0 <= amount_cents <= MAX_AMOUNT_CENTS:
+        raise DepositError(gettext("Montant à payer au retrait : entre 0 et %(max)s.",
+                                   max=mail.amount(MAX_AMOUNT_CENTS)))
     name, email = (name or "").strip(), (email or "").strip().lower()
     if not name:
         raise DepositError(gettext("Nom de la personne : indiquez-le."))
@@ -275,7 +287,7 @@ def book_deposit(shop: Shop, *, bank_id: int, size: str, name: str, phone: str =
                                     .order_by(Compartment.label)).all()
     deposit = LockerDeposit(shop_id=shop.id, locker_bank_id=bank.id, booking_key=booking_key, recipient_name=name[:140],
                             recipient_phone=phone, recipient_email=email[:254], note=(note or "").strip()[:300],
-                            booked_by_user_id=getattr(user, "id", None))
+                            booked_by_user_id=getattr(user, "id", None), amount_cents=amount_cents)
     for compartment_id in candidates:
         deposit.compartment_id = compartment_id
         db.session.add(deposit)
@@ -308,13 +320,25 @@ def _set_status(deposit: LockerDeposit, allowed_from, to: str, **values) -> bool
 
 
 def confirm_deposit(deposit: LockerDeposit) -> None:
-    """The goods are in the compartment: the person gets a single-use code by email and SMS."""
+    """The goods are in the compartment: the person gets a single-use code by email and SMS, or,
+    when there is something to pay, a payment link (the code follows the payment). The deadline
+    (LOCKER_CODE_DAYS) is the same either way: to pay and to collect."""
     days = current_app.config.get("LOCKER_CODE_DAYS", orders.DEFAULT_CODE_DAYS)
+    due = deposit.amount_cents > 0
+    token = secrets.token_urlsafe(32) if due else None
     if not _set_status(deposit, ["booked"], "deposited", deposited_at=utcnow(),
-                       pickup_code=new_pickup_code(deposit.locker_bank_id),
+                       pickup_code=None if due else new_pickup_code(deposit.locker_bank_id),
+                       pay_token_hash=_hash(token) if due else None,
                        code_expires_at=utcnow() + timedelta(days=days)):
         raise DepositError(gettext("Ce dépôt n'est plus à faire (déjà déposé, annulé ou expiré)."))
     deposit = db.session.get(LockerDeposit, deposit.id)
+    if due:
+        _send_pay_link(deposit, token)
+    else:
+        _send_code(deposit)
+
+
+def _send_code(deposit: LockerDeposit) -> None:
     bank, shop = deposit.locker_bank, deposit.shop
     details = dict(name=deposit.recipient_name, shop=shop.name, locker=bank.name, address=bank.address,
                    code=deposit.pickup_code, until=mail.date(deposit.code_expires_at), contact=shop.phone or shop.email)
@@ -331,8 +355,210 @@ def confirm_deposit(deposit: LockerDeposit) -> None:
                                   "Code %(code)s, valable jusqu'au %(until)s, une seule fois.", **details))
 
 
+def _send_pay_link(deposit: LockerDeposit, token: str) -> None:
+    """The payment link instead of the code (the link is the only copy of the token)."""
+    bank, shop = deposit.locker_bank, deposit.shop
+    details = dict(name=deposit.recipient_name, shop=shop.name, locker=bank.name, address=bank.address,
+                   amount=mail.amount(deposit.amount_cents), link=public_url_for("locker_pay.pay", token=token),
+                   until=mail.date(deposit.code_expires_at), contact=shop.phone or shop.email)
+    if deposit.recipient_email:
+        mail.send_mail(deposit.recipient_email,
+                       lazy_gettext("%(shop)s a déposé quelque chose pour vous à la consigne %(locker)s", **details),
+                       lazy_gettext("Bonjour %(name)s,\n\n%(shop)s a déposé quelque chose pour vous à la consigne "
+                                    "%(locker)s (%(address)s).\nÀ payer avant le retrait : %(amount)s, par carte "
+                                    "bancaire ou avec la carte du territoire, sur cette page :\n%(link)s\nLe code de "
+                                    "retrait vous est envoyé dès le paiement reçu ; il faut retirer avant le "
+                                    "%(until)s.\nUne question ? %(shop)s : %(contact)s\n\nHalle", **details))
+    if deposit.recipient_phone:
+        sms.send_sms(deposit.recipient_phone,
+                     lazy_gettext("Halle : %(shop)s a déposé quelque chose pour vous à la consigne %(locker)s. "
+                                  "Payez %(amount)s ici pour recevoir le code : %(link)s", **details))
+
+
+def deposit_by_pay_token(token: str) -> LockerDeposit | None:
+    """The deposit of a payment link (only the token's hash is stored)."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(LockerDeposit).where(LockerDeposit.pay_token_hash == _hash(token)))
+
+
+def payable(deposit: LockerDeposit) -> bool:
+    """Can the person pay it now (deposited, not paid yet, before the deadline)?"""
+    return (deposit.status == "deposited" and deposit.awaits_payment and deposit.code_expires_at is not None
+            and deposit.code_expires_at >= utcnow())
+
+
+def _check_payable(deposit: LockerDeposit) -> None:
+    if not payable(deposit):
+        raise DepositError(gettext("Ce dépôt n'est plus à payer (déjà payé, annulé ou expiré)."))
+
+
+def payment_intent_for(deposit: LockerDeposit):
+    """The deposit's PaymentIntent (created on the first visit of the payment page, reused after)."""
+    _check_payable(deposit)
+    if deposit.stripe_payment_intent_id:
+        intent = payments.retrieve_payment_intent(deposit.stripe_payment_intent_id)
+        if intent["status"] != "canceled":
+            return intent
+    intent = payments.create_payment_intent(
+        amount_cents=deposit.amount_cents, purpose=PAY_PURPOSE, metadata={"deposit_id": deposit.id},
+        description=f"Halle — {deposit.shop.name}, dépôt {deposit.reference}")
+    deposit.stripe_payment_intent_id = intent["id"]
+    db.session.commit()
+    return intent
+
+
+def confirm_card_payment(deposit: LockerDeposit, payment_method_id: str):
+    """Confirm with the bank card the page tokenised; after a declined card, through a fresh intent
+    (see payments.declined_before)."""
+    _check_payable(deposit)
+    intent = payments.retrieve_payment_intent(deposit.stripe_payment_intent_id)
+    if payments.declined_before(intent):
+        fresh = payments.replacement_intent(intent)
+        db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id,
+                                                       LockerDeposit.stripe_payment_intent_id == intent["id"])
+                           .values(stripe_payment_intent_id=fresh["id"]).execution_options(synchronize_session=False))
+        db.session.commit()
+        db.session.expire_all()
+        intent = fresh
+    return payments.confirm_with_payment_method(intent["id"], payment_method_id)
+
+
+def check_payment(deposit: LockerDeposit) -> str:
+    """The return page asks Stripe itself: 'paid', 'processing' or 'failed'."""
+    if deposit.paid_at is not None:
+        return "paid"
+    if not deposit.stripe_payment_intent_id:
+        return "failed"
+    intent = payments.retrieve_payment_intent(deposit.stripe_payment_intent_id)
+    if payments.handle_succeeded(intent):
+        return "paid"
+    return "processing" if intent["status"] == "processing" else "failed"
+
+
+def _on_deposit_payment(intent) -> None:
+    """A deposit's PaymentIntent succeeded (webhook or return page, any number of times): the
+    business is owed it as an online sale, once; the person gets the code."""
+    deposit = db.session.scalar(select(LockerDeposit).where(LockerDeposit.stripe_payment_intent_id == intent["id"]))
+    if deposit is None:
+        current_app.logger.warning("succeeded PaymentIntent %s matches no locker deposit", intent["id"])
+        return
+    if intent["amount"] != deposit.amount_cents or intent["currency"] != "eur":
+        current_app.logger.error("PaymentIntent %s amount %s %s does not match deposit %s", intent["id"],
+                                 intent["amount"], intent["currency"], deposit.id)
+        return
+    db.session.commit()
+    sale = sales.record_online_sale(db.session, shop_id=deposit.shop_id, amount_cents=deposit.amount_cents,
+                                    payment_ref=intent["id"], key=f"locker-deposit:{deposit.id}:sale",
+                                    actor="stripe")
+    _record_paid(deposit.id, BANK_CARD, sale.entry_id)
+
+
+payments.register_handler(PAY_PURPOSE, _on_deposit_payment)
+
+
+def pay_with_territorial_card(deposit: LockerDeposit, card_text: str, pin: str) -> None:
+    """Pay the deposit with the territorial card (number and PIN, always): the ledger's redemption
+    at the business, with its card acceptance; once (keyed on the deposit). Raises DepositError
+    with the French reason (one answer for an unknown card or a wrong PIN)."""
+    _check_payable(deposit)
+    try:
+        card = lookup_card((card_text or "").replace(" ", ""))
+        result = ledger.redeem(db.session, card_id=card.id, shop_id=deposit.shop_id,
+                               amount_cents=deposit.amount_cents, key=f"locker-deposit:{deposit.id}:card",
+                               actor=f"deposit:{deposit.id}", pin=(pin or "").strip() or None,
+                               pin_required_above_cents=None,
+                               pin_lock_minutes=card_settings(for_till=True).pin_lock_minutes)
+    except CARD_REFUSALS:
+        db.session.rollback()
+        raise DepositError(str(CARD_REFUSED)) from None
+    except LedgerError as error:
+        db.session.rollback()
+        raise DepositError(error_message(error)) from error
+    _record_paid(deposit.id, TERRITORIAL_CARD, result.entry_id)
+    if deposit.stripe_payment_intent_id:  # the bank card page was opened: that intent may no longer succeed
+        try:
+            payments.cancel_payment_intent(deposit.stripe_payment_intent_id)
+        except payments.PaymentError:
+            current_app.logger.warning("deposit %s: its PaymentIntent could not be cancelled", deposit.id)
+
+
+def _record_paid(deposit_id: int, means: str, entry_id: int) -> None:
+    """Mark the deposit paid (once) and send the code; a payment that arrives for a deposit already
+    paid otherwise, cancelled or expired is given back."""
+    now = utcnow()
+    done = db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit_id,
+                                                          LockerDeposit.paid_at.is_(None))
+                              .values(paid_at=now, paid_means=means, payment_entry_id=entry_id)
+                              .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    db.session.expire_all()
+    deposit = db.session.get(LockerDeposit, deposit_id)
+    if not done:
+        if deposit.payment_entry_id != entry_id:  # paid twice (card and bank card): this one goes back
+            current_app.logger.error("deposit %s paid twice: the %s payment is given back", deposit.id, means)
+            _give_back(deposit, means, entry_id, key=f"locker-deposit:{deposit.id}:twice:{entry_id}")
+        return
+    if _set_status(deposit, ["deposited"], "deposited", pickup_code=new_pickup_code(deposit.locker_bank_id)):
+        _send_code(db.session.get(LockerDeposit, deposit_id))
+    else:  # cancelled or expired meanwhile
+        refund_payment(db.session.get(LockerDeposit, deposit_id))
+
+
+def refund_payment(deposit: LockerDeposit) -> bool:
+    """A paid deposit that will not be collected (cancelled, expired): give the payment back by the
+    means that paid it (tenders), once; the person is told. False when there was nothing to give
+    back or the refund failed (logged, left for the territory's admins)."""
+    if deposit.paid_at is None or deposit.refunded_at is not None:
+        return False
+    claimed = db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id,
+                                                             LockerDeposit.refunded_at.is_(None))
+                                 .values(refunded_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not claimed:
+        return False
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    try:
+        reference = _give_back(deposit, deposit.paid_means, deposit.payment_entry_id,
+                               key=f"locker-deposit:{deposit.id}:refund")
+    except (payments.PaymentError, LedgerError) as error:
+        db.session.rollback()
+        current_app.logger.error("deposit %s: refund of %s cents failed: %s", deposit.id, deposit.amount_cents, error)
+        db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id).values(refunded_at=None))
+        db.session.commit()
+        return False
+    db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id).values(refund_ref=reference[:64]))
+    db.session.commit()
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    words = tenders.BY_MEANS[deposit.paid_means].given_back_words(deposit.amount_cents)
+    details = dict(name=deposit.recipient_name, shop=deposit.shop.name, reference=deposit.reference, words=words)
+    if deposit.recipient_email:
+        mail.send_mail(deposit.recipient_email, lazy_gettext("Dépôt %(reference)s remboursé", **details),
+                       lazy_gettext("Bonjour %(name)s,\n\nLe dépôt de %(shop)s ne sera pas retiré : nous vous avons "
+                                    "remboursé %(words)s.\n\nHalle", **details))
+    if deposit.recipient_phone:
+        sms.send_sms(deposit.recipient_phone, lazy_gettext("Halle : dépôt de %(shop)s remboursé, %(words)s.", **details))
+    return True
+
+
+def _give_back(deposit: LockerDeposit, means: str, entry_id: int, *, key: str) -> str:
+    """Give the deposit's amount back through `means` (tenders); returns the proof's reference."""
+    actor = f"deposit:{deposit.id}"
+    if means == BANK_CARD:
+        return tenders.BY_MEANS[BANK_CARD].refund_sale(
+            deposit.stripe_payment_intent_id, deposit.amount_cents, sale_entry_id=entry_id, key=f"{key}:sale",
+            actor=actor, metadata={"deposit_id": deposit.id})
+    result = tenders.BY_MEANS[TERRITORIAL_CARD].refund_payment(entry_id, deposit.shop_id, deposit.amount_cents,
+                                                               key=key, actor=actor)
+    return f"entry:{result.entry_id}"
+
+
 def collect_deposit(deposit: LockerDeposit) -> None:
-    """The person took it (code typed or door emptied): the compartment is free, the business told."""
+    """The person took it (code typed or door emptied): the compartment is free, the business told.
+    An unpaid deposit cannot be collected (its code is only sent once paid)."""
+    if deposit.awaits_payment:
+        current_app.logger.warning("deposit %s: collect refused, not paid", deposit.id)
+        return
     if not _set_status(deposit, ["deposited"], "collected", collected_at=utcnow(), pickup_code=None):
         return
     deposit = db.session.get(LockerDeposit, deposit.id)
@@ -350,6 +576,8 @@ def cancel_deposit(deposit: LockerDeposit, *, actor=None) -> None:
     was = deposit.status
     if not _set_status(deposit, list(WAITING), "cancelled", closed_at=utcnow(), pickup_code=None):
         raise DepositError(gettext("Ce dépôt est déjà retiré, expiré ou annulé."))
+    deposit = db.session.get(LockerDeposit, deposit.id)
+    refund_payment(deposit)
     deposit = db.session.get(LockerDeposit, deposit.id)
     audit.record("locker.deposit_cancelled", deposit, actor=actor,
                  summary=f"{deposit.shop.name} : dépôt {deposit.reference} annulé ({deposit.locker_bank.name}, "
@@ -381,6 +609,8 @@ def expire_deposits() -> int:
         if not _set_status(deposit, [was], "expired", closed_at=now, pickup_code=None):
             continue
         expired += 1
+        deposit = db.session.get(LockerDeposit, deposit.id)
+        refund_payment(deposit)
         deposit = db.session.get(LockerDeposit, deposit.id)
         details = dict(reference=deposit.reference, name=deposit.recipient_name, locker=deposit.locker_bank.name,
                        compartment=label)
@@ -420,6 +650,7 @@ class BusinessUse:
     collected: int
     expired: int
     orders: int  # online sub-orders picked up at a locker
+    paid_cents: int = 0  # paid on collection by the people (refunds taken off)
 
 
 def use_per_business() -> list[BusinessUse]:
@@ -428,7 +659,9 @@ def use_per_business() -> list[BusinessUse]:
         select(LockerDeposit.shop_id, func.count().label("total"),
                func.sum(case((LockerDeposit.status.in_(WAITING), 1), else_=0)).label("waiting"),
                func.sum(case((LockerDeposit.status == "collected", 1), else_=0)).label("collected"),
-               func.sum(case((LockerDeposit.status == "expired", 1), else_=0)).label("expired"))
+               func.sum(case((LockerDeposit.status == "expired", 1), else_=0)).label("expired"),
+               func.sum(case((LockerDeposit.paid_at.is_not(None) & LockerDeposit.refunded_at.is_(None),
+                              LockerDeposit.amount_cents), else_=0)).label("paid_cents"))
         .group_by(LockerDeposit.shop_id))}
     order_counts = dict(db.session.execute(
         select(OrderShop.shop_id, func.count()).where(OrderShop.pickup_kind == "locker",
@@ -438,4 +671,5 @@ def use_per_business() -> list[BusinessUse]:
                                .order_by(Shop.name)).all()
     return [BusinessUse(shop, *(int(getattr(counts.get(shop.id), field, 0) or 0)
                                 for field in ("total", "waiting", "collected", "expired")),
-                        order_counts.get(shop.id, 0)) for shop in shops]
+                        order_counts.get(shop.id, 0), int(getattr(counts.get(shop.id), "paid_cents", 0) or 0))
+            for shop in shops]

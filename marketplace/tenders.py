@@ -43,17 +43,30 @@ class BankCard(Tender):
 
     def give_back(self, sub: OrderShop, part: OrderRefundPart) -> int:
         order = sub.order
-        stripe_refund = payments.refund_payment_intent(order.stripe_payment_intent_id, part.amount_cents,
-                                                       {"order_id": order.id, "order_shop_id": sub.id})
-        part.stripe_refund_id = stripe_refund["id"]
-        db.session.commit()
         sale = db.session.scalar(select(Entry).where(Entry.idempotency_key == sale_key(sub)))
         if sale is None:  # orders paid before online sales were in the ledger
             current_app.logger.warning("order shop %s: no online sale in the ledger to refund", sub.id)
-        else:
-            sales.refund_online_sale(db.session, sale_entry_id=sale.id, amount_cents=part.amount_cents,
-                                     key=f"order-refund:{part.refund_id}:sale", actor=f"order:{sub.order_id}")
+
+        def proof(stripe_refund_id: str) -> None:
+            part.stripe_refund_id = stripe_refund_id
+            db.session.commit()
+
+        self.refund_sale(order.stripe_payment_intent_id, part.amount_cents, sale_entry_id=sale.id if sale else None,
+                         key=f"order-refund:{part.refund_id}:sale", actor=f"order:{sub.order_id}",
+                         metadata={"order_id": order.id, "order_shop_id": sub.id}, proof=proof)
         return part.amount_cents
+
+    def refund_sale(self, payment_intent_id: str, amount_cents: int, *, sale_entry_id: int | None, key: str,
+                    actor: str, metadata: dict, proof=lambda stripe_refund_id: None) -> str:
+        """Give `amount_cents` of a PaymentIntent back to the bank card (`proof` keeps the Stripe
+        refund's id at once), then owe the shop that much less on its online sale (a sub-order's,
+        a paid locker deposit's). Returns the Stripe refund's id; raises payments.PaymentError."""
+        stripe_refund = payments.refund_payment_intent(payment_intent_id, amount_cents, metadata)
+        proof(stripe_refund["id"])
+        if sale_entry_id is not None:
+            sales.refund_online_sale(db.session, sale_entry_id=sale_entry_id, amount_cents=amount_cents, key=key,
+                                     actor=actor)
+        return stripe_refund["id"]
 
 
 class TerritorialCard(Tender):
@@ -69,9 +82,8 @@ class TerritorialCard(Tender):
         try:
             if sub.capture_entry_id is None:
                 raise LedgerError("the card part was never captured")
-            result = ledger.refund(db.session, purchase_id=sub.capture_entry_id, shop_id=sub.shop_id,
-                                   amount_cents=part.amount_cents, key=f"order-refund:{part.refund_id}",
-                                   actor=f"order:{sub.order_id}")
+            result = self.refund_payment(sub.capture_entry_id, sub.shop_id, part.amount_cents,
+                                         key=f"order-refund:{part.refund_id}", actor=f"order:{sub.order_id}")
         except LedgerError as error:  # a blocked card…: left for the territory's admins, and visible
             db.session.rollback()
             current_app.logger.error("order %s: card refund of %s cents failed: %s", sub.order_id,
@@ -79,6 +91,12 @@ class TerritorialCard(Tender):
             return 0
         part.ledger_entry_id = result.entry_id
         return part.amount_cents
+
+    def refund_payment(self, payment_entry_id: int, shop_id: int, amount_cents: int, *, key: str, actor: str):
+        """Credit the card back with `amount_cents` of a payment (a captured hold, a redemption:
+        a paid locker deposit's) in the ledger; raises LedgerError."""
+        return ledger.refund(db.session, purchase_id=payment_entry_id, shop_id=shop_id, amount_cents=amount_cents,
+                             key=key, actor=actor)
 
 
 # The bank card first: the territorial card's credit can be spent again at once, a bank refund

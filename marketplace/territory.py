@@ -109,10 +109,39 @@ def validate_commune_field(form, field) -> None:
     if not matches:
         raise ValidationError(lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
     if len(matches) > 1:
-        shown = ", ".join(f"{c.name} ({c.postal_code_list[0] if c.postal_code_list else c.insee})"
-                          for c in matches[:8])
         raise ValidationError(lazy_gettext("Plusieurs communes correspondent : %(communes)s. Tapez le nom de la vôtre.",
-                                           communes=shown + (" …" if len(matches) > 8 else "")))
+                                           communes=_listed(matches)))
+
+
+def _listed(matches: list[Commune]) -> str:
+    """"Semur-en-Auxois (21140), Genay (21140) …": the communes a value may mean, at most eight."""
+    shown = ", ".join(f"{c.name} ({c.postal_code_list[0] if c.postal_code_list else c.insee})" for c in matches[:8])
+    return shown + (" …" if len(matches) > 8 else "")
+
+
+COMMUNE_LIST_SEPARATORS = re.compile(r"[;,\n]+")
+
+
+def parse_commune_list(text: str) -> tuple[list[Commune], list[str]]:
+    """The communes of a typed list (names, postal codes or "Name (21140)" labels, separated by
+    commas, semicolons or lines; the picker of the business form writes labels), each once, and
+    what is wrong with the others: one French phrase per value that means no commune or several,
+    naming it."""
+    from marketplace.i18n import lazy_gettext
+
+    communes, problems = [], []
+    for value in (v.strip() for v in COMMUNE_LIST_SEPARATORS.split(text or "")):
+        if not value:
+            continue
+        matches = matching_communes(value)
+        if not matches:
+            problems.append(str(lazy_gettext("« %(value)s » n'est pas une commune du territoire", value=value)))
+        elif len(matches) > 1:
+            problems.append(str(lazy_gettext("« %(value)s » désigne plusieurs communes (%(communes)s)", value=value,
+                                             communes=_listed(matches))))
+        elif matches[0] not in communes:
+            communes.append(matches[0])
+    return communes, problems
 
 
 def current_commune() -> Commune | None:

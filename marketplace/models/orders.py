@@ -268,6 +268,16 @@ class LockerDeposit(db.Model):
     deposited_at = db.Column(db.DateTime, nullable=True)
     collected_at = db.Column(db.DateTime, nullable=True)
     closed_at = db.Column(db.DateTime, nullable=True)  # expired or cancelled
+    # Payment on collection (optional): the person pays `amount_cents` through the link of their
+    # message (its token's hash is stored), by bank card or territorial card, then gets the code.
+    amount_cents = db.Column(db.Integer, nullable=False, default=0)  # 0: nothing to pay
+    pay_token_hash = db.Column(db.String(64), nullable=True, unique=True)
+    stripe_payment_intent_id = db.Column(db.String(64), nullable=True, unique=True)
+    paid_means = db.Column(db.String(16), nullable=True)  # marketplace.tenders: "stripe" | "card"
+    paid_at = db.Column(db.DateTime, nullable=True)
+    payment_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=True)  # sale or redeem
+    refunded_at = db.Column(db.DateTime, nullable=True)  # a paid deposit cancelled or expired
+    refund_ref = db.Column(db.String(64), nullable=True)  # the Stripe refund's id or the ledger refund's entry
 
     shop = db.relationship("Shop")
     locker_bank = db.relationship("LockerBank")
@@ -276,6 +286,10 @@ class LockerDeposit(db.Model):
     @property
     def reference(self) -> str:
         return f"D{self.id:06d}"
+
+    @property
+    def awaits_payment(self) -> bool:
+        return self.amount_cents > 0 and self.paid_at is None
 
 
 class LockerEvent(db.Model):

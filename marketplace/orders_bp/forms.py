@@ -20,6 +20,7 @@ from wtforms.validators import (
 )
 
 from marketplace import sms
+from marketplace.employer.forms import EurosField
 from marketplace.i18n import lazy_gettext
 
 
@@ -83,6 +84,10 @@ class DepositForm(FlaskForm):
                                  validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")),
                                              Length(max=254)])
     note = StringField(lazy_gettext("Ce que vous déposez (pour vous y retrouver)"), validators=[Length(max=300)])
+    amount = EurosField(lazy_gettext("À payer au retrait (€, facultatif)"),
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+                        description=lazy_gettext("La personne reçoit un lien de paiement (carte bancaire ou carte du "
+                                                 "territoire), puis le code une fois payé. Vide : rien à payer."))
     submit = SubmitField(lazy_gettext("Réserver le casier"))
 
     def validate_recipient_phone(self, field):
@@ -99,3 +104,16 @@ class DepositForm(FlaskForm):
 class CancelDepositForm(FlaskForm):
     confirm = BooleanField(lazy_gettext("Je confirme l'annulation"),
                            validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer l'annulation."))])
+
+
+class DepositCardPayForm(FlaskForm):
+    """The person pays a locker deposit with the territorial card: its number and PIN."""
+
+    card_number = StringField(lazy_gettext("Numéro de la carte du territoire"),
+                              render_kw={"inputmode": "numeric", "autocomplete": "off"},
+                              validators=[DataRequired(lazy_gettext("Numéro de la carte : indiquez-le.")),
+                                          Length(max=40)])
+    pin = StringField(lazy_gettext("Code PIN de la carte"),
+                      render_kw={"type": "password", "inputmode": "numeric", "autocomplete": "off"},
+                      validators=[DataRequired(lazy_gettext("Code PIN : indiquez-le.")), Length(max=12)])
+    submit = SubmitField(lazy_gettext("Payer avec la carte du territoire"))

@@ -14,6 +14,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
 from marketplace.shops import DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours
+from marketplace.territory import parse_commune_list
 
 UNIT_SUGGESTIONS = ("la pièce", "le kg", "les 100 g", "le litre", "la bouteille", "le pot", "la boîte",
                     "le lot", "la douzaine", "le mètre")
@@ -75,6 +76,8 @@ def _url(form, field):
 class ShopForm(FlaskForm):
     """Creating a shop and, for its owner, changing its settings."""
 
+    area_commune_codes: list | None = None  # the INSEE codes of `area_communes`, once validated
+
     name = StringField(lazy_gettext("Nom du commerce"),
                        validators=[DataRequired(lazy_gettext("Indiquez le nom du commerce.")), _max(140)])
     category = SelectField(lazy_gettext("Activité"), coerce=int, validate_choice=True)
@@ -107,6 +110,11 @@ class ShopForm(FlaskForm):
                                   validators=[Optional(), NumberRange(1, 300, lazy_gettext(
                                       "Zone d'intervention : un rayon de 1 à 300 km."))],
                                   render_kw={"inputmode": "numeric"})
+    area_communes = StringField(
+        lazy_gettext("Communes desservies"), validators=[_max(4000)],
+        render_kw={"autocomplete": "off", "data-commune-chips": "", "placeholder": "Semur-en-Auxois (21140), Époisses"},
+        description=lazy_gettext("Les communes où vous intervenez, en plus du rayon : nom ou code postal, séparés par "
+                                 "des virgules. Les habitants de ces communes vous trouvent dans la recherche."))
     accepts_card = BooleanField(lazy_gettext("J'accepte la carte du territoire"), default=True)
     private_listings = BooleanField(
         lazy_gettext("Ne pas partager mes fiches produits avec les autres commerces"),
@@ -132,6 +140,18 @@ class ShopForm(FlaskForm):
     def validate_commune(self, field):
         if not field.data:
             raise ValidationError(lazy_gettext("Choisissez la commune du commerce."))
+
+    def validate_area_communes(self, field):
+        communes, problems = parse_commune_list(field.data)
+        if problems:
+            raise ValidationError(lazy_gettext("Communes desservies : %(problems)s. Corrigez ou retirez-les.",
+                                               problems=" ; ".join(problems)))
+        self.area_commune_codes = [c.insee for c in communes]
+
+    def show_area_communes(self, codes) -> None:
+        """The communes served, as labels the picker and the text field understand."""
+        communes = {c.insee: c for c in db.session.scalars(db.select(Commune).where(Commune.insee.in_(codes or [])))}
+        self.area_communes.data = ", ".join(communes[code].label for code in codes or [] if code in communes)
 
     def opening_hours(self) -> dict:
         hours = {}

@@ -43,7 +43,8 @@ def deposits(shop_id: int):
             deposit = lockers.book_deposit(
                 shop, bank_id=form.bank.data, size=form.size.data, name=form.recipient_name.data,
                 phone=form.recipient_phone.data or "", email=form.recipient_email.data or "", note=form.note.data,
-                booking_key=form.booking_key.data or secrets.token_urlsafe(24), user=current_user)
+                booking_key=form.booking_key.data or secrets.token_urlsafe(24), user=current_user,
+                amount_cents=form.amount.cents or 0)
         except lockers.DepositError as error:
             flash(str(error), "error")
         else:

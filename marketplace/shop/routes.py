@@ -73,6 +73,7 @@ def _shop_fields(form: ShopForm) -> dict:
         "private_listings": form.private_listings.data,
         "kind": form.kind.data, "services": (form.services.data or "").strip(),
         "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
+        "area_communes": form.area_commune_codes or None,
     }
 
 
@@ -135,6 +136,7 @@ def settings(shop_id: int):
         form.commune.data = shop.commune_insee
         form.category.data = shop.category_id
         form.iban.data = ""
+        form.show_area_communes(shop.area_communes)
         for day, _ in shops.DAYS:
             getattr(form, f"hours_{day}").data = shops.format_day_hours(shop.opening_hours.get(day))
     form.iban.description = (gettext("Actuel : %(iban)s. Laissez vide pour le garder.",

@@ -50,6 +50,25 @@ def test_reach_is_the_resident_s_radius_or_the_area_served(world, ask):
     assert names(ask(q="usinage", card=1)) == []  # the workshop does not take the card
 
 
+def test_a_business_shows_for_searches_from_the_communes_it_serves(app, world, ask):
+    """The communes of the business form (area_communes), not only its radius: the chimney sweep of
+    Arnay-le-Duc, which has no radius, is found from Semur-en-Auxois once it says it serves it."""
+    from marketplace import shops
+    from marketplace.models import Shop
+
+    semur, epoisses, pouilly = (world.communes[n] for n in ("Semur-en-Auxois", "Époisses", "Pouilly-en-Auxois"))
+    assert names(ask(q="ramoneur", commune=pouilly, radius_km=5)) == ["Ramonage Perrot"]
+    assert names(ask(q="ramoneur", commune=semur, radius_km=5)) == []
+    with app.app_context():
+        shop = db.session.get(Shop, world.shops["Ramonage Perrot"])
+        shops.update_details(shop, {"area_communes": [*shop.area_communes, semur]})
+        db.session.commit()
+    hit = ask(q="ramoneur", commune=semur, radius_km=5).businesses
+    assert names(ask(q="ramoneur", commune=semur, radius_km=5)) == ["Ramonage Perrot"]
+    assert hit[0].distance_km > 5  # found for the commune served, though beyond the resident's radius
+    assert names(ask(q="ramoneur", commune=epoisses, radius_km=5)) == []  # a neighbour it does not serve
+
+
 def test_the_api_and_the_page_show_them_with_distance_hours_and_contact(client, world):
     body = client.get("/api/v1/search?q=plombier&commune=21247&radius_km=10").get_json()
     assert body["total"] == 0 and body["results"] == []

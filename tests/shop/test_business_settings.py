@@ -26,3 +26,27 @@ def test_the_owner_marks_the_shop_as_offering_services(app, client, shop_world):
         slug = shop.slug
     page = client.get(f"/commerces/{slug}").get_data(as_text=True)
     assert "<li>Pose de chauffe-eau</li>" in page and "dans un rayon de 20 km autour de Semur-en-Auxois" in page
+
+
+def test_the_owner_lists_the_communes_served_and_a_bad_name_is_named(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    url = f"/boutique/{shop_world['bakery']}/parametres"
+    form = client.get(url).get_data(as_text=True)
+    assert 'data-commune-chips' in form and "js/commune_chips.js" in form  # the picker, over the text field
+    bad = client.post(url, data=shop_form(shop_world, kind="services", area_communes="Arnay-le-Duc, Semurr ; Dijonn")
+                      ).get_data(as_text=True)
+    assert ("Communes desservies : « Semurr » n&#39;est pas une commune du territoire ; « Dijonn » n&#39;est pas "
+            "une commune du territoire. Corrigez ou retirez-les.") in bad
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).area_communes is None  # nothing changed
+
+    # The picker sends labels; a typed name or a postal code works too; each commune once.
+    response = client.post(url, data=shop_form(shop_world, kind="services",
+                                               area_communes="Arnay-le-Duc (21230), 21230\nsemur-en-auxois"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).area_communes == ["21023", "21603"]
+    assert 'value="Arnay-le-Duc (21230), Semur-en-Auxois (21140)"' in client.get(url).get_data(as_text=True)
+    client.post(url, data=shop_form(shop_world, kind="services", area_communes=""))
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["bakery"]).area_communes is None
