@@ -106,7 +106,7 @@ BLUEPRINTS = (
     "marketplace.shop.statements:bp", "marketplace.public.territory_stats:bp",
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",
     "marketplace.gifts.views:bp", "marketplace.gifts.counter_routes:bp",
-    "marketplace.shop.lockers_routes:bp",
+    "marketplace.shop.lockers_routes:bp", "marketplace.union.routes:bp",
 )
 
 
