@@ -469,7 +469,8 @@ def _ensure_association(manager: User, bakery: Shop) -> None:
         db.session.add(AssociationManager(association_id=association.id, user_id=manager.id))
     if not association.memberships:
         others = db.session.scalars(select(Shop).where(Shop.commune_insee == SEMUR_INSEE, Shop.id != bakery.id,
-                                                       Shop.status == "approved", Shop.kind != "services")
+                                                       Shop.status == "approved", Shop.kind != "services",
+                                                       Shop.accepts_card.is_(True))
                                     .order_by(Shop.name).limit(DEMO_ASSOCIATION_MEMBERS)).all()
         now = utc_now().replace(tzinfo=None)
         for shop in [bakery, *others[:DEMO_ASSOCIATION_MEMBERS - 1]]:

@@ -250,7 +250,7 @@ def programme(association_id: int, programme_id: int):
     if row.association_id != association_id:
         abort(404)
     return render_template("gifts/programme.html", programme=row, figures=topup_programmes.figures(row),
-                           commune_names=[], edit_url=None,
+                           commune_names=[], edit_url=None, association=row.association,
                            back_url=url_for("union.programmes", association_id=association_id))
 
 
