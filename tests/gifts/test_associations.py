@@ -18,6 +18,7 @@ from loyalty.models import Account, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
 from marketplace import associations, gift_cards, topup_programmes
+from marketplace.card_holders import accepting_shops
 from marketplace.extensions import db
 from marketplace.mail import outbox
 from marketplace.models import (Association, AssociationManager, AssociationMember, CardCounter, CreditPurchase,
@@ -164,6 +165,9 @@ def test_the_association_programme_tops_up_at_its_members_only_next_to_the_terri
         top_up = db.session.scalar(select(Grant).where(Grant.card_id == card_id, Grant.label == "Abondement Noël des Vitrines"))
         members = sorted([world["shops"]["Boulangerie Moreau"], world["shops"]["Fromagerie Perrin"]])
         assert top_up.allowed_shops == members
+        # The holder's list of where the top-up pays names the members only.
+        assert [s.id for s in accepting_shops(top_up.allowed_categories, top_up.allowed_communes,
+                                              top_up.allowed_shops)] == members
         db.session.commit()
         # The Arnay shop (another association's) and a shop of Semur that is not a member: 22 € only.
         for key, shop in (("a", "Épicerie d'Arnay"), ("b", "Librairie du Pont")):
