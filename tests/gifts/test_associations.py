@@ -5,8 +5,6 @@ members' card figures only, runs a programme whose top-ups are spent at the memb
 sells at the association's counter. Several programmes top up one purchase, each within its
 budget, even when purchases are paid at the same time."""
 import re
-import secrets
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,16 +15,15 @@ from loyalty.errors import InsufficientBalance
 from loyalty.models import Account, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
-from marketplace import associations, gift_cards, topup_programmes
+from marketplace import associations, topup_programmes
 from marketplace.card_holders import accepting_shops
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import (Association, AssociationManager, AssociationMember, CardCounter, CreditPurchase,
-                                CreditPurchaseItem, TopUpAward, TopUpProgramme, User)
+from marketplace.models import Association, AssociationManager, CardCounter, TopUpAward, TopUpProgramme, User
 from marketplace.models.associations import AWAITING_ADMIN, MEMBER, REQUESTED
 from tests import factories as f
 from tests.conftest import login
-from tests.gifts.test_topup_programmes import TODAY, paid_gift, programme
+from tests.gifts.test_topup_programmes import TODAY, paid_gift, pay_at_once, pending_purchases, programme
 
 
 @pytest.fixture
@@ -285,37 +282,8 @@ def test_concurrent_purchases_never_overspend_either_of_two_running_budgets(app,
             name="Union", budget_cents=4_000, rate_percent=20, cap_per_purchase_cents=600, cap_per_person_cents=600,
             starts_on=TODAY, ends_on=TODAY, allowed_categories=None, allowed_communes=None,
             association_id=world["union"]), admin=db.session.get(User, world["manager"])).id
-        purchases = []
-        for n in range(16):
-            purchase = CreditPurchase(kind="gift", token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
-                                      buyer_name="B", buyer_email=f"b{n}@example.fr", amount_cents=3_000,
-                                      status="pending", stripe_payment_intent_id=f"pi_two_{n}",
-                                      items=[CreditPurchaseItem(amount_cents=3_000, recipient_name="R",
-                                                                recipient_email="r@example.fr",
-                                                                deliver_on=TODAY + timedelta(days=3))])
-            db.session.add(purchase)
-            db.session.commit()
-            purchases.append(purchase.id)
-    errors = []
-    start = threading.Barrier(8)
-
-    def worker(ids):
-        with app.app_context():
-            try:
-                start.wait()
-                for purchase_id in ids:
-                    gift_cards.record_paid(purchase_id)
-            except Exception as error:  # pragma: no cover - reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(purchases[i::8],)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+        purchases = pending_purchases(16, "two")
+    pay_at_once(app, purchases)
     with app.app_context():
         for programme_id, budget, count in ((territory, 6_000, 6), (union, 4_000, 7)):
             awards = db.session.scalars(select(TopUpAward.amount_cents)
@@ -324,4 +292,3 @@ def test_concurrent_purchases_never_overspend_either_of_two_running_budgets(app,
             account = db.session.scalar(select(Account).where(Account.code == f"programme:{programme_id}"))
             assert account.balance_cents == 0
         assert verify(db.session) == []
-        assert db.session.scalar(select(func.count()).select_from(AssociationMember)) == 3
