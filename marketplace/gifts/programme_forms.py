@@ -76,6 +76,16 @@ def owner_value(programme) -> str:
     return f"union:{programme.association_id}" if programme.association_id else ""
 
 
+def fill(form: "ProgrammeForm", programme) -> None:
+    """A stored programme's values in the form's fields (euros written the French way)."""
+    for name in ("budget", "cap_per_purchase", "cap_per_person"):
+        getattr(form, name).data = f"{getattr(programme, name + '_cents') / 100:.2f}".replace(".", ",")
+    if form.categories is not None:
+        form.categories.data = programme.allowed_categories or []
+        form.communes.data = programme.allowed_communes or []
+        form.owner.data = owner_value(programme)
+
+
 class AssociationProgrammeForm(ProgrammeForm):
     """A merchants' association's programme: its top-ups are spent at its member shops."""
     categories = None

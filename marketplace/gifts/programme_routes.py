@@ -9,7 +9,7 @@ from marketplace import topup_programmes
 from marketplace.access import ADMIN, access
 from marketplace.campaigns import category_choices
 from marketplace.extensions import db
-from marketplace.gifts.programme_forms import ProgrammeForm, owner_value
+from marketplace.gifts.programme_forms import ProgrammeForm, fill
 from marketplace.gifts.blueprint import bp
 from marketplace.models import Association, Commune, TopUpProgramme
 
@@ -52,12 +52,7 @@ def edit_programme(programme_id: int):
     programme = db.get_or_404(TopUpProgramme, programme_id)
     form = _form(obj=programme)
     if not form.is_submitted():
-        form.budget.data = f"{programme.budget_cents / 100:.2f}".replace(".", ",")
-        form.cap_per_purchase.data = f"{programme.cap_per_purchase_cents / 100:.2f}".replace(".", ",")
-        form.cap_per_person.data = f"{programme.cap_per_person_cents / 100:.2f}".replace(".", ",")
-        form.categories.data = programme.allowed_categories or []
-        form.communes.data = programme.allowed_communes or []
-        form.owner.data = owner_value(programme)
+        fill(form, programme)
     elif form.validate_on_submit():
         try:
             topup_programmes.update(programme_id, form.terms(), admin=current_user)

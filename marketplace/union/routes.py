@@ -12,7 +12,7 @@ from marketplace.access import ADMIN, ASSOCIATION_MANAGER, PUBLIC, SHOP_OWNER, a
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
-from marketplace.gifts.programme_forms import AssociationProgrammeForm
+from marketplace.gifts.programme_forms import AssociationProgrammeForm, fill
 from marketplace.models import (Association, AssociationInvitation, AssociationMember, CardCounter, Commune, Shop,
                                 TopUpProgramme)
 from marketplace.models.associations import AWAITING_ADMIN, INVITED, MEMBER, REQUESTED
@@ -50,6 +50,7 @@ def admin_list():
         return redirect(url_for("union.admin_list"))
     form.need_admin.data = settings.association_members_need_admin()
     return render_template("union/admin_list.html", form=form, confirm=ConfirmForm(), csrf=FlaskForm(),
+                           manager_form=ManagerForm(),
                            associations=db.session.scalars(select(Association).order_by(Association.name)).all(),
                            awaiting=associations.awaiting_admin())
 
@@ -71,6 +72,14 @@ def admin_new():
             flash(gettext("Union commerciale créée."), "success")
             return redirect(url_for("union.admin_list", _anchor=f"union-{association.id}"))
     return render_template("union/admin_form.html", form=form)
+
+
+@bp.route("/admin/unions/<int:association_id>/gestionnaires", methods=["POST"])
+@access(ADMIN)
+def admin_add_manager(association_id: int):
+    """Another manager (the first one left, a second one helps)."""
+    _add_manager(_association(association_id))
+    return redirect(url_for("union.admin_list", _anchor=f"union-{association_id}"))
 
 
 @bp.route("/admin/unions/adhesions/<int:membership_id>/confirmer", methods=["POST"])
@@ -143,7 +152,11 @@ def dashboard(association_id: int):
 @bp.route("/union/<int:association_id>/gestionnaires", methods=["POST"])
 @access(ASSOCIATION_MANAGER)
 def add_manager(association_id: int):
-    association = _association(association_id)
+    _add_manager(_association(association_id))
+    return redirect(url_for("union.dashboard", association_id=association_id))
+
+
+def _add_manager(association: Association) -> None:
     form = ManagerForm()
     if form.validate_on_submit():
         try:
@@ -155,7 +168,6 @@ def add_manager(association_id: int):
             flash(gettext("Gestionnaire ajouté ou invité."), "success")
     else:
         flash(" ".join(map(str, form.email.errors)) or gettext("E-mail du gestionnaire : obligatoire."), "error")
-    return redirect(url_for("union.dashboard", association_id=association_id))
 
 
 @bp.route("/union/<int:association_id>/membres", methods=["GET", "POST"])
@@ -240,17 +252,45 @@ def new_programme(association_id: int):
         else:
             flash(gettext("Programme créé."), "success")
             return redirect(url_for("union.programme", association_id=association_id, programme_id=programme.id))
-    return render_template("union/programme_form.html", association=association, form=form)
+    return render_template("union/programme_form.html", association=association, form=form, programme=None)
+
+
+def _programme(association_id: int, programme_id: int) -> TopUpProgramme:
+    row = db.session.get(TopUpProgramme, programme_id)
+    if row is None or row.association_id != association_id:
+        abort(404)
+    return row
+
+
+@bp.route("/union/<int:association_id>/programmes/<int:programme_id>/modifier", methods=["GET", "POST"])
+@access(ASSOCIATION_MANAGER)
+def edit_programme(association_id: int, programme_id: int):
+    """Change the association's programme: a new budget moves the difference (never below what was used)."""
+    programme = _programme(association_id, programme_id)
+    form = AssociationProgrammeForm(obj=programme)
+    if not form.is_submitted():
+        fill(form, programme)
+    elif form.validate_on_submit():
+        try:
+            topup_programmes.update(programme_id, form.terms(association_id=association_id), admin=current_user)
+        except topup_programmes.ProgrammeError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(gettext("Programme enregistré."), "success")
+            return redirect(url_for("union.programme", association_id=association_id, programme_id=programme_id))
+    return render_template("union/programme_form.html", association=programme.association, form=form,
+                           programme=programme)
 
 
 @bp.route("/union/<int:association_id>/programmes/<int:programme_id>")
 @access(ASSOCIATION_MANAGER)
 def programme(association_id: int, programme_id: int):
-    row = db.get_or_404(TopUpProgramme, programme_id)
-    if row.association_id != association_id:
-        abort(404)
+    row = _programme(association_id, programme_id)
     return render_template("gifts/programme.html", programme=row, figures=topup_programmes.figures(row),
-                           commune_names=[], edit_url=None, association=row.association,
+                           commune_names=[], association=row.association,
+                           edit_url=url_for("union.edit_programme", association_id=association_id,
+                                            programme_id=programme_id),
                            back_url=url_for("union.programmes", association_id=association_id))
 
 

@@ -88,6 +88,15 @@ def test_the_admin_creates_an_association_and_an_unknown_manager_accepts_the_ema
                                  .where(AssociationManager.association_id == association_id)) == 1
 
 
+def test_the_admin_names_another_manager_of_an_existing_association(app, world, client):
+    login(client, "admin@example.fr")
+    client.post(f"/admin/unions/{world['union']}/gestionnaires", data={"email": "owner@example.fr"})
+    with app.app_context():
+        owner = db.session.scalar(select(User).where(User.email == "owner@example.fr"))
+        assert associations.is_manager(owner, world["union"]) and not associations.is_manager(owner, world["other"])
+        assert outbox()[-1]["To"] == "owner@example.fr"
+
+
 def test_a_shop_asks_to_join_the_manager_approves_and_removes_it_with_a_confirmation(app, world, client):
     union, shop_id = world["union"], world["shops"]["Librairie du Pont"]
     login(client, "owner@example.fr")
@@ -224,6 +233,16 @@ def test_the_manager_creates_a_programme_and_reads_its_members_figures_only(app,
         assert row.association_id == union and row.allowed_communes is None and row.commune_insee is None
         programme_id = row.id
     assert "500,00" in client.get(f"/union/{union}/programmes/{programme_id}").get_data(as_text=True)
+    # The budget is raised from the association's space; the programme stays the association's.
+    assert "500,00" in client.get(f"/union/{union}/programmes/{programme_id}/modifier").get_data(as_text=True)
+    raised = client.post(f"/union/{union}/programmes/{programme_id}/modifier", data={
+        "name": "Noël", "budget": "650", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
+        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=9)).isoformat()})
+    assert raised.status_code == 302
+    with app.app_context():
+        row = db.session.get(TopUpProgramme, programme_id)
+        assert row.budget_cents == 65_000 and row.association_id == union
+        assert topup_programmes.left_cents(row) == 65_000
     assert "Noël" in client.get(f"/union/{union}/programmes").get_data(as_text=True)
     public = client.get("/unions/les-vitrines-de-semur").get_data(as_text=True)
     assert "Noël" in public and "Fromagerie Perrin" in public and "Librairie du Pont" not in public
