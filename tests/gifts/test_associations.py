@@ -202,6 +202,23 @@ def test_a_communes_programme_tops_up_what_is_spent_in_that_commune(app, world):
                           amount_cents=2_500, key="semur", actor="test")
 
 
+def test_the_admin_creates_a_programme_on_behalf_of_a_commune(app, world, client):
+    login(client, "admin@example.fr")
+    form = client.get("/admin/programmes-abondement/nouveau").get_data(as_text=True)
+    assert "Commune : Arnay-le-Duc" in form and "Union commerciale : Les Vitrines de Semur" in form
+    made = client.post("/admin/programmes-abondement/nouveau", data={
+        "name": "Arnay", "budget": "100", "rate_percent": "20", "cap_per_purchase": "10", "cap_per_person": "10",
+        "starts_on": TODAY.isoformat(), "ends_on": TODAY.isoformat(), "owner": f"commune:{world['arnay']}",
+        "communes": world["semur"]})
+    assert made.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(select(TopUpProgramme).where(TopUpProgramme.name == "Arnay"))
+        assert (row.commune_insee, row.allowed_communes, row.association_id) == (world["arnay"], [world["arnay"]], None)
+        programme_id = row.id
+    page = client.get(f"/admin/programmes-abondement/{programme_id}").get_data(as_text=True)
+    assert "Porteur : Arnay-le-Duc (commune)" in page
+
+
 def test_the_manager_creates_a_programme_and_reads_its_members_figures_only(app, world, client):
     union = world["union"]
     with app.app_context():
