@@ -246,10 +246,10 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         return taking.result(entry)
 
     # A back-dated payment goes through Python, where accounts.post checks the month is open.
-    # A card with a grant limited to some communes (a top-up programme's) too: halle_redeem does
-    # not read Grant.allowed_communes.
+    # A card with a grant limited to some communes or shops (a top-up programme's) too: halle_redeem
+    # does not read Grant.allowed_communes nor Grant.allowed_shops.
     if (ONE_CALL_REDEMPTIONS and shop_terms.takes_card and session.get_bind().dialect.name == "postgresql"
-            and closed_month_of(session, moment) is None and not _has_commune_limited_grant(session, card_id)):
+            and closed_month_of(session, moment) is None and not _has_place_limited_grant(session, card_id)):
         require_clean_session(session)
         paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
@@ -263,9 +263,9 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                        pin_required_above_cents=pin_required_above_cents, pin_lock_minutes=pin_lock_minutes)
 
 
-def _has_commune_limited_grant(session: Session, card_id: int) -> bool:
-    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_communes.is_not(None))
-                          .limit(1)) is not None
+def _has_place_limited_grant(session: Session, card_id: int) -> bool:
+    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_communes.is_not(None)
+                                                 | Grant.allowed_shops.is_not(None)).limit(1)) is not None
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
@@ -559,7 +559,8 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
             session.add(Grant(card_id=card.id, account_id=purse.id, funder_account_id=grant.funder_account_id,
                               label=grant.label, expires_on=grant.expires_on,
                               allowed_categories=grant.allowed_categories,
-                              allowed_communes=grant.allowed_communes, expiry_policy=grant.expiry_policy,
+                              allowed_communes=grant.allowed_communes, allowed_shops=grant.allowed_shops,
+                              expiry_policy=grant.expiry_policy,
                               campaign_id=grant.campaign_id, created_at=as_naive_utc(moment)))
             movements[grant.account_id] = -left
             movements[purse.id] = left

@@ -160,6 +160,9 @@ class Grant(db.Model):
     # INSEE codes of the communes where it can be spent (a top-up programme's); None: everywhere.
     # Such a grant is paid through Python only (halle_redeem does not read it: ledger.redeem).
     allowed_communes = db.Column(db.JSON(none_as_null=True), nullable=True)
+    # Ids of the shops where it can be spent (a merchants' association's top-up: its members when
+    # it was granted); None: everywhere. Paid through Python only, like allowed_communes.
+    allowed_shops = db.Column(db.JSON(none_as_null=True), nullable=True)
     expiry_policy = db.Column(db.String(10), nullable=False, default="employer")
     campaign_id = db.Column(db.Integer, nullable=True, index=True)  # no FK: campaigns come later
     created_at = db.Column(db.DateTime, nullable=False, default=stored_now)

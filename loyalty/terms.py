@@ -6,8 +6,8 @@ them: in Python (steps.take_from_card, queries.spendable_balance) and, as parame
 (pg_redeem.py). The application hands the ledger its source of terms at start-up (`configure`),
 as it hands it the PIN keys, so that loyalty/ imports nothing from the marketplace. A new rule
 (independent shops only, a programme's own list) is a field here, read by `allows` and by
-halle_redeem (a new version of it). The communes of a top-up programme's grants are read by
-`allows` only: ledger.redeem sends a card holding such a grant down the Python path.
+halle_redeem (a new version of it). The communes and shops of a top-up programme's grants are read
+by `allows` only: ledger.redeem sends a card holding such a grant down the Python path.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +30,8 @@ class AcceptanceTerms:
         """May this grant pay here (its expiry aside)?"""
         return (self.takes_card
                 and (grant.allowed_categories is None or bool(self.category_slugs & set(grant.allowed_categories)))
-                and (grant.allowed_communes is None or self.commune in grant.allowed_communes))
+                and (grant.allowed_communes is None or self.commune in grant.allowed_communes)
+                and (grant.allowed_shops is None or self.shop_id in grant.allowed_shops))
 
 
 def refused(shop_id: int) -> AcceptanceTerms:

@@ -74,7 +74,7 @@ def programme_left(session: Session, programme_id: int) -> int:
 
 def grant_top_up(session: Session, *, card_id: int, programme_id: int, amount_cents: int, label: str,
                  expires_on: date, allowed_categories: list[str] | None, allowed_communes: list[str] | None,
-                 key: str, actor: str, now: datetime) -> LedgerResult:
+                 key: str, actor: str, now: datetime, allowed_shops: list[int] | None = None) -> LedgerResult:
     """Inside the caller's transaction (the purchase's, under its card's lock, after
     `programme_left`): a grant of its own on the card, funded from the programme's budget, to be
     spent where the programme says. The budget's account refuses to go negative."""
@@ -87,7 +87,7 @@ def grant_top_up(session: Session, *, card_id: int, programme_id: int, amount_ce
     purse = acc.new_purse(session, f"{label} — carte {card.masked_number}")
     grant = Grant(card_id=card_id, account_id=purse.id, funder_account_id=budget.id, label=label,
                   expires_on=expires_on, allowed_categories=allowed_categories, allowed_communes=allowed_communes,
-                  expiry_policy=BOUGHT_POLICY, created_at=now)
+                  allowed_shops=sorted(allowed_shops) if allowed_shops else None, expiry_policy=BOUGHT_POLICY, created_at=now)
     session.add(grant)
     session.flush()
     grants = card_grants(session, card_id)

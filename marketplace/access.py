@@ -83,16 +83,38 @@ def counter_member() -> Policy:
     return Policy("counter", login_required=True, check=check)
 
 
+def association_manager() -> Policy:
+    """A manager of the merchants' association named by the `association_id` URL argument; a
+    `shop_id` argument must name one of its members (else 404: nothing of other shops shows)."""
+    from marketplace.models import Association, AssociationManager, AssociationMember
+
+    def check(user, view_args):
+        association_id = view_args["association_id"]
+        if db.session.get(Association, association_id) is None:
+            abort(404)
+        if db.session.query(AssociationManager.id).filter_by(association_id=association_id,
+                                                             user_id=user.id).first() is None:
+            return False
+        if "shop_id" in view_args and db.session.query(AssociationMember.id).filter_by(
+                association_id=association_id, shop_id=view_args["shop_id"]).first() is None:
+            abort(404)
+        return True
+
+    return Policy("association", login_required=True, check=check)
+
+
 # --- The roles and what each may do ------------------------------------------------------------
 # The territory's admin (User.is_admin) has ADMIN. A shop's members have one role each (OWNER,
 # STAFF, CASHIER: ShopMember.role): the owner everything of the shop, the staff the catalogue,
 # orders, feeds and lockers, the cashier the till only. HR members of a company have EMPLOYER_HR
-# on it, sellers of a card counter COUNTER_SELLER on it.
+# on it, sellers of a card counter COUNTER_SELLER on it, managers of a merchants' association
+# ASSOCIATION_MANAGER on it (its members, programmes, counters and figures).
 SHOP_OWNER = shop_member(OWNER)
 SHOP_TEAM = shop_member(OWNER, STAFF)
 SHOP_TILL = shop_member(OWNER, STAFF, CASHIER)
 EMPLOYER_HR = employer_member()
 COUNTER_SELLER = counter_member()
+ASSOCIATION_MANAGER = association_manager()
 
 # The policies each protected part of the site may use (anything else there is a mistake).
 PREFIX_POLICIES = {
@@ -102,6 +124,7 @@ PREFIX_POLICIES = {
     "/entreprise/<int:employer_id>": {EMPLOYER_HR},
     "/compte": {AUTHENTICATED},
     "/guichet/<int:counter_id>": {COUNTER_SELLER},
+    "/union/<int:association_id>": {ASSOCIATION_MANAGER},
 }
 
 
@@ -175,4 +198,9 @@ def role_home_url(user) -> str:
     seller = db.session.query(CardCounterMember.counter_id).filter_by(user_id=user.id).first()
     if seller is not None:
         return url_for("counter.index", counter_id=seller.counter_id)
+    from marketplace.models import AssociationManager
+
+    manager = db.session.query(AssociationManager.association_id).filter_by(user_id=user.id).first()
+    if manager is not None:
+        return url_for("union.dashboard", association_id=manager.association_id)
     return url_for("account.home")

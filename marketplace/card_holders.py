@@ -99,12 +99,17 @@ def grants_of(card: Card) -> list[GrantView]:
     return views
 
 
-def accepting_shops(allowed_categories: list[str] | None) -> list[Shop]:
-    """Approved shops taking the card whose category (or a parent of it) is allowed."""
-    shops = db.session.scalars(
-        select(Shop).join(Commune).where(Shop.status == "approved", Shop.accepts_card.is_(True))
-        .order_by(Commune.name, Shop.name)
-    ).all()
+def accepting_shops(allowed_categories: list[str] | None, allowed_communes: list[str] | None = None,
+                    allowed_shops: list[int] | None = None) -> list[Shop]:
+    """Approved shops taking the card whose category (or a parent of it), commune and own id are
+    allowed (a grant's places, loyalty.terms.AcceptanceTerms.allows)."""
+    query = (select(Shop).join(Commune).where(Shop.status == "approved", Shop.accepts_card.is_(True))
+             .order_by(Commune.name, Shop.name))
+    if allowed_communes is not None:
+        query = query.where(Shop.commune_insee.in_(allowed_communes))
+    if allowed_shops is not None:
+        query = query.where(Shop.id.in_(allowed_shops))
+    shops = db.session.scalars(query).all()
     if allowed_categories is None:
         return list(shops)
     categories = {c.id: c for c in db.session.scalars(select(Category))}

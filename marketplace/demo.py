@@ -20,7 +20,7 @@ from loyalty import ledger
 from loyalty.cards import create_card
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
-from marketplace import demo_barcodes
+from marketplace import demo_barcodes, topup_programmes
 from marketplace import demo_data as data
 from marketplace import settings as card_settings
 from marketplace.demo_pictures import category_picture
@@ -28,6 +28,9 @@ from marketplace.extensions import db
 from marketplace.images import store_image
 from marketplace.lockers import seed_demo_banks
 from marketplace.models import (
+    Association,
+    AssociationManager,
+    AssociationMember,
     Commune,
     Employee,
     Employer,
@@ -36,8 +39,10 @@ from marketplace.models import (
     ProductImage,
     Shop,
     ShopMember,
+    TopUpProgramme,
     User,
 )
+from marketplace.models.associations import MEMBER, REQUESTED
 from marketplace.orders import resident_card
 from marketplace.taxonomy import ensure_default_taxonomy
 from marketplace.territory_import import (
@@ -67,6 +72,7 @@ DEMO_USERS = (
     ("caissier", "Lucas", "Petit", "caissier de la Boulangerie Moreau"),
     ("rh", "Nathalie", "Girard", "RH des Aciéries de l'Armançon"),
     ("guichet", "Aurélie", "Lambert", "vendeuse de cartes cadeaux à l'Office de tourisme de Semur"),
+    ("union", "Isabelle", "Garnier", "gestionnaire de l'union commerciale Les Vitrines de Semur"),
     data.BUSINESS_OWNER[:4],
 )
 
@@ -421,6 +427,8 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
     ).first():
         db.session.add(EmployerMember(employer_id=employer.id, user_id=users["rh"].id, role="hr"))
     _ensure_counter(users["guichet"])
+    db.session.flush()
+    _ensure_association(users["union"], shop)
     return created
 
 
@@ -438,6 +446,45 @@ def _ensure_counter(seller: User) -> None:
         db.session.flush()
     if not db.session.execute(select(CardCounterMember).filter_by(counter_id=counter.id, user_id=seller.id)).first():
         db.session.add(CardCounterMember(counter_id=counter.id, user_id=seller.id))
+
+
+DEMO_ASSOCIATION = "Les Vitrines de Semur"
+DEMO_ASSOCIATION_MEMBERS = 4
+
+
+def _ensure_association(manager: User, bakery: Shop) -> None:
+    """The demo's merchants' association: its manager, the bakery and three other shops of Semur
+    as members, one more shop asking to join (for the manager to approve), and a running top-up
+    programme of its own (funded once: the programme's row tells a later seed it is done)."""
+    association = db.session.execute(select(Association).filter_by(name=DEMO_ASSOCIATION)).scalar_one_or_none()
+    if association is None:
+        association = Association(name=DEMO_ASSOCIATION, slug="les-vitrines-de-semur",
+                                  description="Les commerçants du centre de Semur-en-Auxois : bons d'achat abondés "
+                                              "et cartes cadeaux à dépenser chez nos membres.",
+                                  communes=[db.session.get(Commune, SEMUR_INSEE)])
+        db.session.add(association)
+        db.session.flush()
+    if not db.session.execute(select(AssociationManager).filter_by(association_id=association.id,
+                                                                   user_id=manager.id)).first():
+        db.session.add(AssociationManager(association_id=association.id, user_id=manager.id))
+    if not association.memberships:
+        others = db.session.scalars(select(Shop).where(Shop.commune_insee == SEMUR_INSEE, Shop.id != bakery.id,
+                                                       Shop.status == "approved", Shop.kind != "services",
+                                                       Shop.accepts_card.is_(True))
+                                    .order_by(Shop.name).limit(DEMO_ASSOCIATION_MEMBERS)).all()
+        now = utc_now().replace(tzinfo=None)
+        for shop in [bakery, *others[:DEMO_ASSOCIATION_MEMBERS - 1]]:
+            db.session.add(AssociationMember(association_id=association.id, shop_id=shop.id, status=MEMBER,
+                                             joined_at=now))
+        if len(others) >= DEMO_ASSOCIATION_MEMBERS:
+            db.session.add(AssociationMember(association_id=association.id, shop_id=others[-1].id, status=REQUESTED))
+    db.session.commit()
+    if db.session.scalar(select(TopUpProgramme.id).where(TopUpProgramme.association_id == association.id)) is None:
+        today = paris_day(utc_now())
+        topup_programmes.create(topup_programmes.ProgrammeTerms(
+            name="Noël des Vitrines", budget_cents=500_000, rate_percent=20, cap_per_purchase_cents=2_000,
+            cap_per_person_cents=4_000, starts_on=today, ends_on=today + timedelta(days=365), allowed_categories=None,
+            allowed_communes=None, association_id=association.id), admin=manager)
 
 
 RESIDENT_CREDIT_CENTS = 5_000
@@ -515,5 +562,7 @@ def seed(echo=print) -> str:
     lines.append(f"  (la carte territoriale de resident@{DEMO_DOMAIN} a {RESIDENT_CREDIT_CENTS // 100} € de crédit)")
     lines.append("Cartes cadeaux : /carte-cadeau, sans compte, paiement en mode test (carte 4242 4242 4242 4242).")
     lines.append(f"Point de vente cartes : {DEMO_COUNTER}, /guichet/ avec guichet@{DEMO_DOMAIN}.")
+    lines.append(f"Union commerciale : {DEMO_ASSOCIATION} ({DEMO_ASSOCIATION_MEMBERS} membres, une demande d'adhésion, "
+                 f"un programme d'abondement en cours), avec union@{DEMO_DOMAIN}.")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)

@@ -122,6 +122,11 @@ def day_month(value) -> str:
     return _date_skeleton("Md", value)
 
 
+def month(value) -> str:
+    """février 2027 (a month, by any of its days)."""
+    return _date_skeleton("yMMMM", value)
+
+
 def day_time(value) -> str:
     """28/02/2027 14:05, in the territory's time zone."""
     return "" if value is None else f"{day(value)} {paris_time(value)}"
@@ -138,3 +143,4 @@ def register(app) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["km"] = distance_km
+    app.jinja_env.filters["month"] = month

@@ -168,3 +168,25 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
     db.session.commit()
     current_app.extensions.pop(_TILL_COPY, None)  # this worker's tills see the change at once
     return card_settings()
+
+
+def association_members_need_admin() -> bool:
+    """Does a shop join a merchants' association only once the territory admin confirmed it?"""
+    row = _row()
+    return bool(row is not None and row.association_members_need_admin)
+
+
+def set_association_members_need_admin(value: bool, *, actor) -> None:
+    from marketplace import audit
+
+    row = _row()
+    if row is None:
+        row = TerritorySettings()
+        db.session.add(row)
+    before = bool(row.association_members_need_admin)
+    row.association_members_need_admin, row.updated_by_id = bool(value), getattr(actor, "id", None)
+    db.session.flush()
+    audit.record("settings.associations", row, actor=actor,
+                 summary=f"Nouveaux membres des unions commerciales confirmés par l'administration : {bool(value)}",
+                 before={"association_members_need_admin": before}, after={"association_members_need_admin": bool(value)})
+    db.session.commit()

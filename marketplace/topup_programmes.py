@@ -1,12 +1,19 @@
 """Top-up programmes (bons d'achat abondés): while a programme runs, each purchase of credit
 (a gift card or a holder's top-up, online) gets a top-up of `rate_percent` of what was paid, as a
 grant of its own funded from the programme's budget (loyalty/topups.py), limited to where the
-programme says (categories, communes: loyalty.terms.AcceptanceTerms.allows).
+programme says (categories, communes, shops: loyalty.terms.AcceptanceTerms.allows).
+
+A programme has an owner who pays its budget: the territory, a commune (its top-ups are spent in
+that commune only) or a merchants' association (at the shops that are its members when the top-up
+is granted: marketplace/associations.py). Several programmes may run at once: a purchase gets the
+top-up of each, each within its own budget and caps.
 
 The budget is never overspent, whatever runs at the same time: the top-up is granted inside the
 purchase's transaction, under the lock of the programme's budget account, and that account may
 not go negative (the ledger checks). Caps per purchase and per person (the buyer's email) are
-read under the same lock. A refund of the purchase takes back what is left of its top-up.
+read under the same lock. Budgets are locked in the programmes' order (ids), so two purchases
+never wait for each other's budget. A refund of the purchase takes back what is left of its
+top-ups.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +25,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.models import Account, Entry, Grant, Posting
 from loyalty.topups import fund_programme, grant_top_up, programme_account, programme_left, take_back_top_up
 from marketplace import audit
+from marketplace.associations import member_shop_ids
 from marketplace.extensions import db
 from marketplace.models import Commune, CreditPurchase, Shop
 from marketplace.models.topup_programmes import TopUpAward, TopUpProgramme
@@ -39,6 +47,8 @@ class ProgrammeTerms:
     ends_on: date
     allowed_categories: list[str] | None
     allowed_communes: list[str] | None
+    commune_insee: str | None = None  # the owner: a commune (its top-ups are spent there only)
+    association_id: int | None = None  # or a merchants' association (at its member shops only)
 
 
 def top_up_label(programme: TopUpProgramme) -> str:
@@ -79,11 +89,15 @@ def update(programme_id: int, terms: ProgrammeTerms, *, admin) -> TopUpProgramme
 def _apply(programme: TopUpProgramme, terms: ProgrammeTerms) -> None:
     if terms.ends_on < terms.starts_on:
         raise ProgrammeError(gettext("Date de fin : le jour du début ou plus tard."))
+    if terms.commune_insee and terms.association_id:
+        raise ProgrammeError(gettext("Porteur : le territoire, une commune ou une union commerciale, un seul."))
     for name in ("name", "budget_cents", "rate_percent", "cap_per_purchase_cents", "cap_per_person_cents",
-                 "starts_on", "ends_on"):
+                 "starts_on", "ends_on", "commune_insee", "association_id"):
         setattr(programme, name, getattr(terms, name))
     programme.allowed_categories = sorted(terms.allowed_categories) if terms.allowed_categories else None
-    programme.allowed_communes = sorted(terms.allowed_communes) if terms.allowed_communes else None
+    # A commune's programme tops up what is spent in that commune, whatever else the form said.
+    communes = [terms.commune_insee] if terms.commune_insee else terms.allowed_communes
+    programme.allowed_communes = sorted(communes) if communes else None
 
 
 def _fund(programme_id: int, cents: int, admin) -> None:
@@ -96,23 +110,34 @@ def _fund(programme_id: int, cents: int, admin) -> None:
                    actor=f"user:{admin.id}" if admin is not None else "system")
 
 
-def running(today: date | None = None) -> TopUpProgramme | None:
-    """The programme that tops up today's purchases: the oldest running one (dates) with budget
-    left (read without a lock: `award_top_ups` checks again under it)."""
+def running(today: date | None = None) -> list[TopUpProgramme]:
+    """The programmes that top up today's purchases: the running ones (dates) with budget left,
+    oldest first (read without a lock: `award_top_ups` checks again under each one's)."""
     today = today or paris_day(utc_now())
     query = (select(TopUpProgramme).join(Account, Account.code == literal_column("'programme:'").concat(cast(TopUpProgramme.id, String)))
              .where(TopUpProgramme.starts_on <= today, TopUpProgramme.ends_on >= today, Account.balance_cents > 0)
-             .order_by(TopUpProgramme.id).limit(1))
-    return db.session.scalar(query)
+             .order_by(TopUpProgramme.id))
+    return list(db.session.scalars(query))
 
 
 def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> list[TopUpAward]:
     """Inside the transaction that records `purchase` as paid (its items' cards and grants
-    set): each item's top-up, within the purchase's and the buyer's caps and what is left of the
-    budget, granted on the item's card. Nothing when no programme runs."""
-    programme = running()
-    if programme is None:
-        return []
+    set): each running programme's top-up of each item, within the purchase's and the buyer's
+    caps and what is left of that programme's budget, granted on the item's card. Nothing when
+    no programme runs."""
+    awards = []
+    for programme in running():  # in the programmes' order: their budgets' locks too
+        awards += _award(programme, purchase, expires_on=expires_on, actor=actor)
+    db.session.flush()
+    return awards
+
+
+def _award(programme: TopUpProgramme, purchase: CreditPurchase, *, expires_on: date, actor: str) -> list[TopUpAward]:
+    shops = None
+    if programme.association_id is not None:  # spent at the association's members (of today)
+        shops = member_shop_ids(programme.association_id)
+        if not shops:
+            return []
     left = programme_left(db.session, programme.id)  # the budget's lock: top-ups one at a time from here
     person = purchase.buyer_email.strip().lower()
     had = db.session.scalar(select(func.coalesce(func.sum(TopUpAward.amount_cents - TopUpAward.taken_back_cents), 0))
@@ -127,38 +152,43 @@ def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> 
         result = grant_top_up(db.session, card_id=item.card_id, programme_id=programme.id, amount_cents=cents,
                               label=top_up_label(programme), expires_on=expires_on,
                               allowed_categories=programme.allowed_categories,
-                              allowed_communes=programme.allowed_communes, key=f"topup:item:{item.id}",
-                              actor=actor, now=moment)
+                              allowed_communes=programme.allowed_communes, allowed_shops=shops,
+                              key=f"topup:{programme.id}:item:{item.id}", actor=actor, now=moment)
         award = TopUpAward(programme_id=programme.id, item_id=item.id, person=person, card_id=item.card_id,
                            grant_id=next(iter(result.grant_amounts)), issue_entry_id=result.entry_id,
                            amount_cents=cents, taken_back_cents=0)
         db.session.add(award)
         awards.append(award)
         room -= cents
-    db.session.flush()
     return awards
 
 
-def award_of(item_id: int) -> TopUpAward | None:
-    return db.session.scalar(select(TopUpAward).where(TopUpAward.item_id == item_id))
+def awards_of(item_id: int) -> list[TopUpAward]:
+    """The item's top-ups, one per programme, oldest programme first."""
+    return list(db.session.scalars(select(TopUpAward).where(TopUpAward.item_id == item_id)
+                                   .order_by(TopUpAward.programme_id)))
+
+
+def award_of(item_id: int, programme_id: int | None = None) -> TopUpAward | None:
+    """The item's top-up by `programme_id` (None: its first one)."""
+    return next((a for a in awards_of(item_id) if programme_id in (None, a.programme_id)), None)
 
 
 def take_back_for_item(item_id: int, *, actor: str) -> int:
-    """The item's purchase is refunded: what is left of its top-up goes back to the programme
-    (what was spent stays spent). Once; returns the cents taken back."""
-    award = award_of(item_id)
-    if award is None or award.taken_back_cents:
-        return 0
-    grant_id, award_id = award.grant_id, award.id
-    db.session.commit()
-    result = take_back_top_up(db.session, grant_id=grant_id, key=f"topupback:item:{item_id}", actor=actor,
-                              reason="Achat remboursé : abondement repris")
-    if result is None:
-        return 0
-    award = db.session.get(TopUpAward, award_id)
-    award.taken_back_cents = result.amount_cents
-    db.session.commit()
-    return result.amount_cents
+    """The item's purchase is refunded: what is left of each of its top-ups goes back to its
+    programme (what was spent stays spent). Once; returns the cents taken back."""
+    taken = 0
+    for award_id, grant_id in [(a.id, a.grant_id) for a in awards_of(item_id) if not a.taken_back_cents]:
+        db.session.commit()
+        result = take_back_top_up(db.session, grant_id=grant_id, key=f"topupback:award:{award_id}", actor=actor,
+                                  reason="Achat remboursé : abondement repris")
+        if result is None:
+            continue
+        award = db.session.get(TopUpAward, award_id)
+        award.taken_back_cents = result.amount_cents
+        db.session.commit()
+        taken += result.amount_cents
+    return taken
 
 
 # --- Figures --------------------------------------------------------------------------------------
@@ -206,10 +236,6 @@ def figures(programme: TopUpProgramme) -> Figures:
     return Figures(budget_cents=programme.budget_cents, used_cents=used_cents(programme),
                    left_cents=funder.balance_cents, top_ups=count, spent_cents=sum(c for *_, c in by_shop),
                    by_commune=sorted(communes.items(), key=lambda kv: (-kv[1], kv[0])), by_shop=by_shop)
-
-
-def awards_for_items(item_ids) -> dict[int, TopUpAward]:
-    return {a.item_id: a for a in db.session.scalars(select(TopUpAward).where(TopUpAward.item_id.in_(list(item_ids))))}
 
 
 def _money(cents: int) -> str:

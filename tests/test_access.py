@@ -7,12 +7,13 @@ import pytest
 
 from marketplace.access import PREFIX_POLICIES, policy_for
 from marketplace.extensions import db
-from marketplace.models import CardCounter, CardCounterMember
+from marketplace.models import (Association, AssociationManager, AssociationMember, CardCounter, CardCounterMember,
+                                TopUpProgramme)
 from tests import factories as f
 from tests.conftest import login
 
 ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr", "seller",
-         "other_seller"]
+         "other_seller", "manager", "other_manager"]
 
 
 LOGS_OUT = ("account.log_out_everywhere", "auth.logout")  # each ends the session: logged in again before
@@ -64,6 +65,8 @@ def world(app):
             "other_hr": f.user("otherhr@example.fr"),
             "seller": f.user("seller@example.fr"),
             "other_seller": f.user("otherseller@example.fr"),
+            "manager": f.user("manager@example.fr"),
+            "other_manager": f.user("othermanager@example.fr"),
         }
         f.shop_member(shop, users["owner"], "owner")
         f.shop_member(shop, users["staff"], "staff")
@@ -78,6 +81,16 @@ def world(app):
         db.session.flush()
         db.session.add_all([CardCounterMember(counter_id=counter.id, user_id=users["seller"].id),
                             CardCounterMember(counter_id=other_counter.id, user_id=users["other_seller"].id)])
+        # The shop is a member of the manager's association; the other manager runs another one.
+        association = Association(name="Vitrines de Semur", slug="vitrines-de-semur", communes=[semur])
+        other_association = Association(name="Semur Commerces", slug="semur-commerces", communes=[semur])
+        db.session.add_all([association, other_association])
+        db.session.flush()
+        db.session.add_all([AssociationManager(association_id=association.id, user_id=users["manager"].id),
+                            AssociationManager(association_id=other_association.id,
+                                               user_id=users["other_manager"].id),
+                            AssociationMember(association_id=association.id, shop_id=shop.id, status="member")])
+        counter.association_id = association.id
         db.session.commit()
         return {
             "emails": {role: u.email for role, u in users.items()},
@@ -88,7 +101,8 @@ def world(app):
                      "campaign_id": 1, "employee_id": 1, "payment_id": 1, "recipient_id": 1, "card_id": 1,
                      "grant_id": 1, "entry_id": 1, "order_id": 1, "sub_id": 1, "line_id": 1, "bank_id": 1, "run_id": 1,
                      "statement_id": 1, "target_id": 1, "bank": "x", "category_id": 1, "user_id": 1, "insee": "21603", "report_id": 1, "action": "ignorer", "feed_id": 1, "deposit_id": 1, "item_id": 1,
-                     "counter_id": counter.id, "sale_id": 1, "programme_id": 1},
+                     "counter_id": counter.id, "sale_id": 1, "programme_id": 1,
+                     "association_id": association.id, "membership_id": 1},
         }
 
 
@@ -163,3 +177,26 @@ def test_a_counter_seller_reaches_only_their_counter(app, world, client):
     assert client.get(f"/boutique/{world['args']['shop_id']}/").status_code == 403
     assert client.get("/admin/guichets").status_code == 403
     assert client.get("/guichet/999999/").status_code == 404
+
+
+def test_an_association_manager_reaches_only_their_association_and_its_members(app, world, client):
+    association_id, shop_id = world["args"]["association_id"], world["args"]["shop_id"]
+    with app.app_context():
+        outsider = db.session.scalar(db.select(f.Shop.id).where(f.Shop.id != shop_id))
+        programme = TopUpProgramme(name="Autre", budget_cents=1, rate_percent=1, cap_per_purchase_cents=1,
+                                   cap_per_person_cents=1, starts_on=db.func.current_date(),
+                                   ends_on=db.func.current_date())
+        db.session.add(programme)
+        db.session.commit()
+        programme_id = programme.id
+    login(client, world["emails"]["other_manager"])
+    assert client.get(f"/union/{association_id}/").status_code == 403
+    assert client.get(f"/union/{association_id}/chiffres").status_code == 403
+    assert client.post(f"/union/{association_id}/membres/{shop_id}/retirer", data={"confirm": "y"}).status_code == 403
+    login(client, world["emails"]["manager"])
+    assert client.get(f"/union/{association_id}/chiffres").status_code == 200
+    assert client.post(f"/union/{association_id}/membres/{outsider}/accepter").status_code == 404
+    assert client.get(f"/union/{association_id}/programmes/{programme_id}").status_code == 404  # the territory's
+    assert client.get(f"/boutique/{shop_id}/").status_code == 403  # a member's back office is not theirs
+    assert client.get(f"/boutique/{shop_id}/unions").status_code == 403
+    assert client.get("/admin/unions").status_code == 403

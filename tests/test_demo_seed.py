@@ -4,10 +4,12 @@ from sqlalchemy import func, select
 from stdnum import iban
 from stdnum.fr import siret
 
+from marketplace import associations, topup_programmes
 from marketplace.demo import DEMO_PASSWORD, seed
 from marketplace.demo_data import SHOP_TYPES, TOWN_SHOP_ORDER
 from marketplace.extensions import db
 from marketplace.models import (
+    Association,
     Category,
     Commune,
     Employee,
@@ -42,8 +44,13 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert 140 <= first["Shop"] <= 160
     assert first["Product"] >= 9_000
     assert 3 <= first["Employer"] <= 4
-    assert first["User"] == 7
+    assert first["User"] == 8
     assert "guichet@demo.halle.fr" in summary and "Office de tourisme de Semur" in summary  # the card counter's seller
+    # The merchants' association: its manager, 4 members, a request to approve, a running programme of its own.
+    assert "union@demo.halle.fr" in summary
+    union = db.session.execute(select(Association).filter_by(name="Les Vitrines de Semur")).scalar_one()
+    assert len(associations.member_shop_ids(union.id)) == 4 and len(associations.members(union.id, "requested")) == 1
+    assert [p.association_id for p in topup_programmes.running()] == [union.id]
     # Artisans, services and small industries with no catalogue, found by what they do (issue 22).
     businesses = db.session.execute(select(Shop).filter_by(kind="services")).scalars().all()
     assert len(businesses) >= 8 and all(b.service_list and b.keyword_list for b in businesses)

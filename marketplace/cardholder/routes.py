@@ -163,7 +163,7 @@ def grant_shops(grant_id: int):
         abort(404)
     card = _own_card(grant.card_id)
     view = next(v for v in grants_of(card) if v.grant.id == grant.id)
-    shops = accepting_shops(grant.allowed_categories)
+    shops = accepting_shops(grant.allowed_categories, grant.allowed_communes, grant.allowed_shops)
     markers = [{"name": s.name, "commune": s.commune.name, "lat": s.commune.latitude, "lon": s.commune.longitude,
                 "category": s.category.name} for s in shops]
     return render_template("account/grant_shops.html", view=view, shops=shops, markers=markers)

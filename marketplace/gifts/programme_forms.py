@@ -1,7 +1,7 @@
 """The admin's form of a top-up programme: each refusal names its field."""
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, SubmitField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from marketplace.catalogue import InvalidValue, parse_price
@@ -37,12 +37,17 @@ class ProgrammeForm(FlaskForm):
                                     choices=[])
     communes = MultiCheckboxField(lazy_gettext("Communes où l'abondement se dépense (aucune cochée : toutes)"),
                                   choices=[])
+    owner = SelectField(lazy_gettext("Porteur du programme (qui paie le budget)"), choices=[], default="",
+                        description=lazy_gettext("Une commune : l'abondement se dépense dans cette commune seulement. "
+                                                 "Une union commerciale : chez ses commerces membres seulement."))
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
-    def __init__(self, *args, category_choices=(), commune_choices=(), **kwargs):
+    def __init__(self, *args, category_choices=(), commune_choices=(), owner_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories.choices = list(category_choices)
-        self.communes.choices = list(commune_choices)
+        if self.categories is not None:
+            self.categories.choices = list(category_choices)
+            self.communes.choices = list(commune_choices)
+            self.owner.choices = [("", gettext("Le territoire"))] + list(owner_choices)
         self.budget.validators = [_euros(gettext("Budget"))]
         self.cap_per_purchase.validators = [_euros(gettext("Abondement au plus par achat"))]
         self.cap_per_person.validators = [_euros(gettext("Abondement au plus par personne"))]
@@ -51,9 +56,38 @@ class ProgrammeForm(FlaskForm):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(gettext("Date de fin : le jour du début ou plus tard."))
 
-    def terms(self) -> ProgrammeTerms:
+    def terms(self, association_id: int | None = None) -> ProgrammeTerms:
+        """`association_id`: a merchants' association's own form (no places, no owner to choose)."""
+        kind, _, owner = (self.owner.data or "").partition(":") if self.owner is not None else ("", "", "")
         return ProgrammeTerms(name=self.name.data.strip(), budget_cents=self.budget.cents,
                               rate_percent=self.rate_percent.data, cap_per_purchase_cents=self.cap_per_purchase.cents,
                               cap_per_person_cents=self.cap_per_person.cents, starts_on=self.starts_on.data,
-                              ends_on=self.ends_on.data, allowed_categories=self.categories.data or None,
-                              allowed_communes=self.communes.data or None)
+                              ends_on=self.ends_on.data,
+                              allowed_categories=(self.categories.data or None) if self.categories is not None else None,
+                              allowed_communes=(self.communes.data or None) if self.communes is not None else None,
+                              commune_insee=owner if kind == "commune" else None,
+                              association_id=association_id or (int(owner) if kind == "union" else None))
+
+
+def owner_value(programme) -> str:
+    """The owner field's value of a stored programme."""
+    if programme.commune_insee:
+        return f"commune:{programme.commune_insee}"
+    return f"union:{programme.association_id}" if programme.association_id else ""
+
+
+def fill(form: "ProgrammeForm", programme) -> None:
+    """A stored programme's values in the form's fields (euros written the French way)."""
+    for name in ("budget", "cap_per_purchase", "cap_per_person"):
+        getattr(form, name).data = f"{getattr(programme, name + '_cents') / 100:.2f}".replace(".", ",")
+    if form.categories is not None:
+        form.categories.data = programme.allowed_categories or []
+        form.communes.data = programme.allowed_communes or []
+        form.owner.data = owner_value(programme)
+
+
+class AssociationProgrammeForm(ProgrammeForm):
+    """A merchants' association's programme: its top-ups are spent at its member shops."""
+    categories = None
+    communes = None
+    owner = None

@@ -9,14 +9,17 @@ from marketplace import topup_programmes
 from marketplace.access import ADMIN, access
 from marketplace.campaigns import category_choices
 from marketplace.extensions import db
-from marketplace.gifts.programme_forms import ProgrammeForm
+from marketplace.gifts.programme_forms import ProgrammeForm, fill
 from marketplace.gifts.blueprint import bp
-from marketplace.models import Commune, TopUpProgramme
+from marketplace.models import Association, Commune, TopUpProgramme
 
 
 def _form(**kwargs) -> ProgrammeForm:
     communes = [(c.insee, c.name) for c in db.session.scalars(select(Commune).order_by(Commune.name))]
-    return ProgrammeForm(category_choices=category_choices(), commune_choices=communes, **kwargs)
+    owners = [(f"commune:{insee}", gettext("Commune : %(name)s", name=name)) for insee, name in communes]
+    owners += [(f"union:{a.id}", gettext("Union commerciale : %(name)s", name=a.name))
+               for a in db.session.scalars(select(Association).order_by(Association.name))]
+    return ProgrammeForm(category_choices=category_choices(), commune_choices=communes, owner_choices=owners, **kwargs)
 
 
 @bp.route("/admin/programmes-abondement")
@@ -49,11 +52,7 @@ def edit_programme(programme_id: int):
     programme = db.get_or_404(TopUpProgramme, programme_id)
     form = _form(obj=programme)
     if not form.is_submitted():
-        form.budget.data = f"{programme.budget_cents / 100:.2f}".replace(".", ",")
-        form.cap_per_purchase.data = f"{programme.cap_per_purchase_cents / 100:.2f}".replace(".", ",")
-        form.cap_per_person.data = f"{programme.cap_per_person_cents / 100:.2f}".replace(".", ",")
-        form.categories.data = programme.allowed_categories or []
-        form.communes.data = programme.allowed_communes or []
+        fill(form, programme)
     elif form.validate_on_submit():
         try:
             topup_programmes.update(programme_id, form.terms(), admin=current_user)
@@ -72,4 +71,6 @@ def programme(programme_id: int):
     row = db.get_or_404(TopUpProgramme, programme_id)
     communes = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
     return render_template("gifts/programme.html", programme=row, figures=topup_programmes.figures(row),
-                           commune_names=[communes.get(c, c) for c in row.allowed_communes or []])
+                           commune_names=[communes.get(c, c) for c in row.allowed_communes or []],
+                           back_url=url_for("gifts.programmes"),
+                           edit_url=url_for("gifts.edit_programme", programme_id=programme_id))

@@ -14,6 +14,8 @@ class CardCounter(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(120), nullable=False)
     commune_insee = db.Column(db.String(5), db.ForeignKey("communes.insee"), nullable=False, index=True)
+    # A merchants' association's desk: its managers add its sellers (marketplace/associations.py).
+    association_id = db.Column(db.Integer, db.ForeignKey("associations.id"), nullable=True, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     commune = db.relationship("Commune")

@@ -24,6 +24,9 @@ class TerritorySettings(db.Model):
     pin_required_above_cents = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     pin_lock_minutes = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     settlement_cadence = db.Column(db.String(10), nullable=True)  # daily | weekly | manual; NULL: config
+    # A shop joins a merchants' association only once the territory admin confirmed it too.
+    association_members_need_admin = db.Column(db.Boolean, nullable=False, default=False,
+                                               server_default=db.false())
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
     updated_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
 

@@ -23,17 +23,25 @@ class TopUpProgramme(db.Model):
     # Where the top-up can be spent: category slugs (with their sub-categories), INSEE codes; None: anywhere.
     allowed_categories = db.Column(db.JSON(none_as_null=True), nullable=True)
     allowed_communes = db.Column(db.JSON(none_as_null=True), nullable=True)
+    # Who runs it and pays its budget: the territory (both NULL), a commune (its top-ups are spent
+    # in that commune only) or a merchants' association (at its member shops only).
+    commune_insee = db.Column(db.String(5), db.ForeignKey("communes.insee"), nullable=True, index=True)
+    association_id = db.Column(db.Integer, db.ForeignKey("associations.id"), nullable=True, index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    commune = db.relationship("Commune")
+    association = db.relationship("Association")
 
 
 class TopUpAward(db.Model):
-    """One top-up granted with one paid item of a purchase, and what its refund took back."""
+    """One top-up granted with one paid item of a purchase by one programme (an item gets one
+    per programme it qualifies for), and what its refund took back."""
 
     __tablename__ = "topup_awards"
 
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.Integer, db.ForeignKey("topup_programmes.id"), nullable=False, index=True)
-    item_id = db.Column(db.Integer, db.ForeignKey("credit_purchase_items.id"), nullable=False, unique=True)
+    item_id = db.Column(db.Integer, db.ForeignKey("credit_purchase_items.id"), nullable=False, index=True)
     person = db.Column(db.String(254), nullable=False)  # the buyer's email: the cap per person
     card_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=False)
     grant_id = db.Column(db.Integer, db.ForeignKey("loyalty_grants.id"), nullable=False, unique=True)
@@ -42,4 +50,5 @@ class TopUpAward(db.Model):
     taken_back_cents = db.Column(db.Integer, nullable=False, default=0)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (db.Index("ix_topup_awards_programme_person", "programme_id", "person"),)
+    __table_args__ = (db.Index("ix_topup_awards_programme_person", "programme_id", "person"),
+                      db.UniqueConstraint("programme_id", "item_id", name="uq_topup_awards_programme_item"))

@@ -125,23 +125,26 @@ def test_a_refund_takes_back_what_is_left_of_the_top_up_and_frees_the_budget(app
         assert topup_programmes.used_cents(prog) == 500 and topup_programmes.left_cents(prog) == 99_500
 
 
-def test_concurrent_purchases_never_overspend_the_budget(app, world):
-    """Threads paying purchases at the same time against the real database file."""
-    with app.app_context():
-        programme_id = programme(world["admin"], budget=10_000, per_purchase=1_000, per_person=1_000)
-        purchases = []
-        for n in range(24):
-            purchase = CreditPurchase(kind="gift", token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
-                                      buyer_name="B", buyer_email=f"b{n}@example.fr", amount_cents=3_000,
-                                      status="pending", stripe_payment_intent_id=f"pi_conc_{n}",
-                                      items=[CreditPurchaseItem(amount_cents=3_000, recipient_name="R",
-                                                                recipient_email="r@example.fr",
-                                                                deliver_on=TODAY + timedelta(days=3))])
-            db.session.add(purchase)
-            db.session.commit()
-            purchases.append(purchase.id)
+def pending_purchases(count: int, prefix: str) -> list[int]:
+    """`count` gift purchases of 30 €, each by a buyer of their own, waiting for their payment."""
+    ids = []
+    for n in range(count):
+        purchase = CreditPurchase(kind="gift", token=secrets.token_urlsafe(32), form_token=secrets.token_urlsafe(24),
+                                  buyer_name="B", buyer_email=f"b{n}@example.fr", amount_cents=3_000,
+                                  status="pending", stripe_payment_intent_id=f"pi_{prefix}_{n}",
+                                  items=[CreditPurchaseItem(amount_cents=3_000, recipient_name="R",
+                                                            recipient_email="r@example.fr",
+                                                            deliver_on=TODAY + timedelta(days=3))])
+        db.session.add(purchase)
+        db.session.commit()
+        ids.append(purchase.id)
+    return ids
+
+
+def pay_at_once(app, purchase_ids, threads=8) -> None:
+    """Record the purchases as paid from `threads` threads started together (the real database)."""
     errors = []
-    start = threading.Barrier(8)
+    start = threading.Barrier(threads)
 
     def worker(ids):
         with app.app_context():
@@ -154,12 +157,20 @@ def test_concurrent_purchases_never_overspend_the_budget(app, world):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(purchases[i::8],)) for i in range(8)]
-    for thread in threads:
+    running = [threading.Thread(target=worker, args=(purchase_ids[i::threads],)) for i in range(threads)]
+    for thread in running:
         thread.start()
-    for thread in threads:
+    for thread in running:
         thread.join()
     assert errors == []
+
+
+def test_concurrent_purchases_never_overspend_the_budget(app, world):
+    """Threads paying purchases at the same time against the real database file."""
+    with app.app_context():
+        programme_id = programme(world["admin"], budget=10_000, per_purchase=1_000, per_person=1_000)
+        purchases = pending_purchases(24, "conc")
+    pay_at_once(app, purchases)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(CreditPurchase)
                                  .where(CreditPurchase.status == "paid")) == 24
