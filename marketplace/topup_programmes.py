@@ -5,8 +5,8 @@ programme says (categories, communes: loyalty.terms.AcceptanceTerms.allows).
 
 The budget is never overspent, whatever runs at the same time: the top-up is granted inside the
 purchase's transaction, under the lock of the programme's budget account, and that account may
-not go negative (the ledger checks). Caps per purchase and per person (the buyer's email) are
-read under the same lock. A refund of the purchase takes back what is left of its top-up.
+not go negative (the ledger checks). Caps per purchase and per person (`person_of`: the buyer's
+email; at a counter, the recipient's email or the card) are read under the same lock. A refund of the purchase takes back what is left of its top-up.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +106,13 @@ def running(today: date | None = None) -> TopUpProgramme | None:
     return db.session.scalar(query)
 
 
+def person_of(purchase: CreditPurchase, item) -> str:
+    """Whom the cap per person counts an item's top-up for: online, the buyer (their email); at
+    a counter (no buyer's email), the recipient's email when the seller took it, else the card."""
+    email = (purchase.buyer_email or item.recipient_email or "").strip().lower()
+    return email or f"card:{item.card_id}"
+
+
 def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> list[TopUpAward]:
     """Inside the transaction that records `purchase` as paid (its items' cards and grants
     set): each item's top-up, within the purchase's and the buyer's caps and what is left of the
@@ -114,14 +121,18 @@ def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> 
     if programme is None:
         return []
     left = programme_left(db.session, programme.id)  # the budget's lock: top-ups one at a time from here
-    person = purchase.buyer_email.strip().lower()
-    had = db.session.scalar(select(func.coalesce(func.sum(TopUpAward.amount_cents - TopUpAward.taken_back_cents), 0))
-                            .where(TopUpAward.programme_id == programme.id, TopUpAward.person == person))
-    room = min(left, programme.cap_per_purchase_cents, programme.cap_per_person_cents - had)
+    room = min(left, programme.cap_per_purchase_cents)
+    had: dict[str, int] = {}  # what each person already got, read under the lock
     awards = []
     moment = utc_now().replace(tzinfo=None)
     for item in purchase.items:
-        cents = min(item.amount_cents * programme.rate_percent // 100, room)
+        person = person_of(purchase, item)
+        if person not in had:
+            had[person] = db.session.scalar(
+                select(func.coalesce(func.sum(TopUpAward.amount_cents - TopUpAward.taken_back_cents), 0))
+                .where(TopUpAward.programme_id == programme.id, TopUpAward.person == person))
+        cents = min(item.amount_cents * programme.rate_percent // 100, room,
+                    programme.cap_per_person_cents - had[person])
         if cents <= 0:
             continue
         result = grant_top_up(db.session, card_id=item.card_id, programme_id=programme.id, amount_cents=cents,
@@ -135,6 +146,7 @@ def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> 
         db.session.add(award)
         awards.append(award)
         room -= cents
+        had[person] += cents
     db.session.flush()
     return awards
 

@@ -89,7 +89,7 @@ def index(counter_id: int):
 def sale(counter_id: int, sale_id: int):
     counter, sale = _counter(counter_id), _sale(counter_id, sale_id)
     return render_template("counter/sale.html", counter=counter, sale=sale, can_void=counters.can_void(sale),
-                           confirm=ConfirmForm(), print_form=FlaskForm(),
+                           confirm=ConfirmForm(), print_form=FlaskForm(), top_ups=counters.top_ups_by_card(sale),
                            cards={i.id: db.session.get(Card, i.card_id) for i in sale.items if i.card_id})
 
 
@@ -101,9 +101,11 @@ def print_sale(counter_id: int, sale_id: int):
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
     printed = counters.print_sale(sale)
+    top_ups = counters.top_ups_by_card(sale)
     return render_template("counter/print.html", counter=counter, sale=sale,
                            cards=[dict(name=c.name, number=c.number, amount_cents=c.amount_cents, pin=c.pin,
-                                       last4=c.card.number[-4:], qr=qr_data_uri(c.card)) for c in printed])
+                                       last4=c.card.number[-4:], qr=qr_data_uri(c.card),
+                                       top_up=top_ups.get(c.card.id)) for c in printed])
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>/carte/<int:item_id>.pdf")
