@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import accounts as acc
@@ -22,14 +22,16 @@ from loyalty.bought import take_back
 from loyalty.clock import paris_day, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Entry, Grant, Posting
-from marketplace import audit, gift_cards, topup_programmes
+from marketplace import audit, gift_cards, invitations, topup_programmes
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
-from marketplace.i18n import error_message
-from marketplace.models import (CardCounter, CardCounterDay, CardCounterMember, CreditPurchase, CreditPurchaseItem,
-                                User)
+from marketplace.i18n import error_message, lazy_gettext
+from marketplace.mail import send_mail
+from marketplace.models import (CardCounter, CardCounterDay, CardCounterInvitation, CardCounterMember, CreditPurchase,
+                                CreditPurchaseItem, User)
 from marketplace.models.base import utcnow
 from marketplace.models.counters import COUNTER_TENDERS
+from marketplace.urls import public_url_for
 
 TENDER_LABELS = {"cash": "Espèces", "cheque": "Chèque", "card": "Carte bancaire (terminal)"}
 
@@ -72,6 +74,64 @@ def add_seller(counter: CardCounter, email: str, *, admin) -> CardCounterMember:
     member = CardCounterMember(counter_id=counter.id, user_id=user.id)
     db.session.add(member)
     audit.record("counter.add_seller", counter, actor=admin, summary=f"Vendeur ajouté : {user.email}")
+    db.session.commit()
+    return member
+
+
+def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounterMember | CardCounterInvitation:
+    """The territory admin adds a seller by email: an existing account becomes a seller at once;
+    anyone else gets an invitation link to create their account (and password) with that address,
+    then accept (marketplace/invitations.py). A new invitation replaces a pending one."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        return add_seller(counter, email, admin=by)
+    db.session.execute(delete(CardCounterInvitation).where(CardCounterInvitation.counter_id == counter.id,
+                                                           CardCounterInvitation.email == email,
+                                                           CardCounterInvitation.accepted_at.is_(None)))
+    token, token_hash = invitations.new_token()
+    invitation = CardCounterInvitation(counter_id=counter.id, email=email, token_hash=token_hash,
+                                       invited_by_id=by.id)
+    db.session.add(invitation)
+    audit.record("counter.invite_seller", counter, actor=by, summary=f"Vendeur invité : {email}")
+    db.session.commit()
+    send_mail(email, lazy_gettext("Invitation à vendre les cartes cadeaux à %(counter)s", counter=counter.name),
+              lazy_gettext("Bonjour,\n\n%(name)s vous invite à vendre les cartes cadeaux du territoire au point de "
+                           "vente %(counter)s sur Halle.\n\nOuvrez ce lien (valable %(days)s jours), créez votre "
+                           "compte avec l'adresse %(email)s et choisissez votre mot de passe, puis acceptez "
+                           "l'invitation :\n%(link)s\n\nHalle", name=by.display_name or by.email,
+                           counter=counter.name, days=invitations.INVITATION_DAYS, email=email,
+                           link=public_url_for("counter.accept_invitation", token=token)))
+    return invitation
+
+
+def pending_invitations(counter_id: int) -> list[CardCounterInvitation]:
+    return list(db.session.scalars(select(CardCounterInvitation)
+                                   .where(CardCounterInvitation.counter_id == counter_id,
+                                          invitations.is_pending(CardCounterInvitation))
+                                   .order_by(CardCounterInvitation.created_at.desc())))
+
+
+def revoke_invitation(counter: CardCounter, invitation_id: int, *, by) -> bool:
+    """Delete a pending invitation (its link then finds nothing); False when there is none."""
+    invitation = db.session.get(CardCounterInvitation, invitation_id)
+    if invitation is None or invitation.counter_id != counter.id or invitation.accepted_at is not None:
+        return False
+    audit.record("counter.revoke_invitation", counter, actor=by, summary=f"Invitation retirée : {invitation.email}")
+    db.session.delete(invitation)
+    db.session.commit()
+    return True
+
+
+def accept_invitation(invitation: CardCounterInvitation, user) -> CardCounterMember:
+    """Raises invitations.InvalidInvitation unless `user` is the invited one."""
+    invitations.check(invitation, user)
+    member = db.session.scalar(select(CardCounterMember).where(CardCounterMember.counter_id == invitation.counter_id,
+                                                               CardCounterMember.user_id == user.id))
+    if member is None:
+        member = CardCounterMember(counter_id=invitation.counter_id, user_id=user.id)
+        db.session.add(member)
+    invitation.accepted_at = utcnow()
+    audit.record("counter.accept_invitation", invitation.counter, actor=user, summary=f"Vendeur ajouté : {user.email}")
     db.session.commit()
     return member
 

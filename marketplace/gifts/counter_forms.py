@@ -52,7 +52,7 @@ class CounterCreateForm(FlaskForm):
 
 
 class CounterSellerForm(FlaskForm):
-    email = EmailField(lazy_gettext("E-mail du vendeur (compte Halle existant)"), validators=[
+    email = EmailField(lazy_gettext("E-mail du vendeur (sans compte Halle, il reçoit une invitation)"), validators=[
         DataRequired(lazy_gettext("Indiquez l'e-mail du vendeur.")),
         Email(lazy_gettext("Adresse e-mail du vendeur invalide.")), Length(max=254)])
     submit = SubmitField(lazy_gettext("Ajouter le vendeur"))

@@ -199,7 +199,7 @@ def test_the_cash_up_matches_the_ledger_and_a_closed_day_takes_no_more(app, desk
                                user=db.session.get(f.User, desk["seller"]))
 
 
-def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller(app, gift_world, client):
+def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller_at_once(app, gift_world, client):
     login(client, "admin@example.fr")
     page = client.get("/admin/guichets")
     assert page.status_code == 200
@@ -207,9 +207,6 @@ def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller(app, gi
                        ).status_code == 302
     with app.app_context():
         counter_id = db.session.scalar(select(CardCounter.id).where(CardCounter.name == "Union commerciale"))
-    answer = client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "personne@example.fr"},
-                         follow_redirects=True)
-    assert "aucun compte Halle" in answer.get_data(as_text=True)
     client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "resident@example.fr"})
     with app.app_context():
         assert counters.is_seller(db.session.get(f.User, gift_world["resident"]), counter_id)
@@ -275,3 +272,53 @@ def test_a_running_programme_tops_up_counter_sales_apart_from_the_takings_and_a_
         card_id = db.session.get(CreditPurchase, third).items[0].card_id
         ledger.redeem(db.session, card_id=card_id, shop_id=desk["shop"], amount_cents=100, key="r-top", actor="t")
         assert not counters.can_void(db.session.get(CreditPurchase, third))
+
+
+def _invitation_path(app, email):
+    from marketplace.mail import outbox
+
+    with app.app_context():
+        [mail] = [m for m in outbox() if m["To"] == email]
+    link = next(word for word in mail.get_content().split() if "/guichet/invitation/" in word)
+    return link[link.index("/guichet/"):]
+
+
+def test_a_seller_without_an_account_is_invited_signs_up_and_sells_and_an_invitation_can_be_revoked(
+        app, desk, client):
+    from marketplace.models import CardCounterInvitation
+
+    login(client, "admin@example.fr")
+    answer = client.post(f"/admin/guichets/{desk['counter']}/vendeurs", data={"email": "Nina@Example.fr"},
+                         follow_redirects=True)
+    assert "Invitation envoyée à nina@example.fr" in answer.get_data(as_text=True)
+    client.post(f"/admin/guichets/{desk['counter']}/vendeurs", data={"email": "marc@example.fr"})
+    page = client.get("/admin/guichets").get_data(as_text=True)
+    assert "nina@example.fr" in page and "marc@example.fr" in page and 'data-testid="pending-invitations"' in page
+    nina, marc = _invitation_path(app, "nina@example.fr"), _invitation_path(app, "marc@example.fr")
+    # Revoked: Marc's link no longer works, nor is he listed.
+    with app.app_context():
+        marc_invitation = db.session.scalar(select(CardCounterInvitation.id).where(
+            CardCounterInvitation.email == "marc@example.fr"))
+    assert client.post(f"/admin/guichets/{desk['counter']}/invitations/{marc_invitation}/retirer",
+                       data={}).status_code == 302
+    assert "marc@example.fr" not in client.get("/admin/guichets").get_data(as_text=True)
+    client.post("/deconnexion")
+    stranger = app.test_client()
+    assert "n&#39;existe pas" in stranger.get(marc, follow_redirects=True).get_data(as_text=True)
+    # Someone else signed in is refused; Nina, signed out, is sent to create her account with her address.
+    login(stranger, "resident@example.fr")
+    assert stranger.post(nina).status_code == 403
+    newcomer = app.test_client()
+    first = newcomer.get(nina).get_data(as_text=True)
+    assert "nina@example.fr" in first and "/inscription" in first
+    signed_up = newcomer.post(f"/inscription?next={nina}", data={
+        "email": "nina@example.fr", "first_name": "Nina", "last_name": "Roy",
+        "password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"})
+    assert signed_up.headers["Location"].endswith(nina)
+    assert newcomer.post(nina).headers["Location"].endswith(f"/guichet/{desk['counter']}/")
+    assert newcomer.get(f"/guichet/{desk['counter']}/").status_code == 200
+    assert newcomer.post(nina, follow_redirects=True).status_code == 200  # used once: back home
+    with app.app_context():
+        assert counters.is_seller(db.session.scalar(select(f.User).where(f.User.email == "nina@example.fr")),
+                                  desk["counter"])
+        assert counters.pending_invitations(desk["counter"]) == []
