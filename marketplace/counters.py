@@ -253,14 +253,15 @@ def top_ups_of(sale: CreditPurchase) -> dict:
 
 @dataclass(frozen=True)
 class SaleTopUp:
-    """A card's top-up, shown apart from what was paid (sale page, print sheet)."""
+    """A card's top-up, shown apart from what was paid (a counter sale's page and print sheet, an
+    online purchase's receipt)."""
     label: str  # the grant's: "Abondement <programme>"
     amount_cents: int  # granted, less what a void took back
     taken_back_cents: int
 
 
 def top_ups_by_card(sale: CreditPurchase) -> dict[int, SaleTopUp]:
-    """The sale's top-ups, per card id."""
+    """The top-ups of a sale (or of any credit purchase), per card id."""
     return {award.card_id: SaleTopUp(db.session.get(Grant, award.grant_id).label,
                                      award.amount_cents - award.taken_back_cents, award.taken_back_cents)
             for award in top_ups_of(sale).values()}
