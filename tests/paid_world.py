@@ -1,4 +1,4 @@
-"""Fixtures shared by the suites where money is paid by bank card (tests/orders, tests/gifts):
+"""Fixtures shared by the suites where money is paid (tests/orders, tests/gifts, tests/employer):
 localstripe for the app, and the ledger checked sound after each test. A conftest imports them:
 `from tests.paid_world import ledger_stays_sound, stripe_app, stripe_server  # noqa: F401`."""
 import pytest
