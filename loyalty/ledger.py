@@ -246,13 +246,14 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         return taking.result(entry)
 
     # A back-dated payment goes through Python, where accounts.post checks the month is open.
-    # A card with a grant limited to some communes or shops (a top-up programme's) too: halle_redeem
-    # does not read Grant.allowed_communes nor Grant.allowed_shops.
+    # A card with a grant limited to some shops (an association's top-up) too: halle_redeem reads the
+    # grants' communes (halle-redeem-5) but not Grant.allowed_shops.
     if (ONE_CALL_REDEMPTIONS and shop_terms.takes_card and session.get_bind().dialect.name == "postgresql"
-            and closed_month_of(session, moment) is None and not _has_place_limited_grant(session, card_id)):
+            and closed_month_of(session, moment) is None and not _has_shop_limited_grant(session, card_id)):
         require_clean_session(session)
         paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
+            "shop_commune": shop_terms.commune,
             "payable_code": acc.shop_payable_code(shop_id), "amount": amount_cents, "allow_partial": allow_partial,
             "pin_hash": pins.candidate(card_id, pin) if pin else None,
             "pin_free_up_to": pin_required_above_cents, "key": key, "fingerprint": fingerprint, "actor": actor,
@@ -263,9 +264,9 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
                        pin_required_above_cents=pin_required_above_cents, pin_lock_minutes=pin_lock_minutes)
 
 
-def _has_place_limited_grant(session: Session, card_id: int) -> bool:
-    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_communes.is_not(None)
-                                                 | Grant.allowed_shops.is_not(None)).limit(1)) is not None
+def _has_shop_limited_grant(session: Session, card_id: int) -> bool:
+    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_shops.is_not(None))
+                          .limit(1)) is not None
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
@@ -310,7 +311,8 @@ def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
 ONE_CALL_REDEMPTIONS = True
 log = logging.getLogger(__name__)
 _REDEEM_IN_ONE_CALL = (
-    "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(shop_slugs)s::text[], %(payable_code)s, %(amount)s, "
+    "SELECT * FROM halle_redeem(%(card_id)s, %(shop_id)s, %(shop_slugs)s::text[], %(shop_commune)s, "
+    "%(payable_code)s, %(amount)s, "
     "%(allow_partial)s, %(pin_hash)s, %(pin_free_up_to)s, %(key)s, %(fingerprint)s, %(actor)s, %(today)s, "
     "%(now)s)")
 

@@ -14,8 +14,9 @@ transaction (autocommit), which does the whole redemption when the case is plain
 
 Whether the shop takes the card at all, and its category path, are the marketplace's to say
 (loyalty/terms.py): `ledger.redeem` only calls the function for a shop that takes the card,
-and passes the path (`p_shop_slugs`) and the code of the shop's account (`p_payable_code`,
-accounts.shop_payable_code); the function reads the ledger's tables only.
+and passes the path (`p_shop_slugs`), the shop's commune (`p_shop_commune`, INSEE code: a grant
+limited to some communes, a top-up programme's, pays only there) and the code of the shop's
+account (`p_payable_code`, accounts.shop_payable_code); the function reads the ledger's tables only.
 
 The PIN's secret never reaches the database: `ledger.redeem` passes the stored form the given
 PIN would have with the current key (`p_pin_hash`, pins.candidate), and the function compares it
@@ -34,7 +35,8 @@ tests/loyalty and tests/till runs through both paths on PostgreSQL (tests/confte
 Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry, id), and
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
 the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 the second (the printed PIN),
-a1c3e5f7b9d2 the third (the terms as parameters), c7e9a1b3d5f2 this one (a right PIN).
+a1c3e5f7b9d2 the third (the terms as parameters), c7e9a1b3d5f2 the fourth (a right PIN),
+b4d6f8a0c2e5 this one (the shop's commune: grants limited to some communes).
 `REDEEM_VERSION` is written in the body; `deployed_version` reads it back, and
 `flask ledger verify` and /readyz fail when it is not the code's. A change here needs a new
 version, and a new migration with a frozen copy of the new text (never an import of this one),
@@ -43,11 +45,11 @@ migrated function is this text.
 """
 from sqlalchemy import DDL, text
 
-REDEEM_VERSION = "halle-redeem-4"
+REDEEM_VERSION = "halle-redeem-5"
 
 REDEEM_FUNCTION = DDL(r"""
 CREATE OR REPLACE FUNCTION halle_redeem(
-    p_card_id integer, p_shop_id integer, p_shop_slugs text[], p_payable_code text,
+    p_card_id integer, p_shop_id integer, p_shop_slugs text[], p_shop_commune text, p_payable_code text,
     p_amount bigint, p_allow_partial boolean,
     p_pin_hash text, p_pin_free_up_to bigint, p_key text, p_hash text, p_actor text,
     p_today date, p_now timestamp)
@@ -94,7 +96,8 @@ BEGIN
     IF payable IS NULL THEN RETURN; END IF;
 
     FOR purse IN
-        SELECT g.id AS grant_id, g.expires_on, g.allowed_categories, a.id AS account_id, a.balance_cents
+        SELECT g.id AS grant_id, g.expires_on, g.allowed_categories, g.allowed_communes, a.id AS account_id,
+               a.balance_cents
         FROM loyalty_grants g JOIN ledger_accounts a ON a.id = g.account_id
         WHERE g.card_id = p_card_id ORDER BY g.expires_on, g.id
         FOR NO KEY UPDATE OF a
@@ -104,6 +107,11 @@ BEGIN
         IF purse.allowed_categories IS NOT NULL AND purse.allowed_categories::text <> 'null' THEN
             CONTINUE WHEN NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_categories) AS a(slug)
                                       WHERE a.slug = ANY(p_shop_slugs));
+        END IF;
+        IF purse.allowed_communes IS NOT NULL AND purse.allowed_communes::text <> 'null' THEN
+            CONTINUE WHEN p_shop_commune IS NULL
+                OR NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_communes) AS c(insee)
+                               WHERE c.insee = p_shop_commune);
         END IF;
         IF purse.balance_cents > 0 THEN
             available := available + purse.balance_cents;

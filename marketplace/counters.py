@@ -14,22 +14,24 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import accounts as acc
 from loyalty.bought import take_back
 from loyalty.clock import paris_day, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
-from loyalty.models import Account, Entry, Posting
-from marketplace import audit, gift_cards
+from loyalty.models import Account, Entry, Grant, Posting
+from marketplace import audit, gift_cards, invitations, topup_programmes
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
-from marketplace.i18n import error_message
-from marketplace.models import (CardCounter, CardCounterDay, CardCounterMember, CreditPurchase, CreditPurchaseItem,
-                                User)
+from marketplace.i18n import error_message, lazy_gettext
+from marketplace.mail import send_mail
+from marketplace.models import (CardCounter, CardCounterDay, CardCounterInvitation, CardCounterMember, CreditPurchase,
+                                CreditPurchaseItem, TopUpAward, User)
 from marketplace.models.base import utcnow
 from marketplace.models.counters import COUNTER_TENDERS
+from marketplace.urls import public_url_for
 
 TENDER_LABELS = {"cash": "Espèces", "cheque": "Chèque", "card": "Carte bancaire (terminal)"}
 
@@ -76,6 +78,64 @@ def add_seller(counter: CardCounter, email: str, *, admin) -> CardCounterMember:
     return member
 
 
+def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounterMember | CardCounterInvitation:
+    """The territory admin adds a seller by email: an existing account becomes a seller at once;
+    anyone else gets an invitation link to create their account (and password) with that address,
+    then accept (marketplace/invitations.py). A new invitation replaces a pending one."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        return add_seller(counter, email, admin=by)
+    db.session.execute(delete(CardCounterInvitation).where(CardCounterInvitation.counter_id == counter.id,
+                                                           CardCounterInvitation.email == email,
+                                                           CardCounterInvitation.accepted_at.is_(None)))
+    token, token_hash = invitations.new_token()
+    invitation = CardCounterInvitation(counter_id=counter.id, email=email, token_hash=token_hash,
+                                       invited_by_id=by.id)
+    db.session.add(invitation)
+    audit.record("counter.invite_seller", counter, actor=by, summary=f"Vendeur invité : {email}")
+    db.session.commit()
+    send_mail(email, lazy_gettext("Invitation à vendre les cartes cadeaux à %(counter)s", counter=counter.name),
+              lazy_gettext("Bonjour,\n\n%(name)s vous invite à vendre les cartes cadeaux du territoire au point de "
+                           "vente %(counter)s sur Halle.\n\nOuvrez ce lien (valable %(days)s jours), créez votre "
+                           "compte avec l'adresse %(email)s et choisissez votre mot de passe, puis acceptez "
+                           "l'invitation :\n%(link)s\n\nHalle", name=by.display_name or by.email,
+                           counter=counter.name, days=invitations.INVITATION_DAYS, email=email,
+                           link=public_url_for("counter.accept_invitation", token=token)))
+    return invitation
+
+
+def pending_invitations(counter_id: int) -> list[CardCounterInvitation]:
+    return list(db.session.scalars(select(CardCounterInvitation)
+                                   .where(CardCounterInvitation.counter_id == counter_id,
+                                          invitations.is_pending(CardCounterInvitation))
+                                   .order_by(CardCounterInvitation.created_at.desc())))
+
+
+def revoke_invitation(counter: CardCounter, invitation_id: int, *, by) -> bool:
+    """Delete a pending invitation (its link then finds nothing); False when there is none."""
+    invitation = db.session.get(CardCounterInvitation, invitation_id)
+    if invitation is None or invitation.counter_id != counter.id or invitation.accepted_at is not None:
+        return False
+    audit.record("counter.revoke_invitation", counter, actor=by, summary=f"Invitation retirée : {invitation.email}")
+    db.session.delete(invitation)
+    db.session.commit()
+    return True
+
+
+def accept_invitation(invitation: CardCounterInvitation, user) -> CardCounterMember:
+    """Raises invitations.InvalidInvitation unless `user` is the invited one."""
+    invitations.check(invitation, user)
+    member = db.session.scalar(select(CardCounterMember).where(CardCounterMember.counter_id == invitation.counter_id,
+                                                               CardCounterMember.user_id == user.id))
+    if member is None:
+        member = CardCounterMember(counter_id=invitation.counter_id, user_id=user.id)
+        db.session.add(member)
+    invitation.accepted_at = utcnow()
+    audit.record("counter.accept_invitation", invitation.counter, actor=user, summary=f"Vendeur ajouté : {user.email}")
+    db.session.commit()
+    return member
+
+
 def is_seller(user, counter_id: int) -> bool:
     return db.session.scalar(select(CardCounterMember.id).where(CardCounterMember.counter_id == counter_id,
                                                                 CardCounterMember.user_id == user.id)) is not None
@@ -93,6 +153,7 @@ def counters_of(user) -> list[CardCounter]:
 class CounterCard:
     amount_cents: int
     recipient_name: str = ""
+    recipient_email: str = ""  # optional: the top-up's cap per person counts it (else the card)
 
 
 def is_closed(counter_id: int, day: date) -> bool:
@@ -129,8 +190,8 @@ def sell(counter: CardCounter, *, seller, form_token: str, tender: str, cards: l
             raise CounterError(str(error)) from None
     day = today()
     _require_open(counter.id, day)
-    items = [CreditPurchaseItem(amount_cents=c.amount_cents, recipient_name=c.recipient_name.strip()[:120])
-             for c in cards]
+    items = [CreditPurchaseItem(amount_cents=c.amount_cents, recipient_name=c.recipient_name.strip()[:120],
+                                recipient_email=c.recipient_email.strip().lower()[:254]) for c in cards]
     purchase = CreditPurchase(kind="counter", token=gift_cards.new_form_token(), form_token=form_token[:64],
                               buyer_name=buyer_name.strip()[:120], buyer_email="", buyer_user_id=None,
                               amount_cents=sum(c.amount_cents for c in cards), status="pending", items=items,
@@ -155,6 +216,9 @@ def _issue(purchase_id: int) -> None:
         _require_open(counter_id, day)
         audit.record("counter.sale", row, actor=db.session.get(User, row.seller_user_id),
                      summary=f"Vente au point de vente {counter_id} : {row.amount_cents} c en {row.tender}")
+        # A running top-up programme's top-ups, as online (same caps, never beyond its budget).
+        topup_programmes.award_top_ups(row, expires_on=gift_cards.expiry_of_bought_credit(day),
+                                       actor=f"user:{row.seller_user_id}")
 
     gift_cards.issue_cards(purchase_id, key_prefix=f"counter:{purchase_id}", label=label,
                            actor=f"user:{purchase.seller_user_id}",
@@ -172,10 +236,47 @@ def sales_of_day(counter_id: int, day: date, seller_id: int | None = None) -> li
 # --- Voiding -------------------------------------------------------------------------------------------
 
 
+def _unused(item: CreditPurchaseItem, top_ups: dict) -> bool:
+    """Nothing spent on the item's card: neither what was paid nor its top-up."""
+    if gift_cards.unused_cents(item) != item.amount_cents:
+        return False
+    return all(db.session.get(Grant, award.grant_id).account.balance_cents == award.amount_cents
+               for award in top_ups.get(item.id, []) if not award.taken_back_cents)
+
+
+def top_ups_of(sale: CreditPurchase) -> dict[int, list[TopUpAward]]:
+    """The sale's top-ups (one per programme that topped an item up), per item id."""
+    found = defaultdict(list)
+    for award in topup_programmes.awards_for_items(item.id for item in sale.items):
+        found[award.item_id].append(award)
+    return found
+
+
+@dataclass(frozen=True)
+class SaleTopUp:
+    """A card's top-up, shown apart from what was paid (a counter sale's page and print sheet, an
+    online purchase's receipt)."""
+    label: str  # the grant's: "Abondement <programme>"
+    amount_cents: int  # granted, less what a void took back
+    taken_back_cents: int
+
+
+def top_ups_by_card(sale: CreditPurchase) -> dict[int, SaleTopUp]:
+    """The top-ups of a sale (or of any credit purchase), per card id."""
+    by_card = defaultdict(list)
+    for awards in top_ups_of(sale).values():
+        for award in awards:
+            by_card[award.card_id].append(award)
+    return {card_id: SaleTopUp(", ".join(db.session.get(Grant, a.grant_id).label for a in awards),
+                               sum(a.amount_cents - a.taken_back_cents for a in awards),
+                               sum(a.taken_back_cents for a in awards))
+            for card_id, awards in by_card.items()}
+
+
 def can_void(sale: CreditPurchase) -> bool:
+    top_ups = top_ups_of(sale)
     return (sale.status == "paid" and sale.sale_day == today() and not is_closed(sale.counter_id, sale.sale_day)
-            and all(gift_cards.unused_cents(item) == item.amount_cents for item in sale.items
-                    if item.refund_entry_id is None))
+            and all(_unused(item, top_ups) for item in sale.items if item.refund_entry_id is None))
 
 
 def void(sale_id: int, *, user) -> CreditPurchase:
@@ -190,7 +291,8 @@ def void(sale_id: int, *, user) -> CreditPurchase:
         raise CounterError(gettext("Une vente ne peut être annulée que le jour même."))
     _require_open(sale.counter_id, sale.sale_day)
     pending = [item for item in sale.items if item.refund_entry_id is None]
-    if any(gift_cards.unused_cents(item) != item.amount_cents for item in pending):
+    top_ups = top_ups_of(sale)
+    if not all(_unused(item, top_ups) for item in pending):
         raise CounterError(gettext("Une carte de cette vente a déjà servi : la vente ne peut plus être annulée."))
     for item in pending:
         item_id, entry_id, cents = item.id, item.issue_entry_id, item.amount_cents
@@ -204,6 +306,9 @@ def void(sale_id: int, *, user) -> CreditPurchase:
         row = db.session.get(CreditPurchaseItem, item_id)
         row.refund_entry_id, row.refunded_cents, row.refunded_at = result.entry_id, result.amount_cents, utcnow()
         db.session.commit()
+    for item_id in [item.id for item in db.session.get(CreditPurchase, sale_id).items]:
+        # The sale's top-ups go back to their programme's budget (once per item).
+        topup_programmes.take_back_for_item(item_id, actor=f"user:{user.id}")
     sale = db.session.get(CreditPurchase, sale_id)
     sale.status, sale.voided_at, sale.voided_by_id = "voided", utcnow(), user.id
     audit.record("counter.void", sale, actor=user, summary=f"Vente {sale_id} annulée ({sale.amount_cents} c, "
@@ -224,6 +329,8 @@ class CashUp:
     # tender → {"sold", "voided", "net", "count"}; (seller email, tender) → same
     by_tender: dict = field(default_factory=dict)
     by_seller: dict = field(default_factory=dict)
+    # The top-ups the day's sales got from a programme: not paid at the desk, so in no tender's total.
+    top_ups: dict = field(default_factory=lambda: {"count": 0, "sold": 0, "voided": 0, "net": 0})
 
     @property
     def total_cents(self) -> int:
@@ -248,10 +355,16 @@ def cash_up(counter: CardCounter, day: date) -> CashUp:
             figures["sold"] += sale.amount_cents
             figures["voided"] += voided
             figures["net"] += sale.amount_cents - voided
+    top_ups = _figures()
+    for award in topup_programmes.awards_for_items(item.id for sale in sales for item in sale.items):
+        top_ups["count"] += 1
+        top_ups["sold"] += award.amount_cents
+        top_ups["voided"] += award.taken_back_cents
+        top_ups["net"] += award.amount_cents - award.taken_back_cents
     closed = db.session.scalar(select(CardCounterDay).where(CardCounterDay.counter_id == counter.id,
                                                             CardCounterDay.day == day))
     return CashUp(counter=counter, day=day, closed=closed, sales=sales, by_tender=by_tender,
-                  by_seller=dict(sorted(by_seller.items())))
+                  by_seller=dict(sorted(by_seller.items())), top_ups=top_ups)
 
 
 def ledger_takings(counter_id: int, day: date) -> dict[str, int]:
@@ -292,6 +405,10 @@ def cash_up_csv(report: CashUp) -> str:
              euros(f["sold"]), euros(f["voided"]), euros(f["net"])] for (email, tender), f in report.by_seller.items()]
     rows += [[report.counter.name, report.day.isoformat(), gettext("Total"), tender_label(tender), f["count"],
               euros(f["sold"]), euros(f["voided"]), euros(f["net"])] for tender, f in report.by_tender.items()]
+    if report.top_ups["count"]:  # apart: offered by the programme, not in the desk's takings
+        f = report.top_ups
+        rows.append([report.counter.name, report.day.isoformat(), gettext("Abondements (non encaissés)"), "",
+                     f["count"], euros(f["sold"]), euros(f["voided"]), ""])
     return csv_document([header, *rows])
 
 

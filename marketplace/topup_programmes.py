@@ -10,10 +10,10 @@ top-up of each, each within its own budget and caps.
 
 The budget is never overspent, whatever runs at the same time: the top-up is granted inside the
 purchase's transaction, under the lock of the programme's budget account, and that account may
-not go negative (the ledger checks). Caps per purchase and per person (the buyer's email) are
-read under the same lock. Budgets are locked in the programmes' order (ids), so two purchases
-never wait for each other's budget. A refund of the purchase takes back what is left of its
-top-ups.
+not go negative (the ledger checks). Caps per purchase and per person (`person_of`: the buyer's
+email; at a counter, the recipient's email or the card) are read under the same lock. Budgets are
+locked in the programmes' order (ids), so two purchases never wait for each other's budget. A
+refund of the purchase takes back what is left of its top-ups.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -120,6 +120,13 @@ def running(today: date | None = None) -> list[TopUpProgramme]:
     return list(db.session.scalars(query))
 
 
+def person_of(purchase: CreditPurchase, item) -> str:
+    """Whom the cap per person counts an item's top-up for: online, the buyer (their email); at
+    a counter (no buyer's email), the recipient's email when the seller took it, else the card."""
+    email = (purchase.buyer_email or item.recipient_email or "").strip().lower()
+    return email or f"card:{item.card_id}"
+
+
 def award_top_ups(purchase: CreditPurchase, *, expires_on: date, actor: str) -> list[TopUpAward]:
     """Inside the transaction that records `purchase` as paid (its items' cards and grants
     set): each running programme's top-up of each item, within the purchase's and the buyer's
@@ -139,14 +146,18 @@ def _award(programme: TopUpProgramme, purchase: CreditPurchase, *, expires_on: d
         if not shops:
             return []
     left = programme_left(db.session, programme.id)  # the budget's lock: top-ups one at a time from here
-    person = purchase.buyer_email.strip().lower()
-    had = db.session.scalar(select(func.coalesce(func.sum(TopUpAward.amount_cents - TopUpAward.taken_back_cents), 0))
-                            .where(TopUpAward.programme_id == programme.id, TopUpAward.person == person))
-    room = min(left, programme.cap_per_purchase_cents, programme.cap_per_person_cents - had)
+    room = min(left, programme.cap_per_purchase_cents)
+    had: dict[str, int] = {}  # what each person already got, read under the lock
     awards = []
     moment = utc_now().replace(tzinfo=None)
     for item in purchase.items:
-        cents = min(item.amount_cents * programme.rate_percent // 100, room)
+        person = person_of(purchase, item)
+        if person not in had:
+            had[person] = db.session.scalar(
+                select(func.coalesce(func.sum(TopUpAward.amount_cents - TopUpAward.taken_back_cents), 0))
+                .where(TopUpAward.programme_id == programme.id, TopUpAward.person == person))
+        cents = min(item.amount_cents * programme.rate_percent // 100, room,
+                    programme.cap_per_person_cents - had[person])
         if cents <= 0:
             continue
         result = grant_top_up(db.session, card_id=item.card_id, programme_id=programme.id, amount_cents=cents,
@@ -160,6 +171,7 @@ def _award(programme: TopUpProgramme, purchase: CreditPurchase, *, expires_on: d
         db.session.add(award)
         awards.append(award)
         room -= cents
+        had[person] += cents
     return awards
 
 
@@ -167,6 +179,12 @@ def awards_of(item_id: int) -> list[TopUpAward]:
     """The item's top-ups, one per programme, oldest programme first."""
     return list(db.session.scalars(select(TopUpAward).where(TopUpAward.item_id == item_id)
                                    .order_by(TopUpAward.programme_id)))
+
+
+def awards_for_items(item_ids) -> list[TopUpAward]:
+    """The top-ups of several items (a sale's, a day's), one per programme and item."""
+    return list(db.session.scalars(select(TopUpAward).where(TopUpAward.item_id.in_(list(item_ids)))
+                                   .order_by(TopUpAward.item_id, TopUpAward.programme_id)))
 
 
 def award_of(item_id: int, programme_id: int | None = None) -> TopUpAward | None:

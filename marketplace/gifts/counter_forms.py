@@ -1,7 +1,7 @@
 """The card counter's forms: a sale (one or several cards, a tender), the admin's counter and seller."""
 from flask_wtf import FlaskForm
 from wtforms import EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from marketplace import gift_cards
 from marketplace.counters import COUNTER_TENDERS, CounterCard, tender_label
@@ -15,6 +15,9 @@ class CounterCardForm(Form):
     amount = StringField(lazy_gettext("Montant (€)"), validators=[DataRequired(lazy_gettext("Indiquez le montant."))],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     recipient_name = StringField(lazy_gettext("Nom du destinataire (facultatif)"), validators=[Length(max=120)])
+    recipient_email = EmailField(lazy_gettext("E-mail du destinataire (facultatif, pour le plafond d'abondement)"),
+                                 validators=[Optional(), Email(lazy_gettext("Adresse e-mail du destinataire invalide.")),
+                                             Length(max=254)])
 
     def validate_amount(self, field):
         amount_cents(field)
@@ -37,7 +40,8 @@ class CounterSaleForm(FlaskForm):
 
     def counter_cards(self) -> list[CounterCard]:
         return [CounterCard(amount_cents=amount_cents(entry.form.amount),
-                            recipient_name=entry.form.recipient_name.data or "") for entry in self.cards]
+                            recipient_name=entry.form.recipient_name.data or "",
+                            recipient_email=entry.form.recipient_email.data or "") for entry in self.cards]
 
 
 class CounterCreateForm(FlaskForm):
@@ -48,7 +52,7 @@ class CounterCreateForm(FlaskForm):
 
 
 class CounterSellerForm(FlaskForm):
-    email = EmailField(lazy_gettext("E-mail du vendeur (compte Halle existant)"), validators=[
+    email = EmailField(lazy_gettext("E-mail du vendeur (sans compte Halle, il reçoit une invitation)"), validators=[
         DataRequired(lazy_gettext("Indiquez l'e-mail du vendeur.")),
         Email(lazy_gettext("Adresse e-mail du vendeur invalide.")), Length(max=254)])
     submit = SubmitField(lazy_gettext("Ajouter le vendeur"))

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from loyalty.models import Card
-from marketplace import counters, gift_cards
-from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, access
+from marketplace import counters, gift_cards, invitations
+from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import qr_data_uri
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSaleForm, CounterSellerForm
-from marketplace.models import CardCounter, Commune, CreditPurchase, CreditPurchaseItem
+from marketplace.models import CardCounter, CardCounterInvitation, Commune, CreditPurchase, CreditPurchaseItem
 
 bp = Blueprint("counter", __name__)
 
@@ -89,7 +89,7 @@ def index(counter_id: int):
 def sale(counter_id: int, sale_id: int):
     counter, sale = _counter(counter_id), _sale(counter_id, sale_id)
     return render_template("counter/sale.html", counter=counter, sale=sale, can_void=counters.can_void(sale),
-                           confirm=ConfirmForm(), print_form=FlaskForm(),
+                           confirm=ConfirmForm(), print_form=FlaskForm(), top_ups=counters.top_ups_by_card(sale),
                            cards={i.id: db.session.get(Card, i.card_id) for i in sale.items if i.card_id})
 
 
@@ -101,9 +101,11 @@ def print_sale(counter_id: int, sale_id: int):
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
     printed = counters.print_sale(sale)
+    top_ups = counters.top_ups_by_card(sale)
     return render_template("counter/print.html", counter=counter, sale=sale,
                            cards=[dict(name=c.name, number=c.number, amount_cents=c.amount_cents, pin=c.pin,
-                                       last4=c.card.number[-4:], qr=qr_data_uri(c.card)) for c in printed])
+                                       last4=c.card.number[-4:], qr=qr_data_uri(c.card),
+                                       top_up=top_ups.get(c.card.id)) for c in printed])
 
 
 @bp.route("/guichet/<int:counter_id>/vente/<int:sale_id>/carte/<int:item_id>.pdf")
@@ -188,8 +190,9 @@ def admin_counters():
         counter = counters.create_counter(name=form.name.data, commune_insee=form.commune.data, admin=current_user)
         flash(gettext("Point de vente « %(name)s » créé.", name=counter.name), "success")
         return redirect(url_for("counter.admin_counters"))
-    return render_template("counter/admin.html", form=form, seller_form=CounterSellerForm(),
-                           counters=db.session.scalars(select(CardCounter).order_by(CardCounter.name)).all())
+    listed = db.session.scalars(select(CardCounter).order_by(CardCounter.name)).all()
+    return render_template("counter/admin.html", form=form, seller_form=CounterSellerForm(), counters=listed,
+                           revoke_form=FlaskForm(), pending={c.id: counters.pending_invitations(c.id) for c in listed})
 
 
 @bp.route("/admin/guichets/<int:counter_id>/vendeurs", methods=["POST"])
@@ -201,10 +204,39 @@ def admin_add_seller(counter_id: int):
         for errors in form.errors.values():
             flash(" ".join(str(error) for error in errors), "error")
         return redirect(url_for("counter.admin_counters"))
-    try:
-        counters.add_seller(counter, form.email.data, admin=current_user)
-    except counters.CounterError as error:
-        flash(str(error), "error")
+    added = counters.add_or_invite_seller(counter, form.email.data, by=current_user)
+    if isinstance(added, CardCounterInvitation):
+        flash(gettext("Invitation envoyée à %(email)s : la personne crée son compte avec cette adresse, puis vend "
+                      "à %(name)s.", email=added.email, name=counter.name), "success")
     else:
         flash(gettext("%(email)s vend désormais à %(name)s.", email=form.email.data, name=counter.name), "success")
     return redirect(url_for("counter.admin_counters"))
+
+
+@bp.route("/admin/guichets/<int:counter_id>/invitations/<int:invitation_id>/retirer", methods=["POST"])
+@access(ADMIN)
+def admin_revoke_invitation(counter_id: int, invitation_id: int):
+    counter = _counter(counter_id)
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    if not counters.revoke_invitation(counter, invitation_id, by=current_user):
+        abort(404)
+    flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
+    return redirect(url_for("counter.admin_counters"))
+
+
+@bp.route("/guichet/invitation/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def accept_invitation(token: str):
+    """The emailed link: the invited address, signed in (or after creating its account), accepts."""
+    invitation = invitations.find(CardCounterInvitation, token)
+    refusal = invitations.refusal_page(
+        invitation, lambda i: gettext("Vendre les cartes cadeaux à %(counter)s", counter=i.counter.name))
+    if refusal is not None:
+        return refusal
+    form = FlaskForm()  # the CSRF token only: the button is the consent
+    if form.validate_on_submit():
+        member = counters.accept_invitation(invitation, current_user)
+        flash(gettext("Vous vendez désormais les cartes à %(counter)s.", counter=invitation.counter.name), "success")
+        return redirect(url_for("counter.index", counter_id=member.counter_id))
+    return render_template("counter/accept_invitation.html", form=form, invitation=invitation)

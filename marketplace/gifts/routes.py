@@ -9,7 +9,7 @@ from sqlalchemy import select
 from loyalty.cards import grouped_number
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card
-from marketplace import gift_cards, payments
+from marketplace import counters, gift_cards, payments
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import claim_url, qr_data_uri
@@ -121,7 +121,8 @@ def payment_return(token: str):
 def receipt(token: str):
     purchase = _purchase(token)
     cards = {item.id: db.session.get(Card, item.card_id) for item in purchase.items if item.card_id}
-    return render_template("gifts/receipt.html", purchase=purchase, cards=cards)
+    return render_template("gifts/receipt.html", purchase=purchase, cards=cards,
+                           top_ups=counters.top_ups_by_card(purchase))
 
 
 def _gift_item(token: str) -> CreditPurchaseItem:

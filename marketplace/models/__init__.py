@@ -12,7 +12,8 @@ from marketplace.models.uploads import PendingUpload  # noqa: F401
 from marketplace.models.bank import BankLine, BankStatement  # noqa: F401
 from marketplace.models.credit_purchases import CreditPurchase, CreditPurchaseItem  # noqa: F401
 from marketplace.models.topup_programmes import TopUpAward, TopUpProgramme  # noqa: F401
-from marketplace.models.counters import CardCounter, CardCounterDay, CardCounterMember  # noqa: F401
+from marketplace.models.counters import (CardCounter, CardCounterDay, CardCounterInvitation,  # noqa: F401
+                                         CardCounterMember)
 from marketplace.models.associations import Association, AssociationInvitation, AssociationManager, AssociationMember  # noqa: F401,E501
 from marketplace.models.catalogue_sources import CatalogueFeed, CatalogueFeedRun, ProductApiRequest, ShopCategoryAlias  # noqa: F401,E501
 from marketplace.models.orders import CartItem, Compartment, LockerBank, LockerDeposit, LockerEvent, Order, OrderLine, OrderPayment, OrderRefund, OrderRefundPart, OrderShop  # noqa: F401,E501

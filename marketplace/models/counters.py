@@ -37,6 +37,24 @@ class CardCounterMember(db.Model):
     user = db.relationship("User")
 
 
+class CardCounterInvitation(db.Model):
+    """A seller invited by email who has no account yet (marketplace/invitations.py: the invited
+    address only, once, within INVITATION_DAYS). Only the SHA-256 of the emailed token is
+    stored; accepting it makes the CardCounterMember, revoking it deletes the row."""
+
+    __tablename__ = "card_counter_invitations"
+
+    id = db.Column(db.Integer, primary_key=True)
+    counter_id = db.Column(db.Integer, db.ForeignKey("card_counters.id"), nullable=False, index=True)
+    email = db.Column(db.String(254), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    invited_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    accepted_at = db.Column(db.DateTime, nullable=True)
+
+    counter = db.relationship("CardCounter")
+
+
 class CardCounterDay(db.Model):
     """A counter's closed day (Paris date): once the row exists, no sale nor void on that day."""
 

@@ -42,7 +42,7 @@ class TopUpAward(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     programme_id = db.Column(db.Integer, db.ForeignKey("topup_programmes.id"), nullable=False, index=True)
     item_id = db.Column(db.Integer, db.ForeignKey("credit_purchase_items.id"), nullable=False, index=True)
-    person = db.Column(db.String(254), nullable=False)  # the buyer's email: the cap per person
+    person = db.Column(db.String(254), nullable=False)  # the cap per person: topup_programmes.person_of
     card_id = db.Column(db.Integer, db.ForeignKey("loyalty_cards.id"), nullable=False)
     grant_id = db.Column(db.Integer, db.ForeignKey("loyalty_grants.id"), nullable=False, unique=True)
     issue_entry_id = db.Column(db.Integer, db.ForeignKey("ledger_entries.id"), nullable=False, unique=True)

@@ -4,21 +4,12 @@ from datetime import date
 
 import pytest
 
-from loyalty.verify import verify
 from marketplace.extensions import db
 from marketplace.models import Employee
 from marketplace.taxonomy import ensure_default_taxonomy
 from tests import factories as f
 from tests.conftest import login
-from tests.stripe_server import stripe_server  # noqa: F401  (session fixture)
-
-
-@pytest.fixture(autouse=True)
-def _ledger_stays_sound(app):
-    yield
-    with app.app_context():
-        assert verify(db.session) == []
-        db.session.remove()
+from tests.paid_world import ledger_stays_sound, stripe_server  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

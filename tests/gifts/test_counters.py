@@ -40,8 +40,9 @@ def sell(client, counter_id, cards, tender="cash", token=None, buyer=""):
     assert page.status_code == 200
     token = token or re.search(r'name="form_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
     data = {"form_token": token, "tender": tender, "buyer_name": buyer, "submit": "1"}
-    for n, (euros, name) in enumerate(cards):
-        data.update({f"cards-{n}-amount": euros, f"cards-{n}-recipient_name": name})
+    for n, (euros, name, *email) in enumerate(cards):
+        data.update({f"cards-{n}-amount": euros, f"cards-{n}-recipient_name": name,
+                     f"cards-{n}-recipient_email": email[0] if email else ""})
     return client.post(f"/guichet/{counter_id}/", data=data), token
 
 
@@ -198,7 +199,7 @@ def test_the_cash_up_matches_the_ledger_and_a_closed_day_takes_no_more(app, desk
                                user=db.session.get(f.User, desk["seller"]))
 
 
-def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller(app, gift_world, client):
+def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller_at_once(app, gift_world, client):
     login(client, "admin@example.fr")
     page = client.get("/admin/guichets")
     assert page.status_code == 200
@@ -206,12 +207,118 @@ def test_the_admin_creates_a_counter_and_adds_an_existing_user_as_seller(app, gi
                        ).status_code == 302
     with app.app_context():
         counter_id = db.session.scalar(select(CardCounter.id).where(CardCounter.name == "Union commerciale"))
-    answer = client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "personne@example.fr"},
-                         follow_redirects=True)
-    assert "aucun compte Halle" in answer.get_data(as_text=True)
     client.post(f"/admin/guichets/{counter_id}/vendeurs", data={"email": "resident@example.fr"})
     with app.app_context():
         assert counters.is_seller(db.session.get(f.User, gift_world["resident"]), counter_id)
     login(client, "resident@example.fr")
     assert client.get(f"/guichet/{counter_id}/").status_code == 200
     assert client.get("/admin/guichets").status_code == 403
+
+
+def test_a_running_programme_tops_up_counter_sales_apart_from_the_takings_and_a_void_takes_it_back(app, desk, client):
+    from marketplace import topup_programmes
+    from marketplace.models import TopUpAward
+
+    with app.app_context():
+        today = counters.today()
+        programme_id = topup_programmes.create(topup_programmes.ProgrammeTerms(
+            name="Printemps", budget_cents=6_000, rate_percent=50, cap_per_purchase_cents=4_000,
+            cap_per_person_cents=2_500, starts_on=today, ends_on=today, allowed_categories=None,
+            allowed_communes=None), admin=db.session.get(f.User, desk["admin"])).id
+        budget = f"programme:{programme_id}"
+
+    def left():
+        return db.session.scalar(select(Account.balance_cents).where(Account.code == budget))
+
+    login(client, "vendeuse@example.fr")
+    # Paul (by his email) gets 20 € on 40 €; the card without an email counts as its own person: 15 € on 30 €.
+    first = _sale_id(sell(client, desk["counter"], [("40", "Paul", "paul@example.fr"), ("30", "")])[0])
+    # Paul again, his email typed otherwise: only what is left of his cap (25 €), 5 €.
+    second = _sale_id(sell(client, desk["counter"], [("20", "Paul", "PAUL@example.fr")], tender="card")[0])
+    with app.app_context():
+        cards = [i.card_id for i in db.session.get(CreditPurchase, first).items]
+        cards += [i.card_id for i in db.session.get(CreditPurchase, second).items]
+        assert [card_balance(db.session, c) for c in cards] == [6_000, 4_500, 2_500]
+        assert db.session.scalars(select(TopUpAward.person).order_by(TopUpAward.id)).all() == [
+            "paul@example.fr", f"card:{cards[1]}", "paul@example.fr"]
+        assert left() == 2_000
+        # The desk hands over what was paid: the top-ups are in no tender's total, shown apart.
+        report = counters.cash_up(db.session.get(CardCounter, desk["counter"]), counters.today())
+        assert {t: f["net"] for t, f in report.by_tender.items()} == counters.ledger_takings(
+            desk["counter"], counters.today()) == {"cash": 7_000, "cheque": 0, "card": 2_000}
+        assert report.total_cents == 9_000
+        assert report.top_ups == {"count": 3, "sold": 4_000, "voided": 0, "net": 4_000}
+    sale_page = client.get(f"/guichet/{desk['counter']}/vente/{first}").get_data(as_text=True)
+    assert "+ 20,00" in sale_page and "Abondement Printemps" in sale_page
+    sheet = client.post(f"/guichet/{desk['counter']}/vente/{first}/imprimer", data={}).get_data(as_text=True)
+    assert re.findall(r'data-testid="printed-top-up">\+ ([\d,]+)', sheet) == ["20,00", "15,00"]
+    # Voiding the second sale takes its top-up back to the budget.
+    assert client.post(f"/guichet/{desk['counter']}/vente/{second}/annuler", data={"confirm": "y"}).status_code == 302
+    with app.app_context():
+        assert card_balance(db.session, cards[2]) == 0 and left() == 2_500
+        assert db.session.scalar(select(TopUpAward.taken_back_cents).where(TopUpAward.card_id == cards[2])) == 500
+    page = client.get(f"/guichet/{desk['counter']}/caisse").get_data(as_text=True)
+    assert "Abondements offerts" in page and "35,00" in page and 'data-testid="cash-up-total">70,00' in page
+    csv = client.get(f"/guichet/{desk['counter']}/caisse.csv").data.decode("utf-8-sig")
+    assert "Abondements (non encaissés);;3;40,00;5,00;" in csv
+    # The budget is used to the last cent, never beyond: 25 € on 100 €, then nothing.
+    third = _sale_id(sell(client, desk["counter"], [("100", "")])[0])
+    fourth = _sale_id(sell(client, desk["counter"], [("100", "")])[0])
+    with app.app_context():
+        assert [card_balance(db.session, db.session.get(CreditPurchase, s).items[0].card_id)
+                for s in (third, fourth)] == [12_500, 10_000]
+        assert left() == 0
+        # A card of the sale used, even for 1 €: the sale (and its top-up) can no longer be voided.
+        card_id = db.session.get(CreditPurchase, third).items[0].card_id
+        ledger.redeem(db.session, card_id=card_id, shop_id=desk["shop"], amount_cents=100, key="r-top", actor="t")
+        assert not counters.can_void(db.session.get(CreditPurchase, third))
+
+
+def _invitation_path(app, email):
+    from marketplace.mail import outbox
+
+    with app.app_context():
+        [mail] = [m for m in outbox() if m["To"] == email]
+    link = next(word for word in mail.get_content().split() if "/guichet/invitation/" in word)
+    return link[link.index("/guichet/"):]
+
+
+def test_a_seller_without_an_account_is_invited_signs_up_and_sells_and_an_invitation_can_be_revoked(
+        app, desk, client):
+    from marketplace.models import CardCounterInvitation
+
+    login(client, "admin@example.fr")
+    answer = client.post(f"/admin/guichets/{desk['counter']}/vendeurs", data={"email": "Nina@Example.fr"},
+                         follow_redirects=True)
+    assert "Invitation envoyée à nina@example.fr" in answer.get_data(as_text=True)
+    client.post(f"/admin/guichets/{desk['counter']}/vendeurs", data={"email": "marc@example.fr"})
+    page = client.get("/admin/guichets").get_data(as_text=True)
+    assert "nina@example.fr" in page and "marc@example.fr" in page and 'data-testid="pending-invitations"' in page
+    nina, marc = _invitation_path(app, "nina@example.fr"), _invitation_path(app, "marc@example.fr")
+    # Revoked: Marc's link no longer works, nor is he listed.
+    with app.app_context():
+        marc_invitation = db.session.scalar(select(CardCounterInvitation.id).where(
+            CardCounterInvitation.email == "marc@example.fr"))
+    assert client.post(f"/admin/guichets/{desk['counter']}/invitations/{marc_invitation}/retirer",
+                       data={}).status_code == 302
+    assert "marc@example.fr" not in client.get("/admin/guichets").get_data(as_text=True)
+    client.post("/deconnexion")
+    stranger = app.test_client()
+    assert "n&#39;existe pas" in stranger.get(marc, follow_redirects=True).get_data(as_text=True)
+    # Someone else signed in is refused; Nina, signed out, is sent to create her account with her address.
+    login(stranger, "resident@example.fr")
+    assert stranger.post(nina).status_code == 403
+    newcomer = app.test_client()
+    first = newcomer.get(nina).get_data(as_text=True)
+    assert "nina@example.fr" in first and "/inscription" in first
+    signed_up = newcomer.post(f"/inscription?next={nina}", data={
+        "email": "nina@example.fr", "first_name": "Nina", "last_name": "Roy",
+        "password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"})
+    assert signed_up.headers["Location"].endswith(nina)
+    assert newcomer.post(nina).headers["Location"].endswith(f"/guichet/{desk['counter']}/")
+    assert newcomer.get(f"/guichet/{desk['counter']}/").status_code == 200
+    assert newcomer.post(nina, follow_redirects=True).status_code == 200  # used once: back home
+    with app.app_context():
+        assert counters.is_seller(db.session.scalar(select(f.User).where(f.User.email == "nina@example.fr")),
+                                  desk["counter"])
+        assert counters.pending_invitations(desk["counter"]) == []

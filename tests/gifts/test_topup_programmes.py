@@ -1,6 +1,7 @@
 """Top-up programmes: while one runs, each paid purchase of credit gets its top-up, a grant of
 its own funded from the programme's budget, spent only where the programme says; the budget is
 never overspent, even by purchases paid at the same time; a refund takes back what is left."""
+import re
 import secrets
 import threading
 from datetime import timedelta
@@ -57,11 +58,15 @@ def world(app):
                 "admin": admin.id}
 
 
-def test_a_paid_purchase_gets_its_top_up_spent_only_in_the_programmes_communes(app, world):
+def test_a_paid_purchase_gets_its_top_up_spent_only_in_the_programmes_communes(app, world, client):
     with app.app_context():
         programme_id = programme(world["admin"], communes=[world["centre"]])
         item = paid_gift(2_000)
-        card_id = item.card_id
+        card_id, token = item.card_id, item.purchase.token
+    # The buyer's receipt shows the top-up apart from what was paid.
+    receipt = client.get(f"/carte-cadeau/achat/{token}").get_data(as_text=True)
+    assert re.search(r'data-testid="receipt-top-up">\+ 10,00\s€ offerts : Abondement Printemps du centre', receipt)
+    with app.app_context():
         grants = db.session.scalars(select(Grant).where(Grant.card_id == card_id).order_by(Grant.id)).all()
         assert [(g.label, g.account.balance_cents) for g in grants] == [
             ("Cadeau de Jeanne", 2_000), ("Abondement Printemps du centre", 1_000)]

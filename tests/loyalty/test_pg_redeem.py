@@ -17,6 +17,7 @@ from loyalty.models import Account, Card, Entry, Posting
 from loyalty.pg_redeem import REDEEM_FUNCTION
 from marketplace.extensions import db
 from marketplace.models import Shop
+from tests import factories
 from tests.conftest import clear_database
 from tests.loyalty.conftest import NOW, TODAY, build_world, make_card
 
@@ -76,6 +77,25 @@ def category_restrictions(world):
     return [redeem(world, card, 1500), redeem(world, card, 600, shop="hardware"),
             redeem(world, card, 900, shop="hardware", allow_partial=True), redeem(world, card, 2000),
             redeem(world, card, 300, allow_partial=True), redeem(world, card, 100, shop="hardware")]
+
+
+def commune_restrictions(world):
+    """A grant limited to some communes (a top-up programme's) pays only at the shops there."""
+    open_accounts(world)
+    elsewhere = factories.commune(**factories.ARNAY)
+    bakery = db.session.get(Shop, world.bakery_id)
+    db.session.get(Shop, world.hardware_id).commune_insee = elsewhere.insee
+    db.session.commit()
+    card = make_card(world, (1000, TODAY + timedelta(days=1)), (2000, TODAY + timedelta(days=5)),
+                     (500, TODAY + timedelta(days=2)), (300, TODAY + timedelta(days=3)))
+    grants = sorted(db.session.get(Card, card).grants, key=lambda grant: grant.id)
+    grants[0].allowed_communes = [bakery.commune_insee]
+    grants[2].allowed_communes = [elsewhere.insee, "99999"]
+    grants[3].allowed_communes = []
+    db.session.commit()
+    return [redeem(world, card, 1200), redeem(world, card, 700, shop="hardware"),
+            redeem(world, card, 2000, shop="hardware"), redeem(world, card, 1600, shop="hardware"),
+            redeem(world, card, 100, allow_partial=True)]
 
 
 def pins(world):
@@ -145,8 +165,8 @@ def replays(world):
             redeem(world, card, 4000), redeem(world, card, 1200, key="same")]
 
 
-SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, pins, printed_pins,
-             wrong_pins_lock, older_pin_keys, card_and_shop_states, replays]
+SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, commune_restrictions, pins,
+             printed_pins, wrong_pins_lock, older_pin_keys, card_and_shop_states, replays]
 
 
 def ledger_state():
@@ -190,6 +210,7 @@ def test_the_one_call_redemption_does_what_the_python_path_does(scenario, monkey
 def call_function(world, card_id, amount, *, key, allow_partial=False):
     row = db.session.connection().exec_driver_sql(ledger._REDEEM_IN_ONE_CALL, {
         "card_id": card_id, "shop_id": world.bakery_id, "shop_slugs": ["alimentation", "boulangerie"],
+        "shop_commune": db.session.get(Shop, world.bakery_id).commune_insee,
         "payable_code": acc.shop_payable_code(world.bakery_id), "amount": amount, "allow_partial": allow_partial,
         "pin_hash": None, "pin_free_up_to": None, "key": key, "fingerprint": "f", "actor": "till",
         "today": TODAY, "now": NOW.replace(tzinfo=None)}).first()
