@@ -1,9 +1,11 @@
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from stdnum import iban
 from stdnum.fr import siret
 
+from loyalty.clock import paris_day, utc_now
 from marketplace import associations, topup_programmes
 from marketplace.demo import DEMO_PASSWORD, seed
 from marketplace.demo_data import SHOP_TYPES, TOWN_SHOP_ORDER
@@ -46,11 +48,13 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert 3 <= first["Employer"] <= 4
     assert first["User"] == 8
     assert "guichet@demo.halle.fr" in summary and "Office de tourisme de Semur" in summary  # the card counter's seller
-    # The merchants' association: its manager, 4 members, a request to approve, a running programme of its own.
+    # The merchants' association: its manager, 4 members, a request to approve, a programme of its own that
+    # starts tomorrow (none runs in the demo: it would top up every card bought there).
     assert "union@demo.halle.fr" in summary
     union = db.session.execute(select(Association).filter_by(name="Les Vitrines de Semur")).scalar_one()
     assert len(associations.member_shop_ids(union.id)) == 4 and len(associations.members(union.id, "requested")) == 1
-    assert [p.association_id for p in topup_programmes.running()] == [union.id]
+    assert topup_programmes.running() == []
+    assert [p.association_id for p in topup_programmes.running(today=paris_day(utc_now()) + timedelta(days=1))] == [union.id]
     # Artisans, services and small industries with no catalogue, found by what they do (issue 22).
     businesses = db.session.execute(select(Shop).filter_by(kind="services")).scalars().all()
     assert len(businesses) >= 8 and all(b.service_list and b.keyword_list for b in businesses)
