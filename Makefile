@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # pytest-xdist workers: one per core of the 2-core machines the suite runs on (`PYTEST_WORKERS=0`: one process).
 PYTEST_WORKERS ?= 2
+# Keep the bytecode caches (some machines set PYTHONDONTWRITEBYTECODE): each test process then starts
+# without recompiling the project and the tests.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-fast install translations messages browser
 
