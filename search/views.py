@@ -18,6 +18,7 @@ from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILT
                           parse_search_args)
 from search.unmet import unmet_report
 
+FILTERS_BY_NAME = {each.name: each for each in FILTERS}
 SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
                "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
 
@@ -76,7 +77,9 @@ class PageLinks:
 
     def search(self, query: SearchQuery, **changes) -> str:
         """The link to `query`, or with `changes` to query.but(**changes) (so page 1 unless given)."""
-        args = (query.but(**changes) if changes else query).url_args()
+        return self._link((query.but(**changes) if changes else query).url_args())
+
+    def _link(self, args: dict) -> str:
         if not args:
             return self._search
         return f"{self._search}?{'&'.join(self._pair(item) for item in args.items())}"
@@ -88,8 +91,21 @@ class PageLinks:
         return encoded
 
     def choices(self, query: SearchQuery, name: str, values) -> list[tuple]:
-        """(facet value, link to `query` filtered on it) for each value."""
-        return [(value, self.search(query, **{name: value.value})) for value in values]
+        """(facet value, link to `query` filtered on it) for each value. The links differ only by
+        the value of `name` (a filter whose URL argument is its name, never left out for a facet's
+        value): the query's other arguments are computed once, for the first value."""
+        values = list(values)
+        if not values:
+            return []
+        args = query.but(**{name: values[0].value}).url_args()
+        if name not in args:  # not a value the link carries: each link on its own
+            return [(value, self.search(query, **{name: value.value})) for value in values]
+        url_value = FILTERS_BY_NAME[name].url_value
+        links = []
+        for value in values:
+            args[name] = url_value(value.value)  # same key, same place in the URL
+            links.append((value, self._link(args)))
+        return links
 
     def results(self, hits) -> list[tuple]:
         """(hit, link to its product, link to its shop) for each hit."""
