@@ -170,9 +170,10 @@ def test_admin_edits_the_synonyms(app, client):
 
 def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world, monkeypatch):
     """The search page's SQL does not grow with its results (no query per result, shop or facet):
-    reference data comes from its cache, the results from the backend (the PostgreSQL backend's
-    page statement goes to the driver's cursor, under these counters: its correction's look-ups
-    are counted). A page that needs more says here why."""
+    reference data comes from its cache, the results from the backend (the PostgreSQL backend sends
+    its one page statement straight to the driver's cursor, which these counters do not see; the
+    look-ups of its typo correction go through SQLAlchemy and are counted: 2). A page that needs
+    more says here why."""
     from sqlalchemy import event
 
     pages = ["/recherche?q=miel", f"/recherche?q=miel&commune={SEMUR}&radius_km=20&sort=price_asc",
