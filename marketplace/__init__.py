@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
 from marketplace import (access, formatting, http_cache, i18n, observability, replicas, request_guard,
-                         security_headers)
+                         security_headers, urls)
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(BASE_DIR / "translations"))
     i18n.install_template_gettext(app)
+    urls.install_template_url_cache(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -65,6 +65,21 @@ def _digits(locale: Locale) -> _Digits:
     )
 
 
+_last_digits: tuple = (None, None)  # (Locale, _Digits) of the last call: the page's locale
+
+
+def _digits_of(locale: Locale) -> _Digits:
+    """_digits for the page's locale without hashing a Locale (Babel compares them field by field,
+    with a cache look-up on each price of a page of results): the request's Locale object is the
+    same for all of a page's figures."""
+    global _last_digits
+    last_locale, digits = _last_digits
+    if last_locale is not locale:
+        digits = _digits(locale)
+        _last_digits = (locale, digits)
+    return digits
+
+
 def money(amount_cents: int | None) -> str:
     """12,50 € from 1250 (integer cents; never a float on the way)."""
     if amount_cents is None:
@@ -72,7 +87,7 @@ def money(amount_cents: int | None) -> str:
     locale = get_locale()
     if locale is None:  # outside any app context: Babel's process default locale
         return format_currency(Decimal(amount_cents) / 100, CURRENCY)
-    return _digits(locale).money(int(amount_cents))  # PostgreSQL's sums of cents come back as Decimal
+    return _digits_of(locale).money(int(amount_cents))  # PostgreSQL's sums of cents come back as Decimal
 
 
 def _whole(value) -> str:
@@ -80,7 +95,7 @@ def _whole(value) -> str:
     locale = get_locale()
     if locale is None or type(value) is not int or value < 0:
         return format_decimal(value)
-    return _digits(locale).integer(value)
+    return _digits_of(locale).integer(value)
 
 
 def distance_km(km: float | None) -> str:

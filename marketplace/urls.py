@@ -4,11 +4,13 @@
   request's Host header: a forged Host must not put an attacker's site in a password-reset mail.
   It works without a request too (background jobs, CLI).
 - `safe_local_target`: a `next`/back parameter is followed only when it is a path of this site.
+- `install_template_url_cache`: the templates' url_for remembers the links that never change
+  (an endpoint without arguments, a static file).
 """
 import re
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
 # Browsers drop ASCII tab, LF and CR anywhere in a URL ("/\t/evil.example" is "//evil.example"):
 # any C0 control character, DEL, or a backslash (read as "/" by browsers) refuses the target.
@@ -23,6 +25,33 @@ def public_url_for(endpoint: str, **values) -> str:
                                        url_scheme=base.scheme)
     current_app.inject_url_defaults(endpoint, values)
     return adapter.build(endpoint, values, force_external=True)
+
+
+_TEMPLATE_URLS_MAX = 1000  # distinct (script root, endpoint, file) links remembered
+
+
+def install_template_url_cache(app) -> None:
+    """The templates' url_for answers from a table the links that depend on nothing but the
+    endpoint (and a static file's name) and the request's script root: the ~20 links of the
+    site's header, footer and scripts cost 7 to 15 µs each through Werkzeug's URL builder, on
+    every page. Any other argument (a path variable, `_external`, `_anchor`…), an endpoint
+    relative to the current blueprint ("."), or no request: the builder, as before."""
+    build = app.url_for
+    urls: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if (len(values) > 1 or (values and "filename" not in values) or endpoint.startswith(".")
+                or not has_request_context()):
+            return build(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        url = urls.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(urls) < _TEMPLATE_URLS_MAX:
+                urls[key] = url
+        return url
+
+    app.jinja_env.globals["url_for"] = url_for
 
 
 def safe_local_target(value: str | None, default: str) -> str:

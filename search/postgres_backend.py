@@ -28,7 +28,7 @@ from marketplace.models import Product, Shop
 from marketplace.models.shops import public_product_clause
 from search.analysis import folded_words, highlight, stem
 from search.backend import SearchBackend
-from search.query import PRICE_RANGES, AnyOf, Equals, FacetValue, Hit, Range, SearchQuery, SearchResults, conditions
+from search.query import FILTERS, PRICE_RANGES, AnyOf, Equals, FacetValue, Hit, Range, SearchQuery, SearchResults, conditions
 from search.spelling import max_edits, one_edit_variants, osa_distance
 from search.synonyms import expand
 
@@ -321,6 +321,12 @@ def _tsquery_sql(units, params: dict) -> str:
     return " && ".join(ands)
 
 
+def _text_array(values) -> str:
+    """A text[] parameter as one quoted literal ('{"a","b"}'), for the same reason as _array: the
+    ~500 one-edit variants of a word cost ~1 ms to parse as ARRAY['…', …]."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def _array(values) -> str:
     """An array parameter as one literal ('{a,b}'): psycopg2 sends a list as ARRAY[...], one
     constant per element for PostgreSQL to parse and fold (~0.5 ms for a radius's 100 communes).
@@ -401,7 +407,9 @@ class PostgresBackend(SearchBackend):
         words = folded_words(query.text)
         results = self._search(query, ref, words)
         if results.total == 0 and words:
-            corrected = self._correct(words, ref)
+            # One word alone, with no filter nor place, found nothing: no need to ask again.
+            alone = len(set(words)) == 1 and not query.commune and not any(f.is_on(query) for f in FILTERS)
+            corrected = self._correct(words, ref, missing=frozenset(words) if alone else frozenset())
             if corrected != words:
                 results = self._search(query, ref, corrected)
                 results.suggestion, results.corrected = " ".join(corrected), True
@@ -548,53 +556,73 @@ class PostgresBackend(SearchBackend):
 
     # --- typos ------------------------------------------------------------------------------
 
-    def _correct(self, words: list[str], ref) -> list[str]:
+    def _correct(self, words: list[str], ref, missing: frozenset = frozenset()) -> list[str]:
         """The words with those that find nothing replaced by the likeliest catalogue word
-        within the edit budget: the closest, then the one that finds the most products."""
+        within the edit budget: the closest, then the one that finds the most products.
+        `missing`: words already known to find nothing."""
         synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
         unknown = [w for w in dict.fromkeys(words)
                    if max_edits(w) and not w.isdigit() and w not in synonym_words]
         if not unknown:
             return words
-        finds = self._found(unknown)
+        finds = dict.fromkeys(missing, 0)
+        finds.update(self._found([w for w in unknown if w not in missing], cap=1))  # finds any?
         fixes = {}
         for word in (w for w in unknown if not finds[w]):
-            budget = max_edits(word)
-            close = {c: osa_distance(word, c, budget) for c in self._candidates(word, budget)}
-            for distance in sorted({d for d in close.values() if d <= budget}):
-                frequency = self._found([c for c, d in close.items() if d == distance])
-                ranked = sorted((-n, c) for c, n in frequency.items() if n)
-                if ranked:
-                    fixes[word] = ranked[0][1]
-                    break
+            # One edit first, by primary key: the closest words win, so a word of 8 letters or
+            # more (two edits) needs the trigram search only when no word one edit away finds
+            # anything (a typo is most often one edit).
+            fix = self._closest(word, self._candidates(word, 1), 1)
+            if fix is None and max_edits(word) == 2:
+                fix = self._closest(word, self._candidates(word, 2), 2)
+            if fix is not None:
+                fixes[word] = fix
         return [fixes.get(w, w) for w in words]
+
+    def _closest(self, word: str, candidates: list[str], budget: int) -> str | None:
+        """Among `candidates`, the closest to `word` within `budget` edits that finds something,
+        the one that finds the most (up to FOUND_CAP) when several are as close."""
+        close = {c: osa_distance(word, c, budget) for c in candidates}
+        for distance in sorted({d for d in close.values() if d <= budget}):
+            group = [c for c, d in close.items() if d == distance]
+            # Alone at its distance, a word only has to find something: no count of its matches.
+            frequency = self._found(group, cap=FOUND_CAP if len(group) > 1 else 1)
+            ranked = sorted((-n, c) for c, n in frequency.items() if n)
+            if ranked:
+                return ranked[0][1]
+        return None
 
     @staticmethod
     def _candidates(word: str, budget: int) -> list[str]:
         """Catalogue words that may lie within the edit budget. One edit: every variant of the
         word (a letter dropped, swapped, replaced or added: a few hundred) looked up by primary
-        key, exact and ~1 ms, where a trigram search must accept a similarity of 0.1 for short
+        key, exact and ~1 ms (a LATERAL look-up per variant: as `word = ANY(variants)` or a join
+        the planner expects a row per variant and reads the whole table instead, 5 to 11 ms at
+        56,000 words), where a trigram search must accept a similarity of 0.1 for short
         words ("imel"/"miel") and recheck ~10,000 of 56,000 words. Two edits (8 letters or
-        more, which share more trigrams with their corrections): pg_trgm."""
+        more, which share more trigrams with their corrections): pg_trgm, its threshold set in
+        the same round trip (psycopg2 sends both statements in one message; the last answers)."""
         if budget == 1:
             return db.session.execute(
-                text("SELECT word FROM search_words WHERE word = ANY(CAST(:variants AS text[]))"),
-                {"variants": sorted(one_edit_variants(word))}).scalars().all()
-        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', '0.25', true)"))
+                text("SELECT w.word FROM unnest(CAST(:variants AS text[])) v "
+                     "CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word = v LIMIT 1) w"),
+                {"variants": _text_array(sorted(one_edit_variants(word)))}).scalars().all()
         return db.session.execute(text(
+            "SELECT set_config('pg_trgm.similarity_threshold', '0.25', true); "
             "SELECT word FROM search_words WHERE word % :w AND length(word) BETWEEN :lo AND :hi "
             "ORDER BY similarity(word, :w) DESC LIMIT 500"),
             {"w": word, "lo": len(word) - budget, "hi": len(word) + budget}).scalars().all()
 
     @staticmethod
-    def _found(words: list[str]) -> dict[str, int]:
-        """How many products each word finds, up to FOUND_CAP (counting all of "miel"'s 6,700
-        took 20 ms), in one statement: a correlated count per word still reads the GIN index."""
+    def _found(words: list[str], cap: int = FOUND_CAP) -> dict[str, int]:
+        """How many products each word finds, up to `cap` (counting all of "miel"'s 6,700 took
+        20 ms; 1 says whether it finds any), in one statement: a correlated count per word still
+        reads the GIN index."""
         if not words:
             return {}
         return dict(db.session.execute(text(
             f"SELECT w, (SELECT count(*) FROM (SELECT 1 FROM search_products WHERE document @@ "
-            f"websearch_to_tsquery('{CONFIG}', w) LIMIT {FOUND_CAP}) found) "
+            f"websearch_to_tsquery('{CONFIG}', w) LIMIT {int(cap)}) found) "
             "FROM unnest(CAST(:words AS text[])) AS w"), {"words": list(words)}).all())
 
     # --- completion ---------------------------------------------------------------------------

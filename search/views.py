@@ -18,6 +18,7 @@ from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILT
                           parse_search_args)
 from search.unmet import unmet_report
 
+FILTERS_BY_NAME = {each.name: each for each in FILTERS}
 SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
                "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
 
@@ -58,11 +59,17 @@ def _alternatives(query):
     return options
 
 
+# URL arguments as encoded for links, shared by the pages (the same sorts, filters, pages and
+# often the same words come back from page to page); cleared when full.
+_ENCODED_PAIRS: dict[tuple, str] = {}
+_ENCODED_PAIRS_MAX = 20_000
+
+
 class PageLinks:
     """The page's links, as url_for writes them. A page of results holds about a hundred (results,
     their shops, facets, pages) and url_for costs 7 to 15 µs a call: each endpoint's URL is built
     once by url_for and completed here with Werkzeug's own escaping, each URL argument encoded once
-    a page (tests/search/test_api_and_pages.py compares them with url_for's). The lists (results,
+    per process (tests/search/test_api_and_pages.py compares them with url_for's). The lists (results,
     facet values) get theirs in one call: a call from the template costs as much as the link."""
     PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
@@ -72,24 +79,42 @@ class PageLinks:
         self._product = url_for("public.product", product_id=0).removesuffix("0")
         self._shop = url_for("public.shop", slug="-").removesuffix("-")
         self._image = url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)
-        self._encoded: dict[tuple, str] = {}
 
     def search(self, query: SearchQuery, **changes) -> str:
         """The link to `query`, or with `changes` to query.but(**changes) (so page 1 unless given)."""
-        args = (query.but(**changes) if changes else query).url_args()
+        return self._link((query.but(**changes) if changes else query).url_args())
+
+    def _link(self, args: dict) -> str:
         if not args:
             return self._search
         return f"{self._search}?{'&'.join(self._pair(item) for item in args.items())}"
 
-    def _pair(self, item: tuple) -> str:
-        encoded = self._encoded.get(item)
+    @staticmethod
+    def _pair(item: tuple) -> str:
+        key = (*item, type(item[1]))  # 1 and True are equal keys, not equal arguments
+        encoded = _ENCODED_PAIRS.get(key)
         if encoded is None:
-            encoded = self._encoded[item] = urlencode((item,), safe=self.QUERY_SAFE)
+            if len(_ENCODED_PAIRS) >= _ENCODED_PAIRS_MAX:  # the words people type have no end
+                _ENCODED_PAIRS.clear()
+            encoded = _ENCODED_PAIRS[key] = urlencode((item,), safe=PageLinks.QUERY_SAFE)
         return encoded
 
     def choices(self, query: SearchQuery, name: str, values) -> list[tuple]:
-        """(facet value, link to `query` filtered on it) for each value."""
-        return [(value, self.search(query, **{name: value.value})) for value in values]
+        """(facet value, link to `query` filtered on it) for each value. The links differ only by
+        the value of `name` (a filter whose URL argument is its name, never left out for a facet's
+        value): the query's other arguments are computed once, for the first value."""
+        values = list(values)
+        if not values:
+            return []
+        args = query.but(**{name: values[0].value}).url_args()
+        if name not in args:  # not a value the link carries: each link on its own
+            return [(value, self.search(query, **{name: value.value})) for value in values]
+        url_value = FILTERS_BY_NAME[name].url_value
+        links = []
+        for value in values:
+            args[name] = url_value(value.value)  # same key, same place in the URL
+            links.append((value, self._link(args)))
+        return links
 
     def results(self, hits) -> list[tuple]:
         """(hit, link to its product, link to its shop) for each hit."""

@@ -166,3 +166,40 @@ def test_admin_edits_the_synonyms(app, client):
     client.post("/admin/recherche/synonymes/par-defaut")
     with app.app_context():
         assert db.session.query(SynonymGroup).count() > 3
+
+
+def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world, monkeypatch):
+    """The search page's SQL does not grow with its results (no query per result, shop or facet):
+    reference data comes from its cache, the results from the backend (the PostgreSQL backend sends
+    its one page statement straight to the driver's cursor, which these counters do not see; the
+    look-ups of its typo correction go through SQLAlchemy and are counted: 2). A page that needs
+    more says here why."""
+    from sqlalchemy import event
+
+    pages = ["/recherche?q=miel", f"/recherche?q=miel&commune={SEMUR}&radius_km=20&sort=price_asc",
+             "/recherche?q=confiture&category=epicerie&in_stock=1", "/recherche?q=pain&per_page=1&page=2"]
+    monkeypatch.setitem(app.config, "SEARCH_CACHE_SECONDS", 3600)  # as in production (tests: 0, always fresh)
+    client.get(pages[0])  # the reference data's cache fills on the first page
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = {}
+        for page in pages:
+            statements.clear()
+            response = client.get(page)
+            assert response.status_code == 200 and 'data-testid="result"' in response.get_data(as_text=True), page
+            counts[page] = len(statements)
+        statements.clear()
+        typo = client.get("/recherche?q=confiure").get_data(as_text=True)
+        assert "« confiture »" in typo
+        counts["typo"] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    backend = app.config["SEARCH_BACKEND"]
+    assert counts == {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2}, (backend, counts, statements)
