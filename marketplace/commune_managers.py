@@ -5,7 +5,7 @@ owned by their commune (TopUpProgramme.commune_insee: the top-up is spent in tha
 marketplace/topup_programmes.py) and sees their live figures: never another commune's, an
 association's or the territory's programmes."""
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from marketplace import audit, invitations
 from marketplace.extensions import db
@@ -26,15 +26,21 @@ def name_manager(commune: Commune, email: str, *, by) -> CommuneManager | Commun
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
         raise CommuneManagerError(gettext("E-mail : une adresse valide, par exemple nom@exemple.fr."))
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if user is not None:
-        manager = _make_manager(commune, user, by=by)
-        send_mail(user.email, lazy_gettext("Vous gérez les programmes de %(name)s sur Halle", name=commune.name),
-                  lazy_gettext("Vous gérez maintenant les programmes d'abondement de la commune %(name)s sur "
-                               "Halle :\n%(link)s\n", name=commune.name,
-                               link=public_url_for("commune_space.programmes", insee=commune.insee)))
-        return manager
-    token, token_hash = invitations.new_token()
+    return invitations.account_or_invitation(email, add=lambda user: _named(commune, user, by=by),
+                                             invite=lambda token, token_hash: _invite(commune, email, token, token_hash,
+                                                                                      by=by))
+
+
+def _named(commune: Commune, user: User, *, by) -> CommuneManager:
+    manager = _make_manager(commune, user, by=by)
+    send_mail(user.email, lazy_gettext("Vous gérez les programmes de %(name)s sur Halle", name=commune.name),
+              lazy_gettext("Vous gérez maintenant les programmes d'abondement de la commune %(name)s sur "
+                           "Halle :\n%(link)s\n", name=commune.name,
+                           link=public_url_for("commune_space.programmes", insee=commune.insee)))
+    return manager
+
+
+def _invite(commune: Commune, email: str, token: str, token_hash: str, *, by) -> CommuneInvitation:
     invitation = CommuneInvitation(commune_insee=commune.insee, email=email, token_hash=token_hash,
                                    invited_by_id=getattr(by, "id", None))
     db.session.add(invitation)

@@ -12,7 +12,7 @@ from marketplace.access import ADMIN, COMMUNE_MANAGER, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.gifts.programme_forms import OwnProgrammeForm
-from marketplace.gifts.programme_pages import form_page, live_page
+from marketplace.gifts.programme_pages import form_page, live_page, owned
 from marketplace.models import Commune, CommuneInvitation, CommuneManager, TopUpProgramme
 from marketplace.union.forms import ManagerForm
 
@@ -98,14 +98,6 @@ def new_programme(insee: str):
                      template="commune_space/programme_form.html", commune=_commune(insee))
 
 
-def _programme(insee: str, programme_id: int) -> TopUpProgramme:
-    """The commune's own programme (another owner's: 404, nothing of it shows)."""
-    row = db.session.get(TopUpProgramme, programme_id)
-    if row is None or row.commune_insee != insee:
-        abort(404)
-    return row
-
-
 def _live_url(programme: TopUpProgramme) -> str:
     return url_for("commune_space.programme", insee=programme.commune_insee, programme_id=programme.id)
 
@@ -114,7 +106,7 @@ def _live_url(programme: TopUpProgramme) -> str:
 @access(COMMUNE_MANAGER)
 def edit_programme(insee: str, programme_id: int):
     """Change the commune's programme: a new budget moves the difference (never below what was used)."""
-    programme = _programme(insee, programme_id)
+    programme = owned(programme_id, commune_insee=insee)
     return form_page(OwnProgrammeForm(obj=programme), programme, terms=lambda form: form.terms(commune_insee=insee),
                      done=_live_url, template="commune_space/programme_form.html", commune=programme.commune)
 
@@ -122,6 +114,6 @@ def edit_programme(insee: str, programme_id: int):
 @bp.route("/commune-gestion/<insee>/programmes/<int:programme_id>")
 @access(COMMUNE_MANAGER)
 def programme(insee: str, programme_id: int):
-    row = _programme(insee, programme_id)
+    row = owned(programme_id, commune_insee=insee)
     return live_page(row, commune_space=row.commune, back_url=url_for("commune_space.programmes", insee=insee),
                      edit_url=url_for("commune_space.edit_programme", insee=insee, programme_id=programme_id))

@@ -3,7 +3,7 @@ merchants' association's, a commune's): the create/edit form and the live page. 
 which form, which owner and where to go; the rules stay in marketplace/topup_programmes.py."""
 from typing import Callable
 
-from flask import flash, redirect, render_template
+from flask import abort, flash, redirect, render_template
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,15 @@ from marketplace.extensions import db
 from marketplace.gifts.programme_forms import ProgrammeForm, fill
 from marketplace.models import Commune, TopUpProgramme
 from marketplace.topup_programmes import ProgrammeTerms
+
+
+def owned(programme_id: int, *, association_id: int | None = None, commune_insee: str | None = None) -> TopUpProgramme:
+    """The owner's own programme (an association's, a commune's); another owner's, the territory's
+    too: 404, nothing of it shows."""
+    row = db.session.get(TopUpProgramme, programme_id)
+    if row is None or (row.association_id, row.commune_insee) != (association_id, commune_insee):
+        abort(404)
+    return row
 
 
 def form_page(form: ProgrammeForm, programme: TopUpProgramme | None, *, terms: Callable[[ProgrammeForm], ProgrammeTerms],

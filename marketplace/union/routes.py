@@ -13,7 +13,7 @@ from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
 from marketplace.gifts.programme_forms import OwnProgrammeForm
-from marketplace.gifts.programme_pages import form_page, live_page
+from marketplace.gifts.programme_pages import form_page, live_page, owned
 from marketplace.models import (Association, AssociationInvitation, AssociationMember, CardCounter, Commune, Shop,
                                 TopUpProgramme)
 from marketplace.models.associations import AWAITING_ADMIN, INVITED, MEMBER, REQUESTED
@@ -246,13 +246,6 @@ def new_programme(association_id: int):
                      done=_live_url, template="union/programme_form.html", association=_association(association_id))
 
 
-def _programme(association_id: int, programme_id: int) -> TopUpProgramme:
-    row = db.session.get(TopUpProgramme, programme_id)
-    if row is None or row.association_id != association_id:
-        abort(404)
-    return row
-
-
 def _live_url(programme: TopUpProgramme) -> str:
     return url_for("union.programme", association_id=programme.association_id, programme_id=programme.id)
 
@@ -261,7 +254,7 @@ def _live_url(programme: TopUpProgramme) -> str:
 @access(ASSOCIATION_MANAGER)
 def edit_programme(association_id: int, programme_id: int):
     """Change the association's programme: a new budget moves the difference (never below what was used)."""
-    programme = _programme(association_id, programme_id)
+    programme = owned(programme_id, association_id=association_id)
     return form_page(OwnProgrammeForm(obj=programme), programme,
                      terms=lambda form: form.terms(association_id=association_id), done=_live_url,
                      template="union/programme_form.html", association=programme.association)
@@ -270,7 +263,7 @@ def edit_programme(association_id: int, programme_id: int):
 @bp.route("/union/<int:association_id>/programmes/<int:programme_id>")
 @access(ASSOCIATION_MANAGER)
 def programme(association_id: int, programme_id: int):
-    row = _programme(association_id, programme_id)
+    row = owned(programme_id, association_id=association_id)
     return live_page(row, association=row.association, back_url=url_for("union.programmes", association_id=association_id),
                      edit_url=url_for("union.edit_programme", association_id=association_id, programme_id=programme_id))
 
