@@ -47,6 +47,13 @@ def test_the_admin_names_managers_by_email_and_removes_one_with_a_confirmation(a
     assert "mairie@example.fr" in page and "autre-mairie@example.fr" not in page
     refused = client.post(f"/admin/communes/{semur}/gestionnaires", data={"email": "pas-une-adresse"})
     assert "E-mail du gestionnaire : une adresse valide" in refused.get_data(as_text=True)
+    # An account: a manager at once, told by email.
+    client.post(f"/admin/communes/{semur}/gestionnaires", data={"email": "Autre-Mairie@example.fr"})
+    with app.app_context():
+        other = db.session.scalar(select(User).where(User.email == "autre-mairie@example.fr"))
+        assert commune_managers.is_manager(other, semur) and commune_managers.is_manager(other, world["arnay"])
+        assert outbox()[-1]["To"] == "autre-mairie@example.fr"
+        assert f"/commune-gestion/{semur}/" in outbox()[-1].get_content()
     # Without an account: an emailed invitation, accepted by the invited address only.
     assert client.post(f"/admin/communes/{semur}/gestionnaires",
                        data={"email": "Elue@Example.fr"}).status_code == 302
@@ -59,7 +66,7 @@ def test_the_admin_names_managers_by_email_and_removes_one_with_a_confirmation(a
     with app.app_context():
         f.user("elue@example.fr")
         db.session.commit()
-    login(client, "autre-mairie@example.fr")
+    login(client, "mairie@example.fr")
     assert client.post(link, data={}).status_code == 403  # another account: refused, nothing changes
     client.get("/deconnexion")
     assert login(client, "elue@example.fr").headers["Location"].endswith("/compte/")  # no role yet
