@@ -110,7 +110,7 @@ BLUEPRINTS = (
     "marketplace.orders_bp.routes:bp", "marketplace.shop.orders_routes:bp", "marketplace.shop.feeds_routes:bp",
     "marketplace.gifts.views:bp", "marketplace.gifts.counter_routes:bp",
     "marketplace.shop.lockers_routes:bp", "marketplace.public.locker_pay_routes:bp",
-    "marketplace.union.routes:bp",
+    "marketplace.union.routes:bp", "marketplace.commune_space.routes:bp",
 )
 
 

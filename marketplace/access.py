@@ -103,18 +103,33 @@ def association_manager() -> Policy:
     return Policy("association", login_required=True, check=check)
 
 
+def commune_manager() -> Policy:
+    """A programme manager of the commune named by the `insee` URL argument (marketplace/commune_managers.py)."""
+    from marketplace.models import Commune, CommuneManager
+
+    def check(user, view_args):
+        insee = view_args["insee"]
+        if db.session.get(Commune, insee) is None:
+            abort(404)
+        return db.session.query(CommuneManager.id).filter_by(commune_insee=insee, user_id=user.id).first() is not None
+
+    return Policy("commune", login_required=True, check=check)
+
+
 # --- The roles and what each may do ------------------------------------------------------------
 # The territory's admin (User.is_admin) has ADMIN. A shop's members have one role each (OWNER,
 # STAFF, CASHIER: ShopMember.role): the owner everything of the shop, the staff the catalogue,
 # orders, feeds and lockers, the cashier the till only. HR members of a company have EMPLOYER_HR
 # on it, sellers of a card counter COUNTER_SELLER on it, managers of a merchants' association
-# ASSOCIATION_MANAGER on it (its members, programmes, counters and figures).
+# ASSOCIATION_MANAGER on it (its members, programmes, counters and figures), a commune's programme
+# managers COMMUNE_MANAGER on it (its own top-up programmes).
 SHOP_OWNER = shop_member(OWNER)
 SHOP_TEAM = shop_member(OWNER, STAFF)
 SHOP_TILL = shop_member(OWNER, STAFF, CASHIER)
 EMPLOYER_HR = employer_member()
 COUNTER_SELLER = counter_member()
 ASSOCIATION_MANAGER = association_manager()
+COMMUNE_MANAGER = commune_manager()
 
 # The policies each protected part of the site may use (anything else there is a mistake).
 PREFIX_POLICIES = {
@@ -125,6 +140,7 @@ PREFIX_POLICIES = {
     "/compte": {AUTHENTICATED},
     "/guichet/<int:counter_id>": {COUNTER_SELLER},
     "/union/<int:association_id>": {ASSOCIATION_MANAGER},
+    "/commune-gestion/<insee>": {COMMUNE_MANAGER},
 }
 
 
@@ -203,4 +219,9 @@ def role_home_url(user) -> str:
     manager = db.session.query(AssociationManager.association_id).filter_by(user_id=user.id).first()
     if manager is not None:
         return url_for("union.dashboard", association_id=manager.association_id)
+    from marketplace.models import CommuneManager
+
+    mayor = db.session.query(CommuneManager.commune_insee).filter_by(user_id=user.id).first()
+    if mayor is not None:
+        return url_for("commune_space.programmes", insee=mayor.commune_insee)
     return url_for("account.home")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from loyalty.clock import paris_day
 from loyalty.models import Account, Entry, Posting
@@ -87,15 +87,20 @@ def name_manager(association: Association, email: str, *, by) -> AssociationMana
     """The account of `email` becomes a manager (told by email); without an account, an emailed
     invitation (marketplace/invitations.py's rule) makes it one once accepted."""
     email = _check_email(email)
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    if user is not None:
-        manager = _make_manager(association, user, by=by)
-        send_mail(user.email, lazy_gettext("Vous gérez %(name)s sur Halle", name=association.name),
-                  lazy_gettext("Vous êtes maintenant gestionnaire de l'union commerciale %(name)s sur Halle :\n%(link)s\n",
-                               name=association.name,
-                               link=public_url_for("union.dashboard", association_id=association.id)))
-        return manager
-    token, token_hash = invitations.new_token()
+    return invitations.account_or_invitation(email, add=lambda user: _named(association, user, by=by),
+                                             invite=lambda token, token_hash: _invite(association, email, token,
+                                                                                      token_hash, by=by))
+
+
+def _named(association: Association, user: User, *, by) -> AssociationManager:
+    manager = _make_manager(association, user, by=by)
+    send_mail(user.email, lazy_gettext("Vous gérez %(name)s sur Halle", name=association.name),
+              lazy_gettext("Vous êtes maintenant gestionnaire de l'union commerciale %(name)s sur Halle :\n%(link)s\n",
+                           name=association.name, link=public_url_for("union.dashboard", association_id=association.id)))
+    return manager
+
+
+def _invite(association: Association, email: str, token: str, token_hash: str, *, by) -> AssociationInvitation:
     invitation = AssociationInvitation(association_id=association.id, email=email, token_hash=token_hash,
                                        invited_by_id=getattr(by, "id", None))
     db.session.add(invitation)

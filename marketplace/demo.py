@@ -31,6 +31,7 @@ from marketplace.models import (
     Association,
     AssociationManager,
     AssociationMember,
+    CommuneManager,
     Commune,
     Employee,
     Employer,
@@ -73,6 +74,7 @@ DEMO_USERS = (
     ("rh", "Nathalie", "Girard", "RH des Aciéries de l'Armançon"),
     ("guichet", "Aurélie", "Lambert", "vendeuse de cartes cadeaux à l'Office de tourisme de Semur"),
     ("union", "Isabelle", "Garnier", "gestionnaire de l'union commerciale Les Vitrines de Semur"),
+    ("mairie", "Marc", "Dufour", "gestionnaire des programmes d'abondement de Semur-en-Auxois"),
     data.BUSINESS_OWNER[:4],
 )
 
@@ -429,6 +431,12 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
     _ensure_counter(users["guichet"])
     db.session.flush()
     _ensure_association(users["union"], shop)
+    # Semur's programme manager; no programme of the commune (a running one would top up every
+    # card bought in the demo): they create the first one.
+    if not db.session.execute(select(CommuneManager).filter_by(commune_insee=SEMUR_INSEE,
+                                                               user_id=users["mairie"].id)).first():
+        db.session.add(CommuneManager(commune_insee=SEMUR_INSEE, user_id=users["mairie"].id))
+        db.session.commit()
     return created
 
 
@@ -567,5 +575,6 @@ def seed(echo=print) -> str:
     lines.append(f"Point de vente cartes : {DEMO_COUNTER}, /guichet/ avec guichet@{DEMO_DOMAIN}.")
     lines.append(f"Union commerciale : {DEMO_ASSOCIATION} ({DEMO_ASSOCIATION_MEMBERS} membres, une demande d'adhésion, "
                  f"un programme d'abondement en cours), avec union@{DEMO_DOMAIN}.")
+    lines.append(f"Programmes d'une commune : Semur-en-Auxois, /commune-gestion/{SEMUR_INSEE}/ avec mairie@{DEMO_DOMAIN}.")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from typing import Callable
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.models.base import utcnow
@@ -34,6 +34,18 @@ def new_token() -> tuple[str, str]:
     """(token for the emailed link, its SHA-256: the only thing stored)."""
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)
+
+
+def account_or_invitation(email: str, *, add: Callable, invite: Callable):
+    """A role given by email address (`email` already checked and lowered): the account of that
+    address gets it at once (`add(user)`), anyone else an emailed invitation (`invite(token,
+    token_hash)`) accepted under this module's rule. Returns what the callable returned."""
+    from marketplace.models import User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is not None:
+        return add(user)
+    return invite(*new_token())
 
 
 def find(model, token: str):

@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import gettext
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from marketplace.extensions import db
-from marketplace.models import Commune
+from marketplace.models import Commune, CommuneInvitation, CommuneManager
 
 DEFAULT_DATA_PATH = Path(__file__).resolve().parent.parent / "data" / "communes.csv.gz"
 
@@ -185,7 +185,7 @@ class CommuneInUse(Exception):
 def remove_commune(insee: str, *, session=None) -> Commune:
     """Take a commune out of the territory, refused while a shop, an employer or a locker bank is
     located there (their address would dangle); residents who chose it as home commune lose that
-    choice. Logged in the audit log, then committed."""
+    choice, its programme managers that role. Logged in the audit log, then committed."""
     from sqlalchemy import func
 
     from marketplace import audit
@@ -206,6 +206,8 @@ def remove_commune(insee: str, *, session=None) -> Commune:
                                    "Déplacez-les ou fermez-les d'abord.", commune=commune.name,
                                    users=", ".join(users)))
     session.execute(update(User).where(User.home_commune_insee == insee).values(home_commune_insee=None))
+    for model in (CommuneManager, CommuneInvitation):  # its programme managers lose that role
+        session.execute(delete(model).where(model.commune_insee == insee))
     audit.record("commune.remove", commune, summary=f"{commune.name} ({insee}) retirée du territoire",
                  before={"insee": insee, "name": commune.name, "epci": commune.epci_code}, after=None)
     session.delete(commune)

@@ -8,12 +8,12 @@ import pytest
 from marketplace.access import PREFIX_POLICIES, policy_for
 from marketplace.extensions import db
 from marketplace.models import (Association, AssociationManager, AssociationMember, CardCounter, CardCounterMember,
-                                TopUpProgramme)
+                                CommuneManager, TopUpProgramme)
 from tests import factories as f
 from tests.conftest import login
 
 ROLES = ["anonymous", "resident", "admin", "owner", "staff", "cashier", "other_owner", "hr", "other_hr", "seller",
-         "other_seller", "manager", "other_manager"]
+         "other_seller", "manager", "other_manager", "mayor", "other_mayor"]
 
 
 LOGS_OUT = ("account.log_out_everywhere", "auth.logout")  # each ends the session: logged in again before
@@ -67,6 +67,8 @@ def world(app):
             "other_seller": f.user("otherseller@example.fr"),
             "manager": f.user("manager@example.fr"),
             "other_manager": f.user("othermanager@example.fr"),
+            "mayor": f.user("mairie@example.fr"),
+            "other_mayor": f.user("autremairie@example.fr"),
         }
         f.shop_member(shop, users["owner"], "owner")
         f.shop_member(shop, users["staff"], "staff")
@@ -91,6 +93,10 @@ def world(app):
                                                user_id=users["other_manager"].id),
                             AssociationMember(association_id=association.id, shop_id=shop.id, status="member")])
         counter.association_id = association.id
+        # The mayor manages the programmes of the shop's commune; the other mayor another commune's.
+        arnay = f.commune(**f.ARNAY)
+        db.session.add_all([CommuneManager(commune_insee=semur.insee, user_id=users["mayor"].id),
+                            CommuneManager(commune_insee=arnay.insee, user_id=users["other_mayor"].id)])
         db.session.commit()
         return {
             "emails": {role: u.email for role, u in users.items()},
@@ -102,7 +108,7 @@ def world(app):
                      "grant_id": 1, "entry_id": 1, "order_id": 1, "sub_id": 1, "line_id": 1, "bank_id": 1, "run_id": 1,
                      "statement_id": 1, "target_id": 1, "bank": "x", "category_id": 1, "user_id": 1, "insee": "21603", "report_id": 1, "action": "ignorer", "feed_id": 1, "deposit_id": 1, "item_id": 1,
                      "counter_id": counter.id, "sale_id": 1, "programme_id": 1, "invitation_id": 1,
-                     "association_id": association.id, "membership_id": 1},
+                     "association_id": association.id, "membership_id": 1, "manager_id": 1},
         }
 
 
@@ -200,3 +206,28 @@ def test_an_association_manager_reaches_only_their_association_and_its_members(a
     assert client.get(f"/boutique/{shop_id}/").status_code == 403  # a member's back office is not theirs
     assert client.get(f"/boutique/{shop_id}/unions").status_code == 403
     assert client.get("/admin/unions").status_code == 403
+
+
+def test_a_commune_manager_reaches_only_their_communes_programmes(app, world, client):
+    insee = world["args"]["insee"]
+    with app.app_context():
+        programmes = [TopUpProgramme(name=name, budget_cents=1, rate_percent=1, cap_per_purchase_cents=1,
+                                     cap_per_person_cents=1, starts_on=db.func.current_date(),
+                                     ends_on=db.func.current_date(), **owner)
+                      for name, owner in (("Semur", {"commune_insee": insee}), ("Territoire", {}),
+                                          ("Union", {"association_id": world["args"]["association_id"]}))]
+        db.session.add_all(programmes)
+        db.session.commit()
+        ours, *others = [p.id for p in programmes]
+    login(client, world["emails"]["other_mayor"])
+    assert client.get(f"/commune-gestion/{insee}/").status_code == 403
+    assert client.get(f"/commune-gestion/{insee}/programmes/{ours}").status_code == 403
+    login(client, world["emails"]["mayor"])
+    assert client.get(f"/commune-gestion/{insee}/programmes/{ours}").status_code == 200
+    for programme_id in others:  # the territory's, an association's: nothing of them shows
+        assert client.get(f"/commune-gestion/{insee}/programmes/{programme_id}").status_code == 404
+        assert client.get(f"/commune-gestion/{insee}/programmes/{programme_id}/modifier").status_code == 404
+    assert client.get(f"/union/{world['args']['association_id']}/programmes").status_code == 403
+    assert client.get(f"/admin/programmes-abondement/{ours}").status_code == 403
+    assert client.get(f"/admin/communes/{insee}/gestionnaires").status_code == 403
+    assert client.get(f"/boutique/{world['args']['shop_id']}/").status_code == 403

@@ -6,7 +6,7 @@ from stdnum import iban
 from stdnum.fr import siret
 
 from loyalty.clock import paris_day, utc_now
-from marketplace import associations, topup_programmes
+from marketplace import associations, commune_managers, topup_programmes
 from marketplace.demo import DEMO_PASSWORD, seed
 from marketplace.demo_data import SHOP_TYPES, TOWN_SHOP_ORDER
 from marketplace.extensions import db
@@ -46,7 +46,7 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert 140 <= first["Shop"] <= 160
     assert first["Product"] >= 9_000
     assert 3 <= first["Employer"] <= 4
-    assert first["User"] == 8
+    assert first["User"] == 9
     assert "guichet@demo.halle.fr" in summary and "Office de tourisme de Semur" in summary  # the card counter's seller
     # The merchants' association: its manager, 4 members, a request to approve, a programme of its own that
     # starts tomorrow (none runs in the demo: it would top up every card bought there).
@@ -55,6 +55,10 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert len(associations.member_shop_ids(union.id)) == 4 and len(associations.members(union.id, "requested")) == 1
     assert topup_programmes.running() == []
     assert [p.association_id for p in topup_programmes.running(today=paris_day(utc_now()) + timedelta(days=1))] == [union.id]
+    # Semur's programme manager, with no programme of the commune yet (they create the first one).
+    mairie = db.session.execute(select(User).filter_by(email="mairie@demo.halle.fr")).scalar_one()
+    assert commune_managers.is_manager(mairie, "21603") and commune_managers.programmes("21603") == []
+    assert "mairie@demo.halle.fr" in summary
     # Artisans, services and small industries with no catalogue, found by what they do (issue 22).
     businesses = db.session.execute(select(Shop).filter_by(kind="services")).scalars().all()
     assert len(businesses) >= 8 and all(b.service_list and b.keyword_list for b in businesses)

@@ -56,8 +56,9 @@ class ProgrammeForm(FlaskForm):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(gettext("Date de fin : le jour du début ou plus tard."))
 
-    def terms(self, association_id: int | None = None) -> ProgrammeTerms:
-        """`association_id`: a merchants' association's own form (no places, no owner to choose)."""
+    def terms(self, association_id: int | None = None, commune_insee: str | None = None) -> ProgrammeTerms:
+        """`association_id`, `commune_insee`: the owner's own form (OwnProgrammeForm: no places, no
+        owner to choose)."""
         kind, _, owner = (self.owner.data or "").partition(":") if self.owner is not None else ("", "", "")
         return ProgrammeTerms(name=self.name.data.strip(), budget_cents=self.budget.cents,
                               rate_percent=self.rate_percent.data, cap_per_purchase_cents=self.cap_per_purchase.cents,
@@ -65,7 +66,7 @@ class ProgrammeForm(FlaskForm):
                               ends_on=self.ends_on.data,
                               allowed_categories=(self.categories.data or None) if self.categories is not None else None,
                               allowed_communes=(self.communes.data or None) if self.communes is not None else None,
-                              commune_insee=owner if kind == "commune" else None,
+                              commune_insee=commune_insee or (owner if kind == "commune" else None),
                               association_id=association_id or (int(owner) if kind == "union" else None))
 
 
@@ -86,8 +87,9 @@ def fill(form: "ProgrammeForm", programme) -> None:
         form.owner.data = owner_value(programme)
 
 
-class AssociationProgrammeForm(ProgrammeForm):
-    """A merchants' association's programme: its top-ups are spent at its member shops."""
+class OwnProgrammeForm(ProgrammeForm):
+    """The programme of a merchants' association (its top-ups are spent at its member shops) or of
+    a commune (spent in the commune), made by its own managers."""
     categories = None
     communes = None
     owner = None

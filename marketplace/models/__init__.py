@@ -15,6 +15,7 @@ from marketplace.models.topup_programmes import TopUpAward, TopUpProgramme  # no
 from marketplace.models.counters import (CardCounter, CardCounterDay, CardCounterInvitation,  # noqa: F401
                                          CardCounterMember)
 from marketplace.models.associations import Association, AssociationInvitation, AssociationManager, AssociationMember  # noqa: F401,E501
+from marketplace.models.commune_managers import CommuneInvitation, CommuneManager  # noqa: F401
 from marketplace.models.catalogue_sources import CatalogueFeed, CatalogueFeedRun, ProductApiRequest, ShopCategoryAlias  # noqa: F401,E501
 from marketplace.models.orders import CartItem, Compartment, LockerBank, LockerDeposit, LockerEvent, Order, OrderLine, OrderPayment, OrderRefund, OrderRefundPart, OrderShop  # noqa: F401,E501
 

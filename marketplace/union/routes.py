@@ -12,7 +12,8 @@ from marketplace.access import ADMIN, ASSOCIATION_MANAGER, PUBLIC, SHOP_OWNER, a
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
-from marketplace.gifts.programme_forms import AssociationProgrammeForm, fill
+from marketplace.gifts.programme_forms import OwnProgrammeForm
+from marketplace.gifts.programme_pages import form_page, live_page, owned
 from marketplace.models import (Association, AssociationInvitation, AssociationMember, CardCounter, Commune, Shop,
                                 TopUpProgramme)
 from marketplace.models.associations import AWAITING_ADMIN, INVITED, MEMBER, REQUESTED
@@ -241,57 +242,30 @@ def programmes(association_id: int):
 @bp.route("/union/<int:association_id>/programmes/nouveau", methods=["GET", "POST"])
 @access(ASSOCIATION_MANAGER)
 def new_programme(association_id: int):
-    association = _association(association_id)
-    form = AssociationProgrammeForm()
-    if form.validate_on_submit():
-        try:
-            programme = topup_programmes.create(form.terms(association_id=association_id), admin=current_user)
-        except topup_programmes.ProgrammeError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            flash(gettext("Programme créé."), "success")
-            return redirect(url_for("union.programme", association_id=association_id, programme_id=programme.id))
-    return render_template("union/programme_form.html", association=association, form=form, programme=None)
+    return form_page(OwnProgrammeForm(), None, terms=lambda form: form.terms(association_id=association_id),
+                     done=_live_url, template="union/programme_form.html", association=_association(association_id))
 
 
-def _programme(association_id: int, programme_id: int) -> TopUpProgramme:
-    row = db.session.get(TopUpProgramme, programme_id)
-    if row is None or row.association_id != association_id:
-        abort(404)
-    return row
+def _live_url(programme: TopUpProgramme) -> str:
+    return url_for("union.programme", association_id=programme.association_id, programme_id=programme.id)
 
 
 @bp.route("/union/<int:association_id>/programmes/<int:programme_id>/modifier", methods=["GET", "POST"])
 @access(ASSOCIATION_MANAGER)
 def edit_programme(association_id: int, programme_id: int):
     """Change the association's programme: a new budget moves the difference (never below what was used)."""
-    programme = _programme(association_id, programme_id)
-    form = AssociationProgrammeForm(obj=programme)
-    if not form.is_submitted():
-        fill(form, programme)
-    elif form.validate_on_submit():
-        try:
-            topup_programmes.update(programme_id, form.terms(association_id=association_id), admin=current_user)
-        except topup_programmes.ProgrammeError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            flash(gettext("Programme enregistré."), "success")
-            return redirect(url_for("union.programme", association_id=association_id, programme_id=programme_id))
-    return render_template("union/programme_form.html", association=programme.association, form=form,
-                           programme=programme)
+    programme = owned(programme_id, association_id=association_id)
+    return form_page(OwnProgrammeForm(obj=programme), programme,
+                     terms=lambda form: form.terms(association_id=association_id), done=_live_url,
+                     template="union/programme_form.html", association=programme.association)
 
 
 @bp.route("/union/<int:association_id>/programmes/<int:programme_id>")
 @access(ASSOCIATION_MANAGER)
 def programme(association_id: int, programme_id: int):
-    row = _programme(association_id, programme_id)
-    return render_template("gifts/programme.html", programme=row, figures=topup_programmes.figures(row),
-                           commune_names=[], association=row.association,
-                           edit_url=url_for("union.edit_programme", association_id=association_id,
-                                            programme_id=programme_id),
-                           back_url=url_for("union.programmes", association_id=association_id))
+    row = owned(programme_id, association_id=association_id)
+    return live_page(row, association=row.association, back_url=url_for("union.programmes", association_id=association_id),
+                     edit_url=url_for("union.edit_programme", association_id=association_id, programme_id=programme_id))
 
 
 def _counter(association_id: int, counter_id: int) -> CardCounter:
