@@ -574,7 +574,7 @@ def seed(echo=print) -> str:
     lines.append("Cartes cadeaux : /carte-cadeau, sans compte, paiement en mode test (carte 4242 4242 4242 4242).")
     lines.append(f"Point de vente cartes : {DEMO_COUNTER}, /guichet/ avec guichet@{DEMO_DOMAIN}.")
     lines.append(f"Union commerciale : {DEMO_ASSOCIATION} ({DEMO_ASSOCIATION_MEMBERS} membres, une demande d'adhésion, "
-                 f"un programme d'abondement en cours), avec union@{DEMO_DOMAIN}.")
+                 f"un programme d'abondement qui commence demain), avec union@{DEMO_DOMAIN}.")
     lines.append(f"Programmes d'une commune : Semur-en-Auxois, /commune-gestion/{SEMUR_INSEE}/ avec mairie@{DEMO_DOMAIN}.")
     lines.append(f"Terminé en {time.perf_counter() - started:.1f} s.")
     return "\n".join(lines)
