@@ -35,7 +35,7 @@ from bench.loadkit import (PIN_SECRETS, CpuMeter, Gunicorn, RedemptionCall, Redi
 SEARCH_PATHS = [  # words of the demo catalogue and communes of Auxois Morvan
     "/recherche?q=pain", "/recherche?q=confiture+abricot", "/recherche?q=fromage&commune=21603&radius_km=20",
     "/recherche?q=chaussures+randonnee", "/recherche?q=confiure", "/recherche?q=miel&sort=price_asc",
-    "/recherche?q=tournevis&max_price_cents=2000", "/recherche?q=biere&commune=21031&radius_km=10", "/recherche?q=laine&page=2",
+    "/recherche?q=tournevis&max_price_cents=2000", "/recherche?q=biere&commune=21425&radius_km=10", "/recherche?q=laine&page=2",
     "/recherche?q=pate+en+croute", "/recherche?q=moutrade", "/recherche?q=trottinette+electrique",
     "/recherche?q=saucisson&in_stock=1", "/recherche?q=vin+rouge", "/recherche?q=bougie&card=1",
     "/recherche?q=cafe",

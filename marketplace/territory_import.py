@@ -183,13 +183,15 @@ class CommuneInUse(Exception):
 
 
 def remove_commune(insee: str, *, session=None) -> Commune:
-    """Take a commune out of the territory, refused while a shop, an employer or a locker bank is
-    located there (their address would dangle); residents who chose it as home commune lose that
-    choice, its programme managers that role. Logged in the audit log, then committed."""
+    """Take a commune out of the territory, refused while a shop, an employer, a locker bank, a card
+    counter or a top-up programme of its own is located there (they would dangle); residents who
+    chose it as home commune lose that choice, its programme managers that role, the merchants'
+    associations that commune. Logged in the audit log, then committed."""
     from sqlalchemy import func
 
     from marketplace import audit
-    from marketplace.models import Employer, LockerBank, Shop, User
+    from marketplace.models import CardCounter, Employer, LockerBank, Shop, TopUpProgramme, User
+    from marketplace.models.associations import association_communes
 
     session = session or db.session
     commune = session.get(Commune, insee)
@@ -197,7 +199,8 @@ def remove_commune(insee: str, *, session=None) -> Commune:
         raise CommuneInUse(gettext("Commune inconnue."))
     users = []
     for model, label in ((Shop, gettext("commerce(s)")), (Employer, gettext("entreprise(s)")),
-                         (LockerBank, gettext("consigne(s)"))):
+                         (LockerBank, gettext("consigne(s)")), (CardCounter, gettext("point(s) de vente de cartes")),
+                         (TopUpProgramme, gettext("programme(s) d'abondement de la commune"))):
         count = session.scalar(select(func.count()).select_from(model).where(model.commune_insee == insee))
         if count:
             users.append(f"{count} {label}")
@@ -208,6 +211,7 @@ def remove_commune(insee: str, *, session=None) -> Commune:
     session.execute(update(User).where(User.home_commune_insee == insee).values(home_commune_insee=None))
     for model in (CommuneManager, CommuneInvitation):  # its programme managers lose that role
         session.execute(delete(model).where(model.commune_insee == insee))
+    session.execute(delete(association_communes).where(association_communes.c.commune_insee == insee))
     audit.record("commune.remove", commune, summary=f"{commune.name} ({insee}) retirée du territoire",
                  before={"insee": insee, "name": commune.name, "epci": commune.epci_code}, after=None)
     session.delete(commune)

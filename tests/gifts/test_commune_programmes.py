@@ -166,3 +166,22 @@ def test_a_removed_commune_takes_its_managers_role_away(app, world):
         territory_import.remove_commune("21999")
         mairie = db.session.scalar(select(User).where(User.email == "mairie@example.fr"))
         assert not commune_managers.is_manager(mairie, "21999") and commune_managers.is_manager(mairie, world["semur"])
+
+
+def test_a_commune_with_a_programme_of_its_own_stays_in_the_territory_saying_why(app, world):
+    from marketplace import territory_import, topup_programmes
+
+    with app.app_context():
+        db.session.add(Commune(**{**f.SEMUR, "insee": "21999", "name": "Villeneuve", "slug": "villeneuve"}))
+        db.session.commit()
+        commune_managers.name_manager(db.session.get(Commune, "21999"), "mairie@example.fr", by=None)
+        topup_programmes.create(topup_programmes.ProgrammeTerms(
+            name="Villeneuve d'abord", budget_cents=10_000, rate_percent=20, cap_per_purchase_cents=1_000,
+            cap_per_person_cents=2_000, starts_on=TODAY, ends_on=TODAY, allowed_categories=None,
+            allowed_communes=["21999"], commune_insee="21999"), admin=db.session.get(User, world["admin"]))
+        with pytest.raises(territory_import.CommuneInUse, match="1 programme.s. d'abondement de la commune"):
+            territory_import.remove_commune("21999")
+        db.session.rollback()
+        assert db.session.get(Commune, "21999") is not None
+        mairie = db.session.scalar(select(User).where(User.email == "mairie@example.fr"))
+        assert commune_managers.is_manager(mairie, "21999")  # nothing changed
