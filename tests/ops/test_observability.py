@@ -141,7 +141,7 @@ def test_metrics_want_the_token_when_one_is_set_and_are_off_when_disabled(client
 
 def test_readyz_and_ledger_verify_fail_when_halle_redeem_is_not_the_codes(client, app, search_ready):
     """PostgreSQL: a database whose halle_redeem is of another version (a migration not run)."""
-    from loyalty.pg_redeem import REDEEM_FUNCTION
+    from loyalty.pg_redeem import REDEEM_FUNCTION, REDEEM_VERSION
     from loyalty.verify import verify
     from marketplace.extensions import db
 
@@ -154,7 +154,8 @@ def test_readyz_and_ledger_verify_fail_when_halle_redeem_is_not_the_codes(client
         try:
             response = client.get("/readyz")
             assert response.status_code == 503 and response.get_json()["failed"] == ["ledger"]
-            assert "halle_redeem is halle-redeem-04, the code expects halle-redeem-4" in verify(db.session)[0]
+            stale = REDEEM_VERSION.replace("halle-redeem-", "halle-redeem-0")
+            assert f"halle_redeem is {stale}, the code expects {REDEEM_VERSION}" in verify(db.session)[0]
         finally:
             db.session.rollback()
             db.session.execute(REDEEM_FUNCTION)
