@@ -78,8 +78,16 @@ def add_seller(counter: CardCounter, email: str, *, admin) -> CardCounterMember:
     return member
 
 
+def seller_added_message(added: CardCounterMember | CardCounterInvitation, counter: CardCounter) -> str:
+    """What the person who added a seller is told (the admin's and an association's pages)."""
+    if isinstance(added, CardCounterInvitation):
+        return gettext("Invitation envoyée à %(email)s : la personne crée son compte avec cette adresse, puis vend "
+                       "à %(name)s.", email=added.email, name=counter.name)
+    return gettext("%(email)s vend désormais à %(name)s.", email=added.user.email, name=counter.name)
+
+
 def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounterMember | CardCounterInvitation:
-    """The territory admin adds a seller by email: an existing account becomes a seller at once;
+    """The territory admin (or an association's manager) adds a seller by email: an existing account becomes a seller at once;
     anyone else gets an invitation link to create their account (and password) with that address,
     then accept (marketplace/invitations.py). A new invitation replaces a pending one."""
     email = email.strip().lower()

@@ -205,11 +205,7 @@ def admin_add_seller(counter_id: int):
             flash(" ".join(str(error) for error in errors), "error")
         return redirect(url_for("counter.admin_counters"))
     added = counters.add_or_invite_seller(counter, form.email.data, by=current_user)
-    if isinstance(added, CardCounterInvitation):
-        flash(gettext("Invitation envoyée à %(email)s : la personne crée son compte avec cette adresse, puis vend "
-                      "à %(name)s.", email=added.email, name=counter.name), "success")
-    else:
-        flash(gettext("%(email)s vend désormais à %(name)s.", email=form.email.data, name=counter.name), "success")
+    flash(counters.seller_added_message(added, counter), "success")
     return redirect(url_for("counter.admin_counters"))
 
 

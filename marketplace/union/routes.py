@@ -297,12 +297,12 @@ def add_seller(association_id: int, counter_id: int):
     form = CounterSellerForm()
     if form.validate_on_submit():
         try:
-            counters.add_seller(counter, form.email.data, admin=current_user)
+            added = counters.add_or_invite_seller(counter, form.email.data, by=current_user)
         except counters.CounterError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            flash(gettext("Vendeur ajouté."), "success")
+            flash(counters.seller_added_message(added, counter), "success")
     else:
         flash(" ".join(map(str, form.email.errors)) or gettext("Indiquez l'e-mail du vendeur."), "error")
     return redirect(url_for("union.counters_page", association_id=association_id))

@@ -300,10 +300,16 @@ def test_the_manager_opens_a_counter_and_adds_its_seller(app, world, client):
     with app.app_context():
         counter = db.session.scalar(select(CardCounter).where(CardCounter.association_id == union))
         counter_id = counter.id
-    refused = client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "inconnu@example.fr"},
+    invited = client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "inconnu@example.fr"},
                           follow_redirects=True)
-    assert "inconnu@example.fr" in refused.get_data(as_text=True)
-    client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "vendeur@example.fr"})
+    assert "Invitation envoyée à inconnu@example.fr" in invited.get_data(as_text=True)
+    with app.app_context():
+        invitation = next(m for m in outbox() if m["To"] == "inconnu@example.fr")
+        assert "/guichet/invitation/" in invitation.get_body().get_content()  # they create their account, then sell
+        assert [m.user.email for m in db.session.get(CardCounter, counter_id).members] == []
+    added = client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "vendeur@example.fr"},
+                        follow_redirects=True)
+    assert "vendeur@example.fr vend désormais à Boutique de l" in added.get_data(as_text=True)
     client.get("/deconnexion")
     login(client, "vendeur@example.fr")
     assert client.get(f"/guichet/{counter_id}/").status_code == 200
