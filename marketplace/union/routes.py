@@ -286,8 +286,10 @@ def counters_page(association_id: int):
         associations.attach_counter(association, counter, by=current_user)
         flash(gettext("Point de vente créé : ajoutez ses vendeurs."), "success")
         return redirect(url_for("union.counters_page", association_id=association_id))
-    return render_template("union/counters.html", association=association, form=form,
-                           seller_form=CounterSellerForm(), counters=associations.counters_of(association_id))
+    listed = associations.counters_of(association_id)
+    return render_template("union/counters.html", association=association, form=form, seller_form=CounterSellerForm(),
+                           counters=listed, revoke_form=FlaskForm(),
+                           pending={c.id: counters.pending_invitations(c.id) for c in listed})
 
 
 @bp.route("/union/<int:association_id>/guichets/<int:counter_id>/vendeurs", methods=["POST"])
@@ -305,6 +307,19 @@ def add_seller(association_id: int, counter_id: int):
             flash(counters.seller_added_message(added, counter), "success")
     else:
         flash(" ".join(map(str, form.email.errors)) or gettext("Indiquez l'e-mail du vendeur."), "error")
+    return redirect(url_for("union.counters_page", association_id=association_id))
+
+
+@bp.route("/union/<int:association_id>/guichets/<int:counter_id>/invitations/<int:invitation_id>/retirer",
+          methods=["POST"])
+@access(ASSOCIATION_MANAGER)
+def revoke_seller_invitation(association_id: int, counter_id: int, invitation_id: int):
+    counter = _counter(association_id, counter_id)
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    if not counters.revoke_invitation(counter, invitation_id, by=current_user):
+        abort(404)
+    flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
     return redirect(url_for("union.counters_page", association_id=association_id))
 
 

@@ -15,7 +15,7 @@ from loyalty.errors import InsufficientBalance
 from loyalty.models import Account, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
-from marketplace import associations, topup_programmes
+from marketplace import associations, counters, topup_programmes
 from marketplace.card_holders import accepting_shops
 from marketplace.extensions import db
 from marketplace.mail import outbox
@@ -307,6 +307,17 @@ def test_the_manager_opens_a_counter_and_adds_its_seller(app, world, client):
         invitation = next(m for m in outbox() if m["To"] == "inconnu@example.fr")
         assert "/guichet/invitation/" in invitation.get_body().get_content()  # they create their account, then sell
         assert [m.user.email for m in db.session.get(CardCounter, counter_id).members] == []
+    page = client.get(f"/union/{union}/guichets").get_data(as_text=True)
+    assert "inconnu@example.fr" in page and re.search(r"Retirer l(&#39;|')invitation", page)  # pending, revocable
+    with app.app_context():
+        pending = counters.pending_invitations(counter_id)
+        link = re.search(r"/guichet/invitation/\S+", invitation.get_body().get_content()).group(0)
+    revoked = client.post(f"/union/{union}/guichets/{counter_id}/invitations/{pending[0].id}/retirer",
+                          follow_redirects=True)
+    assert "Invitation retirée" in revoked.get_data(as_text=True)
+    with app.app_context():
+        assert counters.pending_invitations(counter_id) == []
+    assert "inconnu@example.fr" not in client.get(link).get_data(as_text=True)  # the link finds nothing now
     added = client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "vendeur@example.fr"},
                         follow_redirects=True)
     assert "vendeur@example.fr vend désormais à Boutique de l" in added.get_data(as_text=True)
