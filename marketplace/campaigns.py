@@ -325,17 +325,7 @@ def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
 def confirm_card_payment(payment: CampaignPayment, payment_method_id: str):
     """Confirm the card payment's PaymentIntent with the card the page tokenised; after a declined
     card, through a fresh intent for the same payment (see payments.declined_before)."""
-    intent = payments.retrieve_payment_intent(payment.stripe_payment_intent_id)
-    if payments.declined_before(intent):
-        fresh = payments.replacement_intent(intent)
-        db.session.execute(update(CampaignPayment).where(CampaignPayment.id == payment.id,
-                                                         CampaignPayment.stripe_payment_intent_id == intent["id"])
-                           .values(stripe_payment_intent_id=fresh["id"])
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.expire_all()
-        intent = payments.retrieve_payment_intent(db.session.get(CampaignPayment, payment.id).stripe_payment_intent_id)
-    return payments.confirm_with_payment_method(intent["id"], payment_method_id)
+    return payments.confirm_stored_intent(payment, payment_method_id)
 
 
 def transfer_reference(campaign: Campaign) -> str:

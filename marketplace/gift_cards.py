@@ -175,16 +175,7 @@ def payment_intent_for(purchase: CreditPurchase):
 def confirm_card_payment(purchase: CreditPurchase, payment_method_id: str):
     """Confirm with the card the page tokenised; after a declined card, through a fresh intent
     (see payments.declined_before)."""
-    intent = payments.retrieve_payment_intent(purchase.stripe_payment_intent_id)
-    if payments.declined_before(intent):
-        fresh = payments.replacement_intent(intent)
-        db.session.execute(update(CreditPurchase).where(CreditPurchase.id == purchase.id,
-                                                        CreditPurchase.stripe_payment_intent_id == intent["id"])
-                           .values(stripe_payment_intent_id=fresh["id"]).execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.expire_all()
-        intent = payments.retrieve_payment_intent(db.session.get(CreditPurchase, purchase.id).stripe_payment_intent_id)
-    return payments.confirm_with_payment_method(intent["id"], payment_method_id)
+    return payments.confirm_stored_intent(purchase, payment_method_id)
 
 
 def check_payment(purchase: CreditPurchase) -> str:

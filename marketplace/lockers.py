@@ -412,16 +412,7 @@ def confirm_card_payment(deposit: LockerDeposit, payment_method_id: str):
     """Confirm with the bank card the page tokenised; after a declined card, through a fresh intent
     (see payments.declined_before)."""
     _check_payable(deposit)
-    intent = payments.retrieve_payment_intent(deposit.stripe_payment_intent_id)
-    if payments.declined_before(intent):
-        fresh = payments.replacement_intent(intent)
-        db.session.execute(update(LockerDeposit).where(LockerDeposit.id == deposit.id,
-                                                       LockerDeposit.stripe_payment_intent_id == intent["id"])
-                           .values(stripe_payment_intent_id=fresh["id"]).execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.expire_all()
-        intent = fresh
-    return payments.confirm_with_payment_method(intent["id"], payment_method_id)
+    return payments.confirm_stored_intent(deposit, payment_method_id)
 
 
 def check_payment(deposit: LockerDeposit) -> str:

@@ -176,17 +176,7 @@ def confirm_card_payment(order: Order, payment_method_id: str):
     """Confirm the order's PaymentIntent with the card the page tokenised. After a declined
     card the same order is paid through a fresh intent (see payments.declined_before); the
     answer carries its client secret for Stripe.js."""
-    intent = payments.retrieve_payment_intent(open_payment_intent(order))
-    if payments.declined_before(intent):
-        fresh = payments.replacement_intent(intent)
-        db.session.execute(update(Order).where(Order.id == order.id,
-                                               Order.stripe_payment_intent_id == intent["id"])
-                           .values(stripe_payment_intent_id=fresh["id"])
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
-        db.session.expire_all()
-        intent = payments.retrieve_payment_intent(db.session.get(Order, order.id).stripe_payment_intent_id)
-    return payments.confirm_with_payment_method(intent["id"], payment_method_id)
+    return payments.confirm_stored_intent(order, payment_method_id, open_payment_intent(order))
 
 
 def _set_pickup(sub: OrderShop, choice: str) -> None:

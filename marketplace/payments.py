@@ -15,6 +15,7 @@ from collections.abc import Callable
 import stripe
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import stripe_payouts
@@ -93,6 +94,23 @@ def replacement_intent(payment_intent) -> stripe.PaymentIntent:
     fresh = _call(lambda: client().v1.payment_intents.create(params=params))
     cancel_payment_intent(old["id"])
     return fresh
+
+
+def confirm_stored_intent(row, payment_method_id: str, intent_id: str | None = None):
+    """Confirm, with the card the page tokenised, the PaymentIntent stored on `row` (a model with a
+    `stripe_payment_intent_id`: an order, a campaign payment, a gift purchase, a locker deposit).
+    After a declined card, through a fresh intent put in the old one's place (compare-and-set on the
+    id, so of two racing requests both confirm the one that was stored)."""
+    model = type(row)
+    intent = retrieve_payment_intent(intent_id or row.stripe_payment_intent_id)
+    if declined_before(intent):
+        fresh = replacement_intent(intent)
+        db.session.execute(update(model).where(model.id == row.id, model.stripe_payment_intent_id == intent["id"])
+                           .values(stripe_payment_intent_id=fresh["id"]).execution_options(synchronize_session=False))
+        db.session.commit()
+        db.session.expire_all()
+        intent = retrieve_payment_intent(db.session.get(model, row.id).stripe_payment_intent_id)
+    return confirm_with_payment_method(intent["id"], payment_method_id)
 
 
 def refund_payment_intent(payment_intent_id: str, amount_cents: int, metadata: dict) -> stripe.Refund:
