@@ -2,12 +2,13 @@
 campaign transfer funds its campaign by itself, the two lines nobody expected are dealt with, and
 the account shows no line left; the baker sees when and what he will next be paid."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from loyalty.clock import paris_day, utc_now
 from marketplace.extensions import db
 from marketplace.models import Campaign, CampaignPayment, Employer
 from tests.camt053 import Line, Tx, statement
@@ -28,15 +29,15 @@ def statement_file(live_app, screen, tmp_path):
                             commune_insee=commune, status="approved")
         db.session.add(employer)
         db.session.flush()
-        campaign = Campaign(employer_id=employer.id, event="noel", label=f"Noël ({screen})", year=date.today().year,
-                            amount_cents=12_000, expires_on=date.today() + timedelta(days=365),
+        campaign = Campaign(employer_id=employer.id, event="noel", label=f"Noël ({screen})", year=paris_day(utc_now()).year,
+                            amount_cents=12_000, expires_on=paris_day(utc_now()) + timedelta(days=365),
                             status="awaiting_payment", total_cents=120_000, funding_method="bank")
         db.session.add(campaign)
         db.session.flush()
         db.session.add(CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=120_000))
         db.session.commit()
         campaign_id, sender = campaign.id, employer.name.upper()
-    today = date.today()
+    today = paris_day(utc_now())
     lines = [Line(120_000, today, f"E2E-{screen}-1", [Tx(120_000, "NOTPROVIDED", f"HALLE-CAMPAGNE-{campaign_id}",
                                                          sender)]),
              Line(2_500, today, f"E2E-{screen}-2", [Tx(2_500, "NOTPROVIDED", "VIREMENT", "M DUPONT JEAN")]),

@@ -1,7 +1,7 @@
 """Paying the shops in a real browser: the admin prepares last month's settlement, downloads the
 SEPA file, marks it paid; the baker sees the statement."""
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from config import DevelopmentConfig
+from loyalty.clock import paris_day, utc_now
 from loyalty import ledger
 from loyalty.cards import create_card
 from marketplace.extensions import db
@@ -25,7 +26,7 @@ IBAN = "FR7630006000011234567890189"
 def last_month_sale(live_app, screen):
     """A 25 € card payment at the Boulangerie Moreau on the 10th of last month (on the desktop run;
     of the month before on the phone run: each settles its own month)."""
-    day = date.today().replace(day=1)
+    day = paris_day(utc_now()).replace(day=1)
     for _ in range(1 if screen == "desktop" else 2):
         day = (day - timedelta(days=1)).replace(day=1)
     day = day.replace(day=10)
@@ -36,7 +37,7 @@ def last_month_sale(live_app, screen):
         card = create_card(db.session, active=True)
         ledger.fund(db.session, amount_cents=2500, key=f"e2e-settle-fund-{card.id}", actor="system")
         ledger.issue_grant(db.session, card_id=card.id, amount_cents=2500, label="Cadeau",
-                           expires_on=date.today() + timedelta(days=60), key=f"e2e-settle-grant-{card.id}",
+                           expires_on=paris_day(utc_now()) + timedelta(days=60), key=f"e2e-settle-grant-{card.id}",
                            actor="system", expiry_policy="territory", now=datetime(day.year, day.month, 1, tzinfo=UTC))
         ledger.redeem(db.session, card_id=card.id, shop_id=shop.id, amount_cents=2500,
                       key=f"e2e-settle-redeem-{card.id}", actor="system",

@@ -188,7 +188,7 @@ def settled(app, hr_world, territory_account):
         ledger.redeem(db.session, card_id=card.id, shop_id=shop_id, amount_cents=4_500, key="pay", actor="system")
         sales.record_online_sale(db.session, shop_id=shop_id, amount_cents=3_000, payment_ref="pi_123",
                                  key="sale", actor="system")
-        today = date.today()
+        today = paris_day(utc_now())
         run = settlement.create_run("monthly", today.replace(day=1), today, commission_bps=0)
         statement_row = run.statements[0]
         return {"run": run.id, "shop": shop_id, "number": statement_row.number, "payout": statement_row.payout_cents}

@@ -5,11 +5,12 @@ deposit cannot be collected; payment is recorded once (webhook and return page);
 owed it like an online sale; a paid deposit cancelled or expired is refunded by the means that
 paid it."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from loyalty.clock import paris_day, utc_now
 from loyalty.models import Entry
 from loyalty.queries import card_balance
 from marketplace import lockers, payments, settlement, sms
@@ -93,7 +94,7 @@ def test_paid_by_bank_card_once_then_the_code_and_the_collection(stripe_app, bak
     sales = entries(stripe_app, "sale")
     assert [(e.shop_id, e.amount_cents) for e in sales] == [(shop_world["bakery"], 1250)]
     with stripe_app.app_context():  # owed to the bakery in its next settlement
-        lines = settlement.unsettled_lines(date.today() + timedelta(days=1), shop_id=shop_world["bakery"])
+        lines = settlement.unsettled_lines(paris_day(utc_now()) + timedelta(days=1), shop_id=shop_world["bakery"])
         assert [(line["kind"], line["amount_cents"]) for line in lines[shop_world["bakery"]]] == [("sale", 1250)]
 
     assert "12,50 € payé (carte bancaire)" in baker.get(f"/boutique/{shop_world['bakery']}/consigne").get_data(

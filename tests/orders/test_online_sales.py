@@ -1,12 +1,12 @@
 """The bank-card share of online sales in the ledger (loyalty.sales): owed to the shop once per
 order, taken back by refunds, paid by the settlement run with the card payments."""
 import threading
-from datetime import date
 
 import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
+from loyalty.clock import paris_day, utc_now
 from loyalty import accounts, sales
 from loyalty.errors import IdempotencyConflict, RefundNotAllowed
 from loyalty.models import Entry
@@ -102,7 +102,7 @@ def test_settlement_pays_online_sales_with_the_card_payments(stripe_app, residen
     with stripe_app.app_context():
         db.session.get(Shop, cheese).iban = IBAN
         db.session.commit()
-        today = date.today()
+        today = paris_day(utc_now())
         run = settlement.create_run("monthly", *settlement.period_bounds("monthly", today),
                                     execution_date=today)
         statement = next(s for s in run.statements if s.shop_id == cheese)

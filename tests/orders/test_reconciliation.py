@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from loyalty.clock import paris_day, utc_now
 from loyalty import accounts, holds, ledger
 from loyalty.queries import card_balance
 from marketplace import payments
@@ -15,7 +16,7 @@ from tests.conftest import login
 from .conftest import add, checkout
 from .test_order_flow import paid_order
 
-TODAY = date.today()
+TODAY = paris_day(utc_now())
 PERIOD = {"du": (TODAY - timedelta(days=1)).isoformat(), "au": (TODAY + timedelta(days=1)).isoformat()}
 
 
