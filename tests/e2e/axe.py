@@ -6,6 +6,8 @@ so the browser contexts of the journeys are opened with bypass_csp=True (conftes
 from pathlib import Path
 from urllib.parse import urldefrag
 
+from playwright.sync_api import Error as PlaywrightError
+
 AXE_JS = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
 _watched: dict = {}  # page -> {"screen": name, "visited": [urls], "audited": {urls}}
@@ -34,12 +36,32 @@ def unaudited(page) -> list[str]:
     return list(dict.fromkeys(url for url in state["visited"] if url not in state["audited"]))
 
 
-def violations(page) -> list[dict]:
-    """The serious and critical violations axe finds on the page (WCAG 2.x A and AA rules, best practices)."""
+# What the browser says when the document is replaced under the audit: a click that navigates
+# returns before the next page has loaded, so the audit may start on a document being torn down.
+_NAVIGATING = ("appendChild", "Execution context was destroyed", "navigation", "Target closed")
+
+
+def _run_axe(page) -> tuple[str, list[dict]]:
+    """Run axe on the loaded document; returns the address it audited and its blocking violations."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in BLOCKING]
+    result = page.evaluate(
+        "async () => ({url: location.href, run: await axe.run(document, {resultTypes: ['violations']})})")
+    return result["url"], [v for v in result["run"]["violations"] if v["impact"] in BLOCKING]
+
+
+def violations(page, attempts: int = 5) -> tuple[str, list[dict]]:
+    """The serious and critical violations axe finds on the page (WCAG 2.x A and AA rules, best
+    practices), and the address of the document audited. A navigation that replaces the document
+    during the audit restarts it on the new document."""
+    for attempt in range(attempts):
+        try:
+            return _run_axe(page)
+        except PlaywrightError as error:
+            if attempt == attempts - 1 or not any(sign in str(error) for sign in _NAVIGATING):
+                raise
+    raise AssertionError("unreachable")
 
 
 def describe(found: list[dict]) -> str:
@@ -55,7 +77,7 @@ def describe(found: list[dict]) -> str:
 
 def audit(page) -> None:
     """Fail when the current page has a serious or critical accessibility violation."""
-    found = violations(page)
+    url, found = violations(page)
     if page in _watched:
-        _watched[page]["audited"].add(urldefrag(page.url).url)
-    assert not found, f"axe-core on {page.url}:\n{describe(found)}"
+        _watched[page]["audited"].add(urldefrag(url).url)
+    assert not found, f"axe-core on {url}:\n{describe(found)}"
