@@ -3,6 +3,7 @@ import pytest
 
 import search
 from marketplace.extensions import db
+from marketplace.models import Product, Shop
 from search.models import UnmetSearch
 from search.query import InvalidParameter
 from tests.search.conftest import CATALOGUE
@@ -76,6 +77,39 @@ def test_facets_count_the_results(app, world, ask):
     assert facets["category"] == {"Épicerie": 2, "Boulangerie, pâtisserie": 1}
     assert facets["commune"] == {"Précy-sous-Thil": 2, "Semur-en-Auxois": 1}
     assert facets["shop"] == {"Rucher de Précy": 2, "Boulangerie Moreau": 1}
+
+
+def test_facets_show_the_twelve_largest_values_and_count_every_match(app, world, ask):
+    """Fifteen shops sell nougat, most of them a different number: the shop facet lists the twelve
+    that sell most, ties by name (C and D tie for the twelfth place: C), and the commune facet
+    counts all of a commune's shops, including those beyond the shop facet's twelve."""
+    from marketplace.models import Category
+
+    COUNTS = [1, 2, 4, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 13, 13]  # shop A sells 1, B 2, C 4…
+    semur_shops = []
+    with app.app_context():
+        category = db.session.scalar(db.select(Category).filter_by(slug="epicerie"))
+        for n in range(15):
+            commune = SEMUR if n < 5 else world.communes["Montbard"]
+            shop = Shop(name=f"Confiserie {chr(ord('A') + n)}", slug=f"confiserie-{n}", commune_insee=commune,
+                        category=category, status="approved", accepts_card=True, opening_hours={})
+            db.session.add(shop)
+            db.session.flush()
+            semur_shops += [shop.name] if commune == SEMUR else []
+            for i in range(COUNTS[n]):
+                db.session.add(Product(shop=shop, category_id=category.id, name=f"Nougat {i}", price_cents=500))
+        db.session.commit()
+        search.rebuild()
+        search.invalidate_reference()
+    results = ask(q="nougat")
+    assert results.total == sum(COUNTS)
+    shops = [(f.label, f.count) for f in results.facets["shop"]]
+    assert shops == [("Confiserie M", 13), ("Confiserie N", 13), ("Confiserie O", 13), ("Confiserie L", 12),
+                     ("Confiserie K", 11), ("Confiserie J", 10), ("Confiserie I", 9), ("Confiserie H", 8),
+                     ("Confiserie G", 7), ("Confiserie F", 6), ("Confiserie E", 5), ("Confiserie C", 4)]
+    communes = {f.label: f.count for f in results.facets["commune"]}
+    assert communes == {"Semur-en-Auxois": sum(COUNTS[:5]), "Montbard": sum(COUNTS[5:])}
+    assert {"Confiserie A", "Confiserie B", "Confiserie D"} <= set(semur_shops)  # counted above, not listed
 
 
 def test_price_ranges_count_the_results(app, world, ask):
