@@ -86,3 +86,28 @@ def test_sessionless_posts_must_come_from_this_site(app, public_urls, csrf_on):
     assert client.post("/ma-commune", data={"commune": "21230"},
                        headers={"Referer": "http://localhost/recherche"}).status_code == 302
     assert "Arnay-le-Duc" in client.get("/").get_data(as_text=True)
+
+
+def test_the_anonymous_header_is_shared_but_never_shown_to_a_visitor_with_a_session(app, public_urls, make_user):
+    """The header of sessionless visitors is rendered once per language; a visitor who logged in
+    or chose a commune gets their own (menu, commune, CSRF token) right after, on the same pages."""
+    make_user()
+    anonymous = app.test_client()
+    french = anonymous.get("/recherche?q=pain").get_data(as_text=True)
+    assert "Se connecter" in french and "Se déconnecter" not in french
+    reader = app.test_client()  # ?lang=en keeps the language in a session
+    english = reader.get("/recherche?q=pain&lang=en").get_data(as_text=True)
+    assert "Log in" in english and "Se connecter" not in english
+    assert "Log in" in reader.get("/").get_data(as_text=True)
+    assert "Se connecter" in anonymous.get("/").get_data(as_text=True)
+
+    resident = app.test_client()
+    login(resident, "resident@example.fr")
+    page = resident.get("/recherche?q=pain").get_data(as_text=True)
+    assert "Se déconnecter" in page and "Se connecter" not in page
+    assert re.search(r'name="csrf_token" value="[^"]+"', page)
+
+    chooser = app.test_client()
+    chooser.post("/ma-commune", data={"commune": "Semur-en-Auxois"}, headers={"Origin": "http://localhost"})
+    assert 'data-testid="current-commune"' in chooser.get("/recherche?q=pain").get_data(as_text=True)
+    assert 'data-testid="current-commune"' not in anonymous.get("/recherche?q=pain").get_data(as_text=True)

@@ -89,8 +89,9 @@ def test_json_log_lines_carry_the_request_id_of_the_request(app, config, capsys)
     finally:
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    assert {"logger": "marketplace.health", "request_id": "json-line-1", "message": "not ready: redis"} \
-        .items() <= lines[-1].items()
+    assert {"logger": "marketplace.health", "request_id": "json-line-1"}.items() <= lines[-1].items()
+    # Redis is down; the search index may also want a rebuild, depending on the tests run before.
+    assert lines[-1]["message"].startswith("not ready: ") and "redis" in lines[-1]["message"]
 
 
 def metric(client, name: str, **labels) -> float:
