@@ -616,6 +616,26 @@ def expire_deposits() -> int:
     return expired
 
 
+def _refund_owed():
+    """Paid deposits closed (cancelled, expired) whose payment was not given back: the refund
+    failed (Stripe or the ledger refused it) and is owed."""
+    return (select(LockerDeposit).where(LockerDeposit.status.in_(("expired", "cancelled")),
+                                        LockerDeposit.paid_at.is_not(None), LockerDeposit.refunded_at.is_(None))
+            .order_by(LockerDeposit.closed_at, LockerDeposit.id))
+
+
+def refunds_owed() -> list[LockerDeposit]:
+    """For the admin: the refunds that failed and wait for the next sweep (or a click)."""
+    return db.session.scalars(_refund_owed()).all()
+
+
+def retry_refunds() -> int:
+    """Try again the refunds that failed (run with the periodic sweep): nothing paid for a deposit
+    that will not be collected stays with the territory. Returns how many went through."""
+    ids = [deposit.id for deposit in refunds_owed()]
+    return sum(refund_payment(db.session.get(LockerDeposit, deposit_id)) for deposit_id in ids)
+
+
 def _mail_business(deposit: LockerDeposit, subject, body) -> None:
     from marketplace.shops import owner_emails
 

@@ -56,8 +56,12 @@ def optimize_search_index() -> None:
 
 def expire_locker_deposits() -> int:
     """Free the compartments of deposits whose code expired or booking was never filled (the
-    businesses are told)."""
-    return lockers.expire_deposits()
+    businesses are told), and try again the refunds of paid deposits that failed."""
+    expired = lockers.expire_deposits()
+    refunded = lockers.retry_refunds()
+    if refunded:
+        log.info("%d locker deposit refund(s) went through on a retry", refunded)
+    return expired
 
 
 def settle_on_schedule() -> int | None:

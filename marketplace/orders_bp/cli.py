@@ -8,7 +8,8 @@ orders_cli = AppGroup("orders", help="Online orders.")
 @orders_cli.command("expire")
 @click.option("--minutes", default=30, show_default=True, help="Age of an unpaid order before it fails.")
 def expire_command(minutes: int):
-    """Fail orders left unpaid (card holds and stock released), expire old locker codes and deposits."""
+    """Fail orders left unpaid (card holds and stock released), expire old locker codes and deposits,
+    and try again the refunds of paid deposits that failed."""
     from datetime import timedelta
 
     from marketplace import lockers, orders
@@ -16,5 +17,6 @@ def expire_command(minutes: int):
     failed = orders.expire_unpaid_orders(timedelta(minutes=minutes))
     codes = orders.expire_pickup_codes()
     deposits = lockers.expire_deposits()
+    refunds = lockers.retry_refunds()
     click.echo(f"{failed} unpaid orders failed, {codes} locker codes expired, {deposits} locker deposits expired "
-               "(shops told).")
+               f"(shops told), {refunds} failed deposit refunds made on a retry.")

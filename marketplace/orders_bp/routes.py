@@ -268,7 +268,23 @@ def locker_banks():
     banks = db.session.scalars(db.select(LockerBank).order_by(LockerBank.name)).all()
     return render_template("orders/locker_banks.html", banks=banks, form=form, button=ButtonForm(),
                            availability={b.id: lockers.availability(b) for b in banks},
-                           use=lockers.use_per_business())
+                           use=lockers.use_per_business(), owed=lockers.refunds_owed())
+
+
+@bp.route("/admin/consignes/depots/<int:deposit_id>/rembourser", methods=["POST"])
+@access(ADMIN)
+def locker_refund_retry(deposit_id: int):
+    """Try a failed refund again now, rather than at the next sweep."""
+    deposit = next((d for d in lockers.refunds_owed() if d.id == deposit_id), None)
+    if deposit is None:
+        flash(gettext("Ce dépôt n'a pas de remboursement en attente."), "error")
+    elif ButtonForm().validate_on_submit():
+        if lockers.refund_payment(deposit):
+            flash(gettext("Dépôt %(reference)s remboursé.", reference=deposit.reference), "success")
+        else:
+            flash(gettext("Le remboursement du dépôt %(reference)s n'a pas abouti : il sera retenté à la "
+                          "prochaine passe.", reference=deposit.reference), "error")
+    return redirect(url_for("cart.locker_banks"))
 
 
 @bp.route("/admin/consignes/<int:bank_id>/cle", methods=["POST"])

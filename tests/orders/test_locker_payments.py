@@ -166,6 +166,47 @@ def test_a_paid_deposit_that_expires_is_refunded_to_the_bank_card(stripe_app, ba
     assert [e.amount_cents for e in entries(stripe_app, "salerefund")] == [800]
 
 
+def test_a_refund_that_fails_is_shown_to_the_admin_and_made_by_the_next_sweep(stripe_app, baker, shop_world, client):
+    """Stripe unreachable when the paid deposit expires: nothing is given back yet, the admin's
+    page lists the refund owed (a retry while Stripe is still down changes nothing); once Stripe
+    answers, the periodic sweep makes the refund, once."""
+    from marketplace import periodic
+    from tests import factories as f
+
+    deposit, token = deposit_with_link(stripe_app, baker, shop_world, amount="8")
+    client.get(f"/consigne/payer/{token}")
+    client.post(f"/consigne/payer/{token}/carte-bancaire", json={"payment_method": "pm_card_visa"})
+    client.get(f"/consigne/payer/{token}/retour")
+    stripe_base = stripe_app.config["STRIPE_API_BASE"]
+    stripe_app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    with stripe_app.app_context():
+        f.user("admin@example.fr", is_admin=True)
+        db.session.execute(update(LockerDeposit).values(code_expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+        assert lockers.expire_deposits() == 1
+        owed = db.session.get(LockerDeposit, deposit.id)
+        assert owed.status == "expired" and owed.refunded_at is None and owed.refund_ref is None
+    admin = stripe_app.test_client()
+    login(admin, "admin@example.fr")
+    page = admin.get("/admin/consignes").get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+    assert 'data-testid="refunds-owed"' in page and deposit.reference in page and "8,00 €" in page
+    retried = admin.post(f"/admin/consignes/depots/{deposit.id}/rembourser", follow_redirects=True)
+    assert "pas abouti" in retried.get_data(as_text=True)
+    assert the_deposit(stripe_app).refunded_at is None
+
+    stripe_app.config["STRIPE_API_BASE"] = stripe_base
+    with stripe_app.app_context():
+        assert periodic.expire_locker_deposits() == 0  # nothing more expires; the refund is made
+        deposit = db.session.get(LockerDeposit, deposit.id)
+        assert deposit.refunded_at is not None and deposit.refund_ref.startswith("re_")
+        assert payments.captured_and_refunded(deposit.stripe_payment_intent_id) == (800, 800)
+        assert lockers.retry_refunds() == 0
+    assert [e.amount_cents for e in entries(stripe_app, "salerefund")] == [800]
+    assert 'data-testid="refunds-owed"' not in admin.get("/admin/consignes").get_data(as_text=True)
+    nothing = admin.post(f"/admin/consignes/depots/{deposit.id}/rembourser", follow_redirects=True)
+    assert "pas de remboursement en attente" in nothing.get_data(as_text=True)
+
+
 def test_unpaid_deposit_cannot_be_collected_by_a_door_event(app, baker, shop_world, locker_api):
     deposit, _ = deposit_with_link(app, baker, shop_world)
     locker_api.event("M02", "collect")
