@@ -18,7 +18,10 @@ from marketplace.models import CreditPurchase, CreditPurchaseItem
 from tests.conftest import login
 from tests.employer.test_stripe_funding import signed
 
-TODAY = paris_day(utc_now())
+
+def today():
+    """The territory's day now (Paris), read when used: a run may cross midnight in Paris."""
+    return paris_day(utc_now())
 
 
 def order_form(client, cards, buyer=("Jeanne Martin", "jeanne@example.fr"), token=None):
@@ -49,8 +52,8 @@ def pay(client, location):
 
 
 def buy_two(client):
-    later = TODAY + timedelta(days=10)
-    answer, form_token = order_form(client, [("30", "Paul Martin", "paul@example.fr", "Joyeux anniversaire !", TODAY),
+    later = today() + timedelta(days=10)
+    answer, form_token = order_form(client, [("30", "Paul Martin", "paul@example.fr", "Joyeux anniversaire !", today()),
                                              ("25,50", "Léa Martin", "lea@example.fr", "", later)])
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return pay(client, answer.headers["Location"]), form_token
@@ -84,7 +87,7 @@ def test_anyone_buys_two_gift_cards_credited_once(stripe_app, gift_world, client
             [grant] = card.grants
             assert grant.label == "Cadeau de Jeanne Martin" and grant.expiry_policy == "territory"
             assert grant.funder_account.code == accounts.STRIPE_CLEARING
-            expected = TODAY.replace(year=TODAY.year + 1) if not (TODAY.month == 2 and TODAY.day == 29) else None
+            expected = today().replace(year=today().year + 1) if not (today().month == 2 and today().day == 29) else None
             assert expected is None or grant.expires_on == expected
             assert card_balance(db.session, card.id) == item.amount_cents
         assert _entries("issue") == 2 and _stripe_balance() == -5_550
@@ -97,7 +100,7 @@ def test_anyone_buys_two_gift_cards_credited_once(stripe_app, gift_world, client
         assert client.post("/stripe/webhook", data=body, headers={"Stripe-Signature": signature},
                            content_type="application/json").status_code == 200
     client.get(f"/carte-cadeau/achat/{token}/retour")
-    again, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", TODAY)], token=form_token)
+    again, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", today())], token=form_token)
     assert again.headers["Location"].endswith(f"/carte-cadeau/achat/{token}/paiement")
     assert client.get(again.headers["Location"]).headers["Location"].endswith(f"/carte-cadeau/achat/{token}")
     with stripe_app.app_context():
@@ -129,9 +132,9 @@ def test_the_recipient_is_emailed_on_their_day_once_and_pays_at_a_shop(stripe_ap
     with stripe_app.app_context():
         # The job on the same day sends nothing more; on Léa's day it sends hers, once.
         assert gift_cards.deliver_due() == 0
-        assert gift_cards.deliver_due(today=TODAY + timedelta(days=9)) == 0
-        assert gift_cards.deliver_due(today=TODAY + timedelta(days=10)) == 1
-        assert gift_cards.deliver_due(today=TODAY + timedelta(days=11)) == 0
+        assert gift_cards.deliver_due(today=today() + timedelta(days=9)) == 0
+        assert gift_cards.deliver_due(today=today() + timedelta(days=10)) == 1
+        assert gift_cards.deliver_due(today=today() + timedelta(days=11)) == 0
         card = db.session.scalar(select(Card).where(Card.number == number))
         with pytest.raises(PinRequired):  # a gift card asks its PIN until its holder registers it
             ledger.redeem(db.session, card_id=card.id, shop_id=gift_world["shop"], amount_cents=1_000, key="r0",
@@ -170,7 +173,7 @@ def test_refund_before_first_use_takes_all_back_through_stripe(stripe_app, gift_
         captured, refunded = payments.captured_and_refunded(item.purchase.stripe_payment_intent_id)
         assert (captured, refunded) == (5_550, 2_550)
         # Refunded before its day: never emailed.
-        assert gift_cards.deliver_due(today=TODAY + timedelta(days=30)) == 0
+        assert gift_cards.deliver_due(today=today() + timedelta(days=30)) == 0
     again = client.post(f"/admin/cartes-cadeaux/{item_id}/rembourser", data={"confirm": "y"}, follow_redirects=True)
     with stripe_app.app_context():
         assert _entries("buyrefund") == 1
@@ -214,8 +217,8 @@ def test_after_first_use_only_the_unused_part_is_refunded(stripe_app, gift_world
 
 
 def test_bad_input_names_the_field_and_creates_nothing(stripe_app, gift_world, client):
-    answer, _ = order_form(client, [("5", "Paul", "paul@example.fr", "", TODAY),
-                                    ("30", "Léa", "pas-une-adresse", "", TODAY - timedelta(days=1))])
+    answer, _ = order_form(client, [("5", "Paul", "paul@example.fr", "", today()),
+                                    ("30", "Léa", "pas-une-adresse", "", today() - timedelta(days=1))])
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert "Montant : entre 10,00" in html and "500,00" in html
@@ -263,8 +266,8 @@ def test_webhook_and_return_page_at_once_credit_the_cards_once(stripe_app, gift_
     """Four deliveries of the same success at the same moment (webhook, return page, redeliveries)."""
     import threading
 
-    answer, _ = order_form(client, [("40", "Paul Martin", "paul@example.fr", "", TODAY),
-                                    ("15", "Léa Martin", "lea@example.fr", "", TODAY)])
+    answer, _ = order_form(client, [("40", "Paul Martin", "paul@example.fr", "", today()),
+                                    ("15", "Léa Martin", "lea@example.fr", "", today())])
     token = answer.headers["Location"].rstrip("/").split("/")[-2]
     client.get(f"/carte-cadeau/achat/{token}/paiement")
     with stripe_app.test_request_context():
@@ -350,7 +353,7 @@ def test_without_a_truetype_font_the_pdf_is_written_without_accents(stripe_app, 
 
 
 def test_coming_back_before_paying_credits_nothing(stripe_app, gift_world, client):
-    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", TODAY)])
+    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", today())])
     token = answer.headers["Location"].rstrip("/").split("/")[-2]
     early = client.get(f"/carte-cadeau/achat/{token}/retour", follow_redirects=True)
     assert "pas abouti" in early.get_data(as_text=True)
@@ -365,7 +368,7 @@ def test_coming_back_before_paying_credits_nothing(stripe_app, gift_world, clien
 
 
 def test_a_declined_card_then_another_pays_the_same_purchase(stripe_app, gift_world, client):
-    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", TODAY)])
+    answer, _ = order_form(client, [("30", "Paul Martin", "paul@example.fr", "", today())])
     token = answer.headers["Location"].rstrip("/").split("/")[-2]
     client.get(f"/carte-cadeau/achat/{token}/paiement")
     with stripe_app.app_context():

@@ -21,11 +21,16 @@ from marketplace.models import CreditPurchase, CreditPurchaseItem, TopUpAward, T
 from tests import factories as f
 from tests.conftest import login
 
-TODAY = paris_day(utc_now())
+
+def today():
+    """The territory's day now (Paris), read when used: a run may cross midnight in Paris."""
+    return paris_day(utc_now())
 
 
 def programme(admin_id, *, budget=100_000, rate=50, per_purchase=5_000, per_person=8_000, communes=None,
-              categories=None, starts=TODAY, ends=TODAY + timedelta(days=30)):
+              categories=None, starts=None, ends=None):
+    starts = starts or today()
+    ends = ends or today() + timedelta(days=30)
     return topup_programmes.create(topup_programmes.ProgrammeTerms(
         name="Printemps du centre", budget_cents=budget, rate_percent=rate, cap_per_purchase_cents=per_purchase,
         cap_per_person_cents=per_person, starts_on=starts, ends_on=ends, allowed_categories=categories,
@@ -39,7 +44,7 @@ def paid_gift(cents, buyer="jeanne@example.fr"):
                               stripe_payment_intent_id=f"pi_{secrets.token_hex(8)}",
                               items=[CreditPurchaseItem(amount_cents=cents, recipient_name="Paul",
                                                         recipient_email="paul@example.fr",
-                                                        deliver_on=TODAY + timedelta(days=3))])
+                                                        deliver_on=today() + timedelta(days=3))])
     db.session.add(purchase)
     db.session.commit()
     return gift_cards.record_paid(purchase.id).items[0]
@@ -110,7 +115,7 @@ def test_caps_per_purchase_and_per_person_and_the_budget_bound_each_top_up(app, 
 
 def test_no_top_up_outside_the_programmes_dates(app, world):
     with app.app_context():
-        programme(world["admin"], starts=TODAY + timedelta(days=1), ends=TODAY + timedelta(days=5))
+        programme(world["admin"], starts=today() + timedelta(days=1), ends=today() + timedelta(days=5))
         item = paid_gift(2_000)
         assert topup_programmes.award_of(item.id) is None and card_balance(db.session, item.card_id) == 2_000
 
@@ -139,7 +144,7 @@ def pending_purchases(count: int, prefix: str) -> list[int]:
                                   status="pending", stripe_payment_intent_id=f"pi_{prefix}_{n}",
                                   items=[CreditPurchaseItem(amount_cents=3_000, recipient_name="R",
                                                             recipient_email="r@example.fr",
-                                                            deliver_on=TODAY + timedelta(days=3))])
+                                                            deliver_on=today() + timedelta(days=3))])
         db.session.add(purchase)
         db.session.commit()
         ids.append(purchase.id)
@@ -192,14 +197,14 @@ def test_the_admin_creates_a_programme_and_sees_it_live(app, world, client):
     assert page.status_code == 200
     bad = client.post("/admin/programmes-abondement/nouveau", data={
         "name": "Centre", "budget": "-5", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
-        "starts_on": TODAY.isoformat(), "ends_on": (TODAY - timedelta(days=1)).isoformat()})
+        "starts_on": today().isoformat(), "ends_on": (today() - timedelta(days=1)).isoformat()})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "Budget" in html and "Date de fin" in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 0
     good = client.post("/admin/programmes-abondement/nouveau", data={
         "name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
-        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=9)).isoformat(),
+        "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=9)).isoformat(),
         "communes": world["centre"]})
     assert good.status_code == 302
     with app.app_context():
@@ -245,7 +250,7 @@ def test_the_budget_can_be_raised_but_not_below_what_was_used(app, world, client
         paid_gift(2_000)  # uses the whole 10 €
     login(client, "admin@example.fr")
     form = {"name": "Printemps", "rate_percent": "50", "cap_per_purchase": "50", "cap_per_person": "80",
-            "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=30)).isoformat()}
+            "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=30)).isoformat()}
     assert client.get(f"/admin/programmes-abondement/{programme_id}/modifier").status_code == 200
     refused = client.post(f"/admin/programmes-abondement/{programme_id}/modifier", data={**form, "budget": "9"})
     assert "Budget : au moins 10,00" in refused.get_data(as_text=True)
