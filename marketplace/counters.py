@@ -119,17 +119,6 @@ def pending_invitations(counter_id: int) -> list[CardCounterInvitation]:
                                    .order_by(CardCounterInvitation.created_at.desc())))
 
 
-def revoke_invitation(counter: CardCounter, invitation_id: int, *, by) -> bool:
-    """Delete a pending invitation (its link then finds nothing); False when there is none."""
-    invitation = db.session.get(CardCounterInvitation, invitation_id)
-    if invitation is None or invitation.counter_id != counter.id or invitation.accepted_at is not None:
-        return False
-    audit.record("counter.revoke_invitation", counter, actor=by, summary=f"Invitation retirée : {invitation.email}")
-    db.session.delete(invitation)
-    db.session.commit()
-    return True
-
-
 def accept_invitation(invitation: CardCounterInvitation, user) -> CardCounterMember:
     """Raises invitations.InvalidInvitation unless `user` is the invited one."""
     invitations.check(invitation, user)

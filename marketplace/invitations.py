@@ -7,9 +7,10 @@ import secrets
 from datetime import timedelta
 from typing import Callable
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
@@ -68,6 +69,32 @@ def check(invitation, user) -> None:
     if user is not None and user.email.strip().lower() != invitation.email:
         raise WrongAccount(gettext("Cette invitation a été envoyée à %(email)s : connectez-vous avec cette "
                                    "adresse pour l'accepter.", email=invitation.email))
+
+
+def revoke(model, invitation_id: int, *, owner: tuple[str, object], target, by, action: str) -> bool:
+    """Delete a pending invitation of `owner` (column, value: ("shop_id", 12)) so that its link finds
+    nothing: an address typed wrong must not keep a way in for 14 days. False when there is no such
+    pending invitation. `target` and `action` go to the audit log."""
+    from marketplace import audit
+
+    invitation = db.session.get(model, invitation_id)
+    column, value = owner
+    if invitation is None or invitation.accepted_at is not None or getattr(invitation, column) != value:
+        return False
+    audit.record(action, target, actor=by, summary=f"Invitation retirée : {invitation.email}")
+    db.session.delete(invitation)
+    db.session.commit()
+    return True
+
+
+def revoke_from_page(model, invitation_id: int, *, owner: tuple[str, object], target, action: str) -> None:
+    """The "Retirer l'invitation" button of a team page: revoke (see `revoke`) by the signed-in
+    user, 400 without the form's CSRF token, 404 when there is no such pending invitation."""
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    if not revoke(model, invitation_id, owner=owner, target=target, by=current_user, action=action):
+        abort(404)
+    flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
 
 
 def refusal_page(invitation, title: Callable[[object], str]):

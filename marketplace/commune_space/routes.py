@@ -42,8 +42,17 @@ def admin_managers(insee: str):
             return redirect(url_for("commune_space.admin_managers", insee=insee))
     return render_template("commune_space/admin_managers.html", commune=commune, form=form, confirm=ConfirmForm(),
                            managers=commune_managers.managers(insee),
-                           invitations=commune_managers.pending_invitations(insee),
+                           invitations=commune_managers.pending_invitations(insee), revoke_form=FlaskForm(),
                            programmes=commune_managers.programmes(insee))
+
+
+@bp.route("/admin/communes/<insee>/gestionnaires/invitations/<int:invitation_id>/retirer", methods=["POST"])
+@access(ADMIN)
+def admin_revoke_invitation(insee: str, invitation_id: int):
+    commune = _commune(insee)
+    invitations.revoke_from_page(CommuneInvitation, invitation_id, owner=("commune_insee", commune.insee),
+                                 target=commune, action="commune.revoke_invitation")
+    return redirect(url_for("commune_space.admin_managers", insee=insee))
 
 
 @bp.route("/admin/communes/<insee>/gestionnaires/<int:manager_id>/retirer", methods=["POST"])

@@ -4,6 +4,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
                    url_for)
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
@@ -97,7 +98,15 @@ def members(employer_id: int):
         flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("employer.members", employer_id=employer_id))
     return render_template("employer/members.html", employer=employer, form=form,
-                           invitations=service.pending_invitations(employer_id))
+                           invitations=service.pending_invitations(employer_id), revoke_form=FlaskForm())
+
+
+@bp.route("/<int:employer_id>/membres/invitations/<int:invitation_id>/retirer", methods=["POST"])
+@access(EMPLOYER_HR)
+def revoke_invitation(employer_id: int, invitation_id: int):
+    invitations.revoke_from_page(EmployerInvitation, invitation_id, owner=("employer_id", employer_id),
+                                 target=db.session.get(Employer, employer_id), action="employer.revoke_invitation")
+    return redirect(url_for("employer.members", employer_id=employer_id))
 
 
 # --- Staff list ---------------------------------------------------------------------------------

@@ -213,11 +213,8 @@ def admin_add_seller(counter_id: int):
 @access(ADMIN)
 def admin_revoke_invitation(counter_id: int, invitation_id: int):
     counter = _counter(counter_id)
-    if not FlaskForm().validate_on_submit():  # the CSRF token only
-        abort(400)
-    if not counters.revoke_invitation(counter, invitation_id, by=current_user):
-        abort(404)
-    flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
+    invitations.revoke_from_page(CardCounterInvitation, invitation_id, owner=("counter_id", counter.id),
+                                 target=counter, action="counter.revoke_invitation")
     return redirect(url_for("counter.admin_counters"))
 
 

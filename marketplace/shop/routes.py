@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from marketplace import catalogue, feeds, invitations, product_import, product_reference, shops, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
@@ -168,7 +169,15 @@ def team(shop_id: int):
         flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("shop.team", shop_id=shop_id))
     return render_template("shop/team.html", shop=shop, form=form, invitations=shops.pending_invitations(shop_id),
-                           roles=shops.INVITABLE_ROLES, remove_form=ConfirmForm())
+                           roles=shops.INVITABLE_ROLES, remove_form=ConfirmForm(), revoke_form=FlaskForm())
+
+
+@bp.route("/<int:shop_id>/equipe/invitations/<int:invitation_id>/retirer", methods=["POST"])
+@access(SHOP_OWNER)
+def revoke_invitation(shop_id: int, invitation_id: int):
+    invitations.revoke_from_page(ShopInvitation, invitation_id, owner=("shop_id", shop_id), target=_shop(shop_id),
+                                 action="shop.revoke_invitation")
+    return redirect(url_for("shop.team", shop_id=shop_id))
 
 
 @bp.route("/<int:shop_id>/equipe/<int:member_id>/retirer", methods=["POST"])

@@ -14,8 +14,8 @@ from marketplace.extensions import db
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
 from marketplace.gifts.programme_forms import OwnProgrammeForm
 from marketplace.gifts.programme_pages import form_page, live_page, owned
-from marketplace.models import (Association, AssociationInvitation, AssociationMember, CardCounter, Commune, Shop,
-                                TopUpProgramme)
+from marketplace.models import (Association, AssociationInvitation, AssociationMember, CardCounter,
+                                CardCounterInvitation, Commune, Shop, TopUpProgramme)
 from marketplace.models.associations import AWAITING_ADMIN, INVITED, MEMBER, REQUESTED
 from marketplace.union.forms import (AdminConfirmsForm, AssociationForm, DescriptionForm, InviteShopForm,
                                      ManagerForm)
@@ -147,13 +147,23 @@ def dashboard(association_id: int):
     return render_template("union/dashboard.html", association=association, form=form, manager_form=ManagerForm(),
                            members=associations.members(association_id),
                            requests=associations.members(association_id, REQUESTED),
-                           totals=associations.totals(rows), invitations=associations.pending_invitations(association_id))
+                           totals=associations.totals(rows), invitations=associations.pending_invitations(association_id),
+                           revoke_form=FlaskForm())
 
 
 @bp.route("/union/<int:association_id>/gestionnaires", methods=["POST"])
 @access(ASSOCIATION_MANAGER)
 def add_manager(association_id: int):
     _add_manager(_association(association_id))
+    return redirect(url_for("union.dashboard", association_id=association_id))
+
+
+@bp.route("/union/<int:association_id>/gestionnaires/invitations/<int:invitation_id>/retirer", methods=["POST"])
+@access(ASSOCIATION_MANAGER)
+def revoke_manager_invitation(association_id: int, invitation_id: int):
+    association = _association(association_id)
+    invitations.revoke_from_page(AssociationInvitation, invitation_id, owner=("association_id", association.id),
+                                 target=association, action="association.revoke_invitation")
     return redirect(url_for("union.dashboard", association_id=association_id))
 
 
@@ -315,11 +325,8 @@ def add_seller(association_id: int, counter_id: int):
 @access(ASSOCIATION_MANAGER)
 def revoke_seller_invitation(association_id: int, counter_id: int, invitation_id: int):
     counter = _counter(association_id, counter_id)
-    if not FlaskForm().validate_on_submit():  # the CSRF token only
-        abort(400)
-    if not counters.revoke_invitation(counter, invitation_id, by=current_user):
-        abort(404)
-    flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
+    invitations.revoke_from_page(CardCounterInvitation, invitation_id, owner=("counter_id", counter.id),
+                                 target=counter, action="counter.revoke_invitation")
     return redirect(url_for("union.counters_page", association_id=association_id))
 
 

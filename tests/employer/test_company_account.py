@@ -130,3 +130,25 @@ def test_an_hr_invitation_expires(app, hr_client, hr_world, make_user):
     page = colleague.post(path, follow_redirects=True).get_data(as_text=True)
     assert "Cette invitation a expiré" in page
     assert colleague.get(f"/entreprise/{employer_id}/").status_code == 403
+
+
+def test_hr_withdraws_an_invitation_and_its_link_finds_nothing(app, hr_client, hr_world, make_user):
+    employer_id = hr_world["employer_id"]
+    hr_client.post(f"/entreprise/{employer_id}/membres", data={"email": "paul@laiteire.fr"})
+    with app.app_context():
+        path = re.search(r"http://localhost(/entreprise/invitation/\S+)", outbox()[-1].get_content()).group(1)
+    action = re.search(r'action="(/entreprise/\d+/membres/invitations/(\d+)/retirer)"',
+                       hr_client.get(f"/entreprise/{employer_id}/membres").get_data(as_text=True)).group(1)
+    make_user("intrus@example.fr")
+    intruder = app.test_client()
+    login(intruder, "intrus@example.fr")
+    assert intruder.post(action).status_code == 403
+    page = hr_client.post(action, follow_redirects=True).get_data(as_text=True)
+    assert "Invitation retirée" in page and "paul@laiteire.fr" not in page
+    with app.app_context():
+        assert service.pending_invitations(employer_id) == []
+    make_user("paul@laiteire.fr")
+    paul = app.test_client()
+    login(paul, "paul@laiteire.fr")
+    assert "Cette invitation n&#39;existe pas" in paul.post(path, follow_redirects=True).get_data(as_text=True)
+    assert paul.get(f"/entreprise/{employer_id}/").status_code == 403

@@ -23,7 +23,7 @@ from marketplace.models import Association, AssociationManager, CardCounter, Top
 from marketplace.models.associations import AWAITING_ADMIN, MEMBER, REQUESTED
 from tests import factories as f
 from tests.conftest import login
-from tests.gifts.test_topup_programmes import TODAY, paid_gift, pay_at_once, pending_purchases, programme
+from tests.gifts.test_topup_programmes import paid_gift, pay_at_once, pending_purchases, programme, today
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_the_association_programme_tops_up_at_its_members_only_next_to_the_terri
         manager = db.session.get(User, world["manager"])
         own = topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Noël des Vitrines", budget_cents=50_000, rate_percent=50, cap_per_purchase_cents=2_000,
-            cap_per_person_cents=4_000, starts_on=TODAY, ends_on=TODAY + timedelta(days=20), allowed_categories=None,
+            cap_per_person_cents=4_000, starts_on=today(), ends_on=today() + timedelta(days=20), allowed_categories=None,
             allowed_communes=None, association_id=world["union"]), admin=manager).id
         item = paid_gift(2_000)
         card_id = item.card_id
@@ -191,7 +191,7 @@ def test_a_communes_programme_tops_up_what_is_spent_in_that_commune(app, world):
     with app.app_context():
         programme_id = topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Arnay au centre", budget_cents=10_000, rate_percent=50, cap_per_purchase_cents=5_000,
-            cap_per_person_cents=5_000, starts_on=TODAY, ends_on=TODAY, allowed_categories=None,
+            cap_per_person_cents=5_000, starts_on=today(), ends_on=today(), allowed_categories=None,
             allowed_communes=None, commune_insee=world["arnay"]), admin=db.session.get(User, world["admin"])).id
         prog = db.session.get(TopUpProgramme, programme_id)
         assert prog.allowed_communes == [world["arnay"]] and prog.commune.name == "Arnay-le-Duc"
@@ -208,7 +208,7 @@ def test_the_admin_creates_a_programme_on_behalf_of_a_commune(app, world, client
     assert "Commune : Arnay-le-Duc" in form and "Union commerciale : Les Vitrines de Semur" in form
     made = client.post("/admin/programmes-abondement/nouveau", data={
         "name": "Arnay", "budget": "100", "rate_percent": "20", "cap_per_purchase": "10", "cap_per_person": "10",
-        "starts_on": TODAY.isoformat(), "ends_on": TODAY.isoformat(), "owner": f"commune:{world['arnay']}",
+        "starts_on": today().isoformat(), "ends_on": today().isoformat(), "owner": f"commune:{world['arnay']}",
         "communes": world["semur"]})
     assert made.status_code == 302
     with app.app_context():
@@ -237,12 +237,12 @@ def test_the_manager_creates_a_programme_and_reads_its_members_figures_only(app,
         assert [(r.shop, r.payments, r.redeemed_cents) for r in rows] == [("Boulangerie Moreau", 2, 2_000)]
     bad = client.post(f"/union/{union}/programmes/nouveau", data={"name": "Noël", "budget": "0", "rate_percent": "50",
                                                                    "cap_per_purchase": "20", "cap_per_person": "40",
-                                                                   "starts_on": TODAY.isoformat(),
-                                                                   "ends_on": TODAY.isoformat()})
+                                                                   "starts_on": today().isoformat(),
+                                                                   "ends_on": today().isoformat()})
     assert "Budget" in bad.get_data(as_text=True)
     made = client.post(f"/union/{union}/programmes/nouveau", data={
         "name": "Noël", "budget": "500", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
-        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=9)).isoformat(),
+        "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=9)).isoformat(),
         "owner": "", "communes": world["arnay"]})  # fields of the admin's form are not the manager's to set
     assert made.status_code == 302
     with app.app_context():
@@ -254,7 +254,7 @@ def test_the_manager_creates_a_programme_and_reads_its_members_figures_only(app,
     assert "500,00" in client.get(f"/union/{union}/programmes/{programme_id}/modifier").get_data(as_text=True)
     raised = client.post(f"/union/{union}/programmes/{programme_id}/modifier", data={
         "name": "Noël", "budget": "650", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
-        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=9)).isoformat()})
+        "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=9)).isoformat()})
     assert raised.status_code == 302
     with app.app_context():
         row = db.session.get(TopUpProgramme, programme_id)
@@ -270,7 +270,7 @@ def test_a_manager_sees_nothing_of_another_association_nor_of_shops_outside_thei
     with app.app_context():
         theirs = topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Arnay", budget_cents=1_000, rate_percent=10, cap_per_purchase_cents=100, cap_per_person_cents=100,
-            starts_on=TODAY, ends_on=TODAY, allowed_categories=None, allowed_communes=None, association_id=other),
+            starts_on=today(), ends_on=today(), allowed_categories=None, allowed_communes=None, association_id=other),
             admin=db.session.get(User, world["admin"])).id
         counter = CardCounter(name="Maison d'Arnay", commune_insee=world["arnay"], association_id=other)
         db.session.add(counter)
@@ -333,7 +333,7 @@ def test_concurrent_purchases_never_overspend_either_of_two_running_budgets(app,
         territory = programme(world["admin"], budget=6_000, per_purchase=1_000, per_person=1_000)
         union = topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Union", budget_cents=4_000, rate_percent=20, cap_per_purchase_cents=600, cap_per_person_cents=600,
-            starts_on=TODAY, ends_on=TODAY, allowed_categories=None, allowed_communes=None,
+            starts_on=today(), ends_on=today(), allowed_categories=None, allowed_communes=None,
             association_id=world["union"]), admin=db.session.get(User, world["manager"])).id
         purchases = pending_purchases(16, "two")
     pay_at_once(app, purchases)
@@ -345,3 +345,27 @@ def test_concurrent_purchases_never_overspend_either_of_two_running_budgets(app,
             account = db.session.scalar(select(Account).where(Account.code == f"programme:{programme_id}"))
             assert account.balance_cents == 0
         assert verify(db.session) == []
+
+
+def test_a_manager_withdraws_a_co_manager_invitation(app, world, client):
+    """Its link finds nothing after; another association's manager cannot withdraw it."""
+    union = world["union"]
+    login(client, "union@example.fr")
+    client.post(f"/union/{union}/gestionnaires", data={"email": "adjointe@exemple.fr"})
+    with app.app_context():
+        path = re.search(r"/invitation-union/\S+", outbox()[-1].get_content()).group(0)
+    action = re.search(r'action="(/union/\d+/gestionnaires/invitations/(\d+)/retirer)"',
+                       client.get(f"/union/{union}/").get_data(as_text=True))
+    other = app.test_client()
+    login(other, "autre-union@example.fr")
+    assert other.post(action.group(1)).status_code in (403, 404)
+    assert other.post(f"/union/{world['other']}/gestionnaires/invitations/{action.group(2)}/retirer").status_code == 404
+    page = client.post(action.group(1), follow_redirects=True).get_data(as_text=True)
+    assert "Invitation retirée" in page and "adjointe@exemple.fr" not in page
+    with app.app_context():
+        f.user("adjointe@exemple.fr")
+        db.session.commit()
+    invited = app.test_client()
+    login(invited, "adjointe@exemple.fr")
+    assert "Cette invitation n&#39;existe pas" in invited.post(path, follow_redirects=True).get_data(as_text=True)
+    assert invited.get(f"/union/{union}/").status_code == 403

@@ -16,10 +16,10 @@ from marketplace.mail import outbox
 from marketplace.models import Commune, CommuneManager, TopUpAward, TopUpProgramme, User
 from tests import factories as f
 from tests.conftest import login
-from tests.gifts.test_topup_programmes import TODAY, paid_gift, programme
+from tests.gifts.test_topup_programmes import paid_gift, programme, today
 
 FORM = {"name": "Semur au cœur", "budget": "500", "rate_percent": "20", "cap_per_purchase": "10",
-        "cap_per_person": "30", "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=30)).isoformat()}
+        "cap_per_person": "30", "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=30)).isoformat()}
 
 
 @pytest.fixture
@@ -129,11 +129,11 @@ def test_a_manager_creates_their_communes_programme_spent_there_only_and_sees_it
 def test_a_manager_sees_nothing_but_their_communes_programmes(app, world, client):
     semur, arnay = world["semur"], world["arnay"]
     with app.app_context():
-        territory = programme(world["admin"], starts=TODAY + timedelta(days=1))
+        territory = programme(world["admin"], starts=today() + timedelta(days=1))
         other = TopUpProgramme(name="Arnay en fête", budget_cents=1, rate_percent=1, cap_per_purchase_cents=1,
-                               cap_per_person_cents=1, starts_on=TODAY, ends_on=TODAY, commune_insee=arnay)
+                               cap_per_person_cents=1, starts_on=today(), ends_on=today(), commune_insee=arnay)
         union = TopUpProgramme(name="Vitrines", budget_cents=1, rate_percent=1, cap_per_purchase_cents=1,
-                               cap_per_person_cents=1, starts_on=TODAY, ends_on=TODAY, association_id=world["union"])
+                               cap_per_person_cents=1, starts_on=today(), ends_on=today(), association_id=world["union"])
         db.session.add_all([other, union])
         db.session.commit()
         ids = [territory, other.id, union.id]
@@ -177,7 +177,7 @@ def test_a_commune_with_a_programme_of_its_own_stays_in_the_territory_saying_why
         commune_managers.name_manager(db.session.get(Commune, "21999"), "mairie@example.fr", by=None)
         topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Villeneuve d'abord", budget_cents=10_000, rate_percent=20, cap_per_purchase_cents=1_000,
-            cap_per_person_cents=2_000, starts_on=TODAY, ends_on=TODAY, allowed_categories=None,
+            cap_per_person_cents=2_000, starts_on=today(), ends_on=today(), allowed_categories=None,
             allowed_communes=["21999"], commune_insee="21999"), admin=db.session.get(User, world["admin"]))
         with pytest.raises(territory_import.CommuneInUse, match="1 programme.s. d'abondement de la commune"):
             territory_import.remove_commune("21999")
@@ -185,3 +185,25 @@ def test_a_commune_with_a_programme_of_its_own_stays_in_the_territory_saying_why
         assert db.session.get(Commune, "21999") is not None
         mairie = db.session.scalar(select(User).where(User.email == "mairie@example.fr"))
         assert commune_managers.is_manager(mairie, "21999")  # nothing changed
+
+
+def test_the_admin_withdraws_a_commune_invitation(app, world, client):
+    semur = world["semur"]
+    login(client, "admin@example.fr")
+    client.post(f"/admin/communes/{semur}/gestionnaires", data={"email": "elu@exemple.fr"})
+    with app.app_context():
+        path = re.search(r"/invitation-commune/\S+", outbox()[-1].get_content()).group(0)
+    action = re.search(r'action="(/admin/communes/\d+/gestionnaires/invitations/(\d+)/retirer)"',
+                       client.get(f"/admin/communes/{semur}/gestionnaires").get_data(as_text=True))
+    assert client.post(f"/admin/communes/{world['arnay']}/gestionnaires/invitations/{action.group(2)}/retirer"
+                       ).status_code == 404
+    page = client.post(action.group(1), follow_redirects=True).get_data(as_text=True)
+    assert "Invitation retirée" in page and "elu@exemple.fr" not in page
+    with app.app_context():
+        assert commune_managers.pending_invitations(semur) == []
+        f.user("elu@exemple.fr")
+        db.session.commit()
+    invited = app.test_client()
+    login(invited, "elu@exemple.fr")
+    assert "Cette invitation n&#39;existe pas" in invited.post(path, follow_redirects=True).get_data(as_text=True)
+    assert invited.get(f"/commune-gestion/{semur}/").status_code == 403

@@ -211,3 +211,31 @@ def test_day_hours_are_read_the_way_people_type_them():
         shops.parse_day_hours("25h-26h", "Lundi")
     assert shops.format_day_hours([["09:00", "12:30"], ["14:00", "19:00"]]) == "9h-12h30, 14h-19h"
     assert shops.mask_iban(VALID_IBAN) == "FR76 •••• 0189"
+
+
+def test_the_owner_withdraws_an_invitation_sent_to_a_wrong_address(app, client, shop_world):
+    """The link then finds nothing, even for the address it went to; only the shop's owner withdraws."""
+    import re
+
+    bakery = shop_world["bakery"]
+    login(client, shop_world["emails"]["owner"])
+    client.post(f"/boutique/{bakery}/equipe", data={"email": "lea@exemple.fr", "role": "staff"})
+    [mail] = [m for m in outbox(app) if m["To"] == "lea@exemple.fr"]
+    path = re.search(r"/boutique/invitation/\S+", mail.get_content()).group(0)
+    action = re.search(r'action="(/boutique/\d+/equipe/invitations/(\d+)/retirer)"',
+                       client.get(f"/boutique/{bakery}/equipe").get_data(as_text=True))
+    staff, other = app.test_client(), app.test_client()
+    login(staff, shop_world["emails"]["staff"])
+    login(other, shop_world["emails"]["other"])
+    assert staff.post(action.group(1)).status_code == 403
+    assert other.post(f"/boutique/{shop_world['cheese']}/equipe/invitations/{action.group(2)}/retirer").status_code == 404
+    team = client.post(action.group(1), follow_redirects=True).get_data(as_text=True)
+    assert "Invitation retirée : son lien ne marche plus." in team and "lea@exemple.fr" not in team
+    assert client.post(action.group(1)).status_code == 404
+    with app.app_context():
+        f.user("lea@exemple.fr")
+        db.session.commit()
+    lea = app.test_client()
+    login(lea, "lea@exemple.fr")
+    assert "Cette invitation n&#39;existe pas" in lea.post(path, follow_redirects=True).get_data(as_text=True)
+    assert lea.get(f"/boutique/{bakery}/").status_code == 403
