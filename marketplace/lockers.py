@@ -616,17 +616,13 @@ def expire_deposits() -> int:
     return expired
 
 
-def _refund_owed():
-    """Paid deposits closed (cancelled, expired) whose payment was not given back: the refund
-    failed (Stripe or the ledger refused it) and is owed."""
-    return (select(LockerDeposit).where(LockerDeposit.status.in_(("expired", "cancelled")),
-                                        LockerDeposit.paid_at.is_not(None), LockerDeposit.refunded_at.is_(None))
-            .order_by(LockerDeposit.closed_at, LockerDeposit.id))
-
-
 def refunds_owed() -> list[LockerDeposit]:
-    """For the admin: the refunds that failed and wait for the next sweep (or a click)."""
-    return db.session.scalars(_refund_owed()).all()
+    """Paid deposits closed (cancelled, expired) whose payment was not given back: the refund failed
+    (Stripe or the ledger refused it) and waits for the next sweep, or the admin's click."""
+    return db.session.scalars(
+        select(LockerDeposit).where(LockerDeposit.status.in_(("expired", "cancelled")),
+                                    LockerDeposit.paid_at.is_not(None), LockerDeposit.refunded_at.is_(None))
+        .order_by(LockerDeposit.closed_at, LockerDeposit.id)).all()
 
 
 def retry_refunds() -> int:
