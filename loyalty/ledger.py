@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
@@ -265,8 +265,12 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
 
 
 def _has_shop_limited_grant(session: Session, card_id: int) -> bool:
-    return session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.allowed_shops.is_not(None))
-                          .limit(1)) is not None
+    return session.scalar(_SHOP_LIMITED_GRANT, {"card_id": card_id}) is not None
+
+
+# Built once (redemptions' hot path: building the statement cost more than running it).
+_SHOP_LIMITED_GRANT = select(Grant.id).where(Grant.card_id == bindparam("card_id"),
+                                             Grant.allowed_shops.is_not(None)).limit(1)
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:
