@@ -566,9 +566,8 @@ class PostgresBackend(SearchBackend):
         """The words with those that find nothing replaced by the likeliest catalogue word
         within the edit budget: the closest, then the one that finds the most products.
         `missing`: words already known to find nothing."""
-        synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
         unknown = [w for w in dict.fromkeys(words)
-                   if max_edits(w) and not w.isdigit() and w not in synonym_words]
+                   if max_edits(w) and not w.isdigit() and w not in ref.synonym_words]
         if not unknown:
             return words
         finds = dict.fromkeys(missing, 0)

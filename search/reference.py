@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import select
@@ -64,6 +65,11 @@ class Reference:
     words: frozenset = frozenset()  # folded words of the names of categories, shops, communes
     businesses: Businesses = field(default_factory=Businesses)  # without a catalogue (search.businesses)
     _reach: dict = field(default_factory=dict)
+
+    @cached_property
+    def synonym_words(self) -> frozenset:
+        """Every folded word of the synonym groups: a word a group knows is no typo to correct."""
+        return frozenset(w for group in self.synonyms for expression in group for w in expression)
 
     def communes_within(self, insee: str, radius_km: float | None) -> dict[str, float]:
         """{INSEE code: distance in km} of the communes within the radius (all when None)."""

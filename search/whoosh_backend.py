@@ -459,10 +459,9 @@ class WhooshBackend(SearchBackend):
         words = folded_words(text)
         if not words:
             return None, frozenset(), None
-        synonym_words = {w for group in ref.synonyms for expression in group for w in expression}
         corrected, changed = [], False
         for word in words:
-            known = word in cache.vocabulary or stem(word) in cache.stems or word in synonym_words
+            known = word in cache.vocabulary or stem(word) in cache.stems or word in ref.synonym_words
             if not known and not word.isdigit():
                 fix = cache.speller_for().correct(word)
                 if fix is not None:
