@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
@@ -246,10 +246,8 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
         return taking.result(entry)
 
     # A back-dated payment goes through Python, where accounts.post checks the month is open.
-    # A card with a grant limited to some shops (an association's top-up) too: halle_redeem reads the
-    # grants' communes (halle-redeem-5) but not Grant.allowed_shops.
     if (ONE_CALL_REDEMPTIONS and shop_terms.takes_card and session.get_bind().dialect.name == "postgresql"
-            and closed_month_of(session, moment) is None and not _has_shop_limited_grant(session, card_id)):
+            and closed_month_of(session, moment) is None):
         require_clean_session(session)
         paid = _redeem_in_one_call(session, {
             "card_id": card_id, "shop_id": shop_id, "shop_slugs": sorted(shop_terms.category_slugs),
@@ -262,15 +260,6 @@ def redeem(session: Session, *, card_id: int, shop_id: int, amount_cents: int, k
             return paid
     return run_payment(session, key, fingerprint, card_id, pin, pay, amount_cents=amount_cents,
                        pin_required_above_cents=pin_required_above_cents, pin_lock_minutes=pin_lock_minutes)
-
-
-def _has_shop_limited_grant(session: Session, card_id: int) -> bool:
-    return session.scalar(_SHOP_LIMITED_GRANT, {"card_id": card_id}) is not None
-
-
-# Built once (redemptions' hot path: building the statement cost more than running it).
-_SHOP_LIMITED_GRANT = select(Grant.id).where(Grant.card_id == bindparam("card_id"),
-                                             Grant.allowed_shops.is_not(None)).limit(1)
 
 
 def _redeem_in_one_call(session: Session, params: dict) -> LedgerResult | None:

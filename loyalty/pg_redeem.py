@@ -36,7 +36,8 @@ Lock order is the ledger's (see accounts.lock_accounts): card, purses by (expiry
 the shop's account last, by the closing UPDATE. Created by `db.create_all` (models.py) and by
 the migrations: f3a9c2d7e1b5 made the first version, d2b6f8a4c0e9 the second (the printed PIN),
 a1c3e5f7b9d2 the third (the terms as parameters), c7e9a1b3d5f2 the fourth (a right PIN),
-b4d6f8a0c2e5 this one (the shop's commune: grants limited to some communes).
+b4d6f8a0c2e5 the fifth (the shop's commune: grants limited to some communes), d6f8a0c2e4b7
+this one (grants limited to some shops: an association's top-up, paid at its members only).
 `REDEEM_VERSION` is written in the body; `deployed_version` reads it back, and
 `flask ledger verify` and /readyz fail when it is not the code's. A change here needs a new
 version, and a new migration with a frozen copy of the new text (never an import of this one),
@@ -45,7 +46,7 @@ migrated function is this text.
 """
 from sqlalchemy import DDL, text
 
-REDEEM_VERSION = "halle-redeem-5"
+REDEEM_VERSION = "halle-redeem-6"
 
 REDEEM_FUNCTION = DDL(r"""
 CREATE OR REPLACE FUNCTION halle_redeem(
@@ -96,8 +97,8 @@ BEGIN
     IF payable IS NULL THEN RETURN; END IF;
 
     FOR purse IN
-        SELECT g.id AS grant_id, g.expires_on, g.allowed_categories, g.allowed_communes, a.id AS account_id,
-               a.balance_cents
+        SELECT g.id AS grant_id, g.expires_on, g.allowed_categories, g.allowed_communes, g.allowed_shops,
+               a.id AS account_id, a.balance_cents
         FROM loyalty_grants g JOIN ledger_accounts a ON a.id = g.account_id
         WHERE g.card_id = p_card_id ORDER BY g.expires_on, g.id
         FOR NO KEY UPDATE OF a
@@ -112,6 +113,10 @@ BEGIN
             CONTINUE WHEN p_shop_commune IS NULL
                 OR NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_communes) AS c(insee)
                                WHERE c.insee = p_shop_commune);
+        END IF;
+        IF purse.allowed_shops IS NOT NULL AND purse.allowed_shops::text <> 'null' THEN
+            CONTINUE WHEN NOT EXISTS (SELECT 1 FROM json_array_elements_text(purse.allowed_shops) AS s(id)
+                                      WHERE s.id = p_shop_id::text);
         END IF;
         IF purse.balance_cents > 0 THEN
             available := available + purse.balance_cents;

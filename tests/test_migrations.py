@@ -82,6 +82,10 @@ def test_migrated_halle_redeem_is_the_codes(empty_database_url):
             connection.execute(REDEEM_FUNCTION)  # CREATE OR REPLACE with the code's text, not committed
             assert connection.execute(definition).scalars().all() == migrated
             connection.rollback()
+        flask_migrate.downgrade(revision="c5e7a9b1d3f6")  # before the shops' limits: the fifth version, alone
+        with db.engine.connect() as connection:
+            assert deployed_version(connection) == "halle-redeem-5"
+            assert len(connection.execute(definition).scalars().all()) == 1
         flask_migrate.downgrade(revision="c5e7a9b1d3f2")  # before the shop's commune: the fourth version, alone
         with db.engine.connect() as connection:
             assert deployed_version(connection) == "halle-redeem-4"

@@ -98,6 +98,21 @@ def commune_restrictions(world):
             redeem(world, card, 100, allow_partial=True)]
 
 
+def shop_restrictions(world):
+    """A grant limited to some shops (an association's top-up) pays only at those shops."""
+    open_accounts(world)
+    card = make_card(world, (1000, TODAY + timedelta(days=1)), (2000, TODAY + timedelta(days=5)),
+                     (500, TODAY + timedelta(days=2)), (300, TODAY + timedelta(days=3)))
+    grants = sorted(db.session.get(Card, card).grants, key=lambda grant: grant.id)
+    grants[0].allowed_shops = [world.bakery_id]
+    grants[2].allowed_shops = [world.hardware_id, 999_999]
+    grants[3].allowed_shops = []
+    db.session.commit()
+    return [redeem(world, card, 1200), redeem(world, card, 700, shop="hardware"),
+            redeem(world, card, 2000, shop="hardware"), redeem(world, card, 1600, shop="hardware"),
+            redeem(world, card, 100, allow_partial=True)]
+
+
 def pins(world):
     open_accounts(world)
     card = make_card(world, (5000, TODAY + timedelta(days=3)))
@@ -165,7 +180,8 @@ def replays(world):
             redeem(world, card, 4000), redeem(world, card, 1200, key="same")]
 
 
-SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, commune_restrictions, pins,
+SCENARIOS = [soonest_expiry_first, partial_and_insufficient, category_restrictions, commune_restrictions,
+             shop_restrictions, pins,
              printed_pins, wrong_pins_lock, older_pin_keys, card_and_shop_states, replays]
 
 
