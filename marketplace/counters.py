@@ -113,10 +113,19 @@ def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounter
 
 
 def pending_invitations(counter_id: int) -> list[CardCounterInvitation]:
-    return list(db.session.scalars(select(CardCounterInvitation)
-                                   .where(CardCounterInvitation.counter_id == counter_id,
-                                          invitations.is_pending(CardCounterInvitation))
-                                   .order_by(CardCounterInvitation.created_at.desc())))
+    return pending_by_counter([counter_id])[counter_id]
+
+
+def pending_by_counter(counter_ids) -> dict[int, list[CardCounterInvitation]]:
+    """The pending seller invitations of several counters (a page listing them), newest first, in
+    one query."""
+    found = defaultdict(list)
+    for invitation in db.session.scalars(select(CardCounterInvitation)
+                                         .where(CardCounterInvitation.counter_id.in_(list(counter_ids)),
+                                                invitations.is_pending(CardCounterInvitation))
+                                         .order_by(CardCounterInvitation.created_at.desc())):
+        found[invitation.counter_id].append(invitation)
+    return found
 
 
 def accept_invitation(invitation: CardCounterInvitation, user) -> CardCounterMember:

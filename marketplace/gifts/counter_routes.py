@@ -192,7 +192,7 @@ def admin_counters():
         return redirect(url_for("counter.admin_counters"))
     listed = db.session.scalars(select(CardCounter).order_by(CardCounter.name)).all()
     return render_template("counter/admin.html", form=form, seller_form=CounterSellerForm(), counters=listed,
-                           revoke_form=FlaskForm(), pending={c.id: counters.pending_invitations(c.id) for c in listed})
+                           revoke_form=FlaskForm(), pending=counters.pending_by_counter(c.id for c in listed))
 
 
 @bp.route("/admin/guichets/<int:counter_id>/vendeurs", methods=["POST"])

@@ -48,7 +48,8 @@ def form_page(form: ProgrammeForm, programme: TopUpProgramme | None, *, terms: C
 
 def live_page(programme: TopUpProgramme, *, back_url: str, edit_url: str, **context):
     """The programme's live page: budget used and left, where its top-ups were spent."""
-    names = dict(db.session.execute(select(Commune.insee, Commune.name)).all())
+    codes = programme.allowed_communes or []
+    names = dict(db.session.execute(select(Commune.insee, Commune.name).where(Commune.insee.in_(codes))).all())
     return render_template("gifts/programme.html", programme=programme, figures=topup_programmes.figures(programme),
-                           commune_names=[names.get(c, c) for c in programme.allowed_communes or []],
+                           commune_names=[names.get(c, c) for c in codes],
                            back_url=back_url, edit_url=edit_url, **context)

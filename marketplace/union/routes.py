@@ -299,7 +299,7 @@ def counters_page(association_id: int):
     listed = associations.counters_of(association_id)
     return render_template("union/counters.html", association=association, form=form, seller_form=CounterSellerForm(),
                            counters=listed, revoke_form=FlaskForm(),
-                           pending={c.id: counters.pending_invitations(c.id) for c in listed})
+                           pending=counters.pending_by_counter(c.id for c in listed))
 
 
 @bp.route("/union/<int:association_id>/guichets/<int:counter_id>/vendeurs", methods=["POST"])
