@@ -13,10 +13,11 @@ transaction (autocommit), which does the whole redemption when the case is plain
   redemption allowed).
 
 Whether the shop takes the card at all, and its category path, are the marketplace's to say
-(loyalty/terms.py): `ledger.redeem` only calls the function for a shop that takes the card,
-and passes the path (`p_shop_slugs`), the shop's commune (`p_shop_commune`, INSEE code: a grant
-limited to some communes, a top-up programme's, pays only there) and the code of the shop's
-account (`p_payable_code`, accounts.shop_payable_code); the function reads the ledger's tables only.
+(loyalty/terms.py): the statement `ledger.redeem` sends reads them first, with the marketplace's
+own query (terms.statement), and calls the function only for a shop that takes the card, with
+the path (`p_shop_slugs`), the shop's commune (`p_shop_commune`, INSEE code: a grant limited to
+some communes, a top-up programme's, pays only there) and the code of the shop's account
+(`p_payable_code`, accounts.shop_payable_code); the function reads the ledger's tables only.
 
 The PIN's secret never reaches the database: `ledger.redeem` passes the stored form the given
 PIN would have with the current key (`p_pin_hash`, pins.candidate), and the function compares it

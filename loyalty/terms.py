@@ -3,15 +3,16 @@
 The marketplace knows shops (approved or not, taking the card or not, their category), and
 computes these terms in one place (marketplace/card_acceptance.py); the ledger only applies
 them: in Python (steps.take_from_card, queries.spendable_balance) and, as parameters, in SQL
-(pg_redeem.py). The application hands the ledger its source of terms at start-up (`configure`),
+(pg_redeem.py, which reads them with the marketplace's own query in the same statement as the
+payment). The application hands the ledger its source of terms at start-up (`configure`),
 as it hands it the PIN keys, so that loyalty/ imports nothing from the marketplace. A new rule
 (independent shops only, a programme's own list) is a field here, read by `allows` and by
-halle_redeem (a new version of it). The communes and shops of a top-up programme's grants are read
-by `allows` only: ledger.redeem sends a card holding such a grant down the Python path.
+halle_redeem (a new version of it).
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 
@@ -41,15 +42,24 @@ def refused(shop_id: int) -> AcceptanceTerms:
 
 Source = Callable[[Session, int], AcceptanceTerms]
 _source: Source | None = None
+_statement: Callable[[], Select] | None = None
 
 
-def configure(source: Source) -> None:
-    """Called by the application at start-up (marketplace/__init__.py)."""
-    global _source
-    _source = source
+def configure(source: Source, statement: Callable[[], Select]) -> None:
+    """Called by the application at start-up (marketplace/__init__.py): `source` gives a shop's
+    terms; `statement` gives the query it runs (rows of `takes_card`, `commune_insee`, `slug` for
+    the bind parameter `shop_id`), which the one-call redemption runs inside its own statement."""
+    global _source, _statement
+    _source, _statement = source, statement
 
 
 def for_shop(session: Session, shop_id: int) -> AcceptanceTerms:
     if _source is None:
         raise RuntimeError("loyalty.terms.configure was not called: the application sets the acceptance source")
     return _source(session, shop_id)
+
+
+def statement() -> Select:
+    if _statement is None:
+        raise RuntimeError("loyalty.terms.configure was not called: the application sets the acceptance source")
+    return _statement()

@@ -53,11 +53,11 @@ def _init_extensions(app: Flask) -> None:
     import loyalty.models  # noqa: F401
     import search
     from loyalty import pins, terms
-    from marketplace.card_acceptance import acceptance_for_shop_id
+    from marketplace.card_acceptance import acceptance_for_shop_id, terms_statement
 
     db.init_app(app)
     pins.configure(pins.PinKeys.parse(app.config["PIN_SECRETS"]))
-    terms.configure(acceptance_for_shop_id)
+    terms.configure(acceptance_for_shop_id, terms_statement)
     search.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)

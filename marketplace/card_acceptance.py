@@ -1,6 +1,7 @@
 """Does the territorial card pay at this shop, and with which grants: the one place the
 marketplace says it (see loyalty/terms.py). The ledger asks it through `loyalty.terms.for_shop`,
-configured in create_app."""
+and on PostgreSQL reads the same statement inside its one-call redemption (`terms_statement`),
+both configured in create_app."""
 from functools import cache
 
 from sqlalchemy import bindparam, literal, select, true
@@ -14,7 +15,7 @@ MAX_CATEGORY_DEPTH = 50  # a guard against a cycle in the taxonomy
 
 def acceptance_for(session: Session, shop: Shop) -> AcceptanceTerms:
     """The terms of `shop`: approved and accepting the card, its category path and its commune."""
-    if shop.status != "approved" or not shop.accepts_card:
+    if not shop.takes_card:
         return refused(shop.id)
     slugs = session.scalars(_category_path_statement(), {"category_id": shop.category_id}) \
         if shop.category_id is not None else ()
@@ -26,8 +27,8 @@ def acceptance_for_shop_id(session: Session, shop_id: int) -> AcceptanceTerms:
     """The ledger's source (loyalty.terms.configure); an unknown shop takes no card. One query for
     the shop's columns and its category path (loading the whole Shop, then the path, was two thirds
     of a redemption's CPU)."""
-    rows = session.execute(_shop_terms_statement(), {"shop_id": shop_id}).all()
-    if not rows or rows[0].status != "approved" or not rows[0].accepts_card:
+    rows = session.execute(terms_statement(), {"shop_id": shop_id}).all()
+    if not rows or not rows[0].takes_card:
         return refused(shop_id)
     return AcceptanceTerms(shop_id=shop_id, takes_card=True,
                            category_slugs=frozenset(row.slug for row in rows if row.slug is not None),
@@ -51,10 +52,11 @@ def _category_path_statement():
 
 
 @cache
-def _shop_terms_statement():
-    """The shop's status, card and commune, with each slug of its category path (one row per
-    slug; one row without a slug for a shop without a category)."""
+def terms_statement():
+    """The terms of the shop `:shop_id`, one row per slug of its category path (one row without a
+    slug for a shop without a category; none for an unknown shop): `takes_card`, `commune_insee`,
+    `slug`."""
     up = _category_path(Category.id == select(Shop.category_id).where(Shop.id == bindparam("shop_id"))
                         .scalar_subquery())
-    return (select(Shop.status, Shop.accepts_card, Shop.commune_insee, up.c.slug).select_from(Shop)
+    return (select(Shop.takes_card.label("takes_card"), Shop.commune_insee, up.c.slug).select_from(Shop)
             .outerjoin(up, true()).where(Shop.id == bindparam("shop_id")))

@@ -83,6 +83,17 @@ class Shop(db.Model):
     def is_public(self) -> bool:
         return self.status == "approved"
 
+    @hybrid_property
+    def takes_card(self) -> bool:
+        """The territorial card pays here: an approved shop that accepts it (in Python and in SQL,
+        where the till's one-call redemption reads it: marketplace/card_acceptance.py)."""
+        return self.status == "approved" and self.accepts_card
+
+    @takes_card.inplace.expression
+    @classmethod
+    def _takes_card_expression(cls):
+        return db.and_(cls.status == "approved", cls.accepts_card)
+
     @property
     def offers_services(self) -> bool:
         return self.kind == "services"

@@ -224,7 +224,7 @@ def test_the_one_call_redemption_does_what_the_python_path_does(scenario, monkey
 
 
 def call_function(world, card_id, amount, *, key, allow_partial=False):
-    row = db.session.connection().exec_driver_sql(ledger._REDEEM_IN_ONE_CALL, {
+    row = db.session.connection().exec_driver_sql("SELECT * FROM " + ledger.REDEEM_CALL, {
         "card_id": card_id, "shop_id": world.bakery_id, "shop_slugs": ["alimentation", "boulangerie"],
         "shop_commune": db.session.get(Shop, world.bakery_id).commune_insee,
         "payable_code": acc.shop_payable_code(world.bakery_id), "amount": amount, "allow_partial": allow_partial,
@@ -313,3 +313,34 @@ def test_create_all_leaves_the_codes_function_alone_when_an_older_one_was_there(
     assert deployed_version(db.session.connection()) == REDEEM_VERSION
     count = db.session.scalar(text("SELECT count(*) FROM pg_proc WHERE proname = 'halle_redeem'"))
     assert count == 1
+
+
+def test_a_connection_that_lost_the_prepared_statement_pays_in_python_then_prepares_it_again(monkeypatch, caplog):
+    """The one call is prepared once per connection; a connection that lost it (a pooler's
+    DISCARD ALL, say) still pays, the long way, and prepares it again for the next payment."""
+    paid_by_function = []
+    one_call = ledger._redeem_in_one_call
+
+    def counted(*args):
+        paid = one_call(*args)
+        paid_by_function.append(paid is not None)
+        return paid
+
+    monkeypatch.setattr(ledger, "_redeem_in_one_call", counted)
+    world = build_world()
+    open_accounts(world)
+    card = make_card(world, (5000, TODAY + timedelta(days=3)))
+    db.session.remove()
+    db.engine.dispose()
+    connection = db.engine.raw_connection()  # the pool's only connection from now on
+    connection.driver_connection.autocommit = True
+    with connection.driver_connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")
+    connection.driver_connection.autocommit = False
+    connection.info[ledger._PREPARED] = True  # as if it had been prepared before the reset
+    connection.close()
+
+    assert redeem(world, card, 1000, key="after the reset")[1].card_balance_cents == 4000
+    assert "one-call redemption failed" in caplog.text
+    assert redeem(world, card, 500, key="prepared again")[1].card_balance_cents == 3500
+    assert paid_by_function == [False, True]
