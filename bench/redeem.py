@@ -6,7 +6,9 @@ spent per redemption (in the workers, and on the whole machine, which includes t
 server when it runs here). On PostgreSQL these plain redemptions are paid in one round trip
 (loyalty/pg_redeem.py). On
 PostgreSQL, when pgbench is installed, the same number of clients run pgbench's TPC-B-like
-script on the same server for the same time, as a yardstick for what the hardware can do.
+script on the same server for the same time, as a yardstick for what the hardware can do; and
+the same one-call statement is sent by as many bare clients (no app code), which shows what the
+database's own work per redemption allows.
 
     .venv/bin/python bench/redeem.py [--workers 8] [--cards 50] [--shops 4] [--seconds 10]
 
@@ -53,6 +55,8 @@ def main() -> None:
         print(f"{args.workers} workers, {args.cards} cards, {args.shops} shops, {args.seconds:g} s on "
               f"{make_url(url).get_backend_name()}")
         rate = _run_redemptions(url, card_ids, shop_ids, args.workers, args.seconds)
+        if postgres:
+            _compare_with_bare_clients(url, card_ids, shop_ids, args.workers, args.seconds, rate)
         problems = _verify(url)
         print(f"verify: {'OK' if not problems else problems}")
         if postgres:
@@ -153,6 +157,57 @@ def _worker(url: str, card_ids: list[int], shop_ids: list[int], seconds: float, 
         db.session.remove()
         db.engine.dispose()
     results.put((latencies, refused, errors, time.process_time() - cpu_before))
+
+
+def _compare_with_bare_clients(url: str, card_ids: list[int], shop_ids: list[int], workers: int, seconds: float,
+                               rate: float) -> None:
+    """The same one-call statement (the shop's terms and halle_redeem, prepared) sent by as many
+    processes doing nothing else: what the database does per redemption, without the app's Python.
+    Its entries are real redemptions too, checked by the verify that follows."""
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Barrier(workers + 1), context.Queue()
+    processes = [context.Process(target=_bare_worker, args=(url, card_ids, shop_ids, seconds, i, ready, results))
+                 for i in range(workers)]
+    for process in processes:
+        process.start()
+    ready.wait()
+    done = sum(results.get() for _ in processes)
+    for process in processes:
+        process.join()
+    ceiling = done / seconds
+    print(f"the same statement from {workers} bare clients (no app code): {ceiling:.0f}/s; "
+          f"ledger.redeem reaches {rate / ceiling:.2f} of it")
+
+
+def _bare_worker(url: str, card_ids: list[int], shop_ids: list[int], seconds: float, index: int, ready,
+                 results) -> None:
+    from loyalty import accounts, ledger
+    from loyalty.clock import paris_day, stored_now
+    from marketplace.extensions import db
+
+    app = _app(url)
+    random.seed(1000 + index)
+    with app.app_context():
+        prepare, execute, defaults = ledger._one_call_statement(db.engine.dialect)
+        connection = db.engine.raw_connection()
+        driver = connection.driver_connection
+        driver.autocommit = True
+        cursor = driver.cursor()
+        cursor.execute(prepare)
+        ready.wait()
+        done, deadline = 0, time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            shop_id, now = random.choice(shop_ids), stored_now()
+            cursor.execute(execute, {
+                **defaults, "card_id": random.choice(card_ids), "shop_id": shop_id,
+                "payable_code": accounts.shop_payable_code(shop_id), "amount": random.randint(100, 5000),
+                "allow_partial": False, "pin_hash": None, "pin_free_up_to": None, "key": f"bare:{uuid.uuid4()}",
+                "fingerprint": "bench", "actor": f"bench:{index}", "today": paris_day(now), "now": now})
+            done += cursor.fetchone() is not None
+        cursor.close()
+        connection.close()
+        db.engine.dispose()
+    results.put(done)
 
 
 def _verify(url: str) -> list[str]:
