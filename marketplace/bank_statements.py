@@ -590,7 +590,7 @@ def _stripe_payout(line: BankLine) -> None:
     db.session.commit()
     try:
         booked = stripe_payouts.book_payout(cents, key=key, memo=memo or "Stripe",
-                                            cutoff=stripe_payouts.landing_cutoff(line.booking_date),
+                                            landed_on=line.booking_date,
                                             actor="system:bank-statement")
     except LedgerError as error:
         db.session.rollback()

@@ -12,7 +12,8 @@ account is zero once the payout has landed:
   ledger expected Stripe to pay (what it owed for the charges booked before the end of the day the
   payout lands, less the payouts and fees already booked) is compared with what it paid: a positive difference within
   the tolerance (`STRIPE_FEE_TOLERANCE_BPS` of what was expected) is booked as fees with the
-  payout, in one transaction; any other difference is left for the admin with what it is.
+  payout, in one transaction; any other difference is left for the admin with what it is. Both
+  are dated the day the payout landed (`payout_moment`), in that month's books unless it is closed.
 
 Entries are never edited: the fees are new entries, idempotent on the charge or on the payout id
 (`stripe-payout:po_…`). A payout is recorded once whichever comes first, the event or the bank
@@ -21,7 +22,7 @@ matched to a payout the event recorded by its amount.
 """
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
@@ -29,7 +30,8 @@ from sqlalchemy import func, or_, select
 
 from loyalty import accounts as acc
 from loyalty import sales
-from loyalty.clock import as_naive_utc, paris_day, paris_day_bounds
+from loyalty.closing import closed_month_of
+from loyalty.clock import paris_day, paris_day_bounds, stored_now
 from loyalty.models import Account, Entry, Posting
 from loyalty.money import euros as money
 from loyalty.transactions import existing_entry
@@ -77,20 +79,30 @@ def expected_cents(cutoff: datetime) -> int:
     return -int(total)
 
 
+def payout_moment(landed_on: date) -> datetime | None:
+    """When a payout that reached the bank on `landed_on` goes in the books: the last second of
+    that Paris day (after the charges it pays out), so that a statement imported the next morning
+    still puts the month's last payout in that month; never later than now. None (now) when that
+    day's month is closed: the entry then goes in the first open month."""
+    moment = min(landing_cutoff(landed_on) - timedelta(seconds=1), stored_now())
+    return None if closed_month_of(db.session, moment) is not None else moment
+
+
 def landing_cutoff(day: date) -> datetime:
     """The charges a payout landing on `day` (Paris) is compared with: those booked before that day ends."""
     return paris_day_bounds(day)[1]
 
 
-def book_payout(amount_cents: int, *, key: str, memo: str, cutoff: datetime, actor: str) -> PayoutBooked:
-    """Record a payout of `amount_cents` (idempotent on `key`), with the fees it explains."""
+def book_payout(amount_cents: int, *, key: str, memo: str, landed_on: date, actor: str) -> PayoutBooked:
+    """Record a payout of `amount_cents` that reached the bank on `landed_on` (a Paris day),
+    idempotent on `key`, with the fees it explains, both dated that day (see payout_moment)."""
     if entry := existing_entry(db.session, key):
         return PayoutBooked(entry.id, 0, 0, already=True)
-    expected = expected_cents(as_naive_utc(cutoff))
+    expected = expected_cents(landing_cutoff(landed_on))
     difference = expected - amount_cents
     fee = difference if 0 < difference <= tolerance_cents(expected) else 0
     result = sales.record_stripe_payout(db.session, amount_cents=amount_cents, payout_ref=memo, key=key,
-                                        actor=actor, fee_cents=fee)
+                                        actor=actor, fee_cents=fee, now=payout_moment(landed_on))
     return PayoutBooked(result.entry_id, expected, fee, message=_difference_message(amount_cents, expected, fee))
 
 
@@ -143,7 +155,7 @@ def record_paid_payout(payout: dict) -> PayoutBooked | None:
         db.session.commit()
         return PayoutBooked(line.ledger_entry_id, 0, 0, already=True)
     booked = book_payout(cents, key=f"{PAYOUT_KEY}{payout_id}", memo=f"Stripe {payout_id}",
-                         cutoff=landing_cutoff(paris_day(datetime.fromtimestamp(int(payout["arrival_date"]), UTC))),
+                         landed_on=paris_day(datetime.fromtimestamp(int(payout["arrival_date"]), UTC)),
                          actor="stripe")
     if booked.message:
         audit.record("stripe.payout_difference", None, summary=f"Versement Stripe {payout_id} : {booked.message}"[:500])

@@ -2,12 +2,12 @@
 too much, unknown reference), settlement transfers, Stripe payouts; the same statement twice
 changes nothing; a bad file is refused with a message naming what is wrong and stores nothing."""
 import io
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from loyalty import ledger, sales
+from loyalty import closing, ledger, sales
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Account, Entry
 from loyalty.verify import verify
@@ -375,3 +375,48 @@ def test_a_run_paid_but_not_on_the_statement_explains_the_difference(app, awaiti
     assert "Règlements payés pas encore vus sur un relevé" in page and f"Règlement n° {settled['run']}" in page
     upload(awaiting["admin"], statement("STMT-T2", [settlement_debit(settled)], opening=10_000, **NOV))
     assert "Règlements payés pas encore vus sur un relevé" not in text(awaiting["admin"].get("/admin/banque"))
+
+
+def a_month_ago_payout(app, hr_world):
+    """An online sale of 30,00 € paid by bank card mid-last-month, and the statement line of its
+    payout (29,30 €: 0,70 € of fees) booked on the last day of last month."""
+    last_day = paris_today().replace(day=1) - timedelta(days=1)
+    with app.app_context():
+        sales.record_online_sale(db.session, shop_id=hr_world["shops"]["bakery"], amount_cents=3_000,
+                                 payment_ref="pi_last_month", key="sale-last-month", actor="system",
+                                 now=datetime.combine(last_day.replace(day=15), time(10, 0)))
+    line = Line(2_930, last_day, "2026113000077",
+                [Tx(2_930, "NOTPROVIDED", "STRIPE PAYOUT po_LASTMONTH", "STRIPE", "IE59STRP99000000000001")])
+    return last_day, statement("STMT-LAST-MONTH", [line], start=last_day.replace(day=1), end=last_day)
+
+
+def payout_and_fee_days(app) -> dict:
+    with app.app_context():
+        return {entry.kind: paris_day(entry.created_at)
+                for entry in db.session.scalars(select(Entry).where(Entry.kind.in_(("payout", "fee"))))}
+
+
+def test_a_payout_imported_after_the_month_ended_is_booked_in_the_month_it_landed(app, awaiting, hr_world):
+    """The statement of the last day of the month, imported in the next month: the payout and its
+    fees go in the month the money reached the bank, and the accountant's file of that month has them."""
+    last_day, data = a_month_ago_payout(app, hr_world)
+    upload(awaiting["admin"], data)
+    assert lines_by_match(app) == {"stripe_payout": "matched"}
+    assert payout_and_fee_days(app) == {"payout": last_day, "fee": last_day}
+    with app.app_context():
+        accounting.ensure_default_chart()
+        fec = "".join(accounting.fec_records(last_day.replace(day=1), last_day))
+    fees = [row for row in read_fec(fec, "\t", last_day.replace(day=1), last_day) if row["CompteNum"] == "627000"]
+    assert [(row["Debit"], row["Credit"]) for row in fees] == [(70, 0)]
+
+
+def test_a_payout_of_a_closed_month_is_booked_at_the_import(app, awaiting, hr_world):
+    last_day, data = a_month_ago_payout(app, hr_world)
+    with app.app_context():
+        closing.lock_month(db.session, last_day.replace(day=1), actor="test")
+        db.session.commit()
+    upload(awaiting["admin"], data)
+    assert lines_by_match(app) == {"stripe_payout": "matched"}
+    assert payout_and_fee_days(app) == {"payout": paris_today(), "fee": paris_today()}
+    with app.app_context():
+        assert verify(db.session) == []
