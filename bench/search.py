@@ -237,6 +237,10 @@ def make_app(folder: Path, database_url: str | None):
     with admin.connect() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {BENCH_SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {BENCH_SCHEMA}"))
+        # In public, not in the run's schema: created there, they would go with it at the end,
+        # and a second run at the same time would find them existing but out of its path.
+        for extension in ("unaccent", "pg_trgm"):
+            connection.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"))
     admin.dispose()
     atexit.register(_drop_bench_schema, database_url)
     # The tables are created with the bench schema alone in the path (public may hold the same

@@ -253,10 +253,8 @@ def test_plain_redemptions_are_paid_in_one_call_and_the_others_left_to_python(ap
     assert call_function(world, plain, 1000, key="partial", allow_partial=True).taken == 400
 
 
-def test_a_right_pin_is_paid_in_one_call_and_wrong_ones_still_lock(monkeypatch):
-    """The till's common case, a card with a PIN and the right PIN, takes the one call (issue 20:
-    the Python path's round trips missed the POS target); wrong PINs are still counted and
-    locked by the Python path, and a locked card refuses the right PIN."""
+def paid_in_one_call(monkeypatch) -> list[bool]:
+    """Whether each redemption from now on is paid by the one call (True) or left to Python."""
     paid_by_function = []
     one_call = ledger._redeem_in_one_call
 
@@ -266,6 +264,14 @@ def test_a_right_pin_is_paid_in_one_call_and_wrong_ones_still_lock(monkeypatch):
         return paid
 
     monkeypatch.setattr(ledger, "_redeem_in_one_call", counted)
+    return paid_by_function
+
+
+def test_a_right_pin_is_paid_in_one_call_and_wrong_ones_still_lock(monkeypatch):
+    """The till's common case, a card with a PIN and the right PIN, takes the one call (issue 20:
+    the Python path's round trips missed the POS target); wrong PINs are still counted and
+    locked by the Python path, and a locked card refuses the right PIN."""
+    paid_by_function = paid_in_one_call(monkeypatch)
     world = build_world()
     open_accounts(world)
     card = make_card(world, (5000, TODAY + timedelta(days=3)))
@@ -318,15 +324,7 @@ def test_create_all_leaves_the_codes_function_alone_when_an_older_one_was_there(
 def test_a_connection_that_lost_the_prepared_statement_pays_in_python_then_prepares_it_again(monkeypatch, caplog):
     """The one call is prepared once per connection; a connection that lost it (a pooler's
     DISCARD ALL, say) still pays, the long way, and prepares it again for the next payment."""
-    paid_by_function = []
-    one_call = ledger._redeem_in_one_call
-
-    def counted(*args):
-        paid = one_call(*args)
-        paid_by_function.append(paid is not None)
-        return paid
-
-    monkeypatch.setattr(ledger, "_redeem_in_one_call", counted)
+    paid_by_function = paid_in_one_call(monkeypatch)
     world = build_world()
     open_accounts(world)
     card = make_card(world, (5000, TODAY + timedelta(days=3)))
