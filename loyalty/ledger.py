@@ -10,10 +10,10 @@ dates the entry; days are Paris days.
 """
 import logging
 import re
-from functools import cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -361,6 +361,7 @@ def _forget_prepared(connection, database_error: type[Exception]) -> None:
             cursor.execute(f"DEALLOCATE {_PREPARED}")
     except database_error:
         pass  # it was not there any more
+
 
 def void(session: Session, *, redemption_id: int, shop_id: int, key: str, actor: str, reason: str = "",
          now: datetime | None = None) -> LedgerResult:
