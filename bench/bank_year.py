@@ -21,8 +21,11 @@ matched (12 campaign transfers, 260 settlement transfers, 52 Stripe payouts), 0 
 lines) accepted by the independent check. Again with Stripe's payouts net of its fees (2026-12-04, load
 average ~11, --shops 3 --companies 2 --payments 5): 216 lines matched (8 campaign transfers, 156
 settlement transfers, 52 Stripe payouts), 0 left, difference 0,00 €, 326,74 € of fees booked (all that
-Stripe kept), verify clean, FEC (3,964 lines) accepted; importing took 8.2 s. Refunds and expiries are in
-bench/books_year.py's year.
+Stripe kept), verify clean, FEC (3,964 lines) accepted; importing took 8.2 s. Again once the payouts were
+dated the day they landed (2026-12-05, quiet, load average 0.9, same options): 216 lines matched, 0 left,
+difference 0,00 €, 326,74 € of fees, verify clean, the year's FEC has 4,172 lines (the 52 payouts and
+their fees are now in 2025; they were dated at the import before) and is accepted; importing took 1.3 s.
+Refunds and expiries are in bench/books_year.py's year.
 """
 import argparse
 import os
