@@ -96,13 +96,13 @@ def _set_up(url: str, card_count: int, shop_count: int) -> tuple[list[int], list
     return card_ids, shop_ids
 
 
-def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers: int, seconds: float) -> float:
-    """Workers start together once all have loaded the app and connected (a barrier), so that
-    start-up costs stay out of the figures."""
+def _in_processes(target, workers: int, *args) -> tuple[list, float]:
+    """Run `target(*args, index, ready, results)` in `workers` processes that start together once
+    all have loaded the app and connected (a barrier), so that start-up costs stay out of the
+    figures; their results, and the machine's CPU seconds from the start to the last result."""
     context = multiprocessing.get_context("spawn")
     ready, results = context.Barrier(workers + 1), context.Queue()
-    processes = [context.Process(target=_worker, args=(url, card_ids, shop_ids, seconds, i, ready, results))
-                 for i in range(workers)]
+    processes = [context.Process(target=target, args=(*args, i, ready, results)) for i in range(workers)]
     for process in processes:
         process.start()
     ready.wait()
@@ -111,6 +111,11 @@ def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers
     machine_cpu = machine_cpu_seconds() - machine_before
     for process in processes:
         process.join()
+    return outcomes, machine_cpu
+
+
+def _run_redemptions(url: str, card_ids: list[int], shop_ids: list[int], workers: int, seconds: float) -> float:
+    outcomes, machine_cpu = _in_processes(_worker, workers, url, card_ids, shop_ids, seconds)
     latencies = sorted(latency for done, _, _, _ in outcomes for latency in done)
     refused = sum(r for _, r, _, _ in outcomes)
     failed = [error for _, _, errors, _ in outcomes for error in errors]
@@ -164,17 +169,8 @@ def _compare_with_bare_clients(url: str, card_ids: list[int], shop_ids: list[int
     """The same one-call statement (the shop's terms and halle_redeem, prepared) sent by as many
     processes doing nothing else: what the database does per redemption, without the app's Python.
     Its entries are real redemptions too, checked by the verify that follows."""
-    context = multiprocessing.get_context("spawn")
-    ready, results = context.Barrier(workers + 1), context.Queue()
-    processes = [context.Process(target=_bare_worker, args=(url, card_ids, shop_ids, seconds, i, ready, results))
-                 for i in range(workers)]
-    for process in processes:
-        process.start()
-    ready.wait()
-    done = sum(results.get() for _ in processes)
-    for process in processes:
-        process.join()
-    ceiling = done / seconds
+    outcomes, _ = _in_processes(_bare_worker, workers, url, card_ids, shop_ids, seconds)
+    ceiling = sum(outcomes) / seconds
     print(f"the same statement from {workers} bare clients (no app code): {ceiling:.0f}/s; "
           f"ledger.redeem reaches {rate / ceiling:.2f} of it")
 
