@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
-from loyalty.cards import DEFAULT_PREFIX, lock_cards, new_card, require_active
+from loyalty.cards import DEFAULT_PREFIX, lock_cards, new_card, require_active, successor_of
 from loyalty.clock import paris_day
 from loyalty.errors import N_, CardNotFound, RefundNotAllowed
 from loyalty.grants import card_grants, live_balance
@@ -121,6 +121,7 @@ def take_back(session: Session, *, issue_entry_id: int, amount_cents: int, key: 
         lock_cards(session, [grant.card_id])
         if replay := replay_if_done(session, key, fingerprint):
             return replay
+        grant = successor_of(session, grant)  # its card replaced: the money is there now
         left = acc.lock_accounts(session, [grant.account_id])[grant.account_id].balance_cents
         if amount_cents > left:
             raise RefundNotAllowed(N_("Au plus %(left)s peuvent encore être remboursés sur ce crédit."),

@@ -34,7 +34,7 @@ from loyalty.errors import (
     PinRequired,
     WrongPin,
 )
-from loyalty.models import Card
+from loyalty.models import Card, Grant
 from loyalty.transactions import in_ledger_transaction
 
 DEFAULT_PREFIX = "9250"
@@ -147,6 +147,25 @@ def _lock_card_statement():
     """Built once (see accounts._SET_BALANCE)."""
     return (select(Card).where(Card.id == bindparam("card_id")).with_for_update()
             .execution_options(populate_existing=True))
+
+
+def successor_of(session: Session, grant: Grant, *, lock: bool = True) -> Grant:
+    """The grant that holds `grant`'s money now: itself, or the one that took it over when its card
+    was replaced (again and again), whose card is locked too with `lock` (after the first card's
+    lock: new cards have greater ids, the order every lock here keeps). A revoke or a refund asked
+    on a campaign's or a purchase's grant acts on it."""
+    while grant.replaced_by_id is not None:
+        grant = session.get(Grant, grant.replaced_by_id)
+        if lock:
+            lock_card(session, grant.card_id)
+    return grant
+
+
+def card_now(session: Session, card: Card) -> Card:
+    """The card that pays for `card` now: itself, or the one that replaced it (again and again)."""
+    while card.status == "deactivated" and card.replaced_by_id is not None:
+        card = session.get(Card, card.replaced_by_id)
+    return card
 
 
 def lock_cards(session: Session, card_ids) -> dict[int, Card]:

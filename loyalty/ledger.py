@@ -27,6 +27,7 @@ from loyalty.cards import (
     lock_cards,
     new_card,
     require_active,
+    successor_of,
 )
 from loyalty.closing import check_open, closed_month_of
 from loyalty.clock import as_naive_utc, paris_day, utc_now
@@ -563,9 +564,11 @@ def revoke_grant(session: Session, *, grant_id: int, key: str, actor: str, reaso
         grant = session.get(Grant, grant_id)
         if grant is None:
             raise InvalidAmount(N_("Crédit inconnu."))
-        card = lock_card(session, grant.card_id)
+        lock_card(session, grant.card_id)
         if replay := replay_if_done(session, key, fingerprint):
             return replay
+        grant = successor_of(session, grant)
+        card = grant.card
         left = acc.lock_accounts(session, [grant.account_id])[grant.account_id].balance_cents
         grants = card_grants(session, card.id)
         entry = acc.post(session, {grant.account_id: -left, grant.funder_account_id: left}, key=key,
@@ -581,7 +584,8 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
                  now: datetime | None = None) -> LedgerResult:
     """A lost or damaged card: a new active card (same holder, same employee, no PIN) takes the
     remaining balance of each live grant, in a new grant with the same funder, label, expiry and
-    restrictions; the old card is deactivated. The result's `card_id` is the new card."""
+    restrictions, which the old grant names (`replaced_by_id`: a later revoke or refund of the old
+    grant acts on it); the old card is deactivated. The result's `card_id` is the new card."""
     fingerprint = request_hash("replace", card_id=card_id, prefix=prefix)
     moment = stamp(now)
 
@@ -604,12 +608,15 @@ def replace_card(session: Session, *, card_id: int, key: str, actor: str, prefix
             if left <= 0 or grant.expires_on < today:
                 continue
             purse = acc.new_purse(session, f"{grant.label} — carte {card.masked_number}")
-            session.add(Grant(card_id=card.id, account_id=purse.id, funder_account_id=grant.funder_account_id,
+            successor = Grant(card_id=card.id, account_id=purse.id, funder_account_id=grant.funder_account_id,
                               label=grant.label, expires_on=grant.expires_on,
                               allowed_categories=grant.allowed_categories,
                               allowed_communes=grant.allowed_communes, allowed_shops=grant.allowed_shops,
                               expiry_policy=grant.expiry_policy,
-                              campaign_id=grant.campaign_id, created_at=as_naive_utc(moment)))
+                              campaign_id=grant.campaign_id, created_at=as_naive_utc(moment))
+            session.add(successor)
+            session.flush()
+            grant.replaced_by_id = successor.id
             movements[grant.account_id] = -left
             movements[purse.id] = left
         session.flush()

@@ -166,6 +166,8 @@ class Grant(db.Model):
     expiry_policy = db.Column(db.String(10), nullable=False, default="employer")
     campaign_id = db.Column(db.Integer, nullable=True, index=True)  # no FK: campaigns come later
     created_at = db.Column(db.DateTime, nullable=False, default=stored_now)
+    # The grant that took over its money when its card was replaced (ledger.replace_card).
+    replaced_by_id = db.Column(db.Integer, db.ForeignKey("loyalty_grants.id"), nullable=True)
 
     card = db.relationship("Card", back_populates="grants", foreign_keys=[card_id])
     account = db.relationship("Account", foreign_keys=[account_id])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from loyalty import accounts as acc
 from loyalty.bought import BOUGHT_POLICY
-from loyalty.cards import lock_cards
+from loyalty.cards import lock_cards, successor_of
 from loyalty.clock import paris_day
 from loyalty.grants import card_grants, live_balance
 from loyalty.models import Account, Card, Grant, Posting
@@ -111,13 +111,14 @@ def take_back_top_up(session: Session, *, grant_id: int, key: str, actor: str, r
         lock_cards(session, [grant.card_id])
         if replay := replay_if_done(session, key, fingerprint):
             return replay
+        issue = session.scalar(select(Posting.entry_id).where(Posting.account_id == grant.account_id)
+                               .order_by(Posting.id).limit(1))
+        grant = successor_of(session, grant)  # its card replaced: the money is there now
         left = acc.lock_accounts(session, [grant.account_id])[grant.account_id].balance_cents
         if left <= 0:
             return None
         acc.lock_accounts(session, [grant.funder_account_id])
         grants = card_grants(session, grant.card_id)
-        issue = session.scalar(select(Posting.entry_id).where(Posting.account_id == grant.account_id)
-                               .order_by(Posting.id).limit(1))
         entry = acc.post(session, {grant.account_id: -left, grant.funder_account_id: left}, key=key,
                          fingerprint=fingerprint, kind="buyrefund", actor=actor, amount_cents=left, now=moment,
                          card_id=grant.card_id, refunded_entry_id=issue,

@@ -727,22 +727,24 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
             while top.parent_id is not None:
                 top = categories[top.parent_id]
             by_category[top.name] = by_category.get(top.name, 0) + per_shop[shop.id]
-    recipients = [
-        {"external_id": employee.external_id, "name": f"{employee.last_name} {employee.first_name}",
-         "amount_cents": recipient.amount_cents, "issued": recipient.grant_id is not None,
-         "attached": bool(card and card.holder_user_id), "card_status": card.status if card else None,
-         "remaining_cents": balance if balance is not None else 0, "revoked": recipient.revoked_at is not None,
-         "recipient_id": recipient.id}
-        for recipient, employee, card, balance in db.session.execute(
-            select(CampaignEmployee, Employee, Card, Account.balance_cents)
+    recipients = []
+    for recipient, employee, card, grant, balance in db.session.execute(
+            select(CampaignEmployee, Employee, Card, Grant, Account.balance_cents)
             .join(Employee, Employee.id == CampaignEmployee.employee_id)
             .outerjoin(Card, Card.id == CampaignEmployee.card_id)
             .outerjoin(Grant, Grant.id == CampaignEmployee.grant_id)
             .outerjoin(Account, Account.id == Grant.account_id)
             .where(CampaignEmployee.campaign_id == campaign.id)
-            .order_by(Employee.last_name, Employee.first_name)
-        )
-    ]
+            .order_by(Employee.last_name, Employee.first_name)):
+        while grant is not None and grant.replaced_by_id is not None:  # a lost card replaced: the new one
+            grant = db.session.get(Grant, grant.replaced_by_id)
+            card, balance = grant.card, grant.account.balance_cents
+        recipients.append(
+            {"external_id": employee.external_id, "name": f"{employee.last_name} {employee.first_name}",
+             "amount_cents": recipient.amount_cents, "issued": recipient.grant_id is not None,
+             "attached": bool(card and card.holder_user_id), "card_status": card.status if card else None,
+             "remaining_cents": balance if balance is not None else 0,
+             "revoked": recipient.revoked_at is not None, "recipient_id": recipient.id})
     return CampaignReport(issued, spent, remaining, expired, revoked,
                           sorted(by_commune.items(), key=lambda item: -item[1]),
                           sorted(by_category.items(), key=lambda item: -item[1]), recipients)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from loyalty.accounts import STRIPE_CLEARING
 from loyalty.bought import BoughtCredit, issue_bought_credit, take_back
-from loyalty.cards import grouped_number, qr_payload, set_pin
+from loyalty.cards import card_now, grouped_number, qr_payload, set_pin, successor_of
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Grant, Posting
@@ -239,7 +239,9 @@ def issue_cards(purchase_id: int, *, key_prefix: str, label: str, actor: str,
     "<key_prefix>:item:<id>", funded from `funder_code`, and the purchase marked paid, in one
     transaction; `on_paid(purchase)` runs inside it the first time (receipt, checks)."""
     purchase = db.session.get(CreditPurchase, purchase_id)
-    items = [(item.id, item.amount_cents, _current_card(item.card_id) if purchase.kind == "topup" else None)
+    # A top-up paid after its card was replaced (lost while paying) goes to the replacement.
+    items = [(item.id, item.amount_cents,
+              card_now(db.session, db.session.get(Card, item.card_id)).id if purchase.kind == "topup" else None)
              for item in purchase.items]
     today = paris_day(utc_now())
     prefix = card_settings().card_prefix
@@ -258,14 +260,6 @@ def issue_cards(purchase_id: int, *, key_prefix: str, label: str, actor: str,
                                                         card_id=card_id) for item_id, amount, card_id in items],
                         label=label, expires_on=expiry_of_bought_credit(today), actor=actor, prefix=prefix,
                         funder_code=funder_code, then=record)
-
-
-def _current_card(card_id: int) -> int:
-    """A top-up paid after its card was replaced (lost, then replaced) goes to the replacement."""
-    card = db.session.get(Card, card_id)
-    while card.status == "deactivated" and card.replaced_by_id is not None:
-        card = db.session.get(Card, card.replaced_by_id)
-    return card.id
 
 
 def _send_receipt(purchase: CreditPurchase) -> None:
@@ -374,14 +368,16 @@ def _send_gift(item: CreditPurchaseItem) -> None:
 
 
 def _grant_of(item: CreditPurchaseItem) -> Grant:
-    return db.session.scalar(select(Grant).join(Posting, Posting.account_id == Grant.account_id)
-                             .where(Posting.entry_id == item.issue_entry_id))
+    """The item's grant, or the one that took over its money when its card was replaced."""
+    grant = db.session.scalar(select(Grant).join(Posting, Posting.account_id == Grant.account_id)
+                              .where(Posting.entry_id == item.issue_entry_id))
+    return successor_of(db.session, grant, lock=False) if grant is not None else None
 
 
 def card_pdf(item: CreditPurchaseItem) -> bytes:
     """The gift card to print: an A4 page (150 dpi) with the card's face, its number and QR code,
     who offers it and the message. No PIN on it (the PIN is in the email only)."""
-    card = db.session.get(Card, item.card_id)
+    card = card_now(db.session, db.session.get(Card, item.card_id))
     grant = _grant_of(item)
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from loyalty.cards import grouped_number
+from loyalty.cards import card_now, grouped_number
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card
 from marketplace import counters, gift_cards, payments
@@ -137,7 +137,7 @@ def _gift_item(token: str) -> CreditPurchaseItem:
 def card(token: str):
     """The recipient's card, from the link of their email: number, QR code, PDF, registration."""
     item = _gift_item(token)
-    card = db.session.get(Card, item.card_id)
+    card = card_now(db.session, db.session.get(Card, item.card_id))  # replaced when lost: the new one
     return render_template("gifts/card.html", item=item, card=card, number=grouped_number(card.number),
                            qr=qr_data_uri(card), claim_link=claim_url(card.id), token=token,
                            unused=gift_cards.unused_cents(item))

@@ -135,6 +135,22 @@ def test_a_refund_takes_back_what_is_left_of_the_top_up_and_frees_the_budget(app
         assert topup_programmes.used_cents(prog) == 500 and topup_programmes.left_cents(prog) == 99_500
 
 
+def test_a_refund_after_the_card_was_replaced_takes_back_the_top_up_from_the_new_card(app, world, stripe_app):
+    from loyalty.cards import block_card
+
+    with app.app_context():
+        programme(world["admin"])
+        item = paid_gift(2_000)  # 20 € bought, a 10 € top-up
+        item_id, card_id = item.id, item.card_id
+        db.session.commit()
+        ledger.redeem(db.session, card_id=card_id, shop_id=world["here"], amount_cents=2_500, key="r", actor="test")
+        block_card(db.session, card_id)
+        new_id = ledger.replace_card(db.session, card_id=card_id, key="replace", actor="test").card_id
+        assert card_balance(db.session, new_id) == 500
+        assert topup_programmes.take_back_for_item(item_id, actor="test") == 500
+        assert card_balance(db.session, new_id) == 0 and verify(db.session) == []
+
+
 def pending_purchases(count: int, prefix: str) -> list[int]:
     """`count` gift purchases of 30 €, each by a buyer of their own, waiting for their payment."""
     ids = []

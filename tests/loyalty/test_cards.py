@@ -2,6 +2,7 @@
 from datetime import UTC, timedelta
 
 import pytest
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from loyalty import cards, ledger, pins
@@ -192,6 +193,37 @@ def test_a_lost_card_is_replaced_with_its_remaining_grants(world):
         ("Grant 0", ["alimentation"], 2000), ("Grant 1", None, 2000)]
     assert card_history(db.session, new_card.id)[0].kind == "replace"
     assert ledger.replace_card(db.session, card_id=card_id, key="replace:1", actor="admin").card_id == new_card.id
+    assert verify(db.session) == []
+
+
+def test_a_revoke_or_a_buyers_refund_of_a_replaced_cards_grant_takes_from_the_new_card(world):
+    from loyalty import bought
+    from loyalty.errors import RefundNotAllowed
+    from loyalty.models import Grant
+
+    card_id = make_card(world, (3000, TODAY + timedelta(days=30)))
+    [gift] = bought.issue_bought_credit(db.session, items=[bought.BoughtCredit(key="buy", amount_cents=2000,
+                                                                                card_id=card_id)],
+                                        label="Carte cadeau", expires_on=TODAY + timedelta(days=365), actor="t",
+                                        now=NOW)
+    ledger.redeem(db.session, card_id=card_id, shop_id=world.bakery_id, amount_cents=500, key="r1", actor="u",
+                  now=NOW)  # from the campaign's grant, the sooner to expire
+    campaign_grant = db.session.scalar(select(Grant.id).where(Grant.card_id == card_id, Grant.label == "Grant 0"))
+    cards.block_card(db.session, card_id)
+    new_id = ledger.replace_card(db.session, card_id=card_id, key="replace:1", actor="admin", now=NOW).card_id
+
+    # The employer withdraws the campaign's credit, asked on the old card's grant: 25 € leave the new card.
+    revoked = ledger.revoke_grant(db.session, grant_id=campaign_grant, key="revoke:1", actor="hr",
+                                  reason="Départ", now=NOW)
+    assert revoked.amount_cents == 2500 and card_balance(db.session, new_id, today=TODAY) == 2000
+    # The gift's buyer is refunded from what is left of it, on the new card.
+    with pytest.raises(RefundNotAllowed):
+        bought.take_back(db.session, issue_entry_id=gift.entry_id, amount_cents=2001, key="refund:0", actor="admin",
+                         reason="Remboursement", now=NOW)
+    bought.take_back(db.session, issue_entry_id=gift.entry_id, amount_cents=1500, key="refund:1", actor="admin",
+                     reason="Remboursement", now=NOW)
+    assert card_balance(db.session, new_id, today=TODAY) == 500
+    assert card_balance(db.session, card_id, today=TODAY) == 0
     assert verify(db.session) == []
 
 
