@@ -10,6 +10,7 @@ from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
+from loyalty import ledger
 from loyalty.accounts import STRIPE_CLEARING
 from loyalty.cards import activate_card, attach_holder, find_card, lift_pin_lock, pin_locked, qr_payload
 from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
@@ -141,3 +142,40 @@ def admin_lift_pin_lock(number: str, actor) -> Card:
     audit.record("card.pin_unlock", card, actor=actor, summary=f"Code PIN déverrouillé : carte {card.masked_number}")
     db.session.commit()
     return card
+
+
+class ReplacementRefused(ValueError):
+    """The holder asked to replace a card they have not blocked (in the reader's language)."""
+
+
+def replace_card(card: Card, actor, *, by_holder: bool) -> Card:
+    """A lost or damaged card replaced by a new active card (same holder, no PIN) that takes what
+    is left on each live credit; the old card can never pay again. The holder does it from their
+    account once they have blocked the card (a card found again is simply unblocked); the admin
+    from its number, for a holder with no account. Once per card: a second click finds the same
+    new card. Logged. Raises ReplacementRefused, or the ledger's refusal (PendingHolds,
+    InvalidCardTransition)."""
+    from marketplace import audit
+    from marketplace.settings import card_settings
+
+    if card.replaced_by_id is not None:  # already replaced (a second click, another tab)
+        return db.session.get(Card, card.replaced_by_id)
+    if by_holder and card.status != "blocked":
+        raise ReplacementRefused(gettext("Bloquez d'abord la carte : une carte retrouvée se débloque, "
+                                         "une carte perdue se remplace."))
+    result = ledger.replace_card(db.session, card_id=card.id, key=f"replace:{card.id}", actor=actor.email,
+                                 prefix=card_settings().card_prefix)
+    new = db.session.get(Card, result.card_id)
+    if not result.replayed:
+        audit.record("card.replace", new, actor=actor,
+                     summary=f"Carte {card.masked_number} remplacée par la carte {new.masked_number}")
+        db.session.commit()
+    return new
+
+
+def admin_replace_card(number: str, actor) -> tuple[Card, Card]:
+    """The admin replaces the card with this number (typed or scanned): (old card, new card).
+    Raises CardNotFound, or what replace_card raises."""
+    card = find_card(db.session, number, secret=current_app.config["SECRET_KEY"])
+    db.session.commit()  # the ledger starts its own transaction
+    return card, replace_card(card, actor, by_holder=False)

@@ -101,6 +101,16 @@ class PinUnlockForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Déverrouiller le code PIN"))
 
 
+class CardReplaceForm(FlaskForm):
+    card = StringField(lazy_gettext("Numéro de la carte perdue ou abîmée"), validators=[
+        DataRequired(lazy_gettext("Numéro de la carte : tapez les 16 chiffres.")), Length(max=500)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    confirm = BooleanField(lazy_gettext("Je confirme : cette carte ne pourra plus jamais payer, son solde passe sur "
+                                        "une nouvelle carte"),
+                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
+    submit = SubmitField(lazy_gettext("Remplacer la carte"))
+
+
 class ReportProductForm(FlaskForm):
     reason = RadioField(lazy_gettext("Motif"), choices=[],
                         validators=[DataRequired(lazy_gettext("Motif : choisissez une raison dans la liste."))])

@@ -1,11 +1,11 @@
 """The card holder's pages: claim the card from the email link, see the grants and where to spend
-them, the history, block a lost card, choose a PIN, lift a PIN lock. Only one's own cards."""
+them, the history, block a lost card and replace it, choose a PIN, lift a PIN lock. Only one's own cards."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import PasswordField, SubmitField
+from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
 from loyalty.cards import block_card, grouped_number, lift_pin_lock, pin_locked, set_pin, unblock_card
@@ -13,9 +13,10 @@ from loyalty.errors import LedgerError
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
-from marketplace.card_holders import (ClaimError, accepting_shops, card_from_claim_token, claim_card,
-                                      grants_of, qr_data_uri)
+from marketplace.card_holders import (ClaimError, ReplacementRefused, accepting_shops, card_from_claim_token,
+                                      claim_card, grants_of, qr_data_uri, replace_card)
 from marketplace.extensions import db
+from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
 
@@ -40,6 +41,11 @@ def history_label(line) -> str:
 
 class ButtonForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Confirmer"))
+
+
+class ReplaceForm(FlaskForm):
+    confirm = BooleanField(lazy_gettext("Je confirme"),
+                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
 
 
 class PinForm(FlaskForm):
@@ -93,7 +99,7 @@ def index():
                       "grants": grants_of(card), "history": history, "qr": qr_data_uri(card),
                       "pin_locked": pin_locked(card)})
     return render_template("account/cards.html", cards=views, shop_names=shop_names, history_label=history_label,
-                           button=ButtonForm(), pin_form=PinForm())
+                           button=ButtonForm(), pin_form=PinForm(), replace_form=ReplaceForm())
 
 
 @bp.route("/compte/carte/<int:card_id>/bloquer", methods=["POST"])
@@ -106,9 +112,30 @@ def block(card_id: int):
         except LedgerError as error:
             flash(error_message(error), "error")
         else:
-            flash(gettext("Carte bloquée : plus aucun paiement n'est possible avec elle. Contactez l'administration "
-                          "du territoire pour la remplacer ; votre solde sera reporté sur la nouvelle carte."),
-                  "success")
+            flash(gettext("Carte bloquée : plus aucun paiement n'est possible avec elle. Perdue pour de bon ? "
+                          "Remplacez-la ci-dessous : votre solde passera sur une nouvelle carte."), "success")
+    return redirect(url_for("card.index"))
+
+
+@bp.route("/compte/carte/<int:card_id>/remplacer", methods=["POST"])
+@access(AUTHENTICATED)
+def replace(card_id: int):
+    """The holder replaces the card they blocked (lost, stolen, damaged) by a new one in their account."""
+    card = _own_card(card_id)
+    form = ReplaceForm()
+    if not form.validate_on_submit():
+        flash(" ".join(map(str, form.confirm.errors)) or gettext("Formulaire expiré : réessayez."), "error")
+        return redirect(url_for("card.index"))
+    db.session.commit()  # the ledger starts its own transaction
+    try:
+        new = replace_card(card, current_user, by_holder=True)
+    except (ReplacementRefused, LedgerError) as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+    else:
+        flash(gettext("Votre nouvelle carte %(number)s a repris le solde de l'ancienne (%(balance)s). Elle paie dès "
+                      "maintenant : présentez son QR code en caisse. Choisissez-lui un code PIN.",
+                      number=grouped_number(new.number), balance=money(card_balance(db.session, new.id))), "success")
     return redirect(url_for("card.index"))
 
 

@@ -1,4 +1,5 @@
 """The employee's side: claim the card from the email link, see grants, shops, history, block it."""
+import html
 import re
 
 import pytest
@@ -161,3 +162,62 @@ def test_the_holder_reads_an_employers_withdrawal_in_their_language(app, hr_clie
     assert "Crédit retiré · Noël 2026" in french and "Crédit reçu · Laiterie — Noël 2026" in french
     english = holder.get("/compte/carte/?lang=en").get_data(as_text=True)
     assert "Credit withdrawn · Noël 2026" in english and "retiré" not in english
+
+
+def test_the_holder_replaces_a_lost_card_and_the_new_one_keeps_its_balance(app, hr_client, hr_world):
+    from loyalty.cards import check_pin
+    from loyalty.queries import card_balance
+    from loyalty.verify import verify
+    from marketplace.models import AuditEvent, CampaignEmployee
+
+    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
+    holder = app.test_client()
+    login(holder, "claire@example.fr")
+    holder.post(path)
+    holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
+    # An active card is not replaced: found again, it would be unblocked instead.
+    refused = holder.post(f"/compte/carte/{card_id}/remplacer", data={"confirm": "y"}, follow_redirects=True)
+    assert "Bloquez d'abord la carte" in html.unescape(refused.get_data(as_text=True))
+    page = holder.post(f"/compte/carte/{card_id}/bloquer", follow_redirects=True).get_data(as_text=True)
+    assert "Remplacer ma carte" in page and f'action="/compte/carte/{card_id}/remplacer"' in page
+    assert second_account_cannot_unblock(app, card_id, action="remplacer")
+    unticked = holder.post(f"/compte/carte/{card_id}/remplacer", follow_redirects=True)
+    assert "Cochez la case pour confirmer" in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Card, card_id).status == "blocked"
+
+    replaced = html.unescape(holder.post(f"/compte/carte/{card_id}/remplacer", data={"confirm": "y"},
+                                         follow_redirects=True).get_data(as_text=True))
+    with app.app_context():
+        old = db.session.get(Card, card_id)
+        new = db.session.get(Card, old.replaced_by_id)
+        assert (old.status, new.status, new.holder_user_id, new.pin_hash) == (
+            "deactivated", "active", old.holder_user_id, None)
+        assert card_balance(db.session, new.id) == 12000 and card_balance(db.session, old.id) == 0
+        new_id, new_number = new.id, new.number
+        assert verify(db.session) == []
+        assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "card.replace"
+    assert "a repris le solde de l'ancienne (120,00" in replaced
+    assert new_number[-4:] in replaced and 'data-testid="card-balance">120,00' in replaced
+    assert "Report sur la nouvelle carte" in replaced
+    assert replaced.count('data-testid="card"') == 1  # the old card is gone from the page
+    # A second click (another tab) finds the same new card.
+    holder.post(f"/compte/carte/{card_id}/remplacer", data={"confirm": "y"})
+    with app.app_context():
+        assert db.session.scalars(select(Card.id).where(Card.holder_user_id == new.holder_user_id)
+                                   .order_by(Card.id)).all() == [
+            card_id, new_id]
+        # The new card takes a PIN of its own; the old PIN stays with the old card.
+    holder.post(f"/compte/carte/{new_id}/pin", data={"pin": "1357"})
+    with app.app_context():
+        check_pin(db.session, new_id, "1357")
+    # HR's campaign report follows the credit to the new card, and a withdrawal takes it from there.
+    employer_id = hr_world["employer_id"]
+    report = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/export.csv").get_data(as_text=True)
+    assert "M002;Bernard Luc;120,00;oui;120,00;non" in report
+    with app.app_context():
+        recipient_id = db.session.scalar(select(CampaignEmployee.id).where(CampaignEmployee.card_id == card_id))
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/beneficiaires/{recipient_id}/retirer",
+                   data={"confirm": "y"})
+    with app.app_context():
+        assert card_balance(db.session, new_id) == 0 and verify(db.session) == []

@@ -216,6 +216,32 @@ def test_after_first_use_only_the_unused_part_is_refunded(stripe_app, gift_world
         assert _entries("buyrefund") == 1
 
 
+def test_a_lost_gift_card_replaced_by_the_admin_shows_on_the_recipients_link_and_is_refunded(
+        stripe_app, gift_world, client):
+    from loyalty.cards import grouped_number
+
+    token, _ = buy_two(client)
+    with stripe_app.app_context():
+        item = _item_of(token, 0)
+        item_id, old_number = item.id, db.session.get(Card, item.card_id).number
+        link = f"/carte-cadeau/carte/{gift_cards.gift_token(item_id)}"
+    login(client, "admin@example.fr")
+    client.post("/admin/reglages-carte/remplacer", data={"card": old_number, "confirm": "y"})
+    with stripe_app.app_context():
+        old = db.session.scalars(select(Card).filter_by(number=old_number)).one()
+        new = db.session.get(Card, old.replaced_by_id)
+        new_id, new_number = new.id, new.number
+        assert card_balance(db.session, new_id) == 3_000
+        assert gift_cards.unused_cents(db.session.get(CreditPurchaseItem, item_id)) == 3_000
+    page = client.get(link).get_data(as_text=True)  # the recipient's link shows the card that pays now
+    assert grouped_number(new_number) in page and grouped_number(old_number) not in page
+    assert "30,00" in client.get("/admin/cartes-cadeaux").get_data(as_text=True)
+    client.post(f"/admin/cartes-cadeaux/{item_id}/rembourser", data={"confirm": "y"})
+    with stripe_app.app_context():
+        assert db.session.get(CreditPurchaseItem, item_id).refunded_cents == 3_000
+        assert card_balance(db.session, new_id) == 0
+
+
 def test_bad_input_names_the_field_and_creates_nothing(stripe_app, gift_world, client):
     answer, _ = order_form(client, [("5", "Paul", "paul@example.fr", "", today()),
                                     ("30", "Léa", "pas-une-adresse", "", today() - timedelta(days=1))])
