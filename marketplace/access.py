@@ -71,14 +71,14 @@ def employer_member() -> Policy:
 
 def counter_member() -> Policy:
     """A seller of the card counter named by the `counter_id` URL argument (marketplace/counters.py)."""
-    from marketplace.models import CardCounter, CardCounterMember
+    from marketplace.counters import is_seller
+    from marketplace.models import CardCounter
 
     def check(user, view_args):
         counter_id = view_args["counter_id"]
         if db.session.get(CardCounter, counter_id) is None:
             abort(404)
-        return db.session.query(CardCounterMember.id).filter_by(counter_id=counter_id,
-                                                                user_id=user.id).first() is not None
+        return is_seller(user, counter_id)
 
     return Policy("counter", login_required=True, check=check)
 
@@ -86,14 +86,14 @@ def counter_member() -> Policy:
 def association_manager() -> Policy:
     """A manager of the merchants' association named by the `association_id` URL argument; a
     `shop_id` argument must name one of its members (else 404: nothing of other shops shows)."""
-    from marketplace.models import Association, AssociationManager, AssociationMember
+    from marketplace.associations import is_manager
+    from marketplace.models import Association, AssociationMember
 
     def check(user, view_args):
         association_id = view_args["association_id"]
         if db.session.get(Association, association_id) is None:
             abort(404)
-        if db.session.query(AssociationManager.id).filter_by(association_id=association_id,
-                                                             user_id=user.id).first() is None:
+        if not is_manager(user, association_id):
             return False
         if "shop_id" in view_args and db.session.query(AssociationMember.id).filter_by(
                 association_id=association_id, shop_id=view_args["shop_id"]).first() is None:
@@ -105,13 +105,14 @@ def association_manager() -> Policy:
 
 def commune_manager() -> Policy:
     """A programme manager of the commune named by the `insee` URL argument (marketplace/commune_managers.py)."""
-    from marketplace.models import Commune, CommuneManager
+    from marketplace.commune_managers import is_manager
+    from marketplace.models import Commune
 
     def check(user, view_args):
         insee = view_args["insee"]
         if db.session.get(Commune, insee) is None:
             abort(404)
-        return db.session.query(CommuneManager.id).filter_by(commune_insee=insee, user_id=user.id).first() is not None
+        return is_manager(user, insee)
 
     return Policy("commune", login_required=True, check=check)
 

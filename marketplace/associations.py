@@ -143,11 +143,6 @@ def is_manager(user, association_id: int) -> bool:
                                                                     user_id=user.id)) is not None
 
 
-def managed_by(user) -> list[Association]:
-    return list(db.session.scalars(select(Association).join(AssociationManager)
-                                   .where(AssociationManager.user_id == user.id).order_by(Association.name)))
-
-
 # --- Members ---------------------------------------------------------------------------------------
 
 

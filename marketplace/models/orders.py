@@ -73,10 +73,6 @@ class Compartment(db.Model):
         """The one test of an empty compartment (SQL expression)."""
         return cls.order_shop_id.is_(None) & cls.deposit_id.is_(None)
 
-    @property
-    def occupied(self) -> bool:
-        return self.order_shop_id is not None or self.deposit_id is not None
-
 
 class PaidByMeans:
     """The two means of today's checkout, read from `paid_by` (an order's or a sub-order's)."""
