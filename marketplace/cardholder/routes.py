@@ -26,7 +26,7 @@ HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext
                   "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
                   "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
                   "withdrawn": lazy_gettext("Crédit retiré"),
-                  "replace": lazy_gettext("Report sur la nouvelle carte"),
+                  "replace": lazy_gettext("Solde repris de l’ancienne carte"),
                   "hold": lazy_gettext("Réservation (commande)"),
                   "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée"),
                   "buyrefund": lazy_gettext("Remboursé à l'acheteur")}

@@ -55,7 +55,7 @@ def test_a_holder_blocks_a_lost_card_and_replaces_it(page, open_page, screen, li
     expect(page.get_by_text(re.compile(r"Votre nouvelle carte .* a repris le solde de l'ancienne \(30,00"))).to_be_visible()
     expect(page.get_by_test_id("card")).to_have_count(1)
     expect(page.get_by_test_id("card-balance")).to_have_text(re.compile(r"30,00"))
-    expect(page.get_by_text("Report sur la nouvelle carte")).to_be_visible()
+    expect(page.get_by_text("Solde repris de l’ancienne carte")).to_be_visible()
     with live_app.app_context():
         old = db.session.scalars(select(Card).filter_by(number=old_number)).one()
         new_number = db.session.get(Card, old.replaced_by_id).number

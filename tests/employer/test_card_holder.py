@@ -199,7 +199,7 @@ def test_the_holder_replaces_a_lost_card_and_the_new_one_keeps_its_balance(app, 
         assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "card.replace"
     assert "a repris le solde de l'ancienne (120,00" in replaced
     assert new_number[-4:] in replaced and 'data-testid="card-balance">120,00' in replaced
-    assert "Report sur la nouvelle carte" in replaced
+    assert "Solde repris de l’ancienne carte" in replaced
     assert replaced.count('data-testid="card"') == 1  # the old card is gone from the page
     # A second click (another tab) finds the same new card.
     holder.post(f"/compte/carte/{card_id}/remplacer", data={"confirm": "y"})
