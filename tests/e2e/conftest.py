@@ -135,7 +135,7 @@ def page(open_page):
 
 def screenshot(page, name: str) -> Path:
     """Audit the page with axe-core and check nothing makes it wider than the screen (a wide table
-    scrolls in its own box), then save a full-page screenshot under test-artifacts/ (git-ignored)
+    scrolls in its own box) and no key figure (`.stats`) breaks over two lines, then save a full-page screenshot under test-artifacts/ (git-ignored)
     for people to look at, named after the screen (name-desktop.png, name-phone.png)."""
     axe.audit(page)
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -143,6 +143,11 @@ def screenshot(page, name: str) -> Path:
         f"{page.url} is {width} px wide on a {page.viewport_size['width']} px screen: " + ", ".join(page.evaluate(
             "() => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right"
             " > window.innerWidth + 1).slice(0, 4).map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 60))")))
+    broken = page.evaluate(
+        "() => [...document.querySelectorAll('.stats strong')].filter(e => e.getClientRects().length"
+        " && e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight))"
+        ".map(e => e.textContent.trim())")
+    assert not broken, f"{page.url}: figures broken over two lines: {broken}"
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}-{axe.screen_of(page)}.png"
     page.screenshot(path=str(path), full_page=True)
