@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, or_, select, update
 
-from loyalty.cards import grouped_number, set_pin
+from loyalty.cards import grouped_number, set_pin, successor_of
 from loyalty.clock import paris_day, utc_now
 from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
 from loyalty.transactions import in_ledger_transaction
@@ -736,8 +736,8 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
             .outerjoin(Account, Account.id == Grant.account_id)
             .where(CampaignEmployee.campaign_id == campaign.id)
             .order_by(Employee.last_name, Employee.first_name)):
-        while grant is not None and grant.replaced_by_id is not None:  # a lost card replaced: the new one
-            grant = db.session.get(Grant, grant.replaced_by_id)
+        if grant is not None and grant.replaced_by_id is not None:  # a lost card replaced: the new one
+            grant = successor_of(db.session, grant, lock=False)
             card, balance = grant.card, grant.account.balance_cents
         recipients.append(
             {"external_id": employee.external_id, "name": f"{employee.last_name} {employee.first_name}",

@@ -14,8 +14,8 @@ from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
 from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardReplaceForm, CardSettingsForm, CategoryForm,
-                                               CommuneImportForm, ConfirmForm, MergeCategoryForm, MoveCategoryForm, PinUnlockForm,
-                                               RenameCategoryForm)
+                                               CommuneImportForm, ConfirmForm, MergeCategoryForm, MoveCategoryForm,
+                                               PinUnlockForm, RenameCategoryForm)
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext

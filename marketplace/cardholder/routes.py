@@ -5,7 +5,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
 from loyalty.cards import block_card, grouped_number, lift_pin_lock, pin_locked, set_pin, unblock_card
@@ -13,6 +13,7 @@ from loyalty.errors import LedgerError
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
+from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import (ClaimError, ReplacementRefused, accepting_shops, card_from_claim_token,
                                       claim_card, grants_of, qr_data_uri, replace_card)
 from marketplace.extensions import db
@@ -41,11 +42,6 @@ def history_label(line) -> str:
 
 class ButtonForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Confirmer"))
-
-
-class ReplaceForm(FlaskForm):
-    confirm = BooleanField(lazy_gettext("Je confirme"),
-                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
 
 
 class PinForm(FlaskForm):
@@ -99,7 +95,7 @@ def index():
                       "grants": grants_of(card), "history": history, "qr": qr_data_uri(card),
                       "pin_locked": pin_locked(card)})
     return render_template("account/cards.html", cards=views, shop_names=shop_names, history_label=history_label,
-                           button=ButtonForm(), pin_form=PinForm(), replace_form=ReplaceForm())
+                           button=ButtonForm(), pin_form=PinForm(), replace_form=ConfirmForm())
 
 
 @bp.route("/compte/carte/<int:card_id>/bloquer", methods=["POST"])
@@ -122,7 +118,7 @@ def block(card_id: int):
 def replace(card_id: int):
     """The holder replaces the card they blocked (lost, stolen, damaged) by a new one in their account."""
     card = _own_card(card_id)
-    form = ReplaceForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         flash(" ".join(map(str, form.confirm.errors)) or gettext("Formulaire expiré : réessayez."), "error")
         return redirect(url_for("card.index"))
