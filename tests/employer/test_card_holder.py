@@ -93,8 +93,12 @@ def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
     from loyalty.cards import check_pin
     with app.app_context():
         check_pin(db.session, card_id, "2580")
-    blocked = holder.post(f"/compte/carte/{card_id}/bloquer", follow_redirects=True)
-    assert "Carte bloquée" in blocked.get_data(as_text=True)
+    assert 'data-testid="card-qr"' in holder.get("/compte/carte/").get_data(as_text=True)
+    blocked = holder.post(f"/compte/carte/{card_id}/bloquer", follow_redirects=True).get_data(as_text=True)
+    assert "Carte bloquée" in blocked
+    # A blocked card shows no QR code to scan at a till, and says why.
+    assert 'data-testid="card-qr"' not in blocked
+    assert "ne peut pas payer tant qu'elle est bloquée" in html.unescape(blocked)
     with app.app_context():
         assert db.session.get(Card, card_id).status == "blocked"
     assert second_account_cannot_unblock(app, card_id)
