@@ -154,6 +154,24 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def expect_rows_as_cards(table):
+    """A table people act on (`.stack-table`): on a phone, one card per row, each labelled value
+    with its label shown and nothing wider than the screen; on a desktop, a table with its headers."""
+    page = table.page
+    shape = table.evaluate("""t => ({
+        rows: [...t.tBodies[0].rows].map(r => getComputedStyle(r).display),
+        labels: [...t.querySelectorAll('td[data-label]')].map(
+            c => [c.dataset.label, getComputedStyle(c, '::before').content]),
+        right: t.getBoundingClientRect().right, headers: getComputedStyle(t.tHead).position})""")
+    assert shape["rows"], "the table has no rows"
+    if axe.screen_of(page) == "phone":
+        assert set(shape["rows"]) == {"block"}, shape["rows"]
+        assert all(shown == f'"{label}"' for label, shown in shape["labels"]), shape["labels"]
+        assert shape["right"] <= page.viewport_size["width"] + 1, shape["right"]
+    else:
+        assert set(shape["rows"]) == {"table-row"} and shape["headers"] != "absolute", shape
+
+
 def open_menu(page):
     """On a phone the site menu folds behind its button: open it (nothing to do on a desktop)."""
     if axe.screen_of(page) != "phone":

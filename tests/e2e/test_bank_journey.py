@@ -13,7 +13,7 @@ from marketplace.extensions import db
 from marketplace.models import Campaign, CampaignPayment, Employer
 from tests.camt053 import Line, Tx, statement
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, log_out, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, log_out, screenshot
 
 DEMO_IBAN = "FR7630001002152114000000104"
 
@@ -60,6 +60,7 @@ def test_admin_imports_the_statement_and_leaves_no_line(page, live_app, statemen
         assert db.session.get(Campaign, campaign_id).status == "funded"  # no click for the exact transfer
     rows = page.get_by_test_id("bank-line")
     expect(rows).to_have_count(2)
+    expect_rows_as_cards(page.get_by_test_id("bank-lines"))
     screenshot(page, "bank-lines")
 
     fees = rows.filter(has_text="FRAIS TENUE DE COMPTE")

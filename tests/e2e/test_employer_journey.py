@@ -15,7 +15,7 @@ from marketplace import campaigns
 from marketplace.extensions import db
 from marketplace.models import Campaign, Employee, Employer, User
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, pay_by_card, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, pay_by_card, screenshot
 
 
 def staff_csv(tag: str) -> bytes:
@@ -82,6 +82,7 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     expect(page.get_by_test_id("receipt-amount")).to_contain_text("510,00")
     screenshot(page, "campaign-receipt")
     page.go_back()
+    expect_rows_as_cards(page.get_by_test_id("campaign-recipients"))
     screenshot(page, "campaign-report")
 
     # The employee opens the link of their e-mail, creates an account and claims the card.
