@@ -84,6 +84,12 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.go_back()
     expect_rows_as_cards(page.get_by_test_id("campaign-recipients"))
     screenshot(page, "campaign-report")
+    # HR's home lists the campaign with its state, one card per campaign on a phone.
+    page.get_by_role("link", name="Campagnes", exact=True).click()
+    expect(page.get_by_test_id("campaigns").get_by_role("row").filter(has_text="Noël des nouveaux").first
+           ).to_contain_text("Émise")
+    expect_rows_as_cards(page.get_by_test_id("campaigns"))
+    audit(page)
 
     # The employee opens the link of their e-mail, creates an account and claims the card.
     with stripe_live.app_context():

@@ -16,7 +16,7 @@ from marketplace import lockers
 from marketplace.extensions import db
 from marketplace.models import LockerBank, Order, Product, Shop, User
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, pay_by_card, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, pay_by_card, screenshot
 
 
 def _for_sale(shop_id: int) -> Product:
@@ -89,6 +89,11 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     expect(page.get_by_test_id(f"status-{journey_data['bakery']}")).to_have_text("payée")
     screenshot(page, "order-paid")
     order_url = page.url
+    # The resident's orders: each with its total, one card per order on a phone.
+    page.goto("/compte/commandes")
+    expect(page.get_by_test_id("orders").get_by_role("link").first).to_be_visible()
+    expect_rows_as_cards(page.get_by_test_id("orders"))
+    audit(page)
     with stripe_live.app_context():
         orders = db.session.scalars(select(Order).filter_by(user_id=journey_data["resident"])
                                     .order_by(Order.id)).all()

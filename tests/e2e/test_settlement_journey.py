@@ -16,7 +16,7 @@ from loyalty.cards import create_card
 from marketplace.extensions import db
 from marketplace.models import Shop
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, log_out, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, log_out, screenshot
 
 XSD = Path(__file__).resolve().parents[1] / "data" / "pain.001.001.03.xsd"
 IBAN = "FR7630006000011234567890189"
@@ -92,9 +92,11 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
         has_text=day.replace(day=1).strftime("%d/%m/%Y"))
     expect(statement_row).to_contain_text(re.compile(r"25,00\s€"))
     expect(statement_row).to_contain_text("payé")
+    expect_rows_as_cards(page.get_by_test_id("shop-statements"))
     statement_row.get_by_role("link").first.click()
     expect(page.get_by_test_id("statement-lines")).to_contain_text("Paiement carte")
     expect(page.get_by_test_id("statement-payout")).to_have_text(re.compile(r"25,00\s€"))
+    expect_rows_as_cards(page.get_by_test_id("statement-lines"))  # on a phone, the amounts on screen
     screenshot(page, "shop-statement")
 
 
