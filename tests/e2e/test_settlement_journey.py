@@ -58,6 +58,7 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     expect(page.get_by_role("heading", name=re.compile("Règlement n°"))).to_be_visible()
     row = page.get_by_test_id("statements").get_by_role("row").filter(has_text="Boulangerie Moreau")
     expect(row).to_contain_text(re.compile(r"25,00\s€"))
+    expect_rows_as_cards(page.get_by_test_id("statements"))
     screenshot(page, "settlement-run")
 
     with page.expect_download() as download_info:
