@@ -38,6 +38,7 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
         {"name": "personnel.csv", "mimeType": "text/csv", "buffer": staff_csv(tag)})
     page.get_by_role("button", name="Vérifier le fichier").click()
     expect(page.get_by_test_id("import-created")).to_have_text("3")
+    expect_rows_as_cards(page.get_by_test_id("staff-preview"))
     screenshot(page, "staff-import-preview")
     page.get_by_role("button", name="Importer").click()
     expect(page.get_by_text("3 salarié(s) ajouté(s)")).to_be_visible()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import OrderShop
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, open_menu, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, open_menu, screenshot
 
 
 def catalogue_csv(path, lines=50):
@@ -99,6 +99,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     page.get_by_label(re.compile(r"^Fichier CSV")).set_input_files(str(catalogue_csv(tmp_path / "tarifs.csv")))
     page.get_by_role("button", name="Lire le fichier").click()
     expect(page.get_by_test_id("import-summary")).to_contain_text("50 ligne(s) valide(s) : 50 nouveau(x) produit(s)")
+    expect_rows_as_cards(page.get_by_test_id("import-preview"))  # on a phone, each price on screen
     screenshot(page, "shop-import-review")
     page.get_by_role("button", name="Importer les 50 ligne(s) valide(s)").click()
     expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()  # written by a job
