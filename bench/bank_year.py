@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loadkit import load_average  # noqa: E402
 TERRITORY_IBAN = "FR7630001002152114000000104"
 SHOP_IBAN = "FR7630006000011234567890189"
 
@@ -191,7 +192,7 @@ def main() -> None:
     print(f"ledger verify: {'clean' if not problems else problems[:5]}")
     print(f"FEC of the year ({fec.name}), independent check: {fec_result}")
     print(f"importing {stats['statements']} statements: {import_seconds:.1f} s "
-          f"(load average {os.getloadavg()[0]:.1f}); database in {folder}")
+          f"({load_average()}); database in {folder}")
 
 
 if __name__ == "__main__":

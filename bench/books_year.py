@@ -28,6 +28,7 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loadkit import load_average  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,14 +78,15 @@ def main() -> None:
         month = date(args.year, 1, 1)
         while month.year == args.year:
             last = closing.last_day(month)
-            for company in companies:  # pay in, then grant to some cards
-                amount = rng.randrange(200, 800) * 100
+            for company in companies:  # pay in (at least what it grants this month), then grant to some cards
+                grants = [rng.randrange(20, 60) * 100 for _ in range(6)]
+                amount = max(rng.randrange(200, 800) * 100, sum(grants))
                 source = "bank" if rng.random() < 0.8 else "stripe"
                 ledger.fund(db.session, amount_cents=amount, key=f"fund:{company}:{month}", actor="bench",
                             employer_id=company, source=source, now=clock(month))
-                for n, card in enumerate(rng.sample(cards, 6)):
+                for n, (card, cents) in enumerate(zip(rng.sample(cards, 6), grants)):
                     expires = month + timedelta(days=rng.choice([20, 45, 400]))
-                    ledger.issue_grant(db.session, card_id=card, amount_cents=rng.randrange(20, 60) * 100,
+                    ledger.issue_grant(db.session, card_id=card, amount_cents=cents,
                                        label=f"Dotation {month:%m/%Y}", expires_on=expires,
                                        key=f"issue:{company}:{month}:{n}", actor="bench", employer_id=company,
                                        expiry_policy=rng.choice(["employer", "territory"]), now=clock(month, 11))
@@ -181,7 +183,8 @@ def main() -> None:
               f"expired in December {december.expired_cents / 100:.2f} EUR; balanced: {december.balanced}.")
         print(f"12 months closed; back-dated entries refused: {refused}/12.")
         print(f"ledger verify: {'OK' if not problems else problems[:3]}")
-        print("Time: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+        print("Time: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items())
+              + f"; {load_average()} at the end")
         print(f"Files in {folder}")
         db.session.remove()
         db.engine.dispose()

@@ -9,7 +9,6 @@ products gone offline). Each changed run is followed by the search indexing of w
 ≤ 2 s, changed ≤ 10 s, indexing included. Not a test: figures vary with the machine, whose load
 average is printed with them.
 """
-import os
 import random
 import sys
 import tempfile
@@ -20,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from marketplace import create_app, feeds, periodic# noqa: E402
+from bench.loadkit import load_average  # noqa: E402
+from marketplace import create_app, feeds, periodic  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import CatalogueFeed, Commune, Product, Shop  # noqa: E402
 from marketplace.taxonomy import ensure_default_taxonomy  # noqa: E402
@@ -97,13 +97,13 @@ def main() -> None:
         db.session.commit()
         periodic.drain_search_outbox()
         print(f"Feed of {lines} lines ({len(content['body']) / 1024:.0f} KB CSV over HTTP on loopback), "
-              f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
+              f"{load_average()} before")
         timed_run("first run", feed.id)
         timed_run("same content", feed.id)
         content["body"] = make_feed(lines, changed=True)
         timed_run("changed feed", feed.id)
         print(f"  {db.session.query(Product).filter_by(active=False).count()} products offline; "
-              f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+              f"{load_average()} after")
     server.shutdown()
 
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fault import _missing, _verify
 from bench.loadkit import (PIN_SECRETS, CpuMeter, Gunicorn, RedemptionCall, RedisServer, closed_loop, constant_rate,
-                           seed_pos)
+                           load_average, seed_pos)
 
 SEARCH_PATHS = [  # words of the demo catalogue and communes of Auxois Morvan
     "/recherche?q=pain", "/recherche?q=confiture+abricot", "/recherche?q=fromage&commune=21603&radius_km=20",
@@ -40,10 +40,6 @@ SEARCH_PATHS = [  # words of the demo catalogue and communes of Auxois Morvan
     "/recherche?q=saucisson&in_stock=1", "/recherche?q=vin+rouge", "/recherche?q=bougie&card=1",
     "/recherche?q=cafe",
 ]
-
-
-def load_average() -> str:
-    return "load average {:.1f} {:.1f} {:.1f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count())
 
 
 def main() -> None:

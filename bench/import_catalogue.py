@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loadkit import load_average  # noqa: E402
 from marketplace import create_app, product_import  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.models import Commune, Product, Shop  # noqa: E402
@@ -68,12 +69,13 @@ def main() -> None:
                     commune_insee="21603", status="approved")
         db.session.add(shop)
         db.session.commit()
-        print(f"Import de {lines} lignes ({len(data) / 1024:.0f} Ko, CSV cp1252 « ; ») :")
+        print(f"Import de {lines} lignes ({len(data) / 1024:.0f} Ko, CSV cp1252 « ; ») ; {load_average()} :")
         first = run_import(data, shop)
         print(f"Premier import : {first:.2f} s pour {lines} lignes")
         print("Ré-import du même fichier (aucun changement attendu) :")
         second = run_import(data, shop)
-        print(f"Ré-import : {second:.2f} s ; {db.session.query(Product).count()} produits en base")
+        print(f"Ré-import : {second:.2f} s ; {db.session.query(Product).count()} produits en base ; "
+              f"{load_average()} à la fin")
 
 
 if __name__ == "__main__":

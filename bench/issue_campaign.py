@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loadkit import load_average  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,7 +77,7 @@ def main() -> None:
         grants = db.session.scalar(select(func.count()).select_from(Grant))
         problems = verify(db.session)
 
-    print(f"database: {url.split('@')[-1]}")
+    print(f"database: {url.split('@')[-1]}; {load_average()} at the end")
     print(f"{issued} grants issued and {mails} e-mails sent in {elapsed:.1f} s "
           f"({issued / elapsed:.0f} employees/s); re-run issued {again} in {rerun:.2f} s; "
           f"{grants} grants in the ledger; ledger {'OK' if not problems else problems[:3]}")

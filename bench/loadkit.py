@@ -183,6 +183,11 @@ def process_cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
     return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
+def load_average() -> str:
+    """The machine's load, printed beside every figure: a figure taken on a busy machine says so."""
+    return "load average {:.1f} {:.1f} {:.1f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count())
+
+
 def machine_cpu_seconds() -> float:
     """CPU time spent by the whole machine so far (Linux /proc/stat: user+nice+system+irq+softirq)."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.engine import make_url
 
-from bench.loadkit import drop_scratch_database, machine_cpu_seconds, scratch_database
+from bench.loadkit import drop_scratch_database, load_average, machine_cpu_seconds, scratch_database
 
 
 def main() -> None:
@@ -60,7 +60,7 @@ def main() -> None:
     try:
         card_ids, shop_ids = _set_up(url, args.cards, args.shops)
         print(f"{args.workers} workers, {args.cards} cards, {args.shops} shops, {args.seconds:g} s on "
-              f"{make_url(url).get_backend_name()}")
+              f"{make_url(url).get_backend_name()}; {load_average()}")
         rate = _run_redemptions(url, card_ids, shop_ids, args.workers, args.seconds)
         if postgres:
             _compare_with_bare_clients(url, card_ids, shop_ids, args.workers, args.seconds, rate)
@@ -68,6 +68,7 @@ def main() -> None:
         print(f"verify: {'OK' if not problems else problems}")
         if postgres:
             _compare_with_pgbench(server, args.workers, args.seconds, rate)
+        print(f"({load_average()} at the end)")
     finally:
         if postgres:
             drop_scratch_database(url)

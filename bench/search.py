@@ -41,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.loadkit import load_average  # noqa: E402
+
 DEPARTEMENT = "21"
 PRODUCTS_PER_SHOP = 60
 
@@ -316,10 +318,6 @@ def cold_timings(app, name: str, queries) -> list[float]:
             fresh.append(query)
         seen |= words
     return timed(fresh)[0]
-
-
-def load_average() -> str:
-    return "load average {:.1f} {:.1f} {:.1f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count())
 
 
 def run(size: int, query_count: int, database_url: str | None, mixes: str = "", keep: Path | None = None,

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.http_load import SEARCH_PATHS, load_average
-from bench.loadkit import PIN_SECRETS, RedisServer, drop_scratch_database, scratch_database
+from bench.http_load import SEARCH_PATHS
+from bench.loadkit import PIN_SECRETS, RedisServer, drop_scratch_database, load_average, scratch_database
 
 BASE_URL = "http://127.0.0.1:5000"
 

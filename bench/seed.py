@@ -2,14 +2,18 @@
 
 Usage: .venv/bin/python bench/seed.py   (uses a temporary SQLite file)
 """
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from marketplace import create_app
-from marketplace.demo import seed
-from marketplace.extensions import db
-from marketplace.territory_import import AUXOIS_MORVAN_EPCIS, import_territory
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.loadkit import load_average  # noqa: E402
+from marketplace import create_app  # noqa: E402
+from marketplace.demo import seed  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.territory_import import AUXOIS_MORVAN_EPCIS, import_territory  # noqa: E402
 
 
 def main() -> None:
@@ -18,6 +22,7 @@ def main() -> None:
                      SEARCH_INDEX_DIR=str(folder / "index"))
     with app.app_context():
         db.create_all()
+        print(load_average())
         started = time.perf_counter()
         import_territory(epci_codes=list(AUXOIS_MORVAN_EPCIS))
         print(f"territory import (6 EPCIs): {time.perf_counter() - started:.2f} s")
@@ -27,6 +32,7 @@ def main() -> None:
         started = time.perf_counter()
         seed(echo=lambda *args: None)
         print(f"demo seed, second run (idempotent): {time.perf_counter() - started:.2f} s")
+        print(f"({load_average()} at the end)")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy.engine import make_url
 
-from bench.loadkit import drop_scratch_database, scratch_database
+from bench.loadkit import drop_scratch_database, load_average, scratch_database
 
 AMOUNT_CENTS = 2_000  # each purchase: a 20 € gift card
 RATE = 50  # +50 %: a 10 € top-up each
@@ -156,7 +156,7 @@ def _report(url: str, programme_id: int, budget: int, elapsed: float, failures: 
     print(f"budget used: {granted / 100:.2f} € of {budget / 100:.2f} € (left {left / 100:.2f} €)"
           f" — {'never exceeded' if granted <= budget and granted + left == budget else 'EXCEEDED OR UNBALANCED'}")
     print(f"ledger verify: {'OK' if not problems else problems}")
-    print(f"throughput: {paid / elapsed:.0f} purchases/s ({elapsed:.1f} s)")
+    print(f"throughput: {paid / elapsed:.0f} purchases/s ({elapsed:.1f} s); {load_average()} at the end")
     if problems or granted > budget or failures:
         sys.exit(1)
 
