@@ -27,6 +27,15 @@ def issued_campaign(app, hr_client, hr_world):
     return campaign_id, card_id, link.split("localhost", 1)[-1]
 
 
+def claimed_by_the_employee(app, hr_client, hr_world):
+    """An issued campaign whose card the employee (Claire) has claimed: (campaign id, card id, her client)."""
+    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
+    holder = app.test_client()
+    login(holder, "claire@example.fr")
+    holder.post(path)
+    return campaign_id, card_id, holder
+
+
 def test_claim_from_the_email_link_then_see_balance_and_shops(app, hr_client, hr_world, make_user):
     campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
     visitor = app.test_client()
@@ -83,10 +92,7 @@ def test_forged_claim_link_is_refused(app, hr_world):
 
 
 def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
-    _, card_id, path = issued_campaign(app, hr_client, hr_world)
-    holder = app.test_client()
-    login(holder, "claire@example.fr")
-    holder.post(path)
+    _, card_id, holder = claimed_by_the_employee(app, hr_client, hr_world)
     response = holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "12a4"}, follow_redirects=True)
     assert "4 chiffres" in response.get_data(as_text=True)
     holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
@@ -112,10 +118,7 @@ def test_the_holder_sees_and_lifts_a_pin_lock(app, hr_client, hr_world):
     from loyalty.cards import check_pin
     from loyalty.errors import PinLockout, WrongPin
 
-    _, card_id, path = issued_campaign(app, hr_client, hr_world)
-    holder = app.test_client()
-    login(holder, "claire@example.fr")
-    holder.post(path)
+    _, card_id, holder = claimed_by_the_employee(app, hr_client, hr_world)
     holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
     with app.app_context():
         for _ in range(4):
@@ -153,10 +156,7 @@ def test_claim_token_is_signed(app_ctx, hr_world):
 
 
 def test_the_holder_reads_an_employers_withdrawal_in_their_language(app, hr_client, hr_world):
-    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
-    holder = app.test_client()
-    login(holder, "claire@example.fr")
-    holder.post(path)
+    campaign_id, card_id, holder = claimed_by_the_employee(app, hr_client, hr_world)
     with app.app_context():
         from marketplace.models import CampaignEmployee
         recipient_id = db.session.scalar(select(CampaignEmployee.id).where(CampaignEmployee.card_id == card_id))
@@ -174,10 +174,7 @@ def test_the_holder_replaces_a_lost_card_and_the_new_one_keeps_its_balance(app, 
     from loyalty.verify import verify
     from marketplace.models import AuditEvent, CampaignEmployee
 
-    campaign_id, card_id, path = issued_campaign(app, hr_client, hr_world)
-    holder = app.test_client()
-    login(holder, "claire@example.fr")
-    holder.post(path)
+    campaign_id, card_id, holder = claimed_by_the_employee(app, hr_client, hr_world)
     holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})
     # An active card is not replaced: found again, it would be unblocked instead.
     refused = holder.post(f"/compte/carte/{card_id}/remplacer", data={"confirm": "y"}, follow_redirects=True)
