@@ -60,3 +60,56 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
+
+// A long list of boxes to tick (fieldset[data-checklist-filter], templates/_form.html): a filter
+// field above it hides the choices whose name does not hold what is typed (accents and case
+// aside), and a line says how many are ticked (and which, up to twelve). Hidden boxes keep their
+// state and are still sent.
+(function () {
+  const fold = function (text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[-'’\s]+/g, " ").trim();
+  };
+  document.querySelectorAll("fieldset[data-checklist-filter]").forEach(function (fieldset) {
+    const texts = fieldset.dataset;
+    const options = fieldset.querySelector(".checklist-options");
+    const labels = Array.prototype.slice.call(options.querySelectorAll("label"));
+    const boxes = labels.map(function (label) { return label.querySelector("input"); });
+    const names = labels.map(function (label) { return fold(label.textContent); });
+
+    const label = document.createElement("label");
+    label.htmlFor = options.id + "-filter";
+    label.textContent = texts.filterLabel;
+    const input = document.createElement("input");
+    input.type = "search";
+    input.id = options.id + "-filter";
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("aria-controls", options.id);
+    const status = document.createElement("p");
+    status.className = "checklist-status";
+    status.setAttribute("aria-live", "polite");
+    options.before(label, input, status);
+
+    function update() {
+      const words = fold(input.value);
+      let shown = 0;
+      labels.forEach(function (label, index) {
+        const match = !words || names[index].indexOf(words) >= 0;
+        label.hidden = !match;
+        shown += match ? 1 : 0;
+      });
+      const ticked = labels.filter(function (label, index) { return boxes[index].checked; });
+      let text = texts.countText.replace("{checked}", ticked.length).replace("{total}", boxes.length);
+      if (ticked.length && ticked.length <= 12) {  // what is ticked, wherever the list is scrolled
+        text += " : " + ticked.map(function (label) { return label.textContent.trim(); }).join(", ");
+      }
+      if (words) text += " · " + (shown ? texts.shownText.replace("{shown}", shown) : texts.noneText);
+      status.textContent = text;
+    }
+    input.addEventListener("input", update);
+    input.addEventListener("keydown", function (event) {  // Enter filters; it must not send the form
+      if (event.key === "Enter") event.preventDefault();
+    });
+    options.addEventListener("change", update);
+    update();
+  });
+})();

@@ -55,8 +55,16 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.get_by_label("Montant par salarié (€)").fill("150")
     page.get_by_label("Montant par enfant").fill("30")
     page.get_by_label("Une sélection").check()
-    for name in (f"Zidane Léa ({tag}001)", f"Ferrand Hugo ({tag}002)", f"Morel Inès ({tag}003)"):
-        page.get_by_label(name).check()
+    # 280 people: HR finds each by typing part of a name or a staff number in the list's filter.
+    staff = page.get_by_test_id("checklist-employees")
+    for typed, name in ((f"zidane lea ({tag.lower()}", f"Zidane Léa ({tag}001)"),
+                        (f"{tag}002", f"Ferrand Hugo ({tag}002)"), (f"INÈS ({tag}003)", f"Morel Inès ({tag}003)")):
+        staff.get_by_label("Filtrer la liste").fill(typed)
+        expect(staff.locator(".checklist-options label:visible")).to_have_text([name])
+        staff.get_by_label(name).check()
+    expect(staff.locator(".checklist-status")).to_have_text(re.compile(
+        rf"^3 cochée\(s\) sur \d+ : Ferrand Hugo \({tag}002\), Morel Inès \({tag}003\), Zidane Léa \({tag}001\) · "))
+    screenshot(page, "campaign-form")
     page.get_by_role("button", name="Vérifier la campagne").click()
     expect(page.get_by_test_id("campaign-total")).to_have_text(re.compile(r"510,00"))
     warning = page.get_by_test_id("exemption-warning")

@@ -27,11 +27,30 @@ def test_the_admin_runs_a_programme_and_a_residents_gift_card_is_topped_up(page,
     page.get_by_label("Abondement au plus par personne (€)").fill("40")
     page.get_by_label("Début").fill(today.isoformat())
     page.get_by_label("Fin").fill((today + timedelta(days=30)).isoformat())
+    # The territory's communes: a long list, filtered by what is typed (accents and case aside),
+    # in a box of its own; what is ticked stays ticked when the filter changes.
+    communes = page.get_by_test_id("checklist-communes")
+    total = communes.locator("input[type=checkbox]").count()
+    assert total > 100
+    communes.get_by_label("Filtrer la liste").fill("SEMUR EN")
+    expect(communes.locator(".checklist-options label:visible")).to_have_count(1)
+    communes.get_by_label("Semur-en-Auxois").check()
+    communes.get_by_label("Filtrer la liste").fill("precy")
+    expect(communes.locator(".checklist-options label:visible")).to_have_text([re.compile("Précy-sous-Thil")])
+    communes.get_by_label("Précy-sous-Thil").check()
+    communes.get_by_label("Filtrer la liste").fill("zzz")
+    expect(communes.locator(".checklist-status")).to_have_text(
+        f"2 cochée(s) sur {total} : Précy-sous-Thil, Semur-en-Auxois · Aucune ne correspond.")
+    communes.get_by_label("Filtrer la liste").fill("")
+    expect(communes.locator(".checklist-options label:visible")).to_have_count(total)
+    box = communes.locator(".checklist-options").bounding_box()
+    assert box["height"] < page.viewport_size["height"], "the long list scrolls in its own box"
     screenshot(page, "programme-form")
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("heading", name=name)).to_be_visible()
     expect(page.get_by_test_id("budget")).to_have_text(re.compile(r"1\s000,00\s€"))
     expect(page.get_by_test_id("used")).to_have_text(re.compile(r"^0,00\s€"))
+    expect(page.get_by_text(re.compile("Se dépense : "))).to_contain_text("Précy-sous-Thil, Semur-en-Auxois")
     audit(page)
     live_page = page.url
 
@@ -67,6 +86,8 @@ def test_the_admin_runs_a_programme_and_a_residents_gift_card_is_topped_up(page,
 
     # The admin gives back what is left: nothing more to top up, the programme no longer runs.
     page.get_by_role("link", name="Modifier").click()
+    expect(page.get_by_test_id("checklist-communes").locator(".checklist-status")).to_have_text(
+        re.compile(r"^2 cochée\(s\) sur \d+ : Précy-sous-Thil, Semur-en-Auxois$"))
     page.get_by_label("Budget (€)").fill("15")
     audit(page)
     page.get_by_role("button", name="Enregistrer").click()

@@ -1,6 +1,7 @@
 """Top-up programmes: while one runs, each paid purchase of credit gets its top-up, a grant of
 its own funded from the programme's budget, spent only where the programme says; the budget is
 never overspent, even by purchases paid at the same time; a refund takes back what is left."""
+import html as html_module
 import re
 import secrets
 import threading
@@ -276,3 +277,30 @@ def test_the_budget_can_be_raised_but_not_below_what_was_used(app, world, client
         prog = db.session.get(TopUpProgramme, programme_id)
         assert prog.budget_cents == 3_000 and prog.name == "Printemps"
         assert topup_programmes.left_cents(prog) == 2_000
+
+
+def test_the_programmes_form_names_its_lists_of_boxes_and_lets_a_long_one_be_filtered(app, world, client):
+    """Each list of boxes is a fieldset named by its legend (a label cannot name a list); a long
+    one (the territory's communes) carries what halle.js needs to filter it and count the ticks,
+    and what was ticked comes back ticked when the form is refused."""
+    with app.app_context():
+        for n in range(12):
+            f.commune(insee=f"219{n:02d}", name=f"Commune {n:02d}", slug=f"commune-{n:02d}")
+        db.session.commit()
+    login(client, "admin@example.fr")
+    refused = client.post("/admin/programmes-abondement/nouveau", data={
+        "name": "", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
+        "starts_on": today().isoformat(), "ends_on": today().isoformat(), "communes": ["21905", world["outskirts"]]})
+    html = html_module.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 200 and "Nom du programme : obligatoire." in html
+    communes = re.search(r'<fieldset class="checklist is-long"[^>]*data-testid="checklist-communes".*?</fieldset>',
+                         html, re.S).group(0)
+    assert "data-checklist-filter" in communes and 'data-filter-label="Filtrer la liste"' in communes
+    assert "<legend>Communes où l'abondement se dépense (aucune cochée : toutes)</legend>" in communes
+    assert len(re.findall(r'<input[^>]*type="checkbox"', communes)) == 14
+    ticked = re.findall(r'<input checked[^>]*value="(\d+)"|<input[^>]*value="(\d+)"[^>]*checked', communes)
+    assert sorted(a or b for a, b in ticked) == sorted(["21905", world["outskirts"]])
+    categories = re.search(r'<fieldset class="checklist"[^>]*data-testid="checklist-categories".*?</fieldset>',
+                           html, re.S).group(0)
+    assert "data-checklist-filter" not in categories  # a short list needs no filter
+    assert 'for="communes"' not in html and 'for="categories"' not in html
