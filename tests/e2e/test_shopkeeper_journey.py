@@ -106,6 +106,11 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     audit(page)
     page.get_by_role("button", name="Voir mes produits").click()
     expect(page.get_by_test_id("product-count")).to_have_text("51 produit(s)")
+    products = page.locator(".product-table")
+    expect_rows_as_cards(products)
+    if screen == "phone":  # fifty cards a page: each shows its figures two by two
+        heights = products.evaluate("t => [...t.tBodies[0].rows].map(r => r.getBoundingClientRect().height)")
+        assert max(heights) < 160, heights
     screenshot(page, "shop-products")
     step("50 produits importés")
 
