@@ -20,6 +20,7 @@ from loyalty.models import Card, Grant
 from marketplace.extensions import db
 from marketplace.i18n import error_message
 from marketplace.models import Campaign, Category, Commune, Shop
+from marketplace.territory import commune_distance_km
 from marketplace.urls import public_url_for
 
 _CLAIM_SALT = "halle-card-claim"
@@ -123,6 +124,16 @@ def accepting_shops(allowed_categories: list[str] | None, allowed_communes: list
             category_id = category.parent_id
 
     return [shop for shop in shops if allowed & set(lineage(shop.category_id))]
+
+
+def nearest_first(shops: list[Shop], origin: Commune | None) -> list[tuple[Shop, float | None]]:
+    """(shop, km from the holder's commune) the nearest first; without a commune chosen, the
+    shops as they are (by commune name) with no distance. "Where can I spend it near me" is
+    what a holder asks of a list of sixty shops."""
+    if origin is None:
+        return [(shop, None) for shop in shops]
+    return sorted(((shop, commune_distance_km(origin, shop.commune)) for shop in shops),
+                  key=lambda pair: (round(pair[1], 1), pair[0].name))
 
 
 class PinNotLocked(ValueError):

@@ -15,11 +15,12 @@ from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import (ClaimError, ReplacementRefused, accepting_shops, card_from_claim_token,
-                                      claim_card, grants_of, qr_data_uri, replace_card)
+                                      claim_card, grants_of, nearest_first, qr_data_uri, replace_card)
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
+from marketplace.territory import current_commune
 
 bp = Blueprint("card", __name__)
 
@@ -186,7 +187,9 @@ def grant_shops(grant_id: int):
         abort(404)
     card = _own_card(grant.card_id)
     view = next(v for v in grants_of(card) if v.grant.id == grant.id)
-    shops = accepting_shops(grant.allowed_categories, grant.allowed_communes, grant.allowed_shops)
+    origin = current_commune()
+    shops = nearest_first(accepting_shops(grant.allowed_categories, grant.allowed_communes, grant.allowed_shops),
+                          origin)
     markers = [{"name": s.name, "commune": s.commune.name, "lat": s.commune.latitude, "lon": s.commune.longitude,
-                "category": s.category.name} for s in shops]
-    return render_template("account/grant_shops.html", view=view, shops=shops, markers=markers)
+                "category": s.category.name} for s, _ in shops]
+    return render_template("account/grant_shops.html", view=view, shops=shops, markers=markers, origin=origin)

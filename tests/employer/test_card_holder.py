@@ -48,12 +48,11 @@ def test_claim_from_the_email_link_then_see_balance_and_shops(app, hr_client, hr
     if visitor.get("/compte/").status_code != 200:  # the sign-up form changed: log in an existing account
         make_user("luc@example.fr")
         login(visitor, "luc@example.fr")
-    claimed = visitor.post(path, follow_redirects=True)
-    html = claimed.get_data(as_text=True)
-    assert "Votre carte est rattachée" in html
-    assert 'data-testid="card-balance">120,00' in html
-    assert "Laiterie" in html and "Noël" in html and "28/02/2027" in html
-    assert "Crédit reçu" in html
+    claimed = visitor.post(path, follow_redirects=True).get_data(as_text=True)
+    assert "Votre carte est rattachée" in claimed
+    assert 'data-testid="card-balance">120,00' in claimed
+    assert "Laiterie" in claimed and "Noël" in claimed and "28/02/2027" in claimed
+    assert "Crédit reçu" in claimed
     with app.app_context():
         card = db.session.get(Card, card_id)
         assert card.holder_user_id is not None
@@ -63,6 +62,17 @@ def test_claim_from_the_email_link_then_see_balance_and_shops(app, hr_client, hr
     assert "Jouets Arnay" in listed and "Chocolats Semur" in listed
     assert "Boulangerie Semur" not in listed  # food is not allowed by this grant
     assert "shops-map" in shops
+    assert "Choisissez votre commune" in html.unescape(shops)
+    # Once the holder has said where they live, the nearest shops come first, with their distance,
+    # each a link to its page (opening hours, address).
+    visitor.post("/ma-commune", data={"commune": "Semur-en-Auxois"}, headers={"Origin": "http://localhost"})
+    near = html.unescape(visitor.get(f"/compte/carte/credits/{grant_id}/commerces").get_data(as_text=True))
+    assert "Les plus proches de Semur-en-Auxois d'abord." in near
+    listed = near.split('data-testid="accepting-shops"')[1]
+    assert listed.index("Chocolats Semur") < listed.index("Jouets Arnay")  # by name, Arnay came first
+    assert re.search(r'<a href="/commerces/[\w-]+">Chocolats Semur</a> · [^<]+ · Semur-en-Auxois <small>\(< 1 km\)</small>',
+                     listed)
+    assert re.search(r"Jouets Arnay</a> · [^<]+ · Arnay-le-Duc <small>\(\d+ km\)</small>", listed)
     # The HR report now shows the card as attached.
     report = hr_client.get(f"/entreprise/{hr_world['employer_id']}/campagnes/{campaign_id}/export.csv")
     assert "M002;Bernard Luc;120,00;oui;120,00;non" in report.get_data(as_text=True)
