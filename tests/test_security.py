@@ -67,6 +67,7 @@ def test_no_template_has_inline_scripts_handlers_or_styles():
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline <script> in {path}"
         assert not re.search(r"\son[a-z]+\s*=", text), f"inline event handler in {path}"
         assert "javascript:" not in text and not re.search(r"\sstyle\s*=", text), f"inline code/style in {path}"
+        assert "<style" not in text, f"inline <style> in {path} (the CSP blocks it: the page shows unstyled)"
 
 
 def test_production_sends_hsts(production_app):

@@ -73,6 +73,9 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     expect(locker).to_be_checked()
     audit(page)
     page.get_by_test_id("card-amount").fill("3,00")
+    # Each pickup choice: its radio beside the place's text, on a phone too (not on a line of its own).
+    radio, text = locker.bounding_box(), page.locator("label", has=locker).locator("span").bounding_box()
+    assert text["x"] >= radio["x"] + radio["width"] and text["y"] <= radio["y"] + radio["height"], (radio, text)
     screenshot(page, "order-checkout")
     page.get_by_test_id("place-order").click()
 
