@@ -108,8 +108,10 @@ def screen(request) -> str:
 def open_page(browser, live_server, screen):
     """Open a page in a browser context of its own (its own cookies: one person) at the test's screen
     size. bypass_csp lets axe-core be injected into pages that forbid inline scripts. When the test
-    ends, every page each of them visited must have been audited by axe (tests/e2e/axe.py)."""
-    pages = []
+    ends, every page each of them visited must have been audited by axe (tests/e2e/axe.py), and no
+    script may have thrown (an uncaught error stops the rest of a page's script: a filter, a map, a
+    payment form that never appears)."""
+    pages, script_errors = [], []
 
     def open_one():
         context = browser.new_context(base_url=live_server, locale="fr-FR", bypass_csp=True, **SCREENS[screen])
@@ -118,6 +120,7 @@ def open_page(browser, live_server, screen):
         page = context.new_page()
         page.set_default_timeout(10_000)
         axe.watch(page, screen)
+        page.on("pageerror", lambda error, page=page: script_errors.append(f"{page.url}: {error}"))
         pages.append(page)
         return page
 
@@ -126,6 +129,7 @@ def open_page(browser, live_server, screen):
     for page in pages:
         page.context.close()
     assert not missed, f"pages visited without an axe-core audit: {missed}"
+    assert not script_errors, f"scripts that threw: {script_errors}"
 
 
 @pytest.fixture

@@ -102,7 +102,8 @@ def test_postal_code_then_cards_first_and_filters_behind_a_button(page):
     expect(cards.first).to_be_visible()
     first = cards.first
     expect(first.locator("img")).to_have_attribute("src", re.compile(r"^/medias/thumb/[0-9a-f]{64}\.webp$"))
-    assert first.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")  # the illustration loads
+    # The illustration loads (decode() waits for it: read at once, a lazy image may still be on its way).
+    assert first.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     expect(first.get_by_test_id("result-price")).to_contain_text("€")
     expect(first.get_by_test_id("result-place")).to_contain_text(re.compile(r"km|Semur"))
 
