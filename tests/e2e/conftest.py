@@ -141,6 +141,7 @@ def screenshot(page, name: str) -> Path:
     """Audit the page with axe-core and check nothing makes it wider than the screen (a wide table
     scrolls in its own box) and no key figure (`.stats`) breaks over two lines, then save a full-page screenshot under test-artifacts/ (git-ignored)
     for people to look at, named after the screen (name-desktop.png, name-phone.png)."""
+    page.wait_for_load_state()  # its stylesheets and images: the widths below are the laid-out page's
     axe.audit(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1, (
@@ -162,6 +163,8 @@ def expect_rows_as_cards(table):
     """A table people act on (`.stack-table`): on a phone, one card per row, each labelled value
     with its label shown and nothing wider than the screen; on a desktop, a table with its headers."""
     page = table.page
+    table.wait_for()
+    page.wait_for_load_state()  # after a click, the new page's table may be read before its stylesheet applies
     shape = table.evaluate("""t => ({
         rows: [...t.tBodies[0].rows].map(r => getComputedStyle(r).display),
         labels: [...t.querySelectorAll('td[data-label]')].map(
