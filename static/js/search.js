@@ -33,10 +33,17 @@
       panel.classList.toggle("is-folded", folded);
       toggle.setAttribute("aria-expanded", String(!folded));
     };
+    // Unfolded on a phone, the panel lists the facets by their titles: each opens on demand, except
+    // the one in use (a page of forty links stood between the filters and the results).
+    const facets = panel.querySelectorAll(".facets details");
+    const shut = function (narrowNow) {
+      facets.forEach(function (facet) { facet.open = !narrowNow || facet.querySelector("[aria-current]") !== null; });
+    };
     toggle.hidden = false;
     fold(narrow.matches);
+    shut(narrow.matches);
     toggle.addEventListener("click", function () { fold(!panel.classList.contains("is-folded")); });
-    narrow.addEventListener("change", function (event) { fold(event.matches); });
+    narrow.addEventListener("change", function (event) { fold(event.matches); shut(event.matches); });
   }
 
   document.querySelectorAll("[data-autosubmit]").forEach(function (field) {
