@@ -76,9 +76,9 @@
     const boxes = labels.map(function (label) { return label.querySelector("input"); });
     const names = labels.map(function (label) { return fold(label.textContent); });
 
-    const label = document.createElement("label");
-    label.htmlFor = options.id + "-filter";
-    label.textContent = texts.filterLabel;
+    const filterLabel = document.createElement("label");
+    filterLabel.htmlFor = options.id + "-filter";
+    filterLabel.textContent = texts.filterLabel;
     const input = document.createElement("input");
     input.type = "search";
     input.id = options.id + "-filter";
@@ -87,7 +87,7 @@
     const status = document.createElement("p");
     status.className = "checklist-status";
     status.setAttribute("aria-live", "polite");
-    options.before(label, input, status);
+    options.before(filterLabel, input, status);
 
     function update() {
       const words = fold(input.value);
