@@ -382,6 +382,51 @@ def column_samples(table: Table, count: int = SAMPLE_VALUES) -> list[list[str]]:
     return samples
 
 
+GUESS_LINES = 20
+_PRICE_TEXT = re.compile(r"^\d{1,6}(?:[.,]\d{1,2})?\s*(?:€|eur)?$", re.IGNORECASE)
+
+
+def guess_from_values(table: Table, mapping: dict[str, int | None]) -> dict[str, int]:
+    """The name and price columns that the headers did not give, guessed from the first lines'
+    values, to be proposed on the column-mapping screen (the shop confirms; nothing is imported on
+    a guess): the price, the first column whose values are all amounts with cents or a euro
+    sign ("4,80", "12 €") and whose header is no cost or tax; the name, among the columns whose
+    values all hold words, the one with the most different values (the leftmost of those: a
+    description comes after the name)."""
+    used = {index for index in mapping.values() if index is not None}
+    values: list[list[str]] = [[] for _ in table.headers]
+    for _number, cells in table.rows[:GUESS_LINES]:
+        for index, text in enumerate(cells[:len(values)]):
+            if text.strip():
+                values[index].append(text.strip())
+    guesses: dict[str, int] = {}
+    if mapping.get("price") is None:
+        for index, texts in enumerate(values):
+            header_words = set(re.split(r"[^a-z0-9]+", fold(table.headers[index])))
+            if (index not in used and texts and not header_words & set(NOT_A_SALE_PRICE)
+                    and all(_PRICE_TEXT.match(t) for t in texts) and any(re.search(r"[.,]\d|€", t) for t in texts)):
+                guesses["price"] = index
+                used.add(index)
+                break
+    if mapping.get("name") is None:
+        wordy = [(len(set(texts)), -index) for index, texts in enumerate(values)
+                 if index not in used and texts and all(sum(c.isalpha() for c in t) >= 3 for t in texts)]
+        if wordy:
+            guesses["name"] = -max(wordy)[1]
+    return guesses
+
+
+def guessed_note(headers: list[str], guesses: dict[str, int]) -> str:
+    """What the screen says of its guesses, in the reader's language."""
+    if not guesses:
+        return ""
+    columns = ", ".join(gettext("colonne %(column)s : %(content)s", column=column_name(headers, index),
+                                content=COLUMN_CONTENTS[name]) for name, index in sorted(guesses.items(),
+                                                                                         key=lambda g: g[1]))
+    return gettext("Proposé d'après les valeurs du fichier (%(columns)s) : vérifiez, puis enregistrez.",
+                   columns=columns)
+
+
 def column_name(headers: list[str], index: int) -> str:
     """"B · Prix boutique", or "B" for a column without a header."""
     header = headers[index].strip() if index < len(headers) else ""

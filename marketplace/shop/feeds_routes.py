@@ -97,17 +97,26 @@ def feed_interval(shop_id: int, feed_id: int):
 
 
 def _columns_page(shop: Shop, table: product_import.Table, contents: dict, problems: list[str], reason: str,
-                  cancel_url: str):
+                  cancel_url: str, guessed: str = ""):
     """The column-mapping screen: each column with its first values and "Cette colonne contient"
-    (`contents`: {column index: field} as selected)."""
+    (`contents`: {column index: field} as selected; `guessed`: what was proposed from the values)."""
     return render_template("shop/column_mapping.html", shop=shop, headers=table.headers, contents=contents,
                            samples=product_import.column_samples(table), choices=product_import.COLUMN_CONTENTS,
                            column_name=product_import.column_name, problems=problems, reason=reason,
-                           form=ConfirmForm(), cancel_url=cancel_url), 200 if not problems else 422
+                           guessed=guessed, form=ConfirmForm(), cancel_url=cancel_url), 200 if not problems else 422
 
 
 def _selected(mapping: dict) -> dict:
     return {index: name for name, index in mapping.items() if index is not None}
+
+
+def _proposed(table: product_import.Table, mapping: dict) -> tuple[dict, str, str]:
+    """The screen's first selection: the mapping with the name and price it lacks guessed from the
+    values; the note saying so; what is still missing (a field the guesses did not find)."""
+    guesses = product_import.guess_from_values(table, mapping)
+    proposed = {**mapping, **guesses}
+    return (_selected(proposed), product_import.guessed_note(table.headers, guesses),
+            " ".join(product_import.mapping_errors(proposed)))
 
 
 def _answers(headers: list[str]) -> tuple[dict, dict, list[str]]:
@@ -134,7 +143,7 @@ def feed_columns(shop_id: int, feed_id: int):
     except (feeds.FeedError, product_import.ImportFileError) as error:
         flash(str(error), "error")
         return redirect(back)
-    reason = ""
+    reason, guessed = "", ""
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
@@ -151,8 +160,9 @@ def feed_columns(shop_id: int, feed_id: int):
         except product_import.ColumnsNeeded as error:
             reason, mapping = str(error), product_import.detect_format(table.headers)[1]
         db.session.rollback()  # showing the screen changes nothing
-        contents = _selected(mapping)
-    return _columns_page(shop, table, contents, problems, reason, back)
+        contents, guessed, missing = _proposed(table, mapping)
+        reason = reason if feed.column_choice else missing  # a chosen column gone: say which
+    return _columns_page(shop, table, contents, problems, reason, back, guessed)
 
 
 @bp.route("/<int:shop_id>/import/<token>/colonnes", methods=["GET", "POST"])
@@ -166,7 +176,7 @@ def import_columns(shop_id: int, token: str):
         return redirect(url_for("shop.import_review", shop_id=shop_id, token=token))
     table = product_import.read_table(upload.content, upload.filename)
     review = url_for("shop.import_review", shop_id=shop_id, token=token)
-    reason = ""
+    reason, guessed = "", ""
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
@@ -176,8 +186,9 @@ def import_columns(shop_id: int, token: str):
             return redirect(review)
     else:
         problems, mapping = [], product_import.upload_mapping(shop, table.headers)
-        reason, contents = " ".join(product_import.mapping_errors(mapping)), _selected(mapping)
-    return _columns_page(shop, table, contents, problems, reason, url_for("shop.import_upload", shop_id=shop_id))
+        contents, guessed, reason = _proposed(table, mapping)
+    return _columns_page(shop, table, contents, problems, reason, url_for("shop.import_upload", shop_id=shop_id),
+                         guessed)
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/activer", methods=["POST"])

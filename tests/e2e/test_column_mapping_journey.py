@@ -1,7 +1,8 @@
 """Issue 21's column-mapping screen in a browser: the demo shopkeeper gives the address of a till's
-export whose headers Halle does not know, says with the keyboard what each column holds (a
-mistake first: two prices, no name), confirms the reading, and chooses to have it read once a
-day. Desktop and phone, axe-core on every page, screenshots."""
+export whose headers Halle does not know, finds the name and the price proposed from the values,
+says with the keyboard what the other columns hold (a mistake first: two prices), confirms the
+reading, and chooses to have it read once a day. Desktop and phone, axe-core on every page,
+screenshots."""
 import re
 
 from playwright.sync_api import expect
@@ -37,26 +38,28 @@ def test_shopkeeper_says_what_each_column_holds(open_page, screen, live_app):
         expect(page).to_have_url(re.compile(r"/flux/\d+/colonnes$"))
         expect(page.get_by_role("heading", name="Les colonnes de votre fichier")).to_be_visible()
         expect(page.get_by_test_id("column-1")).to_contain_text("Exemples : 4,80 · 3,20")
+        # The name and the price proposed from the values ("4,80" is an amount, "6" a count).
+        name = page.get_by_label("Cette colonne contient : (colonne A · Dénomination commerciale)")
+        expect(name).to_have_value("name")
+        expect(page.get_by_label("Cette colonne contient : (colonne B · PV public)")).to_have_value("price")
+        expect(page.get_by_test_id("columns-guessed")).to_contain_text("vérifiez, puis enregistrez")
         screenshot(page, "columns-asked")
 
         # With the keyboard: from one select to the next (Tab), the form sent with Enter.
-        first = page.get_by_label("Cette colonne contient : (colonne A · Dénomination commerciale)")
-        first.focus()
+        name.focus()
         page.keyboard.press("Tab")
         expect(page.get_by_label("Cette colonne contient : (colonne B · PV public)")).to_be_focused()
-        page.get_by_label("Cette colonne contient : (colonne B · PV public)").select_option(label="Prix")
-        page.get_by_label("Cette colonne contient : (colonne C · Dispo)").select_option(label="Prix")
+        page.get_by_label("Cette colonne contient : (colonne C · Dispo)").select_option(label="Prix")  # a mistake
         page.get_by_role("button", name="Enregistrer ces colonnes").focus()
         page.keyboard.press("Enter")
         problems = page.get_by_test_id("columns-problems")
-        expect(problems).to_contain_text("Aucune colonne n'est marquée « Nom »")
         expect(problems).to_contain_text("Les colonnes B, C sont toutes marquées « Prix » : gardez-en une seule.")
         # What was chosen is still selected.
         expect(page.get_by_label("Cette colonne contient : (colonne C · Dispo)")).to_have_value("price")
+        expect(name).to_have_value("name")
         screenshot(page, "columns-refused")
 
-        for column, content in (("A · Dénomination commerciale", "Nom"), ("C · Dispo", "Stock"),
-                                ("D · Code interne", "Référence")):
+        for column, content in (("C · Dispo", "Stock"), ("D · Code interne", "Référence")):
             page.get_by_label(f"Cette colonne contient : (colonne {column})").select_option(label=content)
         page.get_by_role("button", name="Enregistrer ces colonnes").focus()
         page.keyboard.press("Enter")

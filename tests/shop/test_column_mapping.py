@@ -53,6 +53,31 @@ def test_samples_are_the_first_different_values():
     assert product_import.column_samples(table) == [["x", "y", "z"], ["1"]]
 
 
+def table_of(text: str) -> product_import.Table:
+    return product_import.read_table(text.encode(), "caisse.csv")
+
+
+def test_the_name_and_price_columns_are_guessed_from_their_values():
+    # The till's export: "4,80" and "3,20" are amounts, "6" only a count; the names are words.
+    assert product_import.guess_from_values(table_of(TILL), product_import.detect_format(
+        ["Dénomination commerciale", "PV public", "Dispo", "Code interne"])[1]) == {"name": 0, "price": 1}
+    # A cost price is no sale price; a category repeats itself where names differ; the name column
+    # comes before a description whose texts differ as much.
+    table = table_of("Achat HT;Rayon;Libellé caisse;Texte;Vente\n"
+                     "2,10;Boulangerie;Pain de mie;Un pain moelleux;3,50 €\n"
+                     "1,20;Boulangerie;Baguette tradition;Farine Label rouge;1,20 €\n")
+    assert product_import.guess_from_values(table, {name: None for name in product_import.FIELDS}) == {
+        "price": 4, "name": 2}
+    # What the headers gave is kept; nothing to guess from columns of digits alone.
+    assert product_import.guess_from_values(table, {**{name: None for name in product_import.FIELDS},
+                                                    "name": 3, "price": 4}) == {}
+    digits = table_of("A;B\n12;6\n13;7\n")
+    assert product_import.guess_from_values(digits, {name: None for name in product_import.FIELDS}) == {}
+    assert product_import.guessed_note(["Dénomination", "PV"], {"price": 1, "name": 0}) == (
+        "Proposé d'après les valeurs du fichier (colonne A · Dénomination : Nom, colonne B · PV : Prix) : "
+        "vérifiez, puis enregistrez.")
+
+
 def test_a_feed_with_unknown_headers_asks_its_columns_once(app, client, shop_world, server):
     server.files["/caisse.csv"] = (200, {"Content-Type": "text/csv"}, TILL.encode())
     login(client, shop_world["emails"]["owner"])
@@ -63,6 +88,12 @@ def test_a_feed_with_unknown_headers_asks_its_columns_once(app, client, shop_wor
     page = client.get(f"{feed_url}/colonnes").get_data(as_text=True)
     assert "Colonne B · PV public" in page and "Exemples : 4,80 · 3,20" in page
     assert page.count("Cette colonne contient :") == 4 and 'name="column_3"' in page
+    # The name and the price proposed from the values, selected; the shop checks and confirms.
+    assert 'data-testid="columns-guessed"' in page and "colonne A · Dénomination commerciale : Nom" in page
+    assert 'data-testid="columns-reason"' not in page  # the name and the price are no longer missing
+    assert '<option value="name" selected>' in page and '<option value="price" selected>' in page
+    with app.app_context():
+        assert CatalogueFeed.query.one().column_choice is None  # proposed, not chosen
     # Two prices and no name: refused, saying so, nothing kept.
     response = client.post(f"{feed_url}/colonnes", data={"column_0": "", "column_1": "price", "column_2": "price",
                                                          "column_3": "sku"})
@@ -122,7 +153,9 @@ def test_an_upload_with_unknown_headers_is_asked_once_per_shop(app, client, shop
     response = client.get(review_url)
     assert response.headers["Location"] == f"{review_url}/colonnes"
     page = client.get(f"{review_url}/colonnes").get_data(as_text=True)
-    assert "Indiquez la colonne « Désignation »." in page and "Exemples : Pain d&#39;épeautre · Fougasse" in page
+    assert "Exemples : Pain d&#39;épeautre · Fougasse" in page
+    # Both proposed from the values: nothing is said missing.
+    assert "colonne B · PV public : Prix" in page and "Indiquez la colonne" not in page
     response = client.post(f"{review_url}/colonnes", data={"column_1": "price", "column_3": "sku"})
     assert response.status_code == 422
     assert "Aucune colonne n&#39;est marquée « Nom »" in response.get_data(as_text=True)

@@ -234,8 +234,12 @@ def test_a_missing_name_or_price_column_is_asked_for(app, client, shop_world):
     response = client.get(review_url)  # no price column recognised: the column-mapping screen
     assert response.status_code == 302 and response.headers["Location"] == f"{review_url}/colonnes"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Indiquez la colonne « Prix TTC »." in page and "Cette colonne contient :" in page
-    assert "Importer les" not in page
+    assert "Cette colonne contient :" in page and "Importer les" not in page
+    assert "colonne B · Montant : Prix" in page  # proposed from its values, for the shop to confirm
+    # Values that say no price: asked for, nothing proposed.
+    review_url = upload(client, shop_world["bakery"], "Produit;Montant\nPain;deux euros\n", "b.csv")
+    page = client.get(f"{review_url}/colonnes").get_data(as_text=True)
+    assert "Indiquez la colonne « Prix TTC »." in page and 'data-testid="columns-guessed"' not in page
 
 
 def test_export_downloads(app, client, shop_world):
