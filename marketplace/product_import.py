@@ -387,12 +387,15 @@ _PRICE_TEXT = re.compile(r"^\d{1,6}(?:[.,]\d{1,2})?\s*(?:€|eur)?$", re.IGNOREC
 
 
 def guess_from_values(table: Table, mapping: dict[str, int | None]) -> dict[str, int]:
-    """The name and price columns that the headers did not give, guessed from the first lines'
-    values, to be proposed on the column-mapping screen (the shop confirms; nothing is imported on
-    a guess): the price, the first column whose values are all amounts with cents or a euro
-    sign ("4,80", "12 €") and whose header is no cost or tax; the name, among the columns whose
-    values all hold words, the one with the most different values (the leftmost of those: a
-    description comes after the name)."""
+    """The name, price and barcode columns that the headers did not give, guessed from the first
+    lines' values, to be proposed on the column-mapping screen (the shop confirms; nothing is
+    imported on a guess): the price, the first column whose values are all amounts with cents or
+    a euro sign ("4,80", "12 €") and whose header is no cost or tax; the barcode, the first whose
+    values are all valid EAN codes (their check digit: a barcode brings the product's shared name
+    and photo); the name, among the columns whose values all hold words, the one with the most
+    different values (the leftmost of those: a description comes after the name)."""
+    from stdnum import ean
+
     used = {index for index in mapping.values() if index is not None}
     values: list[list[str]] = [[] for _ in table.headers]
     for _number, cells in table.rows[:GUESS_LINES]:
@@ -408,6 +411,12 @@ def guess_from_values(table: Table, mapping: dict[str, int | None]) -> dict[str,
                 guesses["price"] = index
                 used.add(index)
                 break
+    if mapping.get("ean") is None:
+        index = next((i for i, texts in enumerate(values) if i not in used and texts
+                      and all(len(t) in (8, 12, 13) and ean.is_valid(t) for t in texts)), None)
+        if index is not None:
+            guesses["ean"] = index
+            used.add(index)
     if mapping.get("name") is None:
         wordy = [(len(set(texts)), -index) for index, texts in enumerate(values)
                  if index not in used and texts and all(sum(c.isalpha() for c in t) >= 3 for t in texts)]

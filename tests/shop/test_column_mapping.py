@@ -73,6 +73,11 @@ def test_the_name_and_price_columns_are_guessed_from_their_values():
                                                     "name": 3, "price": 4}) == {}
     digits = table_of("A;B\n12;6\n13;7\n")
     assert product_import.guess_from_values(digits, {name: None for name in product_import.FIELDS}) == {}
+    # Barcodes by their check digit (a 13-digit number whose last digit is wrong is none).
+    codes = table_of("Art;Code;GTIN;Nom\n1;3017620422003;3017620422004;Pâte à tartiner\n"
+                     "2;3560070894222;3560070894222;Confiture d'abricot\n")
+    assert product_import.guess_from_values(codes, {name: None for name in product_import.FIELDS}) == {
+        "ean": 1, "name": 3}
     assert product_import.guessed_note(["Dénomination", "PV"], {"price": 1, "name": 0}) == (
         "Proposé d'après les valeurs du fichier (colonne A · Dénomination : Nom, colonne B · PV : Prix) : "
         "vérifiez, puis enregistrez.")
