@@ -1,4 +1,5 @@
-// Shop back office: "check all" box of the product list, and the import progress indicator.
+// Shop back office: "check all" box of the product list, its bulk actions, and the import progress
+// indicator.
 (function () {
   document.querySelectorAll("[data-check-all]").forEach(function (box) {
     box.addEventListener("change", function () {
@@ -6,6 +7,20 @@
         item.checked = box.checked;
       });
     });
+  });
+  // The bulk actions: the new category's list or the new stock's field only for the action
+  // that needs it (on a phone, each took a line of the screen, and "vide = sur commande" alone
+  // said nothing).
+  document.querySelectorAll(".bulk-actions").forEach(function (group) {
+    const action = group.querySelector("[name=action]");
+    const needs = { category: group.querySelector("[name=category]"), stock: group.querySelector("[name=stock]") };
+    const show = function () {
+      Object.keys(needs).forEach(function (name) {
+        needs[name].hidden = action.value !== name;
+      });
+    };
+    action.addEventListener("change", show);
+    show();
   });
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {

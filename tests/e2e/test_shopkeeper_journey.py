@@ -114,6 +114,22 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     screenshot(page, "shop-products")
     step("50 produits importés")
 
+    # Two products' stock at once: the action asks only for what it needs.
+    for name in ("Confiture maison n°1", "Confiture maison n°10"):
+        page.get_by_label(f"Sélectionner {name}", exact=True).check()
+    stock, category = page.get_by_label("Nouveau stock"), page.get_by_label("Nouvelle catégorie")
+    expect(stock).to_be_hidden()
+    expect(category).to_be_hidden()
+    page.get_by_label("Action", exact=True).select_option(label="Changer le stock")
+    expect(stock).to_be_visible()
+    expect(category).to_be_hidden()
+    stock.fill("12")
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_text("2 produit(s) modifié(s).")).to_be_visible()
+    first = page.locator(".product-table tbody tr", has=page.get_by_role("link", name="Confiture maison n°1", exact=True))
+    expect(first.locator("td[data-label=Stock]")).to_have_text("12")
+    audit(page)
+
     page.get_by_role("link", name="Ma page publique").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(shop_name)
     expect(page.get_by_test_id("shop-product-count")).to_have_text("(51)")
