@@ -93,6 +93,14 @@ def test_admin_approves_and_the_owner_is_emailed(app, client, shop_world):
     assert "Boulangerie Moreau" in queue
     review = client.get(f"/admin/commerces/{shop_world['bakery']}").get_data(as_text=True)
     assert "FR76 •••• 0189" in review and VALID_IBAN not in review
+    for phone, email, shown in (("03 80 97 00 00", "contact@moreau.fr", "03 80 97 00 00 · contact@moreau.fr"),
+                                ("", "", "—")):  # what there is, or a dash: never an empty line
+        with app.app_context():
+            shop = db.session.get(Shop, shop_world["bakery"])
+            shop.phone, shop.email, shop.website = phone, email, ""
+            db.session.commit()
+        review = client.get(f"/admin/commerces/{shop_world['bakery']}").get_data(as_text=True)
+        assert f"<dt>Contact</dt><dd>{shown}</dd>" in review
     response = client.post(f"/admin/commerces/{shop_world['bakery']}", data={"approve-submit": "1"})
     assert response.status_code == 302
     with app.app_context():
