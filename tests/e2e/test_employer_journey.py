@@ -55,6 +55,13 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.get_by_label("Montant par salarié (€)").fill("150")
     page.get_by_label("Montant par enfant").fill("30")
     page.get_by_label("Une sélection").check()
+    # A choice's text wraps on a phone: every line of it stays right of its radio, none under it.
+    right, lefts = page.locator("label", has=page.get_by_label("Seulement les parents", exact=False)).evaluate(
+        """label => { const lines = document.createRange();
+            lines.selectNodeContents([...label.childNodes].find(n => n.nodeType === 3 && n.textContent.trim()));
+            return [label.querySelector('input').getBoundingClientRect().right,
+                    [...lines.getClientRects()].map(r => r.left)]; }""")
+    assert lefts and min(lefts) >= right, (right, lefts)
     # 280 people: HR finds each by typing part of a name or a staff number in the list's filter.
     staff = page.get_by_test_id("checklist-employees")
     for typed, name in ((f"zidane lea ({tag.lower()}", f"Zidane Léa ({tag}001)"),
