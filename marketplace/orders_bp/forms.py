@@ -56,10 +56,31 @@ class LockerBankForm(FlaskForm):
     address = StringField(lazy_gettext("Adresse"),
                           validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
     station = StringField(lazy_gettext("Gare ou arrêt"), validators=[Length(max=140)])
-    commune_insee = StringField(lazy_gettext("Code INSEE de la commune"), validators=[Optional(), Length(min=5, max=5)])
+    commune = StringField(lazy_gettext("Commune (nom ou code postal)"), validators=[Length(max=80)],
+                          render_kw={"list": "commune-options", "autocomplete": "off"})
     sizes = StringField(lazy_gettext("Casiers (tailles S, M, L séparées par des espaces)"), default="S S M M M M L L",
                         validators=[DataRequired(lazy_gettext("Indiquez au moins un casier."))])
     submit = SubmitField(lazy_gettext("Créer la consigne"))
+
+    def validate_commune(self, field):
+        """The one commune the typed text means (a name, a postal code, "Name (21140)"), kept in
+        `field.commune` (None when left empty)."""
+        from flask_babel import gettext
+
+        from marketplace.territory import matching_communes
+
+        field.commune = None
+        if not field.data:
+            return
+        matches = matching_communes(field.data)
+        if not matches:
+            raise ValidationError(gettext("Commune : aucune commune du territoire ne correspond à « %(text)s ».",
+                                          text=field.data))
+        if len(matches) > 1:
+            raise ValidationError(gettext("Commune : « %(text)s » désigne plusieurs communes (%(names)s) : "
+                                          "choisissez-en une dans la liste.", text=field.data,
+                                          names=", ".join(c.label for c in matches[:5])))
+        field.commune = matches[0]
 
 
 class CheckoutToken(FlaskForm):

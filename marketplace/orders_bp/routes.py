@@ -262,7 +262,7 @@ def locker_banks():
         else:
             lockers.create_bank(sizes=sizes, name=form.name.data.strip(), slug=form.slug.data.strip(),
                                 address=form.address.data.strip(), station=(form.station.data or "").strip(),
-                                commune_insee=form.commune_insee.data or None)
+                                commune_insee=form.commune.commune.insee if form.commune.commune else None)
             flash(gettext("Consigne créée : générez sa clé d'API pour le boîtier."), "success")
             return redirect(url_for("cart.locker_banks"))
     banks = db.session.scalars(db.select(LockerBank).order_by(LockerBank.name)).all()

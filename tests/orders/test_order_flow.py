@@ -1,6 +1,7 @@
 """The per-shop status flow: accept, refuse (refund), ready (locker code), collected, cancel,
 refund of a line; refused transitions; the locker API."""
 import csv
+import html
 import io
 
 import pytest
@@ -287,9 +288,9 @@ def test_a_card_refund_the_ledger_refuses_is_not_counted_as_refunded(stripe_app,
 
 
 def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
-    with app.app_context():
-        from tests import factories as f
+    from tests import factories as f
 
+    with app.app_context():
         f.user("admin@example.fr", is_admin=True)
         db.session.commit()
     admin = app.test_client()
@@ -298,10 +299,27 @@ def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
     bad = admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare",
                                                "sizes": "S X"})
     assert "Tailles des casiers" in bad.get_data(as_text=True)
-    admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare", "sizes": "S M L"})
+    # The commune by its name or postal code, as the admin knows it (an INSEE code was asked).
+    with app.app_context():
+        f.commune(insee="21205", name="Courcelles-lès-Semur", slug="courcelles-les-semur", postal_codes="21140",
+                  population=245)
+        db.session.commit()
+    for typed, refusal in (("21140", "« 21140 » désigne plusieurs communes (Semur-en-Auxois (21140), "
+                                     "Courcelles-lès-Semur (21140))"),
+                           ("Nulle-part", "aucune commune du territoire ne correspond à « Nulle-part »")):
+        refused = admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare",
+                                                       "commune": typed, "sizes": "S M L"})
+        assert refusal in html.unescape(refused.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(LockerBank).filter_by(slug="arnay")) is None
+    admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare", "commune": "21230",
+                                         "sizes": "S M L"})
     with app.app_context():
         bank = db.session.scalar(select(LockerBank).filter_by(slug="arnay"))
-        assert [c.size for c in bank.compartments] == ["L", "M", "S"]
+        assert [c.size for c in bank.compartments] == ["L", "M", "S"] and bank.commune_insee == "21023"
         bank_id = bank.id
+    admin.post("/admin/consignes", data={"name": "Sans commune", "slug": "sans", "address": "Place", "sizes": "S"})
+    with app.app_context():
+        assert db.session.scalar(select(LockerBank.commune_insee).filter_by(slug="sans")) is None
     answer = admin.post(f"/admin/consignes/{bank_id}/cle", follow_redirects=True)
     assert "Clé d&#39;API de Arnay" in answer.get_data(as_text=True)
