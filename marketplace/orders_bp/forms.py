@@ -1,3 +1,4 @@
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +23,7 @@ from wtforms.validators import (
 from marketplace import sms
 from marketplace.employer.forms import EurosField
 from marketplace.i18n import lazy_gettext
+from marketplace.territory import matching_communes
 
 
 class QuantityForm(FlaskForm):
@@ -65,10 +67,6 @@ class LockerBankForm(FlaskForm):
     def validate_commune(self, field):
         """The one commune the typed text means (a name, a postal code, "Name (21140)"), kept in
         `field.commune` (None when left empty)."""
-        from flask_babel import gettext
-
-        from marketplace.territory import matching_communes
-
         field.commune = None
         if not field.data:
             return

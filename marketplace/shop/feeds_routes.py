@@ -111,9 +111,10 @@ def _selected(mapping: dict) -> dict:
 
 
 def _proposed(table: product_import.Table, mapping: dict) -> tuple[dict, str, str]:
-    """The screen's first selection: the mapping with the name and price it lacks guessed from the
-    values; the note saying so; what is still missing (a field the guesses did not find)."""
-    guesses = product_import.guess_from_values(table, mapping)
+    """The screen's first selection: the mapping, and when it lacks the name or the price, the
+    columns guessed from the values (name, price, barcode); the note saying so; what is still
+    missing (a field the guesses did not find)."""
+    guesses = product_import.guess_from_values(table, mapping) if product_import.mapping_errors(mapping) else {}
     proposed = {**mapping, **guesses}
     return (_selected(proposed), product_import.guessed_note(table.headers, guesses),
             " ".join(product_import.mapping_errors(proposed)))

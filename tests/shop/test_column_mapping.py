@@ -114,6 +114,8 @@ def test_a_feed_with_unknown_headers_asks_its_columns_once(app, client, shop_wor
     response = client.post(f"{feed_url}/colonnes", data={"column_0": "name", "column_1": "price", "column_2": "stock",
                                                          "column_3": "sku"})
     assert response.headers["Location"].endswith(feed_url)
+    page = client.get(f"{feed_url}/colonnes").get_data(as_text=True)  # seen again: the choice, nothing proposed
+    assert 'data-testid="columns-guessed"' not in page and '<option value="stock" selected>' in page
     page = client.get(feed_url).get_data(as_text=True)
     assert "Format reconnu : Tableur (colonnes choisies par le commerce)." in page
     assert "2 ligne(s) valide(s) : 2 nouveau(x) produit(s)" in page
