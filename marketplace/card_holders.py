@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from loyalty import ledger
 from loyalty.accounts import STRIPE_CLEARING
@@ -106,6 +107,7 @@ def accepting_shops(allowed_categories: list[str] | None, allowed_communes: list
     """Approved shops taking the card whose category (or a parent of it), commune and own id are
     allowed (a grant's places, loyalty.terms.AcceptanceTerms.allows)."""
     query = (select(Shop).join(Commune).where(Shop.status == "approved", Shop.accepts_card.is_(True))
+             .options(contains_eager(Shop.commune), joinedload(Shop.category))  # the page shows both
              .order_by(Commune.name, Shop.name))
     if allowed_communes is not None:
         query = query.where(Shop.commune_insee.in_(allowed_communes))

@@ -1,4 +1,3 @@
-from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,7 +22,7 @@ from wtforms.validators import (
 from marketplace import sms
 from marketplace.employer.forms import EurosField
 from marketplace.i18n import lazy_gettext
-from marketplace.territory import matching_communes
+from marketplace.territory import validate_commune_field
 
 
 class QuantityForm(FlaskForm):
@@ -58,27 +57,12 @@ class LockerBankForm(FlaskForm):
     address = StringField(lazy_gettext("Adresse"),
                           validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
     station = StringField(lazy_gettext("Gare ou arrêt"), validators=[Length(max=140)])
-    commune = StringField(lazy_gettext("Commune (nom ou code postal)"), validators=[Length(max=80)],
+    commune = StringField(lazy_gettext("Commune (nom ou code postal)"),
+                          validators=[Length(max=80), validate_commune_field],
                           render_kw={"list": "commune-options", "autocomplete": "off"})
     sizes = StringField(lazy_gettext("Casiers (tailles S, M, L séparées par des espaces)"), default="S S M M M M L L",
                         validators=[DataRequired(lazy_gettext("Indiquez au moins un casier."))])
     submit = SubmitField(lazy_gettext("Créer la consigne"))
-
-    def validate_commune(self, field):
-        """The one commune the typed text means (a name, a postal code, "Name (21140)"), kept in
-        `field.commune` (None when left empty)."""
-        field.commune = None
-        if not field.data:
-            return
-        matches = matching_communes(field.data)
-        if not matches:
-            raise ValidationError(gettext("Commune : aucune commune du territoire ne correspond à « %(text)s ».",
-                                          text=field.data))
-        if len(matches) > 1:
-            raise ValidationError(gettext("Commune : « %(text)s » désigne plusieurs communes (%(names)s) : "
-                                          "choisissez-en une dans la liste.", text=field.data,
-                                          names=", ".join(c.label for c in matches[:5])))
-        field.commune = matches[0]
 
 
 class CheckoutToken(FlaskForm):

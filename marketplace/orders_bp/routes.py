@@ -28,6 +28,7 @@ from marketplace.orders_bp.forms import (
     LockerBankForm,
     QuantityForm,
 )
+from marketplace.territory import resolve_commune
 from marketplace.urls import safe_local_target
 
 bp = Blueprint("cart", __name__)
@@ -260,9 +261,10 @@ def locker_banks():
         elif db.session.scalar(db.select(LockerBank.id).filter_by(slug=form.slug.data.strip())):
             form.slug.errors.append(gettext("Cet identifiant est déjà pris."))
         else:
+            commune = resolve_commune(form.commune.data)  # one, or the field was refused; None when left empty
             lockers.create_bank(sizes=sizes, name=form.name.data.strip(), slug=form.slug.data.strip(),
                                 address=form.address.data.strip(), station=(form.station.data or "").strip(),
-                                commune_insee=form.commune.commune.insee if form.commune.commune else None)
+                                commune_insee=commune.insee if commune else None)
             flash(gettext("Consigne créée : générez sa clé d'API pour le boîtier."), "success")
             return redirect(url_for("cart.locker_banks"))
     banks = db.session.scalars(db.select(LockerBank).order_by(LockerBank.name)).all()
