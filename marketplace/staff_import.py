@@ -31,6 +31,7 @@ REQUIRED = ("external_id", "last_name", "first_name")
 UPLOAD_KIND = "staff"  # its files in marketplace/uploads.py, between the preview and the confirmation
 MAX_CHILDREN = 20
 MAX_ERRORS_SHOWN = 200
+PREVIEW_LINES = 50  # new or changed people listed on the preview; the rest are counted
 
 __all__ = ["ImportFileError", "StaffPlan", "read_staff_file", "apply_staff_import"]
 
@@ -85,6 +86,16 @@ class StaffLine:
     values: dict
     employee_id: int | None = None  # the existing employee it updates
     changes: dict = field(default_factory=dict)
+    previous: dict = field(default_factory=dict)  # the changed fields' current values
+
+    def described_changes(self) -> list[str]:
+        """What the import changes for this person, in HR's words: « E-mail : a@… → b@… »."""
+        described = [f"{FIELDS[name]} : {self.previous[name] if self.previous[name] not in (None, '') else '—'} → "
+                     f"{value if value not in (None, '') else '—'}"
+                     for name, value in self.changes.items() if name in FIELDS]
+        if "archived" in self.changes:
+            described.append(gettext("de retour (était archivé)"))
+        return described
 
 
 @dataclass
@@ -105,6 +116,11 @@ class StaffPlan:
     @property
     def updates(self) -> list[StaffLine]:
         return [line for line in self.lines if line.employee_id is not None and line.changes]
+
+    @property
+    def to_write(self) -> list[StaffLine]:
+        """The lines the import creates or changes, in the file's order."""
+        return [line for line in self.lines if line.employee_id is None or line.changes]
 
     @property
     def unchanged(self) -> int:
@@ -184,6 +200,7 @@ def read_staff_file(data: bytes, filename: str, employer_id: int) -> StaffPlan:
         if known is not None:
             line.employee_id = known.id
             line.changes = {name: value for name, value in values.items() if getattr(known, name) != value}
+            line.previous = {name: getattr(known, name) for name in line.changes}
             if known.archived:
                 line.changes["archived"] = False
         plan.lines.append(line)

@@ -147,7 +147,8 @@ def import_staff(employer_id: int):
         else:
             token = uploads.save(staff_import.UPLOAD_KIND, employer_id, data, upload.filename) if plan.ok else ""
             confirm = StaffConfirmForm(token=token)
-            return render_template("employer/import_preview.html", employer=employer, plan=plan, confirm=confirm)
+            return render_template("employer/import_preview.html", employer=employer, plan=plan, confirm=confirm,
+                                   preview_lines=staff_import.PREVIEW_LINES)
     return render_template("employer/import.html", employer=employer, form=form)
 
 

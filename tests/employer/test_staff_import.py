@@ -1,5 +1,6 @@
 """Staff list import: French CSV variants and XLSX, per-line errors, upsert by matricule, archive."""
 import io
+from html import unescape
 
 import pytest
 from openpyxl import Workbook
@@ -129,6 +130,38 @@ def test_import_pages_preview_then_confirm(app, hr_client, hr_world):
     assert "1 salarié(s) ajouté(s)" in done.get_data(as_text=True)
     with app.app_context():
         assert employees(employer_id)["M050"].first_name == "Tom"
+
+
+def test_the_preview_says_what_changes_and_who_would_be_archived(app, hr_client, hr_world):
+    """HR sees each change in its own words (old → new), everyone the file leaves out by full name,
+    and a warning when the file names fewer people than it would archive."""
+    employer_id = hr_world["employer_id"]
+    data = csv_bytes([HEADER, "M001;Martin;Claire;claire.martin@example.fr;3;2"])
+    page = hr_client.post(f"/entreprise/{employer_id}/salaries/import",
+                          data={"file": (io.BytesIO(data), "personnel.csv")}, content_type="multipart/form-data")
+    html = unescape(page.get_data(as_text=True))
+    change = html.split('data-testid="staff-change">')[1].split("</td>")[0]
+    assert change == ("E-mail : claire@example.fr → claire.martin@example.fr ; "
+                      "Enfants de moins de 16 ans : 2 → 3")
+    absent = html.split('data-testid="staff-absent">')[1].split("</details>")[0]
+    assert "2 salarié(s) de votre liste absent(s) du fichier" in absent
+    assert "Bernard Luc <small>(M002)</small>" in absent and "Petit Anne <small>(M003)</small>" in absent
+    assert "ce fichier ne nomme que 1 salarié(s)" in html
+    assert "Cocher la case archive ces 2 salarié(s)" in html
+    assert 'aria-describedby="archive-consequence"' in html
+
+    # A whole list: no warning; past 50 changed lines, the rest are counted.
+    many = [HEADER, "M001;Martin;Claire;claire@example.fr;2;2"] + [
+        f"N{n:03};Nom{n};Prénom{n};;0;0" for n in range(60)]
+    page = hr_client.post(f"/entreprise/{employer_id}/salaries/import",
+                          data={"file": (io.BytesIO(csv_bytes(many)), "personnel.csv")},
+                          content_type="multipart/form-data")
+    html = unescape(page.get_data(as_text=True))
+    assert html.count('data-testid="staff-change"') == 50
+    assert "… et 10 autre(s) ligne(s), importée(s) de la même façon." in html
+    assert "ne nomme que" not in html and "Cocher la case archive ces 2 salarié(s)" in html
+    with app.app_context():
+        assert len(employees(employer_id)) == 3  # the previews wrote nothing
 
 
 def test_import_page_shows_line_errors(hr_client, hr_world):
