@@ -52,6 +52,10 @@ def test_a_buyer_offers_two_cards_and_a_recipient_pays_at_the_till(page, open_pa
     second.get_by_label("Date d'envoi au destinataire").fill(later.isoformat())
     page.get_by_label("Votre prénom et nom").fill("Jeanne Martin")
     page.get_by_label("Votre e-mail (pour le reçu)").fill(f"jeanne.{tag}@example.fr")
+    # Each card is a part of the form titled like a heading, not like one more field's label.
+    legend_weight = second.locator("legend").evaluate("e => Number(getComputedStyle(e).fontWeight)")
+    label_weight = second.get_by_text("Montant (€)").evaluate("e => Number(getComputedStyle(e).fontWeight)")
+    assert legend_weight >= 600 > label_weight
     screenshot(page, "gift-order")
     page.get_by_role("button", name="Continuer vers le paiement").click()
 
