@@ -49,7 +49,7 @@ _SINGLETONS = {
     ADJUSTMENTS: ("adjustments", "Corrections manuelles"),
     STRIPE_CLEARING: ("stripe_clearing", "Encaissements Stripe des ventes en ligne"),
     COMMISSION: ("commission", "Commissions du territoire sur les règlements"),
-    BANK_FEES: ("bank_fees", "Frais de Stripe sur les encaissements par carte bancaire"),
+    BANK_FEES: ("bank_fees", "Frais de Stripe et de la banque"),
 }
 
 

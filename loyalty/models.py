@@ -29,7 +29,7 @@ ACCOUNT_KINDS = (
     "stripe_clearing",  # bank-card money of online sales, collected by Stripe (goes negative)
     "commission",  # what the territory kept on settlements
     "counter_clearing",  # cash, cheques, terminal payments taken at a card counter, per tender (goes negative)
-    "bank_fees",  # what the payment platform kept as its fees: an expense of the territory (goes negative)
+    "bank_fees",  # what Stripe and the bank kept as their fees: an expense of the territory (goes negative)
 )
 MAY_GO_NEGATIVE = frozenset({"external", "adjustments", "shop_payable", "stripe_clearing", "counter_clearing",
                              "bank_fees"})
@@ -41,6 +41,7 @@ ENTRY_KINDS = (
     "payout",  # Stripe paying out to the territory's bank account (loyalty.sales)
     "buyrefund",  # bought credit (gift cards, top-ups) refunded to its buyer (loyalty.bought)
     "fee",  # Stripe's fees, kept out of what it collected (loyalty.sales)
+    "bank_fee",  # the bank's own fees, taken from the territory's account (loyalty.sales)
 )
 CARD_STATUSES = ("pending", "active", "blocked", "deactivated")
 EXPIRY_POLICIES = ("employer", "territory")

@@ -115,6 +115,26 @@ def _post_fee(session: Session, amount_cents: int, memo: str, key: str, fingerpr
                     kind="fee", actor=actor, amount_cents=amount_cents, now=stamp(now), memo=memo[:500])
 
 
+def record_bank_fee(session: Session, *, amount_cents: int, memo: str, key: str, actor: str,
+                    now: datetime | None = None) -> LedgerResult:
+    """The bank took `amount_cents` from the territory's account for its own services (account
+    keeping, transfers): the account holds that much less (`external:bank` gives it back), the
+    territory's bank fees (an expense) are the larger by it. Use one key per statement line."""
+    check_positive(amount_cents)
+    fingerprint = request_hash("bank_fee", amount_cents=amount_cents, memo=memo)
+
+    def work() -> LedgerResult:
+        if replay := replay_if_done(session, key, fingerprint):
+            return replay
+        fees = acc.territory_account(session, acc.BANK_FEES)
+        bank = acc.external_account(session, "bank")
+        return result_of(session, acc.post(session, {fees.id: -amount_cents, bank.id: amount_cents}, key=key,
+                                           fingerprint=fingerprint, kind="bank_fee", actor=actor,
+                                           amount_cents=amount_cents, now=stamp(now), memo=memo[:500]))
+
+    return run_once(session, key, fingerprint, work)
+
+
 def record_stripe_payout(session: Session, *, amount_cents: int, payout_ref: str, key: str, actor: str,
                          fee_cents: int = 0, now: datetime | None = None) -> LedgerResult:
     """Stripe paid `amount_cents` into the territory's bank account (`payout_ref`: what the bank

@@ -51,7 +51,7 @@ DEFAULT_CHART = (
     ("shop_payable", "401000", "Commerces — sommes à reverser", "COM"),
     ("adjustments", "471800", "Corrections à analyser", None),
     ("commission", "706000", "Commissions sur les règlements des commerces", None),
-    ("bank_fees", "627000", "Services bancaires et assimilés — frais Stripe", None),
+    ("bank_fees", "627000", "Services bancaires et assimilés — frais de Stripe et de la banque", None),
 )
 LEDGER_KEYS = tuple(row[0] for row in DEFAULT_CHART)
 
@@ -70,7 +70,7 @@ _JOURNAL_OF_KIND = {
     "hold": "VEL", "capture": "VEL", "release": "VEL", "sale": "VEL", "salerefund": "VEL", "buyrefund": "VEL",
     "issue": "CAM", "replace": "CAM",
     "settle": "REG", "commission": "REG",
-    "payout": "STR", "fee": "STR",
+    "payout": "STR", "fee": "STR", "bank_fee": "BQ",
     "expire": "EXP",
 }
 # Written once, in French, like the rest of the books.
@@ -80,7 +80,7 @@ ENTRY_LABELS = {
     "adjust": "Correction", "replace": "Remplacement de carte", "hold": "Réservation commande",
     "capture": "Encaissement commande", "release": "Libération réservation", "sale": "Vente en ligne CB",
     "salerefund": "Remboursement vente en ligne", "commission": "Commission", "buyrefund": "Remboursement achat",
-    "payout": "Virement Stripe vers la banque", "fee": "Frais Stripe",
+    "payout": "Virement Stripe vers la banque", "fee": "Frais Stripe", "bank_fee": "Frais bancaires",
 }
 
 

@@ -39,6 +39,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import accounts as acc
+from loyalty import sales
 from loyalty.errors import LedgerError
 from loyalty.models import Account
 from loyalty.money import euros as money
@@ -46,8 +47,9 @@ from marketplace import audit, campaigns, cfonb120, settlement, stripe_payouts
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Campaign, CampaignPayment, SettlementRun, SettlementStatement
-from marketplace.models.bank import BankLine, BankStatement
+from marketplace.models.bank import BankFeeLabel, BankLine, BankStatement
 from marketplace.models.base import utcnow
+from marketplace.territory import fold
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ MATCH_LABELS = {
     "settlement_mismatch": lazy_gettext("Reversement qui ne correspond pas à son relevé de règlement"),
     "stripe_payout": lazy_gettext("Versement Stripe des ventes en ligne"),
     "unknown_debit": lazy_gettext("Débit sans règlement correspondant"),
+    "bank_fee": lazy_gettext("Frais bancaires"),
+    "bank_fee_over": lazy_gettext("Libellé de frais bancaires, au-delà du montant habituel"),
 }
 STATUS_LABELS = {"new": lazy_gettext("à classer"), "matched": lazy_gettext("rapproché"),
                  "to_decide": lazy_gettext("à décider"), "unmatched": lazy_gettext("non rapproché"),
@@ -475,10 +479,12 @@ def _reconcile(line_id: int) -> None:
             _settlement_payment(line, int(found.group(1)), int(found.group(2)))
         elif runs := _runs_of_total(-line.amount_cents):
             _settlement_batch(line, runs)
+        elif kept := _kept_fee_label(line):
+            _kept_fee(line, kept)
         else:
             _classify(line, "unknown_debit", "unmatched", gettext(
-                "Aucun règlement de Halle n'explique ce débit (frais bancaires, virement fait hors Halle ?) : "
-                "notez ce que c'est."))
+                "Aucun règlement de Halle n'explique ce débit : frais de la banque ? Inscrivez-les en frais "
+                "bancaires. Virement fait hors Halle ? Notez ce que c'est."))
 
 
 def _classify(line: BankLine, match: str, status: str, note: str = "", **links) -> None:
@@ -732,6 +738,104 @@ def waiting_campaigns() -> list[tuple[Campaign, CampaignPayment]]:
                               .where(CampaignPayment.method == "bank", CampaignPayment.status == "pending",
                                      Campaign.status == "awaiting_payment").order_by(Campaign.id)).all()
     return [(campaign, payment) for campaign, payment in rows]
+
+
+# --- the bank's own fees ----------------------------------------------------------------------
+
+FEE_CEILING_FACTOR = 2  # a kept fee label books, with no click, debits up to twice the fee it was kept from
+_MONTHS = frozenset("janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
+                    "janv fevr fev avr juil sept oct nov dec".split())
+
+
+def fee_text(line: BankLine) -> str:
+    """What the statement says of a debit, as the page shows it."""
+    return " ".join(part for part in (line.counterparty_name, line.reference, line.info) if part).strip()
+
+
+def fee_label_key(text: str) -> str:
+    """A fee's label without what changes from month to month: case, accents, digits, punctuation,
+    month names ("FRAIS TENUE DE COMPTE NOVEMBRE 2026" → "frais tenue de compte")."""
+    words = re.sub(r"[^a-z]+", " ", fold(text)).split()
+    return " ".join(word for word in words if word not in _MONTHS)[:200]
+
+
+def _kept_fee_label(line: BankLine) -> BankFeeLabel | None:
+    key = fee_label_key(fee_text(line))
+    return db.session.scalar(select(BankFeeLabel).where(BankFeeLabel.label_key == key)) if key else None
+
+
+def _kept_fee(line: BankLine, kept: BankFeeLabel) -> None:
+    """A debit with a label the admin kept as the bank's fees: booked, unless above its ceiling."""
+    if -line.amount_cents > kept.ceiling_cents:
+        _classify(line, "bank_fee_over", "to_decide", gettext(
+            "Libellé des frais bancaires « %(label)s », mais pour plus de %(ceiling)s : vérifiez auprès de la "
+            "banque, puis inscrivez-le en frais bancaires ou notez ce que c'est.",
+            label=kept.label, ceiling=money(kept.ceiling_cents)))
+        return
+    line_id = line.id
+    try:
+        _book_fee(line, actor="system:bank-statement", note=gettext(
+            "Frais bancaires inscrits au grand livre, sans clic : libellé « %(label)s » retenu.", label=kept.label))
+    except BankStatementError as error:
+        _classify(db.session.get(BankLine, line_id), "bank_fee_over", "to_decide", str(error))
+
+
+def _book_fee(line: BankLine, *, actor: str, note: str) -> None:
+    """Books the debit as the bank's fees, dated the day it left the account (as a payout's
+    landing: stripe_payouts.payout_moment), and classifies the line."""
+    line_id, cents, day, memo = line.id, -line.amount_cents, line.booking_date, fee_text(line)
+    db.session.commit()
+    try:
+        result = sales.record_bank_fee(db.session, amount_cents=cents, memo=memo or "Frais bancaires",
+                                       key=f"bank-line:{line_id}:fee", actor=actor,
+                                       now=stripe_payouts.payout_moment(day))
+    except LedgerError as error:
+        db.session.rollback()
+        raise BankStatementError(error_message(error)) from error
+    _classify(db.session.get(BankLine, line_id), "bank_fee", "matched", note, ledger_entry_id=result.entry_id)
+
+
+def book_bank_fee(line: BankLine, *, actor, keep_label: bool = False) -> None:
+    """The admin says a waiting debit is the bank's fees: booked in the ledger (bank fees, 627000),
+    so the account's expected balance follows the bank's. With `keep_label`, the next debits with
+    the same label, up to FEE_CEILING_FACTOR times this one, are booked at their import."""
+    if line.status not in WAITING or line.amount_cents >= 0:
+        raise BankStatementError(gettext("Cette ligne n'attend pas de décision, ou n'est pas un débit."))
+    text, cents = fee_text(line), -line.amount_cents
+    key = fee_label_key(text)
+    if keep_label and not key:
+        raise BankStatementError(gettext(
+            "Ce débit n'a pas de libellé à reconnaître : inscrivez-le sans le retenir pour les suivants."))
+    line_id = line.id
+    _book_fee(line, actor=f"user:{actor.id}" if actor is not None else "system:bank-statement",
+              note=gettext("Frais bancaires inscrits au grand livre."))
+    line = db.session.get(BankLine, line_id)
+    _resolve(line, actor)
+    audit.record("bank.line_fee", line, actor=actor, summary=f"Ligne de relevé n° {line.id} ({money(-cents)}) "
+                 f"inscrite en frais bancaires" + (f", libellé « {text} » retenu" if keep_label else ""))
+    db.session.commit()
+    if keep_label and db.session.scalar(select(BankFeeLabel.id).where(BankFeeLabel.label_key == key)) is None:
+        db.session.add(BankFeeLabel(label_key=key, label=text[:500], ceiling_cents=cents * FEE_CEILING_FACTOR,
+                                    created_by_id=getattr(actor, "id", None)))
+        try:
+            db.session.commit()
+        except IntegrityError:  # kept at the same moment from another line with that label
+            db.session.rollback()
+
+
+def kept_fee_labels() -> list[BankFeeLabel]:
+    return list(db.session.scalars(select(BankFeeLabel).order_by(BankFeeLabel.label)))
+
+
+def forget_fee_label(label_id: int, *, actor) -> BankFeeLabel | None:
+    """The next debits with this label wait for the admin again; what was booked stays booked."""
+    kept = db.session.get(BankFeeLabel, label_id)
+    if kept is not None:
+        audit.record("bank.fee_label_forgotten", kept, actor=actor,
+                     summary=f"Libellé de frais bancaires oublié : « {kept.label} »"[:500])
+        db.session.delete(kept)
+        db.session.commit()
+    return kept
 
 
 # --- what the page and the dashboard show -----------------------------------------------------

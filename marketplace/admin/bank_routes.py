@@ -5,7 +5,7 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.validators import Length
 
 from marketplace import bank_statements
@@ -35,6 +35,11 @@ class LineHandledForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Marquer traitée hors Halle"))
 
 
+class LineFeeForm(FlaskForm):
+    keep_label = BooleanField(lazy_gettext("Inscrire de même les prochains débits de ce libellé"))
+    submit = SubmitField(lazy_gettext("Frais bancaires"))
+
+
 @bp.route("/banque", methods=["GET", "POST"])
 @access(ADMIN)
 def bank():
@@ -61,7 +66,9 @@ def bank():
                            lines=bank_statements.lines("waiting" if waiting_only else None),
                            waiting_only=waiting_only, statements=bank_statements.recent_statements(),
                            not_seen=bank_statements.paid_not_seen(),
-                           campaign_choices=choices, handled_form=LineHandledForm(),
+                           campaign_choices=choices, handled_form=LineHandledForm(), fee_form=LineFeeForm(),
+                           fee_labels=bank_statements.kept_fee_labels(), button=FlaskForm(),
+                           fee_ceiling_factor=bank_statements.FEE_CEILING_FACTOR,
                            campaign_form=LineCampaignForm(), match_labels=bank_statements.MATCH_LABELS,
                            status_labels=bank_statements.STATUS_LABELS), 200 if not form.errors else 422
 
@@ -108,3 +115,36 @@ def bank_line_handled(line_id: int):
     else:
         flash(" ".join(map(str, form.note.errors)) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("admin.bank") + f"#ligne-{line_id}")
+
+
+@bp.route("/banque/lignes/<int:line_id>/frais", methods=["POST"])
+@access(ADMIN)
+def bank_line_fee(line_id: int):
+    line = db.get_or_404(BankLine, line_id)
+    form = LineFeeForm()
+    if form.validate_on_submit():
+        try:
+            bank_statements.book_bank_fee(line, actor=current_user, keep_label=form.keep_label.data)
+        except bank_statements.BankStatementError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(gettext("Débit de %(amount)s inscrit en frais bancaires.", amount=money(-line.amount_cents))
+                  + (" " + gettext("Les prochains débits de ce libellé le seront sans clic.")
+                     if form.keep_label.data else ""), "success")
+    else:
+        flash(gettext("Formulaire expiré : réessayez."), "error")
+    return redirect(url_for("admin.bank") + f"#ligne-{line_id}")
+
+
+@bp.route("/banque/libelles-frais/<int:label_id>/oublier", methods=["POST"])
+@access(ADMIN)
+def forget_fee_label(label_id: int):
+    if FlaskForm().validate_on_submit():
+        kept = bank_statements.forget_fee_label(label_id, actor=current_user)
+        if kept is not None:
+            flash(gettext("Libellé « %(label)s » oublié : ses prochains débits attendront votre décision.",
+                          label=kept.label), "success")
+    else:
+        flash(gettext("Formulaire expiré : réessayez."), "error")
+    return redirect(url_for("admin.bank") + "#frais-bancaires")

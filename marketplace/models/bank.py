@@ -15,6 +15,8 @@ BANK_LINE_MATCHES = (
     "settlement_mismatch",  # a settlement reference with another amount, or a statement that cannot be paid
     "stripe_payout",  # Stripe paying out the online sales: recorded in the ledger
     "unknown_debit",  # money out that no settlement explains (bank fees…)
+    "bank_fee",  # the bank's own fees, booked in the ledger by the admin or by a fee label they kept
+    "bank_fee_over",  # a kept fee label, for more than its ceiling: waits for the admin
 )
 # new (stored, not classified yet) → matched | to_decide | unmatched; to_decide and unmatched
 # become matched (the admin recorded it) or handled (the admin dealt with it outside Halle).
@@ -83,3 +85,19 @@ class BankLine(db.Model):
     statement = db.relationship("BankStatement", back_populates="lines")
     campaign = db.relationship("Campaign")
     settlement_statement = db.relationship("SettlementStatement")
+
+
+class BankFeeLabel(db.Model):
+    """A label the bank puts on its own fees ("FRAIS TENUE DE COMPTE"), kept when the admin books
+    such a debit as bank fees: the next debits with that label, up to `ceiling_cents`, are booked
+    the same way at their import, with no click. `label_key` is the label without case, accents,
+    digits or punctuation, so that the month or the date in it does not matter."""
+
+    __tablename__ = "bank_fee_labels"
+
+    id = db.Column(db.Integer, primary_key=True)
+    label_key = db.Column(db.String(200), nullable=False, unique=True)
+    label = db.Column(db.String(500), nullable=False)  # as the first line said it
+    ceiling_cents = db.Column(db.BigInteger, nullable=False)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

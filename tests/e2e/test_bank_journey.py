@@ -41,13 +41,13 @@ def statement_file(live_app, screen, tmp_path):
     lines = [Line(120_000, today, f"E2E-{screen}-1", [Tx(120_000, "NOTPROVIDED", f"HALLE-CAMPAGNE-{campaign_id}",
                                                          sender)]),
              Line(2_500, today, f"E2E-{screen}-2", [Tx(2_500, "NOTPROVIDED", "VIREMENT", "M DUPONT JEAN")]),
-             Line(-1_200, today, f"E2E-{screen}-3", info="FRAIS TENUE DE COMPTE")]
+             Line(-1_200, today, f"E2E-{screen}-3", info=f"FRAIS TENUE DE COMPTE {screen.upper()}")]
     path = tmp_path / f"releve-{screen}.xml"
     path.write_bytes(statement(f"E2E-{screen}", lines, start=today, end=today, iban=DEMO_IBAN, version=8))
     return path, campaign_id
 
 
-def test_admin_imports_the_statement_and_leaves_no_line(page, live_app, statement_file):
+def test_admin_imports_the_statement_and_leaves_no_line(page, live_app, statement_file, screen):
     path, campaign_id = statement_file
     log_in(page, "admin@demo.halle.fr")
     expect(page.get_by_test_id("bank-position")).to_be_visible()
@@ -63,13 +63,25 @@ def test_admin_imports_the_statement_and_leaves_no_line(page, live_app, statemen
     expect_rows_as_cards(page.get_by_test_id("bank-lines"))
     screenshot(page, "bank-lines")
 
+    # The bank's fees: booked in the books, and their label kept for the next months.
     fees = rows.filter(has_text="FRAIS TENUE DE COMPTE")
-    fees.get_by_label("Ce qui a été fait (renvoyé, frais bancaires…)").fill("Frais bancaires du mois")
-    fees.get_by_role("button", name="Marquer traitée hors Halle").click()
-    expect(page.get_by_text("Ligne marquée traitée hors Halle.")).to_be_visible()
+    fees.get_by_label("Inscrire de même les prochains débits de ce libellé").check()
+    fees.get_by_role("button", name=re.compile("Frais bancaires : inscrire 12,00")).click()
+    expect(page.get_by_text(re.compile("Débit de 12,00.€ inscrit en frais bancaires"))).to_be_visible()
+    expect(page.get_by_test_id("fee-labels")).to_contain_text(f"FRAIS TENUE DE COMPTE {screen.upper()}")
     stranger = page.get_by_test_id("bank-line").filter(has_text="M DUPONT JEAN")
-    stranger.get_by_label("Ce qui a été fait (renvoyé, frais bancaires…)").fill("Renvoyé à M. Dupont")
+    stranger.get_by_label("Ce qui a été fait (renvoyé, virement hors Halle…)").fill("Renvoyé à M. Dupont")
     stranger.get_by_role("button", name="Marquer traitée hors Halle").click()
+    expect(page.get_by_text("Aucune ligne à traiter.")).to_be_visible()
+    # Next statement: the same fees again, booked at the import with no click.
+    later = paris_day(utc_now()) + timedelta(days=1)
+    next_file = path.with_name(f"releve-{screen}-suivant.xml")
+    next_file.write_bytes(statement(f"E2E-{screen}-suivant", [
+        Line(-1_300, later, f"E2E-{screen}-4", info=f"FRAIS TENUE DE COMPTE {screen.upper()}")],
+        opening=120_000 + 2_500 - 1_200, start=later, end=later, iban=DEMO_IBAN, version=8))
+    page.get_by_label("Relevé de compte (fichier CAMT.053 ou CFONB 120 de la banque)").set_input_files(str(next_file))
+    page.get_by_role("button", name="Importer le relevé").click()
+    expect(page.get_by_text("Relevé importé : 1 nouvelle ligne")).to_be_visible()
     expect(page.get_by_text("Aucune ligne à traiter.")).to_be_visible()
     page.get_by_role("link", name="Voir toutes les lignes").click()
     expect(page.get_by_test_id("bank-line").filter(has_text=f"HALLE-CAMPAGNE-{campaign_id}")).to_contain_text(

@@ -132,6 +132,85 @@ def test_an_unknown_reference_is_listed_and_the_admin_says_what_was_done(app, aw
     assert bank_statements_waiting(app) == 0
 
 
+def fee_entries(app) -> list[tuple[int, str]]:
+    """The bank fees booked: (amount, journal) of each bank_fee entry."""
+    with app.app_context():
+        return [(entry.amount_cents, accounting.journal_of(entry.kind, set()))
+                for entry in db.session.scalars(select(Entry).where(Entry.kind == "bank_fee").order_by(Entry.id))]
+
+
+def test_bank_fees_are_booked_once_and_their_kept_label_books_the_next_months_with_no_click(
+        app, hr_client, awaiting, territory_account):
+    admin = awaiting["admin"]
+    received = transfer(awaiting["campaign"], 51_100)
+    november_fee = Line(-1_200, date(2026, 11, 30), "2026113000099", info="FRAIS TENUE DE COMPTE NOVEMBRE 2026")
+    upload(admin, statement("STMT-F11", [received, november_fee], **NOV))
+    with app.app_context():
+        fee_id = db.session.scalar(select(BankLine.id).where(BankLine.match == "unknown_debit"))
+        received_id = db.session.scalar(select(BankLine.id).where(BankLine.match == "exact"))
+        assert bank_statements.bank_position().difference_cents == -1_200  # the bank took it, the books do not know
+
+    # Only a waiting debit, only by the admin.
+    assert hr_client.post(f"/admin/banque/lignes/{fee_id}/frais", data={"keep_label": "y"}).status_code in (302, 403)
+    refused = admin.post(f"/admin/banque/lignes/{received_id}/frais", follow_redirects=True)
+    assert "Cette ligne n&#39;attend pas de décision, ou n&#39;est pas un débit." in text(refused)
+    assert fee_entries(app) == []
+
+    booked = admin.post(f"/admin/banque/lignes/{fee_id}/frais", data={"keep_label": "y"}, follow_redirects=True)
+    page = text(booked)
+    assert "Débit de 12,00 € inscrit en frais bancaires. Les prochains débits de ce libellé le seront sans clic." in page
+    assert "« FRAIS TENUE DE COMPTE NOVEMBRE 2026 » : jusqu'à 24,00 €" in page
+    again = admin.post(f"/admin/banque/lignes/{fee_id}/frais", data={"keep_label": "y"}, follow_redirects=True)
+    assert "n&#39;attend pas de décision" in text(again)
+    assert fee_entries(app) == [(1_200, "BQ")]  # once, in the bank journal
+    with app.app_context():
+        assert bank_statements.bank_position().difference_cents == 0
+        assert db.session.get(BankLine, fee_id).status == "matched"
+        assert verify(db.session) == []
+        accounting.ensure_default_chart()
+        fec = "".join(accounting.fec_records(NOV["start"], NOV["end"]))
+    booked_rows = [(row["JournalCode"], row["CompteNum"], row["Debit"], row["Credit"], row["EcritureDate"])
+                   for row in read_fec(fec, "\t", NOV["start"], NOV["end"]) if row["JournalCode"] == "BQ"
+                   and row["CompteNum"] in ("627000", "512000") and 1_200 in (row["Debit"], row["Credit"])]
+    assert sorted(booked_rows) == [("BQ", "512000", 0, 1_200, "20261130"), ("BQ", "627000", 1_200, 0, "20261130")]
+
+    # December: the same label (another month in it) is booked at the import; a debit with that
+    # label above twice November's fee waits, naming the ceiling.
+    december = {"start": date(2026, 12, 1), "end": date(2026, 12, 31)}
+    usual = Line(-1_250, date(2026, 12, 31), "2026123100099", info="FRAIS TENUE DE COMPTE DECEMBRE 2026")
+    unusual = Line(-9_000, date(2026, 12, 31), "2026123100100", info="Frais tenue de compte décembre")
+    upload(admin, statement("STMT-F12", [usual, unusual], opening=51_100 - 1_200, **december))
+    with app.app_context():
+        lines = {line.bank_reference: line for line in db.session.scalars(select(BankLine))}
+        assert (lines["2026123100099"].match, lines["2026123100099"].status) == ("bank_fee", "matched")
+        assert "sans clic" in lines["2026123100099"].note
+        assert (lines["2026123100100"].match, lines["2026123100100"].status) == ("bank_fee_over", "to_decide")
+        assert "pour plus de 24,00 €" in lines["2026123100100"].note.replace("\u202f", " ").replace("\xa0", " ")
+        assert bank_statements.bank_position().difference_cents == -9_000
+    assert fee_entries(app) == [(1_200, "BQ"), (1_250, "BQ")]
+
+    # Forgotten, the label books nothing more.
+    with app.app_context():
+        label_id = bank_statements.kept_fee_labels()[0].id
+    admin.post(f"/admin/banque/libelles-frais/{label_id}/oublier")
+    january = Line(-1_200, date(2027, 1, 31), "2027013100099", info="FRAIS TENUE DE COMPTE JANVIER 2027")
+    upload(admin, statement("STMT-F01", [january], start=date(2027, 1, 1), end=date(2027, 1, 31)))
+    assert fee_entries(app) == [(1_200, "BQ"), (1_250, "BQ")]
+    with app.app_context():
+        assert bank_statements.kept_fee_labels() == []
+        assert db.session.scalar(select(BankLine.match).where(BankLine.bank_reference == "2027013100099")) \
+            == "unknown_debit"
+        assert verify(db.session) == []
+
+
+def test_a_fee_label_keeps_what_does_not_change_from_month_to_month():
+    key = bank_statements.fee_label_key
+    assert key("FRAIS TENUE DE COMPTE NOVEMBRE 2026") == key("Frais tenue de compte - déc. 2026") \
+        == "frais tenue de compte"
+    assert key("COTIS. CARTE BUSINESS 11/2026") == "cotis carte business"
+    assert key("12/2026 - 0042") == ""
+
+
 def bank_statements_waiting(app) -> int:
     with app.app_context():
         return bank_statements.bank_position().waiting
