@@ -5,7 +5,8 @@ wait for their transfer, card payments and online sales every day, weekly settle
 scheduler (marketplace/settlement_schedule.py, SEPA files to a folder), and every day the bank's
 CAMT.053 statement of what went through the account — the companies' transfers, Stripe's weekly
 payout of the online sales less its fees (1.5 % + 0.25 € a charge, booked as bank fees by the import),
-the settlement files executed the next bank day — imported as the
+the settlement files executed the next bank day, the bank's own account fee at each month's end
+(booked once by the admin's click with its label kept, then by the import) — imported as the
 folder job does (marketplace/bank_statements.py). Prints the lines matched, the lines left, the
 difference between the ledger's expected balance and the last closing balance, `ledger verify`,
 the time spent importing, and whether the year's FEC export passes the independent check of
@@ -25,6 +26,10 @@ Stripe kept), verify clean, FEC (3,964 lines) accepted; importing took 8.2 s. Ag
 dated the day they landed (2026-12-05, quiet, load average 0.9, same options): 216 lines matched, 0 left,
 difference 0,00 €, 326,74 € of fees, verify clean, the year's FEC has 4,172 lines (the 52 payouts and
 their fees are now in 2025; they were dated at the import before) and is accepted; importing took 1.3 s.
+Again with the bank's monthly account fee (2026-12-05, load average 0.9, same options): 228 lines
+matched (12 bank fees, the first by the admin's one click, the other 11 by the import), 0 left,
+difference 0,00 €, 431,74 € of fees booked (Stripe's 326,74 € and the bank's 105,00 €), verify clean,
+the year's FEC (4,196 lines) accepted; importing took 1.6 s.
 Refunds and expiries are in bench/books_year.py's year.
 """
 import argparse
@@ -41,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loadkit import load_average  # noqa: E402
 TERRITORY_IBAN = "FR7630001002152114000000104"
+MONTHS = ("JANVIER", "FEVRIER", "MARS", "AVRIL", "MAI", "JUIN", "JUILLET", "AOUT", "SEPTEMBRE", "OCTOBRE",
+          "NOVEMBRE", "DECEMBRE")
 SHOP_IBAN = "FR7630006000011234567890189"
 
 
@@ -120,6 +127,11 @@ def main() -> None:
                                                                   "STRIPE PAYOUT", "STRIPE PAYMENTS EUROPE")]))
                 stats["Stripe fees (cents)"] += fees_of_week
                 sales_of_week = fees_of_week = 0
+            if (day + timedelta(days=1)).month != day.month:  # the bank takes its account fee, month's last day
+                fee = 850 + 50 * (day.month % 2)
+                lines.append(Line(-fee, day, f"FEE-{day}",
+                                  info=f"FRAIS TENUE DE COMPTE {MONTHS[day.month - 1]} {day.year}"))
+                stats["bank fees (cents)"] += fee
             for path in sorted(outbox.glob("*.xml")):  # the bank executes the files due today
                 document = etree.fromstring(path.read_bytes())
                 ns = {"p": document.nsmap[None]}
@@ -137,6 +149,11 @@ def main() -> None:
                 bank_statements.import_file(data, f"{day}.xml", source="folder")
                 import_seconds += time.perf_counter() - started
                 stats["statements"] += 1
+                for line in db.session.scalars(select(BankLine).where(BankLine.match == "unknown_debit",
+                                                                      BankLine.status == "unmatched")).all():
+                    # The admin's one click: "Frais bancaires", with the label kept for the next months.
+                    bank_statements.book_bank_fee(line, actor=None, keep_label=True)
+                    stats["admin's clicks"] += 1
             for campaign in db.session.scalars(select(Campaign).where(Campaign.status == "funded")):
                 per_card = campaign.total_cents // 20  # issued as 20 cards (what is left stays as credit)
                 for n in range(20):
@@ -187,8 +204,8 @@ def main() -> None:
     print(f"bank lines: {matched} matched {by_match}; waiting for the admin: {position.waiting}")
     print(f"balance: ledger expects {position.expected_cents / 100:.2f} €, last statement "
           f"{position.statement_cents / 100:.2f} €, difference {position.difference_cents / 100:.2f} €")
-    print(f"Stripe's fees booked as bank fees: {fees_booked / 100:.2f} € (kept by Stripe: "
-          f"{stats['Stripe fees (cents)'] / 100:.2f} €)")
+    print(f"bank fees booked: {fees_booked / 100:.2f} € (kept by Stripe: {stats['Stripe fees (cents)'] / 100:.2f} €, "
+          f"taken by the bank: {stats['bank fees (cents)'] / 100:.2f} €)")
     print(f"ledger verify: {'clean' if not problems else problems[:5]}")
     print(f"FEC of the year ({fec.name}), independent check: {fec_result}")
     print(f"importing {stats['statements']} statements: {import_seconds:.1f} s "
