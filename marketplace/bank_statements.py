@@ -66,6 +66,7 @@ MATCH_LABELS = {
     "over": lazy_gettext("Virement de campagne supérieur au montant attendu"),
     "not_waiting": lazy_gettext("Référence d'une campagne qui n'attend pas de virement"),
     "unknown_reference": lazy_gettext("Virement reçu sans référence connue"),
+    "sender": lazy_gettext("Virement de campagne sans référence, reconnu à son émetteur et à son montant"),
     "settlement": lazy_gettext("Reversement d'un règlement aux commerces"),
     "settlement_batch": lazy_gettext("Fichier de virements d'un règlement, débité en une fois"),
     "settlement_mismatch": lazy_gettext("Reversement qui ne correspond pas à son relevé de règlement"),
@@ -469,6 +470,11 @@ def _reconcile(line_id: int) -> None:
             _stripe_payout(line)
         elif found := CAMPAIGN_REFERENCE.search(text):
             _campaign_transfer(line, db.session.get(Campaign, int(found.group(1))))
+        elif recognised := _sender_campaign(line):
+            campaign, why = recognised
+            line.campaign_id = campaign.id
+            db.session.commit()
+            _record_for_campaign(line, campaign, actor=None, match="sender", why=why)
         else:
             _classify(line, "unknown_reference", "unmatched", gettext(
                 "Retrouvez l'émetteur (nom, IBAN, libellé) : si le virement paie une campagne, enregistrez-le pour "
@@ -542,8 +548,41 @@ def _recorded_by_hand(campaign: Campaign, cents: int) -> CampaignPayment | None:
         .order_by(CampaignPayment.id).limit(1))
 
 
-def _record_for_campaign(line: BankLine, campaign: Campaign, *, actor, match: str) -> None:
-    """Record the line's amount for the campaign, as the admin's "Virement reçu" does."""
+_NOT_A_NAME = frozenset("sa sas sasu sarl eurl sci scop snc gie earl gaec ste societe ets etablissements "
+                        "the and les des".split())
+
+
+def _name_words(name: str) -> frozenset:
+    """The words that name a company, without its legal form or short words ("LAITERIE DE SEMUR SAS"
+    → laiterie, semur)."""
+    return frozenset(w for w in re.sub(r"[^a-z0-9]+", " ", fold(name)).split() if len(w) > 2 and w not in _NOT_A_NAME)
+
+
+def _sender_campaign(line: BankLine) -> tuple[Campaign, str] | None:
+    """A transfer without the campaign's reference (HR forgot it), for the one campaign that waits
+    for exactly its amount from a company recognised by the account it paid from before, or else by
+    its name; with the reason, for the line's note. None when it is not that certain."""
+    waiting = [campaign for campaign, payment in waiting_campaigns() if payment.amount_cents == line.amount_cents]
+    if not waiting:
+        return None
+    if line.counterparty_iban:
+        payers = set(db.session.scalars(select(Campaign.employer_id).join(BankLine, BankLine.campaign_id == Campaign.id)
+                                        .where(BankLine.counterparty_iban == line.counterparty_iban,
+                                               BankLine.status == "matched")))
+        if payers:
+            from_payer = [campaign for campaign in waiting if campaign.employer_id in payers]
+            return (from_payer[0], gettext(
+                "Sans référence : reconnu au compte d'où l'entreprise a déjà payé, et au montant.")) \
+                if len(payers) == 1 and len(from_payer) == 1 else None
+    sender = _name_words(line.counterparty_name)
+    named = [campaign for campaign in waiting if (words := _name_words(campaign.employer.name)) and words <= sender]
+    return (named[0], gettext("Sans référence : reconnu au nom de l'entreprise et au montant.")) \
+        if len(named) == 1 else None
+
+
+def _record_for_campaign(line: BankLine, campaign: Campaign, *, actor, match: str, why: str = "") -> None:
+    """Record the line's amount for the campaign, as the admin's "Virement reçu" does; `why`: how
+    the line was recognised, when it was not by its reference."""
     line_id, campaign_id = line.id, campaign.id
     try:
         done = campaigns.record_bank_transfer(campaign, reference=campaigns.transfer_reference(campaign),
@@ -561,8 +600,8 @@ def _record_for_campaign(line: BankLine, campaign: Campaign, *, actor, match: st
                  summary=f"Virement du relevé ({line.booking_date:%d/%m/%Y}) de {money(done.received_cents)} "
                          f"enregistré pour « {campaign.label} » ({campaign.employer.name})")
     _resolve(line, actor)
-    _classify(line, match, "matched", _outcome(done), campaign_id=campaign_id, campaign_payment_id=payment.id,
-              ledger_entry_id=payment.ledger_entry_id)
+    _classify(line, match, "matched", " ".join(filter(None, (why, _outcome(done)))), campaign_id=campaign_id,
+              campaign_payment_id=payment.id, ledger_entry_id=payment.ledger_entry_id)
 
 
 def _outcome(done: campaigns.TransferRecorded) -> str:

@@ -10,6 +10,7 @@ BANK_LINE_MATCHES = (
     "over",  # more than asked: recorded, the surplus is the employer's credit; or sent back
     "not_waiting",  # the reference of a campaign that waits for no transfer
     "unknown_reference",  # an incoming transfer nobody expected
+    "sender",  # no reference, but the exact amount a campaign waits for, from its company's account or name
     "settlement",  # a transfer of a settlement's SEPA file, of the statement's amount
     "settlement_batch",  # a whole SEPA file booked as one debit without its details, of the run's total
     "settlement_mismatch",  # a settlement reference with another amount, or a statement that cannot be paid

@@ -19,6 +19,7 @@ from tests.camt053 import TERRITORY_IBAN, Line, Tx, statement
 from tests.conftest import login
 from tests.fec_check import read_fec
 
+from .test_campaigns import create
 from .test_transfer_received import awaiting, territory_account  # noqa: F401  (fixtures)
 
 SHOP_IBAN = "FR7630006000011234567890189"
@@ -158,7 +159,8 @@ def test_bank_fees_are_booked_once_and_their_kept_label_books_the_next_months_wi
 
     booked = admin.post(f"/admin/banque/lignes/{fee_id}/frais", data={"keep_label": "y"}, follow_redirects=True)
     page = text(booked)
-    assert "Débit de 12,00 € inscrit en frais bancaires. Les prochains débits de ce libellé le seront sans clic." in page
+    assert ("Débit de 12,00 € inscrit en frais bancaires. "
+            "Les prochains débits de ce libellé le seront sans clic.") in page
     assert "« FRAIS TENUE DE COMPTE NOVEMBRE 2026 » : jusqu'à 24,00 €" in page
     again = admin.post(f"/admin/banque/lignes/{fee_id}/frais", data={"keep_label": "y"}, follow_redirects=True)
     assert "n&#39;attend pas de décision" in text(again)
@@ -209,6 +211,60 @@ def test_a_fee_label_keeps_what_does_not_change_from_month_to_month():
         == "frais tenue de compte"
     assert key("COTIS. CARTE BUSINESS 11/2026") == "cotis carte business"
     assert key("12/2026 - 0042") == ""
+
+
+def without_reference(cents: int, name: str, iban: str, ref: str, day: int = 20) -> Line:
+    """A transfer whose sender forgot the campaign's reference."""
+    return Line(cents, date(2026, 11, day), ref, [Tx(cents, "NOTPROVIDED", "VIREMENT CADEAUX SALARIES", name, iban)])
+
+
+def test_a_transfer_without_its_reference_is_recorded_when_its_company_and_amount_leave_no_doubt(
+        app, hr_client, awaiting, territory_account):
+    """HR forgot the reference: the campaign waiting for exactly that amount from that company (by
+    the account it paid from before, or else by its name) is funded; any doubt leaves it to the admin."""
+    admin, employer_id = awaiting["admin"], awaiting["employer"]
+    # By its name ("Laiterie"), its first transfer: a wrong amount or another company's name waits.
+    upload(admin, statement("STMT-N1", [
+        without_reference(51_000, "LAITERIE DE SEMUR SAS", "FR7610107001011234567890129", "N1"),
+        without_reference(51_100, "FORGES DU MORVAN", "FR7630004000031234567890143", "N2")], **NOV))
+    assert lines_by_match(app) == {"unknown_reference": "unmatched"}
+    assert campaign_state(app, awaiting["campaign"])[0] == "awaiting_payment"
+    upload(admin, statement("STMT-N2", [
+        without_reference(51_100, "LAITERIE DE SEMUR SAS", "FR7610107001011234567890129", "N3")], **NOV))
+    assert campaign_state(app, awaiting["campaign"]) == ("funded", [("bank", "succeeded", 51_100)], 0)
+    with app.app_context():
+        line = db.session.scalar(select(BankLine).where(BankLine.bank_reference == "N3"))
+        assert (line.match, line.status, line.campaign_id) == ("sender", "matched", awaiting["campaign"])
+        assert line.note.startswith("Sans référence : reconnu au nom de l'entreprise et au montant.")
+    page = text(admin.get("/admin/banque?lignes=toutes"))
+    assert "Virement de campagne sans référence, reconnu à son émetteur et à son montant" in page
+
+    # Its next campaign, paid from the same account under another name: known by the account.
+    second = create(hr_client, employer_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{second}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{second}/paiement/virement")
+    with app.app_context():
+        due = campaigns.amount_due_cents(db.session.get(Campaign, second))
+    upload(admin, statement("STMT-N3", [
+        without_reference(due, "SERVICE COMPTABILITE", "FR7610107001011234567890129", "N4", day=25)], **NOV))
+    assert campaign_state(app, second)[0] == "funded"
+    with app.app_context():
+        note = db.session.scalar(select(BankLine.note).where(BankLine.bank_reference == "N4"))
+        assert note.startswith("Sans référence : reconnu au compte d'où l'entreprise a déjà payé, et au montant.")
+        assert verify(db.session) == []
+
+
+def test_two_campaigns_waiting_for_the_same_amount_leave_a_transfer_without_reference_to_the_admin(
+        app, hr_client, awaiting, territory_account):
+    employer_id = awaiting["employer"]
+    twin = create(hr_client, employer_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{twin}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{twin}/paiement/virement")
+    assert campaign_state(app, twin)[0] == "awaiting_payment"
+    upload(awaiting["admin"], statement("STMT-T", [
+        without_reference(51_100, "LAITERIE DE SEMUR SAS", "FR7610107001011234567890129", "T1")], **NOV))
+    assert lines_by_match(app) == {"unknown_reference": "unmatched"}
+    assert campaign_state(app, twin)[0] == campaign_state(app, awaiting["campaign"])[0] == "awaiting_payment"
 
 
 def bank_statements_waiting(app) -> int:
