@@ -22,6 +22,7 @@ from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
 from loyalty.transactions import in_ledger_transaction
 from loyalty.models import Account, Card, Entry, Grant, Posting
 from marketplace import mail, payments
+from marketplace.catalogue import price_input
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Category, Commune, Employee,
@@ -91,6 +92,26 @@ def employees_for(employer_id: int, audience: str, event: str, selection: list[i
         attribute = getattr(Employee, CHILD_EVENTS.get(event, "children_under_16"))
         query = query.where(attribute > 0)
     return list(db.session.scalars(query.order_by(Employee.last_name, Employee.first_name, Employee.id)))
+
+
+def repeated(campaign: Campaign, today: date) -> dict:
+    """The campaign form's values for doing `campaign` again (next Christmas, the next births): the
+    same event, amounts, audience, shops and expiry rule; its label with this year in place of its
+    own; the people it went to who are still on the staff list, for a selection. The validity is
+    left to the event's rule for the new date."""
+    label = campaign.label
+    if campaign.year != today.year and str(campaign.year) in label:
+        label = label.replace(str(campaign.year), str(today.year))
+    selection = []
+    if campaign.audience == "selection":
+        selection = list(db.session.scalars(
+            select(CampaignEmployee.employee_id).join(Employee, Employee.id == CampaignEmployee.employee_id)
+            .where(CampaignEmployee.campaign_id == campaign.id, Employee.archived.is_(False))))
+    return {"event": campaign.event, "label": label, "amount": price_input(campaign.amount_cents),
+            "child_amount": price_input(campaign.child_amount_cents) if campaign.child_amount_cents else "",
+            "audience": campaign.audience, "employees": selection,
+            "categories": campaign.allowed_categories or [slug for slug, _ in category_choices()],
+            "expiry_policy": campaign.expiry_policy}
 
 
 def create_campaign(employer: Employer, *, event: str, label: str, amount_cents: int, child_amount_cents: int,

@@ -233,13 +233,15 @@ def new_campaign(employer_id: int):
     except campaigns.CampaignError as error:
         flash(str(error), "error")
         return redirect(url_for("employer.dashboard", employer_id=employer_id))
-    form = CampaignForm()
+    today = paris_day(utc_now())
+    model = _campaign(employer_id, int_arg("depuis", 0)) if request.args.get("depuis") else None
+    # Only the first display takes the model's values: a sent form keeps what HR typed (or unticked).
+    form = CampaignForm(data=campaigns.repeated(model, today) if model and request.method == "GET" else None)
     form.categories.choices = [SelectChoice(slug, name) for slug, name in campaigns.category_choices()]
     people = db.session.scalars(select(Employee).filter_by(employer_id=employer_id, archived=False)
                                 .order_by(Employee.last_name, Employee.first_name)).all()
     form.employees.choices = [SelectChoice(e.id, f"{e.last_name} {e.first_name} ({e.external_id})") for e in people]
-    today = paris_day(utc_now())
-    if not form.is_submitted():
+    if not form.is_submitted() and model is None:
         form.categories.data = campaigns.default_categories(form.event.data or "noel")
     if form.validate_on_submit():
         try:
@@ -257,7 +259,7 @@ def new_campaign(employer_id: int):
                         "expires_on": campaigns.default_expiry(event, today).isoformat()}
                 for event in CAMPAIGN_EVENTS}
     return render_template("employer/campaign_form.html", employer=employer, form=form, defaults=defaults,
-                           child_events=list(CHILD_EVENTS))
+                           child_events=list(CHILD_EVENTS), model=model)
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/")

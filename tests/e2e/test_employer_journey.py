@@ -106,6 +106,15 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
            ).to_contain_text("Émise")
     expect_rows_as_cards(page.get_by_test_id("campaigns"))
     audit(page)
+    # Next time, HR starts from this campaign: its amounts and its three people are there already.
+    page.get_by_role("link", name="Refaire la campagne Noël des nouveaux").first.click()
+    expect(page.get_by_test_id("campaign-model")).to_contain_text("D'après « Noël des nouveaux »")
+    expect(page.get_by_label("Montant par salarié (€)")).to_have_value("150,00")
+    expect(page.get_by_label("Une sélection")).to_be_checked()
+    expect(page.get_by_test_id("checklist-employees").locator(".checklist-status")).to_have_text(re.compile(
+        rf"^3 cochée\(s\) sur \d+ : Ferrand Hugo \({tag}002\), Morel Inès \({tag}003\), Zidane Léa \({tag}001\)"))
+    audit(page)
+    page.go_back()
 
     # The employee opens the link of their e-mail, creates an account and claims the card.
     with stripe_live.app_context():

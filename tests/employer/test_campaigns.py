@@ -1,5 +1,6 @@
 """Gift campaigns: creation, exemption check, bank-transfer funding, issue, follow-up, revocation."""
 import csv
+import html as html_module
 import io
 import re
 from datetime import date
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from loyalty.cards import check_pin
+from loyalty.clock import paris_day, utc_now
 from loyalty.ledger import expire_grants, redeem
 from loyalty.models import Card, Entry, Grant
 from loyalty.queries import card_balance
@@ -424,3 +426,51 @@ def test_two_campaigns_confirmed_at_once_do_not_both_spend_the_same_credit(app, 
             CampaignPayment.campaign_id.in_(ids), CampaignPayment.method == "credit")).all()
         assert applied == [5_000]  # one of them got the credit, the other pays in full
         assert campaigns.available_credit_cents(employer_id) == 0
+
+
+def checked_values(html: str, name: str) -> set[str]:
+    return set(re.findall(rf'<input checked id="{name}-\d+" name="{name}" type="(?:checkbox|radio)" value="([^"]+)"',
+                          html))
+
+
+def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label(app, hr_client, hr_world):
+    """Next Christmas, HR starts from last year's campaign: same amounts, audience, shops and people
+    (those still on the list), the label's year brought up to date; nothing is created until sent."""
+    employer_id, staff = hr_world["employer_id"], hr_world["employees"]
+    last_year = create(hr_client, employer_id, label="Noël des salariés 2025", audience="selection",
+                       employees=[staff["M001"], staff["M003"]], categories=["mode", "produits-festifs"],
+                       expiry_policy="territory")
+    with app.app_context():
+        db.session.get(Campaign, last_year).year = 2025
+        db.session.get(Employee, staff["M003"]).archived = True  # left the company since
+        db.session.commit()
+        campaigns_before = db.session.scalar(select(func.count()).select_from(Campaign))
+    page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{last_year}/").get_data(as_text=True)
+    assert f'href="/entreprise/{employer_id}/campagnes/nouvelle?depuis={last_year}"' in page
+
+    form = plain(hr_client.get(f"/entreprise/{employer_id}/campagnes/nouvelle?depuis={last_year}"))
+    assert "D'après « Noël des salariés 2025 »" in html_module.unescape(form)
+    assert 'value="Noël des salariés 2026"' in form
+    assert re.search(r'name="amount"[^>]* value="150,00"', form)
+    assert re.search(r'name="child_amount"[^>]* value="30,50"', form)
+    assert checked_values(form, "audience") == {"selection"}
+    assert checked_values(form, "employees") == {str(staff["M001"])}
+    assert checked_values(form, "categories") == {"mode", "produits-festifs"}
+    assert checked_values(form, "expiry_policy") == {"territory"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Campaign)) == campaigns_before
+
+    # Sent as shown, it is this year's campaign for the people still there.
+    again = create(hr_client, employer_id, label="Noël des salariés 2026", audience="selection",
+                   employees=[staff["M001"]], categories=["mode", "produits-festifs"], expiry_policy="territory")
+    with app.app_context():
+        campaign = db.session.get(Campaign, again)
+        assert (campaign.year, campaign.expiry_policy, campaign.allowed_categories) == (
+            paris_day(utc_now()).year, "territory", ["mode", "produits-festifs"])
+        assert [r.employee_id for r in campaign.recipients] == [staff["M001"]]
+
+    # Another company's campaign cannot be a model.
+    other = app.test_client()
+    login(other, "otherhr@example.fr")
+    assert other.get(f"/entreprise/{hr_world['other_employer_id']}/campagnes/nouvelle?depuis={last_year}"
+                     ).status_code == 404
