@@ -104,6 +104,8 @@ class Config:
     # whether a feed may name a private, loopback or link-local address (only tests and development).
     FEEDS_TIMEOUT_SECONDS = int(os.environ.get("FEEDS_TIMEOUT_SECONDS", 30))
     FEEDS_INTERVAL_MINUTES = int(os.environ.get("FEEDS_INTERVAL_MINUTES", 60))
+    # An online order not paid after this long fails and gives back its stock and card holds.
+    ORDER_PAYMENT_MINUTES = int(os.environ.get("ORDER_PAYMENT_MINUTES", 30))
     FEEDS_ALLOW_PRIVATE_ADDRESSES = _bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 
     SESSION_COOKIE_HTTPONLY = True

@@ -369,6 +369,13 @@ def _on_order_payment(intent) -> None:
 payments.register_handler(ORDER_PURPOSE, _on_order_payment)
 
 
+def expire_stale(max_age: timedelta) -> tuple[int, int]:
+    """The orders' sweep (the periodic job `expire_orders`, and `flask orders expire`): the orders
+    left unpaid for `max_age` fail, their stock and card holds released (a payment abandoned on
+    Stripe's page sends no event), and the locker codes past their day stop. (failed, expired codes)"""
+    return expire_unpaid_orders(max_age), expire_pickup_codes()
+
+
 def expire_unpaid_orders(max_age: timedelta = timedelta(minutes=30)) -> int:
     """Fail the orders left unpaid for `max_age` (checked with Stripe first)."""
     due = db.session.scalars(select(Order).where(Order.status == "pending_payment",

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
-from marketplace import bank_statements, feeds, gift_cards, lockers, settlement_schedule
+from marketplace import bank_statements, feeds, gift_cards, lockers, orders, settlement_schedule
 from marketplace.extensions import db
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
 
@@ -52,6 +52,15 @@ def release_stale_holds() -> int:
 def optimize_search_index() -> None:
     """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
     search.get_backend().optimize()
+
+
+def expire_orders() -> int:
+    """Fail the orders left unpaid past ORDER_PAYMENT_MINUTES (their stock and card holds come
+    back) and stop the locker codes past their day (the shops are told): marketplace/orders.py."""
+    failed, codes = orders.expire_stale(timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"]))
+    if failed or codes:
+        log.info("%d unpaid order(s) failed, %d locker code(s) expired", failed, codes)
+    return failed + codes
 
 
 def expire_locker_deposits() -> int:
@@ -95,6 +104,7 @@ PERIODIC = (
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
     (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
     (import_bank_statements, DEFAULT_QUEUE, 900, None),
+    (expire_orders, DEFAULT_QUEUE, 300, None),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
 )

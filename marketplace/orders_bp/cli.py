@@ -1,4 +1,5 @@
-"""`flask --app run orders expire`: the periodic job of online orders (run it every few minutes)."""
+"""`flask --app run orders expire`: the orders' and lockers' sweeps at once, by hand (the scheduler runs
+them every few minutes: marketplace/periodic.py)."""
 import click
 from flask.cli import AppGroup
 
@@ -6,16 +7,17 @@ orders_cli = AppGroup("orders", help="Online orders.")
 
 
 @orders_cli.command("expire")
-@click.option("--minutes", default=30, show_default=True, help="Age of an unpaid order before it fails.")
-def expire_command(minutes: int):
+@click.option("--minutes", type=int, help="Age of an unpaid order before it fails (default: ORDER_PAYMENT_MINUTES).")
+def expire_command(minutes: int | None):
     """Fail orders left unpaid (card holds and stock released), expire old locker codes and deposits,
     and try again the refunds of paid deposits that failed."""
     from datetime import timedelta
 
+    from flask import current_app
+
     from marketplace import lockers, orders
 
-    failed = orders.expire_unpaid_orders(timedelta(minutes=minutes))
-    codes = orders.expire_pickup_codes()
+    failed, codes = orders.expire_stale(timedelta(minutes=minutes or current_app.config["ORDER_PAYMENT_MINUTES"]))
     deposits = lockers.expire_deposits()
     refunds = lockers.retry_refunds()
     click.echo(f"{failed} unpaid orders failed, {codes} locker codes expired, {deposits} locker deposits expired "

@@ -195,6 +195,39 @@ def test_unpaid_orders_fail_after_a_while_with_the_cli(stripe_app, resident, sho
         assert card_balance(db.session, shop_world["card"]) == 2_000
 
 
+def test_the_scheduler_fails_abandoned_payments_and_gives_their_stock_back(stripe_app, resident, shop_world):
+    """A resident who leaves Stripe's page sends no event: the periodic sweep fails the order after
+    ORDER_PAYMENT_MINUTES, with no cron of anyone's, and the tart is on sale again."""
+    from datetime import timedelta
+
+    from marketplace import periodic
+    from marketplace.models.base import utcnow
+
+    add(resident, shop_world["tart"])
+    checkout(resident, card_amount="3")
+    assert expire_orders_now(stripe_app) == 0  # not yet: the resident may still be paying
+    assert _order(stripe_app).status == "pending_payment"
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 0
+        db.session.execute(db.update(Order).values(
+            created_at=utcnow() - timedelta(minutes=stripe_app.config["ORDER_PAYMENT_MINUTES"] + 1)))
+        db.session.commit()
+        assert periodic.expire_orders in [job for job, *_ in periodic.PERIODIC]
+    assert expire_orders_now(stripe_app) == 1
+    assert _order(stripe_app).status == "failed"
+    with stripe_app.app_context():
+        assert db.session.get(Product, shop_world["tart"]).stock == 1
+        assert card_balance(db.session, shop_world["card"]) == 2_000
+    assert expire_orders_now(stripe_app) == 0  # once
+
+
+def expire_orders_now(app) -> int:
+    from marketplace import periodic
+
+    with app.app_context():
+        return periodic.expire_orders()
+
+
 def test_a_card_with_a_pin_pays_online_for_its_signed_in_holder(stripe_app, resident, shop_world):
     """The PIN guards the physical card at a till; online, the holder is signed in to their account."""
     from loyalty import cards
