@@ -10,13 +10,18 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
+from sqlalchemy import select
 
 import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from marketplace import bank_statements, feeds, gift_cards, lockers, orders, settlement_schedule
+from loyalty.verify import verify
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
+from marketplace.mail import send_mail
+from marketplace.models import User
 
 log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
@@ -47,6 +52,21 @@ def release_stale_holds() -> int:
     if holds:
         log.info("%d hold(s) released", len(holds))
     return len(holds)
+
+
+def verify_ledger() -> int:
+    """Check the ledger's invariants every night (loyalty/verify.py), so that nobody has to remember
+    `ledger verify`: a problem is logged as an error and mailed to the territory's admins."""
+    problems = verify(db.session)
+    if problems:
+        log.error("ledger verify: %d problem(s): %s", len(problems), "; ".join(problems[:5]))
+        listed = "\n".join(problems[:20]) + ("\n…" if len(problems) > 20 else "")
+        for email in db.session.scalars(select(User.email).where(User.is_admin.is_(True))):
+            send_mail(email, lazy_gettext("Grand livre de la carte : %(n)s anomalie(s)", n=len(problems)),
+                      lazy_gettext("La vérification de cette nuit a trouvé dans le grand livre de la carte :\n\n"
+                                   "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
+                                   "(commande « flask --app run ledger verify »).", problems=listed))
+    return len(problems)
 
 
 def optimize_search_index() -> None:
@@ -101,6 +121,7 @@ PERIODIC = (
     (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
+    (verify_ledger, DEFAULT_QUEUE, None, "50 3 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
     (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
     (import_bank_statements, DEFAULT_QUEUE, 900, None),

@@ -23,7 +23,10 @@ from loyalty.queries import (
     spendable_balance,
 )
 from loyalty.verify import verify
+from marketplace import periodic
 from marketplace.extensions import db
+from marketplace.mail import outbox
+from tests import factories
 from tests.loyalty.conftest import NOW, TODAY, make_card
 
 SOON = TODAY + timedelta(days=10)
@@ -267,7 +270,15 @@ def test_verify_reports_tampering_and_the_command_fails(app, world):
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert f"account {purse}" in result.output
+    # The nightly job finds it too and tells the territory's admins.
+    factories.user("admin@example.fr", is_admin=True)
+    db.session.commit()
+    assert periodic.verify_ledger() == len(problems)
+    [mail] = outbox()
+    assert (mail["To"], mail["Subject"]) == ("admin@example.fr", f"Grand livre de la carte : {len(problems)} anomalie(s)")
+    assert f"account {purse}" in mail.get_content()
     db.session.execute(text("UPDATE ledger_accounts SET balance_cents = balance_cents - 1 WHERE id = :id"),
                        {"id": purse})
     db.session.commit()
     assert db.session.scalar(select(func.sum(Account.balance_cents))) == 0
+    assert periodic.verify_ledger() == 0 and len(outbox()) == 1  # a sound ledger: no mail
