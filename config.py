@@ -106,6 +106,8 @@ class Config:
     FEEDS_INTERVAL_MINUTES = int(os.environ.get("FEEDS_INTERVAL_MINUTES", 60))
     # An online order not paid after this long fails and gives back its stock and card holds.
     ORDER_PAYMENT_MINUTES = int(os.environ.get("ORDER_PAYMENT_MINUTES", 30))
+    # A resident whose order has waited this many days for them is reminded once (09:00 UTC).
+    ORDER_REMINDER_DAYS = int(os.environ.get("ORDER_REMINDER_DAYS", 2))
     FEEDS_ALLOW_PRIVATE_ADDRESSES = _bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 
     SESSION_COOKIE_HTTPONLY = True

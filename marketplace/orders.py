@@ -542,6 +542,32 @@ def expire_pickup_codes() -> int:
     return len(due)
 
 
+def remind_uncollected() -> int:
+    """Remind once each resident whose order has waited ORDER_REMINDER_DAYS for them, at the shop
+    or in a locker whose code still works, so that the shop does not have to call them. The mail
+    goes before the mark: a crash in between sends it twice, never loses it."""
+    due_before = utcnow() - timedelta(days=current_app.config["ORDER_REMINDER_DAYS"])
+    due = db.session.scalars(select(OrderShop).where(
+        OrderShop.status == "ready", OrderShop.reminded_at.is_(None), OrderShop.ready_at < due_before,
+        (OrderShop.pickup_kind == "shop") | OrderShop.pickup_code.is_not(None)).order_by(OrderShop.id)).all()
+    for sub in due:
+        if sub.pickup_kind == "locker":
+            body = lazy_gettext("Votre commande %(shop)s vous attend toujours à la consigne %(locker)s (%(address)s).\n"
+                                "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).",
+                                shop=sub.shop.name, locker=sub.locker_bank.name, address=sub.locker_bank.address,
+                                code=sub.pickup_code, until=mail.date(sub.code_expires_at))
+        else:
+            body = lazy_gettext("Votre commande vous attend toujours chez %(shop)s, %(address)s, depuis le %(since)s. "
+                                "Le commerce vous la garde : passez la retirer quand vous pourrez.",
+                                shop=sub.shop.name, address=sub.shop.address, since=mail.date(sub.ready_at))
+        _mail_resident(sub.order, lazy_gettext("Rappel : votre commande %(order)s est à retirer",
+                                               order=sub.order.reference), body)
+        db.session.execute(update(OrderShop).where(OrderShop.id == sub.id, OrderShop.reminded_at.is_(None))
+                           .values(reminded_at=utcnow()))
+        db.session.commit()
+    return len(due)
+
+
 # --- Reading --------------------------------------------------------------------------------------
 
 

@@ -83,6 +83,11 @@ def expire_orders() -> int:
     return failed + codes
 
 
+def remind_uncollected_orders() -> int:
+    """Remind the residents whose order has waited for them a few days (each order once)."""
+    return orders.remind_uncollected()
+
+
 def expire_locker_deposits() -> int:
     """Free the compartments of deposits whose code expired or booking was never filled (the
     businesses are told), and try again the refunds of paid deposits that failed."""
@@ -126,6 +131,7 @@ PERIODIC = (
     (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
     (import_bank_statements, DEFAULT_QUEUE, 900, None),
     (expire_orders, DEFAULT_QUEUE, 300, None),
+    (remind_uncollected_orders, DEFAULT_QUEUE, None, "0 9 * * *"),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
 )

@@ -133,6 +133,7 @@ class OrderShop(PaidByMeans, db.Model):
     refusal_reason = db.Column(db.Text, nullable=False, default="")
     accepted_at = db.Column(db.DateTime, nullable=True)
     ready_at = db.Column(db.DateTime, nullable=True)
+    reminded_at = db.Column(db.DateTime, nullable=True)  # the resident was reminded it waits (once)
     collected_at = db.Column(db.DateTime, nullable=True)
     closed_at = db.Column(db.DateTime, nullable=True)  # refused or cancelled
 

@@ -323,3 +323,54 @@ def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
         assert db.session.scalar(select(LockerBank.commune_insee).filter_by(slug="sans")) is None
     answer = admin.post(f"/admin/consignes/{bank_id}/cle", follow_redirects=True)
     assert "Clé d&#39;API de Arnay" in answer.get_data(as_text=True)
+
+
+def test_a_resident_whose_order_waits_is_reminded_once_and_the_shop_sees_it(stripe_app, resident, owner,
+                                                                              shop_world):
+    """Two days after "prête", the resident gets one reminder: the shop's address, or the locker's
+    code while it works; the board says when. A collected order or an expired code gets none."""
+    from datetime import timedelta
+
+    from marketplace import periodic
+    from marketplace.models.base import utcnow
+
+    _order_id, subs = paid_order(stripe_app, resident, shop_world)
+    bakery_owner = stripe_app.test_client()
+    login(bakery_owner, "owner@example.fr")
+    bakery, counter_sub = shop_world["bakery"], subs[shop_world["bakery"]]
+    cheese, locker_sub = shop_world["cheese"], subs[shop_world["cheese"]]
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{counter_sub}/accepter")
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{counter_sub}/prete")
+    owner.post(f"/boutique/{cheese}/commandes/{locker_sub}/accepter")
+    owner.post(f"/boutique/{cheese}/commandes/{locker_sub}/prete",
+               data={f"r{locker_sub}-compartment": shop_world["compartments"][0]})
+
+    def reminders():
+        with stripe_app.app_context():
+            return [m for m in outbox() if m["Subject"].startswith("Rappel : votre commande")]
+
+    with stripe_app.app_context():
+        periodic_reminders = periodic.remind_uncollected_orders
+        assert periodic_reminders in [job for job, *_ in periodic.PERIODIC]
+        assert periodic_reminders() == 0  # ready today: not yet
+        days = stripe_app.config["ORDER_REMINDER_DAYS"]
+        db.session.execute(db.update(OrderShop).values(ready_at=utcnow() - timedelta(days=days, minutes=1)))
+        db.session.commit()
+        assert periodic_reminders() == 2
+        assert periodic_reminders() == 0  # once
+        code = db.session.get(OrderShop, locker_sub).pickup_code
+    sent = {m.get_content().split("\n")[0]: m["To"] for m in reminders()}
+    assert len(sent) == 2 and set(sent.values()) == {"resident@example.fr"}
+    bakery_line, = (line for line in sent if "Boulangerie" in line or "chez" in line)
+    assert bakery_line.startswith("Votre commande vous attend toujours chez")
+    locker_mail = next(m.get_content() for m in reminders() if "consigne" in m.get_content())
+    assert f"Code de retrait : {code}" in locker_mail
+    board = bakery_owner.get(f"/boutique/{bakery}/commandes").get_data(as_text=True)
+    assert f'data-testid="reminded-{counter_sub}">Client relancé par e-mail le' in board
+    # Collected, or its locker code expired: nothing to remind.
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{counter_sub}/retiree")
+    with stripe_app.app_context():
+        db.session.execute(db.update(OrderShop).values(reminded_at=None))
+        db.session.execute(db.update(OrderShop).where(OrderShop.id == locker_sub).values(pickup_code=None))
+        db.session.commit()
+        assert periodic_reminders() == 0
