@@ -15,7 +15,7 @@ from sqlalchemy import select
 import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
-from marketplace import bank_statements, feeds, gift_cards, lockers, orders, settlement_schedule
+from marketplace import accountant, bank_statements, feeds, gift_cards, lockers, orders, settlement_schedule
 from loyalty.verify import verify
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
@@ -67,6 +67,12 @@ def verify_ledger() -> int:
                                    "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
                                    "(commande « flask --app run ledger verify »).", problems=listed))
     return len(problems)
+
+
+def send_books_to_accountant() -> str | None:
+    """The month before's FEC and statement to the accountant, once, on the first run of the month
+    (daily: a scheduler down on the 1st sends them the next day; marketplace/accountant.py)."""
+    return accountant.send_last_month()
 
 
 def optimize_search_index() -> None:
@@ -127,6 +133,7 @@ PERIODIC = (
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (verify_ledger, DEFAULT_QUEUE, None, "50 3 * * *"),
+    (send_books_to_accountant, DEFAULT_QUEUE, None, "0 6 * * *"),
     (queue_due_feeds, DEFAULT_QUEUE, 60, None),
     (settle_on_schedule, DEFAULT_QUEUE, None, "15 5 * * *"),
     (import_bank_statements, DEFAULT_QUEUE, 900, None),

@@ -38,7 +38,8 @@ class SettingsError(Exception):
         self.field = field
 
 
-def _row() -> TerritorySettings | None:
+def settings_row() -> TerritorySettings | None:
+    """The territory settings' one row, or None before the admin saved any."""
     return db.session.scalar(_first_row())
 
 
@@ -65,7 +66,7 @@ _TILL_COPY = "halle.card_settings_for_till"
 
 
 def _read_card_settings() -> CardSettings:
-    row = _row()
+    row = settings_row()
     config = current_app.config
     return CardSettings(
         card_prefix=(row.card_prefix if row and row.card_prefix else config.get("CARD_PREFIX", DEFAULT_PREFIX)),
@@ -148,7 +149,7 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
     lock_minutes = validate_pin_lock_minutes(pin_lock_minutes)
     before = card_settings()
     cadence = before.settlement_cadence if settlement_cadence is None else validate_cadence(settlement_cadence)
-    row = _row()
+    row = settings_row()
     if row is None:
         row = TerritorySettings()
         db.session.add(row)
@@ -172,14 +173,14 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
 
 def association_members_need_admin() -> bool:
     """Does a shop join a merchants' association only once the territory admin confirmed it?"""
-    row = _row()
+    row = settings_row()
     return bool(row is not None and row.association_members_need_admin)
 
 
 def set_association_members_need_admin(value: bool, *, actor) -> None:
     from marketplace import audit
 
-    row = _row()
+    row = settings_row()
     if row is None:
         row = TerritorySettings()
         db.session.add(row)

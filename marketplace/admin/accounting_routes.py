@@ -8,16 +8,17 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import DateField, EmailField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length
 
-from marketplace import accounting, audit, closing
+from marketplace import accountant, accounting, audit, closing
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
 from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
+from marketplace.settings import SettingsError
 
 
 class FecForm(FlaskForm):
@@ -52,6 +53,29 @@ def _fec_period(values) -> tuple[FecForm, bool]:
     return form, True
 
 
+class AccountantForm(FlaskForm):
+    email = EmailField(lazy_gettext("E-mail du cabinet comptable"), validators=[Length(max=254)],
+                       description=lazy_gettext("Laissez vide pour ne rien envoyer."))
+    submit = SubmitField(lazy_gettext("Enregistrer l'adresse"))
+
+
+@bp.route("/comptabilite/cabinet", methods=["POST"])
+@access(ADMIN)
+def accountant_email():
+    form = AccountantForm()
+    if not form.validate_on_submit():
+        flash(" ".join(map(str, form.email.errors)) or gettext("Formulaire expiré : réessayez."), "error")
+    else:
+        try:
+            email = accountant.set_accountant_email(form.email.data, actor=current_user)
+        except SettingsError as error:
+            flash(str(error), "error")
+        else:
+            flash(gettext("Le FEC et le relevé de chaque mois partiront à %(email)s le 1er du mois suivant.",
+                          email=email) if email else gettext("Plus aucun envoi au cabinet comptable."), "success")
+    return redirect(url_for("admin.accounting_page") + "#cabinet")
+
+
 @bp.route("/comptabilite")
 @access(ADMIN)
 def accounting_page():
@@ -63,7 +87,9 @@ def accounting_page():
         except accounting.AccountingError as error:
             problem = str(error)
     return render_template("admin/accounting.html", form=form, summary=summary, problem=problem,
-                           missing=accounting.missing_chart_keys(), journals=accounting.JOURNALS)
+                           missing=accounting.missing_chart_keys(), journals=accounting.JOURNALS,
+                           accountant_form=AccountantForm(email=accountant.accountant_email()),
+                           last_sent=accountant.last_month_sent())
 
 
 @bp.route("/comptabilite/fec.txt")

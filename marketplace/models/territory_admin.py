@@ -24,6 +24,8 @@ class TerritorySettings(db.Model):
     pin_required_above_cents = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     pin_lock_minutes = db.Column(db.Integer, nullable=True)  # NULL: the default (config)
     settlement_cadence = db.Column(db.String(10), nullable=True)  # daily | weekly | manual; NULL: config
+    accountant_email = db.Column(db.String(254), nullable=True)  # gets each month's books (marketplace/accountant.py)
+    accountant_month_sent = db.Column(db.String(7), nullable=True)  # YYYY-MM: the last month sent
     # A shop joins a merchants' association only once the territory admin confirmed it too.
     association_members_need_admin = db.Column(db.Boolean, nullable=False, default=False,
                                                server_default=db.false())

@@ -2,6 +2,7 @@
 Livre des procédures fiscales, not from the code that writes it (tests/fec_check.py): the 18 columns
 in order, dates YYYYMMDD, amounts with a decimal comma, each entry balanced, entries numbered per
 journal without gap; and here the totals equal to the ledger's movements over the period."""
+import html
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from loyalty import ledger, sales
 from loyalty.clock import paris_day_bounds
 from loyalty.models import Entry, Posting
-from marketplace import accounting
+from marketplace import accountant, accounting
 from marketplace.extensions import db
 from marketplace.models import AuditEvent
 from marketplace.models.accounting import ChartAccount
@@ -206,3 +207,44 @@ def test_the_checker_refuses_what_the_format_forbids(app, books, tmp_path):
             pytest.fail(name)
     with pytest.raises(FecError):
         read_fec(text, "\t", date(2026, 10, 2), last)  # a line dated before the period
+
+
+def test_each_month_s_books_go_to_the_accountant_once_with_no_click(app, books, client, tmp_path):
+    """The admin gives the accountant's address once; from then on, early each month, the month
+    before's FEC (zipped, the same as the download) and its statement (PDF, CSV) go there, once."""
+    import io
+    import zipfile
+
+    from marketplace import periodic
+    from marketplace.mail import outbox
+
+    login(client, books.admin_email)
+    november = date(2026, 11, 1)
+    with app.app_context():
+        assert periodic.send_books_to_accountant in [job for job, *_ in periodic.PERIODIC]
+        assert accountant.send_last_month(november) is None  # no address: nothing goes
+    refused = client.post("/admin/comptabilite/cabinet", data={"email": "cabinet@"}, follow_redirects=True)
+    assert "E-mail du cabinet comptable : adresse invalide « cabinet@ »." in html.unescape(
+        refused.get_data(as_text=True))
+    saved = client.post("/admin/comptabilite/cabinet", data={"email": "Compta@Cabinet-Martin.fr"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "partiront à compta@cabinet-martin.fr" in saved and 'value="compta@cabinet-martin.fr"' in saved
+
+    with app.app_context():
+        assert accountant.send_last_month(november) == "2026-10"
+        assert accountant.send_last_month(date(2026, 11, 20)) is None  # once a month
+        [mail] = [m for m in outbox() if m["To"] == "compta@cabinet-martin.fr"]
+        assert mail["Subject"] == "Comptabilité de la carte du territoire : 10/2026"
+        assert "Ce mois est encore ouvert" in mail.get_body(("plain",)).get_content()
+        files = {part.get_filename(): part.get_content() for part in mail.iter_attachments()}
+        assert set(files) == {"FEC20261031.txt.zip", "releve-mensuel-2026-10.pdf", "releve-mensuel-2026-10.csv"}
+        with zipfile.ZipFile(io.BytesIO(files["FEC20261031.txt.zip"])) as archive:
+            assert archive.read("FEC20261031.txt").decode("utf-8") == export(app, tmp_path)
+        assert files["releve-mensuel-2026-10.pdf"].startswith(b"%PDF")
+    page = client.get("/admin/comptabilite").get_data(as_text=True)
+    assert "Dernier mois envoyé : 10/2026." in page
+
+    # Emptied: nothing more goes.
+    client.post("/admin/comptabilite/cabinet", data={"email": ""})
+    with app.app_context():
+        assert accountant.send_last_month(date(2026, 12, 1)) is None
