@@ -71,8 +71,8 @@ def send_last_month(today: date | None = None) -> str | None:
     today = today or paris_day(utc_now())
     first = month_start(date.fromordinal(month_start(today).toordinal() - 1))
     key = f"{first:%Y-%m}"
-    if (last_month_sent() or "") >= key:
-        return None
+    if (last_month_sent() or "") >= key or first < closing.months()[-1]:
+        return None  # sent already, or before the territory's first entry (nothing to send)
     if missing := accounting.missing_chart_keys():
         log.error("books of %s not sent to the accountant: the chart has no account for %s", key, missing)
         return None

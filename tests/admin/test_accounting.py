@@ -231,6 +231,7 @@ def test_each_month_s_books_go_to_the_accountant_once_with_no_click(app, books, 
     assert "partiront à compta@cabinet-martin.fr" in saved and 'value="compta@cabinet-martin.fr"' in saved
 
     with app.app_context():
+        assert accountant.send_last_month(date(2026, 10, 15)) is None  # September: before the first entry
         assert accountant.send_last_month(november) == "2026-10"
         assert accountant.send_last_month(date(2026, 11, 20)) is None  # once a month
         [mail] = [m for m in outbox() if m["To"] == "compta@cabinet-martin.fr"]
