@@ -338,9 +338,29 @@ def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
     if payment is None:
         payment = CampaignPayment(campaign_id=campaign.id, method="bank", amount_cents=amount_due_cents(campaign))
         db.session.add(payment)
+        if campaign.issue_on is None:  # as the page promises: issued as soon as the transfer is received
+            campaign.issue_on = paris_day(utc_now())
     campaign.funding_method = "bank"
     db.session.commit()
     return payment
+
+
+def set_issue_day(campaign: Campaign, day: date | None, today: date | None = None) -> None:
+    """HR chooses when the scheduler issues the campaign once funded (`day`, Paris; None: HR issues
+    it with the button). A past day is refused: it would mean "now", which the button does."""
+    if campaign.status not in ("awaiting_payment", "funded"):
+        raise CampaignError(gettext("Cette campagne n'attend plus d'émission."))
+    if day is not None and day < (today or paris_day(utc_now())):
+        raise CampaignError(gettext("Date d'émission : choisissez aujourd'hui ou un jour à venir."))
+    campaign.issue_on = day
+    db.session.commit()
+
+
+def campaigns_due_for_issue(today: date | None = None) -> list[int]:
+    """The funded campaigns whose issue day has come (marketplace/periodic.py issues them)."""
+    return list(db.session.scalars(select(Campaign.id).where(
+        Campaign.status == "funded", Campaign.issue_on.is_not(None),
+        Campaign.issue_on <= (today or paris_day(utc_now()))).order_by(Campaign.id)))
 
 
 def confirm_card_payment(payment: CampaignPayment, payment_method_id: str):

@@ -15,8 +15,10 @@ from sqlalchemy import select
 import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
-from marketplace import accountant, bank_statements, feeds, gift_cards, lockers, orders, settlement_schedule
+from marketplace import (accountant, bank_statements, campaigns, feeds, gift_cards, jobs, lockers, orders,
+                         settlement_schedule)
 from loyalty.verify import verify
+from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
@@ -73,6 +75,15 @@ def send_books_to_accountant() -> str | None:
     """The month before's FEC and statement to the accountant, once, on the first run of the month
     (daily: a scheduler down on the 1st sends them the next day; marketplace/accountant.py)."""
     return accountant.send_last_month()
+
+
+def issue_due_campaigns() -> int:
+    """Issue the funded campaigns whose issue day has come (each once: campaigns.start_issue)."""
+    started = [campaign_id for campaign_id in campaigns.campaigns_due_for_issue()
+               if campaigns.start_issue(campaign_id)]
+    for campaign_id in started:
+        jobs.enqueue(issue_campaign_job, campaign_id, "system:schedule", current_app.config["PUBLIC_URL"])
+    return len(started)
 
 
 def optimize_search_index() -> None:
@@ -141,6 +152,7 @@ PERIODIC = (
     (remind_uncollected_orders, DEFAULT_QUEUE, None, "0 9 * * *"),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
+    (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
 )
 
 

@@ -144,6 +144,12 @@ class ConfirmCampaignForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Confirmer la campagne"))
 
 
+class IssueDayForm(FlaskForm):
+    issue_on = DateField(lazy_gettext("Émettre automatiquement le"), validators=[Optional()],
+                         description=lazy_gettext("Laissez vide pour émettre vous-même, avec le bouton."))
+    submit = SubmitField(lazy_gettext("Enregistrer la date d'émission"))
+
+
 class ButtonForm(FlaskForm):
     """An empty form: a POST button protected by CSRF."""
 

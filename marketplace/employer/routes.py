@@ -13,7 +13,8 @@ from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
 from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
-                                        EmployerRegistrationForm, InviteForm, StaffConfirmForm, StaffImportForm)
+                                        EmployerRegistrationForm, InviteForm, IssueDayForm, StaffConfirmForm,
+                                        StaffImportForm)
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.formatting import money
@@ -279,6 +280,8 @@ def campaign(employer_id: int, campaign_id: int):
     context["amount_due"] = campaigns.amount_due_cents(campaign)
     if campaign.status == "draft":
         context["credit_available"] = campaigns.available_credit_cents(employer_id)
+    if campaign.status in ("awaiting_payment", "funded"):
+        context["issue_day_form"] = IssueDayForm(issue_on=campaign.issue_on)
     if campaign.status in ("issuing", "issued"):
         context["progress"] = campaigns.issue_progress(campaign)
     if campaign.status == "issued":
@@ -325,7 +328,7 @@ def pay_by_transfer(employer_id: int, campaign_id: int):
         except campaigns.CampaignError as error:
             flash(str(error), "error")
         else:
-            flash(gettext("Virement attendu : la campagne pourra être émise dès sa réception."), "success")
+            flash(gettext("Virement attendu : les cartes seront émises dès sa réception."), "success")
     return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
 
 
@@ -397,6 +400,25 @@ def receipt(employer_id: int, campaign_id: int, payment_id: int):
         abort(404)
     return render_template("employer/receipt.html", employer=payment.campaign.employer, payment=payment,
                            campaign=payment.campaign)
+
+
+@bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/date-emission", methods=["POST"])
+@access(EMPLOYER_HR)
+def issue_day(employer_id: int, campaign_id: int):
+    campaign = _campaign(employer_id, campaign_id)
+    form = IssueDayForm()
+    if not form.validate_on_submit():
+        flash(" ".join(map(str, form.issue_on.errors)) or gettext("Formulaire expiré : réessayez."), "error")
+    else:
+        try:
+            campaigns.set_issue_day(campaign, form.issue_on.data)
+        except campaigns.CampaignError as error:
+            flash(str(error), "error")
+        else:
+            flash(gettext("Les cartes seront émises automatiquement le %(day)s, une fois la campagne payée.",
+                          day=form.issue_on.data.strftime("%d/%m/%Y")) if form.issue_on.data
+                  else gettext("Vous émettrez les cartes vous-même, avec le bouton."), "success")
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id) + "#emission")
 
 
 @bp.route("/<int:employer_id>/campagnes/<int:campaign_id>/emettre", methods=["POST"])

@@ -69,6 +69,7 @@ class Campaign(db.Model):
     confirmed_at = db.Column(db.DateTime, nullable=True)
     funded_at = db.Column(db.DateTime, nullable=True)
     issue_heartbeat_at = db.Column(db.DateTime, nullable=True)  # last progress of a running issue
+    issue_on = db.Column(db.Date, nullable=True)  # issued by the scheduler from this Paris day, once funded
     issued_at = db.Column(db.DateTime, nullable=True)
     cancelled_at = db.Column(db.DateTime, nullable=True)
 

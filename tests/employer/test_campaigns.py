@@ -474,3 +474,55 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
     login(other, "otherhr@example.fr")
     assert other.get(f"/entreprise/{hr_world['other_employer_id']}/campagnes/nouvelle?depuis={last_year}"
                      ).status_code == 404
+
+
+def test_a_campaign_paid_by_transfer_is_issued_when_the_money_arrives_or_on_the_day_hr_chose(
+        app, hr_client, hr_world):
+    """HR pays by transfer and need not come back: the scheduler issues the cards once the transfer
+    is recorded, or from the day HR chose; with no day, HR issues them with the button."""
+    from datetime import timedelta
+
+    from marketplace import periodic
+
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id)
+    base = f"/entreprise/{employer_id}/campagnes/{campaign_id}"
+    hr_client.post(f"{base}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"{base}/paiement/virement")
+    today = paris_day(utc_now())
+    page = html_module.unescape(hr_client.get(f"{base}/").get_data(as_text=True))
+    assert f"Émission automatique le {today:%d/%m/%Y}, ou dès réception du paiement s'il arrive après." in page
+
+    # A past day is refused; a day to come is kept.
+    refused = hr_client.post(f"{base}/date-emission", data={"issue_on": (today - timedelta(days=1)).isoformat()},
+                             follow_redirects=True)
+    assert "Date d'émission : choisissez aujourd'hui ou un jour à venir." in html_module.unescape(
+        refused.get_data(as_text=True))
+    christmas = today + timedelta(days=3)
+    hr_client.post(f"{base}/date-emission", data={"issue_on": christmas.isoformat()})
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).issue_on == christmas
+        assert periodic.issue_due_campaigns in [job for job, *_ in periodic.PERIODIC]
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    with app.app_context():
+        assert periodic.issue_due_campaigns() == 0  # funded, but its day has not come
+        assert db.session.get(Campaign, campaign_id).status == "funded"
+        db.session.get(Campaign, campaign_id).issue_on = today  # the day comes
+        db.session.commit()
+        assert periodic.issue_due_campaigns() == 1
+        assert periodic.issue_due_campaigns() == 0  # once
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "issued" and campaign.issued_count == 3
+        assert {m["To"] for m in outbox()} >= {"claire@example.fr", "luc@example.fr"}
+
+    # Without a day, the button stays HR's.
+    manual = create(hr_client, employer_id, amount="20", child_amount="")
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{manual}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{manual}/paiement/virement")
+    said = hr_client.post(f"/entreprise/{employer_id}/campagnes/{manual}/date-emission", data={"issue_on": ""},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Vous émettrez les cartes vous-même, avec le bouton." in html_module.unescape(said)
+    funded_by_transfer(app, hr_client, employer_id, manual)
+    with app.app_context():
+        assert periodic.issue_due_campaigns() == 0
+        assert db.session.get(Campaign, manual).status == "funded"
