@@ -345,6 +345,17 @@ def choose_bank_transfer(campaign: Campaign) -> CampaignPayment:
     return payment
 
 
+def issue_announcement(campaign: Campaign):
+    """What happens next to a paid campaign, for HR: its issue day, or the button."""
+    if campaign.issue_on is None:
+        return lazy_gettext("Vous pouvez maintenant émettre les cartes depuis votre espace.")
+    if campaign.issue_on <= paris_day(utc_now()):
+        return lazy_gettext("Les cartes sont émises automatiquement dans les minutes qui viennent ; "
+                            "les salariés sont prévenus par e-mail.")
+    return lazy_gettext("Les cartes seront émises automatiquement le %(day)s ; les salariés seront prévenus par "
+                        "e-mail.", day=mail.date(campaign.issue_on))
+
+
 def set_issue_day(campaign: Campaign, day: date | None, today: date | None = None) -> None:
     """HR chooses when the scheduler issues the campaign once funded (`day`, Paris; None: HR issues
     it with the button). A past day is refused: it would mean "now", which the button does."""
@@ -410,8 +421,8 @@ def record_payment_received(payment_id: int, *, source: str, key: str, actor: st
     elif first_time:
         _tell_hr(campaign, lazy_gettext("Paiement reçu pour la campagne « %(campaign)s »", campaign=campaign.label),
                  lazy_gettext("Bonjour,\n\nNous avons bien reçu %(amount)s pour la campagne « %(campaign)s ».\n"
-                              "Vous pouvez maintenant émettre les cartes depuis votre espace.\n\nHalle",
-                              amount=mail.amount(amount), campaign=campaign.label))
+                              "%(next)s\n\nHalle", amount=mail.amount(amount), campaign=campaign.label,
+                              next=issue_announcement(campaign)))
     return campaign
 
 

@@ -375,7 +375,7 @@ def card_payment_return(employer_id: int, campaign_id: int, payment_id: int):
             flash(str(error), "error")
         else:
             if payments.handle_succeeded(intent):
-                flash(gettext("Paiement reçu : vous pouvez émettre les cartes."), "success")
+                flash(gettext("Paiement reçu.") + " " + str(campaigns.issue_announcement(payment.campaign)), "success")
             elif intent["status"] == "processing":
                 flash(gettext("Paiement en cours de confirmation par la banque : revenez dans quelques minutes."),
                       "info")

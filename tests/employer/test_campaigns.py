@@ -505,6 +505,9 @@ def test_a_campaign_paid_by_transfer_is_issued_when_the_money_arrives_or_on_the_
         assert periodic.issue_due_campaigns in [job for job, *_ in periodic.PERIODIC]
     funded_by_transfer(app, hr_client, employer_id, campaign_id)
     with app.app_context():
+        told = next(m for m in outbox() if m["Subject"].startswith("Paiement reçu pour la campagne"))
+        assert (f"Les cartes seront émises automatiquement le {christmas:%d/%m/%Y}"
+                in told.get_body(("plain",)).get_content())
         assert periodic.issue_due_campaigns() == 0  # funded, but its day has not come
         assert db.session.get(Campaign, campaign_id).status == "funded"
         db.session.get(Campaign, campaign_id).issue_on = today  # the day comes
