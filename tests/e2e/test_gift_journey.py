@@ -53,6 +53,7 @@ def test_a_buyer_offers_two_cards_and_a_recipient_pays_at_the_till(page, open_pa
     page.get_by_label("Votre prénom et nom").fill("Jeanne Martin")
     page.get_by_label("Votre e-mail (pour le reçu)").fill(f"jeanne.{tag}@example.fr")
     # Each card is a part of the form titled like a heading, not like one more field's label.
+    expect(second.locator("legend")).to_have_css("font-weight", "600")  # once the stylesheet applies
     legend_weight = second.locator("legend").evaluate("e => Number(getComputedStyle(e).fontWeight)")
     label_weight = second.get_by_text("Montant (€)").evaluate("e => Number(getComputedStyle(e).fontWeight)")
     assert legend_weight >= 600 > label_weight

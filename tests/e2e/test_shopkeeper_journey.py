@@ -73,7 +73,8 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     admin_page.goto("/admin/commerces")
     audit(admin_page)
     admin_page.get_by_role("link", name=shop_name).click()
-    if screen == "phone":  # each fact's label above its value, told apart from it
+    if screen == "phone":  # each fact's label above its value, told apart from it (once the stylesheet applies)
+        expect(admin_page.locator(".facts dt").first).to_have_css("font-weight", "600")
         label, value = admin_page.locator(".facts").evaluate(
             "dl => [dl.querySelector('dt'), dl.querySelector('dd')].map(e => getComputedStyle(e).fontWeight)")
         assert int(label) >= 600 > int(value), (label, value)
