@@ -1,6 +1,7 @@
-"""Each month's books sent to the territory's accountant with no click: on the 2nd, the month
-before's FEC (zipped), its statement as PDF and CSV (marketplace/accounting.py, closing.py) go to
-the address the admin gave, once per month. Without an address nothing is sent."""
+"""Each month's books sent to the territory's accountant with no click: from the 1st (the
+scheduler's daily run), the month before's FEC (zipped), its statement as PDF and CSV
+(marketplace/accounting.py, closing.py) go to the address the admin gave, once per month.
+Without an address nothing is sent."""
 import io
 import logging
 import zipfile

@@ -24,6 +24,12 @@ def admins() -> list[User]:
     return list(db.session.scalars(select(User).where(User.is_admin.is_(True)).order_by(User.email)))
 
 
+def tell_admins(subject, body) -> None:
+    """Mail every administrator (lazy texts: each gets them in their own language)."""
+    for admin in admins():
+        send_mail(admin.email, subject, body)
+
+
 def add_admin(email: str, *, actor: User) -> tuple[User, bool]:
     """Give the admin right to `email`; returns (user, created). A new account gets a random
     password and an email with a link to choose its own."""

@@ -10,20 +10,18 @@ import time
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import select
 
 import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
+from loyalty.verify import verify
 from marketplace import (accountant, bank_statements, campaigns, feeds, gift_cards, jobs, lockers, orders,
                          settlement_schedule)
-from loyalty.verify import verify
+from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
-from marketplace.mail import send_mail
-from marketplace.models import User
 
 log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
@@ -63,11 +61,10 @@ def verify_ledger() -> int:
     if problems:
         log.error("ledger verify: %d problem(s): %s", len(problems), "; ".join(problems[:5]))
         listed = "\n".join(problems[:20]) + ("\n…" if len(problems) > 20 else "")
-        for email in db.session.scalars(select(User.email).where(User.is_admin.is_(True))):
-            send_mail(email, lazy_gettext("Grand livre de la carte : %(n)s anomalie(s)", n=len(problems)),
-                      lazy_gettext("La vérification de cette nuit a trouvé dans le grand livre de la carte :\n\n"
-                                   "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
-                                   "(commande « flask --app run ledger verify »).", problems=listed))
+        tell_admins(lazy_gettext("Grand livre de la carte : %(n)s anomalie(s)", n=len(problems)),
+                    lazy_gettext("La vérification de cette nuit a trouvé dans le grand livre de la carte :\n\n"
+                                 "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
+                                 "(commande « flask --app run ledger verify »).", problems=listed))
     return len(problems)
 
 

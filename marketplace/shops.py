@@ -14,6 +14,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from marketplace import audit, invitations, opening_hours
+from marketplace.admins import tell_admins
 from marketplace.catalogue import InvalidValue
 from marketplace.extensions import db
 from marketplace.formatting import day_month
@@ -89,12 +90,10 @@ def create_shop(owner: User, **fields) -> Shop:
     shop.members.append(ShopMember(user=owner, role="owner"))
     db.session.add(shop)
     db.session.commit()
-    admins = db.session.scalars(select(User.email).where(User.is_admin.is_(True))).all()
-    for email in admins:
-        send_mail(email, lazy_gettext("Nouveau commerce à valider : %(shop)s", shop=shop.name),
-                  lazy_gettext("%(shop)s (%(commune)s) demande à rejoindre Halle.\n\nFile de validation : %(link)s\n",
-                               shop=shop.name, commune=commune.name if commune else "",
-                               link=public_url_for("admin.shops_queue")))
+    tell_admins(lazy_gettext("Nouveau commerce à valider : %(shop)s", shop=shop.name),
+                lazy_gettext("%(shop)s (%(commune)s) demande à rejoindre Halle.\n\nFile de validation : %(link)s\n",
+                             shop=shop.name, commune=commune.name if commune else "",
+                             link=public_url_for("admin.shops_queue")))
     return shop
 
 
