@@ -1,5 +1,6 @@
-"""The employee's side of the territorial card: the claim link of the email, the QR code of the
-printed card, the grants and where each can be spent."""
+"""The holder's side of the territorial card: the claim link of the email, the QR code of the
+printed card, the grants and where each can be spent, what each line of its history was, and the
+replacement of a lost card."""
 import base64
 from dataclasses import dataclass
 
@@ -13,18 +14,34 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from loyalty import ledger
 from loyalty.accounts import STRIPE_CLEARING
-from loyalty.cards import activate_card, attach_holder, find_card, lift_pin_lock, pin_locked, qr_payload
+from loyalty.cards import activate_card, attach_holder, qr_payload
 from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
 from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
 from marketplace.extensions import db
-from marketplace.i18n import error_message
+from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Campaign, Category, Commune, Shop
 from marketplace.territory import commune_distance_km
 from marketplace.urls import public_url_for
 
 _CLAIM_SALT = "halle-card-claim"
+
+HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext("Paiement"),
+                  "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
+                  "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
+                  "withdrawn": lazy_gettext("Crédit retiré"),
+                  "replace": lazy_gettext("Solde repris de l’ancienne carte"),
+                  "hold": lazy_gettext("Réservation (commande)"),
+                  "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée"),
+                  "buyrefund": lazy_gettext("Remboursé à l'acheteur")}
+
+
+def history_label(line) -> str:
+    """What a line of the card's history was, for its holder (an adjustment that took money
+    away reads as a withdrawal: an employer taking back a leaver's credit, say)."""
+    kind = "withdrawn" if line.kind == "adjust" and line.amount_cents < 0 else line.kind
+    return HISTORY_LABELS.get(kind, line.kind)
 
 
 class ClaimError(ValueError):
@@ -138,25 +155,6 @@ def nearest_first(shops: list[Shop], origin: Commune | None) -> list[tuple[Shop,
                   key=lambda pair: (round(pair[1], 1), pair[0].name))
 
 
-class PinNotLocked(ValueError):
-    """The admin asked to unlock a PIN that is not locked (in the reader's language)."""
-
-
-def admin_lift_pin_lock(number: str, actor) -> Card:
-    """The admin lifts the PIN lock of the card with this number (typed or scanned), logged;
-    raises CardNotFound, or PinNotLocked."""
-    from marketplace import audit
-
-    card = find_card(db.session, number, secret=current_app.config["SECRET_KEY"])
-    if not pin_locked(card):
-        db.session.rollback()
-        raise PinNotLocked(gettext("Le code PIN de la carte %(card)s n'est pas verrouillé.", card=card.masked_number))
-    card = lift_pin_lock(db.session, card.id)
-    audit.record("card.pin_unlock", card, actor=actor, summary=f"Code PIN déverrouillé : carte {card.masked_number}")
-    db.session.commit()
-    return card
-
-
 class ReplacementRefused(ValueError):
     """The holder asked to replace a card they have not blocked (in the reader's language)."""
 
@@ -184,11 +182,3 @@ def replace_card(card: Card, actor, *, by_holder: bool) -> Card:
                      summary=f"Carte {card.masked_number} remplacée par la carte {new.masked_number}")
         db.session.commit()
     return new
-
-
-def admin_replace_card(number: str, actor) -> tuple[Card, Card]:
-    """The admin replaces the card with this number (typed or scanned): (old card, new card).
-    Raises CardNotFound, or what replace_card raises."""
-    card = find_card(db.session, number, secret=current_app.config["SECRET_KEY"])
-    db.session.commit()  # the ledger starts its own transaction
-    return card, replace_card(card, actor, by_holder=False)

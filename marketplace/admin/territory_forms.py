@@ -1,9 +1,12 @@
-"""Forms of the territory's management pages: communes, categories, admins."""
+"""Forms of the territory's management pages: communes, categories, admins, the card desk."""
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, RadioField, SelectChoice, SelectField, StringField, SubmitField,
-                     TextAreaField)
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField,
+                     SubmitField, TextAreaField)
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
 
 
@@ -94,21 +97,55 @@ class CardSettingsForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Enregistrer les réglages"))
 
 
-class PinUnlockForm(FlaskForm):
-    card = StringField(lazy_gettext("Numéro de la carte"), validators=[
-        DataRequired(lazy_gettext("Numéro de la carte : tapez les 16 chiffres.")), Length(max=500)],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    submit = SubmitField(lazy_gettext("Déverrouiller le code PIN"))
+class CardLookupForm(FlaskForm):
+    query = StringField(lazy_gettext("Numéro de la carte, QR code ou e-mail du titulaire"), validators=[
+        DataRequired(lazy_gettext("Tapez les 16 chiffres de la carte, scannez son QR code ou tapez l'e-mail "
+                                  "de son titulaire.")), Length(max=500)],
+        render_kw={"autocomplete": "off", "autofocus": True})
+    submit = SubmitField(lazy_gettext("Trouver la carte"))
 
 
-class CardReplaceForm(FlaskForm):
-    card = StringField(lazy_gettext("Numéro de la carte perdue ou abîmée"), validators=[
-        DataRequired(lazy_gettext("Numéro de la carte : tapez les 16 chiffres.")), Length(max=500)],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    confirm = BooleanField(lazy_gettext("Je confirme : cette carte ne pourra plus jamais payer, son solde passe sur "
-                                        "une nouvelle carte"),
+class CardCorrectionForm(FlaskForm):
+    """A correction of one credit: added or taken, an amount, a reason, and a tick."""
+
+    # Whether the credit is the card's is card_support.correct_grant's to say, in French.
+    grant = SelectField(lazy_gettext("Crédit à corriger"), validate_choice=False,
+                        coerce=lambda value: int(value) if str(value).isdigit() else 0,
+                        validators=[DataRequired(lazy_gettext("Crédit : choisissez un crédit de cette carte."))])
+    direction = RadioField(lazy_gettext("Sens"), choices=[SelectChoice("add", lazy_gettext("Rendre de l'argent au crédit")),
+                                                          SelectChoice("take", lazy_gettext("Retirer de l'argent du crédit"))],
+                           validate_choice=False,
+                           validators=[DataRequired(lazy_gettext("Sens : rendre ou retirer ?")),
+                                       AnyOf(("add", "take"), message=lazy_gettext("Sens : rendre ou retirer ?"))])
+    amount = StringField(lazy_gettext("Montant (€)"),
+                         validators=[DataRequired(lazy_gettext("Montant : tapez par exemple 12,50."))],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    reason = TextAreaField(lazy_gettext("Motif (lu par votre comptable et par le titulaire)"), validators=[
+        DataRequired(lazy_gettext("Motif : dites pourquoi vous corrigez ce crédit.")), Length(max=300)])
+    confirm = BooleanField(lazy_gettext("Je confirme : l'écriture est définitive ; seule une autre correction la "
+                                        "compense"),
                            validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
-    submit = SubmitField(lazy_gettext("Remplacer la carte"))
+    token = HiddenField()
+    submit = SubmitField(lazy_gettext("Enregistrer la correction"))
+
+    amount_cents: int | None = None
+
+    def validate_amount(self, field):
+        try:
+            cents = parse_price(field.data, allow_zero=True)
+        except InvalidValue:
+            raise ValidationError(lazy_gettext("Montant : tapez par exemple 12,50.")) from None
+        if cents == 0:
+            raise ValidationError(lazy_gettext("Montant : un montant plus grand que zéro."))
+        self.amount_cents = cents
+
+    def validate_token(self, field):
+        if not re.fullmatch(r"[0-9a-f]{32}", field.data or ""):
+            raise ValidationError(lazy_gettext("Formulaire expiré : réessayez."))
+
+    @property
+    def signed_cents(self) -> int:
+        return self.amount_cents if self.direction.data == "add" else -self.amount_cents
 
 
 class ReportProductForm(FlaskForm):

@@ -5,20 +5,15 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
-from loyalty.cards import grouped_number
-from loyalty.errors import LedgerError
-from loyalty.queries import card_balance
 from marketplace import admins as admin_service
-from marketplace import audit, card_holders, lockers, product_reports, settings, taxonomy, territory_import
+from marketplace import audit, lockers, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm
 from marketplace.admin.blueprint import bp
-from marketplace.admin.territory_forms import (AddAdminForm, CardReplaceForm, CardSettingsForm, CategoryForm,
-                                               CommuneImportForm, ConfirmForm, MergeCategoryForm, MoveCategoryForm,
-                                               PinUnlockForm, RenameCategoryForm)
+from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
+                                               ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
 from marketplace.extensions import db
-from marketplace.formatting import money
-from marketplace.i18n import error_message, lazy_gettext
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 from marketplace.request_guard import int_arg
 
@@ -207,46 +202,7 @@ def card_settings():
         else:
             flash(gettext("Réglages de la carte enregistrés."), "success")
             return redirect(url_for("admin.card_settings"))
-    return render_template("admin/card_settings.html", form=form, current=current, unlock_form=PinUnlockForm(),
-                           replace_form=CardReplaceForm())
-
-
-@bp.route("/reglages-carte/deverrouiller-pin", methods=["POST"])
-@access(ADMIN)
-def unlock_card_pin():
-    form = PinUnlockForm()
-    if form.validate_on_submit():
-        try:
-            card = card_holders.admin_lift_pin_lock(form.card.data, current_user)
-        except (card_holders.PinNotLocked, LedgerError) as error:
-            flash(error_message(error), "error")
-        else:
-            flash(gettext("Code PIN de la carte %(card)s déverrouillé.", card=card.masked_number), "success")
-    else:
-        flash(" ".join(map(str, form.card.errors)) or gettext("Formulaire expiré : réessayez."), "error")
-    return redirect(url_for("admin.card_settings"))
-
-
-@bp.route("/reglages-carte/remplacer", methods=["POST"])
-@access(ADMIN)
-def replace_card():
-    """A holder with no Halle account reports a lost or damaged card: the admin gives them a new one."""
-    form = CardReplaceForm()
-    if form.validate_on_submit():
-        try:
-            old, new = card_holders.admin_replace_card(form.card.data, current_user)
-        except LedgerError as error:
-            db.session.rollback()
-            flash(error_message(error), "error")
-        else:
-            flash(gettext("Carte %(old)s remplacée par la carte %(number)s, qui a repris son solde (%(balance)s). "
-                          "Donnez ce numéro au titulaire ; s'il a un compte Halle, la nouvelle carte y est déjà.",
-                          old=old.masked_number, number=grouped_number(new.number),
-                          balance=money(card_balance(db.session, new.id))), "success")
-    else:
-        flash(" ".join(str(e) for f in (form.card, form.confirm) for e in f.errors)
-              or gettext("Formulaire expiré : réessayez."), "error")
-    return redirect(url_for("admin.card_settings"))
+    return render_template("admin/card_settings.html", form=form, current=current)
 
 
 @bp.route("/signalements/<int:report_id>/<any(ignorer, masquer):action>", methods=["POST"])

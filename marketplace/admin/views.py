@@ -2,6 +2,7 @@
 from marketplace.admin import (  # noqa: F401  (each module's views register on the blueprint)
     accounting_routes,
     bank_routes,
+    card_routes,
     reconciliation_routes,
     routes,
     settlement_routes,

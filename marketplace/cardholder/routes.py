@@ -15,7 +15,8 @@ from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
 from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import (ClaimError, ReplacementRefused, accepting_shops, card_from_claim_token,
-                                      claim_card, grants_of, nearest_first, qr_data_uri, replace_card)
+                                      claim_card, grants_of, history_label, nearest_first, qr_data_uri,
+                                      replace_card)
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
@@ -23,23 +24,6 @@ from marketplace.models import Shop
 from marketplace.territory import current_commune
 
 bp = Blueprint("card", __name__)
-
-HISTORY_LABELS = {"issue": lazy_gettext("Crédit reçu"), "redeem": lazy_gettext("Paiement"),
-                  "void": lazy_gettext("Paiement annulé"), "refund": lazy_gettext("Remboursement"),
-                  "expire": lazy_gettext("Crédit expiré"), "adjust": lazy_gettext("Correction"),
-                  "withdrawn": lazy_gettext("Crédit retiré"),
-                  "replace": lazy_gettext("Solde repris de l’ancienne carte"),
-                  "hold": lazy_gettext("Réservation (commande)"),
-                  "capture": lazy_gettext("Commande encaissée"), "release": lazy_gettext("Réservation libérée"),
-                  "buyrefund": lazy_gettext("Remboursé à l'acheteur")}
-
-
-def history_label(line) -> str:
-    """What a line of the card's history was, for its holder (an adjustment that took money
-    away reads as a withdrawal: an employer taking back a leaver's credit, say)."""
-    kind = "withdrawn" if line.kind == "adjust" and line.amount_cents < 0 else line.kind
-    return HISTORY_LABELS.get(kind, line.kind)
-
 
 class ButtonForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Confirmer"))

@@ -223,10 +223,10 @@ def test_a_lost_gift_card_replaced_by_the_admin_shows_on_the_recipients_link_and
     token, _ = buy_two(client)
     with stripe_app.app_context():
         item = _item_of(token, 0)
-        item_id, old_number = item.id, db.session.get(Card, item.card_id).number
+        item_id, old_id, old_number = item.id, item.card_id, db.session.get(Card, item.card_id).number
         link = f"/carte-cadeau/carte/{gift_cards.gift_token(item_id)}"
     login(client, "admin@example.fr")
-    client.post("/admin/reglages-carte/remplacer", data={"card": old_number, "confirm": "y"})
+    client.post(f"/admin/cartes/{old_id}/remplacer", data={"confirm": "y"})
     with stripe_app.app_context():
         old = db.session.scalars(select(Card).filter_by(number=old_number)).one()
         new = db.session.get(Card, old.replaced_by_id)
