@@ -108,6 +108,10 @@ class Config:
     ORDER_PAYMENT_MINUTES = int(os.environ.get("ORDER_PAYMENT_MINUTES", 30))
     # A resident whose order has waited this many days for them is reminded once (09:00 UTC).
     ORDER_REMINDER_DAYS = int(os.environ.get("ORDER_REMINDER_DAYS", 2))
+    # Holders are reminded of a credit left on their card this many days before its last day, once
+    # each (10:00 UTC; marketplace/card_reminders.py): comma-separated, e.g. "30,7".
+    CARD_EXPIRY_REMINDER_DAYS = tuple(sorted(
+        {int(days) for days in os.environ.get("CARD_EXPIRY_REMINDER_DAYS", "30,7").split(",") if days.strip()}))
     FEEDS_ALLOW_PRIVATE_ADDRESSES = _bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
 
     SESSION_COOKIE_HTTPONLY = True

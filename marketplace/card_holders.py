@@ -21,7 +21,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
-from marketplace.models import Campaign, Category, Commune, Shop
+from marketplace.models import Campaign, Category, Commune, Employer, Shop
 from marketplace.territory import commune_distance_km
 from marketplace.urls import public_url_for
 
@@ -104,12 +104,14 @@ def grants_of(card: Card) -> list[GrantView]:
     campaigns = {c.id: c for c in db.session.scalars(
         select(Campaign).where(Campaign.id.in_([g.campaign_id for g in card.grants if g.campaign_id])))}
     names = dict(db.session.execute(select(Category.slug, Category.name)).all())
+    employers = dict(db.session.execute(select(Employer.id, Employer.name).where(Employer.id.in_(
+        [g.funder_account.employer_id for g in card.grants if g.funder_account.employer_id]))).all())
     views = []
     for grant in card.grants:
         campaign = campaigns.get(grant.campaign_id)
         views.append(GrantView(
             grant=grant,
-            funder=campaign.employer.name if campaign else (
+            funder=campaign.employer.name if campaign else employers.get(grant.funder_account.employer_id) or (
                 gettext("Acheté par carte bancaire") if grant.funder_account.code == STRIPE_CLEARING else "Territoire"),
             event=campaign.event_label if campaign else grant.label,
             balance_cents=grant.account.balance_cents,

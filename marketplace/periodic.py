@@ -15,8 +15,8 @@ import search
 from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
-from marketplace import (accountant, bank_statements, campaigns, feeds, gift_cards, jobs, lockers, orders,
-                         settlement_schedule)
+from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers,
+                         orders, settlement_schedule)
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
@@ -102,6 +102,11 @@ def remind_uncollected_orders() -> int:
     return orders.remind_uncollected()
 
 
+def remind_expiring_credit() -> int:
+    """Remind the holders of credit left on their card before its last day (each reminder once)."""
+    return card_reminders.remind_expiring()
+
+
 def expire_locker_deposits() -> int:
     """Free the compartments of deposits whose code expired or booking was never filled (the
     businesses are told), and try again the refunds of paid deposits that failed."""
@@ -147,6 +152,7 @@ PERIODIC = (
     (import_bank_statements, DEFAULT_QUEUE, 900, None),
     (expire_orders, DEFAULT_QUEUE, 300, None),
     (remind_uncollected_orders, DEFAULT_QUEUE, None, "0 9 * * *"),
+    (remind_expiring_credit, DEFAULT_QUEUE, None, "0 10 * * *"),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
