@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace import catalogue, feeds, invitations, product_import, product_reference, shops, uploads
+from marketplace import catalogue, feeds, invitations, product_import, product_reference, shop_overview, shops, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
 from marketplace.images import InvalidImage, image_url, store_image
@@ -120,9 +120,10 @@ def dashboard(shop_id: int):
     shop = _shop(shop_id)
     counts = dict(db.session.execute(db.select(Product.active, db.func.count()).where(Product.shop_id == shop_id)
                                      .group_by(Product.active)).all())
+    role = current_user.shop_role(shop_id)
     return render_template("shop/dashboard.html", shop=shop, active_count=counts.get(True, 0),
-                           inactive_count=counts.get(False, 0), status=shops.opening_status(shop),
-                           role=current_user.shop_role(shop_id))
+                           inactive_count=counts.get(False, 0), status=shops.opening_status(shop), role=role,
+                           today=shop_overview.overview(shop, owner=role == "owner"))
 
 
 # --- Settings (owner only: they hold the IBAN) ---

@@ -59,7 +59,8 @@ def test_the_admin_gives_back_a_payment_taken_twice(page, live_app, screen):
     page.get_by_label(re.compile("Je confirme : l'écriture est définitive")).check()
     page.get_by_role("button", name="Enregistrer la correction").click()
 
-    expect(page.get_by_text(re.compile(r"Correction enregistrée : 12,50\s€\. La carte a maintenant 27,50\s€"))).to_be_visible()
+    done = re.compile(r"Correction enregistrée : 12,50\s€\. La carte a maintenant 27,50\s€")
+    expect(page.get_by_text(done)).to_be_visible()
     expect(page.get_by_test_id("card-balance")).to_have_text(re.compile(r"27,50"))
     expect(page.get_by_text("Correction · Paiement encaissé deux fois")).to_be_visible()
     screenshot(page, "card-desk")

@@ -110,7 +110,11 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     # The baker accepts and deposits the order in a locker compartment.
     shopkeeper = open_page()
     log_in(shopkeeper, "commercant@demo.halle.fr")
-    shopkeeper.goto(f"/boutique/{journey_data['bakery']}/commandes")
+    shopkeeper.goto(f"/boutique/{journey_data['bakery']}/")  # the dashboard says what waits, and leads there
+    expect(shopkeeper.get_by_test_id("shop-waiting")).to_contain_text(re.compile(r"commandes? à accepter ou refuser"))
+    audit(shopkeeper)
+    screenshot(shopkeeper, "shop-dashboard-waiting")
+    shopkeeper.get_by_role("link", name=re.compile(r"commandes? à accepter ou refuser")).click()
     expect(shopkeeper.get_by_test_id("new-orders")).to_be_visible()
     audit(shopkeeper)
     shopkeeper.get_by_test_id(f"accept-{sub_id}").click()

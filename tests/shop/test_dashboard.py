@@ -1,0 +1,85 @@
+"""A shop's dashboard says what waits for its team today, each line leading to where it is done,
+and tells the owner the next transfer of the card's money."""
+import html
+import re
+from datetime import date
+
+from loyalty import cards, ledger
+from marketplace import settings
+from marketplace.extensions import db
+from marketplace.models import CatalogueFeed, CatalogueFeedRun, Order, OrderShop, Product, User
+from tests import factories as f
+from tests.conftest import login
+
+
+def _waiting(client, shop_id: int) -> str:
+    """The dashboard's text, as read (tags dropped, spaces collapsed), and its links as `href=…`."""
+    page = html.unescape(client.get(f"/boutique/{shop_id}/").get_data(as_text=True))
+    links = " ".join(f"href={href}" for href in re.findall(r'href="([^"]+)"', page))
+    return re.sub(r"[ \n]+", " ", re.sub(r"<[^>]+>", " ", page)).replace(" ,", ",") + links
+
+
+def test_the_dashboard_lists_what_waits_and_nothing_when_nothing_does(app, shop_world, client):
+    bakery = shop_world["bakery"]
+    login(client, shop_world["emails"]["staff"])
+    page = _waiting(client, bakery)
+    assert "Rien ne vous attend : aucune commande à traiter, aucun produit épuisé." in page
+    assert "Carte du territoire aujourd'hui : aucun paiement" in page
+    assert "Prochain virement" not in page  # the IBAN and the money are the owner's
+
+    with app.app_context():
+        resident = db.session.query(User).filter_by(email=shop_world["emails"]["resident"]).one()
+        for n, status in enumerate(("paid", "paid", "accepted", "ready", "collected", "pending_payment")):
+            order = Order(user_id=resident.id, checkout_key=f"k{n}", status="paid", total_cents=500)
+            db.session.add(order)
+            db.session.flush()
+            db.session.add(OrderShop(order_id=order.id, shop_id=bakery, status=status, subtotal_cents=500))
+        f.product(db.session.get(Product, shop_world["bread"]).shop, "Brioche", 450, stock=0)
+        f.product(db.session.get(Product, shop_world["bread"]).shop, "Fougasse", 450, stock=0, active=False)
+        feed = CatalogueFeed(shop_id=bakery, url="https://example.fr/catalogue.csv", status="active")
+        db.session.add(feed)
+        db.session.flush()
+        db.session.add(CatalogueFeedRun(feed_id=feed.id, status="failed", error="HTTP 404"))
+        db.session.commit()
+        card = cards.create_card(db.session, active=True)
+        ledger.fund(db.session, amount_cents=5_000, key="fund", actor="test")
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=5_000, label="Noël", expires_on=date(2099, 12, 31),
+                           key="grant", actor="test")
+        ledger.redeem(db.session, card_id=card.id, shop_id=bakery, amount_cents=1_250, key="pay", actor="till")
+        mistake = ledger.redeem(db.session, card_id=card.id, shop_id=bakery, amount_cents=900, key="oops",
+                                actor="till")
+        ledger.void(db.session, redemption_id=mistake.entry_id, shop_id=bakery, key="void", actor="till")
+
+    page = _waiting(client, bakery)
+    assert "Rien ne vous attend" not in page
+    for line in ("2 commandes à accepter ou refuser", "1 commande à préparer", "1 commande prête, pas encore retirée",
+                 "1 produit en ligne épuisé",
+                 "1 flux de catalogue en échec (dernière lecture)"):
+        assert line in page, line
+    assert f"href=/boutique/{bakery}/commandes" in page
+    assert f"href=/boutique/{bakery}/produits?tri=stock" in page
+    assert f"href=/boutique/{bakery}/flux" in page
+    assert "Carte du territoire aujourd'hui : 1 paiement, 12,50\xa0€" in page
+
+
+def test_the_owner_sees_the_next_transfer_and_a_missing_iban(app, shop_world, client):
+    with app.app_context():
+        settings.update_card_settings(card_prefix="9250", commission_bps="0", pin_required_above="",
+                                      pin_lock_minutes="30", settlement_cadence="weekly", actor=None)
+        card = cards.create_card(db.session, active=True)
+        ledger.fund(db.session, amount_cents=5_000, key="fund", actor="test")
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=5_000, label="Noël", expires_on=date(2099, 12, 31),
+                           key="grant", actor="test")
+        card_id = card.id
+    login(client, shop_world["emails"]["owner"])
+    assert "Aucun paiement par carte à vous reverser pour l'instant." in _waiting(client, shop_world["bakery"])
+    with app.app_context():
+        for shop_id, key in ((shop_world["bakery"], "a"), (shop_world["cheese"], "b")):
+            ledger.redeem(db.session, card_id=card_id, shop_id=shop_id, amount_cents=2_000, key=key, actor="till")
+    page = _waiting(client, shop_world["bakery"])
+    assert "Prochain virement de la carte : 20,00\xa0€, demandé à la banque le" in page
+    assert "Votre IBAN manque" not in page
+    login(client, shop_world["emails"]["other"])  # the cheese shop's owner gave no IBAN
+    page = _waiting(client, shop_world["cheese"])
+    assert "Prochain virement de la carte : 20,00\xa0€" in page
+    assert "Votre IBAN manque ou n'est pas valable : le virement attendra." in page
