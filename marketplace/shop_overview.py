@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from loyalty.clock import paris_day, utc_now
 from loyalty.queries import shop_redemptions
-from marketplace import settlement_schedule
+from marketplace import settlement_schedule, stock_alerts
 from marketplace.extensions import db
 from marketplace.feeds import shop_feeds
 from marketplace.models import OrderShop, Product, Shop
@@ -19,6 +19,7 @@ class ShopOverview:
     preparing: int  # accepted: to prepare
     waiting_pickup: int  # ready: not collected yet
     sold_out: int  # online products with no stock left
+    awaited: int  # residents waiting for one of its products to be back
     failed_feeds: int  # running feeds whose last reading failed
     card_count: int  # card payments taken today (voided ones left out)
     card_cents: int  # what they brought, less voids and refunds
@@ -41,5 +42,5 @@ def overview(shop: Shop, *, owner: bool) -> ShopOverview:
     today = shop_redemptions(db.session, shop.id, paris_day(utc_now()))
     return ShopOverview(
         new_orders=orders.get("paid", 0), preparing=orders.get("accepted", 0), waiting_pickup=orders.get("ready", 0),
-        sold_out=sold_out, failed_feeds=failed, card_count=sum(1 for line in today.lines if not line.voided),
+        sold_out=sold_out, awaited=stock_alerts.awaited(shop.id), failed_feeds=failed, card_count=sum(1 for line in today.lines if not line.voided),
         card_cents=today.total_cents, next_payment=settlement_schedule.next_payment(shop) if owner else None)

@@ -22,3 +22,9 @@ class ProfileForm(FlaskForm):
         if not field.raw_data:  # absent from the request (not merely left empty)
             raise ValidationError(lazy_gettext("Ce champ manque dans le formulaire envoyé : rechargez la page."))
         validate_commune_field(self, field)
+
+
+class StockAlertForm(FlaskForm):
+    """A button: be told, or no longer, when a sold-out product is back."""
+
+    submit = SubmitField(lazy_gettext("Me prévenir par e-mail de son retour"))

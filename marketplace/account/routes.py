@@ -1,12 +1,14 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace.access import AUTHENTICATED, access
-from marketplace.account.forms import ProfileForm
+from marketplace import stock_alerts as stock_alerts_service
+from marketplace.account.forms import ProfileForm, StockAlertForm
 from marketplace.auth import sessions
 from marketplace.auth.forms import LogoutForm
 from marketplace.extensions import db
+from marketplace.models import Product
 from marketplace.territory import SESSION_KEY, resolve_commune
 
 bp = Blueprint("account", __name__, url_prefix="/compte")
@@ -47,3 +49,50 @@ def profile():
         flash(gettext("Profil enregistré."), "success")
         return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)
+
+
+# --- Sold-out products the resident waits for (marketplace/stock_alerts.py) ---
+
+
+def _public_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None or not product.is_public:
+        abort(404)
+    return product
+
+
+@bp.route("/alertes")
+@access(AUTHENTICATED)
+def stock_alerts():
+    return render_template("account/stock_alerts.html", alerts=stock_alerts_service.alerts_of(current_user.id),
+                           form=StockAlertForm())
+
+
+@bp.route("/alertes/produit/<int:product_id>", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+def stock_alert(product_id: int):
+    """The product page links here (it stays the same for everyone, so that a proxy may cache it)."""
+    product = _public_product(product_id)
+    form = StockAlertForm()
+    if form.validate_on_submit():
+        try:
+            stock_alerts_service.ask(current_user.id, product)
+        except stock_alerts_service.AlertRefused as error:
+            flash(str(error), "error")
+        else:
+            flash(gettext("C'est noté : vous recevrez un e-mail dès que « %(product)s » sera de nouveau disponible.",
+                          product=product.name), "success")
+        return redirect(url_for("account.stock_alert", product_id=product.id))
+    return render_template("account/stock_alert.html", product=product, form=form,
+                           alert=stock_alerts_service.alert_of(current_user.id, product.id))
+
+
+@bp.route("/alertes/produit/<int:product_id>/retirer", methods=["POST"])
+@access(AUTHENTICATED)
+def forget_stock_alert(product_id: int):
+    if StockAlertForm().validate_on_submit():
+        stock_alerts_service.forget(current_user.id, product_id)
+        flash(gettext("Vous ne serez pas prévenu(e) du retour de ce produit."), "success")
+    if request.form.get("back") == "list":
+        return redirect(url_for("account.stock_alerts"))
+    return redirect(url_for("account.stock_alert", product_id=product_id))

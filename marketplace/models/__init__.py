@@ -12,6 +12,7 @@ from marketplace.models.uploads import PendingUpload  # noqa: F401
 from marketplace.models.bank import BankFeeLabel, BankLine, BankStatement  # noqa: F401
 from marketplace.models.credit_purchases import CreditPurchase, CreditPurchaseItem  # noqa: F401
 from marketplace.models.card_reminders import GrantExpiryReminder  # noqa: F401
+from marketplace.models.stock_alerts import StockAlert  # noqa: F401
 from marketplace.models.topup_programmes import TopUpAward, TopUpProgramme  # noqa: F401
 from marketplace.models.counters import (CardCounter, CardCounterDay, CardCounterInvitation,  # noqa: F401
                                          CardCounterMember)
