@@ -6,12 +6,13 @@ territory sells it. The report groups the ways of typing one search ("creme brul
 "Crème brûlée", "crème-brûlée") under its most frequent spelling.
 """
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.models.base import utcnow
 from marketplace.territory import fold
 from search.models import UnmetSearch
 from search.query import SearchQuery
@@ -47,12 +48,14 @@ def record_unmet_search(fields: dict) -> None:
     db.session.commit()
 
 
-def unmet_report(limit: int = 100) -> list[UnmetRow]:
+def unmet_report(limit: int = 100, since: datetime | None = None) -> list[UnmetRow]:
     """(search as most often typed, how many times, last time), most asked first; the spellings
-    that differ only by case, accents, hyphens or apostrophes count as one search."""
-    rows = db.session.execute(
-        select(UnmetSearch.text, func.count(), func.max(UnmetSearch.created_at)).group_by(UnmetSearch.text)
-    ).all()
+    that differ only by case, accents, hyphens or apostrophes count as one search. `since`: only
+    the searches made from then on."""
+    statement = select(UnmetSearch.text, func.count(), func.max(UnmetSearch.created_at)).group_by(UnmetSearch.text)
+    if since is not None:
+        statement = statement.where(UnmetSearch.created_at >= since)
+    rows = db.session.execute(statement).all()
     groups = defaultdict(list)
     for text, count, last in rows:
         groups[fold(text)].append((text, count, last))
@@ -62,3 +65,15 @@ def unmet_report(limit: int = 100) -> list[UnmetRow]:
         report.append(UnmetRow(shown, sum(row[1] for row in spellings), max(row[2] for row in spellings)))
     report.sort(key=lambda row: (-row.count, fold(row.text)))
     return report[:limit]
+
+
+def wanted_by_residents(days: int = 30, at_least: int = 3, limit: int = 5) -> list[UnmetRow]:
+    """What residents searched for at least `at_least` times in the last `days` days and the
+    territory still does not sell (searched again now: a shop may have listed it since), for the
+    shops' dashboards: demand they could answer. A search typed fewer times is left out, as a
+    name or an address might be."""
+    from search import get_backend, reference_data
+
+    backend, data = get_backend(), reference_data()
+    asked = [row for row in unmet_report(limit=50, since=utcnow() - timedelta(days=days)) if row.count >= at_least]
+    return [row for row in asked if not backend.search(SearchQuery(text=row.text), data).total][:limit]

@@ -33,6 +33,7 @@ from marketplace.shop.forms import (
     ShopForm,
     category_choices,
 )
+from search.unmet import wanted_by_residents
 
 bp = Blueprint("shop", __name__, url_prefix="/boutique")
 
@@ -123,7 +124,8 @@ def dashboard(shop_id: int):
     role = current_user.shop_role(shop_id)
     return render_template("shop/dashboard.html", shop=shop, active_count=counts.get(True, 0),
                            inactive_count=counts.get(False, 0), status=shops.opening_status(shop), role=role,
-                           today=shop_overview.overview(shop, owner=role == "owner"))
+                           today=shop_overview.overview(shop, owner=role == "owner"),
+                           wanted=wanted_by_residents())
 
 
 # --- Settings (owner only: they hold the IBAN) ---

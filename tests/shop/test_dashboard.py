@@ -1,13 +1,15 @@
 """A shop's dashboard says what waits for its team today, each line leading to where it is done,
-and tells the owner the next transfer of the card's money."""
+tells the owner the next transfer of the card's money, and shows what residents search for and
+nobody sells."""
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from loyalty import cards, ledger
 from marketplace import settings
 from marketplace.extensions import db
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Order, OrderShop, Product, User
+from marketplace.models.base import utcnow
 from tests import factories as f
 from tests.conftest import login
 
@@ -83,3 +85,23 @@ def test_the_owner_sees_the_next_transfer_and_a_missing_iban(app, shop_world, cl
     page = _waiting(client, shop_world["cheese"])
     assert "Prochain virement de la carte : 20,00\xa0€" in page
     assert "Votre IBAN manque ou n'est pas valable : le virement attendra." in page
+
+
+def test_the_dashboard_shows_what_residents_searched_for_often_and_nobody_sells(app, shop_world, client):
+    import search
+    from search.models import UnmetSearch
+
+    long_ago = utcnow() - timedelta(days=40)
+    with app.app_context():
+        searches = (["galette des rois"] * 2 + ["Galette des Rois"] + ["cidre brut"] * 2  # twice: left out
+                    + ["pain de campagne"] * 4)  # sold since: the baker's bread is found now
+        db.session.add_all(UnmetSearch(text=text) for text in searches)
+        db.session.add_all(UnmetSearch(text="truffe noire", created_at=long_ago) for _ in range(5))
+        db.session.commit()
+        search.rebuild()
+    login(client, shop_world["emails"]["staff"])
+    page = _waiting(client, shop_world["bakery"])
+    assert "Ce que les habitants cherchent sans le trouver" in page
+    assert "galette des rois · 3 recherches" in page
+    for absent in ("cidre brut", "pain de campagne ·", "truffe noire"):
+        assert absent not in page, absent
