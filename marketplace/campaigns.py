@@ -30,6 +30,7 @@ from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Cat
 from marketplace.models.base import utcnow
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.settings import card_settings
+from marketplace.urls import public_url_for
 from marketplace.taxonomy import EXCLUDED_FROM_GIFTS_BY_DEFAULT, FESTIVE_SLUG
 
 ISSUE_BATCH = 200
@@ -740,6 +741,7 @@ class CampaignReport:
     remaining_cents: int
     expired_cents: int
     revoked_cents: int
+    shop_count: int  # the shops where it was spent
     by_commune: list[tuple[str, int]]
     by_category: list[tuple[str, int]]
     recipients: list[dict]
@@ -797,9 +799,49 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
              "attached": bool(card and card.holder_user_id), "card_status": card.status if card else None,
              "remaining_cents": balance if balance is not None else 0,
              "revoked": recipient.revoked_at is not None, "recipient_id": recipient.id})
-    return CampaignReport(issued, spent, remaining, expired, revoked,
+    return CampaignReport(issued, spent, remaining, expired, revoked, len(per_shop),
                           sorted(by_commune.items(), key=lambda item: -item[1]),
                           sorted(by_category.items(), key=lambda item: -item[1]), recipients)
+
+
+def report_ended_campaigns(today: date | None = None) -> int:
+    """Mail HR the result of each campaign whose last day has passed, once its credit has all been
+    swept (the nightly expiry): what was given, spent and where, and where the rest went, with the
+    link to do it again next year. Daily; the number of campaigns reported."""
+    today = today or paris_day(utc_now())
+    ended = db.session.scalars(select(Campaign).where(Campaign.status == "issued", Campaign.expires_on < today,
+                                                      Campaign.ended_report_at.is_(None))
+                               .order_by(Campaign.id)).all()
+    reported = 0
+    for campaign in ended:
+        report = campaign_report(campaign)
+        if report.remaining_cents:  # the sweep of its last day has not run yet
+            continue
+        unspent = report.expired_cents
+        back = (lazy_gettext("revenus sur le compte Halle de votre entreprise : ils paieront en partie votre "
+                             "prochaine campagne") if campaign.expiry_policy == "employer"
+                else lazy_gettext("versés au fonds du territoire, comme la campagne le prévoyait"))
+        subject = lazy_gettext("Campagne « %(campaign)s » terminée : %(percent)s %% dépensés dans le territoire",
+                               campaign=campaign.label, percent=report.percent(report.spent_cents))
+        _tell_hr(campaign, subject,
+                 lazy_gettext(
+                     "Bonjour,\n\nLa campagne « %(campaign)s » est terminée (dernier jour : %(day)s).\n\n"
+                     "Offert : %(issued)s.\nDépensé dans les commerces du territoire : %(spent)s, dans "
+                     "%(shops)s commerce(s) de %(communes)s commune(s).\nNon dépensé : %(unspent)s, %(back)s.\n"
+                     "Repris aux salariés partis : %(revoked)s.\n\nLe détail : %(link)s\n\n"
+                     "Refaire cette campagne l'an prochain, préremplie : %(again)s\n\nHalle",
+                     campaign=campaign.label, day=mail.date(campaign.expires_on),
+                     issued=mail.amount(report.issued_cents),
+                     spent=mail.amount(report.spent_cents), shops=report.shop_count, communes=len(report.by_commune),
+                     unspent=mail.amount(unspent), back=back, revoked=mail.amount(report.revoked_cents),
+                     link=public_url_for("employer.campaign", employer_id=campaign.employer_id,
+                                         campaign_id=campaign.id),
+                     again=public_url_for("employer.new_campaign", employer_id=campaign.employer_id,
+                                          depuis=campaign.id)))
+        campaign.ended_report_at = utcnow()
+        db.session.commit()
+        reported += 1
+    return reported
 
 
 # --- Helpers ------------------------------------------------------------------------------------

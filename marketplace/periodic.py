@@ -83,6 +83,11 @@ def issue_due_campaigns() -> int:
     return len(started)
 
 
+def report_ended_campaigns() -> int:
+    """Mail HR each ended campaign's result, once its credit was swept (marketplace/campaigns.py)."""
+    return campaigns.report_ended_campaigns()
+
+
 def optimize_search_index() -> None:
     """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
     search.get_backend().optimize()
@@ -148,6 +153,7 @@ def send_due_gifts() -> int:
 PERIODIC = (
     (drain_search_outbox, SEARCH_QUEUE, 5, None),
     (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
+    (report_ended_campaigns, DEFAULT_QUEUE, None, "0 8 * * *"),
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
     (optimize_search_index, SEARCH_QUEUE, None, "40 3 * * *"),
     (verify_ledger, DEFAULT_QUEUE, None, "50 3 * * *"),

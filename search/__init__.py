@@ -229,10 +229,13 @@ def rebuild(progress=None, echo=None) -> int:
 
 
 def seed_demo(echo=None) -> int:
-    """After the demo seed's bulk inserts: default synonyms and a fresh index."""
+    """After the demo seed's bulk inserts: default synonyms, the residents' unmet searches and a
+    fresh index."""
     from search.synonyms import install_defaults
+    from search.unmet import seed_demo_demand
 
     install_defaults(db.session)
+    seed_demo_demand()
     return rebuild(echo=echo)
 
 

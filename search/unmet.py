@@ -77,3 +77,20 @@ def wanted_by_residents(days: int = 30, at_least: int = 3, limit: int = 5) -> li
     backend, data = get_backend(), reference_data()
     asked = [row for row in unmet_report(limit=50, since=utcnow() - timedelta(days=days)) if row.count >= at_least]
     return [row for row in asked if not backend.search(SearchQuery(text=row.text), data).total][:limit]
+
+
+# The demo territory's residents have searched for these and found nothing (how many times each).
+DEMO_DEMAND = (("farine de sarrasin", 5), ("kombucha", 5), ("Kombucha", 1), ("tempeh", 4), ("sirop d'érable", 3))
+
+
+def seed_demo_demand() -> int:
+    """The demo's unmet searches, spread over the last three weeks, once (an empty table only):
+    the admin's report and the shops' dashboards have something to show."""
+    if db.session.scalar(select(func.count()).select_from(UnmetSearch)):
+        return 0
+    now = utcnow()
+    rows = [UnmetSearch(text=text.lower(), created_at=now - timedelta(days=(3 * n + len(text)) % 21, hours=n))
+            for text, times in DEMO_DEMAND for n in range(times)]
+    db.session.add_all(rows)
+    db.session.commit()
+    return len(rows)

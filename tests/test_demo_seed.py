@@ -145,6 +145,12 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     (hr,) = user("rh").employer_memberships
     assert hr.employer.slug == "acieries-armancon"
 
+    # what residents searched for and nobody sells, on the shops' dashboards (the rarest left out)
+    from search.unmet import wanted_by_residents
+
+    assert [(row.text, row.count) for row in wanted_by_residents()] == [
+        ("kombucha", 6), ("farine de sarrasin", 5), ("tempeh", 4), ("sirop d'érable", 3)]
+
     # the same seed again adds nothing and changes nothing
     before = {(s.slug, s.name, s.siret, s.iban) for s in shops}
     db.session.expire_all()

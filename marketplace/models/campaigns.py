@@ -71,6 +71,7 @@ class Campaign(db.Model):
     issue_heartbeat_at = db.Column(db.DateTime, nullable=True)  # last progress of a running issue
     issue_on = db.Column(db.Date, nullable=True)  # issued by the scheduler from this Paris day, once funded
     issued_at = db.Column(db.DateTime, nullable=True)
+    ended_report_at = db.Column(db.DateTime, nullable=True)  # HR was mailed its result, once, after its last day
     cancelled_at = db.Column(db.DateTime, nullable=True)
 
     employer = db.relationship("Employer")

@@ -218,6 +218,36 @@ def test_expiry_goes_back_to_the_employer_and_shows_in_the_report(app, hr_client
         assert report.percent(report.expired_cents) == 100
 
 
+def test_hr_is_mailed_the_result_of_an_ended_campaign_once_its_credit_is_swept(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on="2027-01-31")
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        body = next(m.get_content() for m in outbox() if m["To"] == "claire@example.fr")
+        card_id = db.session.scalar(select(Card.id).where(Card.employee_id == hr_world["employees"]["M001"]))
+        redeem(db.session, card_id=card_id, shop_id=hr_world["shops"]["toys"], amount_cents=2_000,
+               key="ended:redeem", actor="test", pin=re.search(r"Code PIN .*: (\d{4})", body).group(1))
+        outbox().clear()
+        assert campaigns.report_ended_campaigns(today=date(2027, 1, 31)) == 0  # its last day
+        assert campaigns.report_ended_campaigns(today=date(2027, 2, 1)) == 0  # the night's sweep has not run
+        expire_grants(db.session, today=date(2027, 2, 1))
+        assert campaigns.report_ended_campaigns(today=date(2027, 2, 1)) == 1
+        mails = {m["To"]: m for m in outbox()}
+        assert set(mails) == {"hr@example.fr", "compta@laiterie.fr"}  # its HR and its billing address
+        message = mails["hr@example.fr"]
+        assert message["Subject"] == "Campagne « Noël 2026 » terminée : 13 % dépensés dans le territoire"
+        text = message.get_content()
+        for line in ("La campagne « Noël 2026 » est terminée (dernier jour : 31/01/2027).", "Offert : 150,00\xa0€.",
+                     "Dépensé dans les commerces du territoire : 20,00\xa0€, dans 1 commerce(s) de 1 commune(s).",
+                     "Non dépensé : 130,00\xa0€, revenus sur le compte Halle de votre entreprise",
+                     f"/entreprise/{employer_id}/campagnes/{campaign_id}/",
+                     f"/entreprise/{employer_id}/campagnes/nouvelle?depuis={campaign_id}"):
+            assert line in text, line
+        outbox().clear()
+        assert campaigns.report_ended_campaigns(today=date(2027, 2, 2)) == 0 and outbox() == []
+
+
 def test_revoke_an_employees_unspent_grant(app, hr_client, hr_world):
     employer_id = hr_world["employer_id"]
     campaign_id = create(hr_client, employer_id, amount="50", child_amount="")
