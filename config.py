@@ -143,6 +143,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
     PASSWORD_HASH_METHOD = "scrypt"
     TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")
+    # The admin's card desk (/admin/cartes): look-ups by number, QR code or e-mail, per admin.
+    CARD_DESK_RATE_LIMIT = os.environ.get("CARD_DESK_RATE_LIMIT", "30 per minute")
     API_LOOKUP_RATE_LIMIT = os.environ.get("API_LOOKUP_RATE_LIMIT", "120 per minute")  # per shop, all its keys
     # Barcode look-ups in the territory's reference (the product form's scanner), per shop member.
     REFERENCE_LOOKUP_RATE_LIMIT = os.environ.get("REFERENCE_LOOKUP_RATE_LIMIT", "60 per minute")

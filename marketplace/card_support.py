@@ -20,7 +20,7 @@ from loyalty.results import LedgerResult
 from marketplace import audit
 from marketplace.card_holders import GrantView, grants_of
 from marketplace.extensions import db
-from marketplace.formatting import money
+from marketplace.formatting import day, money
 from marketplace.i18n import lazy_gettext
 from marketplace.models import CreditPurchaseItem, Employee, Shop, User
 
@@ -135,7 +135,7 @@ def correct_grant(card: Card, *, grant_id: int, amount_cents: int, reason: str, 
         if not is_live(grant, paris_day(utc_now())):
             db.session.rollback()
             raise CardDeskError(gettext("Ce crédit a expiré le %(day)s : une correction ne le rendrait pas "
-                                        "dépensable.", day=grant.expires_on.strftime("%d/%m/%Y")))
+                                        "dépensable.", day=day(grant.expires_on)))
         ceiling = first_credit_cents(grant)
         if grant.account.balance_cents + amount_cents > ceiling:
             db.session.rollback()

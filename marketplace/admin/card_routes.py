@@ -2,7 +2,7 @@
 replace a lost card, correct a credit."""
 import secrets
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -17,13 +17,18 @@ from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import ButtonForm
 from marketplace.admin.territory_forms import CardCorrectionForm, CardLookupForm, ConfirmForm
 from marketplace.card_holders import ReplacementRefused, history_label, replace_card
-from marketplace.extensions import db
-from marketplace.formatting import money
+from marketplace.extensions import db, limiter
+from marketplace.formatting import day, money
 from marketplace.i18n import error_message
+
+
+def _admin_key() -> str:
+    return f"card-desk:{current_user.id}"
 
 
 @bp.route("/cartes", methods=["GET", "POST"])
 @access(ADMIN)
+@limiter.limit(lambda: current_app.config["CARD_DESK_RATE_LIMIT"], key_func=_admin_key, methods=["POST"])
 def cards():
     """Look a card up (POST: a card's number stays out of the address bar and the logs)."""
     form = CardLookupForm()
@@ -48,7 +53,7 @@ def _correction_form(card: Card, form: CardCorrectionForm | None = None) -> Card
     form = form or CardCorrectionForm(formdata=None)
     form.grant.choices = [SelectChoice(0, gettext("Choisissez un crédit"))] + [
         SelectChoice(grant.id, f"{grant.label} · {money(grant.account.balance_cents)} · "
-                     + gettext("jusqu'au %(day)s", day=grant.expires_on.strftime("%d/%m/%Y")))
+                     + gettext("jusqu'au %(day)s", day=day(grant.expires_on)))
         for grant in card_support.correctable_grants(card)]
     if not form.token.data:
         form.token.data = secrets.token_hex(16)

@@ -233,6 +233,12 @@ def test_a_correction_is_refused_on_another_card_s_credit_and_on_an_expired_cred
     assert _adjustments(app) == []
 
 
+def test_card_look_ups_are_rate_limited_per_admin(app, territory, client):
+    login(client, territory.admin_email)
+    codes = [client.post("/admin/cartes", data={"query": "9250 0000 0000 0000"}).status_code for _ in range(32)]
+    assert codes[:30] == [200] * 30 and codes[-1] == 429
+
+
 def test_only_the_admin_opens_the_card_desk(app, territory, client):
     login(client, territory.owner_email)
     assert client.get("/admin/cartes").status_code == 403
