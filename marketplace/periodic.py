@@ -16,7 +16,7 @@ from loyalty import ledger
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
 from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers,
-                         orders, settlement_schedule, stock_alerts)
+                         orders, settlement_schedule, shop_overview, stock_alerts)
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
@@ -117,6 +117,11 @@ def notify_back_in_stock() -> int:
     return stock_alerts.notify_back_in_stock()
 
 
+def send_weekly_summaries() -> int:
+    """Mail each shop's owners their week, on Monday morning (each week once per shop)."""
+    return shop_overview.send_weekly_summaries()
+
+
 def expire_locker_deposits() -> int:
     """Free the compartments of deposits whose code expired or booking was never filled (the
     businesses are told), and try again the refunds of paid deposits that failed."""
@@ -165,6 +170,7 @@ PERIODIC = (
     (remind_uncollected_orders, DEFAULT_QUEUE, None, "0 9 * * *"),
     (remind_expiring_credit, DEFAULT_QUEUE, None, "0 10 * * *"),
     (notify_back_in_stock, DEFAULT_QUEUE, 300, None),
+    (send_weekly_summaries, DEFAULT_QUEUE, None, "0 7 * * 1"),
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),

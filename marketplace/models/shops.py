@@ -63,6 +63,9 @@ class Shop(db.Model):
     # "Ne pas partager mes fiches produits": its listings stay out of the territory's barcode
     # reference (marketplace/product_reference.py), which pre-fills other shops' product forms.
     private_listings = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # The owner gets the week's summary by e-mail on Monday (marketplace/shop_overview.py).
+    weekly_summary = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    summary_sent_for = db.Column(db.Date, nullable=True)  # the Monday of the last week summarised (once each)
     reviewed_at = db.Column(db.DateTime, nullable=True)
     # A business that sells no catalogue (artisan, service, small industry: issue 22) says what it
     # does; the search finds it by these words, next to the products.

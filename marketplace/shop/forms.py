@@ -121,6 +121,10 @@ class ShopForm(FlaskForm):
         description=lazy_gettext("Sinon, un commerce du territoire qui scanne le code-barres d'un de vos produits "
                                  "reprend son nom, son unité, sa catégorie et sa photo (jamais votre prix ni "
                                  "votre stock)."))
+    weekly_summary = BooleanField(
+        lazy_gettext("Recevoir chaque lundi le résumé de la semaine par e-mail"), default=True,
+        description=lazy_gettext("Ce que la carte vous a apporté, les commandes, ce qui attend et ce que les "
+                                 "habitants cherchent sans le trouver ; rien n'est envoyé d'une semaine sans rien."))
     siret = StringField(lazy_gettext("SIRET"),
                         validators=[DataRequired(lazy_gettext("Indiquez le SIRET du commerce (14 chiffres).")),
                                     _checked_by(normalize_siret)],

@@ -72,7 +72,7 @@ def _shop_fields(form: ShopForm) -> dict:
         "phone": (form.phone.data or "").strip(), "email": (form.email.data or "").strip(),
         "website": form.website.data or "", "accepts_card": form.accepts_card.data,
         "siret": shops.normalize_siret(form.siret.data), "opening_hours": form.opening_hours(),
-        "private_listings": form.private_listings.data,
+        "private_listings": form.private_listings.data, "weekly_summary": form.weekly_summary.data,
         "kind": form.kind.data, "services": (form.services.data or "").strip(),
         "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
         "area_communes": form.area_commune_codes or None,

@@ -105,3 +105,53 @@ def test_the_dashboard_shows_what_residents_searched_for_often_and_nobody_sells(
     assert "galette des rois · 3 recherches" in page
     for absent in ("cidre brut", "pain de campagne ·", "truffe noire"):
         assert absent not in page, absent
+
+
+def test_the_owner_gets_the_week_on_monday_once_unless_turned_off_or_nothing_happened(app, shop_world, client):
+    from datetime import UTC, datetime
+
+    from marketplace import periodic, shop_overview
+    from marketplace.mail import outbox
+
+    monday = date(2026, 11, 30)
+    with app.app_context():
+        card = cards.create_card(db.session, active=True)
+        ledger.fund(db.session, amount_cents=10_000, key="fund", actor="test")
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=10_000, label="Noël",
+                           expires_on=date(2099, 12, 31), key="grant", actor="test",
+                           now=datetime(2026, 11, 20, 9, tzinfo=UTC))
+        for key, day, cents in (("tue", 24, 1_250), ("sat", 28, 3_000), ("before", 22, 999), ("today", 30, 777)):
+            ledger.redeem(db.session, card_id=card.id, shop_id=shop_world["bakery"], amount_cents=cents, key=key,
+                          actor="till", now=datetime(2026, 11, day, 10, tzinfo=UTC))
+        f.product(db.session.get(Product, shop_world["bread"]).shop, "Brioche", 450, stock=0)
+        resident = db.session.query(User).filter_by(email=shop_world["emails"]["resident"]).one()
+        order = Order(user_id=resident.id, checkout_key="week", status="paid", total_cents=1_800,
+                      paid_at=datetime(2026, 11, 25, 17))
+        db.session.add(order)
+        db.session.flush()
+        db.session.add(OrderShop(order_id=order.id, shop_id=shop_world["bakery"], status="collected",
+                                 subtotal_cents=1_800))
+        db.session.commit()
+        outbox().clear()
+        assert shop_overview.send_weekly_summaries(today=monday) == 1  # the cheese shop's week brought nothing
+        [message] = outbox()
+        assert (message["To"], message["Subject"]) == (shop_world["emails"]["owner"],
+                                                      "Votre semaine sur Halle : Boulangerie Moreau")
+        body = message.get_content()
+        for line in ("Du 23/11/2026 au 29/11/2026, chez Boulangerie Moreau :",
+                     "- Carte du territoire : 2 paiement(s), 42,50\xa0€",
+                     "- Commandes en ligne reçues : 1, 18,00\xa0€",
+                     "- 1 produit(s) en ligne épuisé(s), attendu(s) par 0 habitant(s)",
+                     f"http://localhost/boutique/{shop_world['bakery']}/parametres"):
+            assert line in body, line
+        outbox().clear()
+        assert (periodic.send_weekly_summaries, "0 7 * * 1") in [(job, cron) for job, _, _, cron in periodic.PERIODIC]
+        assert shop_overview.send_weekly_summaries(today=monday) == 0 and outbox() == []  # once a week
+
+    login(client, shop_world["emails"]["owner"])
+    form = client.get(f"/boutique/{shop_world['bakery']}/parametres").get_data(as_text=True)
+    assert 'name="weekly_summary"' in form and "Recevoir chaque lundi le résumé de la semaine" in form
+    with app.app_context():
+        db.session.get(Product, shop_world["bread"]).shop.weekly_summary = False  # the box unticked
+        db.session.commit()
+        assert shop_overview.send_weekly_summaries(today=date(2026, 12, 7)) == 0 and outbox() == []
