@@ -74,8 +74,7 @@ def jobs_scheduler_command():
 @click.argument("name", type=click.Choice([func.__name__ for func, *_ in periodic.PERIODIC]))
 def jobs_run_command(name: str):
     """Run one periodic job now, in this process (for cron without Redis)."""
-    func = next(func for func, *_ in periodic.PERIODIC if func.__name__ == name)
-    click.echo(f"{name}: {func()}")
+    click.echo(f"{name}: {periodic.job_named(name)()}")
 
 
 def register(app) -> None:

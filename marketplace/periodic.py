@@ -4,12 +4,14 @@ scheduler: run exactly one) or run by cron with `flask --app run jobs run NAME`.
 server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
 (`start_periodic_thread_on_first_request`), so the demo's feeds and stale holds need no scheduler.
 """
+import functools
 import logging
 import threading
 import time
 from datetime import timedelta
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 import search
 from loyalty import ledger
@@ -22,11 +24,45 @@ from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
+from marketplace.models import PeriodicRun
+from marketplace.models.base import utcnow
 
 log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
 
 
+def recorded(func):
+    """Keep the job's last run, its result or its error (PeriodicRun), whoever runs it: the
+    scheduler's worker, `jobs run`, the development server's thread or the admin's button."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        started = utcnow()
+        try:
+            result = func(*args, **kwargs)
+        except Exception as error:
+            db.session.rollback()
+            _record(func.__name__, started, ok=False, result=f"{type(error).__name__}: {error}")
+            raise
+        _record(func.__name__, started, ok=True, result="" if result is None else str(result))
+        return result
+
+    return run
+
+
+def _record(name: str, started, *, ok: bool, result: str) -> None:
+    try:
+        row = db.session.get(PeriodicRun, name) or PeriodicRun(name=name, runs=0, failures=0)
+        row.started_at, row.finished_at, row.ok, row.result = started, utcnow(), ok, result[:200]
+        row.runs, row.failures = row.runs + 1, row.failures + (not ok)
+        db.session.add(row)
+        db.session.commit()
+    except SQLAlchemyError:  # two runs of one job recording at once: the other one's row stands
+        db.session.rollback()
+        log.warning("periodic job %s: its run was not recorded", name, exc_info=True)
+
+
+@recorded
 def drain_search_outbox() -> int:
     """Index what the outbox holds (rebuilding first if the index is missing). Idempotent."""
     if search.get_backend().needs_rebuild():
@@ -37,6 +73,7 @@ def drain_search_outbox() -> int:
     return drained
 
 
+@recorded
 def expire_grants() -> int:
     """Sweep the grants past their last day (daily; the ledger sweeps each grant once)."""
     grants = ledger.expire_grants(db.session)
@@ -44,6 +81,7 @@ def expire_grants() -> int:
     return len(grants)
 
 
+@recorded
 def release_stale_holds() -> int:
     """Release the holds nobody captured in time (every few minutes; safe to run again)."""
     minutes = current_app.config.get("LOYALTY_HOLD_MAX_AGE_MINUTES")
@@ -54,6 +92,7 @@ def release_stale_holds() -> int:
     return len(holds)
 
 
+@recorded
 def verify_ledger() -> int:
     """Check the ledger's invariants every night (loyalty/verify.py), so that nobody has to remember
     `ledger verify`: a problem is logged as an error and mailed to the territory's admins."""
@@ -68,12 +107,14 @@ def verify_ledger() -> int:
     return len(problems)
 
 
+@recorded
 def send_books_to_accountant() -> str | None:
     """The month before's FEC and statement to the accountant, once, on the first run of the month
     (daily: a scheduler down on the 1st sends them the next day; marketplace/accountant.py)."""
     return accountant.send_last_month()
 
 
+@recorded
 def issue_due_campaigns() -> int:
     """Issue the funded campaigns whose issue day has come (each once: campaigns.start_issue)."""
     started = [campaign_id for campaign_id in campaigns.campaigns_due_for_issue()
@@ -83,16 +124,19 @@ def issue_due_campaigns() -> int:
     return len(started)
 
 
+@recorded
 def report_ended_campaigns() -> int:
     """Mail HR each ended campaign's result, once its credit was swept (marketplace/campaigns.py)."""
     return campaigns.report_ended_campaigns()
 
 
+@recorded
 def optimize_search_index() -> None:
     """Merge the index segments at night (the Whoosh backend; a no-op for the others)."""
     search.get_backend().optimize()
 
 
+@recorded
 def expire_orders() -> int:
     """Fail the orders left unpaid past ORDER_PAYMENT_MINUTES (their stock and card holds come
     back) and stop the locker codes past their day (the shops are told): marketplace/orders.py."""
@@ -102,26 +146,31 @@ def expire_orders() -> int:
     return failed + codes
 
 
+@recorded
 def remind_uncollected_orders() -> int:
     """Remind the residents whose order has waited for them a few days (each order once)."""
     return orders.remind_uncollected()
 
 
+@recorded
 def remind_expiring_credit() -> int:
     """Remind the holders of credit left on their card before its last day (each reminder once)."""
     return card_reminders.remind_expiring()
 
 
+@recorded
 def notify_back_in_stock() -> int:
     """Tell the residents waiting for a sold-out product that it is back (each request once)."""
     return stock_alerts.notify_back_in_stock()
 
 
+@recorded
 def send_weekly_summaries() -> int:
     """Mail each shop's owners their week, on Monday morning (each week once per shop)."""
     return shop_overview.send_weekly_summaries()
 
 
+@recorded
 def expire_locker_deposits() -> int:
     """Free the compartments of deposits whose code expired or booking was never filled (the
     businesses are told), and try again the refunds of paid deposits that failed."""
@@ -132,6 +181,7 @@ def expire_locker_deposits() -> int:
     return expired
 
 
+@recorded
 def settle_on_schedule() -> int | None:
     """Make the shops' settlement run due at the territory's cadence (daily; made once per period,
     paid with no click when nothing needs a decision: marketplace/settlement_schedule.py)."""
@@ -139,16 +189,19 @@ def settle_on_schedule() -> int | None:
     return run.id if run is not None else None
 
 
+@recorded
 def import_bank_statements() -> int:
     """Import the new files of BANK_STATEMENT_DIR, each once (marketplace/bank_statements.py)."""
     return bank_statements.import_folder()
 
 
+@recorded
 def queue_due_feeds() -> int:
     """Queue a run of every catalogue feed whose time has come (each run is a job of its own)."""
     return feeds.queue_due()
 
 
+@recorded
 def send_due_gifts() -> int:
     """Email the gift cards whose delivery day has come (each once; see gift_cards.deliver_due)."""
     return gift_cards.deliver_due()
@@ -175,6 +228,55 @@ PERIODIC = (
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
 )
+
+
+# What each job does, for the admin's page of jobs (/admin/taches).
+LABELS = {
+    "drain_search_outbox": lazy_gettext("Mettre à jour la recherche avec les produits modifiés"),
+    "expire_grants": lazy_gettext("Reprendre les crédits arrivés à leur dernier jour"),
+    "report_ended_campaigns": lazy_gettext("Envoyer aux RH le bilan des campagnes terminées"),
+    "release_stale_holds": lazy_gettext("Libérer les réservations de carte jamais encaissées"),
+    "optimize_search_index": lazy_gettext("Optimiser l'index de recherche"),
+    "verify_ledger": lazy_gettext("Vérifier le grand livre de la carte"),
+    "send_books_to_accountant": lazy_gettext("Envoyer au cabinet comptable les comptes du mois"),
+    "queue_due_feeds": lazy_gettext("Relire les flux de catalogue des commerces"),
+    "settle_on_schedule": lazy_gettext("Régler les commerces"),
+    "import_bank_statements": lazy_gettext("Importer les relevés bancaires du dossier"),
+    "expire_orders": lazy_gettext("Annuler les commandes impayées et les codes de consigne expirés"),
+    "remind_uncollected_orders": lazy_gettext("Relancer les habitants dont la commande attend"),
+    "remind_expiring_credit": lazy_gettext("Prévenir les titulaires d'un crédit qui va expirer"),
+    "notify_back_in_stock": lazy_gettext("Prévenir les habitants des produits de retour en stock"),
+    "send_weekly_summaries": lazy_gettext("Envoyer aux commerces le résumé de leur semaine"),
+    "expire_locker_deposits": lazy_gettext("Libérer les casiers des dépôts expirés"),
+    "send_due_gifts": lazy_gettext("Envoyer les cartes cadeaux dont le jour est venu"),
+    "issue_due_campaigns": lazy_gettext("Émettre les campagnes payées dont le jour est venu"),
+}
+_WEEKDAYS = (lazy_gettext("le dimanche"), lazy_gettext("le lundi"), lazy_gettext("le mardi"),
+             lazy_gettext("le mercredi"), lazy_gettext("le jeudi"), lazy_gettext("le vendredi"),
+             lazy_gettext("le samedi"))
+
+
+def schedule_label(every: int | None, cron: str | None) -> str:
+    """'toutes les 5 min', 'chaque jour à 03:10 (UTC)', 'le lundi à 07:00 (UTC)'; a cron line of
+    another shape as it is."""
+    if every is not None:
+        if every == 60:
+            return str(lazy_gettext("chaque minute"))
+        return str(lazy_gettext("toutes les %(n)s s", n=every) if every < 60
+                   else lazy_gettext("toutes les %(n)s min", n=every // 60))
+    minute, hour, day, month, weekday = cron.split()
+    if minute.isdigit() and hour.isdigit() and (day, month) == ("*", "*"):
+        at = f"{int(hour):02d}:{int(minute):02d}"
+        if weekday == "*":
+            return str(lazy_gettext("chaque jour à %(time)s (UTC)", time=at))
+        if weekday.isdigit() and int(weekday) < 7:
+            return str(lazy_gettext("%(day)s à %(time)s (UTC)", day=_WEEKDAYS[int(weekday)], time=at))
+    return cron
+
+
+def job_named(name: str):
+    """The periodic job of this name, or None."""
+    return next((func for func, *_ in PERIODIC if func.__name__ == name), None)
 
 
 def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:

@@ -3,6 +3,7 @@ from marketplace.admin import (  # noqa: F401  (each module's views register on 
     accounting_routes,
     bank_routes,
     card_routes,
+    jobs_routes,
     reconciliation_routes,
     routes,
     settlement_routes,

@@ -6,7 +6,7 @@ from marketplace.models.shops import (Category, CategoryRedirect, Product, Produ
 from marketplace.models.employers import Employer, EmployerMember, Employee
 from marketplace.models.api_keys import ApiKey
 from marketplace.models.campaigns import Campaign, CampaignEmployee, CampaignPayment, EmployerInvitation, StripeEvent  # noqa: F401,E501
-from marketplace.models.admin import AuditEvent, ReconciliationRun, SettlementLine, SettlementRun, SettlementStatement  # noqa: F401,E501
+from marketplace.models.admin import AuditEvent, PeriodicRun, ReconciliationRun, SettlementLine, SettlementRun, SettlementStatement  # noqa: F401,E501
 from marketplace.models.territory_admin import ProductReport, TerritorySettings  # noqa: F401
 from marketplace.models.uploads import PendingUpload  # noqa: F401
 from marketplace.models.bank import BankFeeLabel, BankLine, BankStatement  # noqa: F401

@@ -114,3 +114,18 @@ class ReconciliationRun(db.Model):
     requested_by_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     finished_at = db.Column(db.DateTime, nullable=True)
+
+
+class PeriodicRun(db.Model):
+    """The last run of each periodic job (marketplace/periodic.py), for the admin's page of jobs:
+    one row per job, rewritten at each run."""
+
+    __tablename__ = "periodic_runs"
+
+    name = db.Column(db.String(80), primary_key=True)
+    started_at = db.Column(db.DateTime, nullable=False)
+    finished_at = db.Column(db.DateTime, nullable=False)
+    ok = db.Column(db.Boolean, nullable=False)
+    result = db.Column(db.String(200), nullable=False, default="")  # what the job returned, or its error
+    runs = db.Column(db.Integer, nullable=False, default=0)
+    failures = db.Column(db.Integer, nullable=False, default=0)
