@@ -17,8 +17,9 @@ from loyalty.grants import is_live
 from loyalty.models import Card, Entry, Grant, Posting
 from loyalty.queries import HistoryLine, card_balance, card_history
 from loyalty.results import LedgerResult
-from marketplace import audit
+from marketplace import audit, mail
 from marketplace.card_holders import GrantView, grants_of
+from marketplace.card_reminders import recipient_of
 from marketplace.extensions import db
 from marketplace.formatting import day, money
 from marketplace.i18n import lazy_gettext
@@ -152,4 +153,18 @@ def correct_grant(card: Card, *, grant_id: int, amount_cents: int, reason: str, 
         audit.record("card.adjust", card, actor=actor,
                      summary=f"Correction de {signed} sur la carte {masked} (crédit « {label} ») : {reason.strip()}")
         db.session.commit()
+        _tell_holder(db.session.get(Card, card.id), label, amount_cents, reason.strip(), result.card_balance_cents)
     return result
+
+
+def _tell_holder(card: Card, label: str, amount_cents: int, reason: str, balance_cents: int) -> None:
+    """The holder learns of a correction of their card by mail, with its reason (nobody finds money
+    moved on their card without a word)."""
+    if (recipient := recipient_of(card)) is None:
+        return
+    email, link = recipient
+    amount = mail.joined(["+", mail.amount(amount_cents)]) if amount_cents > 0 else mail.amount(amount_cents)
+    mail.send_mail(email, lazy_gettext("Votre carte du territoire a été corrigée"), lazy_gettext(
+        "Bonjour,\n\nL'équipe du territoire a corrigé votre carte (%(card)s), crédit « %(label)s » : %(amount)s.\n"
+        "Motif : %(reason)s\n\nSolde de la carte : %(balance)s.\n%(link)s\n\nHalle", card=card.masked_number,
+        label=label, amount=amount, reason=reason, balance=mail.amount(balance_cents), link=link))

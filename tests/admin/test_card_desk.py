@@ -14,6 +14,7 @@ from loyalty.queries import card_balance
 from loyalty.verify import verify
 from marketplace import accounting
 from marketplace.extensions import db
+from marketplace.mail import outbox
 from marketplace.models import AuditEvent, Employee, Employer
 from tests import factories as f
 from tests.conftest import login
@@ -154,6 +155,9 @@ def test_a_correction_moves_a_credit_once_through_the_corrections_account_and_ke
         app, territory, client):
     with app.app_context():
         grant_id = db.session.scalar(select(Grant.id).where(Grant.card_id == territory.card_id))
+        holder = f.user("paul@example.fr")
+        db.session.commit()
+        cards.attach_holder(db.session, territory.card_id, holder.id)
     login(client, territory.admin_email)
 
     refusals = {
@@ -193,6 +197,12 @@ def test_a_correction_moves_a_credit_once_through_the_corrections_account_and_ke
         assert card_balance(db.session, territory.card_id) == BALANCE - 1_500
         assert verify(db.session) == []
     assert _actions(app) == ["card.adjust"]
+    with app.app_context():  # the holder is told, once, with the reason
+        [told] = [m for m in outbox() if m["To"] == "paul@example.fr"]
+        assert told["Subject"] == "Votre carte du territoire a été corrigée"
+        for line in ("crédit « Noël » : -15,00\xa0€.", "Motif : Paiement du 5 octobre encaissé deux fois",
+                     "Solde de la carte : 423,00\xa0€.", "http://localhost/compte/carte/"):
+            assert line in told.get_content(), line
 
     given = _correction(client, territory.card_id, grant_id, direction="add", amount="20", reason="Geste",
                         token="2" * 32)
