@@ -26,6 +26,8 @@ from marketplace.i18n import lazy_gettext
 from marketplace.models import CreditPurchaseItem, Employee, Shop, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*$")  # words of letters (a QR code has dots and digits)
+MAX_FOUND = 30
 STATUS_LABELS = {"pending": lazy_gettext("en attente d'activation"), "active": lazy_gettext("active"),
                  "blocked": lazy_gettext("bloquée"), "deactivated": lazy_gettext("désactivée")}
 
@@ -40,18 +42,28 @@ class CardDeskError(ValueError):
 
 def find_cards(query: str) -> list[Card]:
     """The cards a look-up names: the card of a number or QR code; for an e-mail address, the cards
-    of the account, of the employee and of the gift recipient with that address (oldest first).
-    Raises CardNotFound for a number or a code that names no card."""
+    of the account, of the employee and of the gift recipient with that address; for a name (words
+    without digits: "Anne Petit", "petit"), the cards of the accounts, employees and gift recipients
+    whose names hold every word (at most MAX_FOUND). Oldest first. Raises CardNotFound for a number
+    or a code that names no card."""
     text = (query or "").strip()
-    if not _EMAIL.match(text):
+    if _EMAIL.match(text):
+        email = text.lower()
+        holders = select(User.id).where(func.lower(User.email) == email)
+        employees = select(Employee.id).where(func.lower(Employee.email) == email)
+        gifts = select(CreditPurchaseItem.card_id).where(func.lower(CreditPurchaseItem.recipient_email) == email)
+    elif _NAME.match(text) and sum(char.isalpha() for char in text) >= 3:
+        words = [f"%{word.lower()}%" for word in text.split()]
+        holders = select(User.id).where(*(func.lower(User.first_name + " " + User.last_name).like(w) for w in words))
+        employees = select(Employee.id).where(
+            *(func.lower(Employee.first_name + " " + Employee.last_name).like(w) for w in words))
+        gifts = select(CreditPurchaseItem.card_id).where(
+            *(func.lower(CreditPurchaseItem.recipient_name).like(w) for w in words))
+    else:
         return [find_card(db.session, text, secret=current_app.config["SECRET_KEY"])]
-    email = text.lower()
-    holders = select(User.id).where(func.lower(User.email) == email)
-    employees = select(Employee.id).where(func.lower(Employee.email) == email)
-    gifts = select(CreditPurchaseItem.card_id).where(func.lower(CreditPurchaseItem.recipient_email) == email)
     return list(db.session.scalars(
         select(Card).where(Card.holder_user_id.in_(holders) | Card.employee_id.in_(employees) | Card.id.in_(gifts))
-        .order_by(Card.id)))
+        .order_by(Card.id).limit(MAX_FOUND)))
 
 
 @dataclass(frozen=True)

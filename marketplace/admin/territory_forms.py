@@ -98,9 +98,9 @@ class CardSettingsForm(FlaskForm):
 
 
 class CardLookupForm(FlaskForm):
-    query = StringField(lazy_gettext("Numéro de la carte, QR code ou e-mail du titulaire"), validators=[
-        DataRequired(lazy_gettext("Tapez les 16 chiffres de la carte, scannez son QR code ou tapez l'e-mail "
-                                  "de son titulaire.")), Length(max=500)],
+    query = StringField(lazy_gettext("Numéro de la carte, QR code, e-mail ou nom du titulaire"), validators=[
+        DataRequired(lazy_gettext("Tapez les 16 chiffres de la carte, scannez son QR code, ou tapez l'e-mail "
+                                  "ou le nom de son titulaire.")), Length(max=500)],
         render_kw={"autocomplete": "off", "autofocus": True})
     submit = SubmitField(lazy_gettext("Trouver la carte"))
 

@@ -62,12 +62,18 @@ def test_the_admin_finds_a_card_by_its_number_its_qr_code_or_its_holder_s_email(
     assert f"/admin/cartes/{territory.card_id}" in both and f"/admin/cartes/{second_id}" in both
     assert "Compte Halle : Inès Morel &lt;ines.morel@example.fr&gt;" in both
 
+    by_name = client.post("/admin/cartes", data={"query": "inès MOREL"}).get_data(as_text=True)
+    assert "2 cartes à ce nom" in by_name
+    nobody_named = client.post("/admin/cartes", data={"query": "Vitteaux"}).get_data(as_text=True)
+    assert "Aucune carte n&#39;est au nom de Vitteaux." in nobody_named
+
     unknown = client.post("/admin/cartes", data={"query": "9250 0000 0000 0000"}).get_data(as_text=True)
     assert "Carte inconnue" in unknown
     nobody = client.post("/admin/cartes", data={"query": "personne@example.fr"}).get_data(as_text=True)
     assert "Aucune carte n&#39;est au nom de personne@example.fr." in nobody
     empty = client.post("/admin/cartes", data={"query": ""}).get_data(as_text=True)
     assert "Tapez les 16 chiffres de la carte" in empty
+    assert "Carte inconnue" in client.post("/admin/cartes", data={"query": "Lé"}).get_data(as_text=True)
 
 
 def test_the_card_s_file_shows_its_holder_its_credits_and_every_movement(app, territory, client):
@@ -79,6 +85,8 @@ def test_the_card_s_file_shows_its_holder_its_credits_and_every_movement(app, te
         db.session.get(Card, territory.card_id).employee_id = employee.id
         db.session.commit()
     login(client, territory.admin_email)
+    found = client.post("/admin/cartes", data={"query": "Paul GIRARD"})  # his name on the staff file
+    assert found.headers["Location"].endswith(f"/admin/cartes/{territory.card_id}")
     page = client.get(f"/admin/cartes/{territory.card_id}").get_data(as_text=True)
     assert "Salarié de Laiterie : Paul Girard" in page
     assert re.search(r'data-testid="card-balance">438,00\xa0€', page)

@@ -40,7 +40,7 @@ def test_the_admin_gives_back_a_payment_taken_twice(page, live_app, screen):
     log_in(page, "admin@demo.halle.fr")
     page.get_by_role("link", name=re.compile("Trouver une carte")).click()
     audit(page)
-    page.get_by_label("Numéro de la carte, QR code ou e-mail du titulaire").fill(email)
+    page.get_by_label("Numéro de la carte, QR code, e-mail ou nom du titulaire").fill(email)
     page.get_by_role("button", name="Trouver la carte").click()
 
     expect(page.get_by_test_id("card-balance")).to_have_text(re.compile(r"15,00"))
