@@ -73,14 +73,20 @@ class ShopDay:
     lines: list[RedemptionLine]
 
     @property
+    def payment_count(self) -> int:
+        """The payments that stand (voided ones left out)."""
+        return sum(1 for line in self.lines if not line.voided)
+
+    @property
     def total_cents(self) -> int:
         """What the card brought the shop that day: redemptions, less voids and refunds."""
         return sum(0 if line.voided else line.amount_cents - line.refunded_cents for line in self.lines)
 
 
-def shop_redemptions(session: Session, shop_id: int, day: date) -> ShopDay:
-    """The card payments taken at a shop on a Paris day (the till's day report)."""
-    start, end = paris_day_bounds(day)
+def shop_redemptions(session: Session, shop_id: int, day: date, through: date | None = None) -> ShopDay:
+    """The card payments taken at a shop on a Paris day (the till's day report), or from `day` to
+    `through` included (a shop's week)."""
+    start, end = paris_day_bounds(day)[0], paris_day_bounds(through or day)[1]
     rows = session.execute(
         select(Entry, Card.number)
         .join(Card, Card.id == Entry.card_id)

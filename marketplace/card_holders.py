@@ -20,8 +20,9 @@ from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
 from marketplace.extensions import db
+from marketplace.gift_cards import gift_token
 from marketplace.i18n import error_message, lazy_gettext
-from marketplace.models import Campaign, Category, Commune, Employer, Shop
+from marketplace.models import Campaign, Category, Commune, CreditPurchaseItem, Employee, Employer, Shop, User
 from marketplace.territory import commune_distance_km
 from marketplace.urls import public_url_for
 
@@ -66,6 +67,39 @@ def card_from_claim_token(token: str) -> Card | None:
     except BadSignature:
         return None
     return db.session.get(Card, card_id) if isinstance(card_id, int) else None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a card, and where to write to them."""
+
+    names: list[str]  # each way the card is held, as the admin reads it to the caller
+    email: str | None  # the account's address, else the employee's, else the gift recipient's
+    link: str | None  # what the mail links to: the card's page, the claim link, the gift's page
+
+
+def holder_of(card: Card) -> Holder:
+    """The card's account, employee and gift recipient; the first of them with an address is the
+    one written to (the card desk, the credit reminders, a PIN locked at a till)."""
+    names, contact = [], None
+    if card.holder_user_id:
+        user = db.session.get(User, card.holder_user_id)
+        names.append(gettext("Compte Halle : %(name)s <%(email)s>",
+                             name=f"{user.first_name} {user.last_name}".strip() or "—", email=user.email))
+        contact = (user.email, public_url_for("card.index"))
+    if card.employee_id:
+        employee = db.session.get(Employee, card.employee_id)
+        names.append(gettext("Salarié de %(company)s : %(name)s", company=employee.employer.name,
+                             name=f"{employee.first_name} {employee.last_name}"))
+        if employee.email and contact is None:
+            contact = (employee.email, claim_url(card.id))
+    gift = db.session.scalar(select(CreditPurchaseItem).where(CreditPurchaseItem.card_id == card.id)
+                             .order_by(CreditPurchaseItem.id).limit(1))
+    if gift is not None and gift.recipient_name:
+        names.append(gettext("Carte cadeau pour %(name)s", name=gift.recipient_name))
+    if gift is not None and gift.recipient_email and contact is None:
+        contact = (gift.recipient_email, public_url_for("gifts.card", token=gift_token(gift.id)))
+    return Holder(names, *(contact or (None, None)))
 
 
 def claim_card(card_id: int, user_id: int) -> Card:

@@ -4,9 +4,9 @@ in the territory's shops rather than going back unspent; nobody has to chase the
 
 A reminder is due when the credit ends within its number of days and lived longer than that (a
 credit given for ten days gets the week's reminder only: its issue mail told its last day). The
-holder is the card's account, else the employee's address, else the gift's recipient; a card with
-none of them is skipped. The mail goes before the row that marks it: a crash in between sends it
-twice, never loses it."""
+holder is the card's account, else the employee's address, else the gift's recipient
+(card_holders.holder_of); a card with none of them is skipped. The mail goes before the row that
+marks it: a crash in between sends it twice, never loses it."""
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
@@ -17,12 +17,10 @@ from sqlalchemy import select
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Account, Card, Grant
 from marketplace import mail
-from marketplace.card_holders import claim_url, grants_of
+from marketplace.card_holders import grants_of, holder_of
 from marketplace.extensions import db
-from marketplace.gift_cards import gift_token
 from marketplace.i18n import lazy_gettext
-from marketplace.models import CreditPurchaseItem, Employee, GrantExpiryReminder, User
-from marketplace.urls import public_url_for
+from marketplace.models import GrantExpiryReminder
 
 log = logging.getLogger(__name__)
 
@@ -50,33 +48,15 @@ def due_reminders(today: date) -> dict[int, list[tuple[Grant, int]]]:
     return due
 
 
-def recipient_of(card: Card) -> tuple[str, str] | None:
-    """(address, link) of whoever holds the card: the account (their card page), the employee (the
-    link that attaches the card to an account) or the gift's recipient (the gift's page)."""
-    if card.holder_user_id:
-        return db.session.get(User, card.holder_user_id).email, public_url_for("card.index")
-    if card.employee_id:
-        email = db.session.scalar(select(Employee.email).where(Employee.id == card.employee_id))
-        if email:
-            return email, claim_url(card.id)
-    gift = db.session.scalar(select(CreditPurchaseItem).where(CreditPurchaseItem.card_id == card.id,
-                                                              CreditPurchaseItem.recipient_email != "")
-                             .order_by(CreditPurchaseItem.id).limit(1))
-    if gift is not None:
-        return gift.recipient_email, public_url_for("gifts.card", token=gift_token(gift.id))
-    return None
-
-
 def remind_expiring(today: date | None = None) -> int:
     """Send the reminders due today (daily); the number of holders reminded."""
     today = today or paris_day(utc_now())
     reminded = 0
     for card_id, due in due_reminders(today).items():
         card = db.session.get(Card, card_id)
-        recipient = recipient_of(card)
-        if recipient is None:
+        holder = holder_of(card)
+        if holder.email is None:
             continue
-        email, link = recipient
         views = {view.grant.id: view for view in grants_of(card)}
         lines = [lazy_gettext("- %(amount)s, %(event)s (%(funder)s), jusqu'au %(day)s", amount=mail.amount(
             views[grant.id].balance_cents), event=views[grant.id].event, funder=views[grant.id].funder,
@@ -84,14 +64,15 @@ def remind_expiring(today: date | None = None) -> int:
         total = sum(views[grant.id].balance_cents for grant, _ in due)
         first_day = min(grant.expires_on for grant, _ in due)
         mail.send_mail(
-            email,
+            holder.email,
             lazy_gettext("Votre carte du territoire : %(amount)s à dépenser avant le %(day)s",
                          amount=mail.amount(total), day=mail.date(first_day)),
             lazy_gettext("Bonjour,\n\nIl vous reste sur votre carte du territoire (%(card)s) :\n%(lines)s\n\n"
                          "Passé ce jour, ce crédit ne pourra plus être dépensé. Il se dépense dans les commerces "
                          "du territoire qui acceptent la carte ; votre carte et la liste de ces commerces :\n"
-                         "%(link)s\n\nHalle", card=card.masked_number, lines=mail.joined(lines, "\n"), link=link))
-        db.session.add_all(GrantExpiryReminder(grant_id=grant.id, days_before=days, sent_to=email)
+                         "%(link)s\n\nHalle", card=card.masked_number, lines=mail.joined(lines, "\n"),
+                         link=holder.link))
+        db.session.add_all(GrantExpiryReminder(grant_id=grant.id, days_before=days, sent_to=holder.email)
                            for grant, days in due)
         db.session.commit()
         reminded += 1

@@ -18,8 +18,7 @@ from loyalty.models import Card, Entry, Grant, Posting
 from loyalty.queries import HistoryLine, card_balance, card_history
 from loyalty.results import LedgerResult
 from marketplace import audit, mail
-from marketplace.card_holders import GrantView, grants_of
-from marketplace.card_reminders import recipient_of
+from marketplace.card_holders import GrantView, grants_of, holder_of
 from marketplace.extensions import db
 from marketplace.formatting import day, money
 from marketplace.i18n import lazy_gettext
@@ -80,22 +79,9 @@ class CardFile:
     replaces: Card | None
 
 
-def holder_of(card: Card) -> str:
+def holder_label(card: Card) -> str:
     """Who holds the card, as the admin asks the caller to confirm it."""
-    parts = []
-    if card.holder_user_id:
-        user = db.session.get(User, card.holder_user_id)
-        parts.append(gettext("Compte Halle : %(name)s <%(email)s>",
-                             name=f"{user.first_name} {user.last_name}".strip() or "—", email=user.email))
-    if card.employee_id:
-        employee = db.session.get(Employee, card.employee_id)
-        parts.append(gettext("Salarié de %(company)s : %(name)s", company=employee.employer.name,
-                             name=f"{employee.first_name} {employee.last_name}"))
-    gift = db.session.scalar(select(CreditPurchaseItem).where(CreditPurchaseItem.card_id == card.id)
-                             .order_by(CreditPurchaseItem.id).limit(1))
-    if gift is not None and gift.recipient_name:
-        parts.append(gettext("Carte cadeau pour %(name)s", name=gift.recipient_name))
-    return " · ".join(parts) or gettext("Carte sans titulaire connu (carte remise en main propre)")
+    return " · ".join(holder_of(card).names) or gettext("Carte sans titulaire connu (carte remise en main propre)")
 
 
 def card_file(card: Card) -> CardFile:
@@ -103,7 +89,7 @@ def card_file(card: Card) -> CardFile:
     wanted = {line.shop_id for line in history if line.shop_id}
     shop_names = dict(db.session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted))).all()) if wanted else {}
     replaces = db.session.scalar(select(Card).where(Card.replaced_by_id == card.id))
-    return CardFile(card=card, number=grouped_number(card.number), holder=holder_of(card),
+    return CardFile(card=card, number=grouped_number(card.number), holder=holder_label(card),
                     balance_cents=card_balance(db.session, card.id), pin_locked=pin_locked(card),
                     grants=grants_of(card), history=history, shop_names=shop_names,
                     replaced_by=db.session.get(Card, card.replaced_by_id) if card.replaced_by_id else None,
@@ -172,11 +158,11 @@ def correct_grant(card: Card, *, grant_id: int, amount_cents: int, reason: str, 
 def _tell_holder(card: Card, label: str, amount_cents: int, reason: str, balance_cents: int) -> None:
     """The holder learns of a correction of their card by mail, with its reason (nobody finds money
     moved on their card without a word)."""
-    if (recipient := recipient_of(card)) is None:
+    holder = holder_of(card)
+    if holder.email is None:
         return
-    email, link = recipient
     amount = mail.joined(["+", mail.amount(amount_cents)]) if amount_cents > 0 else mail.amount(amount_cents)
-    mail.send_mail(email, lazy_gettext("Votre carte du territoire a été corrigée"), lazy_gettext(
+    mail.send_mail(holder.email, lazy_gettext("Votre carte du territoire a été corrigée"), lazy_gettext(
         "Bonjour,\n\nL'équipe du territoire a corrigé votre carte (%(card)s), crédit « %(label)s » : %(amount)s.\n"
         "Motif : %(reason)s\n\nSolde de la carte : %(balance)s.\n%(link)s\n\nHalle", card=card.masked_number,
-        label=label, amount=amount, reason=reason, balance=mail.amount(balance_cents), link=link))
+        label=label, amount=amount, reason=reason, balance=mail.amount(balance_cents), link=holder.link))

@@ -47,7 +47,7 @@ def overview(shop: Shop, *, owner: bool) -> ShopOverview:
     return ShopOverview(
         new_orders=orders.get("paid", 0), preparing=orders.get("accepted", 0), waiting_pickup=orders.get("ready", 0),
         sold_out=sold_out, awaited=stock_alerts.awaited(shop.id), failed_feeds=failed,
-        card_count=sum(1 for line in today.lines if not line.voided),
+        card_count=today.payment_count,
         card_cents=today.total_cents, next_payment=settlement_schedule.next_payment(shop) if owner else None)
 
 
@@ -65,15 +65,15 @@ class ShopWeek:
 
 
 def week_of(shop: Shop, monday: date) -> ShopWeek:
-    days = [shop_redemptions(db.session, shop.id, monday + timedelta(days=n)) for n in range(7)]
-    start, end = paris_day_bounds(monday)[0], paris_day_bounds(monday + timedelta(days=6))[1]
+    sunday = monday + timedelta(days=6)
+    takings = shop_redemptions(db.session, shop.id, monday, through=sunday)
+    start, end = paris_day_bounds(monday)[0], paris_day_bounds(sunday)[1]
     orders, cents = db.session.execute(
         select(func.count(), func.coalesce(func.sum(OrderShop.subtotal_cents), 0))
         .join(Order, Order.id == OrderShop.order_id)
         .where(OrderShop.shop_id == shop.id, OrderShop.status.not_in(("pending_payment", "failed")),
                Order.paid_at >= start, Order.paid_at < end)).one()
-    return ShopWeek(monday, monday + timedelta(days=6), sum(1 for day in days for line in day.lines if not line.voided),
-                    sum(day.total_cents for day in days), orders, int(cents))
+    return ShopWeek(monday, sunday, takings.payment_count, takings.total_cents, orders, int(cents))
 
 
 def summary_lines(shop: Shop, week: ShopWeek, today: ShopOverview, wanted) -> list:

@@ -5,6 +5,7 @@ A search is unmet when its words find nothing anywhere in the territory: one emp
 territory sells it. The report groups the ways of typing one search ("creme brulee",
 "Crème brûlée", "crème-brûlée") under its most frequent spelling.
 """
+import itertools
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -76,7 +77,8 @@ def wanted_by_residents(days: int = 30, at_least: int = 3, limit: int = 5) -> li
 
     backend, data = get_backend(), reference_data()
     asked = [row for row in unmet_report(limit=50, since=utcnow() - timedelta(days=days)) if row.count >= at_least]
-    return [row for row in asked if not backend.search(SearchQuery(text=row.text), data).total][:limit]
+    still_unmet = (row for row in asked if not backend.search(SearchQuery(text=row.text), data).total)
+    return list(itertools.islice(still_unmet, limit))  # searched one by one, up to `limit` found
 
 
 # The demo territory's residents have searched for these and found nothing (how many times each).

@@ -44,7 +44,7 @@ def cards():
             if not found:
                 form.query.errors.append(gettext("Aucune carte n'est au nom de %(email)s.",
                                                  email=form.query.data.strip()))
-    views = [(card, card_support.holder_of(card), card_balance(db.session, card.id)) for card in found or []]
+    views = [(card, card_support.holder_label(card), card_balance(db.session, card.id)) for card in found or []]
     return render_template("admin/cards.html", form=form, found=views,
                            card_status_labels=card_support.STATUS_LABELS)
 

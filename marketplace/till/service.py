@@ -22,11 +22,12 @@ from loyalty.models import Card, Entry
 from loyalty.clock import paris_day, utc_now
 from loyalty.queries import ShopDay, shop_redemptions, spendable_balance
 from loyalty.results import LedgerResult
+from marketplace.card_holders import holder_of
 from marketplace.extensions import db, limiter
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.observability import count_redemption
-from marketplace.models import Shop, User
+from marketplace.models import Shop
 from marketplace.settings import card_settings
 
 
@@ -158,13 +159,7 @@ def shop_payment(shop_id: int, entry_id: int) -> Entry | None:
 def notify_holder_of_lock(card_id: int, minutes: int) -> None:
     """Five wrong PINs locked the card's PIN: tell its holder (it may be someone else trying)."""
     card = db.session.get(Card, card_id)
-    holder = db.session.get(User, card.holder_user_id) if card and card.holder_user_id else None
-    email = holder.email if holder else None
-    if email is None and card is not None and card.employee_id:
-        from marketplace.models import Employee
-
-        employee = db.session.get(Employee, card.employee_id)
-        email = employee.email if employee else None
+    email = holder_of(card).email if card is not None else None
     if email:
         send_mail(email, lazy_gettext("Le code PIN de votre carte du territoire est verrouillé"),
                   lazy_gettext("Bonjour,\n\nLe code PIN de votre carte %(card)s vient d'être verrouillé pour "
