@@ -175,5 +175,17 @@ class ReasonRequired(LedgerError):
     template = N_("Indiquez le motif de la correction.")
 
 
+class AboveFirstCredit(LedgerError):
+    """A correction would leave a credit with more than it first received."""
+
+    code = "above_first_credit"
+
+    def __init__(self, *, balance_cents: int, amount_cents: int, first_cents: int):
+        super().__init__(N_("Montant : la correction porterait ce crédit à %(after)s, plus que ce qu'il a reçu "
+                            "(%(first)s). Ajoutez au plus %(most)s."),
+                         amounts={"after": balance_cents + amount_cents, "first": first_cents,
+                                  "most": max(first_cents - balance_cents, 0)})
+
+
 class LedgerImmutable(RuntimeError):
     """A programming error: journal entries and postings are never updated or deleted."""

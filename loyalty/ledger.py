@@ -33,6 +33,7 @@ from loyalty.closing import check_open, closed_month_of
 from loyalty.clock import as_naive_utc, paris_day, utc_now
 from loyalty.errors import (
     N_,
+    AboveFirstCredit,
     CardNotFound,
     InsufficientFunds,
     InvalidAmount,
@@ -518,9 +519,11 @@ def settle_shop(session: Session, *, shop_id: int, key: str, actor: str, amount_
 
 
 def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str, key: str, actor: str,
-           now: datetime | None = None) -> LedgerResult:
+           first_credit_cents: int | None = None, now: datetime | None = None) -> LedgerResult:
     """An administrator's correction: `amount_cents` (signed) into the account, the counterpart
-    on the territory adjustments account. The reason is mandatory and kept on the entry."""
+    on the territory adjustments account. The reason is mandatory and kept on the entry. With
+    `first_credit_cents` (a grant's purse), money added may not take it above what it first received:
+    checked under the card's lock, so two corrections sent together cannot both pass it."""
     reason = (reason or "").strip()
     if not reason:
         raise ReasonRequired()
@@ -536,6 +539,10 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
             return replay
         if session.get(Account, account_id) is None:
             raise InvalidAmount(N_("Compte inconnu."))
+        if first_credit_cents is not None and amount_cents > 0:
+            balance = acc.lock_accounts(session, [account_id])[account_id].balance_cents  # a purse, under its card's lock
+            if balance + amount_cents > first_credit_cents:
+                raise AboveFirstCredit(balance_cents=balance, amount_cents=amount_cents, first_cents=first_credit_cents)
         counterpart = acc.territory_account(session, acc.ADJUSTMENTS)
         grants = card_grants(session, card.id) if card else []
         entry = acc.post(session, {account_id: amount_cents, counterpart.id: -amount_cents},

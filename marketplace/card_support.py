@@ -130,22 +130,14 @@ def correct_grant(card: Card, *, grant_id: int, amount_cents: int, reason: str, 
     if grant is None:
         db.session.rollback()
         raise CardDeskError(gettext("Crédit : choisissez un crédit de cette carte."))
-    if amount_cents > 0:
-        if not is_live(grant, paris_day(utc_now())):
-            db.session.rollback()
-            raise CardDeskError(gettext("Ce crédit a expiré le %(day)s : une correction ne le rendrait pas "
-                                        "dépensable.", day=day(grant.expires_on)))
-        ceiling = first_credit_cents(grant)
-        if grant.account.balance_cents + amount_cents > ceiling:
-            db.session.rollback()
-            raise CardDeskError(gettext(
-                "Montant : la correction porterait ce crédit à %(after)s, plus que ce qu'il a reçu (%(first)s). "
-                "Ajoutez au plus %(most)s.", after=money(grant.account.balance_cents + amount_cents),
-                first=money(ceiling), most=money(max(ceiling - grant.account.balance_cents, 0))), field="amount")
-    masked, label = card.masked_number, grant.label
+    if amount_cents > 0 and not is_live(grant, paris_day(utc_now())):
+        db.session.rollback()
+        raise CardDeskError(gettext("Ce crédit a expiré le %(day)s : une correction ne le rendrait pas "
+                                    "dépensable.", day=day(grant.expires_on)))
+    masked, label, first = card.masked_number, grant.label, first_credit_cents(grant)
     db.session.commit()  # the ledger starts its own transaction
     result = ledger.adjust(db.session, account_id=grant.account_id, amount_cents=amount_cents, reason=reason,
-                           key=f"card-desk:{token}", actor=actor.email)
+                           key=f"card-desk:{token}", actor=actor.email, first_credit_cents=first)
     if not result.replayed:
         signed = ("+" if amount_cents > 0 else "") + money(amount_cents)
         audit.record("card.adjust", card, actor=actor,

@@ -2,9 +2,11 @@
 import threading
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from loyalty import ledger
-from loyalty.errors import InsufficientBalance
-from loyalty.models import Entry
+from loyalty.errors import AboveFirstCredit, InsufficientBalance
+from loyalty.models import Entry, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
 from marketplace.extensions import db
@@ -90,4 +92,23 @@ def test_one_key_for_two_cards_at_once_pays_only_one(app, world):
 
     assert sorted(type(o).__name__ for o in outcomes) == ["IdempotencyConflict", "LedgerResult"]
     assert sorted(card_balance(db.session, c, today=TODAY) for c in cards) == [7500, 10000]
+    assert verify(db.session) == []
+
+
+def test_corrections_sent_together_never_take_a_credit_above_what_it_first_received(app, world):
+    """The card desk's cap is checked under the card's lock: eight admins adding 20 € at once to a
+    100 € credit with 40 € left give back exactly the 60 € it lacked."""
+    card_id = make_card(world, (10000, TODAY + timedelta(days=30)))
+    ledger.redeem(db.session, card_id=card_id, shop_id=world.bakery_id, amount_cents=6000, key="spent",
+                  actor="till:1", now=NOW)
+    purse = db.session.scalar(select(Grant.account_id).where(Grant.card_id == card_id))
+    db.session.remove()
+
+    outcomes = run_together(app, 8, lambda i: ledger.adjust(
+        db.session, account_id=purse, amount_cents=2000, reason="Paiement encaissé deux fois", key=f"desk:{i}",
+        actor="admin", first_credit_cents=10000, now=NOW))
+
+    refused = [o for o in outcomes if isinstance(o, AboveFirstCredit)]
+    assert len(refused) == 5 and len([o for o in outcomes if not isinstance(o, Exception)]) == 3, outcomes
+    assert card_balance(db.session, card_id, today=TODAY) == 10000
     assert verify(db.session) == []
