@@ -150,8 +150,11 @@ def _register_context(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and a busy timeout on SQLite, so readers never block the (single) writer."""
+    """WAL and a busy timeout on SQLite, so readers never block the (single) writer; and a lower()
+    that lowers every letter as PostgreSQL's does ("INÈS" finds "Inès"), not only ASCII ones."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, lambda text: text if text is None else text.lower(),
+                                         deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -79,16 +79,16 @@ def test_the_admin_finds_a_card_by_its_number_its_qr_code_or_its_holder_s_email(
 def test_the_card_s_file_shows_its_holder_its_credits_and_every_movement(app, territory, client):
     with app.app_context():
         employer = db.session.scalar(select(Employer))
-        employee = Employee(employer_id=employer.id, external_id="M-0042", first_name="Paul", last_name="Girard")
+        employee = Employee(employer_id=employer.id, external_id="M-0042", first_name="Paul", last_name="Émery")
         db.session.add(employee)
         db.session.flush()
         db.session.get(Card, territory.card_id).employee_id = employee.id
         db.session.commit()
     login(client, territory.admin_email)
-    found = client.post("/admin/cartes", data={"query": "Paul GIRARD"})  # his name on the staff file
+    found = client.post("/admin/cartes", data={"query": "paul ÉMERY"})  # his name on the staff file, as typed
     assert found.headers["Location"].endswith(f"/admin/cartes/{territory.card_id}")
     page = client.get(f"/admin/cartes/{territory.card_id}").get_data(as_text=True)
-    assert "Salarié de Laiterie : Paul Girard" in page
+    assert "Salarié de Laiterie : Paul Émery" in page
     assert re.search(r'data-testid="card-balance">438,00\xa0€', page)
     assert "Noël" in page and "31/12/2027" in page
     assert page.count("Paiement annulé") == 1 and page.count("Remboursement") == 1
