@@ -25,6 +25,8 @@ translations: $(BIN)/.installed
 
 # After adding or changing a _() / gettext() / lazy_gettext() text: refresh the catalogue, then write
 # the English of every empty msgstr in translations/en (tests/test_translations.py checks none is left).
+# A new plural text (ngettext) also goes into translations/fr with its two forms, for French's rule
+# of plurals ("0 commerce"); the French texts themselves need no catalogue.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -l en

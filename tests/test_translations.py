@@ -15,6 +15,7 @@ from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
 EN_PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+FR_PO = ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
 
 def _english_catalogue():
@@ -28,10 +29,11 @@ def _untranslated(message) -> bool:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def compiled_english():
+def compiled_catalogues():
     """Pages are rendered from the .po of the tree (what `make translations` compiles)."""
-    with (EN_PO.parent / "messages.mo").open("wb") as mo:
-        write_mo(mo, _english_catalogue())
+    for po_path in (EN_PO, FR_PO):
+        with po_path.open("rb") as po, (po_path.parent / "messages.mo").open("wb") as mo:
+            write_mo(mo, read_po(po))
 
 
 def test_every_catalogue_message_has_an_english_translation():
@@ -62,6 +64,30 @@ def test_every_message_in_the_code_is_in_the_english_catalogue():
             missing.add(f"{filename}: {msgid}")
     assert not missing, "not translated in translations/en (run `make messages`, then translate):\n" + "\n".join(
         sorted(missing)[:20])
+
+
+def test_every_plural_text_of_the_code_has_the_french_rule_of_plurals():
+    """French says "0 commerce": the French catalogue gives each plural text its two forms under
+    French's rule (n > 1), without which gettext would count like English."""
+    with FR_PO.open("rb") as po:
+        french = read_po(po)
+    assert french.plural_expr == "(n > 1)"
+    english_plurals = {m.id for m in _english_catalogue() if isinstance(m.id, tuple)}
+    assert english_plurals, "the code has plural texts"
+    missing = [one for one, many in english_plurals if french.get((one, many)) is None
+               or french.get((one, many)).string != (one, many)]
+    assert not missing, f"not in translations/fr with its two forms: {missing[:5]}"
+
+
+def test_french_pages_count_zero_and_one_in_the_singular(app, client, world):
+    with app.app_context():
+        empty = f.category("coutellerie", "Coutellerie")
+        db.session.commit()
+        category_id = empty.id
+    login(client, "admin@example.fr")
+    page = client.get(f"/admin/categories/{category_id}").get_data(as_text=True)
+    assert "0 produit · 0 commerce" in page
+    assert "0 produit · 0 commerce" not in english_page(client, f"/admin/categories/{category_id}")
 
 
 @pytest.fixture
