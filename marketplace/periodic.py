@@ -1,14 +1,14 @@
 """The periodic jobs and their schedule (PERIODIC): each a plain function run as a job
 (marketplace/jobs.py), idempotent, enqueued by `flask --app run jobs scheduler` (RQ's cron
 scheduler: run exactly one) or run by cron with `flask --app run jobs run NAME`. The development
-server (`python run.py`, `make demo`) runs those with an interval in a thread of its own
-(`start_periodic_thread_on_first_request`), so the demo's feeds and stale holds need no scheduler.
+server (`python run.py`, `make demo`) runs them in a thread of its own
+(`start_periodic_thread_on_first_request`), so the demo needs no scheduler.
 """
 import functools
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
@@ -279,17 +279,35 @@ def job_named(name: str):
     return next((func for func, *_ in PERIODIC if func.__name__ == name), None)
 
 
-def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0) -> None:
-    """Run the PERIODIC jobs that have an interval, each when its interval has passed, until `stop`.
-    The search outbox is left to the indexer thread (one index writer); nightly cron jobs are left to
-    cron or the production scheduler."""
+def cron_matches(cron: str, moment: datetime) -> bool:
+    """Whether a cron line of PERIODIC's shape (each field `*` or numbers separated by commas; day of
+    week 0 = Sunday) names this minute (UTC)."""
+    fields = (moment.minute, moment.hour, moment.day, moment.month, moment.isoweekday() % 7)
+    return all(spec == "*" or value in {int(part) for part in spec.split(",")}
+               for spec, value in zip(cron.split(), fields, strict=True))
+
+
+def run_periodic(app: Flask, stop: threading.Event, tick: float = 1.0, clock=utcnow) -> None:
+    """Run the PERIODIC jobs until `stop`: those with an interval each when it has passed, those at
+    a time of day when a minute their cron line names has come (UTC, from the thread's start; a
+    minute passed during a long job still counts), as the scheduler would. The search outbox is
+    left to the indexer thread (one index writer)."""
     last_run: dict = {}
+    checked_until = clock().replace(second=0, microsecond=0)
     while not stop.is_set():
-        now = time.monotonic()
-        for func, _queue, every, _cron in PERIODIC:
-            if every is None or func is drain_search_outbox or now - last_run.get(func, -every) < every:
+        now, minute = time.monotonic(), clock().replace(second=0, microsecond=0)
+        new_minutes = min(int((minute - checked_until) / timedelta(minutes=1)), 24 * 60)
+        passed = [minute - timedelta(minutes=n) for n in range(new_minutes)]  # since the last look
+        checked_until = max(checked_until, minute)
+        for func, _queue, every, cron in PERIODIC:
+            if func is drain_search_outbox:
                 continue
-            last_run[func] = now
+            if every is not None:
+                if now - last_run.get(func, -every) < every:
+                    continue
+                last_run[func] = now
+            elif not any(cron_matches(cron, moment) for moment in passed):
+                continue
             with app.app_context():
                 try:
                     func()

@@ -1,5 +1,8 @@
 """The admin sees what runs by itself, when it last ran and how, and runs a job now."""
 import html
+import threading
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -57,3 +60,41 @@ def test_only_the_admin_sees_and_runs_the_jobs(app, territory, client):
     assert client.post("/admin/taches/verify_ledger/lancer").status_code == 403
     with app.app_context():
         assert db.session.get(PeriodicRun, "verify_ledger") is None
+
+
+def test_cron_lines_name_their_minutes_in_utc():
+    monday_7 = datetime(2026, 12, 7, 7, 0)
+    assert periodic.cron_matches("0 7 * * 1", monday_7)
+    assert not periodic.cron_matches("0 7 * * 1", monday_7 + timedelta(minutes=1))
+    assert not periodic.cron_matches("0 7 * * 1", monday_7 - timedelta(days=1))  # Sunday
+    assert periodic.cron_matches("50 3 * * *", datetime(2026, 12, 6, 3, 50))
+    assert periodic.cron_matches("0 0 * * 0", datetime(2026, 12, 6))  # 0 is Sunday
+
+
+def test_the_demo_s_thread_runs_a_job_at_its_time_of_day_once(app, territory):
+    """`make demo` has no scheduler: its thread runs the Monday summaries when 07:00 (UTC) comes,
+    once, and no other job set at a time of day."""
+    moments = iter([datetime(2026, 12, 7, 6, 59, 30)])  # the thread starts; then it is 07:00 for good
+
+    def clock():
+        return next(moments, datetime(2026, 12, 7, 7, 0, 20))
+
+    stop = threading.Event()
+    thread = threading.Thread(target=periodic.run_periodic, args=(app, stop, 0.02, clock), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with app.app_context():
+                if db.session.get(PeriodicRun, "send_weekly_summaries"):
+                    break
+            time.sleep(0.05)
+        time.sleep(0.2)  # ten more ticks in the same minute
+    finally:
+        stop.set()
+        thread.join(10)
+    with app.app_context():
+        runs = {run.name: run.runs for run in db.session.scalars(select(PeriodicRun))}
+    assert runs.get("send_weekly_summaries") == 1
+    assert "release_stale_holds" in runs  # the jobs with an interval run from the start
+    assert not {"expire_grants", "verify_ledger", "send_books_to_accountant", "remind_uncollected_orders"} & set(runs)
