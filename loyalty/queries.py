@@ -11,6 +11,7 @@ from loyalty.grants import (
     card_grants,
     live_balance,
     spendable_grants,
+    take_in_order,
 )
 from loyalty.models import Card, Entry, Grant, Posting
 
@@ -29,6 +30,28 @@ def spendable_balance(session: Session, card_id: int, shop_id: int, *, today: da
         return 0
     usable = spendable_grants(card_grants(session, card_id), shop_terms, today or paris_day(utc_now()))
     return sum(g.account.balance_cents for g in usable)
+
+
+def spendable_in_turn(session: Session, card_id: int, wanted: dict[int, int], *,
+                      today: date | None = None) -> dict[int, int]:
+    """Per shop id, in the order given: what the card can pay there towards `wanted[shop]` once the
+    shops before it have taken theirs, each from its grants in the ledger's order. A cart across
+    shops is held shop after shop: summing each shop's spendable_balance would count twice a grant
+    usable in several of them."""
+    card = session.get(Card, card_id)
+    if card is None or card.status != "active":
+        return {shop_id: 0 for shop_id in wanted}
+    today = today or paris_day(utc_now())
+    grants = card_grants(session, card_id)
+    left = {g.id: g.account.balance_cents for g in grants}
+    allowance = {}
+    for shop_id, wanted_cents in wanted.items():
+        shop_terms = terms.for_shop(session, shop_id)
+        usable = spendable_grants(grants, shop_terms, today) if shop_terms.takes_card else []
+        allowance[shop_id] = min(wanted_cents, sum(left[g.id] for g in usable))
+        for grant_id, part in take_in_order(usable, left, allowance[shop_id]).items():
+            left[grant_id] -= part
+    return allowance
 
 
 @dataclass(frozen=True)

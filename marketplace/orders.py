@@ -24,7 +24,7 @@ from loyalty import holds as loyalty_holds
 from loyalty import sales
 from loyalty.errors import HoldNotPending, LedgerError
 from loyalty.models import Card, Hold
-from loyalty.queries import spendable_balance
+from loyalty.queries import spendable_in_turn
 from marketplace import mail, payments, tenders
 from marketplace.extensions import db
 from marketplace.formatting import money
@@ -73,11 +73,11 @@ def resident_card(user_id: int) -> Card | None:
 
 
 def card_allowance(card: Card | None, subtotals: dict[int, int]) -> dict[int, int]:
-    """Per shop id: what the card can pay there for this cart (at most the subtotal)."""
+    """Per shop id: what the card can pay there for this cart (at most the subtotal), the shops
+    taking their part in the order their holds are made."""
     if card is None:
         return {shop_id: 0 for shop_id in subtotals}
-    return {shop_id: min(subtotal, spendable_balance(db.session, card.id, shop_id))
-            for shop_id, subtotal in subtotals.items()}
+    return spendable_in_turn(db.session, card.id, subtotals)
 
 
 def split_card_amount(card_cents: int, allowance: dict[int, int]) -> dict[int, int]:

@@ -135,6 +135,26 @@ def test_abandoned_payment_releases_the_card_part_and_the_stock(stripe_app, resi
     assert _payable(stripe_app, shop_world["bakery"]) == 0
 
 
+def test_a_cart_across_shops_offers_the_card_s_balance_once_and_the_amount_offered_pays(
+        stripe_app, resident, shop_world):
+    """The 20 € on the card are usable at both shops: the checkout offers 20 €, not 20 € per shop,
+    and paying what it offers holds 9 € at the bakery and the 11 € left at the cheese shop."""
+    add(resident, shop_world["bread"], 2)
+    add(resident, shop_world["comte"], 3)
+    page = resident.get("/panier/commande").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
+    assert "à 20,00 € utilisables dans ces commerces" in page and 'value="20,00"' in page
+
+    answer = checkout(resident, card_amount="20,00")
+
+    order = _order(stripe_app)
+    assert answer.headers["Location"].endswith(f"/commandes/{order.id}/paiement")
+    assert order.card_cents == 2000 and order.stripe_cents == 900 + 3 * 890 - 2000
+    assert sorted(sub.card_cents for sub in order.shops) == [900, 1100]
+    with stripe_app.app_context():
+        assert card_balance(db.session, shop_world["card"]) == 0
+        assert db.session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "pending")) == 2
+
+
 def test_card_amount_above_what_the_card_can_pay_is_refused(stripe_app, resident, shop_world):
     add(resident, shop_world["comte"], 3)
     page = checkout(resident, card_amount="25,00")
