@@ -21,6 +21,7 @@ from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
+from marketplace.settings import card_settings
 from marketplace.territory import current_commune
 
 bp = Blueprint("card", __name__)
@@ -80,7 +81,8 @@ def index():
                       "grants": grants_of(card), "history": history, "qr": qr_data_uri(card),
                       "pin_locked": pin_locked(card)})
     return render_template("account/cards.html", cards=views, shop_names=shop_names, history_label=history_label,
-                           button=ButtonForm(), pin_form=PinForm(), replace_form=ConfirmForm())
+                           button=ButtonForm(), pin_form=PinForm(), replace_form=ConfirmForm(),
+                           pin_required_above_cents=card_settings().pin_required_above_cents)
 
 
 @bp.route("/compte/carte/<int:card_id>/bloquer", methods=["POST"])

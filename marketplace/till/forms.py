@@ -38,6 +38,7 @@ class PaymentForm(FlaskForm):
         render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "12,50"},
     )
     pin = PasswordField(lazy_gettext("Code PIN"),
+                        description=lazy_gettext("Si la carte en a un : le client le tape ou vous le dit."),
                         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 4})
     key = HiddenField()
     accept_partial = HiddenField(default="")

@@ -47,7 +47,6 @@ def _till_user_key() -> str:
 def index(shop_id: int):
     shop = _shop(shop_id)
     form = PaymentForm()
-    show_pin = bool(form.pin.data)
     if form.validate_on_submit():
         try:
             card = service.lookup_card(form.card.data)
@@ -66,10 +65,8 @@ def index(shop_id: int):
                 return redirect(url_for("till.receipt", shop_id=shop_id, entry_id=result.entry_id,
                                         demande=form.amount_cents))
         except service.CARD_REFUSALS:
-            show_pin = True  # asked again of every refused card, known or not, with or without a PIN
             form.card.errors.append(str(service.CARD_REFUSED))
         except service.ShopPinTriesExhausted as error:
-            show_pin = True
             form.pin.errors.append(error_message(error))
         except InsufficientBalance as error:
             form.amount.errors.append(error_message(error))
@@ -81,8 +78,7 @@ def index(shop_id: int):
     report = service.day_report(shop_id, paris_day(utc_now()))
     who = service.actors(report)
     mine = [line for line in report.lines if who[line.entry_id] == _actor()]
-    return render_template("till/index.html", shop=shop, form=form, show_pin=show_pin, report=report,
-                           mine=mine)
+    return render_template("till/index.html", shop=shop, form=form, report=report, mine=mine)
 
 
 def _nothing_spendable_message(shop: Shop) -> str:

@@ -33,8 +33,9 @@
     }
   }
   input.addEventListener("input", update);
-  // What a fast cashier (or a scanner in keyboard mode) typed before this script ran.
-  if (input.value) update();
+  // What a fast cashier (or a scanner in keyboard mode) typed before this script ran; not a number
+  // the server just refused ("Numéro valide" beside "Carte refusée" would contradict it).
+  if (input.value && !document.getElementById("till-card-error")) update();
 
   const scanButton = document.getElementById("till-scan");
   const video = document.getElementById("till-video");

@@ -24,7 +24,7 @@ def test_dashboard_lists_what_waits_with_one_link_each(app, territory, client):
     waiting = page[page.index('data-testid="waiting"'):]
     assert "<strong>1</strong> <a href=\"/admin/commerces\">" in waiting
     assert "<strong>1</strong> <a href=\"/admin/entreprises/\">" in waiting
-    assert "<strong>1</strong> <a href=\"/admin/reglements/1\">règlements à payer" in waiting
+    assert "<strong>1</strong> <a href=\"/admin/reglements/1\">règlement à payer" in waiting  # one: singular
 
 
 def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, territory, client):

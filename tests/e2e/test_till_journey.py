@@ -38,6 +38,7 @@ def test_cashier_takes_a_card_payment_then_voids_it(page, pin_card):
     page.get_by_label("Montant (€)").fill("12,50")
     page.keyboard.press("Enter")  # keyboard only, as on a till PC
     expect(page.get_by_text("code PIN manquant ou erroné")).to_be_visible()  # the same refusal as an unknown card
+    expect(page.locator("#till-card-status")).to_have_text("")  # not "Numéro valide" beside the refusal
     audit(page)
     page.get_by_label("Code PIN").fill("2468")
     page.get_by_role("button", name="Encaisser").click()

@@ -103,6 +103,9 @@ def test_forged_claim_link_is_refused(app, hr_world):
 
 def test_block_a_lost_card_and_choose_a_pin(app, hr_client, hr_world):
     _, card_id, holder = claimed_by_the_employee(app, hr_client, hr_world)
+    page = holder.get("/compte/carte/").get_data(as_text=True)
+    assert f'<label for="pin-{card_id}">' in page and f'id="pin-{card_id}"' in page  # its label names the field
+    assert "La caisse le demandera pour chaque paiement avec la carte." in page  # the territory's default
     response = holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "12a4"}, follow_redirects=True)
     assert "4 chiffres" in response.get_data(as_text=True)
     holder.post(f"/compte/carte/{card_id}/pin", data={"pin": "2580"})

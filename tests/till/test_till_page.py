@@ -131,6 +131,9 @@ def test_right_pin_pays(app, client, till):
     with app.app_context():
         card_id = new_funded_card(5000, pin="4321", key_suffix="pin")
     login(client, "cashier@example.fr")
+    till_page = client.get(f"/caisse/{till['shop']}/").get_data(as_text=True)
+    # The PIN is typed with the number, the first time: no refusal needed to show its field.
+    assert 'name="pin"' in till_page and "Si la carte en a un : le client le tape ou vous le dit." in till_page
     response = pay(client, till["shop"], card_number(app, card_id), "5", pin="4321")
     assert response.status_code == 302
     assert balance(app, card_id) == 4500
