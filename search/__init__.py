@@ -84,6 +84,9 @@ def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
     with SEARCH_LATENCY.time():
         ref = reference_data()
         results = get_backend().search(query, ref)
+        if results.suggestion and not results.total:
+            # A correction that finds nothing either leads nowhere: no « Vouliez-vous dire … » for it.
+            results.suggestion, results.corrected = None, False
         businesses = find_businesses(query, ref)
         if businesses and results.corrected:
             # The words as typed name what businesses do ("plombier"): no product "corrected" from them.

@@ -115,3 +115,14 @@ def test_suggestion_names_the_corrected_words(app, world, ask):
     assert world.names(h.id for h in results.hits)[0] == "Confiture d'abricot"
     assert ask(q="confiture").suggestion is None
     assert search.SearchResults  # the interface names stay importable from search
+
+
+def test_a_correction_that_finds_nothing_is_not_offered(app, world, ask, client):
+    """« miel confiure » corrects to « miel confiture », which no product holds either: offering it
+    would lead nowhere, so the page says to try another word instead."""
+    results = ask(q="miel confiure")
+    assert results.total == 0 and results.suggestion is None and not results.corrected
+    page = client.get("/recherche?q=miel+confiure").get_data(as_text=True)
+    assert 'data-testid="suggestion"' not in page
+    assert "Essayez un autre mot, plus court ou plus général." in page
+    assert ask(q="confiure").suggestion == "confiture"  # a correction that finds something still is
