@@ -112,6 +112,20 @@ class SearchResults:
         return max(1, -(-self.total // self.query.per_page))
 
 
+# The settings of a search in the resident's words, for the messages about a bad value (the
+# filters' are their labels): these values come from old links or edited URLs, never from the form.
+SETTING_LABELS = {"radius_km": lazy_gettext("Rayon (km)"), "page": lazy_gettext("Page"),
+                  "per_page": lazy_gettext("Résultats par page"),
+                  "min_price_cents": lazy_gettext("Prix minimum (en centimes)"),
+                  "max_price_cents": lazy_gettext("Prix maximum (en centimes)")}
+
+
+def _setting(name: str) -> str:
+    """The setting's name for a message, capitalized: « Rayon (km) », « Prix minimum »."""
+    label = str(SETTING_LABELS.get(name) or next(f.label for f in FILTERS if f.name == name))
+    return label[:1].upper() + label[1:]
+
+
 def _integer(args, name: str, minimum: int, maximum: int) -> int | None:
     raw = (args.get(name) or "").strip()
     if raw == "":
@@ -119,10 +133,11 @@ def _integer(args, name: str, minimum: int, maximum: int) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidParameter(name, gettext("« %(name)s » doit être un nombre entier.", name=name)) from None
+        raise InvalidParameter(name, gettext("%(setting)s : indiquez un nombre entier.",
+                                             setting=_setting(name))) from None
     if not minimum <= value <= maximum:
-        raise InvalidParameter(name, gettext("« %(name)s » doit être compris entre %(minimum)s et %(maximum)s.",
-                                               name=name, minimum=minimum, maximum=maximum))
+        raise InvalidParameter(name, gettext("%(setting)s : indiquez un nombre de %(minimum)s à %(maximum)s.",
+                                             setting=_setting(name), minimum=minimum, maximum=maximum))
     return value
 
 
@@ -132,7 +147,7 @@ def _flag(args, name: str) -> bool:
         return False
     if raw in ("1", "true", "oui", "on"):
         return True
-    raise InvalidParameter(name, gettext("« %(name)s » vaut 1 ou 0.", name=name))
+    raise InvalidParameter(name, gettext("%(setting)s : indiquez oui ou non.", setting=_setting(name)))
 
 
 # --- the filters -------------------------------------------------------------------------------
@@ -255,14 +270,15 @@ def parse_search_args(args, ref, default_commune: str | None = None) -> SearchQu
         radius = DEFAULT_RADIUS_KM
     if radius is not None and not commune:
         if "radius_km" in args and radius:
-            raise InvalidParameter("radius_km", gettext("« radius_km » demande une commune (« commune »)."))
+            raise InvalidParameter("radius_km", gettext("%(setting)s : choisissez d'abord une commune.",
+                                                        setting=_setting("radius_km")))
     filters = {f.name: f.parse(args, ref) for f in FILTERS}
     low, high = filters["min_price_cents"], filters["max_price_cents"]
     if low is not None and high is not None and low > high:
         raise InvalidParameter("max_price_cents", gettext("Le prix maximum est inférieur au prix minimum."))
     sort = (args.get("sort") or "relevance").strip()
     if sort not in SORTS:
-        raise InvalidParameter("sort", gettext("« sort » vaut %(sorts)s.", sorts=", ".join(SORTS)))
+        raise InvalidParameter("sort", gettext("Tri inconnu : indiquez %(sorts)s.", sorts=", ".join(SORTS)))
     if sort == "distance" and not commune:
         raise InvalidParameter("sort", gettext("Le tri par distance demande une commune (« commune »)."))
     page = _integer(args, "page", 1, 10_000) or 1

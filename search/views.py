@@ -24,13 +24,15 @@ SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext
 
 
 def _parse(args, ref, default_commune):
-    """Parse the page's arguments; a bad one is dropped with a message instead of failing."""
+    """Parse the page's arguments; a bad one (an old link, an edited URL) is dropped with a message
+    instead of failing. A bad sort is dropped silently: the page's "Trier par" shows the one applied."""
     args = args.to_dict()
     for _ in range(len(args) + 1):
         try:
             return parse_search_args(args, ref, default_commune)
         except InvalidParameter as error:
-            flash(error.message, "error")
+            if error.parameter != "sort":
+                flash(error.message, "error")
             args.pop(error.parameter, None)
             if error.parameter == "commune":
                 default_commune = None

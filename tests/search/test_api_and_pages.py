@@ -36,14 +36,38 @@ def test_search_api_answers_its_contract(client, world):
 
 
 def test_search_api_refuses_invalid_parameters_with_422(client, world):
-    for query, parameter in (("radius_km=loin&commune=21603", "radius_km"), ("commune=00000", "commune"),
-                             ("sort=random", "sort"), ("max_price_cents=1.5", "max_price_cents"),
-                             ("per_page=101", "per_page")):
+    """The API refuses a bad value; its message names the setting in words (the same as the page's),
+    the parameter's name is in "parameter"."""
+    for query, parameter, message in (
+            ("radius_km=loin&commune=21603", "radius_km", "Rayon (km) : indiquez un nombre entier."),
+            ("radius_km=-5&commune=21603", "radius_km", "Rayon (km) : indiquez un nombre de 0 à 1000."),
+            ("radius_km=10", "radius_km", "Rayon (km) : choisissez d'abord une commune."),
+            ("commune=00000", "commune", "Commune inconnue : « 00000 » (code INSEE attendu)."),
+            ("sort=random", "sort", "Tri inconnu : indiquez relevance, distance, price_asc, price_desc."),
+            ("max_price_cents=1.5", "max_price_cents", "Prix maximum (en centimes) : indiquez un nombre entier."),
+            ("in_stock=peut-etre", "in_stock", "En stock : indiquez oui ou non."),
+            ("per_page=101", "per_page", "Résultats par page : indiquez un nombre de 1 à 100.")):
         response = client.get(f"/api/v1/search?{query}")
         assert response.status_code == 422, query
         error = response.get_json()["error"]
         assert error["code"] == "invalid_parameter" and error["parameter"] == parameter
-        assert parameter in error["message"] or "ommune" in error["message"]
+        assert error["message"] == message
+
+
+def test_the_search_page_words_a_bad_setting_for_residents_and_drops_a_bad_sort_silently(client, world):
+    """Bad values come from old links or edited URLs: the page falls back to the default, and says so
+    in the resident's words (no « radius_km » nor « sort » in the message)."""
+    client.post("/ma-commune", data={"commune": "Semur-en-Auxois"})
+    far = client.get("/recherche?q=miel&radius_km=-5")
+    assert far.status_code == 200
+    flashes = re.findall(r'class="flash flash-error"[^>]*>(.*?)<', far.get_data(as_text=True), re.S)
+    assert [unescape(text).strip() for text in flashes] == ["Rayon (km) : indiquez un nombre de 0 à 1000."]
+    assert far.get_data(as_text=True).count('data-testid="result"') == 3  # the default 20 km
+    unsorted = client.get("/recherche?q=miel&sort=zzz")
+    page = unsorted.get_data(as_text=True)
+    assert unsorted.status_code == 200 and page.count('data-testid="result"') == 3
+    assert 'class="flash flash-error"' not in page and "relevance, distance" not in page
+    assert '<option value="relevance" selected>' in page
 
 
 def test_search_api_refusals_read_in_the_request_s_language(client, world):
@@ -85,7 +109,7 @@ def test_search_page_shows_distances_facets_and_the_empty_state(client, world):
     assert "Vouliez-vous dire" in corrected and "« confiture »" in corrected
 
     bad = client.get("/recherche?q=miel&radius_km=loin")
-    assert bad.status_code == 200 and "radius_km" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Rayon (km) : indiquez un nombre entier." in bad.get_data(as_text=True)
 
 
 def test_results_are_product_cards_and_empty_price_ranges_are_hidden(app, client, world):
