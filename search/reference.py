@@ -53,6 +53,7 @@ class CategoryInfo:
     name: str
     parent_id: int | None
     path: tuple  # slugs from the root down to this category
+    position: int = 0  # among its siblings, as the admin ordered them
 
 
 @dataclass
@@ -70,6 +71,12 @@ class Reference:
     def synonym_words(self) -> frozenset:
         """Every folded word of the synonym groups: a word a group knows is no typo to correct."""
         return frozenset(w for group in self.synonyms for expression in group for w in expression)
+
+    @cached_property
+    def top_categories(self) -> tuple:
+        """The categories at the root of the taxonomy, in the admin's order: where an empty search starts."""
+        return tuple(sorted((c for c in self.categories.values() if c.parent_id is None),
+                            key=lambda c: (c.position, c.name)))
 
     def communes_within(self, insee: str, radius_km: float | None) -> dict[str, float]:
         """{INSEE code: distance in km} of the communes within the radius (all when None)."""
@@ -151,7 +158,7 @@ def _load() -> Reference:
         while node is not None:
             path.insert(0, node.slug)
             node = categories.get(node.parent_id)
-        ref.categories[c.slug] = CategoryInfo(c.id, c.slug, c.name, c.parent_id, tuple(path))
+        ref.categories[c.slug] = CategoryInfo(c.id, c.slug, c.name, c.parent_id, tuple(path), c.position)
     for shop in db.session.execute(select(Shop).where(Shop.kind == "services", Shop.status == "approved")).scalars():
         category = categories[shop.category_id]
         parent = categories.get(category.parent_id)

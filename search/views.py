@@ -155,6 +155,9 @@ def render_search_page():
         return redirect(PageLinks().search(query, page=results.pages))  # an old link past the last page
     alternatives = _alternatives(query) if results is not None and results.total == 0 else []
     links = PageLinks()
+    # Nothing asked yet: the territory's top categories to start from (reference data, no SQL).
+    browse = [(category, links.search(query, category=category.slug)) for category in ref.top_categories] \
+        if results is None else []
     shops_on_map = {}
     for hit in results.hits if results else []:
         if hit.latitude is not None:
@@ -165,7 +168,7 @@ def render_search_page():
     return render_template(
         "search/page.html", query=query, results=results, ref=ref, businesses=_business_cards(results),
         origin=ref.communes.get(query.commune) if query.commune else None,
-        radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives,
+        radii=RADII_KM, sorts=[(s, SORT_LABELS[s]) for s in SORTS], alternatives=alternatives, browse=browse,
         shops_on_map=list(shops_on_map.values()), links=links, value_filters=VALUE_FILTERS,
         checkbox_filters=CHECKBOX_FILTERS, active_filters=sum(f.is_on(query) for f in FILTERS),
     )

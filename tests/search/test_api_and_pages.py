@@ -223,10 +223,14 @@ def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world,
         typo = client.get("/recherche?q=confiure").get_data(as_text=True)
         assert "« confiture »" in typo
         counts["typo"] = len(statements)
+        statements.clear()
+        assert 'data-testid="browse-categories"' in client.get("/recherche?q=").get_data(as_text=True)
+        counts["empty"] = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     backend = app.config["SEARCH_BACKEND"]
-    assert counts == {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2}, (backend, counts, statements)
+    expected = {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2, "empty": 0}
+    assert counts == expected, (backend, counts, statements)
 
 
 def test_an_alternative_with_one_result_says_so_in_the_singular(client, world):
@@ -235,3 +239,22 @@ def test_an_alternative_with_one_result_says_so_in_the_singular(client, world):
     assert 'data-testid="empty-state"' in page
     assert re.search(r"Sans le filtre « prix maximum »</a> \(1 résultat\)", unescape(page))
     assert "1 résultats" not in page
+
+
+def test_an_empty_search_invites_to_browse_the_top_categories_and_offers_no_empty_filters(client, world):
+    """« /recherche » and « /recherche?q= » asked nothing: an invitation, and each top category of the
+    territory as a link to the search filtered on it; no « Filtres » button opening onto nothing."""
+    for url in ("/recherche", "/recherche?q=", "/recherche?q=++"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'data-testid="search-start"' in page, url
+        assert "parcourez les catégories" in page
+        assert 'data-testid="filters-toggle"' not in page and 'data-testid="filters-panel"' not in page
+        browse = re.search(r'data-testid="browse-categories">(.*?)</ul>', page, re.S).group(1)
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', browse)
+        assert ("/recherche?category=alimentation", "Alimentation") in links
+        assert ("/recherche?category=mode", "Mode") in links
+        assert all(unescape(href).startswith("/recherche?category=") for href, _ in links)
+        assert "fromagerie" not in browse  # a sub-category: reached from its parent's facets
+    filtered = client.get("/recherche?category=alimentation").get_data(as_text=True)
+    assert 'data-testid="result"' in filtered and 'data-testid="filters-toggle"' in filtered
+    assert 'data-testid="search-start"' not in filtered
