@@ -237,7 +237,7 @@ def test_an_alternative_with_one_result_says_so_in_the_singular(client, world):
     """« Essayez : Sans le filtre « prix maximum » (1 résultat) », not « (1 résultats) »."""
     page = client.get("/recherche?q=vélo&max_price_cents=1000").get_data(as_text=True)
     assert 'data-testid="empty-state"' in page
-    assert re.search(r"Sans le filtre « prix maximum »</a> \(1 résultat\)", unescape(page))
+    assert re.search(r"Sans le filtre « prix maximum »</a>\s+\(1 résultat\)", unescape(page))
     assert "1 résultats" not in page
 
 
