@@ -28,6 +28,9 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
 
     page.goto("/recherche")
     audit(page)
+    # Nothing asked yet: the top categories to start from, no « Filtres » button opening onto nothing.
+    expect(page.get_by_test_id("browse-categories").get_by_role("link", name="Alimentation")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Filtres"))).to_have_count(0)
     page.get_by_label("Que cherchez-vous ?").fill("confiure")
     page.get_by_role("button", name="Rechercher").click()
 
