@@ -5,10 +5,10 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, make_response,
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, invitations, jobs, payments, sepa, staff_import, suspension, uploads
+from marketplace import campaigns, invitations, jobs, payments, sepa, staff, staff_import, suspension, uploads
 from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -25,7 +25,6 @@ from marketplace.staff_import import ImportFileError, apply_staff_import, read_s
 from loyalty.clock import paris_day, utc_now
 
 bp = Blueprint("employer", __name__, url_prefix="/entreprise")
-EMPLOYEES_PER_PAGE = 100
 
 
 def _campaign(employer_id: int, campaign_id: int) -> Campaign:
@@ -118,19 +117,10 @@ def revoke_invitation(employer_id: int, invitation_id: int):
 def employees(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     archived = request.args.get("archives") == "1"
-    query_text = (request.args.get("q") or "").strip()
-    query = select(Employee).filter_by(employer_id=employer_id, archived=archived)
-    if query_text:
-        like = f"%{query_text}%"
-        query = query.where(or_(Employee.last_name.ilike(like), Employee.first_name.ilike(like),
-                                Employee.external_id.ilike(like), Employee.email.ilike(like)))
-    page = int_arg("page", 1)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    people = db.session.scalars(query.order_by(Employee.last_name, Employee.first_name)
-                                .limit(EMPLOYEES_PER_PAGE).offset((page - 1) * EMPLOYEES_PER_PAGE)).all()
-    return render_template("employer/employees.html", employer=employer, employees=people, total=total,
-                           page=page, per_page=EMPLOYEES_PER_PAGE, archived=archived, q=query_text,
-                           button=ButtonForm())
+    query_text = (request.args.get("q") or "").strip()[:100]
+    people = staff.staff_page(employer_id, archived=archived, text=query_text, page=int_arg("page", 1))
+    return render_template("employer/employees.html", employer=employer, people=people, archived=archived,
+                           q=query_text, button=ButtonForm())
 
 
 @bp.route("/<int:employer_id>/salaries/import", methods=["GET", "POST"])
@@ -219,7 +209,8 @@ def archive_employee(employer_id: int, employee_id: int):
         name = f"{employee.first_name} {employee.last_name}"
         flash(gettext("%(name)s archivé(e).", name=name) if employee.archived
               else gettext("%(name)s réactivé(e).", name=name), "success")
-    return redirect(url_for("employer.employees", employer_id=employer_id))
+    back = {key: request.args[key] for key in ("q", "archives", "page") if request.args.get(key)}
+    return redirect(url_for("employer.employees", employer_id=employer_id, **back))
 
 
 # --- Campaigns ----------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""Finding people in a company's staff list: the search box of the staff page and of a campaign's
+recipients. Each word typed must be in the person's last name, first name, staff number or e-mail,
+whatever its case ("martin claire", "M00", "@laiterie")."""
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, and_, or_, select, true
+
+from marketplace.extensions import db
+from marketplace.models import Employee
+
+PER_PAGE = 50  # the rows of a staff list page (staff, a campaign's recipients): a phone scrolls them
+
+
+def _escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matching(text: str) -> ColumnElement[bool]:
+    """The condition on Employee for the words of `text`; true for an empty text."""
+    words = [f"%{_escaped(word)}%" for word in (text or "").split()]
+    if not words:
+        return true()
+    return and_(*(or_(Employee.last_name.ilike(word, escape="\\"), Employee.first_name.ilike(word, escape="\\"),
+                      Employee.external_id.ilike(word, escape="\\"), Employee.email.ilike(word, escape="\\"))
+                  for word in words))
+
+
+def staff_page(employer_id: int, *, archived: bool, text: str, page: int) -> Pagination:
+    """One page of the company's active (or archived) staff whose details hold the words of
+    `text`, by name."""
+    statement = (select(Employee).filter_by(employer_id=employer_id, archived=archived).where(matching(text))
+                 .order_by(Employee.last_name, Employee.first_name, Employee.id))
+    return db.paginate(statement, page=page, per_page=PER_PAGE, error_out=False)
