@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select, update
 
 from loyalty.cards import grouped_number, set_pin, successor_of
@@ -21,7 +22,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.ledger import GrantOrder, fund, issue_grants, revoke_grant
 from loyalty.transactions import in_ledger_transaction
 from loyalty.models import Account, Card, Entry, Grant, Posting
-from marketplace import mail, payments
+from marketplace import mail, payments, staff
 from marketplace.catalogue import price_input
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
@@ -744,15 +745,14 @@ class CampaignReport:
     shop_count: int  # the shops where it was spent
     by_commune: list[tuple[str, int]]
     by_category: list[tuple[str, int]]
-    recipients: list[dict]
 
     def percent(self, cents: int) -> int:
         return round(cents * 100 / self.issued_cents) if self.issued_cents else 0
 
 
 def campaign_report(campaign: Campaign) -> CampaignReport:
-    """Issued, spent, remaining, expired and revoked, and where it was spent. Per employee only
-    whether the card is attached to an account and what is left: never their purchases."""
+    """Issued, spent, remaining, expired and revoked, and where it was spent, over all its
+    recipients (their own lines: recipient_lines, recipients_page). Never anyone's purchases."""
     grants = select(Grant.account_id).where(Grant.campaign_id == campaign.id).scalar_subquery()
     movement = (select(Entry.kind, Entry.shop_id, Posting.amount_cents)
                 .join(Posting, Posting.entry_id == Entry.id).where(Posting.account_id.in_(grants)))
@@ -781,27 +781,48 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
             while top.parent_id is not None:
                 top = categories[top.parent_id]
             by_category[top.name] = by_category.get(top.name, 0) + per_shop[shop.id]
-    recipients = []
+    return CampaignReport(issued, spent, remaining, expired, revoked, len(per_shop),
+                          sorted(by_commune.items(), key=lambda item: -item[1]),
+                          sorted(by_category.items(), key=lambda item: -item[1]))
+
+
+def _recipient_lines(*conditions) -> list[dict]:
+    """Per recipient, by name: only whether the card is attached to an account and what is left."""
+    lines = []
     for recipient, employee, card, grant, balance in db.session.execute(
             select(CampaignEmployee, Employee, Card, Grant, Account.balance_cents)
             .join(Employee, Employee.id == CampaignEmployee.employee_id)
             .outerjoin(Card, Card.id == CampaignEmployee.card_id)
             .outerjoin(Grant, Grant.id == CampaignEmployee.grant_id)
             .outerjoin(Account, Account.id == Grant.account_id)
-            .where(CampaignEmployee.campaign_id == campaign.id)
-            .order_by(Employee.last_name, Employee.first_name)):
+            .where(*conditions).order_by(Employee.last_name, Employee.first_name, CampaignEmployee.id)):
         if grant is not None and grant.replaced_by_id is not None:  # a lost card replaced: the new one
             grant = successor_of(db.session, grant, lock=False)
             card, balance = grant.card, grant.account.balance_cents
-        recipients.append(
+        lines.append(
             {"external_id": employee.external_id, "name": f"{employee.last_name} {employee.first_name}",
              "amount_cents": recipient.amount_cents, "issued": recipient.grant_id is not None,
              "attached": bool(card and card.holder_user_id), "card_status": card.status if card else None,
              "remaining_cents": balance if balance is not None else 0,
              "revoked": recipient.revoked_at is not None, "recipient_id": recipient.id})
-    return CampaignReport(issued, spent, remaining, expired, revoked, len(per_shop),
-                          sorted(by_commune.items(), key=lambda item: -item[1]),
-                          sorted(by_category.items(), key=lambda item: -item[1]), recipients)
+    return lines
+
+
+def recipient_lines(campaign: Campaign) -> list[dict]:
+    """Every recipient's line (the export)."""
+    return _recipient_lines(CampaignEmployee.campaign_id == campaign.id)
+
+
+def recipients_page(campaign: Campaign, text: str, page: int) -> Pagination:
+    """One page of the recipients whose details hold the words of `text` (staff.matching), by
+    name; its items are their lines."""
+    statement = (select(CampaignEmployee).join(Employee, Employee.id == CampaignEmployee.employee_id)
+                 .where(CampaignEmployee.campaign_id == campaign.id, staff.matching(text))
+                 .order_by(Employee.last_name, Employee.first_name, CampaignEmployee.id))
+    pagination = db.paginate(statement, page=page, per_page=staff.PER_PAGE, error_out=False)
+    ids = [recipient.id for recipient in pagination.items]
+    pagination.items = _recipient_lines(CampaignEmployee.id.in_(ids)) if ids else []
+    return pagination
 
 
 def report_ended_campaigns(today: date | None = None) -> int:

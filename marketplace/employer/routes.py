@@ -277,6 +277,8 @@ def campaign(employer_id: int, campaign_id: int):
         context["progress"] = campaigns.issue_progress(campaign)
     if campaign.status == "issued":
         context["report"] = campaigns.campaign_report(campaign)
+        context["q"] = (request.args.get("q") or "").strip()[:100]
+        context["recipients"] = campaigns.recipients_page(campaign, context["q"], int_arg("page", 1))
     return render_template("employer/campaign.html", **context)
 
 
@@ -466,7 +468,8 @@ def export_campaign(employer_id: int, campaign_id: int):
     rows = [[gettext("Matricule"), gettext("Nom"), gettext("Montant attribué"),
              gettext("Carte rattachée à un compte"), gettext("Reste sur la carte"), gettext("Retiré")]]
     rows += [[line["external_id"], line["name"], euros(line["amount_cents"]), yes if line["attached"] else no,
-              euros(line["remaining_cents"]), yes if line["revoked"] else no] for line in report.recipients]
+              euros(line["remaining_cents"]), yes if line["revoked"] else no]
+             for line in campaigns.recipient_lines(campaign)]
     rows += [[], [gettext("Commune"), gettext("Dépensé")]]
     rows += [[name, euros(cents)] for name, cents in report.by_commune]
     rows += [[], [gettext("Catégorie"), gettext("Dépensé")]]
@@ -491,5 +494,7 @@ def revoke(employer_id: int, campaign_id: int, recipient_id: int):
             flash(str(error), "error")
         else:
             flash(gettext("Crédit retiré : %(amount)s reviennent à l'entreprise.", amount=money(cents)), "success")
-    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id))
+    back = {key: request.args[key] for key in ("q", "page") if request.args.get(key)}
+    return redirect(url_for("employer.campaign", employer_id=employer_id, campaign_id=campaign_id,
+                            _anchor="beneficiaires" if back else None, **back))
 
