@@ -110,7 +110,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     expect(page.get_by_text("Import terminé : 50 produit(s) ajouté(s)")).to_be_visible()  # written by a job
     audit(page)
     page.get_by_role("button", name="Voir mes produits").click()
-    expect(page.get_by_test_id("product-count")).to_have_text("51 produit(s)")
+    expect(page.get_by_test_id("product-count")).to_have_text("51 produits")
     products = page.locator(".product-table")
     expect_rows_as_cards(products)
     if screen == "phone":  # fifty cards a page: each shows its figures two by two

@@ -152,11 +152,45 @@ def test_list_search_sort_and_pagination(app, client, shop_world):
     login(client, shop_world["emails"]["owner"])
     url = f"/boutique/{shop_world['bakery']}/produits"
     page = client.get(url).get_data(as_text=True)
-    assert "61 produit(s)" in page and "Page 1 sur 2" in page
+    assert 'data-testid="product-count">61 produits</p>' in page and "Page 1 sur 2" in page
     page = client.get(url, query_string={"q": "croissant 05"}).get_data(as_text=True)
-    assert "1 produit(s)" in page and "Croissant 05" in page
+    assert 'data-testid="product-count">1 produit</p>' in page and "Croissant 05" in page
     page = client.get(url, query_string={"q": "C5", "tri": "-prix"}).get_data(as_text=True)
     assert page.index("Croissant 59") < page.index("Croissant 50")
+
+
+def test_the_pager_keeps_the_sort_and_filters_and_bulk_actions_touch_the_rows_shown(app, client, shop_world):
+    import re
+    from html import unescape
+
+    from tests import factories as f
+    from marketplace.models import Shop
+
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        croissants = [f.product(shop, f"Croissant {n:02d}", 100 + n, sku=f"C{n:02d}", stock=n + 1)
+                      for n in range(60)]
+        db.session.commit()
+        ids = [product.id for product in croissants]
+    login(client, shop_world["emails"]["staff"])
+    url = f"/boutique/{shop_world['bakery']}/produits"
+    category = shop_world["categories"]["boulangerie-patisserie"]
+    first = client.get(url, query_string={"tri": "stock", "categorie": category}).get_data(as_text=True)
+    assert first.count('name="product_ids"') == 50
+    nav = re.search(r'<nav aria-label="Pages" class="pager">(.*?)</nav>', first, re.S).group(1)
+    assert unescape(re.search(r'href="([^"]+)"', nav).group(1)) == f"{url}?tri=stock&categorie={category}&page=2"
+    second = client.get(f"{url}?tri=stock&categorie={category}&page=2").get_data(as_text=True)
+    shown = [int(value) for value in re.findall(r'name="product_ids" value="(\d+)"', second)]
+    assert len(shown) == 11 and "Page 2 sur 2" in second and "Précédent" in second
+    action = unescape(re.search(r'action="([^"]+/produits/actions[^"]*)"', second).group(1))
+    done = client.post(action, data={"action": "stock", "stock": "0", "product_ids": [str(i) for i in shown[:2]]})
+    assert done.headers["Location"] == f"{url}?tri=stock&categorie={category}&page=2"
+    with app.app_context():
+        stocks = {p.id: p.stock for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
+        assert [stocks[i] for i in shown[:2]] == [0, 0] and sum(stock == 0 for stock in stocks.values()) == 2
+    other = shop_world["categories"]["fromagerie"]
+    empty = client.get(url, query_string={"categorie": other}).get_data(as_text=True)
+    assert "Aucun produit ne correspond." in empty and "Aucun produit pour l&#39;instant" not in empty
 
 
 @pytest.mark.parametrize("role", ["cashier", "other"])
