@@ -43,6 +43,20 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.get_by_role("button", name="Importer").click()
     expect(page.get_by_text("3 salarié(s) ajouté(s)")).to_be_visible()
     audit(page)
+    # The staff list shows fifty of its 280 people a page; HR finds the new ones by their staff number.
+    rows = page.locator(".stack-table tbody tr")
+    expect(rows).to_have_count(50)
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text(re.compile(r"Page 1 sur [6-9]"))
+    page.get_by_role("link", name="Suivant").click()
+    expect(page.get_by_role("navigation", name="Pages")).to_contain_text("Page 2 sur")
+    expect(rows).to_have_count(50)
+    audit(page)
+    page.get_by_role("searchbox", name="Rechercher un salarié").fill(f"{tag.lower()}00")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(rows).to_have_count(3)
+    expect(page.get_by_role("navigation", name="Pages")).to_have_count(0)
+    expect_rows_as_cards(page.locator(".stack-table"))
+    screenshot(page, "staff-list-search")
 
     # A Christmas campaign for them, with a per-child amount that crosses the threshold.
     page.get_by_role("link", name="Campagnes").click()
