@@ -86,6 +86,12 @@ class Campaign(db.Model):
     def recipient_count(self) -> int:
         return self.recipients.count()
 
+    @property
+    def repeatable(self) -> bool:
+        """Done again next year from this one: only once its cards were issued (running or ended),
+        not while it is still a draft, unpaid or cancelled."""
+        return self.status == "issued"
+
     def __repr__(self) -> str:
         return f"<Campaign {self.id} {self.event} {self.status}>"
 

@@ -470,7 +470,10 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
     last_year = create(hr_client, employer_id, label="Noël des salariés 2025", audience="selection",
                        employees=[staff["M001"], staff["M003"]], categories=["mode", "produits-festifs"],
                        expiry_policy="territory")
+    funded_by_transfer(app, hr_client, employer_id, last_year)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{last_year}/emettre")
     with app.app_context():
+        assert db.session.get(Campaign, last_year).status == "issued"
         db.session.get(Campaign, last_year).year = 2025
         db.session.get(Employee, staff["M003"]).archived = True  # left the company since
         db.session.commit()
@@ -504,6 +507,32 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
     login(other, "otherhr@example.fr")
     assert other.get(f"/entreprise/{hr_world['other_employer_id']}/campagnes/nouvelle?depuis={last_year}"
                      ).status_code == 404
+
+
+def test_a_campaign_is_offered_to_be_done_again_only_once_it_was_issued(app, hr_client, hr_world):
+    """A draft still « À confirmer », or a campaign waiting for its transfer, is not a past campaign:
+    neither its page nor HR's list offers to start next year's from it; once issued, both do."""
+    employer_id = hr_world["employer_id"]
+    campaign_id = create(hr_client, employer_id, label="Noël 2026", child_amount="")
+    again = f'href="/entreprise/{employer_id}/campagnes/nouvelle?depuis={campaign_id}"'
+
+    def offered() -> tuple[bool, bool]:
+        page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+        home = hr_client.get(f"/entreprise/{employer_id}/").get_data(as_text=True)
+        return ('data-testid="repeat-campaign"' in page and again in page), again in home
+
+    assert "À confirmer" in hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    assert offered() == (False, False)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "awaiting_payment"
+    assert offered() == (False, False)
+    funded_by_transfer(app, hr_client, employer_id, campaign_id)
+    hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status == "issued"
+    assert offered() == (True, True)
 
 
 def test_a_campaign_paid_by_transfer_is_issued_when_the_money_arrives_or_on_the_day_hr_chose(
