@@ -8,13 +8,16 @@ import functools
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time as time_of_day, timedelta
 
 from flask import Flask, current_app
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 import search
 from loyalty import ledger
+from loyalty.clock import PARIS, paris_day, utc_now
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
 from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers,
@@ -31,9 +34,13 @@ log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
 
 
-def recorded(func):
+def recorded(func=None, *, busy_only: bool = False):
     """Keep the job's last run, its result or its error (PeriodicRun), whoever runs it: the
-    scheduler's worker, `jobs run`, the development server's thread or the admin's button."""
+    scheduler's worker, `jobs run`, the development server's thread or the admin's button.
+    `busy_only`: a run that succeeds with nothing done (0 or None) is not kept, so that a job run
+    every few seconds writes no row while there is nothing to do."""
+    if func is None:
+        return functools.partial(recorded, busy_only=busy_only)
 
     @functools.wraps(func)
     def run(*args, **kwargs):
@@ -44,7 +51,8 @@ def recorded(func):
             db.session.rollback()
             _record(func.__name__, started, ok=False, result=f"{type(error).__name__}: {error}")
             raise
-        _record(func.__name__, started, ok=True, result="" if result is None else str(result))
+        if result or not busy_only:
+            _record(func.__name__, started, ok=True, result="" if result is None else str(result))
         return result
 
     return run
@@ -62,9 +70,10 @@ def _record(name: str, started, *, ok: bool, result: str) -> None:
         log.warning("periodic job %s: its run was not recorded", name, exc_info=True)
 
 
-@recorded
+@recorded(busy_only=True)
 def drain_search_outbox() -> int:
-    """Index what the outbox holds (rebuilding first if the index is missing). Idempotent."""
+    """Index what the outbox holds (rebuilding first if the index is missing). Idempotent. The
+    indexer's loop body (search/indexer.py): its runs are kept when they index something."""
     if search.get_backend().needs_rebuild():
         return search.rebuild()
     drained = search.drain_outbox()
@@ -256,9 +265,10 @@ _WEEKDAYS = (lazy_gettext("le dimanche"), lazy_gettext("le lundi"), lazy_gettext
              lazy_gettext("le samedi"))
 
 
-def schedule_label(every: int | None, cron: str | None) -> str:
-    """'toutes les 5 min', 'chaque jour à 03:10 (UTC)', 'le lundi à 07:00 (UTC)'; a cron line of
-    another shape as it is."""
+def schedule_label(every: int | None, cron: str | None, today: date | None = None) -> str:
+    """'toutes les 5 min', 'chaque jour à 04:10 (heure de Paris)', 'le lundi à 08:00 (heure de Paris)':
+    the cron line's UTC time as it is in Paris on `today` (default: today), a day of the week
+    included; a cron line of another shape as it is."""
     if every is not None:
         if every == 60:
             return str(lazy_gettext("chaque minute"))
@@ -266,12 +276,42 @@ def schedule_label(every: int | None, cron: str | None) -> str:
                    else lazy_gettext("toutes les %(n)s min", n=every // 60))
     minute, hour, day, month, weekday = cron.split()
     if minute.isdigit() and hour.isdigit() and (day, month) == ("*", "*"):
-        at = f"{int(hour):02d}:{int(minute):02d}"
+        on = today or paris_day(utc_now())
         if weekday == "*":
-            return str(lazy_gettext("chaque jour à %(time)s (UTC)", time=at))
+            return str(lazy_gettext("chaque jour à %(time)s (heure de Paris)",
+                                    time=_in_paris(on, int(hour), int(minute)).strftime("%H:%M")))
         if weekday.isdigit() and int(weekday) < 7:
-            return str(lazy_gettext("%(day)s à %(time)s (UTC)", day=_WEEKDAYS[int(weekday)], time=at))
+            on += timedelta(days=(int(weekday) - on.isoweekday() % 7) % 7)  # that day of this week or the next
+            moment = _in_paris(on, int(hour), int(minute))
+            return str(lazy_gettext("%(day)s à %(time)s (heure de Paris)", day=_WEEKDAYS[moment.isoweekday() % 7],
+                                    time=moment.strftime("%H:%M")))
     return cron
+
+
+def _in_paris(on: date, hour: int, minute: int) -> datetime:
+    """This UTC time of day on this day, seen in Paris (01:00 or 02:00 later, as the season has it)."""
+    return datetime.combine(on, time_of_day(hour, minute), UTC).astimezone(PARIS)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One line of the admin's page of jobs (/admin/taches)."""
+
+    name: str
+    label: str
+    schedule: str
+    last_run: PeriodicRun | None
+    backlog: int | None = None  # the search outbox's changes not indexed yet (its job only)
+
+
+def job_rows() -> list[JobRow]:
+    """Each periodic job, what it does, when (in Paris), its last recorded run; for the search,
+    whose runs are kept only when they index something, also the changes waiting to be indexed."""
+    last = {run.name: run for run in db.session.scalars(select(PeriodicRun))}
+    backlog = search.pending_changes()
+    return [JobRow(func.__name__, str(LABELS.get(func.__name__, func.__name__)), schedule_label(every, cron),
+                   last.get(func.__name__), backlog if func is drain_search_outbox else None)
+            for func, _queue, every, cron in PERIODIC]
 
 
 def job_named(name: str):

@@ -170,6 +170,13 @@ def index_products(product_ids) -> None:
     get_backend().apply(list(documents.values()), product_ids - documents.keys())
 
 
+def pending_changes() -> int | None:
+    """How many changes wait in the outbox to be indexed; None for a backend without an outbox."""
+    from search.outbox import pending_count
+
+    return pending_count(db.session) if get_backend().uses_outbox else None
+
+
 def drain_outbox(batch: int = OUTBOX_BATCH) -> int:
     """Index what the outbox holds, batch by batch, until it is empty; returns rows drained.
 

@@ -15,6 +15,7 @@ def run_forever(app: Flask, interval: float = 1.0, stop: threading.Event | None 
     """Rebuild if the schema changed, then drain the outbox every `interval` seconds."""
     import search
     from marketplace.extensions import db
+    from marketplace.periodic import drain_search_outbox  # recorded for the admin's page of jobs
 
     stop = stop or threading.Event()
     with app.app_context():
@@ -23,9 +24,7 @@ def run_forever(app: Flask, interval: float = 1.0, stop: threading.Event | None 
             search.rebuild()
         while not stop.is_set():
             try:
-                drained = search.drain_outbox()
-                if drained:
-                    log.info("search index: %d outbox rows indexed", drained)
+                drain_search_outbox()
             except Exception:  # noqa: BLE001 - the indexer must outlive one bad batch
                 log.exception("search indexer: batch failed, retrying")
                 db.session.rollback()

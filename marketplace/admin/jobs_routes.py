@@ -2,23 +2,17 @@
 button to run one now (the demo's jobs at a time of day; a bank file just dropped in the folder)."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from marketplace import jobs, periodic
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.admin.forms import ButtonForm
-from marketplace.extensions import db
-from marketplace.models import PeriodicRun
 
 
 @bp.route("/taches")
 @access(ADMIN)
 def periodic_jobs():
-    last = {run.name: run for run in db.session.scalars(select(PeriodicRun))}
-    rows = [(func.__name__, periodic.LABELS.get(func.__name__, func.__name__), periodic.schedule_label(every, cron),
-             last.get(func.__name__)) for func, _queue, every, cron in periodic.PERIODIC]
-    return render_template("admin/jobs.html", rows=rows, button=ButtonForm())
+    return render_template("admin/jobs.html", rows=periodic.job_rows(), button=ButtonForm())
 
 
 @bp.route("/taches/<name>/lancer", methods=["POST"])
