@@ -22,6 +22,7 @@ from loyalty.bought import take_back
 from loyalty.clock import paris_day, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Entry, Grant, Posting
+from loyalty.money import euros as french_euros
 from marketplace import audit, gift_cards, invitations, topup_programmes
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
@@ -216,12 +217,13 @@ def _issue(purchase_id: int) -> None:
     purchase = db.session.get(CreditPurchase, purchase_id)
     counter = db.session.get(CardCounter, purchase.counter_id)
     label = f"Cadeau de {purchase.buyer_name}" if purchase.buyer_name else f"Carte cadeau ({counter.name})"
-    counter_id, day = counter.id, purchase.sale_day
+    counter_id, counter_name, day = counter.id, counter.name, purchase.sale_day
 
     def still_open(row) -> None:  # checked again inside the ledger transaction: a closing wins
         _require_open(counter_id, day)
         audit.record("counter.sale", row, actor=db.session.get(User, row.seller_user_id),
-                     summary=f"Vente au point de vente {counter_id} : {row.amount_cents} c en {row.tender}")
+                     summary=f"Vente au point de vente {counter_name} : {french_euros(row.amount_cents)}, "
+                             f"{TENDER_LABELS[row.tender].lower()}")
         # A running top-up programme's top-ups, as online (same caps, never beyond its budget).
         topup_programmes.award_top_ups(row, expires_on=gift_cards.expiry_of_bought_credit(day),
                                        actor=f"user:{row.seller_user_id}")
@@ -317,8 +319,10 @@ def void(sale_id: int, *, user) -> CreditPurchase:
         topup_programmes.take_back_for_item(item_id, actor=f"user:{user.id}")
     sale = db.session.get(CreditPurchase, sale_id)
     sale.status, sale.voided_at, sale.voided_by_id = "voided", utcnow(), user.id
-    audit.record("counter.void", sale, actor=user, summary=f"Vente {sale_id} annulée ({sale.amount_cents} c, "
-                 f"{sale.tender})", before={"status": "paid"}, after={"status": "voided"})
+    audit.record("counter.void", sale, actor=user,
+                 summary=f"Vente n° {sale_id} annulée : {french_euros(sale.amount_cents)}, "
+                         f"{TENDER_LABELS[sale.tender].lower()}",
+                 before={"status": "paid"}, after={"status": "voided"})
     db.session.commit()
     return sale
 
@@ -394,8 +398,8 @@ def close_day(counter: CardCounter, day: date, *, user) -> CardCounterDay:
     report = cash_up(counter, day)
     closing = CardCounterDay(counter_id=counter.id, day=day, closed_by_id=user.id, total_cents=report.total_cents)
     db.session.add(closing)
-    audit.record("counter.close_day", counter, actor=user, summary=f"Journée du {day.isoformat()} close : "
-                 f"{report.total_cents} c", after={t: f["net"] for t, f in report.by_tender.items()})
+    audit.record("counter.close_day", counter, actor=user, summary=f"Journée du {day:%d/%m/%Y} close : "
+                 f"{french_euros(report.total_cents)}", after={t: f["net"] for t, f in report.by_tender.items()})
     try:
         db.session.commit()
     except IntegrityError:

@@ -30,6 +30,7 @@ from loyalty.cards import card_now, grouped_number, qr_payload, set_pin, success
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Grant, Posting
+from loyalty.money import euros
 from marketplace import audit, mail, payments, topup_programmes
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
@@ -499,7 +500,7 @@ def refund_item(item_id: int, *, admin) -> int:
         item = db.session.get(CreditPurchaseItem, item_id)
         item.refund_entry_id, item.refunded_cents, item.refunded_at = result.entry_id, result.amount_cents, utcnow()
         audit.record("gift.refund", item, actor=admin, summary=f"Remboursement à {purchase.buyer_email} : "
-                     f"{result.amount_cents} c repris sur la carte {result.card_id}")
+                     f"{euros(result.amount_cents)} repris sur la carte n° {result.card_id}")
         db.session.commit()
     # What is left of the purchase's top-up goes back to its programme (once; a retry finishes it).
     topup_programmes.take_back_for_item(item_id, actor=f"user:{admin.id}")

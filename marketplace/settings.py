@@ -10,6 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from loyalty.cards import DEFAULT_PREFIX, PIN_LOCK_MINUTES
+from loyalty.money import euros
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.extensions import db
 from marketplace.models import TerritorySettings
@@ -19,6 +20,7 @@ MAX_PIN_FREE_CENTS = 10_000  # 100 €: above, a lost card could be emptied too 
 MAX_PIN_LOCK_MINUTES = 7 * 24 * 60
 # How often the scheduler settles the shops (marketplace/settlement_schedule.py); manual: never.
 SETTLEMENT_CADENCES = ("daily", "weekly", "manual")
+_CADENCE_WORDS = {"daily": "chaque jour", "weekly": "chaque semaine", "manual": "à la main"}  # the audit log's French
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,8 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
     row.settlement_cadence = cadence
     db.session.flush()
     audit.record("settings.card", row, actor=actor, summary=f"Réglages de la carte : préfixe {prefix}, "
-                 f"commission {bps} pb, PIN au-delà de {pin_above if pin_above is not None else '—'} c, "
-                 f"verrouillage du PIN {lock_minutes or '—'} min, règlements {cadence}",
+                 f"commission {bps} pb, PIN au-delà de {euros(pin_above) if pin_above is not None else '—'}, "
+                 f"verrouillage du PIN {lock_minutes or '—'} min, règlements {_CADENCE_WORDS[cadence]}",
                  before={"card_prefix": before.card_prefix, "commission_bps": before.commission_bps,
                          "pin_required_above_cents": before.pin_required_above_cents,
                          "pin_lock_minutes": before.pin_lock_minutes,
@@ -188,6 +190,7 @@ def set_association_members_need_admin(value: bool, *, actor) -> None:
     row.association_members_need_admin, row.updated_by_id = bool(value), getattr(actor, "id", None)
     db.session.flush()
     audit.record("settings.associations", row, actor=actor,
-                 summary=f"Nouveaux membres des unions commerciales confirmés par l'administration : {bool(value)}",
+                 summary=f"Nouveaux membres des unions commerciales confirmés par l'administration : "
+                         f"{'oui' if value else 'non'}",
                  before={"association_members_need_admin": before}, after={"association_members_need_admin": bool(value)})
     db.session.commit()

@@ -23,6 +23,7 @@ from sqlalchemy import String, cast, func, literal_column, select
 
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Account, Entry, Grant, Posting
+from loyalty.money import euros
 from loyalty.topups import fund_programme, grant_top_up, programme_account, programme_left, take_back_top_up
 from marketplace import audit
 from marketplace.associations import member_shop_ids
@@ -63,7 +64,7 @@ def create(terms: ProgrammeTerms, *, admin) -> TopUpProgramme:
     db.session.add(programme)
     db.session.flush()
     audit.record("topup_programme.create", programme, actor=admin,
-                 summary=f"Programme d'abondement {terms.name} : budget {terms.budget_cents} c")
+                 summary=f"Programme d'abondement {terms.name} : budget {euros(terms.budget_cents)}")
     db.session.commit()
     _fund(programme.id, terms.budget_cents, admin)
     return db.session.get(TopUpProgramme, programme.id)
@@ -79,7 +80,7 @@ def update(programme_id: int, terms: ProgrammeTerms, *, admin) -> TopUpProgramme
     change = terms.budget_cents - programme.budget_cents
     _apply(programme, terms)
     audit.record("topup_programme.update", programme, actor=admin,
-                 summary=f"Programme d'abondement {terms.name} modifié (budget {terms.budget_cents} c)")
+                 summary=f"Programme d'abondement {terms.name} modifié (budget {euros(terms.budget_cents)})")
     db.session.commit()
     if change:
         _fund(programme_id, change, admin)

@@ -4,6 +4,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from loyalty.money import euros
 from marketplace import audit, campaigns
 from marketplace.access import ADMIN, access
 from marketplace.employer import service
@@ -57,7 +58,7 @@ def record_transfer(campaign_id: int):
             audit.record("campaign.bank_transfer", campaign, before={"status": "awaiting_payment"},
                          after={"status": campaign.status, "reference": form.reference.data,
                                 "received_cents": done.received_cents},
-                         summary=f"Virement {form.reference.data} de {money(done.received_cents)} enregistré pour "
+                         summary=f"Virement {form.reference.data} de {euros(done.received_cents)} enregistré pour "
                                  f"« {campaign.label} » ({campaign.employer.name})")
             db.session.commit()
         except campaigns.CampaignError as error:
