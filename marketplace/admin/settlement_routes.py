@@ -191,7 +191,7 @@ def _try(action, success: str) -> None:
 @access(ADMIN)
 def audit_log():
     query = request.args.get("q", "")
-    return render_template("admin/audit.html", events=audit.search_events(query), query=query)
+    return render_template("admin/audit.html", rows=audit.journal_rows(audit.search_events(query)), query=query)
 
 
 @bp.route("/journal.csv")
