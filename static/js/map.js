@@ -3,10 +3,7 @@
   const element = document.getElementById("map");
   if (!element || typeof L === "undefined") return;
   const map = L.map(element, { scrollWheelZoom: false });
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 18,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
+  window.halleTiles(map);
   fetch(element.dataset.geojson)
     .then(function (r) { return r.json(); })
     .then(function (data) {

@@ -55,10 +55,7 @@
   const shops = JSON.parse(element.dataset.shops || "[]");
   if (!shops.length) { element.hidden = true; return; }
   const map = L.map(element, { scrollWheelZoom: false });
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 18,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
+  window.halleTiles(map);
   const seen = {};
   const markers = shops.map(function (shop) {
     // Shops of one commune share its coordinates: spread them a little so each can be clicked.

@@ -4,10 +4,7 @@
   if (!element || typeof L === "undefined") return;
   const position = [Number(element.dataset.lat), Number(element.dataset.lon)];
   const map = L.map(element, { scrollWheelZoom: false }).setView(position, 13);
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 18,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
+  window.halleTiles(map);
   // A text node: Leaflet reads a string popup as HTML, and the name is the shopkeeper's text.
   L.circleMarker(position, { radius: 9, weight: 2, fillOpacity: 0.6 }).addTo(map)
     .bindPopup(document.createTextNode(element.dataset.name));

@@ -4,9 +4,7 @@
   if (!element || !window.L) return;
   const markers = JSON.parse(element.dataset.markers);
   const map = window.L.map(element);
-  window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 18, attribution: "© contributeurs OpenStreetMap",
-  }).addTo(map);
+  window.halleTiles(map);
   const points = markers.map(function (m) {
     // Built from text (Leaflet reads a string popup as HTML, and the names are the shops' own text).
     const popup = document.createElement("span");

@@ -5,10 +5,7 @@
   const element = document.getElementById("spending-map");
   if (!element || typeof L === "undefined") return;
   const map = L.map(element, { scrollWheelZoom: false, keyboard: false });
-  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 18,
-    attribution: "&copy; OpenStreetMap contributors",
-  }).addTo(map);
+  window.halleTiles(map);
   const euros = new Intl.NumberFormat(document.documentElement.lang || "fr", { style: "currency", currency: "EUR" });  // the page's language
   fetch(element.dataset.geojson, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })

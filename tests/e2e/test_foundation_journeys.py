@@ -13,6 +13,8 @@ def test_home_page_shows_the_territory_map_and_figures(page):
     # map.js adds one marker per commune once the GeoJSON is loaded.
     expect(page.locator("#map")).to_have_attribute("data-markers", re.compile(r"^[1-9]\d{2}$"))
     assert page.locator(".leaflet-interactive").count() > 200
+    # The map's credit in the page's language, and no 14 px "Leaflet" link beside it.
+    expect(page.locator("#map .leaflet-control-attribution")).to_have_text("© contributeurs OpenStreetMap")
     assert int(page.get_by_test_id("count-shops").inner_text()) >= 100
     screenshot(page, "home")
 

@@ -304,8 +304,8 @@ def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
         f.commune(insee="21205", name="Courcelles-lès-Semur", slug="courcelles-les-semur", postal_codes="21140",
                   population=245)
         db.session.commit()
-    for typed, refusal in (("21140", "Plusieurs communes correspondent : Semur-en-Auxois (21140), "
-                                     "Courcelles-lès-Semur (21140)."),
+    for typed, refusal in (("21140", "Plusieurs communes correspondent (Semur-en-Auxois (21140), "
+                                     "Courcelles-lès-Semur (21140)) : tapez le nom de la vôtre."),
                            ("Nulle-part", "Commune inconnue sur le territoire")):
         refused = admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare",
                                                        "commune": typed, "sizes": "S M L"})
