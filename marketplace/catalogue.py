@@ -1,5 +1,6 @@
 """The catalogue: prices and stocks as people type them, a shop's products, public listings."""
 import re
+from dataclasses import dataclass
 
 from flask_babel import gettext
 
@@ -191,6 +192,36 @@ def bulk_update(shop_id: int, product_ids: list[int], action: str, category_id: 
             product.stock = stock
     db.session.commit()
     return len(products)
+
+
+@dataclass(frozen=True)
+class StockCount:
+    """What the shopkeeper typed in a product's stock cell, and what the cell showed."""
+
+    product_id: int
+    shown: int | None  # the stock when the page was shown (None: made to order)
+    counted: int | None  # what they typed
+
+
+def set_counted_stocks(shop_id: int, counts: list[StockCount]) -> tuple[list[Product], list[Product]]:
+    """Write the stocks counted in the shop (this shop's products only, those whose cell changed).
+    A product whose stock moved since the page was shown (an order took one) is left as it is and
+    returned apart: the count was made against a stock that no longer holds. (changed, moved)"""
+    wanted = {count.product_id: count for count in counts if count.counted != count.shown}
+    if not wanted:
+        return [], []
+    products = db.session.scalars(db.select(Product).where(Product.shop_id == shop_id, Product.id.in_(wanted))
+                                  .order_by(Product.id).with_for_update()).all()
+    changed, moved = [], []
+    for product in products:
+        count = wanted[product.id]
+        if product.stock != count.shown:
+            moved.append(product)
+        else:
+            product.stock = count.counted
+            changed.append(product)
+    db.session.commit()
+    return changed, moved
 
 
 # --- Public pages ---

@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -225,6 +225,12 @@ def delete_closure(shop_id: int, closure_id: int):
 @bp.route("/<int:shop_id>/produits")
 @access(SHOP_TEAM)
 def products(shop_id: int):
+    return _products_page(shop_id)
+
+
+def _products_page(shop_id: int, typed: dict[int, str] | None = None, refused: dict[int, str] | None = None):
+    """The products list (search, sort, category and page from the query string); `typed` and
+    `refused`: the stocks counted in its cells and why some were refused, shown again as typed."""
     shop = _shop(shop_id)
     query = request.args.get("q", "").strip()[:100]
     sort = request.args.get("tri", "nom")
@@ -232,10 +238,43 @@ def products(shop_id: int):
     statement = catalogue.shop_products(shop_id, query, sort, category_id)
     page = db.paginate(statement, page=int_arg("page", 1),
                        per_page=PRODUCTS_PER_PAGE, error_out=False)
-    bulk_form = BulkActionForm()
     return render_template("shop/products.html", shop=shop, page=page, query=query, sort=sort,
-                           category_id=category_id, bulk_form=bulk_form, sorts=catalogue.SORTS,
-                           feeds=feeds.shop_feeds(shop_id), confirm_form=ConfirmForm())
+                           category_id=category_id, bulk_form=BulkActionForm(), sorts=catalogue.SORTS,
+                           feeds=feeds.shop_feeds(shop_id), confirm_form=ConfirmForm(), stock_form=FlaskForm(),
+                           typed=typed or {}, refused=refused or {}), 400 if refused else 200
+
+
+@bp.route("/<int:shop_id>/produits/stocks", methods=["POST"])
+@access(SHOP_TEAM)
+def count_stocks(shop_id: int):
+    """The stocks typed in the list's cells, saved at once: the weekly count without opening each
+    product. A value refused is shown in its cell and nothing is saved."""
+    back = url_for("shop.products", shop_id=shop_id, **request.args.to_dict())
+    if not FlaskForm().validate_on_submit():
+        flash(gettext("La page a expiré : rechargez-la et recommencez."), "error")
+        return redirect(back)
+    typed = {int(key[6:]): value for key, value in request.form.items()
+             if key.startswith("stock-") and key[6:].isdigit()}
+    counts, refused = [], {}
+    for product_id, value in typed.items():
+        try:
+            shown = catalogue.parse_stock(request.form.get(f"shown-{product_id}"))
+            counts.append(catalogue.StockCount(product_id, shown, catalogue.parse_stock(value)))
+        except catalogue.InvalidValue as error:
+            refused[product_id] = str(error)
+    if refused:
+        return _products_page(shop_id, typed, refused)
+    changed, moved = catalogue.set_counted_stocks(shop_id, counts)
+    if changed:
+        flash(ngettext("Stock enregistré pour %(num)s produit.", "Stock enregistré pour %(num)s produits.",
+                       len(changed)), "success")
+    elif not moved:
+        flash(gettext("Aucun stock n'a changé."), "info")
+    for product in moved:
+        flash(gettext("Le stock de « %(name)s » a changé depuis l'affichage de la page (une commande ?) : il est de "
+                      "%(stock)s, comptez-le de nouveau.", name=product.name,
+                      stock=gettext("sur commande") if product.stock is None else product.stock), "error")
+    return redirect(back)
 
 
 @bp.route("/<int:shop_id>/produits/actions", methods=["POST"])
@@ -253,7 +292,7 @@ def bulk_action(shop_id: int):
     else:
         count = catalogue.bulk_update(shop_id, ids, form.action.data, category_id=form.category.data,
                                       stock=catalogue.parse_stock(form.stock.data))
-        flash(gettext("%(n)s produit(s) modifié(s).", n=count), "success")
+        flash(ngettext("%(num)s produit modifié.", "%(num)s produits modifiés.", count), "success")
     return redirect(back)
 
 

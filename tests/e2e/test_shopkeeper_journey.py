@@ -130,9 +130,16 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     expect(category).to_be_hidden()
     stock.fill("12")
     page.get_by_role("button", name="Appliquer").click()
-    expect(page.get_by_text("2 produit(s) modifié(s).")).to_be_visible()
-    first = page.locator(".product-table tbody tr", has=page.get_by_role("link", name="Confiture maison n°1", exact=True))
-    expect(first.locator("td[data-label=Stock]")).to_have_text("12")
+    expect(page.get_by_text("2 produits modifiés.")).to_be_visible()
+    expect(page.get_by_label("Stock de Confiture maison n°1", exact=True)).to_have_value("12")
+    audit(page)
+
+    # The weekly count: stocks typed in the list itself, saved at once.
+    page.get_by_label("Stock de Confiture maison n°2", exact=True).fill("7")
+    page.get_by_label("Stock de Confiture maison n°3", exact=True).fill("0")
+    page.get_by_test_id("save-stocks").click()
+    expect(page.get_by_text("Stock enregistré pour 2 produits.")).to_be_visible()
+    expect(page.get_by_label("Stock de Confiture maison n°2", exact=True)).to_have_value("7")
     audit(page)
 
     page.get_by_role("link", name="Ma page publique").click()

@@ -1,4 +1,5 @@
 """Products in the back office: the form, duplicate, delete, bulk actions, list; who may do what."""
+import html
 import io
 
 import pytest
@@ -138,6 +139,48 @@ def test_bulk_actions_touch_only_this_shops_products(app, client, shop_world):
     assert "n&#39;est pas un nombre entier" in response.get_data(as_text=True)
     response = client.post(url, data={"action": "activate"}, follow_redirects=True)
     assert "Cochez au moins un produit." in response.get_data(as_text=True)
+
+
+def test_the_weekly_count_is_typed_in_the_list_and_saved_at_once(app, client, shop_world):
+    """Stocks are typed in the list's cells; only those that changed are written, a stock an order
+    moved meanwhile is left for a new count, another shop's product is ignored, and one value not
+    understood saves nothing and keeps what was typed."""
+    with app.app_context():
+        from marketplace.models import Shop
+        from tests import factories as f
+
+        bakery = db.session.get(Shop, shop_world["bakery"])
+        brioche = f.product(bakery, "Brioche", 450, stock=3).id
+        tarte = f.product(bakery, "Tarte aux pommes", 1200).id  # made to order
+        db.session.commit()
+    bread, comte = shop_world["bread"], shop_world["comte"]
+    login(client, shop_world["emails"]["staff"])
+    url = f"/boutique/{shop_world['bakery']}/produits"
+    page = client.get(url).get_data(as_text=True)
+    assert f'name="stock-{bread}" value="12"' in page and f'name="shown-{bread}" value="12"' in page
+
+    refused = client.post(f"{url}/stocks?tri=stock", data={
+        f"stock-{bread}": "douze", f"shown-{bread}": "12", f"stock-{tarte}": "9", f"shown-{tarte}": ""})
+    body = html.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "Rien n'a été enregistré." in body
+    assert f'name="stock-{bread}" value="douze"' in body and f'name="stock-{tarte}" value="9"' in body
+    assert "Le stock « douze » n'est pas un nombre entier" in body
+    with app.app_context():
+        assert db.session.get(Product, tarte).stock is None
+
+    with app.app_context():
+        db.session.get(Product, brioche).stock = 2  # an order took one since the page was shown
+        db.session.commit()
+    saved = client.post(f"{url}/stocks?tri=stock", data={
+        f"stock-{bread}": "20", f"shown-{bread}": "12", f"stock-{tarte}": "4", f"shown-{tarte}": "",
+        f"stock-{brioche}": "10", f"shown-{brioche}": "3", f"stock-{comte}": "7", f"shown-{comte}": ""})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/produits?tri=stock")
+    body = html.unescape(client.get(saved.headers["Location"]).get_data(as_text=True))
+    assert "Stock enregistré pour 2 produits." in body
+    assert "Le stock de « Brioche » a changé depuis l'affichage de la page (une commande ?) : il est de 2" in body
+    with app.app_context():
+        stocks = {pid: db.session.get(Product, pid).stock for pid in (bread, tarte, brioche, comte)}
+    assert stocks == {bread: 20, tarte: 4, brioche: 2, comte: None}
 
 
 def test_list_search_sort_and_pagination(app, client, shop_world):
