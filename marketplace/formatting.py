@@ -111,6 +111,19 @@ def number(value: int | None) -> str:
     return "" if value is None else _whole(value)
 
 
+_FRENCH_E164 = re.compile(r"\+33([1-9])(\d{8})")
+
+
+def phone(value: str | None) -> str:
+    """A French number as stored (E.164, "+33612345678") the way it is read: "06 12 34 56 78";
+    any other number as it is."""
+    match = _FRENCH_E164.fullmatch(value or "")
+    if not match:
+        return value or ""
+    digits = "0" + match.group(1) + match.group(2)
+    return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+
+
 def paris_time(moment) -> str:
     """14:05 in the territory's time zone, from a naive UTC datetime as stored."""
     return "" if moment is None else format_datetime(moment, "HH:mm")
@@ -157,5 +170,6 @@ def register(app) -> None:
     app.jinja_env.filters["paris_time"] = paris_time
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["phone"] = phone
     app.jinja_env.filters["km"] = distance_km
     app.jinja_env.filters["month"] = month

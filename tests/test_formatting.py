@@ -50,3 +50,12 @@ def test_dates_are_written_by_babel_in_the_readers_language_and_the_territorys_t
         assert day(None) == ""
         with force_locale("en"):
             assert day(date(2027, 2, 28)) == "2/28/2027"
+
+
+def test_french_phones_are_shown_in_pairs_of_digits():
+    from marketplace.formatting import phone
+
+    assert phone("+33612345678") == "06 12 34 56 78"
+    assert phone("+33145678901") == "01 45 67 89 01"
+    assert phone("+447700900123") == "+447700900123"  # not French: as stored
+    assert phone("") == "" and phone(None) == ""

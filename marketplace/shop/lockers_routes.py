@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from marketplace import lockers
 from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
+from marketplace.formatting import money
 from marketplace.models import LockerDeposit, Shop
 from marketplace.models.orders import COMPARTMENT_SIZES
 from marketplace.orders_bp.forms import ButtonForm, CancelDepositForm, DepositForm
@@ -25,6 +26,16 @@ def _deposit(shop_id: int, deposit_id: int) -> LockerDeposit:
     if deposit is None or deposit.shop_id != shop_id:
         abort(404)
     return deposit
+
+
+def _deposited_message(deposit: LockerDeposit) -> str:
+    """What the person was sent: the code, or for a deposit to pay, the payment link (the code follows)."""
+    if deposit.awaits_payment:
+        return gettext("Dépôt %(reference)s enregistré : %(name)s a reçu le lien pour payer %(amount)s ; "
+                       "son code de retrait lui sera envoyé dès le paiement reçu.", reference=deposit.reference,
+                       name=deposit.recipient_name, amount=money(deposit.amount_cents))
+    return gettext("Dépôt %(reference)s enregistré : %(name)s a reçu son code de retrait.",
+                   reference=deposit.reference, name=deposit.recipient_name)
 
 
 @bp.route("/<int:shop_id>/consigne", methods=["GET", "POST"])
@@ -68,8 +79,7 @@ def confirm(shop_id: int, deposit_id: int):
         except lockers.DepositError as error:
             flash(str(error), "error")
         else:
-            flash(gettext("Dépôt %(reference)s enregistré : %(name)s a reçu son code de retrait.",
-                          reference=deposit.reference, name=deposit.recipient_name), "success")
+            flash(_deposited_message(deposit), "success")
     return redirect(url_for("shop_lockers.deposits", shop_id=shop_id))
 
 

@@ -230,3 +230,25 @@ def test_without_amount_the_code_comes_at_once(app, baker, shop_world):
     deposit = the_deposit(app)
     baker.post(f"/boutique/{shop_world['bakery']}/consigne/{deposit.id}/depose")
     assert deposit.amount_cents == 0 and len(codes_sent(app)) == 2
+
+
+def test_a_deposit_to_pay_says_the_payment_link_was_sent_not_the_code(app, baker, shop_world):
+    """The flash and the list tell what the person really got: the payment link, the code after it."""
+    book(baker, shop_world["bakery"], shop_world["bank"], amount="12,50")
+    deposit = the_deposit(app)
+    page = baker.post(f"/boutique/{shop_world['bakery']}/consigne/{deposit.id}/depose", follow_redirects=True)
+    page = page.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+    assert "a reçu son code de retrait" not in page
+    assert "a reçu le lien pour payer 12,50 € ; son code de retrait lui sera envoyé dès le paiement reçu" in page
+    assert "code valable jusqu" not in page
+    assert "lien de paiement envoyé : le code de retrait suivra le paiement, à faire avant le" in page
+    assert "06 12 34 56 78" in page and "+33612345678" not in page
+
+
+def test_a_deposit_with_nothing_to_pay_says_the_code_was_sent(app, baker, shop_world):
+    book(baker, shop_world["bakery"], shop_world["bank"], amount="")
+    deposit = the_deposit(app)
+    page = baker.post(f"/boutique/{shop_world['bakery']}/consigne/{deposit.id}/depose", follow_redirects=True)
+    page = page.get_data(as_text=True)
+    assert "a reçu son code de retrait" in page and "code valable jusqu'au" in page
+    assert "lien de paiement envoyé" not in page
