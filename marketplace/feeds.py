@@ -202,7 +202,12 @@ def _too_slow(seconds: int) -> FeedError:
 def read_feed(fetched: Fetched) -> product_import.Table:
     """The table of a fetched feed: a Merchant Center XML feed, else a spreadsheet (its kind told
     by the URL or the content type, as Google Sheets' `output=tsv`)."""
-    if fetched.content.lstrip()[:1] == b"<":
+    start = fetched.content.lstrip()[:200].lower()
+    served_as_page = "text/html" in fetched.content_type.lower() and not start.startswith((b"<?xml", b"<rss", b"<feed"))
+    if start[:1] == b"<" and (served_as_page or start.startswith((b"<!doctype html", b"<html"))):
+        raise ImportFileError(gettext("Cette adresse donne une page web, pas un tableur ni un flux de produits : "
+                                      "donnez l'adresse du fichier lui-même (CSV, Excel ou flux XML)."))
+    if start[:1] == b"<":
         return _merchant_xml(fetched.content)
     url, content_type = fetched.url.lower(), fetched.content_type.lower()
     if "tab-separated" in content_type or url.split("?")[0].endswith(".tsv") or "output=tsv" in url:
@@ -473,14 +478,32 @@ def shop_feeds(shop_id: int) -> list[tuple[CatalogueFeed, CatalogueFeedRun | Non
                                      .order_by(CatalogueFeedRun.id.desc()).limit(1))) for feed in feeds]
 
 
-def add_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
-    """A draft feed (its first reading is shown before it runs); at most MAX_FEEDS_PER_SHOP."""
+def _new_feed_url(shop: Shop, url: str) -> str:
+    """The address of a feed the shop may add (http or https; at most MAX_FEEDS_PER_SHOP), stripped."""
     url = (url or "").strip()
     if urlsplit(url).scheme not in ("http", "https") or len(url) > 2000:
         raise FeedError(gettext("L'adresse doit commencer par http:// ou https://."))
     count = db.session.scalar(select(func.count()).select_from(CatalogueFeed).where(CatalogueFeed.shop_id == shop.id))
     if count >= MAX_FEEDS_PER_SHOP:
         raise FeedError(gettext("%(n)s flux au plus par commerce : supprimez-en un d'abord.", n=MAX_FEEDS_PER_SHOP))
+    return url
+
+
+def add_read_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
+    """The shop's form: the file is read once first, and a draft is added only when it reads as a
+    table (its columns are looked at next). An unreachable address, or a file that is not a table,
+    raises FeedError and adds nothing: no draft is left with nothing to confirm."""
+    url = _new_feed_url(shop, url)
+    try:
+        read_feed(fetch(url))
+    except ImportFileError as error:
+        raise FeedError(str(error)) from None
+    return add_feed(shop, url, user_id)
+
+
+def add_feed(shop: Shop, url: str, user_id: int | None) -> CatalogueFeed:
+    """A draft feed (its first reading is shown before it runs); at most MAX_FEEDS_PER_SHOP."""
+    url = _new_feed_url(shop, url)
     feed = CatalogueFeed(shop_id=shop.id, url=url, status="draft", created_by_id=user_id,
                          interval_minutes=current_app.config["FEEDS_INTERVAL_MINUTES"])
     db.session.add(feed)

@@ -47,7 +47,7 @@ def feeds_page(shop_id: int):
     form = FeedForm()
     if form.validate_on_submit():
         try:
-            feed = feeds.add_feed(shop, form.url.data, current_user.id)
+            feed = feeds.add_read_feed(shop, form.url.data, current_user.id)
         except feeds.FeedError as error:
             form.url.errors = [str(error)]
         else:

@@ -455,3 +455,31 @@ def test_the_development_servers_periodic_thread_runs_the_due_feeds(app, app_ctx
     db.session.remove()
     assert [run.status for run in CatalogueFeedRun.query.filter_by(feed_id=feed_id)] == ["done"]
     assert Product.query.filter_by(name="Madeleine").one().price_cents == 90
+
+
+@pytest.mark.parametrize("path", ["unreachable", "/missing.csv", "/page.html", "/empty.csv"])
+def test_an_address_that_does_not_read_adds_no_feed(app, client, shop_world, server, path):
+    """The first reading fails: the error is on the address field and no draft is left behind."""
+    server.files["/page.html"] = (200, {"Content-Type": "text/html; charset=utf-8"},
+                                  b"<!DOCTYPE html><html><head><title>Boutique</title></head><body></body></html>")
+    server.files["/empty.csv"] = (200, {"Content-Type": "text/csv"}, b"")
+    url = "https://catalogue.invalid/produits.csv" if path == "unreachable" else server.url(path)
+    login(client, shop_world["emails"]["staff"])
+    response = client.post(f"/boutique/{shop_world['bakery']}/flux", data={"url": url})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in page and "field-error" in page
+    with app.app_context():
+        assert CatalogueFeed.query.count() == 0
+    if path == "/page.html":
+        assert "Cette adresse donne une page web, pas un tableur ni un flux de produits" in page
+        assert "XML est illisible" not in page
+
+
+def test_a_web_page_is_not_called_an_unreadable_xml_file(app_ctx):
+    for content_type, body in (("text/html", b"<html><body><p>Bonjour<br></body></html>"),
+                               ("", b"\n  <!doctype html>\n<html lang='fr'></html>")):
+        with pytest.raises(feeds.ImportFileError, match="page web, pas un tableur ni un flux de produits"):
+            feeds.read_feed(feeds.Fetched(200, body, "https://example.org/", content_type=content_type))
+    table = feeds.read_feed(feeds.Fetched(200, MERCHANT_XML, "https://example.org/f.xml", content_type="text/html"))
+    assert len(table.rows) == 2  # an XML feed served as text/html is still read
