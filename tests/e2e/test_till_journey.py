@@ -56,3 +56,23 @@ def test_cashier_takes_a_card_payment_then_voids_it(page, pin_card):
     page.get_by_role("button", name="Nouvel encaissement").click()
     expect(page.get_by_text("annulé").first).to_be_visible()  # both screens run on one day
     screenshot(page, "till-day")
+
+
+def test_owner_creates_a_till_key_readable_on_a_phone(page, live_app):
+    """The new key wraps instead of widening the page; the shop's tabs, the way back to the till and
+    the API documentation are on the page."""
+    from marketplace.models import ShopMember, User
+
+    with live_app.app_context():
+        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
+                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+    log_in(page, "commercant@demo.halle.fr")
+    page.goto(f"/caisse/{shop_id}/cles-api")
+    audit(page)
+    page.get_by_label("Nom de la clé").fill("Caisse du comptoir")
+    page.get_by_role("button", name=re.compile("clé", re.I)).click()
+    expect(page.get_by_test_id("new-api-key")).to_contain_text("halle_")
+    screenshot(page, "till-api-keys")  # fails when the page is wider than the screen
+    expect(page.get_by_role("navigation", name="Gestion du commerce")).to_be_visible()
+    expect(page.get_by_test_id("back-to-till")).to_have_attribute("href", f"/caisse/{shop_id}/")
+    expect(page.get_by_test_id("api-documentation")).to_have_attribute("href", "/api/v1/openapi.json")

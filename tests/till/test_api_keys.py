@@ -57,3 +57,12 @@ def test_only_the_owner_manages_keys(app, client):
     login(client, "cashier@example.fr")
     assert client.get(f"/caisse/{shop_id}/cles-api").status_code == 403
     assert client.post(f"/caisse/{shop_id}/cles-api", data={"name": "x"}).status_code == 403
+
+
+def test_the_keys_page_has_the_shops_tabs_a_way_back_and_the_api_documentation(app, client):
+    shop_id = shop_with_team(app)
+    login(client, "owner@example.fr")
+    page = client.post(f"/caisse/{shop_id}/cles-api", data={"name": "Caisse comptoir"}).get_data(as_text=True)
+    assert 'aria-label="Gestion du commerce"' in page and f'href="/boutique/{shop_id}/"' in page
+    assert f'href="/caisse/{shop_id}/"' in page and 'href="/api/v1/openapi.json"' in page
+    assert 'class="new-key"' in page
