@@ -50,3 +50,10 @@ def test_the_owner_lists_the_communes_served_and_a_bad_name_is_named(app, client
     client.post(url, data=shop_form(shop_world, kind="services", area_communes=""))
     with app.app_context():
         assert db.session.get(Shop, shop_world["bakery"]).area_communes is None
+
+
+def test_the_settings_page_has_the_shops_tabs(client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    page = client.get(f"/boutique/{shop_world['bakery']}/parametres").get_data(as_text=True)
+    assert 'aria-label="Gestion du commerce"' in page
+    assert f'href="/boutique/{shop_world["bakery"]}/produits"' in page
