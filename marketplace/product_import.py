@@ -286,6 +286,11 @@ class LineError:
     message: str
 
 
+def stored_errors(errors: list[LineError]) -> list[dict]:
+    """Line errors as stored with a finished import or a feed's run (the first MAX_ERRORS_SHOWN)."""
+    return [{"line": e.line, "field": str(e.field), "message": e.message} for e in errors[:MAX_ERRORS_SHOWN]]
+
+
 @dataclass
 class PlannedLine:
     line: int
@@ -706,9 +711,11 @@ def check_import(table: Table, mapping: dict[str, int | None], shop: Shop) -> Im
             if category_id is None:
                 if category_text not in plan.unknown_categories:
                     plan.unknown_categories.append(category_text)
-                unknown = (gettext("Catégorie « %(category)s » inconnue : catégorie actuelle gardée.",
-                                   category=category_text) if product else
-                           gettext("Catégorie « %(category)s » inconnue : celle du commerce.", category=category_text))
+                unknown = (gettext("Catégorie « %(category)s » inconnue du territoire : le produit garde sa "
+                                   "catégorie actuelle.", category=category_text) if product else
+                           gettext("Catégorie « %(category)s » inconnue du territoire : le produit est rangé dans "
+                                   "celle du commerce (%(shop_category)s).", category=category_text,
+                                   shop_category=shop.category.name))
                 plan.warnings.append(LineError(number, FIELDS["category"], unknown))
             else:
                 values["category_id"] = category_id
@@ -829,7 +836,9 @@ def run_import(upload_id: int) -> None:
         shop = db.session.get(Shop, upload.owner_id)
         plan = check_import(read_table(upload.content, upload.filename), upload.mapping, shop)
         counts = _write(plan, shop)
-        upload.status, upload.result = "done", counts | {"errors": plan.error_lines}
+        upload.status, upload.result = "done", counts | {"errors": plan.error_lines,
+                                                         "error_list": stored_errors(plan.errors),
+                                                         "warning_list": stored_errors(plan.warnings)}
         upload.content, upload.finished_at = b"", utcnow()
         db.session.commit()
         wanted = photos_wanted(plan)

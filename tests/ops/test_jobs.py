@@ -152,6 +152,6 @@ def test_a_catalogue_import_is_written_by_the_worker_once_even_queued_twice(app,
         jobs.enqueue(product_import.run_import, PendingUpload.query.one().id)  # queued twice
     assert rq_jobs() == 2
     page = client.get(f"{review_url}/suivi").get_data(as_text=True)
-    assert "Import terminé : 2 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s)." in page
+    assert "Import terminé : 2 produits ajoutés, 0 mis à jour, 0 inchangé" in page
     with app.app_context():
         assert sorted(p.sku for p in Product.query.filter(Product.sku.in_(["Z1", "Z2"]))) == ["Z1", "Z2"]

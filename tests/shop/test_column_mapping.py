@@ -118,7 +118,7 @@ def test_a_feed_with_unknown_headers_asks_its_columns_once(app, client, shop_wor
     assert 'data-testid="columns-guessed"' not in page and '<option value="stock" selected>' in page
     page = client.get(feed_url).get_data(as_text=True)
     assert "Format reconnu : Tableur (colonnes choisies par le commerce)." in page
-    assert "2 ligne(s) valide(s) : 2 nouveau(x) produit(s)" in page
+    assert "2 lignes valides : 2 nouveaux produits" in page
     client.post(f"{feed_url}/activer")
     with app.app_context():
         assert {p.sku: (p.name, p.price_cents, p.stock) for p in Product.query.filter(Product.sku.in_(["EP1", "FO2"]))
@@ -170,11 +170,11 @@ def test_an_upload_with_unknown_headers_is_asked_once_per_shop(app, client, shop
                                                            "column_3": "sku"})
     assert response.headers["Location"] == review_url
     page = client.get(review_url).get_data(as_text=True)
-    assert "2 ligne(s) valide(s) : 2 nouveau(x) produit(s)" in page
+    assert "2 lignes valides : 2 nouveaux produits" in page
     # The shop's next file with the same headers: no question, the same columns.
     next_url = upload(client, shop_world["bakery"], TILL.replace("4,80", "5,00"), "caisse-2.csv")
     page = client.get(next_url).get_data(as_text=True)
-    assert "2 ligne(s) valide(s) : 2 nouveau(x) produit(s)" in page and "5,00" in page
+    assert "2 lignes valides : 2 nouveaux produits" in page and "5,00" in page
     with app.app_context():
         assert ShopColumnMapping.query.count() == 1
         shop = db.session.get(Shop, shop_world["bakery"])

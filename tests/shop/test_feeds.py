@@ -290,7 +290,7 @@ def test_the_feed_pages(app, client, shop_world, server):
     feed_url = client.post(base, data={"url": server.url("/woo.csv")}).headers["Location"]
     page = client.get(feed_url).get_data(as_text=True)
     assert "Format reconnu : Export produits WooCommerce." in page and "colonne « Regular price »" in page
-    assert "2 ligne(s) valide(s) : 2 nouveau(x) produit(s)" in page
+    assert "2 lignes valides : 2 nouveaux produits" in page
     response = client.post(f"{feed_url}/activer", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Flux activé" in page and 'data-run-status="done"' in page and "Mettre à jour maintenant" in page

@@ -1,5 +1,6 @@
 """Spreadsheet import and export, against a folder of real-world messy files (tests/data/imports)."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -164,18 +165,18 @@ def test_upload_review_and_import_through_the_pages(app, client, shop_world):
                            content_type="multipart/form-data")
     review_url = response.headers["Location"]
     page = client.get(review_url).get_data(as_text=True)
-    assert "Le prix « -3,00 » est négatif." in page and "Importer les 3 ligne(s) valide(s)" in page
+    assert "Le prix « -3,00 » est négatif." in page and "Importer les 3 lignes valides" in page
     # The user changes the mapping: no EAN column; line 8 stays valid, without its warning.
     mapping = {f"map_{name}": str(index) for name, index in
                {"sku": 0, "name": 1, "price": 2, "stock": 3}.items()}
     page = client.get(review_url, query_string=mapping).get_data(as_text=True)
-    assert "Importer les 3 ligne(s) valide(s)" in page
+    assert "Importer les 3 lignes valides" in page
     response = client.post(review_url, data=mapping)
     progress_url = response.headers["Location"]
     assert progress_url == f"{review_url}/suivi"
     page = client.get(progress_url).get_data(as_text=True)  # the job ran at once (tests run jobs inline)
-    assert "Import terminé : 3 produit(s) ajouté(s), 0 mis à jour, 0 inchangé(s)." in page
-    assert "5 ligne(s) en erreur n'ont pas été importées." in page
+    assert "Import terminé : 3 produits ajoutés, 0 mis à jour, 0 inchangé" in page
+    assert "5 lignes en erreur n'ont pas été importées." in page
     with app.app_context():
         assert set(by_sku(shop_world["bakery"])) == {"B001", "R1", "R6", "R7"}
     # Confirmed: the review page now leads to the import's outcome, it cannot be confirmed twice.
@@ -204,7 +205,7 @@ def test_while_the_job_has_not_run_the_page_says_so_and_follows_it(app, client, 
         product_import.run_import(upload_id)  # run twice (a retry): written once
         assert [p.name for p in Product.query.filter_by(sku="Z1")] == ["Sablés au beurre"]
     page = client.get(f"{review_url}/suivi").get_data(as_text=True)
-    assert "Import terminé : 1 produit(s) ajouté(s)" in page and 'data-job-status="done"' in page
+    assert "Import terminé : 1 produit ajouté" in page and 'data-job-status="done"' in page
 
 
 def test_an_import_that_fails_in_the_job_writes_nothing_and_says_why(app, client, shop_world, monkeypatch):
@@ -273,7 +274,7 @@ def test_the_upload_is_confirmed_on_another_web_server(app, client, shop_world, 
     try:
         other = other_host.test_client()
         login(other, shop_world["emails"]["owner"])
-        assert "Importer les 1 ligne(s) valide(s)" in other.get(review_url).get_data(as_text=True)
+        assert "Importer 1 ligne valide" in other.get(review_url).get_data(as_text=True)
         assert other.post(review_url).status_code == 302
     finally:
         with other_host.app_context():
@@ -366,3 +367,29 @@ def test_a_big_import_job_gives_the_planner_fresh_statistics(app, client, shop_w
         while analyzes() == before and time.monotonic() < deadline:
             time.sleep(0.2)
         assert analyzes() == before + 1
+
+
+def test_the_result_lists_the_lines_not_imported_and_the_preview_keeps_warnings_apart(app, client, shop_world):
+    """The review page lists the refused lines under « Lignes à corriger » and the imported lines with
+    a warning apart; the result page lists the lines that were not imported (line, field, why)."""
+    login(client, shop_world["emails"]["staff"])
+    base = f"/boutique/{shop_world['bakery']}"
+    data = "Réf;Désignation;Prix;Catégorie\nC1;Éclair;2,40;Épicerie fine\nC2;Tarte;gratuit;\nC3;Flan;-1,00;\n"
+    response = client.post(f"{base}/import", data={"file": (io.BytesIO(data.encode()), "c.csv")},
+                           content_type="multipart/form-data")
+    review_url = response.headers["Location"]
+    page = client.get(review_url).get_data(as_text=True)
+    corrections = page[page.index('data-testid="import-errors"'):page.index('id="warnings-title"')]
+    assert "Épicerie fine" not in corrections and "gratuit" in corrections
+    warnings = page[page.index('data-testid="import-warnings"'):]
+    assert ("Catégorie « Épicerie fine » inconnue du territoire : le produit est rangé dans celle du commerce"
+            in warnings.replace("&#34;", '"'))
+    assert "Avertissement :" not in page
+    progress = client.post(review_url, data={"map_sku": "0", "map_name": "1", "map_price": "2",
+                                             "map_category": "3"}).headers["Location"]
+    page = client.get(progress).get_data(as_text=True)
+    assert "2 lignes en erreur n'ont pas été importées." in page
+    refused = page[page.index('data-testid="import-errors"'):page.index("</table>")]
+    assert re.search(r"<td>3</td><td>Prix TTC</td><td>[^<]*gratuit", refused)
+    assert re.search(r"<td>4</td><td>Prix TTC</td><td>[^<]*négatif", refused)
+    assert 'data-testid="import-warnings"' in page and "Épicerie fine" in page

@@ -51,7 +51,9 @@ def test_categories_are_matched_by_their_words_and_synonyms(app_ctx, shop_world)
     assert [line.values.get("category_id") for line in plan.lines] == [
         bakery_category, bakery_category, bakery_category, shop_world["categories"]["fruits-legumes"], None]
     assert plan.unknown_categories == ["Pain"]
-    assert [w.message for w in plan.warnings] == ["Catégorie « Pain » inconnue : celle du commerce."]
+    bakery_name = db.session.get(Shop, shop_world["bakery"]).category.name
+    assert [w.message for w in plan.warnings] == [
+        f"Catégorie « Pain » inconnue du territoire : le produit est rangé dans celle du commerce ({bakery_name})."]
 
 
 def test_the_shops_answer_is_kept_for_its_next_imports(app, client, shop_world):

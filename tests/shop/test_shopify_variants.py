@@ -164,9 +164,9 @@ def test_a_shopify_export_through_the_upload_pages(app, client, shop_world, serv
     login(client, shop_world["emails"]["owner"])
     review_url = upload(client, shop_world["bakery"], shopify_csv(server.url("/img")).decode(), "products_export.csv")
     page = client.get(review_url).get_data(as_text=True)
-    assert "6 ligne(s) valide(s) : 6 nouveau(x) produit(s)" in page and "T-shirt coton bio – Bleu / M" in page
+    assert "6 lignes valides : 6 nouveaux produits" in page and "T-shirt coton bio – Bleu / M" in page
     page = client.post(review_url, follow_redirects=True).get_data(as_text=True)
-    assert "Import terminé : 6 produit(s) ajouté(s)" in page and "4 photo(s) ajoutée(s)." in page
+    assert "Import terminé : 6 produits ajoutés" in page and "4 photos ajoutées." in page
     with app.app_context():
         check_products(shop_world["bakery"])
 
