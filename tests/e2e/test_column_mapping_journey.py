@@ -66,7 +66,7 @@ def test_shopkeeper_says_what_each_column_holds(open_page, screen, live_app):
         expect(page.get_by_text("Colonnes enregistrées : elles serviront à chaque mise à jour.")).to_be_visible()
         expect(page.get_by_test_id("feed-format")).to_have_text(
             "Format reconnu : Tableur (colonnes choisies par le commerce).")
-        expect(page.get_by_test_id("feed-summary")).to_contain_text("2 ligne(s) valide(s) : 2 nouveau(x) produit(s)")
+        expect(page.get_by_test_id("feed-summary")).to_contain_text("2 lignes valides : 2 nouveaux produits")
         screenshot(page, "columns-first-reading")
         page.get_by_role("button", name="Confirmer et mettre à jour mon catalogue").click()
         expect(page.get_by_test_id("feed-status")).to_contain_text("Actif : relu toutes les heures.")
