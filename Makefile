@@ -28,7 +28,7 @@ translations: $(BIN)/.installed
 # A new plural text (ngettext) also goes into translations/fr with its two forms, for French's rule
 # of plurals ("0 commerce"); the French texts themselves need no catalogue.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -l en
 
 browser:

@@ -28,7 +28,7 @@ from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from lxml import etree
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -409,7 +409,7 @@ def _run(feed: CatalogueFeed, started) -> tuple[CatalogueFeedRun, list]:
     run = CatalogueFeedRun(feed_id=feed.id, started_at=started, finished_at=utcnow(), status="done",
                            counts=counts, errors=errors)
     db.session.add(run)
-    _finish(feed, gettext("%(n)s ligne(s) refusée(s).", n=plan.error_lines) if plan.errors else None,
+    _finish(feed, ngettext("%(num)s ligne refusée.", "%(num)s lignes refusées.", plan.error_lines) if plan.errors else None,
             refused=errors)
     return run, product_import.photos_wanted(plan)
 

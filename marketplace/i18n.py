@@ -6,7 +6,7 @@ every lazy label or message as safe markup: apostrophes would no longer be escap
 interpolated into a message (a product reference typed by a shopkeeper) would reach the page
 unescaped. This one is escaped like the plain string it replaces.
 """
-from flask_babel import get_translations, gettext
+from flask_babel import get_translations, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup, escape
@@ -23,6 +23,11 @@ class _EscapedLazyString(LazyString):
 
 def lazy_gettext(string: str, **variables) -> LazyString:
     return _EscapedLazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyString:
+    """A count's text (%(num)s), in the number the reader's language gives it when rendered."""
+    return _EscapedLazyString(ngettext, singular, plural, num, **variables)
 
 
 def error_message(error: Exception) -> str:

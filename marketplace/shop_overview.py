@@ -12,7 +12,7 @@ from loyalty.queries import shop_redemptions
 from marketplace import mail, settlement_schedule, stock_alerts
 from marketplace.extensions import db
 from marketplace.feeds import shop_feeds
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import lazy_gettext, lazy_ngettext
 from marketplace.models import Order, OrderShop, Product, Shop, ShopMember, User
 from marketplace.urls import public_url_for
 
@@ -80,18 +80,25 @@ def summary_lines(shop: Shop, week: ShopWeek, today: ShopOverview, wanted) -> li
     """The summary's lines; none when the week brought nothing and nothing waits."""
     lines = []
     if shop.accepts_card and week.card_count:
-        lines.append(lazy_gettext("- Carte du territoire : %(n)s paiement(s), %(amount)s", n=week.card_count,
-                                  amount=mail.amount(week.card_cents)))
+        lines.append(lazy_ngettext("- Carte du territoire : %(num)s paiement, %(amount)s",
+                                   "- Carte du territoire : %(num)s paiements, %(amount)s", week.card_count,
+                                   amount=mail.amount(week.card_cents)))
     if week.orders:
         lines.append(lazy_gettext("- Commandes en ligne reçues : %(n)s, %(amount)s", n=week.orders,
                                   amount=mail.amount(week.orders_cents)))
-    if today.new_orders + today.preparing + today.waiting_pickup:
-        lines.append(lazy_gettext("- Ce matin : %(new)s commande(s) à accepter, %(preparing)s à préparer, "
-                                  "%(ready)s prête(s) pas encore retirée(s)", new=today.new_orders,
-                                  preparing=today.preparing, ready=today.waiting_pickup))
+    waiting = [text for count, text in (
+        (today.new_orders, lazy_ngettext("%(num)s commande à accepter", "%(num)s commandes à accepter",
+                                         today.new_orders)),
+        (today.preparing, lazy_ngettext("%(num)s à préparer", "%(num)s à préparer", today.preparing)),
+        (today.waiting_pickup, lazy_ngettext("%(num)s prête, pas encore retirée", "%(num)s prêtes, pas encore retirées",
+                                             today.waiting_pickup))) if count]
+    if waiting:
+        lines.append(lazy_gettext("- Ce matin : %(orders)s", orders=mail.joined(waiting, ", ")))
     if today.sold_out:
-        lines.append(lazy_gettext("- %(n)s produit(s) en ligne épuisé(s), attendu(s) par %(people)s habitant(s)",
-                                  n=today.sold_out, people=today.awaited))
+        lines.append(mail.joined([
+            lazy_ngettext("- %(num)s produit en ligne épuisé", "- %(num)s produits en ligne épuisés", today.sold_out),
+            lazy_ngettext(", attendu par %(num)s habitant", ", attendus par %(num)s habitants", today.awaited)
+            if today.awaited else ""]))
     if not lines:
         return []
     if today.next_payment and today.next_payment.payout_cents:
