@@ -1,13 +1,13 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from marketplace.access import AUTHENTICATED, access
 from marketplace import stock_alerts as stock_alerts_service
 from marketplace.account.forms import ProfileForm, StockAlertForm
-from marketplace.auth import sessions
-from marketplace.auth.forms import LogoutForm
-from marketplace.extensions import db
+from marketplace.auth import service as auth_service, sessions
+from marketplace.auth.forms import ChangeEmailForm, ChangePasswordForm, LogoutForm
+from marketplace.extensions import db, limiter
 from marketplace.models import Product
 from marketplace.territory import SESSION_KEY, resolve_commune
 
@@ -48,7 +48,53 @@ def profile():
         db.session.commit()
         flash(gettext("Profil enregistré."), "success")
         return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    return _profile_page(form=form)
+
+
+def _profile_page(form=None, password_form=None, email_form=None):
+    if form is None:
+        form = ProfileForm(obj=current_user, formdata=None)
+        form.home_commune.data = current_user.home_commune.label if current_user.home_commune else ""
+    return render_template("account/profile.html", form=form,
+                           password_form=password_form or ChangePasswordForm(formdata=None),
+                           email_form=email_form or ChangeEmailForm(formdata=None))
+
+
+@bp.route("/profil/mot-de-passe", methods=["POST"])
+@access(AUTHENTICATED)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            auth_service.change_own_password(user, form.current_password.data, form.password.data)
+        except auth_service.WrongPassword:
+            form.current_password.errors.append(gettext("Mot de passe incorrect."))
+        else:
+            sessions.log_in(user)  # every login ended with the old password; this browser stays logged in
+            flash(gettext("Mot de passe changé. Vos autres appareils sont déconnectés."), "success")
+            return redirect(url_for("account.profile"))
+    return _profile_page(password_form=form)
+
+
+@bp.route("/profil/adresse-email", methods=["POST"])
+@access(AUTHENTICATED)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.change_email(current_user, form.current_password.data, form.email.data)
+        except auth_service.WrongPassword:
+            form.current_password.errors.append(gettext("Mot de passe incorrect."))
+        except auth_service.EmailAlreadyUsed:
+            form.email.errors.append(gettext("Un compte existe déjà avec cette adresse."))
+        else:
+            flash(gettext("Adresse e-mail changée : connectez-vous désormais avec %(email)s.",
+                          email=current_user.email), "success")
+            return redirect(url_for("account.profile"))
+    return _profile_page(email_form=form)
 
 
 # --- Sold-out products the resident waits for (marketplace/stock_alerts.py) ---

@@ -13,12 +13,13 @@ def new_password_fields(label) -> tuple[PasswordField, PasswordField]:
     Called inside the form's class body rather than inherited from a mixin class: WTForms orders
     fields by creation, so a mixin's fields would be shown before the form's own (name, e-mail).
     """
-    password = PasswordField(label, validators=[
+    rule = lazy_gettext("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH)
+    password = PasswordField(label, description=rule, render_kw={"autocomplete": "new-password"}, validators=[
         DataRequired(lazy_gettext("Choisissez un mot de passe.")),
-        Length(min=PASSWORD_MIN_LENGTH, message=lazy_gettext("Au moins %(n)s caractères.", n=PASSWORD_MIN_LENGTH)),
+        Length(min=PASSWORD_MIN_LENGTH, message=rule),
     ])
-    confirm = PasswordField(lazy_gettext("Confirmez le mot de passe"), validators=[
-        EqualTo("password", lazy_gettext("Les deux mots de passe ne correspondent pas."))])
+    confirm = PasswordField(lazy_gettext("Confirmez le mot de passe"), render_kw={"autocomplete": "new-password"},
+                            validators=[EqualTo("password", lazy_gettext("Les deux mots de passe ne correspondent pas."))])
     return password, confirm
 
 
@@ -55,6 +56,36 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password, password_confirm = new_password_fields(lazy_gettext("Nouveau mot de passe"))
     submit = SubmitField(lazy_gettext("Changer le mot de passe"))
+
+
+def current_password_field() -> PasswordField:
+    """The password the logged-in user types again before changing a credential."""
+    return PasswordField(lazy_gettext("Mot de passe actuel"), render_kw={"autocomplete": "current-password"},
+                         validators=[DataRequired(lazy_gettext("Indiquez votre mot de passe actuel."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    """On the profile page, next to other forms: prefixed so that its fields' ids are its own."""
+
+    current_password = current_password_field()
+    password, password_confirm = new_password_fields(lazy_gettext("Nouveau mot de passe"))
+    submit = SubmitField(lazy_gettext("Changer le mot de passe"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="password", **kwargs)
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        lazy_gettext("Nouvelle adresse e-mail"),
+        validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail.")),
+                    Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)],
+    )
+    current_password = current_password_field()
+    submit = SubmitField(lazy_gettext("Changer d'adresse e-mail"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="email", **kwargs)
 
 
 class LogoutForm(FlaskForm):

@@ -20,6 +20,10 @@ class EmailAlreadyUsed(Exception):
     pass
 
 
+class WrongPassword(Exception):
+    """The current password typed to change a credential is not the account's."""
+
+
 class LoginLocked(Exception):
     """Too many wrong passwords for this address: no attempt until `until` (naive UTC)."""
 
@@ -110,4 +114,24 @@ def change_password(user: User, password: str) -> None:
     user.set_password(password)
     sessions.end_all(user)
     throttle.clear(user.email)
+    db.session.commit()
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """A logged-in user's change: the current password first. Ends every login, this one included
+    (the caller opens a new one for this browser)."""
+    if not user.check_password(current_password):
+        raise WrongPassword()
+    change_password(user, new_password)
+
+
+def change_email(user: User, current_password: str, new_email: str) -> None:
+    """A logged-in user's new login address, after the current password. Applied at once: sign-up
+    sends no confirmation mail either, so there is no address-confirmation link to reuse."""
+    if not user.check_password(current_password):
+        raise WrongPassword()
+    email = normalise_email(new_email)
+    if email != user.email and find_user(email) is not None:
+        raise EmailAlreadyUsed(email)
+    user.email = email
     db.session.commit()

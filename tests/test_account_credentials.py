@@ -1,0 +1,68 @@
+"""A logged-in user changes their password or their login address from the profile page."""
+from marketplace.extensions import db
+from marketplace.models import User, UserSession
+from tests.conftest import login
+
+
+def _change_password(client, current, new, confirm=None):
+    return client.post("/compte/profil/mot-de-passe", data={
+        "password-current_password": current, "password-password": new,
+        "password-password_confirm": new if confirm is None else confirm})
+
+
+def test_profile_offers_to_change_password_and_email(client, make_user):
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    page = client.get("/compte/profil").get_data(as_text=True)
+    assert "Changer de mot de passe" in page and "Changer d&#39;adresse e-mail" in page
+    assert 'id="password-password-help">Au moins 10 caractères.' in page
+    assert 'autocomplete="current-password"' in page
+
+
+def test_password_change_asks_the_current_password_and_the_signup_rules(app, client, make_user):
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    page = _change_password(client, "pas-le-bon-mot", "une-phrase-longue").get_data(as_text=True)
+    assert "Mot de passe incorrect." in page
+    page = _change_password(client, "motdepasse-solide", "court").get_data(as_text=True)
+    assert "Au moins 10 caractères." in page and 'aria-invalid="true"' in page
+    page = _change_password(client, "motdepasse-solide", "une-phrase-longue", "autre-phrase-longue").get_data(
+        as_text=True)
+    assert "Les deux mots de passe ne correspondent pas." in page
+    with app.app_context():
+        assert User.query.one().check_password("motdepasse-solide")
+
+
+def test_password_change_ends_the_other_logins_but_not_this_one(app, make_user):
+    make_user("resident@example.fr")
+    here, elsewhere = app.test_client(), app.test_client()
+    login(here, "resident@example.fr")
+    login(elsewhere, "resident@example.fr")
+    response = _change_password(here, "motdepasse-solide", "une-phrase-longue")
+    assert response.headers["Location"] == "/compte/profil"
+    assert "Vos autres appareils sont déconnectés" in here.get("/compte/profil").get_data(as_text=True)
+    assert elsewhere.get("/compte/").status_code == 302
+    with app.app_context():
+        assert User.query.one().check_password("une-phrase-longue")
+        assert db.session.query(UserSession).count() == 1
+    other = app.test_client()
+    assert login(other, "resident@example.fr", "une-phrase-longue").status_code == 302
+
+
+def test_email_change_asks_the_current_password_and_a_free_address(app, client, make_user):
+    make_user("resident@example.fr")
+    make_user("voisin@example.fr")
+    login(client, "resident@example.fr")
+    page = client.post("/compte/profil/adresse-email", data={
+        "email-email": "nouvelle@example.fr", "email-current_password": "faux"}).get_data(as_text=True)
+    assert "Mot de passe incorrect." in page
+    page = client.post("/compte/profil/adresse-email", data={
+        "email-email": "Voisin@example.fr", "email-current_password": "motdepasse-solide"}).get_data(as_text=True)
+    assert "Un compte existe déjà avec cette adresse." in page
+    response = client.post("/compte/profil/adresse-email", data={
+        "email-email": "Nouvelle@Example.fr", "email-current_password": "motdepasse-solide"})
+    assert response.headers["Location"] == "/compte/profil"
+    with app.app_context():
+        assert [u.email for u in User.query.order_by(User.id)] == [
+            "nouvelle@example.fr", "voisin@example.fr"]
+    assert login(app.test_client(), "nouvelle@example.fr").status_code == 302
