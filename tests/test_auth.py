@@ -110,10 +110,33 @@ def test_password_reset_by_email_link(app, client, make_user):
         assert outbox()[-1]["To"] == "resident@example.fr"
         link = reset_link(app)
     response = client.post(link, data={"password": "nouvelle-phrase", "password_confirm": "nouvelle-phrase"})
-    assert response.headers["Location"] == "/connexion"
+    # Back on the login page, the address is already there.
+    assert response.headers["Location"] == "/connexion?email=resident@example.fr"
+    assert 'value="resident@example.fr"' in client.get(response.headers["Location"]).get_data(as_text=True)
     assert login(client, "resident@example.fr", "nouvelle-phrase").status_code == 302
     # The link is single-use: once the password changed, it no longer works.
     assert client.get(link).headers["Location"] == "/mot-de-passe-oublie"
+
+
+def test_password_rule_is_shown_before_any_mistake(app, client, make_user):
+    make_user("resident@example.fr")
+    rule = 'aria-describedby="password-help"'
+    signup = client.get("/inscription").get_data(as_text=True)
+    assert rule in signup and '<small id="password-help">Au moins 10 caractères.</small>' in signup
+    client.post("/mot-de-passe-oublie", data={"email": "resident@example.fr"})
+    with app.app_context():
+        link = reset_link(app)
+    reset = client.get(link).get_data(as_text=True)
+    assert rule in reset and '<small id="password-help">Au moins 10 caractères.</small>' in reset
+
+
+def test_the_address_typed_to_log_in_goes_to_the_forgotten_password_page(client, make_user):
+    make_user("resident@example.fr")
+    assert 'href="/mot-de-passe-oublie" data-carry-email="email"' in client.get("/connexion").get_data(as_text=True)
+    failed = login(client, "resident@example.fr", "mauvais-mot-de-passe").get_data(as_text=True)
+    assert 'href="/mot-de-passe-oublie?email=resident@example.fr"' in failed
+    forgot = client.get("/mot-de-passe-oublie?email=resident@example.fr").get_data(as_text=True)
+    assert 'value="resident@example.fr"' in forgot
 
 
 def test_password_reset_says_nothing_about_unknown_addresses(app, client):

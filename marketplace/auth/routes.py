@@ -61,7 +61,9 @@ def login():
                 flash(gettext("Bonjour %(name)s !", name=user.display_name), "success")
                 return redirect(_safe_next(role_home_url(user)))
             form.password.errors.append(gettext("Adresse e-mail ou mot de passe incorrect."))
-    return render_template("auth/login.html", form=form)
+    # The address already typed goes with the link (halle.js keeps it up to date as one types).
+    forgot_url = url_for("auth.forgot_password", email=(form.email.data or "").strip() or None)
+    return render_template("auth/login.html", form=form, forgot_url=forgot_url)
 
 
 @bp.route("/deconnexion", methods=["POST"])
@@ -78,6 +80,8 @@ def logout():
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
+    if not form.is_submitted() and request.args.get("email"):
+        form.email.data = request.args["email"]  # the address typed on the login page
     if form.validate_on_submit():
         service.send_password_reset(form.email.data)
         flash(gettext("Si un compte existe pour cette adresse, un lien de réinitialisation vient d'être envoyé."),
@@ -100,5 +104,5 @@ def reset_password(token: str):
         if current_user.is_authenticated:
             sessions.log_out()
         flash(gettext("Mot de passe changé. Vous pouvez vous connecter."), "success")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", email=user.email))
     return render_template("auth/reset_password.html", form=form)

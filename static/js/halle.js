@@ -113,3 +113,21 @@
     update();
   });
 })();
+
+// "Mot de passe oublié ?" on the login page (a[data-carry-email="<field id>"]): the link carries
+// the address typed so far, which prefills the next page. Without JavaScript the server builds the
+// link with the address of a failed attempt.
+(function () {
+  document.querySelectorAll("a[data-carry-email]").forEach(function (link) {
+    const input = document.getElementById(link.dataset.carryEmail);
+    if (!input) return;
+    const carry = function () {
+      const url = new URL(link.href, window.location.href);
+      const email = input.value.trim();
+      if (email) url.searchParams.set("email", email); else url.searchParams.delete("email");
+      link.href = url.pathname + url.search;
+    };
+    input.addEventListener("input", carry);
+    carry();
+  });
+})();

@@ -55,6 +55,23 @@ def test_sign_up_log_out_log_in(page, screen):
     log_in(page, email, "une-phrase-solide")
     expect(page.get_by_text("Bonjour Inès Lefebvre !")).to_be_visible()
     audit(page)
+    # A new password, from the profile page.
+    page.goto("/compte/profil")
+    audit(page)
+    page.get_by_label("Mot de passe actuel").first.fill("une-phrase-solide")
+    page.get_by_label("Nouveau mot de passe").fill("une-autre-phrase")
+    page.get_by_label("Confirmez le mot de passe").fill("une-autre-phrase")
+    page.get_by_role("button", name="Changer le mot de passe").click()
+    expect(page.get_by_text("Mot de passe changé. Vos autres appareils sont déconnectés.")).to_be_visible()
+    audit(page)
+    log_out(page)
+    # The address typed on the login page goes with « Mot de passe oublié ? ».
+    page.goto("/connexion")
+    audit(page)
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    expect(page.get_by_label("Adresse e-mail")).to_have_value(email)
+    audit(page)
 
 
 def test_each_demo_role_lands_on_its_page(open_page, live_server):
