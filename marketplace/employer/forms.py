@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
@@ -67,6 +67,7 @@ class InviteForm(FlaskForm):
 
 class StaffImportForm(FlaskForm):
     file = FileField(lazy_gettext("Fichier du personnel (CSV ou Excel .xlsx)"),
+                     validators=[FileRequired(lazy_gettext("Choisissez le fichier de la liste du personnel."))],
                      description=lazy_gettext("Colonnes : matricule, nom, prénom, e-mail ; facultatif : enfants "
                                               "de moins de 16 ans, enfants de moins de 26 ans."))
     submit = SubmitField(lazy_gettext("Vérifier le fichier"))

@@ -2,7 +2,7 @@
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -158,8 +158,10 @@ def confirm_import(employer_id: int):
         return redirect(url_for("employer.import_staff", employer_id=employer_id))
     counts = apply_staff_import(plan, employer_id, archive_missing=form.archive_missing.data)
     uploads.discard(staff_import.UPLOAD_KIND, employer_id, form.token.data)
-    flash(gettext("Import terminé : %(created)s salarié(s) ajouté(s), %(updated)s mis à jour, %(archived)s archivé(s).",
-                  created=counts["created"], updated=counts["updated"], archived=counts["archived"]), "success")
+    flash(gettext("Import terminé : %(created)s, %(updated)s, %(archived)s.",
+                  created=ngettext("%(num)s salarié ajouté", "%(num)s salariés ajoutés", counts["created"]),
+                  updated=ngettext("%(num)s mis à jour", "%(num)s mis à jour", counts["updated"]),
+                  archived=ngettext("%(num)s archivé", "%(num)s archivés", counts["archived"])), "success")
     return redirect(url_for("employer.employees", employer_id=employer_id))
 
 

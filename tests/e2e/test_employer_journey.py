@@ -41,7 +41,7 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     expect_rows_as_cards(page.get_by_test_id("staff-preview"))
     screenshot(page, "staff-import-preview")
     page.get_by_role("button", name="Importer").click()
-    expect(page.get_by_text("3 salarié(s) ajouté(s)")).to_be_visible()
+    expect(page.get_by_text("3 salariés ajoutés")).to_be_visible()
     audit(page)
     # The staff list shows fifty of its 280 people a page; HR finds the new ones by their staff number.
     rows = page.locator(".stack-table tbody tr")

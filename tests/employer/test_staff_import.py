@@ -127,7 +127,7 @@ def test_import_pages_preview_then_confirm(app, hr_client, hr_world):
         assert "M050" not in employees(employer_id)  # nothing written by the preview
     done = hr_client.post(f"/entreprise/{employer_id}/salaries/import/confirmer", data={"token": token},
                           follow_redirects=True)
-    assert "1 salarié(s) ajouté(s)" in done.get_data(as_text=True)
+    assert "Import terminé : 1 salarié ajouté, 0 mis à jour, 0 archiv" in unescape(done.get_data(as_text=True))
     with app.app_context():
         assert employees(employer_id)["M050"].first_name == "Tom"
 
@@ -144,10 +144,10 @@ def test_the_preview_says_what_changes_and_who_would_be_archived(app, hr_client,
     assert change == ("E-mail : claire@example.fr → claire.martin@example.fr ; "
                       "Enfants de moins de 16 ans : 2 → 3")
     absent = html.split('data-testid="staff-absent">')[1].split("</details>")[0]
-    assert "2 salarié(s) de votre liste absent(s) du fichier" in absent
+    assert "2 salariés de votre liste absents du fichier" in absent
     assert "Bernard Luc <small>(M002)</small>" in absent and "Petit Anne <small>(M003)</small>" in absent
-    assert "ce fichier ne nomme que 1 salarié(s)" in html
-    assert "Cocher la case archive ces 2 salarié(s)" in html
+    assert "ce fichier ne nomme que 1 salarié ;" in html
+    assert "Cocher la case archive ces 2 salariés" in html
     assert 'aria-describedby="archive-consequence"' in html
 
     # A whole list: no warning; past 50 changed lines, the rest are counted.
@@ -158,8 +158,8 @@ def test_the_preview_says_what_changes_and_who_would_be_archived(app, hr_client,
                           content_type="multipart/form-data")
     html = unescape(page.get_data(as_text=True))
     assert html.count('data-testid="staff-change"') == 50
-    assert "… et 10 autre(s) ligne(s), importée(s) de la même façon." in html
-    assert "ne nomme que" not in html and "Cocher la case archive ces 2 salarié(s)" in html
+    assert "… et 10 autres lignes, importées de la même façon." in html
+    assert "ne nomme que" not in html and "Cocher la case archive ces 2 salariés" in html
     with app.app_context():
         assert len(employees(employer_id)) == 3  # the previews wrote nothing
 
@@ -170,7 +170,16 @@ def test_import_page_shows_line_errors(hr_client, hr_world):
                           data={"file": (io.BytesIO(data), "personnel.csv")}, content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert "Ligne 2, Prénom : ce champ est obligatoire." in html
-    assert "rien n'a été importé" in html
+    assert "1 erreur : rien n'a été importé" in html
+
+
+def test_sending_no_file_asks_for_the_staff_list(hr_client, hr_world):
+    url = f"/entreprise/{hr_world['employer_id']}/salaries/import"
+    for data in ({}, {"file": (io.BytesIO(b""), "")}):  # no part at all, or a browser's empty file input
+        html = unescape(hr_client.post(url, data=data, content_type="multipart/form-data").get_data(as_text=True))
+        assert '<small id="file-error" class="field-error">Choisissez le fichier de la liste du personnel.</small>' \
+            in html
+        assert "Le fichier est vide." not in html
 
 
 def test_add_edit_and_archive_one_employee(app, hr_client, hr_world):
