@@ -31,6 +31,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Grant, Posting
 from loyalty.money import euros
+from loyalty.queries import card_balance
 from marketplace import audit, mail, payments, topup_programmes
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
@@ -280,6 +281,18 @@ def _send_receipt(purchase: CreditPurchase) -> None:
 
 
 # --- Delivery to the recipient ------------------------------------------------------------------
+
+
+def topped_up_balance_cents(purchase: CreditPurchase, user) -> int | None:
+    """The balance of the card a paid top-up credited, for its holder only (the receipt's link may
+    be forwarded: the balance is not shown to whoever holds the link)."""
+    if purchase.kind != "topup" or purchase.status != "paid" or not purchase.items:
+        return None
+    card_id = purchase.items[0].card_id
+    card = db.session.get(Card, card_id) if card_id else None
+    if card is None or not getattr(user, "is_authenticated", False) or card.holder_user_id != user.id:
+        return None
+    return card_balance(db.session, card.id)
 
 
 def _gift_links() -> URLSafeSerializer:

@@ -106,8 +106,7 @@ def payment_return(token: str):
     except payments.PaymentError as error:
         flash(str(error), "error")
         return redirect(url_for("gifts.pay", token=token))
-    if outcome == "paid":
-        flash(gettext("Paiement reçu, merci ! Un reçu vous a été envoyé par e-mail."), "success")
+    if outcome == "paid":  # the receipt's heading says so: no flash repeating it
         return redirect(url_for("gifts.receipt", token=token))
     if outcome == "processing":
         flash(gettext("Paiement en cours de confirmation par la banque : revenez dans quelques minutes."), "info")
@@ -122,7 +121,8 @@ def receipt(token: str):
     purchase = _purchase(token)
     cards = {item.id: db.session.get(Card, item.card_id) for item in purchase.items if item.card_id}
     return render_template("gifts/receipt.html", purchase=purchase, cards=cards,
-                           top_ups=counters.top_ups_by_card(purchase))
+                           top_ups=counters.top_ups_by_card(purchase),
+                           balance_cents=gift_cards.topped_up_balance_cents(purchase, current_user))
 
 
 def _gift_item(token: str) -> CreditPurchaseItem:

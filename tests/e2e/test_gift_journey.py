@@ -116,9 +116,12 @@ def test_a_holder_tops_up_their_card_and_the_admin_refunds_it(page, open_page, s
     expect(page.get_by_test_id("test-mode")).to_be_visible()
     audit(page)
     pay_by_card(page, "4242424242424242")
+    expect(page.get_by_role("heading", name="Votre carte est rechargée")).to_be_visible()
     expect(page.get_by_test_id("purchase-paid")).to_contain_text("20,00")
+    expect(page.get_by_test_id("topped-up-balance")).to_contain_text("Nouveau solde")
     audit(page)
-    page.goto("/compte/carte/")
+    page.get_by_role("link", name="Ma carte", exact=True).click()
+    audit(page)
     expect(page.get_by_test_id("grant").filter(has_text="Rechargement").last).to_contain_text("20,00")
     screenshot(page, "topup-card")
 

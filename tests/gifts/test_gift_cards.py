@@ -3,6 +3,7 @@ first (return page, webhook, both, twice), emailed to the recipient on their day
 buyer never beyond what is left unspent."""
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -286,6 +287,29 @@ def test_a_holder_tops_up_their_own_card(stripe_app, gift_world, client):
         assert grant.funder_account.code == accounts.STRIPE_CLEARING
         assert gift_cards.purchase_by_token(token).items[0].card_id == card_id
     assert "Rechargement" in client.get("/compte/carte/").get_data(as_text=True)
+
+
+def test_a_top_up_receipt_says_the_card_was_topped_up_and_leads_back_to_it(stripe_app, gift_world, client):
+    from loyalty.cards import create_card
+
+    with stripe_app.app_context():
+        card_id = create_card(db.session, holder_user_id=gift_world["resident"], active=True).id
+    login(client, "resident@example.fr")
+    for form_token, amount in (("t1", "40"), ("t2", "15")):
+        answer = client.post(f"/compte/carte/{card_id}/recharger", data={"form_token": form_token, "amount": amount})
+        token = answer.headers["Location"].rstrip("/").split("/")[-2]
+        client.get(f"/carte-cadeau/achat/{token}/paiement")
+        client.post(f"/carte-cadeau/achat/{token}/paiement", json={"payment_method": "pm_card_visa"})
+        back = client.get(f"/carte-cadeau/achat/{token}/retour")
+    receipt = unescape(client.get(back.headers["Location"]).get_data(as_text=True))
+    assert "Votre carte est rechargée" in receipt
+    assert re.search(r"15,00\s€ ajoutés à votre carte", receipt)
+    assert re.search(r'data-testid="topped-up-balance">Nouveau solde : 55,00\s€\.', receipt)
+    assert 'href="/compte/carte/"' in receipt and ">Ma carte</a>" in receipt
+    for gift_wording in ("Destinataire", "Envoi", "Gardez ce lien", "Paiement reçu, merci"):
+        assert gift_wording not in receipt
+    # The link may be forwarded: someone else sees the top-up, not the card's balance.
+    assert "Nouveau solde" not in stripe_app.test_client().get(back.headers["Location"]).get_data(as_text=True)
 
 
 def test_webhook_and_return_page_at_once_credit_the_cards_once(stripe_app, gift_world, client):
