@@ -104,6 +104,7 @@ ACTION_LABELS = {
     "employer.reject": lazy_gettext("Entreprise refusée"),
     "employer.revoke_invitation": lazy_gettext("Invitation retirée"),
     "employer.suspend": lazy_gettext("Entreprise suspendue"),
+    "employer.update": lazy_gettext("Coordonnées de l'entreprise modifiées"),
     "gift.refund": lazy_gettext("Carte cadeau remboursée"),
     "ledger.close_month": lazy_gettext("Mois clôturé"),
     "locker.deposit_cancelled": lazy_gettext("Dépôt en consigne annulé"),
@@ -159,6 +160,7 @@ TARGET_LABELS = {
 #: The fields of `before`/`after`, in words; a field missing here is shown as its key.
 FIELD_LABELS = {
     "active": lazy_gettext("visible"),
+    "address": lazy_gettext("adresse"),
     "association_members_need_admin": lazy_gettext("adhésions confirmées par l'administration"),
     "bank_line": lazy_gettext("ligne de relevé"),
     "card": lazy_gettext("carte bancaire (terminal)"),
@@ -189,6 +191,7 @@ FIELD_LABELS = {
     "received_cents": lazy_gettext("montant reçu"),
     "reference": lazy_gettext("référence"),
     "settlement_cadence": lazy_gettext("rythme des règlements"),
+    "siret": lazy_gettext("SIRET"),
     "slug": lazy_gettext("identifiant"),
     "starts_on": lazy_gettext("premier jour"),
     "statements": lazy_gettext("relevé du commerce"),

@@ -32,14 +32,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EmployerRegistrationForm(FlaskForm):
-    name = StringField(lazy_gettext("Raison sociale"),
+def _name_field() -> StringField:
+    return StringField(lazy_gettext("Raison sociale"),
                        validators=[DataRequired(lazy_gettext("Indiquez le nom de l'entreprise.")), Length(max=140)])
-    siret = StringField(lazy_gettext("SIRET"),
-                        validators=[DataRequired(lazy_gettext("Indiquez le numéro SIRET (14 chiffres)."))],
-                        description=lazy_gettext("14 chiffres, sur un extrait Kbis ou un bulletin de paie."))
-    address = StringField(lazy_gettext("Adresse"),
-                          validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
+
+
+def _siret_field() -> StringField:
+    return StringField(lazy_gettext("SIRET"),
+                       validators=[DataRequired(lazy_gettext("Indiquez le numéro SIRET (14 chiffres)."))],
+                       description=lazy_gettext("14 chiffres, sur un extrait Kbis ou un bulletin de paie."))
+
+
+def _address_field() -> StringField:
+    return StringField(lazy_gettext("Adresse"),
+                       validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
+
+
+class _SiretCheck:
+    """The SIRET's check, for the forms that have a `siret` field (kept as its 14 digits)."""
+
+    def validate_siret(self, field):
+        try:
+            field.data = siret.validate(field.data or "")
+        except StdnumError:
+            raise ValidationError(lazy_gettext("Numéro SIRET invalide : vérifiez les 14 chiffres.")) from None
+
+
+class EmployerRegistrationForm(_SiretCheck, FlaskForm):
+    name = _name_field()
+    siret = _siret_field()
+    address = _address_field()
     commune = StringField(lazy_gettext("Commune"), validators=[DataRequired(lazy_gettext("Indiquez la commune."))],
                           render_kw={"autocomplete": "off", "list": "commune-options"},
                           description=lazy_gettext("Une commune du territoire (nom ou code postal)."))
@@ -48,14 +70,17 @@ class EmployerRegistrationForm(FlaskForm):
                                            Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
     submit = SubmitField(lazy_gettext("Demander l'ouverture du compte"))
 
-    def validate_siret(self, field):
-        try:
-            field.data = siret.validate(field.data or "")
-        except StdnumError:
-            raise ValidationError(lazy_gettext("Numéro SIRET invalide : vérifiez les 14 chiffres.")) from None
-
     def validate_commune(self, field):
         validate_commune_field(self, field)
+
+
+class EmployerDetailsForm(_SiretCheck, FlaskForm):
+    """What the company's receipts print about it, kept up to date by its HR members."""
+
+    name = _name_field()
+    siret = _siret_field()
+    address = _address_field()
+    submit = SubmitField(lazy_gettext("Enregistrer"))
 
 
 class InviteForm(FlaskForm):

@@ -13,8 +13,8 @@ from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
 from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
-                                        EmployerRegistrationForm, InviteForm, IssueDayForm, StaffConfirmForm,
-                                        StaffImportForm)
+                                        EmployerDetailsForm, EmployerRegistrationForm, InviteForm, IssueDayForm,
+                                        StaffConfirmForm, StaffImportForm)
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.formatting import money
@@ -86,6 +86,18 @@ def dashboard(employer_id: int):
     return render_template("employer/dashboard.html", employer=employer, active_employees=active_employees,
                            campaigns=campaign_list, block_reason=suspension.employer_block(employer),
                            credit=campaigns.available_credit_cents(employer_id))
+
+
+@bp.route("/<int:employer_id>/coordonnees", methods=["GET", "POST"])
+@access(EMPLOYER_HR)
+def details(employer_id: int):
+    employer = db.session.get(Employer, employer_id)
+    form = EmployerDetailsForm(obj=employer)
+    if form.validate_on_submit():
+        if service.update_details(employer, form):
+            flash(gettext("Coordonnées de l'entreprise enregistrées."), "success")
+        return redirect(url_for("employer.dashboard", employer_id=employer_id))
+    return render_template("employer/details.html", employer=employer, form=form)
 
 
 @bp.route("/<int:employer_id>/membres", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
-from marketplace import campaigns, invitations, payments
+from marketplace import audit, campaigns, invitations, payments
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
@@ -41,6 +41,26 @@ def register_employer(form, user: User) -> Employer:
                                "Pour la valider ou la refuser : %(link)s\n\nHalle", name=user.display_name,
                                employer=employer.name, siret=employer.siret, link=link))
     return employer
+
+
+DETAIL_FIELDS = ("name", "siret", "address")
+
+
+def update_details(employer: Employer, form) -> bool:
+    """Apply the HR settings form (name, SIRET, address, printed on the receipts); a change goes to
+    the audit log with the fields before and after. False when nothing changed."""
+    before = {field: getattr(employer, field) for field in DETAIL_FIELDS}
+    after = {field: (getattr(form, field).data or "").strip() for field in DETAIL_FIELDS}
+    changed = {field for field in DETAIL_FIELDS if before[field] != after[field]}
+    if not changed:
+        return False
+    for field in changed:
+        setattr(employer, field, after[field])
+    audit.record("employer.update", employer, summary=f"{before['name']} : coordonnées modifiées",
+                 before={field: before[field] for field in sorted(changed)},
+                 after={field: after[field] for field in sorted(changed)})
+    db.session.commit()
+    return True
 
 
 def review_employer(employer: Employer, *, approve: bool) -> None:

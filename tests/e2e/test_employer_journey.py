@@ -31,6 +31,13 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     log_in(page, "rh@demo.halle.fr")
     expect(page.get_by_test_id("role-home")).to_contain_text("Aciéries")
 
+    # The company's details, printed on the receipts, are HR's to keep up to date.
+    page.get_by_role("navigation", name="Espace RH").get_by_role("link", name="Entreprise").click()
+    expect(page.get_by_label("SIRET")).to_have_value(re.compile(r"^\d{14}$"))
+    audit(page)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_test_id("role-home")).to_contain_text("Aciéries")
+
     # Import three new people from a French Excel CSV export.
     page.get_by_role("link", name="Importer la liste").click()
     audit(page)

@@ -152,3 +152,42 @@ def test_hr_withdraws_an_invitation_and_its_link_finds_nothing(app, hr_client, h
     login(paul, "paul@laiteire.fr")
     assert "Cette invitation n&#39;existe pas" in paul.post(path, follow_redirects=True).get_data(as_text=True)
     assert paul.get(f"/entreprise/{employer_id}/").status_code == 403
+
+
+def test_hr_edits_the_company_details_printed_on_receipts(app, hr_client, hr_world):
+    from marketplace.models import AuditEvent
+
+    employer_id = hr_world["employer_id"]
+    url = f"/entreprise/{employer_id}/coordonnees"
+    assert f'href="{url}"' in hr_client.get(f"/entreprise/{employer_id}/").get_data(as_text=True)
+    page = html.unescape(hr_client.get(url).get_data(as_text=True))
+    assert 'value="73282932000074"' in page and 'value="route de Dijon"' in page
+    refused = html.unescape(hr_client.post(url, data={"name": "Laiterie", "siret": "73282932000075",
+                                                      "address": "route de Dijon"}).get_data(as_text=True))
+    assert "Numéro SIRET invalide : vérifiez les 14 chiffres." in refused
+    refused = html.unescape(hr_client.post(url, data={"name": " ", "siret": "73282932000074",
+                                                      "address": ""}).get_data(as_text=True))
+    assert "Indiquez le nom de l'entreprise." in refused and "Indiquez l'adresse." in refused
+    with app.app_context():
+        assert db.session.get(Employer, employer_id).name == "Laiterie"
+    saved = hr_client.post(url, data={"name": "Laiterie de l'Auxois SAS", "siret": "732 829 320 00074",
+                                      "address": "12 route de Dijon"})
+    assert saved.headers["Location"] == f"/entreprise/{employer_id}/"
+    with app.app_context():
+        employer = db.session.get(Employer, employer_id)
+        assert (employer.name, employer.siret, employer.address) == (
+            "Laiterie de l'Auxois SAS", "73282932000074", "12 route de Dijon")
+        event = db.session.scalars(select(AuditEvent).filter_by(action="employer.update")).one()
+        assert (event.target_id, event.actor) == (employer_id, "hr@example.fr")
+        assert event.before == {"address": "route de Dijon", "name": "Laiterie"}
+        assert event.after == {"address": "12 route de Dijon", "name": "Laiterie de l'Auxois SAS"}
+
+
+def test_hr_cannot_edit_another_company(app, hr_world):
+    client = app.test_client()
+    login(client, "otherhr@example.fr")
+    url = f"/entreprise/{hr_world['employer_id']}/coordonnees"
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"name": "Volée", "siret": "73282932000074", "address": "ici"}).status_code == 403
+    with app.app_context():
+        assert db.session.get(Employer, hr_world["employer_id"]).name == "Laiterie"
