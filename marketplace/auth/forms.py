@@ -18,8 +18,9 @@ def new_password_fields(label) -> tuple[PasswordField, PasswordField]:
         DataRequired(lazy_gettext("Choisissez un mot de passe.")),
         Length(min=PASSWORD_MIN_LENGTH, message=rule),
     ])
+    mismatch = lazy_gettext("Les deux mots de passe ne correspondent pas.")
     confirm = PasswordField(lazy_gettext("Confirmez le mot de passe"), render_kw={"autocomplete": "new-password"},
-                            validators=[EqualTo("password", lazy_gettext("Les deux mots de passe ne correspondent pas."))])
+                            validators=[EqualTo("password", mismatch)])
     return password, confirm
 
 
