@@ -183,3 +183,39 @@ def test_a_declined_card_then_another_funds_the_campaign(stripe_app, hr_client, 
         assert campaign.status == "funded" and len(campaign.payments) == 1
         assert campaign.payments[0].stripe_payment_intent_id != first_intent
         assert db.session.scalar(select(func.sum(Entry.amount_cents)).where(Entry.kind == "fund")) == 24_000
+
+
+def test_hr_who_chose_a_transfer_can_still_pay_the_rest_by_card(stripe_app, hr_client, hr_world):
+    """« Je paie par virement » is no dead end: until the money has arrived, the card is still
+    offered for what remains, and what a partial transfer brought is kept."""
+    from marketplace import bank_statements, campaigns
+
+    employer_id = hr_world["employer_id"]
+    campaign_id = awaiting_payment(hr_client, employer_id)
+    page_url = f"/entreprise/{employer_id}/campagnes/{campaign_id}/"
+    hr_client.post(f"{page_url}paiement/virement")
+    page = hr_client.get(page_url).get_data(as_text=True)
+    assert 'data-testid="awaiting-transfer"' in page and 'data-testid="card-instead"' in page
+    assert re.search(r"Payer 240,00\s€ par carte", page)
+    with stripe_app.test_request_context():  # part of the transfer arrives
+        campaigns.record_bank_transfer(db.session.get(Campaign, campaign_id), amount_cents=10_000,
+                                       reference=f"HALLE-CAMPAGNE-{campaign_id}", admin_id=hr_world["admin_id"])
+        db.session.remove()
+    page = hr_client.get(page_url).get_data(as_text=True)
+    assert re.search(r"Payer 140,00\s€ par carte", page)
+    intent_id = pay_page(hr_client, employer_id, campaign_id)
+    with stripe_app.app_context():
+        payment = db.session.scalar(select(CampaignPayment).filter_by(stripe_payment_intent_id=intent_id))
+        payment_id = payment.id
+        assert payment.amount_cents == 14_000
+    base = f"{page_url}paiement/carte/{payment_id}"
+    assert hr_client.post(base, json={"payment_method": "pm_card_visa"}).get_json()["status"] == "succeeded"
+    hr_client.get(f"{base}/retour")
+    with stripe_app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.status == "funded" and campaign.funding_method == "card"
+        assert campaigns.received_cents(campaign) == 24_000
+        assert sorted((p.method, p.status, p.amount_cents) for p in campaign.payments) == [
+            ("bank", "pending", 14_000), ("bank", "succeeded", 10_000), ("card", "succeeded", 14_000)]
+        # The transfer no one waits for any more: a late one goes to the admin's decision.
+        assert bank_statements.waiting_payment(campaign) is None
