@@ -66,3 +66,19 @@ def test_email_change_asks_the_current_password_and_a_free_address(app, client, 
         assert [u.email for u in User.query.order_by(User.id)] == [
             "nouvelle@example.fr", "voisin@example.fr"]
     assert login(app.test_client(), "nouvelle@example.fr").status_code == 302
+
+
+def test_a_remembered_browser_stays_remembered_after_a_password_change(app, make_user):
+    make_user("resident@example.fr")
+    client = app.test_client()
+    client.post("/connexion", data={"email": "resident@example.fr", "password": "motdepasse-solide",
+                                    "remember": "y"})
+    old_cookie = client.get_cookie("remember_token").value
+    _change_password(client, "motdepasse-solide", "une-phrase-longue")
+    new_cookie = client.get_cookie("remember_token")
+    assert new_cookie is not None and new_cookie.value != old_cookie
+    client.delete_cookie("session")  # the browser closed: the new remember cookie logs in again
+    assert client.get("/compte/").status_code == 200
+    replayed = app.test_client()  # the old cookie, copied elsewhere, opens nothing
+    replayed.set_cookie("remember_token", old_cookie)
+    assert replayed.get("/compte/").status_code == 302

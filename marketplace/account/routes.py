@@ -72,7 +72,7 @@ def change_password():
         except auth_service.WrongPassword:
             form.current_password.errors.append(gettext("Mot de passe incorrect."))
         else:
-            sessions.log_in(user)  # every login ended with the old password; this browser stays logged in
+            sessions.log_in_again(user)  # every login ended with the old password; this browser stays logged in
             flash(gettext("Mot de passe changé. Vos autres appareils sont déconnectés."), "success")
             return redirect(url_for("account.profile"))
     return _profile_page(password_form=form)

@@ -6,7 +6,7 @@ remember cookie."""
 import hashlib
 import secrets
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import delete, select
 
@@ -33,6 +33,13 @@ def log_in(user: User, remember: bool = False) -> None:
     db.session.commit()
     user.session_token = token
     login_user(user, remember=remember)
+
+
+def log_in_again(user: User) -> None:
+    """After the user's own password change ended all their logins: a new one for this browser,
+    remembered if this browser's was ("Rester connecté": it had a remember cookie)."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    log_in(user, remember=remembered)
 
 
 def load_user(alternative_id: str) -> User | None:

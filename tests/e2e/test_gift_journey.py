@@ -120,7 +120,7 @@ def test_a_holder_tops_up_their_card_and_the_admin_refunds_it(page, open_page, s
     expect(page.get_by_test_id("purchase-paid")).to_contain_text("20,00")
     expect(page.get_by_test_id("topped-up-balance")).to_contain_text("Nouveau solde")
     audit(page)
-    page.get_by_role("link", name="Ma carte", exact=True).click()
+    page.get_by_role("button", name="Ma carte", exact=True).click()
     audit(page)
     expect(page.get_by_test_id("grant").filter(has_text="Rechargement").last).to_contain_text("20,00")
     screenshot(page, "topup-card")
