@@ -193,7 +193,7 @@ def test_hr_funds_by_transfer_and_the_admin_records_what_arrived(page, open_page
     expect(page.get_by_test_id("awaiting-transfer")).to_contain_text(reference)
     # Until the money arrives, paying by card is still offered.
     expect(page.get_by_test_id("card-instead")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile("Payer .* par carte"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Payer .* par carte"))).to_be_visible()
     audit(page)
 
     # The admin records a first transfer of half the amount, then the rest.
