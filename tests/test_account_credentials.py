@@ -1,5 +1,6 @@
 """A logged-in user changes their password or their login address from the profile page."""
 from marketplace.extensions import db
+from marketplace.mail import outbox
 from marketplace.models import User, UserSession
 from tests.conftest import login
 
@@ -66,6 +67,9 @@ def test_email_change_asks_the_current_password_and_a_free_address(app, client, 
         assert [u.email for u in User.query.order_by(User.id)] == [
             "nouvelle@example.fr", "voisin@example.fr"]
     assert login(app.test_client(), "nouvelle@example.fr").status_code == 302
+    with app.app_context():
+        told = outbox()[-1]  # the old address hears of it: a change made by someone else is not silent
+    assert told["To"] == "resident@example.fr" and "nouvelle@example.fr" in told.get_content()
 
 
 def test_a_remembered_browser_stays_remembered_after_a_password_change(app, make_user):

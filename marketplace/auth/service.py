@@ -127,11 +127,17 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
 
 def change_email(user: User, current_password: str, new_email: str) -> None:
     """A logged-in user's new login address, after the current password. Applied at once: sign-up
-    sends no confirmation mail either, so there is no address-confirmation link to reuse."""
+    sends no confirmation mail either, so there is no address-confirmation link to reuse; the old
+    address is told."""
     if not user.check_password(current_password):
         raise WrongPassword()
     email = normalise_email(new_email)
     if email != user.email and find_user(email) is not None:
         raise EmailAlreadyUsed(email)
-    user.email = email
+    old_email, user.email = user.email, email
     db.session.commit()
+    if old_email != email:  # someone else at the keyboard would otherwise take the account unnoticed
+        send_mail(old_email, lazy_gettext("Votre adresse de connexion à Halle a changé"), lazy_gettext(
+            "Bonjour,\n\nL'adresse de connexion de votre compte Halle est désormais %(email)s.\n"
+            "Si ce n'est pas vous, répondez à ce message ou écrivez au territoire sans attendre.\n\nHalle",
+            email=email))
