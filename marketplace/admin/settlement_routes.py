@@ -8,6 +8,7 @@ from marketplace import audit, settlement, settlement_schedule, suspension
 from marketplace.access import ADMIN, access
 from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
 from marketplace.admin.blueprint import bp
+from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.formatting import day
 from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop
@@ -58,8 +59,9 @@ def _sepa_problem() -> str | None:
 @access(ADMIN)
 def settlement_run(run_id: int):
     run = db.get_or_404(SettlementRun, run_id)
-    return render_template("admin/settlement_run.html", run=run, button=ButtonForm(), sepa_problem=_sepa_problem(),
-                           payable=payable_statements(run), total=settlement.total_payout(run),
+    return render_template("admin/settlement_run.html", run=run, button=ButtonForm(), confirm=ConfirmForm(),
+                           sepa_problem=_sepa_problem(), payable=payable_statements(run),
+                           total=settlement.total_payout(run),
                            without_iban=[s for s in run.statements if not s.iban_valid],
                            stuck=settlement.stuck_statements(run), kind_labels=settlement.KIND_LABELS,
                            decisions=settlement_schedule.decisions(run))
@@ -82,15 +84,15 @@ def settlement_sepa(run_id: int):
 @bp.route("/reglements/<int:run_id>/payer", methods=["POST"])
 @access(ADMIN)
 def pay_settlement(run_id: int):
-    return _run_action(run_id, settlement.mark_paid,
-                       gettext("Règlement marqué payé : les reversements sont inscrits au grand livre."))
+    return _run_action(run_id, settlement.mark_paid, confirmed=True,
+                       success=gettext("Règlement marqué payé : les reversements sont inscrits au grand livre."))
 
 
 @bp.route("/reglements/<int:run_id>/annuler", methods=["POST"])
 @access(ADMIN)
 def cancel_settlement(run_id: int):
-    return _run_action(run_id, settlement.cancel_run,
-                       gettext("Règlement annulé : ses opérations seront reprises au prochain règlement."))
+    return _run_action(run_id, settlement.cancel_run, confirmed=True,
+                       success=gettext("Règlement annulé : ses opérations seront reprises au prochain règlement."))
 
 
 @bp.route("/reglements/<int:run_id>/recalculer", methods=["POST"])
@@ -107,10 +109,13 @@ def cancel_unpaid_settlement(run_id: int):
                        gettext("Reste du règlement annulé : ces opérations seront reprises au prochain règlement."))
 
 
-def _run_action(run_id: int, action, success: str):
-    """Apply a settlement action to the run from a button, and say how it went."""
+def _run_action(run_id: int, action, success: str, confirmed: bool = False):
+    """Apply a settlement action to the run from a button, and say how it went. A `confirmed` action (one that
+    cannot be undone) is applied only when the admin ticked « Je confirme »; otherwise nothing changes."""
     run = db.get_or_404(SettlementRun, run_id)
-    if ButtonForm().validate_on_submit():
+    if confirmed and not ConfirmForm().validate_on_submit():
+        flash(gettext("Cochez la case pour confirmer, puis réessayez."), "error")
+    elif ButtonForm().validate_on_submit():
         try:
             action(run, actor=current_user)
         except settlement.SettlementError as error:

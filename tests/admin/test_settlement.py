@@ -151,7 +151,7 @@ def test_admin_runs_and_pays_the_settlement_and_the_owner_downloads_the_statemen
     sepa = client.get(f"{run_url}/virements.xml")
     assert sepa.status_code == 200 and "attachment" in sepa.headers["Content-Disposition"]
     validate(sepa.data)
-    assert client.post(f"{run_url}/payer").status_code == 302
+    assert client.post(f"{run_url}/payer", data={"confirm": "y"}).status_code == 302
     assert "payé le" in client.get(run_url).get_data(as_text=True)
     assert "1 relevé" not in client.get("/admin/").get_data(as_text=True)
 
@@ -182,6 +182,25 @@ def test_admin_runs_and_pays_the_settlement_and_the_owner_downloads_the_statemen
         other = db.session.scalar(select(SettlementStatement.id).where(
             SettlementStatement.shop_id == territory.epicerie_id))
     assert client.get(f"/boutique/{territory.fournil_id}/releves/{other}").status_code == 404
+
+
+def test_paying_or_cancelling_a_run_asks_for_an_explicit_confirmation(app, territory, client):
+    with app.app_context():
+        run_id = settlement.create_run(*OCTOBER).id
+    login(client, territory.admin_email)
+    page = client.get(f"/admin/reglements/{run_id}").get_data(as_text=True)
+    pay, cancel = page.split('data-testid="run-pay"')[1].split('data-testid="run-cancel"')
+    assert 'name="confirm"' in pay and "/payer" in pay and "/annuler" not in pay
+    assert 'name="confirm"' in cancel and "/annuler" in cancel and "<hr" in pay  # apart, a rule between them
+    for action in ("payer", "annuler"):
+        answer = client.post(f"/admin/reglements/{run_id}/{action}", follow_redirects=True).get_data(as_text=True)
+        assert "Cochez la case pour confirmer, puis réessayez." in answer
+        with app.app_context():
+            assert db.session.get(SettlementRun, run_id).status == "draft"  # nothing changed
+            assert db.session.scalar(select(func.count()).select_from(Entry).where(Entry.kind == "settle")) == 0
+    client.post(f"/admin/reglements/{run_id}/annuler", data={"confirm": "y"})
+    with app.app_context():
+        assert db.session.get(SettlementRun, run_id).status == "cancelled"
 
 
 def test_sepa_file_needs_the_territory_iban(app, territory, client, monkeypatch):
@@ -291,7 +310,7 @@ def test_a_run_stopped_by_a_later_refund_is_recomputed_from_the_admin_page(app, 
         assert (fournil.gross_cents, fournil.commission_cents, fournil.payout_cents) == (2_000, 30, 1_970)
         document = validate(credit_transfer_xml(run))
         assert Decimal(document.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS)) == Decimal("19.70")
-    assert client.post(f"/admin/reglements/{run_id}/payer").status_code == 302
+    assert client.post(f"/admin/reglements/{run_id}/payer", data={"confirm": "y"}).status_code == 302
     with app.app_context():
         assert db.session.get(SettlementRun, run_id).status == "paid"
         assert payable(territory.fournil_id) == 700

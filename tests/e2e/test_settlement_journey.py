@@ -72,7 +72,9 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     assert amounts[IBAN] == "25.00"
     assert document.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) == DevelopmentConfig.TERRITORY_IBAN
 
-    page.get_by_role("button", name=re.compile("Marquer comme payé")).click()
+    page.get_by_text("Marquer comme payé (virements envoyés à la banque)").click()  # a disclosure: final, confirmed
+    page.get_by_label(re.compile("Je confirme : la banque a reçu les virements")).check()
+    page.get_by_role("button", name="Marquer comme payé", exact=True).click()
     expect(page.get_by_test_id("run-status")).to_contain_text("payé le")
     screenshot(page, "settlement-run-paid")
     errors = []
