@@ -116,12 +116,13 @@ class ParsedStatement:
     skipped_pending: int = 0
 
 
-def parse_statements(data: bytes) -> list[ParsedStatement]:
+def parse_statements(data: bytes, filename: str = "") -> list[ParsedStatement]:
     """The statements of a file in either format, told by its content: CFONB 120 (it starts with an
-    old balance record, 01) or CAMT.053. Raises BankStatementError naming what is wrong."""
+    old balance record, 01, or it is a text file, .txt, that is not XML) or CAMT.053. Raises
+    BankStatementError naming what is wrong."""
     if len(data) > MAX_FILE_BYTES:
         raise BankStatementError(gettext("Fichier trop volumineux (plus de %(mb)s Mo).", mb=MAX_FILE_BYTES // 2**20))
-    if cfonb120.looks_like_cfonb(data):
+    if cfonb120.looks_like_cfonb(data) or (filename.lower().endswith(".txt") and not _looks_like_xml(data)):
         try:
             return [_from_cfonb(statement) for statement in cfonb120.parse(data)]
         except cfonb120.CfonbError as error:
@@ -134,9 +135,15 @@ def parse_camt053(data: bytes) -> list[ParsedStatement]:
     _refuse_dtd(data)
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as error:
-        raise BankStatementError(gettext("Ce fichier n'est pas un XML lisible (%(error)s) : ce n'est pas un relevé "
-                                         "CAMT.053.", error=str(error))) from None
+    except ET.ParseError as error:  # the parser's words (English, technical) go to the log, not to the admin
+        log.info("bank statement: not readable XML (%s)", error)
+        if _looks_like_xml(data):
+            raise BankStatementError(gettext(
+                "Ce fichier XML est incomplet ou abîmé : ce n'est pas un relevé CAMT.053 lisible. Téléchargez-le à "
+                "nouveau depuis l'espace de la banque.")) from None
+        raise BankStatementError(gettext("Ce fichier n'est ni un relevé CAMT.053 (fichier XML) ni un relevé CFONB 120 "
+                                         "(fichier texte de 120 caractères par ligne). Téléchargez le relevé de compte "
+                                         "depuis l'espace de la banque dans l'un de ces deux formats.")) from None
     namespace = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     for element in root.iter():
         if isinstance(element.tag, str):
@@ -155,6 +162,11 @@ def parse_camt053(data: bytes) -> list[ParsedStatement]:
     if not statements:
         raise BankStatementError(gettext("Ce relevé CAMT.053 ne contient aucun relevé de compte (élément Stmt)."))
     return statements
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    """True when the content starts as XML does (after a byte order mark or blanks)."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _refuse_dtd(data: bytes) -> None:
@@ -365,7 +377,7 @@ class ImportReport:
 def import_file(data: bytes, filename: str = "", *, source: str = "upload", actor=None) -> ImportReport:
     """Store the file's statements (CAMT.053 or CFONB 120) and lines that are not stored yet, then
     reconcile the new lines. A refused file stores nothing (BankStatementError)."""
-    parsed = parse_statements(data)
+    parsed = parse_statements(data, filename)
     territory_iban = (current_app.config.get("TERRITORY_IBAN") or "").replace(" ", "").upper()
     for statement in parsed:
         if territory_iban and statement.iban != territory_iban:

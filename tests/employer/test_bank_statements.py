@@ -272,9 +272,26 @@ def bank_statements_waiting(app) -> int:
         return bank_statements.bank_position().waiting
 
 
+@pytest.mark.parametrize(("data", "name", "message"), [
+    (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "releve.xlsx",
+     "Ce fichier n&#39;est ni un relevé CAMT.053 (fichier XML) ni un relevé CFONB 120 (fichier texte de 120 "
+     "caractères par ligne)."),
+    (b"Date;Libelle;Montant\r\n30/11/2026;VIR SEPA;511,00\r\n", "releve.txt",  # a text file: read as CFONB 120
+     "Relevé CFONB 120 : Ligne 1 : code d&#39;enregistrement « Da » inconnu (01, 04, 05 ou 07 attendu) : ce n&#39;est "
+     "pas un relevé CFONB 120."),
+])
+def test_a_file_of_another_kind_is_refused_in_plain_french_without_the_parser_s_words(
+        app, awaiting, territory_account, data, name, message):
+    before = counts(app)
+    page = text(upload(awaiting["admin"], data, name))
+    assert "Relevé refusé : " in page and message in page
+    assert "syntax error" not in page and "line 1, column" not in page and "XML lisible" not in page
+    assert counts(app) == before
+
+
 @pytest.mark.parametrize(("data", "message"), [
-    (b"<Document><BkToCstmrStmt><Stmt>", "n&#39;est pas un XML lisible"),
-    (b"\x89PNG\r\n\x1a\n", "n&#39;est pas un XML lisible"),
+    (b"<Document><BkToCstmrStmt><Stmt>", "Ce fichier XML est incomplet ou abîmé"),
+    (b"\x89PNG\r\n\x1a\n", "Ce fichier n&#39;est ni un relevé CAMT.053 (fichier XML) ni un relevé CFONB 120"),
     (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/>'
      b"</Document>", "Ce fichier n&#39;est pas un relevé CAMT.053 (élément racine « pain.001.001.03 »"),
     (b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"><BkToCstmrDbtCdtNtfctn/>'
@@ -461,7 +478,7 @@ def test_the_folder_job_reads_each_new_file_once(app, awaiting, territory_accoun
         assert periodic.import_bank_statements() == 2
         assert periodic.import_bank_statements() == 0  # nothing new
         refused = db.session.scalar(select(BankStatement).where(BankStatement.status == "refused"))
-        assert refused.filename == "broken.xml" and "XML lisible" in refused.error
+        assert refused.filename == "broken.xml" and "XML est incomplet" in refused.error
     assert campaign_state(app, awaiting["campaign"])[0] == "funded"
     assert "broken.xml" in text(awaiting["admin"].get("/admin/banque"))
 
