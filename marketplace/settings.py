@@ -33,11 +33,13 @@ class CardSettings:
 
 
 class SettingsError(Exception):
-    """A refused value; `field` names it (card_prefix, commission_bps, pin_required_above, pin_lock_minutes)."""
+    """A refused value; `field` names it (card_prefix, commission_bps, pin_required_above, pin_lock_minutes).
+    `errors`: every refused field of a form with its message (the first one is `field`'s)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, errors: dict[str, str] | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = errors or {field: message}
 
 
 def settings_row() -> TerritorySettings | None:
@@ -146,11 +148,24 @@ def update_card_settings(*, card_prefix: str, commission_bps, actor, pin_require
     None: left as it is."""
     from marketplace import audit
 
-    prefix, bps = validate_prefix(card_prefix), validate_commission(commission_bps)
-    pin_above = validate_pin_threshold(pin_required_above)
-    lock_minutes = validate_pin_lock_minutes(pin_lock_minutes)
     before = card_settings()
-    cadence = before.settlement_cadence if settlement_cadence is None else validate_cadence(settlement_cadence)
+    checks = {"card_prefix": (validate_prefix, card_prefix), "commission_bps": (validate_commission, commission_bps),
+              "pin_required_above": (validate_pin_threshold, pin_required_above),
+              "pin_lock_minutes": (validate_pin_lock_minutes, pin_lock_minutes),
+              "settlement_cadence": (validate_cadence, settlement_cadence)}
+    if settlement_cadence is None:
+        checks["settlement_cadence"] = (lambda _: before.settlement_cadence, None)
+    values, errors = {}, {}
+    for name, (check, value) in checks.items():  # every value is checked: the admin sees all the refusals at once
+        try:
+            values[name] = check(value)
+        except SettingsError as error:
+            errors.update(error.errors)
+    if errors:
+        first = next(iter(errors))
+        raise SettingsError(first, errors[first], errors)
+    prefix, bps, cadence = values["card_prefix"], values["commission_bps"], values["settlement_cadence"]
+    pin_above, lock_minutes = values["pin_required_above"], values["pin_lock_minutes"]
     row = settings_row()
     if row is None:
         row = TerritorySettings()

@@ -198,7 +198,8 @@ def card_settings():
                                           settlement_cadence=form.settlement_cadence.data or None, actor=current_user)
         except settings.SettingsError as error:
             db.session.rollback()
-            form[error.field].errors.append(str(error))
+            for name, message in error.errors.items():  # each under its field
+                form[name].errors.append(message)
         else:
             flash(gettext("Réglages de la carte enregistrés."), "success")
             return redirect(url_for("admin.card_settings"))

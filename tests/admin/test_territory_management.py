@@ -282,6 +282,35 @@ def test_a_refused_card_setting_is_shown_under_its_field_in_either_language(app,
     assert '<small id="pin_required_above-error" class="field-error">PIN demandé au-delà de : entre 0' in french
 
 
+def test_every_refused_card_setting_is_shown_at_once_under_its_field_and_nothing_changes(app, territory, client):
+    from marketplace.settings import card_settings
+
+    login(client, territory.admin_email)
+    page = client.post("/admin/reglages-carte", data={"card_prefix": "4970", "commission_bps": "1,5",
+                                                      "pin_required_above": "600", "pin_lock_minutes": "0",
+                                                      "settlement_cadence": "daily"}).get_data(as_text=True)
+    for name, message in (("card_prefix", "Préfixe des cartes : il doit commencer par 9"),
+                          ("commission_bps", "Commission : un nombre entier de points de base"),
+                          ("pin_required_above", "PIN demandé au-delà de : entre 0 et 100"),
+                          ("pin_lock_minutes", "Verrouillage du code PIN : un nombre entier de minutes")):
+        assert f'<small id="{name}-error" class="field-error">{message}' in page
+    assert _actions(app) == []
+    with app.test_request_context():
+        assert (card_settings().card_prefix, card_settings().settlement_cadence) == ("9250", "weekly")
+
+
+def test_the_card_settings_page_counts_basis_points_and_minutes_with_plurals(app, territory, client):
+    """Plural texts (ngettext): 1 in the singular; 0 too once translations/fr has their two forms
+    (tests/test_translations.py checks every plural text is there)."""
+    login(client, territory.admin_email)
+    client.post("/admin/reglages-carte", data={"card_prefix": "9250", "commission_bps": "1", "pin_lock_minutes": "1"})
+    page = client.get("/admin/reglages-carte").get_data(as_text=True)
+    assert "est de 1 point de base." in page and "pendant 1 minute." in page
+    client.post("/admin/reglages-carte", data={"card_prefix": "9250", "commission_bps": "150", "pin_lock_minutes": "2"})
+    page = client.get("/admin/reglages-carte").get_data(as_text=True)
+    assert "est de 150 points de base." in page and "pendant 2 minutes." in page
+
+
 def test_pin_threshold_lets_small_payments_through_without_the_pin(app, territory, client):
     import pytest
 
