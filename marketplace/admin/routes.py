@@ -42,7 +42,8 @@ def unhide_product(product_id: int):
         return redirect(url_for("admin.dashboard") + "#masques")
     try:
         product_reports.unhide_product(product, actor=current_user)
-        flash(gettext("« %(name)s » est rétabli ; le commerçant est prévenu par e-mail.", name=product.name), "success")
+        flash(gettext("Produit rétabli : « %(name)s » ; le commerçant est prévenu par e-mail.", name=product.name),
+              "success")
     except product_reports.ReportError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -64,13 +65,13 @@ def review_shop(shop_id: int):
         audit.record("shop.approve", shop, summary=f"{shop.name} validé", before={"status": shop.status},
                      after={"status": "approved"})
         shops.approve_shop(shop)
-        flash(gettext("%(name)s est validé ; le commerçant est prévenu par e-mail.", name=shop.name), "success")
+        flash(gettext("Commerce validé : %(name)s ; le commerçant est prévenu par e-mail.", name=shop.name), "success")
         return redirect(url_for("admin.shops_queue"))
     if reject_form.submit.data and reject_form.validate_on_submit():
         audit.record("shop.reject", shop, summary=f"{shop.name} refusé : {reject_form.message.data.strip()}",
                      before={"status": shop.status}, after={"status": "rejected"})
         shops.reject_shop(shop, reject_form.message.data)
-        flash(gettext("%(name)s est refusé ; le commerçant a reçu votre message.", name=shop.name), "success")
+        flash(gettext("Commerce refusé : %(name)s ; le commerçant a reçu votre message.", name=shop.name), "success")
         return redirect(url_for("admin.shops_queue"))
     return render_template("admin/shop_review.html", shop=shop, approve_form=approve_form, reject_form=reject_form,
                            masked_iban=shops.mask_iban(shop.iban), status=shops.opening_status(shop),

@@ -165,12 +165,16 @@ def suspend(kind: str, target_id: int):
         form = ButtonForm()
         if form.validate_on_submit():
             _try(lambda: suspension.reinstate(target, actor=current_user),
-                 gettext("%(name)s est rétabli.", name=target.name))
+                 gettext("Commerce rétabli : %(name)s.", name=target.name) if isinstance(target, Shop)
+                 else gettext("Entreprise rétablie : %(name)s.", name=target.name))
         return redirect(url_for("admin.suspensions"))
     form = SuspendForm()
     if form.validate_on_submit():
         _try(lambda: suspension.suspend(target, form.reason.data, actor=current_user),
-             gettext("%(name)s est suspendu ; la personne concernée est prévenue par e-mail.", name=target.name))
+             gettext("Commerce suspendu : %(name)s ; la personne concernée est prévenue par e-mail.", name=target.name)
+             if isinstance(target, Shop) else
+             gettext("Entreprise suspendue : %(name)s ; la personne concernée est prévenue par e-mail.",
+                     name=target.name))
     else:
         flash(" ".join(map(str, form.reason.errors)) or gettext("Formulaire expiré : réessayez."), "error")
     return redirect(url_for("admin.suspensions"))

@@ -68,7 +68,7 @@ def remove_commune(insee: str):
             db.session.rollback()
             flash(str(error), "error")
         else:
-            flash(gettext("%(name)s est retirée du territoire.", name=name), "success")
+            flash(gettext("Commune retirée du territoire : %(name)s.", name=name), "success")
         return redirect(url_for("admin.communes"))
     return render_template("admin/commune_remove.html", commune=commune, form=form)
 
@@ -222,7 +222,8 @@ def handle_report(report_id: int, action: str):
             flash(gettext("Signalement de « %(name)s » classé sans suite.", name=name), "success")
         else:
             product_reports.hide_product(report, actor=current_user)
-            flash(gettext("« %(name)s » est masqué ; le commerçant est prévenu par e-mail.", name=name), "success")
+            flash(gettext("Produit masqué : « %(name)s » ; le commerçant est prévenu par e-mail.", name=name),
+                  "success")
     except product_reports.ReportError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -237,7 +238,7 @@ def remind_parcel(sub_id: int):
         flash(gettext("Formulaire expiré : réessayez."), "error")
     else:
         emails = lockers.ask_shop_to_collect(sub, actor=current_user)
-        flash(gettext("%(shop)s est prévenu (%(emails)s).", shop=sub.shop.name,
+        flash(gettext("Commerce prévenu : %(shop)s (%(emails)s).", shop=sub.shop.name,
                       emails=", ".join(emails) or gettext("aucune adresse")), "success")
     return redirect(url_for("admin.dashboard"))
 

@@ -41,8 +41,8 @@ def review(employer_id: int):
                      before={"status": employer.status},
                      after={"status": "approved" if decision == "valider" else "rejected"})
         service.review_employer(employer, approve=decision == "valider")
-        flash(gettext("%(name)s validée.", name=employer.name) if decision == "valider"
-              else gettext("%(name)s refusée.", name=employer.name), "success")
+        flash(gettext("Entreprise validée : %(name)s.", name=employer.name) if decision == "valider"
+              else gettext("Entreprise refusée : %(name)s.", name=employer.name), "success")
     return redirect(url_for("employer_admin.employers"))
 
 

@@ -112,6 +112,35 @@ def test_approvals_are_in_the_audit_log(app, territory, client):
             ("employer.approve", employer_id, {"status": "pending"}, {"status": "approved"})]
 
 
+def test_decisions_on_a_shop_or_a_company_say_what_it_is_before_its_name(app, territory, client):
+    """« La Fromagerie de Sophie est validé » was wrong: a name's gender cannot be guessed, the kind's can."""
+    with app.app_context():
+        commune = db.session.get(Shop, territory.fournil_id).commune
+        shop_id = f.shop("La Fromagerie de Sophie", commune, status="pending").id
+        refused_id = f.shop("La Cave", commune, status="pending").id
+        employer_id = f.employer("Le Moulin", commune, status="pending").id
+        db.session.commit()
+    login(client, territory.admin_email)
+
+    def said(url: str, data: dict) -> str:
+        return client.post(url, data=data, follow_redirects=True).get_data(as_text=True).replace("&#39;", "'")
+
+    assert "Commerce validé : La Fromagerie de Sophie ;" in said(f"/admin/commerces/{shop_id}",
+                                                                 {"approve-submit": "1"})
+    assert "Commerce refusé : La Cave ;" in said(f"/admin/commerces/{refused_id}",
+                                                 {"reject-submit": "1", "reject-message": "Hors territoire"})
+    assert "Entreprise validée : Le Moulin." in said(f"/admin/entreprises/{employer_id}/decision",
+                                                     {"decision": "valider"})
+    assert "Commerce suspendu : La Fromagerie de Sophie ;" in said(f"/admin/suspensions/commerce/{shop_id}",
+                                                                   {"reason": "Fermeture"})
+    assert "Commerce rétabli : La Fromagerie de Sophie." in said(f"/admin/suspensions/commerce/{shop_id}",
+                                                                 {"action": "reinstate"})
+    assert "Entreprise suspendue : Le Moulin ;" in said(f"/admin/suspensions/entreprise/{employer_id}",
+                                                        {"reason": "Impayés"})
+    assert "Entreprise rétablie : Le Moulin." in said(f"/admin/suspensions/entreprise/{employer_id}",
+                                                      {"action": "reinstate"})
+
+
 def test_statistics_map_gives_the_commune_figures_of_the_table(app, territory, client):
     login(client, territory.admin_email)
     page = client.get("/admin/statistiques?annee=2026").get_data(as_text=True)

@@ -72,7 +72,7 @@ def test_admin_restores_a_hidden_product(app, territory, client):
     with app.app_context():
         assert db.session.get(Product, product_id).hidden_by_admin
     done = client.post(f"/admin/produits/{product_id}/retablir", data={"confirm": "y"}, follow_redirects=True)
-    assert "« Couteau de chasse » est rétabli" in done.get_data(as_text=True)
+    assert "Produit rétabli : « Couteau de chasse »" in done.get_data(as_text=True)
     assert "Aucun produit masqué." in done.get_data(as_text=True)
     with app.app_context():
         product = db.session.get(Product, product_id)

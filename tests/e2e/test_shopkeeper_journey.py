@@ -80,7 +80,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
         assert int(label) >= 600 > int(value), (label, value)
     screenshot(admin_page, "admin-shop-review")
     admin_page.get_by_role("button", name="Valider le commerce").click()
-    expect(admin_page.get_by_text(f"{shop_name} est validé")).to_be_visible()
+    expect(admin_page.get_by_text(f"Commerce validé : {shop_name}")).to_be_visible()
     audit(admin_page)
     step("validé par le territoire")
 
