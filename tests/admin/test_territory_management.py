@@ -40,6 +40,8 @@ def test_import_communes_by_epci_then_again_counts_added_and_unchanged(app, terr
 
     listing = client.get("/admin/communes?q=poisses").get_data(as_text=True)
     assert "Époisses" in listing and "Semur-en-Auxois" not in listing
+    assert 'class="stack-table"' in listing and 'data-label="Codes postaux">21460<' in listing  # a card on a phone
+    assert "Époisses" in client.get("/admin/communes?q=21460").get_data(as_text=True)  # by postal code
     assert "Page 1 sur" in client.get("/admin/communes").get_data(as_text=True)
     assert "Aucune commune ne correspond" in client.get("/admin/communes?q=zzzz").get_data(as_text=True)
 

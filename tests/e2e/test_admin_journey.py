@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import Category, Product, Shop
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, screenshot
 
 # Each screen's run renames a category and merges its sibling into it (the demo is shared).
 CATEGORIES = {"desktop": ("vetements", "Vêtements", "maroquinerie", "Maroquinerie", "Vêtements et maroquinerie"),
@@ -86,6 +86,17 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     audit(page)
     with live_app.app_context():
         assert db.session.scalar(select(Category).filter_by(slug=merged)) is None
+
+    # The communes: one card each on a phone, with their actions on screen; paged; found by postal code.
+    page.goto("/admin/communes")
+    audit(page)
+    communes = page.get_by_test_id("communes")
+    expect_rows_as_cards(communes)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.get_by_label(re.compile("Rechercher")).fill("21140")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(communes.get_by_role("row").filter(has_text="Semur-en-Auxois")).to_be_visible()
+    screenshot(page, "admin-communes")
 
     # The dashboard shows the report; the admin hides the product.
     page.goto("/admin/")

@@ -72,6 +72,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     audit(admin_page)
     admin_page.goto("/admin/commerces")
     audit(admin_page)
+    expect_rows_as_cards(admin_page.get_by_test_id("pending-shops"))  # « Inscrit le » no longer off-screen
     admin_page.get_by_role("link", name=shop_name).click()
     if screen == "phone":  # each fact's label above its value, told apart from it (once the stylesheet applies)
         expect(admin_page.locator(".facts dt").first).to_have_css("font-weight", "600")

@@ -91,6 +91,7 @@ def test_admin_approves_and_the_owner_is_emailed(app, client, shop_world):
     login(client, shop_world["emails"]["admin"])
     queue = client.get("/admin/commerces").get_data(as_text=True)
     assert "Boulangerie Moreau" in queue
+    assert 'class="stack-table"' in queue and 'data-label="Inscrit le"' in queue  # one card per shop on a phone
     review = client.get(f"/admin/commerces/{shop_world['bakery']}").get_data(as_text=True)
     assert "FR76 •••• 0189" in review and VALID_IBAN not in review
     for phone, email, shown in (("03 80 97 00 00", "contact@moreau.fr", "03 80 97 00 00 · contact@moreau.fr"),
