@@ -117,6 +117,17 @@ def category_tree(session) -> list[tuple[Category, int]]:
     return out
 
 
+def subtree_counts(tree: list[tuple[Category, int]], own: dict[int, int]) -> dict[int, int]:
+    """Each category's count (`own`: its products, say) plus its whole subtree's, from category_tree's
+    list: there each category comes before all of its descendants, so walking it backwards a
+    category's total is complete when it is added to its parent's. No query."""
+    totals = {category.id: own.get(category.id, 0) for category, _ in tree}
+    for category, _ in reversed(tree):
+        if category.parent_id in totals:
+            totals[category.parent_id] += totals[category.id]
+    return totals
+
+
 def branch_ids(session, category: Category) -> set[int]:
     ids, frontier = {category.id}, [category.id]
     while frontier:

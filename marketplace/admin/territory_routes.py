@@ -95,10 +95,11 @@ def categories():
         else:
             flash(gettext("Catégorie « %(name)s » créée.", name=category.name), "success")
             return redirect(url_for("admin.categories"))
-    product_counts = dict(db.session.execute(
+    own_counts = dict(db.session.execute(
         select(Product.category_id, func.count()).group_by(Product.category_id)).all())
-    return render_template("admin/categories.html", form=form, tree=taxonomy.category_tree(db.session),
-                           product_counts=product_counts)
+    tree = taxonomy.category_tree(db.session)
+    return render_template("admin/categories.html", form=form, tree=tree,
+                           product_counts=taxonomy.subtree_counts(tree, own_counts))
 
 
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])

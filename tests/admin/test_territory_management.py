@@ -2,7 +2,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from loyalty import ledger
 from loyalty.models import Grant
@@ -96,6 +96,56 @@ def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
     assert _actions(app) == ["category.rename", "category.move"]
     tree = client.get("/admin/categories").get_data(as_text=True)
     assert tree.index("Alimentation") < tree.index("Boulangerie, pâtisserie")
+
+
+def test_a_parent_category_counts_the_products_of_its_whole_subtree_without_a_query_each(app, territory, client):
+    import re
+
+    from sqlalchemy import event
+
+    with app.app_context():
+        food = f.category("alimentation", "Alimentation")
+        bakery = f.category()
+        bakery.parent = food
+        pastry = f.category("viennoiserie", "Viennoiserie")
+        pastry.parent = bakery
+        shop = db.session.get(Shop, territory.fournil_id)
+        for name in ("Croissant", "Pain au chocolat"):
+            f.product(shop, name, category=pastry)
+        db.session.commit()
+        own = {c.id: db.session.scalar(select(func.count()).select_from(Product).where(Product.category_id == c.id))
+               for c in (food, bakery, pastry)}
+        food_id, bakery_id, pastry_id = food.id, bakery.id, pastry.id
+    assert own[food_id] == 0 and own[pastry_id] == 2
+
+    def count_of(page: str, name: str) -> int:
+        return int(re.search(rf">{name}</td><td>(\d+)</td>", page).group(1))
+
+    login(client, territory.admin_email)
+    page = client.get("/admin/categories").get_data(as_text=True)
+    queries = []
+
+    def count(*_args):
+        queries.append(1)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            client.get("/admin/categories")
+            first, queries[:] = len(queries), []
+            for slug in ("a", "b", "c"):
+                f.category(f"sous-{slug}", f"Sous-catégorie {slug}").parent_id = pastry_id
+            db.session.commit()
+            queries.clear()
+            client.get("/admin/categories")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert len(queries) == first  # three more categories, not one query more
+    assert "Produits (sous-catégories comprises)" in page
+    assert count_of(page, "Viennoiserie") == 2
+    assert count_of(page, "Boulangerie") == own[bakery_id] + 2
+    assert count_of(page, "Alimentation") == own[bakery_id] + 2  # no product of its own, its subtree's
+    assert 'class="depth-0">Alimentation<' in page and 'class="depth-2">Viennoiserie<' in page
 
 
 def test_merge_moves_products_shops_children_and_campaign_restrictions(app, territory, client):

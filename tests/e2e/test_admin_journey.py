@@ -82,8 +82,14 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     expect(page.get_by_role("status")).to_contain_text(
         f"« {merged_name} » est fusionnée dans « {new_name} » : {counts[merged]} produit(s)")
     row = page.get_by_test_id("categories").get_by_role("row").filter(has_text=new_name)
-    expect(row).to_contain_text(str(counts[kept] + counts[merged]))
+    total = f"{counts[kept] + counts[merged]:,}".split(",")  # shown as « 1 234 »
+    expect(row).to_contain_text(re.compile(r"\s?".join(total)))
     audit(page)
+    # A parent counts its sub-categories' products; a sub-category is marked « └ ».
+    parent = page.get_by_test_id("categories").get_by_role("row").filter(has_text=re.compile(r"^\s*Alimentation"))
+    expect(parent.get_by_role("cell").nth(1)).not_to_have_text("0")
+    marker = row.get_by_role("cell").first.evaluate("c => getComputedStyle(c, '::before').content")
+    assert "└" in marker, marker
     with live_app.app_context():
         assert db.session.scalar(select(Category).filter_by(slug=merged)) is None
 
