@@ -26,7 +26,7 @@ def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
     if not reason:
         raise SuspensionError(gettext("Indiquez le motif de la suspension."))
     if target.status != "approved":
-        raise SuspensionError(gettext("%(name)s n'est pas actif : rien à suspendre.", name=target.name))
+        raise SuspensionError(gettext("Rien à suspendre : %(name)s n'est pas en activité sur Halle.", name=target.name))
     before = {"status": target.status}
     target.status = "suspended"
     if isinstance(target, Shop):
@@ -35,7 +35,7 @@ def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
                  before=before, after={"status": "suspended", "reason": reason})
     db.session.commit()
     for email in _emails(target):
-        send_mail(email, lazy_gettext("%(name)s est suspendu sur Halle", name=target.name),
+        send_mail(email, lazy_gettext("Suspension sur Halle : %(name)s", name=target.name),
                   lazy_gettext("Bonjour,\n\nL'administration du territoire a suspendu %(name)s sur Halle pour la "
                                "raison suivante :\n\n%(reason)s\n\nRépondez à ce message pour en parler.\n\nHalle",
                                name=target.name, reason=reason))
@@ -43,7 +43,7 @@ def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:
 
 def reinstate(target: Shop | Employer, *, actor=None) -> None:
     if target.status != "suspended":
-        raise SuspensionError(gettext("%(name)s n'est pas suspendu.", name=target.name))
+        raise SuspensionError(gettext("Rien à rétablir : aucune suspension en cours pour %(name)s.", name=target.name))
     target.status = "approved"
     if isinstance(target, Shop):
         target.review_message = ""
@@ -51,8 +51,9 @@ def reinstate(target: Shop | Employer, *, actor=None) -> None:
                  before={"status": "suspended"}, after={"status": "approved"})
     db.session.commit()
     for email in _emails(target):
-        send_mail(email, lazy_gettext("%(name)s est rétabli sur Halle", name=target.name),
-                  lazy_gettext("Bonjour,\n\n%(name)s est de nouveau actif sur Halle.\n\nHalle", name=target.name))
+        send_mail(email, lazy_gettext("Fin de la suspension sur Halle : %(name)s", name=target.name),
+                  lazy_gettext("Bonjour,\n\nLa suspension de %(name)s sur Halle est levée : tout fonctionne de "
+                               "nouveau.\n\nHalle", name=target.name))
 
 
 def suspension_reason(target: Shop | Employer) -> str:

@@ -1,6 +1,6 @@
 """The territory's management pages: communes, the category tree, administrators."""
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
@@ -130,8 +130,9 @@ def category(category_id: int):
             target = db.get_or_404(Category, merge.target.data)
             name = category.name
             moved = taxonomy.merge_category(db.session, category, target)
-            flash(gettext("« %(name)s » est fusionnée dans « %(target)s » : %(moved)s produit(s) déplacé(s).",
-                          name=name, target=target.name, moved=moved), "success")
+            flash(ngettext("Catégorie « %(name)s » fusionnée dans « %(target)s » : %(num)s produit déplacé.",
+                           "Catégorie « %(name)s » fusionnée dans « %(target)s » : %(num)s produits déplacés.",
+                           moved, name=name, target=target.name), "success")
             return redirect(url_for("admin.categories"))
     except taxonomy.TaxonomyError as error:
         db.session.rollback()

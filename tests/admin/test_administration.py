@@ -116,9 +116,13 @@ def test_decisions_on_a_shop_or_a_company_say_what_it_is_before_its_name(app, te
     """« La Fromagerie de Sophie est validé » was wrong: a name's gender cannot be guessed, the kind's can."""
     with app.app_context():
         commune = db.session.get(Shop, territory.fournil_id).commune
-        shop_id = f.shop("La Fromagerie de Sophie", commune, status="pending").id
+        shop = f.shop("La Fromagerie de Sophie", commune, status="pending")
+        f.shop_member(shop, f.user("sophie@example.fr"), "owner")
+        shop_id = shop.id
         refused_id = f.shop("La Cave", commune, status="pending").id
-        employer_id = f.employer("Le Moulin", commune, status="pending").id
+        employer = f.employer("Le Moulin", commune, status="pending")
+        employer.billing_email = "moulin@example.fr"
+        employer_id = employer.id
         db.session.commit()
     login(client, territory.admin_email)
 
@@ -139,6 +143,12 @@ def test_decisions_on_a_shop_or_a_company_say_what_it_is_before_its_name(app, te
                                                         {"reason": "Impayés"})
     assert "Entreprise rétablie : Le Moulin." in said(f"/admin/suspensions/entreprise/{employer_id}",
                                                       {"action": "reinstate"})
+    assert "Rien à rétablir : aucune suspension en cours pour Le Moulin." in said(
+        f"/admin/suspensions/entreprise/{employer_id}", {"action": "reinstate"})
+    with app.app_context():
+        subjects = [mail["Subject"] for mail in outbox()]
+    assert "Suspension sur Halle : La Fromagerie de Sophie" in subjects
+    assert "Fin de la suspension sur Halle : Le Moulin" in subjects
 
 
 def test_statistics_map_gives_the_commune_figures_of_the_table(app, territory, client):

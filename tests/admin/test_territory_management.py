@@ -175,7 +175,7 @@ def test_merge_moves_products_shops_children_and_campaign_restrictions(app, terr
     assert "pas un choix valide" in into_own_child.get_data(as_text=True)
     done = client.post(f"/admin/categories/{bakery_id}", data={
         "merge-target": str(grocery_id), "merge-confirm": "y", "merge-submit": "1"}, follow_redirects=True)
-    assert "« Boulangerie » est fusionnée dans « Épicerie » : 1 produit(s) déplacé(s)." in done.get_data(as_text=True)
+    assert "Catégorie « Boulangerie » fusionnée dans « Épicerie » : 1 produit déplacé." in done.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Category, bakery_id) is None
         assert db.session.get(Product, baguette_id).category_id == grocery_id
