@@ -105,8 +105,8 @@ def recompute_settlement(run_id: int):
 @bp.route("/reglements/<int:run_id>/abandonner", methods=["POST"])
 @access(ADMIN)
 def cancel_unpaid_settlement(run_id: int):
-    return _run_action(run_id, settlement.cancel_unpaid,
-                       gettext("Reste du règlement annulé : ces opérations seront reprises au prochain règlement."))
+    return _run_action(run_id, settlement.cancel_unpaid, confirmed=True, success=gettext(
+        "Reste du règlement annulé : ces opérations seront reprises au prochain règlement."))
 
 
 def _run_action(run_id: int, action, success: str, confirmed: bool = False):

@@ -325,7 +325,11 @@ def test_the_unpaid_rest_of_a_stopped_run_can_be_cancelled(app, territory, clien
             settlement.mark_paid(db.session.get(SettlementRun, run_id))
         assert settlement.stuck_statements(db.session.get(SettlementRun, run_id))[0]["owed_cents"] == 2_700
     login(client, territory.admin_email)
-    assert client.post(f"/admin/reglements/{run_id}/abandonner").status_code == 302
+    assert 'id="confirm-cancel-unpaid"' in client.get(f"/admin/reglements/{run_id}").get_data(as_text=True)
+    client.post(f"/admin/reglements/{run_id}/abandonner")  # not confirmed: nothing changes
+    with app.app_context():
+        assert db.session.get(SettlementRun, run_id).status == "paying"
+    assert client.post(f"/admin/reglements/{run_id}/abandonner", data={"confirm": "y"}).status_code == 302
     with app.app_context():
         run = db.session.get(SettlementRun, run_id)
         assert run.status == "cancelled" and {s.status for s in run.statements} == {"cancelled"}
