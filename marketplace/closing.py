@@ -11,7 +11,7 @@ freezes it: the ledger refuses any entry dated in it or before, corrections go i
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import case, func, select
 
 from loyalty import closing as ledger_closing
@@ -247,8 +247,10 @@ def lock(month: date, *, actor) -> ledger_closing.ClosedMonth:
     audit-logged. Raises ClosingError saying why not."""
     problems = verify(db.session)
     if problems:
-        raise ClosingError(gettext("Le registre présente %(count)s anomalie(s) (ledger verify) : corrigez-les avant "
-                                   "de clôturer. Première : %(first)s", count=len(problems), first=problems[0]))
+        raise ClosingError(ngettext("Le registre présente %(num)s anomalie (ledger verify) : corrigez-la avant de "
+                                    "clôturer. La voici : %(first)s",
+                                    "Le registre présente %(num)s anomalies (ledger verify) : corrigez-les avant de "
+                                    "clôturer. Première : %(first)s", len(problems), first=problems[0]))
     month_statement = statement(month)
     if not month_statement.balanced:
         raise ClosingError(gettext("Le relevé du mois n'est pas équilibré : clôture impossible."))

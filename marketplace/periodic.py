@@ -25,7 +25,7 @@ from marketplace import (accountant, bank_statements, campaigns, card_reminders,
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import lazy_gettext, lazy_ngettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
 from marketplace.models import PeriodicRun
 from marketplace.models.base import utcnow
@@ -109,7 +109,8 @@ def verify_ledger() -> int:
     if problems:
         log.error("ledger verify: %d problem(s): %s", len(problems), "; ".join(problems[:5]))
         listed = "\n".join(problems[:20]) + ("\n…" if len(problems) > 20 else "")
-        tell_admins(lazy_gettext("Grand livre de la carte : %(n)s anomalie(s)", n=len(problems)),
+        tell_admins(lazy_ngettext("Grand livre de la carte : %(num)s anomalie", "Grand livre de la carte : %(num)s anomalies",
+                                  len(problems)),
                     lazy_gettext("La vérification de cette nuit a trouvé dans le grand livre de la carte :\n\n"
                                  "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
                                  "(commande « flask --app run ledger verify »).", problems=listed))

@@ -138,7 +138,7 @@ def stock_alert(product_id: int):
 def forget_stock_alert(product_id: int):
     if StockAlertForm().validate_on_submit():
         stock_alerts_service.forget(current_user.id, product_id)
-        flash(gettext("Vous ne serez pas prévenu(e) du retour de ce produit."), "success")
+        flash(gettext("Alerte retirée : aucun e-mail au retour de ce produit."), "success")
     if request.form.get("back") == "list":
         return redirect(url_for("account.stock_alerts"))
     return redirect(url_for("account.stock_alert", product_id=product_id))

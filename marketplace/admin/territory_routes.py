@@ -37,8 +37,10 @@ def communes():
                          after={"epci": epcis, "departements": departements, "created": result.created,
                                 "updated": result.updated, "unchanged": result.unchanged})
             db.session.commit()
-            flash(gettext("%(created)s commune(s) ajoutée(s), %(updated)s mise(s) à jour, %(unchanged)s déjà à jour.",
-                          created=result.created, updated=result.updated, unchanged=result.unchanged), "success")
+            flash(", ".join((ngettext("%(num)s commune ajoutée", "%(num)s communes ajoutées", result.created),
+                             ngettext("%(num)s mise à jour", "%(num)s mises à jour", result.updated),
+                             ngettext("%(num)s déjà à jour", "%(num)s déjà à jour", result.unchanged))) + ".",
+                  "success")
             return redirect(url_for("admin.communes"))
     query_text = (request.args.get("q") or "").strip()
     query = select(Commune).order_by(Commune.name, Commune.insee)

@@ -208,7 +208,7 @@ def _edit_employee(employer_id: int, employee: Employee | None):
             employee.children_under_16 = form.children_under_16.data or 0
             employee.children_under_26 = form.children_under_26.data or 0
             db.session.commit()
-            flash(gettext("%(name)s enregistré(e).", name=f"{employee.first_name} {employee.last_name}"), "success")
+            flash(gettext("Fiche de %(name)s enregistrée.", name=f"{employee.first_name} {employee.last_name}"), "success")
             return redirect(url_for("employer.employees", employer_id=employer_id))
     return render_template("employer/employee_form.html", employer=employer, form=form, employee=employee)
 
@@ -221,8 +221,8 @@ def archive_employee(employer_id: int, employee_id: int):
         employee.archived = not employee.archived
         db.session.commit()
         name = f"{employee.first_name} {employee.last_name}"
-        flash(gettext("%(name)s archivé(e).", name=name) if employee.archived
-              else gettext("%(name)s réactivé(e).", name=name), "success")
+        flash(gettext("Fiche de %(name)s archivée.", name=name) if employee.archived
+              else gettext("Fiche de %(name)s réactivée.", name=name), "success")
     back = {key: request.args[key] for key in ("q", "archives", "page") if request.args.get(key)}
     return redirect(url_for("employer.employees", employer_id=employer_id, **back))
 

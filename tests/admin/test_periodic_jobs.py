@@ -112,7 +112,7 @@ def test_a_failing_job_shows_its_error_and_the_count_of_failures(app, territory,
                                      follow_redirects=True).get_data(as_text=True))
     assert "a échoué : son erreur est ci-dessous" in page
     row = _row(page, "notify_back_in_stock")
-    assert "échec" in row and "RuntimeError: SMTP refused" in row and "1 échec(s) sur 1 exécutions" in row
+    assert "échec" in row and "RuntimeError: SMTP refused" in row and "Échecs : 1 sur 1" in row
     with app.app_context():
         with pytest.raises(RuntimeError):
             periodic.notify_back_in_stock()  # the scheduler's worker runs the same recorded job

@@ -33,9 +33,9 @@ def test_import_communes_by_epci_then_again_counts_added_and_unchanged(app, terr
         in_epci = db.session.scalars(select(Commune).filter_by(epci_code="200071017")).all()
         assert len(in_epci) > 20
     # Semur-en-Auxois was already there (from the fixture, slightly different from the data file).
-    assert f"{len(in_epci) - 1} commune(s) ajoutée(s)" in page
+    assert f"{len(in_epci) - 1} communes ajoutées" in page
     again = client.post("/admin/communes", data={"epci": "200071017"}, follow_redirects=True).get_data(as_text=True)
-    assert f"0 commune(s) ajoutée(s), 0 mise(s) à jour, {len(in_epci)} déjà à jour" in again
+    assert f"0 commune ajoutée, 0 mise à jour, {len(in_epci)} déjà à jour." in again
     assert _actions(app) == ["territory.import", "territory.import"]
 
     listing = client.get("/admin/communes?q=poisses").get_data(as_text=True)

@@ -275,7 +275,7 @@ def test_verify_reports_tampering_and_the_command_fails(app, world):
     db.session.commit()
     assert periodic.verify_ledger() == len(problems)
     [mail] = outbox()
-    assert (mail["To"], mail["Subject"]) == ("admin@example.fr", f"Grand livre de la carte : {len(problems)} anomalie(s)")
+    assert (mail["To"], mail["Subject"]) == ("admin@example.fr", f"Grand livre de la carte : {len(problems)} anomalie{'s' if len(problems) > 1 else ''}")
     assert f"account {purse}" in mail.get_content()
     db.session.execute(text("UPDATE ledger_accounts SET balance_cents = balance_cents - 1 WHERE id = :id"),
                        {"id": purse})
