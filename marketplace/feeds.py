@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 3
 MAX_FEEDS_PER_SHOP = 5  # each one is fetched every hour
 STALE_CLAIM = timedelta(hours=1)  # a run claimed longer ago died with its worker
-MAX_ERRORS_KEPT = 200
 RUNS_KEPT = 50
 CHUNK = 64 * 1024
 GOOGLE_NS = "http://base.google.com/ns/1.0"
@@ -366,8 +365,7 @@ def _attach_photos(feed: CatalogueFeed, run: CatalogueFeedRun, wanted: list) -> 
     again, even unchanged."""
     added, problems, left = product_import.attach_photos(wanted)
     run.counts = run.counts | {"photos": added}
-    run.errors = (run.errors or []) + [{"line": e.line, "field": str(e.field), "message": e.message, "warning": True}
-                                       for e in problems[:MAX_ERRORS_KEPT]]
+    run.errors = (run.errors or []) + [error | {"warning": True} for error in product_import.stored_errors(problems)]
     if left:
         feed.content_hash = feed.etag = feed.last_modified = None
     db.session.commit()
@@ -405,7 +403,7 @@ def _run(feed: CatalogueFeed, started) -> tuple[CatalogueFeedRun, list]:
     counts["refused"] = plan.error_lines
     feed.etag, feed.last_modified, feed.content_hash = fetched.etag, fetched.last_modified, digest
     feed.product_ids = sorted(seen | (kept & set(feed.product_ids or [])))
-    errors = [{"line": e.line, "field": str(e.field), "message": e.message} for e in plan.errors[:MAX_ERRORS_KEPT]]
+    errors = product_import.stored_errors(plan.errors)
     run = CatalogueFeedRun(feed_id=feed.id, started_at=started, finished_at=utcnow(), status="done",
                            counts=counts, errors=errors)
     db.session.add(run)

@@ -65,7 +65,7 @@ class CatalogueFeed(db.Model):
 
 class CatalogueFeedRun(db.Model):
     """One reading of a feed, shown to the shop. `status`: done, unchanged or failed; `errors` the
-    refused lines [{"line", "field", "message"}] (at most feeds.MAX_ERRORS_KEPT)."""
+    refused lines [{"line", "field", "message"}] (at most product_import.MAX_ERRORS_SHOWN)."""
 
     __tablename__ = "catalogue_feed_runs"
 
