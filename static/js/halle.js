@@ -131,3 +131,11 @@
     carry();
   });
 })();
+
+// A form sent back with mistakes: focus its first field in error (the page scrolls to it), so
+// the reader lands on what to fix rather than on the top of a long page. A page that chose its
+// own focus (autofocus: the till, the card desk) keeps it.
+(function () {
+  const invalid = document.querySelector("form [aria-invalid=true]");
+  if (invalid && !document.querySelector("[autofocus]")) invalid.focus();
+})();
