@@ -46,6 +46,11 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     expect(category_facet.locator("li").first).to_contain_text(re.compile(r"\(\d+\)"))
     total_before = page.get_by_test_id("results-count").inner_text()
     screenshot(page, "search-typo-results")
+    # By keyboard, the facets' links are skipped in one go: the next Tab reaches the first result.
+    page.get_by_test_id("skip-to-results").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator(".results :focus").first).to_be_visible()
 
     show_filters(page)
     open_facet(category_facet)

@@ -20,6 +20,8 @@ def test_shop_page_shows_hours_contact_card_map_and_products(app, client, shop_w
         assert text in page, text
     assert "Retirée" not in page
     assert 'data-testid="opening-status"' in page
+    # Each card's button says which product it adds, for whoever hears the page button by button.
+    assert 'Ajouter au panier<span class="visually-hidden"> : Viennoiserie 00</span>' in page
     filtered = client.get("/commerces/boulangerie-moreau", query_string={"categorie": shop_world["categories"]["epicerie"]})
     assert "(1)" in filtered.get_data(as_text=True)
     past_the_end = client.get("/commerces/boulangerie-moreau?page=999")  # an old link: the last page
