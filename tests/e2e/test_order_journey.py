@@ -96,6 +96,8 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     page.goto("/compte/commandes")
     expect(page.get_by_test_id("orders").get_by_role("link").first).to_be_visible()
     expect_rows_as_cards(page.get_by_test_id("orders"))
+    if page.viewport_size["width"] < 576:  # a card's title is a target a finger hits (WCAG 2.5.8)
+        assert page.get_by_test_id("orders").get_by_role("link").first.bounding_box()["height"] >= 24
     audit(page)
     with stripe_live.app_context():
         orders = db.session.scalars(select(Order).filter_by(user_id=journey_data["resident"])
