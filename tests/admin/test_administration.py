@@ -94,6 +94,9 @@ def test_where_the_money_stays(app, territory, client):
     client.post("/deconnexion")
     public = client.get("/chiffres?annee=2026&lang=fr").get_data(as_text=True)  # public
     assert "62,00" in public and "dans <strong>2</strong> communes" in public
+    # Every card payment is counted (employers' gifts, gift cards, top-ups): not said to be employers' money.
+    assert "dépensés avec la carte du territoire dans nos commerces en 2026" in public
+    assert "argent des entreprises" not in public
 
 
 def test_approvals_are_in_the_audit_log(app, territory, client):
