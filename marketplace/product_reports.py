@@ -20,7 +20,7 @@ class ReportError(Exception):
 
 def report_product(product: Product, *, reason: str, comment: str = "", reporter=None) -> ProductReport:
     if reason not in REPORT_REASONS:
-        raise ReportError(gettext("Motif : choisissez une raison dans la liste."))
+        raise ReportError(gettext("Motif : cochez l’une des raisons."))
     comment = (comment or "").strip()
     if len(comment) > 500:
         raise ReportError(gettext("Commentaire : 500 caractères au plus."))

@@ -150,7 +150,7 @@ class CardCorrectionForm(FlaskForm):
 
 class ReportProductForm(FlaskForm):
     reason = RadioField(lazy_gettext("Motif"), choices=[],
-                        validators=[DataRequired(lazy_gettext("Motif : choisissez une raison dans la liste."))])
+                        validators=[DataRequired(lazy_gettext("Motif : cochez l’une des raisons."))])
     comment = TextAreaField(lazy_gettext("Commentaire (facultatif)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(lazy_gettext("Envoyer le signalement"))
 

@@ -31,8 +31,8 @@ class ProgrammeForm(FlaskForm):
         description=lazy_gettext("50 : pour 20 € payés, 30 € sur la carte."))
     cap_per_purchase = StringField(lazy_gettext("Abondement au plus par achat (€)"), render_kw={"inputmode": "decimal"})
     cap_per_person = StringField(lazy_gettext("Abondement au plus par personne (€)"), render_kw={"inputmode": "decimal"})
-    starts_on = DateField(lazy_gettext("Début"), validators=[DataRequired(lazy_gettext("Début : une date."))])
-    ends_on = DateField(lazy_gettext("Fin"), validators=[DataRequired(lazy_gettext("Date de fin : une date."))])
+    starts_on = DateField(lazy_gettext("Début"), validators=[DataRequired(lazy_gettext("Début : indiquez une date."))])
+    ends_on = DateField(lazy_gettext("Fin"), validators=[DataRequired(lazy_gettext("Fin : indiquez une date."))])
     categories = MultiCheckboxField(lazy_gettext("Catégories où l'abondement se dépense (aucune cochée : toutes)"),
                                     choices=[])
     communes = MultiCheckboxField(lazy_gettext("Communes où l'abondement se dépense (aucune cochée : toutes)"),
@@ -54,7 +54,7 @@ class ProgrammeForm(FlaskForm):
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError(gettext("Date de fin : le jour du début ou plus tard."))
+            raise ValidationError(gettext("Fin : le jour du début ou plus tard."))
 
     def terms(self, association_id: int | None = None, commune_insee: str | None = None) -> ProgrammeTerms:
         """`association_id`, `commune_insee`: the owner's own form (OwnProgrammeForm: no places, no

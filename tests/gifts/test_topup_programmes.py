@@ -216,7 +216,7 @@ def test_the_admin_creates_a_programme_and_sees_it_live(app, world, client):
         "name": "Centre", "budget": "-5", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
         "starts_on": today().isoformat(), "ends_on": (today() - timedelta(days=1)).isoformat()})
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 200 and "Budget" in html and "Date de fin" in html
+    assert bad.status_code == 200 and "Budget" in html and "Fin : le jour du début ou plus tard." in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 0
     good = client.post("/admin/programmes-abondement/nouveau", data={
