@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import holds as loyalty_holds
@@ -42,7 +42,7 @@ from marketplace.models import (
     ShopMember,
 )
 from marketplace.models.base import utcnow
-from marketplace.models.orders import BANK_CARD, TERRITORIAL_CARD
+from marketplace.models.orders import BANK_CARD, COMPARTMENT_SIZES, TERRITORIAL_CARD
 from marketplace.models.shops import OWNER, STAFF
 from marketplace.urls import public_url_for
 
@@ -589,9 +589,13 @@ def shop_orders(shop_id: int, statuses=None) -> list[OrderShop]:
 
 
 def free_compartments(bank_id: int) -> list[Compartment]:
+    """A bank's free compartments, smallest size first, then by label: the first one offered is
+    the smallest that is free."""
+    by_size = case({size: rank for rank, size in enumerate(COMPARTMENT_SIZES)}, value=Compartment.size,
+                   else_=len(COMPARTMENT_SIZES))
     return list(db.session.scalars(select(Compartment).where(Compartment.bank_id == bank_id,
                                                              Compartment.is_free())
-                                   .order_by(Compartment.label)))
+                                   .order_by(by_size, Compartment.label)))
 
 
 # --- Mail -----------------------------------------------------------------------------------------

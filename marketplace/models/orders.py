@@ -5,12 +5,14 @@ OrderShop per shop, each with its own pickup place and status:
 paid → accepted → ready → collected, or refused / cancelled (with refunds).
 """
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
 
 ORDER_STATUSES = ("pending_payment", "paid", "failed")
 SUB_ORDER_STATUSES = ("pending_payment", "paid", "accepted", "ready", "collected", "refused", "cancelled",
                       "failed")
-COMPARTMENT_SIZES = {"S": "petit", "M": "moyen", "L": "grand"}
+# Compartment sizes, smallest first (the order in which free ones are offered).
+COMPARTMENT_SIZES = {"S": lazy_gettext("petit"), "M": lazy_gettext("moyen"), "L": lazy_gettext("grand")}
 # The means of payment of an order (OrderPayment.means; their rules: marketplace/tenders.py).
 TERRITORIAL_CARD, BANK_CARD = "card", "stripe"
 

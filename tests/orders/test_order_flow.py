@@ -374,3 +374,25 @@ def test_a_resident_whose_order_waits_is_reminded_once_and_the_shop_sees_it(stri
         db.session.execute(db.update(OrderShop).where(OrderShop.id == locker_sub).values(pickup_code=None))
         db.session.commit()
         assert periodic_reminders() == 0
+
+
+def test_free_compartments_smallest_first_then_by_label(app, shop_world):
+    """The board pre-selects the first free compartment: the smallest size free, not L07 for a loaf."""
+    with app.app_context():
+        bank = lockers.create_bank(sizes=("L", "M", "S", "L", "S", "M"), slug="montbard", name="Montbard")
+        taken = next(c for c in bank.compartments if c.label == "S03")
+        taken.order_shop_id = 999_999  # occupied
+        db.session.commit()
+        assert [c.label for c in orders.free_compartments(bank.id)] == ["S05", "M02", "M06", "L01", "L04"]
+
+
+def test_compartment_sizes_are_translated(app):
+    """Their labels go through gettext, so an English page does not say « petit »."""
+    from flask_babel.speaklater import LazyString
+
+    from marketplace.models.orders import COMPARTMENT_SIZES
+
+    assert list(COMPARTMENT_SIZES) == ["S", "M", "L"]
+    assert all(isinstance(label, LazyString) for label in COMPARTMENT_SIZES.values())
+    with app.test_request_context("/?lang=fr"):
+        assert [str(label) for label in COMPARTMENT_SIZES.values()] == ["petit", "moyen", "grand"]
