@@ -439,11 +439,15 @@ def _close(sub: OrderShop, status: str, reason: str, who: str) -> None:
                    lazy_gettext("Le client a annulé sa commande avant acceptation."))
 
 
+# A sub-order's statuses in which the shop may refund a line it cannot supply (the board offers it then only).
+LINE_REFUND_STATUSES = ("paid", "accepted", "ready")
+
+
 def refund_line(sub: OrderShop, line: OrderLine) -> None:
     """A line the shop cannot supply (out of stock): refund it to the means used."""
     if line.order_shop_id != sub.id or line.refunded:
         raise OrderError(gettext("Cette ligne a déjà été remboursée."))
-    if sub.status not in ("paid", "accepted", "ready"):
+    if sub.status not in LINE_REFUND_STATUSES:
         raise OrderError(gettext("Cette commande est clôturée : plus de remboursement de ligne possible."))
     _refund(sub, line.total_cents, key=f"order-line:{line.id}", reason=f"Indisponible : {line.name}")
     db.session.execute(update(OrderLine).where(OrderLine.id == line.id).values(refunded=True))

@@ -51,6 +51,7 @@ def board(shop_id: int):
     return render_template("shop/orders.html", shop=shop, subs=subs, labels=orders.STATUS_LABELS,
                            button=ButtonForm(), refuse_form=RefuseForm(), ready_forms=ready_forms,
                            pickup_label=orders.pickup_label, show_all=show_all,
+                           line_refundable=orders.LINE_REFUND_STATUSES,
                            new_count=sum(1 for s in subs if s.status == "paid"))
 
 
@@ -67,7 +68,7 @@ def _act(shop_id: int, sub_id: int, action, success: str, form=None):
     else:
         for errors in form.errors.values():
             flash(str(errors[0]), "error")
-    return redirect(url_for("shop_orders.board", shop_id=shop_id))
+    return redirect(url_for("shop_orders.board", shop_id=shop_id, _anchor=f"commande-{sub_id}"))
 
 
 @bp.route("/<int:shop_id>/commandes/<int:sub_id>/accepter", methods=["POST"])

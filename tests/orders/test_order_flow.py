@@ -396,3 +396,38 @@ def test_compartment_sizes_are_translated(app):
     assert all(isinstance(label, LazyString) for label in COMPARTMENT_SIZES.values())
     with app.test_request_context("/?lang=fr"):
         assert [str(label) for label in COMPARTMENT_SIZES.values()] == ["petit", "moyen", "grand"]
+
+
+def test_an_action_brings_the_shopkeeper_back_to_the_order(stripe_app, resident, owner, shop_world):
+    """After Accepter / Déposé / Retirée, the board opens at the order acted upon, not at its top."""
+    _order_id, subs = paid_order(stripe_app, resident, shop_world)
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+    board = owner.get(f"/boutique/{cheese}/commandes").get_data(as_text=True)
+    assert f'<article id="commande-{sub_id}"' in board
+    answer = owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter")
+    assert answer.headers["Location"].endswith(f"/boutique/{cheese}/commandes#commande-{sub_id}")
+    answer = owner.post(f"/boutique/{cheese}/commandes/{sub_id}/prete",
+                        data={f"r{sub_id}-compartment": shop_world["compartments"][0]})
+    assert answer.headers["Location"].endswith(f"#commande-{sub_id}")
+    # Refused actions come back to the order too, with their message.
+    answer = owner.post(f"/boutique/{cheese}/commandes/{sub_id}/accepter")
+    assert answer.headers["Location"].endswith(f"#commande-{sub_id}")
+
+
+def test_the_board_offers_a_line_refund_only_where_the_server_accepts_it(stripe_app, resident, owner, shop_world):
+    _order_id, subs = paid_order(stripe_app, resident, shop_world)
+    cheese, sub_id = shop_world["cheese"], subs[shop_world["cheese"]]
+
+    def offered():
+        board = owner.get(f"/boutique/{cheese}/commandes?toutes=1").get_data(as_text=True)
+        return f"/commandes/{sub_id}/lignes/" in board
+
+    for step in ("accepter", "prete", "retiree"):
+        assert offered() is (sub_of(stripe_app, sub_id).status in orders.LINE_REFUND_STATUSES)
+        owner.post(f"/boutique/{cheese}/commandes/{sub_id}/{step}",
+                   data={f"r{sub_id}-compartment": shop_world["compartments"][0]})
+    assert sub_of(stripe_app, sub_id).status == "collected" and not offered()
+    with stripe_app.app_context():
+        line = db.session.scalars(select(OrderLine).filter_by(order_shop_id=sub_id)).first()
+        with pytest.raises(orders.OrderError):
+            orders.refund_line(db.session.get(OrderShop, sub_id), line)
