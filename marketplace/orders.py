@@ -506,13 +506,13 @@ def mark_ready(sub: OrderShop, compartment_id: int | None = None) -> None:
         raise OrderError(gettext("Cette commande n'est plus à préparer."))
     sub = db.session.get(OrderShop, sub.id)
     if sub.pickup_kind == "locker":
-        body = lazy_gettext("Votre commande %(shop)s vous attend à la consigne %(locker)s (%(address)s).\n"
-                            "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).\n%(link)s",
+        body = lazy_gettext("Votre commande chez %(shop)s vous attend à la consigne %(locker)s (%(address)s).\n"
+                            "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).",
                             shop=sub.shop.name, locker=sub.locker_bank.name, address=sub.locker_bank.address,
-                            code=sub.pickup_code, until=mail.date(sub.code_expires_at), link=_order_url(sub.order))
+                            code=sub.pickup_code, until=mail.date(sub.code_expires_at))
     else:
-        body = lazy_gettext("Votre commande vous attend chez %(shop)s, %(address)s.\n%(link)s", shop=sub.shop.name,
-                            address=sub.shop.address, link=_order_url(sub.order))
+        body = lazy_gettext("Votre commande vous attend chez %(shop)s, %(address)s.", shop=sub.shop.name,
+                            address=sub.shop.address)
     _mail_resident(sub.order, lazy_gettext("Commande %(order)s prête", order=sub.order.reference), body)
 
 
@@ -529,7 +529,8 @@ def mark_collected(sub: OrderShop) -> None:
     db.session.commit()
     sub = db.session.get(OrderShop, sub.id)
     _mail_resident(sub.order, lazy_gettext("Commande %(order)s retirée", order=sub.order.reference),
-                   lazy_gettext("Votre commande %(shop)s a été retirée. Merci d'acheter local !", shop=sub.shop.name))
+                   lazy_gettext("Votre commande chez %(shop)s a été retirée. Merci d'acheter local !",
+                                shop=sub.shop.name))
 
 
 def expire_pickup_codes() -> int:
@@ -556,7 +557,8 @@ def remind_uncollected() -> int:
         (OrderShop.pickup_kind == "shop") | OrderShop.pickup_code.is_not(None)).order_by(OrderShop.id)).all()
     for sub in due:
         if sub.pickup_kind == "locker":
-            body = lazy_gettext("Votre commande %(shop)s vous attend toujours à la consigne %(locker)s (%(address)s).\n"
+            body = lazy_gettext("Votre commande chez %(shop)s vous attend toujours à la consigne %(locker)s "
+                                "(%(address)s).\n"
                                 "Code de retrait : %(code)s (valable jusqu'au %(until)s, une seule fois).",
                                 shop=sub.shop.name, locker=sub.locker_bank.name, address=sub.locker_bank.address,
                                 code=sub.pickup_code, until=mail.date(sub.code_expires_at))

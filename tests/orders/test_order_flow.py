@@ -361,8 +361,10 @@ def test_a_resident_whose_order_waits_is_reminded_once_and_the_shop_sees_it(stri
         code = db.session.get(OrderShop, locker_sub).pickup_code
     sent = {m.get_content().split("\n")[0]: m["To"] for m in reminders()}
     assert len(sent) == 2 and set(sent.values()) == {"resident@example.fr"}
-    bakery_line, = (line for line in sent if "Boulangerie" in line or "chez" in line)
+    bakery_line, = (line for line in sent if "consigne" not in line)
     assert bakery_line.startswith("Votre commande vous attend toujours chez")
+    locker_line, = (line for line in sent if "consigne" in line)
+    assert locker_line.startswith("Votre commande chez Fromagerie Perrin vous attend toujours à la consigne")
     locker_mail = next(m.get_content() for m in reminders() if "consigne" in m.get_content())
     assert f"Code de retrait : {code}" in locker_mail
     board = bakery_owner.get(f"/boutique/{bakery}/commandes").get_data(as_text=True)
@@ -431,3 +433,28 @@ def test_the_board_offers_a_line_refund_only_where_the_server_accepts_it(stripe_
         line = db.session.scalars(select(OrderLine).filter_by(order_shop_id=sub_id)).first()
         with pytest.raises(orders.OrderError):
             orders.refund_line(db.session.get(OrderShop, sub_id), line)
+
+
+def test_pickup_mails_name_the_shop_with_chez_and_link_the_order_once(stripe_app, resident, owner, shop_world):
+    order_id, subs = paid_order(stripe_app, resident, shop_world)
+    bakery_owner = stripe_app.test_client()
+    login(bakery_owner, "owner@example.fr")
+    bakery, counter_sub = shop_world["bakery"], subs[shop_world["bakery"]]
+    cheese, locker_sub = shop_world["cheese"], subs[shop_world["cheese"]]
+    for client, shop, sub, data in ((bakery_owner, bakery, counter_sub, {}),
+                                    (owner, cheese, locker_sub, {f"r{locker_sub}-compartment":
+                                                                 shop_world["compartments"][0]})):
+        client.post(f"/boutique/{shop}/commandes/{sub}/accepter")
+        client.post(f"/boutique/{shop}/commandes/{sub}/prete", data=data)
+    bakery_owner.post(f"/boutique/{bakery}/commandes/{counter_sub}/retiree")
+    with stripe_app.app_context():
+        ready = [m.get_content() for m in outbox() if m["Subject"].endswith("prête")]
+        collected = [m.get_content() for m in outbox() if m["Subject"].endswith("retirée")]
+        url = orders._order_url(db.session.get(OrderShop, locker_sub).order)
+    assert len(ready) == 2 and all(body.count(url) == 1 for body in ready)
+    assert f"/commandes/{order_id}" in url
+    assert any(body.startswith("Votre commande chez Fromagerie Perrin vous attend à la consigne Semur gare")
+               for body in ready)
+    assert any(body.startswith("Votre commande vous attend chez Boulangerie Moreau, 2 rue Buffon.") for body in ready)
+    assert collected == [c for c in collected if c.startswith(
+        "Votre commande chez Boulangerie Moreau a été retirée. Merci d'acheter local !")] and collected
