@@ -102,6 +102,11 @@ class Shop(db.Model):
         return self.kind == "services"
 
     @property
+    def has_catalogue(self) -> bool:
+        """Whether its team gets the catalogue's tools (products, imports, feeds, unmet searches)."""
+        return not self.offers_services
+
+    @property
     def service_list(self) -> list[str]:
         return [line.strip(" -•\t") for line in (self.services or "").splitlines() if line.strip(" -•\t")]
 

@@ -125,7 +125,7 @@ def dashboard(shop_id: int):
     return render_template("shop/dashboard.html", shop=shop, active_count=counts.get(True, 0),
                            inactive_count=counts.get(False, 0), status=shops.opening_status(shop), role=role,
                            today=shop_overview.overview(shop, owner=role == "owner"),
-                           wanted=wanted_by_residents())
+                           wanted=wanted_by_residents() if shop.has_catalogue else [])
 
 
 # --- Settings (owner only: they hold the IBAN) ---

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from loyalty import cards, ledger
 from marketplace import settings
 from marketplace.extensions import db
-from marketplace.models import CatalogueFeed, CatalogueFeedRun, Order, OrderShop, Product, User
+from marketplace.models import CatalogueFeed, CatalogueFeedRun, Commune, Order, OrderShop, Product, User
 from marketplace.models.base import utcnow
 from tests import factories as f
 from tests.conftest import login
@@ -155,3 +155,28 @@ def test_the_owner_gets_the_week_on_monday_once_unless_turned_off_or_nothing_hap
         db.session.get(Product, shop_world["bread"]).shop.weekly_summary = False  # the box unticked
         db.session.commit()
         assert shop_overview.send_weekly_summaries(today=date(2026, 12, 7)) == 0 and outbox() == []
+
+
+def test_a_business_without_a_catalogue_gets_no_catalogue_tools(app, shop_world, client):
+    """A services business (a plumber, a workshop) is not offered products, imports, feeds nor the
+    searches nobody sells; a shop that sells products keeps them all."""
+    from search.models import UnmetSearch
+
+    with app.app_context():
+        db.session.add_all(UnmetSearch(text="galette des rois") for _ in range(3))
+        workshop = f.shop("Atelier Girard", db.session.get(Commune, shop_world["semur"]), kind="services",
+                          services="Usinage")
+        f.shop_member(workshop, db.session.scalar(db.select(User).filter_by(email=shop_world["emails"]["owner"])),
+                      "owner")
+        db.session.commit()
+        workshop_id = workshop.id
+    login(client, shop_world["emails"]["owner"])
+    tools = ("/produits", "/import", "/flux", "produit en ligne", "Ajouter un produit", "Importer mon tableur",
+             "Ce que les habitants cherchent sans le trouver")
+    page = _waiting(client, workshop_id)
+    for tool in tools:
+        assert tool not in page, tool
+    assert "Ouvrir la caisse" in page and "/consigne" in page
+    bakery = _waiting(client, shop_world["bakery"])
+    for tool in tools:
+        assert tool in bakery, tool
