@@ -323,3 +323,27 @@ def test_a_seller_without_an_account_is_invited_signs_up_and_sells_and_an_invita
         assert counters.is_seller(db.session.scalar(select(f.User).where(f.User.email == "nina@example.fr")),
                                   desk["counter"])
         assert counters.pending_invitations(desk["counter"]) == []
+
+
+def test_the_sale_and_print_pages_name_each_card_and_the_sale_with_tap_sized_links(app, desk, client):
+    """A card with no recipient is « Carte 2 », not « — »; the print sheet has a heading naming the
+    sale; the pages' stand-alone links and the print button are not 19 px tall."""
+    login(client, "vendeuse@example.fr")
+    answer, _ = sell(client, desk["counter"], [("30", "Paul"), ("20", "")])
+    sale_id = _sale_id(answer)
+    counter = desk["counter"]
+    page = client.get(f"/guichet/{counter}/vente/{sale_id}").get_data(as_text=True)
+    names = re.findall(r'<tr data-testid="sale-card">\s*<td>([^<]*)</td>', page)
+    assert names == ["Paul", "Carte 2"]
+    assert 'class="quiet-link">Retour au point de vente' in page
+    assert 'class="quiet-link">Caisse du jour et clôture' in client.get(f"/guichet/{counter}/").get_data(as_text=True)
+    cash_up = client.get(f"/guichet/{counter}/caisse").get_data(as_text=True)
+    assert 'class="quiet-link">Retour au point de vente' in cash_up
+    assert 'class="quiet-link" data-testid="cash-up-csv"' in cash_up
+    sheet = client.post(f"/guichet/{counter}/vente/{sale_id}/imprimer", data={"csrf_token": ""}).get_data(as_text=True)
+    assert f"<h1>Vente n° {sale_id} · Office de tourisme de Semur</h1>" in sheet
+    assert 'class="quiet-link">Retour à la vente' in sheet
+    css = (app.static_folder + "/css/print-cards.css")
+    with open(css, encoding="utf-8") as stylesheet:
+        rules = stylesheet.read()
+    assert ".no-print button { font: inherit; min-height: 2.75rem;" in rules and ".no-print .quiet-link" in rules
