@@ -28,6 +28,11 @@ def _sell(page, cards):
     expect(page.get_by_test_id("sale-summary")).to_be_visible()
 
 
+def _height(locator) -> float:
+    """A tap target's rendered height, in CSS pixels."""
+    return locator.bounding_box()["height"]
+
+
 def test_a_counter_seller_sells_prints_voids_and_closes_the_day(page, screen, live_app):
     with live_app.app_context():
         admin = db.session.query(User).filter_by(email=f"admin@{DEMO_DOMAIN}").one()
@@ -42,6 +47,8 @@ def test_a_counter_seller_sells_prints_voids_and_closes_the_day(page, screen, li
     _sell(page, [("30", "Paul Martin"), ("20", "")])
     expect(page.get_by_test_id("sale-summary")).to_contain_text("50,00")
     expect(page.get_by_test_id("sale-card")).to_have_count(2)
+    expect(page.get_by_test_id("sale-card").nth(1).locator("td").first).to_have_text("Carte 2")
+    assert _height(page.get_by_role("link", name="Retour au point de vente")) >= 24
     audit(page)
     screenshot(page, "counter-sale")
     pdf = page.request.get(page.get_by_role("link", name=re.compile("Carte à imprimer")).first.get_attribute("href"))
@@ -52,6 +59,9 @@ def test_a_counter_seller_sells_prints_voids_and_closes_the_day(page, screen, li
     assert re.fullmatch(r"\d{4}", page.get_by_test_id("printed-pin").first.inner_text())
     audit(page)
     screenshot(page, "counter-print")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vente n°")
+    assert _height(page.get_by_role("button", name="Imprimer", exact=True)) >= 40
+    assert _height(page.get_by_role("link", name="Retour à la vente")) >= 24
     page.get_by_role("link", name="Retour à la vente").click()
     page.get_by_role("link", name="Retour au point de vente").click()
 
@@ -70,6 +80,7 @@ def test_a_counter_seller_sells_prints_voids_and_closes_the_day(page, screen, li
     expect(page.get_by_test_id("cash-up-total")).to_have_text(re.compile("50,00"))
     audit(page)
     screenshot(page, "counter-cash-up")
+    assert _height(page.get_by_test_id("cash-up-csv")) >= 24
     csv = page.request.get(page.get_by_test_id("cash-up-csv").get_attribute("href"))
     assert csv.ok and "Espèces;2;65,00;15,00;50,00" in csv.text()
     page.locator("summary", has_text="Clôturer la journée").click()
