@@ -105,7 +105,7 @@ def summary_lines(shop: Shop, week: ShopWeek, today: ShopOverview, wanted) -> li
         lines.append(lazy_gettext("- Prochain virement de la carte : %(amount)s, demandé à la banque le %(day)s",
                                   amount=mail.amount(today.next_payment.payout_cents),
                                   day=mail.date(today.next_payment.execution_date)))
-    if wanted:
+    if wanted and shop.has_catalogue:  # a business without a catalogue sells nothing searched
         lines.append(lazy_gettext("- Cherché par les habitants, vendu par aucun commerce : %(searches)s",
                                   searches=", ".join(f"{row.text} ({row.count})" for row in wanted)))
     return lines

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from loyalty import cards, ledger
 from marketplace import settings
 from marketplace.extensions import db
-from marketplace.models import CatalogueFeed, CatalogueFeedRun, Commune, Order, OrderShop, Product, User
+from marketplace.models import CatalogueFeed, CatalogueFeedRun, Commune, Order, OrderShop, Product, Shop, User
 from marketplace.models.base import utcnow
 from tests import factories as f
 from tests.conftest import login
@@ -180,3 +180,23 @@ def test_a_business_without_a_catalogue_gets_no_catalogue_tools(app, shop_world,
     bakery = _waiting(client, shop_world["bakery"])
     for tool in tools:
         assert tool in bakery, tool
+
+
+def test_the_monday_mail_of_a_business_without_a_catalogue_leaves_out_the_unmet_searches(app, shop_world):
+    from types import SimpleNamespace
+
+    from marketplace import shop_overview
+
+    with app.app_context():
+        workshop = f.shop("Atelier Girard", db.session.get(Commune, shop_world["semur"]), kind="services",
+                          services="Usinage")
+        bakery = db.session.get(Shop, shop_world["bakery"])
+        db.session.commit()
+        monday = date(2026, 11, 23)
+        week = shop_overview.ShopWeek(monday, monday + timedelta(days=6), card_count=2, card_cents=4250,
+                                      orders=0, orders_cents=0)
+        wanted = [SimpleNamespace(text="galette des rois", count=4)]
+        lines = {shop.name: " ".join(map(str, shop_overview.summary_lines(
+            shop, week, shop_overview.overview(shop, owner=True), wanted))) for shop in (workshop, bakery)}
+    assert "2 paiements" in lines["Atelier Girard"] and "galette des rois" not in lines["Atelier Girard"]
+    assert "galette des rois (4)" in lines["Boulangerie Moreau"]
