@@ -342,6 +342,9 @@ def test_the_sale_and_print_pages_name_each_card_and_the_sale_with_tap_sized_lin
     assert 'class="quiet-link" data-testid="cash-up-csv"' in cash_up
     sheet = client.post(f"/guichet/{counter}/vente/{sale_id}/imprimer", data={"csrf_token": ""}).get_data(as_text=True)
     assert f"<h1>Vente n° {sale_id} · Office de tourisme de Semur</h1>" in sheet
+    assert '<html lang="fr">' in sheet
+    english = client.post(f"/guichet/{counter}/vente/{sale_id}/imprimer?lang=en", data={"csrf_token": ""})
+    assert '<html lang="en">' in english.get_data(as_text=True)  # the sheet's language, not always French
     assert 'class="quiet-link">Retour à la vente' in sheet
     css = (app.static_folder + "/css/print-cards.css")
     with open(css, encoding="utf-8") as stylesheet:
