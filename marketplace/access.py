@@ -196,6 +196,69 @@ def _authenticate_api_key():
     return None
 
 
+@dataclass(frozen=True)
+class Space:
+    """A card counter, merchants' association or commune the user works for: `kind` is "counter",
+    "association" or "commune", `key` the id (the INSEE code of a commune) and `name` its name."""
+
+    kind: str
+    key: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        if self.kind == "counter":
+            return url_for("counter.index", counter_id=int(self.key))
+        if self.kind == "association":
+            return url_for("union.dashboard", association_id=int(self.key))
+        return url_for("commune_space.programmes", insee=self.key)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "counter":
+            return gettext("Guichet : %(name)s", name=self.name)
+        if self.kind == "commune":
+            return gettext("Commune : %(name)s", name=self.name)
+        return self.name
+
+
+def spaces_of(user) -> list[Space]:
+    """The card counters the user sells at, the associations and the communes they manage, in
+    that order (one query, once per request): the header's menu, the account page and the landing
+    page after login read them."""
+    from flask import g, has_request_context
+    from sqlalchemy import cast, literal, select, union_all
+
+    from marketplace.models import (Association, AssociationManager, CardCounter, CardCounterMember, Commune,
+                                    CommuneManager)
+
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(g, "user_spaces", None) if has_request_context() else None
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    query = union_all(
+        select(literal("counter").label("kind"), literal(0).label("rank"),
+               cast(CardCounter.id, db.String).label("key"), CardCounter.name.label("name"))
+        .join(CardCounterMember, CardCounterMember.counter_id == CardCounter.id)
+        .where(CardCounterMember.user_id == user.id),
+        select(literal("association"), literal(1), cast(Association.id, db.String), Association.name)
+        .join(AssociationManager, AssociationManager.association_id == Association.id)
+        .where(AssociationManager.user_id == user.id),
+        select(literal("commune"), literal(2), Commune.insee, Commune.name)
+        .join(CommuneManager, CommuneManager.commune_insee == Commune.insee)
+        .where(CommuneManager.user_id == user.id),
+    ).subquery()
+    rows = db.session.execute(select(query.c.kind, query.c.key, query.c.name)
+                              .order_by(query.c.rank, query.c.name)).all()
+    spaces = [Space(row.kind, row.key, row.name) for row in rows]
+    if has_request_context():
+        g.user_spaces = (user.id, spaces)
+    return spaces
+
+
 def role_home_url(user) -> str:
     """Where a user lands after logging in: the page of their main role."""
     from flask import url_for
@@ -210,19 +273,7 @@ def role_home_url(user) -> str:
             return url_for("till.index", shop_id=membership.shop_id)
     for membership in user.employer_memberships:
         return url_for("employer.dashboard", employer_id=membership.employer_id)
-    from marketplace.models import CardCounterMember
-
-    seller = db.session.query(CardCounterMember.counter_id).filter_by(user_id=user.id).first()
-    if seller is not None:
-        return url_for("counter.index", counter_id=seller.counter_id)
-    from marketplace.models import AssociationManager
-
-    manager = db.session.query(AssociationManager.association_id).filter_by(user_id=user.id).first()
-    if manager is not None:
-        return url_for("union.dashboard", association_id=manager.association_id)
-    from marketplace.models import CommuneManager
-
-    mayor = db.session.query(CommuneManager.commune_insee).filter_by(user_id=user.id).first()
-    if mayor is not None:
-        return url_for("commune_space.programmes", insee=mayor.commune_insee)
+    spaces = spaces_of(user)
+    if spaces:
+        return spaces[0].url
     return url_for("account.home")

@@ -1,0 +1,68 @@
+"""A card counter's seller, an association's manager and a commune's programme manager find their
+way back to their space from any page: the header's menu and the account page link to it (one
+query per page); a resident's pages do not."""
+from sqlalchemy import event
+
+from marketplace.extensions import db
+from marketplace.models import AssociationManager, CardCounter, CardCounterMember, CommuneManager
+from marketplace.models.associations import Association
+from tests import factories as f
+from tests.conftest import login
+
+
+def _world(app):
+    with app.app_context():
+        semur = f.commune()
+        f.user("resident@example.fr")
+        seller, manager, mayor = f.user("guichet@example.fr"), f.user("union@example.fr"), f.user("mairie@example.fr")
+        counter = CardCounter(name="Office de tourisme", commune_insee=semur.insee)
+        union = Association(name="Les Vitrines de Semur", slug="vitrines", description="")
+        db.session.add_all([counter, union])
+        db.session.flush()
+        db.session.add_all([CardCounterMember(counter_id=counter.id, user_id=seller.id),
+                            AssociationManager(association_id=union.id, user_id=manager.id),
+                            CommuneManager(commune_insee=semur.insee, user_id=mayor.id)])
+        db.session.commit()
+        return {"counter": counter.id, "union": union.id, "insee": semur.insee}
+
+
+def test_each_space_is_linked_from_the_menu_and_the_account_page(app, client):
+    world = _world(app)
+    spaces = {"guichet@example.fr": (f"/guichet/{world['counter']}/", "Guichet : Office de tourisme"),
+              "union@example.fr": (f"/union/{world['union']}/", "Les Vitrines de Semur"),
+              "mairie@example.fr": (f"/commune-gestion/{world['insee']}/", "Commune : Semur-en-Auxois")}
+    for email, (url, label) in spaces.items():
+        assert login(client, email).headers["Location"].endswith(url)  # the same space as the landing page
+        for page in ("/", "/compte/", "/panier"):
+            html = client.get(page).get_data(as_text=True)
+            assert f'<a href="{url}" data-testid="my-space">{label}</a>' in html, (email, page)
+        assert f'<a href="{url}" data-testid="account-space">{label}</a>' in client.get("/compte/").get_data(
+            as_text=True)
+        client.post("/deconnexion")
+
+
+def test_a_resident_sees_no_space_link(app, client):
+    _world(app)
+    login(client, "resident@example.fr")
+    html = client.get("/compte/").get_data(as_text=True)
+    assert 'data-testid="my-space"' not in html and 'data-testid="account-space"' not in html
+    assert "Mes espaces" not in html
+
+
+def test_the_spaces_cost_one_query_per_page(app, client):
+    _world(app)
+    login(client, "union@example.fr")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if "association_managers" in statement or "card_counter_members" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/compte/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
