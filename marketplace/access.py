@@ -226,7 +226,7 @@ class Space:
 
 def spaces_of(user) -> list[Space]:
     """The card counters the user sells at, the associations and the communes they manage, in
-    that order (one query, once per request): the header's menu, the account page and the landing
+    that order, each kind the oldest first (one query, once per request): the header's menu, the account page and the landing
     page after login read them."""
     from flask import g, has_request_context
     from sqlalchemy import cast, literal, select, union_all
@@ -240,19 +240,20 @@ def spaces_of(user) -> list[Space]:
     if cached is not None and cached[0] == user.id:
         return cached[1]
     query = union_all(
-        select(literal("counter").label("kind"), literal(0).label("rank"),
+        select(literal("counter").label("kind"), literal(0).label("rank"), CardCounterMember.id.label("since"),
                cast(CardCounter.id, db.String).label("key"), CardCounter.name.label("name"))
         .join(CardCounterMember, CardCounterMember.counter_id == CardCounter.id)
         .where(CardCounterMember.user_id == user.id),
-        select(literal("association"), literal(1), cast(Association.id, db.String), Association.name)
+        select(literal("association"), literal(1), AssociationManager.id, cast(Association.id, db.String),
+               Association.name)
         .join(AssociationManager, AssociationManager.association_id == Association.id)
         .where(AssociationManager.user_id == user.id),
-        select(literal("commune"), literal(2), Commune.insee, Commune.name)
+        select(literal("commune"), literal(2), CommuneManager.id, Commune.insee, Commune.name)
         .join(CommuneManager, CommuneManager.commune_insee == Commune.insee)
         .where(CommuneManager.user_id == user.id),
     ).subquery()
     rows = db.session.execute(select(query.c.kind, query.c.key, query.c.name)
-                              .order_by(query.c.rank, query.c.name)).all()
+                              .order_by(query.c.rank, query.c.since)).all()
     spaces = [Space(row.kind, row.key, row.name) for row in rows]
     if has_request_context():
         g.user_spaces = (user.id, spaces)
