@@ -107,11 +107,9 @@ def _invite(association: Association, email: str, token: str, token_hash: str, *
     audit.record("association.invite_manager", association, actor=by, summary=f"Gestionnaire invité : {email}")
     db.session.commit()
     send_mail(email, lazy_gettext("Gérez %(name)s sur Halle", name=association.name),
-              lazy_gettext("Vous êtes invité à gérer l'union commerciale %(name)s sur Halle.\n\n"
-                           "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
-                           "(valable %(days)s jours) :\n%(link)s\n", name=association.name, email=email,
-                           days=invitations.INVITATION_DAYS,
-                           link=public_url_for("union.accept_invitation", token=token)))
+              lazy_gettext("Vous êtes invité à gérer l'union commerciale %(name)s sur Halle.\n\n%(how)s",
+                           name=association.name, how=invitations.how_to_accept(
+                               email, public_url_for("union.accept_invitation", token=token))))
     return invitation
 
 

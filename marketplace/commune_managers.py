@@ -49,10 +49,8 @@ def _invite(commune: Commune, email: str, token: str, token_hash: str, *, by) ->
     db.session.commit()
     send_mail(email, lazy_gettext("Gérez les programmes de %(name)s sur Halle", name=commune.name),
               lazy_gettext("Vous êtes invité à gérer les programmes d'abondement de la commune %(name)s sur Halle."
-                           "\n\nCréez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
-                           "(valable %(days)s jours) :\n%(link)s\n", name=commune.name, email=email,
-                           days=invitations.INVITATION_DAYS,
-                           link=public_url_for("commune_space.accept_invitation", token=token)))
+                           "\n\n%(how)s", name=commune.name, how=invitations.how_to_accept(
+                               email, public_url_for("commune_space.accept_invitation", token=token))))
     return invitation
 
 

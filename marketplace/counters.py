@@ -105,11 +105,9 @@ def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounter
     db.session.commit()
     send_mail(email, lazy_gettext("Invitation à vendre les cartes cadeaux à %(counter)s", counter=counter.name),
               lazy_gettext("Bonjour,\n\n%(name)s vous invite à vendre les cartes cadeaux du territoire au point de "
-                           "vente %(counter)s sur Halle.\n\nOuvrez ce lien (valable %(days)s jours), créez votre "
-                           "compte avec l'adresse %(email)s et choisissez votre mot de passe, puis acceptez "
-                           "l'invitation :\n%(link)s\n\nHalle", name=by.display_name or by.email,
-                           counter=counter.name, days=invitations.INVITATION_DAYS, email=email,
-                           link=public_url_for("counter.accept_invitation", token=token)))
+                           "vente %(counter)s sur Halle.\n\n%(how)s\nHalle", name=by.display_name or by.email,
+                           counter=counter.name, how=invitations.how_to_accept(
+                               email, public_url_for("counter.accept_invitation", token=token))))
     return invitation
 
 

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
 
 INVITATION_DAYS = 14
@@ -35,6 +36,14 @@ def new_token() -> tuple[str, str]:
     """(token for the emailed link, its SHA-256: the only thing stored)."""
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)
+
+
+def how_to_accept(email: str, link: str):
+    """The end of every invitation mail: the link first (it leads to logging in or signing up with
+    the invited address, then to the invitation), as a lazy text for send_mail."""
+    return lazy_gettext("Ouvrez ce lien (valable %(days)s jours) :\n%(link)s\n\nIl vous permet de vous connecter avec "
+                        "l'adresse %(email)s, ou de créer votre compte avec elle, puis d'accepter l'invitation.\n",
+                        days=INVITATION_DAYS, link=link, email=email)
 
 
 def account_or_invitation(email: str, *, add: Callable, invite: Callable):

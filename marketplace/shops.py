@@ -273,10 +273,8 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
     send_mail(invitation.email, lazy_gettext("%(name)s vous invite à rejoindre %(shop)s sur Halle",
                                              name=invited_by.display_name, shop=shop.name),
               lazy_gettext("%(name)s vous invite à rejoindre l'équipe de %(shop)s sur Halle (rôle : %(role)s).\n\n"
-                           "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
-                           "(valable %(days)s jours) :\n%(link)s\n", name=invited_by.display_name, shop=shop.name,
-                           role=INVITABLE_ROLES[role], email=invitation.email, days=invitations.INVITATION_DAYS,
-                           link=link))
+                           "%(how)s", name=invited_by.display_name, shop=shop.name, role=INVITABLE_ROLES[role],
+                           how=invitations.how_to_accept(invitation.email, link)))
     return invitation
 
 

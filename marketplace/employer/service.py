@@ -91,9 +91,8 @@ def invite_member(employer: Employer, email: str, inviter: User) -> None:
     send_mail(email, lazy_gettext("%(name)s vous invite dans l'espace RH de %(employer)s",
                                   name=inviter.display_name, employer=employer.name),
               lazy_gettext("Bonjour,\n\n%(name)s vous invite à gérer les cartes cadeaux de %(employer)s sur Halle.\n"
-                           "Créez un compte ou connectez-vous avec l'adresse %(email)s, puis ouvrez ce lien "
-                           "(valable %(days)s jours) :\n%(link)s\n\nHalle", name=inviter.display_name,
-                           employer=employer.name, email=email, days=invitations.INVITATION_DAYS, link=link))
+                           "%(how)s\nHalle", name=inviter.display_name, employer=employer.name,
+                           how=invitations.how_to_accept(email, link)))
 
 
 def accept_invitation(invitation: EmployerInvitation, user: User) -> None:

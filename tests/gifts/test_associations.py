@@ -70,6 +70,10 @@ def test_the_admin_creates_an_association_and_an_unknown_manager_accepts_the_ema
         assert association.managers == []
         mail = outbox()[-1]
         assert mail["To"] == "nouvelle@example.fr"
+        # The link first: it leads to logging in or signing up with the invited address.
+        assert re.search(r"Ouvrez ce lien \(valable 14 jours\) :\nhttps?://\S+/invitation-union/\S+\n\nIl vous permet "
+                         r"de vous connecter avec l'adresse nouvelle@example.fr, ou de créer votre compte",
+                         mail.get_content())
         link = re.search(r"https?://\S+/invitation-union/\S+", mail.get_content()).group(0)
         association_id = association.id
     token_path = link[link.index("/invitation-union/"):]

@@ -60,6 +60,8 @@ def test_the_admin_names_managers_by_email_and_removes_one_with_a_confirmation(a
     with app.app_context():
         mail = outbox()[-1]
         assert mail["To"] == "elue@example.fr"
+        assert "Ouvrez ce lien (valable 14 jours) :" in mail.get_content()
+        assert "Créez un compte ou connectez-vous" not in mail.get_content()
         link = re.search(r"https?://\S+(/invitation-commune/\S+)", mail.get_content()).group(1)
     assert "elue@example.fr" in client.get(f"/admin/communes/{semur}/gestionnaires").get_data(as_text=True)
     client.get("/deconnexion")

@@ -1,5 +1,8 @@
 """Creating a shop, the approval queue, the owner's settings, the team and the closures."""
+import html
+import re
 from datetime import date, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -181,6 +184,33 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
         path + "?lang=en", follow_redirects=True).get_data(as_text=True)
     with app.app_context():
         assert ShopMember.query.filter_by(user_id=lea_id).one().role == "cashier"
+
+
+def test_an_invitation_mail_leads_with_the_link_and_signing_up_keeps_the_invitation(app, client, shop_world):
+    """The mail says to open the link first (it leads to logging in or signing up), and the sign-up
+    page reached from it keeps the invitation on its « Se connecter » link, as the login page on its
+    « Créer un compte » link."""
+    login(client, shop_world["emails"]["owner"])
+    client.post(f"/boutique/{shop_world['bakery']}/equipe", data={"email": "tom@example.fr", "role": "cashier"})
+    [mail] = [m for m in outbox(app) if m["To"] == "tom@example.fr"]
+    body = mail.get_content()
+    assert "Créez un compte ou connectez-vous" not in body
+    assert "Ouvrez ce lien (valable 14 jours) :\nhttp" in body
+    assert "Il vous permet de vous connecter avec l'adresse tom@example.fr, ou de créer votre compte avec elle, " \
+           "puis d'accepter l'invitation." in body
+    path = re.search(r"https?://[^/\s]+(/boutique/invitation/\S+)", body).group(1)
+    invited = app.test_client()
+    offer = invited.get(path).get_data(as_text=True)
+    signup = re.search(r'href="(/inscription\?next=[^"]*)"', offer).group(1).replace("&amp;", "&")
+    signup_page = invited.get(signup).get_data(as_text=True)
+    carried = {"next": [path], "email": ["tom@example.fr"]}
+    assert parse_qs(urlsplit(_link_after(signup_page, "Déjà inscrit ?")).query) == carried
+    login_page = invited.get(_link_after(signup_page, "Déjà inscrit ?")).get_data(as_text=True)
+    assert parse_qs(urlsplit(_link_after(login_page, "Pas encore de compte ?")).query) == carried
+
+
+def _link_after(page: str, text: str) -> str:
+    return html.unescape(re.search(r'href="([^"]*)"', page[page.index(text):]).group(1))
 
 
 def test_invitation_form_validation(app, client, shop_world):
