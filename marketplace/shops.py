@@ -31,7 +31,9 @@ DAYS = (("mon", lazy_gettext("Lundi")), ("tue", lazy_gettext("Mardi")), ("wed", 
         ("sun", lazy_gettext("Dimanche")))
 DAY_NAMES = dict(DAYS)
 RENAMES_SHOWN_DAYS = 14
-INVITABLE_ROLES = {"staff": lazy_gettext("équipe (catalogue et commandes)"), "cashier": lazy_gettext("caisse uniquement")}
+# The narrowest role first: the invitation form's default.
+INVITABLE_ROLES = {"cashier": lazy_gettext("caisse uniquement"),
+                   "staff": lazy_gettext("équipe (catalogue et commandes)")}
 
 
 # --- Identifiers ---

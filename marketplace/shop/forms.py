@@ -277,7 +277,8 @@ class InvitationForm(FlaskForm):
                        validators=[DataRequired(lazy_gettext("Indiquez l'adresse e-mail de la personne.")),
                                    Email(lazy_gettext("Adresse e-mail invalide.")), _max(254)])
     role = SelectField(lazy_gettext("Rôle"),
-                       choices=[SelectChoice(key, label) for key, label in INVITABLE_ROLES.items()])
+                       choices=[SelectChoice(key, label) for key, label in INVITABLE_ROLES.items()],
+                       default=next(iter(INVITABLE_ROLES)))  # the narrowest: the till only
     submit = SubmitField(lazy_gettext("Envoyer l'invitation"))
 
 

@@ -186,6 +186,14 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
         assert ShopMember.query.filter_by(user_id=lea_id).one().role == "cashier"
 
 
+def test_an_invitation_defaults_to_the_narrowest_role(app, client, shop_world):
+    """The till only, unless the owner picks the wider role."""
+    login(client, shop_world["emails"]["owner"])
+    page = client.get(f"/boutique/{shop_world['bakery']}/equipe").get_data(as_text=True)
+    assert '<option selected value="cashier">' in page
+    assert page.index('value="cashier"') < page.index('value="staff"')
+
+
 def test_an_invitation_mail_leads_with_the_link_and_signing_up_keeps_the_invitation(app, client, shop_world):
     """The mail says to open the link first (it leads to logging in or signing up), and the sign-up
     page reached from it keeps the invitation on its « Se connecter » link, as the login page on its
