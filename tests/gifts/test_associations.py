@@ -118,6 +118,13 @@ def test_a_shop_asks_to_join_the_manager_approves_and_removes_it_with_a_confirma
     with app.app_context():
         assert associations.membership(union, shop_id).status == MEMBER
         assert shop_id in associations.member_shop_ids(union)
+    # The page's title, and each member's card (a table stacked on a phone): the shop's name heads
+    # it, its buttons' cell has no label (it said « Retirer » twice).
+    page = client.get(f"/union/{union}/membres").get_data(as_text=True)
+    assert "<h1>Commerces membres : Les Vitrines de Semur</h1>" in page and "Membres de Les" not in page
+    row = page[page.index('<tr data-testid="member">\n    <th scope="row">Librairie du Pont</th>'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-label="Retirer"' not in row and '<td class="row-actions">' in row
     # Removing asks for the box to be ticked; without it nothing changes.
     client.post(f"/union/{union}/membres/{shop_id}/retirer", data={})
     with app.app_context():
