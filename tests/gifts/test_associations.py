@@ -380,3 +380,12 @@ def test_a_manager_withdraws_a_co_manager_invitation(app, world, client):
     login(invited, "adjointe@exemple.fr")
     assert "Cette invitation n&#39;existe pas" in invited.post(path, follow_redirects=True).get_data(as_text=True)
     assert invited.get(f"/union/{union}/").status_code == 403
+
+
+def test_the_union_sub_menu_marks_the_current_page(app, world, client):
+    union = world["union"]
+    login(client, "union@example.fr")
+    for path, label in (("/", "Tableau de bord"), ("/membres", "Membres"), ("/chiffres", "Chiffres de la carte"),
+                        ("/guichets", "Points de vente de cartes")):
+        page = client.get(f"/union/{union}{path}").get_data(as_text=True)
+        assert re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', page) == [label], path

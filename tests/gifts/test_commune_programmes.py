@@ -209,3 +209,10 @@ def test_the_admin_withdraws_a_commune_invitation(app, world, client):
     login(invited, "elu@exemple.fr")
     assert "Cette invitation n&#39;existe pas" in invited.post(path, follow_redirects=True).get_data(as_text=True)
     assert invited.get(f"/commune-gestion/{semur}/").status_code == 403
+
+
+def test_the_commune_sub_menu_marks_the_current_page(app, world, client):
+    login(client, "mairie@example.fr")
+    for path, label in (("/", "Programmes d'abondement"), ("/programmes/nouveau", "Nouveau programme")):
+        page = client.get(f"/commune-gestion/{world['semur']}{path}").get_data(as_text=True)
+        assert re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', page) == [label], path
