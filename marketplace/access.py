@@ -228,7 +228,7 @@ def spaces_of(user) -> list[Space]:
     """The card counters the user sells at, the associations and the communes they manage, in
     that order, each kind the oldest first (one query, once per request): the header's menu, the account page and the landing
     page after login read them."""
-    from flask import g, has_request_context
+    from flask import has_request_context, request
     from sqlalchemy import cast, literal, select, union_all
 
     from marketplace.models import (Association, AssociationManager, CardCounter, CardCounterMember, Commune,
@@ -236,9 +236,10 @@ def spaces_of(user) -> list[Space]:
 
     if user is None or not user.is_authenticated:
         return []
-    cached = getattr(g, "user_spaces", None) if has_request_context() else None
-    if cached is not None and cached[0] == user.id:
-        return cached[1]
+    # Kept with the request (not in g, which a test's app context shares between requests).
+    cache = request.environ.setdefault("halle.user_spaces", {}) if has_request_context() else {}
+    if user.id in cache:
+        return cache[user.id]
     query = union_all(
         select(literal("counter").label("kind"), literal(0).label("rank"), CardCounterMember.id.label("since"),
                cast(CardCounter.id, db.String).label("key"), CardCounter.name.label("name"))
@@ -254,9 +255,7 @@ def spaces_of(user) -> list[Space]:
     ).subquery()
     rows = db.session.execute(select(query.c.kind, query.c.key, query.c.name)
                               .order_by(query.c.rank, query.c.since)).all()
-    spaces = [Space(row.kind, row.key, row.name) for row in rows]
-    if has_request_context():
-        g.user_spaces = (user.id, spaces)
+    spaces = cache[user.id] = [Space(row.kind, row.key, row.name) for row in rows]
     return spaces
 
 
