@@ -226,8 +226,8 @@ class Space:
 
 def spaces_of(user) -> list[Space]:
     """The card counters the user sells at, the associations and the communes they manage, in
-    that order, each kind the oldest first (one query, once per request): the header's menu, the account page and the landing
-    page after login read them."""
+    that order, each kind the oldest first (one query, once per request): the header's menu, the
+    account page and the landing page after login read them."""
     from flask import has_request_context, request
     from sqlalchemy import cast, literal, select, union_all
 
