@@ -540,7 +540,8 @@ def adjust(session: Session, *, account_id: int, amount_cents: int, reason: str,
         if session.get(Account, account_id) is None:
             raise InvalidAmount(N_("Compte inconnu."))
         if first_credit_cents is not None and amount_cents > 0:
-            balance = acc.lock_accounts(session, [account_id])[account_id].balance_cents  # a purse, under its card's lock
+            # A purse, locked under its card's lock: the balance cannot move before the entry.
+            balance = acc.lock_accounts(session, [account_id])[account_id].balance_cents
             if balance + amount_cents > first_credit_cents:
                 raise AboveFirstCredit(balance_cents=balance, amount_cents=amount_cents, first_cents=first_credit_cents)
         counterpart = acc.territory_account(session, acc.ADJUSTMENTS)

@@ -407,8 +407,8 @@ def _run(feed: CatalogueFeed, started) -> tuple[CatalogueFeedRun, list]:
     run = CatalogueFeedRun(feed_id=feed.id, started_at=started, finished_at=utcnow(), status="done",
                            counts=counts, errors=errors)
     db.session.add(run)
-    _finish(feed, ngettext("%(num)s ligne refusée.", "%(num)s lignes refusées.", plan.error_lines) if plan.errors else None,
-            refused=errors)
+    problem = ngettext("%(num)s ligne refusée.", "%(num)s lignes refusées.", plan.error_lines) if plan.errors else None
+    _finish(feed, problem, refused=errors)
     return run, product_import.photos_wanted(plan)
 
 

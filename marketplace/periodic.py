@@ -109,8 +109,8 @@ def verify_ledger() -> int:
     if problems:
         log.error("ledger verify: %d problem(s): %s", len(problems), "; ".join(problems[:5]))
         listed = "\n".join(problems[:20]) + ("\n…" if len(problems) > 20 else "")
-        tell_admins(lazy_ngettext("Grand livre de la carte : %(num)s anomalie", "Grand livre de la carte : %(num)s anomalies",
-                                  len(problems)),
+        tell_admins(lazy_ngettext("Grand livre de la carte : %(num)s anomalie",
+                                  "Grand livre de la carte : %(num)s anomalies", len(problems)),
                     lazy_gettext("La vérification de cette nuit a trouvé dans le grand livre de la carte :\n\n"
                                  "%(problems)s\n\nTransmettez ce message à la personne qui exploite Halle "
                                  "(commande « flask --app run ledger verify »).", problems=listed))

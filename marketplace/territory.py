@@ -109,8 +109,8 @@ def validate_commune_field(form, field) -> None:
     if not matches:
         raise ValidationError(lazy_gettext("Commune inconnue sur le territoire : précisez le nom ou le code postal."))
     if len(matches) > 1:
-        raise ValidationError(lazy_gettext("Plusieurs communes correspondent (%(communes)s) : tapez le nom de la vôtre.",
-                                           communes=_listed(matches)))
+        raise ValidationError(lazy_gettext(
+            "Plusieurs communes correspondent (%(communes)s) : tapez le nom de la vôtre.", communes=_listed(matches)))
 
 
 def _listed(matches: list[Commune]) -> str:

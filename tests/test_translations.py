@@ -144,7 +144,8 @@ def test_french_stays_the_default(client, world):
 def test_shop_owner_pages_in_english(client, world):
     login(client, "owner@example.fr")
     dashboard = english_page(client, f"/boutique/{world['shop_id']}/")
-    assert "Your shop is online." in dashboard and "1</strong> product online" in dashboard and "Open the till" in dashboard
+    assert "Your shop is online." in dashboard and "1</strong> product online" in dashboard
+    assert "Open the till" in dashboard
 
 
 def test_till_in_english(client, world):

@@ -208,7 +208,8 @@ def _edit_employee(employer_id: int, employee: Employee | None):
             employee.children_under_16 = form.children_under_16.data or 0
             employee.children_under_26 = form.children_under_26.data or 0
             db.session.commit()
-            flash(gettext("Fiche de %(name)s enregistrée.", name=f"{employee.first_name} {employee.last_name}"), "success")
+            flash(gettext("Fiche de %(name)s enregistrée.", name=f"{employee.first_name} {employee.last_name}"),
+                  "success")
             return redirect(url_for("employer.employees", employer_id=employer_id))
     return render_template("employer/employee_form.html", employer=employer, form=form, employee=employee)
 

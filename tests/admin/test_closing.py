@@ -176,7 +176,8 @@ def test_a_ledger_with_a_problem_cannot_be_locked(app, books, client):
     login(client, books.admin_email)
     refused = client.post("/admin/comptabilite/clotures/2026-10/cloturer", data={"confirm": "y"},
                           follow_redirects=True)
-    assert re.search(r"présente \d+ anomalies? \(ledger verify\) : corrigez-l", html.unescape(refused.get_data(as_text=True)))
+    refusal = html.unescape(refused.get_data(as_text=True))
+    assert re.search(r"présente \d+ anomalies? \(ledger verify\) : corrigez-l", refusal)
     with app.app_context():
         assert ledger_closing.latest_closed_month(db.session) is None
 

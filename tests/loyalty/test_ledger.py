@@ -275,7 +275,8 @@ def test_verify_reports_tampering_and_the_command_fails(app, world):
     db.session.commit()
     assert periodic.verify_ledger() == len(problems)
     [mail] = outbox()
-    assert (mail["To"], mail["Subject"]) == ("admin@example.fr", f"Grand livre de la carte : {len(problems)} anomalie{'s' if len(problems) > 1 else ''}")
+    anomalies = f"{len(problems)} anomalie{'s' if len(problems) > 1 else ''}"  # French: singular for one
+    assert (mail["To"], mail["Subject"]) == ("admin@example.fr", f"Grand livre de la carte : {anomalies}")
     assert f"account {purse}" in mail.get_content()
     db.session.execute(text("UPDATE ledger_accounts SET balance_cents = balance_cents - 1 WHERE id = :id"),
                        {"id": purse})
