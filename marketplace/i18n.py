@@ -6,7 +6,7 @@ every lazy label or message as safe markup: apostrophes would no longer be escap
 interpolated into a message (a product reference typed by a shopkeeper) would reach the page
 unescaped. This one is escaped like the plain string it replaces.
 """
-from flask_babel import get_translations, gettext, ngettext
+from flask_babel import get_locale, get_translations, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup, escape
@@ -40,6 +40,13 @@ def error_message(error: Exception) -> str:
     return error.render(gettext, money) if isinstance(error, LedgerError) else str(error)
 
 
+def colon() -> str:
+    """What goes between a label and its value: French puts a space before the colon, English does
+    not (« Total : 12 € », "Total: €12")."""
+    locale = get_locale()
+    return ": " if locale is not None and locale.language != "fr" else " : "
+
+
 def install_template_gettext(app) -> None:
     """The templates' _(), ngettext, pgettext and npgettext read the catalogue that render_template
     picked for the page (a context processor, so under force_locale too) instead of asking
@@ -68,6 +75,7 @@ def install_template_gettext(app) -> None:
 
         return translate
 
+    app.jinja_env.globals["colon"] = colon
     app.jinja_env.install_gettext_callables(
         gettext=from_page("ugettext"), ngettext=from_page("ungettext"), pgettext=from_page("upgettext"),
         npgettext=from_page("unpgettext"), newstyle=True,

@@ -14,6 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.i18n import colon
 from marketplace.models import Employee
 from marketplace.product_import import read_table
 from marketplace.spreadsheets import ImportFileError
@@ -90,7 +91,7 @@ class StaffLine:
 
     def described_changes(self) -> list[str]:
         """What the import changes for this person, in HR's words: « E-mail : a@… → b@… »."""
-        described = [f"{FIELDS[name]} : {self.previous[name] if self.previous[name] not in (None, '') else '—'} → "
+        described = [f"{FIELDS[name]}{colon()}{self.previous[name] if self.previous[name] not in (None, '') else '—'} → "
                      f"{value if value not in (None, '') else '—'}"
                      for name, value in self.changes.items() if name in FIELDS]
         if "archived" in self.changes:

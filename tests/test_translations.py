@@ -157,6 +157,13 @@ def test_till_in_english(client, world):
     assert "Invalid amount: type for example 12.50." in refused.get_data(as_text=True)
 
 
+def test_a_label_s_colon_follows_the_page_s_typography(client, world):
+    """French puts a space before a colon, English does not: « Total du commerce : », "Shop total:"."""
+    login(client, "cashier@example.fr")
+    assert "Shop total: <strong" in english_page(client, f"/caisse/{world['shop_id']}/jour")
+    assert "Total du commerce : <strong" in client.get(f"/caisse/{world['shop_id']}/jour?lang=fr").get_data(as_text=True)
+
+
 def test_employer_dashboard_in_english(client, world):
     login(client, "hr@example.fr")
     dashboard = english_page(client, f"/entreprise/{world['employer_id']}/")
