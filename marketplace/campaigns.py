@@ -25,7 +25,7 @@ from loyalty.models import Account, Card, Entry, Grant, Posting
 from marketplace import mail, payments, staff
 from marketplace.catalogue import price_input
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import lazy_gettext, lazy_ngettext
 from marketplace.models import (Campaign, CampaignEmployee, CampaignPayment, Category, Commune, Employee,
                                 Employer, Shop)
 from marketplace.models.base import utcnow
@@ -848,12 +848,14 @@ def report_ended_campaigns(today: date | None = None) -> int:
                  lazy_gettext(
                      "Bonjour,\n\nLa campagne « %(campaign)s » est terminée (dernier jour : %(day)s).\n\n"
                      "Offert : %(issued)s.\nDépensé dans les commerces du territoire : %(spent)s, dans "
-                     "%(shops)s commerce(s) de %(communes)s commune(s).\nNon dépensé : %(unspent)s, %(back)s.\n"
+                     "%(shops)s de %(communes)s.\nNon dépensé : %(unspent)s, %(back)s.\n"
                      "Repris aux salariés partis : %(revoked)s.\n\nLe détail : %(link)s\n\n"
                      "Refaire cette campagne l'an prochain, préremplie : %(again)s\n\nHalle",
                      campaign=campaign.label, day=mail.date(campaign.expires_on),
                      issued=mail.amount(report.issued_cents),
-                     spent=mail.amount(report.spent_cents), shops=report.shop_count, communes=len(report.by_commune),
+                     spent=mail.amount(report.spent_cents),
+                     shops=lazy_ngettext("%(num)s commerce", "%(num)s commerces", report.shop_count),
+                     communes=lazy_ngettext("%(num)s commune", "%(num)s communes", len(report.by_commune)),
                      unspent=mail.amount(unspent), back=back, revoked=mail.amount(report.revoked_cents),
                      link=public_url_for("employer.campaign", employer_id=campaign.employer_id,
                                          campaign_id=campaign.id),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, insert, select, update
 
 from marketplace.extensions import db
@@ -117,10 +117,11 @@ def load_communes_file(
     unknown_departements = departements - {r.departement for r in records}
     problems = []
     if unknown_epcis:
-        problems.append(gettext("Code(s) EPCI inconnu(s) : %(codes)s", codes=", ".join(sorted(unknown_epcis))))
+        problems.append(ngettext("Code EPCI inconnu : %(codes)s", "Codes EPCI inconnus : %(codes)s",
+                                 len(unknown_epcis), codes=", ".join(sorted(unknown_epcis))))
     if unknown_departements:
-        problems.append(gettext("Département(s) inconnu(s) : %(codes)s",
-                                codes=", ".join(sorted(unknown_departements))))
+        problems.append(ngettext("Département inconnu : %(codes)s", "Départements inconnus : %(codes)s",
+                                 len(unknown_departements), codes=", ".join(sorted(unknown_departements))))
     if problems:
         raise ValueError(" ; ".join(problems) + ".")
     return [r for r in records if r.epci_code in epci_codes or r.departement in departements]
@@ -198,15 +199,21 @@ def remove_commune(insee: str, *, session=None) -> Commune:
     if commune is None:
         raise CommuneInUse(gettext("Commune inconnue."))
     users = []
-    for model, label in ((Shop, gettext("commerce(s)")), (Employer, gettext("entreprise(s)")),
-                         (LockerBank, gettext("consigne(s)")), (CardCounter, gettext("point(s) de vente de cartes")),
-                         (TopUpProgramme, gettext("programme(s) d'abondement de la commune"))):
+    in_words = {
+        Shop: lambda n: ngettext("%(num)s commerce", "%(num)s commerces", n),
+        Employer: lambda n: ngettext("%(num)s entreprise", "%(num)s entreprises", n),
+        LockerBank: lambda n: ngettext("%(num)s consigne", "%(num)s consignes", n),
+        CardCounter: lambda n: ngettext("%(num)s point de vente de cartes", "%(num)s points de vente de cartes", n),
+        TopUpProgramme: lambda n: ngettext("%(num)s programme d'abondement de la commune",
+                                           "%(num)s programmes d'abondement de la commune", n),
+    }
+    for model, described in in_words.items():
         count = session.scalar(select(func.count()).select_from(model).where(model.commune_insee == insee))
         if count:
-            users.append(f"{count} {label}")
+            users.append(described(count))
     if users:
-        raise CommuneInUse(gettext("%(commune)s ne peut pas être retirée du territoire : %(users)s y sont installés. "
-                                   "Déplacez-les ou fermez-les d'abord.", commune=commune.name,
+        raise CommuneInUse(gettext("%(commune)s ne peut pas être retirée du territoire : il s'y trouve encore "
+                                   "%(users)s. Déplacez-les ou fermez-les d'abord.", commune=commune.name,
                                    users=", ".join(users)))
     session.execute(update(User).where(User.home_commune_insee == insee).values(home_commune_insee=None))
     for model in (CommuneManager, CommuneInvitation):  # its programme managers lose that role

@@ -239,7 +239,7 @@ def test_hr_is_mailed_the_result_of_an_ended_campaign_once_its_credit_is_swept(a
         assert message["Subject"] == "Campagne « Noël 2026 » terminée : 13 % dépensés dans le territoire"
         text = message.get_content()
         for line in ("La campagne « Noël 2026 » est terminée (dernier jour : 31/01/2027).", "Offert : 150,00\xa0€.",
-                     "Dépensé dans les commerces du territoire : 20,00\xa0€, dans 1 commerce(s) de 1 commune(s).",
+                     "Dépensé dans les commerces du territoire : 20,00\xa0€, dans 1 commerce de 1 commune.",
                      "Non dépensé : 130,00\xa0€, revenus sur le compte Halle de votre entreprise",
                      f"/entreprise/{employer_id}/campagnes/{campaign_id}/",
                      f"/entreprise/{employer_id}/campagnes/nouvelle?depuis={campaign_id}"):
