@@ -1,4 +1,7 @@
 """A logged-in user changes their password or their login address from the profile page."""
+import html
+import re
+
 from marketplace.extensions import db
 from marketplace.mail import outbox
 from marketplace.models import User, UserSession
@@ -50,26 +53,89 @@ def test_password_change_ends_the_other_logins_but_not_this_one(app, make_user):
     assert login(other, "resident@example.fr", "une-phrase-longue").status_code == 302
 
 
+def _ask_email_change(client, email, password="motdepasse-solide"):
+    return client.post("/compte/profil/adresse-email", data={
+        "email-email": email, "email-current_password": password})
+
+
+def _emails(app) -> list[str]:
+    with app.app_context():
+        return [u.email for u in User.query.order_by(User.id)]
+
+
+def _confirmation_link(app, to: str) -> str:
+    with app.app_context():
+        mail = [m for m in outbox() if m["To"] == to][-1]
+    assert mail["Subject"] == "Confirmez votre nouvelle adresse de connexion à Halle"
+    return re.search(r"http://localhost(/adresse-email/\S+)", mail.get_content()).group(1)
+
+
 def test_email_change_asks_the_current_password_and_a_free_address(app, client, make_user):
     make_user("resident@example.fr")
     make_user("voisin@example.fr")
     login(client, "resident@example.fr")
-    page = client.post("/compte/profil/adresse-email", data={
-        "email-email": "nouvelle@example.fr", "email-current_password": "faux"}).get_data(as_text=True)
-    assert "Mot de passe incorrect." in page
-    page = client.post("/compte/profil/adresse-email", data={
-        "email-email": "Voisin@example.fr", "email-current_password": "motdepasse-solide"}).get_data(as_text=True)
-    assert "Un compte existe déjà avec cette adresse." in page
-    response = client.post("/compte/profil/adresse-email", data={
-        "email-email": "Nouvelle@Example.fr", "email-current_password": "motdepasse-solide"})
-    assert response.headers["Location"] == "/compte/profil"
+    assert "Mot de passe incorrect." in _ask_email_change(client, "nouvelle@example.fr", "faux").get_data(
+        as_text=True)
+    assert "Un compte existe déjà avec cette adresse." in _ask_email_change(client, "Voisin@example.fr").get_data(
+        as_text=True)
+    assert "C'est déjà l'adresse de votre compte." in html.unescape(_ask_email_change(
+        client, "Resident@example.fr").get_data(as_text=True))
     with app.app_context():
-        assert [u.email for u in User.query.order_by(User.id)] == [
-            "nouvelle@example.fr", "voisin@example.fr"]
-    assert login(app.test_client(), "nouvelle@example.fr").status_code == 302
+        assert outbox() == []
+    assert _emails(app) == ["resident@example.fr", "voisin@example.fr"]
+
+
+def test_a_new_email_takes_effect_once_its_link_is_opened(app, client, make_user):
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    response = _ask_email_change(client, "Nouvelle@Example.fr")
+    assert response.headers["Location"] == "/compte/profil"
+    said = html.unescape(client.get("/compte/profil").get_data(as_text=True))
+    assert "Un lien vient d'être envoyé à nouvelle@example.fr" in said
+    assert "D'ici là, connectez-vous avec resident@example.fr." in said
+    assert _emails(app) == ["resident@example.fr"]  # a mistyped address takes nothing
+    link = _confirmation_link(app, "nouvelle@example.fr")
+
+    page = client.get(link).get_data(as_text=True)  # a mail scanner following the link changes nothing
+    assert "Une fois confirmée, son adresse de connexion sera nouvelle@example.fr." in html.unescape(page)
+    assert _emails(app) == ["resident@example.fr"]
+    done = client.post(link, data={})
+    assert done.headers["Location"] == "/compte/profil"
+    assert _emails(app) == ["nouvelle@example.fr"]
     with app.app_context():
         told = outbox()[-1]  # the old address hears of it: a change made by someone else is not silent
     assert told["To"] == "resident@example.fr" and "nouvelle@example.fr" in told.get_content()
+    assert login(app.test_client(), "nouvelle@example.fr").status_code == 302
+
+    again = client.get(link)  # single use
+    assert again.status_code == 410 and "Ce lien n'est plus valable" in again.get_data(as_text=True)
+
+
+def test_the_link_works_from_a_device_not_logged_in_and_not_after_it_expires(app, client, make_user):
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    _ask_email_change(client, "nouvelle@example.fr")
+    link = _confirmation_link(app, "nouvelle@example.fr")
+    phone = app.test_client()
+    assert phone.get(link[:-3] + "xyz").status_code == 410  # tampered
+    app.config["EMAIL_CHANGE_MAX_AGE"] = -1
+    assert phone.post(link, data={}).status_code == 410
+    assert _emails(app) == ["resident@example.fr"]
+    app.config["EMAIL_CHANGE_MAX_AGE"] = 3600
+    done = phone.post(link, data={})
+    assert done.headers["Location"] == "/connexion?email=nouvelle@example.fr"
+    assert _emails(app) == ["nouvelle@example.fr"]
+
+
+def test_an_address_taken_before_the_link_is_opened_is_refused(app, client, make_user):
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    _ask_email_change(client, "nouvelle@example.fr")
+    link = _confirmation_link(app, "nouvelle@example.fr")
+    make_user("nouvelle@example.fr")  # someone signed up with it meanwhile
+    refused = client.post(link, data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Un compte existe déjà avec l&#39;adresse nouvelle@example.fr" in refused
+    assert _emails(app) == ["resident@example.fr", "nouvelle@example.fr"]
 
 
 def test_a_remembered_browser_stays_remembered_after_a_password_change(app, make_user):

@@ -85,14 +85,17 @@ def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         try:
-            auth_service.change_email(current_user, form.current_password.data, form.email.data)
+            sent_to = auth_service.request_email_change(current_user, form.current_password.data, form.email.data)
         except auth_service.WrongPassword:
             form.current_password.errors.append(gettext("Mot de passe incorrect."))
+        except auth_service.SameEmail:
+            form.email.errors.append(gettext("C'est déjà l'adresse de votre compte."))
         except auth_service.EmailAlreadyUsed:
             form.email.errors.append(gettext("Un compte existe déjà avec cette adresse."))
         else:
-            flash(gettext("Adresse e-mail changée : connectez-vous désormais avec %(email)s.",
-                          email=current_user.email), "success")
+            flash(gettext("Un lien vient d'être envoyé à %(email)s : ouvrez-le pour que cette adresse devienne "
+                          "celle de votre compte. D'ici là, connectez-vous avec %(current)s.",
+                          email=sent_to, current=current_user.email), "success")
             return redirect(url_for("account.profile"))
     return _profile_page(email_form=form)
 

@@ -89,5 +89,9 @@ class ChangeEmailForm(FlaskForm):
         super().__init__(*args, prefix="email", **kwargs)
 
 
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(lazy_gettext("Confirmer cette adresse"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Se déconnecter"))

@@ -5,7 +5,9 @@ from flask_login import current_user
 from marketplace import cart
 from marketplace.access import AUTHENTICATED, PUBLIC, access, role_home_url
 from marketplace.auth import service, sessions
-from marketplace.auth.forms import ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm
+from marketplace.auth.forms import (
+    ConfirmEmailForm, ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm,
+)
 from marketplace.extensions import limiter
 from marketplace.formatting import paris_time
 from marketplace.urls import safe_local_target
@@ -106,3 +108,29 @@ def reset_password(token: str):
         flash(gettext("Mot de passe changé. Vous pouvez vous connecter."), "success")
         return redirect(url_for("auth.login", email=user.email))
     return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/adresse-email/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def confirm_email(token: str):
+    """The link mailed to a new login address (marketplace/account: « Changer d'adresse e-mail »).
+    Opening it shows the change; the button applies it, so a mail scanner that follows links changes
+    nothing."""
+    change = service.email_change_from_token(token)
+    if change is None:
+        return render_template("auth/confirm_email.html", form=None), 410
+    user, email = change
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            service.apply_email_change(user, email)
+        except service.EmailAlreadyUsed:
+            flash(gettext("Un compte existe déjà avec l'adresse %(email)s : elle ne peut pas devenir la vôtre.",
+                          email=email), "error")
+        else:
+            flash(gettext("Adresse e-mail changée : connectez-vous désormais avec %(email)s.", email=email), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("account.profile"))
+        return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/confirm_email.html", form=form, email=email, current=user.email)

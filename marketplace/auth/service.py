@@ -1,9 +1,10 @@
-"""Accounts: sign-up, credentials and signed password-reset links."""
+"""Accounts: sign-up, credentials, and the signed links that reset a password or confirm a new e-mail."""
 from datetime import datetime
 from functools import cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from marketplace.auth import sessions, throttle
@@ -14,10 +15,15 @@ from marketplace.models import User
 from marketplace.urls import public_url_for
 
 RESET_SALT = "password-reset"
+EMAIL_CHANGE_SALT = "email-change"
 
 
 class EmailAlreadyUsed(Exception):
     pass
+
+
+class SameEmail(Exception):
+    """The new login address is the one the account already has."""
 
 
 class WrongPassword(Exception):
@@ -74,8 +80,8 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+def _serializer(salt: str = RESET_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def make_reset_token(user: User) -> str:
@@ -125,19 +131,53 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     change_password(user, new_password)
 
 
-def change_email(user: User, current_password: str, new_email: str) -> None:
-    """A logged-in user's new login address, after the current password. Applied at once: sign-up
-    sends no confirmation mail either, so there is no address-confirmation link to reuse; the old
-    address is told."""
+def request_email_change(user: User, current_password: str, new_email: str) -> str:
+    """A logged-in user asks for a new login address, after the current password. Nothing changes
+    until the link mailed to that address is opened: a mistyped address would otherwise take the
+    account's mails and its next login. Returns the address the link went to."""
     if not user.check_password(current_password):
         raise WrongPassword()
     email = normalise_email(new_email)
-    if email != user.email and find_user(email) is not None:
+    if email == user.email:
+        raise SameEmail(email)
+    if find_user(email) is not None:
+        raise EmailAlreadyUsed(email)
+    # The current address in the link makes it single-use: it dies once the address changes.
+    token = _serializer(EMAIL_CHANGE_SALT).dumps({"user": user.id, "from": user.email, "to": email})
+    hours = current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600
+    send_mail(email, lazy_gettext("Confirmez votre nouvelle adresse de connexion à Halle"), lazy_gettext(
+        "Bonjour,\n\nPour que %(email)s devienne l'adresse de connexion de votre compte Halle, ouvrez ce lien "
+        "(valable %(hours)s heures) :\n%(link)s\n\nTant que vous ne l'avez pas ouvert, votre compte garde son "
+        "adresse actuelle. Si vous n'avez rien demandé, ignorez ce message.\n\nHalle",
+        email=email, hours=hours, link=public_url_for("auth.confirm_email", token=token)))
+    return email
+
+
+def email_change_from_token(token: str) -> tuple[User, str] | None:
+    """The account and its new address, while the link is valid and the account still has the
+    address it had when the link was sent."""
+    try:
+        data = _serializer(EMAIL_CHANGE_SALT).loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or user.email != data.get("from"):
+        return None
+    return user, data["to"]
+
+
+def apply_email_change(user: User, email: str) -> None:
+    """The new address, confirmed from the link: the account logs in with it from now on, and the old
+    address is told (someone else at the keyboard would otherwise take the account unnoticed)."""
+    if find_user(email) is not None:  # taken by a sign-up since the link was sent
         raise EmailAlreadyUsed(email)
     old_email, user.email = user.email, email
-    db.session.commit()
-    if old_email != email:  # someone else at the keyboard would otherwise take the account unnoticed
-        send_mail(old_email, lazy_gettext("Votre adresse de connexion à Halle a changé"), lazy_gettext(
-            "Bonjour,\n\nL'adresse de connexion de votre compte Halle est désormais %(email)s.\n"
-            "Si ce n'est pas vous, répondez à ce message ou écrivez au territoire sans attendre.\n\nHalle",
-            email=email))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same, a moment ago
+        db.session.rollback()
+        raise EmailAlreadyUsed(email) from None
+    send_mail(old_email, lazy_gettext("Votre adresse de connexion à Halle a changé"), lazy_gettext(
+        "Bonjour,\n\nL'adresse de connexion de votre compte Halle est désormais %(email)s.\n"
+        "Si ce n'est pas vous, répondez à ce message ou écrivez au territoire sans attendre.\n\nHalle",
+        email=email))

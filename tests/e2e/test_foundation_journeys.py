@@ -2,6 +2,7 @@ import re
 
 from playwright.sync_api import expect
 
+from marketplace.mail import outbox
 from tests.e2e.axe import audit
 from tests.e2e.conftest import log_in, log_out, open_menu, screenshot
 
@@ -36,7 +37,7 @@ def test_commune_selector_by_postal_code(page):
     screenshot(page, "commune-arnay")
 
 
-def test_sign_up_log_out_log_in(page, screen):
+def test_sign_up_log_out_log_in(page, screen, live_app):
     email = f"ines.lefebvre.{screen}@example.fr"
     page.goto("/inscription")
     audit(page)
@@ -64,6 +65,19 @@ def test_sign_up_log_out_log_in(page, screen):
     page.get_by_role("button", name="Changer le mot de passe").click()
     expect(page.get_by_text("Mot de passe changé. Vos autres appareils sont déconnectés.")).to_be_visible()
     audit(page)
+    # A new login address counts once the link mailed to it is opened.
+    new_email = f"ines.l.{screen}@example.fr"
+    page.get_by_label("Nouvelle adresse e-mail").fill(new_email)
+    page.get_by_label("Mot de passe actuel").last.fill("une-autre-phrase")
+    page.get_by_role("button", name="Changer d'adresse e-mail").click()
+    expect(page.get_by_text(f"Un lien vient d'être envoyé à {new_email}")).to_be_visible()
+    with live_app.app_context():
+        mail = [m for m in outbox() if m["To"] == new_email][-1]
+    page.goto(re.search(r"https?://\S+", mail.get_content()).group(0))
+    audit(page)
+    page.get_by_role("button", name="Confirmer cette adresse").click()
+    expect(page.get_by_text(f"Adresse e-mail changée : connectez-vous désormais avec {new_email}.")).to_be_visible()
+    email = new_email
     log_out(page)
     # The address typed on the login page goes with « Mot de passe oublié ? ».
     page.goto("/connexion")
