@@ -13,10 +13,9 @@ from wtforms.validators import DataRequired, Length
 
 from marketplace import accountant, accounting, audit, closing
 from marketplace.access import ADMIN, access
-from marketplace.admin.forms import ButtonForm
 from marketplace.admin.blueprint import bp
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.i18n import lazy_gettext
 from marketplace.settings import SettingsError
 

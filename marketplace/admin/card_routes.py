@@ -14,11 +14,11 @@ from loyalty.queries import card_balance
 from marketplace import card_support
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
-from marketplace.admin.forms import ButtonForm
-from marketplace.admin.territory_forms import CardCorrectionForm, CardLookupForm, ConfirmForm
+from marketplace.admin.territory_forms import CardCorrectionForm, CardLookupForm
 from marketplace.card_holders import ReplacementRefused, history_label, replace_card
 from marketplace.extensions import db, limiter
 from marketplace.formatting import day, money
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.i18n import error_message
 
 

@@ -16,13 +16,6 @@ class RejectShopForm(FlaskForm):
     )
     submit = SubmitField(lazy_gettext("Refuser"))
 
-
-class ButtonForm(FlaskForm):
-    """A POST button protected by CSRF."""
-
-    submit = SubmitField(lazy_gettext("Confirmer"))
-
-
 class SettlementRunForm(FlaskForm):
     period = SelectField(lazy_gettext("Période"),
                          choices=[SelectChoice("monthly", lazy_gettext("Mois")),

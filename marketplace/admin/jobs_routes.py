@@ -6,7 +6,7 @@ from flask_babel import gettext
 from marketplace import jobs, periodic
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
-from marketplace.admin.forms import ButtonForm
+from marketplace.forms import ButtonForm
 
 
 @bp.route("/taches")

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from marketplace import audit, bank_statements, lockers, product_reports, settlement_schedule, shops
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
-from marketplace.admin.forms import ApproveShopForm, ButtonForm, RejectShopForm
-from marketplace.admin.territory_forms import ConfirmForm
+from marketplace.admin.forms import ApproveShopForm, RejectShopForm
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.models import Campaign, CampaignPayment, Employer, Product, SettlementRun, Shop
 from marketplace.territory import territory_summary
 

@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from marketplace import audit, settlement, settlement_schedule, suspension
 from marketplace.access import ADMIN, access
-from marketplace.admin.forms import ButtonForm, SettlementRunForm, SuspendForm
+from marketplace.admin.forms import SettlementRunForm, SuspendForm
 from marketplace.admin.blueprint import bp
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
 from marketplace.formatting import day
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.models import Employer, SettlementRun, SettlementStatement, Shop
 from marketplace.request_guard import int_arg
 from marketplace.sepa import SepaConfigError, credit_transfer_xml, debtor, payable_statements

@@ -28,14 +28,6 @@ class CommuneImportForm(FlaskForm):
         return [code.strip() for code in (text or "").replace(";", ",").replace(" ", ",").split(",") if code.strip()]
 
 
-class ConfirmForm(FlaskForm):
-    """A destructive action: the admin ticks the box to confirm."""
-
-    confirm = BooleanField(lazy_gettext("Je confirme"),
-                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
-    submit = SubmitField(lazy_gettext("Confirmer"))
-
-
 class CategoryForm(FlaskForm):
     name = StringField(lazy_gettext("Nom"), validators=[
         DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), Length(max=120)])

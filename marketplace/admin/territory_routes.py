@@ -8,11 +8,11 @@ from wtforms import SelectChoice
 from marketplace import admins as admin_service
 from marketplace import audit, lockers, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
-from marketplace.admin.forms import ButtonForm
 from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
-                                               ConfirmForm, MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
+                                               MergeCategoryForm, MoveCategoryForm, RenameCategoryForm)
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 from marketplace.request_guard import int_arg

@@ -13,21 +13,18 @@ from loyalty.errors import LedgerError
 from loyalty.models import Card, Grant
 from loyalty.queries import card_balance, card_history
 from marketplace.access import AUTHENTICATED, PUBLIC, access
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import (ClaimError, ReplacementRefused, accepting_shops, card_from_claim_token,
                                       claim_card, grants_of, history_label, nearest_first, qr_data_uri,
                                       replace_card)
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.i18n import error_message, lazy_gettext
 from marketplace.models import Shop
 from marketplace.settings import card_settings
 from marketplace.territory import current_commune
 
 bp = Blueprint("card", __name__)
-
-class ButtonForm(FlaskForm):
-    submit = SubmitField(lazy_gettext("Confirmer"))
 
 
 class PinForm(FlaskForm):

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 
 from marketplace import commune_managers, invitations, topup_programmes
 from marketplace.access import ADMIN, COMMUNE_MANAGER, PUBLIC, access
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
+from marketplace.forms import ConfirmForm
 from marketplace.gifts.programme_forms import OwnProgrammeForm
 from marketplace.gifts.programme_pages import form_page, live_page, owned
 from marketplace.models import Commune, CommuneInvitation, CommuneManager, TopUpProgramme

@@ -8,9 +8,10 @@ from loyalty.money import euros
 from marketplace import audit, campaigns
 from marketplace.access import ADMIN, access
 from marketplace.employer import service
-from marketplace.employer.forms import BankTransferForm, ButtonForm
+from marketplace.employer.forms import BankTransferForm
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import ButtonForm
 from marketplace.models import Campaign, CampaignPayment, Employer
 
 bp = Blueprint("employer_admin", __name__, url_prefix="/admin/entreprises")

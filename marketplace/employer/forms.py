@@ -175,13 +175,6 @@ class IssueDayForm(FlaskForm):
                          description=lazy_gettext("Laissez vide pour émettre vous-même, avec le bouton."))
     submit = SubmitField(lazy_gettext("Enregistrer la date d'émission"))
 
-
-class ButtonForm(FlaskForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField(lazy_gettext("Confirmer"))
-
-
 class BankTransferForm(FlaskForm):
     reference = StringField(lazy_gettext("Référence du virement reçu"), validators=[
         DataRequired(lazy_gettext("Référence du virement : indiquez celle lue sur le relevé.")), Length(max=140)])

@@ -12,12 +12,13 @@ from marketplace import campaigns, invitations, jobs, payments, sepa, staff, sta
 from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
-from marketplace.employer.forms import (ButtonForm, CampaignForm, ConfirmCampaignForm, EmployeeForm,
-                                        EmployerDetailsForm, EmployerRegistrationForm, InviteForm, IssueDayForm,
-                                        StaffConfirmForm, StaffImportForm)
+from marketplace.employer.forms import (CampaignForm, ConfirmCampaignForm, EmployeeForm, EmployerDetailsForm,
+                                        EmployerRegistrationForm, InviteForm, IssueDayForm, StaffConfirmForm,
+                                        StaffImportForm)
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import ButtonForm
 from marketplace.models import Campaign, CampaignEmployee, CampaignPayment, Employee, Employer, EmployerInvitation
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.request_guard import int_arg

@@ -13,10 +13,10 @@ from wtforms import SelectChoice
 from loyalty.models import Card
 from marketplace import counters, gift_cards, invitations
 from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, PUBLIC, access
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import qr_data_uri
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import ConfirmForm
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSaleForm, CounterSellerForm
 from marketplace.models import CardCounter, CardCounterInvitation, Commune, CreditPurchase, CreditPurchaseItem
 

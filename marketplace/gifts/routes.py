@@ -11,9 +11,9 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card
 from marketplace import counters, gift_cards, payments
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.card_holders import claim_url, qr_data_uri
 from marketplace.extensions import db, limiter
+from marketplace.forms import ConfirmForm
 from marketplace.gifts.blueprint import bp
 from marketplace.gifts.forms import GiftOrderForm, TopUpForm, amount_cents
 from marketplace.models import CreditPurchase, CreditPurchaseItem

@@ -31,13 +31,6 @@ class QuantityForm(FlaskForm):
                                         NumberRange(0, 99, lazy_gettext("La quantité va de 0 à 99."))])
     submit = SubmitField(lazy_gettext("Ajouter au panier"))
 
-
-class ButtonForm(FlaskForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField(lazy_gettext("Confirmer"))
-
-
 class RefuseForm(FlaskForm):
     reason = TextAreaField(lazy_gettext("Raison du refus"),
                            validators=[DataRequired(lazy_gettext("Indiquez la raison du refus.")), Length(max=1000)])

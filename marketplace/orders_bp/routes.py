@@ -20,14 +20,10 @@ from flask_login import current_user
 from marketplace import cart, catalogue, lockers, orders, payments, shops
 from marketplace.access import ADMIN, AUTHENTICATED, PUBLIC, access
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm
 from marketplace.http_cache import sessionless_csrf
 from marketplace.models import LockerBank, Order, OrderShop, Product
-from marketplace.orders_bp.forms import (
-    ButtonForm,
-    CheckoutToken,
-    LockerBankForm,
-    QuantityForm,
-)
+from marketplace.orders_bp.forms import CheckoutToken, LockerBankForm, QuantityForm
 from marketplace.territory import resolve_commune
 from marketplace.urls import safe_local_target
 

@@ -11,9 +11,10 @@ from wtforms import SelectChoice, SelectField, SubmitField
 from marketplace import feeds, product_import, uploads
 from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
 from marketplace.i18n import lazy_gettext
-from marketplace.shop.forms import ConfirmForm, FeedForm, category_choices
+from marketplace.shop.forms import FeedForm, category_choices
 
 bp = Blueprint("shop_feeds", __name__, url_prefix="/boutique")
 
@@ -36,7 +37,7 @@ def _feed(shop_id: int, feed_id: int) -> CatalogueFeed:
 
 
 def _confirmed() -> None:
-    if not ConfirmForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
 
 
@@ -53,7 +54,7 @@ def feeds_page(shop_id: int):
         else:
             return redirect(url_for("shop_feeds.feed", shop_id=shop_id, feed_id=feed.id))
     return render_template("shop/feeds.html", shop=shop, form=form, feeds=feeds.shop_feeds(shop_id),
-                           confirm_form=ConfirmForm())
+                           confirm_form=ButtonForm())
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>")
@@ -72,7 +73,7 @@ def feed(shop_id: int, feed_id: int):
     runs = db.session.scalars(db.select(CatalogueFeedRun).where(CatalogueFeedRun.feed_id == feed.id)
                               .order_by(CatalogueFeedRun.id.desc())).all()
     return render_template("shop/feed.html", shop=shop, feed=feed, preview=preview, problem=problem, runs=runs,
-                           labels=product_import.FORMAT_LABELS, fields=product_import.FIELDS, form=ConfirmForm(),
+                           labels=product_import.FORMAT_LABELS, fields=product_import.FIELDS, form=ButtonForm(),
                            preview_lines=product_import.PREVIEW_LINES, category_choices=category_choices(),
                            interval_form=FeedIntervalForm(interval=str(feed.interval_minutes)),
                            interval_label=feeds.interval_label(feed.interval_minutes))
@@ -103,7 +104,7 @@ def _columns_page(shop: Shop, table: product_import.Table, contents: dict, probl
     return render_template("shop/column_mapping.html", shop=shop, headers=table.headers, contents=contents,
                            samples=product_import.column_samples(table), choices=product_import.COLUMN_CONTENTS,
                            column_name=product_import.column_name, problems=problems, reason=reason,
-                           guessed=guessed, form=ConfirmForm(), cancel_url=cancel_url), 200 if not problems else 422
+                           guessed=guessed, form=ButtonForm(), cancel_url=cancel_url), 200 if not problems else 422
 
 
 def _selected(mapping: dict) -> dict:
@@ -146,7 +147,7 @@ def feed_columns(shop_id: int, feed_id: int):
         return redirect(back)
     reason, guessed = "", ""
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
+        if not ButtonForm().validate_on_submit():
             abort(400)
         contents, mapping, problems = _answers(table.headers)
         if not problems:
@@ -179,7 +180,7 @@ def import_columns(shop_id: int, token: str):
     review = url_for("shop.import_review", shop_id=shop_id, token=token)
     reason, guessed = "", ""
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
+        if not ButtonForm().validate_on_submit():
             abort(400)
         contents, mapping, problems = _answers(table.headers)
         if not problems:

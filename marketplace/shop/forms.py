@@ -315,9 +315,3 @@ class FeedForm(FlaskForm):
                                                "(WooCommerce, PrestaShop, Shopify) ou un flux Google Merchant Center."),
                       render_kw={"inputmode": "url", "autocomplete": "url"})
     submit = SubmitField(lazy_gettext("Lire ce fichier"))
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField(lazy_gettext("Confirmer"))

@@ -12,9 +12,10 @@ from marketplace import lockers
 from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import ButtonForm
 from marketplace.models import LockerDeposit, Shop
 from marketplace.models.orders import COMPARTMENT_SIZES
-from marketplace.orders_bp.forms import ButtonForm, CancelDepositForm, DepositForm
+from marketplace.orders_bp.forms import CancelDepositForm, DepositForm
 
 bp = Blueprint("shop_lockers", __name__, url_prefix="/boutique")
 

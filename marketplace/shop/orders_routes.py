@@ -19,8 +19,9 @@ from marketplace import orders, payments
 from marketplace.access import SHOP_TEAM, access
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
+from marketplace.forms import ButtonForm
 from marketplace.models import OrderLine, OrderShop, Shop
-from marketplace.orders_bp.forms import ButtonForm, ReadyForm, RefuseForm
+from marketplace.orders_bp.forms import ReadyForm, RefuseForm
 
 bp = Blueprint("shop_orders", __name__, url_prefix="/boutique")
 

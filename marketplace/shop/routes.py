@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from marketplace import catalogue, feeds, invitations, product_import, product_reference, shop_overview, shops, uploads
 from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
+from marketplace.forms import ButtonForm
 from marketplace.images import InvalidImage, image_url, store_image
 from marketplace.models import Product, ProductImage, Shop, ShopClosure, ShopInvitation
 from marketplace.models.base import utcnow
@@ -26,7 +27,6 @@ from marketplace.shop.forms import (
     UNIT_SUGGESTIONS,
     BulkActionForm,
     ClosureForm,
-    ConfirmForm,
     ImportUploadForm,
     InvitationForm,
     ProductForm,
@@ -105,7 +105,7 @@ def accept_invitation(token: str):
         invitation, lambda i: gettext("Rejoindre l'équipe de %(shop)s", shop=i.shop.name))
     if refusal is not None:
         return refusal
-    form = ConfirmForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         member = shops.accept_invitation(invitation, current_user)
         flash(gettext("Vous avez rejoint l'équipe de %(shop)s.", shop=member.shop.name), "success")
@@ -172,7 +172,7 @@ def team(shop_id: int):
         flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("shop.team", shop_id=shop_id))
     return render_template("shop/team.html", shop=shop, form=form, invitations=shops.pending_invitations(shop_id),
-                           roles=shops.INVITABLE_ROLES, remove_form=ConfirmForm(), revoke_form=FlaskForm())
+                           roles=shops.INVITABLE_ROLES, remove_form=ButtonForm(), revoke_form=FlaskForm())
 
 
 @bp.route("/<int:shop_id>/equipe/invitations/<int:invitation_id>/retirer", methods=["POST"])
@@ -186,7 +186,7 @@ def revoke_invitation(shop_id: int, invitation_id: int):
 @bp.route("/<int:shop_id>/equipe/<int:member_id>/retirer", methods=["POST"])
 @access(SHOP_OWNER)
 def remove_member(shop_id: int, member_id: int):
-    if ConfirmForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         if not shops.remove_member(shop_id, member_id):
             abort(404)
         flash(gettext("La personne ne fait plus partie de l'équipe."), "success")
@@ -203,7 +203,7 @@ def closures(shop_id: int):
         flash(gettext("Fermeture ajoutée : elle s'affiche sur votre page."), "success")
         return redirect(url_for("shop.closures", shop_id=shop_id))
     return render_template("shop/closures.html", shop=shop, form=form, closures=shops.upcoming_closures(shop),
-                           delete_form=ConfirmForm())
+                           delete_form=ButtonForm())
 
 
 @bp.route("/<int:shop_id>/fermetures/<int:closure_id>/supprimer", methods=["POST"])
@@ -212,7 +212,7 @@ def delete_closure(shop_id: int, closure_id: int):
     closure = db.session.get(ShopClosure, closure_id)
     if closure is None or closure.shop_id != shop_id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         db.session.delete(closure)
         db.session.commit()
         flash(gettext("Fermeture supprimée."), "success")
@@ -240,7 +240,7 @@ def _products_page(shop_id: int, typed: dict[int, str] | None = None, refused: d
                        per_page=PRODUCTS_PER_PAGE, error_out=False)
     return render_template("shop/products.html", shop=shop, page=page, query=query, sort=sort,
                            category_id=category_id, bulk_form=BulkActionForm(), sorts=catalogue.SORTS,
-                           feeds=feeds.shop_feeds(shop_id), confirm_form=ConfirmForm(), stock_form=FlaskForm(),
+                           feeds=feeds.shop_feeds(shop_id), confirm_form=ButtonForm(), stock_form=FlaskForm(),
                            typed=typed or {}, refused=refused or {}), 400 if refused else 200
 
 
@@ -389,14 +389,14 @@ def edit_product(shop_id: int, product_id: int):
             flash(gettext("« %(name)s » est enregistré.", name=product.name), "success")
             return redirect(url_for("shop.edit_product", shop_id=shop_id, product_id=product_id))
     return render_template("shop/product_form.html", shop=shop, form=form, product=product, units=UNIT_SUGGESTIONS,
-                           confirm_form=ConfirmForm(), can_delete=not catalogue.was_ever_ordered(product))
+                           confirm_form=ButtonForm(), can_delete=not catalogue.was_ever_ordered(product))
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/dupliquer", methods=["POST"])
 @access(SHOP_TEAM)
 def duplicate_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     copy = catalogue.duplicate_product(product)
     flash(gettext("Copie créée, hors ligne : modifiez-la puis mettez-la en ligne."), "success")
@@ -407,7 +407,7 @@ def duplicate_product(shop_id: int, product_id: int):
 @access(SHOP_TEAM)
 def delete_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     name = product.name
     if catalogue.delete_product(product):
@@ -425,7 +425,7 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
     image = next((i for i in product.images if i.id == image_id), None)
     if image is None:
         abort(404)
-    if ConfirmForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         product.images.remove(image)
         product.updated_at = utcnow()
         db.session.commit()
@@ -441,7 +441,7 @@ def move_photo(shop_id: int, product_id: int, image_id: int):
     if image_id not in {image.id for image in product.images}:
         abort(404)
     direction = request.form.get("direction")
-    if ConfirmForm().validate_on_submit() and direction in ("up", "down"):
+    if ButtonForm().validate_on_submit() and direction in ("up", "down"):
         if catalogue.move_image(product, image_id, -1 if direction == "up" else 1):
             flash(gettext("Ordre des photos enregistré : la première est celle que voient les habitants."),
                   "success")
@@ -502,7 +502,7 @@ def import_review(shop_id: int, token: str):
     if problems and request.method == "GET" and not any(key.startswith("map_") for key in values):
         # No name or price column recognised: the shop says what each column holds.
         return redirect(url_for("shop_feeds.import_columns", shop_id=shop_id, token=token))
-    form = ConfirmForm()
+    form = ButtonForm()
     if request.method == "POST" and "save_categories" in request.form and form.validate_on_submit():
         product_import.remember_categories(shop, product_import.category_answers(request.form))
         return redirect(url_for("shop.import_review", shop_id=shop_id, token=token,

@@ -17,13 +17,6 @@ class ApiKeyForm(FlaskForm):
     )
     submit = SubmitField(lazy_gettext("Créer la clé"))
 
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField(lazy_gettext("Confirmer"))
-
-
 class PaymentForm(FlaskForm):
     """The till: card, amount, PIN when the card has one; `key` makes a double tap harmless."""
 

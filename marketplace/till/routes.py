@@ -13,11 +13,12 @@ from marketplace.access import SHOP_OWNER, SHOP_TILL, access
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.card_acceptance import acceptance_for
 from marketplace.extensions import db, limiter
+from marketplace.forms import ButtonForm
 from marketplace.i18n import error_message
 from marketplace.models import ApiKey, Shop, User
 from marketplace.request_guard import int_arg
 from marketplace.till import service
-from marketplace.till.forms import ApiKeyForm, ConfirmForm, PaymentForm, RefundForm, VoidForm
+from marketplace.till.forms import ApiKeyForm, PaymentForm, RefundForm, VoidForm
 
 bp = Blueprint("till", __name__, url_prefix="/caisse")
 
@@ -211,7 +212,7 @@ def api_keys(shop_id: int):
         form = ApiKeyForm(formdata=None)
     keys = ApiKey.query.filter_by(shop_id=shop_id).order_by(ApiKey.created_at.desc()).all()
     return render_template("till/api_keys.html", shop=shop, form=form, keys=keys, new_key=new_key,
-                           revoke_form=ConfirmForm())
+                           revoke_form=ButtonForm())
 
 
 @bp.route("/<int:shop_id>/cles-api/<int:key_id>/revoquer", methods=["POST"])
@@ -220,7 +221,7 @@ def revoke_key(shop_id: int, key_id: int):
     key = db.session.get(ApiKey, key_id)
     if key is None or key.shop_id != shop_id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         revoke_api_key(key)
         flash(gettext("Clé « %(name)s » révoquée : elle ne permet plus aucune opération.", name=key.name), "success")
     return redirect(url_for("till.api_keys", shop_id=shop_id))

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from marketplace import associations, counters, invitations, settings, topup_programmes
 from marketplace.access import ADMIN, ASSOCIATION_MANAGER, PUBLIC, SHOP_OWNER, access
-from marketplace.admin.territory_forms import ConfirmForm
 from marketplace.extensions import db
+from marketplace.forms import ConfirmForm
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
 from marketplace.gifts.programme_forms import OwnProgrammeForm
 from marketplace.gifts.programme_pages import form_page, live_page, owned

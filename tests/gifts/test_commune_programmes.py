@@ -181,7 +181,7 @@ def test_a_commune_with_a_programme_of_its_own_stays_in_the_territory_saying_why
             name="Villeneuve d'abord", budget_cents=10_000, rate_percent=20, cap_per_purchase_cents=1_000,
             cap_per_person_cents=2_000, starts_on=today(), ends_on=today(), allowed_categories=None,
             allowed_communes=["21999"], commune_insee="21999"), admin=db.session.get(User, world["admin"]))
-        with pytest.raises(territory_import.CommuneInUse, match="1 programme.s. d'abondement de la commune"):
+        with pytest.raises(territory_import.CommuneInUse, match="il s'y trouve encore 1 programme d'abondement de la commune\."):
             territory_import.remove_commune("21999")
         db.session.rollback()
         assert db.session.get(Commune, "21999") is not None
