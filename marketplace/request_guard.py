@@ -1,6 +1,10 @@
 """Refuse at the edge, with a 400, requests whose path, query, form or JSON strings hold control
 characters: a NUL reaches PostgreSQL as an error ("string literal cannot contain NUL"), and the
-other C0 controls (tab, line feed and carriage return aside) break XML exports and logs.
+other C0 controls (tab, line feed and carriage return aside) break XML exports and logs. A lone
+UTF-16 surrogate ("\\ud800" in a JSON string) cannot be encoded at all, and is refused the same way.
+
+The exception: a form field's vertical tab or form feed, which a text pasted from a word processor
+brings (its line and page breaks), becomes a space, so the person keeps what they typed.
 
 Runs before any view or access rule, so no route has to think about it.
 """
@@ -8,10 +12,12 @@ import re
 
 from flask import Flask, render_template, request
 from flask_babel import gettext
+from werkzeug.datastructures import ImmutableMultiDict
 
 from marketplace.api.blueprint import error_response
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_PASTED_BREAKS = re.compile(r"[\x0b\x0c]")
 
 
 def _strings(value):
@@ -38,7 +44,18 @@ def has_control_characters() -> bool:
     return any(_CONTROL.search(text) for text in candidates)
 
 
+def _mend_pasted_breaks() -> None:
+    """A form's pasted line and page breaks become spaces (request.form is a cached property)."""
+    if request.path.startswith("/api/") or request.mimetype not in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        return
+    pairs = list(request.form.items(multi=True))
+    if any(_PASTED_BREAKS.search(value) for _key, value in pairs):
+        request.form = ImmutableMultiDict([(key, _PASTED_BREAKS.sub(" ", value)) for key, value in pairs])
+
+
 def reject_control_characters():
+    _mend_pasted_breaks()
     if not has_control_characters():
         return None
     message = gettext("La requête contient des caractères de contrôle (comme un octet nul) : "

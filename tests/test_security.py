@@ -224,6 +224,32 @@ def test_the_api_refuses_a_nul_byte_in_json(client):
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_request"
 
 
+def test_the_api_refuses_a_lone_surrogate_in_json(client):
+    """"\\ud800" decodes to a string no encoder takes: refused at the edge, not a 500 further on."""
+    for url in ("/api/v1/redemptions", "/api/v1/products:batch", "/api/v1/lockers/gare/events"):
+        response = client.post(url, data='{"card": "\\ud800", "products": [{"sku": "\\ud800"}], "compartment": '
+                                          '"\\ud800", "amount_cents": 100}', content_type="application/json")
+        assert response.status_code == 400, url
+        assert response.get_json()["error"]["code"] == "invalid_request"
+
+
+def test_a_word_processor_s_pasted_line_break_becomes_a_space(app, client, make_user):
+    """Word's line break (vertical tab) and page break (form feed) come with a pasted text: the form
+    goes through with a space instead of a 400 that loses what was typed."""
+    user_id = make_user("resident@example.fr", first_name="Anne")
+    login(client, "resident@example.fr")
+    response = client.post("/compte/profil", data={"first_name": "Anne\x0bMarie", "last_name": "Du\x0cPont",
+                                                   "locale": "fr", "home_commune": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        from marketplace.models import User
+
+        user = db.session.get(User, user_id)
+        assert (user.first_name, user.last_name) == ("Anne Marie", "Du Pont")
+    assert client.post("/compte/profil", data={"first_name": "Anne\x1bMarie", "last_name": "", "locale": "fr",
+                                               "home_commune": ""}).status_code == 400  # other controls: refused
+
+
 def test_text_areas_keep_their_line_breaks_and_tabs(client):
     response = client.get("/recherche?q=pain%0D%0Acomplet%09bio")
     assert response.status_code == 200
