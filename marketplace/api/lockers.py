@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from marketplace import lockers
 from marketplace.access import Policy, access
-from marketplace.api.blueprint import bp, error_response
+from marketplace.api.blueprint import bp, error_response, json_object
 from marketplace.extensions import limiter
 
 
@@ -26,16 +26,22 @@ def _authenticate_locker():
 LOCKER_API_KEY = Policy("locker_api_key", login_required=False, api_key=True, authenticate=_authenticate_locker)
 
 
-def _json_field(name: str) -> str | None:
-    value = (request.get_json(silent=True) or {}).get(name)
-    return value if isinstance(value, str) else None
+def _text_fields(*names: str):
+    """The named fields of the JSON object body (None where missing or not a text), or the 400 answer."""
+    body, error = json_object(400)
+    if error:
+        return None, error
+    return [value if isinstance(value := body.get(name), str) else None for name in names], None
 
 
 @bp.route("/lockers/<bank>/open", methods=["POST"])
 @access(LOCKER_API_KEY)
 @limiter.limit("30 per minute")
 def locker_open(bank: str):
-    code = _json_field("code")
+    fields, error = _text_fields("code")
+    if error:
+        return error
+    code = fields[0]
     if not code:
         return error_response("invalid_request", gettext("Le champ « code » (texte) est obligatoire."), 400)
     try:
@@ -48,7 +54,10 @@ def locker_open(bank: str):
 @bp.route("/lockers/<bank>/events", methods=["POST"])
 @access(LOCKER_API_KEY)
 def locker_event(bank: str):
-    compartment, kind = _json_field("compartment"), _json_field("kind")
+    fields, error = _text_fields("compartment", "kind")
+    if error:
+        return error
+    compartment, kind = fields
     if not compartment or not kind:
         return error_response("invalid_request",
                               gettext("Les champs « compartment » et « kind » sont obligatoires."), 400)

@@ -15,7 +15,7 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.errors import IdempotencyConflict, InsufficientBalance, LedgerError
 from loyalty.results import LedgerResult
 from marketplace.access import SHOP_API_KEY, access
-from marketplace.api.blueprint import bp, error_response
+from marketplace.api.blueprint import bp, error_response, json_object
 from marketplace.extensions import limiter
 from marketplace.i18n import error_message
 from marketplace.till import service
@@ -54,9 +54,9 @@ def _ledger_error(error: LedgerError):
 
 def _json_body(schema: dict):
     """The request's JSON object checked against {field: (type, required)}; or an error response."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None, error_response("invalid_body", gettext("Le corps de la requête doit être un objet JSON."), 422)
+    body, error = json_object()
+    if error:
+        return None, error
     for name in body:
         if name not in schema:
             return None, error_response("invalid_field", gettext("Champ inconnu : « %(name)s ».", name=name), 422,

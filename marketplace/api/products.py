@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.access import SHOP_API_KEY, access
-from marketplace.api.blueprint import bp, error_response
+from marketplace.api.blueprint import bp, error_response, json_object
 from marketplace.extensions import db
 from marketplace.models import Product, ProductApiRequest
 
@@ -63,9 +63,7 @@ def _field_name(path) -> str:
 
 
 def _schema_error(schema: dict, body):
-    """The first refusal of `body` against `schema` as a 422 naming the field, or None."""
-    if not isinstance(body, dict):
-        return error_response("invalid_body", gettext("Le corps de la requête doit être un objet JSON."), 422)
+    """The first refusal of `body` (an object) against `schema` as a 422 naming the field, or None."""
     error = next(iter(_VALIDATORS[id(schema)].iter_errors(body)), None)
     if error is None:
         return None
@@ -173,8 +171,8 @@ def put_product(sku: str):
     key, error = _idempotency_key(required=False)
     if error:
         return error
-    body = request.get_json(silent=True)
-    error = _schema_error(PRODUCT_UPDATE, body)
+    body, error = json_object()
+    error = error or _schema_error(PRODUCT_UPDATE, body)
     if error:
         return error
     digest = _digest({"sku": sku, **body})
@@ -200,8 +198,8 @@ def batch_products():
     key, error = _idempotency_key(required=True)
     if error:
         return error
-    body = request.get_json(silent=True)
-    error = _schema_error(BATCH, body)
+    body, error = json_object()
+    error = error or _schema_error(BATCH, body)
     if error:
         return error
     digest = _digest(body)

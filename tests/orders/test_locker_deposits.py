@@ -38,6 +38,8 @@ def locker_api(app, shop_world):
     open_with.event = lambda compartment, kind: api.post(
         "/api/v1/lockers/semur-gare/events", json={"compartment": compartment, "kind": kind},
         headers={"Authorization": f"Bearer {key}"})
+    open_with.post = lambda endpoint, body: api.post(
+        f"/api/v1/lockers/semur-gare/{endpoint}", json=body, headers={"Authorization": f"Bearer {key}"})
     return open_with
 
 
@@ -236,6 +238,18 @@ def test_door_events_deposit_and_collect_a_booking(app, baker, shop_world, locke
         assert any(deposit.pickup_code in m.get_content() for m in outbox() if m["To"] == "paul.girard@example.fr")
     assert locker_api.event("M02", "collect").status_code == 201
     assert the_deposit(app).status == "collected"
+
+
+@pytest.mark.parametrize("body", ["x", [1, 2], 5, True, None])
+@pytest.mark.parametrize("endpoint", ["open", "events"])
+def test_a_body_that_is_not_a_json_object_is_refused_not_a_crash(app, shop_world, locker_api, endpoint, body):
+    """A list or a text has no fields: the door gets the API's 400, and no compartment is opened or marked."""
+    response = locker_api.post(endpoint, body)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": {"code": "invalid_body",
+                                             "message": "Le corps de la requête doit être un objet JSON."}}
+    with app.app_context():
+        assert db.session.scalars(select(LockerEvent)).all() == []
 
 
 def test_admin_sees_locker_use_per_business(app, baker, shop_world, locker_api):
