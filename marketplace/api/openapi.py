@@ -118,7 +118,7 @@ SPEC = {
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": False, "required": ["card", "amount_cents"],
-                    "properties": {"card": _TEXT, "pin": _TEXT,
+                    "properties": {"card": {**_TEXT, "minLength": 1}, "pin": _TEXT,
                                    "amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000},
                                    "allow_partial": {"type": "boolean"}}}}}},
                 "responses": _ENTRY_RESPONSES,

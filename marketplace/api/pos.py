@@ -53,7 +53,8 @@ def _ledger_error(error: LedgerError):
 
 
 def _json_body(schema: dict):
-    """The request's JSON object checked against {field: (type, required)}; or an error response."""
+    """The request's JSON object checked against {field: (type, required)}; or an error response.
+    A required text must hold more than whitespace."""
     body, error = json_object()
     if error:
         return None, error
@@ -63,7 +64,8 @@ def _json_body(schema: dict):
                                         field=name)
     for name, (kind, required) in schema.items():
         value = body.get(name)
-        if value is None:
+        blank = isinstance(value, str) and not value.strip()  # minLength 1 in the schema; "  " says nothing either
+        if value is None or (required and blank):
             if required:
                 return None, error_response("invalid_field", gettext("Le champ « %(name)s » est obligatoire.",
                                                                      name=name), 422, field=name)

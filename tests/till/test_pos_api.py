@@ -1,3 +1,5 @@
+import pytest
+
 from loyalty.cards import block_card, create_card
 from loyalty.models import Card
 from loyalty.verify import verify
@@ -173,6 +175,7 @@ def test_validation_errors_name_the_field(app, client, till):
         ({"card": number, "amount_cents": -5}, "amount_cents"),
         ({"card": number, "amount_cents": True}, "amount_cents"),
         ({"amount_cents": 100}, "card"),
+        ({"card": " ", "amount_cents": 100}, "card"),
         ({"card": number, "amount_cents": 100, "tip": 1}, "tip"),
     ]
     for body, field in cases:
@@ -238,6 +241,21 @@ def test_void_and_refund_through_the_api(app, client, till):
     assert balance(app, till["card"]) == 8500
     with app.app_context():
         assert verify(db.session) == []
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+def test_a_void_without_a_reason_is_refused_and_voids_nothing(app, client, till, reason):
+    """The schema's minLength 1: an empty or blank reason is a missing one, like at the till's form."""
+    key = api_key(app, till["shop"])
+    payment = redeem(client, key, {"card": card_number(app, till["card"]), "amount_cents": 1000}).get_json()
+    response = client.post(f"/api/v1/redemptions/{payment['id']}/void", json={"reason": reason},
+                           headers=headers(key, "void-blank"))
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {"code": "invalid_field", "field": "reason",
+                                            "message": "Le champ « reason » est obligatoire."}
+    listing = client.get("/api/v1/redemptions", headers=headers(key)).get_json()
+    assert [line["voided"] for line in listing["redemptions"]] == [False]
+    assert balance(app, till["card"]) == 9000
 
 
 def test_keys_act_only_for_their_shop(app, client, till):
