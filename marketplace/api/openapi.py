@@ -3,6 +3,7 @@ implementation against it with schemathesis)."""
 from marketplace.access import PUBLIC, access
 from marketplace.api.blueprint import bp
 from marketplace.api.products import BATCH, PRODUCT, PRODUCT_UPDATE, openapi_schema
+from marketplace.till.service import MAX_AMOUNT_CENTS
 
 
 def _error(description: str) -> dict:
@@ -23,6 +24,7 @@ _ERRORS = {
 }
 # Text fields: no control characters (the API answers 400 to them, marketplace/request_guard.py).
 _TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
+_AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT_CENTS}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "description": "Propre au commerce, quelle que soit sa clé d'API : la même clé envoyée par deux "
                                "caisses du même commerce est une seule opération (la seconde reçoit le résultat "
@@ -119,7 +121,7 @@ SPEC = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": False, "required": ["card", "amount_cents"],
                     "properties": {"card": {**_TEXT, "minLength": 1}, "pin": _TEXT,
-                                   "amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000},
+                                   "amount_cents": _AMOUNT,
                                    "allow_partial": {"type": "boolean"}}}}}},
                 "responses": _ENTRY_RESPONSES,
             },
@@ -149,7 +151,7 @@ SPEC = {
             "parameters": [_ENTRY_ID, _IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False, "required": ["amount_cents"],
-                "properties": {"amount_cents": {"type": "integer", "minimum": 1, "maximum": 100000000}}}}}},
+                "properties": {"amount_cents": _AMOUNT}}}}},
             "responses": {**_ENTRY_RESPONSES, "422": _error(
                 "Requête invalide, ou remboursement refusé (code refund_not_allowed) : montant au-delà de ce "
                 "qui reste du paiement (déjà remboursé en partie), ou paiement annulé")},

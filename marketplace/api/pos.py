@@ -76,9 +76,10 @@ def _json_body(schema: dict):
         if kind is not int and not isinstance(value, kind):
             return None, error_response("invalid_field", gettext("« %(name)s » n'a pas le bon type.", name=name), 422,
                                         field=name)
-        if kind is int and not 0 < value <= 100_000_000:
-            return None, error_response("invalid_field", gettext("« %(name)s » doit être strictement positif.",
-                                                                 name=name), 422, field=name)
+        if kind is int and not 0 < value <= service.MAX_AMOUNT_CENTS:
+            return None, error_response("invalid_field", gettext("« %(name)s » doit être compris entre 1 et %(max)s.",
+                                                                 name=name, max=service.MAX_AMOUNT_CENTS), 422,
+                                        field=name)
         if kind is str and len(value) > 500:
             return None, error_response("invalid_field", gettext("« %(name)s » est trop long.", name=name), 422,
                                         field=name)

@@ -258,6 +258,30 @@ def test_a_void_without_a_reason_is_refused_and_voids_nothing(app, client, till,
     assert balance(app, till["card"]) == 9000
 
 
+@pytest.mark.parametrize("amount", [99_999_999_999, 100_000_001, 0, -5])
+def test_an_amount_out_of_range_is_refused_with_the_range(app, client, till, amount):
+    """Not "must be positive" for a too large amount: the message gives the bounds the schema publishes."""
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    payment = redeem(client, key, {"card": number, "amount_cents": 1000}).get_json()
+    assert client.get("/api/v1/openapi.json").get_json()["paths"]["/redemptions"]["post"]["requestBody"][
+        "content"]["application/json"]["schema"]["properties"]["amount_cents"]["maximum"] == 100_000_000
+    for path in ("/api/v1/redemptions", f"/api/v1/redemptions/{payment['id']}/refunds"):
+        body = {"card": number} if path.endswith("redemptions") else {}
+        response = client.post(path, json={**body, "amount_cents": amount}, headers=headers(key, f"big-{path}"))
+        assert response.status_code == 422
+        assert response.get_json()["error"] == {
+            "code": "invalid_field", "field": "amount_cents",
+            "message": "« amount_cents » doit être compris entre 1 et 100000000."}
+    assert balance(app, till["card"]) == 9000
+
+
+def test_the_largest_amount_passes_validation(app, client, till):
+    key = api_key(app, till["shop"])
+    response = redeem(client, key, {"card": card_number(app, till["card"]), "amount_cents": 100_000_000})
+    assert response.status_code == 402  # the card's balance refuses it, not the validation
+
+
 def test_keys_act_only_for_their_shop(app, client, till):
     key = api_key(app, till["shop"])
     other_key = api_key(app, till["other_shop"])
