@@ -2,6 +2,7 @@
 implementation against it with schemathesis)."""
 from marketplace.access import PUBLIC, access
 from marketplace.api.blueprint import bp
+from marketplace.api.pos import MAX_REASON_LENGTH
 from marketplace.api.products import BATCH, PRODUCT, PRODUCT_UPDATE, openapi_schema
 from marketplace.till.service import MAX_AMOUNT_CENTS
 
@@ -141,7 +142,7 @@ SPEC = {
             "parameters": [_ENTRY_ID, _IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False, "required": ["reason"],
-                "properties": {"reason": {**_TEXT, "minLength": 1, "maxLength": 200}}}}}},
+                "properties": {"reason": {**_TEXT, "minLength": 1, "maxLength": MAX_REASON_LENGTH}}}}}},
             "responses": {**_ENTRY_RESPONSES, "422": _error(
                 "Requête invalide, ou annulation refusée (code void_not_allowed) : paiement d'un autre jour, "
                 "déjà annulé ou remboursé")},

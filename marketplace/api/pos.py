@@ -22,6 +22,8 @@ from marketplace.till import service
 
 CARD_OR_PIN_INVALID = ("card_or_pin_invalid", service.CARD_REFUSED)
 MAX_KEY_LENGTH = 100
+MAX_REASON_LENGTH = 200  # a void's reason, as the till's form (VoidForm) and the OpenAPI schema allow
+VOID_BODY = {"reason": (str, True, MAX_REASON_LENGTH)}
 
 
 def _shop_bucket() -> str:
@@ -53,8 +55,8 @@ def _ledger_error(error: LedgerError):
 
 
 def _json_body(schema: dict):
-    """The request's JSON object checked against {field: (type, required)}; or an error response.
-    A required text must hold more than whitespace."""
+    """The request's JSON object checked against {field: (type, required[, max length])}; or an error response.
+    A required text must hold more than whitespace; a text is 500 characters at most unless said."""
     body, error = json_object()
     if error:
         return None, error
@@ -62,7 +64,7 @@ def _json_body(schema: dict):
         if name not in schema:
             return None, error_response("invalid_field", gettext("Champ inconnu : « %(name)s ».", name=name), 422,
                                         field=name)
-    for name, (kind, required) in schema.items():
+    for name, (kind, required, *limit) in schema.items():
         value = body.get(name)
         blank = isinstance(value, str) and not value.strip()  # minLength 1 in the schema; "  " says nothing either
         if value is None or (required and blank):
@@ -80,7 +82,7 @@ def _json_body(schema: dict):
             return None, error_response("invalid_field", gettext("« %(name)s » doit être compris entre 1 et %(max)s.",
                                                                  name=name, max=service.MAX_AMOUNT_CENTS), 422,
                                         field=name)
-        if kind is str and len(value) > 500:
+        if kind is str and len(value) > (limit[0] if limit else 500):
             return None, error_response("invalid_field", gettext("« %(name)s » est trop long.", name=name), 422,
                                         field=name)
     return body, None
@@ -162,7 +164,7 @@ def _correct_payment(entry_id: int, schema: dict, correct):
 @bp.route("/redemptions/<int:entry_id>/void", methods=["POST"])
 @access(SHOP_API_KEY)
 def void_redemption(entry_id: int):
-    return _correct_payment(entry_id, {"reason": (str, True)}, lambda entry, body, key: service.void_payment(
+    return _correct_payment(entry_id, VOID_BODY, lambda entry, body, key: service.void_payment(
         g.api_key.shop, entry.id, reason=body["reason"], client_key=key, actor=f"apikey:{g.api_key.id}"))
 
 

@@ -258,6 +258,17 @@ def test_a_void_without_a_reason_is_refused_and_voids_nothing(app, client, till,
     assert balance(app, till["card"]) == 9000
 
 
+def test_a_void_s_reason_is_200_characters_at_most_as_the_schema_says(app, client, till):
+    key = api_key(app, till["shop"])
+    payment = redeem(client, key, {"card": card_number(app, till["card"]), "amount_cents": 1000}).get_json()
+    void = f"/api/v1/redemptions/{payment['id']}/void"
+    too_long = client.post(void, json={"reason": "x" * 201}, headers=headers(key, "void-long"))
+    assert too_long.status_code == 422 and too_long.get_json()["error"]["field"] == "reason"
+    assert balance(app, till["card"]) == 9000
+    assert client.post(void, json={"reason": "x" * 200}, headers=headers(key, "void-200")).status_code == 201
+    assert balance(app, till["card"]) == 10_000
+
+
 @pytest.mark.parametrize("amount", [99_999_999_999, 100_000_001, 0, -5])
 def test_an_amount_out_of_range_is_refused_with_the_range(app, client, till, amount):
     """Not "must be positive" for a too large amount: the message gives the bounds the schema publishes."""
