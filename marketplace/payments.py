@@ -13,7 +13,7 @@ STRIPE_API_BASE to talk to another server than Stripe's (localstripe in the test
 from collections.abc import Callable
 
 import stripe
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +32,14 @@ class PaymentError(RuntimeError):
 def register_handler(purpose: str, handler: Callable) -> None:
     """`handler(payment_intent)` is called when a PaymentIntent of this purpose succeeds."""
     _HANDLERS[purpose] = handler
+
+
+def posted_payment_method() -> str | None:
+    """The payment method Stripe.js created, as the page posts it ({"payment_method": "pm_…"}); None when it is
+    missing or the body is not a JSON object, so that a list or a text sent instead gets the 400, not a 500."""
+    body = request.get_json(silent=True)
+    value = body.get("payment_method") if isinstance(body, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def is_configured() -> bool:

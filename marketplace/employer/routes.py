@@ -362,8 +362,8 @@ def pay_by_card(employer_id: int, campaign_id: int):
 def confirm_card_payment(employer_id: int, campaign_id: int, payment_id: int):
     """The page sends the payment method Stripe.js created; the server confirms the intent."""
     payment = _payment(employer_id, campaign_id, payment_id)
-    payment_method = (request.get_json(silent=True) or {}).get("payment_method")
-    if not isinstance(payment_method, str) or not payment_method or payment.method != "card":
+    payment_method = payments.posted_payment_method()
+    if not payment_method or payment.method != "card":
         return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     try:
         intent = campaigns.confirm_card_payment(payment, payment_method)

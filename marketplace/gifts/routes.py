@@ -84,8 +84,8 @@ def pay(token: str):
 def confirm(token: str):
     """The page sends the payment method Stripe.js created; the server confirms the intent."""
     purchase = _purchase(token)
-    payment_method = (request.get_json(silent=True) or {}).get("payment_method")
-    if not isinstance(payment_method, str) or not payment_method or not purchase.stripe_payment_intent_id:
+    payment_method = payments.posted_payment_method()
+    if not payment_method or not purchase.stripe_payment_intent_id:
         return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     if purchase.status == "paid":
         return jsonify({"status": "succeeded", "client_secret": None})

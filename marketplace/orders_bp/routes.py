@@ -161,8 +161,8 @@ def pay(order_id: int):
 @access(AUTHENTICATED)
 def confirm_payment(order_id: int):
     order = _own_order(order_id)
-    payment_method = (request.get_json(silent=True) or {}).get("payment_method")
-    if not isinstance(payment_method, str) or not payment_method:
+    payment_method = payments.posted_payment_method()
+    if not payment_method:
         return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     if order.status != "pending_payment":
         return jsonify({"status": "succeeded" if order.status == "paid" else order.status})

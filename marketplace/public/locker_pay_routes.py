@@ -1,7 +1,7 @@
 """The payment link of a locker deposit (payment on collection): the person, with no account,
 pays by bank card (Stripe) or with the territorial card, then gets the pickup code. Reached by
 the link's unguessable token; rate-limited per address."""
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 
 from marketplace import lockers, payments
@@ -56,8 +56,8 @@ def pay(token: str):
 def confirm(token: str):
     """The page sends the payment method Stripe.js created; the server confirms the intent."""
     deposit = _deposit(token)
-    payment_method = (request.get_json(silent=True) or {}).get("payment_method")
-    if not isinstance(payment_method, str) or not payment_method or not deposit.stripe_payment_intent_id:
+    payment_method = payments.posted_payment_method()
+    if not payment_method or not deposit.stripe_payment_intent_id:
         return jsonify({"error": gettext("Moyen de paiement manquant.")}), 400
     if deposit.paid_at is not None:
         return jsonify({"status": "succeeded", "client_secret": None})

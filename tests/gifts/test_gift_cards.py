@@ -45,6 +45,8 @@ def pay(client, location):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "/js.stripe.com/v3/" in html and 'data-publishable-key="pk_test_halle"' in html
+    for body in (["pm_card_visa"], "pm_card_visa", True):  # a body that is not an object: the 400, not a 500
+        assert client.post(f"/carte-cadeau/achat/{token}/paiement", json=body).status_code == 400
     answer = client.post(f"/carte-cadeau/achat/{token}/paiement", json={"payment_method": "pm_card_visa"})
     assert answer.get_json()["status"] == "succeeded"
     back = client.get(f"/carte-cadeau/achat/{token}/retour")

@@ -63,8 +63,9 @@ def test_mixed_payment_is_confirmed_by_stripe_once(stripe_app, resident, shop_wo
     early = resident.get(f"/commandes/{order.id}/retour", follow_redirects=True)
     assert "pas abouti" in early.get_data(as_text=True)
     assert _order(stripe_app).status == "pending_payment"
-    missing = resident.post(f"/commandes/{order.id}/paiement", json={})
-    assert (missing.status_code, missing.get_json()) == (400, {"error": "Moyen de paiement manquant."})
+    for body in ({}, ["pm_card_visa"], "pm_card_visa", 5, {"payment_method": ""}):  # not an object: no 500
+        missing = resident.post(f"/commandes/{order.id}/paiement", json=body)
+        assert (missing.status_code, missing.get_json()) == (400, {"error": "Moyen de paiement manquant."})
     missing = resident.post(f"/commandes/{order.id}/paiement?lang=en", json={})
     assert missing.get_json() == {"error": "Payment method missing."}
     resident.get("/panier?lang=fr")

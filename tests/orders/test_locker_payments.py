@@ -73,6 +73,7 @@ def test_paid_by_bank_card_once_then_the_code_and_the_collection(stripe_app, bak
     assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store"
     assert "À payer avant le retrait : 12,50" in page.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
     assert client.get("/consigne/payer/not-a-token").status_code == 404
+    assert client.post(f"/consigne/payer/{token}/carte-bancaire", json=["pm_card_visa"]).status_code == 400
     answer = client.post(f"/consigne/payer/{token}/carte-bancaire", json={"payment_method": "pm_card_visa"})
     assert answer.get_json()["status"] == "succeeded"
     back = client.get(f"/consigne/payer/{token}/retour", follow_redirects=True).get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
