@@ -1,6 +1,9 @@
-"""The forms every space shares: a bare POST button, and a destructive action's tick box."""
+"""The forms every space shares: a bare POST button, a destructive action's tick box, and the
+one-time token of a creation form (OnceForm)."""
+import secrets
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
 from marketplace.i18n import lazy_gettext
@@ -18,3 +21,16 @@ class ConfirmForm(FlaskForm):
     confirm = BooleanField(lazy_gettext("Je confirme"),
                            validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
     submit = SubmitField(lazy_gettext("Confirmer"))
+
+
+class OnceForm(FlaskForm):
+    """A creation form sent once: a hidden one-time token drawn when the form is shown, which the
+    route claims with marketplace/once.py in the creation's transaction. A double click or back +
+    resubmit sends the same token again (the CSRF token is per session, so it cannot tell)."""
+
+    once = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (self.once.data or "").strip() or len(self.once.data) > 64:
+            self.once.data = secrets.token_urlsafe(24)

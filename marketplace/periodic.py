@@ -20,7 +20,7 @@ from loyalty import ledger
 from loyalty.clock import PARIS, paris_day, utc_now
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
-from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers,
+from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers, once,
                          orders, settlement_schedule, shop_overview, stock_alerts)
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
@@ -217,6 +217,12 @@ def send_due_gifts() -> int:
     return gift_cards.deliver_due()
 
 
+@recorded
+def forget_form_submissions() -> int:
+    """Delete the creation forms' one-time tokens older than two days (marketplace/once.py)."""
+    return once.forget_old()
+
+
 # (function, queue, seconds between runs or None, cron line or None)
 PERIODIC = (
     (drain_search_outbox, SEARCH_QUEUE, 5, None),
@@ -237,6 +243,7 @@ PERIODIC = (
     (expire_locker_deposits, DEFAULT_QUEUE, 300, None),
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
+    (forget_form_submissions, DEFAULT_QUEUE, None, "20 4 * * *"),
 )
 
 
@@ -260,6 +267,7 @@ LABELS = {
     "expire_locker_deposits": lazy_gettext("Libérer les casiers des dépôts expirés"),
     "send_due_gifts": lazy_gettext("Envoyer les cartes cadeaux dont le jour est venu"),
     "issue_due_campaigns": lazy_gettext("Émettre les campagnes payées dont le jour est venu"),
+    "forget_form_submissions": lazy_gettext("Oublier les jetons des formulaires envoyés il y a plus de deux jours"),
 }
 _WEEKDAYS = (lazy_gettext("le dimanche"), lazy_gettext("le lundi"), lazy_gettext("le mardi"),
              lazy_gettext("le mercredi"), lazy_gettext("le jeudi"), lazy_gettext("le vendredi"),

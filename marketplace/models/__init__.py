@@ -9,6 +9,7 @@ from marketplace.models.campaigns import Campaign, CampaignEmployee, CampaignPay
 from marketplace.models.admin import AuditEvent, PeriodicRun, ReconciliationRun, SettlementLine, SettlementRun, SettlementStatement  # noqa: F401,E501
 from marketplace.models.territory_admin import ProductReport, TerritorySettings  # noqa: F401
 from marketplace.models.uploads import PendingUpload  # noqa: F401
+from marketplace.models.form_submissions import FormSubmission  # noqa: F401
 from marketplace.models.bank import BankFeeLabel, BankLine, BankStatement  # noqa: F401
 from marketplace.models.credit_purchases import CreditPurchase, CreditPurchaseItem  # noqa: F401
 from marketplace.models.card_reminders import GrantExpiryReminder  # noqa: F401
