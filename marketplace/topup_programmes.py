@@ -16,6 +16,7 @@ locked in the programmes' order (ids), so two purchases never wait for each othe
 refund of the purchase takes back what is left of its top-ups.
 """
 from dataclasses import dataclass
+from typing import Callable
 from datetime import date
 
 from flask_babel import gettext
@@ -57,12 +58,16 @@ def top_up_label(programme: TopUpProgramme) -> str:
     return f"Abondement {programme.name}"
 
 
-def create(terms: ProgrammeTerms, *, admin) -> TopUpProgramme:
-    """A new programme, its budget put into its account in the ledger."""
+def create(terms: ProgrammeTerms, *, admin,
+           created: Callable[[TopUpProgramme], None] | None = None) -> TopUpProgramme:
+    """A new programme, its budget put into its account in the ledger. `created(programme)` runs
+    before the programme's commit (the form's one-time token records where it leads)."""
     programme = TopUpProgramme()
     _apply(programme, terms)
     db.session.add(programme)
     db.session.flush()
+    if created is not None:
+        created(programme)
     audit.record("topup_programme.create", programme, actor=admin,
                  summary=f"Programme d'abondement {terms.name} : budget {euros(terms.budget_cents)}")
     db.session.commit()

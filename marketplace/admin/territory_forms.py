@@ -8,6 +8,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
+from marketplace.forms import OnceForm
 
 
 class CommuneImportForm(FlaskForm):
@@ -28,7 +29,7 @@ class CommuneImportForm(FlaskForm):
         return [code.strip() for code in (text or "").replace(";", ",").replace(" ", ",").split(",") if code.strip()]
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(OnceForm):
     name = StringField(lazy_gettext("Nom"), validators=[
         DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), Length(max=120)])
     parent = SelectField(lazy_gettext("Catégorie parente"), coerce=int, default=0)

@@ -11,6 +11,7 @@ from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.territory import validate_commune_field
+from marketplace.forms import OnceForm
 
 
 class EurosField(StringField):
@@ -83,7 +84,7 @@ class EmployerDetailsForm(_SiretCheck, FlaskForm):
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm):
     email = EmailField(lazy_gettext("E-mail du collègue"),
                        validators=[DataRequired(lazy_gettext("Indiquez une adresse e-mail.")),
                                    Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])

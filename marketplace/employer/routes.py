@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, invitations, jobs, payments, sepa, staff, staff_import, suspension, uploads
+from marketplace import campaigns, invitations, jobs, once, payments, sepa, staff, staff_import, suspension, uploads
 from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -107,6 +107,8 @@ def members(employer_id: int):
     employer = db.session.get(Employer, employer_id)
     form = InviteForm()
     if form.validate_on_submit():
+        if (earlier := once.claim(form, url_for("employer.members", employer_id=employer_id))) is not None:
+            return earlier
         service.invite_member(employer, form.email.data, current_user)
         flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("employer.members", employer_id=employer_id))

@@ -7,6 +7,7 @@ from marketplace import gift_cards
 from marketplace.counters import COUNTER_TENDERS, CounterCard, tender_label
 from marketplace.gifts.forms import amount_cents
 from marketplace.i18n import lazy_gettext
+from marketplace.forms import OnceForm
 
 
 class CounterCardForm(Form):
@@ -44,7 +45,7 @@ class CounterSaleForm(FlaskForm):
                             recipient_email=entry.form.recipient_email.data or "") for entry in self.cards]
 
 
-class CounterCreateForm(FlaskForm):
+class CounterCreateForm(OnceForm):
     name = StringField(lazy_gettext("Nom du point de vente"), validators=[
         DataRequired(lazy_gettext("Indiquez le nom du point de vente.")), Length(max=120)])
     commune = SelectField(lazy_gettext("Commune"), validators=[DataRequired(lazy_gettext("Choisissez la commune."))])

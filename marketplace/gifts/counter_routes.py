@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from loyalty.models import Card
-from marketplace import counters, gift_cards, invitations
+from marketplace import counters, gift_cards, invitations, once
 from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.extensions import db
@@ -187,6 +187,8 @@ def admin_counters():
     form = CounterCreateForm()
     form.commune.choices = [SelectChoice(c.insee, c.name) for c in db.session.scalars(select(Commune).order_by(Commune.name))]
     if form.validate_on_submit():
+        if (earlier := once.claim(form, url_for("counter.admin_counters"))) is not None:
+            return earlier
         counter = counters.create_counter(name=form.name.data, commune_insee=form.commune.data, admin=current_user)
         flash(gettext("Point de vente « %(name)s » créé.", name=counter.name), "success")
         return redirect(url_for("counter.admin_counters"))

@@ -1,6 +1,5 @@
 """The admin's form of a top-up programme: each refusal names its field."""
 from flask_babel import gettext
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -8,6 +7,7 @@ from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.employer.forms import MultiCheckboxField
 from marketplace.i18n import lazy_gettext
 from marketplace.topup_programmes import ProgrammeTerms
+from marketplace.forms import OnceForm
 
 
 def _euros(label):
@@ -21,7 +21,7 @@ def _euros(label):
     return check
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(OnceForm):
     name = StringField(lazy_gettext("Nom du programme"), validators=[
         DataRequired(lazy_gettext("Nom du programme : obligatoire.")), Length(max=120)])
     budget = StringField(lazy_gettext("Budget (€)"), render_kw={"inputmode": "decimal"})

@@ -3,12 +3,12 @@ merchants' association's, a commune's): the create/edit form and the live page. 
 which form, which owner and where to go; the rules stay in marketplace/topup_programmes.py."""
 from typing import Callable
 
-from flask import abort, flash, redirect, render_template
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from marketplace import topup_programmes
+from marketplace import once, topup_programmes
 from marketplace.extensions import db
 from marketplace.gifts.programme_forms import ProgrammeForm, fill
 from marketplace.models import Commune, TopUpProgramme
@@ -28,13 +28,17 @@ def form_page(form: ProgrammeForm, programme: TopUpProgramme | None, *, terms: C
               done: Callable[[TopUpProgramme], str], template: str, **context):
     """Create (`programme` None) or change a programme: the stored values on GET; on a valid POST,
     `terms(form)` saved (a new budget moves the difference, never below what was used) and off to
-    `done(programme)`; a refusal is flashed and nothing changes."""
+    `done(programme)`; a refusal is flashed and nothing changes. A creation happens once per form
+    (its one-time token): the same form sent again leads to the first one's programme."""
     if programme is not None and not form.is_submitted():
         fill(form, programme)
     elif form.validate_on_submit():
         try:
             if programme is None:
-                saved = topup_programmes.create(terms(form), admin=current_user)
+                if (earlier := once.claim(form, request.path)) is not None:
+                    return earlier
+                saved = topup_programmes.create(terms(form), admin=current_user,
+                                                created=lambda new: once.leads_to(form, done(new)))
             else:
                 saved = topup_programmes.update(programme.id, terms(form), admin=current_user)
         except topup_programmes.ProgrammeError as error:

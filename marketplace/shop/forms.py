@@ -15,6 +15,7 @@ from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
 from marketplace.shops import DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours
 from marketplace.territory import parse_commune_list
+from marketplace.forms import OnceForm
 
 UNIT_SUGGESTIONS = ("la pièce", "le kg", "les 100 g", "le litre", "la bouteille", "le pot", "la boîte",
                     "le lot", "la douzaine", "le mètre")
@@ -182,7 +183,7 @@ for _day, _label in DAYS:
         render_kw={"placeholder": "9h-12h30, 14h-19h"}))
 
 
-class ProductForm(FlaskForm):
+class ProductForm(OnceForm):
     name = StringField(lazy_gettext("Nom du produit"),
                        validators=[DataRequired(lazy_gettext("Indiquez le nom du produit.")), _max(200)])
     price = StringField(lazy_gettext("Prix TTC (€)"), validators=[_checked_by(parse_price)],
@@ -272,7 +273,7 @@ class BulkActionForm(FlaskForm):
             raise ValidationError(lazy_gettext("Choisissez la nouvelle catégorie."))
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(OnceForm):
     email = EmailField(lazy_gettext("Adresse e-mail"),
                        validators=[DataRequired(lazy_gettext("Indiquez l'adresse e-mail de la personne.")),
                                    Email(lazy_gettext("Adresse e-mail invalide.")), _max(254)])
@@ -282,7 +283,7 @@ class InvitationForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Envoyer l'invitation"))
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(OnceForm):
     starts_on = DateField(lazy_gettext("Du"),
                           validators=[DataRequired(lazy_gettext("Indiquez le premier jour de fermeture."))])
     ends_on = DateField(lazy_gettext("Au (inclus)"),

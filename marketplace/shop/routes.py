@@ -15,7 +15,8 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace import catalogue, feeds, invitations, product_import, product_reference, shop_overview, shops, uploads
+from marketplace import (catalogue, feeds, invitations, once, product_import, product_reference, shop_overview, shops,
+                         uploads)
 from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
 from marketplace.forms import ButtonForm
@@ -168,6 +169,8 @@ def team(shop_id: int):
     shop = _shop(shop_id)
     form = InvitationForm()
     if form.validate_on_submit():
+        if (earlier := once.claim(form, url_for("shop.team", shop_id=shop_id))) is not None:
+            return earlier
         shops.invite_member(shop, form.email.data, form.role.data, current_user)
         flash(gettext("Invitation envoyée à %(email)s.", email=form.email.data), "success")
         return redirect(url_for("shop.team", shop_id=shop_id))
@@ -199,6 +202,8 @@ def closures(shop_id: int):
     shop = _shop(shop_id)
     form = ClosureForm()
     if form.validate_on_submit():
+        if (earlier := once.claim(form, url_for("shop.closures", shop_id=shop_id))) is not None:
+            return earlier
         shops.add_closure(shop, form.starts_on.data, form.ends_on.data, form.reason.data or "")
         flash(gettext("Fermeture ajoutée : elle s'affiche sur votre page."), "success")
         return redirect(url_for("shop.closures", shop_id=shop_id))
@@ -349,16 +354,19 @@ def new_product(shop_id: int):
     if not form.is_submitted():
         form.category.data = shop.category_id
     if form.validate_on_submit():
+        then = url_for("shop.new_product" if request.form.get("again") else "shop.products", shop_id=shop_id)
+        if (earlier := once.claim(form, then)) is not None:
+            return earlier
         keys = _product_photos(form, shop_id)
-        if keys is not None:
+        if keys is None:
+            db.session.rollback()  # the token stays free for the corrected form
+        else:
             product = Product(shop_id=shop_id, **form.product_fields())
             product.images = [ProductImage(key=key, position=i) for i, key in enumerate(keys)]
             db.session.add(product)
             db.session.commit()
             flash(gettext("« %(name)s » est ajouté à votre catalogue.", name=product.name), "success")
-            if request.form.get("again"):
-                return redirect(url_for("shop.new_product", shop_id=shop_id))
-            return redirect(url_for("shop.products", shop_id=shop_id))
+            return redirect(then)
     return render_template("shop/product_form.html", shop=shop, form=form, product=None, units=UNIT_SUGGESTIONS)
 
 

@@ -5,9 +5,10 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from loyalty.cards import is_valid_number
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
+from marketplace.forms import OnceForm
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(OnceForm):
     name = StringField(
         lazy_gettext("Nom de la clé"),
         validators=[DataRequired(lazy_gettext("Donnez un nom à la clé (par exemple « Caisse comptoir »).")),

@@ -12,6 +12,7 @@ from loyalty.queries import spendable_balance
 from marketplace.access import SHOP_OWNER, SHOP_TILL, access
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.card_acceptance import acceptance_for
+from marketplace import once
 from marketplace.extensions import db, limiter
 from marketplace.forms import ButtonForm
 from marketplace.i18n import error_message
@@ -208,6 +209,8 @@ def api_keys(shop_id: int):
     form = ApiKeyForm()
     new_key = None
     if form.validate_on_submit():
+        if (earlier := once.claim(form, url_for("till.api_keys", shop_id=shop_id))) is not None:
+            return earlier
         _, new_key = create_api_key(shop_id, form.name.data, current_user.id)
         form = ApiKeyForm(formdata=None)
     keys = ApiKey.query.filter_by(shop_id=shop_id).order_by(ApiKey.created_at.desc()).all()
