@@ -6,6 +6,7 @@ and FESTIVE_SLUG).
 """
 from flask_babel import gettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.models import Category, CategoryRedirect, ShopCategoryAlias
 
@@ -146,10 +147,32 @@ def _clean_name(name: str) -> str:
 
 
 def create_category(session, name: str, parent: Category | None) -> Category:
+    """A new category under `parent` (None: at the root), with a free slug made from its name.
+    Refused: a name already used under the same parent (a form sent twice would otherwise make
+    « x », « x-2 »...). Two creations at once: the second finds the first's row (or its slug taken:
+    then rolled back and tried again, so never an error page)."""
+    name = _clean_name(name)
+    for attempt in range(3):
+        if _name_taken(session, name, parent):
+            session.rollback()
+            raise TaxonomyError(gettext("Une catégorie de ce nom existe déjà ici."))
+        try:
+            return _insert_category(session, name, parent)
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+
+
+def _name_taken(session, name: str, parent: Category | None) -> bool:
+    where = Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None)
+    return session.scalar(select(Category.id).where(where, func.lower(Category.name) == name.lower())) is not None
+
+
+def _insert_category(session, name: str, parent: Category | None) -> Category:
     from marketplace import audit
     from marketplace.territory_import import slugify
 
-    name = _clean_name(name)
     base = slugify(name, 70) or "categorie"
     slug, n = base, 2
     while session.scalar(select(Category.id).filter_by(slug=slug)) is not None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from marketplace import admins as admin_service
-from marketplace import audit, lockers, product_reports, settings, taxonomy, territory_import
+from marketplace import audit, lockers, once, product_reports, settings, taxonomy, territory_import
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.admin.territory_forms import (AddAdminForm, CardSettingsForm, CategoryForm, CommuneImportForm,
@@ -90,9 +90,12 @@ def categories():
     form.parent.choices = _parent_choices()
     if form.validate_on_submit():
         parent = db.session.get(Category, form.parent.data) if form.parent.data else None
+        if (earlier := once.claim(form, url_for("admin.categories"))) is not None:
+            return earlier
         try:
             category = taxonomy.create_category(db.session, form.name.data, parent)
         except taxonomy.TaxonomyError as error:
+            db.session.rollback()
             form.name.errors.append(str(error))
         else:
             flash(gettext("Catégorie « %(name)s » créée.", name=category.name), "success")
