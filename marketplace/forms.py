@@ -34,3 +34,18 @@ class OnceForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if not (self.once.data or "").strip() or len(self.once.data) > 64:
             self.once.data = secrets.token_urlsafe(24)
+
+    def validate(self, extra_validators=None):
+        """The same form sent again passes (CSRF still checked) even where its fields would now be
+        refused because of what the first one made (a reference « déjà utilisée »): the route's
+        claim then leads it where the first one went."""
+        if super().validate(extra_validators):
+            return True
+        from marketplace.once import claimed
+
+        if self.errors.get("csrf_token") or not claimed(self.once.data):
+            return False
+        for field in self:
+            field.errors = []
+        self._errors = None
+        return True

@@ -42,6 +42,11 @@ def claim(form: OnceForm, url: str) -> Response | None:
     return None
 
 
+def claimed(token: str) -> bool:
+    """Whether the token was claimed already (a form sent again)."""
+    return db.session.get(FormSubmission, token) is not None
+
+
 def leads_to(form: OnceForm, url: str) -> None:
     """Where the claimed submission leads, once what it creates has its address (kept by the
     creation's commit, so that a twin waiting on the claim goes there too)."""
