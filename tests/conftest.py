@@ -5,6 +5,7 @@ a request made while an app context is pushed would reuse it (and its `g`, where
 keeps the logged-in user).
 """
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,26 @@ def login(client, email, password="motdepasse-solide", follow_redirects=False):
         data={"email": email, "password": password},
         follow_redirects=follow_redirects,
     )
+
+
+def post_twice_at_once(app, email, url, data):
+    """A double click: the same form (same data, same one-time token) sent twice at the same
+    moment by the same user, from two clients (threads) against the real database file."""
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        login(client, email)
+        clients.append(client)
+    answers = [None, None]
+    start = threading.Barrier(2)
+
+    def send(index):
+        start.wait()
+        answers[index] = clients[index].post(url, data=data)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -1,5 +1,6 @@
 """The admin's territory pages: communes, the category tree, administrators."""
 import html
+import threading
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from marketplace.mail import outbox
 from marketplace.models import AuditEvent, Campaign, Category, Commune, Employer, Product, Shop, User
 from search.models import IndexOutbox
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_twice_at_once
 
 
 def _actions(app) -> list[str]:
@@ -219,6 +220,57 @@ def test_create_category_under_a_parent(app, territory, client):
         made = db.session.scalars(select(Category).where(Category.name == "Verrerie d'art")
                                   .order_by(Category.id)).all()
         assert [(c.slug, c.parent_id) for c in made] == [("verrerie-d-art", parent_id), ("verrerie-d-art-2", None)]
+
+
+def _categories_named(app, name):
+    with app.app_context():
+        return db.session.execute(select(Category.slug, Category.parent_id).where(Category.name == name)).all()
+
+
+def test_a_category_form_sent_twice_at_once_makes_one_category_and_no_error_page(app, territory):
+    answers = post_twice_at_once(app, territory.admin_email, "/admin/categories",
+                                 {"name": "Catégorie double", "parent": "0", "once": "double-click"})
+    assert [a.status_code for a in answers] == [302, 302]
+    assert _categories_named(app, "Catégorie double") == [("categorie-double", None)]
+
+
+def test_two_category_forms_of_one_name_at_once_make_one_and_refuse_the_other(app, territory):
+    """Two tabs (two tokens): never an HTTP 500 on the slug; the second is told the name is taken."""
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        login(client, territory.admin_email)
+        clients.append(client)
+    replies = [None, None]
+    start = threading.Barrier(2)
+
+    def send(index):
+        start.wait()
+        replies[index] = clients[index].post("/admin/categories", data={
+            "name": "Poterie", "parent": "0", "once": f"tab-{index}"})
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in replies) == [200, 302]
+    refused = next(r for r in replies if r.status_code == 200).get_data(as_text=True)
+    assert "Une catégorie de ce nom existe déjà ici." in refused
+    assert _categories_named(app, "Poterie") == [("poterie", None)]
+
+
+def test_a_category_form_sent_again_creates_nothing_and_a_new_form_of_the_same_name_is_refused(app, territory,
+                                                                                                client):
+    login(client, territory.admin_email)
+    data = {"name": "Catégorie double", "parent": "0", "once": "back-and-again"}
+    assert client.post("/admin/categories", data=data).status_code == 302
+    again = client.post("/admin/categories", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "Déjà enregistré." in again
+    page = client.post("/admin/categories", data={"name": " catégorie  DOUBLE ", "parent": "0"})
+    assert page.status_code == 200
+    assert "Une catégorie de ce nom existe déjà ici." in page.get_data(as_text=True)
+    assert _categories_named(app, "Catégorie double") == [("categorie-double", None)]
 
 
 # --- Administrators ---------------------------------------------------------------------------------

@@ -191,3 +191,14 @@ def test_hr_cannot_edit_another_company(app, hr_world):
     assert client.post(url, data={"name": "Volée", "siret": "73282932000074", "address": "ici"}).status_code == 403
     with app.app_context():
         assert db.session.get(Employer, hr_world["employer_id"]).name == "Laiterie"
+
+
+def test_an_invitation_form_sent_twice_invites_and_mails_once(app, hr_client, hr_world):
+    employer_id = hr_world["employer_id"]
+    data = {"email": "paul@laiterie.fr", "once": "sent-twice"}
+    hr_client.post(f"/entreprise/{employer_id}/membres", data=data)
+    again = hr_client.post(f"/entreprise/{employer_id}/membres", data=data, follow_redirects=True)
+    assert "Déjà enregistré." in again.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(EmployerInvitation).filter_by(employer_id=employer_id)).all()) == 1
+        assert [m["To"] for m in outbox()].count("paul@laiterie.fr") == 1

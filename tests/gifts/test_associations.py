@@ -22,7 +22,7 @@ from marketplace.mail import outbox
 from marketplace.models import Association, AssociationManager, CardCounter, TopUpAward, TopUpProgramme, User
 from marketplace.models.associations import AWAITING_ADMIN, MEMBER, REQUESTED
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_twice_at_once
 from tests.gifts.test_topup_programmes import paid_gift, pay_at_once, pending_purchases, programme, today
 
 
@@ -389,3 +389,15 @@ def test_the_union_sub_menu_marks_the_current_page(app, world, client):
                         ("/guichets", "Points de vente de cartes")):
         page = client.get(f"/union/{union}{path}").get_data(as_text=True)
         assert re.findall(r'<a href="[^"]*" aria-current="page">([^<]*)</a>', page) == [label], path
+
+
+def test_a_managers_programme_form_sent_twice_at_once_makes_one_programme(app, world):
+    union = world["union"]
+    answers = post_twice_at_once(app, "union@example.fr", f"/union/{union}/programmes/nouveau", {
+        "name": "Noël", "budget": "500", "rate_percent": "50", "cap_per_purchase": "20", "cap_per_person": "40",
+        "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=9)).isoformat(), "once": "twice"})
+    with app.app_context():
+        programme_id = db.session.scalar(select(TopUpProgramme.id).where(TopUpProgramme.association_id == union))
+        assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 1
+        assert verify(db.session) == []
+    assert {a.headers["Location"] for a in answers} == {f"/union/{union}/programmes/{programme_id}"}

@@ -14,7 +14,7 @@ from marketplace import counters
 from marketplace.extensions import db
 from marketplace.models import AuditEvent, CardCounter, CreditPurchase
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_twice_at_once
 
 
 @pytest.fixture
@@ -350,3 +350,11 @@ def test_the_sale_and_print_pages_name_each_card_and_the_sale_with_tap_sized_lin
     with open(css, encoding="utf-8") as stylesheet:
         rules = stylesheet.read()
     assert ".no-print button { font: inherit; min-height: 2.75rem;" in rules and ".no-print .quiet-link" in rules
+
+
+def test_the_admins_counter_form_sent_twice_at_once_makes_one_counter(app, gift_world):
+    answers = post_twice_at_once(app, "admin@example.fr", "/admin/guichets",
+                                 {"name": "Union commerciale", "commune": f.SEMUR["insee"], "once": "twice"})
+    assert [a.headers["Location"] for a in answers] == ["/admin/guichets"] * 2
+    with app.app_context():
+        assert len(db.session.scalars(select(CardCounter).where(CardCounter.name == "Union commerciale")).all()) == 1

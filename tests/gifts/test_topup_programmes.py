@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 from loyalty import ledger
 from loyalty.clock import paris_day, utc_now
 from loyalty.errors import InsufficientBalance
-from loyalty.models import Account, Grant
+from loyalty.models import Account, Entry, Grant
 from loyalty.queries import card_balance
 from loyalty.verify import verify
 from marketplace import gift_cards, topup_programmes
 from marketplace.extensions import db
 from marketplace.models import CreditPurchase, CreditPurchaseItem, TopUpAward, TopUpProgramme, User
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_twice_at_once
 
 
 def today():
@@ -304,3 +304,34 @@ def test_the_programmes_form_names_its_lists_of_boxes_and_lets_a_long_one_be_fil
                            html, re.S).group(0)
     assert "data-checklist-filter" not in categories  # a short list needs no filter
     assert 'for="communes"' not in html and 'for="categories"' not in html
+
+
+def _programme_fundings(app) -> list[int]:
+    with app.app_context():
+        return db.session.scalars(select(Entry.amount_cents).where(
+            Entry.kind == "fund", Entry.idempotency_key.like("programme:%"))).all()
+
+
+def test_a_programme_form_sent_twice_at_once_makes_one_programme_and_funds_it_once(app, world):
+    data = {"name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20",
+            "cap_per_person": "40", "starts_on": today().isoformat(),
+            "ends_on": (today() + timedelta(days=9)).isoformat(), "once": "double-click"}
+    answers = post_twice_at_once(app, "admin@example.fr", "/admin/programmes-abondement/nouveau", data)
+    with app.app_context():
+        programme_id = db.session.scalar(select(TopUpProgramme.id))
+        assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 1
+        assert verify(db.session) == []
+    assert _programme_fundings(app) == [100_000]
+    assert [a.headers["Location"] for a in answers] == [f"/admin/programmes-abondement/{programme_id}"] * 2
+
+
+def test_a_programme_form_sent_again_after_back_leads_to_the_first_programme(app, world, client):
+    login(client, "admin@example.fr")
+    data = {"name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20",
+            "cap_per_person": "40", "starts_on": today().isoformat(),
+            "ends_on": (today() + timedelta(days=9)).isoformat(), "once": "back-and-again"}
+    first = client.post("/admin/programmes-abondement/nouveau", data=data)
+    again = client.post("/admin/programmes-abondement/nouveau", data=data)
+    assert again.headers["Location"] == first.headers["Location"]
+    assert "Déjà enregistré." in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert _programme_fundings(app) == [100_000]
