@@ -61,6 +61,38 @@
   });
 })();
 
+// A POST form's submit buttons are disabled for a few seconds once it is sent, so a double click
+// sends one request (the server also creates once per form: marketplace/once.py). Only a submit
+// that goes ahead: one refused by its data-confirm question, or handled by a script (the till),
+// leaves the buttons alone. Disabled after the event, so the clicked button's name is still sent;
+// enabled again after a while (a download keeps the page) and when the page comes back (Back).
+(function () {
+  const HOLD_MS = 4000;
+  const buttonsOf = function (form) {
+    return Array.prototype.filter.call(form.elements, function (element) {
+      return element.type === "submit" && !element.disabled;
+    });
+  };
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    setTimeout(function () {  // after every listener: a later one may still prevent the submit
+      if (event.defaultPrevented) return;
+      const buttons = buttonsOf(form);
+      buttons.forEach(function (button) { button.disabled = true; button.dataset.held = ""; });
+      setTimeout(function () { buttons.forEach(release); }, HOLD_MS);
+    }, 0);
+  });
+  const release = function (button) {
+    if (!("held" in button.dataset)) return;
+    button.disabled = false;
+    delete button.dataset.held;
+  };
+  window.addEventListener("pageshow", function (event) {  // back to a page kept whole by the browser
+    if (event.persisted) document.querySelectorAll("[data-held]").forEach(release);
+  });
+})();
+
 // A long list of boxes to tick (fieldset[data-checklist-filter], templates/_form.html): a filter
 // field above it hides the choices whose name does not hold what is typed (accents and case
 // aside), and a line says how many are ticked (and which, up to twelve). Hidden boxes keep their
