@@ -62,34 +62,46 @@
 })();
 
 // A POST form's submit buttons are disabled for a few seconds once it is sent, so a double click
-// sends one request (the server also creates once per form: marketplace/once.py). Only a submit
-// that goes ahead: one refused by its data-confirm question, or handled by a script (the till),
-// leaves the buttons alone. Disabled after the event, so the clicked button's name is still sent;
-// enabled again after a while (a download keeps the page) and when the page comes back (Back).
+// sends one request (the server also creates once per form: marketplace/once.py); a second submit
+// meanwhile (a click before the buttons are disabled, Enter) is stopped before anything else sees
+// it. Only a submit that goes ahead counts: one refused by its data-confirm question, or taken over
+// by a script (its listener on the form runs first), leaves the form alone. The buttons are
+// disabled just after the event, so the clicked one's name is still sent; enabled again after a
+// while (a download keeps the page) and when the browser shows the page again (Back).
 (function () {
   const HOLD_MS = 4000;
-  const buttonsOf = function (form) {
-    return Array.prototype.filter.call(form.elements, function (element) {
-      return element.type === "submit" && !element.disabled;
+  const isPost = function (form) {
+    return form instanceof HTMLFormElement && (form.getAttribute("method") || "").toLowerCase() === "post";
+  };
+  const release = function (form) {
+    delete form.dataset.sending;
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (!("held" in element.dataset)) return;
+      element.disabled = false;
+      delete element.dataset.held;
     });
   };
   document.addEventListener("submit", function (event) {
+    if (isPost(event.target) && "sending" in event.target.dataset) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
-    setTimeout(function () {  // after every listener: a later one may still prevent the submit
-      if (event.defaultPrevented) return;
-      const buttons = buttonsOf(form);
-      buttons.forEach(function (button) { button.disabled = true; button.dataset.held = ""; });
-      setTimeout(function () { buttons.forEach(release); }, HOLD_MS);
+    if (!isPost(form) || event.defaultPrevented) return;
+    form.dataset.sending = "";
+    setTimeout(function () {
+      Array.prototype.forEach.call(form.elements, function (element) {
+        if (element.type !== "submit" || element.disabled) return;
+        element.disabled = true;
+        element.dataset.held = "";
+      });
     }, 0);
+    setTimeout(function () { release(form); }, HOLD_MS);
   });
-  const release = function (button) {
-    if (!("held" in button.dataset)) return;
-    button.disabled = false;
-    delete button.dataset.held;
-  };
-  window.addEventListener("pageshow", function (event) {  // back to a page kept whole by the browser
-    if (event.persisted) document.querySelectorAll("[data-held]").forEach(release);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) document.querySelectorAll("form[data-sending]").forEach(release);
   });
 })();
 

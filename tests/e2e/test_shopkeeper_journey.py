@@ -238,3 +238,39 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
         product_import.run_import(upload_id)
     expect(page.get_by_text("Import terminé : 2 produits ajoutés, 0 mis à jour, 0 inchangé")).to_be_visible()
     audit(page)
+
+
+@pytest.mark.parametrize("screen", ["desktop"])  # a behaviour of the page, not of the layout
+def test_a_double_click_sends_a_creation_form_once_and_a_declined_confirmation_sends_nothing(page, live_app):
+    """halle.js holds a POST form's buttons for a few seconds once it is sent: a double click on
+    « Créer la clé » makes one request and one key; a refused data-confirm question holds nothing."""
+    from marketplace.models import ApiKey, ShopMember, User
+
+    with live_app.app_context():
+        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
+                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+    log_in(page, "commercant@demo.halle.fr")
+    page.goto(f"/caisse/{shop_id}/cles-api")
+    audit(page)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.get_by_label("Nom de la clé").fill("Caisse double clic")
+    page.get_by_role("button", name="Créer la clé").evaluate(  # a person's double click: the second one
+        "button => { button.click(); setTimeout(() => button.click(), 40); }")  # once the first is on its way
+    expect(page.get_by_test_id("new-api-key")).to_be_visible()
+    audit(page)
+    assert len(posts) == 1
+    with live_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ApiKey)
+                                 .where(ApiKey.name == "Caisse double clic")) == 1
+    revoke = page.get_by_role("row").filter(has_text="Caisse double clic").get_by_role("button", name="Révoquer")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    revoke.click()
+    page.wait_for_timeout(300)
+    expect(revoke).to_be_enabled()
+    assert len(posts) == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+    expect(page.get_by_text("Clé « Caisse double clic » révoquée")).to_be_visible()
+    audit(page)
+    assert len(posts) == 2
