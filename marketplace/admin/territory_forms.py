@@ -4,7 +4,7 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField,
                      SubmitField, TextAreaField)
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.i18n import lazy_gettext
@@ -57,7 +57,9 @@ class MergeCategoryForm(FlaskForm):
 
 class AddAdminForm(FlaskForm):
     email = EmailField(lazy_gettext("Adresse e-mail"), validators=[
-        DataRequired(lazy_gettext("Adresse e-mail : indiquez une adresse.")), Length(max=254)])
+        DataRequired(lazy_gettext("Adresse e-mail : indiquez une adresse.")),
+        Email(lazy_gettext("Adresse e-mail invalide.")),
+        Length(max=254, message=lazy_gettext("Adresse e-mail : 254 caractères au plus."))])
     submit = SubmitField(lazy_gettext("Ajouter l'administrateur"))
 
 

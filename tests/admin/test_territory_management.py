@@ -307,6 +307,16 @@ def test_add_admins_and_remove_rights_but_never_ones_own_nor_the_last(app, terri
     assert _actions(app) == ["admin.add", "admin.add", "admin.remove", "admin.remove"]
 
 
+def test_an_invalid_address_adds_no_admin(app, territory, client):
+    login(client, territory.admin_email)
+    for typed in ("a@b", "<script>@x.fr", "x" * 250 + "@example.fr"):
+        page = html.unescape(client.post("/admin/administrateurs", data={"email": typed}).get_data(as_text=True))
+        assert "Adresse e-mail invalide." in page or "Adresse e-mail : 254 caractères au plus." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True))) == 1
+    assert _actions(app) == []
+
+
 def test_the_last_admin_keeps_the_right(app, territory):
     from marketplace import admins
 
