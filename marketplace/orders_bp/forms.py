@@ -16,6 +16,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -46,7 +47,10 @@ class LockerBankForm(FlaskForm):
     name = StringField(lazy_gettext("Nom"),
                        validators=[DataRequired(lazy_gettext("Indiquez le nom.")), Length(max=140)])
     slug = StringField(lazy_gettext("Identifiant (URL de l'API)"),
-                       validators=[DataRequired(lazy_gettext("Indiquez l'identifiant.")), Length(max=80)])
+                       validators=[DataRequired(lazy_gettext("Indiquez l'identifiant.")), Length(max=80),
+                                   Regexp(r"\s*[a-z0-9-]+\s*\Z", message=lazy_gettext(
+                                       "Identifiant : lettres minuscules sans accent, chiffres et tirets "
+                                       "uniquement (par exemple montbard-gare)."))])
     address = StringField(lazy_gettext("Adresse"),
                           validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
     station = StringField(lazy_gettext("Gare ou arrêt"), validators=[Length(max=140)])

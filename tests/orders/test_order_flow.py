@@ -5,7 +5,7 @@ import html
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from loyalty import accounts
 from loyalty.queries import card_balance
@@ -299,6 +299,13 @@ def test_admin_creates_a_locker_bank_and_its_key(app, shop_world):
     bad = admin.post("/admin/consignes", data={"name": "Arnay", "slug": "arnay", "address": "Gare",
                                                "sizes": "S X"})
     assert "Tailles des casiers" in bad.get_data(as_text=True)
+    for slug in ("<script>alert(1)</script>", "gare-\N{STEAM LOCOMOTIVE}", "Gare", "gare centrale"):
+        refused = admin.post("/admin/consignes", data={"name": "Arnay", "slug": slug, "address": "Gare",
+                                                       "sizes": "S M L"})
+        assert "Identifiant : lettres minuscules sans accent, chiffres et tirets uniquement" in html.unescape(
+            refused.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LockerBank)) == 1  # the fixture's
     # The commune by its name or postal code, as the admin knows it (an INSEE code was asked).
     with app.app_context():
         f.commune(insee="21205", name="Courcelles-lès-Semur", slug="courcelles-les-semur", postal_codes="21140",
