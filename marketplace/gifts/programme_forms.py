@@ -3,6 +3,7 @@ from flask_babel import gettext
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from loyalty.clock import paris_day, utc_now
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.employer.forms import MultiCheckboxField
 from marketplace.i18n import lazy_gettext
@@ -44,6 +45,7 @@ class ProgrammeForm(OnceForm):
 
     def __init__(self, *args, category_choices=(), commune_choices=(), owner_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.stored = kwargs.get("obj")  # the programme being changed; None for a new one
         if self.categories is not None:
             self.categories.choices = list(category_choices)
             self.communes.choices = list(commune_choices)
@@ -52,9 +54,22 @@ class ProgrammeForm(OnceForm):
         self.cap_per_purchase.validators = [_euros(gettext("Abondement au plus par achat"))]
         self.cap_per_person.validators = [_euros(gettext("Abondement au plus par personne"))]
 
+    def validate_starts_on(self, field):
+        """A new programme starts today or later: it cannot top up purchases already paid. A stored
+        programme keeps the start it has (already running), but is not moved back into the past."""
+        unchanged = self.stored is not None and field.data == self.stored.starts_on
+        if field.data and not unchanged and field.data < paris_day(utc_now()):
+            raise ValidationError(gettext("Début : aujourd'hui ou plus tard."))
+
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError(gettext("Fin : le jour du début ou plus tard."))
+        # Ending a programme in the past would end it retroactively: today at the earliest (a
+        # programme that has already ended may keep its end date while another field changes).
+        unchanged = self.stored is not None and field.data == self.stored.ends_on
+        if field.data and not unchanged and field.data < paris_day(utc_now()):
+            raise ValidationError(gettext("Fin : aujourd'hui ou plus tard (un programme ne s'arrête pas dans "
+                                          "le passé)."))
 
     def terms(self, association_id: int | None = None, commune_insee: str | None = None) -> ProgrammeTerms:
         """`association_id`, `commune_insee`: the owner's own form (OwnProgrammeForm: no places, no

@@ -279,6 +279,32 @@ def test_the_budget_can_be_raised_but_not_below_what_was_used(app, world, client
         assert topup_programmes.left_cents(prog) == 2_000
 
 
+def test_a_new_programme_does_not_start_in_the_past_nor_does_a_running_one_end_there(app, world, client):
+    login(client, "admin@example.fr")
+    terms = {"name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20",
+             "cap_per_person": "40", "ends_on": (today() + timedelta(days=9)).isoformat()}
+    refused = client.post("/admin/programmes-abondement/nouveau", data={**terms, "starts_on": "2020-01-01"})
+    assert "Début : aujourd&#39;hui ou plus tard." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(TopUpProgramme)) == 0
+        programme_id = programme(world["admin"], starts=today() - timedelta(days=5))  # running since 5 days
+    edit = f"/admin/programmes-abondement/{programme_id}/modifier"
+    running = {**terms, "starts_on": (today() - timedelta(days=5)).isoformat()}
+    refused = client.post(edit, data={**running, "ends_on": (today() - timedelta(days=1)).isoformat()})
+    assert "Fin : aujourd&#39;hui ou plus tard (un programme ne s&#39;arrête pas dans le passé)." in (
+        refused.get_data(as_text=True))
+    refused = client.post(edit, data={**running, "starts_on": "2020-01-01"})
+    assert "Début : aujourd&#39;hui ou plus tard." in refused.get_data(as_text=True)
+    with app.app_context():
+        stored = db.session.get(TopUpProgramme, programme_id)
+        assert (stored.name, stored.starts_on, stored.ends_on) == (
+            "Printemps du centre", today() - timedelta(days=5), today() + timedelta(days=30))
+    # Its start, already past, stays as it is; it may end today.
+    assert client.post(edit, data={**running, "ends_on": today().isoformat()}).status_code == 302
+    with app.app_context():
+        assert db.session.get(TopUpProgramme, programme_id).ends_on == today()
+
+
 def test_the_programmes_form_names_its_lists_of_boxes_and_lets_a_long_one_be_filtered(app, world, client):
     """Each list of boxes is a fieldset named by its legend (a label cannot name a list); a long
     one (the territory's communes) carries what halle.js needs to filter it and count the ticks,
