@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from marketplace.extensions import db
+from marketplace.formatting import number
 from marketplace.models import Product, ProductImage, Shop
 from marketplace.models.shops import public_product_clause
 from marketplace.models.base import utcnow
@@ -67,8 +68,12 @@ def price_input(cents: int | None) -> str:
 MADE_TO_ORDER_WORDS = {"", "sur commande", "commande", "sc", "s/c"}
 
 
-def parse_stock(text) -> int | None:
-    """A stock quantity, or None for "sur commande" (made to order, no stock kept)."""
+MAX_STOCK = 1_000_000  # forms, spreadsheet import and the products API alike
+
+
+def parse_stock(text, maximum: int | None = MAX_STOCK) -> int | None:
+    """A stock quantity, or None for "sur commande" (made to order, no stock kept); `maximum` None
+    reads back a stock already stored."""
     raw = str(text if text is not None else "").strip()
     if raw.lower() in MADE_TO_ORDER_WORDS:
         return None
@@ -80,6 +85,9 @@ def parse_stock(text) -> int | None:
     if not cleaned.isdigit():
         raise InvalidValue(gettext("Le stock « %(text)s » n'est pas un nombre entier (ou « sur commande »).",
                                    text=raw))
+    if maximum is not None and int(cleaned) > maximum:
+        raise InvalidValue(gettext("Le stock « %(text)s » dépasse le maximum : %(max)s.", text=raw,
+                                   max=number(maximum)))
     return int(cleaned)
 
 

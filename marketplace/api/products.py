@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.access import SHOP_API_KEY, access
 from marketplace.api.blueprint import bp, error_response, json_object
+from marketplace.catalogue import MAX_STOCK
 from marketplace.extensions import db
 from marketplace.models import Product, ProductApiRequest
 
 MAX_KEY_LENGTH = 100
 MAX_BATCH = 1000
 _CHANGES = {
-    "stock": {"type": ["integer", "null"], "minimum": 0, "maximum": 1_000_000,
+    "stock": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_STOCK,
               "description": "Quantité en stock ; null : sur commande"},
     "price_cents": {"type": "integer", "minimum": 1, "maximum": 100_000_000, "description": "Prix TTC en centimes"},
     "online": {"type": "boolean", "description": "En ligne (visible et commandable) ou non"},

@@ -263,7 +263,7 @@ def count_stocks(shop_id: int):
     counts, refused = [], {}
     for product_id, value in typed.items():
         try:
-            shown = catalogue.parse_stock(request.form.get(f"shown-{product_id}"))
+            shown = catalogue.parse_stock(request.form.get(f"shown-{product_id}"), maximum=None)
             counts.append(catalogue.StockCount(product_id, shown, catalogue.parse_stock(value)))
         except catalogue.InvalidValue as error:
             refused[product_id] = str(error)

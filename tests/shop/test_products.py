@@ -41,6 +41,9 @@ def test_stock_and_ean_parsers():
     for bad in ("-1", "beaucoup", "2,5"):
         with pytest.raises(InvalidValue):
             catalogue.parse_stock(bad)
+    assert catalogue.parse_stock("1000000") == catalogue.MAX_STOCK == 1_000_000  # the products API's maximum too
+    with pytest.raises(InvalidValue, match="« 1000001 » dépasse le maximum"):
+        catalogue.parse_stock("1000001")
     assert catalogue.normalize_ean("3017620422003") == "3017620422003"
     assert catalogue.normalize_ean(" ") is None
     with pytest.raises(InvalidValue, match="n'est pas valide"):
@@ -70,6 +73,7 @@ def test_staff_creates_a_product_with_a_photo(app, client, shop_world, media_dir
     ("price", "douze", "n&#39;est pas un nombre"),
     ("price", "-4", "est négatif"),
     ("stock", "-2", "Le stock « -2 » est négatif."),
+    ("stock", "99999999999", "Le stock « 99999999999 » dépasse le maximum : 1"),
     ("ean", "123", "n&#39;est pas valide"),
     ("sku", "B001", "La référence « B001 » est déjà celle d&#39;un autre de vos produits."),
     ("name", "x" * 201, "200 caractères au plus."),
@@ -165,6 +169,8 @@ def test_the_weekly_count_is_typed_in_the_list_and_saved_at_once(app, client, sh
     assert refused.status_code == 400 and "Rien n'a été enregistré." in body
     assert f'name="stock-{bread}" value="douze"' in body and f'name="stock-{tarte}" value="9"' in body
     assert "Le stock « douze » n'est pas un nombre entier" in body
+    refused = client.post(f"{url}/stocks", data={f"stock-{bread}": "99999999999", f"shown-{bread}": "12"})
+    assert "Le stock « 99999999999 » dépasse le maximum" in html.unescape(refused.get_data(as_text=True))
     with app.app_context():
         assert db.session.get(Product, tarte).stock is None
 
