@@ -50,6 +50,15 @@ def normalize_siret(text: str) -> str | None:
                                    "de situation INSEE).")) from None
 
 
+def siret_in_use(siret: str, *, except_shop_id: int | None = None) -> bool:
+    """Whether a shop not rejected (pending or approved) already has this SIRET: one shop, one
+    registration; its team grows by invitation."""
+    query = select(Shop.id).where(Shop.siret == siret, Shop.status != "rejected")
+    if except_shop_id is not None:
+        query = query.where(Shop.id != except_shop_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def normalize_iban(text: str) -> str | None:
     """A valid IBAN without spaces, None when empty; InvalidValue otherwise."""
     if not (text or "").strip():

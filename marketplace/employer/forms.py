@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from stdnum.exceptions import ValidationError as StdnumError
+from sqlalchemy import select
 from stdnum.fr import siret
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, SubmitField)
@@ -8,7 +9,9 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
+from marketplace.models import Employer
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
 from marketplace.territory import validate_commune_field
 from marketplace.forms import OnceForm
@@ -52,11 +55,23 @@ def _address_field() -> StringField:
 class _SiretCheck:
     """The SIRET's check, for the forms that have a `siret` field (kept as its 14 digits)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored = kwargs.get("obj")  # the company whose details these are; None for a new one
+
     def validate_siret(self, field):
         try:
             field.data = siret.validate(field.data or "")
         except StdnumError:
             raise ValidationError(lazy_gettext("Numéro SIRET invalide : vérifiez les 14 chiffres.")) from None
+        # One company, one registration (not counting a rejected one); its HR team grows by invitation.
+        query = select(Employer.id).where(Employer.siret == field.data, Employer.status != "rejected")
+        if self.stored is not None:
+            query = query.where(Employer.id != self.stored.id)
+        if db.session.scalar(query.limit(1)) is not None:
+            raise ValidationError(lazy_gettext(
+                "SIRET : une entreprise avec ce numéro est déjà inscrite sur Halle ; demandez à son service RH de "
+                "vous inviter dans son espace."))
 
 
 class EmployerRegistrationForm(_SiretCheck, FlaskForm):

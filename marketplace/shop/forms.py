@@ -13,7 +13,8 @@ from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, pars
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
-from marketplace.shops import DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours
+from marketplace.shops import (DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours,
+                               siret_in_use)
 from marketplace.territory import parse_commune_list
 from marketplace.forms import OnceForm
 
@@ -139,8 +140,19 @@ class ShopForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.stored = kwargs.get("obj")  # the shop whose settings these are; None for a new one
         self.category.choices = category_choices()
         self.commune.choices = [SelectChoice("", lazy_gettext("— Choisissez la commune —"))] + commune_choices()
+
+    def validate_siret(self, field):
+        try:
+            number = normalize_siret(field.data)
+        except InvalidValue:
+            return  # said by the field's own check
+        if number and siret_in_use(number, except_shop_id=self.stored.id if self.stored is not None else None):
+            raise ValidationError(lazy_gettext(
+                "SIRET : un commerce avec ce numéro est déjà inscrit sur Halle ; demandez à son responsable de vous "
+                "inviter dans son équipe."))
 
     def validate_commune(self, field):
         if not field.data:

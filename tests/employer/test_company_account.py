@@ -3,7 +3,7 @@ import html
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace import invitations
 from marketplace.employer import service
@@ -14,7 +14,7 @@ from tests.conftest import login
 
 
 def registration(**overrides):
-    return {"name": "Menuiserie Vautrin", "siret": "732 829 320 00074", "address": "3 rue des Forges",
+    return {"name": "Menuiserie Vautrin", "siret": "552 100 554 00013", "address": "3 rue des Forges",
             "commune": "Arnay-le-Duc", "billing_email": "compta@vautrin.fr", **overrides}
 
 
@@ -29,7 +29,7 @@ def test_register_then_admin_approves(app, hr_world, make_user):
     assert response.status_code == 302
     with app.app_context():
         employer = db.session.scalar(select(Employer).filter_by(name="Menuiserie Vautrin"))
-        assert employer.status == "pending" and employer.siret == "73282932000074"
+        assert employer.status == "pending" and employer.siret == "55210055400013"
         assert employer.commune_insee == "21023"
         employer_id = employer.id
         assert any(m["To"] == "admin@example.fr" for m in outbox())
@@ -152,6 +152,20 @@ def test_hr_withdraws_an_invitation_and_its_link_finds_nothing(app, hr_client, h
     login(paul, "paul@laiteire.fr")
     assert "Cette invitation n&#39;existe pas" in paul.post(path, follow_redirects=True).get_data(as_text=True)
     assert paul.get(f"/entreprise/{employer_id}/").status_code == 403
+
+
+def test_a_siret_already_registered_makes_no_second_company(app, hr_world, make_user):
+    """The Laiterie (hr_world) has SIRET 732 829 320 00074: registering it again is refused."""
+    make_user("boss@laiterie.fr")
+    client = app.test_client()
+    login(client, "boss@laiterie.fr")
+    for _ in range(2):
+        page = html.unescape(client.post("/entreprise/inscription", data=registration(
+            name="Laiterie bis", siret="732 829 320 00074")).get_data(as_text=True))
+        assert ("SIRET : une entreprise avec ce numéro est déjà inscrite sur Halle ; demandez à son service RH de "
+                "vous inviter dans son espace.") in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Employer).filter_by(siret="73282932000074")) == 1
 
 
 def test_hr_edits_the_company_details_printed_on_receipts(app, hr_client, hr_world):

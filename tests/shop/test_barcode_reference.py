@@ -95,7 +95,7 @@ def test_a_shop_that_opts_out_is_never_used(app, client, shop_world, listings):
     with app.app_context():
         cheese = db.session.get(Shop, shop_world["cheese"])
         data = {"name": cheese.name, "category": str(cheese.category_id), "commune": cheese.commune_insee,
-                "address": "1 place du Marché", "siret": "73282932000074", "private_listings": "y",
+                "address": "1 place du Marché", "siret": "55210055400013", "private_listings": "y",
                 "accepts_card": "y"}
     assert client.post(f"/boutique/{shop_world['cheese']}/parametres", data=data).status_code == 302
     with app.app_context():

@@ -20,7 +20,7 @@ def shop_form(world, **overrides):
         "name": "Épicerie du Lac", "category": str(world["categories"]["epicerie"]), "commune": world["semur"],
         "address": "1 place de l'Église", "description": "Produits locaux.", "phone": "03 80 97 00 00",
         "email": "contact@epicerie-du-lac.fr", "website": "www.epicerie-du-lac.fr", "accepts_card": "y",
-        "siret": "732 829 320 00074", "iban": "FR76 3000 6000 0112 3456 7890 189",
+        "siret": "552 100 554 00013", "iban": "FR76 3000 6000 0112 3456 7890 189",
         "hours_tue": "9h-12h30, 14h-19h", "hours_sat": "8h30-12h",
     }
     data.update(overrides)
@@ -34,7 +34,7 @@ def test_a_resident_creates_a_pending_shop_and_the_admins_are_told(app, client, 
     with app.app_context():
         shop = Shop.query.filter_by(name="Épicerie du Lac").one()
         assert shop.status == "pending" and shop.slug == "epicerie-du-lac"
-        assert shop.siret == VALID_SIRET and shop.iban == VALID_IBAN
+        assert shop.siret == "55210055400013" and shop.iban == VALID_IBAN
         assert shop.website == "https://www.epicerie-du-lac.fr"
         assert shop.opening_hours == {"tue": [["09:00", "12:30"], ["14:00", "19:00"]], "sat": [["08:30", "12:00"]]}
         assert [m.role for m in shop.members] == ["owner"]
@@ -72,6 +72,34 @@ def test_shop_form_says_what_is_wrong_and_creates_nothing(app, client, shop_worl
     assert 'aria-invalid="true"' in page
     with app.app_context():
         assert Shop.query.filter_by(name="Épicerie du Lac").count() == 0
+
+
+def test_a_siret_already_registered_makes_no_second_shop(app, client, shop_world):
+    """The bakery (approved) has VALID_SIRET: a second registration with it is refused, its owner
+    invites the newcomer instead. A rejected shop's SIRET may be registered again."""
+    refusal = ("SIRET : un commerce avec ce numéro est déjà inscrit sur Halle ; demandez à son responsable de vous "
+               "inviter dans son équipe.")
+    login(client, shop_world["emails"]["resident"])
+    for _ in range(2):
+        page = html.unescape(client.post("/boutique/nouvelle", data=shop_form(
+            shop_world, siret="732 829 320 00074")).get_data(as_text=True))
+        assert refusal in page
+    with app.app_context():
+        assert Shop.query.filter_by(siret=VALID_SIRET).count() == 1
+    # Nor may another shop's settings take it; the bakery keeps its own.
+    other = app.test_client()
+    login(other, shop_world["emails"]["other"])
+    with app.app_context():
+        cheese = db.session.get(Shop, shop_world["cheese"])
+        settings = {"name": cheese.name, "category": str(cheese.category_id), "commune": cheese.commune_insee,
+                    "address": "1 place du Marché", "siret": VALID_SIRET, "accepts_card": "y"}
+    assert refusal in html.unescape(other.post(f"/boutique/{shop_world['cheese']}/parametres", data=settings)
+                                    .get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(Shop, shop_world["cheese"]).siret != VALID_SIRET
+        db.session.get(Shop, shop_world["bakery"]).status = "rejected"
+        db.session.commit()
+    assert client.post("/boutique/nouvelle", data=shop_form(shop_world, siret=VALID_SIRET)).status_code == 302
 
 
 def test_shop_photo_is_checked(app, client, shop_world):
