@@ -1,12 +1,26 @@
-"""The forms every space shares: a bare POST button, a destructive action's tick box, and the
-one-time token of a creation form (OnceForm)."""
+"""The forms every space shares: a bare POST button, a destructive action's tick box, the one-time
+token of a creation form (OnceForm); the fields and validators whose refusal names the field."""
 import secrets
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from marketplace.i18n import lazy_gettext
+
+
+class MaxLength(Length):
+    """Length(max=n) whose refusal names the field by its label, « Message : 500 caractères au plus. »,
+    in the page's language (WTForms' own says "Field cannot be longer than 500 characters.")."""
+
+    def __init__(self, most: int):
+        super().__init__(max=most)
+
+    def __call__(self, form, field):
+        if len(field.data or "") > self.max:
+            raise ValidationError(gettext("%(field)s : %(n)s caractères au plus.", field=field.label.text,
+                                          n=self.max))
 
 
 class ButtonForm(FlaskForm):

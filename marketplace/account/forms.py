@@ -1,14 +1,15 @@
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import ValidationError
 
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import validate_commune_field
 
 
 class ProfileForm(FlaskForm):
-    first_name = StringField(lazy_gettext("Prénom"), validators=[Length(max=80)])
-    last_name = StringField(lazy_gettext("Nom"), validators=[Length(max=80)])
+    first_name = StringField(lazy_gettext("Prénom"), validators=[MaxLength(80)])
+    last_name = StringField(lazy_gettext("Nom"), validators=[MaxLength(80)])
     home_commune = StringField(
         lazy_gettext("Ma commune"),
         description=lazy_gettext("Nom ou code postal d'une commune du territoire."),

@@ -9,13 +9,13 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from marketplace import accountant, accounting, audit, closing
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
-from marketplace.forms import ButtonForm, ConfirmForm
+from marketplace.forms import ButtonForm, ConfirmForm, MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.settings import SettingsError
 
@@ -53,7 +53,7 @@ def _fec_period(values) -> tuple[FecForm, bool]:
 
 
 class AccountantForm(FlaskForm):
-    email = EmailField(lazy_gettext("E-mail du cabinet comptable"), validators=[Length(max=254)],
+    email = EmailField(lazy_gettext("E-mail du cabinet comptable"), validators=[MaxLength(254)],
                        description=lazy_gettext("Laissez vide pour ne rien envoyer."))
     submit = SubmitField(lazy_gettext("Enregistrer l'adresse"))
 

@@ -6,13 +6,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, SubmitField
-from wtforms.validators import Length
 
 from marketplace import bank_statements
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
 from marketplace.formatting import money
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.models.bank import BankLine
 
@@ -31,7 +31,7 @@ class LineCampaignForm(FlaskForm):
 
 
 class LineHandledForm(FlaskForm):
-    note = StringField(lazy_gettext("Ce qui a été fait"), validators=[Length(max=500)])
+    note = StringField(lazy_gettext("Ce qui a été fait"), validators=[MaxLength(500)])
     submit = SubmitField(lazy_gettext("Marquer traitée hors Halle"))
 
 

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 
 
@@ -12,7 +13,7 @@ class ApproveShopForm(FlaskForm):
 class RejectShopForm(FlaskForm):
     message = TextAreaField(
         lazy_gettext("Motif du refus (envoyé au commerçant)"),
-        validators=[DataRequired(lazy_gettext("Expliquez au commerçant ce qu'il doit corriger.")), Length(max=2000)],
+        validators=[DataRequired(lazy_gettext("Expliquez au commerçant ce qu'il doit corriger.")), MaxLength(2000)],
     )
     submit = SubmitField(lazy_gettext("Refuser"))
 
@@ -33,6 +34,6 @@ class SettlementRunForm(FlaskForm):
 class SuspendForm(FlaskForm):
     reason = TextAreaField(
         lazy_gettext("Motif de la suspension"),
-        validators=[DataRequired(lazy_gettext("Indiquez le motif de la suspension.")), Length(max=500)],
+        validators=[DataRequired(lazy_gettext("Indiquez le motif de la suspension.")), MaxLength(500)],
     )
     submit = SubmitField(lazy_gettext("Suspendre"))

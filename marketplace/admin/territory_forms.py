@@ -7,6 +7,7 @@ from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectCh
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.forms import OnceForm
 
@@ -31,14 +32,14 @@ class CommuneImportForm(FlaskForm):
 
 class CategoryForm(OnceForm):
     name = StringField(lazy_gettext("Nom"), validators=[
-        DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), Length(max=120)])
+        DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), MaxLength(120)])
     parent = SelectField(lazy_gettext("Catégorie parente"), coerce=int, default=0)
     submit = SubmitField(lazy_gettext("Créer la catégorie"))
 
 
 class RenameCategoryForm(FlaskForm):
     name = StringField(lazy_gettext("Nouveau nom"), validators=[
-        DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), Length(max=120)])
+        DataRequired(lazy_gettext("Nom : indiquez le nom de la catégorie.")), MaxLength(120)])
     submit = SubmitField(lazy_gettext("Renommer"))
 
 
@@ -95,7 +96,7 @@ class CardSettingsForm(FlaskForm):
 class CardLookupForm(FlaskForm):
     query = StringField(lazy_gettext("Numéro de la carte, QR code, e-mail ou nom du titulaire"), validators=[
         DataRequired(lazy_gettext("Tapez les 16 chiffres de la carte, scannez son QR code, ou tapez l'e-mail "
-                                  "ou le nom de son titulaire.")), Length(max=500)],
+                                  "ou le nom de son titulaire.")), MaxLength(500)],
         render_kw={"autocomplete": "off", "autofocus": True})
     submit = SubmitField(lazy_gettext("Trouver la carte"))
 
@@ -116,7 +117,7 @@ class CardCorrectionForm(FlaskForm):
                          validators=[DataRequired(lazy_gettext("Montant : tapez par exemple 12,50."))],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     reason = TextAreaField(lazy_gettext("Motif (lu par votre comptable et par le titulaire)"), validators=[
-        DataRequired(lazy_gettext("Motif : dites pourquoi vous corrigez ce crédit.")), Length(max=300)])
+        DataRequired(lazy_gettext("Motif : dites pourquoi vous corrigez ce crédit.")), MaxLength(300)])
     confirm = BooleanField(lazy_gettext("Je confirme : l'écriture est définitive ; seule une autre correction la "
                                         "compense"),
                            validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
@@ -146,7 +147,7 @@ class CardCorrectionForm(FlaskForm):
 class ReportProductForm(FlaskForm):
     reason = RadioField(lazy_gettext("Motif"), choices=[],
                         validators=[DataRequired(lazy_gettext("Motif : cochez l’une des raisons."))])
-    comment = TextAreaField(lazy_gettext("Commentaire (facultatif)"), validators=[Optional(), Length(max=500)])
+    comment = TextAreaField(lazy_gettext("Commentaire (facultatif)"), validators=[Optional(), MaxLength(500)])
     submit = SubmitField(lazy_gettext("Envoyer le signalement"))
 
     def __init__(self, *args, **kwargs):

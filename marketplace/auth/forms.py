@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 
 PASSWORD_MIN_LENGTH = 10
@@ -25,12 +26,12 @@ def new_password_fields(label) -> tuple[PasswordField, PasswordField]:
 
 
 class SignupForm(FlaskForm):
-    first_name = StringField(lazy_gettext("Prénom"), validators=[Length(max=80)])
-    last_name = StringField(lazy_gettext("Nom"), validators=[Length(max=80)])
+    first_name = StringField(lazy_gettext("Prénom"), validators=[MaxLength(80)])
+    last_name = StringField(lazy_gettext("Nom"), validators=[MaxLength(80)])
     email = EmailField(
         lazy_gettext("Adresse e-mail"),
         validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail.")),
-                    Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)],
+                    Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)],
     )
     password, password_confirm = new_password_fields(lazy_gettext("Mot de passe"))
     submit = SubmitField(lazy_gettext("Créer mon compte"))
@@ -80,7 +81,7 @@ class ChangeEmailForm(FlaskForm):
     email = EmailField(
         lazy_gettext("Nouvelle adresse e-mail"),
         validators=[DataRequired(lazy_gettext("Indiquez votre adresse e-mail.")),
-                    Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)],
+                    Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)],
     )
     current_password = current_password_field()
     submit = SubmitField(lazy_gettext("Changer d'adresse e-mail"))

@@ -5,11 +5,12 @@ from sqlalchemy import select
 from stdnum.fr import siret
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
                      SelectField, SelectMultipleField, StringField, SubmitField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.extensions import db
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Employer
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
@@ -38,7 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _name_field() -> StringField:
     return StringField(lazy_gettext("Raison sociale"),
-                       validators=[DataRequired(lazy_gettext("Indiquez le nom de l'entreprise.")), Length(max=140)])
+                       validators=[DataRequired(lazy_gettext("Indiquez le nom de l'entreprise.")), MaxLength(140)])
 
 
 def _siret_field() -> StringField:
@@ -49,7 +50,7 @@ def _siret_field() -> StringField:
 
 def _address_field() -> StringField:
     return StringField(lazy_gettext("Adresse"),
-                       validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
+                       validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), MaxLength(200)])
 
 
 class _SiretCheck:
@@ -83,7 +84,7 @@ class EmployerRegistrationForm(_SiretCheck, FlaskForm):
                           description=lazy_gettext("Une commune du territoire (nom ou code postal)."))
     billing_email = EmailField(lazy_gettext("E-mail de facturation"),
                                validators=[DataRequired(lazy_gettext("Indiquez l'adresse de facturation.")),
-                                           Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+                                           Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)])
     submit = SubmitField(lazy_gettext("Demander l'ouverture du compte"))
 
     def validate_commune(self, field):
@@ -102,7 +103,7 @@ class EmployerDetailsForm(_SiretCheck, FlaskForm):
 class InviteForm(OnceForm):
     email = EmailField(lazy_gettext("E-mail du collègue"),
                        validators=[DataRequired(lazy_gettext("Indiquez une adresse e-mail.")),
-                                   Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+                                   Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)])
     submit = SubmitField(lazy_gettext("Envoyer l'invitation"))
 
 
@@ -122,13 +123,13 @@ class StaffConfirmForm(FlaskForm):
 
 class EmployeeForm(FlaskForm):
     external_id = StringField(lazy_gettext("Matricule"),
-                              validators=[DataRequired(lazy_gettext("Le matricule est obligatoire.")), Length(max=40)])
+                              validators=[DataRequired(lazy_gettext("Le matricule est obligatoire.")), MaxLength(40)])
     last_name = StringField(lazy_gettext("Nom"),
-                            validators=[DataRequired(lazy_gettext("Le nom est obligatoire.")), Length(max=80)])
+                            validators=[DataRequired(lazy_gettext("Le nom est obligatoire.")), MaxLength(80)])
     first_name = StringField(lazy_gettext("Prénom"),
-                             validators=[DataRequired(lazy_gettext("Le prénom est obligatoire.")), Length(max=80)])
+                             validators=[DataRequired(lazy_gettext("Le prénom est obligatoire.")), MaxLength(80)])
     email = EmailField(lazy_gettext("E-mail"),
-                       validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")), Length(max=254)])
+                       validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)])
     children_under_16 = IntegerField(lazy_gettext("Enfants de moins de 16 ans"), default=0,
                                      validators=[Optional(), NumberRange(0, 20, lazy_gettext("Entre 0 et 20."))])
     children_under_26 = IntegerField(lazy_gettext("Enfants de moins de 26 ans"), default=0,
@@ -141,7 +142,7 @@ class CampaignForm(FlaskForm):
                         choices=[SelectChoice(slug, label) for slug, label in CAMPAIGN_EVENTS.items()])
     label = StringField(lazy_gettext("Intitulé"),
                         validators=[DataRequired(lazy_gettext("Donnez un intitulé (par exemple « Noël 2026 »).")),
-                                    Length(max=120)])
+                                    MaxLength(120)])
     amount = EurosField(lazy_gettext("Montant par salarié (€)"),
                         validators=[DataRequired(lazy_gettext("Indiquez le montant par salarié."))])
     child_amount = EurosField(lazy_gettext("Montant par enfant (€, Noël et rentrée scolaire)"),
@@ -193,7 +194,7 @@ class IssueDayForm(FlaskForm):
 
 class BankTransferForm(FlaskForm):
     reference = StringField(lazy_gettext("Référence du virement reçu"), validators=[
-        DataRequired(lazy_gettext("Référence du virement : indiquez celle lue sur le relevé.")), Length(max=140)])
+        DataRequired(lazy_gettext("Référence du virement : indiquez celle lue sur le relevé.")), MaxLength(140)])
     amount = StringField(lazy_gettext("Montant reçu"), validators=[
         DataRequired(lazy_gettext("Montant reçu : indiquez le montant lu sur le relevé."))])
 

@@ -2,11 +2,12 @@
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, ValidationError
 
 from loyalty.clock import paris_day, utc_now
 from marketplace import gift_cards
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 
 
@@ -29,11 +30,11 @@ class GiftCardForm(Form):
     amount = StringField(lazy_gettext("Montant (€)"), validators=[DataRequired(lazy_gettext("Indiquez le montant."))],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     recipient_name = StringField(lazy_gettext("Prénom et nom du destinataire"), validators=[
-        DataRequired(lazy_gettext("Indiquez le nom du destinataire.")), Length(max=120)])
+        DataRequired(lazy_gettext("Indiquez le nom du destinataire.")), MaxLength(120)])
     recipient_email = EmailField(lazy_gettext("E-mail du destinataire"), validators=[
         DataRequired(lazy_gettext("Indiquez l'e-mail du destinataire.")),
-        Email(lazy_gettext("Adresse e-mail du destinataire invalide.")), Length(max=254)])
-    message = TextAreaField(lazy_gettext("Votre message (facultatif)"), validators=[Length(max=500)])
+        Email(lazy_gettext("Adresse e-mail du destinataire invalide.")), MaxLength(254)])
+    message = TextAreaField(lazy_gettext("Votre message (facultatif)"), validators=[MaxLength(500)])
     deliver_on = DateField(lazy_gettext("Date d'envoi au destinataire"), validators=[
         DataRequired(lazy_gettext("Date d'envoi : une date au format jj/mm/aaaa."))])
 
@@ -49,10 +50,10 @@ class GiftOrderForm(FlaskForm):
     form_token = HiddenField()
     cards = FieldList(FormField(GiftCardForm), min_entries=1, max_entries=gift_cards.MAX_CARDS)
     buyer_name = StringField(lazy_gettext("Votre prénom et nom"), validators=[
-        DataRequired(lazy_gettext("Indiquez votre nom.")), Length(max=120)])
+        DataRequired(lazy_gettext("Indiquez votre nom.")), MaxLength(120)])
     buyer_email = EmailField(lazy_gettext("Votre e-mail (pour le reçu)"), validators=[
         DataRequired(lazy_gettext("Indiquez votre e-mail.")), Email(lazy_gettext("Votre adresse e-mail est invalide.")),
-        Length(max=254)])
+        MaxLength(254)])
     add_card = SubmitField(lazy_gettext("Ajouter une carte"))
     remove_card = SubmitField(lazy_gettext("Retirer la dernière carte"))
     submit = SubmitField(lazy_gettext("Continuer vers le paiement"))

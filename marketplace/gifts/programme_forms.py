@@ -1,11 +1,12 @@
 """The admin's form of a top-up programme: each refusal names its field."""
 from flask_babel import gettext
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from loyalty.clock import paris_day, utc_now
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.employer.forms import MultiCheckboxField
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.topup_programmes import ProgrammeTerms
 from marketplace.forms import OnceForm
@@ -24,7 +25,7 @@ def _euros(label):
 
 class ProgrammeForm(OnceForm):
     name = StringField(lazy_gettext("Nom du programme"), validators=[
-        DataRequired(lazy_gettext("Nom du programme : obligatoire.")), Length(max=120)])
+        DataRequired(lazy_gettext("Nom du programme : obligatoire.")), MaxLength(120)])
     budget = StringField(lazy_gettext("Budget (€)"), render_kw={"inputmode": "decimal"})
     rate_percent = IntegerField(lazy_gettext("Abondement (en pourcentage de ce qui est payé)"), validators=[
         InputRequired(lazy_gettext("Abondement : un nombre entier de 1 à 200.")),

@@ -13,7 +13,6 @@ from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -22,6 +21,7 @@ from wtforms.validators import (
 
 from marketplace import sms
 from marketplace.employer.forms import EurosField
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import validate_commune_field
 
@@ -34,7 +34,7 @@ class QuantityForm(FlaskForm):
 
 class RefuseForm(FlaskForm):
     reason = TextAreaField(lazy_gettext("Raison du refus"),
-                           validators=[DataRequired(lazy_gettext("Indiquez la raison du refus.")), Length(max=1000)])
+                           validators=[DataRequired(lazy_gettext("Indiquez la raison du refus.")), MaxLength(1000)])
     submit = SubmitField(lazy_gettext("Refuser et rembourser"))
 
 
@@ -45,17 +45,17 @@ class ReadyForm(FlaskForm):
 
 class LockerBankForm(FlaskForm):
     name = StringField(lazy_gettext("Nom"),
-                       validators=[DataRequired(lazy_gettext("Indiquez le nom.")), Length(max=140)])
+                       validators=[DataRequired(lazy_gettext("Indiquez le nom.")), MaxLength(140)])
     slug = StringField(lazy_gettext("Identifiant (URL de l'API)"),
-                       validators=[DataRequired(lazy_gettext("Indiquez l'identifiant.")), Length(max=80),
+                       validators=[DataRequired(lazy_gettext("Indiquez l'identifiant.")), MaxLength(80),
                                    Regexp(r"\s*[a-z0-9-]+\s*\Z", message=lazy_gettext(
                                        "Identifiant : lettres minuscules sans accent, chiffres et tirets "
                                        "uniquement (par exemple montbard-gare)."))])
     address = StringField(lazy_gettext("Adresse"),
-                          validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), Length(max=200)])
-    station = StringField(lazy_gettext("Gare ou arrêt"), validators=[Length(max=140)])
+                          validators=[DataRequired(lazy_gettext("Indiquez l'adresse.")), MaxLength(200)])
+    station = StringField(lazy_gettext("Gare ou arrêt"), validators=[MaxLength(140)])
     commune = StringField(lazy_gettext("Commune (nom ou code postal)"),
-                          validators=[Length(max=80), validate_commune_field],
+                          validators=[MaxLength(80), validate_commune_field],
                           render_kw={"list": "commune-options", "autocomplete": "off"})
     sizes = StringField(lazy_gettext("Casiers (tailles S, M, L séparées par des espaces)"), default="S S M M M M L L",
                         validators=[DataRequired(lazy_gettext("Indiquez au moins un casier."))])
@@ -76,14 +76,14 @@ class DepositForm(FlaskForm):
                        validators=[DataRequired(lazy_gettext("Choisissez une taille de casier."))])
     recipient_name = StringField(lazy_gettext("Nom de la personne"), render_kw={"autocomplete": "off"},
                                  validators=[DataRequired(lazy_gettext("Nom de la personne : indiquez-le.")),
-                                             Length(max=140)])
+                                             MaxLength(140)])
     recipient_phone = StringField(lazy_gettext("Téléphone portable (code par SMS)"),
                                   render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"},
-                                  validators=[Optional(), Length(max=30)])
+                                  validators=[Optional(), MaxLength(30)])
     recipient_email = EmailField(lazy_gettext("Adresse e-mail (code par e-mail)"), render_kw={"autocomplete": "off"},
                                  validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")),
-                                             Length(max=254)])
-    note = StringField(lazy_gettext("Ce que vous déposez (pour vous y retrouver)"), validators=[Length(max=300)])
+                                             MaxLength(254)])
+    note = StringField(lazy_gettext("Ce que vous déposez (pour vous y retrouver)"), validators=[MaxLength(300)])
     amount = EurosField(lazy_gettext("À payer au retrait (€, facultatif)"),
                         render_kw={"inputmode": "decimal", "autocomplete": "off"},
                         description=lazy_gettext("La personne reçoit un lien de paiement (carte bancaire ou carte du "
@@ -112,8 +112,8 @@ class DepositCardPayForm(FlaskForm):
     card_number = StringField(lazy_gettext("Numéro de la carte du territoire"),
                               render_kw={"inputmode": "numeric", "autocomplete": "off"},
                               validators=[DataRequired(lazy_gettext("Numéro de la carte : indiquez-le.")),
-                                          Length(max=40)])
+                                          MaxLength(40)])
     pin = StringField(lazy_gettext("Code PIN de la carte"),
                       render_kw={"type": "password", "inputmode": "numeric", "autocomplete": "off"},
-                      validators=[DataRequired(lazy_gettext("Code PIN : indiquez-le.")), Length(max=12)])
+                      validators=[DataRequired(lazy_gettext("Code PIN : indiquez-le.")), MaxLength(12)])
     submit = SubmitField(lazy_gettext("Payer avec la carte du territoire"))

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
 from marketplace.shops import (DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours,
@@ -41,8 +42,8 @@ def commune_choices() -> list[SelectChoice]:
     return [SelectChoice(c.insee, c.label) for c in db.session.scalars(db.select(Commune).order_by(Commune.name))]
 
 
-def _max(length: int) -> Length:
-    return Length(max=length, message=lazy_gettext("%(n)s caractères au plus.", n=length))
+def _max(length: int) -> MaxLength:
+    return MaxLength(length)
 
 
 def _checked_by(parse):
@@ -322,7 +323,7 @@ class ImportUploadForm(FlaskForm):
 
 class FeedForm(FlaskForm):
     url = StringField(lazy_gettext("Adresse du fichier (https://…)"),
-                      validators=[DataRequired(lazy_gettext("Indiquez l'adresse du fichier.")), Length(max=2000)],
+                      validators=[DataRequired(lazy_gettext("Indiquez l'adresse du fichier.")), MaxLength(2000)],
                       description=lazy_gettext("Le lien « publier sur le web » de votre tableur (Google Sheets : CSV, "
                                                "TSV ou XLSX), l'export produits de votre boutique en ligne "
                                                "(WooCommerce, PrestaShop, Shopify) ou un flux Google Merchant Center."),

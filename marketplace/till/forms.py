@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from loyalty.cards import is_valid_number
 from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.forms import OnceForm
 
@@ -12,7 +13,7 @@ class ApiKeyForm(OnceForm):
     name = StringField(
         lazy_gettext("Nom de la clé"),
         validators=[DataRequired(lazy_gettext("Donnez un nom à la clé (par exemple « Caisse comptoir »).")),
-                    Length(max=80)],
+                    MaxLength(80)],
         description=lazy_gettext(
             "Pour la reconnaître plus tard : le logiciel ou le poste de caisse qui l'utilise."),
     )
@@ -59,7 +60,7 @@ class PaymentForm(FlaskForm):
 class VoidForm(FlaskForm):
     reason = StringField(
         lazy_gettext("Motif de l'annulation"),
-        validators=[DataRequired(lazy_gettext("Indiquez pourquoi vous annulez ce paiement.")), Length(max=200)],
+        validators=[DataRequired(lazy_gettext("Indiquez pourquoi vous annulez ce paiement.")), MaxLength(200)],
     )
     key = HiddenField()
     submit = SubmitField(lazy_gettext("Annuler ce paiement"))

@@ -1,22 +1,23 @@
 """Forms of the merchants' associations' pages: each refusal names its field."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email
 
 from marketplace.employer.forms import MultiCheckboxField
+from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 
 
 class AssociationForm(FlaskForm):
     name = StringField(lazy_gettext("Nom de l'union commerciale"), validators=[
-        DataRequired(lazy_gettext("Nom : obligatoire.")), Length(max=120)])
+        DataRequired(lazy_gettext("Nom : obligatoire.")), MaxLength(120)])
     communes = MultiCheckboxField(lazy_gettext("Communes de l'union"), choices=[], validators=[
         DataRequired(lazy_gettext("Communes : cochez au moins une commune."))])
-    description = TextAreaField(lazy_gettext("Présentation (page publique)"), validators=[Length(max=2000)])
+    description = TextAreaField(lazy_gettext("Présentation (page publique)"), validators=[MaxLength(2000)])
     manager_email = EmailField(lazy_gettext("E-mail du premier gestionnaire"), validators=[
         DataRequired(lazy_gettext("E-mail du gestionnaire : obligatoire.")),
         Email(lazy_gettext("E-mail du gestionnaire : une adresse valide, par exemple nom@exemple.fr.")),
-        Length(max=254)], description=lazy_gettext("Sans compte Halle, la personne reçoit une invitation par e-mail."))
+        MaxLength(254)], description=lazy_gettext("Sans compte Halle, la personne reçoit une invitation par e-mail."))
     submit = SubmitField(lazy_gettext("Créer l'union commerciale"))
 
 
@@ -24,14 +25,14 @@ class ManagerForm(FlaskForm):
     email = EmailField(lazy_gettext("E-mail du gestionnaire"), validators=[
         DataRequired(lazy_gettext("E-mail du gestionnaire : obligatoire.")),
         Email(lazy_gettext("E-mail du gestionnaire : une adresse valide, par exemple nom@exemple.fr.")),
-        Length(max=254)], description=lazy_gettext("Sans compte Halle, la personne reçoit une invitation par e-mail."))
+        MaxLength(254)], description=lazy_gettext("Sans compte Halle, la personne reçoit une invitation par e-mail."))
     submit = SubmitField(lazy_gettext("Ajouter le gestionnaire"))
 
 
 class DescriptionForm(FlaskForm):
     name = StringField(lazy_gettext("Nom de l'union commerciale"), validators=[
-        DataRequired(lazy_gettext("Nom : obligatoire.")), Length(max=120)])
-    description = TextAreaField(lazy_gettext("Présentation (page publique)"), validators=[Length(max=2000)])
+        DataRequired(lazy_gettext("Nom : obligatoire.")), MaxLength(120)])
+    description = TextAreaField(lazy_gettext("Présentation (page publique)"), validators=[MaxLength(2000)])
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
 

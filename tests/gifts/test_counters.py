@@ -2,6 +2,7 @@
 the counter's clearing account of the tender, found again on a double submit, printed with a PIN
 slip, voided the same day only while unused (never more than is left), and the day's cash-up
 matches the ledger; once the day is closed, no sale nor void lands on it."""
+import html
 import re
 
 import pytest
@@ -100,6 +101,12 @@ def test_bad_amounts_and_tenders_are_refused_and_change_nothing(app, desk, clien
     assert answer.status_code == 200 and "Montant : entre 10,00" in answer.get_data(as_text=True)
     answer, _ = sell(client, desk["counter"], [("30", "")], tender="bitcoin")
     assert answer.status_code == 200
+    answer, _ = sell(client, desk["counter"], [("30", "P" * 121, "p" * 250 + "@example.fr")], buyer="B" * 121)
+    page = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 200 and "Field cannot be longer" not in page
+    assert "Nom du destinataire (facultatif) : 120 caractères au plus." in page
+    assert "plafond d'abondement) : 254 caractères au plus." in page
+    assert "De la part de (facultatif, imprimé sur la carte) : 120 caractères au plus." in page
     with app.app_context():
         assert db.session.scalar(select(CreditPurchase.id).where(CreditPurchase.kind == "counter")) is None
 

@@ -257,6 +257,17 @@ def test_bad_input_names_the_field_and_creates_nothing(stripe_app, gift_world, c
         assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
 
 
+def test_too_long_card_fields_are_named_in_french(stripe_app, gift_world, client):
+    answer, _ = order_form(client, [("30", "P" * 121, "p" * 250 + "@example.fr", "m" * 501, today())])
+    html = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 200 and "Field cannot be longer" not in html
+    assert "Prénom et nom du destinataire : 120 caractères au plus." in html
+    assert "E-mail du destinataire : 254 caractères au plus." in html
+    assert "Votre message (facultatif) : 500 caractères au plus." in html
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
+
+
 def test_the_form_adds_and_removes_cards(app, gift_world, client):
     page = client.get("/carte-cadeau").get_data(as_text=True)
     token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
