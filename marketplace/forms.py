@@ -4,8 +4,9 @@ import secrets
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+import wtforms
 from wtforms import BooleanField, HiddenField, SubmitField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, StopValidation, ValidationError
 
 from marketplace.i18n import lazy_gettext
 
@@ -21,6 +22,46 @@ class MaxLength(Length):
         if len(field.data or "") > self.max:
             raise ValidationError(gettext("%(field)s : %(n)s caractères au plus.", field=field.label.text,
                                           n=self.max))
+
+
+class _OneRefusal:
+    """A value that cannot be read (a tampered or empty list, letters in a number) gets one message
+    naming the field, and the field's other checks do not add theirs."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+class SelectField(_OneRefusal, wtforms.SelectField):
+    """WTForms' SelectField whose refusals name the field, « Activité : choisissez dans la liste. »
+    (not « Choix non valide, ne peut pas être converti. » nor « N'est pas un choix valide. »)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = lazy_gettext("%(field)s : choisissez dans la liste.", field=self.label.text)
+        self.invalid_value_message = self.invalid_value_message or message
+        self.invalid_choice_message = self.invalid_choice_message or message
+
+
+class RadioField(_OneRefusal, wtforms.RadioField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = lazy_gettext("%(field)s : choisissez dans la liste.", field=self.label.text)
+        self.invalid_value_message = self.invalid_value_message or message
+        self.invalid_choice_message = self.invalid_choice_message or message
+
+
+class IntegerField(_OneRefusal, wtforms.IntegerField):
+    """WTForms' IntegerField whose refusal of letters says what its range says (« Abondement : un
+    nombre entier de 1 à 200. ») or names the field, not « N'est pas un entier valide. »."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ranges = [v.message for v in self.validators if isinstance(v, NumberRange) and v.message]
+        self.invalid_value_message = self.invalid_value_message or (
+            ranges[0] if ranges else lazy_gettext("%(field)s : un nombre entier.", field=self.label.text))
 
 
 class ButtonForm(FlaskForm):

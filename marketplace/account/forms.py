@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms import SelectChoice, StringField, SubmitField
 from wtforms.validators import ValidationError
 
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import validate_commune_field
 

@@ -5,14 +5,14 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
 
 from marketplace import bank_statements
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
 from marketplace.formatting import money
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.models.bank import BankLine
 

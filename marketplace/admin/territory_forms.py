@@ -2,12 +2,11 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectChoice, SelectField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import BooleanField, EmailField, HiddenField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, parse_price
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, RadioField, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.forms import OnceForm
 

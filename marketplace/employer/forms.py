@@ -3,14 +3,14 @@ from flask_wtf.file import FileField, FileRequired
 from stdnum.exceptions import ValidationError as StdnumError
 from sqlalchemy import select
 from stdnum.fr import siret
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, SubmitField)
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectChoice, SelectMultipleField, StringField,
+                    SubmitField)
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue import InvalidValue, parse_price
 from marketplace.extensions import db
-from marketplace.forms import MaxLength
+from marketplace.forms import IntegerField, MaxLength, RadioField, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Employer
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS
@@ -130,10 +130,10 @@ class EmployeeForm(FlaskForm):
                              validators=[DataRequired(lazy_gettext("Le prénom est obligatoire.")), MaxLength(80)])
     email = EmailField(lazy_gettext("E-mail"),
                        validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")), MaxLength(254)])
-    children_under_16 = IntegerField(lazy_gettext("Enfants de moins de 16 ans"), default=0,
-                                     validators=[Optional(), NumberRange(0, 20, lazy_gettext("Entre 0 et 20."))])
-    children_under_26 = IntegerField(lazy_gettext("Enfants de moins de 26 ans"), default=0,
-                                     validators=[Optional(), NumberRange(0, 20, lazy_gettext("Entre 0 et 20."))])
+    children_under_16 = IntegerField(lazy_gettext("Enfants de moins de 16 ans"), default=0, validators=[
+        Optional(), NumberRange(0, 20, lazy_gettext("Enfants de moins de 16 ans : un nombre entier de 0 à 20."))])
+    children_under_26 = IntegerField(lazy_gettext("Enfants de moins de 26 ans"), default=0, validators=[
+        Optional(), NumberRange(0, 20, lazy_gettext("Enfants de moins de 26 ans : un nombre entier de 0 à 20."))])
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
 

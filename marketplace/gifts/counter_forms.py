@@ -1,12 +1,12 @@
 """The card counter's forms: a sale (one or several cards, a tender), the admin's counter and seller."""
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import EmailField, FieldList, Form, FormField, HiddenField, SelectChoice, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Optional
 
 from marketplace import gift_cards
 from marketplace.counters import COUNTER_TENDERS, CounterCard, tender_label
 from marketplace.gifts.forms import amount_cents
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, RadioField, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.forms import OnceForm
 

@@ -1,14 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    EmailField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -21,7 +12,7 @@ from wtforms.validators import (
 
 from marketplace import sms
 from marketplace.employer.forms import EurosField
-from marketplace.forms import MaxLength
+from marketplace.forms import IntegerField, MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import validate_commune_field
 

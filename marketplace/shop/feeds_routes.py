@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SubmitField
+from wtforms import SelectChoice, SubmitField
 
 from marketplace import feeds, product_import, uploads
 from marketplace.access import SHOP_TEAM, access
 from marketplace.extensions import db
-from marketplace.forms import ButtonForm
+from marketplace.forms import ButtonForm, SelectField
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
 from marketplace.i18n import lazy_gettext
 from marketplace.shop.forms import FeedForm, category_choices

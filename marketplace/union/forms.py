@@ -1,10 +1,10 @@
 """Forms of the merchants' associations' pages: each refusal names its field."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email
 
 from marketplace.employer.forms import MultiCheckboxField
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 
 

@@ -283,6 +283,9 @@ def test_a_new_programme_does_not_start_in_the_past_nor_does_a_running_one_end_t
     login(client, "admin@example.fr")
     terms = {"name": "Centre", "budget": "1000", "rate_percent": "50", "cap_per_purchase": "20",
              "cap_per_person": "40", "ends_on": (today() + timedelta(days=9)).isoformat()}
+    letters = html_module.unescape(client.post("/admin/programmes-abondement/nouveau", data={
+        **terms, "rate_percent": "abc", "starts_on": today().isoformat()}).get_data(as_text=True))
+    assert letters.count("Abondement : un nombre entier de 1 à 200.") == 1 and "entier valide" not in letters
     refused = client.post("/admin/programmes-abondement/nouveau", data={**terms, "starts_on": "2020-01-01"})
     assert "Début : aujourd&#39;hui ou plus tard." in refused.get_data(as_text=True)
     with app.app_context():

@@ -32,6 +32,13 @@ def test_stock_is_checked_when_adding_with_a_clear_message(client, shop_world):
     assert "Il ne reste que 1 « Tarte aux pommes » en stock." in page
 
 
+def test_a_quantity_in_letters_is_refused_naming_the_quantity(client, shop_world):
+    add(client, shop_world["bread"], "abc")
+    page = client.get("/panier").get_data(as_text=True)
+    assert "La quantité va de 0 à 99." in page and "entier valide" not in page
+    assert "Votre panier est vide" in page
+
+
 def test_quantity_change_and_removal(client, shop_world):
     add(client, shop_world["bread"])
     client.post(f"/panier/{shop_world['bread']}", data={"quantity": 4})

@@ -52,6 +52,8 @@ def outbox(app):
 @pytest.mark.parametrize("field, value, message", [
     ("name", "", "Indiquez le nom du commerce."),
     ("commune", "", "Choisissez la commune du commerce."),
+    ("category", "", "Activité : choisissez dans la liste."),
+    ("category", "abc", "Activité : choisissez dans la liste."),
     ("address", "", "Indiquez l'adresse du commerce."),
     ("siret", "732 829 320 00075", "Ce numéro SIRET n'est pas valide"),
     ("siret", "", "Indiquez le SIRET"),

@@ -74,6 +74,8 @@ def test_staff_creates_a_product_with_a_photo(app, client, shop_world, media_dir
     ("price", "-4", "est négatif"),
     ("stock", "-2", "Le stock « -2 » est négatif."),
     ("stock", "99999999999", "Le stock « 99999999999 » dépasse le maximum : 1"),
+    ("category", "", "Catégorie : choisissez dans la liste."),
+    ("category", "abc", "Catégorie : choisissez dans la liste."),
     ("ean", "123", "n&#39;est pas valide"),
     ("sku", "B001", "La référence « B001 » est déjà celle d&#39;un autre de vos produits."),
     ("name", "x" * 201, "200 caractères au plus."),
@@ -143,6 +145,8 @@ def test_bulk_actions_touch_only_this_shops_products(app, client, shop_world):
     assert "n&#39;est pas un nombre entier" in response.get_data(as_text=True)
     response = client.post(url, data={"action": "activate"}, follow_redirects=True)
     assert "Cochez au moins un produit." in response.get_data(as_text=True)
+    response = client.post(url, data={"action": "supprimer", "product_ids": ids}, follow_redirects=True)
+    assert "Action : choisissez dans la liste." in response.get_data(as_text=True)
 
 
 def test_the_weekly_count_is_typed_in_the_list_and_saved_at_once(app, client, shop_world):
