@@ -98,6 +98,8 @@ def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
     assert _actions(app) == ["category.rename", "category.move"]
     tree = client.get("/admin/categories").get_data(as_text=True)
     assert tree.index("Alimentation") < tree.index("Boulangerie, pâtisserie")
+    tampered = client.post("/admin/categories", data={"name": "Primeur", "parent": "abc"}).get_data(as_text=True)
+    assert "Catégorie parente : choisissez dans la liste." in tampered and "converti" not in tampered
 
 
 def test_a_parent_category_counts_the_products_of_its_whole_subtree_without_a_query_each(app, territory, client):

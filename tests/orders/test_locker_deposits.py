@@ -174,6 +174,7 @@ def test_cancel_asks_for_confirmation_then_frees_and_tells_the_person(app, baker
     ({"recipient_email": "paul@"}, "Adresse e-mail invalide."),
     ({"recipient_name": " "}, "Nom de la personne : indiquez-le."),
     ({"size": "L"}, "Plus de casier L libre à la consigne Semur gare"),
+    ({"bank": "abc"}, "Consigne : choisissez dans la liste."),
 ])
 def test_bad_bookings_are_refused_with_a_french_message_and_change_nothing(app, baker, shop_world, fields,
                                                                             message):
