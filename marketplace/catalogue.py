@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from marketplace.extensions import db
-from marketplace.formatting import number
+from marketplace.formatting import money, number
 from marketplace.models import Product, ProductImage, Shop
 from marketplace.models.shops import public_product_clause
 from marketplace.models.base import utcnow
@@ -18,6 +18,22 @@ PER_PAGE = 20
 
 class InvalidValue(ValueError):
     """A typed value that cannot be read; the message is French and names what is wrong."""
+
+
+class AmountNotPositive(InvalidValue):
+    """A typed amount below zero, or zero where it is not allowed."""
+
+
+class AmountTooHigh(InvalidValue):
+    """A typed amount above MAX_AMOUNT_CENTS."""
+
+
+MAX_AMOUNT_CENTS = 10_000_000_00  # 10 million euros: any amount typed in a form or a spreadsheet
+
+
+def too_high(label, most: int = MAX_AMOUNT_CENTS) -> str:
+    """The refusal of an amount above the maximum, naming its field: « Budget : 10 000 000,00 € au plus. »"""
+    return gettext("%(field)s : %(max)s au plus.", field=label, max=money(most))
 
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\t'")
@@ -37,7 +53,7 @@ def parse_price(text, allow_zero: bool = False) -> int:
         raise InvalidValue(gettext("Le prix est obligatoire."))
     cleaned = raw.replace("€", "").replace("EUR", "").replace("eur", "").translate(_SPACES)
     if cleaned.startswith("-") or cleaned.endswith("-"):
-        raise InvalidValue(gettext("Le prix « %(text)s » est négatif.", text=raw))
+        raise AmountNotPositive(gettext("Le prix « %(text)s » est négatif.", text=raw))
     if cleaned.startswith("+"):
         cleaned = cleaned[1:]
     if "," in cleaned and "." in cleaned:
@@ -52,9 +68,10 @@ def parse_price(text, allow_zero: bool = False) -> int:
         raise InvalidValue(gettext("Le prix « %(text)s » a plus de deux décimales.", text=raw))
     cents = int(whole or "0") * 100 + int((fraction + "00")[:2])
     if cents == 0 and not allow_zero:
-        raise InvalidValue(gettext("Le prix doit être supérieur à zéro."))
-    if cents > 10_000_000_00:
-        raise InvalidValue(gettext("Le prix « %(text)s » est trop élevé.", text=raw))
+        raise AmountNotPositive(gettext("Le prix doit être supérieur à zéro."))
+    if cents > MAX_AMOUNT_CENTS:
+        raise AmountTooHigh(gettext("Le prix « %(text)s » est trop élevé (%(max)s au plus).", text=raw,
+                                    max=money(MAX_AMOUNT_CENTS)))
     return cents
 
 

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectCho
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.catalogue import MAX_AMOUNT_CENTS, AmountTooHigh, InvalidValue, parse_price, too_high
 from marketplace.extensions import db
 from marketplace.forms import IntegerField, MaxLength, RadioField, SelectField
 from marketplace.i18n import lazy_gettext
@@ -23,11 +23,19 @@ class EurosField(StringField):
 
     cents: int | None = None
 
+    def __init__(self, *args, maximum_cents: int = MAX_AMOUNT_CENTS, **kwargs):
+        """`maximum_cents`: the most the form's own check accepts, said when the typed amount is
+        beyond what can be read (the form's check says it for the other amounts above)."""
+        super().__init__(*args, **kwargs)
+        self.maximum_cents = maximum_cents
+
     def pre_validate(self, form):
         self.cents = None
         if self.data and self.data.strip():
             try:
                 self.cents = parse_price(self.data, allow_zero=True)
+            except AmountTooHigh:
+                raise ValidationError(too_high(self.label.text, self.maximum_cents)) from None
             except InvalidValue:
                 raise ValidationError(lazy_gettext("Montant invalide : écrivez par exemple 150 ou 150,50.")) from None
 
@@ -201,6 +209,8 @@ class BankTransferForm(FlaskForm):
     def validate_amount(self, field) -> None:
         try:
             field.cents = parse_price(field.data)
+        except AmountTooHigh:
+            raise ValidationError(too_high(field.label.text)) from None
         except InvalidValue:
             raise ValidationError(lazy_gettext("Montant reçu : « %(text)s » n'est pas un montant (exemple : 1 250,00).",
                                                text=field.data)) from None

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, ValidationError
 
 from loyalty.clock import paris_day, utc_now
 from marketplace import gift_cards
-from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.catalogue import AmountNotPositive, AmountTooHigh, InvalidValue, parse_price
 from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 
@@ -15,6 +15,8 @@ def amount_cents(field) -> int:
     """The field's euros as cents, within the territory's limits (else a ValidationError)."""
     try:
         cents = parse_price(field.data)
+    except (AmountNotPositive, AmountTooHigh):
+        cents = 0  # out of the range, which check_amount says
     except InvalidValue:
         raise ValidationError(gettext("Montant : un nombre d'euros, par exemple 30 ou 25,50.")) from None
     try:

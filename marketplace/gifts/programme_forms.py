@@ -4,7 +4,7 @@ from wtforms import DateField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from loyalty.clock import paris_day, utc_now
-from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.catalogue import AmountTooHigh, InvalidValue, parse_price, too_high
 from marketplace.employer.forms import MultiCheckboxField
 from marketplace.forms import IntegerField, MaxLength, OnceForm, SelectField
 from marketplace.i18n import lazy_gettext
@@ -16,6 +16,8 @@ def _euros(label):
     def check(form, field):
         try:
             field.cents = parse_price(field.data)
+        except AmountTooHigh:
+            raise ValidationError(too_high(label)) from None
         except InvalidValue:
             raise ValidationError(gettext("%(field)s : un montant en euros plus grand que zéro, par exemple 1000 ou "
                                           "20,50.", field=label)) from None

@@ -10,7 +10,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace import sms
+from marketplace import lockers, sms
 from marketplace.employer.forms import EurosField
 from marketplace.forms import IntegerField, MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
@@ -75,7 +75,7 @@ class DepositForm(FlaskForm):
                                  validators=[Optional(), Email(lazy_gettext("Adresse e-mail invalide.")),
                                              MaxLength(254)])
     note = StringField(lazy_gettext("Ce que vous déposez (pour vous y retrouver)"), validators=[MaxLength(300)])
-    amount = EurosField(lazy_gettext("À payer au retrait (€, facultatif)"),
+    amount = EurosField(lazy_gettext("À payer au retrait (€, facultatif)"), maximum_cents=lockers.MAX_AMOUNT_CENTS,
                         render_kw={"inputmode": "decimal", "autocomplete": "off"},
                         description=lazy_gettext("La personne reçoit un lien de paiement (carte bancaire ou carte du "
                                                  "territoire), puis le code une fois payé. Vide : rien à payer."))

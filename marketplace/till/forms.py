@@ -3,7 +3,7 @@ from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
 from loyalty.cards import is_valid_number
-from marketplace.catalogue import InvalidValue, parse_price
+from marketplace.catalogue import AmountTooHigh, InvalidValue, parse_price, too_high
 from marketplace.forms import MaxLength
 from marketplace.i18n import lazy_gettext
 from marketplace.forms import OnceForm
@@ -49,6 +49,8 @@ class PaymentForm(FlaskForm):
     def validate_amount(self, field):
         try:
             self.amount_cents = parse_price(field.data)
+        except AmountTooHigh:
+            raise ValidationError(too_high(field.label.text)) from None
         except InvalidValue:
             raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 12,50.")) from None
 
@@ -80,5 +82,7 @@ class RefundForm(FlaskForm):
     def validate_amount(self, field):
         try:
             self.amount_cents = parse_price(field.data)
+        except AmountTooHigh:
+            raise ValidationError(too_high(field.label.text)) from None
         except InvalidValue:
             raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 4,90.")) from None

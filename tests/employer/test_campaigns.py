@@ -111,6 +111,9 @@ def test_form_errors_are_named(hr_client, hr_world):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Montant invalide" in html
+    huge = hr_client.post(f"/entreprise/{employer_id}/campagnes/nouvelle", data={**NOEL, "amount": "99999999999"})
+    text = huge.get_data(as_text=True).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Montant par salarié (€) : 10 000 000,00 € au plus." in text and "Montant invalide" not in text
     assert "Le montant par enfant ne vaut que pour Noël" in html
     assert "Choisissez au moins une catégorie" in html
     selection = hr_client.post(f"/entreprise/{employer_id}/campagnes/nouvelle", data={**NOEL, "audience": "selection"})

@@ -257,6 +257,15 @@ def test_bad_input_names_the_field_and_creates_nothing(stripe_app, gift_world, c
         assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
 
 
+@pytest.mark.parametrize("typed", ["-5", "0", "5", "600", "99999999999"])
+def test_an_amount_out_of_range_says_the_range(stripe_app, gift_world, client, typed):
+    answer, _ = order_form(client, [(typed, "Paul", "paul@example.fr", "", today())])
+    page = unescape(answer.get_data(as_text=True)).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Montant : entre 10,00 € et 500,00 €." in page and "un nombre d'euros" not in page
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
+
+
 def test_too_long_card_fields_are_named_in_french(stripe_app, gift_world, client):
     answer, _ = order_form(client, [("30", "P" * 121, "p" * 250 + "@example.fr", "m" * 501, today())])
     html = unescape(answer.get_data(as_text=True))

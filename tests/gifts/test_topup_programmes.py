@@ -286,6 +286,11 @@ def test_a_new_programme_does_not_start_in_the_past_nor_does_a_running_one_end_t
     letters = html_module.unescape(client.post("/admin/programmes-abondement/nouveau", data={
         **terms, "rate_percent": "abc", "starts_on": today().isoformat()}).get_data(as_text=True))
     assert letters.count("Abondement : un nombre entier de 1 à 200.") == 1 and "entier valide" not in letters
+    huge = html_module.unescape(client.post("/admin/programmes-abondement/nouveau", data={
+        **terms, "budget": "99999999999", "cap_per_person": "99999999999", "starts_on": today().isoformat()})
+        .get_data(as_text=True)).replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Budget : 10 000 000,00 € au plus." in huge and "plus grand que zéro" not in huge
+    assert "Abondement au plus par personne : 10 000 000,00 € au plus." in huge
     refused = client.post("/admin/programmes-abondement/nouveau", data={**terms, "starts_on": "2020-01-01"})
     assert "Début : aujourd&#39;hui ou plus tard." in refused.get_data(as_text=True)
     with app.app_context():

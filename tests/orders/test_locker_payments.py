@@ -218,6 +218,7 @@ def test_unpaid_deposit_cannot_be_collected_by_a_door_event(app, baker, shop_wor
     ("douze", "Montant invalide : écrivez par exemple 150 ou 150,50."),
     ("-3", "Montant invalide"),
     ("6000", "Montant à payer au retrait : entre 0 et 5"),
+    ("99999999999", "À payer au retrait (€, facultatif) : 5 000,00 € au plus."),
 ])
 def test_a_bad_amount_is_named_and_books_nothing(app, baker, shop_world, amount, message):
     page = book(baker, shop_world["bakery"], shop_world["bank"], amount=amount).get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
