@@ -4,6 +4,9 @@ import secrets
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+import calendar
+import re
+
 import wtforms
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, StopValidation, ValidationError
@@ -62,6 +65,35 @@ class IntegerField(_OneRefusal, wtforms.IntegerField):
         ranges = [v.message for v in self.validators if isinstance(v, NumberRange) and v.message]
         self.invalid_value_message = self.invalid_value_message or (
             ranges[0] if ranges else lazy_gettext("%(field)s : un nombre entier.", field=self.label.text))
+
+
+_TYPED_DAY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def date_refusal(label, text: str) -> str:
+    """Why `text` is not a date, naming the field: a day the calendar does not have (« le 31/02/2026
+    n'existe pas »), or not a date at all."""
+    text = (text or "").strip()
+    typed = _TYPED_DAY.fullmatch(text)
+    if typed:
+        day, month, year = (typed.group(1, 2, 3) if typed.group(1) else typed.group(6, 5, 4))
+        if 1 <= int(month) <= 12 and not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+            return gettext("%(field)s : le %(text)s n'existe pas dans le calendrier.", field=label, text=text)
+    return gettext("%(field)s : « %(text)s » n'est pas une date (jj/mm/aaaa).", field=label, text=text)
+
+
+class DateField(_OneRefusal, wtforms.DateField):
+    """WTForms' DateField reading the browser's date (2026-02-14) or one typed the French way
+    (14/02/2026); a date it cannot read gets date_refusal's message."""
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        super().__init__(label, validators, format or ["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(date_refusal(self.label.text, " ".join(valuelist))) from None
 
 
 class ButtonForm(FlaskForm):

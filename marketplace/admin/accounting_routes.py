@@ -8,14 +8,14 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectChoice, SubmitField
+from wtforms import EmailField, SelectChoice, SubmitField
 from wtforms.validators import DataRequired
 
 from marketplace import accountant, accounting, audit, closing
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
-from marketplace.forms import ButtonForm, ConfirmForm, MaxLength, SelectField
+from marketplace.forms import ButtonForm, ConfirmForm, DateField, MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.settings import SettingsError
 

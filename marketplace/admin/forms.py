@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from marketplace.forms import MaxLength, SelectField
+from marketplace.forms import DateField, MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 
 

@@ -5,13 +5,14 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SubmitField
+from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
 from loyalty.clock import paris_day, utc_now
 from marketplace import reconciliation
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
+from marketplace.forms import DateField
 from marketplace.i18n import lazy_gettext
 from marketplace.settlement import period_bounds
 

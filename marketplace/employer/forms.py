@@ -3,14 +3,13 @@ from flask_wtf.file import FileField, FileRequired
 from stdnum.exceptions import ValidationError as StdnumError
 from sqlalchemy import select
 from stdnum.fr import siret
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectChoice, SelectMultipleField, StringField,
-                    SubmitField)
+from wtforms import BooleanField, EmailField, HiddenField, SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.catalogue import MAX_AMOUNT_CENTS, AmountTooHigh, InvalidValue, parse_price, too_high
 from marketplace.extensions import db
-from marketplace.forms import IntegerField, MaxLength, RadioField, SelectField
+from marketplace.forms import DateField, IntegerField, MaxLength, RadioField, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Employer
 from marketplace.models.campaigns import CAMPAIGN_EVENTS, CHILD_EVENTS

@@ -1,13 +1,13 @@
 """The gift card order form (one or several cards) and the top-up form."""
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, FieldList, Form, FormField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, ValidationError
 
 from loyalty.clock import paris_day, utc_now
 from marketplace import gift_cards
 from marketplace.catalogue import AmountNotPositive, AmountTooHigh, InvalidValue, parse_price
-from marketplace.forms import MaxLength
+from marketplace.forms import DateField, MaxLength
 from marketplace.i18n import lazy_gettext
 
 

@@ -1,12 +1,12 @@
 """The admin's form of a top-up programme: each refusal names its field."""
 from flask_babel import gettext
-from wtforms import DateField, StringField, SubmitField
+from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from loyalty.clock import paris_day, utc_now
 from marketplace.catalogue import AmountTooHigh, InvalidValue, parse_price, too_high
 from marketplace.employer.forms import MultiCheckboxField
-from marketplace.forms import IntegerField, MaxLength, OnceForm, SelectField
+from marketplace.forms import DateField, IntegerField, MaxLength, OnceForm, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.topup_programmes import ProgrammeTerms
 

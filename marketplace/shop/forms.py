@@ -4,13 +4,12 @@ import re
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, SelectChoice, StringField, SubmitField,
-                    TextAreaField)
+from wtforms import BooleanField, EmailField, HiddenField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
-from marketplace.forms import IntegerField, MaxLength, SelectField
+from marketplace.forms import DateField, IntegerField, MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune
 from marketplace.shops import (DAYS, INVITABLE_ROLES, normalize_iban, normalize_siret, parse_day_hours,

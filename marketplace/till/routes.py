@@ -1,5 +1,5 @@
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,7 +14,7 @@ from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.card_acceptance import acceptance_for
 from marketplace import once
 from marketplace.extensions import db, limiter
-from marketplace.forms import ButtonForm
+from marketplace.forms import ButtonForm, date_refusal
 from marketplace.i18n import error_message
 from marketplace.models import ApiKey, Shop, User
 from marketplace.request_guard import int_arg
@@ -152,10 +152,12 @@ def _money(cents: int) -> str:
 def _parse_day(text: str | None, default: date) -> date | None:
     if not text:
         return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+    for read in (date.fromisoformat, lambda typed: datetime.strptime(typed, "%d/%m/%Y").date()):
+        try:
+            return read(text.strip())
+        except ValueError:
+            pass
+    return None
 
 
 @bp.route("/<int:shop_id>/jour")
@@ -178,8 +180,13 @@ def history(shop_id: int):
     start = _parse_day(request.args.get("du"), today - timedelta(days=6))
     end = _parse_day(request.args.get("au"), today)
     cashier = int_arg("caissier")
-    if start is None or end is None or start > end:
+    for day_, label, typed in ((start, gettext("Date de début"), request.args.get("du")),
+                               (end, gettext("Date de fin"), request.args.get("au"))):
+        if day_ is None:
+            flash(date_refusal(label, typed), "error")
+    if start is not None and end is not None and start > end:
         flash(gettext("Période invalide : la date de début doit précéder la date de fin."), "error")
+    if start is None or end is None or start > end:
         start, end = today - timedelta(days=6), today
     if (end - start).days >= HISTORY_MAX_DAYS:
         flash(gettext("Période limitée à %(n)s jours.", n=HISTORY_MAX_DAYS), "error")

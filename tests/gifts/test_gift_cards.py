@@ -266,6 +266,20 @@ def test_an_amount_out_of_range_says_the_range(stripe_app, gift_world, client, t
         assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
 
 
+def test_a_day_the_calendar_does_not_have_is_named(stripe_app, gift_world, client):
+    page = client.get("/carte-cadeau").get_data(as_text=True)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post("/carte-cadeau", data={
+        "form_token": token, "cards-0-amount": "30", "cards-0-recipient_name": "Paul",
+        "cards-0-recipient_email": "paul@example.fr", "cards-0-deliver_on": "31/02/2026",
+        "buyer_name": "Jeanne", "buyer_email": "jeanne@example.fr", "submit": "1"})
+    html = unescape(answer.get_data(as_text=True))
+    assert "Date d'envoi au destinataire : le 31/02/2026 n'existe pas dans le calendrier." in html
+    assert "au format jj/mm/aaaa" not in html
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CreditPurchase)) == 0
+
+
 def test_too_long_card_fields_are_named_in_french(stripe_app, gift_world, client):
     answer, _ = order_form(client, [("30", "P" * 121, "p" * 250 + "@example.fr", "m" * 501, today())])
     html = unescape(answer.get_data(as_text=True))

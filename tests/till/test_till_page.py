@@ -189,6 +189,13 @@ def test_day_report_totals_per_cashier(app, client, till):
     history = owner.get(f"/caisse/{till['shop']}/historique").get_data(as_text=True)
     assert "12,50" in history
     assert client.get(f"/caisse/{till['shop']}/historique").status_code == 403  # owner only
+    for query, said in (("du=31/02/2026", "Date de début : le 31/02/2026 n&#39;existe pas dans le calendrier."),
+                        ("au=demain", "Date de fin : « demain » n&#39;est pas une date (jj/mm/aaaa)."),
+                        ("du=2026-03-02&au=2026-03-01", "la date de début doit précéder la date de fin")):
+        page = owner.get(f"/caisse/{till['shop']}/historique?{query}", follow_redirects=True).get_data(as_text=True)
+        assert said in page, query
+    bad = owner.get(f"/caisse/{till['shop']}/historique?du=31/02/2026").get_data(as_text=True)
+    assert "précéder" not in bad
 
 
 def test_the_card_field_s_live_status_and_a_till_software_read_in_the_cashier_s_language(app, client, till):
