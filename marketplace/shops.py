@@ -192,7 +192,7 @@ def parse_day_hours(text: str, day_name: str = "") -> list[list[str]]:
     slots = []
     for part in _SLOT_SEPARATORS.split(text):
         bounds = _RANGE_SEPARATORS.split(part.strip())
-        if len(bounds) != 2:
+        if len(bounds) != 2 or not all(bounds):  # "abc" is split on its "a": say what was typed
             raise InvalidValue(gettext("%(day)s : « %(part)s » n'est pas une plage horaire (exemple : 9h-12h30, "
                                        "14h-19h).", day=day_name, part=part))
         start, end = (_parse_time(bound, day_name) for bound in bounds)

@@ -62,6 +62,7 @@ def outbox(app):
     ("email", "pas-une-adresse", "Adresse e-mail invalide."),
     ("website", "pas un site", "Adresse web invalide"),
     ("hours_mon", "9h-midi", "Lundi : heure « midi » illisible"),
+    ("hours_mon", "abc", "Lundi : « abc » n'est pas une plage horaire"),
     ("hours_wed", "14h-12h", "Mercredi : la plage « 14h-12h » finit avant de commencer."),
     ("hours_thu", "9h-13h, 12h-18h", "Jeudi : les plages se chevauchent"),
 ])
