@@ -47,7 +47,10 @@ def bank():
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read() if upload else b""
-        if not data:
+        if not data and upload and upload.filename:
+            form.file.errors = [gettext("Relevé : le fichier « %(name)s » est vide (0 octet) ; téléchargez de "
+                                        "nouveau le relevé depuis la banque.", name=upload.filename)]
+        elif not data:
             form.file.errors = [gettext("Relevé : choisissez le fichier du relevé.")]
         else:
             try:

@@ -315,6 +315,15 @@ def test_a_bad_file_is_refused_with_what_is_wrong_and_changes_nothing(app, await
     assert counts(app) == before
 
 
+def test_an_empty_file_is_said_to_be_empty(app, awaiting, territory_account):
+    before = counts(app)
+    answer = upload(awaiting["admin"], b"", "releve-vide.xml")
+    assert answer.status_code == 422
+    page = text(answer)
+    assert "Relevé : le fichier « releve-vide.xml » est vide (0 octet)" in page and "choisissez le fichier" not in page
+    assert counts(app) == before
+
+
 def test_only_the_admin_imports(app, hr_client, awaiting, territory_account):
     data = statement("STMT-HR", [transfer(awaiting["campaign"], 51_100)], **NOV)
     assert hr_client.post("/admin/banque", data={"file": (io.BytesIO(data), "r.xml")},
