@@ -226,6 +226,8 @@ def test_each_month_s_books_go_to_the_accountant_once_with_no_click(app, books, 
     refused = client.post("/admin/comptabilite/cabinet", data={"email": "cabinet@"}, follow_redirects=True)
     assert "E-mail du cabinet comptable : adresse invalide « cabinet@ »." in html.unescape(
         refused.get_data(as_text=True))
+    long = client.post("/admin/comptabilite/cabinet", data={"email": "c" * 300 + "@cabinet.fr"}, follow_redirects=True)
+    assert "E-mail du cabinet comptable : 254 caractères au plus." in html.unescape(long.get_data(as_text=True))
     saved = client.post("/admin/comptabilite/cabinet", data={"email": "Compta@Cabinet-Martin.fr"},
                         follow_redirects=True).get_data(as_text=True)
     assert "partiront à compta@cabinet-martin.fr" in saved and 'value="compta@cabinet-martin.fr"' in saved

@@ -32,6 +32,11 @@ def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, terr
     client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": ""})
     with app.app_context():
         assert db.session.get(Shop, territory.fournil_id).status == "approved"  # a reason is required
+    long = client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": "x" * 5000},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Motif de la suspension : 500 caractères au plus." in long
+    with app.app_context():
+        assert db.session.get(Shop, territory.fournil_id).status == "approved"
     client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": "Fermeture administrative"})
     with app.app_context():
         shop = db.session.get(Shop, territory.fournil_id)
