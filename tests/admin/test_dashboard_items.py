@@ -29,7 +29,7 @@ def test_anyone_reports_a_product_with_a_reason_from_the_list(app, territory, cl
     form = client.get(f"/produits/{product_id}/signaler").get_data(as_text=True)
     assert "Produit interdit ou dangereux" in form and "<legend>Motif</legend>" in form
     refused = client.post(f"/produits/{product_id}/signaler", data={"reason": "whatever", "comment": "x"})
-    assert "pas un choix valide" in refused.get_data(as_text=True)
+    assert "Motif : choisissez dans la liste." in refused.get_data(as_text=True)
     too_long = client.post(f"/produits/{product_id}/signaler", data={"reason": "other", "comment": "x" * 501})
     assert 'id="comment-error"' in too_long.get_data(as_text=True)
     done = client.post(f"/produits/{product_id}/signaler", data={"reason": "illegal", "comment": "Lame trop longue"},

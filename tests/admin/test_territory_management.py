@@ -89,7 +89,7 @@ def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
                                                          "rename-submit": "1"})
     client.post(f"/admin/categories/{bakery_id}", data={"move-parent": str(food_id), "move-submit": "1"})
     cycle = client.post(f"/admin/categories/{food_id}", data={"move-parent": str(bakery_id), "move-submit": "1"})
-    assert "pas un choix valide" in cycle.get_data(as_text=True)  # its own branch is not offered
+    assert "Ranger sous : choisissez dans la liste." in cycle.get_data(as_text=True)  # its own branch is not offered
     with app.app_context():
         bakery = db.session.get(Category, bakery_id)
         assert (bakery.slug, bakery.name, bakery.parent_id) == ("boulangerie", "Boulangerie, pâtisserie", food_id)
@@ -176,7 +176,7 @@ def test_merge_moves_products_shops_children_and_campaign_restrictions(app, terr
     assert "Cochez la case pour confirmer la fusion." in unconfirmed.get_data(as_text=True)
     into_own_child = client.post(f"/admin/categories/{bakery_id}", data={
         "merge-target": str(pastry_id), "merge-confirm": "y", "merge-submit": "1"})
-    assert "pas un choix valide" in into_own_child.get_data(as_text=True)
+    assert "Fusionner dans : choisissez dans la liste." in into_own_child.get_data(as_text=True)
     done = client.post(f"/admin/categories/{bakery_id}", data={
         "merge-target": str(grocery_id), "merge-confirm": "y", "merge-submit": "1"}, follow_redirects=True)
     assert "Catégorie « Boulangerie » fusionnée dans « Épicerie » : 1 produit déplacé." in done.get_data(as_text=True)
