@@ -90,6 +90,9 @@ class DateField(_OneRefusal, wtforms.DateField):
         super().__init__(label, validators, format or ["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
 
     def process_formdata(self, valuelist):
+        if valuelist and not " ".join(valuelist).strip():
+            self.data = None  # left empty: the field's DataRequired or Optional says what to do
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:

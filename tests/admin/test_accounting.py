@@ -141,7 +141,8 @@ def test_the_admin_page_shows_the_period_and_downloads_the_same_file(app, books,
     assert download.get_data(as_text=True) == export(app, tmp_path)
 
     bad = client.get("/admin/comptabilite?du=2026-13-01&au=2026-10-31")
-    assert bad.status_code == 200 and "Indiquez le premier jour de la période" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "Du : « 2026-13-01 » n&#39;est pas une date (jj/mm/aaaa)." in bad.get_data(
+        as_text=True)
     assert client.get("/admin/comptabilite/fec.txt?du=nope&au=2026-10-31").status_code == 400
     reversed_period = client.get("/admin/comptabilite?du=2026-10-31&au=2026-10-01").get_data(as_text=True)
     assert "La fin de la période précède son début." in reversed_period

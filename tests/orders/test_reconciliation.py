@@ -135,7 +135,7 @@ def test_a_card_part_that_cannot_be_taken_again_shows_in_the_report(stripe_app, 
 
 def test_bad_dates_are_named_and_the_report_is_for_admins_only(admin, resident):
     page = admin.get("/admin/rapprochement-stripe", query_string={"du": "hier", "au": "2026-11-01"})
-    assert "Indiquez le premier jour de la période" in page.get_data(as_text=True)
+    assert "Du : « hier » n&#39;est pas une date (jj/mm/aaaa)." in page.get_data(as_text=True)
     reversed_period = admin.get("/admin/rapprochement-stripe.csv",
                                 query_string={"du": "2026-11-10", "au": "2026-11-01"})
     assert reversed_period.status_code == 400 and "précède son début" in reversed_period.get_data(as_text=True)
