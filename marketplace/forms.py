@@ -1,13 +1,12 @@
 """The forms every space shares: a bare POST button, a destructive action's tick box, the one-time
 token of a creation form (OnceForm); the fields and validators whose refusal names the field."""
-import secrets
-
-from flask_babel import gettext
-from flask_wtf import FlaskForm
 import calendar
 import re
+import secrets
 
 import wtforms
+from flask_babel import gettext
+from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, StopValidation, ValidationError
 
@@ -32,9 +31,19 @@ class _OneRefusal:
     naming the field, and the field's other checks do not add theirs."""
 
     def pre_validate(self, form):
-        if self.process_errors:
+        if self.process_errors and not self._left_blank_to_its_validators():
             raise StopValidation()
         super().pre_validate(form)
+
+    def _left_blank_to_its_validators(self) -> bool:
+        """Nothing typed, in a field that says itself what that means (Optional lets it be, a
+        required check asks for it): no « un nombre entier » for an empty optional number."""
+        if any((value or "").strip() for value in (self.raw_data or [])):
+            return False
+        if not any(flag in ("optional", "required") for v in self.validators for flag in getattr(v, "field_flags", {})):
+            return False
+        self.process_errors = []
+        return True
 
 
 class SelectField(_OneRefusal, wtforms.SelectField):
