@@ -4,7 +4,7 @@ from marketplace.access import PUBLIC, access
 from marketplace.api.blueprint import bp
 from marketplace.api.pos import MAX_REASON_LENGTH
 from marketplace.api.products import BATCH, PRODUCT, PRODUCT_UPDATE, openapi_schema
-from marketplace.till.service import MAX_AMOUNT_CENTS
+from marketplace.till.service import MAX_PAYMENT_CENTS
 
 
 def _error(description: str) -> dict:
@@ -25,7 +25,7 @@ _ERRORS = {
 }
 # Text fields: no control characters (the API answers 400 to them, marketplace/request_guard.py).
 _TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
-_AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT_CENTS}
+_AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENT_CENTS}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "description": "Propre au commerce, quelle que soit sa clé d'API : la même clé envoyée par deux "
                                "caisses du même commerce est une seule opération (la seconde reçoit le résultat "

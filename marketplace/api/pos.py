@@ -78,9 +78,9 @@ def _json_body(schema: dict):
         if kind is not int and not isinstance(value, kind):
             return None, error_response("invalid_field", gettext("« %(name)s » n'a pas le bon type.", name=name), 422,
                                         field=name)
-        if kind is int and not 0 < value <= service.MAX_AMOUNT_CENTS:
+        if kind is int and not 0 < value <= service.MAX_PAYMENT_CENTS:
             return None, error_response("invalid_field", gettext("« %(name)s » doit être compris entre 1 et %(max)s.",
-                                                                 name=name, max=service.MAX_AMOUNT_CENTS), 422,
+                                                                 name=name, max=service.MAX_PAYMENT_CENTS), 422,
                                         field=name)
         if kind is str and len(value) > (limit[0] if limit else 500):
             return None, error_response("invalid_field", gettext("« %(name)s » est trop long.", name=name), 422,

@@ -4,9 +4,22 @@ from wtforms.validators import DataRequired, ValidationError
 
 from loyalty.cards import is_valid_number
 from marketplace.catalogue import AmountTooHigh, InvalidValue, parse_price, too_high
-from marketplace.forms import MaxLength
+from marketplace.forms import MaxLength, OnceForm
 from marketplace.i18n import lazy_gettext
-from marketplace.forms import OnceForm
+from marketplace.till.service import MAX_PAYMENT_CENTS
+
+
+def _payment_cents(field, unreadable) -> int:
+    """The amount typed at the till in cents: at most one card payment's maximum, the POS API's too."""
+    try:
+        cents = parse_price(field.data)
+    except AmountTooHigh:
+        cents = MAX_PAYMENT_CENTS + 1
+    except InvalidValue:
+        raise ValidationError(unreadable) from None
+    if cents > MAX_PAYMENT_CENTS:
+        raise ValidationError(too_high(field.label.text, MAX_PAYMENT_CENTS))
+    return cents
 
 
 class ApiKeyForm(OnceForm):
@@ -47,12 +60,7 @@ class PaymentForm(FlaskForm):
             raise ValidationError(lazy_gettext("Numéro de carte invalide : vérifiez les 16 chiffres."))
 
     def validate_amount(self, field):
-        try:
-            self.amount_cents = parse_price(field.data)
-        except AmountTooHigh:
-            raise ValidationError(too_high(field.label.text)) from None
-        except InvalidValue:
-            raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 12,50.")) from None
+        self.amount_cents = _payment_cents(field, lazy_gettext("Montant invalide : tapez par exemple 12,50."))
 
     def validate_pin(self, field):
         if field.data and not (len(field.data) == 4 and field.data.isdigit()):
@@ -80,9 +88,4 @@ class RefundForm(FlaskForm):
     amount_cents: int | None = None
 
     def validate_amount(self, field):
-        try:
-            self.amount_cents = parse_price(field.data)
-        except AmountTooHigh:
-            raise ValidationError(too_high(field.label.text)) from None
-        except InvalidValue:
-            raise ValidationError(lazy_gettext("Montant invalide : tapez par exemple 4,90.")) from None
+        self.amount_cents = _payment_cents(field, lazy_gettext("Montant invalide : tapez par exemple 4,90."))

@@ -32,7 +32,7 @@ from marketplace.settings import card_settings
 
 
 MAX_ID = 2**31 - 1  # the database's integer range: anything above cannot exist
-MAX_AMOUNT_CENTS = 100_000_000  # one card payment or refund through the POS API (1 000 000 €); its schema says so
+MAX_PAYMENT_CENTS = 100_000_000  # one card payment or refund through the POS API (1 000 000 €); its schema says so
 log = logging.getLogger(__name__)
 
 
