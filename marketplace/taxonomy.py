@@ -164,9 +164,14 @@ def create_category(session, name: str, parent: Category | None) -> Category:
                 raise
 
 
-def _name_taken(session, name: str, parent: Category | None) -> bool:
+def _name_taken(session, name: str, parent: Category | None, but: Category | None = None) -> bool:
+    """Whether another category under `parent` has this name (case aside): the tree's lists and the
+    shops' choices would show two alike."""
     where = Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None)
-    return session.scalar(select(Category.id).where(where, func.lower(Category.name) == name.lower())) is not None
+    query = select(Category.id).where(where, func.lower(Category.name) == name.lower())
+    if but is not None:
+        query = query.where(Category.id != but.id)
+    return session.scalar(query) is not None
 
 
 def _insert_category(session, name: str, parent: Category | None) -> Category:
@@ -194,6 +199,8 @@ def rename_category(session, category: Category, name: str) -> None:
     name, before = _clean_name(name), category.name
     if name == before:
         return
+    if _name_taken(session, name, category.parent, but=category):
+        raise TaxonomyError(gettext("Une catégorie de ce nom existe déjà ici."))
     category.name = name
     audit.record("category.rename", category, summary=f"Catégorie « {before} » renommée « {name} »",
                  before={"name": before}, after={"name": name})
@@ -210,6 +217,8 @@ def move_category(session, category: Category, parent: Category | None) -> None:
     before = category.parent.slug if category.parent else None
     if (parent.id if parent else None) == category.parent_id:
         return
+    if _name_taken(session, category.name, parent, but=category):
+        raise TaxonomyError(gettext("Parent : une catégorie de ce nom y est déjà ; fusionnez-les plutôt."))
     category.parent = parent
     category.position = len(parent.children) if parent else category.position
     audit.record("category.move", category, summary=f"Catégorie « {category.name} » déplacée sous "

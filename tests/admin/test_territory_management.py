@@ -102,6 +102,28 @@ def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
     assert "Catégorie parente : choisissez dans la liste." in tampered and "converti" not in tampered
 
 
+def test_a_rename_or_a_move_never_makes_two_categories_of_one_name_side_by_side(app, territory, client):
+    with app.app_context():
+        food = f.category("alimentation", "Alimentation")
+        f.category("epicerie", "Épicerie")
+        f.category("epicerie-fine", "Épicerie").parent = food
+        db.session.commit()
+        bakery_id, fine_id, food_id = f.category().id, f.category("epicerie-fine").id, food.id
+    login(client, territory.admin_email)
+    renamed = client.post(f"/admin/categories/{bakery_id}", data={"rename-name": "épicerie", "rename-submit": "1"},
+                          follow_redirects=True)
+    assert "Une catégorie de ce nom existe déjà ici." in html.unescape(renamed.get_data(as_text=True))
+    moved = client.post(f"/admin/categories/{fine_id}", data={"move-parent": "0", "move-submit": "1"},
+                        follow_redirects=True)
+    assert "Parent : une catégorie de ce nom y est déjà ; fusionnez-les plutôt." in html.unescape(
+        moved.get_data(as_text=True))
+    client.post(f"/admin/categories/{bakery_id}", data={"rename-name": "BOULANGERIE", "rename-submit": "1"})
+    with app.app_context():
+        assert db.session.get(Category, bakery_id).name == "BOULANGERIE"  # its own name, in capitals: allowed
+        assert db.session.get(Category, fine_id).parent_id == food_id
+    assert _actions(app) == ["category.rename"]
+
+
 def test_a_parent_category_counts_the_products_of_its_whole_subtree_without_a_query_each(app, territory, client):
     import re
 
