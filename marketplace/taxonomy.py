@@ -5,7 +5,7 @@ Slugs are stable identifiers used elsewhere: gift campaigns default to "everythi
 and FESTIVE_SLUG).
 """
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.models import Category, CategoryRedirect, ShopCategoryAlias
@@ -164,9 +164,16 @@ def create_category(session, name: str, parent: Category | None) -> Category:
                 raise
 
 
+_TREE_LOCK = 0x7461786F  # PostgreSQL advisory lock key of the category tree's names ("taxo")
+
+
 def _name_taken(session, name: str, parent: Category | None, but: Category | None = None) -> bool:
     """Whether another category under `parent` has this name (case aside): the tree's lists and the
-    shops' choices would show two alike."""
+    shops' choices would show two alike. On PostgreSQL the tree's names are locked first, until the
+    transaction ends: two admins naming a category alike at the same moment would otherwise both
+    see the name free (SQLite runs one writer at a time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _TREE_LOCK})
     where = Category.parent_id == parent.id if parent is not None else Category.parent_id.is_(None)
     query = select(Category.id).where(where, func.lower(Category.name) == name.lower())
     if but is not None:
