@@ -40,15 +40,16 @@ class _OneRefusal:
         required check asks for it): no « un nombre entier » for an empty optional number."""
         if any((value or "").strip() for value in (self.raw_data or [])):
             return False
-        if not any(flag in ("optional", "required") for v in self.validators for flag in getattr(v, "field_flags", {})):
+        flags = {flag for validator in self.validators for flag in getattr(validator, "field_flags", {})}
+        if not flags & {"optional", "required"}:
             return False
         self.process_errors = []
         return True
 
 
-class SelectField(_OneRefusal, wtforms.SelectField):
-    """WTForms' SelectField whose refusals name the field, « Activité : choisissez dans la liste. »
-    (not « Choix non valide, ne peut pas être converti. » nor « N'est pas un choix valide. »)."""
+class _ChoiceRefusal(_OneRefusal):
+    """A list's refusal names the field, « Activité : choisissez dans la liste. » (not « Choix non
+    valide, ne peut pas être converti. » nor « N'est pas un choix valide. »)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,12 +58,12 @@ class SelectField(_OneRefusal, wtforms.SelectField):
         self.invalid_choice_message = self.invalid_choice_message or message
 
 
-class RadioField(_OneRefusal, wtforms.RadioField):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        message = lazy_gettext("%(field)s : choisissez dans la liste.", field=self.label.text)
-        self.invalid_value_message = self.invalid_value_message or message
-        self.invalid_choice_message = self.invalid_choice_message or message
+class SelectField(_ChoiceRefusal, wtforms.SelectField):
+    pass
+
+
+class RadioField(_ChoiceRefusal, wtforms.RadioField):
+    pass
 
 
 class IntegerField(_OneRefusal, wtforms.IntegerField):

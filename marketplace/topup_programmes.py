@@ -16,8 +16,8 @@ locked in the programmes' order (ids), so two purchases never wait for each othe
 refund of the purchase takes back what is left of its top-ups.
 """
 from dataclasses import dataclass
-from typing import Callable
 from datetime import date
+from typing import Callable
 
 from flask_babel import gettext
 from sqlalchemy import String, cast, func, literal_column, select
