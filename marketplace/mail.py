@@ -45,15 +45,16 @@ def joined(parts, separator: str = "") -> LazyString:
     return LazyString(lambda: separator.join(str(part) for part in parts))
 
 
-def send_mail(to: str, subject, body, attachments=()) -> None:
+def send_mail(to: str, subject, body, attachments=(), locale: str | None = None) -> None:
     """Send in the background (a worker, a thread, or right away in tests and inside a job).
 
     `subject` and `body` are lazy texts (marketplace.i18n.lazy_gettext, with `amount` for money):
     they are rendered here in the recipient's language, and the job gets plain strings.
-    `attachments`: (file name, MIME type, bytes) triples (a gift card's PDF)."""
+    `attachments`: (file name, MIME type, bytes) triples (a gift card's PDF). `locale`: for an address
+    no account has yet (a new login e-mail to confirm), the language of the person it is for."""
     from marketplace import jobs
 
-    with force_locale(recipient_locale(to)):
+    with force_locale(locale if locale in LANGUAGES else recipient_locale(to)):
         subject, body = str(subject), str(body)
     jobs.enqueue(deliver, to, subject, body, [tuple(a) for a in attachments])
 

@@ -111,17 +111,17 @@ def test_a_new_email_takes_effect_once_its_link_is_opened(app, client, make_user
     assert again.status_code == 410 and "Ce lien n'est plus valable" in again.get_data(as_text=True)
 
 
-def test_the_link_works_from_a_device_not_logged_in_and_not_after_it_expires(app, client, make_user):
+def test_the_link_works_from_a_device_not_logged_in_and_not_after_it_expires(app, client, make_user, monkeypatch):
     make_user("resident@example.fr")
     login(client, "resident@example.fr")
     _ask_email_change(client, "nouvelle@example.fr")
     link = _confirmation_link(app, "nouvelle@example.fr")
     phone = app.test_client()
     assert phone.get(link[:-3] + "xyz").status_code == 410  # tampered
-    app.config["EMAIL_CHANGE_MAX_AGE"] = -1
+    monkeypatch.setitem(app.config, "EMAIL_CHANGE_MAX_AGE", -1)
     assert phone.post(link, data={}).status_code == 410
     assert _emails(app) == ["resident@example.fr"]
-    app.config["EMAIL_CHANGE_MAX_AGE"] = 3600
+    monkeypatch.setitem(app.config, "EMAIL_CHANGE_MAX_AGE", 3600)
     done = phone.post(link, data={})
     assert done.headers["Location"] == "/connexion?email=nouvelle@example.fr"
     assert _emails(app) == ["nouvelle@example.fr"]
@@ -152,3 +152,14 @@ def test_a_remembered_browser_stays_remembered_after_a_password_change(app, make
     replayed = app.test_client()  # the old cookie, copied elsewhere, opens nothing
     replayed.set_cookie("remember_token", old_cookie)
     assert replayed.get("/compte/").status_code == 302
+
+
+def test_the_confirmation_speaks_the_account_s_language(app, client, make_user):
+    """The new address has no account yet: the mail takes the language of the person it is for."""
+    make_user("resident@example.fr", locale="en")
+    login(client, "resident@example.fr")
+    _ask_email_change(client, "nouvelle@example.fr")
+    with app.app_context():
+        mail = [m for m in outbox() if m["To"] == "nouvelle@example.fr"][-1]
+    assert mail["Subject"] == "Confirm your new Halle login address"
+    assert "valid for 48 hours" in mail.get_content()

@@ -149,7 +149,7 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
         "Bonjour,\n\nPour que %(email)s devienne l'adresse de connexion de votre compte Halle, ouvrez ce lien "
         "(valable %(hours)s heures) :\n%(link)s\n\nTant que vous ne l'avez pas ouvert, votre compte garde son "
         "adresse actuelle. Si vous n'avez rien demandé, ignorez ce message.\n\nHalle",
-        email=email, hours=hours, link=public_url_for("auth.confirm_email", token=token)))
+        email=email, hours=hours, link=public_url_for("auth.confirm_email", token=token)), locale=user.locale)
     return email
 
 
