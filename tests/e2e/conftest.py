@@ -214,3 +214,11 @@ def pay_by_card(page, number: str) -> None:
     element.get_by_placeholder("cvc").fill("123")
     element.get_by_placeholder("postal_code").fill("21140")
     page.get_by_role("button", name=re.compile("^Payer")).click()
+
+
+def shopkeeper_shop_id() -> int:
+    """The shop that the demo's shopkeeper (commercant@) owns; called inside the live app's context."""
+    from marketplace.models import ShopMember, User
+
+    return db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
+                             .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))

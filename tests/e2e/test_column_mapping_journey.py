@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from marketplace import feeds
 from marketplace.extensions import db
-from marketplace.models import CatalogueFeed, ShopMember, User
+from marketplace.models import CatalogueFeed
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, screenshot, shopkeeper_shop_id
 from tests.shop.test_feeds import FeedServer
 
 TILL = ("Dénomination commerciale;PV public;Dispo;Code interne\r\n"
@@ -28,8 +28,7 @@ def test_shopkeeper_says_what_each_column_holds(open_page, screen, live_app):
     try:
         log_in(page, "commercant@demo.halle.fr")
         with live_app.app_context():
-            shop_id = db.session.scalar(select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id).where(
-                User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+            shop_id = shopkeeper_shop_id()
         page.goto(f"/boutique/{shop_id}/flux")
         audit(page)
         page.get_by_label("Adresse du fichier (https://…)").fill(feed_url)

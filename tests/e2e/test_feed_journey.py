@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from marketplace import feeds, periodic
 from marketplace.extensions import db
-from marketplace.models import CatalogueFeed, Product, ShopMember, User
+from marketplace.models import CatalogueFeed, Product
 from marketplace.models.base import utcnow
 from tests.e2e.axe import audit
-from tests.e2e.conftest import DEMO_PASSWORD, screenshot
+from tests.e2e.conftest import DEMO_PASSWORD, screenshot, shopkeeper_shop_id
 from tests.shop.test_feeds import FeedServer
 
 
@@ -97,8 +97,7 @@ def test_shopkeeper_sets_up_a_feed_once_and_the_catalogue_keeps_itself_current(o
         feed_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
 
         with live_app.app_context():
-            shop_id = db.session.scalar(select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id).where(
-                User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+            shop_id = shopkeeper_shop_id()
             online = db.session.scalar(select(func.count()).select_from(Product).where(
                 Product.shop_id == shop_id, Product.sku.like(f"SB-{label}-%"), Product.active.is_(True)))
             assert online == 50

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from marketplace.extensions import db
 from marketplace.models import OrderShop
 from tests.e2e.axe import audit
-from tests.e2e.conftest import expect_rows_as_cards, log_in, open_menu, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, open_menu, screenshot, shopkeeper_shop_id
 
 
 def catalogue_csv(path, lines=50):
@@ -215,11 +215,10 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
     """A queued import (the worker busy): the page stays put while it waits (no reload that would
     move a keyboard user's focus), then shows the outcome once the job wrote the lines."""
     from marketplace import product_import, uploads
-    from marketplace.models import PendingUpload, ShopMember, User
+    from marketplace.models import PendingUpload
 
     with live_app.app_context():
-        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
-                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+        shop_id = shopkeeper_shop_id()
         data = "Réf;Désignation;Prix TTC\nE2E-1;Sablés au beurre;3,20\nE2E-2;Croquants;4,10\n".encode()
         token = uploads.save(product_import.UPLOAD_KIND, shop_id, data, "biscuits.csv")
         upload = PendingUpload.query.filter_by(token=token).one()
@@ -245,11 +244,10 @@ def test_the_import_page_follows_its_job_without_reloading_until_it_is_done(page
 def test_a_double_click_sends_a_creation_form_once_and_a_declined_confirmation_sends_nothing(page, live_app):
     """halle.js holds a POST form's buttons for a few seconds once it is sent: a double click on
     « Créer la clé » makes one request and one key; a refused data-confirm question holds nothing."""
-    from marketplace.models import ApiKey, ShopMember, User
+    from marketplace.models import ApiKey
 
     with live_app.app_context():
-        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
-                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+        shop_id = shopkeeper_shop_id()
     log_in(page, "commercant@demo.halle.fr")
     page.goto(f"/caisse/{shop_id}/cles-api")
     audit(page)

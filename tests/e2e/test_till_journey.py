@@ -8,7 +8,7 @@ from loyalty import ledger
 from loyalty.cards import create_card, set_pin
 from marketplace.extensions import db
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, screenshot, shopkeeper_shop_id
 
 
 @pytest.fixture
@@ -61,11 +61,8 @@ def test_cashier_takes_a_card_payment_then_voids_it(page, pin_card):
 def test_owner_creates_a_till_key_readable_on_a_phone(page, live_app):
     """The new key wraps instead of widening the page; the shop's tabs, the way back to the till and
     the API documentation are on the page."""
-    from marketplace.models import ShopMember, User
-
     with live_app.app_context():
-        shop_id = db.session.scalar(db.select(ShopMember.shop_id).join(User, User.id == ShopMember.user_id)
-                                    .where(User.email == "commercant@demo.halle.fr", ShopMember.role == "owner"))
+        shop_id = shopkeeper_shop_id()
     log_in(page, "commercant@demo.halle.fr")
     page.goto(f"/caisse/{shop_id}/cles-api")
     audit(page)
