@@ -488,12 +488,13 @@ def _ensure_association(manager: User, bakery: Shop) -> None:
             db.session.add(AssociationMember(association_id=association.id, shop_id=others[-1].id, status=REQUESTED))
     db.session.commit()
     if db.session.scalar(select(TopUpProgramme.id).where(TopUpProgramme.association_id == association.id)) is None:
-        # It starts tomorrow: a programme running in the demo would top up every card bought there (the
-        # browser journeys' amounts too); the manager sees it coming and may start their own.
+        # It starts in a week: a programme running in the demo would top up every card bought there (the
+        # browser journeys' amounts too); the manager sees it coming and may start their own. Not tomorrow:
+        # a test run that crosses midnight in Paris would see it start halfway.
         today = paris_day(utc_now())
         topup_programmes.create(topup_programmes.ProgrammeTerms(
             name="Noël des Vitrines", budget_cents=500_000, rate_percent=20, cap_per_purchase_cents=2_000,
-            cap_per_person_cents=4_000, starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=365),
+            cap_per_person_cents=4_000, starts_on=today + timedelta(days=7), ends_on=today + timedelta(days=365),
             allowed_categories=None,
             allowed_communes=None, association_id=association.id), admin=manager)
 

@@ -29,7 +29,9 @@ def _sell(page, cards):
 
 
 def _height(locator) -> float:
-    """A tap target's rendered height, in CSS pixels."""
+    """A tap target's rendered height, in CSS pixels, once the page's style sheets have loaded (measured
+    before, a link has its bare text height)."""
+    locator.page.wait_for_load_state("load")
     return locator.bounding_box()["height"]
 
 

@@ -14,15 +14,17 @@ from marketplace.mail import outbox
 from marketplace.models import CreditPurchase, CreditPurchaseItem, Employee, GrantExpiryReminder
 from tests import factories as f
 
-TODAY = paris_day(utc_now())
+def today():
+    """The territory's day now, read when used: a run may cross midnight in Paris after this file is read."""
+    return paris_day(utc_now())
 
 
 def issued(employer_id: int, key: str, *, cents: int = 5_000, lives: int = 90, left: int, label: str = "Noël",
            **holder) -> int:
     """A new card with one credit given `lives - left` days ago that ends in `left` days: its id."""
-    given = datetime.combine(TODAY - timedelta(days=lives - left), time(9), tzinfo=UTC)
+    given = datetime.combine(today() - timedelta(days=lives - left), time(9), tzinfo=UTC)
     [result] = ledger.issue_grants(db.session, items=[ledger.GrantOrder(key=key, amount_cents=cents, **holder)],
-                                   label=label, expires_on=TODAY + timedelta(days=left), actor="hr",
+                                   label=label, expires_on=today() + timedelta(days=left), actor="hr",
                                    employer_id=employer_id, now=given)
     cards.activate_card(db.session, result.card_id)
     return result.card_id
@@ -87,7 +89,7 @@ def test_each_holder_is_reminded_once_a_month_then_a_week_before_their_credit_en
     # not the one given for 20 days (its issue mail said when it ends), nor the spent or blocked ones.
     [first, second] = mails["ines@example.fr"]
     bodies = {message["Subject"]: message.get_content() for message in (first, second)}
-    day_25 = (TODAY + timedelta(days=25)).strftime("%d/%m/%Y")
+    day_25 = (today() + timedelta(days=25)).strftime("%d/%m/%Y")
     assert f"Votre carte du territoire : 50,00\xa0€ à dépenser avant le {day_25}" in bodies
     body = bodies[f"Votre carte du territoire : 50,00\xa0€ à dépenser avant le {day_25}"]
     assert f"- 50,00\xa0€, Noël (Laiterie), jusqu'au {day_25}" in body
@@ -104,12 +106,12 @@ def test_each_holder_is_reminded_once_a_month_then_a_week_before_their_credit_en
             GrantExpiryReminder.grant_id == paul_grant, GrantExpiryReminder.days_before == 7)) == "paul@example.fr"
         # Nineteen days later: a week's reminder for the cards reminded a month before and for the
         # credit given for twenty days; the card ending in 45 days gets its month's reminder.
-        assert card_reminders.remind_expiring(TODAY + timedelta(days=19)) == 4
+        assert card_reminders.remind_expiring(today() + timedelta(days=19)) == 4
     later = _mails(app)
     assert sorted(later) == ["ines@example.fr", "john@example.fr"]
     assert len(later["ines@example.fr"]) == 3
     with app.app_context():
-        assert card_reminders.remind_expiring(TODAY + timedelta(days=19)) == 0
+        assert card_reminders.remind_expiring(today() + timedelta(days=19)) == 0
         reminders = db.session.scalars(select(GrantExpiryReminder.days_before)).all()
         assert reminders.count(30) == 3 and reminders.count(7) == 6
 

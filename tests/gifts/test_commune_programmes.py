@@ -18,8 +18,12 @@ from tests import factories as f
 from tests.conftest import login
 from tests.gifts.test_topup_programmes import paid_gift, programme, today
 
-FORM = {"name": "Semur au cœur", "budget": "500", "rate_percent": "20", "cap_per_purchase": "10",
-        "cap_per_person": "30", "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=30)).isoformat()}
+def form():
+    """The programme form as a manager fills it, dated from the territory's day when sent (a run may cross
+    midnight in Paris)."""
+    return {"name": "Semur au cœur", "budget": "500", "rate_percent": "20", "cap_per_purchase": "10",
+            "cap_per_person": "30", "starts_on": today().isoformat(),
+            "ends_on": (today() + timedelta(days=30)).isoformat()}
 
 
 @pytest.fixture
@@ -98,12 +102,13 @@ def test_a_manager_creates_their_communes_programme_spent_there_only_and_sees_it
     semur = world["semur"]
     assert login(client, "mairie@example.fr").headers["Location"].endswith(f"/commune-gestion/{semur}/")
     assert "Aucun programme" in client.get(f"/commune-gestion/{semur}/").get_data(as_text=True)
-    bad = client.post(f"/commune-gestion/{semur}/programmes/nouveau", data={**FORM, "budget": "-5", "rate_percent": ""})
+    bad = client.post(f"/commune-gestion/{semur}/programmes/nouveau",
+                      data={**form(), "budget": "-5", "rate_percent": ""})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "Budget : un montant en euros" in html and "Abondement : un nombre" in html
     # The commune's form has no owner nor places to choose: whatever is sent, the commune owns it.
     created = client.post(f"/commune-gestion/{semur}/programmes/nouveau",
-                          data={**FORM, "owner": f"union:{world['union']}", "communes": world["arnay"]})
+                          data={**form(), "owner": f"union:{world['union']}", "communes": world["arnay"]})
     assert created.status_code == 302
     with app.app_context():
         prog = db.session.scalar(select(TopUpProgramme))
@@ -121,8 +126,8 @@ def test_a_manager_creates_their_communes_programme_spent_there_only_and_sees_it
     # Changing it: the budget never below what was used.
     edit = f"/commune-gestion/{semur}/programmes/{programme_id}/modifier"
     assert "500,00" in client.get(edit).get_data(as_text=True)
-    assert "Budget : au moins 10,00" in client.post(edit, data={**FORM, "budget": "5"}).get_data(as_text=True)
-    assert client.post(edit, data={**FORM, "budget": "800", "name": "Semur l'été"}).status_code == 302
+    assert "Budget : au moins 10,00" in client.post(edit, data={**form(), "budget": "5"}).get_data(as_text=True)
+    assert client.post(edit, data={**form(), "budget": "800", "name": "Semur l'été"}).status_code == 302
     with app.app_context():
         prog = db.session.get(TopUpProgramme, programme_id)
         assert (prog.name, prog.budget_cents, prog.commune_insee) == ("Semur l'été", 80_000, semur)
@@ -145,9 +150,9 @@ def test_a_manager_sees_nothing_but_their_communes_programmes(app, world, client
     for programme_id in ids:
         assert client.get(f"/commune-gestion/{semur}/programmes/{programme_id}").status_code == 404
         assert client.post(f"/commune-gestion/{semur}/programmes/{programme_id}/modifier",
-                           data=FORM).status_code == 404
+                           data=form()).status_code == 404
     assert client.get(f"/commune-gestion/{arnay}/").status_code == 403
-    assert client.post(f"/commune-gestion/{arnay}/programmes/nouveau", data=FORM).status_code == 403
+    assert client.post(f"/commune-gestion/{arnay}/programmes/nouveau", data=form()).status_code == 403
     assert client.get(f"/commune-gestion/{arnay}/programmes/{ids[1]}").status_code == 403
     assert client.get("/commune-gestion/99999/").status_code == 404
     assert client.get("/admin/programmes-abondement").status_code == 403
@@ -181,7 +186,8 @@ def test_a_commune_with_a_programme_of_its_own_stays_in_the_territory_saying_why
             name="Villeneuve d'abord", budget_cents=10_000, rate_percent=20, cap_per_purchase_cents=1_000,
             cap_per_person_cents=2_000, starts_on=today(), ends_on=today(), allowed_categories=None,
             allowed_communes=["21999"], commune_insee="21999"), admin=db.session.get(User, world["admin"]))
-        with pytest.raises(territory_import.CommuneInUse, match="il s'y trouve encore 1 programme d'abondement de la commune\."):
+        with pytest.raises(territory_import.CommuneInUse,
+                           match=r"il s'y trouve encore 1 programme d'abondement de la commune\."):
             territory_import.remove_commune("21999")
         db.session.rollback()
         assert db.session.get(Commune, "21999") is not None
