@@ -49,12 +49,12 @@ def test_seed_is_complete_valid_and_idempotent(app_ctx):
     assert first["User"] == 9
     assert "guichet@demo.halle.fr" in summary and "Office de tourisme de Semur" in summary  # the card counter's seller
     # The merchants' association: its manager, 4 members, a request to approve, a programme of its own that
-    # starts tomorrow (none runs in the demo: it would top up every card bought there).
+    # starts in a week (none runs in the demo: it would top up every card bought there).
     assert "union@demo.halle.fr" in summary
     union = db.session.execute(select(Association).filter_by(name="Les Vitrines de Semur")).scalar_one()
     assert len(associations.member_shop_ids(union.id)) == 4 and len(associations.members(union.id, "requested")) == 1
-    assert topup_programmes.running() == []
-    assert [p.association_id for p in topup_programmes.running(today=paris_day(utc_now()) + timedelta(days=1))] == [union.id]
+    assert topup_programmes.running() == [] == topup_programmes.running(today=paris_day(utc_now()) + timedelta(days=6))
+    assert [p.association_id for p in topup_programmes.running(today=paris_day(utc_now()) + timedelta(days=7))] == [union.id]
     # Semur's programme manager, with no programme of the commune yet (they create the first one).
     mairie = db.session.execute(select(User).filter_by(email="mairie@demo.halle.fr")).scalar_one()
     assert commune_managers.is_manager(mairie, "21603") and commune_managers.programmes("21603") == []
