@@ -28,7 +28,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty import ledger, sales
-from loyalty.clock import PARIS, paris_day_bounds, utc_now
+from loyalty.clock import PARIS, paris_day, paris_day_bounds, utc_now
 from loyalty.errors import LedgerError
 from loyalty.models import Account, Card, Entry, Posting
 from loyalty.money import euros as money
@@ -128,7 +128,7 @@ def create_run(period: str, starts_on: date, ends_on: date, *, actor=None, execu
         raise SettlementError(gettext("Rien à régler : aucun paiement par carte non encore réglé jusqu'au %(day)s.",
                                       day=day(ends_on)))
     run = SettlementRun(period=period, starts_on=starts_on, ends_on=ends_on, commission_bps=bps,
-                        execution_date=execution_date or (utc_now().date() + timedelta(days=1)),
+                        execution_date=execution_date or (paris_day(utc_now()) + timedelta(days=1)),
                         created_by_id=getattr(actor, "id", None))
     db.session.add(run)
     for shop_id, lines in sorted(by_shop.items()):

@@ -1,7 +1,5 @@
 """The shop's order board: accept or refuse, prepare, deposit in a locker, hand over, refund a
 line; the day's pick list and the order export."""
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -15,6 +13,7 @@ from flask import (
 from flask_babel import gettext
 from wtforms import SelectChoice
 
+from loyalty.clock import paris_day, utc_now
 from marketplace import orders, payments
 from marketplace.access import SHOP_TEAM, access
 from marketplace.exports import csv_document, euros
@@ -121,7 +120,7 @@ def pick_list(shop_id: int):
             if not line.refunded:
                 totals[line.name] = totals.get(line.name, 0) + line.quantity
     return render_template("shop/orders_pick_list.html", shop=shop, subs=subs, totals=sorted(totals.items()),
-                           today=date.today(), pickup_label=orders.pickup_label)
+                           today=paris_day(utc_now()), pickup_label=orders.pickup_label)
 
 
 @bp.route("/<int:shop_id>/commandes/export.csv")

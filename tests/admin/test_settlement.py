@@ -1,7 +1,7 @@
 """The settlement run: statements, SEPA file (validated against pain.001.001.03), ledger."""
 import csv as csv_module
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +48,14 @@ def test_period_bounds():
     assert settlement.last_complete_period("monthly", date(2026, 1, 10)) == (date(2025, 12, 1), date(2025, 12, 31))
     assert settlement.commission_of(4_500, 150) == 68  # 67.5 rounded half up
     assert settlement.commission_of(-100, 150) == 0
+
+
+def test_a_run_made_just_after_midnight_in_paris_is_paid_the_next_paris_day(app, territory, monkeypatch):
+    """At 00:30 in Paris (23:30 UTC the day before), "tomorrow" is the Paris one: a transfer dated by
+    the UTC day would ask the bank to execute it today, or in the past."""
+    monkeypatch.setattr(settlement, "utc_now", lambda: datetime(2026, 12, 5, 23, 30, tzinfo=UTC))
+    with app.app_context():
+        assert settlement.create_run(*OCTOBER).execution_date == date(2026, 12, 7)
 
 
 def test_monthly_run_statements_sepa_and_ledger_agree(app, territory):

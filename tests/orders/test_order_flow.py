@@ -3,6 +3,7 @@ refund of a line; refused transitions; the locker API."""
 import csv
 import html
 import io
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from marketplace import lockers, orders
 from marketplace.extensions import db
 from marketplace.mail import outbox
 from marketplace.models import Compartment, LockerBank, OrderLine, OrderPayment, OrderRefund, OrderShop, Product, User
+from marketplace.shop import orders_routes
 from tests.conftest import login
 
 from .conftest import add, checkout
@@ -239,11 +241,14 @@ def test_ordered_product_cannot_be_deleted(app, shop_world):
         assert catalogue.was_ever_ordered(product)
 
 
-def test_shop_pick_list_and_export(stripe_app, resident, owner, shop_world):
+def test_shop_pick_list_and_export(stripe_app, resident, owner, shop_world, monkeypatch):
     paid_order(stripe_app, resident, shop_world)
     cheese = shop_world["cheese"]
+    # Printed at 00:30 in Paris (23:30 UTC the day before), the list is dated by the shop's day.
+    monkeypatch.setattr(orders_routes, "utc_now", lambda: datetime(2026, 12, 5, 23, 30, tzinfo=UTC))
     pick = owner.get(f"/boutique/{cheese}/commandes/preparation").get_data(as_text=True)
     assert "Époisses AOP" in pick and "Imprimer" in pick
+    assert "Liste de préparation du 06/12/2026" in pick
     export = owner.get(f"/boutique/{cheese}/commandes/export.csv")
     text = export.get_data(as_text=True)
     assert export.mimetype == "text/csv" and "Époisses AOP;2;8,90;17,80" in text
