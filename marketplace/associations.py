@@ -269,14 +269,6 @@ def counters_of(association_id: int) -> list[CardCounter]:
                                    .order_by(CardCounter.name)))
 
 
-def attach_counter(association: Association, counter: CardCounter, *, by) -> CardCounter:
-    """The counter (made by counters.create_counter) is the association's desk."""
-    counter.association_id = association.id
-    audit.record("association.counter", association, actor=by, summary=f"Point de vente : {counter.name}")
-    db.session.commit()
-    return counter
-
-
 # --- Figures ---------------------------------------------------------------------------------------
 
 

@@ -53,11 +53,16 @@ def today() -> date:
 # --- Counters and their sellers (territory admin) -------------------------------------------------
 
 
-def create_counter(*, name: str, commune_insee: str, admin) -> CardCounter:
-    counter = CardCounter(name=name.strip()[:120], commune_insee=commune_insee)
+def create_counter(*, name: str, commune_insee: str, admin, association=None) -> CardCounter:
+    """A card counter: the territory's, or a merchants' association's desk (made and attached in one
+    commit, so it never shows as the territory's). Commits the caller's pending once.claim too."""
+    counter = CardCounter(name=name.strip()[:120], commune_insee=commune_insee,
+                          association_id=association.id if association is not None else None)
     db.session.add(counter)
     db.session.flush()
     audit.record("counter.create", counter, actor=admin, summary=f"Point de vente cartes créé : {counter.name}")
+    if association is not None:
+        audit.record("association.counter", association, actor=admin, summary=f"Point de vente : {counter.name}")
     db.session.commit()
     return counter
 

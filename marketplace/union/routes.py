@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from marketplace import associations, counters, invitations, settings, topup_programmes
+from marketplace import associations, counters, invitations, once, settings, topup_programmes
 from marketplace.access import ADMIN, ASSOCIATION_MANAGER, PUBLIC, SHOP_OWNER, access
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
@@ -292,8 +292,10 @@ def counters_page(association_id: int):
     form = CounterCreateForm()
     form.commune.choices = [(c.insee, c.name) for c in association.communes]
     if form.validate_on_submit():
-        counter = counters.create_counter(name=form.name.data, commune_insee=form.commune.data, admin=current_user)
-        associations.attach_counter(association, counter, by=current_user)
+        if (earlier := once.claim(form, url_for("union.counters_page", association_id=association_id))) is not None:
+            return earlier
+        counters.create_counter(name=form.name.data, commune_insee=form.commune.data, admin=current_user,
+                                association=association)
         flash(gettext("Point de vente créé : ajoutez ses vendeurs."), "success")
         return redirect(url_for("union.counters_page", association_id=association_id))
     listed = associations.counters_of(association_id)

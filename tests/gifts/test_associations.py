@@ -337,6 +337,16 @@ def test_the_manager_opens_a_counter_and_adds_its_seller(app, world, client):
     assert client.get(f"/guichet/{counter_id}/").status_code == 200
 
 
+def test_the_managers_counter_form_sent_twice_at_once_makes_one_counter_of_the_union(app, world):
+    union = world["union"]
+    answers = post_twice_at_once(app, "union@example.fr", f"/union/{union}/guichets",
+                                 {"name": "Boutique de l'union", "commune": world["semur"], "once": "twice"})
+    assert [a.headers["Location"] for a in answers] == [f"/union/{union}/guichets"] * 2
+    with app.app_context():
+        made = db.session.scalars(select(CardCounter).where(CardCounter.name == "Boutique de l'union")).all()
+        assert [counter.association_id for counter in made] == [union]  # one, the union's from its first commit
+
+
 def test_concurrent_purchases_never_overspend_either_of_two_running_budgets(app, world):
     """Threads paying purchases at the same time, two programmes running: each budget is used up
     exactly, never beyond, and the ledger stays sound."""
