@@ -5,7 +5,7 @@ import re
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import BooleanField, EmailField, HiddenField, SelectChoice, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, NumberRange, Optional, ValidationError
 
 from marketplace.catalogue import InvalidValue, normalize_ean, parse_price, parse_stock
 from marketplace.extensions import db
@@ -221,7 +221,7 @@ class ProductForm(OnceForm):
                              render_kw={"accept": "image/*", "capture": "environment"})
     # The photo of the territory's listing the barcode found (marketplace/product_reference.py),
     # set by static/js/barcode_scan.js; checked again on saving.
-    reference_photo = HiddenField(validators=[Optional(), Length(max=64)])
+    reference_photo = HiddenField()  # a key the reference offered; product_reference.shared_photo ignores any other
     active = BooleanField(lazy_gettext("En ligne (visible des habitants)"), default=True)
     submit = SubmitField(lazy_gettext("Enregistrer le produit"))
 

@@ -156,14 +156,16 @@ def test_saving_takes_the_reference_photo_and_never_another(app, client, shop_wo
     url = f"/boutique/{shop_world['bakery']}/produits/nouveau"
     assert client.post(url, data={**base, "sku": "M1", "reference_photo": listings["photo"]}).status_code == 302
     assert client.post(url, data={**base, "sku": "M2", "reference_photo": stranger}).status_code == 302
+    # A tampered key of any length: the product is saved, without it (no refusal on a field nobody sees).
+    assert client.post(url, data={**base, "sku": "M4", "reference_photo": "x" * 300}).status_code == 302
     camera = {**base, "sku": "M3", "reference_photo": listings["photo"],
               "camera_photo": (io.BytesIO(image_bytes()), "image.jpg")}
     assert client.post(url, data=camera, content_type="multipart/form-data").status_code == 302
     with app.app_context():
         photos = {p.sku: [i.key for i in p.images]
-                  for p in Product.query.filter(Product.sku.in_(["M1", "M2", "M3"]))}
+                  for p in Product.query.filter(Product.sku.in_(["M1", "M2", "M3", "M4"]))}
         assert photos["M1"] == [listings["photo"]]
-        assert photos["M2"] == []
+        assert photos["M2"] == [] == photos["M4"]
         assert len(photos["M3"]) == 2 and photos["M3"][1] == listings["photo"]  # the shop's own photo first
         assert Product.query.filter_by(sku="M1").one().price_cents == 320
 
