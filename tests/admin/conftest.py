@@ -43,7 +43,7 @@ def territory(app, monkeypatch) -> Territory:
         ids = fournil.id, epicerie.id, employer.id
         ledger.fund(db.session, amount_cents=100_000, key="fund", actor="system", employer_id=ids[2], now=at(1))
         card = cards.create_card(db.session, active=True, now=at(1))
-        ledger.issue_grant(db.session, card_id=card.id, amount_cents=50_000, label="Noël", expires_on=date(2027, 12, 31),
+        ledger.issue_grant(db.session, card_id=card.id, amount_cents=50_000, label="Noël", expires_on=date(2099, 12, 31),
                            key="issue", actor="system", employer_id=ids[2], now=at(1))
         pay = {"session": db.session, "card_id": card.id, "actor": "system"}
         ledger.redeem(**pay, shop_id=ids[0], amount_cents=2_000, key="r1", now=at(5))

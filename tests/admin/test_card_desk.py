@@ -90,7 +90,7 @@ def test_the_card_s_file_shows_its_holder_its_credits_and_every_movement(app, te
     page = client.get(f"/admin/cartes/{territory.card_id}").get_data(as_text=True)
     assert "Salarié de Laiterie : Paul Émery" in page
     assert re.search(r'data-testid="card-balance">438,00\xa0€', page)
-    assert "Noël" in page and "31/12/2027" in page
+    assert "Noël" in page and "31/12/2099" in page
     assert page.count("Paiement annulé") == 1 and page.count("Remboursement") == 1
     assert "Fournil" in page and "Epicerie" in page
     assert "05/10/2026 12:00" in page  # the hour of each movement (Paris time), for the caller's memory

@@ -3,7 +3,7 @@ import csv
 import html as html_module
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -211,11 +211,12 @@ def test_bank_transfer_then_issue_then_report(app, hr_client, hr_world):
 
 def test_expiry_goes_back_to_the_employer_and_shows_in_the_report(app, hr_client, hr_world):
     employer_id = hr_world["employer_id"]
-    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on="2027-01-31")
+    last_day = paris_day(utc_now()) + timedelta(days=40)
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on=last_day.isoformat())
     funded_by_transfer(app, hr_client, employer_id, campaign_id)
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
     with app.app_context():
-        expire_grants(db.session, today=date(2027, 2, 1))
+        expire_grants(db.session, today=last_day + timedelta(days=1))
         report = campaigns.campaign_report(db.session.get(Campaign, campaign_id))
         assert report.expired_cents == 15_000 and report.remaining_cents == 0
         assert report.percent(report.expired_cents) == 100
@@ -223,7 +224,9 @@ def test_expiry_goes_back_to_the_employer_and_shows_in_the_report(app, hr_client
 
 def test_hr_is_mailed_the_result_of_an_ended_campaign_once_its_credit_is_swept(app, hr_client, hr_world):
     employer_id = hr_world["employer_id"]
-    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on="2027-01-31")
+    last_day = paris_day(utc_now()) + timedelta(days=40)
+    day_after = last_day + timedelta(days=1)
+    campaign_id = create(hr_client, employer_id, amount="50", child_amount="", expires_on=last_day.isoformat())
     funded_by_transfer(app, hr_client, employer_id, campaign_id)
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/emettre")
     with app.app_context():
@@ -232,23 +235,24 @@ def test_hr_is_mailed_the_result_of_an_ended_campaign_once_its_credit_is_swept(a
         redeem(db.session, card_id=card_id, shop_id=hr_world["shops"]["toys"], amount_cents=2_000,
                key="ended:redeem", actor="test", pin=re.search(r"Code PIN .*: (\d{4})", body).group(1))
         outbox().clear()
-        assert campaigns.report_ended_campaigns(today=date(2027, 1, 31)) == 0  # its last day
-        assert campaigns.report_ended_campaigns(today=date(2027, 2, 1)) == 0  # the night's sweep has not run
-        expire_grants(db.session, today=date(2027, 2, 1))
-        assert campaigns.report_ended_campaigns(today=date(2027, 2, 1)) == 1
+        assert campaigns.report_ended_campaigns(today=last_day) == 0  # its last day
+        assert campaigns.report_ended_campaigns(today=day_after) == 0  # the night's sweep has not run
+        expire_grants(db.session, today=day_after)
+        assert campaigns.report_ended_campaigns(today=day_after) == 1
         mails = {m["To"]: m for m in outbox()}
         assert set(mails) == {"hr@example.fr", "compta@laiterie.fr"}  # its HR and its billing address
         message = mails["hr@example.fr"]
         assert message["Subject"] == "Campagne « Noël 2026 » terminée : 13 % dépensés dans le territoire"
         text = message.get_content()
-        for line in ("La campagne « Noël 2026 » est terminée (dernier jour : 31/01/2027).", "Offert : 150,00\xa0€.",
+        for line in (f"La campagne « Noël 2026 » est terminée (dernier jour : {last_day:%d/%m/%Y}).",
+                     "Offert : 150,00\xa0€.",
                      "Dépensé dans les commerces du territoire : 20,00\xa0€, dans 1 commerce de 1 commune.",
                      "Non dépensé : 130,00\xa0€, revenus sur le compte Halle de votre entreprise",
                      f"/entreprise/{employer_id}/campagnes/{campaign_id}/",
                      f"/entreprise/{employer_id}/campagnes/nouvelle?depuis={campaign_id}"):
             assert line in text, line
         outbox().clear()
-        assert campaigns.report_ended_campaigns(today=date(2027, 2, 2)) == 0 and outbox() == []
+        assert campaigns.report_ended_campaigns(today=day_after + timedelta(days=1)) == 0 and outbox() == []
 
 
 def test_revoke_an_employees_unspent_grant(app, hr_client, hr_world):
@@ -470,14 +474,15 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
     """Next Christmas, HR starts from last year's campaign: same amounts, audience, shops and people
     (those still on the list), the label's year brought up to date; nothing is created until sent."""
     employer_id, staff = hr_world["employer_id"], hr_world["employees"]
-    last_year = create(hr_client, employer_id, label="Noël des salariés 2025", audience="selection",
+    year = paris_day(utc_now()).year
+    last_year = create(hr_client, employer_id, label=f"Noël des salariés {year - 1}", audience="selection",
                        employees=[staff["M001"], staff["M003"]], categories=["mode", "produits-festifs"],
                        expiry_policy="territory")
     funded_by_transfer(app, hr_client, employer_id, last_year)
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{last_year}/emettre")
     with app.app_context():
         assert db.session.get(Campaign, last_year).status == "issued"
-        db.session.get(Campaign, last_year).year = 2025
+        db.session.get(Campaign, last_year).year = year - 1
         db.session.get(Employee, staff["M003"]).archived = True  # left the company since
         db.session.commit()
         campaigns_before = db.session.scalar(select(func.count()).select_from(Campaign))
@@ -485,8 +490,8 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
     assert f'href="/entreprise/{employer_id}/campagnes/nouvelle?depuis={last_year}"' in page
 
     form = plain(hr_client.get(f"/entreprise/{employer_id}/campagnes/nouvelle?depuis={last_year}"))
-    assert "D'après « Noël des salariés 2025 »" in html_module.unescape(form)
-    assert 'value="Noël des salariés 2026"' in form
+    assert f"D'après « Noël des salariés {year - 1} »" in html_module.unescape(form)
+    assert f'value="Noël des salariés {year}"' in form
     assert re.search(r'name="amount"[^>]* value="150,00"', form)
     assert re.search(r'name="child_amount"[^>]* value="30,50"', form)
     assert checked_values(form, "audience") == {"selection"}
@@ -497,12 +502,12 @@ def test_a_past_campaign_is_done_again_from_its_page_with_this_year_in_its_label
         assert db.session.scalar(select(func.count()).select_from(Campaign)) == campaigns_before
 
     # Sent as shown, it is this year's campaign for the people still there.
-    again = create(hr_client, employer_id, label="Noël des salariés 2026", audience="selection",
+    again = create(hr_client, employer_id, label=f"Noël des salariés {year}", audience="selection",
                    employees=[staff["M001"]], categories=["mode", "produits-festifs"], expiry_policy="territory")
     with app.app_context():
         campaign = db.session.get(Campaign, again)
         assert (campaign.year, campaign.expiry_policy, campaign.allowed_categories) == (
-            paris_day(utc_now()).year, "territory", ["mode", "produits-festifs"])
+            year, "territory", ["mode", "produits-festifs"])
         assert [r.employee_id for r in campaign.recipients] == [staff["M001"]]
 
     # Another company's campaign cannot be a model.
