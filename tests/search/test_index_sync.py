@@ -218,13 +218,19 @@ def test_concurrent_editors_and_a_killed_indexer_lose_nothing(app, ask):
 
     indexer = _spawn(app, "index")
     editors = [_spawn(app, "edit", str(worker), str(rounds)) for worker in range(workers)]
-    time.sleep(1.0)
-    indexer.send_signal(signal.SIGKILL)  # mid-way: some rows drained, some not
-    indexer.wait()
-    for editor in editors:
-        output, _ = editor.communicate(timeout=90)
-        assert editor.returncode == 0, output
-        assert "LockError" not in output
+    try:
+        time.sleep(1.0)
+        indexer.send_signal(signal.SIGKILL)  # mid-way: some rows drained, some not
+        indexer.wait()
+        for editor in editors:
+            output, _ = editor.communicate(timeout=90)
+            assert editor.returncode == 0, output
+            assert "LockError" not in output
+    finally:  # a failure here leaves no editor running behind the suite
+        for process in (indexer, *editors):
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
 
     with app.app_context():
         pending = db.session.execute(select(func.count()).select_from(IndexOutbox)).scalar_one()
