@@ -68,6 +68,7 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     for text in page.get_by_test_id("result-place").all_inner_texts():
         assert kilometres(text) <= 10
     expect(page.locator("#search-map")).to_have_attribute("data-markers", re.compile(r"[1-9]"))
+    assert_map_controls_keep_leaflets_look(page, "#search-map")
     screenshot(page, "search-narrowed")
 
     first = page.get_by_test_id("result").first
@@ -75,6 +76,19 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     first.locator("a.result-name").click()
     expect(page).to_have_url(re.compile(rf"/produits/{product_id}$"))
     screenshot(page, "search-product")
+
+
+def assert_map_controls_keep_leaflets_look(page, map_selector: str) -> None:
+    """Leaflet gives its pins and zoom links role=button: the site's button style must not reach them
+    (each pin sat on a blue box, the zoom links were 44 px tall with their sign pushed aside)."""
+    pin = page.locator(f"{map_selector} .leaflet-marker-icon").first
+    expect(pin).to_be_visible()
+    assert pin.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    assert pin.evaluate("e => getComputedStyle(e).paddingLeft") == "0px"
+    zoom = page.locator(f"{map_selector} .leaflet-control-zoom-in")
+    box = zoom.bounding_box()
+    assert 24 <= box["width"] <= 34 and 24 <= box["height"] <= 34, box
+    assert zoom.evaluate("e => getComputedStyle(e).paddingLeft") == "0px"
 
 
 def show_filters(page):
