@@ -144,6 +144,9 @@ def test_a_cart_across_shops_offers_the_card_s_balance_once_and_the_amount_offer
     add(resident, shop_world["comte"], 3)
     page = resident.get("/panier/commande").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
     assert "à 20,00 € utilisables dans ces commerces" in page and 'value="20,00"' in page
+    # Each shop says what the card pays there once the ones before have taken their part.
+    assert f'data-testid="card-note-{shop_world["bakery"]}"' not in page  # all of its 9 €
+    assert "Votre carte territoriale peut y payer 11,00 €." in page
 
     answer = checkout(resident, card_amount="20,00")
 
@@ -154,6 +157,26 @@ def test_a_cart_across_shops_offers_the_card_s_balance_once_and_the_amount_offer
     with stripe_app.app_context():
         assert card_balance(db.session, shop_world["card"]) == 0
         assert db.session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "pending")) == 2
+
+
+def test_the_cart_and_the_checkout_name_the_shop_that_does_not_take_the_card(stripe_app, resident, shop_world):
+    """Otherwise the checkout offers less than the card holds, and the resident cannot tell why."""
+    from marketplace.models import Shop
+
+    with stripe_app.app_context():
+        db.session.get(Shop, shop_world["cheese"]).accepts_card = False
+        db.session.commit()
+    add(resident, shop_world["bread"])
+    add(resident, shop_world["comte"])
+    refused = "Ce commerce n'accepte pas la carte territoriale."
+    cart_page = resident.get("/panier").get_data(as_text=True)
+    assert cart_page.count(refused) == 1
+    assert cart_page.index(refused) > cart_page.index("Fromagerie Perrin")
+    page = resident.get("/panier/commande").get_data(as_text=True).replace("\u202f", " ").replace("\xa0", " ")
+    assert page.count(refused) == 1 and page.index(refused) > page.index("Fromagerie Perrin")
+    assert "à 4,50 € utilisables dans ces commerces" in page
+    resident.get("/panier?lang=en")
+    assert "This shop does not accept the territorial card." in resident.get("/panier/commande").get_data(as_text=True)
 
 
 def test_card_amount_above_what_the_card_can_pay_is_refused(stripe_app, resident, shop_world):
