@@ -139,11 +139,13 @@ def import_application_code() -> int:
 def _register_context(app: Flask) -> None:
     from flask_login import current_user
 
+    from marketplace import cart
     from marketplace.access import spaces_of
     from marketplace.territory import current_commune
 
     # The counters, associations and communes the user works for (the menu, the account page).
     app.add_template_global(lambda: spaces_of(current_user), "my_spaces")
+    app.add_template_global(cart.count, "cart_count")  # the header's "Panier (3)"
 
     @app.context_processor
     def inject_globals():

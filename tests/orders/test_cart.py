@@ -1,4 +1,6 @@
 """The cart: anonymous in the session, merged at login, grouped by shop, stock checked."""
+import re
+
 from sqlalchemy import select
 
 from marketplace.extensions import db
@@ -8,8 +10,15 @@ from tests.conftest import login
 from .conftest import add
 
 
+def cart_link(client, path="/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'<a [^>]*data-testid="cart-link">([^<]*)</a>', page).group(1)
+
+
 def test_anonymous_cart_is_grouped_by_shop_and_merged_at_login(app, client, shop_world):
+    assert cart_link(client) == "Panier"
     assert add(client, shop_world["bread"], 2).status_code == 302
+    assert cart_link(client) == "Panier (2)"  # every page's header counts the items
     add(client, shop_world["comte"])
     add(client, shop_world["bread"])
     page = client.get("/panier").get_data(as_text=True)
@@ -22,6 +31,7 @@ def test_anonymous_cart_is_grouped_by_shop_and_merged_at_login(app, client, shop
         items = {i.product_id: i.quantity for i in db.session.scalars(select(CartItem))}
     assert items == {shop_world["bread"]: 3, shop_world["comte"]: 1}
     assert "22,40" in client.get("/panier").get_data(as_text=True)
+    assert cart_link(client, "/recherche?q=pain") == "Panier (4)"
 
 
 def test_stock_is_checked_when_adding_with_a_clear_message(client, shop_world):
