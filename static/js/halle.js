@@ -183,3 +183,20 @@
   const invalid = document.querySelector("form [aria-invalid=true]");
   if (invalid && !document.querySelector("[autofocus]")) invalid.focus();
 })();
+
+// "Copier" beside a value to type elsewhere (the territory's IBAN, a transfer's reference): one tap
+// copies it, so a transfer never carries a mistyped reference that the bank statement cannot match.
+// The buttons are hidden without JavaScript or without a clipboard (the value stays selectable).
+(function () {
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    const label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.dataset.copy).then(function () {
+        button.textContent = button.dataset.copied;
+        setTimeout(function () { button.textContent = label; }, 2000);
+      });
+    });
+  });
+})();

@@ -188,6 +188,16 @@ def test_hr_funds_by_transfer_and_the_admin_records_what_arrived(page, open_page
     iban = DevelopmentConfig.TERRITORY_IBAN
     expect(page.get_by_test_id("territory-iban")).to_have_text(" ".join(iban[i:i + 4] for i in range(0, len(iban), 4)))
     expect(page.get_by_test_id("transfer-reference").first).to_have_text(reference)
+    # One tap copies the reference and the IBAN, so the transfer's reference is never mistyped (the
+    # bank statement is matched by it).
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copier la référence").first.click()
+    expect(page.get_by_role("button", name="Copié").first).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == reference
+    page.get_by_role("button", name="Copier l'IBAN").first.click()
+    assert page.evaluate("navigator.clipboard.readText()") == iban.replace(" ", "")
+    reference_box = page.get_by_test_id("transfer-reference").first.bounding_box()
+    assert reference_box["height"] < 30, "the reference breaks over two lines"
     screenshot(page, "campaign-funding-choice")
     page.get_by_role("button", name="Je paie par virement").click()
     expect(page.get_by_test_id("awaiting-transfer")).to_contain_text(reference)
