@@ -77,7 +77,9 @@ def test_hr_invites_a_colleague(app, hr_client, hr_world, make_user):
     assert colleague.get(f"/entreprise/{employer_id}/").status_code == 403
     colleague.post(path)
     assert colleague.get(f"/entreprise/{employer_id}/").status_code == 200
-    assert colleague.get(f"/entreprise/{employer_id}/salaries").status_code == 200
+    staff_page = colleague.get(f"/entreprise/{employer_id}/salaries")
+    assert staff_page.status_code == 200
+    assert 'aria-current="page">Salariés</a>' in staff_page.get_data(as_text=True)  # HR's menu: the page one is on
     # The link works once.
     again = colleague.get(path, follow_redirects=True)
     assert "Cette invitation n&#39;existe pas ou a déjà été utilisée." in again.get_data(as_text=True)

@@ -284,7 +284,9 @@ def test_the_feed_pages(app, client, shop_world, server):
     server.files["/woo.csv"] = (200, {"Content-Type": "text/csv"}, FORMATS["woocommerce"][2])
     login(client, shop_world["emails"]["staff"])
     base = f"/boutique/{shop_world['bakery']}/flux"
-    assert "Flux catalogue" in client.get(f"/boutique/{shop_world['bakery']}/produits").get_data(as_text=True)
+    products = client.get(f"/boutique/{shop_world['bakery']}/produits").get_data(as_text=True)
+    assert "Flux catalogue" in products
+    assert 'aria-current="page">Produits</a>' in products  # the shop's menu marks the page one is on
     page = client.post(base, data={"url": "ftp://example.org/x"}).get_data(as_text=True)
     assert "L&#39;adresse doit commencer par http:// ou https://." in page
     feed_url = client.post(base, data={"url": server.url("/woo.csv")}).headers["Location"]
