@@ -25,6 +25,7 @@ class EurosField(StringField):
     def __init__(self, *args, maximum_cents: int = MAX_AMOUNT_CENTS, **kwargs):
         """`maximum_cents`: the most the form's own check accepts, said when the typed amount is
         beyond what can be read (the form's check says it for the other amounts above)."""
+        kwargs["render_kw"] = {"inputmode": "decimal", **kwargs.get("render_kw", {})}  # a phone's number pad
         super().__init__(*args, **kwargs)
         self.maximum_cents = maximum_cents
 
@@ -52,7 +53,8 @@ def _name_field() -> StringField:
 def _siret_field() -> StringField:
     return StringField(lazy_gettext("SIRET"),
                        validators=[DataRequired(lazy_gettext("Indiquez le numéro SIRET (14 chiffres)."))],
-                       description=lazy_gettext("14 chiffres, sur un extrait Kbis ou un bulletin de paie."))
+                       description=lazy_gettext("14 chiffres, sur un extrait Kbis ou un bulletin de paie."),
+                       render_kw={"inputmode": "numeric"})
 
 
 def _address_field() -> StringField:
@@ -202,7 +204,7 @@ class IssueDayForm(FlaskForm):
 class BankTransferForm(FlaskForm):
     reference = StringField(lazy_gettext("Référence du virement reçu"), validators=[
         DataRequired(lazy_gettext("Référence du virement : indiquez celle lue sur le relevé.")), MaxLength(140)])
-    amount = StringField(lazy_gettext("Montant reçu"), validators=[
+    amount = StringField(lazy_gettext("Montant reçu"), render_kw={"inputmode": "decimal"}, validators=[
         DataRequired(lazy_gettext("Montant reçu : indiquez le montant lu sur le relevé."))])
 
     def validate_amount(self, field) -> None:

@@ -45,7 +45,10 @@ def test_register_then_admin_approves(app, hr_world, make_user):
         assert db.session.get(Employer, employer_id).status == "approved"
         assert [m["To"] for m in outbox()] == ["boss@vautrin.fr"]
         assert "validée" in outbox()[0]["Subject"]
-    assert client.get(f"/entreprise/{employer_id}/campagnes/nouvelle").status_code == 200
+    form = client.get(f"/entreprise/{employer_id}/campagnes/nouvelle")
+    assert form.status_code == 200
+    for name in ("amount", "child_amount"):  # amounts open a phone's number pad
+        assert re.search(rf'<input[^>]*inputmode="decimal"[^>]*name="{name}"', form.get_data(as_text=True))
 
 
 def test_admin_rejects(app, hr_world, make_user):
@@ -178,6 +181,7 @@ def test_hr_edits_the_company_details_printed_on_receipts(app, hr_client, hr_wor
     assert f'href="{url}"' in hr_client.get(f"/entreprise/{employer_id}/").get_data(as_text=True)
     page = html.unescape(hr_client.get(url).get_data(as_text=True))
     assert 'value="73282932000074"' in page and 'value="route de Dijon"' in page
+    assert re.search(r'<input[^>]*inputmode="numeric"[^>]*name="siret"', page)  # a phone's number pad
     refused = html.unescape(hr_client.post(url, data={"name": "Laiterie", "siret": "73282932000075",
                                                       "address": "route de Dijon"}).get_data(as_text=True))
     assert "Numéro SIRET invalide : vérifiez les 14 chiffres." in refused
