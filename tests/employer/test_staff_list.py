@@ -61,6 +61,9 @@ def test_hr_finds_one_person_by_name_email_or_staff_number_whatever_the_case(app
     for typed in ("ÉMERY", "inès émery", "Emery Inès", "m-0042", "INES.EMERY@"):
         page = hr_client.get(url, query_string={"q": typed}).get_data(as_text=True)
         assert _rows(page) == 1 and ">Émery</td>" in page, typed
+    # On a phone each person is a card: the staff number and the children counts say what they are.
+    assert 'data-label="Matricule">M-0042</td>' in page
+    assert 'data-label="Enfants de moins de 16 ans / de moins de 26 ans">0 / 0</td>' in page
     assert _rows(hr_client.get(url, query_string={"q": "claire@EXAMPLE.fr"}).get_data(as_text=True)) == 1
     assert _rows(hr_client.get(url, query_string={"q": "%"}).get_data(as_text=True)) == 0  # no wildcard
     nobody = hr_client.get(url, query_string={"q": "Dupont"}).get_data(as_text=True)
