@@ -121,6 +121,13 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     expect(page.get_by_test_id("no-shop")).to_have_text("Aucun commerce ne correspond à « Nulle part ».")
     audit(page)
 
+    # The audit log: on a phone one card per action, its summary and changes on screen.
+    page.goto("/admin/journal?q=category.rename")
+    audit(page)
+    events = page.get_by_test_id("audit-events")
+    expect_rows_as_cards(events)
+    expect_on_screen(page, events.get_by_test_id("audit-action").first, events.get_by_test_id("audit-changes").first)
+
     # The dashboard shows the report; the admin hides the product.
     page.goto("/admin/")
     audit(page)
