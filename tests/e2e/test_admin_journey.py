@@ -90,6 +90,8 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     expect(parent.get_by_role("cell").nth(1)).not_to_have_text("0")
     marker = row.get_by_role("cell").first.evaluate("c => getComputedStyle(c, '::before').content")
     assert "└" in marker, marker
+    expect_rows_as_cards(page.get_by_test_id("categories"))  # « Modifier » on screen on a phone
+    expect_on_screen(page, row.get_by_role("link", name=re.compile("Modifier")))
     with live_app.app_context():
         assert db.session.scalar(select(Category).filter_by(slug=merged)) is None
 
@@ -127,6 +129,12 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     events = page.get_by_test_id("audit-events")
     expect_rows_as_cards(events)
     expect_on_screen(page, events.get_by_test_id("audit-action").first, events.get_by_test_id("audit-changes").first)
+
+    # The administrators: the list fits the screen.
+    page.goto("/admin/administrateurs")
+    audit(page)
+    expect_rows_as_cards(page.get_by_test_id("admins"))
+    expect_on_screen(page, page.get_by_test_id("admins").get_by_role("row").last)
 
     # The dashboard shows the report; the admin hides the product.
     page.goto("/admin/")
