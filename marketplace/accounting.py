@@ -27,6 +27,7 @@ from sqlalchemy import select
 from loyalty.clock import paris_day, paris_day_bounds
 from loyalty.models import Account, Entry, Posting
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models import Employer, Shop
 from marketplace.models.accounting import ChartAccount
 
@@ -54,6 +55,30 @@ DEFAULT_CHART = (
     ("bank_fees", "627000", "Services bancaires et assimilés — frais de Stripe et de la banque", None),
 )
 LEDGER_KEYS = tuple(row[0] for row in DEFAULT_CHART)
+
+# What each ledger key (an account's code, else its kind: loyalty/models.py ACCOUNT_KINDS) holds, in
+# words, for the chart's page: the keys themselves are the program's, not the accountant's.
+LEDGER_KEY_NAMES = {
+    "external:bank": lazy_gettext("Banque du territoire : virements reçus et émis"),
+    "territory_clearing": lazy_gettext("Sommes versées aux commerces (règlements)"),
+    "external:stripe": lazy_gettext("Stripe : paiements par carte bancaire"),
+    "stripe_clearing": lazy_gettext("Ventes en ligne payées par carte bancaire (Stripe)"),
+    "counter_clearing": lazy_gettext("Encaissements des points de vente cartes (espèces, chèques, TPE)"),
+    "external": lazy_gettext("Autres sources d'argent extérieures"),
+    "employer_funding": lazy_gettext("Fonds versés par les employeurs, pas encore attribués"),
+    "territory_fund": lazy_gettext("Fonds territorial (abondements publics, crédits expirés)"),
+    "purse": lazy_gettext("Crédit disponible sur les cartes"),
+    "card_holds": lazy_gettext("Crédit des cartes réservé par les commandes en ligne"),
+    "shop_payable": lazy_gettext("Sommes dues aux commerces, pas encore réglées"),
+    "adjustments": lazy_gettext("Corrections manuelles"),
+    "commission": lazy_gettext("Commissions du territoire sur les règlements"),
+    "bank_fees": lazy_gettext("Frais de Stripe et de la banque"),
+}
+
+
+def ledger_key_name(key: str) -> str:
+    """The words for a ledger key ("purse": « Crédit disponible sur les cartes »); an unknown key as is."""
+    return str(LEDGER_KEY_NAMES.get(key, key))
 
 JOURNALS = {
     "CAR": "Carte territoriale en commerce",
@@ -136,13 +161,13 @@ def update_chart(values: dict[str, tuple[str, str, str]]) -> list[str]:
             continue
         if not _NUMBER.match(number.strip()):
             problems.append(gettext("Ligne « %(key)s » : le numéro de compte doit faire 1 à 20 chiffres ou lettres.",
-                                    key=key))
+                                    key=ledger_key_name(key)))
         if not label.strip() or len(label.strip()) > 200:
             problems.append(gettext("Ligne « %(key)s » : le libellé est obligatoire (200 caractères au plus).",
-                                    key=key))
+                                    key=ledger_key_name(key)))
         if not _PREFIX.match(prefix.strip()):
             problems.append(gettext("Ligne « %(key)s » : le préfixe auxiliaire fait au plus 10 chiffres ou lettres.",
-                                    key=key))
+                                    key=ledger_key_name(key)))
     if problems:
         return problems
     rows = {row.ledger_key: row for row in db.session.scalars(select(ChartAccount))}

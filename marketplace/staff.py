@@ -14,14 +14,18 @@ def _escaped(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def matching(text: str) -> ColumnElement[bool]:
-    """The condition on Employee for the words of `text`; true for an empty text."""
+def each_word_in(text: str, *columns) -> ColumnElement[bool]:
+    """The condition that each word of `text` is in one of `columns`, whatever its case; true for an
+    empty text (also the search box of the admin's suspensions list)."""
     words = [f"%{_escaped(word)}%" for word in (text or "").split()]
     if not words:
         return true()
-    return and_(*(or_(Employee.last_name.ilike(word, escape="\\"), Employee.first_name.ilike(word, escape="\\"),
-                      Employee.external_id.ilike(word, escape="\\"), Employee.email.ilike(word, escape="\\"))
-                  for word in words))
+    return and_(*(or_(*(column.ilike(word, escape="\\") for column in columns)) for word in words))
+
+
+def matching(text: str) -> ColumnElement[bool]:
+    """The condition on Employee for the words of `text`; true for an empty text."""
+    return each_word_in(text, Employee.last_name, Employee.first_name, Employee.external_id, Employee.email)
 
 
 def staff_page(employer_id: int, *, archived: bool, text: str, page: int) -> Pagination:

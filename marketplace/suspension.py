@@ -6,19 +6,41 @@ no longer create, confirm, fund or issue campaigns (`employer_block`, checked by
 steps) and its HR members see the reason; the grants it already issued stay spendable, since the
 employees are not at fault (the ledger never looks at the employer's status).
 """
-from sqlalchemy import select
+from flask_babel import gettext
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, select
 
 from marketplace import audit
 from marketplace.extensions import db
-from flask_babel import gettext
 
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
-from marketplace.models import AuditEvent, Employer, Shop
+from marketplace.models import AuditEvent, Commune, Employer, Shop
+from marketplace.staff import each_word_in
+
+PER_PAGE = 50  # the shops of a page of the suspensions list: a phone scrolls them
 
 
 class SuspensionError(Exception):
     pass
+
+
+def suspendable(model: type[Shop] | type[Employer], text: str = "") -> Select:
+    """The shops (or employers) an admin may suspend or reinstate, suspended ones first, then by
+    name: those whose name or commune holds each word of `text` ("fournil semur")."""
+    return (select(model).join(Commune, Commune.insee == model.commune_insee)
+            .where(model.status.in_(("approved", "suspended")), each_word_in(text, model.name, Commune.name))
+            .order_by(model.status.desc(), model.name, model.id))
+
+
+def shops_page(text: str, page: int) -> Pagination:
+    """A page of the suspensions list's shops (a territory has hundreds: a phone scrolls fifty)."""
+    return db.paginate(suspendable(Shop, text), page=page, per_page=PER_PAGE, error_out=False)
+
+
+def employers(text: str) -> list[Employer]:
+    """The suspensions list's employers (a territory has a few dozen: all of them on one page)."""
+    return list(db.session.scalars(suspendable(Employer, text)))
 
 
 def suspend(target: Shop | Employer, reason: str, *, actor=None) -> None:

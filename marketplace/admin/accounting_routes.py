@@ -129,7 +129,7 @@ def accounting_chart():
     elif request.method == "POST":
         problems = [gettext("Le formulaire a expiré : rechargez la page et recommencez.")]
     return render_template("admin/accounting_chart.html", form=form, rows=accounting.chart_rows(), problems=problems,
-                           submitted=request.form if problems else None)
+                           submitted=request.form if problems else None, ledger_key_name=accounting.ledger_key_name)
 
 
 def _month(month: str) -> date:

@@ -149,12 +149,10 @@ def statement_csv_response(found: SettlementStatement) -> Response:
 @bp.route("/suspensions")
 @access(ADMIN)
 def suspensions():
-    shops = db.session.scalars(select(Shop).where(Shop.status.in_(("approved", "suspended")))
-                               .order_by(Shop.status.desc(), Shop.name)).all()
-    employers = db.session.scalars(select(Employer).where(Employer.status.in_(("approved", "suspended")))
-                                   .order_by(Employer.status.desc(), Employer.name)).all()
-    return render_template("admin/suspensions.html", shops=shops, employers=employers,
-                           form=SuspendForm(), button=ButtonForm())
+    query = (request.args.get("q") or "").strip()
+    return render_template("admin/suspensions.html", query=query,
+                           shops=suspension.shops_page(query, int_arg("page", 1)),
+                           employers=suspension.employers(query), form=SuspendForm(), button=ButtonForm())
 
 
 @bp.route("/suspensions/<kind>/<int:target_id>", methods=["POST"])
@@ -167,7 +165,7 @@ def suspend(kind: str, target_id: int):
             _try(lambda: suspension.reinstate(target, actor=current_user),
                  gettext("Commerce rétabli : %(name)s.", name=target.name) if isinstance(target, Shop)
                  else gettext("Entreprise rétablie : %(name)s.", name=target.name))
-        return redirect(url_for("admin.suspensions"))
+        return redirect(url_for("admin.suspensions", **_list_args()))
     form = SuspendForm()
     if form.validate_on_submit():
         _try(lambda: suspension.suspend(target, form.reason.data, actor=current_user),
@@ -177,7 +175,12 @@ def suspend(kind: str, target_id: int):
                      name=target.name))
     else:
         flash(" ".join(map(str, form.reason.errors)) or gettext("Formulaire expiré : réessayez."), "error")
-    return redirect(url_for("admin.suspensions"))
+    return redirect(url_for("admin.suspensions", **_list_args()))
+
+
+def _list_args() -> dict[str, str]:
+    """The search and page of the list the form was sent from: the admin lands back on it."""
+    return {name: request.args[name] for name in ("q", "page") if request.args.get(name)}
 
 
 def _suspension_target(kind: str, target_id: int):

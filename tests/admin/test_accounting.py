@@ -152,13 +152,19 @@ def test_the_admin_edits_the_chart_and_the_export_follows(app, books, client, tm
     login(client, books.admin_email)
     page = client.get("/admin/comptabilite/plan")
     assert page.status_code == 200 and "419800" in page.get_data(as_text=True)
+    # Each line is named in words, its ledger key under the name (for the accountant).
+    chart = page.get_data(as_text=True).split('data-testid="chart"')[1]
+    assert ('<th scope="row">Crédit disponible sur les cartes <small><code>purse</code></small></th>' in chart
+            and "Banque du territoire : virements reçus et émis <small><code>external:bank</code>" in chart)
+    assert set(accounting.LEDGER_KEY_NAMES) == set(accounting.LEDGER_KEYS)  # none left as a bare key
     with app.app_context():
         form = {f"{field}-{row.ledger_key}": value for row in accounting.chart_rows()
                 for field, value in (("number", row.number), ("label", row.label), ("aux", row.aux_prefix or ""))}
     refused = client.post("/admin/comptabilite/plan", data={**form, "number-purse": "4 19",
                                                              "label-shop_payable": " "})
     text = refused.get_data(as_text=True)
-    assert "Ligne « purse » : le numéro de compte" in text and "Ligne « shop_payable » : le libellé" in text
+    assert ("Ligne « Crédit disponible sur les cartes » : le numéro de compte" in text
+            and "Ligne « Sommes dues aux commerces, pas encore réglées » : le libellé" in text)
     with app.app_context():
         assert db.session.scalar(select(ChartAccount.number).filter_by(ledger_key="purse")) == "419800"
 

@@ -64,6 +64,39 @@ def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, terr
     assert csv.count("\n") == 4 and "shop.suspend" in csv
 
 
+def test_suspensions_list_is_searched_by_name_or_commune_and_paged(app, territory, client):
+    login(client, territory.admin_email)
+
+    def listed(query: str) -> tuple[str, str]:
+        page = client.get(f"/admin/suspensions?{query}").get_data(as_text=True)
+        shops, employers = page.split('<h2 id="shops">')[1].split("<h2>")
+        return shops, employers
+
+    shops, employers = listed("q=arnay")  # the Épicerie's commune, whatever its case
+    assert "Epicerie" in shops and "Fournil" not in shops
+    assert "Aucune entreprise ne correspond à « arnay »." in employers
+    shops, employers = listed("q=fournil+semur")  # each word, in the name or the commune
+    assert "Fournil" in shops and "Epicerie" not in shops and "Laiterie" not in employers
+    shops, employers = listed("q=SEMUR")
+    assert "Fournil" in shops and "Laiterie" in employers
+    shops, employers = listed("q=100%25")
+    assert "Aucun commerce ne correspond à « 100% »." in shops
+    # An admin acting on a filtered list lands back on it.
+    sent = client.post(f"/admin/suspensions/commerce/{territory.fournil_id}?q=fournil",
+                       data={"reason": "Fermeture administrative"})
+    assert sent.headers["Location"] == "/admin/suspensions?q=fournil"
+    with app.app_context():
+        semur = db.session.get(Shop, territory.fournil_id).commune
+        for number in range(55):
+            f.shop(f"Boutique {number:02}", semur)
+        db.session.commit()
+    first, _ = listed("q=semur")
+    assert first.index("Fournil") < first.index("Boutique 00")  # the suspended shop comes first
+    assert first.count('<th scope="row">') == 50 and "Page 1 sur 2" in first and "Boutique 48" in first
+    second, _ = listed("q=semur&page=2")
+    assert second.count('<th scope="row">') == 6 and "Boutique 54" in second and "Fournil" not in second
+
+
 def _employer_id(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Employer.id).where(Employer.slug == "laiterie"))

@@ -179,6 +179,21 @@ def expect_rows_as_cards(table):
         assert set(shape["rows"]) == {"table-row"} and shape["headers"] != "absolute", shape
 
 
+def expect_on_screen(page, *controls):
+    """Each control (a locator) lies within the screen's width, and no box of the page's main part
+    scrolls sideways: on a phone, what one acts on or reads is not off to the right of a table."""
+    page.wait_for_load_state()
+    width = page.viewport_size["width"]
+    for control in controls:
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (control, box)
+    wide = page.evaluate("""() => [...document.querySelectorAll('main *')].filter(e => e.clientWidth
+        && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+        .map(e => `${e.getAttribute('aria-label') || e.tagName}: ${e.scrollWidth} px in ${e.clientWidth}`)""")
+    assert not wide, f"{page.url}: boxes that scroll sideways: {wide}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+
+
 def open_menu(page):
     """On a phone the site menu folds behind its button: open it (nothing to do on a desktop)."""
     if axe.screen_of(page) != "phone":

@@ -13,7 +13,7 @@ from loyalty.clock import paris_day, utc_now
 from marketplace import closing
 from marketplace.extensions import db
 from tests.e2e.axe import audit
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import expect_on_screen, expect_rows_as_cards, log_in, screenshot
 from tests.fec_check import read_fec
 
 
@@ -43,7 +43,11 @@ def test_admin_exports_the_fec_and_closes_the_month(page, live_app, past_month, 
     page.get_by_label("Au (inclus)").fill(last_day.isoformat())
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_test_id("fec-summary")).to_contain_text("total des crédits 2")
-    expect(page.get_by_test_id("fec-journals")).to_contain_text("Banque")
+    journals = page.get_by_test_id("fec-journals")
+    expect(journals).to_contain_text("Banque")
+    expect_rows_as_cards(journals)  # on a phone, each journal's debits are on screen, not cut
+    expect(journals.locator("td").last).to_contain_text("€")
+    expect_on_screen(page, journals.locator("td").last)
     screenshot(page, "accounting-fec")
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger le FEC").click()
@@ -76,5 +80,13 @@ def test_admin_exports_the_fec_and_closes_the_month(page, live_app, past_month, 
     audit(page)
     page.get_by_role("link", name="Plan comptable").click()
     expect(page.get_by_label("Numéro de compte de purse")).to_have_value("419800")
+    # Each account is named in words, its ledger key under it; a card per account on a phone, each
+    # field wide enough to read a number (six digits and more) or a label.
+    chart = page.get_by_test_id("chart")
+    expect(chart.get_by_role("row").filter(has_text="purse")).to_contain_text("Crédit disponible sur les cartes")
+    expect_rows_as_cards(chart)
+    number, label = page.get_by_label("Numéro de compte de purse"), page.get_by_label("Libellé de compte de purse")
+    expect_on_screen(page, number, label, page.get_by_label("Préfixe auxiliaire de shop_payable"))
+    assert number.bounding_box()["width"] >= 100 and label.bounding_box()["width"] >= 200
     screenshot(page, "accounting-chart")
 

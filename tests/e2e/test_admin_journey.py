@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.models import Category, Product, Shop
 from tests.e2e.axe import audit
-from tests.e2e.conftest import expect_rows_as_cards, log_in, screenshot
+from tests.e2e.conftest import expect_on_screen, expect_rows_as_cards, log_in, screenshot
 
 # Each screen's run renames a category and merges its sibling into it (the demo is shared).
 CATEGORIES = {"desktop": ("vetements", "Vêtements", "maroquinerie", "Maroquinerie", "Vêtements et maroquinerie"),
@@ -90,6 +90,8 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     expect(parent.get_by_role("cell").nth(1)).not_to_have_text("0")
     marker = row.get_by_role("cell").first.evaluate("c => getComputedStyle(c, '::before').content")
     assert "└" in marker, marker
+    expect_rows_as_cards(page.get_by_test_id("categories"))  # « Modifier » on screen on a phone
+    expect_on_screen(page, row.get_by_role("link", name=re.compile("Modifier")))
     with live_app.app_context():
         assert db.session.scalar(select(Category).filter_by(slug=merged)) is None
 
@@ -103,6 +105,36 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     page.get_by_role("button", name="Rechercher").click()
     expect(communes.get_by_role("row").filter(has_text="Semur-en-Auxois")).to_be_visible()
     screenshot(page, "admin-communes")
+
+    # The suspensions: a shop is found by its commune; one card each on a phone, « Suspendre » on screen.
+    page.goto("/admin/suspensions")
+    audit(page)
+    shops = page.get_by_test_id("suspension-shops")
+    expect_rows_as_cards(shops)
+    expect_on_screen(page, shops.locator("summary").first)
+    page.get_by_label("Rechercher (nom, commune)").fill("Saulieu")
+    page.get_by_role("button", name="Rechercher").click()
+    audit(page)
+    for row in shops.get_by_role("row").all()[1:]:
+        expect(row).to_contain_text("Saulieu")
+    expect_on_screen(page, shops.locator("summary").first)
+    page.get_by_label("Rechercher (nom, commune)").fill("Nulle part")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_test_id("no-shop")).to_have_text("Aucun commerce ne correspond à « Nulle part ».")
+    audit(page)
+
+    # The audit log: on a phone one card per action, its summary and changes on screen.
+    page.goto("/admin/journal?q=category.rename")
+    audit(page)
+    events = page.get_by_test_id("audit-events")
+    expect_rows_as_cards(events)
+    expect_on_screen(page, events.get_by_test_id("audit-action").first, events.get_by_test_id("audit-changes").first)
+
+    # The administrators: the list fits the screen.
+    page.goto("/admin/administrateurs")
+    audit(page)
+    expect_rows_as_cards(page.get_by_test_id("admins"))
+    expect_on_screen(page, page.get_by_test_id("admins").get_by_role("row").last)
 
     # The dashboard shows the report; the admin hides the product.
     page.goto("/admin/")
