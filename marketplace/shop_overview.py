@@ -40,9 +40,12 @@ def overview(shop: Shop, *, owner: bool) -> ShopOverview:
         select(OrderShop.status, func.count()).where(OrderShop.shop_id == shop.id,
                                                      OrderShop.status.in_(("paid", "accepted", "ready")))
         .group_by(OrderShop.status)).all())
-    sold_out = db.session.scalar(select(func.count()).select_from(Product).where(
-        Product.shop_id == shop.id, Product.active.is_(True), Product.stock == 0))
-    failed = sum(1 for feed, run in shop_feeds(shop.id) if feed.status == "active" and run and run.status == "failed")
+    sold_out = failed = 0  # a business without a catalogue (services) has no stock nor feeds to watch
+    if shop.has_catalogue:
+        sold_out = db.session.scalar(select(func.count()).select_from(Product).where(
+            Product.shop_id == shop.id, Product.active.is_(True), Product.stock == 0))
+        failed = sum(1 for feed, run in shop_feeds(shop.id)
+                     if feed.status == "active" and run and run.status == "failed")
     today = shop_redemptions(db.session, shop.id, paris_day(utc_now()))
     return ShopOverview(
         new_orders=orders.get("paid", 0), preparing=orders.get("accepted", 0), waiting_pickup=orders.get("ready", 0),

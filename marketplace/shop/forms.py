@@ -134,7 +134,7 @@ class ShopForm(FlaskForm):
                        validators=[Optional(), _checked_by(normalize_iban)],
                        description=lazy_gettext(
                            "Facultatif pour commencer ; nécessaire pour être payé des achats par carte."),
-                       render_kw={"autocomplete": "off", "placeholder": "FR76 3000 6000 0112 3456 7890 189"})
+                       render_kw={"autocomplete": "off"})  # no example IBAN: it read as one already filled in
     submit = SubmitField(lazy_gettext("Enregistrer"))
 
     def __init__(self, *args, **kwargs):
@@ -191,7 +191,8 @@ def _day_validator(label):
 for _day, _label in DAYS:
     setattr(ShopForm, f"hours_{_day}", StringField(
         _label, validators=[_max(100), _day_validator(_label)],
-        render_kw={"placeholder": "9h-12h30, 14h-19h"}))
+        # An empty day is a closed one (the example of hours is given once, above the days).
+        render_kw={"placeholder": lazy_gettext("Fermé")}))
 
 
 class ProductForm(OnceForm):

@@ -22,6 +22,20 @@
     action.addEventListener("change", show);
     show();
   });
+  // The stocks typed in the list: once one differs from the saved one, « Enregistrer les stocks »
+  // stays at the bottom of the screen (halle.css, .stocks-form.is-changed), not 40 cards below.
+  document.querySelectorAll(".stocks-form[id]").forEach(function (form) {
+    const cells = document.querySelectorAll('input.stock-cell[form="' + form.id + '"]');
+    const changed = function () {
+      return Array.prototype.some.call(cells, function (cell) {
+        const shown = document.querySelector('input[type=hidden][name="shown-' + cell.name.slice(6) + '"]');
+        return shown !== null && cell.value.trim() !== shown.value;
+      });
+    };
+    const update = function () { form.classList.toggle("is-changed", changed()); };
+    cells.forEach(function (cell) { cell.addEventListener("input", update); });
+    update();
+  });
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function () {
       const indicator = document.getElementById(form.dataset.progress);

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.models import OrderShop
-from tests.e2e.axe import audit
+from tests.e2e.axe import audit, screen_of as axe_screen
 from tests.e2e.conftest import expect_rows_as_cards, log_in, open_menu, screenshot, shopkeeper_shop_id
 
 
@@ -273,3 +273,58 @@ def test_a_double_click_sends_a_creation_form_once_and_a_declined_confirmation_s
     expect(page.get_by_text("Clé « Caisse double clic » révoquée")).to_be_visible()
     audit(page)
     assert len(posts) == 2
+
+
+def test_the_demo_bakery_counts_its_stocks_in_the_list_on_a_phone_and_a_desktop(page, live_app):
+    """The demo bakery's 41 products: each empty stock box shows « sur commande » whole; every card
+    is laid out alike on a phone; the bulk action's list and « Appliquer » stand apart; the table
+    fits its page on a desktop; and once a stock near the top is changed, « Enregistrer les stocks »
+    is on the screen (not 40 cards below), until it is typed back."""
+    with live_app.app_context():
+        shop_id = shopkeeper_shop_id()
+    log_in(page, "commercant@demo.halle.fr")
+    page.goto(f"/boutique/{shop_id}/produits")
+    table = page.locator(".product-table")
+    expect_rows_as_cards(table)
+    screenshot(page, "shop-stock-count")
+    cut = page.evaluate("""() => {
+        const context = document.createElement('canvas').getContext('2d');
+        return [...document.querySelectorAll('.stock-cell')].filter(input => !input.value).filter(input => {
+            const style = getComputedStyle(input);
+            context.font = style.font;
+            const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return context.measureText(input.placeholder).width > room;
+        }).map(input => input.getAttribute('aria-label'));
+    }""")
+    assert not cut, f"placeholders cut: {cut[:3]}"
+    select, apply = page.get_by_label("Action", exact=True), page.get_by_role("button", name="Appliquer")
+    a, b = select.bounding_box(), apply.bounding_box()
+    assert b["y"] >= a["y"] + a["height"] + 4 or b["x"] >= a["x"] + a["width"] + 4, (a, b)
+    if axe_screen(page) == "phone":
+        layout = table.evaluate("""t => [...t.tBodies[0].rows].map(row => {
+            const [box, name, reference, price] = [...row.cells].map(c => c.getBoundingClientRect());
+            const unit = row.cells[3].querySelector('small'), amount = document.createRange();
+            if (unit) amount.selectNodeContents(unit.previousSibling);
+            const middle = (box.top + box.bottom) / 2;
+            return {name: row.cells[1].textContent.trim(),
+                    boxBesideName: box.right <= name.left && middle > name.top && middle < name.bottom,
+                    referenceBelow: reference.top >= name.bottom - 1,
+                    unitOnItsLine: !unit || Math.abs(unit.getBoundingClientRect().bottom
+                                                     - amount.getBoundingClientRect().bottom) <= 3};
+        })""")
+        odd = [row for row in layout if not (row["boxBesideName"] and row["referenceBelow"] and row["unitOnItsLine"])]
+        assert not odd, odd[:3]
+    else:
+        region = page.get_by_role("region", name="Produits")
+        widths = region.evaluate("r => [r.scrollWidth, r.clientWidth]")
+        assert widths[0] <= widths[1], f"the table is {widths[0]} px wide in its {widths[1]} px box"
+
+    first = table.locator(".stock-cell").first
+    saved = first.input_value()
+    save = page.get_by_test_id("save-stocks")
+    expect(save).not_to_be_in_viewport()
+    first.fill("5" if saved != "5" else "6")
+    expect(save).to_be_in_viewport(ratio=1)
+    first.fill(saved)
+    expect(save).not_to_be_in_viewport()
+    audit(page)

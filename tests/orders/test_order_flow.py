@@ -470,3 +470,12 @@ def test_pickup_mails_name_the_shop_with_chez_and_link_the_order_once(stripe_app
     assert any(body.startswith("Votre commande vous attend chez Boulangerie Moreau, 2 rue Buffon.") for body in ready)
     assert collected == [c for c in collected if c.startswith(
         "Votre commande chez Boulangerie Moreau a été retirée. Merci d'acheter local !")] and collected
+
+
+def test_an_empty_board_says_what_it_shows(app, shop_world, owner):
+    """No order at all: « Toutes les commandes » says there is none yet, not that none is open."""
+    cheese = shop_world["cheese"]
+    open_only = html.unescape(owner.get(f"/boutique/{cheese}/commandes").get_data(as_text=True))
+    every = html.unescape(owner.get(f"/boutique/{cheese}/commandes?toutes=1").get_data(as_text=True))
+    assert "Aucune commande en cours." in open_only
+    assert "Aucune commande pour l'instant." in every and "Aucune commande en cours." not in every

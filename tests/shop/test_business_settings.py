@@ -1,5 +1,8 @@
 """A business without a catalogue says so in its settings (issue 22): what it does, its keywords
 and the area it serves; a bad radius is refused with the field named and changes nothing."""
+import html
+import re
+
 from marketplace.extensions import db
 from marketplace.models import Shop
 from tests.conftest import login
@@ -57,3 +60,17 @@ def test_the_settings_page_has_the_shops_tabs(client, shop_world):
     page = client.get(f"/boutique/{shop_world['bakery']}/parametres").get_data(as_text=True)
     assert 'aria-label="Gestion du commerce"' in page
     assert f'href="/boutique/{shop_world["bakery"]}/produits"' in page
+
+
+def test_an_empty_day_reads_as_closed_and_the_iban_field_shows_no_made_up_iban(client, shop_world):
+    """A day left empty shows « Fermé », not hours that look set; the hours' format is given once,
+    as help; the IBAN field shows no example IBAN above « Actuel : FR76 •••• 0189 »."""
+    login(client, shop_world["emails"]["owner"])
+    page = html.unescape(client.get(f"/boutique/{shop_world['bakery']}/parametres").get_data(as_text=True))
+
+    def field(name):
+        return re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+
+    assert 'placeholder="Fermé"' in field("hours_wed") and 'value="7h-12h30, 15h-19h"' in field("hours_tue")
+    assert page.count("9h-12h30, 14h-19h") == 1  # the help text's example
+    assert "placeholder" not in field("iban") and "Actuel : FR76 •••• 0189" in page

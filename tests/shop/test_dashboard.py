@@ -200,3 +200,24 @@ def test_the_monday_mail_of_a_business_without_a_catalogue_leaves_out_the_unmet_
             shop, week, shop_overview.overview(shop, owner=True), wanted))) for shop in (workshop, bakery)}
     assert "2 paiements" in lines["Atelier Girard"] and "galette des rois" not in lines["Atelier Girard"]
     assert "galette des rois (4)" in lines["Boulangerie Moreau"]
+
+
+def test_a_business_without_a_catalogue_is_not_told_about_stock_and_its_two_links_are_apart(app, shop_world, client):
+    """A services business (no catalogue) is told of no sold-out product nor feed, even one left from
+    before; its owner's « Le corriger » and « Relevés de règlement » read as two links."""
+    with app.app_context():
+        settings.update_card_settings(card_prefix="9250", commission_bps="0", pin_required_above="",
+                                      pin_lock_minutes="30", settlement_cadence="weekly", actor=None)
+        cheese = db.session.get(Shop, shop_world["cheese"])  # its owner gave no IBAN
+        cheese.kind = "services"
+        f.product(cheese, "Reblochon", 650, stock=0)
+        feed = CatalogueFeed(shop_id=cheese.id, url="https://example.fr/catalogue.csv", status="active")
+        db.session.add(feed)
+        db.session.flush()
+        db.session.add(CatalogueFeedRun(feed_id=feed.id, status="failed", error="HTTP 404"))
+        db.session.commit()
+    login(client, shop_world["emails"]["other"])
+    page = _waiting(client, shop_world["cheese"])
+    assert "Rien ne vous attend : aucune commande à traiter." in page
+    assert "épuisé" not in page and "flux de catalogue" not in page
+    assert "Le corriger · Relevés de règlement" in page
