@@ -73,6 +73,9 @@ def test_a_counter_seller_sells_prints_voids_and_closes_the_day(page, screen, li
     audit(page)
     page.get_by_role("button", name="Annuler la vente").click()
     expect(page.get_by_test_id("sale-voided")).to_be_visible()
+    # Its style sheets first: arriving between Playwright's checks and its tap, they moved the link
+    # away from the tap under a loaded machine (the page stayed where it was).
+    page.wait_for_load_state()
     page.get_by_role("link", name="Retour au point de vente").click()
     expect(page.get_by_test_id("counter-sale-line")).to_have_count(2)
     audit(page)
