@@ -132,6 +132,9 @@ def test_bank_transfer_then_issue_then_report(app, hr_client, hr_world):
     employer_id = hr_world["employer_id"]
     campaign_id = create(hr_client, employer_id)
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    choice = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    # The reference to quote never breaks at its hyphen (« HALLE- / CAMPAGNE-1 » on a phone).
+    assert f'(référence <span class="keep-whole nowrap">HALLE-CAMPAGNE-{campaign_id}</span>)' in choice
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
     page = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
     assert f"HALLE-CAMPAGNE-{campaign_id}" in page
@@ -532,6 +535,9 @@ def test_a_campaign_is_offered_to_be_done_again_only_once_it_was_issued(app, hr_
     assert "À confirmer" in hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
     assert offered() == (False, False)
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/confirmer", data={"acknowledge": "y"})
+    choice = hr_client.get(f"/entreprise/{employer_id}/campagnes/{campaign_id}/").get_data(as_text=True)
+    # The reference to quote never breaks at its hyphen (« HALLE- / CAMPAGNE-1 » on a phone).
+    assert f'(référence <span class="keep-whole nowrap">HALLE-CAMPAGNE-{campaign_id}</span>)' in choice
     hr_client.post(f"/entreprise/{employer_id}/campagnes/{campaign_id}/paiement/virement")
     with app.app_context():
         assert db.session.get(Campaign, campaign_id).status == "awaiting_payment"
