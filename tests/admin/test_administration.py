@@ -27,6 +27,16 @@ def test_dashboard_lists_what_waits_with_one_link_each(app, territory, client):
     assert "<strong>1</strong> <a href=\"/admin/reglements/1\">règlement à payer" in waiting  # one: singular
 
 
+def test_every_admin_page_leads_back_to_the_dashboard(territory, client):
+    """On a phone the site's menu is folded: each admin page has its own way back."""
+    login(client, territory.admin_email)
+    assert 'data-testid="back-to-admin"' not in client.get("/admin/").get_data(as_text=True)
+    for path in ("/admin/suspensions", "/admin/entreprises/", "/admin/recherche/", "/admin/comptabilite"):
+        assert '<a href="/admin/" class="quiet-link" data-testid="back-to-admin">' in client.get(
+            path).get_data(as_text=True), path
+    assert 'data-testid="back-to-admin"' not in client.get("/recherche").get_data(as_text=True)
+
+
 def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, territory, client):
     login(client, territory.admin_email)
     client.post(f"/admin/suspensions/commerce/{territory.fournil_id}", data={"reason": ""})
