@@ -9,6 +9,7 @@ from marketplace.formatting import money, number
 from marketplace.models import Product, ProductImage, Shop
 from marketplace.models.shops import public_product_clause
 from marketplace.models.base import utcnow
+from marketplace.text_search import each_word_in
 
 PER_PAGE = 20
 
@@ -142,8 +143,7 @@ def shop_products(shop_id: int, query: str = "", sort: str = "nom", category_id:
                   active: bool | None = None):
     """The statement listing a shop's products, filtered by words (name or reference) and sorted."""
     statement = db.select(Product).where(Product.shop_id == shop_id)
-    for word in query.split():
-        statement = statement.where(Product.name.ilike(f"%{word}%") | Product.sku.ilike(f"%{word}%"))
+    statement = statement.where(each_word_in(query, Product.name, Product.sku))
     if category_id:
         statement = statement.where(Product.category_id == category_id)
     if active is not None:

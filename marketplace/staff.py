@@ -2,25 +2,13 @@
 recipients. Each word typed must be in the person's last name, first name, staff number or e-mail,
 whatever its case ("martin claire", "M00", "@laiterie")."""
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, select
 
 from marketplace.extensions import db
 from marketplace.models import Employee
+from marketplace.text_search import each_word_in
 
 PER_PAGE = 50  # the rows of a staff list page (staff, a campaign's recipients): a phone scrolls them
-
-
-def _escaped(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def each_word_in(text: str, *columns) -> ColumnElement[bool]:
-    """The condition that each word of `text` is in one of `columns`, whatever its case; true for an
-    empty text (also the search box of the admin's suspensions list)."""
-    words = [f"%{_escaped(word)}%" for word in (text or "").split()]
-    if not words:
-        return true()
-    return and_(*(or_(*(column.ilike(word, escape="\\") for column in columns)) for word in words))
 
 
 def matching(text: str) -> ColumnElement[bool]:

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import AuditEvent, Commune, Employer, Shop
-from marketplace.staff import each_word_in
+from marketplace.text_search import each_word_in
 
 PER_PAGE = 50  # the shops of a page of the suspensions list: a phone scrolls them
 

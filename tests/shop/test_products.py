@@ -210,6 +210,10 @@ def test_list_search_sort_and_pagination(app, client, shop_world):
     assert 'data-testid="product-count">1 produit</p>' in page and "Croissant 05" in page
     page = client.get(url, query_string={"q": "C5", "tri": "-prix"}).get_data(as_text=True)
     assert page.index("Croissant 59") < page.index("Croissant 50")
+    # The same search box rule as the staff list's: % and _ are letters, not wildcards.
+    for typed in ("%", "C_5"):
+        page = client.get(url, query_string={"q": typed}).get_data(as_text=True)
+        assert "Aucun produit ne correspond." in page, typed
 
 
 def test_the_pager_keeps_the_sort_and_filters_and_bulk_actions_touch_the_rows_shown(app, client, shop_world):
