@@ -75,6 +75,7 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     product_id = first.get_attribute("data-product-id")
     first.locator("a.result-name").click()
     expect(page).to_have_url(re.compile(rf"/produits/{product_id}$"))
+    page.wait_for_load_state()  # its style sheets: sizes measured before them are the browser's defaults
     shop_link = page.get_by_test_id("product-place").locator("xpath=..").locator("a.quiet-link")
     assert shop_link.bounding_box()["height"] >= 24
     screenshot(page, "search-product")
@@ -137,6 +138,7 @@ def test_postal_code_then_cards_first_and_filters_behind_a_button(page):
     assert first.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     expect(first.get_by_test_id("result-price")).to_contain_text("€")
     expect(first.get_by_test_id("result-place")).to_contain_text(re.compile(r"km|Semur"))
+    page.wait_for_load_state()
     assert first.locator(".result-shop a").bounding_box()["height"] >= 24  # the shop's link: a finger's target
 
     toggle = page.get_by_role("button", name=re.compile("^Filtres"))
