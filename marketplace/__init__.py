@@ -152,7 +152,6 @@ def _register_context(app: Flask) -> None:
         return {
             "territory_name": app.config["TERRITORY_NAME"],
             "current_commune": current_commune(),
-            "current_locale": _select_locale(),
         }
 
 

@@ -12,6 +12,9 @@ from functools import cache
 
 from babel import Locale, dates, numbers
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale, get_timezone
+from jinja2 import pass_context
+
+from marketplace.i18n import PAGE_LOCALE
 
 CURRENCY = "EUR"
 
@@ -80,35 +83,35 @@ def _digits_of(locale: Locale) -> _Digits:
     return digits
 
 
-def money(amount_cents: int | None) -> str:
-    """12,50 € from 1250 (integer cents; never a float on the way)."""
+def money(amount_cents: int | None, locale: Locale | None = None) -> str:
+    """12,50 € from 1250 (integer cents; never a float on the way), in `locale` or the request's."""
     if amount_cents is None:
         return ""
-    locale = get_locale()
+    locale = locale or get_locale()
     if locale is None:  # outside any app context: Babel's process default locale
         return format_currency(Decimal(amount_cents) / 100, CURRENCY)
     return _digits_of(locale).money(int(amount_cents))  # PostgreSQL's sums of cents come back as Decimal
 
 
-def _whole(value) -> str:
+def _whole(value, locale: Locale | None = None) -> str:
     """A count or a rounded distance; anything but a non-negative int goes to Babel as it is."""
-    locale = get_locale()
+    locale = locale or get_locale()
     if locale is None or type(value) is not int or value < 0:
         return format_decimal(value)
     return _digits_of(locale).integer(value)
 
 
-def distance_km(km: float | None) -> str:
+def distance_km(km: float | None, locale: Locale | None = None) -> str:
     if km is None:
         return ""
     if km < 1:
         return "< 1 km"
-    return f"{_whole(round(km))} km"
+    return f"{_whole(round(km), locale)} km"
 
 
-def number(value: int | None) -> str:
+def number(value: int | None, locale: Locale | None = None) -> str:
     """9 998 (French thousands separator)."""
-    return "" if value is None else _whole(value)
+    return "" if value is None else _whole(value, locale)
 
 
 _FRENCH_E164 = re.compile(r"\+33([1-9])(\d{8})")
@@ -165,11 +168,23 @@ def day_month_time(value) -> str:
     return "" if value is None else f"{day_month(value)} {paris_time(value)}"
 
 
+def _in_page_locale(function):
+    """`function` as a template filter in the locale render_template picked for the page (see
+    marketplace.i18n), instead of asking Flask-Babel for each figure (three look-ups of flask.g;
+    a search page shows forty figures)."""
+
+    @pass_context
+    def page_filter(context, value):
+        return function(value, context.get(PAGE_LOCALE))
+
+    return page_filter
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(day=day, day_month=day_month, day_time=day_time, day_month_time=day_month_time)
     app.jinja_env.filters["paris_time"] = paris_time
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["money"] = _in_page_locale(money)
+    app.jinja_env.filters["number"] = _in_page_locale(number)
     app.jinja_env.filters["phone"] = phone
-    app.jinja_env.filters["km"] = distance_km
+    app.jinja_env.filters["km"] = _in_page_locale(distance_km)
     app.jinja_env.filters["month"] = month

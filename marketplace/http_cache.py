@@ -88,8 +88,7 @@ def _cache_headers(response):
     if not anonymous:
         response.headers["Cache-Control"] = "private, no-store"
         return response
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config.get("PUBLIC_CACHE_SECONDS", 60)
+    response.headers["Cache-Control"] = f"public, max-age={int(current_app.config.get('PUBLIC_CACHE_SECONDS', 60))}"
     response.add_etag(weak=True)
     return response.make_conditional(request)
 

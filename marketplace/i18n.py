@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"  # the territory's: outside a request, and for an address without an account
 _CATALOGUE = "babel_catalogue"  # the template variable holding the page's translations
+PAGE_LOCALE = "babel_locale"  # the one holding its Locale (the figures' filters, marketplace/formatting.py)
 
 
 class _EscapedLazyString(LazyString):
@@ -51,7 +52,8 @@ def install_template_gettext(app) -> None:
     """The templates' _(), ngettext, pgettext and npgettext read the catalogue that render_template
     picked for the page (a context processor, so under force_locale too) instead of asking
     Flask-Babel's get_translations for each text, which walks flask.g three times (~10 µs; a search
-    page shows 35 texts). A template rendered without render_template still asks Flask-Babel.
+    page shows 35 texts). The page's Locale is kept the same way for its figures (money, numbers,
+    distances). A template rendered without render_template still asks Flask-Babel.
 
     The page's `_` is also called directly: Jinja's own `_` goes through three nested calls to reach
     the catalogue. It keeps their rule (newstyle gettext): the text is markup when the template
@@ -59,6 +61,7 @@ def install_template_gettext(app) -> None:
 
     @app.context_processor
     def catalogue():
+        locale = get_locale()
         translations = get_translations()
 
         @pass_eval_context
@@ -66,7 +69,8 @@ def install_template_gettext(app) -> None:
             text = translations.ugettext(string)
             return (Markup(text) if eval_context.autoescape else text) % variables
 
-        return {_CATALOGUE: translations, "_": page_gettext}
+        return {_CATALOGUE: translations, PAGE_LOCALE: locale, "current_locale": str(locale),
+                "_": page_gettext}
 
     def from_page(method: str):
         @pass_context

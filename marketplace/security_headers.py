@@ -6,6 +6,7 @@ map scripts in static/js ask), and Stripe.js for card payments (its origin from 
 its API from STRIPE_API_BASE, its 3-D Secure frames from hooks.stripe.com). No inline style either:
 templates put styles in static/css and scripts set them through the DOM (which CSP allows).
 """
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -22,8 +23,13 @@ def _origin(url: str | None) -> str | None:
 
 
 def content_security_policy(config) -> str:
-    stripe_js = _origin(config.get("STRIPE_JS_URL"))
-    stripe_api = _origin(config.get("STRIPE_API_BASE")) or STRIPE_API
+    return _policy(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"))
+
+
+@cache  # a handful of configurations per process; the header goes on every response
+def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> str:
+    stripe_js = _origin(stripe_js_url)
+    stripe_api = _origin(stripe_api_base) or STRIPE_API
     scripts = ["'self'", *([stripe_js] if stripe_js else [])]
     frames = [*([stripe_js] if stripe_js else []), STRIPE_HOOKS]
     connect = ["'self'", *dict.fromkeys(o for o in (stripe_api, stripe_js) if o)]

@@ -31,6 +31,18 @@ def test_money_and_counts_read_as_babel_writes_them_in_every_language(app):
             assert number(9998) == "9,998"
 
 
+def test_the_templates_write_figures_in_the_pages_language(app):
+    """The filters take the locale render_template picked for the page, force_locale included (a
+    mail rendered in its reader's language), not the one the request would pick."""
+    from flask import render_template_string
+
+    page = "{{ 123456|money }} · {{ 9998|number }} · {{ 1234.4|km }} · {{ current_locale }}"
+    with app.test_request_context("/?lang=fr"):
+        assert render_template_string(page) == "1\u202f234,56\xa0€ · 9\u202f998 · 1\u202f234 km · fr"
+        with force_locale("en"):
+            assert render_template_string(page) == "€1,234.56 · 9,998 · 1,234 km · en"
+
+
 def test_distances_are_rounded_to_the_kilometre(app):
     with app.test_request_context():
         assert distance_km(8.6) == "9 km"
