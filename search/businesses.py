@@ -61,14 +61,18 @@ class Businesses:
 
     by_slug: dict = field(default_factory=dict)
     _speller: Speller | None = None
+    _known: frozenset | None = None  # every stem of their words
 
     def add(self, info: BusinessInfo) -> None:
         self.by_slug[info.slug] = info
+        self._known = self._speller = None
 
     def terms(self, words: list[str], correct: bool) -> list[str]:
         """The stems to look for; with `correct`, a word no business has is corrected within the
         typo budget."""
-        known = {term for info in self.by_slug.values() for _, stems in info.stems for term in stems}
+        if self._known is None:
+            self._known = frozenset(term for info in self.by_slug.values() for _, stems in info.stems for term in stems)
+        known = self._known
         terms = []
         for word in words:
             term = stem(word)
