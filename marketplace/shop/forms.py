@@ -129,7 +129,9 @@ class ShopForm(FlaskForm):
     siret = StringField(lazy_gettext("SIRET"),
                         validators=[DataRequired(lazy_gettext("Indiquez le SIRET du commerce (14 chiffres).")),
                                     _checked_by(normalize_siret)],
-                        render_kw={"inputmode": "numeric", "placeholder": "732 829 320 00074"})
+                        description=lazy_gettext("14 chiffres, sur un extrait Kbis, l'avis de situation Sirene ou "
+                                                 "vos factures."),
+                        render_kw={"inputmode": "numeric"})  # no example SIRET: it read as one already filled in
     iban = StringField(lazy_gettext("IBAN (pour recevoir les paiements de la carte)"),
                        validators=[Optional(), _checked_by(normalize_iban)],
                        description=lazy_gettext(

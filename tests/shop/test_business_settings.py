@@ -74,3 +74,13 @@ def test_an_empty_day_reads_as_closed_and_the_iban_field_shows_no_made_up_iban(c
     assert 'placeholder="Fermé"' in field("hours_wed") and 'value="7h-12h30, 15h-19h"' in field("hours_tue")
     assert page.count("9h-12h30, 14h-19h") == 1  # the help text's example
     assert "placeholder" not in field("iban") and "Actuel : FR76 •••• 0189" in page
+
+
+def test_the_siret_field_says_where_to_find_it_and_shows_no_made_up_number(client, shop_world):
+    """Registering a shop: the SIRET field is empty, with where to find the number under it (an
+    example number in the box read as one already filled in)."""
+    login(client, shop_world["emails"]["resident"])
+    page = html.unescape(client.get("/boutique/nouvelle").get_data(as_text=True))
+    siret = re.search(r'<input[^>]*name="siret"[^>]*>', page).group(0)
+    assert "placeholder" not in siret and 'inputmode="numeric"' in siret
+    assert "14 chiffres, sur un extrait Kbis, l'avis de situation Sirene ou vos factures." in page
