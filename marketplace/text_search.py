@@ -1,6 +1,7 @@
 """The search boxes of the lists (a company's staff, the shops an admin may suspend, a shop's own
-products): what is typed is found whatever its case and its accents ("helene" finds "Hélène",
-"coeur" finds "Cœur"): people type on phones without them. % and _ are letters there, not wildcards.
+products, the communes, the audit log, the card desk's holders): what is typed is found whatever
+its case and its accents ("helene" finds "Hélène", "coeur" finds "Cœur"): people type on phones
+without them. % and _ are letters there, not wildcards.
 
 Both sides are folded by one rule, `fold`: in Python for the typed text; in SQL by `folded(column)`,
 the same table given to PostgreSQL's translate() (no extension needed) and, on SQLite, `fold`
@@ -78,3 +79,9 @@ def each_word_in(text: str, *columns) -> ColumnElement[bool]:
         return true()
     return and_(*(_in_one_of(word, columns) for word in words))
 
+
+
+def whole_text_in(text: str, *columns) -> ColumnElement[bool]:
+    """The condition that `text`, as typed (spaces kept), is in one of `columns`; true for an empty text."""
+    text = (text or "").strip()
+    return _in_one_of(text, columns) if text else true()

@@ -70,6 +70,12 @@ def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, terr
 
     page = client.get("/admin/journal?q=impay").get_data(as_text=True)
     assert "Impayés" in page and "Fermeture administrative" not in page
+    for typed in ("impayes", "IMPAYÉS", "administrative"):  # the whole text typed, without accents nor case
+        page = client.get("/admin/journal", query_string={"q": typed}).get_data(as_text=True)
+        assert ("Impayés" in page) != ("Fermeture administrative" in page), typed
+    for typed in ("fermeture impayes", "%"):  # not word by word; % is no wildcard
+        page = client.get("/admin/journal", query_string={"q": typed}).get_data(as_text=True)
+        assert "Impayés" not in page and "Fermeture administrative" not in page, typed
     csv = client.get("/admin/journal.csv").data.decode("utf-8-sig")
     assert csv.count("\n") == 4 and "shop.suspend" in csv
 
