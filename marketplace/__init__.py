@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
 from marketplace import (access, formatting, http_cache, i18n, observability, replicas, request_guard,
-                         security_headers, urls)
+                         security_headers, text_search, urls)
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -157,11 +157,13 @@ def _register_context(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL and a busy timeout on SQLite, so readers never block the (single) writer; and a lower()
-    that lowers every letter as PostgreSQL's does ("INÈS" finds "Inès"), not only ASCII ones."""
+    """WAL and a busy timeout on SQLite, so readers never block the (single) writer; a lower() that
+    lowers every letter as PostgreSQL's does ("INÈS" finds "Inès"), not only ASCII ones; and the
+    search boxes' folding without accents, halle_fold() (marketplace/text_search.py)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.create_function("lower", 1, lambda text: text if text is None else text.lower(),
                                          deterministic=True)
+        dbapi_connection.create_function("halle_fold", 1, text_search.fold, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from marketplace.exports import csv_document
 from marketplace.extensions import db
 from marketplace.formatting import money
 from marketplace.i18n import lazy_gettext
 from marketplace.models import AuditEvent
+from marketplace.text_search import whole_text_in
 
 
 def record(action: str, target, *, summary: str = "", before: dict | None = None, after: dict | None = None,
@@ -33,13 +34,10 @@ def record(action: str, target, *, summary: str = "", before: dict | None = None
 
 
 def search_events(text: str = "", limit: int | None = 200) -> list[AuditEvent]:
-    """The latest events whose actor, action, target or summary contains `text`."""
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-    text = (text or "").strip()
-    if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(AuditEvent.actor.ilike(pattern), AuditEvent.action.ilike(pattern),
-                                AuditEvent.target_type.ilike(pattern), AuditEvent.summary.ilike(pattern)))
+    """The latest events whose actor, action, target or summary contains `text` (text_search)."""
+    query = (select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+             .where(whole_text_in(text, AuditEvent.actor, AuditEvent.action, AuditEvent.target_type,
+                                  AuditEvent.summary)))
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))

@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.formatting import day, money
 from marketplace.i18n import lazy_gettext
 from marketplace.models import CreditPurchaseItem, Employee, Shop, User
+from marketplace.text_search import each_word_in
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’-]+[^\W\d_]+)*$")  # words of letters (a QR code has dots and digits)
@@ -52,12 +53,9 @@ def find_cards(query: str) -> list[Card]:
         employees = select(Employee.id).where(func.lower(Employee.email) == email)
         gifts = select(CreditPurchaseItem.card_id).where(func.lower(CreditPurchaseItem.recipient_email) == email)
     elif _NAME.match(text) and sum(char.isalpha() for char in text) >= 3:
-        words = [f"%{word.lower()}%" for word in text.split()]
-        holders = select(User.id).where(*(func.lower(User.first_name + " " + User.last_name).like(w) for w in words))
-        employees = select(Employee.id).where(
-            *(func.lower(Employee.first_name + " " + Employee.last_name).like(w) for w in words))
-        gifts = select(CreditPurchaseItem.card_id).where(
-            *(func.lower(CreditPurchaseItem.recipient_name).like(w) for w in words))
+        holders = select(User.id).where(each_word_in(text, User.first_name + " " + User.last_name))
+        employees = select(Employee.id).where(each_word_in(text, Employee.first_name + " " + Employee.last_name))
+        gifts = select(CreditPurchaseItem.card_id).where(each_word_in(text, CreditPurchaseItem.recipient_name))
     else:
         return [find_card(db.session, text, secret=current_app.config["SECRET_KEY"])]
     return list(db.session.scalars(

@@ -1,6 +1,6 @@
 """Finding people in a company's staff list: the search box of the staff page and of a campaign's
 recipients. Each word typed must be in the person's last name, first name, staff number or e-mail,
-whatever its case ("martin claire", "M00", "@laiterie")."""
+whatever its case and accents ("martin claire", "helene", "M00", "@laiterie")."""
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, select
 

@@ -2,7 +2,7 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from marketplace import admins as admin_service
@@ -16,6 +16,7 @@ from marketplace.forms import ButtonForm, ConfirmForm
 from marketplace.i18n import lazy_gettext
 from marketplace.models import Category, Commune, OrderShop, Product, ProductReport, Shop, User
 from marketplace.request_guard import int_arg
+from marketplace.text_search import whole_text_in
 
 COMMUNES_PER_PAGE = 50
 
@@ -43,11 +44,8 @@ def communes():
                   "success")
             return redirect(url_for("admin.communes"))
     query_text = (request.args.get("q") or "").strip()
-    query = select(Commune).order_by(Commune.name, Commune.insee)
-    if query_text:
-        pattern = f"%{query_text}%"
-        query = query.where(or_(Commune.name.ilike(pattern), Commune.insee.like(pattern),
-                                Commune.postal_codes.like(pattern), Commune.epci_name.ilike(pattern)))
+    query = select(Commune).order_by(Commune.name, Commune.insee).where(
+        whole_text_in(query_text, Commune.name, Commune.insee, Commune.postal_codes, Commune.epci_name))
     page = db.paginate(query, page=int_arg("page", 1), per_page=COMMUNES_PER_PAGE, error_out=False)
     shop_counts = dict(db.session.execute(
         select(Shop.commune_insee, func.count()).where(Shop.commune_insee.in_([c.insee for c in page.items]))

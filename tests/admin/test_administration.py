@@ -70,6 +70,12 @@ def test_suspended_shop_stops_taking_the_card_and_the_action_is_logged(app, terr
 
     page = client.get("/admin/journal?q=impay").get_data(as_text=True)
     assert "Impayés" in page and "Fermeture administrative" not in page
+    for typed in ("impayes", "IMPAYÉS", "administrative"):  # the whole text typed, without accents nor case
+        page = client.get("/admin/journal", query_string={"q": typed}).get_data(as_text=True)
+        assert ("Impayés" in page) != ("Fermeture administrative" in page), typed
+    for typed in ("fermeture impayes", "%"):  # not word by word; % is no wildcard
+        page = client.get("/admin/journal", query_string={"q": typed}).get_data(as_text=True)
+        assert "Impayés" not in page and "Fermeture administrative" not in page, typed
     csv = client.get("/admin/journal.csv").data.decode("utf-8-sig")
     assert csv.count("\n") == 4 and "shop.suspend" in csv
 
@@ -105,6 +111,30 @@ def test_suspensions_list_is_searched_by_name_or_commune_and_paged(app, territor
     assert first.count('<th scope="row">') == 50 and "Page 1 sur 2" in first and "Boutique 48" in first
     second, _ = listed("q=semur&page=2")
     assert second.count('<th scope="row">') == 6 and "Boutique 54" in second and "Fournil" not in second
+
+
+def test_suspensions_list_is_searched_without_accents(app, territory, client):
+    """« chateau » finds Château-Chinon, « patisserie helene » the Pâtisserie Hélène."""
+    with app.app_context():
+        chinon = f.commune(insee="58062", name="Château-Chinon (Ville)", slug="chateau-chinon-ville",
+                           postal_codes="58120")
+        f.shop("Pâtisserie Hélène", chinon)
+        f.employer("Scierie du Morvan", chinon)
+        db.session.commit()
+    login(client, territory.admin_email)
+
+    def listed(typed: str) -> tuple[str, str]:
+        page = client.get("/admin/suspensions", query_string={"q": typed}).get_data(as_text=True)
+        shops, employers = page.split('<h2 id="shops">')[1].split("<h2>")
+        return shops, employers
+
+    for typed in ("chateau", "CHATEAU-chinon", "château", "patisserie helene", "HELENE"):
+        shops, employers = listed(typed)
+        assert "Pâtisserie Hélène" in shops and "Fournil" not in shops and "Epicerie" not in shops, typed
+    shops, employers = listed("chateau")
+    assert "Scierie du Morvan" in employers and "Laiterie" not in employers
+    shops, employers = listed("helene semur")
+    assert "Aucun commerce ne correspond à « helene semur »." in shops
 
 
 def _employer_id(app) -> int:

@@ -76,6 +76,19 @@ def test_the_admin_finds_a_card_by_its_number_its_qr_code_or_its_holder_s_email(
     assert "Carte inconnue" in client.post("/admin/cartes", data={"query": "Lé"}).get_data(as_text=True)
 
 
+def test_the_admin_finds_a_holder_typing_the_name_without_accents(app, territory, client):
+    with app.app_context():
+        francois = f.user("f.lefevre@example.fr", first_name="François", last_name="Lefèvre")
+        db.session.commit()
+        card_id = cards.create_card(db.session, holder_user_id=francois.id, active=True).id
+    login(client, territory.admin_email)
+    for typed in ("francois", "FRANCOIS lefevre", "François", "lefèvre franÇois"):
+        found = client.post("/admin/cartes", data={"query": typed})
+        assert found.status_code == 302 and found.headers["Location"].endswith(f"/admin/cartes/{card_id}"), typed
+    nobody = client.post("/admin/cartes", data={"query": "francoise"}).get_data(as_text=True)
+    assert "Aucune carte n&#39;est au nom de francoise." in nobody
+
+
 def test_the_card_s_file_shows_its_holder_its_credits_and_every_movement(app, territory, client):
     with app.app_context():
         employer = db.session.scalar(select(Employer))

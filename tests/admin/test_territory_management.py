@@ -44,8 +44,27 @@ def test_import_communes_by_epci_then_again_counts_added_and_unchanged(app, terr
     assert "Époisses" in listing and "Semur-en-Auxois" not in listing
     assert 'class="stack-table"' in listing and 'data-label="Codes postaux">21460<' in listing  # a card on a phone
     assert "Époisses" in client.get("/admin/communes?q=21460").get_data(as_text=True)  # by postal code
+    for typed in ("epoisses", "EPOISSES", "époisses"):  # typed without accents, whatever the case
+        assert "Époisses" in client.get("/admin/communes", query_string={"q": typed}).get_data(as_text=True), typed
+    listing = client.get("/admin/communes", query_string={"q": "COMMUNAUTE de communes des terres d'auxois"})
+    assert "Aisy-sous-Thil" in listing.get_data(as_text=True)  # by the EPCI's name, « Communauté » without accent
+    listing = client.get("/admin/communes", query_string={"q": "terres auxois"}).get_data(as_text=True)
+    assert "Aucune commune ne correspond" in listing  # the whole text typed, not word by word
+    assert "Aucune commune ne correspond" in client.get("/admin/communes?q=2146%25").get_data(as_text=True)
     assert "Page 1 sur" in client.get("/admin/communes").get_data(as_text=True)
     assert "Aucune commune ne correspond" in client.get("/admin/communes?q=zzzz").get_data(as_text=True)
+
+
+def test_the_communes_are_found_typing_without_accents(app, territory, client):
+    with app.app_context():
+        f.commune(insee="58062", name="Château-Chinon (Ville)", slug="chateau-chinon-ville", postal_codes="58120",
+                  epci_name="CC Morvan Sommets et Grands Lacs", departement="58")
+        db.session.commit()
+    login(client, territory.admin_email)
+    for typed in ("chateau", "CHATEAU-CHINON", "Château"):
+        listing = client.get("/admin/communes", query_string={"q": typed}).get_data(as_text=True)
+        assert "Château-Chinon" in listing and "Semur-en-Auxois" not in listing, typed
+    assert "Aucune commune ne correspond" in client.get("/admin/communes?q=chateaux").get_data(as_text=True)
 
 
 def test_a_commune_with_a_shop_cannot_be_removed_an_empty_one_can(app, territory, client):

@@ -70,6 +70,21 @@ def test_hr_finds_one_person_by_name_email_or_staff_number_whatever_the_case(app
     assert "Aucun salarié ne correspond à « Dupont »." in nobody and "Importez la liste" not in nobody
 
 
+def test_hr_finds_a_person_typing_without_accents(app, hr_client, hr_world):
+    """On a phone, people type « helene » for Hélène, « coeur » for Lecœur."""
+    employer_id = hr_world["employer_id"]
+    with app.app_context():
+        db.session.add_all([Employee(employer_id=employer_id, external_id="H1", last_name="Martin", first_name="Hélène"),
+                            Employee(employer_id=employer_id, external_id="H2", last_name="Lecœur", first_name="Zoé")])
+        db.session.commit()
+    url = f"/entreprise/{employer_id}/salaries"
+    for typed, found in (("helene", "Hélène"), ("HELENE martin", "Hélène"), ("Hélène", "Hélène"), ("heLÈNE", "Hélène"),
+                         ("zoe lecoeur", "Lecœur"), ("LECŒUR", "Lecœur")):
+        page = hr_client.get(url, query_string={"q": typed}).get_data(as_text=True)
+        assert _rows(page) == 1 and found in page, typed
+    assert _rows(hr_client.get(url, query_string={"q": "helena"}).get_data(as_text=True)) == 0
+
+
 def test_archiving_from_a_searched_page_comes_back_to_it(app, hr_client, hr_world):
     employer_id = hr_world["employer_id"]
     _add_staff(app, employer_id, 60)

@@ -216,6 +216,25 @@ def test_list_search_sort_and_pagination(app, client, shop_world):
         assert "Aucun produit ne correspond." in page, typed
 
 
+def test_a_shopkeeper_finds_a_product_typing_without_accents(app, client, shop_world):
+    from tests import factories as f
+    from marketplace.models import Shop
+
+    with app.app_context():
+        shop = db.session.get(Shop, shop_world["bakery"])
+        f.product(shop, "Pâté en croûte", 850, sku="P001")
+        f.product(shop, "Cœur de Neufchâtel", 520, sku="P002")
+        db.session.commit()
+    login(client, shop_world["emails"]["owner"])
+    url = f"/boutique/{shop_world['bakery']}/produits"
+    for typed, found in (("pate", "Pâté en croûte"), ("PATE croute", "Pâté en croûte"), ("pâté", "Pâté en croûte"),
+                         ("coeur neufchatel", "Cœur de Neufchâtel")):
+        page = client.get(url, query_string={"q": typed}).get_data(as_text=True)
+        assert 'data-testid="product-count">1 produit</p>' in page and found in page, typed
+    page = client.get(url, query_string={"q": "pate feuilletee"}).get_data(as_text=True)
+    assert "Aucun produit ne correspond." in page
+
+
 def test_the_pager_keeps_the_sort_and_filters_and_bulk_actions_touch_the_rows_shown(app, client, shop_world):
     import re
     from html import unescape
