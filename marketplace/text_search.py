@@ -80,7 +80,6 @@ def each_word_in(text: str, *columns) -> ColumnElement[bool]:
     return and_(*(_in_one_of(word, columns) for word in words))
 
 
-
 def whole_text_in(text: str, *columns) -> ColumnElement[bool]:
     """The condition that `text`, as typed (spaces kept), is in one of `columns`; true for an empty text."""
     text = (text or "").strip()
