@@ -93,7 +93,8 @@ def create():
             shop = shops.create_shop(current_user._get_current_object(), **_shop_fields(form),
                                      iban=shops.normalize_iban(form.iban.data), photo_key=(photos or [None])[0])
             flash(gettext("Votre commerce est enregistré. L'équipe du territoire le valide rapidement ; "
-                          "vous pouvez déjà ajouter vos produits."), "success")
+                          "vous pouvez déjà ajouter vos produits.") if shop.has_catalogue
+                  else gettext("Votre fiche est enregistrée. L'équipe du territoire la valide rapidement."), "success")
             return redirect(url_for("shop.dashboard", shop_id=shop.id))
     return render_template("shop/shop_form.html", form=form, shop=None, days=shops.DAYS)
 
@@ -147,7 +148,8 @@ def settings(shop_id: int):
     form.iban.description = (gettext("Actuel : %(iban)s. Laissez vide pour le garder.",
                                      iban=shops.mask_iban(shop.iban)) if shop.iban else form.iban.description)
     if form.validate_on_submit():
-        photos = _store_photos([form.photo.data], form.photo)
+        form.kind.errors = shops.kind_refusals(shop, form.kind.data)
+        photos = None if form.kind.errors else _store_photos([form.photo.data], form.photo)
         if photos is not None:
             shops.update_details(shop, _shop_fields(form))
             if form.iban.data:

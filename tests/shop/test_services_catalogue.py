@@ -1,7 +1,9 @@
 """A business without a catalogue (kind services: a plumber, a workshop) is not shown the catalogue's
 tools, and they do not answer when their address is typed either (access.SHOP_CATALOGUE): a page
 goes to its dashboard, which says why, a form sent changes nothing, the barcode look-up says 403.
-A shop that sells products keeps every one of them."""
+A shop that sells products keeps every one of them. A shop with products on sale, or a feed that
+puts them on sale, does not become a business without a catalogue until they are offline."""
+import html
 import io
 
 import pytest
@@ -9,9 +11,11 @@ import pytest
 from marketplace import product_import, uploads
 from marketplace.access import SHOP_CATALOGUE, policy_for
 from marketplace.extensions import db
-from marketplace.models import CatalogueFeed, Commune, FormSubmission, PendingUpload, Product, ProductImage, User
+from marketplace.models import (CatalogueFeed, Commune, FormSubmission, PendingUpload, Product, ProductImage, Shop,
+                                User)
 from tests import factories as f
 from tests.conftest import login
+from tests.shop.test_onboarding import shop_form
 
 REFUSAL = ("Votre fiche est celle d&#39;une entreprise de services : elle n&#39;a pas de catalogue de produits. "
            "Pour vendre des produits, le propriétaire de la fiche choisit « Je vends des produits » dans "
@@ -136,3 +140,34 @@ def test_a_shop_with_a_catalogue_keeps_its_tools(app, client, shop_world):
     with app.app_context():
         assert Product.query.filter_by(shop_id=bakery, name="Brioche").one().active
 
+
+def test_a_shop_with_products_on_sale_does_not_become_a_business_without_a_catalogue(app, client, shop_world):
+    login(client, shop_world["emails"]["owner"])
+    bakery = shop_world["bakery"]
+    url = f"/boutique/{bakery}/parametres"
+    with app.app_context():
+        db.session.add(CatalogueFeed(shop_id=bakery, url="http://127.0.0.1:9/pain.csv", status="active"))
+        db.session.commit()
+    page = html.unescape(client.post(url, data=shop_form(shop_world, kind="services")).get_data(as_text=True))
+    assert ("Vous avez encore 1 produit en vente : retirez-le de la vente (page Produits) avant de passer aux "
+            "services sans catalogue.") in page
+    assert "Mettez d'abord en pause vos flux catalogue actifs (page Flux catalogue)" in page
+    with app.app_context():
+        assert db.session.get(Shop, bakery).kind == "commerce"
+        db.session.get(Product, shop_world["bread"]).active = False
+        CatalogueFeed.query.filter_by(shop_id=bakery).one().status = "paused"
+        db.session.commit()
+    assert client.post(url, data=shop_form(shop_world, kind="services")).status_code == 302
+    with app.app_context():
+        assert db.session.get(Shop, bakery).kind == "services"
+    # And back: a business that sells products again gets its catalogue back.
+    assert client.post(url, data=shop_form(shop_world, kind="commerce")).status_code == 302
+    assert client.get(f"/boutique/{bakery}/produits").status_code == 200
+
+
+def test_a_new_services_business_is_not_told_to_add_products(app, client, shop_world):
+    login(client, shop_world["emails"]["resident"])
+    page = client.post("/boutique/nouvelle", data=shop_form(shop_world, kind="services", services="Plomberie"),
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Votre fiche est enregistrée. L&#39;équipe du territoire la valide rapidement." in page
+    assert "ajouter vos produits" not in page
