@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,6 +240,7 @@ def seed_pos(app, *, cards: int = 20, credit_cents: int = 10_000_000, pin: str |
     (enough for any run)."""
     from loyalty import ledger
     from loyalty.cards import create_card
+    from loyalty.clock import paris_day, utc_now
     from loyalty.models import Card
     from marketplace.api_keys import create_api_key
     from marketplace.extensions import db
@@ -259,7 +260,7 @@ def seed_pos(app, *, cards: int = 20, credit_cents: int = 10_000_000, pin: str |
             suffix = f"{card.id}:{uuid.uuid4().hex[:6]}"
             ledger.fund(db.session, amount_cents=credit_cents, key=f"bench:fund:{suffix}", actor="bench")
             ledger.issue_grant(db.session, card_id=card.id, amount_cents=credit_cents, label="Banc d'essai",
-                               expires_on=date.today() + timedelta(days=90), key=f"bench:grant:{suffix}",
+                               expires_on=paris_day(utc_now()) + timedelta(days=90), key=f"bench:grant:{suffix}",
                                actor="bench", expiry_policy="territory")
             numbers.append(db.session.get(Card, card.id).number)
         seed = PosSeed(api_key=key, api_key_id=row.id, shop_id=shop.id, card_numbers=numbers, pin=pin)

@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -76,6 +76,7 @@ def main() -> None:
 
 def _set_up(url: str, card_count: int, shop_count: int) -> tuple[list[int], list[int]]:
     from loyalty import accounts, cards, ledger
+    from loyalty.clock import paris_day, utc_now
     from marketplace.extensions import db
     from tests import factories
 
@@ -102,7 +103,7 @@ def _set_up(url: str, card_count: int, shop_count: int) -> tuple[list[int], list
             card = cards.create_card(db.session, active=True)
             card_ids.append(card.id)
             ledger.issue_grant(db.session, card_id=card.id, amount_cents=per_card, label="Bench",
-                               expires_on=date.today() + timedelta(days=365), key=f"bench:issue:{index}",
+                               expires_on=paris_day(utc_now()) + timedelta(days=365), key=f"bench:issue:{index}",
                                actor="bench", employer_id=employer_id)
         db.session.remove()
         db.engine.dispose()

@@ -27,6 +27,7 @@ class Policy:
     check: Callable = lambda user, view_args: True
     api_key: bool = False  # authenticated by a shop API key (Authorization: Bearer …), not a session
     authenticate: Callable | None = None  # another API key check than the shop's (answers 401 or None)
+    catalogue: bool = False  # a tool of the `shop_id` shop's catalogue: not for a business without one
 
     def allows(self, user, view_args: dict) -> bool:
         if not self.login_required:
@@ -43,8 +44,10 @@ ADMIN = Policy("admin", login_required=True, check=lambda user, args: user.is_ad
 SHOP_API_KEY = Policy("shop_api_key", login_required=False, api_key=True)
 
 
-def shop_member(*roles: str) -> Policy:
-    """A member of the shop named by the `shop_id` URL argument, with one of `roles`."""
+def shop_member(*roles: str, catalogue: bool = False) -> Policy:
+    """A member of the shop named by the `shop_id` URL argument, with one of `roles`; with
+    `catalogue`, a tool of its catalogue, which a business without one (Shop.has_catalogue) is
+    not given whatever its role (enforce_access sends it to its dashboard)."""
     from marketplace.models import Shop
 
     def check(user, view_args):
@@ -53,7 +56,8 @@ def shop_member(*roles: str) -> Policy:
             abort(404)
         return user.shop_role(shop_id) in roles
 
-    return Policy(f"shop:{'|'.join(roles)}", login_required=True, check=check)
+    return Policy(f"shop:{'|'.join(roles)}{'+catalogue' if catalogue else ''}", login_required=True, check=check,
+                  catalogue=catalogue)
 
 
 def employer_member() -> Policy:
@@ -120,12 +124,14 @@ def commune_manager() -> Policy:
 # --- The roles and what each may do ------------------------------------------------------------
 # The territory's admin (User.is_admin) has ADMIN. A shop's members have one role each (OWNER,
 # STAFF, CASHIER: ShopMember.role): the owner everything of the shop, the staff the catalogue,
-# orders, feeds and lockers, the cashier the till only. HR members of a company have EMPLOYER_HR
-# on it, sellers of a card counter COUNTER_SELLER on it, managers of a merchants' association
-# ASSOCIATION_MANAGER on it (its members, programmes, counters and figures), a commune's programme
-# managers COMMUNE_MANAGER on it (its own top-up programmes).
+# orders, feeds and lockers, the cashier the till only; a business without a catalogue (kind
+# services) has no catalogue tools (products, imports, exports, feeds: SHOP_CATALOGUE). HR members
+# of a company have EMPLOYER_HR on it, sellers of a card counter COUNTER_SELLER on it, managers of a
+# merchants' association ASSOCIATION_MANAGER on it (its members, programmes, counters and figures),
+# a commune's programme managers COMMUNE_MANAGER on it (its own top-up programmes).
 SHOP_OWNER = shop_member(OWNER)
 SHOP_TEAM = shop_member(OWNER, STAFF)
+SHOP_CATALOGUE = shop_member(OWNER, STAFF, catalogue=True)
 SHOP_TILL = shop_member(OWNER, STAFF, CASHIER)
 EMPLOYER_HR = employer_member()
 COUNTER_SELLER = counter_member()
@@ -135,7 +141,7 @@ COMMUNE_MANAGER = commune_manager()
 # The policies each protected part of the site may use (anything else there is a mistake).
 PREFIX_POLICIES = {
     "/admin": {ADMIN},
-    "/boutique/<int:shop_id>": {SHOP_TEAM, SHOP_OWNER},
+    "/boutique/<int:shop_id>": {SHOP_TEAM, SHOP_CATALOGUE, SHOP_OWNER},
     "/caisse/<int:shop_id>": {SHOP_TILL, SHOP_OWNER},
     "/entreprise/<int:employer_id>": {EMPLOYER_HR},
     "/compte": {AUTHENTICATED},
@@ -175,10 +181,28 @@ def enforce_access():
     if policy.api_key:
         return (policy.authenticate or _authenticate_api_key)()
     if policy.allows(current_user, request.view_args or {}):
-        return None
+        return _without_catalogue(request.view_args["shop_id"]) if policy.catalogue else None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     abort(403)
+
+
+def _without_catalogue(shop_id: int):
+    """A catalogue tool asked for a business without a catalogue (an address typed, an old
+    bookmark): nothing is done, whatever the method; the page goes to its dashboard, which says
+    why (a client asking for JSON, the barcode look-up, gets 403). None for a shop with one."""
+    from flask import flash, redirect, url_for
+
+    from marketplace.models import Shop
+
+    if db.session.get(Shop, shop_id).has_catalogue:
+        return None
+    if request.accept_mimetypes.best == "application/json":
+        abort(403)
+    flash(gettext("Votre fiche est celle d'une entreprise de services : elle n'a pas de catalogue de produits. "
+                  "Pour vendre des produits, le propriétaire de la fiche choisit « Je vends des produits » dans "
+                  "Informations."), "info")
+    return redirect(url_for("shop.dashboard", shop_id=shop_id))
 
 
 def _authenticate_api_key():

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext
-from sqlalchemy import select
+from flask_babel import gettext, ngettext
+from sqlalchemy import func, select
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
@@ -20,7 +20,8 @@ from marketplace.extensions import db
 from marketplace.formatting import day_month
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
-from marketplace.models import AuditEvent, Shop, ShopClosure, ShopInvitation, ShopMember, User
+from marketplace.models import (AuditEvent, CatalogueFeed, Product, Shop, ShopClosure, ShopInvitation, ShopMember,
+                                User)
 from marketplace.models.base import utcnow
 from marketplace.territory import fold
 from marketplace.urls import public_url_for
@@ -148,6 +149,29 @@ def update_details(shop: Shop, fields: dict) -> None:
     if shop.status == "approved" and shop.name != old_name:
         audit.record("shop.rename", shop, summary=f"{old_name} → {shop.name}", before={"name": old_name},
                      after={"name": shop.name})
+
+
+def kind_refusals(shop: Shop, kind: str) -> list[str]:
+    """Why the shop may not become a business without a catalogue yet (none: it may). Its catalogue
+    tools close (access.SHOP_CATALOGUE): products on sale, or a feed putting them on sale, would be
+    left online out of its reach."""
+    if kind != "services" or shop.offers_services:
+        return []
+    on_sale = db.session.scalar(select(func.count()).select_from(Product).where(Product.shop_id == shop.id,
+                                                                                Product.on_sale))
+    feeds = db.session.scalar(select(func.count()).select_from(CatalogueFeed).where(
+        CatalogueFeed.shop_id == shop.id, CatalogueFeed.status == "active"))
+    refusals = []
+    if on_sale:
+        refusals.append(ngettext(
+            "Vous avez encore %(num)s produit en vente : retirez-le de la vente (page Produits) avant de passer "
+            "aux services sans catalogue.",
+            "Vous avez encore %(num)s produits en vente : retirez-les de la vente (page Produits) avant de passer "
+            "aux services sans catalogue.", on_sale))
+    if feeds:
+        refusals.append(gettext("Mettez d'abord en pause vos flux catalogue actifs (page Flux catalogue) : ils "
+                                "remettraient des produits en vente."))
+    return refusals
 
 
 def recent_renames(days: int = RENAMES_SHOWN_DAYS) -> list:

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SubmitField
 
 from marketplace import feeds, product_import, uploads
-from marketplace.access import SHOP_TEAM, access
+from marketplace.access import SHOP_CATALOGUE, access
 from marketplace.extensions import db
 from marketplace.forms import ButtonForm, SelectField
 from marketplace.models import CatalogueFeed, CatalogueFeedRun, Shop
@@ -42,7 +42,7 @@ def _confirmed() -> None:
 
 
 @bp.route("/<int:shop_id>/flux", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def feeds_page(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     form = FeedForm()
@@ -58,7 +58,7 @@ def feeds_page(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>")
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def feed(shop_id: int, feed_id: int):
     """A draft feed: its first reading (format, columns, lines), to confirm. Else its runs."""
     shop, feed = db.get_or_404(Shop, shop_id), _feed(shop_id, feed_id)
@@ -80,7 +80,7 @@ def feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/frequence", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def feed_interval(shop_id: int, feed_id: int):
     """How often the feed is read: every hour, 6 hours, day, or on demand only."""
     feed = _feed(shop_id, feed_id)
@@ -135,7 +135,7 @@ def _answers(headers: list[str]) -> tuple[dict, dict, list[str]]:
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/colonnes", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def feed_columns(shop_id: int, feed_id: int):
     """Which column of the feed's file holds what, chosen by the shop and used by every next run."""
     shop, feed = db.get_or_404(Shop, shop_id), _feed(shop_id, feed_id)
@@ -168,7 +168,7 @@ def feed_columns(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/import/<token>/colonnes", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def import_columns(shop_id: int, token: str):
     """The same screen for an uploaded file; the choice is kept for the shop's next files with
     these headers."""
@@ -194,7 +194,7 @@ def import_columns(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/activer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def activate_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -207,7 +207,7 @@ def activate_feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/categories", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def feed_categories(shop_id: int, feed_id: int):
     """The shop's answers about its feed's category texts, kept for every next run and import."""
     _feed(shop_id, feed_id)
@@ -218,7 +218,7 @@ def feed_categories(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/maintenant", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def run_now(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -230,7 +230,7 @@ def run_now(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/pause", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def pause_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()
@@ -240,7 +240,7 @@ def pause_feed(shop_id: int, feed_id: int):
 
 
 @bp.route("/<int:shop_id>/flux/<int:feed_id>/supprimer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def delete_feed(shop_id: int, feed_id: int):
     feed = _feed(shop_id, feed_id)
     _confirmed()

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 
 from marketplace import (catalogue, feeds, invitations, once, product_import, product_reference, shop_overview, shops,
                          uploads)
-from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_OWNER, SHOP_TEAM, access
+from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_CATALOGUE, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
 from marketplace.forms import ButtonForm
 from marketplace.images import InvalidImage, image_url, store_image
@@ -93,7 +93,8 @@ def create():
             shop = shops.create_shop(current_user._get_current_object(), **_shop_fields(form),
                                      iban=shops.normalize_iban(form.iban.data), photo_key=(photos or [None])[0])
             flash(gettext("Votre commerce est enregistré. L'équipe du territoire le valide rapidement ; "
-                          "vous pouvez déjà ajouter vos produits."), "success")
+                          "vous pouvez déjà ajouter vos produits.") if shop.has_catalogue
+                  else gettext("Votre fiche est enregistrée. L'équipe du territoire la valide rapidement."), "success")
             return redirect(url_for("shop.dashboard", shop_id=shop.id))
     return render_template("shop/shop_form.html", form=form, shop=None, days=shops.DAYS)
 
@@ -147,7 +148,8 @@ def settings(shop_id: int):
     form.iban.description = (gettext("Actuel : %(iban)s. Laissez vide pour le garder.",
                                      iban=shops.mask_iban(shop.iban)) if shop.iban else form.iban.description)
     if form.validate_on_submit():
-        photos = _store_photos([form.photo.data], form.photo)
+        form.kind.errors = shops.kind_refusals(shop, form.kind.data)
+        photos = None if form.kind.errors else _store_photos([form.photo.data], form.photo)
         if photos is not None:
             shops.update_details(shop, _shop_fields(form))
             if form.iban.data:
@@ -228,7 +230,7 @@ def delete_closure(shop_id: int, closure_id: int):
 
 
 @bp.route("/<int:shop_id>/produits")
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def products(shop_id: int):
     return _products_page(shop_id)
 
@@ -250,7 +252,7 @@ def _products_page(shop_id: int, typed: dict[int, str] | None = None, refused: d
 
 
 @bp.route("/<int:shop_id>/produits/stocks", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def count_stocks(shop_id: int):
     """The stocks typed in the list's cells, saved at once: the weekly count without opening each
     product. A value refused is shown in its cell and nothing is saved."""
@@ -283,7 +285,7 @@ def count_stocks(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/actions", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def bulk_action(shop_id: int):
     form = BulkActionForm()
     ids = [int(value) for value in request.form.getlist("product_ids") if value.isdigit()]
@@ -319,7 +321,7 @@ def _reference_bucket() -> str:
 
 
 @bp.route("/<int:shop_id>/reference/<barcode>")
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 @limiter.limit(lambda: current_app.config["REFERENCE_LOOKUP_RATE_LIMIT"], key_func=_reference_bucket)
 def reference(shop_id: int, barcode: str):
     """JSON for the product form's scanner (static/js/barcode_scan.js): what the territory's
@@ -347,7 +349,7 @@ def reference(shop_id: int, barcode: str):
 
 
 @bp.route("/<int:shop_id>/produits/nouveau", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def new_product(shop_id: int):
     shop = _shop(shop_id)
     form = ProductForm(shop_id=shop_id)
@@ -371,7 +373,7 @@ def new_product(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def edit_product(shop_id: int, product_id: int):
     shop = _shop(shop_id)
     product = _product(shop_id, product_id)
@@ -401,7 +403,7 @@ def edit_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/dupliquer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def duplicate_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
     if not ButtonForm().validate_on_submit():
@@ -412,7 +414,7 @@ def duplicate_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/supprimer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def delete_product(shop_id: int, product_id: int):
     product = _product(shop_id, product_id)
     if not ButtonForm().validate_on_submit():
@@ -427,7 +429,7 @@ def delete_product(shop_id: int, product_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/supprimer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def delete_photo(shop_id: int, product_id: int, image_id: int):
     product = _product(shop_id, product_id)
     image = next((i for i in product.images if i.id == image_id), None)
@@ -442,7 +444,7 @@ def delete_photo(shop_id: int, product_id: int, image_id: int):
 
 
 @bp.route("/<int:shop_id>/produits/<int:product_id>/photos/<int:image_id>/deplacer", methods=["POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def move_photo(shop_id: int, product_id: int, image_id: int):
     """One place up or down (buttons: usable with the keyboard, no drag and drop needed)."""
     product = _product(shop_id, product_id)
@@ -460,7 +462,7 @@ def move_photo(shop_id: int, product_id: int, image_id: int):
 
 
 @bp.route("/<int:shop_id>/import", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def import_upload(shop_id: int):
     shop = _shop(shop_id)
     form = ImportUploadForm()
@@ -495,7 +497,7 @@ def _upload_gone(shop_id: int):
 
 
 @bp.route("/<int:shop_id>/import/<token>", methods=["GET", "POST"])
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def import_review(shop_id: int, token: str):
     shop = _shop(shop_id)
     upload = uploads.find(product_import.UPLOAD_KIND, shop_id, token)
@@ -527,7 +529,7 @@ def import_review(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/import/<token>/suivi")
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def import_progress(shop_id: int, token: str):
     """Where a confirmed import is: being written (the page follows it), done, or failed."""
     shop = _shop(shop_id)
@@ -540,7 +542,7 @@ def import_progress(shop_id: int, token: str):
 
 
 @bp.route("/<int:shop_id>/export.<any(csv, xlsx):fmt>")
-@access(SHOP_TEAM)
+@access(SHOP_CATALOGUE)
 def export(shop_id: int, fmt: str):
     shop = _shop(shop_id)
     if fmt == "csv":

@@ -4,12 +4,21 @@ import html
 import re
 
 from marketplace.extensions import db
-from marketplace.models import Shop
+from marketplace.models import Product, Shop
 from tests.conftest import login
 from tests.shop.test_onboarding import shop_form
 
 
+def _off_sale(app, shop_world):
+    """The bakery's bread taken off sale: a shop with products on sale stays a commerce
+    (tests/shop/test_services_catalogue.py)."""
+    with app.app_context():
+        db.session.get(Product, shop_world["bread"]).active = False
+        db.session.commit()
+
+
 def test_the_owner_marks_the_shop_as_offering_services(app, client, shop_world):
+    _off_sale(app, shop_world)
     login(client, shop_world["emails"]["owner"])
     url = f"/boutique/{shop_world['bakery']}/parametres"
     assert "Je propose des services, sans catalogue" in client.get(url).get_data(as_text=True)
@@ -32,6 +41,7 @@ def test_the_owner_marks_the_shop_as_offering_services(app, client, shop_world):
 
 
 def test_the_owner_lists_the_communes_served_and_a_bad_name_is_named(app, client, shop_world):
+    _off_sale(app, shop_world)
     login(client, shop_world["emails"]["owner"])
     url = f"/boutique/{shop_world['bakery']}/parametres"
     form = client.get(url).get_data(as_text=True)
