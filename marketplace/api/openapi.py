@@ -25,12 +25,16 @@ _ERRORS = {
 }
 # Text fields: no control characters (the API answers 400 to them, marketplace/request_guard.py).
 _TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"}
+# A required text: besides, one character at least that is not a space (the API reads "  " or a
+# lone no-break space as missing: 422, marketplace/api/pos.py).
+_FILLED_TEXT = {"type": "string", "minLength": 1, "pattern": (
+    "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\s][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$")}
 _AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_PAYMENT_CENTS}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "description": "Propre au commerce, quelle que soit sa clé d'API : la même clé envoyée par deux "
                                "caisses du même commerce est une seule opération (la seconde reçoit le résultat "
                                "de la première) ; deux commerces peuvent utiliser la même clé sans se gêner.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
+                "schema": {**_FILLED_TEXT, "maxLength": 100}}
 _ENTRY_ID = {"name": "entry_id", "in": "path", "required": True,
              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 _ENTRY_RESPONSES = {
@@ -121,7 +125,7 @@ SPEC = {
                 "parameters": [_IDEMPOTENCY],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "additionalProperties": False, "required": ["card", "amount_cents"],
-                    "properties": {"card": {**_TEXT, "minLength": 1}, "pin": _TEXT,
+                    "properties": {"card": _FILLED_TEXT, "pin": _TEXT,
                                    "amount_cents": _AMOUNT,
                                    "allow_partial": {"type": "boolean"}}}}}},
                 "responses": _ENTRY_RESPONSES,
@@ -142,7 +146,7 @@ SPEC = {
             "parameters": [_ENTRY_ID, _IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False, "required": ["reason"],
-                "properties": {"reason": {**_TEXT, "minLength": 1, "maxLength": MAX_REASON_LENGTH}}}}}},
+                "properties": {"reason": {**_FILLED_TEXT, "maxLength": MAX_REASON_LENGTH}}}}}},
             "responses": {**_ENTRY_RESPONSES, "422": _error(
                 "Requête invalide, ou annulation refusée (code void_not_allowed) : paiement d'un autre jour, "
                 "déjà annulé ou remboursé")},
