@@ -328,3 +328,28 @@ def test_the_demo_bakery_counts_its_stocks_in_the_list_on_a_phone_and_a_desktop(
     first.fill(saved)
     expect(save).not_to_be_in_viewport()
     audit(page)
+
+
+def test_shopkeeper_reads_closures_team_associations_and_till_history(page):
+    """The owner's pages the other journeys pass by: closures, team, the shop's unions, the till's
+    history, each reached by its link, at both sizes, axe-core on each."""
+    log_in(page, "commercant@demo.halle.fr")
+    nav = page.get_by_role("navigation", name="Gestion du commerce")
+    nav.get_by_role("link", name="Fermetures").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot(page, "shop-closures")
+    nav.get_by_role("link", name="Équipe").click()
+    expect(page.get_by_label("Adresse e-mail")).to_be_visible()
+    screenshot(page, "shop-team")
+    nav.get_by_role("link", name="Tableau de bord").click()
+    audit(page)
+    page.get_by_role("button", name="Unions commerciales").click()
+    screenshot(page, "shop-associations")
+    back = page.locator("main").get_by_role("link", name=re.compile("Boulangerie Moreau")).first
+    assert back.bounding_box()["height"] >= 24  # alone on its line: a finger's target
+    shop_id = re.search(r"/boutique/(\d+)/", page.url).group(1)
+    page.goto(f"/caisse/{shop_id}/")
+    audit(page)
+    page.get_by_role("link", name="Historique").click()
+    expect(page.get_by_role("heading", name="Historique des paiements par carte")).to_be_visible()
+    screenshot(page, "till-history")
