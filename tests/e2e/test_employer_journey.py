@@ -121,6 +121,14 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.go_back()
     expect_rows_as_cards(page.get_by_test_id("campaign-recipients"))
     screenshot(page, "campaign-report")
+    # The cards to print, as a preview first (no PIN made yet), and back.
+    page.get_by_role("button", name="Imprimer les cartes", exact=True).click()
+    expect(page.get_by_test_id("printed-card")).to_have_count(3)
+    screenshot(page, "campaign-print-preview")  # one column of cards on a phone, not a 980 px page
+    back = page.get_by_role("link", name="Retour à la campagne")
+    assert back.bounding_box()["height"] >= 24
+    back.click()
+    expect(page.get_by_test_id("campaign-report")).to_be_visible()
     # HR's home lists the campaign with its state, one card per campaign on a phone.
     page.get_by_role("link", name="Campagnes", exact=True).click()
     expect(page.get_by_test_id("campaigns").get_by_role("row").filter(has_text="Noël des nouveaux").first
