@@ -49,6 +49,9 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_test_id("role-home")).to_have_text("Mon compte")
     screenshot(page, "account")
+    for name in ("Voir ma carte", "Inscrivez votre entreprise", "Les produits épuisés dont j'attends le retour"):
+        link = page.locator("main").get_by_role("link", name=name)
+        assert link.bounding_box()["height"] >= 24, name  # alone on its line: a finger's target
     log_out(page)
     open_menu(page)
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
