@@ -155,3 +155,44 @@ def test_admin_renames_merges_a_category_and_hides_a_reported_product(open_page,
     page.wait_for_function("() => document.getElementById('spending-map').dataset.markers !== undefined")
     expect(page.get_by_test_id("table-communes").or_(page.get_by_text("Pas encore de dépenses")).first).to_be_visible()
     screenshot(page, "admin-statistics")
+
+
+def _tall_enough(link) -> None:
+    """A link alone on its line is a finger's target: at least 24 px high (WCAG 2.5.8)."""
+    link.page.wait_for_load_state()
+    assert link.bounding_box()["height"] >= 24, link
+
+
+def test_admin_settings_pages_work_on_each_screen(page):
+    """The admin's pages of settings, reached from the dashboard: unions, points of sale, a commune's
+    programme managers, card settings, search synonyms, the Stripe reconciliation. Axe-core on each."""
+    log_in(page, "admin@demo.halle.fr")
+    unions = page.get_by_role("link", name="Unions commerciales", exact=True)
+    _tall_enough(unions)
+    unions.click()
+    expect(page.get_by_role("link", name="Les Vitrines de Semur").first).to_be_visible()
+    screenshot(page, "admin-unions")
+    new = page.get_by_role("button", name="Nouvelle union commerciale")
+    _tall_enough(new)
+    new.click()
+    screenshot(page, "admin-union-form")
+    back = page.locator("main").get_by_role("link", name="Unions commerciales")
+    _tall_enough(back)
+
+    page.goto("/admin/")
+    page.get_by_role("link", name="Points de vente de cartes").click()
+    screenshot(page, "admin-counters")
+    page.goto("/admin/communes/21603/gestionnaires")  # Semur-en-Auxois (the communes page: a journey of its own)
+    screenshot(page, "admin-commune-managers")
+    _tall_enough(page.locator("main").get_by_role("link", name="Communes", exact=True))
+
+    page.goto("/admin/")
+    page.get_by_role("link", name="Réglages de la carte (préfixe, commission)").click()
+    screenshot(page, "admin-card-settings")
+    page.goto("/admin/")
+    page.get_by_role("link", name="Recherche : synonymes et recherches sans résultat").click()
+    screenshot(page, "admin-search-synonyms")
+    page.goto("/admin/reglements")
+    audit(page)
+    page.get_by_role("link", name="Rapprochement Stripe des commandes en ligne").click()
+    screenshot(page, "admin-stripe-reconciliation")

@@ -75,7 +75,10 @@ def test_an_association_manager_approves_a_member_creates_a_programme_and_reads_
 
     page.get_by_role("link", name="Programmes d'abondement").click()
     audit(page)
-    page.get_by_role("link", name="Nouveau programme").click()
+    new = page.get_by_role("button", name="Nouveau programme")  # a button to the eye and the finger
+    page.wait_for_load_state()
+    assert new.bounding_box()["height"] >= 24
+    new.click()
     today = paris_day(utc_now())
     page.get_by_label("Nom du programme").fill(f"Fête des mères ({screen})")
     page.get_by_label("Budget (€)").fill("800")
@@ -97,3 +100,14 @@ def test_an_association_manager_approves_a_member_creates_a_programme_and_reads_
     expect(page.get_by_test_id("figure-line").filter(has_text=name).filter(has_text=amount)).to_have_count(1)
     audit(page)
     screenshot(page, "association-figures")
+
+    # The cards' points of sale, then the public page: its call to buy a gift card is a button.
+    page.get_by_role("link", name="Points de vente de cartes").click()
+    screenshot(page, "association-counters")
+    page.get_by_role("link", name="Page publique").click()
+    expect(page.get_by_test_id("public-members")).to_contain_text(newcomer)
+    screenshot(page, "association-public-page")  # once loaded, styles included
+    assert page.get_by_role("button", name="Offrir une carte cadeau").bounding_box()["height"] >= 24
+    page.goto("/unions/")
+    expect(page.locator("main").get_by_role("link", name=DEMO_ASSOCIATION)).to_be_visible()
+    screenshot(page, "associations-list")

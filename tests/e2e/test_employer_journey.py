@@ -15,7 +15,7 @@ from marketplace import campaigns
 from marketplace.extensions import db
 from marketplace.models import Campaign, Employee, Employer, User
 from tests.e2e.axe import audit
-from tests.e2e.conftest import expect_rows_as_cards, log_in, pay_by_card, screenshot
+from tests.e2e.conftest import expect_rows_as_cards, log_in, log_out, pay_by_card, screenshot
 
 
 def staff_csv(tag: str) -> bytes:
@@ -121,6 +121,14 @@ def test_hr_campaign_then_employee_claims_the_card(page, open_page, screen, stri
     page.go_back()
     expect_rows_as_cards(page.get_by_test_id("campaign-recipients"))
     screenshot(page, "campaign-report")
+    # The cards to print, as a preview first (no PIN made yet), and back.
+    page.get_by_role("button", name="Imprimer les cartes", exact=True).click()
+    expect(page.get_by_test_id("printed-card")).to_have_count(3)
+    screenshot(page, "campaign-print-preview")  # one column of cards on a phone, not a 980 px page
+    back = page.get_by_role("link", name="Retour à la campagne")
+    assert back.bounding_box()["height"] >= 24
+    back.click()
+    expect(page.get_by_test_id("campaign-report")).to_be_visible()
     # HR's home lists the campaign with its state, one card per campaign on a phone.
     page.get_by_role("link", name="Campagnes", exact=True).click()
     expect(page.get_by_test_id("campaigns").get_by_role("row").filter(has_text="Noël des nouveaux").first
@@ -230,3 +238,27 @@ def test_hr_funds_by_transfer_and_the_admin_records_what_arrived(page, open_page
     screenshot(page, "campaign-by-transfer-issued")
     with stripe_live.app_context():
         assert db.session.get(Campaign, campaign_id).status == "issued"
+
+
+def test_hr_team_and_one_employee_forms(page):
+    """HR's pages the campaign journey passes by: the HR team, adding one employee, editing one;
+    and a resident's way to register a company. At both sizes, axe-core on each."""
+    log_in(page, "rh@demo.halle.fr")
+    nav = page.get_by_role("navigation", name="Espace RH")
+    nav.get_by_role("link", name="Équipe RH").click()
+    expect(page.get_by_text("rh@demo.halle.fr").first).to_be_visible()
+    screenshot(page, "hr-team")
+    nav.get_by_role("link", name="Salariés").click()
+    audit(page)
+    page.get_by_role("button", name="Ajouter un salarié").click()
+    screenshot(page, "hr-new-employee")
+    nav.get_by_role("link", name="Salariés").click()
+    page.get_by_role("button", name="Modifier").first.click()
+    screenshot(page, "hr-edit-employee")
+    log_out(page)
+    audit(page)
+
+    log_in(page, "resident@demo.halle.fr")
+    page.get_by_role("link", name="Inscrivez votre entreprise").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot(page, "employer-register")

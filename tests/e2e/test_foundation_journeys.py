@@ -49,6 +49,9 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.get_by_test_id("role-home")).to_have_text("Mon compte")
     screenshot(page, "account")
+    for name in ("Voir ma carte", "Inscrivez votre entreprise", "Les produits épuisés dont j'attends le retour"):
+        link = page.locator("main").get_by_role("link", name=name)
+        assert link.bounding_box()["height"] >= 24, name  # alone on its line: a finger's target
     log_out(page)
     open_menu(page)
     expect(page.get_by_role("link", name="Se connecter")).to_be_visible()
@@ -137,3 +140,27 @@ def test_phone_menu_opens_and_closes_by_keyboard(page, screen):
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(toggle).to_be_focused()
     expect(account).to_be_hidden()
+
+
+def test_anyone_reads_the_territory_figures_and_browses_a_category(page):
+    """The public figures page and a category's page with its sub-categories, at both sizes."""
+    page.goto("/chiffres")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot(page, "territory-figures")
+    page.goto("/categories/alimentation")
+    subcategories = page.get_by_role("navigation", name="Sous-catégories").get_by_role("link")
+    expect(subcategories.first).to_be_visible()
+    screenshot(page, "category")
+    heights = [box["height"] for box in (link.bounding_box() for link in subcategories.all())]
+    assert min(heights) >= 24, heights  # a row of finger targets
+    subcategories.first.click()
+    breadcrumb = page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link", name="Alimentation")
+    expect(breadcrumb).to_be_visible()
+    screenshot(page, "subcategory")
+    # The breadcrumb's "›" follows its link, not pushed to the far edge of the screen.
+    gap = breadcrumb.evaluate("""a => { const range = document.createRange(); range.selectNodeContents(a.parentElement);
+        const sign = [...a.parentElement.childNodes].find(n => n.nodeType === 3 && n.textContent.includes('›'));
+        range.selectNodeContents(sign); const rects = [...range.getClientRects()].filter(r => r.width);
+        return rects[0].left - a.getBoundingClientRect().right; }""")
+    assert 0 <= gap < 20, gap
+    assert breadcrumb.bounding_box()["height"] >= 24

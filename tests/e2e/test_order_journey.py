@@ -122,6 +122,11 @@ def test_order_from_two_shops_with_locker_and_counter_pickup(page, open_page, li
     shopkeeper.get_by_test_id(f"accept-{sub_id}").click()
     expect(shopkeeper.get_by_text("acceptée.")).to_be_visible()
     audit(shopkeeper)
+    # The day's pick list: the totals under their column headers, and the way back to the board.
+    shopkeeper.get_by_role("link", name="Liste de préparation du jour").click()
+    expect(shopkeeper.get_by_test_id("pick-totals").get_by_role("columnheader")).to_have_text(["Produit", "Quantité"])
+    screenshot(shopkeeper, "order-pick-list")
+    shopkeeper.get_by_role("link", name="← Commandes").click()
     shopkeeper.get_by_test_id(f"ready-{sub_id}").click()
     expect(shopkeeper.get_by_text("le client est prévenu")).to_be_visible()
     screenshot(shopkeeper, "order-board")

@@ -60,6 +60,10 @@ def test_admin_pays_last_month_and_the_shop_sees_its_statement(page, last_month_
     expect(row).to_contain_text(re.compile(r"25,00\s€"))
     expect_rows_as_cards(page.get_by_test_id("statements"))
     screenshot(page, "settlement-run")
+    row.get_by_role("link").first.click()  # the shop's statement, as the admin reads it
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Relevé R")
+    screenshot(page, "settlement-statement-admin")
+    page.go_back()
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Télécharger le fichier de virements SEPA").click()

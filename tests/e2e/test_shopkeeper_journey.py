@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from marketplace.extensions import db
+from marketplace.mail import outbox
 from marketplace.models import OrderShop
 from tests.e2e.axe import audit, screen_of as axe_screen
 from tests.e2e.conftest import expect_rows_as_cards, log_in, open_menu, screenshot, shopkeeper_shop_id
@@ -328,3 +329,38 @@ def test_the_demo_bakery_counts_its_stocks_in_the_list_on_a_phone_and_a_desktop(
     first.fill(saved)
     expect(save).not_to_be_in_viewport()
     audit(page)
+
+
+def test_shopkeeper_reads_closures_team_associations_and_till_history(page, open_page, screen, live_app):
+    """The owner's pages the other journeys pass by: closures, team (an invitation, as the invited
+    person sees it), the shop's unions, the till's history, each reached by its link, at both sizes,
+    axe-core on each."""
+    log_in(page, "commercant@demo.halle.fr")
+    nav = page.get_by_role("navigation", name="Gestion du commerce")
+    nav.get_by_role("link", name="Fermetures").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    screenshot(page, "shop-closures")
+    nav.get_by_role("link", name="Équipe").click()
+    invited = f"vendeur.{screen}@example.fr"
+    page.get_by_label("Adresse e-mail").fill(invited)
+    page.get_by_role("button", name="Envoyer l'invitation").click()
+    expect(page.get_by_text(f"Invitation envoyée à {invited}.")).to_be_visible()
+    screenshot(page, "shop-team")
+    with live_app.app_context():
+        mail = [m for m in outbox() if m["To"] == invited][-1]
+    newcomer = open_page()
+    newcomer.goto(re.search(r"https?://\S+", mail.get_content()).group(0))
+    expect(newcomer.locator("main").get_by_role("button", name="Créer un compte")).to_be_visible()
+    screenshot(newcomer, "shop-invitation")
+    nav.get_by_role("link", name="Tableau de bord").click()
+    audit(page)
+    page.get_by_role("button", name="Unions commerciales").click()
+    screenshot(page, "shop-associations")
+    back = page.locator("main").get_by_role("link", name=re.compile("Boulangerie Moreau")).first
+    assert back.bounding_box()["height"] >= 24  # alone on its line: a finger's target
+    shop_id = re.search(r"/boutique/(\d+)/", page.url).group(1)
+    page.goto(f"/caisse/{shop_id}/")
+    audit(page)
+    page.get_by_role("link", name="Historique").click()
+    expect(page.get_by_role("heading", name="Historique des paiements par carte")).to_be_visible()
+    screenshot(page, "till-history")

@@ -19,7 +19,10 @@ def test_the_admin_runs_a_programme_and_a_residents_gift_card_is_topped_up(page,
     log_in(page, "admin@demo.halle.fr")
     page.get_by_role("link", name="Programmes d'abondement").click()
     audit(page)
-    page.get_by_role("link", name="Nouveau programme").click()
+    new = page.get_by_role("button", name="Nouveau programme")  # a button to the eye and the finger
+    page.wait_for_load_state()
+    assert new.bounding_box()["height"] >= 24
+    new.click()
     page.get_by_label("Nom du programme").fill(name)
     page.get_by_label("Budget (€)").fill("1000")
     page.get_by_label("Abondement (en pourcentage de ce qui est payé)").fill("50")

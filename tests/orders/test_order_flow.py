@@ -241,6 +241,17 @@ def test_ordered_product_cannot_be_deleted(app, shop_world):
         assert catalogue.was_ever_ordered(product)
 
 
+def test_an_empty_pick_list_says_so_and_a_full_one_has_column_headers(stripe_app, resident, owner, shop_world):
+    cheese = shop_world["cheese"]
+    empty = owner.get(f"/boutique/{cheese}/commandes/preparation").get_data(as_text=True)
+    assert "Rien à préparer." in empty
+    assert "<table" not in empty and "Total par produit" not in empty and "Imprimer" not in empty
+    paid_order(stripe_app, resident, shop_world)
+    pick = owner.get(f"/boutique/{cheese}/commandes/preparation").get_data(as_text=True)
+    assert '<th scope="col">Produit</th><th scope="col">Quantité</th>' in pick and "Rien à préparer." not in pick
+    assert f'href="/boutique/{cheese}/commandes"' in pick  # back to the board
+
+
 def test_shop_pick_list_and_export(stripe_app, resident, owner, shop_world, monkeypatch):
     paid_order(stripe_app, resident, shop_world)
     cheese = shop_world["cheese"]
