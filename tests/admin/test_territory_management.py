@@ -117,6 +117,7 @@ def test_rename_and_move_keep_the_slug_and_reindex(app, territory, client):
     assert _actions(app) == ["category.rename", "category.move"]
     tree = client.get("/admin/categories").get_data(as_text=True)
     assert tree.index("Alimentation") < tree.index("Boulangerie, pâtisserie")
+    assert tree.count('class="quiet-link">Modifier<') == tree.count(">Modifier<") > 0  # finger-sized, not 19 px
     tampered = client.post("/admin/categories", data={"name": "Primeur", "parent": "abc"}).get_data(as_text=True)
     assert "Catégorie parente : choisissez dans la liste." in tampered and "converti" not in tampered
 

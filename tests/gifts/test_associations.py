@@ -106,6 +106,7 @@ def test_a_shop_asks_to_join_the_manager_approves_and_removes_it_with_a_confirma
     login(client, "owner@example.fr")
     page = client.get(f"/boutique/{shop_id}/unions").get_data(as_text=True)
     assert "Les Vitrines de Semur" in page and "Arnay Commerces" not in page  # not of its commune
+    assert f'href="/boutique/{shop_id}/" class="quiet-link">← Librairie du Pont</a>' in page  # the way back
     client.post(f"/boutique/{shop_id}/unions/{union}/adherer", data={})
     assert client.post(f"/boutique/{shop_id}/unions/{world['other']}/adherer", data={}).status_code == 404
     with app.app_context():

@@ -323,8 +323,18 @@ def test_a_seller_without_an_account_is_invited_signs_up_and_sells_and_an_invita
         "email": "nina@example.fr", "first_name": "Nina", "last_name": "Roy",
         "password": "un-mot-de-passe-solide", "password_confirm": "un-mot-de-passe-solide"})
     assert signed_up.headers["Location"].endswith(nina)
-    assert newcomer.post(nina).headers["Location"].endswith(f"/guichet/{desk['counter']}/")
-    assert newcomer.get(f"/guichet/{desk['counter']}/").status_code == 200
+    # The counter is named as a name (« à Office de tourisme » lacked its article), in the mail too.
+    assert "<h1>Vendre les cartes cadeaux au guichet « Office de tourisme de Semur »</h1>" in newcomer.get(
+        nina).get_data(as_text=True)
+    with app.app_context():
+        from marketplace.mail import outbox
+
+        assert [m["Subject"] for m in outbox() if m["To"] == "nina@example.fr"] == [
+            "Invitation à vendre les cartes cadeaux au guichet « Office de tourisme de Semur »"]
+    accepted = newcomer.post(nina)
+    assert "Vous vendez désormais les cartes au guichet « Office de tourisme de Semur »." in newcomer.get(
+        accepted.headers["Location"]).get_data(as_text=True)
+    assert accepted.headers["Location"].endswith(f"/guichet/{desk['counter']}/")
     assert newcomer.post(nina, follow_redirects=True).status_code == 200  # used once: back home
     with app.app_context():
         assert counters.is_seller(db.session.scalar(select(f.User).where(f.User.email == "nina@example.fr")),
