@@ -130,7 +130,9 @@ def _run_action(run_id: int, action, success: str, confirmed: bool = False):
 def statement(statement_id: int):
     found = db.get_or_404(SettlementStatement, statement_id)
     return render_template("shop/statement.html", statement=found, kind_labels=settlement.KIND_LABELS,
-                           csv_url=url_for("admin.statement_csv", statement_id=found.id))
+                           csv_url=url_for("admin.statement_csv", statement_id=found.id),
+                           back_url=url_for("admin.settlement_run", run_id=found.run_id),
+                           back_label=f"{gettext('Règlement n°')} {found.run_id}")
 
 
 @bp.route("/reglements/releves/<int:statement_id>.csv")

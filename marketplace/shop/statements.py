@@ -1,5 +1,6 @@
 """A shop owner's settlement statements: list, printable page, CSV."""
 from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext
 
 from marketplace import settlement, settlement_schedule
 from marketplace.access import SHOP_OWNER, access
@@ -23,7 +24,9 @@ def index(shop_id: int):
 def show(shop_id: int, statement_id: int):
     found = _statement(shop_id, statement_id)
     return render_template("shop/statement.html", statement=found, kind_labels=settlement.KIND_LABELS,
-                           csv_url=url_for("shop_statements.csv", shop_id=shop_id, statement_id=found.id))
+                           csv_url=url_for("shop_statements.csv", shop_id=shop_id, statement_id=found.id),
+                           back_url=url_for("shop_statements.index", shop_id=shop_id),
+                           back_label=gettext("Relevés de règlement"))
 
 
 @bp.route("/<int:statement_id>.csv")

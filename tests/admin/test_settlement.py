@@ -167,12 +167,17 @@ def test_admin_runs_and_pays_the_settlement_and_the_owner_downloads_the_statemen
         statement = db.session.scalar(select(SettlementStatement).where(
             SettlementStatement.shop_id == territory.fournil_id))
         statement_id = statement.id
+    # Each way to a statement has its way back: the admin's to the run, the shop's to its statements.
+    assert f'<a href="{run_url}" class="quiet-link" data-testid="statement-back">' in client.get(
+        f"/admin/reglements/releves/{statement_id}").get_data(as_text=True)
     client.post("/deconnexion")
     login(client, territory.owner_email)
     listing = client.get(f"/boutique/{territory.fournil_id}/releves/").get_data(as_text=True)
     assert "44,32" in listing and "payé" in listing
     shown = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}").get_data(as_text=True)
     assert "Annulation" in shown and "Remboursement" in shown
+    assert (f'<a href="/boutique/{territory.fournil_id}/releves/" class="quiet-link" data-testid="statement-back">'
+            "← Relevés de règlement</a>") in shown
     csv = client.get(f"/boutique/{territory.fournil_id}/releves/{statement_id}.csv")
     text = csv.data.decode("utf-8-sig")
     assert text.count("\n") == 2 + 5 + 3 and "Virement;;;44,32" in text
