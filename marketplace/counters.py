@@ -108,7 +108,8 @@ def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounter
     db.session.add(invitation)
     audit.record("counter.invite_seller", counter, actor=by, summary=f"Vendeur invité : {email}")
     db.session.commit()
-    send_mail(email, lazy_gettext("Invitation à vendre les cartes cadeaux au guichet « %(counter)s »", counter=counter.name),
+    send_mail(email, lazy_gettext("Invitation à vendre les cartes cadeaux au guichet « %(counter)s »",
+                                  counter=counter.name),
               lazy_gettext("Bonjour,\n\n%(name)s vous invite à vendre les cartes cadeaux du territoire au point de "
                            "vente %(counter)s sur Halle.\n\n%(how)s\nHalle", name=by.display_name or by.email,
                            counter=counter.name, how=invitations.how_to_accept(

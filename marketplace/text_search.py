@@ -5,7 +5,9 @@ without them. % and _ are letters there, not wildcards.
 
 Both sides are folded by one rule, `fold`: in Python for the typed text; in SQL by `folded(column)`,
 the same table given to PostgreSQL's translate() (no extension needed) and, on SQLite, `fold`
-itself registered as halle_fold() (marketplace._sqlite_pragmas)."""
+itself registered as halle_fold() (marketplace._sqlite_pragmas). marketplace.territory.fold is
+another rule, Python only (it also drops hyphens and apostrophes, and keys stored in the database
+depend on it): not this one."""
 import unicodedata
 
 from sqlalchemy import ColumnElement, String, and_, or_, true

@@ -226,12 +226,14 @@ def accept_invitation(token: str):
     """The emailed link: the invited address, signed in (or after creating its account), accepts."""
     invitation = invitations.find(CardCounterInvitation, token)
     refusal = invitations.refusal_page(
-        invitation, lambda i: gettext("Vendre les cartes cadeaux au guichet « %(counter)s »", counter=i.counter.name))
+        invitation,
+        lambda i: gettext("Vendre les cartes cadeaux au guichet « %(counter)s »", counter=i.counter.name))
     if refusal is not None:
         return refusal
     form = FlaskForm()  # the CSRF token only: the button is the consent
     if form.validate_on_submit():
         member = counters.accept_invitation(invitation, current_user)
-        flash(gettext("Vous vendez désormais les cartes au guichet « %(counter)s ».", counter=invitation.counter.name), "success")
+        flash(gettext("Vous vendez désormais les cartes au guichet « %(counter)s ».",
+                      counter=invitation.counter.name), "success")
         return redirect(url_for("counter.index", counter_id=member.counter_id))
     return render_template("counter/accept_invitation.html", form=form, invitation=invitation)

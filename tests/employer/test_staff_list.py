@@ -74,8 +74,9 @@ def test_hr_finds_a_person_typing_without_accents(app, hr_client, hr_world):
     """On a phone, people type « helene » for Hélène, « coeur » for Lecœur."""
     employer_id = hr_world["employer_id"]
     with app.app_context():
-        db.session.add_all([Employee(employer_id=employer_id, external_id="H1", last_name="Martin", first_name="Hélène"),
-                            Employee(employer_id=employer_id, external_id="H2", last_name="Lecœur", first_name="Zoé")])
+        db.session.add_all([
+            Employee(employer_id=employer_id, external_id="H1", last_name="Martin", first_name="Hélène"),
+            Employee(employer_id=employer_id, external_id="H2", last_name="Lecœur", first_name="Zoé")])
         db.session.commit()
     url = f"/entreprise/{employer_id}/salaries"
     for typed, found in (("helene", "Hélène"), ("HELENE martin", "Hélène"), ("Hélène", "Hélène"), ("heLÈNE", "Hélène"),
