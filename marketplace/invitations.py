@@ -106,7 +106,22 @@ def revoke_from_page(model, invitation_id: int, *, owner: tuple[str, object], ta
     flash(gettext("Invitation retirée : son lien ne marche plus."), "success")
 
 
-def refusal_page(invitation, title: Callable[[object], str]):
+def answer(invitation, *, title: Callable[[object], str], consent: Callable[[object], str],
+           accept: Callable[[], object]):
+    """What every invitation link answers: the refusal (`_refusal_page`) to whoever cannot accept it;
+    to the invited account, signed in, a page saying what accepting does (`consent(invitation)`,
+    naming the address it is signed in with) and its button, whose post calls `accept()` and returns
+    what it returns (the new space, usually). `title(invitation)` heads every one of these pages."""
+    refusal = _refusal_page(invitation, title)
+    if refusal is not None:
+        return refusal
+    form = FlaskForm()  # the CSRF token only: the button is the consent
+    if form.validate_on_submit():
+        return accept()
+    return render_template("invitation.html", title=title(invitation), consent=consent(invitation), form=form)
+
+
+def _refusal_page(invitation, title: Callable[[object], str]):
     """What an invitation link answers when the current visitor cannot accept it, the same for
     every kind: used or expired, back home with the reason; another account, a page naming the
     invited address (and a way to log out); signed out, the way to log in or sign up with that

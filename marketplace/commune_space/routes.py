@@ -77,16 +77,16 @@ def admin_remove_manager(insee: str, manager_id: int):
 @access(PUBLIC)
 def accept_invitation(token: str):
     invitation = invitations.find(CommuneInvitation, token)
-    refusal = invitations.refusal_page(
-        invitation, lambda i: gettext("Gérer les programmes de %(name)s", name=i.commune.name))
-    if refusal is not None:
-        return refusal
-    form = FlaskForm()
-    if form.validate_on_submit():
+
+    def accept():
         manager = commune_managers.accept_invitation(invitation, current_user)
         flash(gettext("Vous gérez maintenant les programmes de %(name)s.", name=invitation.commune.name), "success")
         return redirect(url_for("commune_space.programmes", insee=manager.commune_insee))
-    return render_template("commune_space/accept_invitation.html", form=form, invitation=invitation)
+
+    return invitations.answer(
+        invitation, accept=accept, title=lambda i: gettext("Gérer les programmes de %(name)s", name=i.commune.name),
+        consent=lambda i: gettext("Vous êtes connecté avec l'adresse %(email)s. Acceptez l'invitation pour gérer les "
+                                  "programmes d'abondement de cette commune.", email=current_user.email))
 
 
 # --- The managers' space ---------------------------------------------------------------------------

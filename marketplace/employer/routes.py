@@ -65,16 +65,16 @@ def register():
 @access(PUBLIC)
 def accept_invitation(token: str):
     invitation = invitations.find(EmployerInvitation, token)
-    refusal = invitations.refusal_page(
-        invitation, lambda i: gettext("Rejoindre l'espace RH de %(name)s", name=i.employer.name))
-    if refusal is not None:
-        return refusal
-    form = ButtonForm()
-    if form.validate_on_submit():
+
+    def accept():
         service.accept_invitation(invitation, current_user)
         flash(gettext("Vous avez rejoint l'espace RH de %(name)s.", name=invitation.employer.name), "success")
         return redirect(url_for("employer.dashboard", employer_id=invitation.employer_id))
-    return render_template("employer/invitation.html", invitation=invitation, form=form)
+
+    return invitations.answer(
+        invitation, accept=accept, title=lambda i: gettext("Rejoindre l'espace RH de %(name)s", name=i.employer.name),
+        consent=lambda i: gettext("Vous êtes connecté avec l'adresse %(email)s. Acceptez l'invitation pour gérer les "
+                                  "cartes cadeaux de cette entreprise.", email=current_user.email))
 
 
 @bp.route("/<int:employer_id>/")

@@ -225,15 +225,15 @@ def admin_revoke_invitation(counter_id: int, invitation_id: int):
 def accept_invitation(token: str):
     """The emailed link: the invited address, signed in (or after creating its account), accepts."""
     invitation = invitations.find(CardCounterInvitation, token)
-    refusal = invitations.refusal_page(
-        invitation,
-        lambda i: gettext("Vendre les cartes cadeaux au guichet « %(counter)s »", counter=i.counter.name))
-    if refusal is not None:
-        return refusal
-    form = FlaskForm()  # the CSRF token only: the button is the consent
-    if form.validate_on_submit():
+
+    def accept():
         member = counters.accept_invitation(invitation, current_user)
         flash(gettext("Vous vendez désormais les cartes au guichet « %(counter)s ».",
                       counter=invitation.counter.name), "success")
         return redirect(url_for("counter.index", counter_id=member.counter_id))
-    return render_template("counter/accept_invitation.html", form=form, invitation=invitation)
+
+    return invitations.answer(
+        invitation, accept=accept,
+        title=lambda i: gettext("Vendre les cartes cadeaux au guichet « %(counter)s »", counter=i.counter.name),
+        consent=lambda i: gettext("Vous êtes connecté avec l'adresse %(email)s. Acceptez l'invitation pour vendre "
+                                  "les cartes cadeaux à ce point de vente.", email=current_user.email))

@@ -103,18 +103,18 @@ def create():
 @access(PUBLIC)
 def accept_invitation(token: str):
     invitation = invitations.find(ShopInvitation, token)
-    refusal = invitations.refusal_page(
-        invitation, lambda i: gettext("Rejoindre l'équipe de %(shop)s", shop=i.shop.name))
-    if refusal is not None:
-        return refusal
-    form = ButtonForm()
-    if form.validate_on_submit():
+
+    def accept():
         member = shops.accept_invitation(invitation, current_user)
         flash(gettext("Vous avez rejoint l'équipe de %(shop)s.", shop=member.shop.name), "success")
         if member.role == "cashier":
             return redirect(url_for("till.index", shop_id=member.shop_id))
         return redirect(url_for("shop.dashboard", shop_id=member.shop_id))
-    return render_template("shop/accept_invitation.html", form=form, invitation=invitation)
+
+    return invitations.answer(
+        invitation, accept=accept, title=lambda i: gettext("Rejoindre l'équipe de %(shop)s", shop=i.shop.name),
+        consent=lambda i: gettext("Vous êtes connecté avec l'adresse %(email)s. Acceptez l'invitation pour rejoindre "
+                                  "le commerce qui vous l'a envoyée.", email=current_user.email))
 
 
 @bp.route("/<int:shop_id>/")

@@ -113,16 +113,16 @@ def admin_refuse(membership_id: int):
 @access(PUBLIC)
 def accept_invitation(token: str):
     invitation = invitations.find(AssociationInvitation, token)
-    refusal = invitations.refusal_page(
-        invitation, lambda i: gettext("Gérer %(name)s", name=i.association.name))
-    if refusal is not None:
-        return refusal
-    form = FlaskForm()
-    if form.validate_on_submit():
+
+    def accept():
         manager = associations.accept_invitation(invitation, current_user)
         flash(gettext("Vous gérez maintenant %(name)s.", name=invitation.association.name), "success")
         return redirect(url_for("union.dashboard", association_id=manager.association_id))
-    return render_template("union/accept_invitation.html", form=form, invitation=invitation)
+
+    return invitations.answer(
+        invitation, accept=accept, title=lambda i: gettext("Gérer %(name)s", name=i.association.name),
+        consent=lambda i: gettext("Vous êtes connecté avec l'adresse %(email)s. Acceptez l'invitation pour devenir "
+                                  "gestionnaire de cette union commerciale.", email=current_user.email))
 
 
 # --- The managers' space ---------------------------------------------------------------------------

@@ -333,8 +333,8 @@ def test_the_demo_bakery_counts_its_stocks_in_the_list_on_a_phone_and_a_desktop(
 
 def test_shopkeeper_reads_closures_team_associations_and_till_history(page, open_page, screen, live_app):
     """The owner's pages the other journeys pass by: closures, team (an invitation, as the invited
-    person sees it), the shop's unions, the till's history, each reached by its link, at both sizes,
-    axe-core on each."""
+    person sees it, signs up and accepts it), the shop's unions, the till's history, each reached by
+    its link, at both sizes, axe-core on each."""
     log_in(page, "commercant@demo.halle.fr")
     nav = page.get_by_role("navigation", name="Gestion du commerce")
     nav.get_by_role("link", name="Fermetures").click()
@@ -352,6 +352,20 @@ def test_shopkeeper_reads_closures_team_associations_and_till_history(page, open
     newcomer.goto(re.search(r"https?://\S+", mail.get_content()).group(0))
     expect(newcomer.locator("main").get_by_role("button", name="Créer un compte")).to_be_visible()
     screenshot(newcomer, "shop-invitation")
+    newcomer.locator("main").get_by_role("button", name="Créer un compte").click()
+    expect(newcomer.get_by_label("Adresse e-mail")).to_have_value(invited)
+    newcomer.get_by_label("Prénom").fill("Léa")
+    newcomer.get_by_label("Nom", exact=True).fill("Garnier")
+    newcomer.get_by_label("Mot de passe", exact=True).fill("une-phrase-solide")
+    newcomer.get_by_label("Confirmez le mot de passe").fill("une-phrase-solide")
+    screenshot(newcomer, "shop-invitation-sign-up")
+    newcomer.get_by_role("button", name="Créer mon compte").click()
+    expect(newcomer.get_by_role("heading", level=1)).to_have_text("Rejoindre l'équipe de Boulangerie Moreau")
+    expect(newcomer.get_by_text(f"Vous êtes connecté avec l'adresse {invited}.")).to_be_visible()
+    screenshot(newcomer, "shop-invitation-accept")
+    newcomer.get_by_role("button", name="Accepter l'invitation").click()
+    expect(newcomer.get_by_text("Vous avez rejoint l'équipe de Boulangerie Moreau.")).to_be_visible()
+    audit(newcomer)
     nav.get_by_role("link", name="Tableau de bord").click()
     audit(page)
     page.get_by_role("button", name="Unions commerciales").click()
