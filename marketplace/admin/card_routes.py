@@ -50,11 +50,13 @@ def cards():
 
 
 def _correction_form(card: Card, form: CardCorrectionForm | None = None) -> CardCorrectionForm:
+    blank = form is None
     form = form or CardCorrectionForm(formdata=None)
-    form.grant.choices = [SelectChoice(0, gettext("Choisissez un crédit"))] + [
-        SelectChoice(grant.id, f"{grant.label} · {money(grant.account.balance_cents)} · "
-                     + gettext("jusqu'au %(day)s", day=day(grant.expires_on)))
-        for grant in card_support.correctable_grants(card)]
+    form.grant.choices = [SelectChoice(grant.id, f"{grant.label} · {money(grant.account.balance_cents)} · "
+                                       + gettext("jusqu'au %(day)s", day=day(grant.expires_on)))
+                          for grant in card_support.correctable_grants(card)]
+    if blank and len(form.grant.choices) == 1:
+        form.grant.data = form.grant.choices[0].value  # the card's one credit: nothing to choose
     if not form.token.data:
         form.token.data = secrets.token_hex(16)
     return form

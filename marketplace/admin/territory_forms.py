@@ -81,14 +81,16 @@ class CardSettingsForm(FlaskForm):
                                                             "avant. Vide : 30 minutes."))
     settlement_cadence = SelectField(
         lazy_gettext("Rythme des règlements aux commerces"),
-        choices=[SelectChoice("weekly", lazy_gettext("Chaque semaine (le lundi, pour la semaine écoulée)")),
-                 SelectChoice("daily", lazy_gettext("Chaque jour (pour la veille)")),
-                 SelectChoice("manual", lazy_gettext("Manuel (aucun règlement automatique)"))],
+        # Short choices (a phone shows the chosen one on one line, cut at the box's edge); the description says more.
+        choices=[SelectChoice("weekly", lazy_gettext("Chaque lundi")),
+                 SelectChoice("daily", lazy_gettext("Chaque jour")),
+                 SelectChoice("manual", lazy_gettext("À la main"))],
         # Optional: a form posted without it (a page served before this field) keeps the current pace.
         validate_choice=False, validators=[Optional(), AnyOf(("weekly", "daily", "manual"), message=lazy_gettext(
             "Rythme des règlements : chaque jour, chaque semaine ou manuel."))],
-        description=lazy_gettext("Le règlement automatique se fait sans clic quand rien ne demande de décision ; "
-                                 "sinon il attend en brouillon sur le tableau de bord."))
+        description=lazy_gettext("Chaque lundi : pour la semaine écoulée ; chaque jour : pour la veille. Le règlement "
+                                 "automatique se fait sans clic quand rien ne demande de décision ; sinon il attend "
+                                 "en brouillon sur le tableau de bord. À la main : aucun règlement automatique."))
     submit = SubmitField(lazy_gettext("Enregistrer les réglages"))
 
 
@@ -104,9 +106,9 @@ class CardCorrectionForm(FlaskForm):
     """A correction of one credit: added or taken, an amount, a reason, and a tick."""
 
     # Whether the credit is the card's is card_support.correct_grant's to say, in French.
-    grant = SelectField(lazy_gettext("Crédit à corriger"), validate_choice=False,
-                        coerce=lambda value: int(value) if str(value).isdigit() else 0,
-                        validators=[DataRequired(lazy_gettext("Crédit : choisissez un crédit de cette carte."))])
+    grant = RadioField(lazy_gettext("Crédit à corriger"), validate_choice=False,
+                       coerce=lambda value: int(value) if str(value).isdigit() else 0,
+                       validators=[DataRequired(lazy_gettext("Crédit : choisissez un crédit de cette carte."))])
     direction = RadioField(lazy_gettext("Sens"), choices=[SelectChoice("add", lazy_gettext("Rendre de l'argent au crédit")),
                                                           SelectChoice("take", lazy_gettext("Retirer de l'argent du crédit"))],
                            validate_choice=False,

@@ -51,7 +51,7 @@ class ProgrammeForm(OnceForm):
         if self.categories is not None:
             self.categories.choices = list(category_choices)
             self.communes.choices = list(commune_choices)
-            self.owner.choices = [("", gettext("Le territoire"))] + list(owner_choices)
+            self.owner.choices = {None: [("", gettext("Le territoire"))], **dict(owner_choices)}
         self.budget.validators = [_euros(gettext("Budget"))]
         self.cap_per_purchase.validators = [_euros(gettext("Abondement au plus par achat"))]
         self.cap_per_person.validators = [_euros(gettext("Abondement au plus par personne"))]

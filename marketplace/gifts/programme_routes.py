@@ -16,9 +16,10 @@ from marketplace.models import Association, Commune, TopUpProgramme
 
 def _form(**kwargs) -> ProgrammeForm:
     communes = [(c.insee, c.name) for c in db.session.scalars(select(Commune).order_by(Commune.name))]
-    owners = [(f"commune:{insee}", gettext("Commune : %(name)s", name=name)) for insee, name in communes]
-    owners += [(f"union:{a.id}", gettext("Union commerciale : %(name)s", name=a.name))
-               for a in db.session.scalars(select(Association).order_by(Association.name))]
+    # Grouped (<optgroup>): a closed list box shows the name alone, which fits a phone's width.
+    owners = {gettext("Communes"): [(f"commune:{insee}", name) for insee, name in communes],
+              gettext("Unions commerciales"): [(f"union:{a.id}", a.name) for a in db.session.scalars(
+                  select(Association).order_by(Association.name))]}
     return ProgrammeForm(category_choices=category_choices(), commune_choices=communes, owner_choices=owners, **kwargs)
 
 

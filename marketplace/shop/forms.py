@@ -21,19 +21,27 @@ UNIT_SUGGESTIONS = ("la pièce", "le kg", "les 100 g", "le litre", "la bouteille
                     "le lot", "la douzaine", "le mètre")
 
 
-def category_choices() -> list[SelectChoice]:
-    """Every taxonomy node, children labelled under their parent ("Alimentation › Épicerie")."""
-    choices = []
+def category_choices() -> dict[str, list[SelectChoice]]:
+    """Every taxonomy node, grouped under its top-level category (an <optgroup>, the top one first in
+    it): a closed list box shows the chosen name alone (« Boulangerie, pâtisserie »), which fits a
+    phone's width where « Alimentation › Boulangerie, pâtisserie » was cut. Deeper nodes keep their
+    path below the top (« Fromagerie › Chèvre »)."""
+    groups = {}
 
-    def walk(nodes, prefix=""):
+    def walk(nodes, choices, prefix):
         for node in nodes:
-            label = f"{prefix}{node.name}"
-            choices.append(SelectChoice(node.id, label))
-            walk(node.children, f"{label} › ")
+            choices.append(SelectChoice(node.id, f"{prefix}{node.name}"))
+            walk(node.children, choices, f"{prefix}{node.name} › ")
 
-    walk(db.session.scalars(db.select(Category).where(Category.parent_id.is_(None))
-                            .order_by(Category.position, Category.name)).all())
-    return choices
+    for root in db.session.scalars(db.select(Category).where(Category.parent_id.is_(None))
+                                   .order_by(Category.position, Category.name)):
+        groups[root.name] = [SelectChoice(root.id, root.name)]
+        walk(root.children, groups[root.name], "")
+    return groups
+
+
+def category_ids(groups: dict[str, list[SelectChoice]]) -> set[int]:
+    return {choice.value for choices in groups.values() for choice in choices}
 
 
 def commune_choices() -> list[SelectChoice]:
@@ -100,8 +108,10 @@ class ShopForm(FlaskForm):
                       render_kw={"accept": "image/jpeg,image/png,image/webp"})
     kind = SelectField(lazy_gettext("Ce que vous proposez"), default="commerce", choices=[
         SelectChoice("commerce", lazy_gettext("Je vends des produits (commerce)")),
-        SelectChoice("services", lazy_gettext("Je propose des services, sans catalogue (artisan, prestataire, "
-                                              "entreprise)"))])
+        SelectChoice("services", lazy_gettext("Je propose des services"))],
+        # The choices stay short: a phone shows the chosen one on one line, cut at the box's edge.
+        description=lazy_gettext("Des services : artisan, prestataire ou entreprise, sans catalogue de produits ; "
+                                 "les habitants vous trouvent par vos services."))
     services = TextAreaField(lazy_gettext("Vos services (un par ligne)"), validators=[_max(3000)],
                              description=lazy_gettext("Par exemple : Dépannage de fuites, Pose de chauffe-eau. Les "
                                                       "habitants vous trouvent par ces mots dans la recherche."))
@@ -283,7 +293,7 @@ class BulkActionForm(FlaskForm):
             raise ValidationError(lazy_gettext("Choisissez une action."))
 
     def validate_category(self, field):
-        if self.action.data == "category" and field.data not in {c.value for c in self.category.choices}:
+        if self.action.data == "category" and field.data not in category_ids(self.category.choices):
             raise ValidationError(lazy_gettext("Choisissez la nouvelle catégorie."))
 
 

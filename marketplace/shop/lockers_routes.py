@@ -45,7 +45,7 @@ def deposits(shop_id: int):
     shop = db.get_or_404(Shop, shop_id)
     banks = lockers.active_banks()
     form = DepositForm()
-    form.bank.choices = [SelectChoice(b.id, f"{b.name} — {b.address}") for b in banks]
+    form.bank.choices = [SelectChoice(b.id, b.name) for b in banks]  # the page lists their addresses
     form.size.choices = [SelectChoice(size, f"{size} ({label})") for size, label in COMPARTMENT_SIZES.items()]
     if not form.is_submitted():
         form.booking_key.data = secrets.token_urlsafe(24)

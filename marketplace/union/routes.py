@@ -186,7 +186,10 @@ def _add_manager(association: Association) -> None:
 def members(association_id: int):
     association = _association(association_id)
     form = InviteShopForm()
-    form.shop.choices = [(s.id, f"{s.name} ({s.commune.name})") for s in associations.invitable_shops(association)]
+    # Grouped by commune (<optgroup>): a closed list box shows the shop's name alone, which fits a phone.
+    form.shop.choices = {}
+    for shop in sorted(associations.invitable_shops(association), key=lambda s: (s.commune.name, s.name)):
+        form.shop.choices.setdefault(shop.commune.name, []).append((shop.id, shop.name))
     if form.validate_on_submit():
         try:
             row = associations.invite_shop(association, form.shop.data, by=current_user)

@@ -164,6 +164,26 @@ def test_the_admin_replaces_a_lost_card_for_a_holder_with_no_account(app, territ
     assert _actions(app) == ["card.replace"]
 
 
+def test_the_credit_to_correct_is_a_radio_per_credit_shown_in_full(app, territory, client):
+    """A closed list box cut « Naissance · 27,50 € · jusqu'au 31/… » at a phone's edge: each credit
+    is a radio with its whole line. The card's one credit is chosen already; of two, none is."""
+    from lxml import html as lxml_html
+
+    def credits() -> list[tuple[str, bool]]:
+        page = lxml_html.fromstring(client.get(f"/admin/cartes/{territory.card_id}").get_data(as_text=True))
+        return [(" ".join(label.text_content().split()), bool(label.xpath("input[@checked]")))
+                for label in page.xpath("//fieldset[@data-testid='choices-grant']/label")]
+
+    login(client, territory.admin_email)
+    assert credits() == [("Noël · 438,00 € · jusqu'au 31/12/2099", True)]
+    with app.app_context():
+        ledger.issue_grant(db.session, card_id=territory.card_id, amount_cents=2_750, label="Naissance",
+                           expires_on=date(2099, 6, 30), key="birth", actor="system",
+                           employer_id=db.session.scalar(select(Employer.id)))
+    assert sorted(credits()) == [("Naissance · 27,50 € · jusqu'au 30/06/2099", False),
+                                 ("Noël · 438,00 € · jusqu'au 31/12/2099", False)]
+
+
 def _correction(client, card_id: int, grant_id: int, *, direction="take", amount="15,00",
                 reason="Paiement du 5 octobre encaissé deux fois", confirm="y", token="a" * 32):
     data = {"grant": str(grant_id), "direction": direction, "amount": amount, "reason": reason, "token": token}

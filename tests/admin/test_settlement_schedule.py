@@ -84,7 +84,8 @@ def test_the_admin_sets_the_cadence(app, territory):
     admin = app.test_client()
     login(admin, territory.admin_email)
     form = {"card_prefix": "9250", "commission_bps": "150", "pin_required_above": "", "pin_lock_minutes": "30"}
-    assert "Chaque semaine (le lundi, pour la semaine écoulée)" in text(admin.get("/admin/reglages-carte"))
+    page = text(admin.get("/admin/reglages-carte"))
+    assert "Chaque lundi" in page and "Chaque lundi : pour la semaine écoulée" in page
     admin.post("/admin/reglages-carte", data={**form, "settlement_cadence": "daily"})
     with app.app_context():
         assert card_settings().settlement_cadence == "daily"

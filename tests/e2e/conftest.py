@@ -137,10 +137,26 @@ def page(open_page):
     return open_page()
 
 
+# A closed list box (select) shows its choice on one line, cut at its edge: on a phone « Chaque semaine
+# (le lundi, pour la… » hides what was chosen. The choice shown, in the box's font, must fit the room the
+# box leaves it (its width less its padding, the arrow's included).
+_CUT_CHOICES = """() => {
+    const context = document.createElement('canvas').getContext('2d');
+    return [...document.querySelectorAll('select:not([multiple]):not([size])')]
+        .filter(s => s.getClientRects().length && s.selectedIndex >= 0).map(s => {
+            const style = getComputedStyle(s), text = s.options[s.selectedIndex].text.trim();
+            context.font = style.font;
+            const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return [s.name || s.id, text, Math.round(context.measureText(text).width), Math.round(room)];
+        }).filter(([, , width, room]) => width > room + 1);  // (1 px: the sub-pixel widths' rounding)
+}"""
+
+
 def screenshot(page, name: str) -> Path:
     """Audit the page with axe-core and check nothing makes it wider than the screen (a wide table
-    scrolls in its own box) and no key figure (`.stats`) breaks over two lines, then save a full-page screenshot under test-artifacts/ (git-ignored)
-    for people to look at, named after the screen (name-desktop.png, name-phone.png)."""
+    scrolls in its own box), no key figure (`.stats`) breaks over two lines and no list box cuts off a
+    choice, then save a full-page screenshot under test-artifacts/ (git-ignored) for people to look at,
+    named after the screen (name-desktop.png, name-phone.png)."""
     page.wait_for_load_state()  # its stylesheets and images: the widths below are the laid-out page's
     axe.audit(page)
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -153,6 +169,8 @@ def screenshot(page, name: str) -> Path:
         " && e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight))"
         ".map(e => e.textContent.trim())")
     assert not broken, f"{page.url}: figures broken over two lines: {broken}"
+    cut = page.evaluate(_CUT_CHOICES)
+    assert not cut, f"{page.url}: choices cut off in their list box (field, choice, text px, room px): {cut}"
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}-{axe.screen_of(page)}.png"
     page.screenshot(path=str(path), full_page=True)

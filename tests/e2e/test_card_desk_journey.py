@@ -48,7 +48,9 @@ def test_the_admin_gives_back_a_payment_taken_twice(page, live_app, screen):
     expect(page.get_by_text("Paiement ·")).to_have_count(2)
     expect_rows_as_cards(page.locator("table").last)
     audit(page)
-    page.get_by_label("Crédit à corriger").select_option(index=1)
+    credit = page.get_by_test_id("choices-grant").get_by_role("radio")
+    expect(credit).to_have_count(1)
+    expect(credit).to_be_checked()  # the card's one credit, chosen already
     page.get_by_label("Rendre de l'argent au crédit").check()
     page.get_by_label("Montant (€)").fill("12,50")
     page.get_by_label(re.compile("^Motif")).fill("Paiement encaissé deux fois")

@@ -25,6 +25,9 @@ def test_resident_finds_nearby_products_despite_a_typo(page):
     audit(page)
     open_menu(page)
     expect(page.get_by_test_id("current-commune")).to_have_text("Semur-en-Auxois")
+    page.wait_for_load_state()
+    commune_link = page.get_by_test_id("current-commune").get_by_role("link")
+    assert commune_link.bounding_box()["height"] >= 24  # a finger's target
 
     page.goto("/recherche")
     audit(page)

@@ -56,7 +56,7 @@ def test_shopkeeper_from_sign_up_to_fifty_products_online(page, open_page, scree
     page.get_by_role("link", name="Inscrire mon commerce").click()
     audit(page)
     page.get_by_label("Nom du commerce").fill(shop_name)
-    page.get_by_label("Activité").select_option(label="Alimentation › Épicerie")
+    page.get_by_label("Activité").select_option(label="Épicerie")
     page.get_by_label("Commune", exact=True).select_option(label="Semur-en-Auxois (21140)")
     page.get_by_label("Adresse", exact=True).fill("8 rue de l'Horloge")
     page.get_by_label("Mardi").fill("9h-12h30, 14h30-19h")

@@ -163,6 +163,8 @@ def test_a_manager_invites_only_shops_of_the_associations_communes(app, world, c
     arnay_shop = world["shops"]["Épicerie d'Arnay"]
     page = client.get(f"/union/{world['union']}/membres").get_data(as_text=True)
     assert "Librairie du Pont" in page and "Épicerie d&#39;Arnay" not in page
+    bookshop = world["shops"]["Librairie du Pont"]
+    assert f'<optgroup label="Semur-en-Auxois"><option value="{bookshop}">Librairie du Pont' in page
     client.post(f"/union/{world['union']}/membres", data={"shop": arnay_shop})
     with app.app_context():
         assert associations.membership(world["union"], arnay_shop) is None
@@ -217,7 +219,9 @@ def test_a_communes_programme_tops_up_what_is_spent_in_that_commune(app, world):
 def test_the_admin_creates_a_programme_on_behalf_of_a_commune(app, world, client):
     login(client, "admin@example.fr")
     form = client.get("/admin/programmes-abondement/nouveau").get_data(as_text=True)
-    assert "Commune : Arnay-le-Duc" in form and "Union commerciale : Les Vitrines de Semur" in form
+    assert '<optgroup label="Communes">' in form
+    assert f'<option value="commune:{world["arnay"]}">Arnay-le-Duc</option>' in form
+    assert f'<option value="union:{world["union"]}">Les Vitrines de Semur</option>' in form
     made = client.post("/admin/programmes-abondement/nouveau", data={
         "name": "Arnay", "budget": "100", "rate_percent": "20", "cap_per_purchase": "10", "cap_per_person": "10",
         "starts_on": today().isoformat(), "ends_on": today().isoformat(), "owner": f"commune:{world['arnay']}",

@@ -101,6 +101,9 @@ def test_book_deposit_code_by_email_and_sms_collect_once(app, baker, shop_world,
         assert db.session.scalar(select(LockerEvent).filter_by(kind="open")).deposit_id == deposit.id
     board = baker.get(f"/boutique/{shop_world['bakery']}/consigne").get_data(as_text=True)
     assert "Retirés" in board and f'data-testid="deposit-status-{deposit.id}">retiré<' in board
+    # The list box names the bank alone (a phone cuts a long line at its edge); the list above says where it is.
+    assert f'<option value="{shop_world["bank"]}">Semur gare</option>' in board
+    assert "<strong>Semur gare</strong> (Place de la Gare)" in board
 
 
 def test_wrong_codes_lock_the_keypad_for_deposits_too(app, baker, shop_world, locker_api):

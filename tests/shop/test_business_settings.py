@@ -21,7 +21,8 @@ def test_the_owner_marks_the_shop_as_offering_services(app, client, shop_world):
     _off_sale(app, shop_world)
     login(client, shop_world["emails"]["owner"])
     url = f"/boutique/{shop_world['bakery']}/parametres"
-    assert "Je propose des services, sans catalogue" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Je propose des services</option>" in page and "sans catalogue de produits" in page
     bad = client.post(url, data=shop_form(shop_world, name="Plomberie Moreau", kind="services",
                                           area_radius_km="500")).get_data(as_text=True)
     assert "Zone d&#39;intervention : un rayon de 1 à 300 km." in bad

@@ -68,6 +68,29 @@ def test_staff_creates_a_product_with_a_photo(app, client, shop_world, media_dir
     assert "max-age=31536000" in photo.headers["Cache-Control"] and "immutable" in photo.headers["Cache-Control"]
 
 
+def test_the_category_lists_name_the_choice_alone_under_its_top_category(app, client, shop_world):
+    """A phone shows a closed list box's choice on one line: « Boulangerie, pâtisserie » under an
+    « Alimentation » group, not « Alimentation › Boulangerie, pâtisserie » cut at the screen's edge.
+    The same lists on the product form, the products' filter and their bulk action."""
+    from lxml import html as lxml_html
+
+    login(client, shop_world["emails"]["owner"])
+    bakery = shop_world["bakery"]
+    lists = ((f"/boutique/{bakery}/produits/nouveau", "category"), (f"/boutique/{bakery}/produits", "categorie"),
+             (f"/boutique/{bakery}/produits", "category"))
+    for url, name in lists:
+        box = lxml_html.fromstring(client.get(url).get_data(as_text=True)).xpath(f"//select[@name='{name}']")[0]
+        groups = {group.get("label"): [o.text for o in group.xpath("option")] for group in box.xpath("optgroup")}
+        assert groups["Alimentation"][:3] == ["Alimentation", "Boulangerie, pâtisserie", "Boucherie, charcuterie"], url
+        assert groups["Carburant"] == ["Carburant"], url
+        assert not [o.text for o in box.xpath(".//option") if "›" in (o.text or "")], url
+    # The choice is still read by its identifier, wherever it sits in the groups.
+    data = product_form(shop_world, category=str(shop_world["categories"]["fromagerie"]))
+    assert client.post(f"/boutique/{bakery}/produits/nouveau", data=data).status_code == 302
+    with app.app_context():
+        assert Product.query.filter_by(sku="B010").one().category.slug == "fromagerie"
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("name", "", "Indiquez le nom du produit."),
     ("price", "douze", "n&#39;est pas un nombre"),
