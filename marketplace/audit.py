@@ -122,6 +122,7 @@ ACTION_LABELS = {
     "shop.reject": lazy_gettext("Commerce refusé"),
     "shop.rename": lazy_gettext("Commerce renommé"),
     "shop.revoke_invitation": lazy_gettext("Invitation retirée"),
+    "shop.services_off_sale": lazy_gettext("Produits d'une entreprise de services retirés de la vente"),
     "shop.suspend": lazy_gettext("Commerce suspendu"),
     "stripe.payout_difference": lazy_gettext("Écart sur un versement Stripe"),
     "territory.import": lazy_gettext("Communes importées"),

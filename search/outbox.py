@@ -87,3 +87,8 @@ def acknowledge(session, row_ids: list[int]) -> None:
     for start in range(0, len(row_ids), 500):
         session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(row_ids[start:start + 500])))
     session.commit()
+
+
+def drop_all(session) -> None:
+    session.execute(delete(IndexOutbox))
+    session.commit()

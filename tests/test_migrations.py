@@ -140,3 +140,46 @@ def test_order_tenders_survive_the_move_to_rows_and_back(empty_database_url):
         assert (refund.refunded_by("card"), refund.refunded_by("stripe")) == (550, 1_230)
         assert {p.stripe_refund_id for p in refund.parts} == {None, "re_1"}
         db.engine.dispose()
+
+
+def test_a_services_business_s_products_left_on_sale_go_off_sale(empty_database_url):
+    """c4e6a8b0d2f4: a shop that became a services business before its catalogue tools closed kept
+    products on sale out of its reach. The revision takes them off sale, pauses its active feeds,
+    says so in the audit log and tells the search index; a shop selling products keeps its own."""
+    from marketplace.models import AuditEvent, CatalogueFeed, Product
+    from search.models import IndexOutbox
+    from tests import factories as f
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        semur = f.commune()
+        plumber = f.shop("Plomberie Moreau", semur, kind="services")
+        bakery = f.shop("Fournil", semur)
+        taps = [f.product(plumber, "Robinet"), f.product(plumber, "Joint")]
+        off = f.product(plumber, "Siphon", active=False)
+        bread = f.product(bakery, "Pain")
+        feeds = [CatalogueFeed(shop_id=shop.id, url=f"https://example.fr/{shop.id}.csv", status="active")
+                 for shop in (plumber, bakery)]
+        db.session.add_all(feeds)
+        db.session.commit()
+        ids = {"plumber": plumber.id, "taps": [p.id for p in taps], "off": off.id, "bread": bread.id,
+               "feeds": [feed.id for feed in feeds]}
+        db.session.execute(db.delete(IndexOutbox))
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="a7c9e1f3b5d8")  # the database as it was before the revision
+        flask_migrate.upgrade()
+
+        active = dict(db.session.execute(db.select(Product.id, Product.active)).all())
+        assert [active[i] for i in ids["taps"]] == [False, False] and not active[ids["off"]]
+        assert active[ids["bread"]]
+        assert [db.session.get(CatalogueFeed, i).status for i in ids["feeds"]] == ["paused", "active"]
+        [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "shop.services_off_sale"))
+        assert (event.target_type, event.target_id, event.actor) == ("Shop", ids["plumber"], "system")
+        assert event.before == {"on_sale": ids["taps"], "active_feeds": ids["feeds"][:1]}
+        assert "2 produit(s) retiré(s) de la vente, 1 flux mis en pause" in event.summary
+        assert [(row.kind, row.entity_id) for row in db.session.scalars(db.select(IndexOutbox))] == [
+            ("shop", ids["plumber"])]
+        db.session.remove()
+        db.engine.dispose()

@@ -318,6 +318,17 @@ def test_postgres_sees_every_change_at_once_without_an_outbox(app, ask):
 
 
 @pytest.mark.postgres_only
+def test_postgres_drops_outbox_rows_it_does_not_need(app):
+    """Rows written under the Whoosh backend before a switch, or by a migration, would wait forever
+    in the outbox's depth (/readyz, metrics): the PostgreSQL backend's drain drops them unread."""
+    with app.app_context():
+        db.session.add_all([IndexOutbox(kind="shop", entity_id=1), IndexOutbox(kind="product", entity_id=2)])
+        db.session.commit()
+        assert search.drain_outbox() == 0
+        assert db.session.execute(select(func.count()).select_from(IndexOutbox)).scalar_one() == 0
+
+
+@pytest.mark.postgres_only
 def test_postgres_check_finds_a_stale_row_and_reindex_repairs_it(app, world):
     from sqlalchemy import text
 
