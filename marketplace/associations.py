@@ -17,6 +17,7 @@ from sqlalchemy import select
 from loyalty.clock import paris_day
 from loyalty.models import Account, Entry, Posting
 from marketplace import audit, invitations
+from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
@@ -306,3 +307,10 @@ def figures(association_id: int) -> list[MonthFigures]:
 
 def totals(rows: list[MonthFigures]) -> tuple[int, int]:
     return sum(r.payments for r in rows), sum(r.redeemed_cents for r in rows)
+
+
+def figures_csv(rows: list[MonthFigures]) -> str:
+    """The figures page's table for a spreadsheet (the association's board, its accountant): the
+    month as 2026-11 (it sorts), the header in the reader's language, French Excel flavour."""
+    header = [gettext("Mois"), gettext("Commerce"), gettext("Paiements"), gettext("Encaissé (€)")]
+    return csv_document([header, *([f"{r.month:%Y-%m}", r.shop, r.payments, euros(r.redeemed_cents)] for r in rows)])

@@ -1,7 +1,7 @@
 """Merchants' associations (unions commerciales): the territory admin's list, creation and final
 word on new members; the managers' space (members, figures, top-up programmes, counters); a
 shop's page to join; the public page. The rules live in marketplace/associations.py."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -240,6 +240,14 @@ def figures(association_id: int):
     rows = associations.figures(association_id)
     return render_template("union/figures.html", association=association, rows=rows,
                            totals=associations.totals(rows))
+
+
+@bp.route("/union/<int:association_id>/chiffres.csv")
+@access(ASSOCIATION_MANAGER)
+def figures_csv(association_id: int):
+    association = _association(association_id)
+    return Response(associations.figures_csv(associations.figures(association_id)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="chiffres-{association.slug}.csv"'})
 
 
 @bp.route("/union/<int:association_id>/programmes")

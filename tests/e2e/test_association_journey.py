@@ -4,6 +4,7 @@ reads the members' card figures. Each screen approves a request of its own and p
 shop of its own amount."""
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -100,6 +101,10 @@ def test_an_association_manager_approves_a_member_creates_a_programme_and_reads_
     expect(page.get_by_test_id("figure-line").filter(has_text=name).filter(has_text=amount)).to_have_count(1)
     audit(page)
     screenshot(page, "association-figures")
+    with page.expect_download() as download:  # the same table, for the association's board
+        page.get_by_test_id("figures-csv").click()
+    sheet = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert sheet.startswith("Mois;Commerce;Paiements;Encaissé (€)") and f";{name};" in sheet
 
     # The cards' points of sale, then the public page: its call to buy a gift card is a button.
     page.get_by_role("link", name="Points de vente de cartes").click()

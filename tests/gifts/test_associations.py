@@ -251,6 +251,12 @@ def test_the_manager_creates_a_programme_and_reads_its_members_figures_only(app,
     with app.app_context():
         rows = associations.figures(union)
         assert [(r.shop, r.payments, r.redeemed_cents) for r in rows] == [("Boulangerie Moreau", 2, 2_000)]
+    # The same table for a spreadsheet, linked from the page: its members only.
+    assert f'href="/union/{union}/chiffres.csv"' in figures
+    sheet = client.get(f"/union/{union}/chiffres.csv")
+    assert sheet.mimetype == "text/csv" and "chiffres-les-vitrines-de-semur.csv" in sheet.headers["Content-Disposition"]
+    assert sheet.get_data(as_text=True).lstrip("\ufeff").splitlines() == [
+        "Mois;Commerce;Paiements;Encaissé (€)", f"{today():%Y-%m};Boulangerie Moreau;2;20,00"]
     bad = client.post(f"/union/{union}/programmes/nouveau", data={"name": "Noël", "budget": "0", "rate_percent": "50",
                                                                    "cap_per_purchase": "20", "cap_per_person": "40",
                                                                    "starts_on": today().isoformat(),
@@ -293,7 +299,7 @@ def test_a_manager_sees_nothing_of_another_association_nor_of_shops_outside_thei
         db.session.commit()
         counter_id = counter.id
     login(client, "union@example.fr")
-    for path in ("/", "/membres", "/chiffres", "/programmes", "/programmes/nouveau", "/guichets"):
+    for path in ("/", "/membres", "/chiffres", "/chiffres.csv", "/programmes", "/programmes/nouveau", "/guichets"):
         assert client.get(f"/union/{other}{path}").status_code == 403, path
     assert client.get(f"/union/{union}/programmes/{theirs}").status_code == 404
     assert client.post(f"/union/{union}/guichets/{counter_id}/vendeurs", data={"email": "x@example.fr"}).status_code == 404
