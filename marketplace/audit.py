@@ -58,6 +58,7 @@ def events_csv(events: list[AuditEvent]) -> str:
 
 #: What each action code means; an action missing here is shown as its code.
 ACTION_LABELS = {
+    "account.close": lazy_gettext("Compte fermé par son titulaire"),
     "accounting.chart": lazy_gettext("Plan comptable modifié"),
     "admin.add": lazy_gettext("Administrateur ajouté"),
     "admin.remove": lazy_gettext("Administrateur retiré"),

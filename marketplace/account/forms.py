@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField, SubmitField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, SelectChoice, StringField, SubmitField
+from wtforms.validators import DataRequired, ValidationError
 
+from marketplace.auth.forms import current_password_field
 from marketplace.forms import MaxLength, SelectField
 from marketplace.i18n import lazy_gettext
 from marketplace.territory import validate_commune_field
@@ -29,3 +30,12 @@ class StockAlertForm(FlaskForm):
     """A button: be told, or no longer, when a sold-out product is back."""
 
     submit = SubmitField(lazy_gettext("Me prévenir par e-mail de son retour"))
+
+
+class CloseAccountForm(FlaskForm):
+    """Closing the account: its password again, and a tick (marketplace/account_closure.py)."""
+
+    current_password = current_password_field()
+    confirm = BooleanField(lazy_gettext("Je ferme mon compte pour de bon : il ne pourra pas être rouvert."),
+                           validators=[DataRequired(lazy_gettext("Cochez la case pour confirmer."))])
+    submit = SubmitField(lazy_gettext("Fermer mon compte"))

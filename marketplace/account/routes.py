@@ -1,10 +1,10 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from marketplace.access import AUTHENTICATED, access
-from marketplace import stock_alerts as stock_alerts_service
-from marketplace.account.forms import ProfileForm, StockAlertForm
+from marketplace import account_closure, stock_alerts as stock_alerts_service
+from marketplace.account.forms import CloseAccountForm, ProfileForm, StockAlertForm
 from marketplace.auth import service as auth_service, sessions
 from marketplace.auth.forms import ChangeEmailForm, ChangePasswordForm, LogoutForm
 from marketplace.extensions import db, limiter
@@ -98,6 +98,28 @@ def change_email():
                           email=sent_to, current=current_user.email), "success")
             return redirect(url_for("account.profile"))
     return _profile_page(email_form=form)
+
+
+@bp.route("/fermer", methods=["GET", "POST"])
+@access(AUTHENTICATED)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def close_account():
+    """The right to erasure: what goes, what stays, what must happen first (account_closure)."""
+    user = current_user._get_current_object()
+    form = CloseAccountForm()
+    refusals = account_closure.refusals(user)
+    if not refusals and form.validate_on_submit():
+        try:
+            account_closure.close(user, form.current_password.data)
+        except account_closure.WrongPassword:
+            form.current_password.errors.append(gettext("Mot de passe incorrect."))
+        else:
+            logout_user()
+            session.clear()
+            flash(gettext("Votre compte est fermé. Un dernier e-mail vous le confirme."), "success")
+            return redirect(url_for("public.home"))
+    return render_template("account/close.html", form=form, refusals=refusals,
+                           cards=account_closure.held_cards(user)), 400 if request.method == "POST" else 200
 
 
 # --- Sold-out products the resident waits for (marketplace/stock_alerts.py) ---

@@ -89,6 +89,16 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     page.get_by_role("link", name="Mot de passe oublié ?").click()
     expect(page.get_by_label("Adresse e-mail")).to_have_value(email)
     audit(page)
+    # Her account closed from the profile page: her password again, a tick, and she is logged out.
+    log_in(page, email, "une-autre-phrase")
+    page.goto("/compte/profil")
+    page.get_by_role("link", name="Fermer mon compte…").click()
+    screenshot(page, "account-close")
+    page.get_by_label("Mot de passe actuel").fill("une-autre-phrase")
+    page.get_by_label("Je ferme mon compte pour de bon").check()
+    page.get_by_role("button", name="Fermer mon compte").click()
+    expect(page.get_by_text("Votre compte est fermé.")).to_be_visible()
+    audit(page)
 
 
 def test_each_demo_role_lands_on_its_page(open_page, live_server):

@@ -1,0 +1,104 @@
+"""Closing an account at its holder's request (RGPD, the right to erasure), from its profile page.
+
+The account's row stays, emptied: orders, payments, gift-card sales and the audit log point at it
+and are kept as the law on accounts asks (ten years); they name no one once the row holds no name
+and no address. What goes: the names, the address, the home commune, the password, every login,
+the cart, the stock alerts, the places in teams (shops, HR spaces, unions, communes, counters). A
+card the account held stays a card with its balance, held by no account: its number and QR code
+still pay.
+
+Refused, with the reason, while closing would leave work or people stranded: an administrator (another
+one takes the rights away first), the only owner of a shop or the only person of an HR space
+(someone else is invited first), an order a shop is still preparing or keeping for collection.
+"""
+import secrets
+
+from flask_babel import gettext, ngettext
+from sqlalchemy import delete, func, select, update
+
+from loyalty.cards import grouped_number
+from loyalty.models import Card
+from loyalty.queries import card_balance
+from marketplace import audit
+from marketplace.auth import sessions
+from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
+from marketplace.mail import send_mail
+from marketplace.models import (AssociationManager, CardCounterMember, CartItem, CommuneManager, EmployerMember,
+                                Order, OrderShop, ShopMember, StockAlert, User)
+from marketplace.models.shops import OWNER
+
+IN_PROGRESS = ("paid", "accepted", "ready")  # a shop prepares the order, or keeps it for collection
+CLOSED_DOMAIN = "compte-ferme.invalid"  # RFC 2606: no mail is ever delivered there
+
+
+class WrongPassword(Exception):
+    """The password typed to confirm is not the account's."""
+
+
+def refusals(user: User) -> list[str]:
+    """Why this account may not be closed yet (none: it may), in the reader's language."""
+    reasons = []
+    if user.is_admin:
+        reasons.append(gettext("Vous êtes administrateur du territoire : demandez à un autre administrateur de vous "
+                               "retirer ces droits, puis fermez votre compte."))
+    for membership in user.shop_memberships:
+        if membership.role == OWNER and _count(ShopMember, shop_id=membership.shop_id, role=OWNER) == 1:
+            reasons.append(gettext("Vous êtes le seul propriétaire de %(shop)s : invitez un autre propriétaire dans "
+                                   "son équipe, ou demandez au territoire de fermer sa fiche.",
+                                   shop=membership.shop.name))
+    for membership in user.employer_memberships:
+        if _count(EmployerMember, employer_id=membership.employer_id) == 1:
+            reasons.append(gettext("Vous êtes la seule personne de l'espace RH de %(name)s : invitez-y quelqu'un "
+                                   "d'abord.", name=membership.employer.name))
+    waiting = db.session.scalar(select(func.count()).select_from(OrderShop).join(Order)
+                                .where(Order.user_id == user.id, OrderShop.status.in_(IN_PROGRESS)))
+    if waiting:
+        reasons.append(ngettext("%(num)s commande est encore en préparation ou à retirer : attendez de l'avoir "
+                                "retirée (ou qu'elle soit annulée).",
+                                "%(num)s commandes sont encore en préparation ou à retirer : attendez de les avoir "
+                                "retirées (ou qu'elles soient annulées).", waiting))
+    return reasons
+
+
+def held_cards(user: User) -> list[tuple[str, int]]:
+    """The number (in groups of four) and balance of each active card the account holds: they keep
+    their balance once it is closed, so the page shows them to be noted down."""
+    cards = db.session.scalars(select(Card).where(Card.holder_user_id == user.id, Card.status == "active")
+                               .order_by(Card.id))
+    return [(grouped_number(card.number), card_balance(db.session, card.id)) for card in cards]
+
+
+def close(user: User, password: str) -> None:
+    """Empty the account (see the module's docstring) after its password, in one transaction; the
+    holder is told by e-mail at the address the account had. Raises WrongPassword, or ValueError
+    with the refusals."""
+    if not user.check_password(password):
+        raise WrongPassword()
+    reasons = refusals(user)
+    if reasons:
+        raise ValueError(reasons)
+    address, locale = user.email, user.locale
+    db.session.execute(update(Card).where(Card.holder_user_id == user.id).values(holder_user_id=None))
+    for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager, CardCounterMember, CartItem,
+                  StockAlert):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    user.email = f"{user.id}.{secrets.token_hex(8)}@{CLOSED_DOMAIN}"
+    user.first_name = user.last_name = ""
+    user.home_commune_insee = None
+    user.set_password(secrets.token_urlsafe(32))  # known to no one
+    user.is_active_account = False
+    audit.record("account.close", user, actor=user, summary=f"Compte n° {user.id} fermé à la demande de son titulaire")
+    sessions.end_all(user)
+    db.session.commit()
+    db.session.expire_all()  # the memberships deleted above are gone from the account's collections too
+    send_mail(address, lazy_gettext("Votre compte Halle est fermé"), lazy_gettext(
+        "Bonjour,\n\nVotre compte Halle est fermé, à votre demande : votre nom, votre adresse e-mail et votre "
+        "commune n'y sont plus, et plus personne ne peut s'y connecter. Vos commandes et vos paiements passés "
+        "restent dans les livres des commerces et du territoire, sans votre nom, le temps que la loi le demande.\n\n"
+        "Une carte du territoire que vous aviez garde son solde : son numéro et son QR code paient toujours.\n\n"
+        "Vous pouvez recréer un compte avec cette adresse quand vous voulez.\n\nHalle"), locale=locale)
+
+
+def _count(model, **where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
