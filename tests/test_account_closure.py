@@ -1,5 +1,6 @@
-"""A resident closes their account (RGPD): what goes, what stays (orders, payments, the card's
-balance), what must happen first, and nothing changed by a refused or mistaken request."""
+"""A resident's personal data (RGPD): downloaded in one file, and erased when they close their
+account: what goes, what stays (orders, payments, the card's balance), what must happen first, and
+nothing changed by a refused or mistaken request."""
 from datetime import date
 
 import pytest
@@ -11,7 +12,8 @@ from loyalty.queries import card_balance
 from loyalty.verify import verify
 from marketplace.extensions import db
 from marketplace.mail import outbox
-from marketplace.models import (AuditEvent, CartItem, Order, OrderShop, ShopMember, StockAlert, User, UserSession)
+from marketplace.models import (AuditEvent, CartItem, Order, OrderLine, OrderShop, ShopMember, StockAlert, User,
+                                UserSession)
 from tests import factories as f
 from tests.conftest import login
 
@@ -32,7 +34,9 @@ def lucie(app):
         db.session.add_all([CartItem(user_id=user.id, product_id=bread.id, quantity=2),
                             StockAlert(user_id=user.id, product_id=bread.id)])
         order = Order(user_id=user.id, checkout_key="k1", status="paid", total_cents=240,
-                      shops=[OrderShop(shop_id=shop.id, subtotal_cents=240, status="collected")])
+                      shops=[OrderShop(shop_id=shop.id, subtotal_cents=240, status="collected", lines=[
+                          OrderLine(product_id=bread.id, name="Pain de campagne", unit="la pièce",
+                                    unit_price_cents=240, quantity=1)])])
         db.session.add(order)
         db.session.commit()
         ledger.fund(db.session, amount_cents=10_000, key="fund", actor="system", employer_id=employer.id)
@@ -40,6 +44,26 @@ def lucie(app):
         ledger.issue_grant(db.session, card_id=card.id, amount_cents=2_500, label="Noël", expires_on=date(2099, 12, 31),
                            key="grant", actor="system", employer_id=employer.id)
         return {"user": user.id, "card": card.id, "number": card.number, "shop": shop.id, "order": order.id}
+
+
+def test_a_resident_downloads_what_halle_holds_about_her(app, client, lucie):
+    assert client.get("/compte/mes-donnees.json").status_code in (302, 401)  # signed in only
+    login(client, EMAIL)
+    assert "/compte/mes-donnees.json" in client.get("/compte/profil").get_data(as_text=True)
+    answer = client.get("/compte/mes-donnees.json")
+    assert answer.mimetype == "application/json" and "attachment" in answer.headers["Content-Disposition"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    data = answer.get_json()
+    assert data["account"]["email"] == EMAIL and data["account"]["last_name"] == "Perrin"
+    assert data["account"]["home_commune"] == "Semur-en-Auxois"
+    [card] = data["cards"]
+    assert card["number"] == lucie["number"] and card["balance"] == {"cents": 2_500, "euros": "25.00"}
+    assert [(m["what"], m["amount"]["cents"]) for m in card["movements"]] == [("Crédit reçu", 2_500)]
+    [order] = data["orders"]
+    assert order["reference"] == f"H{lucie['order']:06d}" and order["shops"][0]["shop"] == "Fournil"
+    assert order["shops"][0]["lines"] == [{"product": "Pain de campagne", "unit": "la pièce", "quantity": 1,
+                                           "unit_price": {"cents": 240, "euros": "2.40"}}]
+    assert data["awaited_products"] == ["Pain de campagne"] and data["teams"] == []
 
 
 def _close(client, password=PASSWORD, confirm="y"):
@@ -125,6 +149,8 @@ def test_a_co_owner_leaves_the_team_and_the_shop_keeps_its_other_owner(app, clie
         db.session.commit()
         shop_id = shop.id
     login(client, EMAIL)
+    assert client.get("/compte/mes-donnees.json").get_json()["teams"] == [
+        {"kind": "shop", "name": "Épicerie Perrin", "role": "owner"}]
     assert _close(client).status_code == 302
     with app.app_context():
         owners = db.session.scalars(select(ShopMember).where(ShopMember.shop_id == shop_id)).all()

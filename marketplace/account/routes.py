@@ -1,9 +1,11 @@
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from marketplace.access import AUTHENTICATED, access
-from marketplace import account_closure, stock_alerts as stock_alerts_service
+from marketplace import account_closure, personal_data, stock_alerts as stock_alerts_service
 from marketplace.account.forms import CloseAccountForm, ProfileForm, StockAlertForm
 from marketplace.auth import service as auth_service, sessions
 from marketplace.auth.forms import ChangeEmailForm, ChangePasswordForm, LogoutForm
@@ -98,6 +100,17 @@ def change_email():
                           email=sent_to, current=current_user.email), "success")
             return redirect(url_for("account.profile"))
     return _profile_page(email_form=form)
+
+
+@bp.route("/mes-donnees.json")
+@access(AUTHENTICATED)
+def my_data():
+    """The rights of access and portability: everything the account's pages show, in one file."""
+    response = current_app.response_class(
+        json.dumps(personal_data.export(current_user), ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="halle-mes-donnees.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/fermer", methods=["GET", "POST"])

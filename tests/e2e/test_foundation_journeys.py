@@ -1,4 +1,6 @@
+import json
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -92,6 +94,10 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     # Her account closed from the profile page: her password again, a tick, and she is logged out.
     log_in(page, email, "une-autre-phrase")
     page.goto("/compte/profil")
+    audit(page)
+    with page.expect_download() as download:  # first, what Halle holds about her
+        page.get_by_role("link", name="Télécharger mes données").click()
+    assert json.loads(Path(download.value.path()).read_text(encoding="utf-8"))["account"]["email"] == email
     page.get_by_role("link", name="Fermer mon compte…").click()
     screenshot(page, "account-close")
     page.get_by_label("Mot de passe actuel").fill("une-autre-phrase")
