@@ -42,6 +42,16 @@ class Config:
     # email is built on it, never on the request's Host header (marketplace/urls.py).
     PUBLIC_URL = os.environ.get("PUBLIC_URL")
     TERRITORY_NAME = os.environ.get("TERRITORY_NAME", "Auxois Morvan")
+    # Who runs the site, for its legal notice, privacy notice and terms (/mentions-legales,
+    # /confidentialite, /conditions): the publisher (the territory's body), its address, the director
+    # of publication, the address for questions and privacy requests, and the host. Unset in
+    # production: the pages say the operator has not filled it in yet, and the app logs a warning.
+    PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "")
+    PUBLISHER_ADDRESS = os.environ.get("PUBLISHER_ADDRESS", "")
+    PUBLICATION_DIRECTOR = os.environ.get("PUBLICATION_DIRECTOR", "")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
+    HOST_NAME = os.environ.get("HOST_NAME", "")
+    HOST_ADDRESS = os.environ.get("HOST_ADDRESS", "")
     # The territory's bank account, debtor of the SEPA transfers that pay the shops.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "")
     TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "")
@@ -191,6 +201,13 @@ class DevelopmentConfig(Config):
     # shown on the transfer instructions and used as the debtor of the SEPA file.
     TERRITORY_IBAN = os.environ.get("TERRITORY_IBAN", "FR7630001002152114000000104")
     TERRITORY_BIC = os.environ.get("TERRITORY_BIC", "BDFEFRPPCCT")
+    # The demo's operator (fictitious), for its legal pages.
+    PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "Communauté de communes de l'Auxois Morvan (démonstration)")
+    PUBLISHER_ADDRESS = os.environ.get("PUBLISHER_ADDRESS", "2 place de l'Hôtel de Ville, 21140 Semur-en-Auxois")
+    PUBLICATION_DIRECTOR = os.environ.get("PUBLICATION_DIRECTOR", "La présidente de la communauté de communes")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@demo.halle.fr")
+    HOST_NAME = os.environ.get("HOST_NAME", "Votre ordinateur (démonstration locale)")
+    HOST_ADDRESS = os.environ.get("HOST_ADDRESS", "127.0.0.1")
 
 
 class TestingConfig(Config):
@@ -220,6 +237,11 @@ class ProductionConfig(Config):
     PIN_SECRETS = _pin_secrets()  # required: check_production_settings
 
 
+# What the legal pages say of the operator (marketplace/public/legal_routes.py).
+LEGAL_SETTINGS = ("PUBLISHER_NAME", "PUBLISHER_ADDRESS", "PUBLICATION_DIRECTOR", "CONTACT_EMAIL", "HOST_NAME",
+                  "HOST_ADDRESS")
+
+
 def check_production_settings(app) -> None:
     """HALLE_CONFIG=production refuses to start without the settings that keep it safe (one error
     naming every missing one); then TRUSTED_HOSTS defaults to PUBLIC_URL's host."""
@@ -236,6 +258,9 @@ def check_production_settings(app) -> None:
         missing.append("METRICS_TOKEN (/metrics would be public; or METRICS_ENABLED=0)")
     if missing:
         raise RuntimeError("HALLE_CONFIG=production cannot start without: " + "; ".join(missing))
+    unset = [name for name in LEGAL_SETTINGS if not config.get(name)]
+    if unset:  # the legal pages say so to their readers; the site still serves
+        app.logger.warning("the legal pages lack %s (config.py, Config)", ", ".join(unset))
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = [public.hostname]
 

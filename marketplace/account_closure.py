@@ -27,9 +27,9 @@ from marketplace.mail import send_mail
 from marketplace.models import (AssociationManager, CardCounterMember, CartItem, CommuneManager, EmployerMember,
                                 Order, OrderShop, ShopMember, StockAlert, User)
 from marketplace.models.shops import OWNER
+from marketplace.models.users import CLOSED_ACCOUNT_DOMAIN
 
 IN_PROGRESS = ("paid", "accepted", "ready")  # a shop prepares the order, or keeps it for collection
-CLOSED_DOMAIN = "compte-ferme.invalid"  # RFC 2606: no mail is ever delivered there
 
 
 class WrongPassword(Exception):
@@ -83,7 +83,7 @@ def close(user: User, password: str) -> None:
     for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager, CardCounterMember, CartItem,
                   StockAlert):
         db.session.execute(delete(model).where(model.user_id == user.id))
-    user.email = f"{user.id}.{secrets.token_hex(8)}@{CLOSED_DOMAIN}"
+    user.email = f"{user.id}.{secrets.token_hex(8)}@{CLOSED_ACCOUNT_DOMAIN}"
     user.first_name = user.last_name = ""
     user.home_commune_insee = None
     user.set_password(secrets.token_urlsafe(32))  # known to no one

@@ -25,6 +25,7 @@ from marketplace.extensions import csrf
 
 PUBLIC_PAGES = frozenset({
     "public.home", "public.search", "public.category", "public.shop", "public.product", "public.commune",
+    "public.legal_notice", "public.privacy", "public.terms",
 })
 
 

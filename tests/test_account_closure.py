@@ -100,6 +100,7 @@ def test_a_resident_closes_the_account_and_the_card_keeps_its_balance(app, clien
         assert card_balance(db.session, card.id) == 2_500  # still pays, by its number or QR code
         order = db.session.get(Order, lucie["order"])
         assert (order.user_id, order.total_cents) == (user.id, 240)  # the shop's books keep the sale
+        assert order.user.display_name == "compte fermé"  # as its order board names the buyer now
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "account.close"))
         assert EMAIL not in f"{event.actor} {event.summary}" and "Perrin" not in event.summary
         assert verify(db.session) == []

@@ -3,7 +3,10 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.extensions import db
+from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
+
+CLOSED_ACCOUNT_DOMAIN = "compte-ferme.invalid"  # a closed account's address (RFC 2606: never delivered)
 
 
 class User(UserMixin, db.Model):
@@ -52,6 +55,8 @@ class User(UserMixin, db.Model):
     @property
     def display_name(self) -> str:
         full = f"{self.first_name} {self.last_name}".strip()
+        if not full and self.email.endswith(f"@{CLOSED_ACCOUNT_DOMAIN}"):
+            return str(lazy_gettext("compte fermé"))  # its orders in a shop's books: no one's name left
         return full or self.email
 
     def shop_role(self, shop_id: int) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from config import DevelopmentConfig
+from config import LEGAL_SETTINGS, DevelopmentConfig
 from marketplace import create_app
 from marketplace.extensions import db
 from tests.e2e import axe
@@ -44,9 +44,11 @@ def live_app(tmp_path_factory):
         WTF_CSRF_ENABLED=True,
         LOGIN_RATE_LIMIT="1000 per minute",
         SERVER_NAME=None,
-        # What `make demo` configures (config.DevelopmentConfig): the territory's bank account.
+        # What `make demo` configures (config.DevelopmentConfig): the territory's bank account and
+        # the operator its legal pages name.
         TERRITORY_IBAN=DevelopmentConfig.TERRITORY_IBAN,
         TERRITORY_BIC=DevelopmentConfig.TERRITORY_BIC,
+        **{name: getattr(DevelopmentConfig, name) for name in LEGAL_SETTINGS},
     )
     with app.app_context():
         db.create_all()

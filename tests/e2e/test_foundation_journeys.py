@@ -107,6 +107,21 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     audit(page)
 
 
+def test_the_legal_pages_are_reached_from_every_page_s_footer(page):
+    page.goto("/")
+    audit(page)
+    for name, heading, shot in (("Mentions légales", "Mentions légales", "legal-notice"),
+                                ("Confidentialité", "Vos données personnelles", "legal-privacy"),
+                                ("Conditions d'utilisation", "Conditions d'utilisation", "legal-terms")):
+        link = page.get_by_role("navigation", name="Informations légales").get_by_role("link", name=name)
+        page.wait_for_load_state()
+        assert link.bounding_box()["height"] >= 24, name  # a finger's target
+        link.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page.get_by_text("Communauté de communes de l'Auxois Morvan (démonstration)").first).to_be_visible()
+        screenshot(page, shot)
+
+
 def test_each_demo_role_lands_on_its_page(open_page, live_server):
     landings = {
         "resident@demo.halle.fr": ("/compte/", "Mon compte"),
