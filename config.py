@@ -1,4 +1,5 @@
 """Configuration classes. Every setting can be overridden by an environment variable."""
+import logging
 import os
 import secrets
 from datetime import timedelta
@@ -260,7 +261,7 @@ def check_production_settings(app) -> None:
         raise RuntimeError("HALLE_CONFIG=production cannot start without: " + "; ".join(missing))
     unset = [name for name in LEGAL_SETTINGS if not config.get(name)]
     if unset:  # the legal pages say so to their readers; the site still serves
-        app.logger.warning("the legal pages lack %s (config.py, Config)", ", ".join(unset))
+        logging.getLogger(__name__).warning("the legal pages lack %s (config.py, Config)", ", ".join(unset))
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = [public.hostname]
 

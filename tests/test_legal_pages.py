@@ -70,9 +70,8 @@ def test_production_starts_without_them_and_warns_naming_each(app, caplog):
     class Production:
         config = {"SECRET_KEY": "s", "PUBLIC_URL": "https://halle.example.fr", "PIN_SECRETS": "k1:x",
                   "CONTACT_EMAIL": "contact@terres-auxois.fr"}
-        logger = logging.getLogger("halle-test")
 
-    with caplog.at_level(logging.WARNING, logger="halle-test"):
+    with caplog.at_level(logging.WARNING, logger="config"):
         check_production_settings(Production())
     [warning] = caplog.messages
     assert "PUBLISHER_NAME" in warning and "HOST_ADDRESS" in warning and "CONTACT_EMAIL" not in warning
