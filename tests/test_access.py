@@ -108,7 +108,8 @@ def world(app):
                      "grant_id": 1, "entry_id": 1, "order_id": 1, "sub_id": 1, "line_id": 1, "bank_id": 1, "run_id": 1,
                      "statement_id": 1, "target_id": 1, "bank": "x", "category_id": 1, "user_id": 1, "insee": "21603", "report_id": 1, "action": "ignorer", "feed_id": 1, "deposit_id": 1, "item_id": 1,
                      "counter_id": counter.id, "sale_id": 1, "programme_id": 1, "invitation_id": 1,
-                     "association_id": association.id, "membership_id": 1, "manager_id": 1, "label_id": 1},
+                     "association_id": association.id, "membership_id": 1, "manager_id": 1, "label_id": 1,
+                     "section": "pages", "part": 1},
         }
 
 
