@@ -1,5 +1,7 @@
 """Search engines find the territory's shops and products by themselves: robots.txt keeps them out
 of the back offices and private links, the sitemaps list every public page and nothing else."""
+import json
+
 from lxml import etree
 
 from marketplace.extensions import db
@@ -74,3 +76,36 @@ def test_a_product_and_a_shop_describe_themselves_to_search_results(app, client)
     assert described(urls["shop"]).startswith("Boulangerie Moreau, Boulangerie à Semur-en-Auxois : ses produits")
     assert described(urls["shop"]).endswith("Pain au levain, cuit au feu de bois.")
     assert described(urls["home"]).startswith("Les commerces de ")
+
+
+def structured(client, path: str) -> dict | None:
+    from lxml import html
+
+    blocks = html.fromstring(client.get(path).data).xpath("//script[@type='application/ld+json']/text()")
+    return json.loads(blocks[0]) if blocks else None
+
+
+def test_a_shop_and_a_product_describe_themselves_as_schema_org_data(app, client):
+    """What a search engine shows in its results without a business listing typed by hand: the
+    shop's address, place and opening hours; the product's price, availability and seller."""
+    with app.app_context():
+        bakery = f.shop("Boulangerie Moreau", f.commune(), address="3 rue Buffon", phone="03 80 97 00 00",
+                        opening_hours={"tue": [["07:00", "12:30"], ["15:00", "19:00"]]})
+        bread = f.product(bakery, "Pain de campagne", 240, sku="B001", ean="3017620422003", stock=0)
+        db.session.commit()
+        urls = {"shop": "/commerces/boulangerie-moreau", "product": f"/produits/{bread.id}"}
+    place = structured(client, urls["shop"])
+    assert (place["@type"], place["name"], place["telephone"]) == ("LocalBusiness", "Boulangerie Moreau",
+                                                                    "03 80 97 00 00")
+    assert place["address"] == {"@type": "PostalAddress", "addressLocality": "Semur-en-Auxois", "addressCountry": "FR",
+                                "streetAddress": "3 rue Buffon", "postalCode": "21140"}
+    assert [(hours["dayOfWeek"], hours["opens"], hours["closes"]) for hours in place["openingHoursSpecification"]] == [
+        ("https://schema.org/Tuesday", "07:00", "12:30"), ("https://schema.org/Tuesday", "15:00", "19:00")]
+    assert "latitude" in place["geo"]
+    item = structured(client, urls["product"])
+    assert (item["@type"], item["name"], item["sku"], item["gtin13"]) == ("Product", "Pain de campagne", "B001",
+                                                                         "3017620422003")
+    assert item["offers"]["price"] == "2.40" and item["offers"]["priceCurrency"] == "EUR"
+    assert item["offers"]["availability"] == "https://schema.org/OutOfStock"
+    assert item["offers"]["seller"]["name"] == "Boulangerie Moreau"
+    assert item["url"] == f"http://localhost{urls['product']}"

@@ -64,7 +64,9 @@ def test_no_template_has_inline_scripts_handlers_or_styles():
 
     for path in (BASE_DIR / "templates").rglob("*.html"):
         text = path.read_text()
-        assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline <script> in {path}"
+        # (A JSON-LD block is data the browser never runs: public/structured_data.py.)
+        inline_script = re.search(r'<script(?![^>]*\b(?:src=|type="application/ld\+json"))', text)
+        assert not inline_script, f"inline <script> in {path}"
         assert not re.search(r"\son[a-z]+\s*=", text), f"inline event handler in {path}"
         assert "javascript:" not in text and not re.search(r"\sstyle\s*=", text), f"inline code/style in {path}"
         assert "<style" not in text, f"inline <style> in {path} (the CSP blocks it: the page shows unstyled)"

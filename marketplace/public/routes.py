@@ -12,6 +12,7 @@ from marketplace.formatting import number
 from marketplace.http_cache import sessionless_csrf
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.public.blueprint import bp
+from marketplace.public import structured_data
 from marketplace.public.forms import CommuneChoiceForm
 from marketplace.request_guard import int_arg
 from marketplace.territory import find_communes, matching_communes, remember_commune, territory_summary
@@ -228,7 +229,8 @@ def shop(slug: str):
     return render_template("public/shop.html", shop=shop, products=products, categories=categories,
                            category_id=category_id, status=shops.opening_status(shop), area=area_label(shop),
                            closures=shops.upcoming_closures(shop), days=shops.DAYS,
-                           format_day_hours=shops.format_day_hours, distance=_distance_to(shop.commune))
+                           format_day_hours=shops.format_day_hours, distance=_distance_to(shop.commune),
+                           structured=structured_data.shop(shop) if shop.is_public else None)
 
 
 def _beyond_last_page(pagination) -> bool:
@@ -261,7 +263,8 @@ def product(product_id: int):
                         .order_by(Product.name) if preview else catalogue.public_products(shop_id=product.shop_id))
     others = db.session.scalars(others_statement.where(Product.id != product.id).limit(8)).all()
     return render_template("public/product.html", product=product, shop=product.shop, others=others,
-                           distance=_distance_to(product.shop.commune))
+                           distance=_distance_to(product.shop.commune),
+                           structured=None if preview else structured_data.product(product))
 
 
 @bp.route("/categories/<slug>")
