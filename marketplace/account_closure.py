@@ -1,4 +1,5 @@
-"""Closing an account at its holder's request (RGPD, the right to erasure), from its profile page.
+"""Closing an account at its holder's request (RGPD, the right to erasure): from its profile page,
+or by an administrator answering the holder's written request (marketplace/admin/account_routes.py).
 
 The account's row stays, emptied: orders, payments, gift-card sales and the audit log point at it
 and are kept as the law on accounts asks (ten years); they name no one once the row holds no name
@@ -69,12 +70,17 @@ def held_cards(user: User) -> list[tuple[str, int]]:
     return [(grouped_number(card.number), card_balance(db.session, card.id)) for card in cards]
 
 
-def close(user: User, password: str) -> None:
-    """Empty the account (see the module's docstring) after its password, in one transaction; the
-    holder is told by e-mail at the address the account had. Raises WrongPassword, or ValueError
-    with the refusals."""
+def close_own(user: User, password: str) -> None:
+    """The holder closes their account from its profile, after its password (WrongPassword)."""
     if not user.check_password(password):
         raise WrongPassword()
+    close(user, by=user)
+
+
+def close(user: User, *, by: User) -> None:
+    """Empty the account (see the module's docstring) in one transaction, by its holder or by an
+    administrator answering the holder's written request (who can no longer log in, say); the holder
+    is told by e-mail at the address the account had. Raises ValueError with the refusals."""
     reasons = refusals(user)
     if reasons:
         raise ValueError(reasons)
@@ -88,7 +94,8 @@ def close(user: User, password: str) -> None:
     user.home_commune_insee = None
     user.set_password(secrets.token_urlsafe(32))  # known to no one
     user.is_active_account = False
-    audit.record("account.close", user, actor=user, summary=f"Compte n° {user.id} fermé à la demande de son titulaire")
+    audit.record("account.close", user, actor=by, summary=f"Compte n° {user.id} fermé à la demande de son titulaire"
+                 + ("" if by is user else " (demande écrite, fermé par l'administration)"))
     sessions.end_all(user)
     db.session.commit()
     db.session.expire_all()  # the memberships deleted above are gone from the account's collections too

@@ -30,7 +30,7 @@ def export(user: User) -> dict:
             select(StockAlert).where(StockAlert.user_id == user.id).order_by(StockAlert.id))],
         "gift_cards_bought": [_purchase(purchase) for purchase in db.session.scalars(
             select(CreditPurchase).where(CreditPurchase.buyer_user_id == user.id).order_by(CreditPurchase.id))],
-        "teams": _teams(user),
+        "teams": teams(user),
     }
 
 
@@ -68,12 +68,13 @@ def _purchase(purchase: CreditPurchase) -> dict:
                        "amount": _money(item.amount_cents)} for item in purchase.items]}
 
 
-def _teams(user: User) -> list[dict]:
-    teams = [{"kind": "shop", "name": m.shop.name, "role": m.role} for m in user.shop_memberships]
-    teams += [{"kind": "hr", "name": m.employer.name, "role": m.role} for m in user.employer_memberships]
+def teams(user: User) -> list[dict]:
+    """The teams the account belongs to: kind (shop, hr, union, commune, counter), name and role."""
+    found = [{"kind": "shop", "name": m.shop.name, "role": m.role} for m in user.shop_memberships]
+    found += [{"kind": "hr", "name": m.employer.name, "role": m.role} for m in user.employer_memberships]
     for model, kind, name in ((AssociationManager, "union", lambda m: m.association.name),
                               (CommuneManager, "commune", lambda m: m.commune.name),
                               (CardCounterMember, "counter", lambda m: m.counter.name)):
-        teams += [{"kind": kind, "name": name(m), "role": "manager" if kind != "counter" else "seller"}
+        found += [{"kind": kind, "name": name(m), "role": "manager" if kind != "counter" else "seller"}
                   for m in db.session.scalars(select(model).where(model.user_id == user.id))]
-    return teams
+    return found

@@ -123,7 +123,7 @@ def close_account():
     refusals = account_closure.refusals(user)
     if not refusals and form.validate_on_submit():
         try:
-            account_closure.close(user, form.current_password.data)
+            account_closure.close_own(user, form.current_password.data)
         except account_closure.WrongPassword:
             form.current_password.errors.append(gettext("Mot de passe incorrect."))
         else:

@@ -1,5 +1,6 @@
 """Every admin route module, for the app to register the admin blueprint with all its views."""
 from marketplace.admin import (  # noqa: F401  (each module's views register on the blueprint)
+    account_routes,
     accounting_routes,
     bank_routes,
     card_routes,

@@ -196,3 +196,13 @@ def test_admin_settings_pages_work_on_each_screen(page):
     audit(page)
     page.get_by_role("link", name="Rapprochement Stripe des commandes en ligne").click()
     screenshot(page, "admin-stripe-reconciliation")
+    page.goto("/admin/")
+    page.get_by_role("link", name=re.compile("^Comptes : fermer")).click()
+    audit(page)
+    page.get_by_label("Adresse e-mail ou nom").fill("resident@demo")
+    page.get_by_role("button", name="Rechercher").click()
+    expect(page.get_by_test_id("found-accounts")).to_contain_text("resident@demo.halle.fr")
+    screenshot(page, "admin-accounts")
+    page.get_by_test_id("found-accounts").get_by_role("link").first.click()
+    expect(page.get_by_test_id("account-facts")).to_contain_text("resident@demo.halle.fr")
+    screenshot(page, "admin-account")  # read only: the demo's resident stays open for the other journeys
