@@ -51,7 +51,7 @@ def test_the_privacy_notice_says_what_is_kept_how_long_and_the_rights(app, clien
 def test_the_terms_say_who_sells_and_how_results_are_ordered(app, client, operator, monkeypatch):
     monkeypatch.setitem(app.config, "BOUGHT_CREDIT_MONTHS", 18)
     page = text(client.get("/conditions"))
-    assert "exploité par Communauté de communes des Terres d'Auxois" in page
+    assert "Son exploitant : Communauté de communes des Terres d'Auxois." in page
     assert "la vente se conclut entre vous et lui" in page
     assert "Aucun commerce ne paie pour apparaître plus haut" in page
     assert "un crédit acheté en ligne dure 18 mois" in page
