@@ -6,6 +6,9 @@ moments, the territory's day for days). Everything the account's own pages show 
 profile, the cards and their movements, the orders and their lines, the products awaited, the
 gift cards bought, the teams the account belongs to.
 """
+import json
+
+from flask import current_app
 from sqlalchemy import select
 
 from loyalty.models import Card
@@ -14,6 +17,15 @@ from marketplace.card_holders import history_label
 from marketplace.extensions import db
 from marketplace.models import (AssociationManager, CardCounterMember, CommuneManager, CreditPurchase, Order, Shop,
                                 StockAlert, User)
+
+
+def download(user: User, filename: str):
+    """The export as a JSON file to save (never kept by a cache on the way)."""
+    response = current_app.response_class(json.dumps(export(user), ensure_ascii=False, indent=2),
+                                          mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def export(user: User) -> dict:

@@ -1,5 +1,3 @@
-import json
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, logout_user
@@ -106,11 +104,7 @@ def change_email():
 @access(AUTHENTICATED)
 def my_data():
     """The rights of access and portability: everything the account's pages show, in one file."""
-    response = current_app.response_class(
-        json.dumps(personal_data.export(current_user), ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = 'attachment; filename="halle-mes-donnees.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return personal_data.download(current_user, "halle-mes-donnees.json")
 
 
 @bp.route("/fermer", methods=["GET", "POST"])

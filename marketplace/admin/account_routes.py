@@ -1,19 +1,16 @@
 """The accounts desk: find an account by its e-mail or name, read what it holds, and close it when
 its holder asks in writing (RGPD) and can no longer do it from its profile (marketplace/account_closure.py)."""
-import json
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from marketplace import account_closure
+from marketplace import account_closure, personal_data
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
 from marketplace.models import Order, User
-from marketplace.personal_data import export, teams
 from marketplace.text_search import each_word_in
 
 SHOWN = 50  # accounts listed for a search: the desk narrows by typing, not by paging
@@ -42,7 +39,7 @@ def account(user_id: int):
         flash(gettext("Compte fermé ; un dernier e-mail l'a dit à son ancienne adresse."), "success")
         return redirect(url_for("admin.account", user_id=user.id))
     orders = db.session.scalar(select(func.count()).select_from(Order).where(Order.user_id == user.id))
-    page = render_template("admin/account.html", account=user, form=form, refusals=refusals, teams=teams(user),
+    page = render_template("admin/account.html", account=user, form=form, refusals=refusals, teams=personal_data.teams(user),
                            cards=account_closure.held_cards(user), orders=orders)
     return page, 400 if request.method == "POST" else 200
 
@@ -51,9 +48,4 @@ def account(user_id: int):
 @access(ADMIN)
 def account_data(user_id: int):
     """What the account holds, for the admin to send its holder who asked in writing (RGPD access)."""
-    user = db.get_or_404(User, user_id)
-    response = current_app.response_class(json.dumps(export(user), ensure_ascii=False, indent=2),
-                                          mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="halle-compte-{user.id}.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return personal_data.download(db.get_or_404(User, user_id), f"halle-compte-{user_id}.json")
