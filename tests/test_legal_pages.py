@@ -5,6 +5,9 @@ import logging
 import pytest
 
 from config import LEGAL_SETTINGS
+from marketplace.extensions import db
+from tests import factories as f
+from tests.conftest import login
 
 OPERATOR = {"PUBLISHER_NAME": "Communauté de communes des Terres d'Auxois", "PUBLISHER_ADDRESS": "1 rue Buffon, Semur",
             "PUBLICATION_DIRECTOR": "Marie Dupont", "CONTACT_EMAIL": "contact@terres-auxois.fr",
@@ -81,3 +84,15 @@ def test_the_legal_pages_are_cacheable_for_anonymous_visitors(client):
     answer = client.get("/conditions")
     assert answer.status_code == 200 and answer.headers["Cache-Control"].startswith("public")
     assert "Set-Cookie" not in answer.headers
+
+
+def test_the_admin_dashboard_names_the_settings_the_operator_still_owes(app, client, monkeypatch):
+    with app.app_context():
+        f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+    login(client, "admin@example.fr")
+    warning = text(client.get("/admin/"))
+    assert 'data-testid="missing-legal"' in warning and "PUBLISHER_NAME, PUBLISHER_ADDRESS" in warning
+    for name, value in OPERATOR.items():
+        monkeypatch.setitem(app.config, name, value)
+    assert 'data-testid="missing-legal"' not in text(client.get("/admin/"))

@@ -1,8 +1,9 @@
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from config import LEGAL_SETTINGS
 from marketplace import audit, bank_statements, lockers, product_reports, settlement_schedule, shops
 from marketplace.access import ADMIN, access
 from marketplace.admin.blueprint import bp
@@ -30,6 +31,7 @@ def dashboard():
         reports=product_reports.open_reports(), hidden_products=product_reports.hidden_products(),
         locker_problems=lockers.locker_problems(), renames=shops.recent_renames(), button=ButtonForm(),
         confirm=ConfirmForm(), position=bank_statements.bank_position(), run_decisions=settlement_schedule.decisions,
+        missing_legal=[name for name in LEGAL_SETTINGS if not current_app.config.get(name)],
     )
 
 
