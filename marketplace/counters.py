@@ -24,6 +24,7 @@ from loyalty.errors import LedgerError
 from loyalty.models import Account, Entry, Grant, Posting
 from loyalty.money import euros as french_euros
 from marketplace import audit, gift_cards, invitations, topup_programmes
+from marketplace.auth.service import confirmed_account
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
@@ -93,11 +94,12 @@ def seller_added_message(added: CardCounterMember | CardCounterInvitation, count
 
 
 def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounterMember | CardCounterInvitation:
-    """The territory admin (or an association's manager) adds a seller by email: an existing account becomes a seller at once;
+    """The territory admin (or an association's manager) adds a seller by email: an existing account that
+    confirmed its address becomes a seller at once;
     anyone else gets an invitation link to create their account (and password) with that address,
     then accept (marketplace/invitations.py). A new invitation replaces a pending one."""
     email = email.strip().lower()
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if confirmed_account(email) is not None:
         return add_seller(counter, email, admin=by)
     db.session.execute(delete(CardCounterInvitation).where(CardCounterInvitation.counter_id == counter.id,
                                                            CardCounterInvitation.email == email,

@@ -44,6 +44,7 @@ from marketplace.models import (
     User,
 )
 from marketplace.models.associations import MEMBER, REQUESTED
+from marketplace.models.base import utcnow
 from marketplace.orders import resident_card
 from marketplace.taxonomy import ensure_default_taxonomy
 from marketplace.territory_import import (
@@ -411,6 +412,7 @@ def _ensure_users(bakery_slug: str, employer_slug: str) -> int:
                 user.home_commune_insee = SEMUR_INSEE
             db.session.add(user)
             created += 1
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()  # a demo persona's mailbox is the console
         users[local] = user
     db.session.flush()
 

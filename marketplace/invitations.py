@@ -11,8 +11,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from marketplace.auth.service import confirmed_account, mark_email_confirmed
 from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.models.base import utcnow
@@ -48,11 +49,10 @@ def how_to_accept(email: str, link: str):
 
 def account_or_invitation(email: str, *, add: Callable, invite: Callable):
     """A role given by email address (`email` already checked and lowered): the account of that
-    address gets it at once (`add(user)`), anyone else an emailed invitation (`invite(token,
+    address gets it at once (`add(user)`) if it confirmed the address (anyone can sign up with an
+    address that is not theirs), anyone else an emailed invitation (`invite(token,
     token_hash)`) accepted under this module's rule. Returns what the callable returned."""
-    from marketplace.models import User
-
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    user = confirmed_account(email)
     if user is not None:
         return add(user)
     return invite(*new_token())
@@ -117,6 +117,7 @@ def answer(invitation, *, title: Callable[[object], str], consent: Callable[[obj
         return refusal
     form = FlaskForm()  # the CSRF token only: the button is the consent
     if form.validate_on_submit():
+        mark_email_confirmed(current_user)  # the link came to that address; committed with the acceptance
         return accept()
     return render_template("invitation.html", title=title(invitation), consent=consent(invitation), form=form)
 

@@ -33,7 +33,8 @@ def export(user: User) -> dict:
         "format": "halle-personal-data/1",
         "account": {"email": user.email, "first_name": user.first_name, "last_name": user.last_name,
                     "home_commune": user.home_commune.name if user.home_commune else None,
-                    "language": user.locale, "created_at": _moment(user.created_at)},
+                    "language": user.locale, "created_at": _moment(user.created_at),
+                    "email_confirmed_at": _moment(user.email_confirmed_at)},
         "cards": [_card(card) for card in db.session.scalars(
             select(Card).where(Card.holder_user_id == user.id).order_by(Card.id))],
         "orders": [_order(order) for order in db.session.scalars(

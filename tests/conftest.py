@@ -154,10 +154,12 @@ def app_ctx(app):
 @pytest.fixture
 def make_user(app):
     from marketplace.models import User
+    from marketplace.models.base import utcnow
 
     def make(email="resident@example.fr", password="motdepasse-solide", **fields):
+        """An account that confirmed its address (unless `email_confirmed_at=None`)."""
         with app.app_context():
-            user = User(email=email, **fields)
+            user = User(email=email, **{"email_confirmed_at": utcnow(), **fields})
             user.set_password(password)
             db.session.add(user)
             db.session.commit()

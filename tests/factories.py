@@ -1,6 +1,7 @@
 """Small builders for test data (real rows in the test database)."""
 from marketplace.extensions import db
 from marketplace.models import Category, Commune, Employer, EmployerMember, Product, Shop, ShopMember, User
+from marketplace.models.base import utcnow
 
 PASSWORD = "motdepasse-solide"
 
@@ -23,7 +24,8 @@ def commune(**fields) -> Commune:
 
 
 def user(email: str, **fields) -> User:
-    row = User(email=email, **fields)
+    """An account that confirmed its address (unless `email_confirmed_at=None`)."""
+    row = User(email=email, **{"email_confirmed_at": utcnow(), **fields})
     row.set_password(PASSWORD)
     db.session.add(row)
     db.session.flush()

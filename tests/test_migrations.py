@@ -183,3 +183,21 @@ def test_a_services_business_s_products_left_on_sale_go_off_sale(empty_database_
             ("shop", ids["plumber"])]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_accounts_from_before_the_e_mail_check_start_unconfirmed(empty_database_url):
+    """e7a9c1b3d5f8: no account of before ever opened a link mailed to its address."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="c4e6a8b0d2f4")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (email, password_hash, first_name, last_name, locale, is_admin, "
+                "is_active_account, created_at) VALUES ('ancien@example.fr', 'x', '', '', 'fr', false, true, "
+                "CURRENT_TIMESTAMP)"))
+        db.session.remove()
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT email_confirmed_at FROM users")).all() == [(None,)]
+        db.session.remove()
+        db.engine.dispose()
+

@@ -153,13 +153,13 @@ def admins():
     form = AddAdminForm()
     if form.validate_on_submit():
         try:
-            user, created = admin_service.add_admin(form.email.data, actor=current_user)
+            user, link_sent = admin_service.add_admin(form.email.data, actor=current_user)
         except admin_service.AdminError as error:
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
             flash(gettext("%(email)s est administrateur ; un lien pour choisir son mot de passe lui est envoyé.",
-                          email=user.email) if created
+                          email=user.email) if link_sent
                   else gettext("%(email)s est administrateur ; il est prévenu par e-mail.", email=user.email),
                   "success")
             return redirect(url_for("admin.admins"))

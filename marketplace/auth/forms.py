@@ -94,5 +94,9 @@ class ConfirmEmailForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Confirmer cette adresse"))
 
 
+class ResendConfirmationForm(FlaskForm):
+    submit = SubmitField(lazy_gettext("Renvoyer le lien"))
+
+
 class LogoutForm(FlaskForm):
     submit = SubmitField(lazy_gettext("Se déconnecter"))

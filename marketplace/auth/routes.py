@@ -6,9 +6,10 @@ from marketplace import cart
 from marketplace.access import AUTHENTICATED, PUBLIC, access, role_home_url
 from marketplace.auth import service, sessions
 from marketplace.auth.forms import (
-    ConfirmEmailForm, ForgotPasswordForm, LoginForm, LogoutForm, ResetPasswordForm, SignupForm,
+    ConfirmEmailForm, ForgotPasswordForm, LoginForm, LogoutForm, ResendConfirmationForm, ResetPasswordForm,
+    SignupForm,
 )
-from marketplace.extensions import limiter
+from marketplace.extensions import db, limiter
 from marketplace.formatting import paris_time
 from marketplace.urls import safe_local_target
 
@@ -36,7 +37,8 @@ def signup():
         else:
             sessions.log_in(user)
             cart.merge_session_cart(user)
-            flash(gettext("Bienvenue sur Halle ! Votre compte est créé."), "success")
+            flash(gettext("Bienvenue sur Halle ! Votre compte est créé. Pour confirmer votre adresse, ouvrez le lien "
+                          "envoyé à %(email)s.", email=user.email), "success")
             return redirect(_safe_next(url_for("account.home")))
     return render_template("auth/signup.html", form=form)
 
@@ -102,7 +104,7 @@ def reset_password(token: str):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        service.change_password(user, form.password.data)
+        service.reset_password(user, form.password.data)
         if current_user.is_authenticated:
             sessions.log_out()
         flash(gettext("Mot de passe changé. Vous pouvez vous connecter."), "success")
@@ -134,3 +136,34 @@ def confirm_email(token: str):
             return redirect(url_for("account.profile"))
         return redirect(url_for("auth.login", email=user.email))
     return render_template("auth/confirm_email.html", form=form, email=email, current=user.email)
+
+
+@bp.route("/adresse-email/confirmer/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def confirm_address(token: str):
+    """The link mailed at sign-up. Opening it shows the address; the button confirms it, so a mail
+    scanner that follows links confirms nothing."""
+    user = service.email_confirmation_from_token(token)
+    if user is None:
+        return render_template("auth/confirm_address.html", form=None), 410
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        service.mark_email_confirmed(user)
+        db.session.commit()
+        flash(gettext("Adresse e-mail confirmée : %(email)s.", email=user.email), "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("cart.view") if cart.count() else url_for("account.home"))
+        return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/confirm_address.html", form=form, email=user.email,
+                           confirmed=user.email_confirmed)
+
+
+@bp.route("/adresse-email/renvoyer", methods=["POST"])
+@access(AUTHENTICATED)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"])
+def resend_confirmation():
+    if ResendConfirmationForm().validate_on_submit() and not current_user.email_confirmed:
+        service.send_email_confirmation(current_user)
+        flash(gettext("Un nouveau lien vient d'être envoyé à %(email)s.", email=current_user.email), "info")
+    return redirect(_safe_next(url_for("account.home")))

@@ -1,4 +1,5 @@
-"""Accounts: sign-up, credentials, and the signed links that reset a password or confirm a new e-mail."""
+"""Accounts: sign-up, credentials, and the signed links that reset a password, confirm a sign-up's
+e-mail address or a new one."""
 from datetime import datetime
 from functools import cache
 
@@ -12,10 +13,12 @@ from marketplace.extensions import db
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
 from marketplace.models import User
+from marketplace.models.base import utcnow
 from marketplace.urls import public_url_for
 
 RESET_SALT = "password-reset"
 EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CONFIRM_SALT = "email-confirm"
 
 
 class EmailAlreadyUsed(Exception):
@@ -46,14 +49,54 @@ def find_user(email: str) -> User | None:
     return User.query.filter_by(email=normalise_email(email)).one_or_none()
 
 
+def confirmed_account(email: str) -> User | None:
+    """The account of `email` if it opened the link mailed to that address: the only one a role
+    given by address may reach at once (anyone can sign up with an address that is not theirs)."""
+    user = find_user(email)
+    return user if user is not None and user.email_confirmed else None
+
+
 def register_user(email: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    """A new account, usable at once, and the link that confirms its address mailed to it."""
     if find_user(email) is not None:
         raise EmailAlreadyUsed(email)
     user = User(email=normalise_email(email), first_name=first_name.strip(), last_name=last_name.strip())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
+    send_email_confirmation(user)
     return user
+
+
+def send_email_confirmation(user: User) -> None:
+    """Mail the link that confirms `user`'s address (it dies if the address changes first)."""
+    token = _serializer(EMAIL_CONFIRM_SALT).dumps({"user": user.id, "email": user.email})
+    hours = current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600
+    send_mail(user.email, lazy_gettext("Confirmez votre adresse e-mail sur Halle"), lazy_gettext(
+        "Bonjour,\n\nPour confirmer que %(email)s est bien votre adresse, ouvrez ce lien (valable %(hours)s heures) "
+        ":\n%(link)s\n\nC'est à cette adresse que Halle envoie vos codes de retrait et vos reçus. Si vous n'avez "
+        "pas créé de compte sur Halle, ignorez ce message.\n\nHalle",
+        email=user.email, hours=hours, link=public_url_for("auth.confirm_address", token=token)), locale=user.locale)
+
+
+def email_confirmation_from_token(token: str) -> User | None:
+    """The account of a confirmation link, while the link is valid and the account still has the
+    address the link was sent to."""
+    try:
+        data = _serializer(EMAIL_CONFIRM_SALT).loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("user"))
+    if user is None or user.email != data.get("email"):
+        return None
+    return user
+
+
+def mark_email_confirmed(user: User) -> None:
+    """The account showed it reads its address (a link mailed there was opened). Not committed:
+    it goes with the caller's change."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
 
 
 @cache
@@ -123,6 +166,12 @@ def change_password(user: User, password: str) -> None:
     db.session.commit()
 
 
+def reset_password(user: User, password: str) -> None:
+    """The new password chosen from a reset link: the link came by mail, so the address is confirmed too."""
+    mark_email_confirmed(user)
+    change_password(user, password)
+
+
 def change_own_password(user: User, current_password: str, new_password: str) -> None:
     """A logged-in user's change: the current password first. Ends every login, this one included
     (the caller opens a new one for this browser)."""
@@ -172,6 +221,7 @@ def apply_email_change(user: User, email: str) -> None:
     if find_user(email) is not None:  # taken by a sign-up since the link was sent
         raise EmailAlreadyUsed(email)
     old_email, user.email = user.email, email
+    user.email_confirmed_at = utcnow()  # the link came to the new address
     try:
         db.session.commit()
     except IntegrityError:  # the same, a moment ago

@@ -24,6 +24,10 @@ class User(UserMixin, db.Model):
     is_admin = db.Column(db.Boolean, nullable=False, default=False)
     is_active_account = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # When the account showed it reads its address (a link mailed to it, opened: sign-up, password
+    # reset, invitation, new address). An account an admin opens for an address is reached through
+    # that mailbox only, and starts with it (marketplace.admins).
+    email_confirmed_at = db.Column(db.DateTime, nullable=True)
 
     home_commune = db.relationship("Commune")
     shop_memberships = db.relationship("ShopMember", back_populates="user", cascade="all, delete-orphan")
@@ -51,6 +55,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def display_name(self) -> str:

@@ -93,6 +93,8 @@ def _parse_card_amount(text: str | None) -> int:
 @bp.route("/panier/commande", methods=["GET", "POST"])
 @access(AUTHENTICATED)
 def checkout():
+    if not current_user.email_confirmed:  # the pickup code and the receipt go to that address
+        return render_template("cart/confirm_first.html")
     if request.method == "POST" and (done := _submitted_order(request.form.get("checkout_key"))):
         return redirect(url_for("cart.pay" if done.status == "pending_payment" else "cart.order", order_id=done.id))
     groups = cart.groups()

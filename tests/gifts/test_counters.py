@@ -330,7 +330,8 @@ def test_a_seller_without_an_account_is_invited_signs_up_and_sells_and_an_invita
         from marketplace.mail import outbox
 
         assert [m["Subject"] for m in outbox() if m["To"] == "nina@example.fr"] == [
-            "Invitation à vendre les cartes cadeaux au guichet « Office de tourisme de Semur »"]
+            "Invitation à vendre les cartes cadeaux au guichet « Office de tourisme de Semur »",
+            "Confirmez votre adresse e-mail sur Halle"]
     accepted = newcomer.post(nina)
     assert "Vous vendez désormais les cartes au guichet « Office de tourisme de Semur »." in newcomer.get(
         accepted.headers["Location"]).get_data(as_text=True)
@@ -375,3 +376,24 @@ def test_the_admins_counter_form_sent_twice_at_once_makes_one_counter(app, gift_
     assert [a.headers["Location"] for a in answers] == ["/admin/guichets"] * 2
     with app.app_context():
         assert len(db.session.scalars(select(CardCounter).where(CardCounter.name == "Union commerciale")).all()) == 1
+
+
+def test_an_account_that_never_confirmed_its_address_is_invited_not_made_a_seller_at_once(app, desk, client):
+    """Anyone can sign up with an address that is not theirs: the role goes through the invitation
+    mailed to the address, and accepting it confirms the address."""
+    with app.app_context():
+        f.user("lea@example.fr", email_confirmed_at=None)
+        db.session.commit()
+    login(client, "admin@example.fr")
+    answer = client.post(f"/admin/guichets/{desk['counter']}/vendeurs", data={"email": "lea@example.fr"},
+                         follow_redirects=True)
+    assert "Invitation envoyée à lea@example.fr" in answer.get_data(as_text=True)
+    lea = app.test_client()
+    login(lea, "lea@example.fr")
+    with app.app_context():
+        user = db.session.scalar(select(f.User).where(f.User.email == "lea@example.fr"))
+        assert not counters.is_seller(user, desk["counter"])
+    lea.post(_invitation_path(app, "lea@example.fr"))
+    with app.app_context():
+        user = db.session.scalar(select(f.User).where(f.User.email == "lea@example.fr"))
+        assert counters.is_seller(user, desk["counter"]) and user.email_confirmed

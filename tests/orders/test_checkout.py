@@ -29,6 +29,31 @@ def _payable(app, shop_id):
         return accounts.shop_payable_account(db.session, shop_id).balance_cents
 
 
+def test_an_account_that_has_not_confirmed_its_address_confirms_it_before_ordering(
+        stripe_app, resident, shop_world):
+    """The pickup code and the receipt go to that address: a mistyped one would hand them to a stranger."""
+    from marketplace.models import User
+
+    with stripe_app.app_context():
+        db.session.get(User, shop_world["resident"]).email_confirmed_at = None
+        db.session.commit()
+    add(resident, shop_world["tart"])
+    page = resident.get("/panier/commande").get_data(as_text=True)
+    assert "Avant de commander, confirmez votre adresse e-mail" in page and 'name="checkout_key"' not in page
+    refused = resident.post("/panier/commande", data={"checkout_key": "key-1", "card_amount": "12,00"})
+    assert refused.status_code == 200 and "Avant de commander" in refused.get_data(as_text=True)
+    with stripe_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+        assert db.session.get(Product, shop_world["tart"]).stock == 1  # nothing reserved
+    # A link from the page; once confirmed, the resident is back at the cart, and the checkout opens.
+    assert resident.post("/adresse-email/renvoyer?next=/panier/commande").headers["Location"] == "/panier/commande"
+    with stripe_app.app_context():
+        body = outbox()[-1].get_content()
+    link = body[body.index("/adresse-email/confirmer/"):].split()[0]
+    assert resident.post(link).headers["Location"] == "/panier"
+    assert 'name="checkout_key"' in resident.get("/panier/commande").get_data(as_text=True)
+
+
 def test_card_only_order_is_paid_at_once_and_credits_the_shop_payable(stripe_app, resident, shop_world):
     add(resident, shop_world["bread"], 2)
     answer = checkout(resident, card_amount="9,00")

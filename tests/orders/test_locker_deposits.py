@@ -288,9 +288,12 @@ def test_the_migration_keeps_the_parcels_already_in_the_lockers(empty_database_u
         flask_migrate.upgrade(revision="d1f3a5c7e9b2")  # before the deposits
         commune = f.commune()
         category = f.category()
-        user = f.user("resident@example.fr")
         db.session.commit()
-        with db.engine.begin() as connection:  # the shops table of that time (no column added since)
+        with db.engine.begin() as connection:  # the users and shops tables of that time
+            user_id = connection.execute(text(
+                "INSERT INTO users (email, password_hash, first_name, last_name, locale, is_admin, "
+                "is_active_account, created_at) VALUES ('resident@example.fr', 'x', '', '', 'fr', false, true, "
+                "CURRENT_TIMESTAMP) RETURNING id")).scalar()
             shop_id = connection.execute(text(
                 "INSERT INTO shops (slug, name, category_id, commune_insee, address, description, phone, email, "
                 "website, accepts_card, opening_hours, status, created_at, review_message) VALUES ('perrin', "
@@ -301,7 +304,7 @@ def test_the_migration_keeps_the_parcels_already_in_the_lockers(empty_database_u
                                     "VALUES (1, 'gare', 'Gare', '', '', true)"))
             connection.execute(text("INSERT INTO orders (id, user_id, checkout_key, status, total_cents, card_cents, "
                                     "stripe_cents, created_at) VALUES (1, :user, 'k', 'paid', 100, 0, 100, "
-                                    "CURRENT_TIMESTAMP)"), {"user": user.id})
+                                    "CURRENT_TIMESTAMP)"), {"user": user_id})
             connection.execute(text("INSERT INTO locker_compartments (id, bank_id, label, size) "
                                     "VALUES (1, 1, 'S01', 'S')"))
             connection.execute(text("INSERT INTO order_shops (id, order_id, shop_id, status, subtotal_cents, "
