@@ -25,6 +25,7 @@ def _safe_next(default: str) -> str:
 @access(PUBLIC)
 def signup():
     form = SignupForm()
+    taken = None  # the address of an existing account: the way in is a reset link mailed to it
     if not form.is_submitted() and request.args.get("email"):
         form.email.data = request.args["email"]  # an invitation's address
     if form.validate_on_submit():
@@ -34,13 +35,14 @@ def signup():
             )
         except service.EmailAlreadyUsed:
             form.email.errors.append(gettext("Un compte existe déjà avec cette adresse. Connectez-vous."))
+            taken = service.normalise_email(form.email.data)
         else:
             sessions.log_in(user)
             cart.merge_session_cart(user)
             flash(gettext("Bienvenue sur Halle ! Votre compte est créé. Pour confirmer votre adresse, ouvrez le lien "
                           "envoyé à %(email)s.", email=user.email), "success")
             return redirect(_safe_next(url_for("account.home")))
-    return render_template("auth/signup.html", form=form)
+    return render_template("auth/signup.html", form=form, taken=taken)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])

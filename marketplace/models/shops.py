@@ -74,6 +74,9 @@ class Shop(db.Model):
     keywords = db.Column(db.String(500), nullable=False, default="", server_default="")  # comma-separated
     area_radius_km = db.Column(db.Integer, nullable=True)  # area served: this far around its commune
     area_communes = db.Column(db.JSON, nullable=True)  # and/or these communes (INSEE codes)
+    # The consumer mediator the shop belongs to: the law has it given to its customers (its page).
+    mediator_name = db.Column(db.String(200), nullable=False, default="", server_default="")
+    mediator_url = db.Column(db.String(300), nullable=False, default="", server_default="")
 
     category = db.relationship("Category")
     commune = db.relationship("Commune", back_populates="shops")

@@ -142,6 +142,12 @@ class ShopForm(FlaskForm):
                         description=lazy_gettext("14 chiffres, sur un extrait Kbis, l'avis de situation Sirene ou "
                                                  "vos factures."),
                         render_kw={"inputmode": "numeric"})  # no example SIRET: it read as one already filled in
+    mediator_name = StringField(
+        lazy_gettext("Médiateur de la consommation"), validators=[_max(200)],
+        description=lazy_gettext("Celui auquel votre commerce adhère, souvent par votre fédération ou votre chambre "
+                                 "consulaire. La loi demande de le donner à vos clients : il figure sur votre page."))
+    mediator_url = StringField(lazy_gettext("Site du médiateur"), filters=[_website],
+                               validators=[Optional(), _url, _max(300)])
     iban = StringField(lazy_gettext("IBAN (pour recevoir les paiements de la carte)"),
                        validators=[Optional(), _checked_by(normalize_iban)],
                        description=lazy_gettext(
@@ -164,6 +170,10 @@ class ShopForm(FlaskForm):
             raise ValidationError(lazy_gettext(
                 "SIRET : un commerce avec ce numéro est déjà inscrit sur Halle ; demandez à son responsable de vous "
                 "inviter dans son équipe."))
+
+    def validate_mediator_name(self, field):
+        if not (field.data or "").strip() and self.mediator_url.data:
+            raise ValidationError(lazy_gettext("Médiateur de la consommation : indiquez son nom, avec son site."))
 
     def validate_commune(self, field):
         if not field.data:

@@ -77,6 +77,7 @@ def _shop_fields(form: ShopForm) -> dict:
         "kind": form.kind.data, "services": (form.services.data or "").strip(),
         "keywords": (form.keywords.data or "").strip(), "area_radius_km": form.area_radius_km.data,
         "area_communes": form.area_commune_codes or None,
+        "mediator_name": (form.mediator_name.data or "").strip(), "mediator_url": form.mediator_url.data or "",
     }
 
 
