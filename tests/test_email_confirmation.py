@@ -157,3 +157,20 @@ def test_the_admin_desk_says_whether_an_account_confirmed_its_address(app, clien
     client.post(confirmation_link(app))
     assert "(confirmée le " in admin.get(f"/admin/comptes/{user_id}").get_data(as_text=True)
 
+
+
+def test_the_admin_reviewing_a_shop_sees_whether_its_owner_confirmed_the_address(app, client, make_user):
+    from tests import factories as f
+
+    make_user("admin@example.fr", is_admin=True)
+    with app.app_context():
+        shop = f.shop("Épicerie du Lac", f.commune(), status="pending")
+        f.shop_member(shop, f.user("lac@example.fr", email_confirmed_at=None), "owner")
+        db.session.commit()
+        shop_id = shop.id
+    login(client, "admin@example.fr")
+    assert 'data-testid="owner-unconfirmed"' in client.get(f"/admin/commerces/{shop_id}").get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(select(User).where(User.email == "lac@example.fr")).email_confirmed_at = db.func.now()
+        db.session.commit()
+    assert 'data-testid="owner-unconfirmed"' not in client.get(f"/admin/commerces/{shop_id}").get_data(as_text=True)
