@@ -152,7 +152,7 @@ class Config:
     LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
     PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
-    # The link that confirms a new login e-mail (sent to that address) lasts this long.
+    # A link that confirms an address (a sign-up's, or a new login e-mail's) lasts this long.
     EMAIL_CHANGE_MAX_AGE = int(os.environ.get("EMAIL_CHANGE_MAX_AGE", 48 * 3600))
     PASSWORD_HASH_METHOD = "scrypt"
     TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")

@@ -79,17 +79,24 @@ def send_email_confirmation(user: User) -> None:
         email=user.email, hours=hours, link=public_url_for("auth.confirm_address", token=token)), locale=user.locale)
 
 
-def email_confirmation_from_token(token: str) -> User | None:
-    """The account of a confirmation link, while the link is valid and the account still has the
-    address the link was sent to."""
+def _address_link(salt: str, token: str, address_key: str) -> tuple[User, dict] | None:
+    """The account of a link that checks an address, and the link's data, while the link is valid
+    (EMAIL_CHANGE_MAX_AGE) and the account still has the address of `data[address_key]`: the link
+    dies once the address changes."""
     try:
-        data = _serializer(EMAIL_CONFIRM_SALT).loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+        data = _serializer(salt).loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
     except (SignatureExpired, BadSignature):
         return None
     user = db.session.get(User, data.get("user"))
-    if user is None or user.email != data.get("email"):
+    if user is None or user.email != data.get(address_key):
         return None
-    return user
+    return user, data
+
+
+def email_confirmation_from_token(token: str) -> User | None:
+    """The account of a sign-up's confirmation link (see `_address_link`)."""
+    found = _address_link(EMAIL_CONFIRM_SALT, token, "email")
+    return found[0] if found else None
 
 
 def mark_email_confirmed(user: User) -> None:
@@ -203,16 +210,10 @@ def request_email_change(user: User, current_password: str, new_email: str) -> s
 
 
 def email_change_from_token(token: str) -> tuple[User, str] | None:
-    """The account and its new address, while the link is valid and the account still has the
-    address it had when the link was sent."""
-    try:
-        data = _serializer(EMAIL_CHANGE_SALT).loads(token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
-    except (SignatureExpired, BadSignature):
-        return None
-    user = db.session.get(User, data.get("user"))
-    if user is None or user.email != data.get("from"):
-        return None
-    return user, data["to"]
+    """The account and its new address (see `_address_link`: the account still has the address it
+    had when the link was sent)."""
+    found = _address_link(EMAIL_CHANGE_SALT, token, "from")
+    return (found[0], found[1]["to"]) if found else None
 
 
 def apply_email_change(user: User, email: str) -> None:
