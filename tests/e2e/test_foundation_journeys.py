@@ -54,10 +54,20 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     for name in ("Voir ma carte", "Inscrivez votre entreprise", "Les produits épuisés dont j'attends le retour"):
         link = page.locator("main").get_by_role("link", name=name)
         assert link.bounding_box()["height"] >= 24, name  # alone on its line: a finger's target
-    # The address is confirmed from the link mailed to it (a new one on demand).
+    # Ordering waits for the address to be confirmed from the link mailed to it (a new one on demand).
     expect(page.get_by_test_id("email-unconfirmed")).to_contain_text(f"ouvrez le lien envoyé à {email}")
+    page.goto("/recherche?q=baguette")
+    audit(page)
+    page.locator("[data-testid=result] a.result-name").first.click()
+    audit(page)
+    page.locator("main form.add-to-cart button").first.click()
+    page.get_by_test_id("cart-link").click()
+    page.get_by_test_id("checkout").click()
+    expect(page.get_by_test_id("email-unconfirmed")).to_contain_text("Avant de commander, confirmez votre adresse")
+    screenshot(page, "checkout-confirm-first")
     page.get_by_role("button", name="Renvoyer le lien").click()
     expect(page.get_by_text(f"Un nouveau lien vient d'être envoyé à {email}.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/panier/commande$"))
     with live_app.app_context():
         mail = [m for m in outbox() if m["To"] == email][-1]
     assert mail["Subject"] == "Confirmez votre adresse e-mail sur Halle"
@@ -65,6 +75,12 @@ def test_sign_up_log_out_log_in(page, screen, live_app):
     screenshot(page, "confirm-address")
     page.get_by_role("button", name="Confirmer cette adresse").click()
     expect(page.get_by_text(f"Adresse e-mail confirmée : {email}.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/panier$"))  # back to the cart, which waited
+    audit(page)
+    page.get_by_test_id("checkout").click()
+    expect(page.get_by_role("button", name="Valider et payer")).to_be_visible()
+    audit(page)
+    page.goto("/compte/")
     expect(page.get_by_test_id("email-unconfirmed")).to_have_count(0)
     log_out(page)
     open_menu(page)
