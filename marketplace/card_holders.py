@@ -19,6 +19,7 @@ from loyalty.errors import CardHeldByAnother, CardNotActive, CardNotFound
 from loyalty.grants import is_live
 from loyalty.clock import paris_day, utc_now
 from loyalty.models import Card, Grant
+from marketplace.auth.service import mark_email_confirmed
 from marketplace.extensions import db
 from marketplace.gift_cards import gift_token
 from marketplace.i18n import error_message, lazy_gettext
@@ -102,17 +103,31 @@ def holder_of(card: Card) -> Holder:
     return Holder(names, *(contact or (None, None)))
 
 
-def claim_card(card_id: int, user_id: int) -> Card:
+def _claim_link_addresses(card_id: int) -> set[str]:
+    """The addresses the card's claim link is mailed to: its employee's, its gift recipient's."""
+    employee = db.session.scalar(select(Employee.email).join(Card, Card.employee_id == Employee.id)
+                                 .where(Card.id == card_id))
+    gifts = db.session.scalars(select(CreditPurchaseItem.recipient_email)
+                               .where(CreditPurchaseItem.card_id == card_id)).all()
+    return {email.strip().lower() for email in (employee, *gifts) if email}
+
+
+def claim_card(card_id: int, user: User) -> Card:
     """Attach the card to the user's account (and activate it if it was pending). Idempotent for
-    its holder; refused when the card already belongs to someone else or is deactivated."""
+    its holder; refused when the card already belongs to someone else or is deactivated. An account
+    whose address the claim link was mailed to has shown it reads that mailbox: its address is
+    confirmed."""
     try:
-        card = attach_holder(db.session, card_id, user_id)
+        card = attach_holder(db.session, card_id, user.id)
     except CardHeldByAnother as error:
         raise ClaimError(error_message(error)) from None
     except (CardNotFound, CardNotActive):
         raise ClaimError(gettext("Cette carte n'est plus valable.")) from None
     if card.status == "pending":
         card = activate_card(db.session, card_id)
+    if not user.email_confirmed and user.email in _claim_link_addresses(card_id):
+        mark_email_confirmed(user)
+        db.session.commit()
     return card
 
 

@@ -52,7 +52,7 @@ def claim(token: str):
     form = ButtonForm()
     if current_user.is_authenticated and form.validate_on_submit():
         try:
-            claim_card(card.id, current_user.id)
+            claim_card(card.id, current_user._get_current_object())
         except (ClaimError, LedgerError) as error:
             flash(error_message(error), "error")
         else:

@@ -238,3 +238,35 @@ def test_the_holder_replaces_a_lost_card_and_the_new_one_keeps_its_balance(app, 
                    data={"confirm": "y"})
     with app.app_context():
         assert card_balance(db.session, new_id) == 0 and verify(db.session) == []
+
+
+def _signed_up(app, email):
+    client = app.test_client()
+    client.post("/inscription", data={"email": email, "password": "une-phrase-longue",
+                                      "password_confirm": "une-phrase-longue"})
+    return client
+
+
+def _confirmed(app, email) -> bool:
+    from marketplace.models import User
+
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email)).email_confirmed
+
+
+def test_claiming_the_card_from_the_link_mailed_to_one_s_address_confirms_it(app, hr_client, hr_world):
+    """The employee who signs up from the card's mail does not need a second link before ordering."""
+    _, card_id, path = issued_campaign(app, hr_client, hr_world)
+    luc = _signed_up(app, "luc@example.fr")
+    assert not _confirmed(app, "luc@example.fr")
+    assert "Votre carte est rattachée" in luc.post(path, follow_redirects=True).get_data(as_text=True)
+    assert _confirmed(app, "luc@example.fr")
+
+
+def test_claiming_with_another_address_confirms_nothing(app, hr_client, hr_world):
+    _, card_id, path = issued_campaign(app, hr_client, hr_world)
+    other = _signed_up(app, "quelquun@example.fr")
+    other.post(path)
+    with app.app_context():
+        assert db.session.get(Card, card_id).holder_user_id is not None
+    assert not _confirmed(app, "quelquun@example.fr")
