@@ -47,6 +47,25 @@ def test_a_sign_up_is_confirmed_by_the_button_behind_the_mailed_link(app, client
     assert client.get("/compte/mes-donnees.json").get_json()["account"]["email_confirmed_at"].endswith("Z")
 
 
+def test_a_sign_up_from_a_link_carrying_its_address_waits_for_that_link_to_confirm_it(app, client):
+    """An invitation's sign-up (the address in its link, kept) gets no second mail: accepting the
+    invitation confirms the address. A link can be typed by anyone, so nothing is confirmed until
+    then, and the account home offers the link."""
+    answer = client.post("/inscription?email=Camille@example.fr&next=/compte/", data=SIGN_UP, follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    assert "Bienvenue sur Halle ! Votre compte est créé." in page and "ouvrez le lien envoyé" in page  # the notice
+    with app.app_context():
+        assert [m for m in outbox() if m["To"] == "camille@example.fr"] == []
+    assert confirmed_at(app) is None
+    client.post("/adresse-email/renvoyer")
+    client.post(confirmation_link(app))
+    assert confirmed_at(app) is not None
+    # Another address typed than the link's: its own mail.
+    other = app.test_client()
+    other.post("/inscription?email=camille@example.fr", data={**SIGN_UP, "email": "dominique@example.fr"})
+    assert confirmation_link(app, "dominique@example.fr")
+
+
 def test_a_link_opened_signed_out_confirms_and_leads_to_the_login_page(app, client):
     client.post("/inscription", data=SIGN_UP)
     link = confirmation_link(app)

@@ -29,18 +29,21 @@ def signup():
     if not form.is_submitted() and request.args.get("email"):
         form.email.data = request.args["email"]  # an invitation's address
     if form.validate_on_submit():
+        # Signing up from an invitation (its address in the link, kept): accepting it confirms the
+        # address, so no second mail. Anyone else, or someone who typed another address, gets the link.
+        invited = service.normalise_email(request.args.get("email", "")) == service.normalise_email(form.email.data)
         try:
-            user = service.register_user(
-                form.email.data, form.password.data, form.first_name.data or "", form.last_name.data or ""
-            )
+            user = service.register_user(form.email.data, form.password.data, form.first_name.data or "",
+                                         form.last_name.data or "", mail_confirmation=not invited)
         except service.EmailAlreadyUsed:
             form.email.errors.append(gettext("Un compte existe déjà avec cette adresse. Connectez-vous."))
             taken = service.normalise_email(form.email.data)
         else:
             sessions.log_in(user)
             cart.merge_session_cart(user)
-            flash(gettext("Bienvenue sur Halle ! Votre compte est créé. Pour confirmer votre adresse, ouvrez le lien "
-                          "envoyé à %(email)s.", email=user.email), "success")
+            flash(gettext("Bienvenue sur Halle ! Votre compte est créé.") if invited else gettext(
+                "Bienvenue sur Halle ! Votre compte est créé. Pour confirmer votre adresse, ouvrez le lien envoyé à "
+                "%(email)s.", email=user.email), "success")
             return redirect(_safe_next(url_for("account.home")))
     return render_template("auth/signup.html", form=form, taken=taken)
 

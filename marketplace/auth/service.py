@@ -56,15 +56,18 @@ def confirmed_account(email: str) -> User | None:
     return user if user is not None and user.email_confirmed else None
 
 
-def register_user(email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """A new account, usable at once, and the link that confirms its address mailed to it."""
+def register_user(email: str, password: str, first_name: str = "", last_name: str = "", *,
+                  mail_confirmation: bool = True) -> User:
+    """A new account, usable at once, and the link that confirms its address mailed to it, unless
+    the caller knows a link mailed to that address comes next (`mail_confirmation=False`)."""
     if find_user(email) is not None:
         raise EmailAlreadyUsed(email)
     user = User(email=normalise_email(email), first_name=first_name.strip(), last_name=last_name.strip())
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
-    send_email_confirmation(user)
+    if mail_confirmation:
+        send_email_confirmation(user)
     return user
 
 
