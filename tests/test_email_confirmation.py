@@ -30,7 +30,7 @@ def confirmed_at(app, email="camille@example.fr"):
 def test_a_sign_up_is_confirmed_by_the_button_behind_the_mailed_link(app, client):
     answer = client.post("/inscription", data=SIGN_UP, follow_redirects=True).get_data(as_text=True)
     assert "Pour confirmer votre adresse, ouvrez le lien envoyé à camille@example.fr." in answer
-    assert 'data-testid="email-unconfirmed"' in answer and "Il faut l'avoir ouvert pour commander." in answer
+    assert 'data-testid="email-unconfirmed"' in answer and "il faut l'avoir ouvert pour commander." in answer
     link = confirmation_link(app)
     assert confirmed_at(app) is None
     # Opening the link (a mail scanner does) shows the address and a button; only the button confirms.
@@ -193,3 +193,33 @@ def test_the_admin_reviewing_a_shop_sees_whether_its_owner_confirmed_the_address
         db.session.scalar(select(User).where(User.email == "lac@example.fr")).email_confirmed_at = db.func.now()
         db.session.commit()
     assert 'data-testid="owner-unconfirmed"' not in client.get(f"/admin/commerces/{shop_id}").get_data(as_text=True)
+
+
+def test_every_page_asks_for_the_link_but_the_till_and_the_checkout_which_says_it_its_own_way(app, client):
+    """A shopkeeper who registered a shop never sees the account home: their orders go to that address."""
+    from tests import factories as f
+
+    with app.app_context():
+        shop = f.shop("Épicerie du Lac", f.commune())
+        f.shop_member(shop, f.user("lac@example.fr", email_confirmed_at=None), "owner")
+        db.session.commit()
+        shop_id = shop.id
+    login(client, "lac@example.fr")
+    dashboard = client.get(f"/boutique/{shop_id}/").get_data(as_text=True)
+    assert dashboard.count('data-testid="email-unconfirmed"') == 1
+    assert f'action="/adresse-email/renvoyer?next=/boutique/{shop_id}/"' in dashboard  # back to this page
+    assert 'data-testid="email-unconfirmed"' in client.get("/recherche?q=pain").get_data(as_text=True)
+    assert 'data-testid="email-unconfirmed"' not in client.get(f"/caisse/{shop_id}/").get_data(as_text=True)
+    client.post(f"/panier/ajouter/{_product(app, shop_id)}", data={"quantity": 1})
+    checkout = client.get("/panier/commande").get_data(as_text=True)
+    assert checkout.count('data-testid="email-unconfirmed"') == 1 and "Avant de commander" in checkout
+
+
+def _product(app, shop_id) -> int:
+    from marketplace.models import Shop
+    from tests import factories as f
+
+    with app.app_context():
+        product = f.product(db.session.get(Shop, shop_id), "Pain de campagne", stock=5)
+        db.session.commit()
+        return product.id
