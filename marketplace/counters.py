@@ -24,7 +24,6 @@ from loyalty.errors import LedgerError
 from loyalty.models import Account, Entry, Grant, Posting
 from loyalty.money import euros as french_euros
 from marketplace import audit, gift_cards, invitations, topup_programmes
-from marketplace.auth.service import confirmed_account
 from marketplace.exports import csv_document, euros
 from marketplace.extensions import db
 from marketplace.i18n import error_message, lazy_gettext
@@ -94,17 +93,20 @@ def seller_added_message(added: CardCounterMember | CardCounterInvitation, count
 
 
 def add_or_invite_seller(counter: CardCounter, email: str, *, by) -> CardCounterMember | CardCounterInvitation:
-    """The territory admin (or an association's manager) adds a seller by email: an existing account that
-    confirmed its address becomes a seller at once;
-    anyone else gets an invitation link to create their account (and password) with that address,
-    then accept (marketplace/invitations.py). A new invitation replaces a pending one."""
+    """The territory admin (or an association's manager) adds a seller by email, under the rule of
+    every role given by address (invitations.account_or_invitation): a confirmed account becomes a
+    seller at once, anyone else gets an invitation link to create their account (and password) with
+    that address, then accept. A new invitation replaces a pending one."""
     email = email.strip().lower()
-    if confirmed_account(email) is not None:
-        return add_seller(counter, email, admin=by)
+    return invitations.account_or_invitation(
+        email, add=lambda user: add_seller(counter, user.email, admin=by),
+        invite=lambda token, token_hash: _invite_seller(counter, email, token, token_hash, by=by))
+
+
+def _invite_seller(counter: CardCounter, email: str, token: str, token_hash: str, *, by) -> CardCounterInvitation:
     db.session.execute(delete(CardCounterInvitation).where(CardCounterInvitation.counter_id == counter.id,
                                                            CardCounterInvitation.email == email,
                                                            CardCounterInvitation.accepted_at.is_(None)))
-    token, token_hash = invitations.new_token()
     invitation = CardCounterInvitation(counter_id=counter.id, email=email, token_hash=token_hash,
                                        invited_by_id=by.id)
     db.session.add(invitation)
