@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from marketplace import campaigns, invitations, jobs, once, payments, sepa, staff, staff_import, suspension, uploads
+from marketplace import (campaigns, invitations, jobs, once, payments, sepa, short_addresses, staff, staff_import,
+                         suspension, uploads)
 from marketplace.access import AUTHENTICATED, EMPLOYER_HR, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.employer import service
@@ -47,6 +48,13 @@ def _actor() -> str:
 
 
 # --- Company account ----------------------------------------------------------------------------
+
+
+@bp.route("/")
+@access(AUTHENTICATED)
+def mine():
+    """halle.fr/entreprise: the user's HR space (see marketplace/short_addresses.py)."""
+    return short_addresses.open_employer(current_user)
 
 
 @bp.route("/inscription", methods=["GET", "POST"])

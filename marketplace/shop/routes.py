@@ -16,7 +16,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from marketplace import (catalogue, feeds, invitations, once, product_import, product_reference, shop_overview, shops,
-                         uploads)
+                         short_addresses, uploads)
 from marketplace.access import AUTHENTICATED, PUBLIC, SHOP_CATALOGUE, SHOP_OWNER, SHOP_TEAM, access
 from marketplace.extensions import db, limiter
 from marketplace.forms import ButtonForm
@@ -82,6 +82,13 @@ def _shop_fields(form: ShopForm) -> dict:
 
 
 # --- Onboarding ---
+
+
+@bp.route("/")
+@access(AUTHENTICATED)
+def mine():
+    """halle.fr/boutique: the user's shop (see marketplace/short_addresses.py)."""
+    return short_addresses.open_shop(current_user)
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

@@ -9,10 +9,10 @@ from loyalty.clock import paris_day, utc_now
 from loyalty.cards import require_active
 from loyalty.errors import InsufficientBalance, LedgerError
 from loyalty.queries import spendable_balance
-from marketplace.access import SHOP_OWNER, SHOP_TILL, access
+from marketplace.access import AUTHENTICATED, SHOP_OWNER, SHOP_TILL, access
 from marketplace.api_keys import create_api_key, revoke_api_key
 from marketplace.card_acceptance import acceptance_for
-from marketplace import once
+from marketplace import once, short_addresses
 from marketplace.extensions import db, limiter
 from marketplace.forms import ButtonForm, date_refusal
 from marketplace.i18n import error_message
@@ -40,6 +40,13 @@ def _new_key() -> str:
 
 def _till_user_key() -> str:
     return f"till-user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+@bp.route("/")
+@access(AUTHENTICATED)
+def mine():
+    """halle.fr/caisse: the till of the user's shop (see marketplace/short_addresses.py)."""
+    return short_addresses.open_till(current_user)
 
 
 @bp.route("/<int:shop_id>/", methods=["GET", "POST"])

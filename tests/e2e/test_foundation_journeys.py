@@ -166,6 +166,30 @@ def test_each_demo_role_lands_on_its_page(open_page, live_server):
         screenshot(page, "home-" + email.split("@")[0])
 
 
+def test_the_short_addresses_open_a_teams_space(page, live_server):
+    """A cashier told "ouvrez halle.fr/caisse" types it, logs in and is at the till; a resident who
+    tries /boutique/ is told how to get a shop."""
+    page.goto("/caisse/")
+    audit(page)
+    page.get_by_label("Adresse e-mail").fill("caissier@demo.halle.fr")
+    page.get_by_label("Mot de passe").fill("halle-demo")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(re.escape(live_server) + r"/caisse/\d+/$"))
+    expect(page.get_by_test_id("role-home")).to_contain_text("Caisse")
+    audit(page)
+    log_out(page)
+    audit(page)
+    log_in(page, "resident@demo.halle.fr")
+    page.goto("/boutique/")
+    expect(page.get_by_test_id("no-place")).to_contain_text("Votre compte ne gère aucun commerce")
+    screenshot(page, "short-address-no-shop")
+    page.get_by_role("button", name="Inscrire mon commerce").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.url.endswith("/boutique/nouvelle")
+    audit(page)
+
+
 def test_keyboard_user_can_skip_to_content(page):
     page.goto("/")
     audit(page)
