@@ -223,3 +223,21 @@ def _product(app, shop_id) -> int:
         product = f.product(db.session.get(Shop, shop_id), "Pain de campagne", stock=5)
         db.session.commit()
         return product.id
+
+
+def test_sign_ups_from_one_address_are_rate_limited(app, client, monkeypatch):
+    """A script creating accounts, or probing which addresses already have one, is stopped; the
+    refused sign-up creates nothing and mails nothing. Another network address still signs up."""
+    monkeypatch.setitem(app.config, "SIGNUP_RATE_LIMIT", "2 per hour")
+    answers = []
+    for n in range(3):
+        browser = app.test_client()
+        answers.append(browser.post("/inscription", data={**SIGN_UP, "email": f"robot{n}@example.fr"},
+                                    environ_base={"REMOTE_ADDR": "198.51.100.7"}))
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "Trop de tentatives" in answers[2].get_data(as_text=True)
+    other = app.test_client().post("/inscription", data=SIGN_UP, environ_base={"REMOTE_ADDR": "198.51.100.8"})
+    assert other.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "robot2@example.fr")) is None
+        assert {m["To"] for m in outbox()} == {"robot0@example.fr", "robot1@example.fr", "camille@example.fr"}

@@ -23,6 +23,7 @@ def _safe_next(default: str) -> str:
 
 @bp.route("/inscription", methods=["GET", "POST"])
 @access(PUBLIC)
+@limiter.limit(lambda: current_app.config["SIGNUP_RATE_LIMIT"], methods=["POST"])
 def signup():
     form = SignupForm()
     taken = None  # the address of an existing account: the way in is a reset link mailed to it
