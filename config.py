@@ -157,6 +157,10 @@ class Config:
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 3600))
     # A link that confirms an address (a sign-up's, or a new login e-mail's) lasts this long.
     EMAIL_CHANGE_MAX_AGE = int(os.environ.get("EMAIL_CHANGE_MAX_AGE", 48 * 3600))
+    # An account that never confirmed its address and holds nothing is closed this many days after
+    # the last link was mailed to it (the mail says so): a mistyped or borrowed address does not keep
+    # an account, and the address is free for its owner.
+    UNCONFIRMED_ACCOUNT_DAYS = int(os.environ.get("UNCONFIRMED_ACCOUNT_DAYS", 30))
     PASSWORD_HASH_METHOD = "scrypt"
     TILL_LOOKUP_RATE_LIMIT = os.environ.get("TILL_LOOKUP_RATE_LIMIT", "30 per minute")
     # The admin's card desk (/admin/cartes): look-ups by number, QR code or e-mail, per admin.

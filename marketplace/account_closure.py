@@ -1,5 +1,7 @@
 """Closing an account at its holder's request (RGPD, the right to erasure): from its profile page,
-or by an administrator answering the holder's written request (marketplace/admin/account_routes.py).
+or by an administrator answering the holder's written request (marketplace/admin/account_routes.py);
+and, with no one's request, an account that never confirmed its address and holds nothing, once the
+last link mailed to it is UNCONFIRMED_ACCOUNT_DAYS old (the periodic job close_unconfirmed_accounts).
 
 The account's row stays, emptied: orders, payments, gift-card sales and the audit log point at it
 and are kept as the law on accounts asks (ten years); they name no one once the row holds no name
@@ -13,7 +15,9 @@ one takes the rights away first), the only owner of a shop or the only person of
 (someone else is invited first), an order a shop is still preparing or keeping for collection.
 """
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext, ngettext
 from sqlalchemy import delete, func, select, update
 
@@ -23,10 +27,12 @@ from loyalty.queries import card_balance
 from marketplace import audit
 from marketplace.auth import sessions
 from marketplace.extensions import db
+from marketplace.formatting import day
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
-from marketplace.models import (AssociationManager, CardCounterMember, CartItem, CommuneManager, EmployerMember,
-                                Order, OrderShop, ShopMember, StockAlert, User)
+from marketplace.models import (AssociationManager, CardCounterMember, CartItem, CommuneManager, CreditPurchase,
+                                EmployerMember, Order, OrderShop, ShopMember, StockAlert, User)
+from marketplace.models.base import utcnow
 from marketplace.models.shops import OWNER
 from marketplace.models.users import CLOSED_ACCOUNT_DOMAIN
 
@@ -85,15 +91,7 @@ def close(user: User, *, by: User) -> None:
     if reasons:
         raise ValueError(reasons)
     address, locale = user.email, user.locale
-    db.session.execute(update(Card).where(Card.holder_user_id == user.id).values(holder_user_id=None))
-    for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager, CardCounterMember, CartItem,
-                  StockAlert):
-        db.session.execute(delete(model).where(model.user_id == user.id))
-    user.email = f"{user.id}.{secrets.token_hex(8)}@{CLOSED_ACCOUNT_DOMAIN}"
-    user.first_name = user.last_name = ""
-    user.home_commune_insee = None
-    user.set_password(secrets.token_urlsafe(32))  # known to no one
-    user.is_active_account = False
+    _empty(user)
     audit.record("account.close", user, actor=by, summary=f"Compte n° {user.id} fermé à la demande de son titulaire"
                  + ("" if by is user else " (demande écrite, fermé par l'administration)"))
     sessions.end_all(user)
@@ -105,6 +103,56 @@ def close(user: User, *, by: User) -> None:
         "restent dans les livres des commerces et du territoire, sans votre nom, le temps que la loi le demande.\n\n"
         "Une carte du territoire que vous aviez garde son solde : son numéro et son QR code paient toujours.\n\n"
         "Vous pouvez recréer un compte avec cette adresse quand vous voulez.\n\nHalle"), locale=locale)
+
+
+def unconfirmed_to_close(now=None) -> list[User]:
+    """The accounts that never confirmed their address, were last mailed the link more than
+    UNCONFIRMED_ACCOUNT_DAYS ago, and hold nothing: no order, no card, no gift purchase or sale, no
+    place in a team, no admin rights (an account from before the check has no date: never here)."""
+    days = current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
+    held = [select(model.user_id) for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager,
+                                                 CardCounterMember, Order)]
+    held += [select(Card.holder_user_id).where(Card.holder_user_id.is_not(None)),
+             select(CreditPurchase.buyer_user_id).where(CreditPurchase.buyer_user_id.is_not(None)),
+             select(CreditPurchase.seller_user_id).where(CreditPurchase.seller_user_id.is_not(None))]
+    return list(db.session.scalars(
+        select(User).where(User.email_confirmed_at.is_(None), User.is_active_account, User.is_admin.is_(False),
+                           User.confirmation_sent_at < (now or utcnow()) - timedelta(days=days),
+                           *(User.id.not_in(query) for query in held))
+        .order_by(User.id)))
+
+
+def close_unconfirmed(now=None) -> int:
+    """Close the accounts of `unconfirmed_to_close`, each in its own transaction, and tell the
+    address; returns how many (the periodic job)."""
+    closed = 0
+    for user in unconfirmed_to_close(now):
+        address, locale, created = user.email, user.locale, user.created_at
+        _empty(user)
+        audit.record("account.close", user, summary=f"Compte n° {user.id} fermé : adresse jamais confirmée")
+        sessions.end_all(user)
+        db.session.commit()
+        send_mail(address, lazy_gettext("Votre compte Halle est fermé"), lazy_gettext(
+            "Bonjour,\n\nLe compte ouvert sur Halle avec cette adresse le %(date)s est fermé : personne n'a ouvert le "
+            "lien qui confirmait l'adresse, et il n'avait ni commande ni carte.\n\nSi ce compte était le vôtre, "
+            "recréez-en un quand vous voulez avec cette adresse. Sinon, vous n'avez rien à faire.\n\nHalle",
+            date=day(created)), locale=locale)
+        closed += 1
+    db.session.expire_all()
+    return closed
+
+
+def _empty(user: User) -> None:
+    """What closing takes from an account (the module's docstring), in the caller's transaction."""
+    db.session.execute(update(Card).where(Card.holder_user_id == user.id).values(holder_user_id=None))
+    for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager, CardCounterMember, CartItem,
+                  StockAlert):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    user.email = f"{user.id}.{secrets.token_hex(8)}@{CLOSED_ACCOUNT_DOMAIN}"
+    user.first_name = user.last_name = ""
+    user.home_commune_insee = None
+    user.set_password(secrets.token_urlsafe(32))  # known to no one
+    user.is_active_account = False
 
 
 def _count(model, **where) -> int:

@@ -20,8 +20,8 @@ from loyalty import ledger
 from loyalty.clock import PARIS, paris_day, utc_now
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
-from marketplace import (accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs, lockers, once,
-                         orders, settlement_schedule, shop_overview, stock_alerts)
+from marketplace import (account_closure, accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs,
+                         lockers, once, orders, settlement_schedule, shop_overview, stock_alerts)
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db
@@ -218,6 +218,12 @@ def send_due_gifts() -> int:
 
 
 @recorded
+def close_unconfirmed_accounts() -> int:
+    """Close the accounts that never confirmed their address and hold nothing (marketplace/account_closure.py)."""
+    return account_closure.close_unconfirmed()
+
+
+@recorded
 def forget_form_submissions() -> int:
     """Delete the creation forms' one-time tokens older than two days (marketplace/once.py)."""
     return once.forget_old()
@@ -244,6 +250,7 @@ PERIODIC = (
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
     (forget_form_submissions, DEFAULT_QUEUE, None, "20 4 * * *"),
+    (close_unconfirmed_accounts, DEFAULT_QUEUE, None, "30 4 * * *"),
 )
 
 
@@ -268,6 +275,7 @@ LABELS = {
     "send_due_gifts": lazy_gettext("Envoyer les cartes cadeaux dont le jour est venu"),
     "issue_due_campaigns": lazy_gettext("Émettre les campagnes payées dont le jour est venu"),
     "forget_form_submissions": lazy_gettext("Oublier les jetons des formulaires envoyés il y a plus de deux jours"),
+    "close_unconfirmed_accounts": lazy_gettext("Fermer les comptes jamais confirmés qui n'ont ni commande ni carte"),
 }
 _WEEKDAYS = (lazy_gettext("le dimanche"), lazy_gettext("le lundi"), lazy_gettext("le mardi"),
              lazy_gettext("le mercredi"), lazy_gettext("le jeudi"), lazy_gettext("le vendredi"),

@@ -75,11 +75,15 @@ def send_email_confirmation(user: User) -> None:
     """Mail the link that confirms `user`'s address (it dies if the address changes first)."""
     token = _serializer(EMAIL_CONFIRM_SALT).dumps({"user": user.id, "email": user.email})
     hours = current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600
+    user.confirmation_sent_at = utcnow()
+    db.session.commit()
     send_mail(user.email, lazy_gettext("Confirmez votre adresse e-mail sur Halle"), lazy_gettext(
         "Bonjour,\n\nPour confirmer que %(email)s est bien votre adresse, ouvrez ce lien (valable %(hours)s heures) "
         ":\n%(link)s\n\nC'est à cette adresse que Halle envoie vos codes de retrait et vos reçus. Si vous n'avez "
-        "pas créé de compte sur Halle, ignorez ce message.\n\nHalle",
-        email=user.email, hours=hours, link=public_url_for("auth.confirm_address", token=token)), locale=user.locale)
+        "pas créé de compte sur Halle, ignorez ce message : sans confirmation, ce compte sera fermé dans %(days)s "
+        "jours.\n\nHalle",
+        email=user.email, hours=hours, days=current_app.config["UNCONFIRMED_ACCOUNT_DAYS"],
+        link=public_url_for("auth.confirm_address", token=token)), locale=user.locale)
 
 
 def _address_link(salt: str, token: str, address_key: str) -> tuple[User, dict] | None:

@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     # reset, invitation, new address). An account an admin opens for an address is reached through
     # that mailbox only, and starts with it (marketplace.admins).
     email_confirmed_at = db.Column(db.DateTime, nullable=True)
+    # When the last link confirming the address was mailed: an account that holds nothing and never
+    # opened it is closed UNCONFIRMED_ACCOUNT_DAYS later (marketplace.account_closure).
+    confirmation_sent_at = db.Column(db.DateTime, nullable=True)
 
     home_commune = db.relationship("Commune")
     shop_memberships = db.relationship("ShopMember", back_populates="user", cascade="all, delete-orphan")

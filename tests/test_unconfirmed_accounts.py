@@ -1,0 +1,97 @@
+"""An account that never confirmed its address and holds nothing is closed UNCONFIRMED_ACCOUNT_DAYS
+after the last link was mailed to it (the mail says so), and the address is told: a mistyped or
+borrowed address does not keep an account, and its owner can sign up with it. Anything the account
+holds, a confirmation, or an account from before the check (no link ever mailed) keeps it open."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from loyalty import cards
+from marketplace import periodic
+from marketplace.extensions import db
+from marketplace.mail import outbox
+from marketplace.models import AuditEvent, Order, User
+from marketplace.models.base import utcnow
+from tests import factories as f
+from tests.conftest import login
+
+SIGN_UP = {"email": "camille@example.fr", "password": "une-phrase-longue", "password_confirm": "une-phrase-longue",
+           "first_name": "Camille", "last_name": "Durand"}
+
+
+def _mailed_days_ago(app, email: str, days: int) -> None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.confirmation_sent_at = user.created_at = utcnow() - timedelta(days=days)
+        db.session.commit()
+
+
+def _active(app, email: str) -> bool:
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email, User.is_active_account)) is not None
+
+
+def test_the_sign_up_mail_says_when_an_unconfirmed_account_closes(app, client):
+    client.post("/inscription", data=SIGN_UP)
+    with app.app_context():
+        body = outbox()[-1].get_content()
+        user = db.session.scalar(select(User).where(User.email == "camille@example.fr"))
+        assert user.confirmation_sent_at is not None
+    assert "sans confirmation, ce compte sera fermé dans 30 jours" in body
+
+
+def test_a_sign_up_never_confirmed_is_closed_after_thirty_days_and_the_address_is_free(app, client):
+    client.post("/inscription", data=SIGN_UP)
+    client.post("/deconnexion")
+    _mailed_days_ago(app, "camille@example.fr", 29)
+    with app.app_context():
+        assert periodic.close_unconfirmed_accounts() == 0
+    assert _active(app, "camille@example.fr")
+    _mailed_days_ago(app, "camille@example.fr", 31)
+    with app.app_context():
+        outbox().clear()
+        assert periodic.close_unconfirmed_accounts() == 1
+        [mail] = outbox()
+        assert mail["To"] == "camille@example.fr" and mail["Subject"] == "Votre compte Halle est fermé"
+        assert "personne n'a ouvert le lien qui confirmait l'adresse" in mail.get_content()
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.close"))
+        assert event.actor == "system" and "adresse jamais confirmée" in event.summary
+        assert periodic.close_unconfirmed_accounts() == 0  # once
+    assert not _active(app, "camille@example.fr")
+    assert login(client, "camille@example.fr", "une-phrase-longue").status_code == 200  # refused: back on the form
+    assert client.post("/inscription", data=SIGN_UP).status_code == 302  # the address signs up again
+    assert _active(app, "camille@example.fr")
+
+
+def test_a_new_link_gives_thirty_more_days(app, client):
+    client.post("/inscription", data=SIGN_UP)
+    _mailed_days_ago(app, "camille@example.fr", 40)
+    client.post("/adresse-email/renvoyer")
+    with app.app_context():
+        assert periodic.close_unconfirmed_accounts() == 0
+        assert "sera fermé dans 30 jours" in outbox()[-1].get_content()
+    assert _active(app, "camille@example.fr")
+
+
+@pytest.mark.parametrize("holds", ["confirmed", "no link ever mailed", "card", "order", "shop", "admin"])
+def test_an_account_that_holds_something_or_confirmed_stays_open(app, holds):
+    with app.app_context():
+        semur = f.commune()
+        sent = None if holds == "no link ever mailed" else utcnow() - timedelta(days=60)
+        user = f.user("lucie@example.fr", email_confirmed_at=utcnow() if holds == "confirmed" else None,
+                      confirmation_sent_at=sent, is_admin=holds == "admin")
+        if holds == "card":
+            cards.create_card(db.session, active=True, holder_user_id=user.id)
+        elif holds == "order":
+            db.session.add(Order(user_id=user.id, checkout_key="k1", status="cancelled", total_cents=240))
+        elif holds == "shop":
+            f.shop_member(f.shop("Fournil", semur), user, "owner")
+        db.session.commit()
+        assert periodic.close_unconfirmed_accounts() == 0
+        assert db.session.get(User, user.id).is_active_account
+
+
+def test_the_job_runs_every_night():
+    assert [cron for job, _queue, _every, cron in periodic.PERIODIC
+            if job is periodic.close_unconfirmed_accounts] == ["30 4 * * *"]
