@@ -57,6 +57,17 @@ def site_header(till_page: bool = False) -> Markup:
     return header
 
 
+def site_footer() -> Markup:
+    """The site footer (templates/partials/site_footer.html): the same for everyone on every page of
+    a language, rendered once per language and process."""
+    cache = current_app.extensions.setdefault("site_footer", {})
+    key = (str(get_locale()), request.script_root)  # its links start with the site's path
+    footer = cache.get(key)
+    if footer is None:
+        footer = cache[key] = Markup(render_template("partials/site_footer.html"))
+    return footer
+
+
 def _same_site_origin() -> bool:
     source = request.headers.get("Origin") or request.referrer or ""
     return bool(source) and source != "null" and urlsplit(source).netloc == request.host
@@ -98,3 +109,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_cache_headers)
     app.add_template_global(csrf_field)
     app.add_template_global(site_header)
+    app.add_template_global(site_footer)

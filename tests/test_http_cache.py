@@ -111,3 +111,29 @@ def test_the_anonymous_header_is_shared_but_never_shown_to_a_visitor_with_a_sess
     chooser.post("/ma-commune", data={"commune": "Semur-en-Auxois"}, headers={"Origin": "http://localhost"})
     assert 'data-testid="current-commune"' in chooser.get("/recherche?q=pain").get_data(as_text=True)
     assert 'data-testid="current-commune"' not in anonymous.get("/recherche?q=pain").get_data(as_text=True)
+
+
+def test_the_footer_is_rendered_once_per_language_and_shown_to_everyone(app, public_urls, make_user):
+    """The footer (the data credits, the legal pages) is the same for everyone: written once per
+    language and process, then on every page, in the reader's language."""
+    from flask import template_rendered
+
+    make_user()
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        if template.name == "partials/site_footer.html":
+            rendered.append(context["current_locale"])
+
+    app.extensions.pop("site_footer", None)
+    resident = app.test_client()
+    login(resident, "resident@example.fr")
+    with template_rendered.connected_to(record, app):
+        pages = [app.test_client().get(url).get_data(as_text=True) for url in public_urls["urls"]]
+        pages += [resident.get("/compte/").get_data(as_text=True), resident.get("/panier").get_data(as_text=True)]
+        english = app.test_client().get("/recherche?q=pain&lang=en").get_data(as_text=True)
+    assert rendered == ["fr", "en"]
+    for page in pages:
+        assert '<a href="/mentions-legales">Mentions légales</a>' in page
+        assert "Fonds de carte © contributeurs OpenStreetMap" in page
+    assert "Legal notice" in english and "Mentions légales" not in english
