@@ -194,6 +194,7 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
     response = client.post(f"/boutique/{shop_world['bakery']}/equipe", data={"email": "Lea@Example.fr", "role": "cashier"})
     assert response.status_code == 302
     [mail] = [m for m in outbox(app) if m["To"] == "lea@example.fr"]
+    assert "le téléphone de la caisse :\nhttp://localhost/caisse/\n" in mail.get_content()
     link = next(word for word in mail.get_content().split() if "/boutique/invitation/" in word)
     path = link[link.index("/boutique/"):]
     stranger = app.test_client()
@@ -209,6 +210,7 @@ def test_owner_invites_a_cashier_who_accepts(app, client, shop_world):
     login(invited, "lea@example.fr")
     response = invited.post(path)
     assert response.headers["Location"].endswith(f"/caisse/{shop_world['bakery']}/")
+    assert invited.get("/caisse/").headers["Location"] == f"/caisse/{shop_world['bakery']}/"  # the mail's address
     used = invited.post(path, follow_redirects=True).get_data(as_text=True)  # used once
     assert "Cette invitation n&#39;existe pas ou a déjà été utilisée." in used
     assert "This invitation does not exist or has already been used." in invited.post(
