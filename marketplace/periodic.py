@@ -20,8 +20,8 @@ from loyalty import ledger
 from loyalty.clock import PARIS, paris_day, utc_now
 from loyalty.holds import DEFAULT_HOLD_MAX_AGE, expire_holds
 from loyalty.verify import verify
-from marketplace import (account_closure, accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards, jobs,
-                         lockers, once, orders, settlement_schedule, shop_overview, stock_alerts)
+from marketplace import (account_closure, accountant, bank_statements, campaigns, card_reminders, feeds, gift_cards,
+                         jobs, lockers, once, orders, settlement_schedule, shop_overview, stock_alerts)
 from marketplace.admins import tell_admins
 from marketplace.employer.service import issue_campaign_job
 from marketplace.extensions import db

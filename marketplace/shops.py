@@ -308,8 +308,8 @@ def invite_member(shop: Shop, email: str, role: str, invited_by: User) -> ShopIn
     send_mail(invitation.email, lazy_gettext("%(name)s vous invite à rejoindre %(shop)s sur Halle",
                                              name=invited_by.display_name, shop=shop.name),
               lazy_gettext("%(name)s vous invite à rejoindre l'équipe de %(shop)s sur Halle (rôle : %(role)s).\n\n"
-                           "%(how)s\n\nEnsuite, la caisse du commerce s'ouvre à cette adresse, à garder en favori sur la "
-                           "tablette ou le téléphone de la caisse :\n%(till)s", name=invited_by.display_name,
+                           "%(how)s\n\nEnsuite, la caisse du commerce s'ouvre à cette adresse, à garder en favori "
+                           "sur la tablette ou le téléphone de la caisse :\n%(till)s", name=invited_by.display_name,
                            shop=shop.name, role=INVITABLE_ROLES[role],
                            how=invitations.how_to_accept(invitation.email, link), till=public_url_for("till.mine")))
     return invitation
