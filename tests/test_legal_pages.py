@@ -43,11 +43,13 @@ def test_the_privacy_notice_says_what_is_kept_how_long_and_the_rights(app, clien
     from datetime import timedelta
 
     monkeypatch.setitem(app.config, "REMEMBER_COOKIE_DURATION", timedelta(days=14))
+    monkeypatch.setitem(app.config, "UNCONFIRMED_ACCOUNT_DAYS", 45)
     page = text(client.get("/confidentialite"))
     assert "Responsable du traitement : Communauté de communes des Terres d'Auxois" in page
     for said in ("jusqu'à la déconnexion ou 14 jours", "dix ans comme la loi le demande",
                  "Halle ne voit jamais le numéro de votre carte bancaire", "Aucun cookie de mesure d'audience",
-                 "« Télécharger mes données »", "« Fermer mon compte »", "CNIL"):
+                 "« Télécharger mes données »", "« Fermer mon compte »", "CNIL",
+                 "ni commande ni carte, est fermé 45 jours après l'envoi du dernier lien"):
         assert said in page, said
 
 

@@ -12,7 +12,8 @@ def _page(template: str):
     config = current_app.config
     operator = {name.lower(): config.get(name) or "" for name in LEGAL_SETTINGS}
     return render_template(template, operator=operator, login_days=config["REMEMBER_COOKIE_DURATION"].days,
-                           bought_credit_months=config["BOUGHT_CREDIT_MONTHS"])
+                           bought_credit_months=config["BOUGHT_CREDIT_MONTHS"],
+                           unconfirmed_days=config["UNCONFIRMED_ACCOUNT_DAYS"])
 
 
 @bp.route("/mentions-legales")
