@@ -105,21 +105,38 @@ def close(user: User, *, by: User) -> None:
         "Vous pouvez recréer un compte avec cette adresse quand vous voulez.\n\nHalle"), locale=locale)
 
 
-def unconfirmed_to_close(now=None) -> list[User]:
-    """The accounts that never confirmed their address, were last mailed the link more than
-    UNCONFIRMED_ACCOUNT_DAYS ago, and hold nothing: no order, no card, no gift purchase or sale, no
-    place in a team, no admin rights (an account from before the check has no date: never here)."""
-    days = current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
+def _unconfirmed_holding_nothing():
+    """The accounts that never confirmed their address, were mailed a link, and hold nothing: no
+    order, no card, no gift purchase or sale, no place in a team, no admin rights (an account from
+    before the check was never mailed a link: never here)."""
     held = [select(model.user_id) for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager,
                                                  CardCounterMember, Order)]
     held += [select(Card.holder_user_id).where(Card.holder_user_id.is_not(None)),
              select(CreditPurchase.buyer_user_id).where(CreditPurchase.buyer_user_id.is_not(None)),
              select(CreditPurchase.seller_user_id).where(CreditPurchase.seller_user_id.is_not(None))]
-    return list(db.session.scalars(
-        select(User).where(User.email_confirmed_at.is_(None), User.is_active_account, User.is_admin.is_(False),
-                           User.confirmation_sent_at < (now or utcnow()) - timedelta(days=days),
-                           *(User.id.not_in(query) for query in held))
-        .order_by(User.id)))
+    return select(User).where(User.email_confirmed_at.is_(None), User.is_active_account, User.is_admin.is_(False),
+                              User.confirmation_sent_at.is_not(None), *(User.id.not_in(query) for query in held))
+
+
+def _closing_delay() -> timedelta:
+    return timedelta(days=current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
+
+
+def unconfirmed_to_close(now=None) -> list[User]:
+    """The accounts of `_unconfirmed_holding_nothing` last mailed the link more than
+    UNCONFIRMED_ACCOUNT_DAYS ago."""
+    return list(db.session.scalars(_unconfirmed_holding_nothing().where(
+        User.confirmation_sent_at < (now or utcnow()) - _closing_delay()).order_by(User.id)))
+
+
+def unconfirmed_closing_day(user: User):
+    """When the nightly job will close this account if nothing changes (a stored UTC datetime), or
+    None: it confirmed its address, holds something, or was never mailed a link."""
+    if user.email_confirmed or user.confirmation_sent_at is None:
+        return None
+    if db.session.scalar(_unconfirmed_holding_nothing().where(User.id == user.id)) is None:
+        return None
+    return user.confirmation_sent_at + _closing_delay()
 
 
 def close_unconfirmed(now=None) -> int:

@@ -95,3 +95,27 @@ def test_an_account_that_holds_something_or_confirmed_stays_open(app, holds):
 def test_the_job_runs_every_night():
     assert [cron for job, _queue, _every, cron in periodic.PERIODIC
             if job is periodic.close_unconfirmed_accounts] == ["30 4 * * *"]
+
+
+def test_the_account_page_and_the_admin_desk_say_when_it_will_be_closed(app, client):
+    """The holder sees the day on their account page; the admin answering them on the phone sees it
+    on the accounts desk. Once the account holds a card, no day is given: it will not be closed."""
+    client.post("/inscription", data=SIGN_UP)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "camille@example.fr"))
+        # at noon UTC, the same day in Paris
+        user.confirmation_sent_at = (utcnow() - timedelta(days=10)).replace(hour=12, minute=0)
+        closing = (user.confirmation_sent_at + timedelta(days=30)).strftime("%d/%m/%Y")
+        f.user("admin@example.fr", is_admin=True)
+        db.session.commit()
+        user_id = user.id
+    page = client.get("/compte/").get_data(as_text=True)
+    assert f"sans confirmation, ce compte sera fermé le {closing}" in page
+    admin = app.test_client()
+    login(admin, "admin@example.fr")
+    assert f"fermé automatiquement le {closing} sans confirmation" in admin.get(
+        f"/admin/comptes/{user_id}").get_data(as_text=True)
+    with app.app_context():
+        cards.create_card(db.session, active=True, holder_user_id=user_id)
+    assert 'data-testid="closing-day"' not in client.get("/compte/").get_data(as_text=True)
+    assert 'data-testid="closing-day"' not in admin.get(f"/admin/comptes/{user_id}").get_data(as_text=True)

@@ -17,7 +17,8 @@ bp = Blueprint("account", __name__, url_prefix="/compte")
 @bp.route("/")
 @access(AUTHENTICATED)
 def home():
-    return render_template("account/home.html", logout_everywhere_form=LogoutForm())
+    return render_template("account/home.html", logout_everywhere_form=LogoutForm(),
+                           closing_day=account_closure.unconfirmed_closing_day(current_user))
 
 
 @bp.route("/deconnecter-partout", methods=["POST"])

@@ -40,7 +40,8 @@ def account(user_id: int):
         return redirect(url_for("admin.account", user_id=user.id))
     orders = db.session.scalar(select(func.count()).select_from(Order).where(Order.user_id == user.id))
     page = render_template("admin/account.html", account=user, form=form, refusals=refusals,
-                           teams=personal_data.teams(user), cards=account_closure.held_cards(user), orders=orders)
+                           teams=personal_data.teams(user), cards=account_closure.held_cards(user), orders=orders,
+                           closing_day=account_closure.unconfirmed_closing_day(user))
     return page, 400 if request.method == "POST" else 200
 
 
