@@ -14,12 +14,13 @@ Refused, with the reason, while closing would leave work or people stranded: an 
 one takes the rights away first), the only owner of a shop or the only person of an HR space
 (someone else is invited first), an order a shop is still preparing or keeping for collection.
 """
+import logging
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext, ngettext
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from loyalty.cards import grouped_number
 from loyalty.models import Card
@@ -36,6 +37,7 @@ from marketplace.models.base import utcnow
 from marketplace.models.shops import OWNER
 from marketplace.models.users import CLOSED_ACCOUNT_DOMAIN
 
+log = logging.getLogger(__name__)
 IN_PROGRESS = ("paid", "accepted", "ready")  # a shop prepares the order, or keeps it for collection
 
 
@@ -105,17 +107,20 @@ def close(user: User, *, by: User) -> None:
         "Vous pouvez recréer un compte avec cette adresse quand vous voulez.\n\nHalle"), locale=locale)
 
 
+# When the nightly job runs (UTC, a line of marketplace.periodic.PERIODIC): the day an account is closed follows.
+CLOSING_CRON = "30 4 * * *"
+
+
 def _unconfirmed_holding_nothing():
     """The accounts that never confirmed their address, were mailed a link, and hold nothing: no
     order, no card, no gift purchase or sale, no place in a team, no admin rights (an account from
-    before the check was never mailed a link: never here)."""
-    held = [select(model.user_id) for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager,
-                                                 CardCounterMember, Order)]
-    held += [select(Card.holder_user_id).where(Card.holder_user_id.is_not(None)),
-             select(CreditPurchase.buyer_user_id).where(CreditPurchase.buyer_user_id.is_not(None)),
-             select(CreditPurchase.seller_user_id).where(CreditPurchase.seller_user_id.is_not(None))]
+    before the check was never mailed a link: never here). NOT EXISTS: each look-up by its index."""
+    held = [exists().where(model.user_id == User.id) for model in (ShopMember, EmployerMember, AssociationManager,
+                                                                   CommuneManager, CardCounterMember, Order)]
+    held += [exists().where(Card.holder_user_id == User.id), exists().where(CreditPurchase.buyer_user_id == User.id),
+             exists().where(CreditPurchase.seller_user_id == User.id)]
     return select(User).where(User.email_confirmed_at.is_(None), User.is_active_account, User.is_admin.is_(False),
-                              User.confirmation_sent_at.is_not(None), *(User.id.not_in(query) for query in held))
+                              User.confirmation_sent_at.is_not(None), *(~query for query in held))
 
 
 def _closing_delay() -> timedelta:
@@ -130,33 +135,48 @@ def unconfirmed_to_close(now=None) -> list[User]:
 
 
 def unconfirmed_closing_day(user: User):
-    """When the nightly job will close this account if nothing changes (a stored UTC datetime), or
-    None: it confirmed its address, holds something, or was never mailed a link."""
+    """When the nightly job will close this account if nothing changes (its first run once the last
+    link is UNCONFIRMED_ACCOUNT_DAYS old, a stored UTC datetime), or None: it confirmed its address,
+    holds something, or was never mailed a link."""
     if user.email_confirmed or user.confirmation_sent_at is None:
         return None
     if db.session.scalar(_unconfirmed_holding_nothing().where(User.id == user.id)) is None:
         return None
-    return user.confirmation_sent_at + _closing_delay()
+    due = user.confirmation_sent_at + _closing_delay()
+    minute, hour = (int(field) for field in CLOSING_CRON.split()[:2])
+    run = due.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return run if run > due else run + timedelta(days=1)
 
 
 def close_unconfirmed(now=None) -> int:
-    """Close the accounts of `unconfirmed_to_close`, each in its own transaction, and tell the
-    address; returns how many (the periodic job)."""
-    closed = 0
-    for user in unconfirmed_to_close(now):
-        address, locale, created = user.email, user.locale, user.created_at
+    """Close the accounts of `unconfirmed_to_close`, each in its own transaction, then tell each
+    address; returns how many (the periodic job). Each account is looked at again, locked, just
+    before it is emptied: one that confirmed, joined a team or was mailed a new link meanwhile stays."""
+    cutoff = (now or utcnow()) - _closing_delay()
+    told = []
+    for user_id in [user.id for user in unconfirmed_to_close(now)]:
+        user = db.session.scalar(_unconfirmed_holding_nothing().where(
+            User.id == user_id, User.confirmation_sent_at < cutoff).with_for_update())
+        if user is None:
+            db.session.rollback()
+            continue
+        told.append((user.email, user.locale, user.created_at))
         _empty(user)
-        audit.record("account.close", user, summary=f"Compte n° {user.id} fermé : adresse jamais confirmée")
+        audit.record("account.close", user, actor=audit.SYSTEM,
+                     summary=f"Compte n° {user.id} fermé : adresse jamais confirmée")
         sessions.end_all(user)
         db.session.commit()
-        send_mail(address, lazy_gettext("Votre compte Halle est fermé"), lazy_gettext(
-            "Bonjour,\n\nLe compte ouvert sur Halle avec cette adresse le %(date)s est fermé : personne n'a ouvert le "
-            "lien qui confirmait l'adresse, et il n'avait ni commande ni carte.\n\nSi ce compte était le vôtre, "
-            "recréez-en un quand vous voulez avec cette adresse. Sinon, vous n'avez rien à faire.\n\nHalle",
-            date=day(created)), locale=locale)
-        closed += 1
     db.session.expire_all()
-    return closed
+    for address, locale, created in told:
+        try:
+            send_mail(address, lazy_gettext("Votre compte Halle est fermé"), lazy_gettext(
+                "Bonjour,\n\nLe compte ouvert sur Halle avec cette adresse le %(date)s est fermé : personne n'a "
+                "ouvert le lien qui confirmait l'adresse, et il n'avait ni commande ni carte.\n\nSi ce compte était "
+                "le vôtre, recréez-en un quand vous voulez avec cette adresse. Sinon, vous n'avez rien à faire."
+                "\n\nHalle", date=day(created)), locale=locale)
+        except Exception:  # the account is closed either way: the other addresses are still told
+            log.exception("the mail telling %s its unconfirmed account was closed was not sent", address)
+    return len(told)
 
 
 def _empty(user: User) -> None:

@@ -6,6 +6,7 @@ in `before`/`after` as its code, not as a label translated into the language of 
 """
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from flask_babel import gettext
 from flask_login import current_user
@@ -17,6 +18,10 @@ from marketplace.formatting import money
 from marketplace.i18n import lazy_gettext
 from marketplace.models import AuditEvent
 from marketplace.text_search import whole_text_in
+
+
+# The actor of what Halle decides by itself (a periodic job's rule), even when an admin's button ran the job.
+SYSTEM = SimpleNamespace(id=None, email="system")
 
 
 def record(action: str, target, *, summary: str = "", before: dict | None = None, after: dict | None = None,

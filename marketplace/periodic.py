@@ -250,7 +250,7 @@ PERIODIC = (
     (send_due_gifts, DEFAULT_QUEUE, 300, None),
     (issue_due_campaigns, DEFAULT_QUEUE, 300, None),
     (forget_form_submissions, DEFAULT_QUEUE, None, "20 4 * * *"),
-    (close_unconfirmed_accounts, DEFAULT_QUEUE, None, "30 4 * * *"),
+    (close_unconfirmed_accounts, DEFAULT_QUEUE, None, account_closure.CLOSING_CRON),
 )
 
 
