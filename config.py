@@ -144,6 +144,10 @@ class Config:
     # a till must not get a 500 because the rate-limit store restarts.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # Reverse proxies (load balancer, TLS front) in front of the web servers: the client's address is
+    # then the one the last of them adds to X-Forwarded-For. 0 (no proxy): the header is ignored, since
+    # anyone can send it, and every limit per address would count the proxy's own address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # Wrong passwords for one address (from any client): locked after LOGIN_LOCK_AFTER, for
     # LOGIN_LOCK_SECONDS doubled at each further failure, at most LOGIN_LOCK_MAX_SECONDS.

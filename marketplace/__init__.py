@@ -7,6 +7,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
 from marketplace import (access, formatting, http_cache, i18n, observability, replicas, request_guard,
@@ -26,6 +27,9 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     if config_name == "production":
         check_production_settings(app)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:  # the client's address and scheme as the proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],
+                                x_proto=app.config["TRUSTED_PROXIES"])
     observability.init_app(app)
     security_headers.init_app(app)
     request_guard.init_app(app)

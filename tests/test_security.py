@@ -308,3 +308,20 @@ def test_every_emailed_link_is_built_on_the_public_url():
             if path.suffix in (".py", ".html", ".txt") and path.name != "urls.py":
                 text = path.read_text()
                 assert "_external=True" not in text and "url_root" not in text, path
+
+
+@pytest.mark.parametrize("proxies, each_client_counted", [(1, True), (0, False)])
+def test_limits_per_address_count_the_client_behind_the_proxy_the_site_is_told_of(production_app, proxies,
+                                                                                  each_client_counted):
+    """Behind a load balancer (TRUSTED_PROXIES=1) the login limit counts each client's address, as the
+    proxy wrote it in X-Forwarded-For; without one the header is anyone's to write and is ignored."""
+    app = production_app(TRUSTED_PROXIES=proxies, LOGIN_RATE_LIMIT="2 per minute", WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+
+    def attempt(client_address):
+        return client.post("/connexion", data={"email": "x@example.fr", "password": "pas-le-bon"},
+                           base_url="https://halle.example.fr", headers={"X-Forwarded-For": client_address},
+                           environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code  # the proxy's own address
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert (attempt("203.0.113.8") == 200) is each_client_counted
