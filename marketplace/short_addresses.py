@@ -12,6 +12,7 @@ def _open(places: list[tuple[str, str]], title, empty, action: tuple | None = No
     """The one place, or the page that lists them (or says there is none)."""
     if len(places) == 1:
         return redirect(places[0][1])
+    places = sorted(places, key=lambda place: place[0].casefold())
     return render_template("account/short_address.html", title=title, places=places, empty=empty, action=action)
 
 

@@ -52,6 +52,7 @@ def test_several_spaces_are_listed_to_choose_from(client, world):
     assert "Choisir un commerce" in html
     assert f'<a href="/boutique/{world["bakery"]}/">Boulangerie Moreau</a>' in html
     assert f'<a href="/boutique/{world["grocery"]}/">Épicerie Aubert</a>' in html
+    assert html.index("Boulangerie Moreau") < html.index("Épicerie Aubert")  # by name
     html = client.get("/caisse/").get_data(as_text=True)
     assert f'href="/caisse/{world["bakery"]}/"' in html and f'href="/caisse/{world["grocery"]}/"' in html
     client.post("/deconnexion")
