@@ -6,7 +6,8 @@ last link mailed to it is UNCONFIRMED_ACCOUNT_DAYS old (the periodic job close_u
 The account's row stays, emptied: orders, payments, gift-card sales and the audit log point at it
 and are kept as the law on accounts asks (ten years); they name no one once the row holds no name
 and no address. What goes: the names, the address, the home commune, the password, every login,
-the cart, the stock alerts, the places in teams (shops, HR spaces, unions, communes, counters). A
+the cart, the stock alerts, the places in teams (shops, HR spaces, unions, communes, counters), and
+the address from the audit log (its events name the account by its number). A
 card the account held stays a card with its balance, held by no account: its number and QR code
 still pay.
 
@@ -15,6 +16,7 @@ one takes the rights away first), the only owner of a shop or the only person of
 (someone else is invited first), an order a shop is still preparing or keeping for collection.
 """
 import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -31,8 +33,8 @@ from marketplace.extensions import db
 from marketplace.formatting import day
 from marketplace.i18n import lazy_gettext
 from marketplace.mail import send_mail
-from marketplace.models import (AssociationManager, CardCounterMember, CartItem, CommuneManager, CreditPurchase,
-                                EmployerMember, Order, OrderShop, ShopMember, StockAlert, User)
+from marketplace.models import (AssociationManager, AuditEvent, CardCounterMember, CartItem, CommuneManager,
+                                CreditPurchase, EmployerMember, Order, OrderShop, ShopMember, StockAlert, User)
 from marketplace.models.base import utcnow
 from marketplace.models.shops import OWNER
 from marketplace.models.users import CLOSED_ACCOUNT_DOMAIN
@@ -181,6 +183,7 @@ def close_unconfirmed(now=None) -> int:
 
 def _empty(user: User) -> None:
     """What closing takes from an account (the module's docstring), in the caller's transaction."""
+    _forget_in_audit_log(user)
     db.session.execute(update(Card).where(Card.holder_user_id == user.id).values(holder_user_id=None))
     for model in (ShopMember, EmployerMember, AssociationManager, CommuneManager, CardCounterMember, CartItem,
                   StockAlert):
@@ -190,6 +193,18 @@ def _empty(user: User) -> None:
     user.home_commune_insee = None
     user.set_password(secrets.token_urlsafe(32))  # known to no one
     user.is_active_account = False
+
+
+def _forget_in_audit_log(user: User) -> None:
+    """The audit log keeps what the account did and what was done to it under its number: its address
+    goes from the events' actor and from their summaries (« Vendeur ajouté : … »), as a whole address
+    only (« a.lucie@… » is someone else's)."""
+    alias = f"compte n° {user.id} (fermé)"
+    db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor=alias))
+    address = re.compile(rf"(?<![\w.+-]){re.escape(user.email)}(?![\w-]|\.\w)", re.IGNORECASE)
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.summary.contains(user.email,
+                                                                                          autoescape=True))):
+        event.summary = address.sub(alias, event.summary)
 
 
 def _count(model, **where) -> int:

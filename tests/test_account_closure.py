@@ -156,3 +156,24 @@ def test_a_co_owner_leaves_the_team_and_the_shop_keeps_its_other_owner(app, clie
     with app.app_context():
         owners = db.session.scalars(select(ShopMember).where(ShopMember.shop_id == shop_id)).all()
         assert [member.user.email for member in owners] == ["marc@example.fr"]
+
+
+def test_the_audit_log_keeps_what_a_closed_account_did_under_its_number(app, client, lucie):
+    """Its address leaves the events' actor and summaries; another address that merely contains it
+    (« a.lucie.perrin@… ») is someone else's and stays."""
+    from marketplace import audit
+
+    with app.app_context():
+        user = db.session.get(User, lucie["user"])
+        audit.record("shop.update", None, actor=user, summary="Horaires changés")
+        audit.record("counter.add_seller", None, actor=audit.SYSTEM, summary=f"Vendeur ajouté : {EMAIL}")
+        audit.record("counter.add_seller", None, actor=audit.SYSTEM, summary=f"Vendeur ajouté : a.{EMAIL}")
+        db.session.commit()
+    login(client, EMAIL)
+    assert _close(client).status_code == 302
+    with app.app_context():
+        events = {e.summary: e.actor for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action != "account.close"))}
+    alias = f"compte n° {lucie['user']} (fermé)"
+    assert events == {"Horaires changés": alias, f"Vendeur ajouté : {alias}": "system",
+                      f"Vendeur ajouté : a.{EMAIL}": "system"}

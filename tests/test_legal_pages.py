@@ -49,7 +49,8 @@ def test_the_privacy_notice_says_what_is_kept_how_long_and_the_rights(app, clien
     for said in ("jusqu'à la déconnexion ou 14 jours", "dix ans comme la loi le demande",
                  "Halle ne voit jamais le numéro de votre carte bancaire", "Aucun cookie de mesure d'audience",
                  "« Télécharger mes données »", "« Fermer mon compte »", "CNIL",
-                 "ni commande ni carte, est fermé 45 jours après l'envoi du dernier lien"):
+                 "ni commande ni carte, est fermé 45 jours après l'envoi du dernier lien",
+                 "le journal le désigne par son numéro, sans son adresse e-mail"):
         assert said in page, said
 
 
