@@ -156,11 +156,6 @@ def is_seller(user, counter_id: int) -> bool:
                                                                 CardCounterMember.user_id == user.id)) is not None
 
 
-def counters_of(user) -> list[CardCounter]:
-    return list(db.session.scalars(select(CardCounter).join(CardCounterMember)
-                                   .where(CardCounterMember.user_id == user.id).order_by(CardCounter.name)))
-
-
 # --- Selling -----------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,10 @@
 """The short addresses a team is told ("sur la tablette, ouvrez halle.fr/caisse"): /caisse/,
-/boutique/ and /entreprise/ open the user's own till, shop or HR space; with several, a page to
-choose; with none, what to do to get one. A visitor not logged in is asked to first, and comes
-back here."""
+/boutique/, /entreprise/, /guichet/, /union/ and /commune-gestion/ open the user's own till, shop,
+HR space, card counter, merchants' association or commune; with several, a page to choose; with
+none, what to do to get one. A visitor not logged in is asked to first, and comes back here."""
 from flask import redirect, render_template, url_for
 
+from marketplace.access import spaces_of
 from marketplace.i18n import lazy_gettext
 from marketplace.models.shops import OWNER, STAFF
 
@@ -39,3 +40,25 @@ def open_employer(user):
                  lazy_gettext("Votre compte n'a accès à l'espace RH d'aucune entreprise. Une personne de cet espace "
                               "vous y invite avec votre adresse e-mail ; vous pouvez aussi inscrire votre entreprise."),
                  (lazy_gettext("Inscrire mon entreprise"), url_for("employer.register")))
+
+
+# The spaces the territory names people to (marketplace.access.spaces_of): their list's title, and
+# what to do without one.
+_SPACES = {
+    "counter": (lazy_gettext("Choisir un point de vente de cartes"),
+                lazy_gettext("Votre compte ne vend des cartes dans aucun point de vente. L'administration du "
+                             "territoire, ou l'union commerciale du point de vente, vous y ajoute avec votre adresse "
+                             "e-mail.")),
+    "association": (lazy_gettext("Choisir une union commerciale"),
+                    lazy_gettext("Votre compte ne gère aucune union commerciale. L'administration du territoire nomme "
+                                 "leurs gestionnaires avec leur adresse e-mail.")),
+    "commune": (lazy_gettext("Choisir une commune"),
+                lazy_gettext("Votre compte ne gère les programmes d'aucune commune. L'administration du territoire "
+                             "nomme leurs gestionnaires avec leur adresse e-mail.")),
+}
+
+
+def open_space(user, kind: str):
+    """/guichet/, /union/, /commune-gestion/: the user's card counter, association or commune."""
+    title, empty = _SPACES[kind]
+    return _open([(space.name, space.url) for space in spaces_of(user) if space.kind == kind], title, empty)

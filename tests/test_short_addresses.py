@@ -83,3 +83,43 @@ def test_without_a_space_the_page_says_how_to_get_one(client, world, address, sa
     assert 'data-testid="places"' not in html
     if action:
         assert f'href="{action}" role="button"' in html
+
+
+@pytest.fixture
+def named(app):
+    """A counter's seller (two counters), a union's manager and a commune's programme manager."""
+    from marketplace.models import AssociationManager, CardCounter, CardCounterMember, CommuneManager
+    from marketplace.models.associations import Association
+
+    with app.app_context():
+        semur = f.commune()
+        seller, manager, mayor = f.user("guichet@example.fr"), f.user("union@example.fr"), f.user("mairie@example.fr")
+        office, library = CardCounter(name="Office de tourisme", commune_insee=semur.insee), CardCounter(
+            name="Médiathèque", commune_insee=semur.insee)
+        union = Association(name="Les Vitrines de Semur", slug="vitrines", description="")
+        db.session.add_all([office, library, union])
+        db.session.flush()
+        db.session.add_all([CardCounterMember(counter_id=office.id, user_id=seller.id),
+                            CardCounterMember(counter_id=library.id, user_id=seller.id),
+                            AssociationManager(association_id=union.id, user_id=manager.id),
+                            CommuneManager(commune_insee=semur.insee, user_id=mayor.id)])
+        f.user("resident@example.fr")
+        db.session.commit()
+        return {"office": office.id, "library": library.id, "union": union.id, "insee": semur.insee}
+
+
+def test_the_spaces_the_territory_names_people_to_have_their_short_address_too(client, named):
+    login(client, "union@example.fr")
+    assert client.get("/union/").headers["Location"] == f"/union/{named['union']}/"
+    login(client, "mairie@example.fr")
+    assert client.get("/commune-gestion/").headers["Location"] == f"/commune-gestion/{named['insee']}/"
+    login(client, "guichet@example.fr")
+    html = client.get("/guichet/").get_data(as_text=True)
+    places = html[html.index('data-testid="places"'):]
+    assert places.index(f'href="/guichet/{named["library"]}/"') < places.index(f'href="/guichet/{named["office"]}/"')
+    login(client, "resident@example.fr")
+    for address, says in (("/guichet/", "ne vend des cartes dans aucun point de vente"),
+                          ("/union/", "ne gère aucune union commerciale"),
+                          ("/commune-gestion/", "ne gère les programmes d&#39;aucune commune")):
+        answer = client.get(address)
+        assert answer.status_code == 200 and says in answer.get_data(as_text=True), address

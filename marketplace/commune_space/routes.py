@@ -7,8 +7,8 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from marketplace import commune_managers, invitations, topup_programmes
-from marketplace.access import ADMIN, COMMUNE_MANAGER, PUBLIC, access
+from marketplace import commune_managers, invitations, short_addresses, topup_programmes
+from marketplace.access import ADMIN, AUTHENTICATED, COMMUNE_MANAGER, PUBLIC, access
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
 from marketplace.gifts.programme_forms import OwnProgrammeForm
@@ -90,6 +90,13 @@ def accept_invitation(token: str):
 
 
 # --- The managers' space ---------------------------------------------------------------------------
+
+
+@bp.route("/commune-gestion/")
+@access(AUTHENTICATED)
+def mine():
+    """halle.fr/commune-gestion: the manager's commune (see marketplace/short_addresses.py)."""
+    return short_addresses.open_space(current_user, "commune")
 
 
 @bp.route("/commune-gestion/<insee>/")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from loyalty.models import Card
-from marketplace import counters, gift_cards, invitations, once
+from marketplace import counters, gift_cards, invitations, once, short_addresses
 from marketplace.access import ADMIN, AUTHENTICATED, COUNTER_SELLER, PUBLIC, access
 from marketplace.card_holders import qr_data_uri
 from marketplace.extensions import db
@@ -44,11 +44,8 @@ def _sale(counter_id: int, sale_id: int) -> CreditPurchase:
 @bp.route("/guichet/")
 @access(AUTHENTICATED)
 def mine():
-    """A seller's counters (one: straight to it)."""
-    mine = counters.counters_of(current_user)
-    if len(mine) == 1:
-        return redirect(url_for("counter.index", counter_id=mine[0].id))
-    return render_template("counter/mine.html", counters=mine)
+    """halle.fr/guichet: the seller's counter (see marketplace/short_addresses.py)."""
+    return short_addresses.open_space(current_user, "counter")
 
 
 @bp.route("/guichet/<int:counter_id>/", methods=["GET", "POST"])

@@ -7,8 +7,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from marketplace import associations, counters, invitations, once, settings, topup_programmes
-from marketplace.access import ADMIN, ASSOCIATION_MANAGER, PUBLIC, SHOP_OWNER, access
+from marketplace import associations, counters, invitations, once, settings, short_addresses, topup_programmes
+from marketplace.access import ADMIN, ASSOCIATION_MANAGER, AUTHENTICATED, PUBLIC, SHOP_OWNER, access
 from marketplace.extensions import db
 from marketplace.forms import ConfirmForm
 from marketplace.gifts.counter_forms import CounterCreateForm, CounterSellerForm
@@ -126,6 +126,13 @@ def accept_invitation(token: str):
 
 
 # --- The managers' space ---------------------------------------------------------------------------
+
+
+@bp.route("/union/")
+@access(AUTHENTICATED)
+def mine():
+    """halle.fr/union: the manager's association (see marketplace/short_addresses.py)."""
+    return short_addresses.open_space(current_user, "association")
 
 
 @bp.route("/union/<int:association_id>/", methods=["GET", "POST"])
