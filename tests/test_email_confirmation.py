@@ -172,7 +172,7 @@ def test_the_admin_desk_says_whether_an_account_confirmed_its_address(app, clien
         user_id = db.session.scalar(select(User.id).where(User.email == "camille@example.fr"))
     admin = app.test_client()
     login(admin, "admin@example.fr")
-    assert "(jamais confirmée)" in admin.get(f"/admin/comptes/{user_id}").get_data(as_text=True)
+    assert "(jamais confirmée · " in admin.get(f"/admin/comptes/{user_id}").get_data(as_text=True)
     client.post(confirmation_link(app))
     assert "(confirmée le " in admin.get(f"/admin/comptes/{user_id}").get_data(as_text=True)
 
