@@ -43,29 +43,30 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(generate_csrf())
 
 
+def _rendered_once(template: str, **context) -> Markup:
+    """`template`, the same for everyone who gets it, rendered once per language, site path (its
+    links start with it) and context, and kept by the process."""
+    cache = current_app.extensions.setdefault("rendered_once", {})
+    key = (template, str(get_locale()), request.script_root, *sorted(context.items()))
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = cache[key] = Markup(render_template(template, **context))
+    return rendered
+
+
 def site_header(till_page: bool = False) -> Markup:
     """The site header (templates/partials/site_header.html). A visitor without a session sees the
     same one on every page of a language (no account, no commune chosen, no CSRF token): it is
-    rendered once per language and process, instead of ~30 texts and links on every page view."""
+    rendered once, instead of ~30 texts and links on every page view."""
     if has_session():
         return Markup(render_template("partials/site_header.html", till_page=till_page))
-    cache = current_app.extensions.setdefault("anonymous_site_header", {})
-    key = (str(get_locale()), bool(till_page))
-    header = cache.get(key)
-    if header is None:
-        header = cache[key] = Markup(render_template("partials/site_header.html", till_page=till_page))
-    return header
+    return _rendered_once("partials/site_header.html", till_page=bool(till_page))
 
 
 def site_footer() -> Markup:
     """The site footer (templates/partials/site_footer.html): the same for everyone on every page of
-    a language, rendered once per language and process."""
-    cache = current_app.extensions.setdefault("site_footer", {})
-    key = (str(get_locale()), request.script_root)  # its links start with the site's path
-    footer = cache.get(key)
-    if footer is None:
-        footer = cache[key] = Markup(render_template("partials/site_footer.html"))
-    return footer
+    a language, rendered once."""
+    return _rendered_once("partials/site_footer.html")
 
 
 def _same_site_origin() -> bool:

@@ -125,7 +125,7 @@ def test_the_footer_is_rendered_once_per_language_and_shown_to_everyone(app, pub
         if template.name == "partials/site_footer.html":
             rendered.append(context["current_locale"])
 
-    app.extensions.pop("site_footer", None)
+    app.extensions.pop("rendered_once", None)
     resident = app.test_client()
     login(resident, "resident@example.fr")
     with template_rendered.connected_to(record, app):
