@@ -11,6 +11,8 @@ from flask_babel.speaklater import LazyString
 from jinja2 import pass_context, pass_eval_context
 from markupsafe import Markup, escape
 
+from loyalty.errors import N_  # noqa: F401 (a text translated where it is shown: the page's _(label))
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"  # the territory's: outside a request, and for an address without an account
 _CATALOGUE = "babel_catalogue"  # the template variable holding the page's translations
@@ -67,7 +69,10 @@ def install_template_gettext(app) -> None:
         @pass_eval_context
         def page_gettext(eval_context, string: str, **variables):
             text = translations.ugettext(string)
-            return (Markup(text) if eval_context.autoescape else text) % variables
+            if eval_context.autoescape:
+                text = Markup(text)
+            # Formatting with nothing to put in only turns "%%" into "%".
+            return text % variables if variables or "%" in text else text
 
         return {_CATALOGUE: translations, PAGE_LOCALE: locale, "current_locale": str(locale),
                 "_": page_gettext}

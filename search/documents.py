@@ -7,7 +7,6 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 
-from marketplace.extensions import db
 from marketplace.models import Category, Commune, Product, Shop
 from marketplace.models.shops import public_product_clause
 

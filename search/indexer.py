@@ -4,7 +4,6 @@ production. Several indexers may run: the backend's writer lock makes them take 
 """
 import logging
 import threading
-import time
 
 from flask import Flask
 

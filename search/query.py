@@ -5,7 +5,7 @@ from typing import Callable
 
 from flask_babel import gettext
 
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import N_, lazy_gettext
 
 SORTS = ("relevance", "distance", "price_asc", "price_desc")
 RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
@@ -182,7 +182,7 @@ class Filter:
     label: object  # lazy text: "Sans le filtre « … »", the active filters' count
     parse: Callable  # (args, ref) -> the value, or `off`; raises InvalidParameter
     condition: Callable  # (value, ref) -> Equals | AnyOf | Range
-    checkbox: object = None  # lazy text: a yes/no filter offered as a checkbox in the form
+    checkbox: str | None = None  # a yes/no filter offered as a checkbox in the form: its text (N_)
     url_value: Callable = lambda value: value
 
     @property
@@ -240,12 +240,12 @@ FILTERS = (
     Filter("max_price_cents", lazy_gettext("prix maximum"), _price("max_price_cents"),
            lambda cents, ref: Range("price", None, cents)),
     Filter("in_stock", lazy_gettext("en stock"), _checked("in_stock"), lambda on, ref: Equals("in_stock", True),
-           checkbox=lazy_gettext("En stock"), url_value=_flag_url),
+           checkbox=N_("En stock"), url_value=_flag_url),
     Filter("card", lazy_gettext("carte du territoire"), _checked("card"), lambda on, ref: Equals("card", True),
-           checkbox=lazy_gettext("Carte du territoire acceptée"), url_value=_flag_url),
+           checkbox=N_("Carte du territoire acceptée"), url_value=_flag_url),
     Filter("open_now", lazy_gettext("ouvert maintenant"), _checked("open_now"),
            lambda on, ref: AnyOf("shop", frozenset(ref.open_shop_slugs())),
-           checkbox=lazy_gettext("Ouvert maintenant"), url_value=_flag_url),
+           checkbox=N_("Ouvert maintenant"), url_value=_flag_url),
 )
 CHECKBOX_FILTERS = tuple(f for f in FILTERS if f.checkbox is not None)
 VALUE_FILTERS = tuple(f for f in FILTERS if f.checkbox is None)  # carried by hidden inputs in the form

@@ -61,15 +61,29 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 class Speller:
     """Corrections for one vocabulary: {folded word: number of documents holding it}."""
 
+    KEPT_CORRECTIONS = 20_000  # the words looked up, and their correction (cleared when full)
+
     def __init__(self, vocabulary: dict[str, int]):
         self.vocabulary = vocabulary
         self._index: dict[str, list[str]] = {}
         for word in vocabulary:
             for variant in _deletes(word, max_edits(word)):
                 self._index.setdefault(variant, []).append(word)
+        self._corrections: dict[str, str | None] = {}
 
     def correct(self, word: str) -> str | None:
-        """The likeliest catalogue word within the edit budget of `word`, or None."""
+        """The likeliest catalogue word within the edit budget of `word`, or None. The same typos
+        come back (a tenth of a typo's search page was spent finding its correction again)."""
+        try:
+            return self._corrections[word]
+        except KeyError:
+            pass
+        if len(self._corrections) >= self.KEPT_CORRECTIONS:
+            self._corrections.clear()
+        correction = self._corrections[word] = self._correction(word)
+        return correction
+
+    def _correction(self, word: str) -> str | None:
         edits = max_edits(word)
         if edits == 0:
             return None

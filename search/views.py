@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 import search
 from marketplace.access import ADMIN, access
 from marketplace.extensions import db
-from marketplace.i18n import lazy_gettext
+from marketplace.i18n import N_, lazy_gettext
 from marketplace.territory import current_commune
 from search.models import SynonymGroup
 from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILTERS, InvalidParameter, SearchQuery,
@@ -19,8 +19,9 @@ from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILT
 from search.unmet import unmet_report
 
 FILTERS_BY_NAME = {each.name: each for each in FILTERS}
-SORT_LABELS = {"relevance": lazy_gettext("Pertinence"), "distance": lazy_gettext("Distance"),
-               "price_asc": lazy_gettext("Prix croissant"), "price_desc": lazy_gettext("Prix décroissant")}
+# Translated by the page (its _() is a dictionary look-up, a lazy text's costs ten times more).
+SORT_LABELS = {"relevance": N_("Pertinence"), "distance": N_("Distance"),
+               "price_asc": N_("Prix croissant"), "price_desc": N_("Prix décroissant")}
 
 
 def _parse(args, ref, default_commune):
@@ -65,22 +66,31 @@ def _alternatives(query):
 # often the same words come back from page to page); cleared when full.
 _ENCODED_PAIRS: dict[tuple, str] = {}
 _ENCODED_PAIRS_MAX = 20_000
+# The beginnings of the page's links, by the request's script root (the site's path prefix).
+_LINK_PREFIXES: dict[str, tuple] = {}
+_LINK_PREFIXES_MAX = 100
 
 
 class PageLinks:
     """The page's links, as url_for writes them. A page of results holds about a hundred (results,
     their shops, facets, pages) and url_for costs 7 to 15 µs a call: each endpoint's URL is built
     once by url_for and completed here with Werkzeug's own escaping, each URL argument encoded once
-    per process (tests/search/test_api_and_pages.py compares them with url_for's). The lists (results,
+    per process and each endpoint's once per script root (tests/search/test_api_and_pages.py compares
+    them with url_for's). The lists (results,
     facet values) get theirs in one call: a call from the template costs as much as the link."""
     PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 
     def __init__(self):
-        self._search = url_for("public.search")
-        self._product = url_for("public.product", product_id=0).removesuffix("0")
-        self._shop = url_for("public.shop", slug="-").removesuffix("-")
-        self._image = url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)
+        prefixes = _LINK_PREFIXES.get(request.script_root)
+        if prefixes is None:
+            if len(_LINK_PREFIXES) >= _LINK_PREFIXES_MAX:
+                _LINK_PREFIXES.clear()
+            prefixes = _LINK_PREFIXES[request.script_root] = (
+                url_for("public.search"), url_for("public.product", product_id=0).removesuffix("0"),
+                url_for("public.shop", slug="-").removesuffix("-"),
+                tuple(url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)))
+        self._search, self._product, self._shop, self._image = prefixes
 
     def search(self, query: SearchQuery, **changes) -> str:
         """The link to `query`, or with `changes` to query.but(**changes) (so page 1 unless given)."""

@@ -20,7 +20,6 @@
 import fcntl
 import heapq
 import math
-import os
 import threading
 from array import array
 from collections import Counter, OrderedDict
@@ -50,6 +49,7 @@ TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
 DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
 FACET_SIZE = 12
 WORD_CACHE_POSTINGS = 2_000_000  # postings kept by GenerationCache.word_scores (12 bytes each)
+STORED_CACHE_DOCS = 5_000  # documents' stored fields kept by GenerationCache.stored_fields (~1 kB each)
 
 
 def make_schema() -> Schema:
@@ -158,6 +158,7 @@ class GenerationCache:
         self._words: OrderedDict = OrderedDict()  # term -> (document numbers, scores)
         self._word_postings = 0
         self._words_lock = threading.Lock()
+        self._stored: dict[int, dict] = {}
         self._lock = threading.Lock()
         # The words of product names, plus those of categories, shops and communes (few, and
         # the same for many products: kept out of the index to make indexing faster).
@@ -254,6 +255,17 @@ class GenerationCache:
                 scores[docnum] = add(docnum, 0.0) + score
                 advance()
         return scores
+
+    def stored_fields(self, searcher, docnum: int) -> dict:
+        """The document's stored fields. Reading them (a pickled, compressed column) was a tenth of
+        a search page's work, for the few thousand products that fill the pages people open;
+        cleared when full, like the links' encoded arguments."""
+        fields = self._stored.get(docnum)
+        if fields is None:
+            if len(self._stored) >= STORED_CACHE_DOCS:
+                self._stored.clear()
+            fields = self._stored[docnum] = searcher.stored_fields(docnum)
+        return fields
 
     def speller_for(self) -> Speller:
         if self.speller is None:
@@ -516,7 +528,7 @@ class WhooshBackend(SearchBackend):
                 matched = {d for d in matched if low <= price[d] <= high}
 
             page_docs, page_scores = self._rank(query, scores, matched, cache, distances)
-            hits = [self._hit(searcher.stored_fields(d), d, cache, ref, distances, stems, page_scores.get(d, 0.0))
+            hits = [self._hit(cache.stored_fields(searcher, d), d, cache, ref, distances, stems, page_scores.get(d, 0.0))
                     for d in page_docs]
             return SearchResults(query=query, total=len(matched), hits=hits,
                                  facets=self._facets(matched, cache, ref, distances),

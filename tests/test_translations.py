@@ -119,6 +119,8 @@ def test_public_pages_in_english(client, world):
     assert "shop close to home" in home and "Search for a product" in home and "Log in" in home
     search = english_page(client, "/recherche?q=pain")
     assert "What are you looking for?" in search and "Sort by" in search
+    assert ">Relevance</option>" in search and ">Price, lowest first</option>" in search  # sorts
+    assert "> In stock</label>" in search and "> Open now</label>" in search  # the filters' checkboxes
     login_page = english_page(client, "/connexion")
     assert "Forgot your password?" in login_page and "Sign up" in login_page
     assert "Email address" in login_page and "Stay logged in" in login_page  # form labels too
@@ -205,6 +207,17 @@ def test_a_template_reads_the_language_it_is_rendered_in(app):
             assert render_template_string(source, q="<b>") == "Search No product matches “&lt;b&gt;”"
             assert app.jinja_env.from_string("{{ _('Rechercher') }}").render() == "Search"
         assert render_template_string("{{ ngettext('%(num)s résultat', '%(num)s résultats', 2) }}") == "2 résultats"
+
+
+def test_a_page_text_without_variables_still_reads_a_doubled_percent_as_one(app):
+    """The page's _() skips formatting a text with nothing to put in, but "%%" is still a percent
+    sign, with or without variables, as Jinja's own _() writes it."""
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Remise de 5 %% au plus') }}") == "Remise de 5 % au plus"
+        assert render_template_string("{{ _('%(n)s %%', n=5) }}") == "5 %"
+        assert render_template_string("{{ _(\"L'étal\") }}") == "L'étal"
 
 
 def test_texts_outside_a_request_are_french(app):

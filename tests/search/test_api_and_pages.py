@@ -167,6 +167,7 @@ def test_page_links_are_written_as_url_for_writes_them(app):
             for query in (SearchQuery(), SearchQuery(text="miel"), tricky, tricky.but(commune=None)):
                 assert links.search(query) == url_for("public.search", **query.url_args())
             assert links.product(42) == url_for("public.product", product_id=42)
+            assert links.image("ab" * 32) == url_for("public.media", size="thumb", key="ab" * 32)
             for slug in ("rucher-de-precy", "épicerie du duc/2?x=1&y=%"):
                 assert links.shop(slug) == url_for("public.shop", slug=slug)
 

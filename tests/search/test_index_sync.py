@@ -122,13 +122,14 @@ def test_the_nightly_optimise_merges_the_segments_of_incremental_commits(app, as
 def test_prices_and_facets_follow_each_commit_merge_and_deletion(app, ask):
     """The columns behind price order and facets are kept per index segment and reused by the
     next generation: after each incremental commit, a deactivation (a deletion in an old
-    segment) and the nightly merge, they still describe every document."""
+    segment) and the nightly merge, they still describe every document; and the results show each
+    product as its last commit left it (stored fields are kept per generation)."""
     from marketplace import periodic
 
     def seen():
         results, browsed = ask(q="miel", sort="price_asc"), ask(sort="price_asc")  # with and without words
         assert [hit.name for hit in browsed.hits] == [hit.name for hit in results.hits]
-        return ([hit.name for hit in results.hits],
+        return ([(hit.name, hit.price_cents) for hit in results.hits],
                 {value.label: value.count for value in results.facets["commune"]})
 
     with app.app_context():
@@ -143,22 +144,43 @@ def test_prices_and_facets_follow_each_commit_merge_and_deletion(app, ask):
             products[name] = product.id
             search.drain_outbox()  # one commit (one new segment) per change, as the indexer does
             ask(q="miel")  # a search reads this generation's columns
-    assert seen() == (["Miel de sapin", "Miel de tilleul", "Miel de lavande"],
+    assert seen() == ([("Miel de sapin", 500), ("Miel de tilleul", 700), ("Miel de lavande", 900)],
                       {"Semur-en-Auxois": 2, "Arnay-le-Duc": 1})
     with app.app_context():
         db.session.get(Product, products["Miel de sapin"]).active = False
         db.session.commit()
         search.drain_outbox()
-    assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
+    assert seen() == ([("Miel de tilleul", 700), ("Miel de lavande", 900)], {"Semur-en-Auxois": 2})
     with app.app_context():
         periodic.optimize_search_index()
         assert search.get_backend().segment_count() == 1
-    assert seen() == (["Miel de tilleul", "Miel de lavande"], {"Semur-en-Auxois": 2})
+    assert seen() == ([("Miel de tilleul", 700), ("Miel de lavande", 900)], {"Semur-en-Auxois": 2})
     with app.app_context():
         db.session.get(Product, products["Miel de lavande"]).price_cents = 300
+        db.session.get(Product, products["Miel de tilleul"]).name = "Miel de tilleul bio"
         db.session.commit()
         search.drain_outbox()
-    assert seen() == (["Miel de lavande", "Miel de tilleul"], {"Semur-en-Auxois": 2})
+    assert seen() == ([("Miel de lavande", 300), ("Miel de tilleul bio", 700)], {"Semur-en-Auxois": 2})
+
+
+def test_a_typo_that_found_nothing_finds_the_word_a_shop_lists_next(app, ask):
+    """Corrections are remembered for the catalogue's words as they are: once a product brings a
+    new word, the same typo is corrected to it."""
+    with app.app_context():
+        shop = f.shop("Miellerie Dupont", f.commune())
+        db.session.add(Product(shop=shop, category=shop.category, name="Miel de lavande", price_cents=900))
+        db.session.commit()
+        search.drain_outbox()
+    for _ in range(2):  # asked again: the same answer
+        nothing = ask(q="chocolta")
+        assert (nothing.total, nothing.suggestion) == (0, None)
+    with app.app_context():
+        shop = db.session.scalar(select(Shop))
+        db.session.add(Product(shop=shop, category=shop.category, name="Chocolat noir", price_cents=450))
+        db.session.commit()
+        search.drain_outbox()
+    found = ask(q="chocolta")
+    assert (found.total, found.suggestion, [hit.name for hit in found.hits]) == (1, "chocolat", ["Chocolat noir"])
 
 
 @pytest.mark.whoosh_only
