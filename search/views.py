@@ -14,7 +14,7 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, lazy_gettext
 from marketplace.territory import current_commune
 from search.models import SynonymGroup
-from search.query import (CHECKBOX_FILTERS, FILTERS, RADII_KM, SORTS, VALUE_FILTERS, InvalidParameter, SearchQuery,
+from search.query import (CHECKBOX_FILTERS, FILTERS, PRICE_RANGE_LABELS, RADII_KM, SORTS, VALUE_FILTERS, InvalidParameter, SearchQuery,
                           parse_search_args)
 from search.unmet import unmet_report
 
@@ -127,6 +127,19 @@ class PageLinks:
             args[name] = url_value(value.value)  # same key, same place in the URL
             links.append((value, self._link(args)))
         return links
+
+    def price_choices(self, query: SearchQuery, counts: dict) -> list[tuple]:
+        """(label, matches, link, chosen) of the price ranges offered: the chosen one, its link
+        taking the price filter off, and those holding matches, their link filtering on them."""
+        choices = []
+        for (low, high), label in PRICE_RANGE_LABELS.items():
+            chosen = query.min_price_cents == low and query.max_price_cents == high
+            count = counts.get((low, high), 0)
+            if chosen or count:
+                link = self.search(query, min_price_cents=None if chosen else low,
+                                   max_price_cents=None if chosen else high)
+                choices.append((label, count, link, chosen))
+        return choices
 
     def results(self, hits) -> list[tuple]:
         """(hit, link to its product, link to its shop) for each hit."""

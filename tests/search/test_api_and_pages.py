@@ -134,6 +134,16 @@ def test_results_are_product_cards_and_empty_price_ranges_are_hidden(app, client
     assert "5 à 10 €" in facet and "(2)" in facet and "10 à 20 €" in facet
     for empty in ("Moins de 5 €", "20 à 50 €", "Plus de 50 €"):
         assert empty not in facet
+    chosen_href = unescape(re.search(r'<a href="([^"]+)">5 à 10 €</a>', facet).group(1))
+    assert chosen_href == f"/recherche?q=miel&commune={SEMUR}&radius_km=20&min_price_cents=500&max_price_cents=1000"
+    chosen = client.get(chosen_href).get_data(as_text=True)
+    facet = re.search(r'data-testid="facet-price".*?</details>', chosen, re.S).group(0)
+    assert '<strong aria-current="true">5 à 10 €</strong> <span class="count">(2)</span>' in facet
+    remove = re.search(r'<a href="([^"]+)" aria-label="Retirer le filtre de prix">', facet).group(1)
+    assert unescape(remove) == f"/recherche?q=miel&commune={SEMUR}&radius_km=20"
+    assert "10 à 20 €" not in facet  # none of the chosen range's results is in another
+    english = client.get("/recherche?q=miel&lang=en").get_data(as_text=True)
+    assert "€10 to €20" in re.search(r'data-testid="facet-price".*?</details>', english, re.S).group(0)
     assert 'data-testid="filters-toggle"' in page and 'aria-controls="filters-panel"' in page
 
 
