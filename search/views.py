@@ -122,10 +122,13 @@ class PageLinks:
         if name not in args:  # not a value the link carries: each link on its own
             return [(value, self.search(query, **{name: value.value})) for value in values]
         url_value = FILTERS_BY_NAME[name].url_value
+        pairs = [self._pair(item) for item in args.items()]
+        at = list(args).index(name)  # the value's place in the URL, the same for every value
+        before, after = "&".join(pairs[:at]), "&".join(pairs[at + 1:])
         links = []
         for value in values:
-            args[name] = url_value(value.value)  # same key, same place in the URL
-            links.append((value, self._link(args)))
+            parts = (before, self._pair((name, url_value(value.value))), after)
+            links.append((value, f"{self._search}?{'&'.join(part for part in parts if part)}"))
         return links
 
     def price_choices(self, query: SearchQuery, counts: dict) -> list[tuple]:
@@ -142,8 +145,9 @@ class PageLinks:
         return choices
 
     def results(self, hits) -> list[tuple]:
-        """(hit, link to its product, link to its shop) for each hit."""
-        return [(hit, self.product(hit.id), self.shop(hit.shop_slug)) for hit in hits]
+        """(hit, link to its product, link to its shop, its thumbnail or None) for each hit."""
+        return [(hit, self.product(hit.id), self.shop(hit.shop_slug), hit.image_key and self.image(hit.image_key))
+                for hit in hits]
 
     def product(self, product_id: int) -> str:
         return f"{self._product}{int(product_id)}"

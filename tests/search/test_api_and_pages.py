@@ -6,7 +6,7 @@ from flask import url_for
 
 from marketplace.extensions import db
 from search.models import SynonymGroup
-from search.query import SearchQuery
+from search.query import FacetValue, SearchQuery
 from search.views import PageLinks
 from tests import factories as f
 from tests.conftest import login
@@ -178,6 +178,12 @@ def test_page_links_are_written_as_url_for_writes_them(app):
                 assert links.search(query) == url_for("public.search", **query.url_args())
             assert links.product(42) == url_for("public.product", product_id=42)
             assert links.image("ab" * 32) == url_for("public.media", size="thumb", key="ab" * 32)
+            for query in (SearchQuery(text="miel"), tricky, tricky.but(text="")):  # facets, wherever they sit
+                for name, values in (("shop", ("rucher-de-precy", "l'épi & co")), ("category", ("epicerie", "vins")),
+                                     ("commune_filter", (SEMUR, "21425"))):
+                    facet = [FacetValue(value, value, 1) for value in values]
+                    assert [href for _, href in links.choices(query, name, facet)] == [
+                        url_for("public.search", **query.but(**{name: value}).url_args()) for value in values]
             for slug in ("rucher-de-precy", "épicerie du duc/2?x=1&y=%"):
                 assert links.shop(slug) == url_for("public.shop", slug=slug)
 
