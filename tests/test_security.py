@@ -217,6 +217,10 @@ def test_a_nul_byte_is_refused_with_a_french_400(client):
         assert "caractères de contrôle" in response.get_data(as_text=True)
     response = client.post("/connexion", data={"email": "a\x00@example.fr", "password": "x"})
     assert response.status_code == 400
+    response = client.post("/connexion", data={"email": "a\x00@example.fr", "password": "x"},
+                           content_type="multipart/form-data")  # a form with a file field sends this
+    assert response.status_code == 400
+    assert client.get("/recherche?q%00=pain").status_code == 400  # in an argument's name too
 
 
 def test_the_api_refuses_a_nul_byte_in_json(client):
