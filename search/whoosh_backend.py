@@ -49,7 +49,7 @@ TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
 DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
 FACET_SIZE = 12
 WORD_CACHE_POSTINGS = 2_000_000  # postings kept by GenerationCache.word_scores (12 bytes each)
-STORED_CACHE_DOCS = 5_000  # documents' stored fields kept by GenerationCache.stored_fields (~1 kB each)
+STORED_CACHE_DOCS = 5_000  # documents' stored fields kept by GenerationCache.stored_fields (~1.6 kB each)
 
 
 def make_schema() -> Schema:
