@@ -14,6 +14,8 @@
   word twice per search in Python (once for the total and facets, once to score every match),
   which made two common words 55 ms at 100k products; and the scoring pass (a top-200 search)
   pruned sub-queries once it had enough results, leaving some fields' share out of the scores.
+  A word's postings are scored here with Whoosh's BM25F function, each document's field length
+  taken from a list read once per segment (Whoosh's scorer read it from the file per posting).
 - Price is an integer number of cents; geography is a commune-code field; coordinates are not
   in the index (they come from the communes table, search.reference).
 """
@@ -29,6 +31,7 @@ from pathlib import Path
 from whoosh import index
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, Or, Term
+from whoosh.scoring import bm25
 from whoosh.writing import CLEAR
 
 from search.analysis import folded_words, folding_analyzer, french_analyzer, highlight, stem
@@ -159,6 +162,9 @@ class GenerationCache:
         self._word_postings = 0
         self._words_lock = threading.Lock()
         self._stored: dict[int, dict] = {}
+        # (segment id, text field) -> each document's length in it, for the segments still there
+        self._lengths: dict[tuple, list] = {} if previous is None else {
+            key: lengths for key, lengths in previous._lengths.items() if key[0] in self._segments}
         self._lock = threading.Lock()
         # The words of product names, plus those of categories, shops and communes (few, and
         # the same for many products: kept out of the index to make indexing faster).
@@ -229,32 +235,59 @@ class GenerationCache:
         return dict(zip(*kept))
 
     def _read_word(self, searcher, term: str) -> dict[int, float]:
-        """The term's postings in every text field, scored and summed per document."""
+        """The term's postings in every text field, scored and summed per document. Each segment's
+        postings are read on their own (its deleted documents left out), scored with the whole
+        index's statistics as Whoosh's own search scores them."""
         scores: dict[int, float] = {}
         add = scores.get
+        leaves = [(leaf_searcher, leaf_searcher.reader(), base) for leaf_searcher, base in searcher.leaf_searchers()]
+        reader = searcher.reader()
         for field in TEXT_FIELDS:
-            matcher = Term(field, term).matcher(searcher)
-            is_active, docnum_of, advance = matcher.is_active, matcher.id, matcher.next
-            if field not in GROUP_TEXT_FIELDS:
-                while is_active():
-                    docnum = docnum_of()
-                    scores[docnum] = add(docnum, 0.0) + matcher.score()
-                    advance()
+            if (field, term) not in reader:
                 continue
-            # Same group and weight, same text length, same score: reading a document's field
-            # length was most of the cost of a long posting list. (Only while a renamed shop's
-            # products are being re-indexed can two of them hold different texts; their score
-            # is then approximate.)
-            group, group_scores = getattr(self, GROUP_TEXT_FIELDS[field]), {}
-            while is_active():
-                docnum = docnum_of()
-                key = (group[docnum], matcher.weight())
-                score = group_scores.get(key)
-                if score is None:
-                    score = group_scores[key] = matcher.score()
-                scores[docnum] = add(docnum, 0.0) + score
-                advance()
+            scorer = searcher.weighting.scorer(searcher, field, term)  # BM25F: Whoosh's default weighting
+            for leaf_searcher, leaf, base in leaves:
+                if (field, term) not in leaf:
+                    continue
+                matcher = leaf_searcher.postings(field, term)
+                is_active, local_docnum, weight, advance = matcher.is_active, matcher.id, matcher.weight, matcher.next
+                if field not in GROUP_TEXT_FIELDS:
+                    # Whoosh's scorer reads the document's field length from the index file for
+                    # each posting, most of the time of a word searched for the first time: the
+                    # segment's lengths are read once, and Whoosh's function scores.
+                    lengths = self._field_lengths(leaf, field)
+                    idf, average, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+                    while is_active():
+                        local = local_docnum()
+                        docnum = base + local
+                        scores[docnum] = add(docnum, 0.0) + bm25(idf, weight(), lengths[local], average, b, k1)
+                        advance()
+                    continue
+                # Same group and weight, same text length, same score: one score per group and
+                # weight. (Only while a renamed shop's products are being re-indexed can two of
+                # them hold different texts; their score is then approximate.)
+                group, group_scores = getattr(self, GROUP_TEXT_FIELDS[field]), {}
+                while is_active():
+                    docnum = base + local_docnum()
+                    key = (group[docnum], weight())
+                    score = group_scores.get(key)
+                    if score is None:
+                        score = group_scores[key] = matcher.score()
+                    scores[docnum] = add(docnum, 0.0) + score
+                    advance()
         return scores
+
+    def _field_lengths(self, leaf, field: str) -> list:
+        """The field's length in each document of the segment, as BM25F reads it; read once per
+        segment and field (a segment never changes) and kept by the next generations."""
+        segment = leaf.segment()
+        key = (segment.segment_id() if segment is not None else None, field)
+        lengths = self._lengths.get(key)
+        if lengths is None:
+            lengths = [leaf.doc_field_length(docnum, field, 1) for docnum in range(leaf.doc_count_all())]
+            if key[0] is not None:
+                self._lengths[key] = lengths
+        return lengths
 
     def stored_fields(self, searcher, docnum: int) -> dict:
         """The document's stored fields. Reading them (a pickled, compressed column) was a tenth of

@@ -256,6 +256,37 @@ def test_results_do_not_depend_on_the_word_cache(app, world, ask, monkeypatch):
     assert all(hits for _, hits in first)
 
 
+@pytest.mark.whoosh_only
+def test_a_words_scores_are_whooshs_own_over_several_segments_and_a_deletion(app, world):
+    """The backend scores a word's postings itself (BM25F, each field's lengths read once per
+    segment): the same documents and scores as Whoosh's own search of `word_query`, across the
+    segments that commits add and without the products taken off sale."""
+    from search.analysis import stem
+    from search.whoosh_backend import word_query
+
+    with app.app_context():
+        shop = db.session.get(Shop, world.shops["Rucher de Précy"])
+        for name, description in (("Miel de châtaignier", "Un miel corsé, miel de forêt"),
+                                  ("Bougie au miel", "")):
+            db.session.add(Product(shop=shop, category=shop.category, name=name, price_cents=700,
+                                   description=description))
+            db.session.commit()
+            search.drain_outbox()  # one segment each
+        db.session.get(Product, world.products["Miel d'acacia"]).active = False
+        db.session.commit()
+        search.drain_outbox()
+        backend = search.get_backend()
+        with backend._searcher() as searcher:
+            assert len(searcher.leaf_searchers()) > 1
+            cache = backend._cache_for(searcher, search.reference_data())
+            for word in ("miel", "pain", "precy", "chaussures", "semur", "corse"):
+                ours = cache.word_scores(searcher, stem(word))
+                whoosh = {hit.docnum: hit.score for hit in searcher.search(word_query(word), limit=None)}
+                assert ours == pytest.approx(whoosh, rel=1e-12), word
+            assert world.products["Miel d'acacia"] not in {
+                int(searcher.stored_fields(docnum)["id"]) for docnum in cache.word_scores(searcher, stem("miel"))}
+
+
 def test_open_now_honours_an_exceptional_closure_like_the_shop_page(app, world, ask):
     """Search's "Ouvert maintenant" and the shop page read one rule: a shop closed today is closed."""
     from datetime import datetime
