@@ -11,7 +11,7 @@ SORTS = ("relevance", "distance", "price_asc", "price_desc")
 RADII_KM = (5, 10, 20, 40)  # offered in the page; 0 or None: the whole territory
 DEFAULT_RADIUS_KM = 20
 # The price facet's ranges in cents (None: open end); bounds included, as the price filters take them.
-PRICE_RANGES = ((None, 500), (500, 1000), (1000, 2000), (2000, 5000), (5000, None))  # the price facet's, in cents
+PRICE_RANGES = ((None, 500), (500, 1000), (1000, 2000), (2000, 5000), (5000, None))
 PRICE_RANGE_LABELS = dict(zip(PRICE_RANGES, (N_("Moins de 5 €"), N_("5 à 10 €"), N_("10 à 20 €"), N_("20 à 50 €"),
                                              N_("Plus de 50 €"))))  # translated by the page
 MAX_PER_PAGE = 100

@@ -14,8 +14,8 @@ from marketplace.extensions import db
 from marketplace.i18n import N_, lazy_gettext
 from marketplace.territory import current_commune
 from search.models import SynonymGroup
-from search.query import (CHECKBOX_FILTERS, FILTERS, PRICE_RANGE_LABELS, RADII_KM, SORTS, VALUE_FILTERS, InvalidParameter, SearchQuery,
-                          parse_search_args)
+from search.query import (CHECKBOX_FILTERS, FILTERS, PRICE_RANGE_LABELS, RADII_KM, SORTS, VALUE_FILTERS,
+                          InvalidParameter, SearchQuery, parse_search_args)
 from search.unmet import unmet_report
 
 FILTERS_BY_NAME = {each.name: each for each in FILTERS}
@@ -74,10 +74,10 @@ _LINK_PREFIXES_MAX = 100
 class PageLinks:
     """The page's links, as url_for writes them. A page of results holds about a hundred (results,
     their shops, facets, pages) and url_for costs 7 to 15 µs a call: each endpoint's URL is built
-    once by url_for and completed here with Werkzeug's own escaping, each URL argument encoded once
-    per process and each endpoint's once per script root (tests/search/test_api_and_pages.py compares
-    them with url_for's). The lists (results,
-    facet values) get theirs in one call: a call from the template costs as much as the link."""
+    once per script root by url_for and completed here with Werkzeug's own escaping, each URL
+    argument encoded once per process (tests/search/test_api_and_pages.py compares them with
+    url_for's). The lists (results, facet values, price ranges) get theirs in one call: a call from
+    the template costs as much as the link."""
     PATH_SEGMENT_SAFE = "!$&'()*+,/:;=@"  # werkzeug.routing.BaseConverter.to_url
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 

@@ -561,8 +561,8 @@ class WhooshBackend(SearchBackend):
                 matched = {d for d in matched if low <= price[d] <= high}
 
             page_docs, page_scores = self._rank(query, scores, matched, cache, distances)
-            hits = [self._hit(cache.stored_fields(searcher, d), d, cache, ref, distances, stems, page_scores.get(d, 0.0))
-                    for d in page_docs]
+            hits = [self._hit(cache.stored_fields(searcher, d), d, cache, ref, distances, stems,
+                              page_scores.get(d, 0.0)) for d in page_docs]
             return SearchResults(query=query, total=len(matched), hits=hits,
                                  facets=self._facets(matched, cache, ref, distances),
                                  suggestion=suggestion, corrected=suggestion is not None,
