@@ -69,6 +69,31 @@ def on_starting(server):
     server.log.info("application code loaded in the master: %d modules", import_application_code())
 
 
+def post_worker_init(worker):
+    """The new worker reads the search index's per-generation data (columns, field lengths, typo
+    corrector) in the background while it starts serving, so that no visitor's search waits for
+    it (2.6 s at 100,000 products; workers are replaced every few thousand requests)."""
+    import threading
+    import time
+
+    app = worker.wsgi
+
+    def warm_up():
+        import search
+
+        started = time.perf_counter()
+        try:
+            with app.app_context():
+                search.warm_up()
+        except Exception:  # the first search reads it instead
+            worker.log.exception("search warm-up failed")
+        else:
+            worker.log.info("search warm-up done in %.0f ms (worker %d)", (time.perf_counter() - started) * 1000,
+                            os.getpid())
+
+    threading.Thread(target=warm_up, name="search-warm-up", daemon=True).start()
+
+
 def child_exit(server, worker):
     """A dead worker's live gauges must not be summed any more."""
     from prometheus_client import multiprocess

@@ -76,6 +76,12 @@ def get_backend():
     return engine
 
 
+def warm_up() -> None:
+    """Read the index's per-generation data (columns, field lengths, typo corrector) before this
+    process serves anyone: at 100,000 products its first search took 2.6 s."""
+    get_backend().warm_up(reference_data())
+
+
 def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
     """Answer a search; a text search that the whole territory cannot answer is recorded
     (search.unmet)."""

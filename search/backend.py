@@ -44,5 +44,8 @@ class SearchBackend(ABC):
     def optimize(self) -> None:
         """Merge the index into as few parts as possible (nightly); nothing to do by default."""
 
+    def warm_up(self, ref: Reference) -> None:
+        """Read now what a process's first searches would read (a new web worker); nothing by default."""
+
     def close(self) -> None:
         """Release files and caches (tests, worker shutdown)."""

@@ -255,7 +255,7 @@ class GenerationCache:
                     # Whoosh's scorer reads the document's field length from the index file for
                     # each posting, most of the time of a word searched for the first time: the
                     # segment's lengths are read once, and Whoosh's function scores.
-                    lengths = self._field_lengths(leaf, field)
+                    lengths = self.field_lengths(leaf, field)
                     idf, average, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
                     while is_active():
                         local = local_docnum()
@@ -277,7 +277,7 @@ class GenerationCache:
                     advance()
         return scores
 
-    def _field_lengths(self, leaf, field: str) -> list:
+    def field_lengths(self, leaf, field: str) -> list:
         """The field's length in each document of the segment, as BM25F reads it; read once per
         segment and field (a segment never changes) and kept by the next generations."""
         segment = leaf.segment()
@@ -474,6 +474,17 @@ class WhooshBackend(SearchBackend):
             cache.extra_words = ref.words
             self._cache = cache
         return cache
+
+    def warm_up(self, ref) -> None:
+        with self._searcher() as searcher:
+            if searcher is None:
+                return
+            cache = self._cache_for(searcher, ref)
+            cache.speller_for()
+            for leaf, _ in searcher.reader().leaf_readers():
+                for field in TEXT_FIELDS:
+                    if field not in GROUP_TEXT_FIELDS:
+                        cache.field_lengths(leaf, field)
 
     def close(self) -> None:
         with self._pool_lock:

@@ -41,8 +41,9 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
            "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     env.pop("REDIS_URL", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = tmp_path / "gunicorn.log"  # a file, read while gunicorn runs
     process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "run:app"], cwd=BASE_DIR, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60  # a wait for start-up, not a speed assertion
@@ -53,7 +54,8 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
-                    raise AssertionError(f"gunicorn did not start:\n{process.communicate()[0]}") from None
+                    process.wait()
+                    raise AssertionError(f"gunicorn did not start:\n{log.read_text()}") from None
                 time.sleep(0.2)
         assert status == 200
         status, headers, body = get(f"{base}/readyz", **{"X-Request-ID": "gunicorn-probe-1"})
@@ -73,9 +75,21 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
             time.sleep(0.1)
         assert killed not in _workers(process.pid) and len(_workers(process.pid)) == 2
         assert [get(f"{base}/healthz")[0] for _ in range(6)] == [200] * 6
+        # Each worker reads the search index's data in the background as it starts serving (the
+        # replacement too).
+        def all_warmed(workers):
+            lines = [line for line in log.read_text().splitlines() if "search warm-up done" in line]
+            return all(any(f"(worker {pid})" in line for line in lines) for pid in workers)
+
+        workers = _workers(process.pid)
+        deadline = time.monotonic() + 30  # a wait for the background reads, not a speed assertion
+        while not all_warmed(workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all_warmed(workers), log.read_text()
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        output = log.read_text()
     assert process.returncode == 0, output
     access = [json.loads(line) for line in output.splitlines()
               if line.startswith("{") and '"gunicorn.access"' in line]
@@ -83,6 +97,7 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
     assert probe and probe[0]["path"] == "/readyz" and probe[0]["status"] == "200"
     # The master imported the code, so that workers (the replacement too) are forked with it.
     assert "application code loaded in the master" in output
+    assert "search warm-up failed" not in output
 
 
 def _workers(master: int) -> list[int]:

@@ -287,6 +287,30 @@ def test_a_words_scores_are_whooshs_own_over_several_segments_and_a_deletion(app
                 int(searcher.stored_fields(docnum)["id"]) for docnum in cache.word_scores(searcher, stem("miel"))}
 
 
+@pytest.mark.whoosh_only
+def test_a_warmed_up_worker_has_read_what_its_first_searches_need(app, world, ask):
+    """gunicorn.conf.py warms each new worker up: the index's columns, every segment's field
+    lengths and the typo corrector are read before a visitor's search needs them."""
+    with app.app_context():
+        backend = search.get_backend()
+        backend.close()  # a new worker: nothing read yet
+        search.warm_up()
+        cache = backend._cache
+        with backend._searcher() as searcher:
+            assert cache.generation == searcher.reader().generation()
+            segments = {leaf.segment().segment_id() for leaf, _ in searcher.reader().leaf_readers()}
+        assert cache.speller is not None
+        assert set(cache._lengths) == {(segment, field) for segment in segments for field in ("name", "description")}
+    assert ask(q="miel").total == 3 and ask(q="mile").suggestion == "miel"
+    assert backend._cache is cache  # the searches used what the warm-up read
+
+
+def test_warming_up_an_empty_index_does_nothing(app, ask):
+    with app.app_context():
+        search.warm_up()
+    assert ask(q="miel").total == 0
+
+
 def test_open_now_honours_an_exceptional_closure_like_the_shop_page(app, world, ask):
     """Search's "Ouvert maintenant" and the shop page read one rule: a shop closed today is closed."""
     from datetime import datetime
