@@ -6,6 +6,7 @@ of the catalogue, verified by the optimal-string-alignment distance (a transposi
 edit), so a lookup costs microseconds, and the correction is a real word to show in
 "Vouliez-vous dire …".
 """
+from functools import lru_cache
 from itertools import combinations
 
 
@@ -61,7 +62,7 @@ def osa_distance(a: str, b: str, limit: int) -> int:
 class Speller:
     """Corrections for one vocabulary: {folded word: number of documents holding it}."""
 
-    KEPT_CORRECTIONS = 20_000  # the words looked up, and their correction (cleared when full)
+    KEPT_CORRECTIONS = 20_000  # the words last looked up, and their correction
 
     def __init__(self, vocabulary: dict[str, int]):
         self.vocabulary = vocabulary
@@ -69,19 +70,12 @@ class Speller:
         for word in vocabulary:
             for variant in _deletes(word, max_edits(word)):
                 self._index.setdefault(variant, []).append(word)
-        self._corrections: dict[str, str | None] = {}
+        self._remembered = lru_cache(maxsize=self.KEPT_CORRECTIONS)(self._correction)
 
     def correct(self, word: str) -> str | None:
         """The likeliest catalogue word within the edit budget of `word`, or None. The same typos
         come back (a tenth of a typo's search page was spent finding its correction again)."""
-        try:
-            return self._corrections[word]
-        except KeyError:
-            pass
-        if len(self._corrections) >= self.KEPT_CORRECTIONS:
-            self._corrections.clear()
-        correction = self._corrections[word] = self._correction(word)
-        return correction
+        return self._remembered(word)
 
     def _correction(self, word: str) -> str | None:
         edits = max_edits(word)

@@ -1,4 +1,5 @@
 """The search page (rendered for public.search) and the admin pages of search."""
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -66,9 +67,15 @@ def _alternatives(query):
 # often the same words come back from page to page); cleared when full.
 _ENCODED_PAIRS: dict[tuple, str] = {}
 _ENCODED_PAIRS_MAX = 20_000
-# The beginnings of the page's links, by the request's script root (the site's path prefix).
-_LINK_PREFIXES: dict[str, tuple] = {}
-_LINK_PREFIXES_MAX = 100
+
+
+@lru_cache(maxsize=100)
+def _link_prefixes(script_root: str) -> tuple:
+    """The beginnings of the page's links as url_for writes them for the current request, whose
+    script root (the site's path prefix) is `script_root`: the key they depend on."""
+    return (url_for("public.search"), url_for("public.product", product_id=0).removesuffix("0"),
+            url_for("public.shop", slug="-").removesuffix("-"),
+            tuple(url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)))
 
 
 class PageLinks:
@@ -82,15 +89,7 @@ class PageLinks:
     QUERY_SAFE = "!$'()*,/:;?@"  # werkzeug.urls._urlencode
 
     def __init__(self):
-        prefixes = _LINK_PREFIXES.get(request.script_root)
-        if prefixes is None:
-            if len(_LINK_PREFIXES) >= _LINK_PREFIXES_MAX:
-                _LINK_PREFIXES.clear()
-            prefixes = _LINK_PREFIXES[request.script_root] = (
-                url_for("public.search"), url_for("public.product", product_id=0).removesuffix("0"),
-                url_for("public.shop", slug="-").removesuffix("-"),
-                tuple(url_for("public.media", size="thumb", key="0" * 64).split("0" * 64)))
-        self._search, self._product, self._shop, self._image = prefixes
+        self._search, self._product, self._shop, self._image = _link_prefixes(request.script_root)
 
     def search(self, query: SearchQuery, **changes) -> str:
         """The link to `query`, or with `changes` to query.but(**changes) (so page 1 unless given)."""

@@ -48,6 +48,8 @@ TEXT_FIELDS = ("name", "category", "shop_name", "place", "description")
 # Text fields that hold the same text for every product of a category, shop or commune (see
 # to_fields), with the GenerationCache column that names the group.
 GROUP_TEXT_FIELDS = {"category": "category", "shop_name": "shop", "place": "commune"}
+# The others, scored with each document's own length (GenerationCache.field_lengths).
+LENGTH_TEXT_FIELDS = tuple(field for field in TEXT_FIELDS if field not in GROUP_TEXT_FIELDS)
 TOP_SCORED = 200  # relevance: the best-scoring documents re-ranked by distance
 DISTANCE_DECAY_KM = 15.0  # relevance × 1 / (1 + distance / DISTANCE_DECAY_KM)
 FACET_SIZE = 12
@@ -251,7 +253,7 @@ class GenerationCache:
                     continue
                 matcher = leaf_searcher.postings(field, term)
                 is_active, local_docnum, weight, advance = matcher.is_active, matcher.id, matcher.weight, matcher.next
-                if field not in GROUP_TEXT_FIELDS:
+                if field in LENGTH_TEXT_FIELDS:
                     # Whoosh's scorer reads the document's field length from the index file for
                     # each posting, most of the time of a word searched for the first time: the
                     # segment's lengths are read once, and Whoosh's function scores.
@@ -482,9 +484,8 @@ class WhooshBackend(SearchBackend):
             cache = self._cache_for(searcher, ref)
             cache.speller_for()
             for leaf, _ in searcher.reader().leaf_readers():
-                for field in TEXT_FIELDS:
-                    if field not in GROUP_TEXT_FIELDS:
-                        cache.field_lengths(leaf, field)
+                for field in LENGTH_TEXT_FIELDS:
+                    cache.field_lengths(leaf, field)
 
     def close(self) -> None:
         with self._pool_lock:
