@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, check_production_settings
 from marketplace import (access, formatting, http_cache, i18n, observability, replicas, request_guard,
-                         security_headers, text_search, urls)
+                         security_headers, session_cookie, text_search, urls)
 from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -24,6 +24,7 @@ def create_app(config_name: str = "development", **overrides) -> Flask:
     )
     app.config.from_object(CONFIGS[config_name]())
     app.config.update(overrides)
+    app.session_interface = session_cookie.SessionInterface()
     if config_name == "production":
         check_production_settings(app)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)

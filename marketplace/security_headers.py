@@ -22,11 +22,6 @@ def _origin(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def content_security_policy(config) -> str:
-    return _policy(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"))
-
-
-@cache  # a handful of configurations per process; the header goes on every response
 def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> str:
     stripe_js = _origin(stripe_js_url)
     stripe_api = _origin(stripe_api_base) or STRIPE_API
@@ -54,11 +49,21 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
+        # Not Headers.setdefault: each header it does not find costs werkzeug an exception.
+        present = {name.lower() for name, _ in headers}
         # Read per response: the demo points STRIPE_* at its localstripe after the app is built.
-        headers.setdefault("Content-Security-Policy", content_security_policy(app.config))
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if app.config.get("HSTS_SECONDS"):  # production only: HTTPS is certain there
-            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}; includeSubDomains")
+        for name, value in _headers(app.config.get("STRIPE_JS_URL"), app.config.get("STRIPE_API_BASE"),
+                                    app.config.get("HSTS_SECONDS")):
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
+
+
+@cache  # a handful of configurations per process; the headers go on every response
+def _headers(stripe_js_url: str | None, stripe_api_base: str | None, hsts_seconds: int | None) -> tuple:
+    headers = (("Content-Security-Policy", _policy(stripe_js_url, stripe_api_base)),
+               ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
+               ("Referrer-Policy", "strict-origin-when-cross-origin"))
+    if hsts_seconds:  # production only: HTTPS is certain there
+        headers += (("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains"),)
+    return headers

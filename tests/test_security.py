@@ -72,6 +72,44 @@ def test_no_template_has_inline_scripts_handlers_or_styles():
         assert "<style" not in text, f"inline <style> in {path} (the CSP blocks it: the page shows unstyled)"
 
 
+def test_a_response_s_own_security_header_is_kept(app):
+    from flask import Response
+
+    with app.test_request_context("/"):
+        response = app.process_response(Response("x", headers={"referrer-policy": "no-referrer"}))
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_session_cookie_survives_a_key_rotation_listed_in_the_fallbacks(app):
+    """The signing serializer is kept per set of keys: a new SECRET_KEY takes effect at once, and a
+    cookie signed with the old one still opens its session while SECRET_KEY_FALLBACKS lists it."""
+    client = app.test_client()
+    client.get("/?lang=en")  # the language chosen is kept in the session
+    assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+    old_key = app.secret_key
+    try:
+        app.config.update(SECRET_KEY="a-new-key-for-the-rotation", SECRET_KEY_FALLBACKS=[old_key])
+        assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+        app.config.update(SECRET_KEY_FALLBACKS=[])
+        assert '<html lang="fr"' in client.get("/").get_data(as_text=True)  # the old signature is refused
+    finally:
+        app.config.update(SECRET_KEY=old_key, SECRET_KEY_FALLBACKS=[])
+
+
+def test_no_public_page_declares_a_rate_limit(app):
+    """GETs of the public pages skip the rate limiter (marketplace/http_cache.py): a limit declared
+    on one of their views would never apply."""
+    from flask_limiter.util import get_qualified_name
+
+    from marketplace.extensions import limiter
+    from marketplace.http_cache import PUBLIC_PAGES
+
+    for endpoint in PUBLIC_PAGES:
+        assert get_qualified_name(app.view_functions[endpoint]) not in limiter._marked_for_limiting, endpoint
+    assert get_qualified_name(app.view_functions["auth.login"]) in limiter._marked_for_limiting
+
+
 def test_production_sends_hsts(production_app):
     app = production_app()
     response = app.test_client().get("/healthz", base_url="https://halle.example.fr")
