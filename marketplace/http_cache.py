@@ -110,7 +110,13 @@ def _cache_headers(response):
         return response
     response.headers["Cache-Control"] = f"public, max-age={int(current_app.config.get('PUBLIC_CACHE_SECONDS', 60))}"
     response.add_etag(weak=True)
-    return response.make_conditional(request)
+    # Only a conditional request can get a 304: werkzeug's check costs as much as the ETag itself.
+    if any(name in request.environ for name in _CONDITIONAL_HEADERS):
+        response.make_conditional(request)
+    return response
+
+
+_CONDITIONAL_HEADERS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE"})
 
 
 def init_app(app: Flask) -> None:
