@@ -77,6 +77,8 @@ def post_worker_init(worker):
     import time
 
     app = worker.wsgi
+    if "SEARCH_INDEX_DIR" not in getattr(app, "config", {}):  # not Halle (the benches' bare Flask yardstick)
+        return
 
     def warm_up():
         import search

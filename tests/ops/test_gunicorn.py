@@ -100,6 +100,32 @@ def test_gunicorn_with_the_sample_config_serves_healthz_readyz_and_metrics(app, 
     assert "search warm-up failed" not in output
 
 
+def test_the_sample_config_serves_the_benches_bare_yardstick_without_halle_s_warm_up(tmp_path):
+    """bench/http_load.py serves bench/bare_app.py with the same settings: its workers have no
+    search index to read."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    log = tmp_path / "gunicorn.log"
+    process = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "bench.bare_app:app"], cwd=BASE_DIR,
+                               env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60  # a wait for start-up, not a speed assertion
+        while True:
+            try:
+                assert get(f"http://127.0.0.1:{port}/")[0] == 200
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        time.sleep(0.5)  # the time a warm-up thread would have taken to fail
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "warm-up" not in log.read_text(), log.read_text()
+
+
 def _workers(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()]
