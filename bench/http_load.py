@@ -96,27 +96,24 @@ def main() -> None:
                                 clients=args.workers)
 
         print(load_average())
+
+        def closed_phase(server, path, label: str):
+            meter = CpuMeter(server)
+            outcome = closed_loop(server.port, path, clients=args.clients, seconds=args.seconds,
+                                  max_requests=args.max_requests)
+            print(outcome.summary(label))
+            print(meter.summary(outcome.ok))
+            return outcome
+
         # The yardstick and the search page in turns: this machine's speed drifts by a tenth or more
         # within a minute, so one pair of phases can put the ratio anywhere between 0.21 and 0.28.
         ratios = []
         for _ in range(args.repeat):
-            meter = CpuMeter(bare_web)
-            bare = closed_loop(bare_web.port, "/", clients=args.clients, seconds=args.seconds,
-                               max_requests=args.max_requests)
-            print(bare.summary("bare Flask"))
-            print(meter.summary(bare.ok))
-            meter = CpuMeter(web)
-            search = closed_loop(web.port, SEARCH_PATHS, clients=args.clients, seconds=args.seconds,
-                                 max_requests=args.max_requests)
-            print(search.summary(f"search ({len(SEARCH_PATHS)} queries)"))
-            print(meter.summary(search.ok))
+            bare = closed_phase(bare_web, "/", "bare Flask")
+            search = closed_phase(web, SEARCH_PATHS, f"search ({len(SEARCH_PATHS)} queries)")
             ratios.append(search.rate() / bare.rate() if bare.rate() else 0.0)
         bare_web.stop()
-        meter = CpuMeter(web)
-        health = closed_loop(web.port, "/healthz", clients=args.clients, seconds=args.seconds,
-                             max_requests=args.max_requests)
-        print(health.summary("/healthz"))
-        print(meter.summary(health.ok))
+        closed_phase(web, "/healthz", "/healthz")
         meter = CpuMeter(web)
         pay = constant_rate(web.port, RedemptionCall(seed), rate=args.rate, seconds=args.seconds,
                             clients=max(32, args.clients))
