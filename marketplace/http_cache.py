@@ -99,6 +99,9 @@ def sessionless_csrf(view):
     return checked
 
 
+_CONDITIONAL_HEADERS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE"})
+
+
 def _cache_headers(response):
     if request.endpoint not in PUBLIC_PAGES or request.method not in ("GET", "HEAD"):
         return response
@@ -114,9 +117,6 @@ def _cache_headers(response):
     if any(name in request.environ for name in _CONDITIONAL_HEADERS):
         response.make_conditional(request)
     return response
-
-
-_CONDITIONAL_HEADERS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE"})
 
 
 def init_app(app: Flask) -> None:
