@@ -206,11 +206,16 @@ class CpuMeter:
     def _sample(self) -> tuple[float, float, float]:
         return time.process_time(), self.web.workers_cpu_seconds(), machine_cpu_seconds()
 
-    def summary(self, requests: int) -> str:
+    def per_request(self, requests: int) -> tuple[float, float, float]:
+        """CPU ms per request so far: (client, gunicorn workers, rest of the machine)."""
         client, workers, machine = (after - before for after, before in zip(self._sample(), self.start))
         per = 1000 / max(requests, 1)
-        return (f"{'':<12} CPU per request: client {client * per:.2f} ms, gunicorn workers {workers * per:.2f} ms, "
-                f"rest of the machine {(machine - client - workers) * per:.2f} ms")
+        return client * per, workers * per, (machine - client - workers) * per
+
+    def summary(self, requests: int) -> str:
+        client, workers, rest = self.per_request(requests)
+        return (f"{'':<12} CPU per request: client {client:.2f} ms, gunicorn workers {workers:.2f} ms, "
+                f"rest of the machine {rest:.2f} ms")
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
