@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, dates, numbers
 from flask_babel import format_currency, format_datetime, format_decimal, get_locale, get_timezone
@@ -19,7 +19,7 @@ from marketplace.i18n import PAGE_LOCALE
 CURRENCY = "EUR"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per locale (_digits): compared and hashed as itself
 class _Digits:
     """What Babel needs to write an integer number of cents (or a whole number) in one locale."""
     group: str
@@ -41,7 +41,9 @@ class _Digits:
             size = then
         return self.group.join([digits, *reversed(groups)])
 
+    @lru_cache(maxsize=20_000)  # on self too: one _Digits per locale, kept for the process's life
     def money(self, amount_cents: int) -> str:
+        """The catalogue's prices come back on page after page: each is written once."""
         negative = amount_cents < 0
         units, cents = divmod(abs(amount_cents), 100)
         number = f"{self.integer(units, self.grouping)}{self.decimal}{cents:02d}"

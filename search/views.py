@@ -156,7 +156,12 @@ class PageLinks:
         return key.join(self._image)
 
     def shop(self, slug: str) -> str:
-        return self._shop + quote(slug, safe=self.PATH_SEGMENT_SAFE)
+        return self._shop + _path_segment(slug)
+
+
+@lru_cache(maxsize=10_000)  # the territory's shops: each page links to several
+def _path_segment(value: str) -> str:
+    return quote(value, safe=PageLinks.PATH_SEGMENT_SAFE)
 
 
 def _business_cards(results) -> list:
