@@ -63,12 +63,6 @@ def _alternatives(query):
     return options
 
 
-# URL arguments as encoded for links, shared by the pages (the same sorts, filters, pages and
-# often the same words come back from page to page); cleared when full.
-_ENCODED_PAIRS: dict[tuple, str] = {}
-_ENCODED_PAIRS_MAX = 20_000
-
-
 @lru_cache(maxsize=100)
 def _link_prefixes(script_root: str) -> tuple:
     """The beginnings of the page's links as url_for writes them for the current request, whose
@@ -98,17 +92,7 @@ class PageLinks:
     def _link(self, args: dict) -> str:
         if not args:
             return self._search
-        return f"{self._search}?{'&'.join(self._pair(item) for item in args.items())}"
-
-    @staticmethod
-    def _pair(item: tuple) -> str:
-        key = (*item, type(item[1]))  # 1 and True are equal keys, not equal arguments
-        encoded = _ENCODED_PAIRS.get(key)
-        if encoded is None:
-            if len(_ENCODED_PAIRS) >= _ENCODED_PAIRS_MAX:  # the words people type have no end
-                _ENCODED_PAIRS.clear()
-            encoded = _ENCODED_PAIRS[key] = urlencode((item,), safe=PageLinks.QUERY_SAFE)
-        return encoded
+        return f"{self._search}?{'&'.join(_encoded_pair(*item) for item in args.items())}"
 
     def choices(self, query: SearchQuery, name: str, values) -> list[tuple]:
         """(facet value, link to `query` filtered on it) for each value. The links differ only by
@@ -121,12 +105,12 @@ class PageLinks:
         if name not in args:  # not a value the link carries: each link on its own
             return [(value, self.search(query, **{name: value.value})) for value in values]
         url_value = FILTERS_BY_NAME[name].url_value
-        pairs = [self._pair(item) for item in args.items()]
+        pairs = [_encoded_pair(*item) for item in args.items()]
         at = list(args).index(name)  # the value's place in the URL, the same for every value
         before, after = "&".join(pairs[:at]), "&".join(pairs[at + 1:])
         links = []
         for value in values:
-            parts = (before, self._pair((name, url_value(value.value))), after)
+            parts = (before, _encoded_pair(name, url_value(value.value)), after)
             links.append((value, f"{self._search}?{'&'.join(part for part in parts if part)}"))
         return links
 
@@ -162,6 +146,13 @@ class PageLinks:
 @lru_cache(maxsize=10_000)  # the territory's shops: each page links to several
 def _path_segment(value: str) -> str:
     return quote(value, safe=PageLinks.PATH_SEGMENT_SAFE)
+
+
+# typed: 1 and True are equal keys, not equal arguments.
+@lru_cache(maxsize=20_000, typed=True)  # the same sorts, filters, pages and often words, page after page
+def _encoded_pair(name: str, value) -> str:
+    """A URL argument as encoded for links, shared by the pages."""
+    return urlencode(((name, value),), safe=PageLinks.QUERY_SAFE)
 
 
 def _business_cards(results) -> list:
