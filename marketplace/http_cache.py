@@ -103,7 +103,7 @@ _CONDITIONAL_HEADERS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"
 
 
 def _cache_headers(response):
-    if request.endpoint not in PUBLIC_PAGES or request.method not in ("GET", "HEAD"):
+    if not _public_page_view():
         return response
     response.vary.add("Cookie")
     anonymous = (response.status_code == 200 and not has_session() and not session.modified
