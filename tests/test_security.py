@@ -97,6 +97,20 @@ def test_the_session_cookie_survives_a_key_rotation_listed_in_the_fallbacks(app)
         app.config.update(SECRET_KEY=old_key, SECRET_KEY_FALLBACKS=[])
 
 
+def test_a_signed_in_session_seen_from_another_browser_is_marked_not_fresh(app, client, make_user):
+    """Flask-Login's session protection still checks a session that holds something; the app skips
+    it only for an empty session, which has nothing to protect (marketplace/extensions.py)."""
+    make_user("resident@example.fr")
+    login(client, "resident@example.fr")
+    with client.session_transaction() as session:
+        assert session["_fresh"] is True
+    client.get("/compte/profil", headers={"User-Agent": "another browser"})
+    with client.session_transaction() as session:
+        assert session["_fresh"] is False and session["_user_id"]  # "basic" protection: still signed in
+    anonymous = app.test_client()
+    assert "Set-Cookie" not in anonymous.get("/", headers={"User-Agent": "another browser"}).headers
+
+
 def test_no_public_page_declares_a_rate_limit(app):
     """GETs of the public pages skip the rate limiter (marketplace/http_cache.py): a limit declared
     on one of their views would never apply."""
