@@ -147,6 +147,37 @@ def test_results_are_product_cards_and_empty_price_ranges_are_hidden(app, client
     assert 'data-testid="filters-toggle"' in page and 'aria-controls="filters-panel"' in page
 
 
+def test_the_map_reads_the_page_s_shops_whatever_their_names(app, client, world):
+    """The map's data, JSON in an HTML attribute, survives quotes, apostrophes, ampersands and angle
+    brackets in a shop's name: each shop of the page once, with its products on the page."""
+    import json
+    from html.parser import HTMLParser
+
+    import search
+    from marketplace.models import Shop
+
+    name = 'Rucher "L\'Abeille" & <Fils>'
+    with app.app_context():
+        db.session.get(Shop, world.shops["Rucher de Précy"]).name = name
+        db.session.commit()
+        search.rebuild()
+        search.invalidate_reference()
+
+    class MapData(HTMLParser):
+        shops = None
+
+        def handle_starttag(self, tag, attrs):
+            if dict(attrs).get("id") == "search-map":
+                self.shops = json.loads(dict(attrs)["data-shops"])
+
+    parser = MapData()
+    parser.feed(client.get("/recherche?q=miel").get_data(as_text=True))
+    by_name = {shop["name"]: shop for shop in parser.shops}
+    assert len(by_name) == len(parser.shops) == 2
+    assert by_name[name]["products"] == 2 and by_name[name]["commune"] == "Précy-sous-Thil"
+    assert by_name["Boulangerie Moreau"]["products"] == 1
+
+
 def test_a_page_past_the_last_leads_to_the_last(client, world):
     response = client.get("/recherche?q=miel&per_page=2&page=999")
     assert response.status_code == 302
