@@ -29,6 +29,7 @@ from marketplace.i18n import lazy_gettext, lazy_ngettext
 from marketplace.jobs import DEFAULT_QUEUE, SEARCH_QUEUE
 from marketplace.models import PeriodicRun
 from marketplace.models.base import utcnow
+from search import unmet
 
 log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
@@ -80,6 +81,13 @@ def drain_search_outbox() -> int:
     if drained:
         log.info("search index: %d outbox rows indexed", drained)
     return drained
+
+
+@recorded(busy_only=True)
+def record_unmet_searches() -> int:
+    """The searches that found nothing, waiting in Redis (search.unmet): their rows for the admin's
+    report and the shops' dashboards."""
+    return unmet.drain_unmet_searches()
 
 
 @recorded
@@ -232,6 +240,7 @@ def forget_form_submissions() -> int:
 # (function, queue, seconds between runs or None, cron line or None)
 PERIODIC = (
     (drain_search_outbox, SEARCH_QUEUE, 5, None),
+    (record_unmet_searches, SEARCH_QUEUE, 60, None),
     (expire_grants, DEFAULT_QUEUE, None, "10 3 * * *"),
     (report_ended_campaigns, DEFAULT_QUEUE, None, "0 8 * * *"),
     (release_stale_holds, DEFAULT_QUEUE, 300, None),
@@ -257,6 +266,7 @@ PERIODIC = (
 # What each job does, for the admin's page of jobs (/admin/taches).
 LABELS = {
     "drain_search_outbox": lazy_gettext("Mettre à jour la recherche avec les produits modifiés"),
+    "record_unmet_searches": lazy_gettext("Noter les recherches restées sans résultat"),
     "expire_grants": lazy_gettext("Reprendre les crédits arrivés à leur dernier jour"),
     "report_ended_campaigns": lazy_gettext("Envoyer aux RH le bilan des campagnes terminées"),
     "release_stale_holds": lazy_gettext("Libérer les réservations de carte jamais encaissées"),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 import search
@@ -80,6 +81,47 @@ def test_the_search_outbox_is_drained_by_the_job_with_the_request_id_in_its_logs
     assert drained and drained[0].request_id == "req-drain-42"
     line = json.loads(JsonFormatter().format(drained[0]))
     assert line["request_id"] == "req-drain-42" and line["job_id"]
+
+
+def test_unmet_searches_wait_in_redis_until_the_periodic_job_records_them(app, rq_jobs, monkeypatch, caplog):
+    """With Redis, a search that finds nothing costs its page one push on a list, no RQ job. The
+    periodic job records the searches; a run that fails leaves them waiting for the next one, and a
+    run after the last records nothing twice. An entry that is not a search is logged and dropped."""
+    from search import unmet
+    from search.models import UnmetSearch
+
+    with app.app_context():
+        shop = f.shop("Confiturerie du Morvan", f.commune())
+        f.product(shop, "Confiture de cassis")
+        db.session.commit()
+        search.rebuild()
+        search.invalidate_reference()
+    client = app.test_client()
+    for path in ("/recherche?q=tronçonneuse", "/recherche?q=Tronçonneuse", "/recherche?q=cassis",
+                 "/recherche?q=parapluie&commune=21603&radius_km=10"):
+        assert client.get(path).status_code == 200, path
+    assert rq_jobs() == 0  # nothing queued for RQ
+    redis = jobs.redis_connection(app)
+    assert redis.llen(unmet.PENDING_KEY) == 3  # not the search that found something
+    redis.rpush(unmet.PENDING_KEY, b'{"text": "x", "colour": "red"}')
+
+    def broken(query, wider_totals):
+        raise RuntimeError("the database went away")
+
+    with app.app_context(), monkeypatch.context() as patch:
+        patch.setattr(unmet, "_add_if_unmet", broken)
+        with pytest.raises(RuntimeError):
+            periodic.record_unmet_searches()
+        assert redis.llen(unmet.PENDING_KEY) == 4 and db.session.scalar(func.count(UnmetSearch.id)) == 0
+    with app.app_context(), caplog.at_level(logging.ERROR, logger="search.unmet"):
+        assert periodic.record_unmet_searches() == 3
+        assert periodic.record_unmet_searches() == 0
+        rows = db.session.execute(select(UnmetSearch.text, UnmetSearch.commune_insee, UnmetSearch.radius_km)
+                                  .order_by(UnmetSearch.id)).all()
+    assert [tuple(row) for row in rows] == [("tronçonneuse", None, None), ("tronçonneuse", None, None),
+                                            ("parapluie", "21603", 10)]
+    assert redis.llen(unmet.PENDING_KEY) == 0
+    assert any("not a search" in record.getMessage() for record in caplog.records)
 
 
 def test_a_campaign_issued_through_the_queue_credits_every_card_once_even_run_twice(app, rq_jobs, hr_client,

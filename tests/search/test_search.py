@@ -189,6 +189,21 @@ def test_the_search_page_records_an_unmet_search_off_the_request_path(app, world
         assert [r.text for r in UnmetSearch.query.all()] == ["tronçonneuse"]
 
 
+def test_a_search_that_finds_nothing_still_answers_when_redis_is_down(app, world, monkeypatch, caplog):
+    """With Redis, an unmet search waits there to be recorded: without Redis the resident still gets
+    the page, and the log says what the report misses."""
+    import logging
+
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "rq")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    monkeypatch.delitem(app.extensions, "jobs_redis", raising=False)
+    with caplog.at_level(logging.WARNING, logger="search.unmet"):
+        page = app.test_client().get("/recherche?q=tronçonneuse")
+    app.extensions.pop("jobs_redis", None)
+    assert page.status_code == 200 and 'data-testid="empty-state"' in page.get_data(as_text=True)
+    assert any("Redis is unreachable" in record.getMessage() for record in caplog.records)
+
+
 def test_a_search_emptied_by_opening_hours_or_radius_is_not_unmet_demand(app, world, ask):
     """Only the bakery is open now, and Montbard is farther than 5 km from Semur: these searches
     find nothing, but the territory sells what they ask for."""
