@@ -165,6 +165,11 @@ class Gunicorn:
     def get(self, path: str) -> tuple[int, bytes]:
         return request(self.port, "GET", path)
 
+    def recycled_workers(self) -> int:
+        """Workers recycled so far (gunicorn's max_requests): each is missing for a few seconds and
+        its start takes CPU from the others, which shows in a phase's latency."""
+        return Path(self.log.name).read_text(errors="replace").count("Autorestarting worker")
+
     def workers_cpu_seconds(self) -> float:
         """CPU time (user + system) spent so far by the workers: the live ones, and the recycled or
         killed ones (counted in the master's reaped children)."""
@@ -202,6 +207,7 @@ class CpuMeter:
     def __init__(self, web: "Gunicorn"):
         self.web = web
         self.start = self._sample()
+        self.recycled_before = web.recycled_workers()
 
     def _sample(self) -> tuple[float, float, float]:
         return time.process_time(), self.web.workers_cpu_seconds(), machine_cpu_seconds()
@@ -214,8 +220,10 @@ class CpuMeter:
 
     def summary(self, requests: int) -> str:
         client, workers, rest = self.per_request(requests)
+        recycled = self.web.recycled_workers() - self.recycled_before
         return (f"{'':<12} CPU per request: client {client:.2f} ms, gunicorn workers {workers:.2f} ms, "
-                f"rest of the machine {rest:.2f} ms")
+                f"rest of the machine {rest:.2f} ms" + (f"; workers recycled during the phase: {recycled}"
+                                                        if recycled else ""))
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None,

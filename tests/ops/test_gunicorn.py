@@ -1,6 +1,7 @@
 """The sample gunicorn.conf.py serves Halle: real gunicorn, two workers, on a free loopback port."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -124,6 +125,20 @@ def test_the_sample_config_serves_the_benches_bare_yardstick_without_halle_s_war
         process.terminate()
         process.wait(timeout=30)
     assert "warm-up" not in log.read_text(), log.read_text()
+
+
+def test_the_sample_config_recycles_a_worker_rarely_unless_told_otherwise():
+    """A recycled worker is missing for seconds and its start slows the others (gunicorn.conf.py): the
+    sample config recycles one after 50,000 to 75,000 requests; GUNICORN_MAX_REQUESTS sets another."""
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+
+    def settings(**env) -> dict:
+        printed = subprocess.run([str(gunicorn), "-c", "gunicorn.conf.py", "--print-config", "bench.bare_app:app"],
+                                 cwd=BASE_DIR, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+        return dict(re.findall(r"^(max_requests\w*)\s+= (\d+)$", printed.stdout, re.M))
+
+    assert settings() == {"max_requests": "50000", "max_requests_jitter": "25000"}
+    assert settings(GUNICORN_MAX_REQUESTS="1000") == {"max_requests": "1000", "max_requests_jitter": "500"}
 
 
 def _workers(master: int) -> list[int]:
