@@ -73,6 +73,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="rounds of the query mix")
     parser.add_argument("--profile", type=Path, help="also profile the page (cProfile, CPU time) into this file")
+    parser.add_argument("--resident", metavar="INSEE",
+                        help="as a resident who chose this commune (a session), not an anonymous visitor")
     parser.add_argument("--callgrind", action="store_true",
                         help="count instructions per request instead (under valgrind, see above)")
     args = parser.parse_args()
@@ -108,7 +110,14 @@ def main() -> None:
         from bench.bare_app import app as bare
         from run import app
 
-        client = app.test_client(use_cookies=False)
+        if args.resident:  # a resident who chose their commune: a session cookie on every page
+            from marketplace.territory import SESSION_KEY
+
+            client = app.test_client()
+            with client.session_transaction(base_url=BASE_URL) as session:
+                session[SESSION_KEY] = args.resident
+        else:
+            client = app.test_client(use_cookies=False)
         rounds_of(client, SEARCH_PATHS, 2)  # imports, pools, index readers, reference data
         statements = {}
         current = [None]

@@ -196,10 +196,10 @@ def accepting_shops(allowed_categories: list[str] | None, allowed_communes: list
     return [shop for shop in shops if allowed & set(lineage(shop.category_id))]
 
 
-def nearest_first(shops: list[Shop], origin: Commune | None) -> list[tuple[Shop, float | None]]:
-    """(shop, km from the holder's commune) the nearest first; without a commune chosen, the
-    shops as they are (by commune name) with no distance. "Where can I spend it near me" is
-    what a holder asks of a list of sixty shops."""
+def nearest_first(shops: list[Shop], origin) -> list[tuple[Shop, float | None]]:
+    """(shop, km from the holder's commune `origin`, see current_commune) the nearest first;
+    without a commune chosen, the shops as they are (by commune name) with no distance. "Where can
+    I spend it near me" is what a holder asks of a list of sixty shops."""
     if origin is None:
         return [(shop, None) for shop in shops]
     return sorted(((shop, commune_distance_km(origin, shop.commune)) for shop in shops),

@@ -23,7 +23,8 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
-def commune_distance_km(a: Commune, b: Commune) -> float:
+def commune_distance_km(a, b) -> float:
+    """Between two communes (Commune rows or the reference data's CommuneInfo)."""
     return haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
 
 
@@ -144,12 +145,19 @@ def parse_commune_list(text: str) -> tuple[list[Commune], list[str]]:
     return communes, problems
 
 
-def current_commune() -> Commune | None:
-    """The commune the visitor chose: the session first, then the account's home commune."""
+def current_commune():
+    """The commune the visitor chose (search.reference.CommuneInfo: insee, name, slug, latitude,
+    longitude): the session first, then the account's home commune. Read from the territory's
+    reference data in memory: every page shows it, and a query for it cost a resident's search
+    page a third of its time (a transaction begun and rolled back)."""
     insee = session.get(SESSION_KEY)
     if insee is None and current_user and current_user.is_authenticated:
         insee = current_user.home_commune_insee
-    return db.session.get(Commune, insee) if insee else None
+    if not insee:
+        return None
+    from search import reference_data
+
+    return reference_data().communes.get(insee)
 
 
 def remember_commune(commune: Commune) -> None:

@@ -274,10 +274,17 @@ def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world,
         statements.clear()
         assert 'data-testid="browse-categories"' in client.get("/recherche?q=").get_data(as_text=True)
         counts["empty"] = len(statements)
+        # A resident who chose their commune: the page names it and searches around it, with no
+        # query for it (reference data).
+        client.post("/ma-commune", data={"commune": "Semur-en-Auxois"})
+        statements.clear()
+        resident = client.get("/recherche?q=miel").get_data(as_text=True)
+        assert 'data-testid="current-commune"' in resident and "à 12 km · Précy-sous-Thil" in resident
+        counts["resident"] = len(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     backend = app.config["SEARCH_BACKEND"]
-    expected = {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2, "empty": 0}
+    expected = {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2, "empty": 0, "resident": 0}
     assert counts == expected, (backend, counts, statements)
 
 
