@@ -10,7 +10,6 @@ from flask_wtf import CSRFProtect
 from database import db  # noqa: F401  (defined beneath marketplace and loyalty; bound in create_app)
 
 
-
 class _LoginManager(LoginManager):
     def _session_protection_failed(self) -> bool:
         """An empty session has nothing to protect: Flask-Login says so too, but only after hashing
