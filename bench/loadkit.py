@@ -206,8 +206,8 @@ class CpuMeter:
 
     def __init__(self, web: "Gunicorn"):
         self.web = web
+        self.recycled_before = web.recycled_workers()  # read before the CPU sample: not the phase's work
         self.start = self._sample()
-        self.recycled_before = web.recycled_workers()
 
     def _sample(self) -> tuple[float, float, float]:
         return time.process_time(), self.web.workers_cpu_seconds(), machine_cpu_seconds()
