@@ -85,9 +85,9 @@ def warm_up() -> None:
 def search(query: SearchQuery, record_unmet: bool = True) -> SearchResults:
     """Answer a search; a text search that the whole territory cannot answer is recorded
     (search.unmet)."""
-    from marketplace.observability import SEARCH_LATENCY
+    from marketplace.observability import timed_search
 
-    with SEARCH_LATENCY.time():
+    with timed_search():
         ref = reference_data()
         results = get_backend().search(query, ref)
         if results.suggestion and not results.total:

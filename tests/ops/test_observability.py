@@ -131,6 +131,23 @@ def test_metrics_time_searches_and_show_queue_depth(client):
     assert metric(client, "halle_queue_depth", queue="search_outbox") == 0
 
 
+def test_nothing_is_counted_while_metrics_are_off(app, client, till, config, search_ready):
+    key = api_key(app, till["shop"])
+    number = card_number(app, till["card"])
+    counted = (("halle_http_request_duration_seconds_count", {"endpoint": "public.healthz", "status": "200"}),
+               ("halle_search_duration_seconds_count", {}), ("halle_redemptions_total", {}),
+               ("halle_redemption_cents_total", {}))
+    before = [metric(client, name, **labels) for name, labels in counted]
+    config(METRICS_ENABLED=False)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/recherche?q=pain").status_code == 200
+    assert redeem(client, key, {"card": number, "amount_cents": 700}, idem="off-1").status_code == 201
+    config(METRICS_ENABLED=True)
+    assert [metric(client, name, **labels) for name, labels in counted] == before
+    client.get("/healthz")  # and they count again once on
+    assert metric(client, *counted[0][:1], **counted[0][1]) == before[0] + 1
+
+
 def test_metrics_want_the_token_when_one_is_set_and_are_off_when_disabled(client, config):
     config(METRICS_TOKEN="s3cret")
     assert client.get("/metrics").status_code == 401
