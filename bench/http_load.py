@@ -3,8 +3,9 @@
 In one run, against the demo territory: the yardstick (bench/bare_app.py, a bare Flask app with
 one route returning a short HTML string, served by the same gunicorn settings) and the search
 page with a varied query mix (plain words, several words, typos, a commune and radius, a
-category, a price, page 2, a search that finds nothing), in turns (`--repeat` pairs of phases:
-the ratio printed is their median), then /healthz (one database round trip), as fast as
+category, a price, page 2, a search that finds nothing) and the search page without a query (its
+frame: layout, form, categories), in turns (`--repeat` rounds of phases: the ratios printed are
+their medians), then /healthz (one database round trip), as fast as
 `--clients` concurrent clients can go, as anonymous visitors (the gunicorn workers' CPU per request is
 compared too: the client's share, in this process, weighs more on a bare request); then the POS
 redemption API as a till sends it (POST /api/v1/redemptions with the shop's API key, a fresh
@@ -53,7 +54,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap per closed-loop phase")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="pairs of phases, bare Flask then search (the ratio printed is their median)")
+                        help="rounds of phases: bare Flask, search, the page without a query (ratios: their medians)")
     parser.add_argument("--seed", choices=("demo", "small"), default="demo",
                         help="demo: the demo territory (search has a catalogue); small: one shop")
     parser.add_argument("--no-pin", action="store_true", help="cards without a PIN (the easier case)")
@@ -111,12 +112,16 @@ def main() -> None:
         # within a minute, so one pair of phases can put the ratio anywhere between 0.21 and 0.28.
         # The ratio of the workers' CPU per request leaves out the client, whose share (in this
         # process) is a third of a bare request's cost and a tenth of a search's.
-        ratios, cpu_ratios = [], []
+        # The page without a query (its layout, form and categories; no search) shows what the
+        # page's frame alone leaves of the target.
+        ratios, cpu_ratios, frame_ratios = [], [], []
         for _ in range(args.repeat):
             bare, bare_cpu = closed_phase(bare_web, "/", "bare Flask")
             search, search_cpu = closed_phase(web, SEARCH_PATHS, f"search ({len(SEARCH_PATHS)} queries)")
+            frame, _ = closed_phase(web, "/recherche", "search page without a query")
             ratios.append(search.rate() / bare.rate() if bare.rate() else 0.0)
             cpu_ratios.append(bare_cpu / search_cpu if search_cpu else 0.0)
+            frame_ratios.append(frame.rate() / bare.rate() if bare.rate() else 0.0)
         bare_web.stop()
         closed_phase(web, "/healthz", "/healthz")
         meter = CpuMeter(web)
@@ -132,6 +137,8 @@ def main() -> None:
               f"{load_average()}")
         print(f"gunicorn workers' CPU per request, bare Flask ÷ search = {statistics.median(cpu_ratios):.2f}, "
               f"the median of ({', '.join(f'{r:.2f}' for r in cpu_ratios)}): the server's side alone")
+        print(f"search page without a query ÷ bare Flask = {statistics.median(frame_ratios):.2f}, the median of "
+              f"({', '.join(f'{r:.2f}' for r in frame_ratios)}): the page's frame alone, before any search")
         print(f"redemption at {args.rate:g}/s offered: {pay.rate():.0f}/s answered 2xx, p99 {p99:.0f} ms "
               f"(target ≤ 100 ms: {'met' if p99 <= 100 and pay.ok >= 0.99 * args.rate * args.seconds else 'NOT met'})")
         web.stop()
