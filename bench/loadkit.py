@@ -124,7 +124,8 @@ class Gunicorn:
         self.log = tempfile.NamedTemporaryFile(prefix="halle-gunicorn-", suffix=".log", delete=False)
         self.env = {**os.environ, "HALLE_CONFIG": "production", "DATABASE_URL": database_url,
                     "REDIS_URL": redis_url, "SECRET_KEY": "bench-secret-key", "LOG_FORMAT": "json",
-                    "PUBLIC_URL": f"http://127.0.0.1:{self.port}", "METRICS_ENABLED": "0",
+                    "PUBLIC_URL": f"http://127.0.0.1:{self.port}",
+                    "METRICS_ENABLED": "1", "METRICS_TOKEN": "bench-metrics-token",  # as production runs
                     "PIN_SECRETS": PIN_SECRETS,
                     "API_LOOKUP_RATE_LIMIT": "1000000 per minute", "MAIL_BACKEND": "console",
                     "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="halle-metrics-"),

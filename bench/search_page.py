@@ -115,7 +115,8 @@ def main() -> None:
         os.environ.update({
             "HALLE_CONFIG": "production", "DATABASE_URL": url, "REDIS_URL": redis.url,
             "SECRET_KEY": "bench-secret-key", "LOG_FORMAT": "json", "PUBLIC_URL": BASE_URL,
-            "METRICS_ENABLED": "0", "PIN_SECRETS": PIN_SECRETS, "MAIL_BACKEND": "console",
+            "METRICS_ENABLED": "1", "METRICS_TOKEN": "bench-metrics-token", "PIN_SECRETS": PIN_SECRETS,
+            "MAIL_BACKEND": "console",
             "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="halle-metrics-"), "SEARCH_INDEX_DIR": index_dir})
         from marketplace import create_app
         from marketplace.demo import seed
