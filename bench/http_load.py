@@ -132,7 +132,7 @@ def main() -> None:
 
         ratio = statistics.median(ratios)
         p99 = pay.percentile(99) * 1000
-        print(f"search ÷ bare Flask = {ratio:.2f}, the median of {len(ratios)} pairs of phases "
+        print(f"search ÷ bare Flask = {ratio:.2f}, the median of {len(ratios)} rounds of phases "
               f"({', '.join(f'{r:.2f}' for r in ratios)}) (target ≥ 0.30: {'met' if ratio >= 0.3 else 'NOT met'}); "
               f"{load_average()}")
         print(f"gunicorn workers' CPU per request, bare Flask ÷ search = {statistics.median(cpu_ratios):.2f}, "
