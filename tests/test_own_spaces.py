@@ -66,3 +66,35 @@ def test_the_spaces_cost_one_query_per_page(app, client):
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1
+
+
+def test_a_signed_in_page_reads_the_menu_in_three_queries_whatever_the_memberships(app, client):
+    """The user comes with their shops and employers (one query, not one per membership and one per
+    shop or employer), then the cart and the spaces: the menu still names them all, oldest first."""
+    world = _world(app)
+    with app.app_context():
+        semur = db.session.get(f.Commune, world["insee"])
+        owner = f.user("commercante@example.fr")
+        for name in ("Boulangerie du Marché", "Fromagerie Lucas"):
+            f.shop_member(f.shop(name, semur), owner, "owner")
+        f.employer_member(f.employer("Laiterie de l'Auxois", semur), owner)
+        db.session.add(AssociationManager(association_id=world["union"], user_id=owner.id))
+        db.session.commit()
+    login(client, "commercante@example.fr")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        html = client.get("/compte/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 3, statements
+    menu = html[html.index('id="site-menu"'):html.index("</nav>")]
+    names = ["Boulangerie du Marché", "Fromagerie Lucas", "Laiterie de l&#39;Auxois", "Les Vitrines de Semur"]
+    assert all(name in menu for name in names), menu
+    assert sorted(names, key=menu.index) == names

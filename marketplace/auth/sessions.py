@@ -5,14 +5,16 @@ or "log out everywhere" deletes all the user's rows. A new login gets a new toke
 remember cookie."""
 import hashlib
 import secrets
+from functools import cache
 
 from flask import current_app, request
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import joinedload
 
 from loyalty import clock
 from marketplace.extensions import db
-from marketplace.models import User, UserSession
+from marketplace.models import EmployerMember, ShopMember, User, UserSession
 
 
 def _hash(token: str) -> str:
@@ -47,13 +49,23 @@ def load_user(alternative_id: str) -> User | None:
     user_id, _, token = (alternative_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token), User.id == int(user_id), UserSession.expires_at > _now()))
+    user = db.session.execute(_user_of_login(), {"token_hash": _hash(token), "user_id": int(user_id),
+                                                  "now": _now()}).unique().scalar_one_or_none()
     if user is None or not user.is_active:
         return None
     user.session_token = token
     return user
+
+
+@cache
+def _user_of_login():
+    """The user of an open login, with their shops and employers: every page's menu lists them,
+    which cost a query per membership and one per shop or employer when read one by one."""
+    return (select(User).join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == bindparam("token_hash"), User.id == bindparam("user_id"),
+                   UserSession.expires_at > bindparam("now"))
+            .options(joinedload(User.shop_memberships).joinedload(ShopMember.shop),
+                     joinedload(User.employer_memberships).joinedload(EmployerMember.employer)))
 
 
 def log_out() -> None:

@@ -33,10 +33,11 @@ class User(UserMixin, db.Model):
     confirmation_sent_at = db.Column(db.DateTime, nullable=True)
 
     home_commune = db.relationship("Commune")
-    shop_memberships = db.relationship("ShopMember", back_populates="user", cascade="all, delete-orphan")
-    employer_memberships = db.relationship(
-        "EmployerMember", back_populates="user", cascade="all, delete-orphan"
-    )
+    # Oldest first, whether read lazily or with the user (marketplace.auth.sessions.load_user).
+    shop_memberships = db.relationship("ShopMember", back_populates="user", cascade="all, delete-orphan",
+                                       order_by="ShopMember.id")
+    employer_memberships = db.relationship("EmployerMember", back_populates="user", cascade="all, delete-orphan",
+                                           order_by="EmployerMember.id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
