@@ -6,12 +6,13 @@ keeps the logged-in user).
 """
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
@@ -174,6 +175,23 @@ def login(client, email, password="motdepasse-solide", follow_redirects=False):
         data={"email": email, "password": password},
         follow_redirects=follow_redirects,
     )
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements the app's engine runs inside the block, as a list filled while it runs."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def post_twice_at_once(app, email, url, data):

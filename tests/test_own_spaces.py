@@ -1,13 +1,11 @@
 """A card counter's seller, an association's manager and a commune's programme manager find their
 way back to their space from any page: the header's menu and the account page link to it (one
 query per page); a resident's pages do not."""
-from sqlalchemy import event
-
 from marketplace.extensions import db
 from marketplace.models import AssociationManager, CardCounter, CardCounterMember, CommuneManager
 from marketplace.models.associations import Association
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, sql_statements
 
 
 def _world(app):
@@ -52,20 +50,9 @@ def test_a_resident_sees_no_space_link(app, client):
 def test_the_spaces_cost_one_query_per_page(app, client):
     _world(app)
     login(client, "union@example.fr")
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if "association_managers" in statement or "card_counter_members" in statement:
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         assert client.get("/compte/").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 1
+    assert len([s for s in statements if "association_managers" in s or "card_counter_members" in s]) == 1
 
 
 def test_a_signed_in_page_reads_the_menu_in_three_queries_whatever_the_memberships(app, client):
@@ -81,18 +68,8 @@ def test_a_signed_in_page_reads_the_menu_in_three_queries_whatever_the_membershi
         db.session.add(AssociationManager(association_id=world["union"], user_id=owner.id))
         db.session.commit()
     login(client, "commercante@example.fr")
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         html = client.get("/compte/").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 3, statements
     menu = html[html.index('id="site-menu"'):html.index("</nav>")]
     names = ["Boulangerie du Marché", "Fromagerie Lucas", "Laiterie de l&#39;Auxois", "Les Vitrines de Semur"]

@@ -9,7 +9,7 @@ from search.models import SynonymGroup
 from search.query import FacetValue, SearchQuery
 from search.views import PageLinks
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, sql_statements
 
 SEMUR = "21603"
 
@@ -246,21 +246,11 @@ def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world,
     its one page statement straight to the driver's cursor, which these counters do not see; the
     look-ups of its typo correction go through SQLAlchemy and are counted: 2). A page that needs
     more says here why."""
-    from sqlalchemy import event
-
     pages = ["/recherche?q=miel", f"/recherche?q=miel&commune={SEMUR}&radius_km=20&sort=price_asc",
              "/recherche?q=confiture&category=epicerie&in_stock=1", "/recherche?q=pain&per_page=1&page=2"]
     monkeypatch.setitem(app.config, "SEARCH_CACHE_SECONDS", 3600)  # as in production (tests: 0, always fresh)
     client.get(pages[0])  # the reference data's cache fills on the first page
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(app) as statements:
         counts = {}
         for page in pages:
             statements.clear()
@@ -281,8 +271,6 @@ def test_a_search_page_runs_a_fixed_number_of_sql_statements(app, client, world,
         resident = client.get("/recherche?q=miel").get_data(as_text=True)
         assert 'data-testid="current-commune"' in resident and "à 12 km · Précy-sous-Thil" in resident
         counts["resident"] = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     backend = app.config["SEARCH_BACKEND"]
     expected = {**dict.fromkeys(pages, 0), "typo": 0 if backend == "whoosh" else 2, "empty": 0, "resident": 0}
     assert counts == expected, (backend, counts, statements)
